@@ -1,0 +1,45 @@
+import { statSync } from 'node:fs';
+import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { AuthSettings } from '../config/run-options.js';
+import { registerSecret } from '../log/redact.js';
+import { readKeyringCredentials } from './keyring-store.js';
+
+/**
+ * Turns the auth settings into the client's credentials (the seed's `resolve_session`):
+ * `config` uses the keys from the YAML, `instance` the SDK's default chain (environment, shared
+ * files and SSO, container and instance metadata), `profile` a named profile, `keyring` the OS
+ * credential store. Every secret is registered for redaction before it is used.
+ * @throws AuthError when the keyring cannot be read.
+ */
+export function resolveCredentials(auth: AuthSettings): S3ClientConfig['credentials'] {
+  switch (auth.mode) {
+    case 'config':
+      registerSecret(auth.secretAccessKey);
+      registerSecret(auth.sessionToken);
+      return {
+        accessKeyId: auth.accessKeyId ?? '',
+        secretAccessKey: auth.secretAccessKey ?? '',
+        ...(auth.sessionToken ? { sessionToken: auth.sessionToken } : {}),
+      };
+    case 'profile':
+      return fromIni({ profile: auth.profile ?? 'default' });
+    case 'keyring': {
+      const stored = readKeyringCredentials(auth.keyringService);
+      registerSecret(stored.secretAccessKey);
+      return stored;
+    }
+    case 'instance':
+      return fromNodeProviderChain();
+  }
+}
+
+/** True when a config file holding keys can be read by other users (POSIX permissions only). */
+export function isReadableByOthers(configPath: string, platform = process.platform): boolean {
+  if (platform === 'win32') return false;
+  try {
+    return (statSync(configPath).mode & 0o077) !== 0;
+  } catch {
+    return false;
+  }
+}

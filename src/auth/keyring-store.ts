@@ -1,0 +1,73 @@
+import { Entry } from '@napi-rs/keyring';
+import { AuthError } from '../errors.js';
+
+/** The keyring account under which the access key pair is stored for a service. */
+const ACCOUNT = 'aws-credentials';
+
+/** An access key pair as kept in the OS credential store. */
+export interface StoredCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+function entryFor(service: string): Entry {
+  // Pinned to the Secret Service on Linux: the kernel keyring fallback loses secrets at reboot.
+  return new Entry(service, ACCOUNT, process.platform === 'linux' ? { linux: { store: 'secret-service' } } as never : undefined);
+}
+
+/**
+ * Reads the key pair stored for `service` (Windows Credential Manager, macOS Keychain, Linux Secret Service).
+ * @throws AuthError naming the auth mode, what failed and the alternatives.
+ */
+export function readKeyringCredentials(service: string): StoredCredentials {
+  let text: string | null;
+  try {
+    text = entryFor(service).getPassword();
+  } catch (error) {
+    throw new AuthError(
+      `auth_mode keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
+        'run where the user profile is loaded, or use auth_mode instance (AWS_* variables, a profile) or config',
+      { cause: error },
+    );
+  }
+  if (!text) {
+    throw new AuthError(
+      `auth_mode keyring: no credentials stored for service '${service}'; run 'upload-to-s3 credentials set --service ${service}'`,
+    );
+  }
+  return parseStored(text, service);
+}
+
+function parseStored(text: string, service: string): StoredCredentials {
+  try {
+    const value = JSON.parse(text) as Partial<StoredCredentials>;
+    if (value.accessKeyId && value.secretAccessKey) return { accessKeyId: value.accessKeyId, secretAccessKey: value.secretAccessKey };
+  } catch {
+    // reported below
+  }
+  throw new AuthError(`auth_mode keyring: the entry for service '${service}' is not a key pair; store it again with 'upload-to-s3 credentials set'`);
+}
+
+/** Stores a key pair for `service`. @throws AuthError when the store is unavailable. */
+export function writeKeyringCredentials(service: string, credentials: StoredCredentials): void {
+  try {
+    entryFor(service).setPassword(JSON.stringify(credentials));
+  } catch (error) {
+    throw new AuthError(`credentials set: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`, {
+      cause: error,
+    });
+  }
+}
+
+/** Deletes the key pair of `service`; returns false when there was none. */
+export function deleteKeyringCredentials(service: string): boolean {
+  try {
+    return entryFor(service).deleteCredential();
+  } catch (error) {
+    throw new AuthError(`credentials delete: cannot open the OS credential store (${firstLine(error)})`, { cause: error });
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0] ?? 'unknown error';
+}

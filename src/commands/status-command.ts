@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { parseSeconds } from '../config/parse-values.js';
+import { renderStatusFile, watchStatusFile } from '../status/status-command.js';
+
+/** `upload-to-s3 status <status.json> [--watch]`: shows a status file written by another run. */
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('show the status file of a running or finished upload')
+    .argument('<status-json>', 'the status file (--status-json of that run)')
+    .option('-w, --watch', 'keep showing it until the run ends (Ctrl+C to stop watching)')
+    .option('--interval <seconds>', 'refresh interval with --watch', '2')
+    .action(async (file: string, flags: { watch?: boolean; interval: string }) => {
+      if (!flags.watch) {
+        process.stdout.write(`${await renderStatusFile(file)}\n`);
+        return;
+      }
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      const intervalMs = parseSeconds(flags.interval, '--interval') * 1000;
+      await watchStatusFile(file, { intervalMs, stream: process.stdout, signal: controller.signal });
+    });
+}

@@ -1,0 +1,80 @@
+import os from 'node:os';
+import { ConfigError } from '../errors.js';
+
+/**
+ * Parses a concurrency setting: a positive integer, or `cpu*N` / `cpu` (the seed's
+ * `resolve_max_concurrency`). The result is clamped to 1..256.
+ * @throws ConfigError naming `source` when the value is not one of those forms.
+ */
+export function parseConcurrency(value: unknown, source: string, cpuCount = os.availableParallelism()): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return Math.min(value, 256);
+  const text = String(value).trim().toLowerCase().replace(/\s+/g, '');
+  if (/^\d+$/.test(text) && Number(text) > 0) return Math.min(Number(text), 256);
+  const match = /^cpu(?:\*(\d+(?:\.\d+)?))?$/.exec(text);
+  if (match) return Math.max(1, Math.min(Math.round(cpuCount * Number(match[1] ?? 1)), 256));
+  throw new ConfigError(`${source}: '${String(value)}' is not a concurrency; use a whole number like 8 or 'cpu*4'`);
+}
+
+const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})$/;
+
+/**
+ * Checks a `--custom-timestamp` value: `YYYYMMDD_HHMM` naming a real calendar minute.
+ * @throws ConfigError when the format or the date is wrong.
+ */
+export function parseCustomTimestamp(value: string, source = '--custom-timestamp'): string {
+  const match = TIMESTAMP_PATTERN.exec(value.trim());
+  if (!match) throw new ConfigError(`${source}: '${value}' is not YYYYMMDD_HHMM; use for example 20250131_1430`);
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  const valid =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
+    hour < 24 && minute < 60;
+  if (!valid) throw new ConfigError(`${source}: '${value}' is not a real date and time; use YYYYMMDD_HHMM`);
+  return value.trim();
+}
+
+/** Formats `date` as the `YYYYMMDD_HHMM` timestamp used in keys, in local time like the seed's scripts. */
+export function formatTimestamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}_${pad(date.getHours())}${pad(date.getMinutes())}`;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9,
+  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3,
+};
+
+/**
+ * Parses a byte size such as `256MiB`, `64MB`, `1.5G` or `1048576`.
+ * @throws ConfigError naming `source` when the value is not a positive size.
+ */
+export function parseByteSize(value: unknown, source: string): number {
+  const text = String(value).trim().toLowerCase().replace(/\s+/g, '');
+  const match = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(text);
+  const unit = match ? SIZE_UNITS[match[2] ?? ''] : undefined;
+  if (!match || unit === undefined || Number(match[1]) <= 0) {
+    throw new ConfigError(`${source}: '${String(value)}' is not a size; use for example 256MiB or 64MB`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
+/**
+ * Parses a bandwidth such as `20MB/s`, `512KiB/s` or `20M`; `0` or `off` means unlimited (returns 0).
+ * @throws ConfigError naming `source` for anything else.
+ */
+export function parseBandwidth(value: unknown, source: string): number {
+  const text = String(value).trim().toLowerCase();
+  if (text === '0' || text === 'off' || text === 'unlimited') return 0;
+  return parseByteSize(text.replace(/\/s$|ps$/, ''), source);
+}
+
+/**
+ * Parses a duration in seconds: a plain number, or with a unit (`90s`, `15m`, `2h`).
+ * @throws ConfigError naming `source` when it is negative or malformed.
+ */
+export function parseSeconds(value: unknown, source: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(String(value).trim().toLowerCase());
+  if (!match) throw new ConfigError(`${source}: '${String(value)}' is not a duration; use seconds like 300 or 5m`);
+  const scale = { s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1;
+  return Number(match[1]) * scale;
+}

@@ -1,0 +1,209 @@
+import path from 'node:path';
+import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
+import { normalizePrefix, validateProjectKey } from '../collector/object-key.js';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
+import type { AuthMode, ConfigFile } from './config-file.js';
+import { formatTimestamp, parseBandwidth, parseByteSize, parseConcurrency, parseCustomTimestamp, parseSeconds } from './parse-values.js';
+import { defaultStateDir } from './state-dir.js';
+
+/** The command-line flags of an upload, as commander hands them over. */
+export interface UploadFlags {
+  config?: string;
+  folder?: string;
+  projectKey: string;
+  folderType?: string;
+  include?: string[];
+  exclude?: string[];
+  timestamp?: boolean;
+  customTimestamp?: string;
+  verifyLarge?: boolean;
+  verify?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  statusJson?: string;
+  statusInterval?: string;
+  logCsv?: string;
+  logFile?: string;
+  debug?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  bucket?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  maxConcurrency?: string;
+  maxMemory?: string;
+  maxBandwidth?: string;
+  stateDir?: string;
+  minFileAge?: string;
+  groupBy?: string;
+}
+
+/** Credentials settings, resolved; secrets stay here and are never logged. */
+export interface AuthSettings {
+  mode: AuthMode;
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+  sessionToken?: string | undefined;
+  profile?: string | undefined;
+  keyringService: string;
+}
+
+/** Everything a run needs, resolved with precedence flags > environment > config file > defaults. */
+export interface RunOptions {
+  configPath?: string | undefined;
+  folder: string;
+  projectKey: string;
+  folderTypes: FolderTypeMap;
+  folderType?: string | undefined;
+  include?: string[] | undefined;
+  exclude?: string[] | undefined;
+  timestamp?: string | undefined;
+  bucket: string;
+  region: string;
+  endpoint?: string | undefined;
+  forcePathStyle: boolean;
+  prefix: string;
+  auth: AuthSettings;
+  maxConcurrency: number;
+  maxMemoryBytes: number;
+  maxBandwidthBytesPerSec: number;
+  verifyLarge: boolean;
+  verify: boolean;
+  force: boolean;
+  dryRun: boolean;
+  debug: boolean;
+  json: boolean;
+  quiet: boolean;
+  statusJson: string;
+  statusIntervalMs: number;
+  logCsv: string;
+  logFile?: string | undefined;
+  stateDir: string;
+  minFileAgeSec: number;
+  groupKey: 'folder_types' | 'reels';
+}
+
+/**
+ * Resolves the options of an upload run. `file` is the loaded config (or {}), `configDir` its folder.
+ * @throws ConfigError naming the flag, variable or key at fault and how to fix it.
+ */
+export function resolveRunOptions(
+  flags: UploadFlags,
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv = process.env,
+  now: Date = new Date(),
+  configPath?: string,
+): RunOptions {
+  const folder = pick(flags.folder, env.UPLOAD_TO_S3_FOLDER, file.project_base);
+  if (!folder) throw new ConfigError('--folder: no folder given; pass --folder PATH or set project_base in the config');
+  const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
+  const projectKey = validateProjectKey(flags.projectKey);
+  const stateDir = path.resolve(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir) ?? defaultStateDir(env));
+  const runDir = path.join(stateDir, 'runs', bucket, projectKey);
+  const statusJson = path.resolve(pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ?? path.join(runDir, 'status.json'));
+  return {
+    configPath,
+    folder: path.resolve(folder),
+    projectKey,
+    folderTypes: buildFolderTypes(file.folder_types),
+    folderType: flags.folderType,
+    include: flags.include,
+    exclude: flags.exclude,
+    timestamp: resolveTimestamp(flags, now),
+    bucket,
+    region: pick(flags.region, env.AWS_REGION, env.AWS_DEFAULT_REGION, file.region) ?? 'us-east-1',
+    endpoint: validateEndpoint(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
+    forcePathStyle: file.force_path_style ?? Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
+    prefix: normalizePrefix(file.prefix),
+    auth: resolveAuth(flags, file, env),
+    maxConcurrency: parseConcurrency(pick(flags.maxConcurrency, env.UPLOAD_TO_S3_MAX_CONCURRENCY, file.max_concurrency) ?? 'cpu*4', 'max_concurrency'),
+    maxMemoryBytes: resolveSize(pick(flags.maxMemory, file.max_memory), '--max-memory', DEFAULT_MAX_MEMORY_BYTES),
+    maxBandwidthBytesPerSec: resolveBandwidth(pick(flags.maxBandwidth, env.UPLOAD_TO_S3_MAX_BANDWIDTH, file.max_bandwidth)),
+    verifyLarge: flags.verifyLarge ?? false,
+    verify: flags.verify ?? false,
+    force: flags.force ?? false,
+    dryRun: flags.dryRun ?? false,
+    debug: flags.debug ?? false,
+    json: flags.json ?? false,
+    quiet: flags.quiet ?? false,
+    statusJson,
+    statusIntervalMs: parseSeconds(pick<string | number>(flags.statusInterval, file.status_interval) ?? 2, '--status-interval') * 1000,
+    logCsv: path.resolve(pick(flags.logCsv, env.UPLOAD_TO_S3_LOG_CSV, file.log_csv) ?? defaultLogCsv(statusJson)),
+    logFile: flags.logFile ? path.resolve(flags.logFile) : undefined,
+    stateDir,
+    minFileAgeSec: parseSeconds(pick(flags.minFileAge, file.min_file_age) ?? 0, '--min-file-age'),
+    groupKey: resolveGroupKey(flags.groupBy),
+  };
+}
+
+function pick<T>(...values: Array<T | undefined | null | ''>): T | undefined {
+  return values.find((v): v is T => v !== undefined && v !== null && v !== '');
+}
+
+function resolveTimestamp(flags: UploadFlags, now: Date): string | undefined {
+  if (flags.customTimestamp !== undefined) return parseCustomTimestamp(flags.customTimestamp);
+  return flags.timestamp ? formatTimestamp(now) : undefined;
+}
+
+function resolveAuth(flags: UploadFlags, file: ConfigFile, env: NodeJS.ProcessEnv): AuthSettings {
+  const profile = pick(flags.profile, file.profile);
+  const mode = flags.profile ? 'profile' : (file.auth_mode ?? (file.aws_access_key_id ? 'config' : 'instance'));
+  if (mode === 'config' && !(file.aws_access_key_id && file.aws_secret_access_key)) {
+    throw new ConfigError(
+      "auth_mode config: aws_access_key_id and aws_secret_access_key must both be set in the config; or use auth_mode instance, profile or keyring",
+    );
+  }
+  if (mode === 'profile' && !profile) {
+    throw new ConfigError("auth_mode profile: no profile named; set profile in the config or pass --profile NAME");
+  }
+  return {
+    mode,
+    accessKeyId: file.aws_access_key_id,
+    secretAccessKey: file.aws_secret_access_key,
+    sessionToken: file.aws_session_token,
+    profile,
+    keyringService: pick(file.keyring_service, env.UPLOAD_TO_S3_KEYRING_SERVICE) ?? 'upload-to-s3',
+  };
+}
+
+function resolveSize(value: string | number | undefined, source: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const bytes = parseByteSize(value, source);
+  if (bytes < 16 * 1024 * 1024) throw new ConfigError(`${source}: '${value}' is too small; allow at least 16MiB`);
+  return bytes;
+}
+
+function resolveBandwidth(value: string | number | undefined): number {
+  return value === undefined ? 0 : parseBandwidth(value, '--max-bandwidth');
+}
+
+function validateBucket(bucket: string | undefined): string {
+  if (!bucket) throw new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`bucket '${bucket}': not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`);
+  }
+  return bucket;
+}
+
+function validateEndpoint(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined;
+  try {
+    const url = new URL(endpoint);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return endpoint.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`endpoint '${endpoint}': not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`);
+}
+
+function resolveGroupKey(groupBy: string | undefined): 'folder_types' | 'reels' {
+  if (groupBy === undefined || groupBy === 'folder-type' || groupBy === 'folder_types') return 'folder_types';
+  if (groupBy === 'reel' || groupBy === 'reels') return 'reels';
+  throw new ConfigError(`--group-by: '${groupBy}' is not a grouping; use folder-type or reel`);
+}
+
+function defaultLogCsv(statusJson: string): string {
+  return path.join(path.dirname(statusJson), 'upload-log.csv');
+}

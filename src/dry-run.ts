@@ -1,0 +1,44 @@
+import type { RunOptions } from './config/run-options.js';
+import { formatBytes } from './status/format.js';
+import { formatTable } from './status/text-table.js';
+import type { DecidedTask } from './transfer/upload-all.js';
+
+/**
+ * Prints what a run would do without sending anything: per group, files and bytes to upload and
+ * to skip; with --debug every file, its key and the reason for its decision.
+ */
+export function printDryRun(decided: readonly DecidedTask[], options: RunOptions, stream: NodeJS.WritableStream): void {
+  const rows: string[][] = [['group', 'files', 'bytes', 'to upload', 'upload bytes', 'to skip']];
+  for (const [group, items] of groupBy(decided)) {
+    const uploads = items.filter((i) => i.decision.action === 'upload');
+    rows.push([
+      group,
+      String(items.length),
+      formatBytes(sum(items)),
+      String(uploads.length),
+      formatBytes(sum(uploads)),
+      String(items.length - uploads.length),
+    ]);
+  }
+  const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
+  stream.write(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}\n`);
+  for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right'])) stream.write(`${line}\n`);
+  if (!options.debug) return;
+  for (const { task, decision } of decided) {
+    stream.write(`${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}\n`);
+  }
+}
+
+function groupBy(decided: readonly DecidedTask[]): Map<string, DecidedTask[]> {
+  const groups = new Map<string, DecidedTask[]>();
+  for (const item of decided) {
+    const list = groups.get(item.group);
+    if (list) list.push(item);
+    else groups.set(item.group, [item]);
+  }
+  return groups;
+}
+
+function sum(items: readonly DecidedTask[]): number {
+  return items.reduce((total, item) => total + item.task.sizeBytes, 0);
+}

@@ -1,0 +1,62 @@
+/**
+ * The one error hierarchy of upload-to-s3. Every failure that reaches the user is an
+ * {@link UploadError}; `cli.ts` maps the `kind` to an exit code and prints `message` on one line.
+ *
+ * Messages read `<operation> <what>: <what went wrong>; <what to do>`.
+ */
+export type ErrorKind = 'usage' | 'config' | 'source' | 'remote' | 'auth' | 'interrupted' | 'locked';
+
+export class UploadError extends Error {
+  readonly kind: ErrorKind;
+
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = new.target.name;
+  }
+}
+
+/** A flag, environment variable or config key has a value the tool cannot use. */
+export class ConfigError extends UploadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config', message, options);
+  }
+}
+
+/** A local file or folder cannot be read, or changed while it was read. */
+export class SourceError extends UploadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('source', message, options);
+  }
+}
+
+/** The S3 endpoint refused or failed a request. `retryable` comes from {@link classifyS3Error}. */
+export class RemoteError extends UploadError {
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super('remote', message, options);
+    this.retryable = retryable;
+  }
+}
+
+/** Credentials are missing, invalid or not allowed to do what the run needs. */
+export class AuthError extends UploadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('auth', message, options);
+  }
+}
+
+/** The run was stopped by the user (Ctrl+C, SIGTERM). */
+export class InterruptedError extends UploadError {
+  constructor(message = 'upload interrupted: stopped by signal; run the same command again to resume') {
+    super('interrupted', message);
+  }
+}
+
+/** Another run holds the lock on the same project and bucket. */
+export class LockedError extends UploadError {
+  constructor(message: string) {
+    super('locked', message);
+  }
+}

@@ -1,0 +1,53 @@
+/** The two stop signals of a run and how it was stopped. */
+export interface Interrupts {
+  /** Aborted on the first Ctrl+C or SIGTERM: nothing new starts. */
+  readonly soft: AbortSignal;
+  /** Aborted after the grace period, on a second Ctrl+C, or on a run-fatal error: in-flight requests stop. */
+  readonly hard: AbortSignal;
+  /** True once a signal (not a fatal error) stopped the run. */
+  readonly interrupted: boolean;
+  /** Stops everything now, as for a fatal error. */
+  abortAll(reason: unknown): void;
+  /** Removes the signal handlers. */
+  dispose(): void;
+}
+
+/**
+ * Wires SIGINT/SIGTERM (and SIGBREAK on Windows) to a graceful stop: the first lets in-flight parts
+ * finish for `graceMs` so their journal entries are kept, the second stops at once and calls `onForce`.
+ */
+export function watchInterrupts(options: { graceMs: number; onFirst?: () => void; onForce?: () => void }): Interrupts {
+  const soft = new AbortController();
+  const hard = new AbortController();
+  let interrupted = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    if (interrupted) {
+      hard.abort(new Error('stopped at once by a second signal'));
+      options.onForce?.();
+      return;
+    }
+    interrupted = true;
+    soft.abort(new Error('stopped by signal'));
+    options.onFirst?.();
+    graceTimer = setTimeout(() => hard.abort(new Error('grace period over')), options.graceMs);
+    graceTimer.unref();
+  };
+  const signals: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+  for (const name of signals) process.on(name, onSignal);
+  return {
+    soft: soft.signal,
+    hard: hard.signal,
+    get interrupted() {
+      return interrupted;
+    },
+    abortAll(reason) {
+      soft.abort(reason);
+      hard.abort(reason);
+    },
+    dispose() {
+      if (graceTimer) clearTimeout(graceTimer);
+      for (const name of signals) process.off(name, onSignal);
+    },
+  };
+}

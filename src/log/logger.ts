@@ -1,0 +1,30 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { redact } from './redact.js';
+
+/** Where diagnostic lines go: stderr, or a file with --log-file. Every line is redacted. */
+export interface Logger {
+  debug(message: string): void;
+  warn(message: string): void;
+  readonly debugEnabled: boolean;
+}
+
+/**
+ * Creates the run's logger. Debug lines appear only with --debug; warnings always. With
+ * `logFile`, lines are appended to that file instead of stderr (scheduled tasks have no console).
+ */
+export function createLogger(options: { debug: boolean; logFile?: string | undefined; stream?: NodeJS.WritableStream }): Logger {
+  if (options.logFile) mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const write = (level: string, message: string) => {
+    const line = `${new Date().toISOString()} ${level} ${redact(message)}\n`;
+    if (options.logFile) appendFileSync(options.logFile, line);
+    else (options.stream ?? process.stderr).write(line);
+  };
+  return {
+    debugEnabled: options.debug,
+    debug: (message) => {
+      if (options.debug) write('debug', message);
+    },
+    warn: (message) => write('warn', message),
+  };
+}

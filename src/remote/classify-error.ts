@@ -1,0 +1,84 @@
+import { AuthError, ConfigError, RemoteError, UploadError } from '../errors.js';
+
+/** How the engine treats a failed request: try again, give up on this file, or stop the run. */
+export type ErrorClass = 'retryable' | 'file-fatal' | 'run-fatal' | 'upload-gone';
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $fault?: 'client' | 'server';
+}
+
+const RETRYABLE_CODES = new Set([
+  'SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'Throttling',
+  'ThrottlingException', 'TooManyRequests', 'XAmzContentSHA256Mismatch', 'BadDigest', 'IncompleteBody',
+  'TimeoutError', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND',
+  'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET',
+]);
+
+const AUTH_CODES = new Set([
+  'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken',
+  'TokenRefreshRequired', 'CredentialsProviderError', 'AuthorizationHeaderMalformed',
+]);
+
+const RUN_FATAL_CODES = new Set(['NoSuchBucket', 'PermanentRedirect', 'InvalidBucketName', 'AllAccessDisabled']);
+
+/** The S3 error code of an SDK or network error ('' when it has none). */
+export function errorCode(error: unknown): string {
+  const shape = error as SdkErrorShape;
+  return shape?.code ?? shape?.name ?? '';
+}
+
+/**
+ * Classifies a failed S3 request once, for every caller: retry decisions never match message text.
+ * Network failures, 5xx, throttling and checksum mismatches are retryable; auth failures and a
+ * missing bucket stop the run; other 4xx fail only the file at hand.
+ */
+export function classifyS3Error(error: unknown): ErrorClass {
+  const code = errorCode(error);
+  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  if (code === 'NoSuchUpload') return 'upload-gone';
+  if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
+  if (RUN_FATAL_CODES.has(code) || status === 301) return 'run-fatal';
+  if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429) return 'retryable';
+  if (status === undefined && !(error instanceof UploadError)) return 'retryable';
+  return 'file-fatal';
+}
+
+/**
+ * Wraps an SDK error into the project's hierarchy with a one-line message:
+ * `<operation> <target>: <what went wrong>; <what to do>`.
+ */
+export function toUploadError(error: unknown, operation: string, target: string): UploadError {
+  if (error instanceof UploadError) return error;
+  const code = errorCode(error);
+  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  const detail = [code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
+  const hint = HINTS[code] ?? (status === 403 ? HINTS.AccessDenied : undefined);
+  const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
+  if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
+  if (RUN_FATAL_CODES.has(code)) return new ConfigError(`${what}; ${hint}`, { cause: error });
+  const retryable = classifyS3Error(error) === 'retryable';
+  return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
+}
+
+function describe(error: unknown): string {
+  const message = (error as SdkErrorShape)?.message?.split('\n')[0]?.trim();
+  if (message && message !== 'UnknownError' && message !== errorCode(error)) return message;
+  return (error as SdkErrorShape)?.$metadata?.httpStatusCode === 404 ? 'not found' : 'request failed';
+}
+
+const HINTS: Record<string, string> = {
+  AccessDenied: 'check that these credentials may write to the bucket and prefix',
+  InvalidAccessKeyId: 'the access key is unknown to the endpoint; check aws_access_key_id or the auth mode',
+  SignatureDoesNotMatch: 'the secret key is wrong for this access key; check aws_secret_access_key or the keyring entry',
+  ExpiredToken: 'the session token has expired; refresh your credentials (aws sso login) and run again',
+  NoSuchBucket: 'create the bucket or fix bucket / --bucket',
+  PermanentRedirect: 'the bucket is in another region; set region / --region to the bucket\'s region',
+  InvalidBucketName: 'fix bucket / --bucket',
+  CredentialsProviderError: 'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
+  ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
+  ENOTFOUND: 'the endpoint host name does not resolve; check endpoint_url / --endpoint and the network',
+};

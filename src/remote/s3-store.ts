@@ -1,0 +1,312 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { CLIENT_SETTINGS } from '../transfer/transfer-config.js';
+import { errorCode } from './classify-error.js';
+
+/** Where and how to reach the S3 endpoint. */
+export interface StoreSettings {
+  region: string;
+  endpoint?: string | undefined;
+  forcePathStyle: boolean;
+  credentials?: S3ClientConfig['credentials'];
+  /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
+  onRequest?: ((operation: string) => void) | undefined;
+}
+
+/** An object as the store reports it, in our own field names. */
+export interface RemoteObject {
+  key: string;
+  sizeBytes: number;
+  etag: string;
+  lastModifiedMs: number;
+  metadata?: Record<string, string>;
+}
+
+/** A finished part of a multipart upload. */
+export interface RemotePart {
+  partNumber: number;
+  etag: string;
+  sizeBytes: number;
+}
+
+/** A request body: a stream of exactly `lengthBytes` whose SHA-256 is already known. */
+export interface SignedBody {
+  stream: Readable;
+  lengthBytes: number;
+  sha256Hex: string;
+  md5Base64?: string;
+}
+
+/**
+ * The only module that speaks S3: it turns our calls into SDK commands and S3's answers into
+ * our own types. Data-carrying requests (PutObject, UploadPart) go through a client without SDK
+ * retries, because their streamed bodies cannot be replayed; the transfer engine retries them.
+ */
+export class S3Store {
+  private readonly control: S3Client;
+  private readonly data: S3Client;
+
+  constructor(private readonly settings: StoreSettings) {
+    const agentOptions = { keepAlive: true, maxSockets: CLIENT_SETTINGS.maxSockets };
+    const requestHandler = {
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent(agentOptions),
+      connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
+      socketTimeout: CLIENT_SETTINGS.socketTimeoutMs,
+    };
+    const base = {
+      region: settings.region,
+      forcePathStyle: settings.forcePathStyle,
+      requestHandler,
+      // S3-compatible servers (Ceph RGW, Swift) refuse aws-chunked bodies and flexible-checksum headers.
+      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+      responseChecksumValidation: 'WHEN_REQUIRED' as const,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    };
+    this.control = new S3Client({ ...base, maxAttempts: CLIENT_SETTINGS.maxAttempts, retryMode: CLIENT_SETTINGS.retryMode });
+    this.data = new S3Client({ ...base, maxAttempts: 1 });
+    for (const client of [this.control, this.data]) this.countRequests(client);
+  }
+
+  private countRequests(client: S3Client): void {
+    const onRequest = this.settings.onRequest;
+    if (!onRequest) return;
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        onRequest(context.commandName ?? 'unknown');
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'countRequests', priority: 'low' },
+    );
+  }
+
+  /** Confirms the bucket exists and the credentials reach it. @throws the SDK error. */
+  async headBucket(bucket: string, signal?: AbortSignal): Promise<void> {
+    await this.control.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(signal));
+  }
+
+  /** The object's size, ETag, date and user metadata, or undefined when there is none. */
+  async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
+    try {
+      const out = await this.control.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
+      return {
+        key,
+        sizeBytes: out.ContentLength ?? 0,
+        etag: stripQuotes(out.ETag),
+        lastModifiedMs: out.LastModified?.getTime() ?? 0,
+        metadata: out.Metadata ?? {},
+      };
+    } catch (error) {
+      if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /** Every object under `prefix`, one ListObjectsV2 request per 1,000 keys. */
+  async *listObjects(bucket: string, prefix: string, signal?: AbortSignal): AsyncGenerator<RemoteObject> {
+    let token: string | undefined;
+    do {
+      const out = await this.control.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        sendOptions(signal),
+      );
+      for (const item of out.Contents ?? []) {
+        if (item.Key === undefined) continue;
+        yield {
+          key: item.Key,
+          sizeBytes: item.Size ?? 0,
+          etag: stripQuotes(item.ETag),
+          lastModifiedMs: item.LastModified?.getTime() ?? 0,
+        };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** Stores a whole object in one request; returns its ETag. */
+  async putObject(
+    target: { bucket: string; key: string; contentType: string; metadata: Record<string, string> },
+    body: SignedBody,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const command = new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: target.key,
+      Body: body.stream,
+      ContentLength: body.lengthBytes,
+      ContentType: target.contentType,
+      Metadata: target.metadata,
+      ...(body.md5Base64 ? { ContentMD5: body.md5Base64 } : {}),
+    });
+    signPayload(command, body.sha256Hex);
+    const out = await this.data.send(command, sendOptions(signal));
+    return stripQuotes(out.ETag);
+  }
+
+  /** Starts a multipart upload; returns its upload id. */
+  async createMultipartUpload(
+    target: { bucket: string; key: string; contentType: string; metadata: Record<string, string> },
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const out = await this.control.send(
+      new CreateMultipartUploadCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        ContentType: target.contentType,
+        Metadata: target.metadata,
+      }),
+      sendOptions(signal),
+    );
+    if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+    return out.UploadId;
+  }
+
+  /** Sends one part; returns its ETag. */
+  async uploadPart(
+    target: { bucket: string; key: string; uploadId: string; partNumber: number },
+    body: SignedBody,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const command = new UploadPartCommand({
+      Bucket: target.bucket,
+      Key: target.key,
+      UploadId: target.uploadId,
+      PartNumber: target.partNumber,
+      Body: body.stream,
+      ContentLength: body.lengthBytes,
+    });
+    signPayload(command, body.sha256Hex);
+    const out = await this.data.send(command, sendOptions(signal));
+    return stripQuotes(out.ETag);
+  }
+
+  /** The parts the server holds for an upload (all pages), or undefined when the upload is gone. */
+  async listParts(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[] | undefined> {
+    const parts: RemotePart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const out = await this.control.send(
+          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+          sendOptions(signal),
+        );
+        for (const p of out.Parts ?? []) {
+          parts.push({ partNumber: p.PartNumber ?? 0, etag: stripQuotes(p.ETag), sizeBytes: p.Size ?? 0 });
+        }
+        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (errorCode(error) === 'NoSuchUpload' || errorCode(error) === 'NotFound') return undefined;
+      throw error;
+    }
+    return parts;
+  }
+
+  /** Completes an upload from its parts in part-number order; returns the object's ETag. */
+  async completeMultipartUpload(
+    target: { bucket: string; key: string; uploadId: string },
+    parts: readonly RemotePart[],
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+    const out = await this.control.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        UploadId: target.uploadId,
+        MultipartUpload: { Parts: sorted.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) },
+      }),
+      sendOptions(signal),
+    );
+    return stripQuotes(out.ETag);
+  }
+
+  /** Aborts an upload; an upload that is already gone counts as aborted. */
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.control.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), sendOptions(signal));
+    } catch (error) {
+      if (errorCode(error) !== 'NoSuchUpload' && errorCode(error) !== 'NotFound') throw error;
+    }
+  }
+
+  /** Multipart uploads still open under `prefix` (all pages). */
+  async listMultipartUploads(
+    bucket: string,
+    prefix: string,
+    signal?: AbortSignal,
+  ): Promise<Array<{ key: string; uploadId: string; initiatedMs: number }>> {
+    const uploads: Array<{ key: string; uploadId: string; initiatedMs: number }> = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const out = await this.control.send(
+        new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        sendOptions(signal),
+      );
+      for (const u of out.Uploads ?? []) {
+        if (u.Key && u.UploadId) uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
+      }
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return uploads;
+  }
+
+  /** Deletes one object (used by `credentials test` to remove its probe). */
+  async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
+    await this.control.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
+  }
+
+  /** Closes pooled connections so the process can exit promptly. */
+  destroy(): void {
+    this.control.destroy();
+    this.data.destroy();
+  }
+}
+
+/**
+ * Puts our precomputed SHA-256 in `x-amz-content-sha256` before signing: SigV4 then signs it
+ * and the server rejects a body that does not match, and the SDK does not hash the bytes again.
+ */
+function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: string): void {
+  const stack = command.middlewareStack as unknown as BuildStack;
+  stack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
+      return next(args);
+    },
+    { step: 'build', name: 'signedPayloadHash' },
+  );
+}
+
+type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
+interface BuildStack {
+  add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
+}
+
+function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
+}
+
+function stripQuotes(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}

@@ -1,0 +1,103 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import writeFileAtomic from 'write-file-atomic';
+import type { StatusSnapshot, StatusTracker } from './status-tracker.js';
+
+/**
+ * What the heartbeat writes: the tracker's snapshot plus what a reader in another process needs to
+ * judge staleness: the write interval, and the host the `pid` belongs to.
+ */
+export type HeartbeatFile = StatusSnapshot & { heartbeat_interval_ms: number; hostname: string };
+
+export interface HeartbeatOptions {
+  /** Where the status JSON goes. */
+  path: string;
+  /** Time between writes. */
+  intervalMs: number;
+  /** Receives write failures; the heartbeat itself never throws. */
+  onError?: (error: unknown) => void;
+}
+
+/** A running heartbeat; `stop` is its only control. */
+export interface Heartbeat {
+  /** Stops the timer and writes a final snapshot; resolves even when that write fails. */
+  stop(): Promise<void>;
+}
+
+// Windows refuses to replace a file another process has open (a watcher reading it): retry briefly.
+const RETRY_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const RETRY_DELAYS_MS = [25, 50, 100, 200, 400];
+
+/**
+ * Starts writing `tracker.snapshot()` to `path` as pretty JSON: now, then once per `intervalMs`, on
+ * every phase change, and a final time on `stop`. Each write is atomic (temp file, fsync, rename),
+ * so readers see either the previous or the next file. Writes never overlap; a write requested while
+ * one runs happens right after it. The timer is unref'd and does not keep the process alive.
+ */
+export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions): Heartbeat {
+  const { path, intervalMs, onError = () => undefined } = options;
+  const snapshotFile = (): HeartbeatFile => ({
+    ...tracker.snapshot(),
+    heartbeat_interval_ms: intervalMs,
+    hostname: hostname(),
+  });
+  const write = serializeWrites(() => writeStatus(path, snapshotFile()), onError);
+  const timer = setInterval(() => void write(), intervalMs);
+  timer.unref();
+  const unsubscribe = tracker.onEvent((event) => {
+    if (event.type === 'phase') void write();
+  });
+  void write();
+  return {
+    async stop() {
+      clearInterval(timer);
+      unsubscribe();
+      await write();
+    },
+  };
+}
+
+/**
+ * Wraps `task` so calls never run it concurrently: a call during a run schedules exactly one more run
+ * after it. The returned promise settles when a run that started after the call has finished.
+ */
+function serializeWrites(task: () => Promise<void>, onError: (error: unknown) => void): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  const runOnce = (): Promise<void> => task().catch((error: unknown) => reportSafely(onError, error));
+  return () => {
+    if (running === null) {
+      running = runOnce().finally(() => (running = null));
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = null;
+      running = runOnce().finally(() => (running = null));
+      return running;
+    });
+    return queued;
+  };
+}
+
+function reportSafely(onError: (error: unknown) => void, error: unknown): void {
+  // A throwing error handler inside a timer would crash the upload it only reports on.
+  try {
+    onError(error);
+  } catch {
+    // Nothing left to report to.
+  }
+}
+
+async function writeStatus(path: string, file: HeartbeatFile): Promise<void> {
+  const text = `${JSON.stringify(file, null, 2)}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFileAtomic(path, text);
+      return;
+    } catch (error) {
+      const delayMs = RETRY_DELAYS_MS[attempt];
+      if (delayMs === undefined || !RETRY_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      await sleep(delayMs);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Transfer rate over a sliding window, kept in fixed one-second buckets so that recording a progress
+ * delta costs a few arithmetic operations and memory stays constant however many deltas arrive.
+ */
+export class RateWindow {
+  private readonly bucketBytes: number[];
+  private readonly bucketIndex: number[];
+
+  /**
+   * @param startMs when measuring starts; the rate is averaged over less than the window until the
+   *   window has filled, so the first seconds are not diluted by time before the start.
+   * @param windowMs length of the window; a whole number of `bucketMs`.
+   */
+  constructor(
+    private readonly startMs: number,
+    private readonly windowMs = 10_000,
+    private readonly bucketMs = 1_000,
+  ) {
+    const bucketCount = Math.max(1, Math.round(windowMs / bucketMs));
+    this.bucketBytes = new Array<number>(bucketCount).fill(0);
+    this.bucketIndex = new Array<number>(bucketCount).fill(-1);
+  }
+
+  /** Adds `bytes` sent at `nowMs`. */
+  record(bytes: number, nowMs: number): void {
+    const index = Math.floor(nowMs / this.bucketMs);
+    const slot = index % this.bucketBytes.length;
+    if (this.bucketIndex[slot] !== index) {
+      this.bucketIndex[slot] = index;
+      this.bucketBytes[slot] = 0;
+    }
+    this.bucketBytes[slot] = (this.bucketBytes[slot] ?? 0) + bytes;
+  }
+
+  /** Returns the average rate over the window ending at `nowMs`, or 0 when no time has passed. */
+  bytesPerSecond(nowMs: number): number {
+    const currentIndex = Math.floor(nowMs / this.bucketMs);
+    const oldestIndex = currentIndex - this.bucketBytes.length + 1;
+    const spanStartMs = Math.max(this.startMs, oldestIndex * this.bucketMs);
+    const spanMs = Math.min(this.windowMs, nowMs - spanStartMs);
+    if (spanMs <= 0) return 0;
+    return (this.sumFrom(oldestIndex, currentIndex) * 1000) / spanMs;
+  }
+
+  private sumFrom(oldestIndex: number, currentIndex: number): number {
+    let sum = 0;
+    this.bucketIndex.forEach((index, slot) => {
+      if (index >= oldestIndex && index <= currentIndex) sum += this.bucketBytes[slot] ?? 0;
+    });
+    return sum;
+  }
+}

@@ -1,0 +1,34 @@
+import type { RunOptions } from '../config/run-options.js';
+import type { Logger } from '../log/logger.js';
+import { startHeartbeat } from './heartbeat.js';
+import { StatusTracker } from './status-tracker.js';
+import { pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
+
+/** The run's tracker and the writers that watch it; `stop` makes the final writes. */
+export interface Reporting {
+  tracker: StatusTracker;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the three views of one set of numbers: the JSON heartbeat file, and on stdout a live
+ * view (TTY), plain timestamped lines (scheduled task, CI) or NDJSON events (--json).
+ */
+export async function startReporting(options: RunOptions, log: Logger): Promise<Reporting> {
+  const tracker = new StatusTracker({ groupKey: options.groupKey });
+  const heartbeat = startHeartbeat(tracker, {
+    path: options.statusJson,
+    intervalMs: options.statusIntervalMs,
+    onError: (error) => log.warn(`could not write the status file ${options.statusJson}: ${String((error as Error)?.message ?? error)}`),
+  });
+  const isTTY = Boolean(process.stdout.isTTY);
+  const mode = pickViewMode({ isTTY, json: options.json, quiet: options.quiet || options.dryRun, ci: Boolean(process.env.CI) });
+  const view = startTerminalView(tracker, { mode, stream: process.stdout, color: shouldUseColor({ isTTY, env: process.env }) });
+  return {
+    tracker,
+    async stop() {
+      view.stop();
+      await heartbeat.stop();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The status JSON schema (version 1): what the heartbeat writes and what watchers read.
+ *
+ * Field names follow the Python `StatusTracker` file exactly (snake_case, times in seconds since the
+ * epoch as floats), so older watchers keep working; the fields after `last_update` are additions.
+ * Two keys depend on the group key: the group map is stored under the group key itself
+ * (`folder_types`, `reels`) and the current group under `current_<singular>` (`current_folder_type`,
+ * `current_reel`).
+ */
+
+/** Where a run is. `completed`, `failed` and `interrupted` are final. */
+export type Phase = 'planning' | 'verifying' | 'uploading' | 'completed' | 'failed' | 'interrupted';
+
+/** The phases after which nothing changes any more. */
+export const FINAL_PHASES: readonly Phase[] = ['completed', 'failed', 'interrupted'];
+
+/** Run-wide counters. `bytes_uploaded` counts bytes sent, so a retried part counts twice. */
+export interface TotalsStatus {
+  files: number;
+  uploaded: number;
+  skipped: number;
+  failed: number;
+  bytes_uploaded: number;
+  bytes_planned: number;
+  /** Sizes of files uploaded or skipped: the progress that counts towards the ETA. */
+  bytes_done: number;
+  bytes_skipped: number;
+  bytes_failed: number;
+}
+
+/** Counters of one group (folder type or reel); times are seconds since the epoch. */
+export interface GroupStatus {
+  planned_files: number;
+  planned_bytes: number;
+  uploaded: number;
+  skipped: number;
+  failed: number;
+  bytes_uploaded: number;
+  bytes_done: number;
+  bytes_skipped: number;
+  bytes_failed: number;
+  started_at: number;
+  completed_at: number | null;
+}
+
+/** A file being uploaded now; `bytes` counts bytes sent and may exceed `size` after a retry. */
+export interface InFlightStatus {
+  file: string;
+  group: string;
+  bytes: number;
+  size: number;
+}
+
+/** One failed file, as kept in the bounded `errors` list. */
+export interface ErrorStatus {
+  file: string;
+  key: string;
+  error: string;
+}
+
+/** The fields whose names do not depend on the group key. */
+export interface StatusSnapshotFields {
+  started_at: number;
+  phase: Phase;
+  current_file: string | null;
+  current_file_bytes: number;
+  current_file_size: number;
+  totals: TotalsStatus;
+  last_update: number;
+  rate_bytes_per_sec: number;
+  eta_seconds: number | null;
+  in_flight: InFlightStatus[];
+  errors: ErrorStatus[];
+  /** Names the key that holds the group map, so readers need not guess it. */
+  group_key: string;
+  pid: number;
+  version: 1;
+}
+
+/**
+ * A full snapshot: the fixed fields plus `current_<singular>` (string or null) and `<group_key>`
+ * (a map of {@link GroupStatus}). Read those two through {@link readGroups} and {@link readCurrentGroup}.
+ */
+export type StatusSnapshot = StatusSnapshotFields & Record<string, unknown>;
+
+/**
+ * Returns the name of the current-group field for a group key: the key without a trailing `s`,
+ * prefixed with `current_` (`folder_types` → `current_folder_type`, `reels` → `current_reel`).
+ */
+export function currentGroupField(groupKey: string): string {
+  return `current_${groupKey.replace(/s$/, '')}`;
+}
+
+/** Returns the group map of a snapshot, or an empty map when the snapshot has none. */
+export function readGroups(snapshot: StatusSnapshot): Record<string, GroupStatus> {
+  const groups = snapshot[snapshot.group_key];
+  return isPlainObject(groups) ? (groups as Record<string, GroupStatus>) : {};
+}
+
+/** Returns the current group of a snapshot, or null when no group is current. */
+export function readCurrentGroup(snapshot: StatusSnapshot): string | null {
+  const current = snapshot[currentGroupField(snapshot.group_key)];
+  return typeof current === 'string' ? current : null;
+}
+
+/** True when nothing in the run will change any more. */
+export function isFinalPhase(phase: Phase): boolean {
+  return FINAL_PHASES.includes(phase);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,298 @@
+import { ConfigError } from '../errors.js';
+import { RateWindow } from './rate-window.js';
+import {
+  currentGroupField,
+  isFinalPhase,
+  type ErrorStatus,
+  type GroupStatus,
+  type InFlightStatus,
+  type Phase,
+  type StatusSnapshot,
+  type TotalsStatus,
+} from './status-snapshot.js';
+
+export type { Phase, StatusSnapshot } from './status-snapshot.js';
+
+/** How one file ended. */
+export type FileOutcome = 'uploaded' | 'skipped' | 'failed';
+
+/** The result of one file, as the tracker counts it and the CSV log records it. */
+export interface FileResult {
+  group: string;
+  /** The local path, as shown to the user. */
+  path: string;
+  key: string;
+  sizeBytes: number;
+  mtimeMs: number;
+  outcome: FileOutcome;
+  /** Why the file was uploaded, skipped or failed (a decision reason or an error class). */
+  reason: string;
+  sha256?: string;
+  etag?: string;
+  seconds: number;
+  error?: string;
+}
+
+/** What the tracker tells subscribers. Progress deltas are not events: views poll {@link StatusTracker.snapshot}. */
+export type StatusEvent =
+  | { type: 'phase'; phase: Phase; timeMs: number }
+  | { type: 'group-start'; group: string; plannedFiles: number; plannedBytes: number; timeMs: number }
+  | { type: 'group-done'; group: string; timeMs: number }
+  | { type: 'file-start'; group: string; path: string; sizeBytes: number; timeMs: number }
+  | { type: 'file-done'; result: FileResult; timeMs: number };
+
+export interface StatusTrackerOptions {
+  /** Names the grouping in the status JSON: `folder_types` (default) or `reels`. */
+  groupKey?: string;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+type OutcomeCounters = Pick<
+  TotalsStatus,
+  'uploaded' | 'skipped' | 'failed' | 'bytes_done' | 'bytes_skipped' | 'bytes_failed'
+>;
+
+const MAX_ERRORS = 100;
+const FIXED_FIELDS = new Set([
+  'started_at',
+  'phase',
+  'totals',
+  'last_update',
+  'rate_bytes_per_sec',
+  'eta_seconds',
+  'in_flight',
+  'errors',
+  'group_key',
+  'pid',
+  'version',
+]);
+
+/**
+ * Counts what a run does, per group and in total, and produces {@link StatusSnapshot}s on demand.
+ *
+ * Byte counters have two meanings, on purpose: `bytes_uploaded` counts bytes actually sent (a part
+ * that is retried counts again, bytes of a file that later fails stay counted), which is what the
+ * network did; `bytes_done` counts the sizes of files uploaded or skipped, which is what is left
+ * to do and drives the ETA. Methods never throw for unknown groups: a group used before
+ * {@link startGroup} is created with nothing planned.
+ */
+export class StatusTracker {
+  readonly groupKey: string;
+  private readonly now: () => number;
+  private readonly startedAtMs: number;
+  private phase: Phase = 'planning';
+  private currentGroup: string | null = null;
+  private readonly totals: TotalsStatus = emptyTotals();
+  private readonly groups = new Map<string, GroupStatus>();
+  private readonly inFlight = new Map<string, InFlightStatus>();
+  private readonly errors: ErrorStatus[] = [];
+  private readonly listeners = new Set<(event: StatusEvent) => void>();
+  private rate: RateWindow | null = null;
+
+  /** @throws ConfigError when `groupKey` is empty or collides with a fixed field of the schema. */
+  constructor({ groupKey = 'folder_types', now = () => Date.now() }: StatusTrackerOptions = {}) {
+    if (groupKey === '' || FIXED_FIELDS.has(groupKey) || groupKey.startsWith('current_')) {
+      throw new ConfigError(
+        `create status tracker: group key "${groupKey}" is reserved; use folder_types or reels`,
+      );
+    }
+    this.groupKey = groupKey;
+    this.now = now;
+    this.startedAtMs = now();
+  }
+
+  /** Sets the planned number of files and bytes of the whole run. */
+  setTotals(files: number, bytes: number): void {
+    this.totals.files = files;
+    this.totals.bytes_planned = bytes;
+  }
+
+  /** Moves the run to `phase`; emits a `phase` event when the phase changes. */
+  setPhase(phase: Phase): void {
+    if (phase === this.phase) return;
+    this.phase = phase;
+    this.emit({ type: 'phase', phase, timeMs: this.now() });
+  }
+
+  /** Starts (or restarts) a group with its planned counts; it becomes the current group. */
+  startGroup(name: string, plannedFiles: number, plannedBytes: number): void {
+    const group = this.group(name);
+    group.planned_files = plannedFiles;
+    group.planned_bytes = plannedBytes;
+    group.started_at = toSeconds(this.now());
+    group.completed_at = null;
+    this.currentGroup = name;
+    this.emit({ type: 'group-start', group: name, plannedFiles, plannedBytes, timeMs: this.now() });
+  }
+
+  /** Marks a group complete, stamping `completed_at`. */
+  completeGroup(name: string): void {
+    this.group(name).completed_at = toSeconds(this.now());
+    if (this.currentGroup === name) this.currentGroup = null;
+    this.emit({ type: 'group-done', group: name, timeMs: this.now() });
+  }
+
+  /** Puts a file in flight with no bytes sent; starting a file already in flight restarts it. */
+  startFile(group: string, path: string, sizeBytes: number): void {
+    this.group(group);
+    const key = flightKey(group, path);
+    // Re-inserting moves the file to the end, where current_file is read from.
+    this.inFlight.delete(key);
+    this.inFlight.set(key, { file: path, group, bytes: 0, size: sizeBytes });
+    this.rate ??= new RateWindow(this.now());
+    this.emit({ type: 'file-start', group, path, sizeBytes, timeMs: this.now() });
+  }
+
+  /**
+   * Returns the callback the transfer calls with each chunk of bytes sent for this file. It adds to
+   * `bytes_uploaded` (group and total), the file's in-flight bytes and the rate window, and nothing
+   * else, because it runs once per chunk.
+   */
+  fileProgressCallback(group: string, path: string): (deltaBytes: number) => void {
+    const key = flightKey(group, path);
+    const counters = this.group(group);
+    return (deltaBytes) => {
+      const entry = this.inFlight.get(key);
+      if (entry !== undefined) entry.bytes += deltaBytes;
+      counters.bytes_uploaded += deltaBytes;
+      this.totals.bytes_uploaded += deltaBytes;
+      this.rate ??= new RateWindow(this.now());
+      this.rate.record(deltaBytes, this.now());
+    };
+  }
+
+  /** Takes a file out of flight and counts its outcome; a failure is kept in `errors` (last 100). */
+  fileDone(result: FileResult): void {
+    this.inFlight.delete(flightKey(result.group, result.path));
+    addOutcome(this.group(result.group), result);
+    addOutcome(this.totals, result);
+    if (result.outcome === 'failed') this.keepError(result);
+    this.emit({ type: 'file-done', result, timeMs: this.now() });
+  }
+
+  /** Counts a file skipped without being started; emits `file-done` like {@link fileDone}. */
+  noteSkip(result: FileResult & { outcome: 'skipped' }): void {
+    this.fileDone(result);
+  }
+
+  /** Subscribes to events; returns the function that unsubscribes. Listeners must not throw. */
+  onEvent(listener: (event: StatusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Returns a fresh, JSON-ready copy of the state; `last_update` is the time of this call. */
+  snapshot(): StatusSnapshot {
+    const nowMs = this.now();
+    const current = lastInFlight(this.inFlight);
+    const rate = this.rate?.bytesPerSecond(nowMs) ?? 0;
+    return {
+      started_at: toSeconds(this.startedAtMs),
+      phase: this.phase,
+      [currentGroupField(this.groupKey)]: current?.group ?? this.currentGroup,
+      current_file: current?.file ?? null,
+      current_file_bytes: current?.bytes ?? 0,
+      current_file_size: current?.size ?? 0,
+      totals: { ...this.totals },
+      [this.groupKey]: this.copyGroups(),
+      last_update: toSeconds(nowMs),
+      rate_bytes_per_sec: rate,
+      eta_seconds: this.etaSeconds(rate),
+      in_flight: [...this.inFlight.values()].map((entry) => ({ ...entry })),
+      errors: this.errors.map((entry) => ({ ...entry })),
+      group_key: this.groupKey,
+      pid: process.pid,
+      version: 1,
+    };
+  }
+
+  private group(name: string): GroupStatus {
+    let group = this.groups.get(name);
+    if (group === undefined) {
+      group = emptyGroup(toSeconds(this.now()));
+      this.groups.set(name, group);
+    }
+    return group;
+  }
+
+  private copyGroups(): Record<string, GroupStatus> {
+    return Object.fromEntries([...this.groups].map(([name, group]) => [name, { ...group }]));
+  }
+
+  private etaSeconds(rateBytesPerSec: number): number | null {
+    if (this.phase === 'completed') return 0;
+    if (isFinalPhase(this.phase) || rateBytesPerSec <= 0 || this.totals.bytes_planned <= 0) return null;
+    const { bytes_planned, bytes_done, bytes_failed } = this.totals;
+    let remaining = bytes_planned - bytes_done - bytes_failed;
+    for (const entry of this.inFlight.values()) remaining -= Math.min(entry.bytes, entry.size);
+    return Math.max(0, remaining) / rateBytesPerSec;
+  }
+
+  private keepError(result: FileResult): void {
+    this.errors.push({ file: result.path, key: result.key, error: result.error ?? result.reason });
+    if (this.errors.length > MAX_ERRORS) this.errors.shift();
+  }
+
+  private emit(event: StatusEvent): void {
+    for (const listener of this.listeners) {
+      // A broken view must not stop the upload it is watching.
+      try {
+        listener(event);
+      } catch (error) {
+        process.emitWarning(`status listener failed on ${event.type}: ${String(error)}`);
+      }
+    }
+  }
+}
+
+function addOutcome(counters: OutcomeCounters, result: FileResult): void {
+  counters[result.outcome] += 1;
+  if (result.outcome === 'failed') counters.bytes_failed += result.sizeBytes;
+  else counters.bytes_done += result.sizeBytes;
+  if (result.outcome === 'skipped') counters.bytes_skipped += result.sizeBytes;
+}
+
+function lastInFlight(inFlight: Map<string, InFlightStatus>): InFlightStatus | undefined {
+  let last: InFlightStatus | undefined;
+  for (const entry of inFlight.values()) last = entry;
+  return last;
+}
+
+function flightKey(group: string, path: string): string {
+  return `${group}\u0000${path}`;
+}
+
+function toSeconds(ms: number): number {
+  return ms / 1000;
+}
+
+function emptyTotals(): TotalsStatus {
+  return {
+    files: 0,
+    uploaded: 0,
+    skipped: 0,
+    failed: 0,
+    bytes_uploaded: 0,
+    bytes_planned: 0,
+    bytes_done: 0,
+    bytes_skipped: 0,
+    bytes_failed: 0,
+  };
+}
+
+function emptyGroup(startedAtSeconds: number): GroupStatus {
+  return {
+    planned_files: 0,
+    planned_bytes: 0,
+    uploaded: 0,
+    skipped: 0,
+    failed: 0,
+    bytes_uploaded: 0,
+    bytes_done: 0,
+    bytes_skipped: 0,
+    bytes_failed: 0,
+    started_at: startedAtSeconds,
+    completed_at: null,
+  };
+}

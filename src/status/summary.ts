@@ -1,0 +1,58 @@
+import { formatBytes, formatDuration, formatRate } from './format.js';
+import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
+import { formatTable } from './text-table.js';
+
+type OutcomeCounts = Pick<
+  TotalsStatus,
+  'uploaded' | 'skipped' | 'failed' | 'bytes_done' | 'bytes_skipped' | 'bytes_failed'
+>;
+
+/**
+ * Formats the end-of-run summary: a title with the phase and elapsed time, a table with one row per
+ * group and a total row (files and bytes uploaded, skipped and failed), and a line with the bytes
+ * sent and the average rate. Plain ASCII lines joined with `\n`, no trailing newline.
+ */
+export function formatSummary(snapshot: StatusSnapshot, elapsedMs: number): string {
+  const elapsedSeconds = elapsedMs / 1000;
+  const { totals } = snapshot;
+  const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${totals.files} files planned`;
+  const sent = totals.bytes_uploaded;
+  const rate = elapsedSeconds > 0 ? formatRate(sent / elapsedSeconds) : formatRate(0);
+  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)} (average ${rate})`;
+  return [title, '', ...formatGroupTable(snapshot), '', footer].join('\n');
+}
+
+/**
+ * Returns one line per failed file kept in the snapshot (`<file> -> <key>: <error>`), and a last
+ * line counting the failures the snapshot no longer holds (it keeps the last 100).
+ */
+export function listFailures(snapshot: StatusSnapshot): string[] {
+  const lines = snapshot.errors.map(({ file, key, error }) => `${file} -> ${key}: ${error}`);
+  const dropped = snapshot.totals.failed - snapshot.errors.length;
+  if (dropped > 0) lines.push(`... and ${dropped} earlier failures; see the CSV log for all of them`);
+  return lines;
+}
+
+function formatGroupTable(snapshot: StatusSnapshot): string[] {
+  const header = [groupTitle(snapshot.group_key), 'uploaded', 'skipped', 'failed'];
+  const rows = Object.entries(readGroups(snapshot)).map(([name, group]) => [name, ...outcomeCells(group)]);
+  const totalRow = ['total', ...outcomeCells(snapshot.totals)];
+  return formatTable([header, ...rows, totalRow], ['left', 'right', 'right', 'right']);
+}
+
+function outcomeCells(counts: OutcomeCounts): string[] {
+  return [
+    countCell(counts.uploaded, counts.bytes_done - counts.bytes_skipped),
+    countCell(counts.skipped, counts.bytes_skipped),
+    countCell(counts.failed, counts.bytes_failed),
+  ];
+}
+
+function countCell(files: number, bytes: number): string {
+  return `${files} (${formatBytes(bytes)})`;
+}
+
+/** `folder_types` → `folder type`, `reels` → `reel`: the word for one group. */
+function groupTitle(groupKey: string): string {
+  return groupKey.replace(/s$/, '').replaceAll('_', ' ');
+}

@@ -1,0 +1,61 @@
+import { formatBytes, formatDuration, formatPercent, formatRate } from './format.js';
+import { readGroups, type StatusSnapshot } from './status-snapshot.js';
+import type { FileResult } from './status-tracker.js';
+
+/** Skipped files of one group, gathered between two plain-view flushes. */
+export interface SkipBatch {
+  group: string;
+  count: number;
+  sizeBytes: number;
+  /** Count per skip reason. */
+  reasons: Map<string, number>;
+}
+
+/** Bytes of planned work processed so far (done, failed, and sent for files in flight). */
+export function processedBytes(snapshot: StatusSnapshot): number {
+  const inFlight = snapshot.in_flight.reduce((sum, entry) => sum + Math.min(entry.bytes, entry.size), 0);
+  return snapshot.totals.bytes_done + snapshot.totals.bytes_failed + inFlight;
+}
+
+/**
+ * One line on the whole run: `120/420 files (119 uploaded, 1 skipped, 0 failed), 12.3 GiB/80.0 GiB
+ * (15.3%), 12.3 MiB/s, ETA 1h02m`.
+ */
+export function formatProgressLine(snapshot: StatusSnapshot): string {
+  const { totals } = snapshot;
+  const finished = totals.uploaded + totals.skipped + totals.failed;
+  const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
+  const bytes = `${formatBytes(processedBytes(snapshot))}/${formatBytes(totals.bytes_planned)}`;
+  const percent = formatPercent(processedBytes(snapshot), totals.bytes_planned);
+  const speed = `${formatRate(snapshot.rate_bytes_per_sec)}, ETA ${formatDuration(snapshot.eta_seconds)}`;
+  return `${finished}/${totals.files} files (${counts}), ${bytes} (${percent}), ${speed}`;
+}
+
+/**
+ * One line on a finished file: `uploaded <path> (12.0 MiB, 1.2s)`, `skipped <path> (12.0 MiB):
+ * <reason>` or `failed <path> (12.0 MiB): <error>`.
+ */
+export function formatResultLine(result: FileResult): string {
+  const size = formatBytes(result.sizeBytes);
+  switch (result.outcome) {
+    case 'uploaded':
+      return `uploaded ${result.path} (${size}, ${formatDuration(result.seconds)})`;
+    case 'skipped':
+      return `skipped ${result.path} (${size}): ${result.reason}`;
+    case 'failed':
+      return `failed ${result.path} (${size}): ${result.error ?? result.reason}`;
+  }
+}
+
+/** One line for many skipped files: `skipped 301 files in reels (2.0 GiB): 300 unchanged, 1 same-etag`. */
+export function formatSkipBatchLine(batch: SkipBatch): string {
+  const reasons = [...batch.reasons].map(([reason, count]) => `${count} ${reason}`).join(', ');
+  return `skipped ${batch.count} files in ${batch.group} (${formatBytes(batch.sizeBytes)}): ${reasons}`;
+}
+
+/** One line on a finished group: `done reels: 41 uploaded, 1 skipped, 0 failed`. */
+export function formatGroupDoneLine(group: string, snapshot: StatusSnapshot): string {
+  const counts = readGroups(snapshot)[group];
+  if (counts === undefined) return `done ${group}`;
+  return `done ${group}: ${counts.uploaded} uploaded, ${counts.skipped} skipped, ${counts.failed} failed`;
+}

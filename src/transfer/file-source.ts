@@ -1,0 +1,71 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { SourceError } from '../errors.js';
+import { describeFsError } from '../collector/walk-files.js';
+
+/** The size and modification time a file had when it was planned. */
+export interface FileIdentity {
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/**
+ * A file opened for ranged reads. Every read and the final check compare the file with the
+ * identity it was planned with, so a reel still being recorded is never stored half-written.
+ */
+export class FileSource {
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private readonly identity: FileIdentity,
+  ) {}
+
+  /** @throws SourceError when the file cannot be opened or no longer matches `identity`. */
+  static async open(path: string, identity: FileIdentity): Promise<FileSource> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw new SourceError(`open ${path}: ${describeFsError(error)}; check the file and run again`, { cause: error });
+    }
+    const source = new FileSource(path, handle, identity);
+    try {
+      await source.assertUnchanged();
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return source;
+  }
+
+  /** Reads exactly `length` bytes at `start` into a new buffer. @throws SourceError if the file is shorter. */
+  async read(start: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await this.handle.read(buffer, filled, length - filled, start + filled);
+      if (bytesRead === 0) throw this.changedError('it became shorter while it was read');
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  /** @throws SourceError when size or mtime differ from the planned identity. */
+  async assertUnchanged(): Promise<void> {
+    const info = await stat(this.path).catch((error: unknown) => {
+      throw new SourceError(`read ${this.path}: ${describeFsError(error)}; it will be retried by the next run`, { cause: error });
+    });
+    if (info.size !== this.identity.sizeBytes || Math.floor(info.mtimeMs) !== this.identity.mtimeMs) {
+      throw this.changedError(`size or modification time changed (${this.identity.sizeBytes} → ${info.size} bytes)`);
+    }
+  }
+
+  private changedError(detail: string): SourceError {
+    return new SourceError(
+      `upload ${this.path}: the file changed while it was uploaded (${detail}); it was not stored and the next run retries it`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => {});
+  }
+}

@@ -1,0 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyS3Error, type ErrorClass } from '../remote/classify-error.js';
+
+/** How often and how patiently a request is retried. */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/**
+ * Runs `attempt` until it succeeds, the error is not retryable by {@link classifyS3Error},
+ * attempts run out, or `signal` aborts. Backoff is exponential with full jitter.
+ * `onRetry` sees each retried error (for --debug and the status file).
+ */
+export async function withRetry<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: {
+    policy?: RetryPolicy;
+    signal: AbortSignal;
+    classify?: (error: unknown) => ErrorClass;
+    onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void;
+    random?: () => number;
+  },
+): Promise<T> {
+  const policy = options.policy ?? DEFAULT_RETRY;
+  const classify = options.classify ?? classifyS3Error;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      if (options.signal.aborted || attemptNumber >= policy.attempts || classify(error) !== 'retryable') throw error;
+      const delayMs = backoffMs(attemptNumber, policy, options.random ?? Math.random);
+      options.onRetry?.(error, attemptNumber, delayMs);
+      await sleep(delayMs, undefined, { signal: options.signal });
+    }
+  }
+}
+
+/** Full-jitter exponential backoff: uniform in [0, min(max, base·2^(n-1))]. */
+export function backoffMs(attemptNumber: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptNumber - 1));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}

@@ -1,0 +1,83 @@
+import { ConfigError } from '../errors.js';
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+/** S3's multipart rules. */
+export const S3_LIMITS = {
+  minPartBytes: 5 * MiB,
+  maxPartBytes: 5 * GiB,
+  maxParts: 10_000,
+  maxObjectBytes: 5 * 1024 * GiB,
+  maxPutObjectBytes: 5 * GiB,
+} as const;
+
+/** Files below this size go in one PutObject; at or above it, by multipart. */
+export const MULTIPART_THRESHOLD_BYTES = 8 * MiB;
+
+/** How one file is sent. */
+export interface TransferPlan {
+  multipart: boolean;
+  partSizeBytes: number;
+  partCount: number;
+  /** Parts of this file that may be in flight at once. */
+  workers: number;
+}
+
+/**
+ * The seed's size tiers (`get_transfer_config`): small files favour speed, big ones stability.
+ * `< 512 MB: 8 MB parts, 8 workers; 512 MB–8 GB: 64 MB, 6; > 8 GB: 128 MB, 4`.
+ */
+const TIERS: ReadonlyArray<{ belowBytes: number; partSizeBytes: number; workers: number }> = [
+  { belowBytes: 512 * MiB, partSizeBytes: 8 * MiB, workers: 8 },
+  { belowBytes: 8 * GiB, partSizeBytes: 64 * MiB, workers: 6 },
+  { belowBytes: Infinity, partSizeBytes: 128 * MiB, workers: 4 },
+];
+
+/**
+ * Chooses part size, part count and per-file workers for a file of `sizeBytes` (pure).
+ * The tier's part size grows in whole MiB when needed so the file fits in 10,000 parts
+ * (a 2 TB file gets bigger parts, not an error). `maxWorkers` caps the tier's workers.
+ * @throws ConfigError when the file is bigger than S3's 5 TiB object limit.
+ */
+export function getTransferConfig(sizeBytes: number, maxWorkers = Infinity): TransferPlan {
+  if (sizeBytes > S3_LIMITS.maxObjectBytes) {
+    throw new ConfigError(
+      `plan upload: the file is ${sizeBytes} bytes, over S3's 5 TiB object limit; split it before uploading`,
+    );
+  }
+  const tier = TIERS.find((t) => sizeBytes < t.belowBytes) ?? TIERS[TIERS.length - 1]!;
+  const workers = Math.max(1, Math.min(tier.workers, maxWorkers));
+  if (sizeBytes < MULTIPART_THRESHOLD_BYTES) {
+    return { multipart: false, partSizeBytes: Math.max(sizeBytes, 1), partCount: 1, workers: 1 };
+  }
+  const partSizeBytes = fitPartSize(sizeBytes, tier.partSizeBytes);
+  return { multipart: true, partSizeBytes, partCount: Math.ceil(sizeBytes / partSizeBytes), workers };
+}
+
+/** The smallest part size ≥ `preferredBytes`, in whole MiB, that keeps the file within 10,000 parts. */
+export function fitPartSize(sizeBytes: number, preferredBytes: number): number {
+  const needed = Math.ceil(sizeBytes / S3_LIMITS.maxParts / MiB) * MiB;
+  return Math.min(Math.max(preferredBytes, needed, S3_LIMITS.minPartBytes), S3_LIMITS.maxPartBytes);
+}
+
+/** Byte range of 1-based part `partNumber` in a file of `sizeBytes` cut into `partSizeBytes` parts. */
+export function partRange(partNumber: number, partSizeBytes: number, sizeBytes: number): { start: number; length: number } {
+  const start = (partNumber - 1) * partSizeBytes;
+  return { start, length: Math.max(0, Math.min(partSizeBytes, sizeBytes - start)) };
+}
+
+/**
+ * The seed's client settings (`get_boto_config`): adaptive retries with 12 attempts,
+ * 20 s connect and 5 min socket timeouts, a pool of 50 connections.
+ */
+export const CLIENT_SETTINGS = {
+  maxAttempts: 12,
+  retryMode: 'adaptive',
+  connectionTimeoutMs: 20_000,
+  socketTimeoutMs: 300_000,
+  maxSockets: 50,
+} as const;
+
+/** Default in-flight byte budget shared by all workers: what a field laptop can spare. */
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * MiB;

@@ -1,0 +1,117 @@
+import pLimit from 'p-limit';
+import type { UploadTask } from '../collector/plan-upload.js';
+import { InterruptedError, UploadError } from '../errors.js';
+import { classifyS3Error } from '../remote/classify-error.js';
+import type { CsvLog } from '../status/csv-log.js';
+import type { FileResult, StatusTracker } from '../status/status-tracker.js';
+import type { Decision } from '../verifier/decide.js';
+import { uploadFile, type TransferContext } from './upload-file.js';
+
+/** A planned file with its decision and the group it is counted under. */
+export interface DecidedTask {
+  task: UploadTask;
+  decision: Decision;
+  group: string;
+}
+
+/** Where results go, and how to stop the whole run on a fatal error. */
+export interface UploadAllContext {
+  transfer: TransferContext;
+  tracker: StatusTracker;
+  csvLog: CsvLog;
+  maxFilesInFlight: number;
+  abortAll: (reason: unknown) => void;
+}
+
+/**
+ * Records skips, then uploads the rest through the shared scheduler, recording each outcome in
+ * the tracker and the CSV log. A run-fatal error (bad credentials, missing bucket) stops every
+ * other file and is rethrown once, instead of failing each file with the same message.
+ * @throws the first run-fatal error, or InterruptedError when stopped by a signal.
+ */
+export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllContext): Promise<void> {
+  const remaining = countByGroup(items);
+  const finish = (result: FileResult) => {
+    ctx.csvLog.append(result);
+    remaining.set(result.group, (remaining.get(result.group) ?? 1) - 1);
+    if (remaining.get(result.group) === 0) ctx.tracker.completeGroup(result.group);
+  };
+  for (const item of items.filter((i) => i.decision.action === 'skip')) {
+    const result = baseResult(item, 'skipped', 0);
+    ctx.tracker.noteSkip(result);
+    finish(result);
+  }
+  let fatal: unknown;
+  const limit = pLimit(ctx.maxFilesInFlight);
+  const uploads = items
+    .filter((i) => i.decision.action === 'upload')
+    .map((item) =>
+      limit(async () => {
+        if (fatal !== undefined || ctx.transfer.signal.aborted) return;
+        const result = await uploadOne(item, ctx);
+        if (result === 'fatal-or-stopped') return;
+        if (result.outcome === 'failed' && isRunFatal(result.cause)) {
+          fatal ??= result.cause;
+          ctx.abortAll(result.cause);
+          return;
+        }
+        ctx.tracker.fileDone(result.result);
+        finish(result.result);
+      }),
+    );
+  await Promise.all(uploads);
+  if (fatal !== undefined) throw fatal;
+  if (ctx.transfer.signal.aborted) throw new InterruptedError();
+}
+
+type UploadOneResult = 'fatal-or-stopped' | { outcome: 'uploaded' | 'failed'; result: FileResult; cause?: unknown };
+
+async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadOneResult> {
+  const started = performance.now();
+  ctx.tracker.startFile(item.group, item.task.path, item.task.sizeBytes);
+  const onBytes = ctx.tracker.fileProgressCallback(item.group, item.task.path);
+  try {
+    const sent = await uploadFile(item.task, ctx.transfer, onBytes);
+    const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
+    return { outcome: 'uploaded', result: { ...result, etag: sent.etag, ...(sent.sha256 ? { sha256: sent.sha256 } : {}) } };
+  } catch (error) {
+    if (ctx.transfer.signal.aborted && (error instanceof InterruptedError || isAbort(error))) return 'fatal-or-stopped';
+    const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
+    const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
+    return { outcome: 'failed', result, cause: error };
+  }
+}
+
+function isRunFatal(error: unknown): boolean {
+  if (error instanceof UploadError) return error.kind === 'auth' || error.kind === 'config';
+  return classifyS3Error(error) === 'run-fatal';
+}
+
+function isAbort(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return name === 'AbortError' || name === 'InterruptedError';
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof UploadError ? `${error.kind} error` : 'unexpected error';
+}
+
+function baseResult<O extends FileResult['outcome']>(
+  item: DecidedTask,
+  outcome: O,
+  secondsTaken: number,
+  reason = item.decision.reason,
+): FileResult & { outcome: O } {
+  const { task } = item;
+  return { group: item.group, path: task.path, key: task.key, sizeBytes: task.sizeBytes, mtimeMs: task.mtimeMs, outcome, reason, seconds: secondsTaken };
+}
+
+function seconds(startedMs: number): number {
+  return Math.round(performance.now() - startedMs) / 1000;
+}
+
+function countByGroup(items: readonly DecidedTask[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.group, (counts.get(item.group) ?? 0) + 1);
+  return counts;
+}

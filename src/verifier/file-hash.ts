@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { SourceError } from '../errors.js';
+import { describeFsError } from '../collector/walk-files.js';
+import type { FileIdentity } from '../transfer/file-source.js';
+
+/** Digests of a whole file, hex-encoded. */
+export interface FileDigests {
+  sha256: string;
+  md5?: string;
+}
+
+/**
+ * Streams a file once through SHA-256 (and MD5 when asked: the seed's `md5_file` and
+ * `sha256_file` in one pass) with bounded memory. The file is checked against `identity`
+ * before and after, so a file still being written is reported, never recorded with a wrong hash.
+ * @throws SourceError when the file cannot be read or changed during hashing.
+ */
+export async function hashFile(
+  path: string,
+  identity: FileIdentity,
+  options: { md5?: boolean; signal?: AbortSignal } = {},
+): Promise<FileDigests> {
+  await assertIdentity(path, identity);
+  const sha256 = createHash('sha256');
+  const md5 = options.md5 ? createHash('md5') : undefined;
+  try {
+    const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+    for await (const chunk of stream) {
+      sha256.update(chunk as Buffer);
+      md5?.update(chunk as Buffer);
+    }
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new SourceError(`hash ${path}: ${describeFsError(error)}; check the file and run again`, { cause: error });
+  }
+  await assertIdentity(path, identity);
+  return { sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
+}
+
+async function assertIdentity(path: string, identity: FileIdentity): Promise<void> {
+  const info = await stat(path).catch((error: unknown) => {
+    throw new SourceError(`hash ${path}: ${describeFsError(error)}; it will be retried by the next run`, { cause: error });
+  });
+  if (info.size !== identity.sizeBytes || Math.floor(info.mtimeMs) !== identity.mtimeMs) {
+    throw new SourceError(`hash ${path}: the file changed while it was read (still being written?); the next run retries it`);
+  }
+}
