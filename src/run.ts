@@ -10,6 +10,7 @@ import { startReporting, type Reporting } from './status/reporting.js';
 import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
 import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
 import { TransferScheduler } from './transfer/scheduler.js';
+import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
 import { HashCache } from './verifier/hash-cache.js';
@@ -105,6 +106,7 @@ async function transfer(decided: DecidedTask[], plan: UploadPlan, options: RunOp
         store: deps.store,
         bucket: options.bucket,
         scheduler: new TransferScheduler(options.maxConcurrency, options.maxMemoryBytes, deps.interrupts.soft),
+        buffers: new BufferPool(options.maxMemoryBytes),
         journals: new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`),
         hashCache: deps.hashCache,
         limiter: createBandwidthLimiter(options.maxBandwidthBytesPerSec),

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -15,6 +17,7 @@ export interface Reporting {
  * view (TTY), plain timestamped lines (scheduled task, CI) or NDJSON events (--json).
  */
 export async function startReporting(options: RunOptions, log: Logger): Promise<Reporting> {
+  for (const file of [options.statusJson, options.logCsv]) await mkdir(path.dirname(file), { recursive: true });
   const tracker = new StatusTracker({ groupKey: options.groupKey });
   const heartbeat = startHeartbeat(tracker, {
     path: options.statusJson,

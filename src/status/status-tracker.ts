@@ -231,7 +231,7 @@ export class StatusTracker {
 
   private keepError(result: FileResult): void {
     this.errors.push({ file: result.path, key: result.key, error: result.error ?? result.reason });
-    if (this.errors.length > MAX_ERRORS) this.errors.shift();
+    
   }
 
   private emit(event: StatusEvent): void {

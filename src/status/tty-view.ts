@@ -89,13 +89,14 @@ function overallLine(snapshot: StatusSnapshot, width: number, color: boolean): s
   const parts = [
     snapshot.phase === 'uploading' ? '' : snapshot.phase,
     formatPercent(processed, totals.bytes_planned),
-    `${finished}/${totals.files} files`,
-    `${formatBytes(processed)}/${formatBytes(totals.bytes_planned)}`,
     formatRate(snapshot.rate_bytes_per_sec),
     `ETA ${formatDuration(snapshot.eta_seconds)}`,
     totals.failed > 0 ? `${totals.failed} failed` : '',
+    `${finished}/${totals.files} files`,
+    `${formatBytes(processed)}/${formatBytes(totals.bytes_planned)}`,
   ];
-  // Truncate before painting: escape codes take no columns but count as characters.
+  // Most telling first, since a narrow terminal cuts the end. Truncate before painting: escape
+  // codes take no columns but count as characters.
   const text = parts
     .filter((part) => part !== '')
     .join('  ')

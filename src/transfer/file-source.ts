@@ -37,9 +37,8 @@ export class FileSource {
     return source;
   }
 
-  /** Reads exactly `length` bytes at `start` into a new buffer. @throws SourceError if the file is shorter. */
-  async read(start: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+  /** Reads exactly `length` bytes at `start` into `buffer` (a new one if omitted). @throws SourceError if the file is shorter. */
+  async read(start: number, length: number, buffer: Buffer = Buffer.allocUnsafe(length)): Promise<Buffer> {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(buffer, filled, length - filled, start + filled);

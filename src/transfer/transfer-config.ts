@@ -80,4 +80,4 @@ export const CLIENT_SETTINGS = {
 } as const;
 
 /** Default in-flight byte budget shared by all workers: what a field laptop can spare. */
-export const DEFAULT_MAX_MEMORY_BYTES = 256 * MiB;
+export const DEFAULT_MAX_MEMORY_BYTES = 192 * MiB;

@@ -8,6 +8,7 @@ import type { HashCache } from '../verifier/hash-cache.js';
 import { hashFile } from '../verifier/file-hash.js';
 import { combinePartEtags, isPlainMd5 } from '../verifier/multipart-etag.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
+import type { BufferPool } from './buffer-pool.js';
 import { FileSource } from './file-source.js';
 import { withRetry } from './retry.js';
 import type { TransferScheduler } from './scheduler.js';
@@ -20,6 +21,7 @@ export interface TransferContext {
   store: S3Store;
   bucket: string;
   scheduler: TransferScheduler;
+  buffers: BufferPool;
   journals: JournalStore;
   hashCache: HashCache;
   limiter: BandwidthLimiter;
@@ -129,13 +131,17 @@ async function uploadMultipart(file: FileToSend, source: FileSource, ctx: Transf
 async function sendPart(partNumber: number, journal: UploadJournal, source: FileSource, ctx: TransferContext, onBytes: (delta: number) => void): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
   await ctx.scheduler.run(range.length, async () => {
-    const buffer = await source.read(range.start, range.length);
-    const sha256 = createHash('sha256').update(buffer).digest('hex');
-    const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
-    const etag = await sendWithRetry(`upload ${journal.key} part ${partNumber}`, ctx, (attempt) =>
-      ctx.store.uploadPart(target, bodyFor(buffer, sha256, ctx, onBytes, attempt), ctx.hardSignal),
-    );
-    journal.parts.push({ partNumber, etag, sizeBytes: range.length });
+    const buffer = await source.read(range.start, range.length, ctx.buffers.acquire(range.length));
+    try {
+      const sha256 = createHash('sha256').update(buffer).digest('hex');
+      const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
+      const etag = await sendWithRetry(`upload ${journal.key} part ${partNumber}`, ctx, (attempt) =>
+        ctx.store.uploadPart(target, bodyFor(buffer, sha256, ctx, onBytes, attempt), ctx.hardSignal),
+      );
+      journal.parts.push({ partNumber, etag, sizeBytes: range.length });
+    } finally {
+      ctx.buffers.release(buffer);
+    }
     await ctx.journals.save(journal);
   });
 }

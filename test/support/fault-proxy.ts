@@ -1,0 +1,834 @@
+/**
+ * Fault-injecting, counting HTTP proxy for integration tests of the S3 uploader.
+ *
+ * The CLI under test is pointed at the proxy (`--endpoint http://127.0.0.1:<proxyPort>`) and the proxy
+ * forwards every request to the real S3 server (path-style addressing). Requests are forwarded
+ * byte-for-byte: method, raw request target (path + query), header names/values/order and, crucially,
+ * the `Host` header exactly as the client sent it, because `Host` is part of the SigV4 signature.
+ * Only hop-by-hop headers that SigV4 never signs (`Connection`, `Keep-Alive`, `Expect`, ...) are
+ * dropped, and only when they are not listed in the request's `SignedHeaders`.
+ *
+ * Uses only `node:http` / `node:net`; listens on and connects to 127.0.0.1 only.
+ *
+ * @module
+ */
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** S3 operation as recognised from the REST shape of a path-style request. */
+export type S3Operation =
+  | 'PutObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts'
+  | 'ListObjectsV2'
+  | 'ListMultipartUploads'
+  | 'HeadObject'
+  | 'HeadBucket'
+  | 'GetObject'
+  | 'Other';
+
+/** What a {@link FaultRule} does to a request it hits. */
+export type FaultAction =
+  | 'reset-mid-body'
+  | 'status-500'
+  | 'slowdown-503'
+  | 'request-timeout-400'
+  | 'delay'
+  | 'stall'
+  | 'truncate-response'
+  | 'flip-byte';
+
+/**
+ * A fault to inject.
+ *
+ * Rules are evaluated in order for every request. Each rule counts the requests it matches; the first
+ * rule that fires handles the request and later rules do not see it (their counters are not advanced).
+ *
+ * Actions:
+ * - `reset-mid-body`: forward about half of the request body upstream, then reset the client
+ *   connection (`socket.resetAndDestroy()`: the client sees ECONNRESET/EPIPE) and destroy the upstream
+ *   request so no partial object is stored. With an unknown body length (chunked), half of the first
+ *   received chunk is forwarded before the reset.
+ * - `status-500` / `slowdown-503` / `request-timeout-400`: consume the whole request body, do not
+ *   forward, answer with an S3 XML error (`InternalError` / `SlowDown` / `RequestTimeout`).
+ * - `delay`: wait `delayMs` (default 1000) before forwarding.
+ * - `stall`: consume the request body and never answer (until {@link FaultProxy.close}).
+ * - `truncate-response`: forward, then send only the first half of the upstream response body and
+ *   close the client connection. If the response has no body (e.g. UploadPart's 200, HEAD, 204) the
+ *   connection is closed without sending anything: the upstream performed the operation but the client
+ *   never learns the result.
+ * - `flip-byte`: forward the request body with one byte XOR 0xff at an offset drawn from the seeded
+ *   PRNG (reported in the log entry as `flipOffset`). With an unknown body length the body is buffered.
+ *
+ * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
+ * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
+ */
+export interface FaultRule {
+  /** Which requests: every given criterion must hold (all omitted = every request). */
+  match?: {
+    /** HTTP method, case-insensitive. */
+    method?: string;
+    /** S3 operation as returned by {@link classifyS3Request}. */
+    operation?: S3Operation;
+    /** Substring of the (URL-decoded) object key; requests without a key never match. */
+    keyIncludes?: string;
+    /** `partNumber` query parameter. */
+    partNumber?: number;
+  };
+  /** What to do. */
+  action: FaultAction;
+  /** How many matching requests to hit (default 1); `Infinity` for all. */
+  times?: number;
+  /** Skip the first N matching requests (default 0). */
+  after?: number;
+  /** Probability per matching request, drawn from the seeded PRNG (default 1). */
+  probability?: number;
+  /** Delay for the `delay` action in milliseconds (default 1000). */
+  delayMs?: number;
+}
+
+/** Result of {@link classifyS3Request}. */
+export interface S3RequestInfo {
+  operation: S3Operation;
+  bucket?: string;
+  /** URL-decoded object key. */
+  key?: string;
+  partNumber?: number;
+  uploadId?: string;
+}
+
+/** One proxied request. */
+export interface ProxyLogEntry {
+  method: string;
+  /** Raw request target as sent by the client (path + query). */
+  url: string;
+  operation: S3Operation;
+  /**
+   * Upstream status if the request was forwarded and answered (also for `truncate-response`), the
+   * injected status for error faults, 502 if the upstream failed, `null` if no response was produced.
+   */
+  status: number | null;
+  /** Request body bytes received from the client (wire bytes, i.e. including aws-chunked framing). */
+  bodyBytes: number;
+  /** The injected fault action, if any. */
+  fault?: string;
+  /** Body offset whose byte was flipped (`flip-byte` only). */
+  flipOffset?: number;
+  /** Upstream/transport error, if any. */
+  error?: string;
+}
+
+/** Counters collected by the proxy. */
+export interface ProxyStats {
+  /** Requests received. */
+  requests: number;
+  /** Requests per {@link S3Operation}. */
+  byOperation: Record<string, number>;
+  /** Request body bytes received from clients. */
+  requestBodyBytes: number;
+  /** Request body bytes per {@link S3Operation}. */
+  bodyBytesByOperation: Record<string, number>;
+  /** Bytes of UploadPart/PutObject bodies that the upstream answered 2xx to. */
+  acceptedBodyBytes: number;
+  /** Requests that a {@link FaultRule} fired on. */
+  faultsInjected: number;
+  /** One entry per request, in arrival order. */
+  log: ProxyLogEntry[];
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+  /** Port the proxy listens on (127.0.0.1). */
+  port: number;
+  /** `http://127.0.0.1:<port>`, to pass as `--endpoint`. */
+  endpoint: string;
+  /** Snapshot (deep copy) of the counters. */
+  stats(): ProxyStats;
+  /** Zero the counters and the log (rule counters and PRNG state are kept). */
+  resetStats(): void;
+  /** Replace the rules; their match/hit counters start from zero. The PRNG is not reseeded. */
+  setRules(rules: FaultRule[]): void;
+  /** Stop listening, destroy all client and upstream sockets (including stalled ones), resolve. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startFaultProxy}. */
+export interface FaultProxyOptions {
+  /** Upstream base URL, e.g. `http://127.0.0.1:7481`; host must be 127.0.0.1 or localhost. */
+  target: string;
+  /** Initial rules (default none: pure counting proxy). */
+  rules?: FaultRule[];
+  /** PRNG seed for `probability` and flip offsets (default 1). */
+  seed?: number;
+  /** Port to listen on (default 0 = ephemeral). */
+  port?: number;
+}
+
+const OBJECT_SUBRESOURCES = [
+  'acl',
+  'tagging',
+  'retention',
+  'legal-hold',
+  'attributes',
+  'torrent',
+  'restore',
+  'select',
+];
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Classify a path-style S3 request by its REST shape.
+ *
+ * @param method - HTTP method (any case).
+ * @param url - Raw request target, e.g. `/bucket/some%20key?partNumber=3&uploadId=abc`.
+ * @returns The operation plus bucket, URL-decoded key, partNumber and uploadId when present.
+ */
+export function classifyS3Request(method: string, url: string): S3RequestInfo {
+  const m = method.toUpperCase();
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+
+  let path = rawPath;
+  if (/^https?:\/\//i.test(path)) {
+    // absolute-form request target: drop scheme and authority
+    const slash = path.indexOf('/', path.indexOf('//') + 2);
+    path = slash === -1 ? '/' : path.slice(slash);
+  }
+  path = path.replace(/^\/+/, '');
+  const slash = path.indexOf('/');
+  const rawBucket = slash === -1 ? path : path.slice(0, slash);
+  const rawKey = slash === -1 ? '' : path.slice(slash + 1);
+
+  const info: S3RequestInfo = { operation: 'Other' };
+  if (rawBucket !== '') info.bucket = safeDecode(rawBucket);
+  if (rawKey !== '') info.key = safeDecode(rawKey);
+  const pn = query.get('partNumber');
+  if (pn !== null && /^\d+$/.test(pn)) info.partNumber = Number(pn);
+  const uploadId = query.get('uploadId');
+  if (uploadId !== null) info.uploadId = uploadId;
+
+  const has = (name: string): boolean => query.has(name);
+  if (info.bucket === undefined) return info;
+
+  if (info.key !== undefined) {
+    const subresource = OBJECT_SUBRESOURCES.some(has);
+    switch (m) {
+      case 'PUT':
+        if (has('partNumber') && has('uploadId')) info.operation = 'UploadPart';
+        else if (!has('partNumber') && !has('uploadId') && !subresource) info.operation = 'PutObject';
+        break;
+      case 'POST':
+        if (has('uploads')) info.operation = 'CreateMultipartUpload';
+        else if (has('uploadId')) info.operation = 'CompleteMultipartUpload';
+        break;
+      case 'DELETE':
+        if (has('uploadId')) info.operation = 'AbortMultipartUpload';
+        break;
+      case 'GET':
+        if (has('uploadId')) info.operation = 'ListParts';
+        else if (!subresource) info.operation = 'GetObject';
+        break;
+      case 'HEAD':
+        info.operation = 'HeadObject';
+        break;
+    }
+    return info;
+  }
+
+  if (m === 'GET') {
+    if (query.get('list-type') === '2') info.operation = 'ListObjectsV2';
+    else if (has('uploads')) info.operation = 'ListMultipartUploads';
+  } else if (m === 'HEAD') {
+    info.operation = 'HeadBucket';
+  }
+  return info;
+}
+
+/** mulberry32: tiny deterministic PRNG returning floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
+  'reset-mid-body',
+  'status-500',
+  'slowdown-503',
+  'request-timeout-400',
+  'delay',
+  'stall',
+  'truncate-response',
+  'flip-byte',
+]);
+const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
+
+const ERROR_FAULTS: Partial<Record<FaultAction, { status: number; code: string; message: string }>> = {
+  'status-500': {
+    status: 500,
+    code: 'InternalError',
+    message: 'We encountered an internal error. Please try again.',
+  },
+  'slowdown-503': { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+  'request-timeout-400': {
+    status: 400,
+    code: 'RequestTimeout',
+    message:
+      'Your socket connection to the server was not read from or written to within the timeout period.',
+  },
+};
+
+/** Hop-by-hop request headers dropped unless SigV4-signed (`transfer-encoding` is kept for framing). */
+const HOP_BY_HOP_REQUEST = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'upgrade',
+  'expect',
+]);
+/** Hop-by-hop response headers; node re-frames the body towards the client. */
+const HOP_BY_HOP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+]);
+/** Methods for which node's client would add `Transfer-Encoding: chunked` to a request without framing. */
+const NO_DEFAULT_BODY_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+interface RuleState {
+  rule: FaultRule;
+  seen: number;
+  hits: number;
+}
+
+function validateRules(rules: FaultRule[]): RuleState[] {
+  return rules.map((rule, i) => {
+    if (!ACTIONS.has(rule.action)) throw new Error(`fault rule ${i}: unknown action ${String(rule.action)}`);
+    const { times, after, probability, delayMs } = rule;
+    if (times !== undefined && !(times >= 0)) throw new Error(`fault rule ${i}: times must be >= 0`);
+    if (after !== undefined && !(after >= 0)) throw new Error(`fault rule ${i}: after must be >= 0`);
+    if (probability !== undefined && !(probability >= 0 && probability <= 1)) {
+      throw new Error(`fault rule ${i}: probability must be within [0, 1]`);
+    }
+    if (delayMs !== undefined && !(delayMs >= 0)) throw new Error(`fault rule ${i}: delayMs must be >= 0`);
+    return { rule: { ...rule, ...(rule.match ? { match: { ...rule.match } } : {}) }, seen: 0, hits: 0 };
+  });
+}
+
+function emptyStats(): ProxyStats {
+  return {
+    requests: 0,
+    byOperation: {},
+    requestBodyBytes: 0,
+    bodyBytesByOperation: {},
+    acceptedBodyBytes: 0,
+    faultsInjected: 0,
+    log: [],
+  };
+}
+
+function copyStats(s: ProxyStats): ProxyStats {
+  return {
+    ...s,
+    byOperation: { ...s.byOperation },
+    bodyBytesByOperation: { ...s.bodyBytesByOperation },
+    log: s.log.map((e) => ({ ...e })),
+  };
+}
+
+/** Lower-cased header names listed in SigV4 `SignedHeaders` (header or presigned query). */
+function signedHeaderNames(req: IncomingMessage, url: string): Set<string> {
+  const out = new Set<string>();
+  const auth = req.headers.authorization;
+  const fromAuth = typeof auth === 'string' ? /SignedHeaders=([^,\s]+)/i.exec(auth)?.[1] : undefined;
+  const q = url.indexOf('?');
+  const fromQuery = q === -1 ? null : new URLSearchParams(url.slice(q + 1)).get('X-Amz-SignedHeaders');
+  for (const list of [fromAuth, fromQuery]) {
+    if (list) for (const h of list.split(';')) out.add(h.trim().toLowerCase());
+  }
+  return out;
+}
+
+/** Tokens of all `Connection` headers in a flat raw header list. */
+function connectionTokens(raw: string[]): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]?.toLowerCase() === 'connection') {
+      for (const t of (raw[i + 1] ?? '').split(',')) if (t.trim()) out.add(t.trim().toLowerCase());
+    }
+  }
+  return out;
+}
+
+function upstreamRequestHeaders(req: IncomingMessage, method: string, url: string): string[] {
+  const raw = req.rawHeaders;
+  const signed = signedHeaderNames(req, url);
+  const listed = connectionTokens(raw);
+  const out: string[] = [];
+  let framed = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    const value = raw[i + 1] ?? '';
+    const lower = name.toLowerCase();
+    if ((HOP_BY_HOP_REQUEST.has(lower) || listed.has(lower)) && !signed.has(lower)) continue;
+    if (lower === 'content-length' || lower === 'transfer-encoding') framed = true;
+    out.push(name, value);
+  }
+  // A request without Content-Length/Transfer-Encoding has no body; keep node's client from
+  // switching it to chunked encoding (neither header is part of an unsigned request's signature).
+  if (!framed && !NO_DEFAULT_BODY_METHODS.has(method)) out.push('Content-Length', '0');
+  return out;
+}
+
+function downstreamResponseHeaders(raw: string[]): string[] {
+  const listed = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP_RESPONSE.has(lower) || listed.has(lower)) continue;
+    out.push(name, raw[i + 1] ?? '');
+  }
+  return out;
+}
+
+function requestContentLength(req: IncomingMessage): number | undefined {
+  if (req.headers['transfer-encoding'] !== undefined) return undefined;
+  const cl = req.headers['content-length'];
+  if (cl === undefined || !/^\d+$/.test(cl)) return undefined;
+  return Number(cl);
+}
+
+function requestHasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const cl = requestContentLength(req);
+  return cl !== undefined && cl > 0;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+function sendS3Error(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: OutgoingHttpHeaders = {},
+): void {
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
+  res.writeHead(status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amz-request-id': 'fault',
+    ...extra,
+  });
+  res.end(body);
+}
+
+function resetSocket(sock: Socket | null | undefined): void {
+  if (!sock || sock.destroyed) return;
+  sock.on('error', () => {});
+  if (typeof sock.resetAndDestroy === 'function') sock.resetAndDestroy();
+  else sock.destroy();
+}
+
+/**
+ * Start a fault-injecting, counting proxy on 127.0.0.1 in front of `opts.target`.
+ *
+ * @example
+ * ```ts
+ * const proxy = await startFaultProxy({ target: 'http://127.0.0.1:7481', seed: 42 });
+ * proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'slowdown-503', times: 2 }]);
+ * // run the CLI with --endpoint proxy.endpoint ...
+ * expect(proxy.stats().byOperation.UploadPart).toBe(expectedParts + 2);
+ * await proxy.close();
+ * ```
+ */
+export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
+  const target = new URL(opts.target);
+  if (target.protocol !== 'http:') throw new Error(`fault proxy: target must be http://, got ${opts.target}`);
+  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
+    throw new Error(`fault proxy: target host must be 127.0.0.1, got ${target.hostname}`);
+  }
+  if (target.pathname !== '/' && target.pathname !== '') {
+    throw new Error(`fault proxy: target must not have a path, got ${opts.target}`);
+  }
+  const targetPort = target.port === '' ? 80 : Number(target.port);
+
+  let rules = validateRules(opts.rules ?? []);
+  let stats = emptyStats();
+  const prng = mulberry32(opts.seed ?? 1);
+  const sockets = new Set<Socket>();
+  const upstreams = new Set<ClientRequest>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closing: Promise<void> | undefined;
+
+  // Free upstream sockets are dropped after 30 s idle, well before typical server idle timeouts,
+  // to avoid reusing a socket the upstream is closing.
+  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: Infinity, timeout: 30_000 });
+
+  const pickRule = (info: S3RequestInfo, method: string, hasBody: boolean): FaultRule | undefined => {
+    for (const st of rules) {
+      const { rule } = st;
+      const mt = rule.match;
+      if (mt) {
+        if (mt.method !== undefined && mt.method.toUpperCase() !== method) continue;
+        if (mt.operation !== undefined && mt.operation !== info.operation) continue;
+        if (mt.keyIncludes !== undefined && !(info.key ?? '\0').includes(mt.keyIncludes)) continue;
+        if (mt.partNumber !== undefined && mt.partNumber !== info.partNumber) continue;
+      }
+      if (BODY_ACTIONS.has(rule.action) && !hasBody) continue;
+      st.seen++;
+      if (st.seen <= (rule.after ?? 0)) continue;
+      if (st.hits >= (rule.times ?? 1)) continue;
+      const p = rule.probability ?? 1;
+      if (p < 1 && !(prng() < p)) continue;
+      st.hits++;
+      return rule;
+    }
+    return undefined;
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = req.url ?? '/';
+    const info = classifyS3Request(method, url);
+    const op = info.operation;
+    const entry: ProxyLogEntry = { method, url, operation: op, status: null, bodyBytes: 0 };
+    stats.requests++;
+    stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1;
+    stats.bodyBytesByOperation[op] ??= 0;
+    stats.log.push(entry);
+
+    const hasBody = requestHasBody(req);
+    const rule = pickRule(info, method, hasBody);
+    // Drawn at arrival (not when the body ends) so the PRNG sequence only depends on request order.
+    const flipFraction = rule?.action === 'flip-byte' ? prng() : 0;
+    if (rule) {
+      entry.fault = rule.action;
+      stats.faultsInjected++;
+    }
+
+    const count = (n: number): void => {
+      entry.bodyBytes += n;
+      stats.requestBodyBytes += n;
+      stats.bodyBytesByOperation[op] = (stats.bodyBytesByOperation[op] ?? 0) + n;
+    };
+    req.on('error', () => {});
+    res.on('error', () => {});
+
+    const consumeBody = (then: () => void): void => {
+      req.on('data', (c: Buffer) => count(c.length));
+      req.on('end', then);
+    };
+
+    const errorFault = rule ? ERROR_FAULTS[rule.action] : undefined;
+    if (errorFault) {
+      consumeBody(() => {
+        if (res.destroyed) return;
+        entry.status = errorFault.status;
+        sendS3Error(res, errorFault.status, errorFault.code, errorFault.message);
+      });
+      return;
+    }
+    if (rule?.action === 'stall') {
+      consumeBody(() => {});
+      return;
+    }
+
+    const forward = (attempt: number): void => {
+      if (closing || res.destroyed) return;
+      const mode = rule?.action;
+      const contentLength = requestContentLength(req);
+      let aborted = false; // we reset / the client went away: ignore upstream events
+      let responded = false;
+
+      const up = httpRequest({
+        host: '127.0.0.1',
+        port: targetPort,
+        method,
+        path: url,
+        headers: upstreamRequestHeaders(req, method, url),
+        agent,
+      });
+      upstreams.add(up);
+      up.on('close', () => upstreams.delete(up));
+
+      res.on('close', () => {
+        // client went away (or we cut it off): drop the upstream exchange too, so an unfinished
+        // upload body never completes upstream
+        if (!res.writableFinished) {
+          aborted = true;
+          up.destroy();
+        }
+      });
+
+      up.on('error', (err) => {
+        if (aborted || closing) return;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (
+          !responded &&
+          attempt === 0 &&
+          !hasBody &&
+          up.reusedSocket &&
+          (code === 'ECONNRESET' || code === 'EPIPE')
+        ) {
+          // stale keep-alive socket towards the upstream; bodiless requests can be replayed safely
+          forward(1);
+          return;
+        }
+        entry.error = errorText(err);
+        if (!res.headersSent) {
+          entry.status = 502;
+          sendS3Error(res, 502, 'BadGateway', `fault proxy: upstream error ${entry.error}`, {
+            Connection: 'close',
+          });
+        } else {
+          res.destroy();
+        }
+      });
+
+      up.on('response', (ures) => {
+        responded = true;
+        ures.on('error', () => {});
+        const status = ures.statusCode ?? 0;
+        entry.status = status;
+        if (status >= 200 && status < 300 && (op === 'UploadPart' || op === 'PutObject')) {
+          stats.acceptedBodyBytes += entry.bodyBytes;
+        }
+        if (aborted || res.destroyed) {
+          ures.resume();
+          return;
+        }
+        const headers = downstreamResponseHeaders(ures.rawHeaders);
+        if (mode === 'truncate-response') {
+          truncate(ures, status, headers);
+          return;
+        }
+        res.writeHead(status, ures.statusMessage, headers);
+        ures.on('close', () => {
+          if (!ures.complete) res.destroy();
+        });
+        ures.pipe(res);
+      });
+
+      const truncate = (ures: IncomingMessage, status: number, headers: string[]): void => {
+        const sock = req.socket;
+        const finish = (part: Buffer | undefined): void => {
+          if (part === undefined) {
+            sock.destroy(); // no body to cut: drop the response entirely
+            return;
+          }
+          res.writeHead(status, ures.statusMessage, headers);
+          res.flushHeaders();
+          if (part.length > 0) res.write(part);
+          sock.end(); // flush headers + half body, then FIN: the client sees a premature close
+          sock.setTimeout(5000, () => sock.destroy());
+        };
+        const noBody = method === 'HEAD' || status === 204 || status === 304 || status < 200;
+        const lenHeader = ures.headers['content-length'];
+        const len = lenHeader !== undefined && /^\d+$/.test(lenHeader) ? Number(lenHeader) : undefined;
+        if (noBody || len === 0) {
+          ures.resume();
+          finish(undefined);
+          return;
+        }
+        if (len !== undefined) {
+          const limit = Math.floor(len / 2);
+          const parts: Buffer[] = [];
+          let got = 0;
+          let done = false;
+          ures.on('data', (c: Buffer) => {
+            if (done) return;
+            const take = c.subarray(0, limit - got);
+            parts.push(take);
+            got += take.length;
+            if (got >= limit) {
+              done = true;
+              finish(Buffer.concat(parts));
+            }
+          });
+          ures.on('end', () => {
+            if (!done) finish(Buffer.concat(parts));
+          });
+          if (limit === 0) {
+            done = true;
+            finish(Buffer.alloc(0));
+          }
+          return;
+        }
+        const parts: Buffer[] = [];
+        ures.on('data', (c: Buffer) => parts.push(c));
+        ures.on('end', () => {
+          const all = Buffer.concat(parts);
+          finish(all.length === 0 ? undefined : all.subarray(0, Math.floor(all.length / 2)));
+        });
+      };
+
+      if (attempt > 0) {
+        // replay of a bodiless request: the body (if any framing) was already consumed
+        up.end();
+        return;
+      }
+
+      // ---- request body pump ----
+      let received = 0;
+      let flipAt = -1;
+      let bufferAll = false;
+      const buffered: Buffer[] = [];
+      if (mode === 'flip-byte') {
+        if (contentLength !== undefined) flipAt = Math.floor(flipFraction * contentLength);
+        else bufferAll = true;
+      }
+      let resetAt: number | undefined;
+      if (mode === 'reset-mid-body' && contentLength !== undefined) resetAt = Math.floor(contentLength / 2);
+
+      const doReset = (): void => {
+        aborted = true;
+        up.destroy();
+        resetSocket(req.socket);
+      };
+
+      up.on('drain', () => req.resume());
+      req.on('data', (chunk: Buffer) => {
+        if (aborted) return;
+        const start = received;
+        received += chunk.length;
+        count(chunk.length);
+        if (mode === 'reset-mid-body') {
+          const limit = resetAt ?? start + Math.floor(chunk.length / 2);
+          const part = chunk.subarray(0, Math.max(0, limit - start));
+          if (part.length > 0) up.write(part);
+          if (received >= limit) doReset();
+          return;
+        }
+        if (bufferAll) {
+          buffered.push(chunk);
+          return;
+        }
+        let out = chunk;
+        if (flipAt >= start && flipAt < received) {
+          out = Buffer.from(chunk);
+          const i = flipAt - start;
+          out[i] = (out[i] ?? 0) ^ 0xff;
+          entry.flipOffset = flipAt;
+        }
+        if (!up.write(out)) req.pause();
+      });
+      req.on('end', () => {
+        if (aborted) return;
+        if (mode === 'reset-mid-body') {
+          doReset(); // body ended before the threshold (e.g. empty chunked body)
+          return;
+        }
+        if (bufferAll) {
+          const all = Buffer.concat(buffered);
+          if (all.length > 0) {
+            const i = Math.floor(flipFraction * all.length);
+            all[i] = (all[i] ?? 0) ^ 0xff;
+            entry.flipOffset = i;
+          }
+          up.end(all);
+          return;
+        }
+        up.end();
+      });
+    };
+
+    if (rule?.action === 'delay') {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        forward(0);
+      }, rule.delayMs ?? 1000);
+      timers.add(t);
+      res.on('close', () => {
+        clearTimeout(t);
+        timers.delete(t);
+      });
+      return;
+    }
+    forward(0);
+  };
+
+  const server: Server = createServer(
+    {
+      keepAliveTimeout: 60_000,
+      headersTimeout: 65_000,
+      requestTimeout: 0, // uploads through the proxy may take long; stalls are intentional
+      noDelay: true,
+    },
+    handle,
+  );
+  server.on('connection', (sock: Socket) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    stats: () => copyStats(stats),
+    resetStats: () => {
+      stats = emptyStats();
+    },
+    setRules: (next: FaultRule[]) => {
+      rules = validateRules(next);
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        server.close(() => resolve());
+        for (const up of upstreams) up.destroy();
+        for (const sock of sockets) sock.destroy();
+        agent.destroy();
+      });
+      return closing;
+    },
+  };
+}
