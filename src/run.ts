@@ -16,6 +16,7 @@ import { JournalStore } from './transfer/upload-journal.js';
 import { HashCache } from './verifier/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { printDryRun } from './dry-run.js';
+import { acquireRunLock } from './run-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 
@@ -32,6 +33,15 @@ export interface RunResult {
  * @throws UploadError subclasses for run-fatal problems; InterruptedError when stopped by a signal.
  */
 export async function runUpload(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
+  const releaseLock = options.dryRun ? async () => {} : await acquireRunLock(options.stateDir, lockScope(options));
+  try {
+    return await runLocked(options, interrupts, log);
+  } finally {
+    await releaseLock();
+  }
+}
+
+async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
   const started = performance.now();
   const reporting = await startReporting(options, log);
   let store: S3Store | undefined;
@@ -58,6 +68,10 @@ export async function runUpload(options: RunOptions, interrupts: Interrupts, log
     await hashCache.save().catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
     store?.destroy();
   }
+}
+
+function lockScope(options: RunOptions): string {
+  return `${options.endpoint ?? options.region}/${options.bucket}/${options.prefix}${options.projectKey}`;
 }
 
 async function decide(

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
 import { normalizePrefix, validateProjectKey } from '../collector/object-key.js';
@@ -96,8 +97,7 @@ export function resolveRunOptions(
   now: Date = new Date(),
   configPath?: string,
 ): RunOptions {
-  const folder = pick(flags.folder, env.UPLOAD_TO_S3_FOLDER, file.project_base);
-  if (!folder) throw new ConfigError('--folder: no folder given; pass --folder PATH or set project_base in the config');
+  const folder = resolveProjectBase(pick(flags.folder, env.UPLOAD_TO_S3_FOLDER), file.project_base);
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
   const projectKey = validateProjectKey(flags.projectKey);
   const stateDir = path.resolve(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir) ?? defaultStateDir(env));
@@ -105,7 +105,7 @@ export function resolveRunOptions(
   const statusJson = path.resolve(pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ?? path.join(runDir, 'status.json'));
   return {
     configPath,
-    folder: path.resolve(folder),
+    folder,
     projectKey,
     folderTypes: buildFolderTypes(file.folder_types),
     folderType: flags.folderType,
@@ -140,6 +140,20 @@ export function resolveRunOptions(
 
 function pick<T>(...values: Array<T | undefined | null | ''>): T | undefined {
   return values.find((v): v is T => v !== undefined && v !== null && v !== '');
+}
+
+/**
+ * The seed's `resolve_project_base`: an absolute --folder is used as is; a relative one names a
+ * folder under the current one, or failing that under the config's project_base; without
+ * --folder, project_base itself is the project.
+ */
+export function resolveProjectBase(folderArg: string | undefined, projectBase: string | undefined): string {
+  if (folderArg) {
+    const local = path.resolve(folderArg);
+    return path.isAbsolute(folderArg) || !projectBase || existsSync(local) ? local : path.resolve(projectBase, folderArg);
+  }
+  if (projectBase) return path.resolve(projectBase);
+  throw new ConfigError('--folder: no folder given; pass --folder PATH or set project_base in the config');
 }
 
 function resolveTimestamp(flags: UploadFlags, now: Date): string | undefined {

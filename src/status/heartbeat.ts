@@ -41,7 +41,7 @@ export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions
     heartbeat_interval_ms: intervalMs,
     hostname: hostname(),
   });
-  const write = serializeWrites(() => writeStatus(path, snapshotFile()), onError);
+  const write = serializeWrites(async () => writeStatus(path, snapshotFile()), onError);
   const timer = setInterval(() => void write(), intervalMs);
   timer.unref();
   const unsubscribe = tracker.onEvent((event) => {
@@ -72,7 +72,8 @@ function serializeWrites(task: () => Promise<void>, onError: (error: unknown) =>
     }
     queued ??= running.then(() => {
       queued = null;
-      running = runOnce().finally(() => (running = null));
+      // A call in the gap between the two callbacks may already have started the next run.
+      running ??= runOnce().finally(() => (running = null));
       return running;
     });
     return queued;

@@ -3,11 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import type { HeartbeatFile } from './heartbeat.js';
 import {
+  createGroupStatus,
+  createTotals,
   currentGroupField,
+  type ErrorStatus,
   type GroupStatus,
+  type InFlightStatus,
   type Phase,
   type StatusSnapshot,
-  type TotalsStatus,
 } from './status-snapshot.js';
 
 /** A status file as read back; the heartbeat's own fields are absent in files from older writers. */
@@ -15,6 +18,8 @@ export type StatusFileContent = StatusSnapshot &
   Partial<Pick<HeartbeatFile, 'heartbeat_interval_ms' | 'hostname'>>;
 
 const REREAD_DELAY_MS = 100;
+const IN_FLIGHT_TEMPLATE: InFlightStatus = { file: '', group: '', bytes: 0, size: 0 };
+const ERROR_TEMPLATE: ErrorStatus = { file: '', key: '', error: '' };
 
 /**
  * Reads the status JSON another process writes. A read that fails or does not parse is retried once,
@@ -37,12 +42,8 @@ async function readOnce(path: string): Promise<StatusFileContent> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(
-      `read status file ${path}: ${String(error)}; is an upload running with this status path?`,
-      {
-        cause: error,
-      },
-    );
+    const hint = 'is an upload running with this status path?';
+    throw new ConfigError(`read status file ${path}: ${String(error)}; ${hint}`, { cause: error });
   }
   return normalize(raw, path);
 }
@@ -63,13 +64,13 @@ function normalize(raw: unknown, path: string): StatusFileContent {
     current_file: typeof raw['current_file'] === 'string' ? raw['current_file'] : null,
     current_file_bytes: numberOr(raw['current_file_bytes'], 0),
     current_file_size: numberOr(raw['current_file_size'], 0),
-    totals: normalizeTotals(raw['totals']),
+    totals: normalizeCounters(raw['totals'], createTotals()),
     [groupKey]: normalizeGroups(raw[groupKey]),
     last_update: numberOr(raw['last_update'], 0),
     rate_bytes_per_sec: numberOr(raw['rate_bytes_per_sec'], 0),
     eta_seconds: typeof raw['eta_seconds'] === 'number' ? raw['eta_seconds'] : null,
-    in_flight: Array.isArray(raw['in_flight']) ? raw['in_flight'] : [],
-    errors: Array.isArray(raw['errors']) ? raw['errors'] : [],
+    in_flight: normalizeList(raw['in_flight'], IN_FLIGHT_TEMPLATE),
+    errors: normalizeList(raw['errors'], ERROR_TEMPLATE),
     group_key: groupKey,
     pid: numberOr(raw['pid'], 0),
     version: 1,
@@ -86,45 +87,38 @@ function guessGroupKey(raw: Record<string, unknown>): string {
   return key ?? 'folder_types';
 }
 
-function normalizeTotals(raw: unknown): TotalsStatus {
-  const totals = isObject(raw) ? raw : {};
-  return {
-    files: numberOr(totals['files'], 0),
-    uploaded: numberOr(totals['uploaded'], 0),
-    skipped: numberOr(totals['skipped'], 0),
-    failed: numberOr(totals['failed'], 0),
-    bytes_uploaded: numberOr(totals['bytes_uploaded'], 0),
-    bytes_planned: numberOr(totals['bytes_planned'], 0),
-    bytes_done: numberOr(totals['bytes_done'], 0),
-    bytes_skipped: numberOr(totals['bytes_skipped'], 0),
-    bytes_failed: numberOr(totals['bytes_failed'], 0),
-  };
+/** Takes each field of `template` from `raw` when it is a number there, else keeps the template's value. */
+function normalizeCounters<T extends object>(raw: unknown, template: T): T {
+  const source = isObject(raw) ? raw : {};
+  const fields = Object.entries(template as Record<string, unknown>).map(([name, fallback]) => [
+    name,
+    numberOr(source[name], fallback),
+  ]);
+  return Object.fromEntries(fields) as T;
+}
+
+/** Keeps the objects of a list, each with the fields of `template`, taken from it when of the same type. */
+function normalizeList<T extends object>(raw: unknown, template: T): T[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(isObject).map((item) => {
+    const fields = Object.entries(template as Record<string, unknown>).map(([name, fallback]) => [
+      name,
+      typeof item[name] === typeof fallback ? item[name] : fallback,
+    ]);
+    return Object.fromEntries(fields) as T;
+  });
 }
 
 function normalizeGroups(raw: unknown): Record<string, GroupStatus> {
   if (!isObject(raw)) return {};
-  return Object.fromEntries(Object.entries(raw).map(([name, group]) => [name, normalizeGroup(group)]));
+  const groups = Object.entries(raw).map(([name, group]) => [
+    name,
+    normalizeCounters(group, createGroupStatus(0)),
+  ]);
+  return Object.fromEntries(groups) as Record<string, GroupStatus>;
 }
 
-function normalizeGroup(raw: unknown): GroupStatus {
-  const group = isObject(raw) ? raw : {};
-  const totals = normalizeTotals(group);
-  return {
-    planned_files: numberOr(group['planned_files'], 0),
-    planned_bytes: numberOr(group['planned_bytes'], 0),
-    uploaded: totals.uploaded,
-    skipped: totals.skipped,
-    failed: totals.failed,
-    bytes_uploaded: totals.bytes_uploaded,
-    bytes_done: totals.bytes_done,
-    bytes_skipped: totals.bytes_skipped,
-    bytes_failed: totals.bytes_failed,
-    started_at: numberOr(group['started_at'], 0),
-    completed_at: typeof group['completed_at'] === 'number' ? group['completed_at'] : null,
-  };
-}
-
-function numberOr(value: unknown, fallback: number): number {
+function numberOr<F>(value: unknown, fallback: F): number | F {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 

@@ -103,6 +103,38 @@ export function readCurrentGroup(snapshot: StatusSnapshot): string | null {
   return typeof current === 'string' ? current : null;
 }
 
+/** Returns run-wide counters at zero. */
+export function createTotals(): TotalsStatus {
+  return {
+    files: 0,
+    uploaded: 0,
+    skipped: 0,
+    failed: 0,
+    bytes_uploaded: 0,
+    bytes_planned: 0,
+    bytes_done: 0,
+    bytes_skipped: 0,
+    bytes_failed: 0,
+  };
+}
+
+/** Returns the counters of a group started at `startedAtSeconds`, at zero and not completed. */
+export function createGroupStatus(startedAtSeconds: number): GroupStatus {
+  return {
+    planned_files: 0,
+    planned_bytes: 0,
+    uploaded: 0,
+    skipped: 0,
+    failed: 0,
+    bytes_uploaded: 0,
+    bytes_done: 0,
+    bytes_skipped: 0,
+    bytes_failed: 0,
+    started_at: startedAtSeconds,
+    completed_at: null,
+  };
+}
+
 /** True when nothing in the run will change any more. */
 export function isFinalPhase(phase: Phase): boolean {
   return FINAL_PHASES.includes(phase);

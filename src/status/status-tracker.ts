@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { RateWindow } from './rate-window.js';
 import {
+  createGroupStatus,
+  createTotals,
   currentGroupField,
   isFinalPhase,
   type ErrorStatus,
@@ -73,8 +75,8 @@ const FIXED_FIELDS = new Set([
  *
  * Byte counters have two meanings, on purpose: `bytes_uploaded` counts bytes actually sent (a part
  * that is retried counts again, bytes of a file that later fails stay counted), which is what the
- * network did; `bytes_done` counts the sizes of files uploaded or skipped, which is what is left
- * to do and drives the ETA. Methods never throw for unknown groups: a group used before
+ * network did; `bytes_done` counts the sizes of files uploaded or skipped, which is the work done
+ * and, with `bytes_failed`, what the ETA subtracts from `bytes_planned`. Methods never throw for unknown groups: a group used before
  * {@link startGroup} is created with nothing planned.
  */
 export class StatusTracker {
@@ -83,7 +85,7 @@ export class StatusTracker {
   private readonly startedAtMs: number;
   private phase: Phase = 'planning';
   private currentGroup: string | null = null;
-  private readonly totals: TotalsStatus = emptyTotals();
+  private readonly totals: TotalsStatus = createTotals();
   private readonly groups = new Map<string, GroupStatus>();
   private readonly inFlight = new Map<string, InFlightStatus>();
   private readonly errors: ErrorStatus[] = [];
@@ -210,7 +212,7 @@ export class StatusTracker {
   private group(name: string): GroupStatus {
     let group = this.groups.get(name);
     if (group === undefined) {
-      group = emptyGroup(toSeconds(this.now()));
+      group = createGroupStatus(toSeconds(this.now()));
       this.groups.set(name, group);
     }
     return group;
@@ -231,7 +233,7 @@ export class StatusTracker {
 
   private keepError(result: FileResult): void {
     this.errors.push({ file: result.path, key: result.key, error: result.error ?? result.reason });
-    
+    if (this.errors.length > MAX_ERRORS) this.errors.shift();
   }
 
   private emit(event: StatusEvent): void {
@@ -265,34 +267,4 @@ function flightKey(group: string, path: string): string {
 
 function toSeconds(ms: number): number {
   return ms / 1000;
-}
-
-function emptyTotals(): TotalsStatus {
-  return {
-    files: 0,
-    uploaded: 0,
-    skipped: 0,
-    failed: 0,
-    bytes_uploaded: 0,
-    bytes_planned: 0,
-    bytes_done: 0,
-    bytes_skipped: 0,
-    bytes_failed: 0,
-  };
-}
-
-function emptyGroup(startedAtSeconds: number): GroupStatus {
-  return {
-    planned_files: 0,
-    planned_bytes: 0,
-    uploaded: 0,
-    skipped: 0,
-    failed: 0,
-    bytes_uploaded: 0,
-    bytes_done: 0,
-    bytes_skipped: 0,
-    bytes_failed: 0,
-    started_at: startedAtSeconds,
-    completed_at: null,
-  };
 }
