@@ -60,6 +60,7 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
       }),
     );
   await Promise.all(uploads);
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the original error object
   if (fatal !== undefined) throw fatal;
   if (ctx.transfer.signal.aborted) throw new InterruptedError();
 }

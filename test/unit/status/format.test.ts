@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatBytes,
+  formatDuration,
+  formatLocalTime,
+  formatPercent,
+  formatRate,
+  truncateLeft,
+} from '../../../src/status/format.js';
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [512, '512 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [1536, '1.5 KiB'],
+    [12 * 1024 * 1024, '12.0 MiB'],
+    [1.5 * 1024 ** 3, '1.5 GiB'],
+    [1024 * 1024 - 1, '1.0 MiB'],
+    [3 * 1024 ** 4, '3.0 TiB'],
+    [-1, '--'],
+    [Number.NaN, '--'],
+  ])('formats %d bytes as %s', (bytes, expected) => {
+    expect(formatBytes(bytes)).toBe(expected);
+  });
+
+  it('formats rates per second', () => {
+    expect(formatRate(12.3 * 1024 * 1024)).toBe('12.3 MiB/s');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0.0s'],
+    [1.25, '1.2s'],
+    [12, '12s'],
+    [59.9, '59s'],
+    [185, '3m05s'],
+    [3600 + 125, '1h02m'],
+    [26 * 3600, '26h00m'],
+    [null, '--'],
+    [Number.POSITIVE_INFINITY, '--'],
+    [-3, '--'],
+  ])('formats %s seconds as %s', (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+});
+
+describe('formatPercent', () => {
+  it.each([
+    [0, 100, '0.0%'],
+    [1, 3, '33.3%'],
+    [999_999, 1_000_000, '99.9%'],
+    [100, 100, '100.0%'],
+    [150, 100, '100.0%'],
+    [5, 0, '--%'],
+  ])('formats %d of %d as %s', (part, whole, expected) => {
+    expect(formatPercent(part, whole)).toBe(expected);
+  });
+});
+
+describe('truncateLeft', () => {
+  it('keeps short text and cuts long text from the left', () => {
+    expect(truncateLeft('reels/a.mp4', 20)).toBe('reels/a.mp4');
+    expect(truncateLeft('D:/projects/P1/reels/R001/a.mp4', 12)).toBe('...001/a.mp4');
+    expect(truncateLeft('D:/projects/P1/reels/R001/a.mp4', 12)).toHaveLength(12);
+  });
+});
+
+describe('formatLocalTime', () => {
+  it('formats local time as YYYY-MM-DD HH:MM:SS', () => {
+    const timeMs = new Date(2026, 10, 5, 7, 8, 9).getTime();
+    expect(formatLocalTime(timeMs)).toBe('2026-11-05 07:08:09');
+  });
+});

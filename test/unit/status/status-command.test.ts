@@ -1,0 +1,193 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHeartbeat } from '../../../src/status/heartbeat.js';
+import { renderStatusFile, watchStatusFile } from '../../../src/status/status-command.js';
+import { StatusTracker } from '../../../src/status/status-tracker.js';
+
+const MiB = 1024 * 1024;
+let dir: string;
+let statusPath: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'status-command-'));
+  statusPath = join(dir, 'status.json');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes a status file the way a run does: a real tracker through a real heartbeat. */
+async function writeRunStatus(build: (tracker: StatusTracker) => void, intervalMs = 5_000): Promise<void> {
+  const tracker = new StatusTracker({ groupKey: 'reels' });
+  build(tracker);
+  await startHeartbeat(tracker, { path: statusPath, intervalMs }).stop();
+}
+
+function uploadingRun(tracker: StatusTracker): void {
+  tracker.setTotals(3, 30 * MiB);
+  tracker.setPhase('uploading');
+  tracker.startGroup('R001', 2, 20 * MiB);
+  tracker.startGroup('R002', 1, 10 * MiB);
+  tracker.startFile('R001', 'reels/R001/a.mp4', 10 * MiB);
+  tracker.fileProgressCallback('R001', 'reels/R001/a.mp4')(10 * MiB);
+  tracker.fileDone({
+    group: 'R001',
+    path: 'reels/R001/a.mp4',
+    key: 'P1/reels/R001/a.mp4',
+    sizeBytes: 10 * MiB,
+    mtimeMs: 0,
+    outcome: 'uploaded',
+    reason: 'new',
+    seconds: 2,
+  });
+  tracker.startFile('R001', 'reels/R001/b.mp4', 10 * MiB);
+  tracker.fileProgressCallback('R001', 'reels/R001/b.mp4')(4 * MiB);
+  tracker.fileDone({
+    group: 'R002',
+    path: 'reels/R002/c.mp4',
+    key: 'P1/reels/R002/c.mp4',
+    sizeBytes: 10 * MiB,
+    mtimeMs: 0,
+    outcome: 'failed',
+    reason: 'remote',
+    error: 'SlowDown',
+    seconds: 9,
+  });
+}
+
+describe('renderStatusFile', () => {
+  it('renders phase, totals, groups, files in flight and errors', async () => {
+    await writeRunStatus(uploadingRun);
+    const text = await renderStatusFile(statusPath);
+    expect(text).toMatch(
+      new RegExp(`^Upload uploading \\(pid ${process.pid}\\), updated \\d+\\.\\ds ago$`, 'm'),
+    );
+    expect(text).toContain(
+      'Progress: 2/3 files (1 uploaded, 0 skipped, 1 failed), 24.0 MiB/30.0 MiB (80.0%)',
+    );
+    expect(text).toMatch(/^R001\s+1\/2\s+1\s+0\s+0\s+14\.0 MiB\s+running$/m);
+    expect(text).toMatch(/^R002\s+1\/1\s+0\s+0\s+1\s+0 B\s+running$/m);
+    expect(text).toMatch(/^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4$/m);
+    expect(text).toContain('reels/R002/c.mp4 -> P1/reels/R002/c.mp4: SlowDown');
+    expect(text).not.toContain('STALE');
+  });
+
+  it('says STALE when the file is older than three heartbeat intervals', async () => {
+    await writeRunStatus(uploadingRun, 1_000);
+    const text = await renderStatusFile(statusPath, { nowMs: Date.now() + 10_000 });
+    expect(text).toMatch(/STALE: no update for \d+s/);
+  });
+
+  it('does not call a finished run stale', async () => {
+    await writeRunStatus((tracker) => tracker.setPhase('completed'), 1_000);
+    const text = await renderStatusFile(statusPath, { nowMs: Date.now() + 3_600_000 });
+    expect(text).toContain('Upload completed');
+    expect(text).not.toContain('STALE');
+  });
+
+  it('says STALE when the uploading process is gone', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    await writeFile(
+      statusPath,
+      JSON.stringify({
+        started_at: Date.now() / 1000,
+        phase: 'uploading',
+        totals: { files: 1, uploaded: 0, skipped: 0, failed: 0, bytes_uploaded: 0 },
+        last_update: Date.now() / 1000,
+        pid: child.pid,
+        hostname: hostname(),
+        group_key: 'reels',
+        reels: {},
+      }),
+    );
+    expect(await renderStatusFile(statusPath)).toContain(`STALE: process ${child.pid} is not running`);
+  });
+
+  it('reads a status file written by the Python tracker', async () => {
+    const python = {
+      started_at: 1730182741.12,
+      phase: 'uploading',
+      current_folder_type: 'reels',
+      current_file: '/path/to/file.mp4',
+      current_file_bytes: 83886080,
+      current_file_size: 262144000,
+      totals: { files: 420, uploaded: 119, skipped: 301, failed: 0, bytes_uploaded: 127842091008 },
+      folder_types: {
+        reels: {
+          planned_files: 42,
+          uploaded: 41,
+          skipped: 1,
+          failed: 0,
+          bytes_uploaded: 127842091008,
+          started_at: 1730182741.12,
+          completed_at: 1730183922.77,
+        },
+      },
+      last_update: 1730183799.45,
+    };
+    await writeFile(statusPath, JSON.stringify(python));
+    const text = await renderStatusFile(statusPath, { nowMs: 1730183800_000 });
+    expect(text).toContain('Progress: 420/420 files (119 uploaded, 301 skipped, 0 failed)');
+    expect(text).toMatch(/^reels\s+42\/42\s+41\s+1\s+0\s+119\.1 GiB\s+done$/m);
+    expect(text).toContain('folder type');
+  });
+
+  it('retries a read that lands mid-write', async () => {
+    await writeRunStatus(uploadingRun);
+    const complete = await readFile(statusPath, 'utf8');
+    await writeFile(statusPath, complete.slice(0, complete.length / 2));
+    setTimeout(() => void writeFile(statusPath, complete), 20);
+    expect(await renderStatusFile(statusPath)).toContain('Upload uploading');
+  });
+
+  it('reports a missing file as a config error', async () => {
+    await expect(renderStatusFile(join(dir, 'none.json'))).rejects.toMatchObject({ kind: 'config' });
+  });
+});
+
+describe('watchStatusFile', () => {
+  it('prints on change and returns once the phase is final', async () => {
+    const tracker = new StatusTracker({ groupKey: 'reels' });
+    const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: 10 });
+    tracker.setPhase('uploading');
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const watching = watchStatusFile(statusPath, { intervalMs: 10, stream });
+    for (let waitedMs = 0; !text.includes('Upload uploading') && waitedMs < 2_000; waitedMs += 10)
+      await sleep(10);
+    await sleep(50);
+    tracker.setPhase('completed');
+    await heartbeat.stop();
+    await watching;
+    expect(text).toContain('Upload uploading');
+    expect(text).toContain('Upload completed');
+    expect(text).not.toContain('\x1b[');
+    const frames = text.split('\n\n\n').length;
+    expect(frames).toBeLessThan(5); // printed on change, not on every poll
+  });
+
+  it('stops when aborted, even while waiting for the file', async () => {
+    const controller = new AbortController();
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const watching = watchStatusFile(join(dir, 'not-yet.json'), {
+      intervalMs: 10,
+      stream,
+      signal: controller.signal,
+    });
+    await sleep(300);
+    controller.abort();
+    await watching;
+    expect(text).toContain('waiting for');
+  });
+});

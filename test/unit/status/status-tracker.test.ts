@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import { readCurrentGroup, readGroups } from '../../../src/status/status-snapshot.js';
+import { StatusTracker, type FileResult, type StatusEvent } from '../../../src/status/status-tracker.js';
+
+const T0_MS = 1_730_182_741_120;
+const MiB = 1024 * 1024;
+
+function clock(startMs = T0_MS): { now: () => number; advance: (ms: number) => void } {
+  let nowMs = startMs;
+  return { now: () => nowMs, advance: (ms) => (nowMs += ms) };
+}
+
+function result(overrides: Partial<FileResult> = {}): FileResult {
+  return {
+    group: 'reels',
+    path: 'reels/R001/a.mp4',
+    key: 'P1/reels/R001/a.mp4',
+    sizeBytes: 100,
+    mtimeMs: 1_700_000_000_000,
+    outcome: 'uploaded',
+    reason: 'new',
+    seconds: 1.5,
+    ...overrides,
+  };
+}
+
+function skipped(overrides: Partial<FileResult>): FileResult & { outcome: 'skipped' } {
+  return { ...result(overrides), outcome: 'skipped' };
+}
+
+const FIXED_KEYS = [
+  'started_at',
+  'phase',
+  'current_file',
+  'current_file_bytes',
+  'current_file_size',
+  'totals',
+  'last_update',
+  'rate_bytes_per_sec',
+  'eta_seconds',
+  'in_flight',
+  'errors',
+  'group_key',
+  'pid',
+  'version',
+];
+
+describe('StatusTracker snapshot schema', () => {
+  it('names the group fields after the folder_types group key', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    expect(Object.keys(tracker.snapshot()).sort()).toEqual(
+      [...FIXED_KEYS, 'current_folder_type', 'folder_types'].sort(),
+    );
+  });
+
+  it('names the group fields after the reels group key', () => {
+    const tracker = new StatusTracker({ groupKey: 'reels', now: clock().now });
+    expect(Object.keys(tracker.snapshot()).sort()).toEqual([...FIXED_KEYS, 'current_reel', 'reels'].sort());
+  });
+
+  it('keeps the seed key sets of totals and groups, plus the documented additions', () => {
+    const tracker = new StatusTracker({ groupKey: 'reels', now: clock().now });
+    tracker.startGroup('R001', 2, 200);
+    const snapshot = tracker.snapshot();
+    expect(Object.keys(snapshot.totals).sort()).toEqual(
+      [
+        'files',
+        'uploaded',
+        'skipped',
+        'failed',
+        'bytes_uploaded',
+        'bytes_planned',
+        'bytes_done',
+        'bytes_skipped',
+        'bytes_failed',
+      ].sort(),
+    );
+    expect(Object.keys(readGroups(snapshot)['R001'] ?? {}).sort()).toEqual(
+      [
+        'planned_files',
+        'planned_bytes',
+        'uploaded',
+        'skipped',
+        'failed',
+        'bytes_uploaded',
+        'bytes_done',
+        'bytes_skipped',
+        'bytes_failed',
+        'started_at',
+        'completed_at',
+      ].sort(),
+    );
+  });
+
+  it('writes times as float seconds since the epoch, like time.time()', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    advance(2_500);
+    const snapshot = tracker.snapshot();
+    expect(snapshot.started_at).toBe(T0_MS / 1000);
+    expect(snapshot.last_update).toBe((T0_MS + 2_500) / 1000);
+    expect(snapshot.version).toBe(1);
+    expect(snapshot.pid).toBe(process.pid);
+  });
+
+  it('refuses a group key that would overwrite a fixed field', () => {
+    expect(() => new StatusTracker({ groupKey: 'totals' })).toThrow(/reserved/);
+  });
+});
+
+describe('StatusTracker counters', () => {
+  it('counts files and bytes per group and in total through a run', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(3, 600);
+    tracker.setPhase('uploading');
+    tracker.startGroup('reels', 2, 400);
+    tracker.noteSkip(skipped({ reason: 'unchanged', path: 's.mp4', sizeBytes: 150 }));
+    tracker.startFile('reels', 'a.mp4', 250);
+    const progress = tracker.fileProgressCallback('reels', 'a.mp4');
+    progress(100);
+    progress(100);
+    progress(100); // a retried part: 300 bytes sent for a 250-byte file
+    tracker.fileDone(result({ path: 'a.mp4', sizeBytes: 250 }));
+    advance(1_000);
+    tracker.completeGroup('reels');
+    tracker.startGroup('config', 1, 200);
+    tracker.startFile('config', 'c.yaml', 200);
+    tracker.fileProgressCallback('config', 'c.yaml')(50);
+    tracker.fileDone(
+      result({ group: 'config', path: 'c.yaml', sizeBytes: 200, outcome: 'failed', error: 'boom' }),
+    );
+
+    const snapshot = tracker.snapshot();
+    expect(snapshot.totals).toEqual({
+      files: 3,
+      uploaded: 1,
+      skipped: 1,
+      failed: 1,
+      bytes_uploaded: 350,
+      bytes_planned: 600,
+      bytes_done: 400,
+      bytes_skipped: 150,
+      bytes_failed: 200,
+    });
+    const groups = readGroups(snapshot);
+    expect(groups['reels']).toMatchObject({
+      planned_files: 2,
+      uploaded: 1,
+      skipped: 1,
+      failed: 0,
+      bytes_uploaded: 300,
+    });
+    expect(groups['reels']?.completed_at).toBe((T0_MS + 1_000) / 1000);
+    expect(groups['config']).toMatchObject({
+      uploaded: 0,
+      failed: 1,
+      bytes_uploaded: 50,
+      completed_at: null,
+    });
+    expect(snapshot.errors).toEqual([{ file: 'c.yaml', key: 'P1/reels/R001/a.mp4', error: 'boom' }]);
+    expect(snapshot.in_flight).toEqual([]);
+  });
+
+  it('reports the most recently started file still in flight as current_file', () => {
+    const tracker = new StatusTracker({ groupKey: 'reels', now: clock().now });
+    tracker.startGroup('R001', 2, 300);
+    tracker.startFile('R001', 'one.mp4', 100);
+    tracker.startFile('R001', 'two.mp4', 200);
+    tracker.fileProgressCallback('R001', 'two.mp4')(80);
+    let snapshot = tracker.snapshot();
+    expect(snapshot.current_file).toBe('two.mp4');
+    expect(snapshot.current_file_bytes).toBe(80);
+    expect(snapshot.current_file_size).toBe(200);
+    expect(readCurrentGroup(snapshot)).toBe('R001');
+    expect(snapshot.in_flight.map((entry) => entry.file)).toEqual(['one.mp4', 'two.mp4']);
+
+    tracker.fileDone(result({ group: 'R001', path: 'two.mp4', sizeBytes: 200 }));
+    snapshot = tracker.snapshot();
+    expect(snapshot.current_file).toBe('one.mp4');
+    tracker.fileDone(result({ group: 'R001', path: 'one.mp4' }));
+    tracker.completeGroup('R001');
+    snapshot = tracker.snapshot();
+    expect(snapshot.current_file).toBeNull();
+    expect(snapshot['current_reel']).toBeNull();
+  });
+
+  it('keeps only the last 100 errors', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    for (let i = 0; i < 105; i++) {
+      tracker.fileDone(result({ path: `f${i}`, outcome: 'failed', error: `e${i}` }));
+    }
+    const snapshot = tracker.snapshot();
+    expect(snapshot.errors).toHaveLength(100);
+    expect(snapshot.errors[0]?.file).toBe('f5');
+    expect(snapshot.totals.failed).toBe(105);
+  });
+
+  it('hands out snapshots that later calls do not change', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    tracker.startFile('reels', 'a.mp4', 10);
+    const before = tracker.snapshot();
+    tracker.fileProgressCallback('reels', 'a.mp4')(5);
+    expect(before.in_flight[0]?.bytes).toBe(0);
+    expect(before.totals.bytes_uploaded).toBe(0);
+  });
+});
+
+describe('StatusTracker rate and ETA', () => {
+  it('averages the rate over the time since the first file until the window fills', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1, 100 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'big.mp4', 100 * MiB);
+    const progress = tracker.fileProgressCallback('reels', 'big.mp4');
+    for (let second = 0; second < 4; second++) {
+      advance(1_000);
+      progress(5 * MiB);
+    }
+    const snapshot = tracker.snapshot();
+    expect(snapshot.rate_bytes_per_sec).toBeCloseTo((20 * MiB) / 4, 0);
+    expect(snapshot.eta_seconds).toBeCloseTo(80 / 5, 5);
+  });
+
+  it('forgets bytes older than the ten-second window', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1, 1_000 * MiB);
+    tracker.startFile('reels', 'big.mp4', 1_000 * MiB);
+    const progress = tracker.fileProgressCallback('reels', 'big.mp4');
+    progress(500 * MiB); // a burst at the start
+    for (let second = 0; second < 30; second++) {
+      advance(1_000);
+      progress(1 * MiB);
+    }
+    const rate = tracker.snapshot().rate_bytes_per_sec;
+    expect(rate).toBeGreaterThan(0.8 * MiB);
+    expect(rate).toBeLessThan(1.2 * MiB);
+  });
+
+  it('has no ETA before anything was sent, and zero once completed', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1, 100);
+    expect(tracker.snapshot().eta_seconds).toBeNull();
+    tracker.startFile('reels', 'a', 100);
+    advance(1_000);
+    expect(tracker.snapshot().eta_seconds).toBeNull();
+    tracker.setPhase('completed');
+    expect(tracker.snapshot().eta_seconds).toBe(0);
+  });
+
+  it('does not count skipped and failed bytes as remaining work', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(4, 400);
+    tracker.noteSkip(skipped({ path: 's', sizeBytes: 100 }));
+    tracker.fileDone(result({ path: 'f', outcome: 'failed', sizeBytes: 100 }));
+    tracker.startFile('reels', 'a', 100);
+    tracker.startFile('reels', 'b', 100);
+    advance(2_000);
+    tracker.fileProgressCallback('reels', 'a')(60);
+    tracker.fileProgressCallback('reels', 'b')(40);
+    // 100 bytes left after 100 sent in 2 s: 50 B/s, 2 s to go.
+    expect(tracker.snapshot().eta_seconds).toBeCloseTo(2, 5);
+  });
+});
+
+describe('StatusTracker events', () => {
+  it('emits phase, group and file events in order, and not progress deltas', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    const events: StatusEvent[] = [];
+    const unsubscribe = tracker.onEvent((event) => events.push(event));
+    tracker.setPhase('uploading');
+    tracker.setPhase('uploading');
+    tracker.startGroup('reels', 1, 10);
+    tracker.startFile('reels', 'a', 10);
+    tracker.fileProgressCallback('reels', 'a')(10);
+    tracker.fileDone(result({ path: 'a', sizeBytes: 10 }));
+    tracker.completeGroup('reels');
+    unsubscribe();
+    tracker.setPhase('completed');
+    expect(events.map((event) => event.type)).toEqual([
+      'phase',
+      'group-start',
+      'file-start',
+      'file-done',
+      'group-done',
+    ]);
+  });
+
+  it('keeps notifying other listeners when one throws', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    const seen: string[] = [];
+    tracker.onEvent(() => {
+      throw new Error('broken view');
+    });
+    tracker.onEvent((event) => seen.push(event.type));
+    tracker.setPhase('verifying');
+    expect(seen).toEqual(['phase']);
+  });
+});

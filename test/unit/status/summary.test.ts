@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { StatusTracker, type FileResult } from '../../../src/status/status-tracker.js';
+import { formatSummary, listFailures } from '../../../src/status/summary.js';
+
+const MiB = 1024 * 1024;
+
+function result(overrides: Partial<FileResult>): FileResult {
+  return {
+    group: 'reels',
+    path: 'reels/a.mp4',
+    key: 'P1/reels/a.mp4',
+    sizeBytes: MiB,
+    mtimeMs: 0,
+    outcome: 'uploaded',
+    reason: 'new',
+    seconds: 1,
+    ...overrides,
+  };
+}
+
+function skipped(overrides: Partial<FileResult>): FileResult & { outcome: 'skipped' } {
+  return { ...result(overrides), outcome: 'skipped' };
+}
+
+function finishedRun(): StatusTracker {
+  const tracker = new StatusTracker({ now: () => 1_000_000 });
+  tracker.setTotals(5, 15 * MiB);
+  tracker.startGroup('reels', 3, 12 * MiB);
+  tracker.startGroup('config', 2, 3 * MiB);
+  tracker.startFile('reels', 'reels/a.mp4', 10 * MiB);
+  tracker.fileProgressCallback('reels', 'reels/a.mp4')(10 * MiB);
+  tracker.fileDone(result({ path: 'reels/a.mp4', sizeBytes: 10 * MiB }));
+  tracker.noteSkip(skipped({ path: 'reels/b.mp4', reason: 'unchanged', sizeBytes: 2 * MiB }));
+  tracker.fileDone(
+    result({ path: 'reels/c.mp4', key: 'P1/reels/c.mp4', outcome: 'failed', sizeBytes: 0, error: 'timeout' }),
+  );
+  tracker.noteSkip(skipped({ group: 'config', path: 'c.yaml', reason: 'unchanged', sizeBytes: MiB }));
+  tracker.fileDone(
+    result({ group: 'config', path: 'd.yaml', outcome: 'failed', sizeBytes: 2 * MiB, error: 'denied' }),
+  );
+  tracker.setPhase('failed');
+  return tracker;
+}
+
+describe('formatSummary', () => {
+  it('shows per-group and total files and bytes, elapsed time and average rate', () => {
+    const text = formatSummary(finishedRun().snapshot(), 125_000);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Upload failed in 2m05s: 5 files planned');
+    const row = (name: string): string[] =>
+      (lines.find((line) => line.startsWith(`${name} `)) ?? '').split(/\s{2,}/);
+    expect(row('reels')).toEqual(['reels', '1 (10.0 MiB)', '1 (2.0 MiB)', '1 (0 B)']);
+    expect(row('config')).toEqual(['config', '0 (0 B)', '1 (1.0 MiB)', '1 (2.0 MiB)']);
+    expect(row('total')).toEqual(['total', '1 (10.0 MiB)', '2 (3.0 MiB)', '2 (2.0 MiB)']);
+    expect(lines.at(-1)).toBe('Sent 10.0 MiB in 2m05s (average 81.9 KiB/s)');
+  });
+
+  it('uses only ASCII', () => {
+    expect(formatSummary(finishedRun().snapshot(), 1_000)).toMatch(/^[\x20-\x7e\n]*$/);
+  });
+
+  it('names the group column after the group key', () => {
+    const tracker = new StatusTracker({ groupKey: 'folder_types' });
+    expect(formatSummary(tracker.snapshot(), 0)).toContain('folder type');
+  });
+});
+
+describe('listFailures', () => {
+  it('lists each failed file with its key and error', () => {
+    expect(listFailures(finishedRun().snapshot())).toEqual([
+      'reels/c.mp4 -> P1/reels/c.mp4: timeout',
+      'd.yaml -> P1/reels/a.mp4: denied',
+    ]);
+  });
+
+  it('counts the failures the snapshot no longer holds', () => {
+    const tracker = new StatusTracker();
+    for (let i = 0; i < 103; i++) tracker.fileDone(result({ path: `f${i}`, outcome: 'failed', error: 'x' }));
+    const lines = listFailures(tracker.snapshot());
+    expect(lines).toHaveLength(101);
+    expect(lines.at(-1)).toContain('3 earlier failures');
+  });
+});

@@ -1,0 +1,169 @@
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { StatusTracker, type FileResult } from '../../../src/status/status-tracker.js';
+import { startTerminalView, type ViewMode } from '../../../src/status/terminal-view.js';
+
+const MiB = 1024 * 1024;
+const STAMP = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`;
+const ESC = '\x1b';
+
+function collect(stream: PassThrough): () => string {
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return () => text;
+}
+
+function result(overrides: Partial<FileResult>): FileResult {
+  return {
+    group: 'reels',
+    path: 'reels/R001/a.mp4',
+    key: 'P1/reels/R001/a.mp4',
+    sizeBytes: 12 * MiB,
+    mtimeMs: 0,
+    outcome: 'uploaded',
+    reason: 'new',
+    seconds: 1.2,
+    ...overrides,
+  };
+}
+
+function skipped(overrides: Partial<FileResult>): FileResult & { outcome: 'skipped' } {
+  return { ...result(overrides), outcome: 'skipped' };
+}
+
+function startView(mode: ViewMode, intervalMs: number, color = false) {
+  const tracker = new StatusTracker({ groupKey: 'reels' });
+  const stream = new PassThrough();
+  const output = collect(stream);
+  const view = startTerminalView(tracker, { mode, stream, color, intervalMs });
+  return { tracker, stream, output, view };
+}
+
+describe('plain view', () => {
+  it('prints a timestamped line per finished file and a periodic total line', async () => {
+    const { tracker, output, view } = startView('plain', 20);
+    tracker.setTotals(2, 24 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'reels/R001/a.mp4', 12 * MiB);
+    tracker.fileDone(result({}));
+    tracker.fileDone(result({ path: 'reels/R001/b.mp4', outcome: 'failed', error: 'connection reset' }));
+    await sleep(60);
+    view.stop();
+    const text = output();
+    expect(text).toMatch(new RegExp(`^${STAMP} phase uploading$`, 'm'));
+    expect(text).toMatch(new RegExp(`^${STAMP} uploaded reels/R001/a\\.mp4 \\(12\\.0 MiB, 1\\.2s\\)$`, 'm'));
+    expect(text).toMatch(
+      new RegExp(`^${STAMP} failed reels/R001/b\\.mp4 \\(12\\.0 MiB\\): connection reset$`, 'm'),
+    );
+    expect(text).toMatch(
+      new RegExp(`^${STAMP} progress 2/2 files \\(1 uploaded, 0 skipped, 1 failed\\)`, 'm'),
+    );
+    expect(text).not.toContain(ESC);
+  });
+
+  it('sums up many skipped files in one line per group', async () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    tracker.startGroup('R001', 1000, 1000 * MiB);
+    for (let i = 0; i < 1000; i++) {
+      const reason = i % 10 === 0 ? 'same-etag' : 'unchanged';
+      tracker.noteSkip(skipped({ group: 'R001', path: `f${i}`, reason, sizeBytes: MiB }));
+    }
+    tracker.completeGroup('R001');
+    view.stop();
+    const lines = output().trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(
+      new RegExp(`^${STAMP} skipped 1000 files in R001 \\(1000\\.0 MiB\\): 100 same-etag, 900 unchanged$`),
+    );
+    expect(lines[2]).toMatch(new RegExp(`^${STAMP} done R001: 0 uploaded, 1000 skipped, 0 failed$`));
+  });
+
+  it('prints a few skipped files one per line, with their reason', async () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    tracker.noteSkip(skipped({ path: 'x.mp4', reason: 'unchanged' }));
+    tracker.noteSkip(skipped({ path: 'y.mp4', reason: 'same-size' }));
+    expect(output()).toBe('');
+    view.stop();
+    expect(output()).toMatch(new RegExp(`^${STAMP} skipped x\\.mp4 \\(12\\.0 MiB\\): unchanged\\n`));
+    expect(output()).toContain('skipped y.mp4 (12.0 MiB): same-size');
+  });
+});
+
+describe('json view', () => {
+  it('prints one parseable JSON object per event, plus progress', async () => {
+    const { tracker, output, view } = startView('json', 20);
+    tracker.setTotals(1, 12 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'reels/R001/a.mp4', 12 * MiB);
+    tracker.fileProgressCallback('reels', 'reels/R001/a.mp4')(12 * MiB);
+    tracker.fileDone(result({ sha256: 'abc' }));
+    await sleep(50);
+    view.stop();
+    const events = output()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.slice(0, 3).map((event) => event['type'])).toEqual(['phase', 'file-start', 'file-done']);
+    expect(events[2]).toMatchObject({
+      file: 'reels/R001/a.mp4',
+      key: 'P1/reels/R001/a.mp4',
+      outcome: 'uploaded',
+      reason: 'new',
+      size_bytes: 12 * MiB,
+      sha256: 'abc',
+    });
+    expect(events[2]).not.toHaveProperty('error');
+    const progress = events.filter((event) => event['type'] === 'progress');
+    expect(progress.length).toBeGreaterThanOrEqual(2); // periodic, and the final one on stop
+    expect(progress.at(-1)).toMatchObject({ totals: { uploaded: 1, bytes_uploaded: 12 * MiB } });
+    for (const event of events) expect(Date.parse(event['time'] as string)).not.toBeNaN();
+  });
+});
+
+describe('tty view', () => {
+  it('redraws a live block in place and prints finished files above it', async () => {
+    const { tracker, stream, output, view } = startView('tty', 10);
+    Object.assign(stream, { columns: 60 });
+    tracker.setTotals(2, 24 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'D:/survey/projects/P1/reels/R001/a-very-long-file-name-indeed.mp4', 12 * MiB);
+    tracker.fileProgressCallback(
+      'reels',
+      'D:/survey/projects/P1/reels/R001/a-very-long-file-name-indeed.mp4',
+    )(6 * MiB);
+    await sleep(40);
+    tracker.fileDone(result({ path: 'D:/survey/projects/P1/reels/R001/a-very-long-file-name-indeed.mp4' }));
+    await sleep(40);
+    view.stop();
+    const text = output();
+    expect(text).toContain(`${ESC}[2A`); // moved up over the two-line block
+    expect(text).toContain(`\r${ESC}[K`);
+    expect(text).toContain('50.0%');
+    expect(text).toContain('uploaded D:/survey/projects/P1/reels/R001/a-very-long-file-name-indeed.mp4');
+    expect(text).not.toMatch(new RegExp(`${ESC}\\[\\d+m`)); // no colour when color is false
+    const drawnLines = text.split(`\r${ESC}[K`).map((line) => line.replace(/\n.*$/s, ''));
+    const blockLines = drawnLines.filter((line) => line.startsWith('[') || line.startsWith('  '));
+    expect(blockLines.length).toBeGreaterThan(0);
+    for (const line of blockLines) expect(line.length).toBeLessThan(60);
+  });
+
+  it('colours only when asked', async () => {
+    const { tracker, output, view } = startView('tty', 10, true);
+    tracker.fileDone(result({ outcome: 'failed', error: 'x' }));
+    await sleep(30);
+    view.stop();
+    expect(output()).toContain(`${ESC}[31mfailed${ESC}[0m`);
+  });
+});
+
+describe('quiet view', () => {
+  it('prints nothing', async () => {
+    const { tracker, output, view } = startView('quiet', 5);
+    tracker.setPhase('uploading');
+    tracker.fileDone(result({}));
+    await sleep(20);
+    view.stop();
+    expect(output()).toBe('');
+  });
+});
