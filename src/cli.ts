@@ -38,7 +38,7 @@ function buildProgram(): Command {
   const program = new Command('upload-to-s3')
     .description('Upload a survey project (reels, config, gis_data, logs, report) to S3 or an S3-compatible store: resumable, verified, never sending the same bytes twice.')
     .version(VERSION, '-V, --version')
-    .requiredOption('-p, --project-key <key>', 'project code used as the key prefix, e.g. RMI25320')
+    .option('-p, --project-key <key>', 'project code used as the key prefix, e.g. RMI25320 (required for an upload)')
     .option('-c, --config <file>', 'YAML config file (bucket, endpoint, credentials, folder types)')
     .option('-f, --folder <path>', 'project folder, or a single folder-type folder such as D:\\reels')
     .option('--folder-type <type>', 'treat --folder itself as this folder type')
@@ -57,6 +57,7 @@ function buildProgram(): Command {
     .option('--max-concurrency <n>', "parallel requests: a number or 'cpu*4'")
     .option('--max-memory <size>', 'in-flight part buffer budget, e.g. 256MiB')
     .option('--max-bandwidth <rate>', 'limit across all workers, e.g. 20MB/s')
+    .option('--socket-timeout <seconds>', 'fail (and retry) a request whose connection is idle this long (default 300)')
     .option('--min-file-age <seconds>', 'leave out files modified in the last N seconds (still being written)')
     .option('--status-json <file>', 'JSON status heartbeat file')
     .option('--status-interval <seconds>', 'seconds between status file writes')
@@ -69,7 +70,11 @@ function buildProgram(): Command {
     .option('--debug', 'detailed logging; stack traces on errors')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
-    .action(async (flags: UploadFlags) => {
+    // Program options only before a subcommand, so `credentials test --config x` reaches the subcommand.
+    .enablePositionalOptions()
+    .action(async (flags: UploadFlags, command: Command) => {
+      // Checked here, not with requiredOption: commander would demand it of every subcommand too.
+      if (!flags.projectKey) command.error("required option '-p, --project-key <key>' not specified", { exitCode: EXIT.usage });
       process.exitCode = await upload(flags);
     });
   registerCommands(program);

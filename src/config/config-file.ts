@@ -20,6 +20,7 @@ export interface ConfigFile {
   max_concurrency?: string | number;
   max_memory?: string | number;
   max_bandwidth?: string | number;
+  socket_timeout?: string | number;
   status_json?: string;
   status_interval?: number;
   log_csv?: string;
@@ -49,6 +50,7 @@ const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   max_concurrency: 'string-or-number',
   max_memory: 'string-or-number',
   max_bandwidth: 'string-or-number',
+  socket_timeout: 'string-or-number',
   status_json: 'string',
   status_interval: 'number',
   log_csv: 'string',

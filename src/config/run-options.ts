@@ -36,6 +36,7 @@ export interface UploadFlags {
   maxConcurrency?: string;
   maxMemory?: string;
   maxBandwidth?: string;
+  socketTimeout?: string;
   stateDir?: string;
   minFileAge?: string;
   groupBy?: string;
@@ -70,6 +71,7 @@ export interface RunOptions {
   maxConcurrency: number;
   maxMemoryBytes: number;
   maxBandwidthBytesPerSec: number;
+  socketTimeoutMs: number;
   verifyLarge: boolean;
   verify: boolean;
   force: boolean;
@@ -121,6 +123,7 @@ export function resolveRunOptions(
     maxConcurrency: parseConcurrency(pick(flags.maxConcurrency, env.UPLOAD_TO_S3_MAX_CONCURRENCY, file.max_concurrency) ?? 'cpu*4', 'max_concurrency'),
     maxMemoryBytes: resolveSize(pick(flags.maxMemory, file.max_memory), '--max-memory', DEFAULT_MAX_MEMORY_BYTES),
     maxBandwidthBytesPerSec: resolveBandwidth(pick(flags.maxBandwidth, env.UPLOAD_TO_S3_MAX_BANDWIDTH, file.max_bandwidth)),
+    socketTimeoutMs: parseSeconds(pick<string | number>(flags.socketTimeout, file.socket_timeout) ?? 300, '--socket-timeout') * 1000,
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
     force: flags.force ?? false,
@@ -178,7 +181,7 @@ function resolveAuth(flags: UploadFlags, file: ConfigFile, env: NodeJS.ProcessEn
     secretAccessKey: file.aws_secret_access_key,
     sessionToken: file.aws_session_token,
     profile,
-    keyringService: pick(file.keyring_service, env.UPLOAD_TO_S3_KEYRING_SERVICE) ?? 'upload-to-s3',
+    keyringService: pick(env.UPLOAD_TO_S3_KEYRING_SERVICE, file.keyring_service) ?? 'upload-to-s3',
   };
 }
 

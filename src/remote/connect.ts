@@ -22,6 +22,7 @@ export async function connectStore(
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
+    socketTimeoutMs: options.socketTimeoutMs,
     credentials: resolveCredentials(options.auth),
     onRequest: (operation) => {
       onRequest?.(operation);

@@ -24,6 +24,8 @@ export interface StoreSettings {
   region: string;
   endpoint?: string | undefined;
   forcePathStyle: boolean;
+  /** A request whose socket stays idle this long fails (and is retried); the seed's 5 minutes by default. */
+  socketTimeoutMs?: number | undefined;
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
@@ -68,7 +70,7 @@ export class S3Store {
       httpAgent: new http.Agent(agentOptions),
       httpsAgent: new https.Agent(agentOptions),
       connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
-      socketTimeout: CLIENT_SETTINGS.socketTimeoutMs,
+      socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
     };
     const base = {
       region: settings.region,
