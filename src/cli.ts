@@ -74,7 +74,7 @@ function buildProgram(): Command {
     .enablePositionalOptions()
     .action(async (flags: UploadFlags, command: Command) => {
       // Checked here, not with requiredOption: commander would demand it of every subcommand too.
-      if (!flags.projectKey) command.error("required option '-p, --project-key <key>' not specified", { exitCode: EXIT.usage });
+      if (!flags.projectKey) command.error("error: required option '-p, --project-key <key>' not specified", { exitCode: EXIT.usage });
       process.exitCode = await upload(flags);
     });
   registerCommands(program);

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, SourceError, UploadError } from '../errors.js';
+import { ConfigError, UploadError } from '../errors.js';
 import { hasAllowedExtension, listFolderTypes, type FolderTypeMap } from './folder-types.js';
 import { buildObjectKey } from './object-key.js';
 import { walkFiles, type WalkProblem } from './walk-files.js';
@@ -36,7 +36,8 @@ export interface UploadPlan {
 /**
  * Plans the upload (the seed's `collect_multi_type_tasks`): resolves which folder types to take
  * from `folder`, walks each with its extension filter and builds every key.
- * @throws ConfigError for an unknown type or a folder that does not exist; SourceError when nothing matches.
+ * @throws ConfigError for an unknown type, a folder that does not exist, or when nothing matches
+ * (a usage error: exit code 2, since no file failed).
  */
 export async function planUpload(request: PlanRequest): Promise<UploadPlan> {
   await assertFolder(request.folder);
@@ -51,7 +52,7 @@ export async function planUpload(request: PlanRequest): Promise<UploadPlan> {
   }
   if (groups.size === 0 && problems.length === 0) {
     const types = [...roots.keys()].join(', ');
-    throw new SourceError(
+    throw new ConfigError(
       `plan ${request.folder}: no files to upload in ${types || 'any folder type'}; check --folder and the extensions of each type`,
     );
   }
@@ -146,9 +147,9 @@ function selectTypes(available: Map<string, string>, request: PlanRequest): Map<
     );
   }
   const excluded = new Set(request.exclude ?? []);
-  const selected = new Map([...available].filter(([folderType]) => !excluded.has(folderType)));
+  const selected = new Map([...available].filter(([folderType]) => wanted.includes(folderType) && !excluded.has(folderType)));
   if (selected.size === 0) {
-    throw new SourceError(
+    throw new ConfigError(
       `plan ${request.folder}: no folder type left to upload (found: ${[...available.keys()].join(', ') || 'none'}); ` +
         `point --folder at a project with reels, config, gis_data, logs or report folders`,
     );

@@ -4,7 +4,7 @@ import type { SignedBody } from '../remote/s3-store.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 
 /** Slice size for progress and pacing: small enough for a smooth bar, large enough to stay cheap. */
-const SLICE_BYTES = 256 * 1024;
+const SLICE_BYTES = 1024 * 1024;
 
 /**
  * Wraps an in-memory part as a request body: hashed once (SHA-256 for the signature, which the

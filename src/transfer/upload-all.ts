@@ -76,7 +76,8 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
     return { outcome: 'uploaded', result: { ...result, etag: sent.etag, ...(sent.sha256 ? { sha256: sent.sha256 } : {}) } };
   } catch (error) {
-    if (ctx.transfer.signal.aborted && (error instanceof InterruptedError || isAbort(error))) return 'fatal-or-stopped';
+    // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
+    if (ctx.transfer.signal.aborted) return 'fatal-or-stopped';
     const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
     const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
     return { outcome: 'failed', result, cause: error };
@@ -86,11 +87,6 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
 function isRunFatal(error: unknown): boolean {
   if (error instanceof UploadError) return error.kind === 'auth' || error.kind === 'config';
   return classifyS3Error(error) === 'run-fatal';
-}
-
-function isAbort(error: unknown): boolean {
-  const name = (error as Error)?.name;
-  return name === 'AbortError' || name === 'InterruptedError';
 }
 
 function reasonOf(error: unknown): string {

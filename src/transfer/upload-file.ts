@@ -120,7 +120,10 @@ async function uploadMultipart(file: FileToSend, source: FileSource, ctx: Transf
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
   onBytes(file.sizeBytes - missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0));
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
-  await Promise.all(missing.map((n) => perFile(() => sendPart(n, journal, source, ctx, onBytes))));
+  // Wait for every part, even after one fails: the file stays open until no part reads from it.
+  const settled = await Promise.allSettled(missing.map((n) => perFile(() => sendPart(n, journal, source, ctx, onBytes))));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
   return finishMultipart(file, source, journal, ctx, {
     partsResumed: partCount - missing.length,
     partsSent: missing.length,

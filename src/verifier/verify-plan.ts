@@ -7,7 +7,7 @@ import { getTransferConfig } from '../transfer/transfer-config.js';
 import { decideFromLog, decideFromRemote, type Decision, type LocalFacts, type LogFacts } from './decide.js';
 import { hashFile } from './file-hash.js';
 import type { HashCache } from './hash-cache.js';
-import { fileMultipartEtag } from './multipart-etag.js';
+import { fileMultipartEtag, isPlainMd5 } from './multipart-etag.js';
 
 /** Up to this many files are checked with one HeadObject each; more, and the prefix is listed. */
 const HEAD_LIMIT = 50;
@@ -116,7 +116,8 @@ async function headFor(task: UploadTask, listed: RemoteObject, ctx: VerifyContex
 /**
  * Digests worth computing for a file whose remote copy has the same size: MD5 and SHA-256 for
  * small files (cheap, and the listing's ETag is their MD5); for large files only with
- * --verify-large: SHA-256 to compare with x-amz-meta-sha256, or the multipart ETag.
+ * --verify-large: SHA-256 to compare with x-amz-meta-sha256, else the MD5 when the object was
+ * stored in one request, else the multipart ETag.
  */
 async function gatherLocalFacts(
   task: UploadTask,
@@ -134,6 +135,12 @@ async function gatherLocalFacts(
   const head = await headFor(task, remote, ctx);
   if (head.metadata?.sha256) {
     const digests = cached ?? (await hashFile(task.path, task, { signal: ctx.signal }));
+    ctx.hashCache.set(task.path, task, digests);
+    return { facts: { ...task, ...digests }, compared: head };
+  }
+  if (isPlainMd5(head.etag)) {
+    // stored in one request (another tool, or a copy): its ETag is the whole file's MD5
+    const digests = cached?.md5 ? cached : await hashFile(task.path, task, { md5: true, signal: ctx.signal });
     ctx.hashCache.set(task.path, task, digests);
     return { facts: { ...task, ...digests }, compared: head };
   }
