@@ -34,11 +34,14 @@ export function resolveCredentials(auth: AuthSettings): S3ClientConfig['credenti
   }
 }
 
-/** True when a config file holding keys can be read by other users (POSIX permissions only). */
+/**
+ * True when a config file holding keys can be read by its group or by other users (POSIX permission
+ * bits only; always false on Windows, whose ACLs are not checked, and for a file that cannot be stat'ed).
+ */
 export function isReadableByOthers(configPath: string, platform = process.platform): boolean {
   if (platform === 'win32') return false;
   try {
-    return (statSync(configPath).mode & 0o077) !== 0;
+    return (statSync(configPath).mode & 0o044) !== 0;
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { Entry } from '@napi-rs/keyring';
+import { Entry, type EntryOptions } from '@napi-rs/keyring';
 import { AuthError } from '../errors.js';
 
 /** The keyring account under which the access key pair is stored for a service. */
@@ -10,9 +10,12 @@ export interface StoredCredentials {
   secretAccessKey: string;
 }
 
+// Pinned to the Secret Service on Linux: the kernel keyring fallback loses secrets at reboot.
+// Other platforms ignore the option.
+const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
+
 function entryFor(service: string): Entry {
-  // Pinned to the Secret Service on Linux: the kernel keyring fallback loses secrets at reboot.
-  return new Entry(service, ACCOUNT, process.platform === 'linux' ? { linux: { store: 'secret-service' } } as never : undefined);
+  return new Entry(service, ACCOUNT, ENTRY_OPTIONS);
 }
 
 /**
@@ -26,13 +29,16 @@ export function readKeyringCredentials(service: string): StoredCredentials {
   } catch (error) {
     throw new AuthError(
       `auth_mode keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
-        'run where the user profile is loaded, or use auth_mode instance (AWS_* variables, a profile) or config',
+        'run where the user profile and its keyring are loaded (on headless Linux: a D-Bus session with an unlocked gnome-keyring), ' +
+        'or use auth_mode instance (AWS_* variables, instance role), profile or config',
       { cause: error },
     );
   }
   if (!text) {
     throw new AuthError(
-      `auth_mode keyring: no credentials stored for service '${service}'; run 'upload-to-s3 credentials set --service ${service}'`,
+      // A locked Secret Service collection looks empty, so both causes are named.
+      `auth_mode keyring: no credentials found for service '${service}' (none stored, or the keyring is locked); ` +
+        `run 'upload-to-s3 credentials set --service ${service}' or unlock the keyring`,
     );
   }
   return parseStored(text, service);

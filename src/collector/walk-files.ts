@@ -1,4 +1,4 @@
-import { opendir, stat } from 'node:fs/promises';
+import { lstat, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A regular file found under a root, with its path relative to that root. */
@@ -60,8 +60,16 @@ async function addFile(full: string, state: WalkState): Promise<void> {
     const relPath = path.relative(state.root, full).split(path.sep).join('/');
     state.files.push({ path: full, relPath, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) });
   } catch (error) {
-    state.problems.push({ path: full, error: describeFsError(error) });
+    state.problems.push({ path: full, error: (await isDanglingLink(full, error)) ? BROKEN_LINK : describeFsError(error) });
   }
+}
+
+const BROKEN_LINK = 'broken symbolic link, its target does not exist (ENOENT)';
+
+/** ENOENT from stat on a name the folder listing just returned means a symbolic link to nothing. */
+async function isDanglingLink(full: string, error: unknown): Promise<boolean> {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+  return lstat(full).then((info) => info.isSymbolicLink(), () => false);
 }
 
 /** Turns a Node fs error into a short reason like 'permission denied (EACCES)'. */

@@ -2,13 +2,15 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { deleteKeyringCredentials, readKeyringCredentials, writeKeyringCredentials } from '../auth/keyring-store.js';
+import { maskAccessKeyId } from '../auth/mask-key-id.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../log/redact.js';
 import { connectStore } from '../remote/connect.js';
 import { readSecretLine } from './read-secret.js';
 import { resolveConnectOptions, withConnectFlags, type ConnectFlags } from './connect-from-flags.js';
 
-const DEFAULT_SERVICE = 'upload-to-s3';
+// the same default as an upload's keyring_service, so `credentials set` fills the entry an upload reads
+const DEFAULT_SERVICE = process.env.UPLOAD_TO_S3_KEYRING_SERVICE || 'upload-to-s3';
 
 /** `upload-to-s3 credentials set|show|delete|test`: the OS keyring entry and a live check. */
 export function registerCredentialsCommand(program: Command): void {
@@ -26,7 +28,7 @@ export function registerCredentialsCommand(program: Command): void {
         throw new ConfigError('credentials set: an access key id and a secret are both needed; pipe the secret on stdin or type it at the prompt');
       }
       writeKeyringCredentials(flags.service, { accessKeyId, secretAccessKey });
-      process.stdout.write(`stored access key ${maskKeyId(accessKeyId)} for service '${flags.service}'\n`);
+      process.stdout.write(`stored access key ${maskAccessKeyId(accessKeyId)} for service '${flags.service}'\n`);
     });
   credentials
     .command('show')
@@ -34,7 +36,7 @@ export function registerCredentialsCommand(program: Command): void {
     .option('--service <name>', 'keyring service name', DEFAULT_SERVICE)
     .action((flags: { service: string }) => {
       const stored = readKeyringCredentials(flags.service);
-      process.stdout.write(`service '${flags.service}': access key ${maskKeyId(stored.accessKeyId)}, secret stored (${stored.secretAccessKey.length} characters)\n`);
+      process.stdout.write(`service '${flags.service}': access key ${maskAccessKeyId(stored.accessKeyId)}, secret stored (${stored.secretAccessKey.length} characters)\n`);
     });
   credentials
     .command('delete')
@@ -67,8 +69,4 @@ async function testCredentials(flags: ConnectFlags): Promise<void> {
   } finally {
     store.destroy();
   }
-}
-
-function maskKeyId(accessKeyId: string): string {
-  return accessKeyId.length <= 8 ? '****' : `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
 }

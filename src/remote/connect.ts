@@ -1,7 +1,7 @@
 import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
-import { toUploadError } from './classify-error.js';
+import { errorCode, toUploadError } from './classify-error.js';
 import { S3Store } from './s3-store.js';
 
 /**
@@ -32,9 +32,31 @@ export async function connectStore(
   try {
     await store.headBucket(options.bucket, signal);
   } catch (error) {
+    const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
-    throw toUploadError(error, 'open bucket', options.bucket);
+    throw toUploadError(explained, 'open bucket', options.bucket);
   }
   log.debug(`bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`);
   return store;
+}
+
+/**
+ * HeadBucket's 403 and 404 answers have no body, so they name no S3 error code: a wrong secret key
+ * and a missing bucket would read as a bare "Forbidden" / "NotFound". One ListObjectsV2 (a GET, whose
+ * error carries the code: SignatureDoesNotMatch, InvalidAccessKeyId, NoSuchBucket) tells them apart.
+ * Returns the more telling of the two errors.
+ */
+async function explainHeadBucketFailure(store: S3Store, bucket: string, error: unknown, signal: AbortSignal): Promise<unknown> {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (status !== 403 && status !== 404) return error;
+  const listing = store.listObjects(bucket, '', signal);
+  try {
+    await listing.next();
+    return error;
+  } catch (probeError) {
+    const code = errorCode(probeError);
+    return code && code !== 'Unknown' && code !== 'NotFound' && code !== 'Forbidden' ? probeError : error;
+  } finally {
+    await listing.return(undefined);
+  }
 }

@@ -56,6 +56,12 @@ export interface SignedBody {
 }
 
 /**
+ * Without a logger the SDK prints "An error was encountered in a non-retryable streaming request." on stderr for
+ * every failed PutObject or UploadPart; the engine retries those itself and reports failures in its own words.
+ */
+const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/**
  * The only module that speaks S3: it turns our calls into SDK commands and S3's answers into
  * our own types. Data-carrying requests (PutObject, UploadPart) go through a client without SDK
  * retries, because their streamed bodies cannot be replayed; the transfer engine retries them.
@@ -79,6 +85,7 @@ export class S3Store {
       // S3-compatible servers (Ceph RGW, Swift) refuse aws-chunked bodies and flexible-checksum headers.
       requestChecksumCalculation: 'WHEN_REQUIRED' as const,
       responseChecksumValidation: 'WHEN_REQUIRED' as const,
+      logger: QUIET_SDK_LOGGER,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
     };

@@ -37,7 +37,11 @@ export class FileSource {
     return source;
   }
 
-  /** Reads exactly `length` bytes at `start` into `buffer` (a new one if omitted). @throws SourceError if the file is shorter. */
+  /**
+   * Reads exactly `length` bytes at `start` into `buffer` (a new one if omitted), then checks the file's identity,
+   * so a change is noticed at the next part instead of after the last one.
+   * @throws SourceError if the file is shorter or no longer matches its planned identity.
+   */
   async read(start: number, length: number, buffer: Buffer = Buffer.allocUnsafe(length)): Promise<Buffer> {
     let filled = 0;
     while (filled < length) {
@@ -45,6 +49,7 @@ export class FileSource {
       if (bytesRead === 0) throw this.changedError('it became shorter while it was read');
       filled += bytesRead;
     }
+    await this.assertUnchanged();
     return buffer;
   }
 

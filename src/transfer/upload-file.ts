@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { RemoteError } from '../errors.js';
+import { RemoteError, SourceError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
 import type { RemotePart, S3Store } from '../remote/s3-store.js';
@@ -120,8 +120,21 @@ async function uploadMultipart(file: FileToSend, source: FileSource, ctx: Transf
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
   onBytes(file.sizeBytes - missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0));
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
+  let changed: SourceError | undefined;
+  const sendUnlessChanged = async (n: number) => {
+    if (changed) throw changed; // parts of a file that is no longer the planned one are not worth sending
+    await sendPart(n, journal, source, ctx, onBytes).catch((error: unknown) => {
+      if (error instanceof SourceError) changed ??= error;
+      throw error;
+    });
+  };
   // Wait for every part, even after one fails: the file stays open until no part reads from it.
-  const settled = await Promise.allSettled(missing.map((n) => perFile(() => sendPart(n, journal, source, ctx, onBytes))));
+  const settled = await Promise.allSettled(missing.map((n) => perFile(() => sendUnlessChanged(n))));
+  if (changed) {
+    // No later run would resume it (the journal no longer matches the file), so nothing else would abort it.
+    await abandonUpload(journal, ctx);
+    throw changed;
+  }
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return finishMultipart(file, source, journal, ctx, {
@@ -230,12 +243,32 @@ async function finishMultipart(
   });
   await ctx.journals.remove(journal.bucket, journal.key);
   await verifyStoredObject(file, journal, etag, ctx);
+  await abortOrphanedUploads(journal, ctx);
   return { etag, ...(journal.sha256 ? { sha256: journal.sha256 } : {}), ...counts };
 }
 
 async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Promise<void> {
   await ctx.store.abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal).catch(() => {});
   await ctx.journals.remove(journal.bucket, journal.key);
+  await abortOrphanedUploads(journal, ctx);
+}
+
+/**
+ * Aborts the other open uploads of this key: orphans of a CreateMultipartUpload whose answer was lost (its
+ * retry started a second upload) or of a run killed before it wrote the journal. No journal names them, so
+ * nothing else would ever abort them, and they cost storage. The project lock keeps other runs off this key.
+ * Best effort: a failure (e.g. no s3:ListBucketMultipartUploads permission) is only logged.
+ */
+async function abortOrphanedUploads(journal: UploadJournal, ctx: TransferContext): Promise<void> {
+  try {
+    const open = await ctx.store.listMultipartUploads(journal.bucket, journal.key, ctx.hardSignal);
+    for (const upload of open.filter((u) => u.key === journal.key && u.uploadId !== journal.uploadId)) {
+      ctx.debug(`${journal.key}: aborting orphaned upload ${upload.uploadId}`);
+      await ctx.store.abortMultipartUpload(journal.bucket, journal.key, upload.uploadId, ctx.hardSignal);
+    }
+  } catch (error) {
+    ctx.debug(`${journal.key}: could not abort orphaned uploads (${describeError(error)})`);
+  }
 }
 
 /** The completed object must have the file's size and the ETag its parts imply. */

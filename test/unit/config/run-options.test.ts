@@ -1,0 +1,288 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ConfigFile } from '../../../src/config/config-file.js';
+import { resolveProjectBase, resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
+import { ConfigError } from '../../../src/errors.js';
+
+const MiB = 1024 ** 2;
+const NOW = new Date(2025, 0, 31, 14, 30, 12);
+const ROOT = path.resolve('/surveys');
+
+/** Flags with the two every run needs; `overrides` win. */
+function flags(overrides: Partial<UploadFlags> = {}): UploadFlags {
+  return { projectKey: 'RMI25320', folder: path.join(ROOT, 'RMI25320'), ...overrides };
+}
+
+/** An environment with nothing of ours in it, so the tests never read the developer's own variables. */
+function env(values: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { HOME: '/home/surveyor', XDG_STATE_HOME: '/home/surveyor/.state', ...values };
+}
+
+const BASE_FILE: ConfigFile = { bucket: 'file-bucket' };
+
+function resolve(f: Partial<UploadFlags>, file: ConfigFile = BASE_FILE, e: NodeJS.ProcessEnv = env()) {
+  return resolveRunOptions(flags(f), file, e, NOW);
+}
+
+function resolveError(f: Partial<UploadFlags>, file: ConfigFile = BASE_FILE, e: NodeJS.ProcessEnv = env()): Error {
+  try {
+    resolve(f, file, e);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as Error;
+  }
+  throw new Error('expected resolveRunOptions to throw');
+}
+
+describe('resolveRunOptions precedence (flags > environment > config file > defaults)', () => {
+  it('takes the bucket from --bucket over UPLOAD_TO_S3_BUCKET over the config file', () => {
+    const e = env({ UPLOAD_TO_S3_BUCKET: 'env-bucket' });
+
+    expect(resolve({ bucket: 'flag-bucket' }, BASE_FILE, e).bucket).toBe('flag-bucket');
+    expect(resolve({}, BASE_FILE, e).bucket).toBe('env-bucket');
+    expect(resolve({}, BASE_FILE).bucket).toBe('file-bucket');
+  });
+
+  it('ignores an empty environment variable', () => {
+    expect(resolve({}, BASE_FILE, env({ UPLOAD_TO_S3_BUCKET: '' })).bucket).toBe('file-bucket');
+  });
+
+  it('takes the endpoint from --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then endpoint_url', () => {
+    const file = { ...BASE_FILE, endpoint_url: 'http://file:7480' };
+    const both = env({ AWS_ENDPOINT_URL_S3: 'http://s3-env:7480', AWS_ENDPOINT_URL: 'http://generic-env:7480' });
+
+    expect(resolve({ endpoint: 'http://flag:7480' }, file, both).endpoint).toBe('http://flag:7480');
+    expect(resolve({}, file, both).endpoint).toBe('http://s3-env:7480');
+    expect(resolve({}, file, env({ AWS_ENDPOINT_URL: 'http://generic-env:7480' })).endpoint).toBe(
+      'http://generic-env:7480',
+    );
+    expect(resolve({}, file).endpoint).toBe('http://file:7480');
+    expect(resolve({}).endpoint).toBeUndefined();
+  });
+
+  it('drops trailing slashes from the endpoint', () => {
+    expect(resolve({ endpoint: 'https://s3.example.com//' }).endpoint).toBe('https://s3.example.com');
+  });
+
+  it('rejects an endpoint that is not an http(s) URL', () => {
+    expect(resolveError({ endpoint: 's3.example.com' }).message).toBe(
+      "endpoint 's3.example.com': not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480",
+    );
+    expect(resolveError({ endpoint: 'ftp://s3.example.com' }).message).toMatch(/^endpoint 'ftp:/);
+  });
+
+  it('uses path-style addressing with an endpoint unless the config says otherwise', () => {
+    expect(resolve({}).forcePathStyle).toBe(false);
+    expect(resolve({}, BASE_FILE, env({ AWS_ENDPOINT_URL: 'http://127.0.0.1:7480' })).forcePathStyle).toBe(true);
+    expect(resolve({ endpoint: 'http://127.0.0.1:7480' }, { ...BASE_FILE, force_path_style: false }).forcePathStyle).toBe(
+      false,
+    );
+    expect(resolve({}, { ...BASE_FILE, force_path_style: true }).forcePathStyle).toBe(true);
+  });
+
+  it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, the config, then us-east-1', () => {
+    const file = { ...BASE_FILE, region: 'eu-north-1' };
+
+    expect(resolve({ region: 'ap-south-1' }, file, env({ AWS_REGION: 'eu-west-1' })).region).toBe('ap-south-1');
+    expect(resolve({}, file, env({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' })).region).toBe(
+      'eu-west-1',
+    );
+    expect(resolve({}, file, env({ AWS_DEFAULT_REGION: 'eu-west-2' })).region).toBe('eu-west-2');
+    expect(resolve({}, file).region).toBe('eu-north-1');
+    expect(resolve({}).region).toBe('us-east-1');
+  });
+
+  it('takes the concurrency from the flag, UPLOAD_TO_S3_MAX_CONCURRENCY, the config, then cpu*4', () => {
+    const file = { ...BASE_FILE, max_concurrency: 3 };
+    const e = env({ UPLOAD_TO_S3_MAX_CONCURRENCY: '5' });
+
+    expect(resolve({ maxConcurrency: '7' }, file, e).maxConcurrency).toBe(7);
+    expect(resolve({}, file, e).maxConcurrency).toBe(5);
+    expect(resolve({}, file).maxConcurrency).toBe(3);
+    expect(resolve({}).maxConcurrency).toBeGreaterThanOrEqual(4);
+  });
+
+  it('takes the state folder from --state-dir, UPLOAD_TO_S3_STATE_DIR, the config, then the per-user default', () => {
+    const file = { ...BASE_FILE, state_dir: '/from/file' };
+    const e = env({ UPLOAD_TO_S3_STATE_DIR: '/from/env' });
+
+    expect(resolve({ stateDir: '/from/flag' }, file, e).stateDir).toBe(path.resolve('/from/flag'));
+    expect(resolve({}, file, e).stateDir).toBe(path.resolve('/from/env'));
+    expect(resolve({}, file).stateDir).toBe(path.resolve('/from/file'));
+    if (process.platform === 'linux') {
+      expect(resolve({}).stateDir).toBe('/home/surveyor/.state/upload-to-s3');
+    }
+  });
+
+  it('puts the status file and the CSV log in the state folder per bucket and project by default', () => {
+    const options = resolve({ stateDir: '/state' });
+
+    expect(options.statusJson).toBe(path.resolve('/state/runs/file-bucket/RMI25320/status.json'));
+    expect(options.logCsv).toBe(path.resolve('/state/runs/file-bucket/RMI25320/upload-log.csv'));
+  });
+
+  it('puts the default CSV log beside a status file given by flag', () => {
+    const options = resolve({ stateDir: '/state', statusJson: '/elsewhere/status.json' });
+
+    expect(options.statusJson).toBe(path.resolve('/elsewhere/status.json'));
+    expect(options.logCsv).toBe(path.resolve('/elsewhere/upload-log.csv'));
+  });
+
+  it('takes the status file and CSV log from flags over environment over config', () => {
+    const file = { ...BASE_FILE, status_json: '/file/status.json', log_csv: '/file/log.csv' };
+    const e = env({ UPLOAD_TO_S3_STATUS_JSON: '/env/status.json', UPLOAD_TO_S3_LOG_CSV: '/env/log.csv' });
+
+    const fromFlags = resolve({ statusJson: '/flag/status.json', logCsv: '/flag/log.csv' }, file, e);
+    const fromEnv = resolve({}, file, e);
+    const fromFile = resolve({}, file);
+
+    expect([fromFlags.statusJson, fromFlags.logCsv]).toEqual([path.resolve('/flag/status.json'), path.resolve('/flag/log.csv')]);
+    expect([fromEnv.statusJson, fromEnv.logCsv]).toEqual([path.resolve('/env/status.json'), path.resolve('/env/log.csv')]);
+    expect([fromFile.statusJson, fromFile.logCsv]).toEqual([path.resolve('/file/status.json'), path.resolve('/file/log.csv')]);
+  });
+
+  it('takes the bandwidth limit from the flag, UPLOAD_TO_S3_MAX_BANDWIDTH, the config, then unlimited', () => {
+    const file = { ...BASE_FILE, max_bandwidth: '1MB/s' };
+    const e = env({ UPLOAD_TO_S3_MAX_BANDWIDTH: '2MB/s' });
+
+    expect(resolve({ maxBandwidth: '3MB/s' }, file, e).maxBandwidthBytesPerSec).toBe(3_000_000);
+    expect(resolve({}, file, e).maxBandwidthBytesPerSec).toBe(2_000_000);
+    expect(resolve({}, file).maxBandwidthBytesPerSec).toBe(1_000_000);
+    expect(resolve({}).maxBandwidthBytesPerSec).toBe(0);
+  });
+
+  it('takes the memory budget from the flag, the config, then 192MiB, and refuses less than 16MiB', () => {
+    expect(resolve({ maxMemory: '512MiB' }, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(512 * MiB);
+    expect(resolve({}, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(64 * MiB);
+    expect(resolve({}).maxMemoryBytes).toBe(192 * MiB);
+    expect(resolveError({ maxMemory: '8MiB' }).message).toBe("--max-memory: '8MiB' is too small; allow at least 16MiB");
+  });
+
+  it('takes the status interval from the flag, the config, then 2 seconds, in milliseconds', () => {
+    expect(resolve({ statusInterval: '5' }, { ...BASE_FILE, status_interval: 10 }).statusIntervalMs).toBe(5000);
+    expect(resolve({}, { ...BASE_FILE, status_interval: 10 }).statusIntervalMs).toBe(10_000);
+    expect(resolve({}).statusIntervalMs).toBe(2000);
+  });
+
+  it('takes the key prefix from the config, normalised', () => {
+    expect(resolve({}, { ...BASE_FILE, prefix: '/field-data' }).prefix).toBe('field-data/');
+    expect(resolve({}).prefix).toBe('');
+  });
+});
+
+describe('resolveRunOptions timestamps', () => {
+  it('leaves out the timestamp unless asked for', () => {
+    expect(resolve({}).timestamp).toBeUndefined();
+  });
+
+  it('uses the current local minute for --timestamp', () => {
+    expect(resolve({ timestamp: true }).timestamp).toBe('20250131_1430');
+  });
+
+  it('prefers --custom-timestamp over --timestamp', () => {
+    expect(resolve({ timestamp: true, customTimestamp: '20240229_0900' }).timestamp).toBe('20240229_0900');
+  });
+
+  it('rejects a --custom-timestamp that is no real date', () => {
+    expect(resolveError({ customTimestamp: '20250230_1200' }).message).toContain(
+      "--custom-timestamp: '20250230_1200' is not a real date and time",
+    );
+  });
+});
+
+describe('resolveRunOptions credentials', () => {
+  const keys = { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'secret' };
+
+  it('infers auth mode config when the file holds keys', () => {
+    expect(resolve({}, { ...BASE_FILE, ...keys }).auth).toMatchObject({
+      mode: 'config',
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'secret',
+    });
+  });
+
+  it('infers auth mode instance when the file holds no keys', () => {
+    expect(resolve({}).auth.mode).toBe('instance');
+  });
+
+  it('uses auth mode profile for --profile, whatever the file says', () => {
+    const auth = resolve({ profile: 'survey' }, { ...BASE_FILE, ...keys, auth_mode: 'config', profile: 'other' }).auth;
+
+    expect(auth.mode).toBe('profile');
+    expect(auth.profile).toBe('survey');
+  });
+
+  it('follows an explicit auth_mode over the inference from keys', () => {
+    expect(resolve({}, { ...BASE_FILE, ...keys, auth_mode: 'instance' }).auth.mode).toBe('instance');
+  });
+
+  it('refuses auth mode config without both keys', () => {
+    const error = resolveError({}, { ...BASE_FILE, auth_mode: 'config', aws_access_key_id: 'AKIDEXAMPLE' });
+
+    expect(error.message).toMatch(/^auth_mode config: aws_access_key_id and aws_secret_access_key must both be set/);
+  });
+
+  it('refuses auth mode profile without a profile name', () => {
+    expect(resolveError({}, { ...BASE_FILE, auth_mode: 'profile' }).message).toMatch(/^auth_mode profile: no profile named/);
+  });
+
+  it('takes the keyring service from UPLOAD_TO_S3_KEYRING_SERVICE over the config, then upload-to-s3', () => {
+    const file = { ...BASE_FILE, auth_mode: 'keyring' as const, keyring_service: 'from-file' };
+
+    expect(resolve({}, file, env({ UPLOAD_TO_S3_KEYRING_SERVICE: 'from-env' })).auth.keyringService).toBe('from-env');
+    expect(resolve({}, file).auth.keyringService).toBe('from-file');
+    expect(resolve({}, { ...BASE_FILE, auth_mode: 'keyring' }).auth.keyringService).toBe('upload-to-s3');
+  });
+});
+
+describe('resolveRunOptions required values', () => {
+  it('reports a missing bucket with the flag and the config key to set', () => {
+    expect(resolveError({}, {}).message).toBe(
+      '--bucket: no bucket given; pass --bucket NAME or set bucket in the config',
+    );
+  });
+
+  it('rejects a bucket name S3 would refuse', () => {
+    expect(resolveError({ bucket: 'Survey_Data' }).message).toMatch(/^bucket 'Survey_Data': not a valid S3 bucket name/);
+  });
+
+  it('reports a missing folder with the flag and the config key to set', () => {
+    expect(resolveError({ folder: undefined }).message).toBe(
+      '--folder: no folder given; pass --folder PATH or set project_base in the config',
+    );
+  });
+
+  it('rejects a project key with a slash', () => {
+    expect(resolveError({ projectKey: 'RMI/25320' }).message).toMatch(/^--project-key: 'RMI\/25320' is not a project key/);
+  });
+
+  it('takes the folder from --folder over UPLOAD_TO_S3_FOLDER over project_base', () => {
+    const file = { ...BASE_FILE, project_base: '/from/file' };
+
+    expect(resolve({ folder: '/from/flag' }, file, env({ UPLOAD_TO_S3_FOLDER: '/from/env' })).folder).toBe(
+      path.resolve('/from/flag'),
+    );
+    expect(resolve({ folder: undefined }, file, env({ UPLOAD_TO_S3_FOLDER: '/from/env' })).folder).toBe(
+      path.resolve('/from/env'),
+    );
+    expect(resolve({ folder: undefined }, file).folder).toBe(path.resolve('/from/file'));
+  });
+});
+
+describe('resolveProjectBase', () => {
+  it('uses an absolute folder as it is', () => {
+    expect(resolveProjectBase(path.resolve('/data/reels'), '/projects')).toBe(path.resolve('/data/reels'));
+  });
+
+  it('looks a relative folder up inside project_base', () => {
+    expect(resolveProjectBase('reels', path.resolve('/projects/RMI25320'))).toBe(path.resolve('/projects/RMI25320/reels'));
+  });
+
+  it('resolves a relative folder against the working folder without project_base', () => {
+    expect(resolveProjectBase('reels', undefined)).toBe(path.resolve('reels'));
+  });
+
+  it('uses project_base itself without a folder', () => {
+    expect(resolveProjectBase(undefined, path.resolve('/projects/RMI25320'))).toBe(path.resolve('/projects/RMI25320'));
+  });
+});

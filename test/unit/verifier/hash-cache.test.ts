@@ -1,0 +1,75 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HashCache } from '../../../src/verifier/hash-cache.js';
+
+const SHA_A = 'a'.repeat(64);
+const SHA_B = 'b'.repeat(64);
+const MD5_A = '0123456789abcdef0123456789abcdef';
+const FILE = '/data/RMI25320/reels/R001/R001_cam1.mp4';
+const IDENTITY = { sizeBytes: 1234, mtimeMs: 1_700_000_000_123 };
+
+let stateDir: string;
+
+beforeEach(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'hash-cache-'));
+});
+
+afterEach(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('HashCache', () => {
+  it('starts empty when the state folder has no cache file', async () => {
+    const cache = await HashCache.load(join(stateDir, 'not-created-yet'));
+    expect(cache.get(FILE, IDENTITY)).toBeUndefined();
+  });
+
+  it('starts empty when the cache file is corrupt', async () => {
+    await writeFile(join(stateDir, 'hash-cache.json'), '{"truncated": ');
+    const cache = await HashCache.load(stateDir);
+    expect(cache.get(FILE, IDENTITY)).toBeUndefined();
+  });
+
+  it('returns digests only while the size and mtime are the ones they were computed for', async () => {
+    const cache = await HashCache.load(stateDir);
+    cache.set(FILE, IDENTITY, { sha256: SHA_A, md5: MD5_A });
+    expect(cache.get(FILE, IDENTITY)).toEqual({ sha256: SHA_A, md5: MD5_A });
+    expect(cache.get(FILE, { ...IDENTITY, mtimeMs: IDENTITY.mtimeMs + 1 })).toBeUndefined();
+    expect(cache.get(FILE, { ...IDENTITY, sizeBytes: IDENTITY.sizeBytes + 1 })).toBeUndefined();
+    expect(cache.get(`${FILE}.copy`, IDENTITY)).toBeUndefined();
+  });
+
+  it('keeps an MD5 learnt earlier when the same SHA-256 is recorded again without one', async () => {
+    const cache = await HashCache.load(stateDir);
+    cache.set(FILE, IDENTITY, { sha256: SHA_A, md5: MD5_A });
+    cache.set(FILE, IDENTITY, { sha256: SHA_A });
+    expect(cache.get(FILE, IDENTITY)).toEqual({ sha256: SHA_A, md5: MD5_A });
+  });
+
+  it('drops the old MD5 when the SHA-256 changes', async () => {
+    const cache = await HashCache.load(stateDir);
+    cache.set(FILE, IDENTITY, { sha256: SHA_A, md5: MD5_A });
+    cache.set(FILE, IDENTITY, { sha256: SHA_B });
+    expect(cache.get(FILE, IDENTITY)).toEqual({ sha256: SHA_B });
+  });
+
+  it('survives a save and load, creating the state folder', async () => {
+    const nested = join(stateDir, 'state', 'upload-to-s3');
+    const cache = await HashCache.load(nested);
+    cache.set(FILE, IDENTITY, { sha256: SHA_A, md5: MD5_A });
+    await cache.save();
+    const reloaded = await HashCache.load(nested);
+    expect(reloaded.get(FILE, IDENTITY)).toEqual({ sha256: SHA_A, md5: MD5_A });
+    expect(JSON.parse(await readFile(join(nested, 'hash-cache.json'), 'utf8'))).toEqual({
+      [FILE]: { ...IDENTITY, sha256: SHA_A, md5: MD5_A },
+    });
+  });
+
+  it('writes nothing when nothing changed', async () => {
+    const cache = await HashCache.load(stateDir);
+    await cache.save();
+    await expect(readFile(join(stateDir, 'hash-cache.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
