@@ -125,7 +125,10 @@ async function main(argv: string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
   const program = buildProgram().exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'upload-to-s3: ')) });
+  // One line per error, like every other error the tool prints: commander puts its suggestion on a second line.
+  program.configureOutput({
+    writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)')),
+  });
   try {
     await program.parseAsync(argv);
   } catch (error) {

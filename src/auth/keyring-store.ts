@@ -47,11 +47,14 @@ export function readKeyringCredentials(service: string): StoredCredentials {
 function parseStored(text: string, service: string): StoredCredentials {
   try {
     const value = JSON.parse(text) as Partial<StoredCredentials>;
-    if (value.accessKeyId && value.secretAccessKey) return { accessKeyId: value.accessKeyId, secretAccessKey: value.secretAccessKey };
+    if (value.accessKeyId && value.secretAccessKey)
+      return { accessKeyId: value.accessKeyId, secretAccessKey: value.secretAccessKey };
   } catch {
     // reported below
   }
-  throw new AuthError(`auth_mode keyring: the entry for service '${service}' is not a key pair; store it again with 'upload-to-s3 credentials set'`);
+  throw new AuthError(
+    `auth_mode keyring: the entry for service '${service}' is not a key pair; store it again with 'upload-to-s3 credentials set --service ${service}'`,
+  );
 }
 
 /** Stores a key pair for `service`. @throws AuthError when the store is unavailable. */
@@ -59,9 +62,10 @@ export function writeKeyringCredentials(service: string, credentials: StoredCred
   try {
     entryFor(service).setPassword(JSON.stringify(credentials));
   } catch (error) {
-    throw new AuthError(`credentials set: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`, {
-      cause: error,
-    });
+    throw new AuthError(
+      `credentials set: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`,
+      { cause: error },
+    );
   }
 }
 
@@ -70,7 +74,9 @@ export function deleteKeyringCredentials(service: string): boolean {
   try {
     return entryFor(service).deleteCredential();
   } catch (error) {
-    throw new AuthError(`credentials delete: cannot open the OS credential store (${firstLine(error)})`, { cause: error });
+    throw new AuthError(`credentials delete: cannot open the OS credential store (${firstLine(error)})`, {
+      cause: error,
+    });
   }
 }
 

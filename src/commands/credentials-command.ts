@@ -1,7 +1,11 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { deleteKeyringCredentials, readKeyringCredentials, writeKeyringCredentials } from '../auth/keyring-store.js';
+import {
+  deleteKeyringCredentials,
+  readKeyringCredentials,
+  writeKeyringCredentials,
+} from '../auth/keyring-store.js';
 import { maskAccessKeyId } from '../auth/mask-key-id.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../log/redact.js';
@@ -14,10 +18,14 @@ const DEFAULT_SERVICE = process.env.UPLOAD_TO_S3_KEYRING_SERVICE || 'upload-to-s
 
 /** `upload-to-s3 credentials set|show|delete|test`: the OS keyring entry and a live check. */
 export function registerCredentialsCommand(program: Command): void {
-  const credentials = program.command('credentials').description('manage the access key kept in the OS keyring, and test access');
+  const credentials = program
+    .command('credentials')
+    .description('manage the access key kept in the OS keyring, and test access');
   credentials
     .command('set')
-    .description('store an access key pair in the OS keyring (the secret is read from a hidden prompt or stdin)')
+    .description(
+      'store an access key pair in the OS keyring (the secret is read from a hidden prompt or stdin)',
+    )
     .option('--service <name>', 'keyring service name (keyring_service in the config)', DEFAULT_SERVICE)
     .option('--access-key-id <id>', 'the access key id (asked for when missing)')
     .action(async (flags: { service: string; accessKeyId?: string }) => {
@@ -25,10 +33,14 @@ export function registerCredentialsCommand(program: Command): void {
       const secretAccessKey = await readSecretLine('Secret access key (not shown): ', true);
       registerSecret(secretAccessKey);
       if (!accessKeyId || !secretAccessKey) {
-        throw new ConfigError('credentials set: an access key id and a secret are both needed; pipe the secret on stdin or type it at the prompt');
+        throw new ConfigError(
+          'credentials set: an access key id and a secret are both needed; pipe the secret on stdin or type it at the prompt',
+        );
       }
       writeKeyringCredentials(flags.service, { accessKeyId, secretAccessKey });
-      process.stdout.write(`stored access key ${maskAccessKeyId(accessKeyId)} for service '${flags.service}'\n`);
+      process.stdout.write(
+        `stored access key ${maskAccessKeyId(accessKeyId)} for service '${flags.service}'\n`,
+      );
     });
   credentials
     .command('show')
@@ -36,7 +48,9 @@ export function registerCredentialsCommand(program: Command): void {
     .option('--service <name>', 'keyring service name', DEFAULT_SERVICE)
     .action((flags: { service: string }) => {
       const stored = readKeyringCredentials(flags.service);
-      process.stdout.write(`service '${flags.service}': access key ${maskAccessKeyId(stored.accessKeyId)}, secret stored (${stored.secretAccessKey.length} characters)\n`);
+      process.stdout.write(
+        `service '${flags.service}': access key ${maskAccessKeyId(stored.accessKeyId)}, secret stored (${stored.secretAccessKey.length} characters)\n`,
+      );
     });
   credentials
     .command('delete')
@@ -44,7 +58,11 @@ export function registerCredentialsCommand(program: Command): void {
     .option('--service <name>', 'keyring service name', DEFAULT_SERVICE)
     .action((flags: { service: string }) => {
       const deleted = deleteKeyringCredentials(flags.service);
-      process.stdout.write(deleted ? `deleted the credentials of service '${flags.service}'\n` : `no credentials stored for service '${flags.service}'\n`);
+      process.stdout.write(
+        deleted
+          ? `deleted the credentials of service '${flags.service}'\n`
+          : `no credentials stored for service '${flags.service}'\n`,
+      );
     });
   withConnectFlags(credentials.command('test'))
     .description('check that the configured credentials reach the bucket and may write to it')

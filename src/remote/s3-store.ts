@@ -222,7 +222,7 @@ export class S3Store {
         marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
       } while (marker);
     } catch (error) {
-      if (errorCode(error) === 'NoSuchUpload' || errorCode(error) === 'NotFound') return undefined;
+      if (isUploadGone(error)) return undefined;
       throw error;
     }
     return parts;
@@ -252,7 +252,7 @@ export class S3Store {
     try {
       await this.control.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), sendOptions(signal));
     } catch (error) {
-      if (errorCode(error) !== 'NoSuchUpload' && errorCode(error) !== 'NotFound') throw error;
+      if (!isUploadGone(error)) throw error;
     }
   }
 
@@ -310,6 +310,14 @@ function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: s
 type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
 interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
+}
+
+/**
+ * True when a request naming an upload id says the upload does not exist. Ceph RGW answers ListParts of an
+ * unknown upload with 404 NoSuchKey, not NoSuchUpload.
+ */
+function isUploadGone(error: unknown): boolean {
+  return ['NoSuchUpload', 'NoSuchKey', 'NotFound'].includes(errorCode(error));
 }
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {

@@ -12,7 +12,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 500, maxD
 
 /**
  * Runs `attempt` until it succeeds, the error is not retryable by {@link classifyS3Error},
- * attempts run out, or `signal` aborts. Backoff is exponential with full jitter.
+ * attempts run out, or `signal` aborts (an abort during a wait rejects with the AbortError at once).
+ * Backoff is exponential with jitter, see {@link backoffMs}.
  * `onRetry` sees each retried error (for --debug and the status file).
  */
 export async function withRetry<T>(
@@ -39,7 +40,10 @@ export async function withRetry<T>(
   }
 }
 
-/** Full-jitter exponential backoff: uniform in [0, min(max, base·2^(n-1))]. */
+/**
+ * Exponential backoff with "equal" jitter: uniform in [c/2, c] for c = min(max, base·2^(n-1)), so waits spread
+ * out without ever collapsing to an immediate retry of a throttled request.
+ */
 export function backoffMs(attemptNumber: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptNumber - 1));
   return Math.round(ceiling * (0.5 + random() / 2));

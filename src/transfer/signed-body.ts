@@ -17,8 +17,12 @@ export function makeSignedBody(
 ): SignedBody {
   const sha256Hex = options.sha256Hex ?? createHash('sha256').update(buffer).digest('hex');
   const md5Base64 = options.md5 ? createHash('md5').update(buffer).digest('base64') : undefined;
+  const stream = Readable.from(slices(buffer, options), { objectMode: false });
+  // The SDK pipes a body without listening for its 'error'. The only error here is the run's hard abort
+  // (a paced slice stops waiting), which aborts the request itself too; unheard, it would crash the process.
+  stream.on('error', () => {});
   return {
-    stream: Readable.from(slices(buffer, options), { objectMode: false }),
+    stream,
     lengthBytes: buffer.length,
     sha256Hex,
     ...(md5Base64 ? { md5Base64 } : {}),

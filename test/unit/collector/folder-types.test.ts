@@ -39,9 +39,12 @@ describe('hasAllowedExtension', () => {
     expect(hasAllowedExtension(name, reels)).toBe(true);
   });
 
-  it.each(['R001.mp4.tmp', 'R001.tmp', 'R001.mov', 'mp4', '.mp4', 'R001mp4', 'R001.mp4 '])('refuses %j for reels', (name) => {
-    expect(hasAllowedExtension(name, reels)).toBe(false);
-  });
+  it.each(['R001.mp4.tmp', 'R001.tmp', 'R001.mov', 'mp4', '.mp4', 'R001mp4', 'R001.mp4 '])(
+    'refuses %j for reels',
+    (name) => {
+      expect(hasAllowedExtension(name, reels)).toBe(false);
+    },
+  );
 
   it('matches multi-dot extensions such as .aux.xml', () => {
     expect(hasAllowedExtension('ortho.tif.AUX.XML', gis)).toBe(true);
@@ -67,7 +70,15 @@ describe('buildFolderTypes with a config', () => {
   it('adds new types after the built-in ones, sorted by name', () => {
     const types = buildFolderTypes({ photos: ['.jpg'], lidar: ['.las', 'LAZ'] });
 
-    expect(listFolderTypes(types)).toEqual(['reels', 'config', 'gis_data', 'logs', 'report', 'lidar', 'photos']);
+    expect(listFolderTypes(types)).toEqual([
+      'reels',
+      'config',
+      'gis_data',
+      'logs',
+      'report',
+      'lidar',
+      'photos',
+    ]);
     expect(types.get('lidar')).toEqual(new Set(['.las', '.laz']));
   });
 });

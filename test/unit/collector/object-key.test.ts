@@ -9,7 +9,13 @@ import {
 import { ConfigError, SourceError } from '../../../src/errors.js';
 
 function key(overrides: Partial<KeyParts>): string {
-  return buildObjectKey({ prefix: '', projectKey: 'RMI25320', folderType: 'reels', relPath: 'R001/R001.mp4', ...overrides });
+  return buildObjectKey({
+    prefix: '',
+    projectKey: 'RMI25320',
+    folderType: 'reels',
+    relPath: 'R001/R001.mp4',
+    ...overrides,
+  });
 }
 
 describe('buildObjectKey', () => {
@@ -28,9 +34,9 @@ describe('buildObjectKey', () => {
   });
 
   it('puts prefix, project key, folder type, timestamp and path in that order', () => {
-    expect(key({ prefix: 'a/b/', folderType: 'logs', timestamp: '20250131_1430', relPath: 'day1/run.log' })).toBe(
-      'a/b/RMI25320/logs/20250131_1430/day1/run.log',
-    );
+    expect(
+      key({ prefix: 'a/b/', folderType: 'logs', timestamp: '20250131_1430', relPath: 'day1/run.log' }),
+    ).toBe('a/b/RMI25320/logs/20250131_1430/day1/run.log');
   });
 
   it('turns Windows backslashes into forward slashes', () => {
@@ -40,7 +46,9 @@ describe('buildObjectKey', () => {
   });
 
   it('leaves no empty or "." segments', () => {
-    expect(key({ prefix: '//a//b/', relPath: '/./R001//./R001.mp4' })).toBe('a/b/RMI25320/reels/R001/R001.mp4');
+    expect(key({ prefix: '//a//b/', relPath: '/./R001//./R001.mp4' })).toBe(
+      'a/b/RMI25320/reels/R001/R001.mp4',
+    );
     expect(key({ prefix: '/' })).not.toMatch(/^\/|\/\//);
   });
 
@@ -65,7 +73,9 @@ describe('buildObjectKey', () => {
     "refuses a path that leaves its folder with '..': %s",
     (relPath) => {
       expect(() => key({ relPath })).toThrow(SourceError);
-      expect(() => key({ relPath })).toThrow(`build key for ${relPath}: the path leaves its folder with '..'`);
+      expect(() => key({ relPath })).toThrow(
+        `build key for ${relPath}: the path leaves its folder with '..'`,
+      );
     },
   );
 
@@ -80,7 +90,9 @@ describe('buildObjectKey', () => {
     const relPath = 'a'.repeat(MAX_KEY_BYTES - 'RMI25320/reels/'.length + 1);
 
     expect(() => key({ relPath })).toThrow(SourceError);
-    expect(() => key({ relPath })).toThrow("the key is 1025 bytes, over S3's limit of 1024; shorten the path or the prefix");
+    expect(() => key({ relPath })).toThrow(
+      "the key is 1025 bytes, over S3's limit of 1024; shorten the path or the prefix",
+    );
   });
 
   it('counts the limit in UTF-8 bytes, not characters', () => {
@@ -116,8 +128,11 @@ describe('validateProjectKey', () => {
     expect(validateProjectKey(' RMI25320 ')).toBe('RMI25320');
   });
 
-  it.each(['', 'RMI/25320', 'RMI\\25320', '..', '.hidden', 'RMI 25320', 'x'.repeat(129)])('refuses %j', (projectKey) => {
-    expect(() => validateProjectKey(projectKey)).toThrow(ConfigError);
-    expect(() => validateProjectKey(projectKey)).toThrow(/^--project-key: '.*' is not a project key/);
-  });
+  it.each(['', 'RMI/25320', 'RMI\\25320', '..', '.hidden', 'RMI 25320', 'x'.repeat(129)])(
+    'refuses %j',
+    (projectKey) => {
+      expect(() => validateProjectKey(projectKey)).toThrow(ConfigError);
+      expect(() => validateProjectKey(projectKey)).toThrow(/^--project-key: '.*' is not a project key/);
+    },
+  );
 });

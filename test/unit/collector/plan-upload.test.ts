@@ -61,7 +61,12 @@ async function planError(req: PlanRequest): Promise<Error> {
 
 describe('detectFolderTypes', () => {
   it('finds the folder types present, in canonical order, matching names case-insensitively', async () => {
-    const project = await makeProject({ 'Logs/a.log': 'x', 'reels/a.mp4': 'x', 'CONFIG/a.yaml': 'x', 'misc/a.txt': 'x' });
+    const project = await makeProject({
+      'Logs/a.log': 'x',
+      'reels/a.mp4': 'x',
+      'CONFIG/a.yaml': 'x',
+      'misc/a.txt': 'x',
+    });
 
     const found = await detectFolderTypes(project, buildFolderTypes());
 
@@ -185,7 +190,10 @@ describe('planUpload', () => {
 
   it('treats any folder as the type given by --folder-type', async () => {
     const dir = await makeTempDir('plan-upload');
-    await writeFiles(dir, { 'Camera Dump/R009/R009.mp4': 'v', 'Camera Dump/R009/R009.log': 'not a reel file' });
+    await writeFiles(dir, {
+      'Camera Dump/R009/R009.mp4': 'v',
+      'Camera Dump/R009/R009.log': 'not a reel file',
+    });
 
     const plan = await planUpload(request(path.join(dir, 'Camera Dump'), { folderType: 'reels' }));
 
@@ -206,7 +214,9 @@ describe('planUpload', () => {
   it('refuses an unknown folder type in --exclude and --folder-type', async () => {
     const project = await makeProject();
 
-    await expect(planUpload(request(project, { exclude: ['video'] }))).rejects.toThrow(/^--exclude video: unknown folder type/);
+    await expect(planUpload(request(project, { exclude: ['video'] }))).rejects.toThrow(
+      /^--exclude video: unknown folder type/,
+    );
     await expect(planUpload(request(project, { folderType: 'video' }))).rejects.toThrow(
       /^--folder-type video: unknown folder type/,
     );
@@ -228,7 +238,9 @@ describe('planUpload', () => {
     const error = await planError(request(missing));
 
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe(`--folder ${missing}: no such folder; pass the project folder (or a reels folder)`);
+    expect(error.message).toBe(
+      `--folder ${missing}: no such folder; pass the project folder (or a reels folder)`,
+    );
   });
 
   it('reports a project whose type folders hold no matching file as a usage error', async () => {
@@ -267,7 +279,10 @@ describe('planUpload', () => {
       request(project, { folderTypes: buildFolderTypes({ reels: ['.mov'], lidar: ['.las'] }) }),
     );
 
-    expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/a.mov'], lidar: ['RMI25320/lidar/scan.LAS'] });
+    expect(keysByGroup(plan)).toEqual({
+      reels: ['RMI25320/reels/a.mov'],
+      lidar: ['RMI25320/lidar/scan.LAS'],
+    });
   });
 
   it('reports a broken symbolic link with an allowed extension and plans the other files', async () => {
@@ -278,7 +293,9 @@ describe('planUpload', () => {
     const plan = await planUpload(request(project));
 
     expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/R001/R001.json'] });
-    expect(plan.problems).toEqual([{ path: link, error: 'broken symbolic link, its target does not exist (ENOENT)' }]);
+    expect(plan.problems).toEqual([
+      { path: link, error: 'broken symbolic link, its target does not exist (ENOENT)' },
+    ]);
   });
 
   it('reports a symbolic link loop with an allowed extension', async () => {
@@ -291,19 +308,28 @@ describe('planUpload', () => {
     expect(plan.problems).toEqual([{ path: link, error: 'symbolic link loop (ELOOP)' }]);
   });
 
-  it('follows a symbolic link to a file, under the link\'s name', async () => {
+  it("follows a symbolic link to a file, under the link's name", async () => {
     const project = await makeProject({ 'elsewhere/clip.mp4': 'video', 'reels/R001/R001.json': '{}' });
-    await symlink(path.join(project, 'elsewhere', 'clip.mp4'), path.join(project, 'reels', 'R001', 'R001.mp4'));
+    await symlink(
+      path.join(project, 'elsewhere', 'clip.mp4'),
+      path.join(project, 'reels', 'R001', 'R001.mp4'),
+    );
 
     const plan = await planUpload(request(project, { include: ['reels'] }));
 
-    expect(keysByGroup(plan).reels).toEqual(['RMI25320/reels/R001/R001.json', 'RMI25320/reels/R001/R001.mp4']);
+    expect(keysByGroup(plan).reels).toEqual([
+      'RMI25320/reels/R001/R001.json',
+      'RMI25320/reels/R001/R001.mp4',
+    ]);
   });
 
   it('reports the second of two files whose NFC and NFD names map to one key, and uploads the first', async () => {
     const composed = 'Caf\u00e9.json';
     const decomposed = 'Cafe\u0301.json';
-    const project = await makeProject({ [`reels/${composed}`]: 'composed', [`reels/${decomposed}`]: 'decomposed' });
+    const project = await makeProject({
+      [`reels/${composed}`]: 'composed',
+      [`reels/${decomposed}`]: 'decomposed',
+    });
 
     const plan = await planUpload(request(project));
 

@@ -104,7 +104,9 @@ describe('loadConfigFile', () => {
   it('lists the known keys when an unknown key is close to none of them', async () => {
     const { error } = await loadError('completely_unrelated_setting: 1\n');
 
-    expect(error.message).toMatch(/unknown key 'completely_unrelated_setting' \(known keys: bucket, region, .*folder_types\)/);
+    expect(error.message).toMatch(
+      /unknown key 'completely_unrelated_setting' \(known keys: bucket, region, .*folder_types\)/,
+    );
   });
 
   it.each([
@@ -126,7 +128,9 @@ describe('loadConfigFile', () => {
 
   it('reports every problem of a file at once, in one line naming the file', async () => {
     const { error, file } = await loadError(
-      ['bukcet: survey-data', 'force_path_style: "yes"', 'auth_mode: password', 'regoin: eu-west-1'].join('\n'),
+      ['bukcet: survey-data', 'force_path_style: "yes"', 'auth_mode: password', 'regoin: eu-west-1'].join(
+        '\n',
+      ),
     );
 
     expect(error.message).not.toContain('\n');

@@ -110,12 +110,15 @@ describe('parseByteSize', () => {
     expect(parseByteSize(value, '--max-memory')).toBe(expected);
   });
 
-  it.each(['abc', '0', '0MiB', '-1', '-5MB', '5XB', '', 'MiB', '1.2.3MB'])('rejects %j naming the setting', (value) => {
-    expect(() => parseByteSize(value, '--max-memory')).toThrow(ConfigError);
-    expect(() => parseByteSize(value, '--max-memory')).toThrow(
-      /^--max-memory: '.*' is not a size; use for example 256MiB or 64MB$/,
-    );
-  });
+  it.each(['abc', '0', '0MiB', '-1', '-5MB', '5XB', '', 'MiB', '1.2.3MB'])(
+    'rejects %j naming the setting',
+    (value) => {
+      expect(() => parseByteSize(value, '--max-memory')).toThrow(ConfigError);
+      expect(() => parseByteSize(value, '--max-memory')).toThrow(
+        /^--max-memory: '.*' is not a size; use for example 256MiB or 64MB$/,
+      );
+    },
+  );
 });
 
 describe('parseBandwidth', () => {

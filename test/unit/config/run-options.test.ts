@@ -8,9 +8,18 @@ const MiB = 1024 ** 2;
 const NOW = new Date(2025, 0, 31, 14, 30, 12);
 const ROOT = path.resolve('/surveys');
 
+/** Flag overrides; `undefined` removes a flag, as when it is not given on the command line. */
+type FlagOverrides = { [K in keyof UploadFlags]?: UploadFlags[K] | undefined };
+
 /** Flags with the two every run needs; `overrides` win. */
-function flags(overrides: Partial<UploadFlags> = {}): UploadFlags {
-  return { projectKey: 'RMI25320', folder: path.join(ROOT, 'RMI25320'), ...overrides };
+function flags(overrides: FlagOverrides = {}): UploadFlags {
+  const merged: Record<string, unknown> = {
+    projectKey: 'RMI25320',
+    folder: path.join(ROOT, 'RMI25320'),
+    ...overrides,
+  };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  return merged as unknown as UploadFlags;
 }
 
 /** An environment with nothing of ours in it, so the tests never read the developer's own variables. */
@@ -20,11 +29,11 @@ function env(values: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const BASE_FILE: ConfigFile = { bucket: 'file-bucket' };
 
-function resolve(f: Partial<UploadFlags>, file: ConfigFile = BASE_FILE, e: NodeJS.ProcessEnv = env()) {
+function resolve(f: FlagOverrides, file: ConfigFile = BASE_FILE, e: NodeJS.ProcessEnv = env()) {
   return resolveRunOptions(flags(f), file, e, NOW);
 }
 
-function resolveError(f: Partial<UploadFlags>, file: ConfigFile = BASE_FILE, e: NodeJS.ProcessEnv = env()): Error {
+function resolveError(f: FlagOverrides, file: ConfigFile = BASE_FILE, e: NodeJS.ProcessEnv = env()): Error {
   try {
     resolve(f, file, e);
   } catch (error) {
@@ -49,7 +58,10 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
 
   it('takes the endpoint from --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then endpoint_url', () => {
     const file = { ...BASE_FILE, endpoint_url: 'http://file:7480' };
-    const both = env({ AWS_ENDPOINT_URL_S3: 'http://s3-env:7480', AWS_ENDPOINT_URL: 'http://generic-env:7480' });
+    const both = env({
+      AWS_ENDPOINT_URL_S3: 'http://s3-env:7480',
+      AWS_ENDPOINT_URL: 'http://generic-env:7480',
+    });
 
     expect(resolve({ endpoint: 'http://flag:7480' }, file, both).endpoint).toBe('http://flag:7480');
     expect(resolve({}, file, both).endpoint).toBe('http://s3-env:7480');
@@ -73,17 +85,22 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
 
   it('uses path-style addressing with an endpoint unless the config says otherwise', () => {
     expect(resolve({}).forcePathStyle).toBe(false);
-    expect(resolve({}, BASE_FILE, env({ AWS_ENDPOINT_URL: 'http://127.0.0.1:7480' })).forcePathStyle).toBe(true);
-    expect(resolve({ endpoint: 'http://127.0.0.1:7480' }, { ...BASE_FILE, force_path_style: false }).forcePathStyle).toBe(
-      false,
+    expect(resolve({}, BASE_FILE, env({ AWS_ENDPOINT_URL: 'http://127.0.0.1:7480' })).forcePathStyle).toBe(
+      true,
     );
+    expect(
+      resolve({ endpoint: 'http://127.0.0.1:7480' }, { ...BASE_FILE, force_path_style: false })
+        .forcePathStyle,
+    ).toBe(false);
     expect(resolve({}, { ...BASE_FILE, force_path_style: true }).forcePathStyle).toBe(true);
   });
 
   it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, the config, then us-east-1', () => {
     const file = { ...BASE_FILE, region: 'eu-north-1' };
 
-    expect(resolve({ region: 'ap-south-1' }, file, env({ AWS_REGION: 'eu-west-1' })).region).toBe('ap-south-1');
+    expect(resolve({ region: 'ap-south-1' }, file, env({ AWS_REGION: 'eu-west-1' })).region).toBe(
+      'ap-south-1',
+    );
     expect(resolve({}, file, env({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2' })).region).toBe(
       'eu-west-1',
     );
@@ -136,9 +153,18 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
     const fromEnv = resolve({}, file, e);
     const fromFile = resolve({}, file);
 
-    expect([fromFlags.statusJson, fromFlags.logCsv]).toEqual([path.resolve('/flag/status.json'), path.resolve('/flag/log.csv')]);
-    expect([fromEnv.statusJson, fromEnv.logCsv]).toEqual([path.resolve('/env/status.json'), path.resolve('/env/log.csv')]);
-    expect([fromFile.statusJson, fromFile.logCsv]).toEqual([path.resolve('/file/status.json'), path.resolve('/file/log.csv')]);
+    expect([fromFlags.statusJson, fromFlags.logCsv]).toEqual([
+      path.resolve('/flag/status.json'),
+      path.resolve('/flag/log.csv'),
+    ]);
+    expect([fromEnv.statusJson, fromEnv.logCsv]).toEqual([
+      path.resolve('/env/status.json'),
+      path.resolve('/env/log.csv'),
+    ]);
+    expect([fromFile.statusJson, fromFile.logCsv]).toEqual([
+      path.resolve('/file/status.json'),
+      path.resolve('/file/log.csv'),
+    ]);
   });
 
   it('takes the bandwidth limit from the flag, UPLOAD_TO_S3_MAX_BANDWIDTH, the config, then unlimited', () => {
@@ -152,14 +178,20 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
   });
 
   it('takes the memory budget from the flag, the config, then 192MiB, and refuses less than 16MiB', () => {
-    expect(resolve({ maxMemory: '512MiB' }, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(512 * MiB);
+    expect(resolve({ maxMemory: '512MiB' }, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(
+      512 * MiB,
+    );
     expect(resolve({}, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(64 * MiB);
     expect(resolve({}).maxMemoryBytes).toBe(192 * MiB);
-    expect(resolveError({ maxMemory: '8MiB' }).message).toBe("--max-memory: '8MiB' is too small; allow at least 16MiB");
+    expect(resolveError({ maxMemory: '8MiB' }).message).toBe(
+      "--max-memory: '8MiB' is too small; allow at least 16MiB",
+    );
   });
 
   it('takes the status interval from the flag, the config, then 2 seconds, in milliseconds', () => {
-    expect(resolve({ statusInterval: '5' }, { ...BASE_FILE, status_interval: 10 }).statusIntervalMs).toBe(5000);
+    expect(resolve({ statusInterval: '5' }, { ...BASE_FILE, status_interval: 10 }).statusIntervalMs).toBe(
+      5000,
+    );
     expect(resolve({}, { ...BASE_FILE, status_interval: 10 }).statusIntervalMs).toBe(10_000);
     expect(resolve({}).statusIntervalMs).toBe(2000);
   });
@@ -206,7 +238,10 @@ describe('resolveRunOptions credentials', () => {
   });
 
   it('uses auth mode profile for --profile, whatever the file says', () => {
-    const auth = resolve({ profile: 'survey' }, { ...BASE_FILE, ...keys, auth_mode: 'config', profile: 'other' }).auth;
+    const auth = resolve(
+      { profile: 'survey' },
+      { ...BASE_FILE, ...keys, auth_mode: 'config', profile: 'other' },
+    ).auth;
 
     expect(auth.mode).toBe('profile');
     expect(auth.profile).toBe('survey');
@@ -219,17 +254,23 @@ describe('resolveRunOptions credentials', () => {
   it('refuses auth mode config without both keys', () => {
     const error = resolveError({}, { ...BASE_FILE, auth_mode: 'config', aws_access_key_id: 'AKIDEXAMPLE' });
 
-    expect(error.message).toMatch(/^auth_mode config: aws_access_key_id and aws_secret_access_key must both be set/);
+    expect(error.message).toMatch(
+      /^auth_mode config: aws_access_key_id and aws_secret_access_key must both be set/,
+    );
   });
 
   it('refuses auth mode profile without a profile name', () => {
-    expect(resolveError({}, { ...BASE_FILE, auth_mode: 'profile' }).message).toMatch(/^auth_mode profile: no profile named/);
+    expect(resolveError({}, { ...BASE_FILE, auth_mode: 'profile' }).message).toMatch(
+      /^auth_mode profile: no profile named/,
+    );
   });
 
   it('takes the keyring service from UPLOAD_TO_S3_KEYRING_SERVICE over the config, then upload-to-s3', () => {
     const file = { ...BASE_FILE, auth_mode: 'keyring' as const, keyring_service: 'from-file' };
 
-    expect(resolve({}, file, env({ UPLOAD_TO_S3_KEYRING_SERVICE: 'from-env' })).auth.keyringService).toBe('from-env');
+    expect(resolve({}, file, env({ UPLOAD_TO_S3_KEYRING_SERVICE: 'from-env' })).auth.keyringService).toBe(
+      'from-env',
+    );
     expect(resolve({}, file).auth.keyringService).toBe('from-file');
     expect(resolve({}, { ...BASE_FILE, auth_mode: 'keyring' }).auth.keyringService).toBe('upload-to-s3');
   });
@@ -243,7 +284,9 @@ describe('resolveRunOptions required values', () => {
   });
 
   it('rejects a bucket name S3 would refuse', () => {
-    expect(resolveError({ bucket: 'Survey_Data' }).message).toMatch(/^bucket 'Survey_Data': not a valid S3 bucket name/);
+    expect(resolveError({ bucket: 'Survey_Data' }).message).toMatch(
+      /^bucket 'Survey_Data': not a valid S3 bucket name/,
+    );
   });
 
   it('reports a missing folder with the flag and the config key to set', () => {
@@ -253,7 +296,9 @@ describe('resolveRunOptions required values', () => {
   });
 
   it('rejects a project key with a slash', () => {
-    expect(resolveError({ projectKey: 'RMI/25320' }).message).toMatch(/^--project-key: 'RMI\/25320' is not a project key/);
+    expect(resolveError({ projectKey: 'RMI/25320' }).message).toMatch(
+      /^--project-key: 'RMI\/25320' is not a project key/,
+    );
   });
 
   it('takes the folder from --folder over UPLOAD_TO_S3_FOLDER over project_base', () => {
@@ -275,7 +320,9 @@ describe('resolveProjectBase', () => {
   });
 
   it('looks a relative folder up inside project_base', () => {
-    expect(resolveProjectBase('reels', path.resolve('/projects/RMI25320'))).toBe(path.resolve('/projects/RMI25320/reels'));
+    expect(resolveProjectBase('reels', path.resolve('/projects/RMI25320'))).toBe(
+      path.resolve('/projects/RMI25320/reels'),
+    );
   });
 
   it('resolves a relative folder against the working folder without project_base', () => {
@@ -283,6 +330,8 @@ describe('resolveProjectBase', () => {
   });
 
   it('uses project_base itself without a folder', () => {
-    expect(resolveProjectBase(undefined, path.resolve('/projects/RMI25320'))).toBe(path.resolve('/projects/RMI25320'));
+    expect(resolveProjectBase(undefined, path.resolve('/projects/RMI25320'))).toBe(
+      path.resolve('/projects/RMI25320'),
+    );
   });
 });

@@ -140,7 +140,11 @@ describe('TransferScheduler', () => {
     await settle();
     expect(after.started).toBe(true);
     after.finish();
-    await expect(Promise.all([small.result, huge.result, after.result])).resolves.toEqual(['small', 'huge', 'after']);
+    await expect(Promise.all([small.result, huge.result, after.result])).resolves.toEqual([
+      'small',
+      'huge',
+      'after',
+    ]);
   });
 
   it('starts tasks in FIFO order: a light task never overtakes a heavy one waiting for budget', async () => {

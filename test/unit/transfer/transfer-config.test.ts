@@ -21,20 +21,64 @@ describe('getTransferConfig', () => {
     ['0 bytes: one empty PutObject', 0, { multipart: false, partSizeBytes: 1, partCount: 1, workers: 1 }],
     ['1 byte', 1, { multipart: false, partSizeBytes: 1, partCount: 1, workers: 1 }],
     ['100 KiB', 100 * KiB, { multipart: false, partSizeBytes: 100 * KiB, partCount: 1, workers: 1 }],
-    ['8 MiB - 1: last single PutObject', 8 * MiB - 1, { multipart: false, partSizeBytes: 8 * MiB - 1, partCount: 1, workers: 1 }],
-    ['8 MiB: first multipart, one part', 8 * MiB, { multipart: true, partSizeBytes: 8 * MiB, partCount: 1, workers: 8 }],
-    ['8 MiB + 1: two parts', 8 * MiB + 1, { multipart: true, partSizeBytes: 8 * MiB, partCount: 2, workers: 8 }],
+    [
+      '8 MiB - 1: last single PutObject',
+      8 * MiB - 1,
+      { multipart: false, partSizeBytes: 8 * MiB - 1, partCount: 1, workers: 1 },
+    ],
+    [
+      '8 MiB: first multipart, one part',
+      8 * MiB,
+      { multipart: true, partSizeBytes: 8 * MiB, partCount: 1, workers: 8 },
+    ],
+    [
+      '8 MiB + 1: two parts',
+      8 * MiB + 1,
+      { multipart: true, partSizeBytes: 8 * MiB, partCount: 2, workers: 8 },
+    ],
     ['200 MiB', 200 * MiB, { multipart: true, partSizeBytes: 8 * MiB, partCount: 25, workers: 8 }],
-    ['512 MiB - 1: top of the speed tier', 512 * MiB - 1, { multipart: true, partSizeBytes: 8 * MiB, partCount: 64, workers: 8 }],
-    ['512 MiB: balanced tier', 512 * MiB, { multipart: true, partSizeBytes: 64 * MiB, partCount: 8, workers: 6 }],
+    [
+      '512 MiB - 1: top of the speed tier',
+      512 * MiB - 1,
+      { multipart: true, partSizeBytes: 8 * MiB, partCount: 64, workers: 8 },
+    ],
+    [
+      '512 MiB: balanced tier',
+      512 * MiB,
+      { multipart: true, partSizeBytes: 64 * MiB, partCount: 8, workers: 6 },
+    ],
     ['2 GiB', 2 * GiB, { multipart: true, partSizeBytes: 64 * MiB, partCount: 32, workers: 6 }],
-    ['8 GiB - 1: top of the balanced tier', 8 * GiB - 1, { multipart: true, partSizeBytes: 64 * MiB, partCount: 128, workers: 6 }],
-    ['8 GiB: stability tier', 8 * GiB, { multipart: true, partSizeBytes: 128 * MiB, partCount: 64, workers: 4 }],
+    [
+      '8 GiB - 1: top of the balanced tier',
+      8 * GiB - 1,
+      { multipart: true, partSizeBytes: 64 * MiB, partCount: 128, workers: 6 },
+    ],
+    [
+      '8 GiB: stability tier',
+      8 * GiB,
+      { multipart: true, partSizeBytes: 128 * MiB, partCount: 64, workers: 4 },
+    ],
     ['100 GiB', 100 * GiB, { multipart: true, partSizeBytes: 128 * MiB, partCount: 800, workers: 4 }],
-    ['1,250,000 MiB: exactly 10,000 parts of 128 MiB', 10_000 * 128 * MiB, { multipart: true, partSizeBytes: 128 * MiB, partCount: 10_000, workers: 4 }],
-    ['one byte more: parts grow to 129 MiB', 10_000 * 128 * MiB + 1, { multipart: true, partSizeBytes: 129 * MiB, partCount: 9923, workers: 4 }],
-    ['2 TB: parts grow to 191 MiB', 2e12, { multipart: true, partSizeBytes: 191 * MiB, partCount: 9987, workers: 4 }],
-    ['exactly 5 TiB: the largest object', 5 * TiB, { multipart: true, partSizeBytes: 525 * MiB, partCount: 9987, workers: 4 }],
+    [
+      '1,250,000 MiB: exactly 10,000 parts of 128 MiB',
+      10_000 * 128 * MiB,
+      { multipart: true, partSizeBytes: 128 * MiB, partCount: 10_000, workers: 4 },
+    ],
+    [
+      'one byte more: parts grow to 129 MiB',
+      10_000 * 128 * MiB + 1,
+      { multipart: true, partSizeBytes: 129 * MiB, partCount: 9923, workers: 4 },
+    ],
+    [
+      '2 TB: parts grow to 191 MiB',
+      2e12,
+      { multipart: true, partSizeBytes: 191 * MiB, partCount: 9987, workers: 4 },
+    ],
+    [
+      'exactly 5 TiB: the largest object',
+      5 * TiB,
+      { multipart: true, partSizeBytes: 525 * MiB, partCount: 9987, workers: 4 },
+    ],
   ];
 
   it.each(TABLE)('%s', (_label, sizeBytes, expected) => {

@@ -23,7 +23,10 @@ function remote(overrides: Partial<RemoteFacts> = {}): RemoteFacts {
 
 describe('decideFromRemote', () => {
   it('uploads a file that is not in the bucket', () => {
-    expect(decideFromRemote(local(), undefined)).toEqual({ action: 'upload', reason: 'new: not in the bucket' });
+    expect(decideFromRemote(local(), undefined)).toEqual({
+      action: 'upload',
+      reason: 'new: not in the bucket',
+    });
   });
 
   describe('size', () => {
@@ -39,13 +42,19 @@ describe('decideFromRemote', () => {
 
   describe('tier 1: SHA-256 against x-amz-meta-sha256', () => {
     it('skips on a SHA-256 match even though the ETag differs from the local MD5', () => {
-      const decision = decideFromRemote(local({ sha256: SHA_A, md5: MD5_A }), remote({ etag: MD5_B, metadata: { sha256: SHA_A } }));
+      const decision = decideFromRemote(
+        local({ sha256: SHA_A, md5: MD5_A }),
+        remote({ etag: MD5_B, metadata: { sha256: SHA_A } }),
+      );
 
       expect(decision).toEqual({ action: 'skip', reason: 'sha256 matches x-amz-meta-sha256' });
     });
 
     it('uploads on a SHA-256 mismatch even though the ETag equals the local MD5', () => {
-      const decision = decideFromRemote(local({ sha256: SHA_A, md5: MD5_A }), remote({ etag: MD5_A, metadata: { sha256: SHA_B } }));
+      const decision = decideFromRemote(
+        local({ sha256: SHA_A, md5: MD5_A }),
+        remote({ etag: MD5_A, metadata: { sha256: SHA_B } }),
+      );
 
       expect(decision).toEqual({ action: 'upload', reason: 'sha256 differs from x-amz-meta-sha256' });
     });
@@ -60,7 +69,10 @@ describe('decideFromRemote', () => {
     });
 
     it('falls through to the next tier when the local SHA-256 is not known', () => {
-      const decision = decideFromRemote(local({ md5: MD5_A }), remote({ etag: MD5_A, metadata: { sha256: SHA_B } }));
+      const decision = decideFromRemote(
+        local({ md5: MD5_A }),
+        remote({ etag: MD5_A, metadata: { sha256: SHA_B } }),
+      );
 
       expect(decision).toEqual({ action: 'skip', reason: 'md5 matches the ETag' });
     });
@@ -99,7 +111,9 @@ describe('decideFromRemote', () => {
     });
 
     it('uploads when the multipart ETag differs', () => {
-      expect(decideFromRemote(local({ multipartEtag: `${MD5_A}-25` }), remote({ etag: `${MD5_B}-25` }))).toEqual({
+      expect(
+        decideFromRemote(local({ multipartEtag: `${MD5_A}-25` }), remote({ etag: `${MD5_B}-25` })),
+      ).toEqual({
         action: 'upload',
         reason: 'multipart ETag differs from the local part MD5s',
       });
@@ -155,7 +169,9 @@ describe('decideFromRemote', () => {
     });
 
     it('is used with an empty metadata map too', () => {
-      expect(decideFromRemote(local(), remote({ metadata: {}, lastModifiedMs: MTIME - 1 })).action).toBe('upload');
+      expect(decideFromRemote(local(), remote({ metadata: {}, lastModifiedMs: MTIME - 1 })).action).toBe(
+        'upload',
+      );
     });
   });
 });

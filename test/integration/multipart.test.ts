@@ -1,0 +1,132 @@
+/**
+ * A 200 MiB incompressible reel through multipart upload against a real S3 server: the stored object is the
+ * file, byte for byte, in ceil(200 MiB / 8 MiB) = 25 parts, no upload is left open, and a rerun sends nothing.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headObject, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
+import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
+import { defaultRunFiles, parseSummaryTotals, readStatusJson } from '../support/run-outcomes.js';
+import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
+
+const MiB = 1024 * 1024;
+const SIZE_BYTES = 200 * MiB;
+const PART_SIZE_BYTES = 8 * MiB;
+const EXPECTED_PARTS = Math.ceil(SIZE_BYTES / PART_SIZE_BYTES); // 25
+const PROJECT_KEY = 'RMI25320';
+const KEY = `${PROJECT_KEY}/reels/R001/R001.mp4`;
+
+let client: S3Client;
+let bucket: string;
+let root: string;
+let project: string;
+let configPath: string;
+let localSha256: string;
+
+beforeAll(async () => {
+  client = makeTestClient(getS3Env());
+  bucket = await createTestBucket('multipart', client);
+  root = await makeTempDir('multipart');
+  project = path.join(root, 'project');
+  await writeFiles(project, { 'reels/R001/R001.mp4': { sizeBytes: SIZE_BYTES, seed: 'multipart-200MiB' } });
+  localSha256 = await sha256Of(createReadStream(path.join(project, 'reels', 'R001', 'R001.mp4')));
+  const env = getS3Env();
+  configPath = await writeConfig(root, {
+    bucket,
+    endpoint_url: env.endpoint,
+    region: env.region,
+    force_path_style: true,
+    auth_mode: 'config',
+    aws_access_key_id: env.accessKeyId,
+    aws_secret_access_key: env.secretAccessKey,
+  });
+  await chmod(configPath, 0o600);
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await removeTempDirs();
+});
+
+async function sha256Of(stream: Readable | AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  return hash.digest('hex');
+}
+
+/** SHA-256 of the stored object, streamed: 200 MiB never sits in memory. */
+async function remoteSha256(key: string): Promise<string> {
+  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return sha256Of(response.Body as Readable);
+}
+
+async function upload(stateDir: string, extra: string[] = []): Promise<CliResult> {
+  const result = await runCli([
+    '--config',
+    configPath,
+    '--folder',
+    project,
+    '--project-key',
+    PROJECT_KEY,
+    '--include',
+    'reels',
+    '--state-dir',
+    stateDir,
+    ...extra,
+  ]);
+  expect(result.code, `exit code; stderr:\n${result.stderr}\nstdout:\n${result.stdout}`).toBe(0);
+  return result;
+}
+
+describe('a 200 MiB reel', () => {
+  let stateDir: string;
+  let firstEtag: string;
+
+  it(`is stored by multipart upload in ${EXPECTED_PARTS} parts of 8 MiB, byte for byte`, async () => {
+    stateDir = path.join(root, 'state');
+
+    const result = await upload(stateDir);
+
+    expect(parseSummaryTotals(result.stdout)).toEqual({ uploaded: 1, skipped: 0, failed: 0 });
+    const objects = await listAllObjects(bucket);
+    expect(objects.map((o) => o.key)).toEqual([KEY]);
+    const head = await headObject(bucket, KEY);
+    expect(head.size).toBe(SIZE_BYTES);
+    expect(head.etag).toMatch(new RegExp(`^"?[0-9a-f]{32}-${EXPECTED_PARTS}"?$`));
+    expect(head.contentType).toBe('video/mp4');
+    expect(await remoteSha256(KEY)).toBe(localSha256);
+    firstEtag = head.etag;
+  });
+
+  it('leaves no multipart upload open', async () => {
+    expect(await listOpenMultipartUploads(bucket)).toEqual([]);
+  });
+
+  it('is skipped by a rerun with the same state folder, from the upload log', async () => {
+    const result = await upload(stateDir, ['--debug']);
+
+    expect(parseSummaryTotals(result.stdout)).toEqual({ uploaded: 0, skipped: 1, failed: 0 });
+    expect(result.stderr).not.toMatch(
+      /request (HeadObject|UploadPart|CreateMultipartUpload|PutObject)Command/,
+    );
+    expect(
+      (await readStatusJson(defaultRunFiles(stateDir, bucket, PROJECT_KEY).statusJson)).totals,
+    ).toMatchObject({ uploaded: 0, skipped: 1, bytes_uploaded: 0 });
+    expect((await headObject(bucket, KEY)).etag).toBe(firstEtag);
+  });
+
+  it('is skipped by a rerun from a fresh state folder, from what the bucket says', async () => {
+    const result = await upload(path.join(root, 'fresh-state'), ['--debug']);
+
+    expect(parseSummaryTotals(result.stdout)).toEqual({ uploaded: 0, skipped: 1, failed: 0 });
+    expect(result.stderr).not.toMatch(/request (UploadPart|CreateMultipartUpload|PutObject)Command/);
+    expect((await headObject(bucket, KEY)).etag).toBe(firstEtag);
+    expect(await listOpenMultipartUploads(bucket)).toEqual([]);
+  });
+});
