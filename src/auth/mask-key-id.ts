@@ -3,5 +3,5 @@
  * apart without printing one whole. Ids of eight characters or fewer show nothing but `****`.
  */
 export function maskAccessKeyId(accessKeyId: string): string {
-  return accessKeyId.length <= 8 ? '****' : `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
+  return accessKeyId.length <= 8 ? '****' : `${accessKeyId.slice(0, 4)}...${accessKeyId.slice(-4)}`;
 }

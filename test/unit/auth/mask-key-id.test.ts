@@ -3,7 +3,7 @@ import { maskAccessKeyId } from '../../../src/auth/mask-key-id.js';
 
 describe('maskAccessKeyId', () => {
   it('shows only the first and last four characters of a full-length key id', () => {
-    expect(maskAccessKeyId('AKIAIOSFODNN7EXAMPLE')).toBe('AKIA…MPLE');
+    expect(maskAccessKeyId('AKIAIOSFODNN7EXAMPLE')).toBe('AKIA...MPLE');
   });
 
   it('shows nothing of a key id of eight characters or fewer', () => {
@@ -13,6 +13,6 @@ describe('maskAccessKeyId', () => {
   });
 
   it('starts showing the ends at nine characters, hiding the middle', () => {
-    expect(maskAccessKeyId('AKIA5WXYZ')).toBe('AKIA…WXYZ');
+    expect(maskAccessKeyId('AKIA5WXYZ')).toBe('AKIA...WXYZ');
   });
 });
