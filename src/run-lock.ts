@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { LockedError } from './errors.js';
+import { isProcessAlive } from './process-alive.js';
 
 /** A lock older than this is stale even if its pid is alive again (pid reuse after a reboot). */
 const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -25,7 +26,7 @@ export async function acquireRunLock(stateDir: string, scope: string, now = Date
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await tryCreate(file, { pid: process.pid, startedAt: now })) return () => rm(file, { force: true });
     const holder = await readLock(file);
-    if (holder && isAlive(holder.pid) && now - holder.startedAt < STALE_AFTER_MS) {
+    if (holder && isProcessAlive(holder.pid) && now - holder.startedAt < STALE_AFTER_MS) {
       throw new LockedError(
         `lock ${scope}: another upload of this project is running (pid ${holder.pid}, since ${new Date(holder.startedAt).toISOString()}); ` +
           `wait for it to finish, or delete ${file} if that process is gone`,
@@ -56,12 +57,3 @@ async function readLock(file: string): Promise<LockInfo | undefined> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

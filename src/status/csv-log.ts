@@ -32,20 +32,8 @@ export interface CsvLog {
   close(): Promise<void>;
 }
 
-/** One parsed row of the CSV log; empty optional columns are absent. */
-export interface CsvLogRow {
-  time: string;
-  file: string;
-  key: string;
-  sizeBytes: number;
-  mtimeMs: number;
-  outcome: FileOutcome;
-  reason: string;
-  sha256?: string;
-  etag?: string;
-  seconds: number;
-  error?: string;
-}
+/** One parsed row of the CSV log: a {@link FileResult} with its time, the path under `file`; empty optional columns are absent. */
+export type CsvLogRow = Omit<FileResult, 'group' | 'path'> & { time: string; file: string };
 
 /** What the log says about an uploaded object, for resume decisions. */
 export interface LoggedUpload {

@@ -7,6 +7,7 @@ import { readStatusFile, type StatusFileContent } from './status-file.js';
 import { listFailures } from './summary.js';
 import { formatTable } from './text-table.js';
 import { formatProgressLine } from './view-lines.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export interface RenderOptions {
   /** Milliseconds since the epoch to judge the age against; injectable for tests. */
@@ -93,16 +94,6 @@ function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
     state: 'stale',
     reason: `no update for ${formatDuration(ageMs / 1000)}; the upload may be stuck or stopped`,
   };
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
