@@ -115,15 +115,19 @@ export function resolveRunOptions(
     exclude: flags.exclude,
     timestamp: resolveTimestamp(flags, now),
     bucket,
-    region: pick(flags.region, env.AWS_REGION, env.AWS_DEFAULT_REGION, file.region) ?? 'us-east-1',
+    region: validateRegion(pickFrom(['--region', flags.region], ['AWS_REGION', env.AWS_REGION], ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION], ['region', file.region])),
     endpoint: validateEndpoint(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
     forcePathStyle: file.force_path_style ?? Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
     prefix: normalizePrefix(file.prefix),
     auth: resolveAuth(flags, file, env),
-    maxConcurrency: parseConcurrency(pick(flags.maxConcurrency, env.UPLOAD_TO_S3_MAX_CONCURRENCY, file.max_concurrency) ?? 'cpu*4', 'max_concurrency'),
-    maxMemoryBytes: resolveSize(pick(flags.maxMemory, file.max_memory), '--max-memory', DEFAULT_MAX_MEMORY_BYTES),
-    maxBandwidthBytesPerSec: resolveBandwidth(pick(flags.maxBandwidth, env.UPLOAD_TO_S3_MAX_BANDWIDTH, file.max_bandwidth)),
-    socketTimeoutMs: parseSeconds(pick<string | number>(flags.socketTimeout, file.socket_timeout) ?? 300, '--socket-timeout') * 1000,
+    maxConcurrency: resolveConcurrency(
+      pickFrom(['--max-concurrency', flags.maxConcurrency], ['UPLOAD_TO_S3_MAX_CONCURRENCY', env.UPLOAD_TO_S3_MAX_CONCURRENCY], ['max_concurrency', file.max_concurrency]),
+    ),
+    maxMemoryBytes: resolveSize(pickFrom(['--max-memory', flags.maxMemory], ['max_memory', file.max_memory]), DEFAULT_MAX_MEMORY_BYTES),
+    maxBandwidthBytesPerSec: resolveBandwidth(
+      pickFrom(['--max-bandwidth', flags.maxBandwidth], ['UPLOAD_TO_S3_MAX_BANDWIDTH', env.UPLOAD_TO_S3_MAX_BANDWIDTH], ['max_bandwidth', file.max_bandwidth]),
+    ),
+    socketTimeoutMs: resolveInterval(pickFrom(['--socket-timeout', flags.socketTimeout], ['socket_timeout', file.socket_timeout]), 300, 1) * 1000,
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
     force: flags.force ?? false,
@@ -132,17 +136,29 @@ export function resolveRunOptions(
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
     statusJson,
-    statusIntervalMs: parseSeconds(pick<string | number>(flags.statusInterval, file.status_interval) ?? 2, '--status-interval') * 1000,
+    statusIntervalMs: resolveInterval(pickFrom(['--status-interval', flags.statusInterval], ['status_interval', file.status_interval]), 2, 0.1) * 1000,
     logCsv: path.resolve(pick(flags.logCsv, env.UPLOAD_TO_S3_LOG_CSV, file.log_csv) ?? defaultLogCsv(statusJson)),
     logFile: flags.logFile ? path.resolve(flags.logFile) : undefined,
     stateDir,
-    minFileAgeSec: parseSeconds(pick(flags.minFileAge, file.min_file_age) ?? 0, '--min-file-age'),
+    minFileAgeSec: resolveMinFileAge(pickFrom(['--min-file-age', flags.minFileAge], ['min_file_age', file.min_file_age])),
     groupKey: resolveGroupKey(flags.groupBy),
   };
 }
 
 function pick<T>(...values: Array<T | undefined | null | ''>): T | undefined {
   return values.find((v): v is T => v !== undefined && v !== null && v !== '');
+}
+
+/** A value and the flag, variable or key it came from, so an error names what the user actually set. */
+interface Picked<T> {
+  value: T;
+  source: string;
+}
+
+/** The first set value of `[source, value]` candidates, in precedence order. */
+function pickFrom<T>(...candidates: Array<readonly [string, T | undefined | null | '']>): Picked<T> | undefined {
+  for (const [source, value] of candidates) if (value !== undefined && value !== null && value !== '') return { value, source };
+  return undefined;
 }
 
 /**
@@ -185,15 +201,48 @@ function resolveAuth(flags: UploadFlags, file: ConfigFile, env: NodeJS.ProcessEn
   };
 }
 
-function resolveSize(value: string | number | undefined, source: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const bytes = parseByteSize(value, source);
-  if (bytes < 16 * 1024 * 1024) throw new ConfigError(`${source}: '${value}' is too small; allow at least 16MiB`);
+function resolveConcurrency(picked: Picked<string | number> | undefined): number {
+  return parseConcurrency(picked?.value ?? 'cpu*4', picked?.source ?? 'max_concurrency');
+}
+
+function resolveSize(picked: Picked<string | number> | undefined, fallback: number): number {
+  if (picked === undefined) return fallback;
+  const bytes = parseByteSize(picked.value, picked.source);
+  if (bytes < 16 * 1024 * 1024) throw new ConfigError(`${picked.source}: '${picked.value}' is too small; allow at least 16MiB`);
   return bytes;
 }
 
-function resolveBandwidth(value: string | number | undefined): number {
-  return value === undefined ? 0 : parseBandwidth(value, '--max-bandwidth');
+function resolveBandwidth(picked: Picked<string | number> | undefined): number {
+  return picked === undefined ? 0 : parseBandwidth(picked.value, picked.source);
+}
+
+/** Node timers overflow past 2^31-1 ms (they then fire after 1 ms); a day is more than any use needs. */
+const MAX_INTERVAL_SEC = 86_400;
+
+/**
+ * A timer's period in seconds, from `minimumSec` to a day: a socket timeout of 0 would never fire, and a
+ * status interval of 0 would rewrite the status file in a busy loop.
+ */
+function resolveInterval(picked: Picked<string | number> | undefined, fallbackSec: number, minimumSec: number): number {
+  if (picked === undefined) return fallbackSec;
+  const seconds = parseSeconds(picked.value, picked.source);
+  if (seconds < minimumSec || seconds > MAX_INTERVAL_SEC) {
+    throw new ConfigError(`${picked.source}: '${picked.value}' is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`);
+  }
+  return seconds;
+}
+
+function resolveMinFileAge(picked: Picked<string | number> | undefined): number {
+  return picked === undefined ? 0 : parseSeconds(picked.value, picked.source);
+}
+
+/** A region is one host-name label (`us-east-1`, `default`): the SDK builds host names from it. */
+function validateRegion(picked: Picked<string> | undefined): string {
+  if (picked === undefined) return 'us-east-1';
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(picked.value)) {
+    throw new ConfigError(`${picked.source}: '${picked.value}' is not a region; use a name like us-east-1 (letters, digits and '-')`);
+  }
+  return picked.value;
 }
 
 function validateBucket(bucket: string | undefined): string {

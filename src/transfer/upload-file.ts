@@ -242,9 +242,9 @@ async function finishMultipart(
     throw toUploadError(error, 'complete upload of', file.key);
   });
   await ctx.journals.remove(journal.bucket, journal.key);
-  await verifyStoredObject(file, journal, etag, ctx);
+  const storedEtag = await verifyStoredObject(file, journal, etag, ctx);
   await abortOrphanedUploads(journal, ctx);
-  return { etag, ...(journal.sha256 ? { sha256: journal.sha256 } : {}), ...counts };
+  return { etag: storedEtag, ...(journal.sha256 ? { sha256: journal.sha256 } : {}), ...counts };
 }
 
 async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Promise<void> {
@@ -271,11 +271,15 @@ async function abortOrphanedUploads(journal: UploadJournal, ctx: TransferContext
   }
 }
 
-/** The completed object must have the file's size and the ETag its parts imply. */
-async function verifyStoredObject(file: FileToSend, journal: UploadJournal, etag: string, ctx: TransferContext): Promise<void> {
+/**
+ * The completed object must have the file's size and the ETag its parts imply. The ETag is taken from
+ * HeadObject when CompleteMultipartUpload's answer has none (Ceph RGW sends it empty). Returns the ETag.
+ */
+async function verifyStoredObject(file: FileToSend, journal: UploadJournal, completeEtag: string, ctx: TransferContext): Promise<string> {
   const ordered = [...journal.parts].sort((a, b) => a.partNumber - b.partNumber);
   const expected = combinePartEtags(ordered.map((p) => p.etag));
   const head = await ctx.store.headObject(journal.bucket, journal.key, ctx.hardSignal);
+  const etag = completeEtag || head?.etag || '';
   const etagOk = expected === undefined || !/^[0-9a-f]{32}-\d+$/.test(etag) || etag === expected;
   if (!head || head.sizeBytes !== file.sizeBytes || !etagOk) {
     throw new RemoteError(
@@ -283,4 +287,5 @@ async function verifyStoredObject(file: FileToSend, journal: UploadJournal, etag
       false,
     );
   }
+  return etag;
 }

@@ -45,7 +45,7 @@ export async function decideUploads(tasks: readonly UploadTask[], ctx: VerifyCon
   }
   if (open.length === 0) return decisions;
   if (!ctx.store) {
-    for (const task of open) decisions.set(task, { action: 'upload', reason: 'not in the upload log (bucket not checked in a dry run)' });
+    for (const task of open) decisions.set(task, { action: 'upload', reason: dryRunReason(ctx.logged.has(task.key)) });
     return decisions;
   }
   const remote = await lookupRemote(open, ctx.store, ctx);
@@ -146,4 +146,9 @@ async function gatherLocalFacts(
   }
   const multipartEtag = await fileMultipartEtag(task.path, task.sizeBytes, plan.partSizeBytes, ctx.signal);
   return { facts: { ...task, multipartEtag }, compared: head };
+}
+
+function dryRunReason(logged: boolean): string {
+  const why = logged ? 'changed since the upload log entry (size or mtime)' : 'not in the upload log';
+  return `${why}; bucket not checked in a dry run (add --verify)`;
 }

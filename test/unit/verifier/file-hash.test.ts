@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 /** Writes `content` and returns its path and the identity the walker would have planned it with. */
-async function plannedFile(name: string, content: Buffer): Promise<{ path: string; identity: { sizeBytes: number; mtimeMs: number } }> {
+async function plannedFile(
+  name: string,
+  content: Buffer,
+): Promise<{ path: string; identity: { sizeBytes: number; mtimeMs: number } }> {
   const path = join(dir, name);
   await writeFile(path, content);
   const info = await stat(path);
@@ -74,7 +77,9 @@ describe('hashFile', () => {
     const file = await plannedFile('long.mp4', randomBytes(4 * 1024 * 1024));
     const controller = new AbortController();
     controller.abort();
-    const error = await hashFile(file.path, file.identity, { signal: controller.signal }).catch((e: unknown) => e);
+    const error = await hashFile(file.path, file.identity, { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe('AbortError');
     expect(error).not.toBeInstanceOf(SourceError);

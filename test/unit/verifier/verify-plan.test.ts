@@ -42,7 +42,8 @@ class FakeStore {
     if (this.failWith) throw this.failWith;
     for (const [key, object] of [...this.objects].sort(([a], [b]) => a.localeCompare(b))) {
       // a listing carries no user metadata
-      if (key.startsWith(prefix)) yield { key, sizeBytes: object.sizeBytes, etag: object.etag, lastModifiedMs: object.lastModifiedMs };
+      if (key.startsWith(prefix))
+        yield { key, sizeBytes: object.sizeBytes, etag: object.etag, lastModifiedMs: object.lastModifiedMs };
     }
   }
 
@@ -78,7 +79,14 @@ async function plannedFile(group: string, relPath: string, content: Buffer): Pro
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
   const info = await stat(path);
-  return { group, path, relPath, key: `${PROJECT}/${group}/${relPath}`, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) };
+  return {
+    group,
+    path,
+    relPath,
+    key: `${PROJECT}/${group}/${relPath}`,
+    sizeBytes: info.size,
+    mtimeMs: Math.floor(info.mtimeMs),
+  };
 }
 
 function context(overrides: Partial<VerifyContext> = {}): VerifyContext {
@@ -104,7 +112,11 @@ async function uploadedSmallFiles(count: number, groups: readonly string[]): Pro
   const tasks: UploadTask[] = [];
   for (let i = 0; i < count; i++) {
     const content = randomBytes(100 + i);
-    const task = await plannedFile(groups[i % groups.length]!, `file-${String(i).padStart(3, '0')}.json`, content);
+    const task = await plannedFile(
+      groups[i % groups.length]!,
+      `file-${String(i).padStart(3, '0')}.json`,
+      content,
+    );
     store.put(task, content);
     tasks.push(task);
   }
@@ -115,17 +127,28 @@ describe('decideUploads', () => {
   it('uploads everything with --force without asking the bucket', async () => {
     const tasks = await uploadedSmallFiles(3, ['config']);
     const decisions = await decideUploads(tasks, context({ force: true, logged: loggedAs(...tasks) }));
-    expect([...decisions.values()]).toEqual(tasks.map(() => ({ action: 'upload', reason: 'forced (--force)' })));
+    expect([...decisions.values()]).toEqual(
+      tasks.map(() => ({ action: 'upload', reason: 'forced (--force)' })),
+    );
     expect(store.heads).toEqual([]);
     expect(store.listings).toEqual([]);
   });
 
   it('skips files the CSV log covers without a request, and asks the bucket about the rest', async () => {
     const [logged, changed, fresh] = await uploadedSmallFiles(3, ['config']);
-    const decisions = await decideUploads([logged!, changed!, fresh!], context({
-      logged: new Map([...loggedAs(logged!), [changed!.key, { sizeBytes: changed!.sizeBytes, mtimeMs: changed!.mtimeMs - 1 }]]),
-    }));
-    expect(decisions.get(logged!)).toEqual({ action: 'skip', reason: 'upload log: sent earlier with the same size and mtime' });
+    const decisions = await decideUploads(
+      [logged!, changed!, fresh!],
+      context({
+        logged: new Map([
+          ...loggedAs(logged!),
+          [changed!.key, { sizeBytes: changed!.sizeBytes, mtimeMs: changed!.mtimeMs - 1 }],
+        ]),
+      }),
+    );
+    expect(decisions.get(logged!)).toEqual({
+      action: 'skip',
+      reason: 'upload log: sent earlier with the same size and mtime',
+    });
     expect(decisions.get(changed!)).toEqual({ action: 'skip', reason: 'md5 matches the ETag' });
     expect(store.heads.sort()).toEqual([changed!.key, fresh!.key].sort());
     expect(store.listings).toEqual([]);
@@ -134,7 +157,8 @@ describe('decideUploads', () => {
   it('with --verify asks the bucket about logged files too, one HeadObject each for 50 files', async () => {
     const tasks = await uploadedSmallFiles(50, ['reels', 'config']);
     const decisions = await decideUploads(tasks, context({ verify: true, logged: loggedAs(...tasks) }));
-    for (const decision of decisions.values()) expect(decision).toEqual({ action: 'skip', reason: 'md5 matches the ETag' });
+    for (const decision of decisions.values())
+      expect(decision).toEqual({ action: 'skip', reason: 'md5 matches the ETag' });
     expect(store.heads).toHaveLength(50);
     expect(store.listings).toEqual([]);
   });
@@ -145,15 +169,22 @@ describe('decideUploads', () => {
     const decisions = await decideUploads([...tasks, missing], context());
     expect(store.listings.sort()).toEqual([`${PROJECT}/config/`, `${PROJECT}/logs/`, `${PROJECT}/reels/`]);
     expect(store.heads).toEqual([]);
-    for (const task of tasks) expect(decisions.get(task)).toEqual({ action: 'skip', reason: 'md5 matches the ETag' });
+    for (const task of tasks)
+      expect(decisions.get(task)).toEqual({ action: 'skip', reason: 'md5 matches the ETag' });
     expect(decisions.get(missing)).toEqual({ action: 'upload', reason: 'new: not in the bucket' });
   });
 
   it('in a dry run without a store uploads what the log does not cover, sending nothing', async () => {
     const [logged, other] = await uploadedSmallFiles(2, ['config']);
-    const decisions = await decideUploads([logged!, other!], context({ store: undefined, logged: loggedAs(logged!) }));
+    const decisions = await decideUploads(
+      [logged!, other!],
+      context({ store: undefined, logged: loggedAs(logged!) }),
+    );
     expect(decisions.get(logged!)?.action).toBe('skip');
-    expect(decisions.get(other!)).toEqual({ action: 'upload', reason: 'not in the upload log (bucket not checked in a dry run)' });
+    expect(decisions.get(other!)).toEqual({
+      action: 'upload',
+      reason: 'not in the upload log; bucket not checked in a dry run (add --verify)',
+    });
     expect(store.heads).toEqual([]);
   });
 
@@ -168,7 +199,10 @@ describe('decideUploads', () => {
     const task = await plannedFile('report', 'daily.md', randomBytes(500));
     store.put(task, randomBytes(501));
     const decisions = await decideUploads([task], context());
-    expect(decisions.get(task)).toEqual({ action: 'upload', reason: 'size differs (local 500, remote 501 bytes)' });
+    expect(decisions.get(task)).toEqual({
+      action: 'upload',
+      reason: 'size differs (local 500, remote 501 bytes)',
+    });
     expect(hashCache.get(task.path, task)).toBeUndefined();
   });
 
@@ -195,7 +229,10 @@ describe('decideUploads', () => {
       const task = await plannedFile('reels', 'R001/R001_cam1.mp4', randomBytes(LARGE_BYTES));
       store.put(task, randomBytes(LARGE_BYTES));
       const decisions = await decideUploads([task], context());
-      expect(decisions.get(task)).toEqual({ action: 'skip', reason: 'same size and the remote copy is newer' });
+      expect(decisions.get(task)).toEqual({
+        action: 'skip',
+        reason: 'same size and the remote copy is newer',
+      });
       expect(hashCache.get(task.path, task)).toBeUndefined();
     });
 
@@ -203,7 +240,10 @@ describe('decideUploads', () => {
       const task = await plannedFile('reels', 'R001/R001_cam1.mp4', randomBytes(LARGE_BYTES));
       store.put(task, randomBytes(LARGE_BYTES), { metadata: { 'mtime-ms': String(task.mtimeMs - 1) } });
       const decisions = await decideUploads([task], context());
-      expect(decisions.get(task)).toEqual({ action: 'upload', reason: 'mtime differs from the one recorded at upload' });
+      expect(decisions.get(task)).toEqual({
+        action: 'upload',
+        reason: 'mtime differs from the one recorded at upload',
+      });
     });
 
     it('with --verify-large compare SHA-256 with x-amz-meta-sha256', async () => {
@@ -221,11 +261,19 @@ describe('decideUploads', () => {
       const etag = combinePartEtags([md5(content.subarray(0, 8 * MiB)), md5(content.subarray(8 * MiB))])!;
       store.put(task, content, { etag });
       const same = await decideUploads([task], context({ verifyLarge: true }));
-      expect(same.get(task)).toEqual({ action: 'skip', reason: 'multipart ETag matches the local part MD5s' });
+      expect(same.get(task)).toEqual({
+        action: 'skip',
+        reason: 'multipart ETag matches the local part MD5s',
+      });
 
-      store.put(task, content, { etag: combinePartEtags([md5(content.subarray(0, 8 * MiB)), md5(Buffer.from('other'))])! });
+      store.put(task, content, {
+        etag: combinePartEtags([md5(content.subarray(0, 8 * MiB)), md5(Buffer.from('other'))])!,
+      });
       const different = await decideUploads([task], context({ verifyLarge: true }));
-      expect(different.get(task)).toEqual({ action: 'upload', reason: 'multipart ETag differs from the local part MD5s' });
+      expect(different.get(task)).toEqual({
+        action: 'upload',
+        reason: 'multipart ETag differs from the local part MD5s',
+      });
     });
 
     it('with --verify-large compare the whole-file MD5 when the object was stored in one request', async () => {
@@ -255,7 +303,10 @@ describe('decideUploads', () => {
 
   it('turns a failed lookup into the project error for it, naming the bucket', async () => {
     const tasks = await uploadedSmallFiles(2, ['config']);
-    store.failWith = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    store.failWith = Object.assign(new Error('Access Denied'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
     const failure = decideUploads(tasks, context());
     await expect(failure).rejects.toThrow(AuthError);
     await expect(failure).rejects.toThrow(`check existing objects in ${BUCKET}`);

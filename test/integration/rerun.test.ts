@@ -1,0 +1,310 @@
+/**
+ * Reruns of one project against a real S3 server, through a counting proxy: what each resume tier decides,
+ * how many requests it costs, and that the CSV log, the status file and the summary agree on every run.
+ */
+import { chmod, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getObjectBytes, listAllObjects } from '../support/bucket.js';
+import { startFaultProxy, type FaultProxy, type ProxyStats } from '../support/fault-proxy.js';
+import {
+  makeBytes,
+  makeTempDir,
+  removeTempDirs,
+  writeConfig,
+  writeFiles,
+  type FileContent,
+} from '../support/fixtures.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
+import {
+  countOutcomes,
+  defaultRunFiles,
+  parseSummaryTotals,
+  pickOutcomes,
+  readLogRows,
+  readStatusJson,
+  type LogRow,
+} from '../support/run-outcomes.js';
+import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
+
+const PROJECT_KEY = 'RMI25320';
+const MiB = 1024 * 1024;
+const LARGE_SIZE = 20 * MiB;
+const LARGE_REL = 'reels/R001/R001_cam1.mp4';
+const LARGE_KEY = `${PROJECT_KEY}/${LARGE_REL}`;
+const TOUCHED_REL = 'gis_data/layers/layer-04.geojson';
+const TOUCHED_KEY = `${PROJECT_KEY}/${TOUCHED_REL}`;
+
+/** Twelve small files in each of the five folder types, with extensions each type accepts. */
+const SMALL_FILES: Record<string, string[]> = {
+  reels: ['R001/frame-{n}.json', 'R002/track-{n}.gpx', 'R002/clip-{n}.mp4'],
+  config: ['survey-{n}.yaml', 'notes-{n}.txt'],
+  gis_data: ['layers/layer-{n}.geojson', 'points-{n}.csv'],
+  logs: ['run-{n}.log', 'events-{n}.jsonl'],
+  report: ['daily-{n}.md', 'summary-{n}.html'],
+};
+const FOLDER_TYPES = Object.keys(SMALL_FILES);
+const SMALL_PER_TYPE = 12;
+const FILE_COUNT = FOLDER_TYPES.length * SMALL_PER_TYPE + 1;
+
+function buildProject(): Record<string, FileContent> {
+  const files: Record<string, FileContent> = { [LARGE_REL]: { sizeBytes: LARGE_SIZE, seed: 'large' } };
+  for (const [folderType, patterns] of Object.entries(SMALL_FILES)) {
+    for (let i = 0; i < SMALL_PER_TYPE; i++) {
+      const pattern = patterns[i % patterns.length]!;
+      const rel = `${folderType}/${pattern.replace('{n}', String(i).padStart(2, '0'))}`;
+      files[rel] = { sizeBytes: 1000 + 373 * i, seed: rel };
+    }
+  }
+  return files;
+}
+
+interface Run {
+  result: CliResult;
+  /** CSV log rows this run appended. */
+  rows: LogRow[];
+  stats: ProxyStats;
+}
+
+let proxy: FaultProxy;
+let client: S3Client;
+let bucket: string;
+let project: string;
+let stateDir: string;
+let configPath: string;
+let logCsv: string;
+let statusJson: string;
+
+beforeAll(async () => {
+  const env = getS3Env();
+  client = makeTestClient(env);
+  bucket = await createTestBucket('rerun', client);
+  proxy = await startFaultProxy({ target: env.endpoint });
+  const root = await makeTempDir('rerun');
+  project = path.join(root, PROJECT_KEY);
+  stateDir = path.join(root, 'state');
+  await writeFiles(project, buildProject());
+  configPath = await writeConfig(root, {
+    bucket,
+    endpoint_url: env.endpoint,
+    region: env.region,
+    force_path_style: true,
+    auth_mode: 'config',
+    aws_access_key_id: env.accessKeyId,
+    aws_secret_access_key: env.secretAccessKey,
+  });
+  // a config holding keys must not be readable by others, or the CLI warns about it
+  await chmod(configPath, 0o600);
+  ({ logCsv, statusJson } = defaultRunFiles(stateDir, bucket, PROJECT_KEY));
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  client?.destroy();
+  await removeTempDirs();
+});
+
+/** Runs the CLI through the proxy and returns its result, the CSV rows it added and the requests it made. */
+async function upload(...extra: string[]): Promise<Run> {
+  const rowsBefore = (await readLogRows(logCsv)).length;
+  proxy.resetStats();
+  const result = await runCli([
+    '--config',
+    configPath,
+    '--folder',
+    project,
+    '--project-key',
+    PROJECT_KEY,
+    '--state-dir',
+    stateDir,
+    '--endpoint',
+    proxy.endpoint,
+    ...extra,
+  ]);
+  const rows = (await readLogRows(logCsv)).slice(rowsBefore);
+  return { result, rows, stats: proxy.stats() };
+}
+
+/** The CSV rows of the run, the summary on stdout and the status file must count the same outcomes. */
+async function expectOutcomesAgree(run: Run): Promise<void> {
+  expect(run.result.code, run.result.stderr).toBe(0);
+  const status = await readStatusJson(statusJson);
+  const fromLog = countOutcomes(run.rows);
+  expect(parseSummaryTotals(run.result.stdout)).toEqual(fromLog);
+  expect(pickOutcomes(status.totals)).toEqual(fromLog);
+  expect(status.totals.files).toBe(run.rows.length);
+  expect(status.phase).toBe('completed');
+}
+
+function rowOf(run: Run, key: string): LogRow {
+  const row = run.rows.find((r) => r.key === key);
+  if (!row) throw new Error(`no CSV row for ${key} in this run`);
+  return row;
+}
+
+function keysWith(run: Run, outcome: string): string[] {
+  return run.rows
+    .filter((r) => r.outcome === outcome)
+    .map((r) => r.key)
+    .sort();
+}
+
+/** Operations other than these were requested. */
+function otherOperations(stats: ProxyStats, allowed: readonly string[]): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(stats.byOperation).filter(([op, n]) => n > 0 && !allowed.includes(op)),
+  );
+}
+
+async function localBytes(rel: string): Promise<Buffer> {
+  return readFile(path.join(project, ...rel.split('/')));
+}
+
+describe('rerunning an uploaded project', () => {
+  it('uploads all files on the first run and logs each one as uploaded', async () => {
+    const run = await upload();
+    await expectOutcomesAgree(run);
+    expect(run.rows).toHaveLength(FILE_COUNT);
+    expect(countOutcomes(run.rows)).toEqual({ uploaded: FILE_COUNT, skipped: 0, failed: 0 });
+    for (const row of run.rows) expect(row.reason).toMatch(/^new: not in the bucket/);
+    const objects = await listAllObjects(bucket, `${PROJECT_KEY}/`);
+    expect(objects).toHaveLength(FILE_COUNT);
+    expect(objects.find((o) => o.key === LARGE_KEY)?.size).toBe(LARGE_SIZE);
+    expect(run.stats.byOperation.UploadPart).toBe(3);
+    expect(run.stats.byOperation.PutObject).toBe(FILE_COUNT - 1);
+  });
+
+  it('skips every file by the CSV log alone, asking the bucket nothing but HeadBucket', async () => {
+    const run = await upload();
+    await expectOutcomesAgree(run);
+    expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
+    for (const row of run.rows)
+      expect(row.reason).toBe('upload log: sent earlier with the same size and mtime');
+    expect(run.stats.byOperation).toEqual({ HeadBucket: 1 });
+  });
+
+  it('with --verify lists each folder-type prefix once and heads no small file', async () => {
+    const run = await upload('--verify');
+    await expectOutcomesAgree(run);
+    expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
+    for (const row of run.rows.filter((r) => r.key !== LARGE_KEY))
+      expect(row.reason).toBe('md5 matches the ETag');
+    expect(rowOf(run, LARGE_KEY).reason).toBe('same size and the remote copy is newer');
+    expect(run.stats.byOperation.ListObjectsV2).toBeGreaterThanOrEqual(1);
+    expect(run.stats.byOperation.ListObjectsV2).toBeLessThanOrEqual(FOLDER_TYPES.length);
+    expect(run.stats.byOperation.HeadObject ?? 0).toBe(0);
+    expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+  });
+
+  it('without the CSV log skips every file by ETag or timestamp, with listings only', async () => {
+    await rm(logCsv);
+    const run = await upload();
+    await expectOutcomesAgree(run);
+    expect(run.rows).toHaveLength(FILE_COUNT);
+    expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
+    for (const row of run.rows.filter((r) => r.key !== LARGE_KEY))
+      expect(row.reason).toBe('md5 matches the ETag');
+    expect(rowOf(run, LARGE_KEY).reason).toBe('same size and the remote copy is newer');
+    expect(run.stats.byOperation.ListObjectsV2).toBeLessThanOrEqual(FOLDER_TYPES.length);
+    expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+  });
+
+  it('--dry-run --debug shows every decision with its reason, sends nothing and writes no status', async () => {
+    const statusBefore = await readFile(statusJson, 'utf8');
+    const touched = path.join(project, ...TOUCHED_REL.split('/'));
+    const original = await readFile(touched);
+    await writeFile(touched, makeBytes(original.length, 'touched'));
+    const later = new Date(Date.now() + 60_000);
+    await utimes(touched, later, later);
+
+    const offline = await upload('--dry-run', '--debug');
+    expect(offline.result.code, offline.result.stderr).toBe(0);
+    expect(offline.rows).toEqual([]);
+    expect(offline.stats.requests).toBe(0);
+    const decisions = decisionLines(offline.result.stdout);
+    expect(decisions.size).toBe(FILE_COUNT);
+    expect(decisions.get(TOUCHED_KEY)).toEqual({
+      action: 'upload',
+      reason: 'changed since the upload log entry (size or mtime); bucket not checked in a dry run (add --verify)',
+    });
+    for (const [key, decision] of decisions) {
+      if (key !== TOUCHED_KEY)
+        expect(decision).toEqual({
+          action: 'skip',
+          reason: 'upload log: sent earlier with the same size and mtime',
+        });
+    }
+
+    const checked = await upload('--dry-run', '--verify', '--debug');
+    expect(checked.result.code, checked.result.stderr).toBe(0);
+    expect(checked.rows).toEqual([]);
+    const verified = decisionLines(checked.result.stdout);
+    expect(verified.size).toBe(FILE_COUNT);
+    expect(verified.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'md5 differs from the ETag' });
+    expect(verified.get(LARGE_KEY)).toEqual({
+      action: 'skip',
+      reason: 'same size and the remote copy is newer',
+    });
+    expect([...verified.values()].filter((d) => d.action === 'upload')).toHaveLength(1);
+    expect(otherOperations(checked.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+    // a dry run may run beside a real upload: that run's status file is left alone
+    expect(await readFile(statusJson, 'utf8')).toBe(statusBefore);
+  });
+
+  it('sends exactly the one file whose content and mtime changed', async () => {
+    const run = await upload();
+    await expectOutcomesAgree(run);
+    expect(keysWith(run, 'uploaded')).toEqual([TOUCHED_KEY]);
+    // HeadObject brings x-amz-meta-sha256, which outranks the ETag
+    expect(rowOf(run, TOUCHED_KEY).reason).toMatch(/^sha256 differs from x-amz-meta-sha256/);
+    expect(countOutcomes(run.rows)).toEqual({ uploaded: 1, skipped: FILE_COUNT - 1, failed: 0 });
+    expect(run.stats.byOperation.PutObject).toBe(1);
+    expect(run.stats.byOperation.UploadPart ?? 0).toBe(0);
+    expect(await getObjectBytes(bucket, TOUCHED_KEY)).toEqual(await localBytes(TOUCHED_REL));
+  });
+
+  it('a same-size change to the large object is skipped by the timestamp tier, and re-sent with --verify-large', async () => {
+    const local = await localBytes(LARGE_REL);
+    const foreign = makeBytes(LARGE_SIZE, 'changed behind the tool');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: LARGE_KEY, Body: foreign }));
+
+    const byTime = await upload('--verify');
+    await expectOutcomesAgree(byTime);
+    expect(countOutcomes(byTime.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
+    // by design: without --verify-large a large file is not read, and the newer remote copy wins
+    expect(rowOf(byTime, LARGE_KEY)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'same size and the remote copy is newer',
+    });
+    expect((await getObjectBytes(bucket, LARGE_KEY)).equals(foreign)).toBe(true);
+
+    const byContent = await upload('--verify', '--verify-large');
+    await expectOutcomesAgree(byContent);
+    expect(keysWith(byContent, 'uploaded')).toEqual([LARGE_KEY]);
+    expect(rowOf(byContent, LARGE_KEY).reason).toMatch(/^md5 differs from the ETag/);
+    expect(byContent.stats.byOperation.UploadPart).toBe(3);
+    expect(byContent.stats.byOperation.PutObject ?? 0).toBe(0);
+    expect((await getObjectBytes(bucket, LARGE_KEY)).equals(local)).toBe(true);
+  });
+
+  it('--force re-uploads every file', async () => {
+    const run = await upload('--force');
+    await expectOutcomesAgree(run);
+    expect(countOutcomes(run.rows)).toEqual({ uploaded: FILE_COUNT, skipped: 0, failed: 0 });
+    for (const row of run.rows) expect(row.reason).toMatch(/^forced \(--force\)/);
+    expect(run.stats.byOperation.PutObject).toBe(FILE_COUNT - 1);
+    expect(run.stats.byOperation.UploadPart).toBe(3);
+    expect(run.stats.byOperation.ListObjectsV2 ?? 0).toBe(0);
+  });
+});
+
+/** The per-file lines of a --dry-run --debug plan: `skip   rel -> key (size): reason`, by key. */
+function decisionLines(stdout: string): Map<string, { action: string; reason: string }> {
+  const decisions = new Map<string, { action: string; reason: string }>();
+  for (const line of stdout.split('\n')) {
+    const match = /^(upload|skip)\s+\S.* -> (\S+) \([^)]*\): (.+)$/.exec(line);
+    if (match) decisions.set(match[2]!, { action: match[1]!, reason: match[3]! });
+  }
+  return decisions;
+}
