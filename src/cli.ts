@@ -54,7 +54,7 @@ function buildProgram(): Command {
     .option('--endpoint <url>', 'S3-compatible endpoint URL (overrides endpoint_url)')
     .option('--region <region>', 'region (overrides the config)')
     .option('--profile <name>', 'use this AWS profile (auth mode profile)')
-    .option('--max-concurrency <n>', "parallel requests: a number or 'cpu*4'")
+    .option('--max-concurrency <n>', "requests in flight: a number or 'cpu*4' (default 16)")
     .option('--max-memory <size>', 'in-flight part buffer budget, e.g. 256MiB')
     .option('--max-bandwidth <rate>', 'limit across all workers, e.g. 20MB/s')
     .option('--socket-timeout <seconds>', 'fail (and retry) a request whose connection is idle this long (default 300)')

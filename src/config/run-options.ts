@@ -2,11 +2,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
 import { normalizePrefix, validateProjectKey } from '../collector/object-key.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, quoteValue } from '../errors.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
 import type { AuthMode, ConfigFile } from './config-file.js';
 import { formatTimestamp, parseBandwidth, parseByteSize, parseConcurrency, parseCustomTimestamp, parseSeconds } from './parse-values.js';
 import { defaultStateDir } from './state-dir.js';
+
+/**
+ * Requests in flight by default: enough to hide per-request latency for thousands of small files on a
+ * field link; memory stays bounded by the part-buffer budget, not by this number.
+ */
+const DEFAULT_MAX_CONCURRENCY = 16;
 
 /** The command-line flags of an upload, as commander hands them over. */
 export interface UploadFlags {
@@ -127,7 +133,7 @@ export function resolveRunOptions(
     maxBandwidthBytesPerSec: resolveBandwidth(
       pickFrom(['--max-bandwidth', flags.maxBandwidth], ['UPLOAD_TO_S3_MAX_BANDWIDTH', env.UPLOAD_TO_S3_MAX_BANDWIDTH], ['max_bandwidth', file.max_bandwidth]),
     ),
-    socketTimeoutMs: resolveInterval(pickFrom(['--socket-timeout', flags.socketTimeout], ['socket_timeout', file.socket_timeout]), 300, 1) * 1000,
+    socketTimeoutMs: resolveInterval(pickFrom<string | number>(['--socket-timeout', flags.socketTimeout], ['socket_timeout', file.socket_timeout]), 300, 1) * 1000,
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
     force: flags.force ?? false,
@@ -136,7 +142,7 @@ export function resolveRunOptions(
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
     statusJson,
-    statusIntervalMs: resolveInterval(pickFrom(['--status-interval', flags.statusInterval], ['status_interval', file.status_interval]), 2, 0.1) * 1000,
+    statusIntervalMs: resolveInterval(pickFrom<string | number>(['--status-interval', flags.statusInterval], ['status_interval', file.status_interval]), 2, 0.1) * 1000,
     logCsv: path.resolve(pick(flags.logCsv, env.UPLOAD_TO_S3_LOG_CSV, file.log_csv) ?? defaultLogCsv(statusJson)),
     logFile: flags.logFile ? path.resolve(flags.logFile) : undefined,
     stateDir,
@@ -202,13 +208,13 @@ function resolveAuth(flags: UploadFlags, file: ConfigFile, env: NodeJS.ProcessEn
 }
 
 function resolveConcurrency(picked: Picked<string | number> | undefined): number {
-  return parseConcurrency(picked?.value ?? 'cpu*4', picked?.source ?? 'max_concurrency');
+  return parseConcurrency(picked?.value ?? DEFAULT_MAX_CONCURRENCY, picked?.source ?? 'max_concurrency');
 }
 
 function resolveSize(picked: Picked<string | number> | undefined, fallback: number): number {
   if (picked === undefined) return fallback;
   const bytes = parseByteSize(picked.value, picked.source);
-  if (bytes < 16 * 1024 * 1024) throw new ConfigError(`${picked.source}: '${picked.value}' is too small; allow at least 16MiB`);
+  if (bytes < 16 * 1024 * 1024) throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is too small; allow at least 16MiB`);
   return bytes;
 }
 
@@ -227,7 +233,7 @@ function resolveInterval(picked: Picked<string | number> | undefined, fallbackSe
   if (picked === undefined) return fallbackSec;
   const seconds = parseSeconds(picked.value, picked.source);
   if (seconds < minimumSec || seconds > MAX_INTERVAL_SEC) {
-    throw new ConfigError(`${picked.source}: '${picked.value}' is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`);
+    throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`);
   }
   return seconds;
 }
@@ -240,7 +246,7 @@ function resolveMinFileAge(picked: Picked<string | number> | undefined): number 
 function validateRegion(picked: Picked<string> | undefined): string {
   if (picked === undefined) return 'us-east-1';
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(picked.value)) {
-    throw new ConfigError(`${picked.source}: '${picked.value}' is not a region; use a name like us-east-1 (letters, digits and '-')`);
+    throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is not a region; use a name like us-east-1 (letters, digits and '-')`);
   }
   return picked.value;
 }
@@ -248,7 +254,7 @@ function validateRegion(picked: Picked<string> | undefined): string {
 function validateBucket(bucket: string | undefined): string {
   if (!bucket) throw new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new ConfigError(`bucket '${bucket}': not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`);
+    throw new ConfigError(`bucket ${quoteValue(bucket)}: not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`);
   }
   return bucket;
 }
@@ -261,13 +267,13 @@ function validateEndpoint(endpoint: string | undefined): string | undefined {
   } catch {
     // reported below
   }
-  throw new ConfigError(`endpoint '${endpoint}': not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`);
+  throw new ConfigError(`endpoint ${quoteValue(endpoint)}: not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`);
 }
 
 function resolveGroupKey(groupBy: string | undefined): 'folder_types' | 'reels' {
   if (groupBy === undefined || groupBy === 'folder-type' || groupBy === 'folder_types') return 'folder_types';
   if (groupBy === 'reel' || groupBy === 'reels') return 'reels';
-  throw new ConfigError(`--group-by: '${groupBy}' is not a grouping; use folder-type or reel`);
+  throw new ConfigError(`--group-by: ${quoteValue(groupBy)} is not a grouping; use folder-type or reel`);
 }
 
 function defaultLogCsv(statusJson: string): string {

@@ -47,9 +47,12 @@ export interface RemotePart {
   sizeBytes: number;
 }
 
-/** A request body: a stream of exactly `lengthBytes` whose SHA-256 is already known. */
+/**
+ * A request body of exactly `lengthBytes` whose SHA-256 is already known: a stream (large parts,
+ * for progress and pacing inside the request) or the bytes themselves (small files).
+ */
 export interface SignedBody {
-  stream: Readable;
+  stream: Readable | Buffer;
   lengthBytes: number;
   sha256Hex: string;
   md5Base64?: string;

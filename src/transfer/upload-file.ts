@@ -77,9 +77,13 @@ async function uploadSingle(file: FileToSend, source: FileSource, ctx: TransferC
     const md5 = createHash('md5').update(buffer).digest('hex');
     ctx.hashCache.set(file.path, file, { sha256, md5 });
     const target = { bucket: ctx.bucket, key: file.key, contentType: contentTypeFor(file.key), metadata: objectMetadata(file, sha256) };
-    const etag = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
-      ctx.store.putObject(target, bodyFor(buffer, sha256, ctx, onBytes, attempt), ctx.hardSignal),
-    );
+    // A small body goes as it is: streaming it would only add per-request overhead.
+    const etag = await sendWithRetry(`upload ${file.key}`, ctx, async () => {
+      await ctx.limiter.take(buffer.length, ctx.hardSignal);
+      const sent = await ctx.store.putObject(target, { stream: buffer, lengthBytes: buffer.length, sha256Hex: sha256 }, ctx.hardSignal);
+      onBytes(buffer.length);
+      return sent;
+    });
     if (isPlainMd5(etag) && etag !== md5) {
       throw new RemoteError(`verify ${file.key}: the server stored different bytes (ETag ${etag}, local MD5 ${md5}); run again to resend`, true);
     }

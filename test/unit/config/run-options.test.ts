@@ -109,14 +109,14 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
     expect(resolve({}).region).toBe('us-east-1');
   });
 
-  it('takes the concurrency from the flag, UPLOAD_TO_S3_MAX_CONCURRENCY, the config, then cpu*4', () => {
+  it('takes the concurrency from the flag, UPLOAD_TO_S3_MAX_CONCURRENCY, the config, then 16', () => {
     const file = { ...BASE_FILE, max_concurrency: 3 };
     const e = env({ UPLOAD_TO_S3_MAX_CONCURRENCY: '5' });
 
     expect(resolve({ maxConcurrency: '7' }, file, e).maxConcurrency).toBe(7);
     expect(resolve({}, file, e).maxConcurrency).toBe(5);
     expect(resolve({}, file).maxConcurrency).toBe(3);
-    expect(resolve({}).maxConcurrency).toBeGreaterThanOrEqual(4);
+    expect(resolve({}).maxConcurrency).toBe(16);
   });
 
   it('takes the state folder from --state-dir, UPLOAD_TO_S3_STATE_DIR, the config, then the per-user default', () => {
