@@ -60,3 +60,18 @@ export class LockedError extends UploadError {
     super('locked', message);
   }
 }
+
+/**
+ * A user-supplied value for a one-line message: in single quotes, control characters (a newline from a
+ * quoted YAML string, say) escaped, long values cut. Never throws, whatever the value.
+ */
+export function quoteValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  const escaped = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${escaped.length > 80 ? `${escaped.slice(0, 79)}…` : escaped}'`;
+}
