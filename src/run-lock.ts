@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { LockedError } from './errors.js';
+import { ConfigError, LockedError } from './errors.js';
 import { isProcessAlive } from './process-alive.js';
 
 /** A lock older than this is stale even if its pid is alive again (pid reuse after a reboot). */
@@ -17,11 +17,18 @@ interface LockInfo {
  * Takes the lock of one project and bucket in `<stateDir>/locks`, so two scheduled runs of the
  * same project never upload at once. A lock whose process is gone, or older than a day, is
  * taken over. Returns the release function.
- * @throws LockedError naming the running process when the lock is held.
+ * @throws LockedError naming the running process when the lock is held; ConfigError when the state
+ * folder cannot be created.
  */
 export async function acquireRunLock(stateDir: string, scope: string, now = Date.now()): Promise<() => Promise<void>> {
   const folder = path.join(stateDir, 'locks');
-  await mkdir(folder, { recursive: true });
+  await mkdir(folder, { recursive: true }).catch((error: unknown) => {
+    throw new ConfigError(
+      `state folder ${stateDir}: cannot create ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+        'pass a writable folder with --state-dir or state_dir',
+      { cause: error },
+    );
+  });
   const file = path.join(folder, `${createHash('sha256').update(scope).digest('hex').slice(0, 24)}.lock`);
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await tryCreate(file, { pid: process.pid, startedAt: now })) return () => rm(file, { force: true });

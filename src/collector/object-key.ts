@@ -1,4 +1,4 @@
-import { ConfigError, SourceError } from '../errors.js';
+import { ConfigError, quoteValue, SourceError } from '../errors.js';
 
 /** S3 refuses keys longer than this many UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -63,7 +63,7 @@ export function validateProjectKey(projectKey: string): string {
   const trimmed = projectKey.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(trimmed)) {
     throw new ConfigError(
-      `--project-key: '${projectKey}' is not a project key; use letters, digits, '.', '_' or '-', like RMI25320`,
+      `--project-key: ${quoteValue(projectKey)} is not a project key; use letters, digits, '.', '_' or '-', like RMI25320`,
     );
   }
   return trimmed;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { parseDocument as parseYamlDocument, YAMLError } from 'yaml';
+import { ConfigError, quoteValue } from '../errors.js';
 
 /** The keys a config file may hold, as written in YAML (snake_case). */
 export interface ConfigFile {
@@ -101,9 +101,13 @@ async function readConfigText(absolute: string): Promise<string> {
 function parseDocument(text: string, absolute: string): Record<string, unknown> {
   let document: unknown;
   try {
-    document = parseYaml(text, { uniqueKeys: true, prettyErrors: false });
+    const parsed = parseYamlDocument(text, { uniqueKeys: true, prettyErrors: false });
+    // a warning (an unknown tag, an ambiguous anchor) means the file does not say what its author meant
+    const problem = parsed.errors[0] ?? parsed.warnings[0];
+    if (problem) throw problem;
+    document = parsed.toJS();
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? firstLine(error.message) : String(error);
+    const detail = error instanceof YAMLError ? describeYamlError(error, text) : firstLine(String(error));
     throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); fix the syntax`, { cause: error });
   }
   if (document === null || document === undefined) return {};
@@ -111,6 +115,14 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
     throw new ConfigError(`parse config ${absolute}: expected a mapping of keys like 'bucket: my-bucket'`);
   }
   return document as Record<string, unknown>;
+}
+
+/** The parser's message with the line it points at and, for a key given twice, that key. */
+function describeYamlError(error: YAMLError, text: string): string {
+  const start = error.pos[0];
+  const line = text.slice(0, start).split('\n').length;
+  const key = error.code === 'DUPLICATE_KEY' ? ` (${quoteValue(/^[^:\n]*/.exec(text.slice(start))?.[0].trim())})` : '';
+  return `line ${line}: ${firstLine(error.message)}${key}`;
 }
 
 function firstLine(text: string): string {
@@ -123,7 +135,7 @@ export function validateConfig(document: Record<string, unknown>): string[] {
   for (const [key, value] of Object.entries(document)) {
     const kind = KEY_KINDS[key as keyof ConfigFile];
     if (kind === undefined) {
-      problems.push(`unknown key '${key}'${suggestKey(key)}`);
+      problems.push(`unknown key ${quoteValue(key)}${suggestKey(key)}`);
     } else if (value !== null) {
       const problem = checkValue(kind, value);
       if (problem) problems.push(`'${key}' ${problem}`);
@@ -155,7 +167,7 @@ function checkFolderTypes(value: unknown): string | undefined {
     return 'must map folder type names to lists of extensions, e.g. reels: [.mp4, .json]';
   }
   for (const [name, extensions] of Object.entries(value)) {
-    if (!/^[A-Za-z0-9_-]+$/.test(name)) return `has an invalid folder type name '${name}' (use letters, digits, _ or -)`;
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) return `has an invalid folder type name ${quoteValue(name)} (use letters, digits, _ or -)`;
     if (!Array.isArray(extensions) || !extensions.every((e) => typeof e === 'string' && /^\.?[\w.-]+$/.test(e))) {
       return `entry '${name}' must be a list of extensions like [.mp4, .json]`;
     }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ConfigError } from '../errors.js';
+import { ConfigError, quoteValue } from '../errors.js';
 
 /**
  * Parses a concurrency setting: a positive integer, or `cpu*N` / `cpu` (the seed's
@@ -8,11 +8,11 @@ import { ConfigError } from '../errors.js';
  */
 export function parseConcurrency(value: unknown, source: string, cpuCount = os.availableParallelism()): number {
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) return Math.min(value, 256);
-  const text = String(value).trim().toLowerCase().replace(/\s+/g, '');
+  const text = textOf(value).trim().toLowerCase().replace(/\s+/g, '');
   if (/^\d+$/.test(text) && Number(text) > 0) return Math.min(Number(text), 256);
   const match = /^cpu(?:\*(\d+(?:\.\d+)?))?$/.exec(text);
   if (match) return Math.max(1, Math.min(Math.round(cpuCount * Number(match[1] ?? 1)), 256));
-  throw new ConfigError(`${source}: '${String(value)}' is not a concurrency; use a whole number like 8 or 'cpu*4'`);
+  throw new ConfigError(`${source}: ${quoteValue(value)} is not a concurrency; use a whole number like 8 or 'cpu*4'`);
 }
 
 const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})$/;
@@ -23,13 +23,13 @@ const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})$/;
  */
 export function parseCustomTimestamp(value: string, source = '--custom-timestamp'): string {
   const match = TIMESTAMP_PATTERN.exec(value.trim());
-  if (!match) throw new ConfigError(`${source}: '${value}' is not YYYYMMDD_HHMM; use for example 20250131_1430`);
+  if (!match) throw new ConfigError(`${source}: ${quoteValue(value)} is not YYYYMMDD_HHMM; use for example 20250131_1430`);
   const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute));
   const valid =
     date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
     hour < 24 && minute < 60;
-  if (!valid) throw new ConfigError(`${source}: '${value}' is not a real date and time; use YYYYMMDD_HHMM`);
+  if (!valid) throw new ConfigError(`${source}: ${quoteValue(value)} is not a real date and time; use YYYYMMDD_HHMM`);
   return value.trim();
 }
 
@@ -49,13 +49,14 @@ const SIZE_UNITS: Record<string, number> = {
  * @throws ConfigError naming `source` when the value is not a positive size.
  */
 export function parseByteSize(value: unknown, source: string): number {
-  const text = String(value).trim().toLowerCase().replace(/\s+/g, '');
+  const text = textOf(value).trim().toLowerCase().replace(/\s+/g, '');
   const match = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(text);
   const unit = match ? SIZE_UNITS[match[2] ?? ''] : undefined;
-  if (!match || unit === undefined || Number(match[1]) <= 0) {
-    throw new ConfigError(`${source}: '${String(value)}' is not a size; use for example 256MiB or 64MB`);
+  const bytes = match && unit !== undefined ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!(bytes > 0 && Number.isFinite(bytes))) {
+    throw new ConfigError(`${source}: ${quoteValue(value)} is not a size; use for example 256MiB or 64MB`);
   }
-  return Math.round(Number(match[1]) * unit);
+  return bytes;
 }
 
 /**
@@ -63,9 +64,13 @@ export function parseByteSize(value: unknown, source: string): number {
  * @throws ConfigError naming `source` for anything else.
  */
 export function parseBandwidth(value: unknown, source: string): number {
-  const text = String(value).trim().toLowerCase();
+  const text = textOf(value).trim().toLowerCase();
   if (text === '0' || text === 'off' || text === 'unlimited') return 0;
-  return parseByteSize(text.replace(/\/s$|ps$/, ''), source);
+  try {
+    return parseByteSize(text.replace(/\/s$|ps$/, ''), source);
+  } catch {
+    throw new ConfigError(`${source}: ${quoteValue(value)} is not a rate; use for example 20MB/s or 512KiB/s, or 0 for no limit`);
+  }
 }
 
 /**
@@ -73,8 +78,17 @@ export function parseBandwidth(value: unknown, source: string): number {
  * @throws ConfigError naming `source` when it is negative or malformed.
  */
 export function parseSeconds(value: unknown, source: string): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(String(value).trim().toLowerCase());
-  if (!match) throw new ConfigError(`${source}: '${String(value)}' is not a duration; use seconds like 300 or 5m`);
-  const scale = { s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1;
-  return Number(match[1]) * scale;
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(textOf(value).trim().toLowerCase());
+  const seconds = match ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1) : NaN;
+  if (!Number.isFinite(seconds)) throw new ConfigError(`${source}: ${quoteValue(value)} is not a duration; use seconds like 300 or 5m`);
+  return seconds;
+}
+
+/** The text of any value, even one whose toString throws (a YAML map with a `toString` key). */
+function textOf(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

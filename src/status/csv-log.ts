@@ -160,7 +160,7 @@ function toCsvRecord(result: FileResult, timeMs: number): string[] {
  * Reads every well-formed row of the CSV log at `path`, in file order. Skips the header, rows with
  * the wrong number of columns or unparsable numbers, and a torn last line; keeps the rows read before
  * any damage the parser cannot get past. Returns [] when the file does not exist.
- * @throws SourceError when the file exists but cannot be read.
+ * @throws ConfigError when the file exists but cannot be read.
  */
 export async function readCsvLog(path: string): Promise<CsvLogRow[]> {
   let content: Buffer;
@@ -168,7 +168,8 @@ export async function readCsvLog(path: string): Promise<CsvLogRow[]> {
     content = await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new SourceError(`read CSV log ${path}: ${String(error)}; check its permissions`, { cause: error });
+    // a usage problem (a folder, no permission), found before anything is sent: exit code 2, like opening it
+    throw new ConfigError(`read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`, { cause: error });
   }
   return (await parseRecords(content)).flatMap((record) => toCsvLogRow(record) ?? []);
 }
@@ -224,7 +225,7 @@ function parseNumber(text: string): number {
  * log row, showed the same file there), and a later `failed` row for the key removes it. A row
  * without a hash keeps the hashes an earlier row recorded for the same size and mtime. Returns an
  * empty map when the log does not exist.
- * @throws SourceError when the log exists but cannot be read.
+ * @throws ConfigError when the log exists but cannot be read.
  */
 export async function parseUploadedKeysFromLog(path: string): Promise<Map<string, LoggedUpload>> {
   const present = new Map<string, LoggedUpload>();

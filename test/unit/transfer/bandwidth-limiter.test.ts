@@ -1,0 +1,98 @@
+/**
+ * The token bucket's arithmetic runs on an injected clock; only its waits are real timers. A take that needs
+ * no wait settles within the current turn of the event loop, and one that needs a wait of 200 ms does not, so
+ * most checks need no timing at all; the one that measures a wait keeps its bounds loose.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
+
+const RATE = 1_000_000; // bytes per second
+
+/** A clock that moves only when told to. */
+function manualClock(): { now: () => number; advance: (ms: number) => void } {
+  let ms = 1_000;
+  return { now: () => ms, advance: (by) => (ms += by) };
+}
+
+/** True when `promise` has settled by the next turn of the event loop (i.e. without waiting on a timer). */
+async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await nextTurn();
+  return settled;
+}
+
+describe('createBandwidthLimiter', () => {
+  it.each([0, -1])('does not limit at all when the rate is %d', async (rate) => {
+    const limiter = createBandwidthLimiter(rate);
+    expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
+  });
+
+  it('lets a burst of one second’s worth through at once, then makes the next bytes wait', async () => {
+    const clock = manualClock();
+    const limiter = createBandwidthLimiter(RATE, clock.now);
+    expect(await settlesAtOnce(limiter.take(RATE))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(RATE / 5))).toBe(false);
+  });
+
+  it('waits about as long as the missing tokens take to refill', async () => {
+    const clock = manualClock();
+    const limiter = createBandwidthLimiter(RATE, clock.now);
+    await limiter.take(RATE);
+    const started = performance.now();
+    await limiter.take(RATE / 5); // 200 ms at the rate, with the clock standing still
+    const waitedMs = performance.now() - started;
+    expect(waitedMs).toBeGreaterThanOrEqual(150);
+    expect(waitedMs).toBeLessThan(10_000);
+  });
+
+  it('refills from the clock: after a second of quiet a full second’s worth goes through at once', async () => {
+    const clock = manualClock();
+    const limiter = createBandwidthLimiter(RATE, clock.now);
+    await limiter.take(RATE);
+    clock.advance(500);
+    expect(await settlesAtOnce(limiter.take(RATE / 2))).toBe(true);
+    clock.advance(1_000);
+    expect(await settlesAtOnce(limiter.take(RATE))).toBe(true);
+  });
+
+  it('does not save up more than one second’s worth during a long quiet spell', async () => {
+    const clock = manualClock();
+    const limiter = createBandwidthLimiter(RATE, clock.now);
+    clock.advance(60_000);
+    expect(await settlesAtOnce(limiter.take(RATE))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(RATE / 5))).toBe(false);
+  });
+
+  it('serves waiting callers in arrival order, a small take behind a large one included', async () => {
+    const limiter = createBandwidthLimiter(RATE, manualClock().now);
+    await limiter.take(RATE);
+    const order: string[] = [];
+    const large = limiter.take(RATE / 10).then(() => order.push('large'));
+    const small = limiter.take(1).then(() => order.push('small'));
+    await Promise.all([large, small]);
+    expect(order).toEqual(['large', 'small']);
+  });
+
+  it('rejects a waiting take when its signal aborts, and keeps serving the takes after it', async () => {
+    const clock = manualClock();
+    const limiter = createBandwidthLimiter(RATE, clock.now);
+    await limiter.take(RATE);
+    const controller = new AbortController();
+    const waiting = limiter.take(60 * RATE, controller.signal); // a minute's wait
+    expect(await settlesAtOnce(waiting)).toBe(false);
+    const next = limiter.take(1);
+    // Bytes of an aborted take stay charged (every take shares the run's hard signal, so none come after);
+    // the clock moves past them so that `next` has nothing to wait for but its turn.
+    clock.advance(62_000);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await settlesAtOnce(next)).toBe(true);
+    await expect(next).resolves.toBeUndefined();
+  });
+});
