@@ -1,0 +1,263 @@
+/**
+ * What reaches the bucket is the file's bytes or nothing: corrupted and cut-off bodies are refused by the
+ * server and sent again, throttling is waited out, a file that changes mid-upload is not stored, and a
+ * run-fatal error stops the run once instead of failing every file.
+ */
+import { appendFile, chmod, truncate, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultRule } from '../support/fault-proxy.js';
+import { getObjectBytes, headObject, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
+import { makeBytes, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { runCli, spawnCli } from '../support/run-cli.js';
+import { readLogRows } from '../support/run-outcomes.js';
+import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
+import {
+  deleteBucket,
+  digestFile,
+  digestObject,
+  keyOf,
+  MiB,
+  readJournals,
+  startHarness,
+  uploadArgs,
+  uploadPartRequests,
+  waitForJournalParts,
+  type Digest,
+  type Harness,
+} from './transfer-harness.js';
+
+const PART = 8 * MiB; // the < 512 MiB tier
+
+let bucket: string;
+const harnesses: Harness[] = [];
+
+beforeAll(async () => {
+  bucket = await createTestBucket('integrity');
+});
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((h) => h.proxy.close()));
+  await deleteBucket(bucket).catch(() => {});
+  await removeTempDirs();
+});
+
+async function harness(projectKey: string, rules: FaultRule[] = [], inBucket = bucket): Promise<Harness> {
+  const h = await startHarness(inBucket, projectKey, rules);
+  harnesses.push(h);
+  return h;
+}
+
+async function openUploadsOf(key: string): Promise<string[]> {
+  return (await listOpenMultipartUploads(bucket)).filter((u) => u.key === key).map((u) => u.uploadId);
+}
+
+async function expectStored(key: string, digest: Digest): Promise<void> {
+  const head = await headObject(bucket, key);
+  expect(head.size).toBe(digest.sizeBytes);
+  expect(head.etag).toBe(`"${digest.multipartEtag}"`);
+  expect(await digestObject(bucket, key)).toEqual({ sizeBytes: digest.sizeBytes, sha256: digest.sha256 });
+}
+
+/** A 24 MiB reel (three 8 MiB parts) in a fresh project behind a proxy with `rules`. */
+async function threePartReel(
+  projectKey: string,
+  rules: FaultRule[],
+): Promise<{ h: Harness; key: string; digest: Digest }> {
+  const h = await harness(projectKey, rules);
+  const rel = 'reels/R001/three-parts.mp4';
+  const [file] = await writeFiles(h.projectDir, { [rel]: { sizeBytes: 24 * MiB, seed: projectKey } });
+  return { h, key: keyOf(h, rel), digest: await digestFile(file!, PART) };
+}
+
+describe('bodies damaged on the way', () => {
+  it('resends a part whose body had one byte flipped, after the server refused it', async () => {
+    const { h, key, digest } = await threePartReel('FLIP1', [
+      { match: { operation: 'UploadPart', partNumber: 2 }, action: 'flip-byte' },
+    ]);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const parts = uploadPartRequests(h.proxy.stats());
+    const flipped = parts.filter((e) => e.fault === 'flip-byte');
+    expect(flipped).toHaveLength(1);
+    expect(flipped[0]!.status).toBeGreaterThanOrEqual(400);
+    expect(flipped[0]!.status).toBeLessThan(500);
+    expect(parts.filter((e) => e.partNumber === 2).map((e) => e.status)).toEqual([flipped[0]!.status, 200]);
+    expect(h.proxy.stats().acceptedBodyBytes).toBe(digest.sizeBytes);
+    await expectStored(key, digest);
+  });
+
+  it('resends a small file whose PutObject body had one byte flipped, after the server refused it', async () => {
+    const h = await harness('FLIP2', [{ match: { operation: 'PutObject' }, action: 'flip-byte' }]);
+    const rel = 'reels/R001/small.json';
+    const bytes = makeBytes(100 * 1024, 'flip-small');
+    await writeFiles(h.projectDir, { [rel]: bytes });
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const puts = h.proxy.stats().log.filter((e) => e.operation === 'PutObject');
+    expect(puts.map((e) => e.fault)).toEqual(['flip-byte', undefined]);
+    expect(puts[0]!.status).toBeGreaterThanOrEqual(400);
+    expect(puts[0]!.status).toBeLessThan(500);
+    expect(puts[1]!.status).toBe(200);
+    expect((await getObjectBytes(bucket, keyOf(h, rel))).equals(bytes)).toBe(true);
+  });
+
+  it('resends parts whose connection was reset mid-body', async () => {
+    const { h, key, digest } = await threePartReel('RESET1', [
+      { match: { operation: 'UploadPart' }, action: 'reset-mid-body', times: 2 },
+    ]);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const parts = uploadPartRequests(h.proxy.stats());
+    expect(parts.filter((e) => e.fault === 'reset-mid-body')).toHaveLength(2);
+    expect(parts).toHaveLength(3 + 2);
+    expect(h.proxy.stats().acceptedBodyBytes).toBe(digest.sizeBytes);
+    await expectStored(key, digest);
+  });
+
+  it('waits out a burst of 503 SlowDown answers and stores every part', async () => {
+    const { h, key, digest } = await threePartReel('SLOW1', [
+      { match: { operation: 'UploadPart' }, action: 'slowdown-503', times: 5 },
+    ]);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const parts = uploadPartRequests(h.proxy.stats());
+    expect(parts.filter((e) => e.status === 503)).toHaveLength(5);
+    expect(
+      parts
+        .filter((e) => e.status === 200)
+        .map((e) => e.partNumber)
+        .sort(),
+    ).toEqual([1, 2, 3]);
+    await expectStored(key, digest);
+  });
+});
+
+describe('a file that changes while it is uploaded', () => {
+  const SIZE = 300 * MiB;
+
+  it.each([
+    ['grows', 'GROWS', (file: string) => appendFile(file, 'still recording\n')],
+    ['shrinks', 'SHRINKS', (file: string) => truncate(file, SIZE / 3)],
+    [
+      'is rewritten in place',
+      'REWRITE',
+      async (file: string) => {
+        await writeFiles(path.dirname(file), {
+          [path.basename(file)]: { sizeBytes: SIZE, seed: 'rewritten' },
+        });
+        const later = new Date(Date.now() + 60_000);
+        await utimes(file, later, later);
+      },
+    ],
+  ] as const)('is reported failed and not stored when it %s mid-upload', async (_how, projectKey, change) => {
+    const h = await harness(projectKey, [
+      { match: { operation: 'UploadPart' }, action: 'delay', delayMs: 200, times: Infinity },
+    ]);
+    const rel = 'reels/R002/recording.mp4';
+    const [file] = await writeFiles(h.projectDir, { [rel]: { sizeBytes: SIZE, seed: projectKey } });
+    const cli = spawnCli(uploadArgs(h));
+    await waitForJournalParts(h.stateDir, 4, cli);
+    await change(file!);
+    const run = await cli.exited;
+    expect(run.code, run.stderr).toBe(1);
+
+    const rows = await readLogRows(h.logCsv);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ key: keyOf(h, rel), outcome: 'failed' });
+    expect(rows[0]!.error).toMatch(/changed while it was uploaded/);
+    expect(await listAllObjects(bucket, keyOf(h, rel))).toEqual([]);
+    expect(await openUploadsOf(keyOf(h, rel))).toEqual([]);
+    expect(await readJournals(h.stateDir)).toEqual([]);
+    // the change is noticed at the next part read, not after all 38 parts were sent
+    expect(uploadPartRequests(h.proxy.stats()).length).toBeLessThan(38);
+  });
+});
+
+describe('a run-fatal error', () => {
+  const SMALL_FILES = Object.fromEntries(
+    Array.from({ length: 20 }, (_, i) => [`logs/day-${String(i + 1).padStart(2, '0')}.log`, `line ${i}\n`]),
+  );
+
+  /** One line on stderr, `upload-to-s3: <message>`. */
+  function expectOneErrorLine(stderr: string, pattern: RegExp): void {
+    const lines = stderr.trim().split('\n');
+    expect(lines, stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^upload-to-s3: /);
+    expect(lines[0]).toMatch(pattern);
+  }
+
+  it('stops before any upload with one message when the secret key is wrong', async () => {
+    const h = await harness('AUTH1');
+    await writeFiles(h.projectDir, SMALL_FILES);
+    const env = getS3Env();
+    const config = await writeConfig(
+      path.dirname(h.configPath),
+      {
+        bucket,
+        region: env.region,
+        endpoint_url: h.proxy.endpoint,
+        force_path_style: true,
+        auth_mode: 'config',
+        aws_access_key_id: env.accessKeyId,
+        aws_secret_access_key: `${env.secretAccessKey}-wrong`,
+      },
+      'wrong-secret.yaml',
+    );
+    await chmod(config, 0o600);
+    const run = await runCli([...uploadArgs(h), '--config', config]);
+    expect(run.code).toBe(2);
+    expectOneErrorLine(run.stderr, /secret/);
+    const stats = h.proxy.stats();
+    expect(stats.requests).toBeLessThanOrEqual(3);
+    expect(stats.byOperation.PutObject ?? 0).toBe(0);
+  });
+
+  it('stops before any upload with one message when the bucket does not exist', async () => {
+    const missing = `${bucket}-missing`;
+    const h = await harness('NOBUCKET');
+    await writeFiles(h.projectDir, SMALL_FILES);
+    const run = await runCli([...uploadArgs(h), '--bucket', missing]);
+    expect(run.code).toBe(2);
+    expectOneErrorLine(run.stderr, new RegExp(`${missing}.*(bucket|--bucket)`));
+    const stats = h.proxy.stats();
+    expect(stats.requests).toBeLessThanOrEqual(3);
+    expect(stats.byOperation.PutObject ?? 0).toBe(0);
+  });
+
+  it('stops the run with one message when uploads are denied after the bucket check passed', async () => {
+    const denied = await createTestBucket('integrity-denied');
+    const client = makeTestClient();
+    try {
+      await client.send(
+        new PutBucketPolicyCommand({
+          Bucket: denied,
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Deny',
+                Principal: '*',
+                Action: ['s3:PutObject'],
+                Resource: [`arn:aws:s3:::${denied}/*`],
+              },
+            ],
+          }),
+        }),
+      );
+      const h = await harness('DENIED', [], denied);
+      await writeFiles(h.projectDir, SMALL_FILES);
+      const run = await runCli(uploadArgs(h, '--max-concurrency', '2'));
+      expect(run.code).toBe(2);
+      expectOneErrorLine(run.stderr, /AccessDenied|denied/i);
+      const puts = h.proxy.stats().log.filter((e) => e.operation === 'PutObject');
+      expect(puts.length).toBeGreaterThanOrEqual(1);
+      expect(puts.length).toBeLessThanOrEqual(2);
+      expect(puts.every((e) => e.status === 403)).toBe(true);
+    } finally {
+      client.destroy();
+      await deleteBucket(denied).catch(() => {});
+    }
+  });
+});
