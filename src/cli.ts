@@ -12,7 +12,9 @@ import { runUpload } from './run.js';
 import { formatSummary, listFailures } from './status/summary.js';
 import { registerCommands } from './commands.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const EXAMPLES = `
 Examples (PowerShell):
@@ -31,14 +33,25 @@ Examples (PowerShell):
 Exit codes: 0 all done, 1 some files failed, 2 usage, config or credentials error, 3 another run holds the lock, 130 interrupted.`;
 
 function splitList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 function buildProgram(): Command {
   const program = new Command('upload-to-s3')
-    .description('Upload a survey project (reels, config, gis_data, logs, report) to S3 or an S3-compatible store: resumable, verified, never sending the same bytes twice.')
+    .description(
+      'Upload a survey project (reels, config, gis_data, logs, report) to S3 or an S3-compatible store: resumable, verified, never sending the same bytes twice.',
+    )
     .version(VERSION, '-V, --version')
-    .option('-p, --project-key <key>', 'project code used as the key prefix, e.g. RMI25320 (required for an upload)')
+    .option(
+      '-p, --project-key <key>',
+      'project code used as the key prefix, e.g. RMI25320 (required for an upload)',
+    )
     .option('-c, --config <file>', 'YAML config file (bucket, endpoint, credentials, folder types)')
     .option('-f, --folder <path>', 'project folder, or a single folder-type folder such as D:\\reels')
     .option('--folder-type <type>', 'treat --folder itself as this folder type')
@@ -46,7 +59,10 @@ function buildProgram(): Command {
     .option('--exclude <types...>', 'leave out these folder types', splitList)
     .option('--timestamp', 'put uploads under a YYYYMMDD_HHMM folder (now)')
     .option('--custom-timestamp <YYYYMMDD_HHMM>', 'put uploads under this timestamp folder')
-    .option('--verify-large', 'hash large files with SHA-256 before sending (stored as x-amz-meta-sha256) and compare by content on reruns')
+    .option(
+      '--verify-large',
+      'hash large files with SHA-256 before sending (stored as x-amz-meta-sha256) and compare by content on reruns',
+    )
     .option('--verify', 'ask the bucket about every file, even those the upload log covers')
     .option('--force', 're-upload every file, whatever is already there')
     .option('-n, --dry-run', 'show the plan and each decision without sending anything')
@@ -57,8 +73,14 @@ function buildProgram(): Command {
     .option('--max-concurrency <n>', "requests in flight: a number or 'cpu*4' (default 16)")
     .option('--max-memory <size>', 'in-flight part buffer budget, e.g. 256MiB')
     .option('--max-bandwidth <rate>', 'limit across all workers, e.g. 20MB/s')
-    .option('--socket-timeout <seconds>', 'fail (and retry) a request whose connection is idle this long (default 300)')
-    .option('--min-file-age <seconds>', 'leave out files modified in the last N seconds (still being written)')
+    .option(
+      '--socket-timeout <seconds>',
+      'fail (and retry) a request whose connection is idle this long (default 300)',
+    )
+    .option(
+      '--min-file-age <seconds>',
+      'leave out files modified in the last N seconds (still being written)',
+    )
     .option('--status-json <file>', 'JSON status heartbeat file')
     .option('--status-interval <seconds>', 'seconds between status file writes')
     .option('--log-csv <file>', 'CSV upload log (one row per file and outcome)')
@@ -74,7 +96,10 @@ function buildProgram(): Command {
     .enablePositionalOptions()
     .action(async (flags: UploadFlags, command: Command) => {
       // Checked here, not with requiredOption: commander would demand it of every subcommand too.
-      if (!flags.projectKey) command.error("error: required option '-p, --project-key <key>' not specified", { exitCode: EXIT.usage });
+      if (!flags.projectKey)
+        command.error("error: required option '-p, --project-key <key>' not specified", {
+          exitCode: EXIT.usage,
+        });
       process.exitCode = await upload(flags);
     });
   registerCommands(program);
@@ -87,7 +112,8 @@ async function upload(flags: UploadFlags): Promise<number> {
   const options = resolveRunOptions(flags, file, process.env, new Date(), flags.config);
   const interrupts = watchInterrupts({
     graceMs: 10_000,
-    onFirst: () => process.stderr.write('\nStopping: letting parts in flight finish (Ctrl+C again to stop at once)...\n'),
+    onFirst: () =>
+      process.stderr.write('\nStopping: letting parts in flight finish (Ctrl+C again to stop at once)...\n'),
     onForce: () => process.exit(EXIT.interrupted),
   });
   try {
@@ -101,7 +127,9 @@ async function upload(flags: UploadFlags): Promise<number> {
 
 function printSummary(snapshot: Parameters<typeof formatSummary>[0], elapsedMs: number, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ type: 'summary', totals: snapshot.totals, elapsed_seconds: elapsedMs / 1000 })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ type: 'summary', totals: snapshot.totals, elapsed_seconds: elapsedMs / 1000 })}\n`,
+    );
     return;
   }
   process.stdout.write(`${formatSummary(snapshot, elapsedMs)}\n`);
@@ -111,7 +139,10 @@ function printSummary(snapshot: Parameters<typeof formatSummary>[0], elapsedMs: 
 /** Prints an error as one line (a stack too with --debug) and returns its exit code. */
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  const message = error instanceof UploadError ? error.message : `unexpected error: ${String((error as Error)?.message ?? error)}`;
+  const message =
+    error instanceof UploadError
+      ? error.message
+      : `unexpected error: ${String((error as Error)?.message ?? error)}`;
   process.stderr.write(`upload-to-s3: ${redact(message)}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`);
   return exitCodeFor(error);
@@ -127,7 +158,10 @@ async function main(argv: string[]): Promise<void> {
   const program = buildProgram().exitOverride();
   // One line per error, like every other error the tool prints: commander puts its suggestion on a second line.
   program.configureOutput({
-    writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)')),
+    writeErr: (text) =>
+      process.stderr.write(
+        text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)'),
+      ),
   });
   try {
     await program.parseAsync(argv);

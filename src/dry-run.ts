@@ -7,7 +7,11 @@ import type { DecidedTask } from './transfer/upload-all.js';
  * Prints what a run would do without sending anything: per group, files and bytes to upload and
  * to skip; with --debug every file, its key and the reason for its decision.
  */
-export function printDryRun(decided: readonly DecidedTask[], options: RunOptions, stream: NodeJS.WritableStream): void {
+export function printDryRun(
+  decided: readonly DecidedTask[],
+  options: RunOptions,
+  stream: NodeJS.WritableStream,
+): void {
   const rows: string[][] = [['group', 'files', 'bytes', 'to upload', 'upload bytes', 'to skip']];
   for (const [group, items] of groupBy(decided)) {
     const uploads = items.filter((i) => i.decision.action === 'upload');
@@ -22,10 +26,13 @@ export function printDryRun(decided: readonly DecidedTask[], options: RunOptions
   }
   const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
   stream.write(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}\n`);
-  for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right'])) stream.write(`${line}\n`);
+  for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right']))
+    stream.write(`${line}\n`);
   if (!options.debug) return;
   for (const { task, decision } of decided) {
-    stream.write(`${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}\n`);
+    stream.write(
+      `${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}\n`,
+    );
   }
 }
 

@@ -72,7 +72,10 @@ export function quoteValue(value: unknown): string {
   } catch {
     text = Object.prototype.toString.call(value);
   }
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the message
-  const escaped = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the message
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `'${escaped.length > 80 ? `${escaped.slice(0, 79)}…` : escaped}'`;
 }

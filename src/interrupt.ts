@@ -16,7 +16,11 @@ export interface Interrupts {
  * Wires SIGINT/SIGTERM (and SIGBREAK on Windows) to a graceful stop: the first lets in-flight parts
  * finish for `graceMs` so their journal entries are kept, the second stops at once and calls `onForce`.
  */
-export function watchInterrupts(options: { graceMs: number; onFirst?: () => void; onForce?: () => void }): Interrupts {
+export function watchInterrupts(options: {
+  graceMs: number;
+  onFirst?: () => void;
+  onForce?: () => void;
+}): Interrupts {
   const soft = new AbortController();
   const hard = new AbortController();
   let interrupted = false;
@@ -33,7 +37,8 @@ export function watchInterrupts(options: { graceMs: number; onFirst?: () => void
     graceTimer = setTimeout(() => hard.abort(new Error('grace period over')), options.graceMs);
     graceTimer.unref();
   };
-  const signals: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
+  const signals: NodeJS.Signals[] =
+    process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
   for (const name of signals) process.on(name, onSignal);
   return {
     soft: soft.signal,

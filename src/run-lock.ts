@@ -20,7 +20,11 @@ interface LockInfo {
  * @throws LockedError naming the running process when the lock is held; ConfigError when the state
  * folder cannot be created.
  */
-export async function acquireRunLock(stateDir: string, scope: string, now = Date.now()): Promise<() => Promise<void>> {
+export async function acquireRunLock(
+  stateDir: string,
+  scope: string,
+  now = Date.now(),
+): Promise<() => Promise<void>> {
   const folder = path.join(stateDir, 'locks');
   await mkdir(folder, { recursive: true }).catch((error: unknown) => {
     throw new ConfigError(
@@ -63,4 +67,3 @@ async function readLock(file: string): Promise<LockInfo | undefined> {
     return undefined;
   }
 }
-

@@ -32,8 +32,14 @@ export interface RunResult {
  * module; this function only threads them together and guarantees the final status write.
  * @throws UploadError subclasses for run-fatal problems; InterruptedError when stopped by a signal.
  */
-export async function runUpload(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
-  const releaseLock = options.dryRun ? async () => {} : await acquireRunLock(options.stateDir, lockScope(options));
+export async function runUpload(
+  options: RunOptions,
+  interrupts: Interrupts,
+  log: Logger,
+): Promise<RunResult> {
+  const releaseLock = options.dryRun
+    ? async () => {}
+    : await acquireRunLock(options.stateDir, lockScope(options));
   try {
     return await runLocked(options, interrupts, log);
   } finally {
@@ -59,13 +65,21 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     }
     const snapshot = reporting.tracker.snapshot();
     reporting.tracker.setPhase(snapshot.totals.failed > 0 ? 'failed' : 'completed');
-    return { snapshot: reporting.tracker.snapshot(), failed: snapshot.totals.failed, elapsedMs: performance.now() - started };
+    return {
+      snapshot: reporting.tracker.snapshot(),
+      failed: snapshot.totals.failed,
+      elapsedMs: performance.now() - started,
+    };
   } catch (error) {
-    reporting.tracker.setPhase(error instanceof InterruptedError || interrupts.interrupted ? 'interrupted' : 'failed');
+    reporting.tracker.setPhase(
+      error instanceof InterruptedError || interrupts.interrupted ? 'interrupted' : 'failed',
+    );
     throw error;
   } finally {
     await reporting.stop();
-    await hashCache.save().catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
+    await hashCache
+      .save()
+      .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
     store?.destroy();
   }
 }
@@ -93,7 +107,11 @@ async function decide(
     verifyLarge: options.verifyLarge,
     signal: interrupts.soft,
   });
-  return tasks.map((task) => ({ task, decision: decisions.get(task)!, group: groupOf(task, options.groupKey) }));
+  return tasks.map((task) => ({
+    task,
+    decision: decisions.get(task)!,
+    group: groupOf(task, options.groupKey),
+  }));
 }
 
 interface TransferDeps {
@@ -104,7 +122,12 @@ interface TransferDeps {
   log: Logger;
 }
 
-async function transfer(decided: DecidedTask[], plan: UploadPlan, options: RunOptions, deps: TransferDeps): Promise<void> {
+async function transfer(
+  decided: DecidedTask[],
+  plan: UploadPlan,
+  options: RunOptions,
+  deps: TransferDeps,
+): Promise<void> {
   const { tracker } = deps.reporting;
   announceGroups(decided, plan, deps.reporting);
   tracker.setPhase('uploading');
@@ -119,7 +142,11 @@ async function transfer(decided: DecidedTask[], plan: UploadPlan, options: RunOp
       transfer: {
         store: deps.store,
         bucket: options.bucket,
-        scheduler: new TransferScheduler(options.maxConcurrency, options.maxMemoryBytes, deps.interrupts.soft),
+        scheduler: new TransferScheduler(
+          options.maxConcurrency,
+          options.maxMemoryBytes,
+          deps.interrupts.soft,
+        ),
         buffers: new BufferPool(options.maxMemoryBytes),
         journals: new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`),
         hashCache: deps.hashCache,
@@ -143,7 +170,10 @@ function announceGroups(decided: DecidedTask[], plan: UploadPlan, reporting: Rep
     groups.set(group, { files: entry.files + 1, bytes: entry.bytes + task.sizeBytes });
   }
   const problems = plan.problems.length;
-  reporting.tracker.setTotals(decided.length + problems, decided.reduce((sum, d) => sum + d.task.sizeBytes, 0));
+  reporting.tracker.setTotals(
+    decided.length + problems,
+    decided.reduce((sum, d) => sum + d.task.sizeBytes, 0),
+  );
   for (const [group, { files, bytes }] of groups) reporting.tracker.startGroup(group, files, bytes);
 }
 

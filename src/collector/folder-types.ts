@@ -9,14 +9,53 @@ export const DEFAULT_FOLDER_TYPES: Readonly<Record<string, readonly string[]>> =
   config: ['.yaml', '.yml', '.json', '.txt'],
   gis_data: [
     // shapefile parts: a layer is only usable with all of them
-    '.shp', '.shx', '.dbf', '.prj', '.cpg', '.sbn', '.sbx', '.qix', '.qmd',
-    '.gpkg', '.geojson', '.json', '.kml', '.kmz', '.gml', '.gpx', '.csv',
-    '.tif', '.tiff', '.tfw', '.ovr', '.aux.xml', '.las', '.laz', '.dwg', '.dxf', '.qgz', '.qgs',
+    '.shp',
+    '.shx',
+    '.dbf',
+    '.prj',
+    '.cpg',
+    '.sbn',
+    '.sbx',
+    '.qix',
+    '.qmd',
+    '.gpkg',
+    '.geojson',
+    '.json',
+    '.kml',
+    '.kmz',
+    '.gml',
+    '.gpx',
+    '.csv',
+    '.tif',
+    '.tiff',
+    '.tfw',
+    '.ovr',
+    '.aux.xml',
+    '.las',
+    '.laz',
+    '.dwg',
+    '.dxf',
+    '.qgz',
+    '.qgs',
   ],
   logs: ['.log', '.txt', '.csv', '.json', '.jsonl', '.out', '.err'],
   report: [
-    '.pdf', '.docx', '.doc', '.xlsx', '.xls', '.pptx', '.csv', '.txt', '.md',
-    '.html', '.htm', '.png', '.jpg', '.jpeg', '.svg', '.zip',
+    '.pdf',
+    '.docx',
+    '.doc',
+    '.xlsx',
+    '.xls',
+    '.pptx',
+    '.csv',
+    '.txt',
+    '.md',
+    '.html',
+    '.htm',
+    '.png',
+    '.jpg',
+    '.jpeg',
+    '.svg',
+    '.zip',
   ],
 };
 
@@ -33,7 +72,9 @@ export function listFolderTypes(types: FolderTypeMap): string[] {
  */
 export function buildFolderTypes(overrides: Readonly<Record<string, readonly string[]>> = {}): FolderTypeMap {
   const merged = { ...DEFAULT_FOLDER_TYPES, ...overrides };
-  return new Map(Object.entries(merged).map(([name, extensions]) => [name, new Set(extensions.map(normalizeExtension))]));
+  return new Map(
+    Object.entries(merged).map(([name, extensions]) => [name, new Set(extensions.map(normalizeExtension))]),
+  );
 }
 
 function normalizeExtension(extension: string): string {
@@ -44,6 +85,7 @@ function normalizeExtension(extension: string): string {
 /** True when `fileName` ends with one of `extensions` (case-insensitive, multi-dot extensions included). */
 export function hasAllowedExtension(fileName: string, extensions: ReadonlySet<string>): boolean {
   const lower = fileName.toLowerCase();
-  for (const extension of extensions) if (lower.endsWith(extension) && lower.length > extension.length) return true;
+  for (const extension of extensions)
+    if (lower.endsWith(extension) && lower.length > extension.length) return true;
   return false;
 }

@@ -36,7 +36,9 @@ export interface KeyParts {
 export function buildObjectKey(parts: KeyParts): string {
   const relSegments = splitSegments(parts.relPath);
   if (relSegments.includes('..')) {
-    throw new SourceError(`build key for ${parts.relPath}: the path leaves its folder with '..'; move the file inside the project`);
+    throw new SourceError(
+      `build key for ${parts.relPath}: the path leaves its folder with '..'; move the file inside the project`,
+    );
   }
   const segments = [
     ...splitSegments(parts.prefix),

@@ -73,7 +73,10 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
     keysSeen.set(task.key, task.path);
     return true;
   }
-  problems.push({ path: task.path, error: `maps to the same key as ${owner} (${task.key}); rename one of them` });
+  problems.push({
+    path: task.path,
+    error: `maps to the same key as ${owner} (${task.key}); rename one of them`,
+  });
   return false;
 }
 
@@ -107,7 +110,10 @@ export async function collectUploadTasks(
  * Auto-detects the folder types present in a project folder (the seed's `detect_folder_types`),
  * matching sub-folder names case-insensitively.
  */
-export async function detectFolderTypes(base: string, folderTypes: FolderTypeMap): Promise<Map<string, string>> {
+export async function detectFolderTypes(
+  base: string,
+  folderTypes: FolderTypeMap,
+): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const folderType of listFolderTypes(folderTypes)) {
     const folder = await findChildFolder(base, folderType);
@@ -118,7 +124,9 @@ export async function detectFolderTypes(base: string, folderTypes: FolderTypeMap
 
 async function findChildFolder(base: string, name: string): Promise<string | undefined> {
   const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
-  const match = entries.find((entry) => entry.isDirectory() && entry.name.toLowerCase() === name.toLowerCase());
+  const match = entries.find(
+    (entry) => entry.isDirectory() && entry.name.toLowerCase() === name.toLowerCase(),
+  );
   return match ? path.join(base, match.name) : undefined;
 }
 
@@ -147,7 +155,9 @@ function selectTypes(available: Map<string, string>, request: PlanRequest): Map<
     );
   }
   const excluded = new Set(request.exclude ?? []);
-  const selected = new Map([...available].filter(([folderType]) => wanted.includes(folderType) && !excluded.has(folderType)));
+  const selected = new Map(
+    [...available].filter(([folderType]) => wanted.includes(folderType) && !excluded.has(folderType)),
+  );
   if (selected.size === 0) {
     throw new ConfigError(
       `plan ${request.folder}: no folder type left to upload (found: ${[...available.keys()].join(', ') || 'none'}); ` +
@@ -166,7 +176,9 @@ function assertKnownTypes(request: PlanRequest): void {
   ];
   for (const [flag, folderType] of named) {
     if (!known.includes(folderType)) {
-      throw new ConfigError(`${flag} ${folderType}: unknown folder type; use one of ${known.join(', ')} (or add it under folder_types in the config)`);
+      throw new ConfigError(
+        `${flag} ${folderType}: unknown folder type; use one of ${known.join(', ')} (or add it under folder_types in the config)`,
+      );
     }
   }
 }

@@ -46,7 +46,8 @@ async function readFolder(folder: string, state: WalkState): Promise<void> {
     for await (const entry of await opendir(folder)) {
       const full = path.join(folder, entry.name);
       if (entry.isDirectory()) state.pending.push(full);
-      else if ((entry.isFile() || entry.isSymbolicLink()) && state.accept(entry.name)) await addFile(full, state);
+      else if ((entry.isFile() || entry.isSymbolicLink()) && state.accept(entry.name))
+        await addFile(full, state);
     }
   } catch (error) {
     state.problems.push({ path: folder, error: describeFsError(error) });
@@ -60,7 +61,10 @@ async function addFile(full: string, state: WalkState): Promise<void> {
     const relPath = path.relative(state.root, full).split(path.sep).join('/');
     state.files.push({ path: full, relPath, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) });
   } catch (error) {
-    state.problems.push({ path: full, error: (await isDanglingLink(full, error)) ? BROKEN_LINK : describeFsError(error) });
+    state.problems.push({
+      path: full,
+      error: (await isDanglingLink(full, error)) ? BROKEN_LINK : describeFsError(error),
+    });
   }
 }
 
@@ -69,7 +73,10 @@ const BROKEN_LINK = 'broken symbolic link, its target does not exist (ENOENT)';
 /** ENOENT from stat on a name the folder listing just returned means a symbolic link to nothing. */
 async function isDanglingLink(full: string, error: unknown): Promise<boolean> {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
-  return lstat(full).then((info) => info.isSymbolicLink(), () => false);
+  return lstat(full).then(
+    (info) => info.isSymbolicLink(),
+    () => false,
+  );
 }
 
 /** Turns a Node fs error into a short reason like 'permission denied (EACCES)'. */

@@ -26,7 +26,9 @@ export function withConnectFlags(command: Command): Command {
 }
 
 /** Resolves a subcommand's options exactly as an upload would, so it reaches the same bucket. */
-export async function resolveConnectOptions(flags: ConnectFlags): Promise<{ options: RunOptions; log: Logger }> {
+export async function resolveConnectOptions(
+  flags: ConnectFlags,
+): Promise<{ options: RunOptions; log: Logger }> {
   const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
   const options = resolveRunOptions(
     { ...flags, projectKey: flags.projectKey ?? 'probe', folder: process.cwd() },

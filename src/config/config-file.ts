@@ -93,8 +93,11 @@ async function readConfigText(absolute: string): Promise<string> {
     return await readFile(absolute, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder' : `cannot read (${code})`;
-    throw new ConfigError(`read config ${absolute}: ${what}; pass an existing YAML file with --config`, { cause: error });
+    const what =
+      code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder' : `cannot read (${code})`;
+    throw new ConfigError(`read config ${absolute}: ${what}; pass an existing YAML file with --config`, {
+      cause: error,
+    });
   }
 }
 
@@ -108,7 +111,9 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
     document = parsed.toJS();
   } catch (error) {
     const detail = error instanceof YAMLError ? describeYamlError(error, text) : firstLine(String(error));
-    throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); fix the syntax`, { cause: error });
+    throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); fix the syntax`, {
+      cause: error,
+    });
   }
   if (document === null || document === undefined) return {};
   if (typeof document !== 'object' || Array.isArray(document)) {
@@ -121,7 +126,8 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
 function describeYamlError(error: YAMLError, text: string): string {
   const start = error.pos[0];
   const line = text.slice(0, start).split('\n').length;
-  const key = error.code === 'DUPLICATE_KEY' ? ` (${quoteValue(/^[^:\n]*/.exec(text.slice(start))?.[0].trim())})` : '';
+  const key =
+    error.code === 'DUPLICATE_KEY' ? ` (${quoteValue(/^[^:\n]*/.exec(text.slice(start))?.[0].trim())})` : '';
   return `line ${line}: ${firstLine(error.message)}${key}`;
 }
 
@@ -167,8 +173,12 @@ function checkFolderTypes(value: unknown): string | undefined {
     return 'must map folder type names to lists of extensions, e.g. reels: [.mp4, .json]';
   }
   for (const [name, extensions] of Object.entries(value)) {
-    if (!/^[A-Za-z0-9_-]+$/.test(name)) return `has an invalid folder type name ${quoteValue(name)} (use letters, digits, _ or -)`;
-    if (!Array.isArray(extensions) || !extensions.every((e) => typeof e === 'string' && /^\.?[\w.-]+$/.test(e))) {
+    if (!/^[A-Za-z0-9_-]+$/.test(name))
+      return `has an invalid folder type name ${quoteValue(name)} (use letters, digits, _ or -)`;
+    if (
+      !Array.isArray(extensions) ||
+      !extensions.every((e) => typeof e === 'string' && /^\.?[\w.-]+$/.test(e))
+    ) {
       return `entry '${name}' must be a list of extensions like [.mp4, .json]`;
     }
   }
@@ -180,7 +190,9 @@ function suggestKey(key: string): string {
   const best = known
     .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate) }))
     .sort((a, b) => a.distance - b.distance)[0];
-  return best && best.distance <= 3 ? ` (did you mean '${best.candidate}'?)` : ` (known keys: ${known.join(', ')})`;
+  return best && best.distance <= 3
+    ? ` (did you mean '${best.candidate}'?)`
+    : ` (known keys: ${known.join(', ')})`;
 }
 
 function editDistance(a: string, b: string): number {

@@ -6,13 +6,19 @@ import { ConfigError, quoteValue } from '../errors.js';
  * `resolve_max_concurrency`). The result is clamped to 1..256.
  * @throws ConfigError naming `source` when the value is not one of those forms.
  */
-export function parseConcurrency(value: unknown, source: string, cpuCount = os.availableParallelism()): number {
+export function parseConcurrency(
+  value: unknown,
+  source: string,
+  cpuCount = os.availableParallelism(),
+): number {
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) return Math.min(value, 256);
   const text = textOf(value).trim().toLowerCase().replace(/\s+/g, '');
   if (/^\d+$/.test(text) && Number(text) > 0) return Math.min(Number(text), 256);
   const match = /^cpu(?:\*(\d+(?:\.\d+)?))?$/.exec(text);
   if (match) return Math.max(1, Math.min(Math.round(cpuCount * Number(match[1] ?? 1)), 256));
-  throw new ConfigError(`${source}: ${quoteValue(value)} is not a concurrency; use a whole number like 8 or 'cpu*4'`);
+  throw new ConfigError(
+    `${source}: ${quoteValue(value)} is not a concurrency; use a whole number like 8 or 'cpu*4'`,
+  );
 }
 
 const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})$/;
@@ -23,13 +29,26 @@ const TIMESTAMP_PATTERN = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})$/;
  */
 export function parseCustomTimestamp(value: string, source = '--custom-timestamp'): string {
   const match = TIMESTAMP_PATTERN.exec(value.trim());
-  if (!match) throw new ConfigError(`${source}: ${quoteValue(value)} is not YYYYMMDD_HHMM; use for example 20250131_1430`);
-  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  if (!match)
+    throw new ConfigError(
+      `${source}: ${quoteValue(value)} is not YYYYMMDD_HHMM; use for example 20250131_1430`,
+    );
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute));
   const valid =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    hour < 24 && minute < 60;
-  if (!valid) throw new ConfigError(`${source}: ${quoteValue(value)} is not a real date and time; use YYYYMMDD_HHMM`);
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60;
+  if (!valid)
+    throw new ConfigError(`${source}: ${quoteValue(value)} is not a real date and time; use YYYYMMDD_HHMM`);
   return value.trim();
 }
 
@@ -40,8 +59,20 @@ export function formatTimestamp(date: Date): string {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3,
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  ki: 1024,
+  mi: 1024 ** 2,
+  gi: 1024 ** 3,
 };
 
 /**
@@ -69,7 +100,9 @@ export function parseBandwidth(value: unknown, source: string): number {
   try {
     return parseByteSize(text.replace(/\/s$|ps$/, ''), source);
   } catch {
-    throw new ConfigError(`${source}: ${quoteValue(value)} is not a rate; use for example 20MB/s or 512KiB/s, or 0 for no limit`);
+    throw new ConfigError(
+      `${source}: ${quoteValue(value)} is not a rate; use for example 20MB/s or 512KiB/s, or 0 for no limit`,
+    );
   }
 }
 
@@ -80,7 +113,8 @@ export function parseBandwidth(value: unknown, source: string): number {
 export function parseSeconds(value: unknown, source: string): number {
   const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(textOf(value).trim().toLowerCase());
   const seconds = match ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1) : NaN;
-  if (!Number.isFinite(seconds)) throw new ConfigError(`${source}: ${quoteValue(value)} is not a duration; use seconds like 300 or 5m`);
+  if (!Number.isFinite(seconds))
+    throw new ConfigError(`${source}: ${quoteValue(value)} is not a duration; use seconds like 300 or 5m`);
   return seconds;
 }
 

@@ -5,7 +5,14 @@ import { normalizePrefix, validateProjectKey } from '../collector/object-key.js'
 import { ConfigError, quoteValue } from '../errors.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
 import type { AuthMode, ConfigFile } from './config-file.js';
-import { formatTimestamp, parseBandwidth, parseByteSize, parseConcurrency, parseCustomTimestamp, parseSeconds } from './parse-values.js';
+import {
+  formatTimestamp,
+  parseBandwidth,
+  parseByteSize,
+  parseConcurrency,
+  parseCustomTimestamp,
+  parseSeconds,
+} from './parse-values.js';
 import { defaultStateDir } from './state-dir.js';
 
 /**
@@ -108,9 +115,14 @@ export function resolveRunOptions(
   const folder = resolveProjectBase(pick(flags.folder, env.UPLOAD_TO_S3_FOLDER), file.project_base);
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
   const projectKey = validateProjectKey(flags.projectKey);
-  const stateDir = path.resolve(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir) ?? defaultStateDir(env));
+  const stateDir = path.resolve(
+    pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir) ?? defaultStateDir(env),
+  );
   const runDir = path.join(stateDir, 'runs', bucket, projectKey);
-  const statusJson = path.resolve(pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ?? path.join(runDir, 'status.json'));
+  const statusJson = path.resolve(
+    pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ??
+      path.join(runDir, 'status.json'),
+  );
   return {
     configPath,
     folder,
@@ -121,19 +133,49 @@ export function resolveRunOptions(
     exclude: flags.exclude,
     timestamp: resolveTimestamp(flags, now),
     bucket,
-    region: validateRegion(pickFrom(['--region', flags.region], ['AWS_REGION', env.AWS_REGION], ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION], ['region', file.region])),
-    endpoint: validateEndpoint(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
-    forcePathStyle: file.force_path_style ?? Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
+    region: validateRegion(
+      pickFrom(
+        ['--region', flags.region],
+        ['AWS_REGION', env.AWS_REGION],
+        ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION],
+        ['region', file.region],
+      ),
+    ),
+    endpoint: validateEndpoint(
+      pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url),
+    ),
+    forcePathStyle:
+      file.force_path_style ??
+      Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
     prefix: normalizePrefix(file.prefix),
     auth: resolveAuth(flags, file, env),
     maxConcurrency: resolveConcurrency(
-      pickFrom(['--max-concurrency', flags.maxConcurrency], ['UPLOAD_TO_S3_MAX_CONCURRENCY', env.UPLOAD_TO_S3_MAX_CONCURRENCY], ['max_concurrency', file.max_concurrency]),
+      pickFrom(
+        ['--max-concurrency', flags.maxConcurrency],
+        ['UPLOAD_TO_S3_MAX_CONCURRENCY', env.UPLOAD_TO_S3_MAX_CONCURRENCY],
+        ['max_concurrency', file.max_concurrency],
+      ),
     ),
-    maxMemoryBytes: resolveSize(pickFrom(['--max-memory', flags.maxMemory], ['max_memory', file.max_memory]), DEFAULT_MAX_MEMORY_BYTES),
+    maxMemoryBytes: resolveSize(
+      pickFrom(['--max-memory', flags.maxMemory], ['max_memory', file.max_memory]),
+      DEFAULT_MAX_MEMORY_BYTES,
+    ),
     maxBandwidthBytesPerSec: resolveBandwidth(
-      pickFrom(['--max-bandwidth', flags.maxBandwidth], ['UPLOAD_TO_S3_MAX_BANDWIDTH', env.UPLOAD_TO_S3_MAX_BANDWIDTH], ['max_bandwidth', file.max_bandwidth]),
+      pickFrom(
+        ['--max-bandwidth', flags.maxBandwidth],
+        ['UPLOAD_TO_S3_MAX_BANDWIDTH', env.UPLOAD_TO_S3_MAX_BANDWIDTH],
+        ['max_bandwidth', file.max_bandwidth],
+      ),
     ),
-    socketTimeoutMs: resolveInterval(pickFrom<string | number>(['--socket-timeout', flags.socketTimeout], ['socket_timeout', file.socket_timeout]), 300, 1) * 1000,
+    socketTimeoutMs:
+      resolveInterval(
+        pickFrom<string | number>(
+          ['--socket-timeout', flags.socketTimeout],
+          ['socket_timeout', file.socket_timeout],
+        ),
+        300,
+        1,
+      ) * 1000,
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
     force: flags.force ?? false,
@@ -142,11 +184,23 @@ export function resolveRunOptions(
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
     statusJson,
-    statusIntervalMs: resolveInterval(pickFrom<string | number>(['--status-interval', flags.statusInterval], ['status_interval', file.status_interval]), 2, 0.1) * 1000,
-    logCsv: path.resolve(pick(flags.logCsv, env.UPLOAD_TO_S3_LOG_CSV, file.log_csv) ?? defaultLogCsv(statusJson)),
+    statusIntervalMs:
+      resolveInterval(
+        pickFrom<string | number>(
+          ['--status-interval', flags.statusInterval],
+          ['status_interval', file.status_interval],
+        ),
+        2,
+        0.1,
+      ) * 1000,
+    logCsv: path.resolve(
+      pick(flags.logCsv, env.UPLOAD_TO_S3_LOG_CSV, file.log_csv) ?? defaultLogCsv(statusJson),
+    ),
     logFile: flags.logFile ? path.resolve(flags.logFile) : undefined,
     stateDir,
-    minFileAgeSec: resolveMinFileAge(pickFrom(['--min-file-age', flags.minFileAge], ['min_file_age', file.min_file_age])),
+    minFileAgeSec: resolveMinFileAge(
+      pickFrom(['--min-file-age', flags.minFileAge], ['min_file_age', file.min_file_age]),
+    ),
     groupKey: resolveGroupKey(flags.groupBy),
   };
 }
@@ -162,8 +216,11 @@ interface Picked<T> {
 }
 
 /** The first set value of `[source, value]` candidates, in precedence order. */
-function pickFrom<T>(...candidates: Array<readonly [string, T | undefined | null | '']>): Picked<T> | undefined {
-  for (const [source, value] of candidates) if (value !== undefined && value !== null && value !== '') return { value, source };
+function pickFrom<T>(
+  ...candidates: Array<readonly [string, T | undefined | null | '']>
+): Picked<T> | undefined {
+  for (const [source, value] of candidates)
+    if (value !== undefined && value !== null && value !== '') return { value, source };
   return undefined;
 }
 
@@ -175,7 +232,9 @@ function pickFrom<T>(...candidates: Array<readonly [string, T | undefined | null
 export function resolveProjectBase(folderArg: string | undefined, projectBase: string | undefined): string {
   if (folderArg) {
     const local = path.resolve(folderArg);
-    return path.isAbsolute(folderArg) || !projectBase || existsSync(local) ? local : path.resolve(projectBase, folderArg);
+    return path.isAbsolute(folderArg) || !projectBase || existsSync(local)
+      ? local
+      : path.resolve(projectBase, folderArg);
   }
   if (projectBase) return path.resolve(projectBase);
   throw new ConfigError('--folder: no folder given; pass --folder PATH or set project_base in the config');
@@ -188,14 +247,18 @@ function resolveTimestamp(flags: UploadFlags, now: Date): string | undefined {
 
 function resolveAuth(flags: UploadFlags, file: ConfigFile, env: NodeJS.ProcessEnv): AuthSettings {
   const profile = pick(flags.profile, file.profile);
-  const mode = flags.profile ? 'profile' : (file.auth_mode ?? (file.aws_access_key_id ? 'config' : 'instance'));
+  const mode = flags.profile
+    ? 'profile'
+    : (file.auth_mode ?? (file.aws_access_key_id ? 'config' : 'instance'));
   if (mode === 'config' && !(file.aws_access_key_id && file.aws_secret_access_key)) {
     throw new ConfigError(
-      "auth_mode config: aws_access_key_id and aws_secret_access_key must both be set in the config; or use auth_mode instance, profile or keyring",
+      'auth_mode config: aws_access_key_id and aws_secret_access_key must both be set in the config; or use auth_mode instance, profile or keyring',
     );
   }
   if (mode === 'profile' && !profile) {
-    throw new ConfigError("auth_mode profile: no profile named; set profile in the config or pass --profile NAME");
+    throw new ConfigError(
+      'auth_mode profile: no profile named; set profile in the config or pass --profile NAME',
+    );
   }
   return {
     mode,
@@ -214,7 +277,8 @@ function resolveConcurrency(picked: Picked<string | number> | undefined): number
 function resolveSize(picked: Picked<string | number> | undefined, fallback: number): number {
   if (picked === undefined) return fallback;
   const bytes = parseByteSize(picked.value, picked.source);
-  if (bytes < 16 * 1024 * 1024) throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is too small; allow at least 16MiB`);
+  if (bytes < 16 * 1024 * 1024)
+    throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is too small; allow at least 16MiB`);
   return bytes;
 }
 
@@ -229,11 +293,17 @@ const MAX_INTERVAL_SEC = 86_400;
  * A timer's period in seconds, from `minimumSec` to a day: a socket timeout of 0 would never fire, and a
  * status interval of 0 would rewrite the status file in a busy loop.
  */
-function resolveInterval(picked: Picked<string | number> | undefined, fallbackSec: number, minimumSec: number): number {
+function resolveInterval(
+  picked: Picked<string | number> | undefined,
+  fallbackSec: number,
+  minimumSec: number,
+): number {
   if (picked === undefined) return fallbackSec;
   const seconds = parseSeconds(picked.value, picked.source);
   if (seconds < minimumSec || seconds > MAX_INTERVAL_SEC) {
-    throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`);
+    throw new ConfigError(
+      `${picked.source}: ${quoteValue(picked.value)} is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`,
+    );
   }
   return seconds;
 }
@@ -246,15 +316,20 @@ function resolveMinFileAge(picked: Picked<string | number> | undefined): number 
 function validateRegion(picked: Picked<string> | undefined): string {
   if (picked === undefined) return 'us-east-1';
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(picked.value)) {
-    throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is not a region; use a name like us-east-1 (letters, digits and '-')`);
+    throw new ConfigError(
+      `${picked.source}: ${quoteValue(picked.value)} is not a region; use a name like us-east-1 (letters, digits and '-')`,
+    );
   }
   return picked.value;
 }
 
 function validateBucket(bucket: string | undefined): string {
-  if (!bucket) throw new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config');
+  if (!bucket)
+    throw new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new ConfigError(`bucket ${quoteValue(bucket)}: not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`);
+    throw new ConfigError(
+      `bucket ${quoteValue(bucket)}: not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`,
+    );
   }
   return bucket;
 }
@@ -267,7 +342,9 @@ function validateEndpoint(endpoint: string | undefined): string | undefined {
   } catch {
     // reported below
   }
-  throw new ConfigError(`endpoint ${quoteValue(endpoint)}: not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`);
+  throw new ConfigError(
+    `endpoint ${quoteValue(endpoint)}: not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`,
+  );
 }
 
 function resolveGroupKey(groupBy: string | undefined): 'folder_types' | 'reels' {

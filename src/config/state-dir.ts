@@ -8,7 +8,8 @@ import path from 'node:path';
  */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   const home = os.homedir();
-  if (platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'upload-to-s3');
+  if (platform === 'win32')
+    return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'upload-to-s3');
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'upload-to-s3');
   return path.join(env.XDG_STATE_HOME ?? path.join(home, '.local', 'state'), 'upload-to-s3');
 }

@@ -13,7 +13,11 @@ export interface Logger {
  * Creates the run's logger. Debug lines appear only with --debug; warnings always. With
  * `logFile`, lines are appended to that file instead of stderr (scheduled tasks have no console).
  */
-export function createLogger(options: { debug: boolean; logFile?: string | undefined; stream?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  debug: boolean;
+  logFile?: string | undefined;
+  stream?: NodeJS.WritableStream;
+}): Logger {
   if (options.logFile) mkdirSync(path.dirname(options.logFile), { recursive: true });
   const write = (level: string, message: string) => {
     const line = `${new Date().toISOString()} ${level} ${redact(message)}\n`;

@@ -12,18 +12,49 @@ interface SdkErrorShape {
 }
 
 const RETRYABLE_CODES = new Set([
-  'SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'Throttling',
-  'ThrottlingException', 'TooManyRequests', 'XAmzContentSHA256Mismatch', 'BadDigest', 'IncompleteBody',
-  'TimeoutError', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND',
-  'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET',
+  'SlowDown',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'InternalError',
+  'ServiceUnavailable',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequests',
+  'XAmzContentSHA256Mismatch',
+  'BadDigest',
+  'IncompleteBody',
+  'TimeoutError',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
 ]);
 
 const AUTH_CODES = new Set([
-  'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken',
-  'TokenRefreshRequired', 'CredentialsProviderError', 'AuthorizationHeaderMalformed',
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'CredentialsProviderError',
+  'AuthorizationHeaderMalformed',
 ]);
 
-const RUN_FATAL_CODES = new Set(['NoSuchBucket', 'PermanentRedirect', 'InvalidBucketName', 'AllAccessDisabled']);
+const RUN_FATAL_CODES = new Set([
+  'NoSuchBucket',
+  'PermanentRedirect',
+  'InvalidBucketName',
+  'AllAccessDisabled',
+]);
 
 /** The S3 error code of an SDK or network error ('' when it has none). */
 export function errorCode(error: unknown): string {
@@ -42,7 +73,8 @@ export function classifyS3Error(error: unknown): ErrorClass {
   if (code === 'NoSuchUpload') return 'upload-gone';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
   if (RUN_FATAL_CODES.has(code) || status === 301) return 'run-fatal';
-  if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429) return 'retryable';
+  if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
+    return 'retryable';
   if (status === undefined && !(error instanceof UploadError)) return 'retryable';
   return 'file-fatal';
 }
@@ -73,12 +105,14 @@ function describe(error: unknown): string {
 const HINTS: Record<string, string> = {
   AccessDenied: 'check that these credentials may write to the bucket and prefix',
   InvalidAccessKeyId: 'the access key is unknown to the endpoint; check aws_access_key_id or the auth mode',
-  SignatureDoesNotMatch: 'the secret key is wrong for this access key; check aws_secret_access_key or the keyring entry',
+  SignatureDoesNotMatch:
+    'the secret key is wrong for this access key; check aws_secret_access_key or the keyring entry',
   ExpiredToken: 'the session token has expired; refresh your credentials (aws sso login) and run again',
   NoSuchBucket: 'create the bucket or fix bucket / --bucket',
-  PermanentRedirect: 'the bucket is in another region; set region / --region to the bucket\'s region',
+  PermanentRedirect: "the bucket is in another region; set region / --region to the bucket's region",
   InvalidBucketName: 'fix bucket / --bucket',
-  CredentialsProviderError: 'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
+  CredentialsProviderError:
+    'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
   ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
   ENOTFOUND: 'the endpoint host name does not resolve; check endpoint_url / --endpoint and the network',
 };

@@ -16,7 +16,9 @@ export async function connectStore(
   onRequest?: (operation: string) => void,
 ): Promise<S3Store> {
   if (options.auth.mode === 'config' && options.configPath && isReadableByOthers(options.configPath)) {
-    log.warn(`config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`);
+    log.warn(
+      `config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`,
+    );
   }
   const store = new S3Store({
     region: options.region,
@@ -36,7 +38,9 @@ export async function connectStore(
     store.destroy();
     throw toUploadError(explained, 'open bucket', options.bucket);
   }
-  log.debug(`bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`);
+  log.debug(
+    `bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`,
+  );
   return store;
 }
 
@@ -46,7 +50,12 @@ export async function connectStore(
  * error carries the code: SignatureDoesNotMatch, InvalidAccessKeyId, NoSuchBucket) tells them apart.
  * Returns the more telling of the two errors.
  */
-async function explainHeadBucketFailure(store: S3Store, bucket: string, error: unknown, signal: AbortSignal): Promise<unknown> {
+async function explainHeadBucketFailure(
+  store: S3Store,
+  bucket: string,
+  error: unknown,
+  signal: AbortSignal,
+): Promise<unknown> {
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (status !== 403 && status !== 404) return error;
   const listing = store.listObjects(bucket, '', signal);

@@ -92,7 +92,11 @@ export class S3Store {
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
     };
-    this.control = new S3Client({ ...base, maxAttempts: CLIENT_SETTINGS.maxAttempts, retryMode: CLIENT_SETTINGS.retryMode });
+    this.control = new S3Client({
+      ...base,
+      maxAttempts: CLIENT_SETTINGS.maxAttempts,
+      retryMode: CLIENT_SETTINGS.retryMode,
+    });
     this.data = new S3Client({ ...base, maxAttempts: 1 });
     for (const client of [this.control, this.data]) this.countRequests(client);
   }
@@ -117,7 +121,10 @@ export class S3Store {
   /** The object's size, ETag, date and user metadata, or undefined when there is none. */
   async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
     try {
-      const out = await this.control.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
+      const out = await this.control.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key }),
+        sendOptions(signal),
+      );
       return {
         key,
         sizeBytes: out.ContentLength ?? 0,
@@ -210,7 +217,12 @@ export class S3Store {
   }
 
   /** The parts the server holds for an upload (all pages), or undefined when the upload is gone. */
-  async listParts(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<RemotePart[] | undefined> {
+  async listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    signal?: AbortSignal,
+  ): Promise<RemotePart[] | undefined> {
     const parts: RemotePart[] = [];
     let marker: string | undefined;
     try {
@@ -251,9 +263,17 @@ export class S3Store {
   }
 
   /** Aborts an upload; an upload that is already gone counts as aborted. */
-  async abortMultipartUpload(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+  async abortMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
-      await this.control.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), sendOptions(signal));
+      await this.control.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        sendOptions(signal),
+      );
     } catch (error) {
       if (!isUploadGone(error)) throw error;
     }
@@ -270,11 +290,17 @@ export class S3Store {
     let uploadIdMarker: string | undefined;
     do {
       const out = await this.control.send(
-        new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
         sendOptions(signal),
       );
       for (const u of out.Uploads ?? []) {
-        if (u.Key && u.UploadId) uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
+        if (u.Key && u.UploadId)
+          uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
       }
       keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
       uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;

@@ -169,7 +169,10 @@ export async function readCsvLog(path: string): Promise<CsvLogRow[]> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     // a usage problem (a folder, no permission), found before anything is sent: exit code 2, like opening it
-    throw new ConfigError(`read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`, { cause: error });
+    throw new ConfigError(
+      `read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`,
+      { cause: error },
+    );
   }
   return (await parseRecords(content)).flatMap((record) => toCsvLogRow(record) ?? []);
 }

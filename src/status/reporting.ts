@@ -17,7 +17,8 @@ export interface Reporting {
  * stdout a live view (TTY), plain timestamped lines (scheduled task, CI) or NDJSON events (--json).
  */
 export async function startReporting(options: RunOptions, log: Logger): Promise<Reporting> {
-  for (const file of [options.statusJson, options.logCsv]) await mkdir(path.dirname(file), { recursive: true });
+  for (const file of [options.statusJson, options.logCsv])
+    await mkdir(path.dirname(file), { recursive: true });
   const tracker = new StatusTracker({ groupKey: options.groupKey });
   // A dry run takes no lock and may run beside a real upload: it must not overwrite that run's status file.
   const heartbeat = options.dryRun
@@ -25,11 +26,23 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     : startHeartbeat(tracker, {
         path: options.statusJson,
         intervalMs: options.statusIntervalMs,
-        onError: (error) => log.warn(`could not write the status file ${options.statusJson}: ${String((error as Error)?.message ?? error)}`),
+        onError: (error) =>
+          log.warn(
+            `could not write the status file ${options.statusJson}: ${String((error as Error)?.message ?? error)}`,
+          ),
       });
   const isTTY = Boolean(process.stdout.isTTY);
-  const mode = pickViewMode({ isTTY, json: options.json, quiet: options.quiet || options.dryRun, ci: Boolean(process.env.CI) });
-  const view = startTerminalView(tracker, { mode, stream: process.stdout, color: shouldUseColor({ isTTY, env: process.env }) });
+  const mode = pickViewMode({
+    isTTY,
+    json: options.json,
+    quiet: options.quiet || options.dryRun,
+    ci: Boolean(process.env.CI),
+  });
+  const view = startTerminalView(tracker, {
+    mode,
+    stream: process.stdout,
+    color: shouldUseColor({ isTTY, env: process.env }),
+  });
   return {
     tracker,
     async stop() {

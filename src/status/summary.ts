@@ -27,7 +27,9 @@ export function formatSummary(snapshot: StatusSnapshot, elapsedMs: number): stri
  * line counting the failures the snapshot no longer holds (it keeps the last 100).
  */
 export function listFailures(snapshot: StatusSnapshot): string[] {
-  const lines = snapshot.errors.map(({ file, key, error }) => (key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`));
+  const lines = snapshot.errors.map(({ file, key, error }) =>
+    key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`,
+  );
   const dropped = snapshot.totals.failed - snapshot.errors.length;
   if (dropped > 0) lines.push(`... and ${dropped} earlier failures; see the CSV log for all of them`);
   return lines;

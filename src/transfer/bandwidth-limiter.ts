@@ -11,7 +11,10 @@ const UNLIMITED: BandwidthLimiter = { take: async () => {} };
  * A token bucket shared by every request: `bytesPerSecond` on average, with a burst of one
  * second's worth, so a shared field link keeps room for other traffic. 0 means unlimited.
  */
-export function createBandwidthLimiter(bytesPerSecond: number, now: () => number = performance.now.bind(performance)): BandwidthLimiter {
+export function createBandwidthLimiter(
+  bytesPerSecond: number,
+  now: () => number = performance.now.bind(performance),
+): BandwidthLimiter {
   if (bytesPerSecond <= 0) return UNLIMITED;
   let tokens = bytesPerSecond;
   let last = now();

@@ -25,7 +25,9 @@ export class FileSource {
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      throw new SourceError(`open ${path}: ${describeFsError(error)}; check the file and run again`, { cause: error });
+      throw new SourceError(`open ${path}: ${describeFsError(error)}; check the file and run again`, {
+        cause: error,
+      });
     }
     const source = new FileSource(path, handle, identity);
     try {
@@ -56,10 +58,15 @@ export class FileSource {
   /** @throws SourceError when size or mtime differ from the planned identity. */
   async assertUnchanged(): Promise<void> {
     const info = await stat(this.path).catch((error: unknown) => {
-      throw new SourceError(`read ${this.path}: ${describeFsError(error)}; it will be retried by the next run`, { cause: error });
+      throw new SourceError(
+        `read ${this.path}: ${describeFsError(error)}; it will be retried by the next run`,
+        { cause: error },
+      );
     });
     if (info.size !== this.identity.sizeBytes || Math.floor(info.mtimeMs) !== this.identity.mtimeMs) {
-      throw this.changedError(`size or modification time changed (${this.identity.sizeBytes} → ${info.size} bytes)`);
+      throw this.changedError(
+        `size or modification time changed (${this.identity.sizeBytes} → ${info.size} bytes)`,
+      );
     }
   }
 

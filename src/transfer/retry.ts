@@ -32,7 +32,8 @@ export async function withRetry<T>(
     try {
       return await attempt(attemptNumber);
     } catch (error) {
-      if (options.signal.aborted || attemptNumber >= policy.attempts || classify(error) !== 'retryable') throw error;
+      if (options.signal.aborted || attemptNumber >= policy.attempts || classify(error) !== 'retryable')
+        throw error;
       const delayMs = backoffMs(attemptNumber, policy, options.random ?? Math.random);
       options.onRetry?.(error, attemptNumber, delayMs);
       await sleep(delayMs, undefined, { signal: options.signal });

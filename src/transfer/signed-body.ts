@@ -13,7 +13,13 @@ const SLICE_BYTES = 1024 * 1024;
  */
 export function makeSignedBody(
   buffer: Buffer,
-  options: { sha256Hex?: string; md5: boolean; limiter: BandwidthLimiter; onBytes: (delta: number) => void; signal: AbortSignal },
+  options: {
+    sha256Hex?: string;
+    md5: boolean;
+    limiter: BandwidthLimiter;
+    onBytes: (delta: number) => void;
+    signal: AbortSignal;
+  },
 ): SignedBody {
   const sha256Hex = options.sha256Hex ?? createHash('sha256').update(buffer).digest('hex');
   const md5Base64 = options.md5 ? createHash('md5').update(buffer).digest('base64') : undefined;

@@ -62,7 +62,11 @@ export function fitPartSize(sizeBytes: number, preferredBytes: number): number {
 }
 
 /** Byte range of 1-based part `partNumber` in a file of `sizeBytes` cut into `partSizeBytes` parts. */
-export function partRange(partNumber: number, partSizeBytes: number, sizeBytes: number): { start: number; length: number } {
+export function partRange(
+  partNumber: number,
+  partSizeBytes: number,
+  sizeBytes: number,
+): { start: number; length: number } {
   const start = (partNumber - 1) * partSizeBytes;
   return { start, length: Math.max(0, Math.min(partSizeBytes, sizeBytes - start)) };
 }

@@ -65,7 +65,8 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
   if (ctx.transfer.signal.aborted) throw new InterruptedError();
 }
 
-type UploadOneResult = 'fatal-or-stopped' | { outcome: 'uploaded' | 'failed'; result: FileResult; cause?: unknown };
+type UploadOneResult =
+  'fatal-or-stopped' | { outcome: 'uploaded' | 'failed'; result: FileResult; cause?: unknown };
 
 async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadOneResult> {
   const started = performance.now();
@@ -74,7 +75,10 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
   try {
     const sent = await uploadFile(item.task, ctx.transfer, onBytes);
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
-    return { outcome: 'uploaded', result: { ...result, etag: sent.etag, ...(sent.sha256 ? { sha256: sent.sha256 } : {}) } };
+    return {
+      outcome: 'uploaded',
+      result: { ...result, etag: sent.etag, ...(sent.sha256 ? { sha256: sent.sha256 } : {}) },
+    };
   } catch (error) {
     // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
     if (ctx.transfer.signal.aborted) return 'fatal-or-stopped';
@@ -100,7 +104,16 @@ function baseResult<O extends FileResult['outcome']>(
   reason = item.decision.reason,
 ): FileResult & { outcome: O } {
   const { task } = item;
-  return { group: item.group, path: task.path, key: task.key, sizeBytes: task.sizeBytes, mtimeMs: task.mtimeMs, outcome, reason, seconds: secondsTaken };
+  return {
+    group: item.group,
+    path: task.path,
+    key: task.key,
+    sizeBytes: task.sizeBytes,
+    mtimeMs: task.mtimeMs,
+    outcome,
+    reason,
+    seconds: secondsTaken,
+  };
 }
 
 function seconds(startedMs: number): number {

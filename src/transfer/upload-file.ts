@@ -58,7 +58,11 @@ export interface SentFile {
  * is verified (ETag and size) before it counts as uploaded.
  * @throws SourceError, RemoteError, AuthError/ConfigError (run-fatal), InterruptedError.
  */
-export async function uploadFile(file: FileToSend, ctx: TransferContext, onBytes: (delta: number) => void): Promise<SentFile> {
+export async function uploadFile(
+  file: FileToSend,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<SentFile> {
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
   const source = await FileSource.open(file.path, file);
   try {
@@ -70,22 +74,39 @@ export async function uploadFile(file: FileToSend, ctx: TransferContext, onBytes
   }
 }
 
-async function uploadSingle(file: FileToSend, source: FileSource, ctx: TransferContext, onBytes: (delta: number) => void): Promise<SentFile> {
+async function uploadSingle(
+  file: FileToSend,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<SentFile> {
   return ctx.scheduler.run(file.sizeBytes, async () => {
     const buffer = await source.read(0, file.sizeBytes);
     const sha256 = createHash('sha256').update(buffer).digest('hex');
     const md5 = createHash('md5').update(buffer).digest('hex');
     ctx.hashCache.set(file.path, file, { sha256, md5 });
-    const target = { bucket: ctx.bucket, key: file.key, contentType: contentTypeFor(file.key), metadata: objectMetadata(file, sha256) };
+    const target = {
+      bucket: ctx.bucket,
+      key: file.key,
+      contentType: contentTypeFor(file.key),
+      metadata: objectMetadata(file, sha256),
+    };
     // A small body goes as it is: streaming it would only add per-request overhead.
     const etag = await sendWithRetry(`upload ${file.key}`, ctx, async () => {
       await ctx.limiter.take(buffer.length, ctx.hardSignal);
-      const sent = await ctx.store.putObject(target, { stream: buffer, lengthBytes: buffer.length, sha256Hex: sha256 }, ctx.hardSignal);
+      const sent = await ctx.store.putObject(
+        target,
+        { stream: buffer, lengthBytes: buffer.length, sha256Hex: sha256 },
+        ctx.hardSignal,
+      );
       onBytes(buffer.length);
       return sent;
     });
     if (isPlainMd5(etag) && etag !== md5) {
-      throw new RemoteError(`verify ${file.key}: the server stored different bytes (ETag ${etag}, local MD5 ${md5}); run again to resend`, true);
+      throw new RemoteError(
+        `verify ${file.key}: the server stored different bytes (ETag ${etag}, local MD5 ${md5}); run again to resend`,
+        true,
+      );
     }
     return { etag, sha256, partsResumed: 0, partsSent: 1, detail: 'single request' };
   });
@@ -95,16 +116,33 @@ function objectMetadata(file: FileToSend, sha256: string | undefined): Record<st
   return { 'mtime-ms': String(file.mtimeMs), ...(sha256 ? { sha256 } : {}) };
 }
 
-function bodyFor(buffer: Buffer, sha256Hex: string, ctx: TransferContext, onBytes: (delta: number) => void, attempt: number) {
+function bodyFor(
+  buffer: Buffer,
+  sha256Hex: string,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+  attempt: number,
+) {
   if (attempt > 1) ctx.debug(`resending ${buffer.length} bytes (attempt ${attempt})`);
-  return makeSignedBody(buffer, { sha256Hex, md5: false, limiter: ctx.limiter, onBytes, signal: ctx.hardSignal });
+  return makeSignedBody(buffer, {
+    sha256Hex,
+    md5: false,
+    limiter: ctx.limiter,
+    onBytes,
+    signal: ctx.hardSignal,
+  });
 }
 
-async function sendWithRetry<T>(what: string, ctx: TransferContext, attempt: (n: number) => Promise<T>): Promise<T> {
+async function sendWithRetry<T>(
+  what: string,
+  ctx: TransferContext,
+  attempt: (n: number) => Promise<T>,
+): Promise<T> {
   try {
     return await withRetry(attempt, {
       signal: ctx.hardSignal,
-      onRetry: (error, n, delayMs) => ctx.debug(`${what}: attempt ${n} failed (${describeError(error)}); retrying in ${delayMs} ms`),
+      onRetry: (error, n, delayMs) =>
+        ctx.debug(`${what}: attempt ${n} failed (${describeError(error)}); retrying in ${delayMs} ms`),
     });
   } catch (error) {
     throw toUploadError(error, what.split(' ')[0] ?? 'upload', what.split(' ').slice(1).join(' '));
@@ -112,16 +150,29 @@ async function sendWithRetry<T>(what: string, ctx: TransferContext, attempt: (n:
 }
 
 function describeError(error: unknown): string {
-  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   return [e.code ?? e.name, e.$metadata?.httpStatusCode].filter(Boolean).join(' ') || String(e.message);
 }
 
-async function uploadMultipart(file: FileToSend, source: FileSource, ctx: TransferContext, onBytes: (delta: number) => void): Promise<SentFile> {
+async function uploadMultipart(
+  file: FileToSend,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<SentFile> {
   const { journal, resumed } = await openJournal(file, ctx);
   const done = new Map(journal.parts.map((p) => [p.partNumber, p]));
   const partCount = Math.ceil(file.sizeBytes / journal.partSizeBytes);
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
-  onBytes(file.sizeBytes - missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0));
+  onBytes(
+    file.sizeBytes -
+      missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0),
+  );
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
   let changed: SourceError | undefined;
   const sendUnlessChanged = async (n: number) => {
@@ -143,11 +194,19 @@ async function uploadMultipart(file: FileToSend, source: FileSource, ctx: Transf
   return finishMultipart(file, source, journal, ctx, {
     partsResumed: partCount - missing.length,
     partsSent: missing.length,
-    detail: resumed ? `resumed: ${partCount - missing.length} of ${partCount} parts were already stored` : `multipart, ${partCount} parts`,
+    detail: resumed
+      ? `resumed: ${partCount - missing.length} of ${partCount} parts were already stored`
+      : `multipart, ${partCount} parts`,
   });
 }
 
-async function sendPart(partNumber: number, journal: UploadJournal, source: FileSource, ctx: TransferContext, onBytes: (delta: number) => void): Promise<void> {
+async function sendPart(
+  partNumber: number,
+  journal: UploadJournal,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
   await ctx.scheduler.run(range.length, async () => {
     const buffer = await source.read(range.start, range.length, ctx.buffers.acquire(range.length));
@@ -169,15 +228,29 @@ async function sendPart(partNumber: number, journal: UploadJournal, source: File
  * Finds the journal of an interrupted upload of this file and confirms it with ListParts, or
  * starts a new upload. A journal for a changed file, or whose upload is gone, is discarded.
  */
-async function openJournal(file: FileToSend, ctx: TransferContext): Promise<{ journal: UploadJournal; resumed: boolean }> {
+async function openJournal(
+  file: FileToSend,
+  ctx: TransferContext,
+): Promise<{ journal: UploadJournal; resumed: boolean }> {
   const existing = await ctx.journals.load(ctx.bucket, file.key);
-  if (existing && (existing.sizeBytes !== file.sizeBytes || existing.mtimeMs !== file.mtimeMs || existing.path !== file.path)) {
-    ctx.debug(`${file.key}: the file changed since the interrupted upload ${existing.uploadId}; aborting it and starting again`);
-    await ctx.store.abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal).catch(() => {});
+  if (
+    existing &&
+    (existing.sizeBytes !== file.sizeBytes ||
+      existing.mtimeMs !== file.mtimeMs ||
+      existing.path !== file.path)
+  ) {
+    ctx.debug(
+      `${file.key}: the file changed since the interrupted upload ${existing.uploadId}; aborting it and starting again`,
+    );
+    await ctx.store
+      .abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
+      .catch(() => {});
   } else if (existing) {
-    const parts = await ctx.store.listParts(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal).catch((error: unknown) => {
-      throw toUploadError(error, 'list parts of', file.key);
-    });
+    const parts = await ctx.store
+      .listParts(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
+      .catch((error: unknown) => {
+        throw toUploadError(error, 'list parts of', file.key);
+      });
     if (parts) return { journal: { ...existing, parts: confirmedParts(existing, parts) }, resumed: true };
     ctx.debug(`${file.key}: upload ${existing.uploadId} no longer exists on the server; starting again`);
   }
@@ -186,18 +259,25 @@ async function openJournal(file: FileToSend, ctx: TransferContext): Promise<{ jo
 
 /** Parts the server holds with the size their range needs; ListParts is the truth, the journal may lag one part. */
 function confirmedParts(journal: UploadJournal, serverParts: RemotePart[]): RemotePart[] {
-  return serverParts.filter((p) => p.sizeBytes === partRange(p.partNumber, journal.partSizeBytes, journal.sizeBytes).length);
+  return serverParts.filter(
+    (p) => p.sizeBytes === partRange(p.partNumber, journal.partSizeBytes, journal.sizeBytes).length,
+  );
 }
 
 async function startUpload(file: FileToSend, ctx: TransferContext): Promise<UploadJournal> {
   const sha256 = await largeFileSha256(file, ctx);
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
-  const target = { bucket: ctx.bucket, key: file.key, contentType: contentTypeFor(file.key), metadata: objectMetadata(file, sha256) };
-  const uploadId = await withRetry(() => ctx.store.createMultipartUpload(target, ctx.hardSignal), { signal: ctx.hardSignal }).catch(
-    (error: unknown) => {
-      throw toUploadError(error, 'start upload of', file.key);
-    },
-  );
+  const target = {
+    bucket: ctx.bucket,
+    key: file.key,
+    contentType: contentTypeFor(file.key),
+    metadata: objectMetadata(file, sha256),
+  };
+  const uploadId = await withRetry(() => ctx.store.createMultipartUpload(target, ctx.hardSignal), {
+    signal: ctx.hardSignal,
+  }).catch((error: unknown) => {
+    throw toUploadError(error, 'start upload of', file.key);
+  });
   const journal: UploadJournal = {
     version: 1,
     endpoint: ctx.journals.endpoint,
@@ -239,9 +319,12 @@ async function finishMultipart(
     await abandonUpload(journal, ctx);
     throw error;
   }
-  const etag = await withRetry(() => ctx.store.completeMultipartUpload(target, journal.parts, ctx.hardSignal), {
-    signal: ctx.hardSignal,
-  }).catch((error: unknown) => {
+  const etag = await withRetry(
+    () => ctx.store.completeMultipartUpload(target, journal.parts, ctx.hardSignal),
+    {
+      signal: ctx.hardSignal,
+    },
+  ).catch((error: unknown) => {
     throw toUploadError(error, 'complete upload of', file.key);
   });
   await ctx.journals.remove(journal.bucket, journal.key);
@@ -251,7 +334,9 @@ async function finishMultipart(
 }
 
 async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Promise<void> {
-  await ctx.store.abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal).catch(() => {});
+  await ctx.store
+    .abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
+    .catch(() => {});
   await ctx.journals.remove(journal.bucket, journal.key);
   await abortOrphanedUploads(journal, ctx);
 }
@@ -278,7 +363,12 @@ async function abortOrphanedUploads(journal: UploadJournal, ctx: TransferContext
  * The completed object must have the file's size and the ETag its parts imply. The ETag is taken from
  * HeadObject when CompleteMultipartUpload's answer has none (Ceph RGW sends it empty). Returns the ETag.
  */
-async function verifyStoredObject(file: FileToSend, journal: UploadJournal, completeEtag: string, ctx: TransferContext): Promise<string> {
+async function verifyStoredObject(
+  file: FileToSend,
+  journal: UploadJournal,
+  completeEtag: string,
+  ctx: TransferContext,
+): Promise<string> {
   const ordered = [...journal.parts].sort((a, b) => a.partNumber - b.partNumber);
   const expected = combinePartEtags(ordered.map((p) => p.etag));
   const head = await ctx.store.headObject(journal.bucket, journal.key, ctx.hardSignal);

@@ -62,7 +62,10 @@ export class JournalStore {
       await mkdir(this.folder, { recursive: true });
       await writeFileAtomic(file, text);
     });
-    this.writes.set(file, next.catch(() => {}));
+    this.writes.set(
+      file,
+      next.catch(() => {}),
+    );
     return next;
   }
 

@@ -47,7 +47,10 @@ export function decideFromLog(local: LocalFacts, logged: LogFacts | undefined): 
 export function decideFromRemote(local: LocalFacts, remote: RemoteFacts | undefined): Decision {
   if (!remote) return { action: 'upload', reason: 'new: not in the bucket' };
   if (remote.sizeBytes !== local.sizeBytes) {
-    return { action: 'upload', reason: `size differs (local ${local.sizeBytes}, remote ${remote.sizeBytes} bytes)` };
+    return {
+      action: 'upload',
+      reason: `size differs (local ${local.sizeBytes}, remote ${remote.sizeBytes} bytes)`,
+    };
   }
   return decideByHash(local, remote) ?? decideByTime(local, remote);
 }

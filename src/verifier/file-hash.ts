@@ -26,14 +26,19 @@ export async function hashFile(
   const sha256 = createHash('sha256');
   const md5 = options.md5 ? createHash('md5') : undefined;
   try {
-    const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+    const stream = createReadStream(path, {
+      highWaterMark: 1024 * 1024,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     for await (const chunk of stream) {
       sha256.update(chunk as Buffer);
       md5?.update(chunk as Buffer);
     }
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new SourceError(`hash ${path}: ${describeFsError(error)}; check the file and run again`, { cause: error });
+    throw new SourceError(`hash ${path}: ${describeFsError(error)}; check the file and run again`, {
+      cause: error,
+    });
   }
   await assertIdentity(path, identity);
   return { sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
@@ -41,9 +46,13 @@ export async function hashFile(
 
 async function assertIdentity(path: string, identity: FileIdentity): Promise<void> {
   const info = await stat(path).catch((error: unknown) => {
-    throw new SourceError(`hash ${path}: ${describeFsError(error)}; it will be retried by the next run`, { cause: error });
+    throw new SourceError(`hash ${path}: ${describeFsError(error)}; it will be retried by the next run`, {
+      cause: error,
+    });
   });
   if (info.size !== identity.sizeBytes || Math.floor(info.mtimeMs) !== identity.mtimeMs) {
-    throw new SourceError(`hash ${path}: the file changed while it was read (still being written?); the next run retries it`);
+    throw new SourceError(
+      `hash ${path}: the file changed while it was read (still being written?); the next run retries it`,
+    );
   }
 }

@@ -32,7 +32,8 @@ export class HashCache {
   /** The digests for `filePath` if its size and mtime still match. */
   get(filePath: string, identity: FileIdentity): FileDigests | undefined {
     const entry = this.entries.get(filePath);
-    if (!entry || entry.sizeBytes !== identity.sizeBytes || entry.mtimeMs !== identity.mtimeMs) return undefined;
+    if (!entry || entry.sizeBytes !== identity.sizeBytes || entry.mtimeMs !== identity.mtimeMs)
+      return undefined;
     return { sha256: entry.sha256, ...(entry.md5 ? { md5: entry.md5 } : {}) };
   }
 

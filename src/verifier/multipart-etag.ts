@@ -16,12 +16,22 @@ export function isPlainMd5(etag: string): boolean {
 }
 
 /** Computes a local file's multipart ETag for `partSizeBytes` parts, streaming each part through MD5. */
-export async function fileMultipartEtag(path: string, sizeBytes: number, partSizeBytes: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function fileMultipartEtag(
+  path: string,
+  sizeBytes: number,
+  partSizeBytes: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const etags: string[] = [];
   for (let n = 1; (n - 1) * partSizeBytes < sizeBytes; n++) {
     const { start, length } = partRange(n, partSizeBytes, sizeBytes);
     const md5 = createHash('md5');
-    const stream = createReadStream(path, { start, end: start + length - 1, highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+    const stream = createReadStream(path, {
+      start,
+      end: start + length - 1,
+      highWaterMark: 1024 * 1024,
+      ...(signal ? { signal } : {}),
+    });
     for await (const chunk of stream) md5.update(chunk as Buffer);
     etags.push(md5.digest('hex'));
   }

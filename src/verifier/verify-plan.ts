@@ -31,7 +31,10 @@ export interface VerifyContext {
  * then the bucket, by HeadObject for a few files or one ListObjectsV2 per 1,000 keys for many.
  * Without a store (a dry run without --verify) files the log does not cover are 'upload'.
  */
-export async function decideUploads(tasks: readonly UploadTask[], ctx: VerifyContext): Promise<Map<UploadTask, Decision>> {
+export async function decideUploads(
+  tasks: readonly UploadTask[],
+  ctx: VerifyContext,
+): Promise<Map<UploadTask, Decision>> {
   const decisions = new Map<UploadTask, Decision>();
   if (ctx.force) {
     for (const task of tasks) decisions.set(task, { action: 'upload', reason: 'forced (--force)' });
@@ -45,24 +48,39 @@ export async function decideUploads(tasks: readonly UploadTask[], ctx: VerifyCon
   }
   if (open.length === 0) return decisions;
   if (!ctx.store) {
-    for (const task of open) decisions.set(task, { action: 'upload', reason: dryRunReason(ctx.logged.has(task.key)) });
+    for (const task of open)
+      decisions.set(task, { action: 'upload', reason: dryRunReason(ctx.logged.has(task.key)) });
     return decisions;
   }
   const remote = await lookupRemote(open, ctx.store, ctx);
   const limit = pLimit(4);
-  await Promise.all(open.map((task) => limit(async () => decisions.set(task, await decideOne(task, remote.get(task.key), ctx)))));
+  await Promise.all(
+    open.map((task) =>
+      limit(async () => decisions.set(task, await decideOne(task, remote.get(task.key), ctx))),
+    ),
+  );
   return decisions;
 }
 
-async function lookupRemote(tasks: UploadTask[], store: S3Store, ctx: VerifyContext): Promise<Map<string, RemoteObject>> {
+async function lookupRemote(
+  tasks: UploadTask[],
+  store: S3Store,
+  ctx: VerifyContext,
+): Promise<Map<string, RemoteObject>> {
   try {
-    return tasks.length <= HEAD_LIMIT ? await headEach(tasks, store, ctx) : await listPrefixes(tasks, store, ctx);
+    return tasks.length <= HEAD_LIMIT
+      ? await headEach(tasks, store, ctx)
+      : await listPrefixes(tasks, store, ctx);
   } catch (error) {
     throw toUploadError(error, 'check existing objects in', ctx.bucket);
   }
 }
 
-async function headEach(tasks: UploadTask[], store: S3Store, ctx: VerifyContext): Promise<Map<string, RemoteObject>> {
+async function headEach(
+  tasks: UploadTask[],
+  store: S3Store,
+  ctx: VerifyContext,
+): Promise<Map<string, RemoteObject>> {
   const found = new Map<string, RemoteObject>();
   const limit = pLimit(8);
   await Promise.all(
@@ -77,7 +95,11 @@ async function headEach(tasks: UploadTask[], store: S3Store, ctx: VerifyContext)
 }
 
 /** One listing per common folder prefix: `{prefix}{project}/{type}/` covers a whole folder type. */
-async function listPrefixes(tasks: UploadTask[], store: S3Store, ctx: VerifyContext): Promise<Map<string, RemoteObject>> {
+async function listPrefixes(
+  tasks: UploadTask[],
+  store: S3Store,
+  ctx: VerifyContext,
+): Promise<Map<string, RemoteObject>> {
   const wanted = new Set(tasks.map((t) => t.key));
   const found = new Map<string, RemoteObject>();
   for (const prefix of commonPrefixes(tasks)) {
@@ -97,13 +119,18 @@ function commonPrefixes(tasks: UploadTask[]): string[] {
   return [...prefixes];
 }
 
-async function decideOne(task: UploadTask, remote: RemoteObject | undefined, ctx: VerifyContext): Promise<Decision> {
+async function decideOne(
+  task: UploadTask,
+  remote: RemoteObject | undefined,
+  ctx: VerifyContext,
+): Promise<Decision> {
   if (!remote || remote.sizeBytes !== task.sizeBytes) return decideFromRemote(task, remote);
   try {
     const { facts, compared } = await gatherLocalFacts(task, remote, ctx);
     return decideFromRemote(facts, compared);
   } catch (error) {
-    if (error instanceof UploadError) return { action: 'upload', reason: `could not compare (${error.message})` };
+    if (error instanceof UploadError)
+      return { action: 'upload', reason: `could not compare (${error.message})` };
     throw error;
   }
 }

@@ -226,7 +226,8 @@ describe('rerunning an uploaded project', () => {
     expect(decisions.size).toBe(FILE_COUNT);
     expect(decisions.get(TOUCHED_KEY)).toEqual({
       action: 'upload',
-      reason: 'changed since the upload log entry (size or mtime); bucket not checked in a dry run (add --verify)',
+      reason:
+        'changed since the upload log entry (size or mtime); bucket not checked in a dry run (add --verify)',
     });
     for (const [key, decision] of decisions) {
       if (key !== TOUCHED_KEY)
