@@ -128,6 +128,8 @@ export interface ProxyLogEntry {
   flipOffset?: number;
   /** Upstream/transport error, if any. */
   error?: string;
+  /** When the client closed the connection before any answer (killed, or gave up on the request). */
+  clientClosedAt?: number;
 }
 
 /** Counters collected by the proxy. */
@@ -595,6 +597,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         // upload body never completes upstream
         if (!res.writableFinished) {
           aborted = true;
+          if (entry.status === null && entry.error === undefined) entry.clientClosedAt = Date.now();
           up.destroy();
         }
       });
