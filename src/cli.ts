@@ -71,7 +71,7 @@ function buildProgram(): Command {
     .option('--region <region>', 'region (overrides the config)')
     .option('--profile <name>', 'use this AWS profile (auth mode profile)')
     .option('--max-concurrency <n>', "requests in flight: a number or 'cpu*4' (default 16)")
-    .option('--max-memory <size>', 'in-flight part buffer budget, e.g. 256MiB')
+    .option('--max-memory <size>', 'memory for request bodies in flight, e.g. 32MiB')
     .option('--max-bandwidth <rate>', 'limit across all workers, e.g. 20MB/s')
     .option(
       '--socket-timeout <seconds>',

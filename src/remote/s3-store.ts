@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -55,7 +55,6 @@ export interface SignedBody {
   stream: Readable | Buffer;
   lengthBytes: number;
   sha256Hex: string;
-  md5Base64?: string;
 }
 
 /**
@@ -172,10 +171,9 @@ export class S3Store {
       ContentLength: body.lengthBytes,
       ContentType: target.contentType,
       Metadata: target.metadata,
-      ...(body.md5Base64 ? { ContentMD5: body.md5Base64 } : {}),
     });
     signPayload(command, body.sha256Hex);
-    const out = await this.data.send(command, sendOptions(signal));
+    const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
     return stripQuotes(out.ETag);
   }
 
@@ -212,7 +210,7 @@ export class S3Store {
       ContentLength: body.lengthBytes,
     });
     signPayload(command, body.sha256Hex);
-    const out = await this.data.send(command, sendOptions(signal));
+    const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
     return stripQuotes(out.ETag);
   }
 
@@ -347,6 +345,32 @@ interface BuildStack {
  */
 function isUploadGone(error: unknown): boolean {
   return ['NoSuchUpload', 'NoSuchKey', 'NotFound'].includes(errorCode(error));
+}
+
+/**
+ * Sends a request whose body may be a stream. The SDK pipes a stream into the request without listening for
+ * its errors, so a failed read (the file shrank) or the run's hard abort would leave the request waiting for
+ * bytes that never come, until the socket timeout. The request is aborted at once instead, and the caller
+ * sees the body's own error.
+ */
+async function sendWithBody<T>(
+  body: SignedBody,
+  signal: AbortSignal | undefined,
+  send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  if (!(body.stream instanceof Readable)) return send(sendOptions(signal));
+  const bodyFailed = new AbortController();
+  let bodyError: unknown;
+  body.stream.once('error', (error) => {
+    bodyError = error;
+    bodyFailed.abort(error);
+  });
+  const abortSignal = signal ? AbortSignal.any([signal, bodyFailed.signal]) : bodyFailed.signal;
+  try {
+    return await send({ abortSignal });
+  } catch (error) {
+    throw bodyError ?? error;
+  }
 }
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {

@@ -1,7 +1,7 @@
 /**
- * Reuses part buffers instead of leaving freed ones to the garbage collector, so resident memory
- * stays at the scheduler's byte budget instead of budget plus whatever the GC has not collected
- * yet. Only exact-size buffers are reused; parts of one file share a size.
+ * Reuses slice buffers instead of leaving freed ones to the garbage collector, so resident memory
+ * stays at what bodies in flight hold instead of that plus whatever the GC has not collected yet.
+ * Only exact-size buffers are reused.
  */
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();

@@ -45,14 +45,24 @@ export class FileSource {
    * @throws SourceError if the file is shorter or no longer matches its planned identity.
    */
   async read(start: number, length: number, buffer: Buffer = Buffer.allocUnsafe(length)): Promise<Buffer> {
+    const filled = await this.readRange(start, length, buffer);
+    await this.assertUnchanged();
+    return filled;
+  }
+
+  /**
+   * Reads exactly `length` bytes at `start` into the front of `buffer`, without the identity check (callers
+   * reading a range slice by slice check once at its end). Returns the filled part of `buffer`.
+   * @throws SourceError if the file is shorter than planned.
+   */
+  async readRange(start: number, length: number, buffer: Buffer): Promise<Buffer> {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(buffer, filled, length - filled, start + filled);
       if (bytesRead === 0) throw this.changedError('it became shorter while it was read');
       filled += bytesRead;
     }
-    await this.assertUnchanged();
-    return buffer;
+    return buffer.subarray(0, length);
   }
 
   /** @throws SourceError when size or mtime differ from the planned identity. */

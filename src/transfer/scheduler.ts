@@ -8,7 +8,7 @@ interface Waiter {
 
 /**
  * The one bounded pool for all work: parts of large files and whole small files share a
- * concurrency limit and an in-flight byte budget. Tasks start in FIFO order, so files finish
+ * concurrency limit and a memory budget for bodies in flight. Tasks start in FIFO order, so files finish
  * roughly in plan order. A task heavier than the whole budget still runs, alone.
  */
 export class TransferScheduler {

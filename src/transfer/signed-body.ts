@@ -1,48 +1,151 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { SignedBody } from '../remote/s3-store.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { FileSource } from './file-source.js';
 
-/** Slice size for progress and pacing: small enough for a smooth bar, large enough to stay cheap. */
-const SLICE_BYTES = 1024 * 1024;
+/** Slice size for reading, hashing, progress and pacing: small enough for a smooth bar, large enough to stay cheap. */
+export const SLICE_BYTES = 1024 * 1024;
 
 /**
- * Wraps an in-memory part as a request body: hashed once (SHA-256 for the signature, which the
- * server verifies), then streamed in slices so progress is reported while the bytes go out and the
- * bandwidth limit applies inside a part. A new body is made for every attempt.
+ * What one streamed body keeps in memory at most: the slice being read and the one the socket is taking.
+ * The scheduler reserves this, not the part size, so memory does not grow with part size or file size.
  */
-export function makeSignedBody(
-  buffer: Buffer,
-  options: {
-    sha256Hex?: string;
-    md5: boolean;
-    limiter: BandwidthLimiter;
-    onBytes: (delta: number) => void;
-    signal: AbortSignal;
-  },
+export const STREAMED_BODY_BYTES = 2 * SLICE_BYTES;
+
+/** A byte range of a file. */
+export interface ByteRange {
+  start: number;
+  length: number;
+}
+
+/** Digests of a body, hex. */
+export interface BodyDigests {
+  sha256: string;
+  md5?: string;
+}
+
+/** What a body needs from the run while it goes out. */
+export interface BodyPacing {
+  limiter: BandwidthLimiter;
+  onBytes: (delta: number) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * Reads `range` once and hashes it: SHA-256 for the signature, which the server verifies, and MD5 when asked
+ * (a single-request ETag is compared with it). `scratch` is a buffer of at least one slice, reused for every slice.
+ * @throws SourceError if the file changed (see {@link FileSource.read}).
+ */
+export async function hashRange(
+  source: FileSource,
+  range: ByteRange,
+  scratch: Buffer,
+  options: { md5: boolean },
+): Promise<BodyDigests> {
+  const sha256 = createHash('sha256');
+  const md5 = options.md5 ? createHash('md5') : undefined;
+  for (let offset = 0; offset < range.length; offset += SLICE_BYTES) {
+    const length = Math.min(SLICE_BYTES, range.length - offset);
+    const slice = await source.readRange(range.start + offset, length, scratch);
+    sha256.update(slice);
+    md5?.update(slice);
+  }
+  await source.assertUnchanged();
+  return { sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
+}
+
+/**
+ * A request body that reads `range` from the file again as it goes out, slice by slice, after
+ * {@link hashRange} read it (so the bytes come from the page cache, not the disk). If the file changed between
+ * the two reads the server refuses the body, since its hash no longer matches the signed one. A new body is
+ * made for every attempt.
+ */
+export function streamedBody(
+  source: FileSource,
+  range: ByteRange,
+  sha256Hex: string,
+  pacing: BodyPacing,
+  buffers: BufferPool,
 ): SignedBody {
-  const sha256Hex = options.sha256Hex ?? createHash('sha256').update(buffer).digest('hex');
-  const md5Base64 = options.md5 ? createHash('md5').update(buffer).digest('base64') : undefined;
-  const stream = Readable.from(slices(buffer, options), { objectMode: false });
-  // The SDK pipes a body without listening for its 'error'. The only error here is the run's hard abort
-  // (a paced slice stops waiting), which aborts the request itself too; unheard, it would crash the process.
-  stream.on('error', () => {});
   return {
-    stream,
-    lengthBytes: buffer.length,
+    stream: new FileRangeStream(source, range, pacing, buffers),
+    lengthBytes: range.length,
     sha256Hex,
-    ...(md5Base64 ? { md5Base64 } : {}),
   };
 }
 
-async function* slices(
-  buffer: Buffer,
-  options: { limiter: BandwidthLimiter; onBytes: (delta: number) => void; signal: AbortSignal },
-): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < buffer.length; offset += SLICE_BYTES) {
-    const slice = buffer.subarray(offset, Math.min(offset + SLICE_BYTES, buffer.length));
-    await options.limiter.take(slice.length, options.signal);
-    yield slice;
-    options.onBytes(slice.length);
+/**
+ * Streams a file range with bounded memory. Piped (as the SDK sends a body), it writes each slice itself and
+ * takes the slice's buffer back for the next one once the socket has flushed it, so memory stays at about two
+ * slices per body whatever the part size, and no garbage builds up: fresh 1 MiB buffers per slice would let
+ * about 64 MB of dead ones wait for V8's next collection. Read any other way, it still works, with a new buffer
+ * per slice. Progress and the bandwidth limit apply inside the body.
+ */
+class FileRangeStream extends Readable {
+  private offset = 0;
+
+  constructor(
+    private readonly source: FileSource,
+    private readonly range: ByteRange,
+    private readonly pacing: BodyPacing,
+    private readonly buffers: BufferPool,
+  ) {
+    super();
   }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    this.pump(destination as unknown as Writable, options?.end !== false).catch((error: unknown) =>
+      this.destroy(error as Error),
+    );
+    return destination;
+  }
+
+  override _read(): void {
+    this.nextSlice(Buffer.allocUnsafeSlow(SLICE_BYTES)).then(
+      (slice) => this.push(slice ?? null),
+      (error: unknown) => this.destroy(error as Error),
+    );
+  }
+
+  private async pump(destination: Writable, end: boolean): Promise<void> {
+    for (;;) {
+      const buffer = this.buffers.acquire(SLICE_BYTES);
+      const slice = await this.nextSlice(buffer);
+      if (!slice || destination.destroyed) break;
+      // the buffer is only reused after a successful write: after a failed one the socket may still hold it
+      const flowing = destination.write(slice, (error) => error || this.buffers.release(buffer));
+      if (!flowing && !(await drained(destination))) return;
+    }
+    if (end && !destination.destroyed) destination.end();
+  }
+
+  /** Reads the next slice into `buffer`, after pacing; undefined at the end of the range. */
+  private async nextSlice(buffer: Buffer): Promise<Buffer | undefined> {
+    const length = Math.min(SLICE_BYTES, this.range.length - this.offset);
+    if (length <= 0) return undefined;
+    await this.pacing.limiter.take(length, this.pacing.signal);
+    const slice = await this.source.readRange(this.range.start + this.offset, length, buffer);
+    this.offset += length;
+    this.pacing.onBytes(length);
+    return slice;
+  }
+}
+
+/** Resolves true when `destination` drains, false if it closes or fails first. */
+function drained(destination: Writable): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (ok: boolean) => () => {
+      destination.off('drain', onDrain);
+      destination.off('close', onClose);
+      destination.off('error', onClose);
+      resolve(ok);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    destination.on('drain', onDrain);
+    destination.on('close', onClose);
+    destination.on('error', onClose);
+  });
 }

@@ -83,5 +83,8 @@ export const CLIENT_SETTINGS = {
   maxSockets: 50,
 } as const;
 
-/** Default in-flight byte budget shared by all workers: what a field laptop can spare. */
-export const DEFAULT_MAX_MEMORY_BYTES = 192 * MiB;
+/**
+ * Default memory budget for request bodies in flight, shared by all workers. Parts are streamed from the file,
+ * so a body holds at most two 1 MiB slices and this rarely binds; it caps a run with a very high concurrency.
+ */
+export const DEFAULT_MAX_MEMORY_BYTES = 64 * MiB;

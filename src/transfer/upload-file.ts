@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { RemoteError, SourceError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
-import type { RemotePart, S3Store } from '../remote/s3-store.js';
+import type { RemotePart, S3Store, SignedBody } from '../remote/s3-store.js';
 import type { HashCache } from '../verifier/hash-cache.js';
 import { hashFile } from '../verifier/file-hash.js';
 import { combinePartEtags, isPlainMd5 } from '../verifier/multipart-etag.js';
@@ -12,7 +12,14 @@ import type { BufferPool } from './buffer-pool.js';
 import { FileSource } from './file-source.js';
 import { withRetry } from './retry.js';
 import type { TransferScheduler } from './scheduler.js';
-import { makeSignedBody } from './signed-body.js';
+import {
+  hashRange,
+  SLICE_BYTES,
+  STREAMED_BODY_BYTES,
+  streamedBody,
+  type BodyDigests,
+  type ByteRange,
+} from './signed-body.js';
 import { getTransferConfig, partRange } from './transfer-config.js';
 import type { JournalStore, UploadJournal } from './upload-journal.js';
 
@@ -80,28 +87,20 @@ async function uploadSingle(
   ctx: TransferContext,
   onBytes: (delta: number) => void,
 ): Promise<SentFile> {
-  return ctx.scheduler.run(file.sizeBytes, async () => {
-    const buffer = await source.read(0, file.sizeBytes);
-    const sha256 = createHash('sha256').update(buffer).digest('hex');
-    const md5 = createHash('md5').update(buffer).digest('hex');
-    ctx.hashCache.set(file.path, file, { sha256, md5 });
+  const range = { start: 0, length: file.sizeBytes };
+  return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), async () => {
+    const { digests, send } = await prepareBody(source, range, ctx, onBytes, { md5: true });
+    const { sha256, md5 } = digests;
+    ctx.hashCache.set(file.path, file, { sha256, md5: md5! });
     const target = {
       bucket: ctx.bucket,
       key: file.key,
       contentType: contentTypeFor(file.key),
       metadata: objectMetadata(file, sha256),
     };
-    // A small body goes as it is: streaming it would only add per-request overhead.
-    const etag = await sendWithRetry(`upload ${file.key}`, ctx, async () => {
-      await ctx.limiter.take(buffer.length, ctx.hardSignal);
-      const sent = await ctx.store.putObject(
-        target,
-        { stream: buffer, lengthBytes: buffer.length, sha256Hex: sha256 },
-        ctx.hardSignal,
-      );
-      onBytes(buffer.length);
-      return sent;
-    });
+    const etag = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
+      send(attempt, (body) => ctx.store.putObject(target, body, ctx.hardSignal)),
+    );
     if (isPlainMd5(etag) && etag !== md5) {
       throw new RemoteError(
         `verify ${file.key}: the server stored different bytes (ETag ${etag}, local MD5 ${md5}); run again to resend`,
@@ -112,25 +111,60 @@ async function uploadSingle(
   });
 }
 
-function objectMetadata(file: FileToSend, sha256: string | undefined): Record<string, string> {
-  return { 'mtime-ms': String(file.mtimeMs), ...(sha256 ? { sha256 } : {}) };
+/** Memory a body of `lengthBytes` holds while it is hashed and sent: itself if small, else a streaming window. */
+function bodyMemoryBytes(lengthBytes: number): number {
+  return Math.min(lengthBytes, STREAMED_BODY_BYTES);
 }
 
-function bodyFor(
-  buffer: Buffer,
-  sha256Hex: string,
+/**
+ * Hashes a range and returns how to make its body for each attempt. A range of one slice or less is read once
+ * and sent from memory (streaming it would only add per-request overhead); a bigger one is hashed in a first
+ * read and streamed from the file in a second, so memory never holds a whole part.
+ */
+async function prepareBody(
+  source: FileSource,
+  range: ByteRange,
   ctx: TransferContext,
   onBytes: (delta: number) => void,
-  attempt: number,
-) {
-  if (attempt > 1) ctx.debug(`resending ${buffer.length} bytes (attempt ${attempt})`);
-  return makeSignedBody(buffer, {
-    sha256Hex,
-    md5: false,
-    limiter: ctx.limiter,
-    onBytes,
-    signal: ctx.hardSignal,
-  });
+  options: { md5: boolean },
+): Promise<{ digests: BodyDigests; send: BodySender }> {
+  if (range.length <= SLICE_BYTES) {
+    const buffer = await source.read(range.start, range.length);
+    const sha256 = createHash('sha256').update(buffer).digest('hex');
+    const md5 = options.md5 ? createHash('md5').update(buffer).digest('hex') : undefined;
+    const send: BodySender = async (attempt, request) => {
+      logResend(ctx, range, attempt);
+      await ctx.limiter.take(buffer.length, ctx.hardSignal);
+      const etag = await request({ stream: buffer, lengthBytes: buffer.length, sha256Hex: sha256 });
+      onBytes(buffer.length);
+      return etag;
+    };
+    return { digests: { sha256, ...(md5 ? { md5 } : {}) }, send };
+  }
+  const scratch = ctx.buffers.acquire(SLICE_BYTES);
+  let digests: BodyDigests;
+  try {
+    digests = await hashRange(source, range, scratch, options);
+  } finally {
+    ctx.buffers.release(scratch);
+  }
+  const pacing = { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
+  const send: BodySender = (attempt, request) => {
+    logResend(ctx, range, attempt);
+    return request(streamedBody(source, range, digests.sha256, pacing, ctx.buffers));
+  };
+  return { digests, send };
+}
+
+/** Makes a fresh body for one attempt and sends it with `request`; returns the ETag. */
+type BodySender = (attempt: number, request: (body: SignedBody) => Promise<string>) => Promise<string>;
+
+function logResend(ctx: TransferContext, range: ByteRange, attempt: number): void {
+  if (attempt > 1) ctx.debug(`resending ${range.length} bytes (attempt ${attempt})`);
+}
+
+function objectMetadata(file: FileToSend, sha256: string | undefined): Record<string, string> {
+  return { 'mtime-ms': String(file.mtimeMs), ...(sha256 ? { sha256 } : {}) };
 }
 
 async function sendWithRetry<T>(
@@ -208,18 +242,13 @@ async function sendPart(
   onBytes: (delta: number) => void,
 ): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
-  await ctx.scheduler.run(range.length, async () => {
-    const buffer = await source.read(range.start, range.length, ctx.buffers.acquire(range.length));
-    try {
-      const sha256 = createHash('sha256').update(buffer).digest('hex');
-      const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
-      const etag = await sendWithRetry(`upload ${journal.key} part ${partNumber}`, ctx, (attempt) =>
-        ctx.store.uploadPart(target, bodyFor(buffer, sha256, ctx, onBytes, attempt), ctx.hardSignal),
-      );
-      journal.parts.push({ partNumber, etag, sizeBytes: range.length });
-    } finally {
-      ctx.buffers.release(buffer);
-    }
+  await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
+    const { send } = await prepareBody(source, range, ctx, onBytes, { md5: false });
+    const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
+    const etag = await sendWithRetry(`upload ${journal.key} part ${partNumber}`, ctx, (attempt) =>
+      send(attempt, (body) => ctx.store.uploadPart(target, body, ctx.hardSignal)),
+    );
+    journal.parts.push({ partNumber, etag, sizeBytes: range.length });
     await ctx.journals.save(journal);
   });
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_MEMORY_BYTES } from '../../src/transfer/transfer-config.js';
+import { getTransferConfig } from '../../src/transfer/transfer-config.js';
 import { headObject, listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
 import { removeTempDirs, writeFiles } from '../support/fixtures.js';
@@ -119,10 +119,10 @@ describe('a 2 GiB upload stopped with Ctrl+C', () => {
     expect(journalParts.length).toBeGreaterThanOrEqual(16);
     expect(acceptedFirst).toEqual(expect.arrayContaining(journalParts));
     expect(acceptedFirst.length).toBeLessThan(32);
-    // Nothing new starts after Ctrl+C: beyond the parts answered by then, only those holding a share of the
-    // in-flight byte budget at that moment were sent.
+    // Nothing new starts after Ctrl+C: beyond the parts answered by then, only those of the file's workers
+    // busy at that moment were sent.
     const answeredAtSignal = uploadPartRequests(atSignal).filter((e) => e.status !== null).length;
-    const maxPartsInFlight = Math.floor(DEFAULT_MAX_MEMORY_BYTES / PART);
+    const maxPartsInFlight = getTransferConfig(SIZE).workers;
     expect(uploadPartRequests(first).length).toBeLessThanOrEqual(answeredAtSignal + maxPartsInFlight);
     if (stoppingMs < GRACE_MS) {
       // The grace period did not run out, so every part in flight at Ctrl+C finished and was journaled.
@@ -213,6 +213,8 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     expect(stopped.code, stopped.stderr).toBe(130);
     // generous: "at once" only has to beat the grace period, whatever the machine's load
     expect(Date.now() - secondSignalAt).toBeLessThan(GRACE_MS);
+    // exiting at once still leaves a status file that says how the run ended
+    expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
     const first = h.proxy.stats();
     const [journal] = await readJournals(h.stateDir);
     // exiting at once may leave the journal a part behind the server, never ahead of it

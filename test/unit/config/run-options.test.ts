@@ -177,12 +177,12 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
     expect(resolve({}).maxBandwidthBytesPerSec).toBe(0);
   });
 
-  it('takes the memory budget from the flag, the config, then 192MiB, and refuses less than 16MiB', () => {
+  it('takes the memory budget from the flag, the config, then 64MiB, and refuses less than 16MiB', () => {
     expect(resolve({ maxMemory: '512MiB' }, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(
       512 * MiB,
     );
     expect(resolve({}, { ...BASE_FILE, max_memory: '64MiB' }).maxMemoryBytes).toBe(64 * MiB);
-    expect(resolve({}).maxMemoryBytes).toBe(192 * MiB);
+    expect(resolve({}).maxMemoryBytes).toBe(64 * MiB);
     expect(resolveError({ maxMemory: '8MiB' }).message).toBe(
       "--max-memory: '8MiB' is too small; allow at least 16MiB",
     );
