@@ -8,6 +8,8 @@ export interface Interrupts {
   readonly interrupted: boolean;
   /** Stops everything now, as for a fatal error. */
   abortAll(reason: unknown): void;
+  /** Registers a synchronous last step (the final status write) for a second signal, which exits at once. */
+  onForcedExit(hook: () => void): void;
   /** Removes the signal handlers. */
   dispose(): void;
 }
@@ -25,9 +27,11 @@ export function watchInterrupts(options: {
   const hard = new AbortController();
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
+  const lastSteps: Array<() => void> = [];
   const onSignal = () => {
     if (interrupted) {
       hard.abort(new Error('stopped at once by a second signal'));
+      for (const step of lastSteps.splice(0)) step();
       options.onForce?.();
       return;
     }
@@ -49,6 +53,9 @@ export function watchInterrupts(options: {
     abortAll(reason) {
       soft.abort(reason);
       hard.abort(reason);
+    },
+    onForcedExit(hook) {
+      lastSteps.push(hook);
     },
     dispose() {
       if (graceTimer) clearTimeout(graceTimer);

@@ -50,6 +50,8 @@ export async function runUpload(
 async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
   const started = performance.now();
   const reporting = await startReporting(options, log);
+  // a second Ctrl+C exits at once; the status file still says how the run ended
+  interrupts.onForcedExit(() => reporting.stopNow('interrupted'));
   let store: S3Store | undefined;
   const hashCache = await HashCache.load(options.stateDir);
   try {

@@ -22,6 +22,12 @@ export interface HeartbeatOptions {
 export interface Heartbeat {
   /** Stops the timer and writes a final snapshot; resolves even when that write fails. */
   stop(): Promise<void>;
+  /**
+   * Stops at once and writes a final snapshot synchronously, for a process about to exit (a second Ctrl+C).
+   * `prepare` runs after the heartbeat stopped listening and before the write (e.g. to set the final phase),
+   * so no asynchronous write starts that the exit would cut off. Never throws.
+   */
+  stopSync(prepare?: () => void): void;
 }
 
 // Windows refuses to replace a file another process has open (a watcher reading it): retry briefly.
@@ -53,6 +59,16 @@ export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions
       clearInterval(timer);
       unsubscribe();
       await write();
+    },
+    stopSync(prepare) {
+      clearInterval(timer);
+      unsubscribe();
+      try {
+        prepare?.();
+        writeFileAtomic.sync(path, statusText(snapshotFile()));
+      } catch (error) {
+        reportSafely(onError, error);
+      }
     },
   };
 }
@@ -89,8 +105,12 @@ function reportSafely(onError: (error: unknown) => void, error: unknown): void {
   }
 }
 
+function statusText(file: HeartbeatFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
 async function writeStatus(path: string, file: HeartbeatFile): Promise<void> {
-  const text = `${JSON.stringify(file, null, 2)}\n`;
+  const text = statusText(file);
   for (let attempt = 0; ; attempt++) {
     try {
       await writeFileAtomic(path, text);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
 import { startHeartbeat } from './heartbeat.js';
+import type { Phase } from './status-snapshot.js';
 import { StatusTracker } from './status-tracker.js';
 import { pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
 
@@ -10,6 +11,8 @@ import { pickViewMode, shouldUseColor, startTerminalView } from './terminal-view
 export interface Reporting {
   tracker: StatusTracker;
   stop(): Promise<void>;
+  /** Sets the final phase and writes the status file synchronously, for a process that exits right after. */
+  stopNow(phase: Phase): void;
 }
 
 /**
@@ -48,6 +51,12 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     async stop() {
       view.stop();
       await heartbeat?.stop();
+    },
+    stopNow(phase) {
+      view.stop();
+      const setPhase = () => tracker.setPhase(phase);
+      if (heartbeat) heartbeat.stopSync(setPhase);
+      else setPhase();
     },
   };
 }

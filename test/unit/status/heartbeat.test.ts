@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,32 @@ describe('startHeartbeat', () => {
     expect(status['phase']).toBe('completed');
     expect(status['totals']).toMatchObject({ uploaded: 1, bytes_done: 10 });
     expect(await readdir(dir)).toEqual(['status.json']); // no temp files left behind
+  });
+
+  it('on stopSync, sets the final phase through prepare and has the file written before it returns', async () => {
+    const tracker = new StatusTracker();
+    const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: 60_000 });
+    tracker.setPhase('uploading');
+    await waitFor(async () => (await readStatus())['phase'] === 'uploading');
+    heartbeat.stopSync(() => tracker.setPhase('interrupted'));
+    expect(JSON.parse(readFileSync(statusPath, 'utf8'))).toMatchObject({ phase: 'interrupted' });
+    // the phase change made no asynchronous write of its own that an exit would cut off half-way
+    await sleep(50);
+    expect(await readdir(dir)).toEqual(['status.json']);
+  });
+
+  it('on stopSync, reports a failed write to onError instead of throwing', async () => {
+    const tracker = new StatusTracker();
+    const errors: unknown[] = [];
+    const heartbeat = startHeartbeat(tracker, {
+      path: join(dir, 'missing', 'status.json'),
+      intervalMs: 60_000,
+      onError: (error) => errors.push(error),
+    });
+    await sleep(20);
+    const before = errors.length;
+    expect(() => heartbeat.stopSync()).not.toThrow();
+    expect(errors.length).toBe(before + 1);
   });
 
   it('reports write failures to onError and still stops cleanly', async () => {
