@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** The two stop signals of a run and how it was stopped. */
 export interface Interrupts {
   /** Aborted on the first Ctrl+C or SIGTERM: nothing new starts. */
@@ -25,6 +27,8 @@ export function watchInterrupts(options: {
 }): Interrupts {
   const soft = new AbortController();
   const hard = new AbortController();
+  // every request in flight listens to these (the SDK adds one listener per request): no leak warning at 11
+  setMaxListeners(0, soft.signal, hard.signal);
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const lastSteps: Array<() => void> = [];
