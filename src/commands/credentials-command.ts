@@ -1,11 +1,7 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import {
-  deleteKeyringCredentials,
-  readKeyringCredentials,
-  writeKeyringCredentials,
-} from '../auth/keyring-store.js';
+import type * as KeyringStore from '../auth/keyring-store.js';
 import { maskAccessKeyId } from '../auth/mask-key-id.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../log/redact.js';
@@ -37,6 +33,7 @@ export function registerCredentialsCommand(program: Command): void {
           'credentials set: an access key id and a secret are both needed; pipe the secret on stdin or type it at the prompt',
         );
       }
+      const { writeKeyringCredentials } = await keyringStore();
       writeKeyringCredentials(flags.service, { accessKeyId, secretAccessKey });
       process.stdout.write(
         `stored access key ${maskAccessKeyId(accessKeyId)} for service '${flags.service}'\n`,
@@ -46,7 +43,8 @@ export function registerCredentialsCommand(program: Command): void {
     .command('show')
     .description('show which access key is stored (never the secret)')
     .option('--service <name>', 'keyring service name', DEFAULT_SERVICE)
-    .action((flags: { service: string }) => {
+    .action(async (flags: { service: string }) => {
+      const { readKeyringCredentials } = await keyringStore();
       const stored = readKeyringCredentials(flags.service);
       process.stdout.write(
         `service '${flags.service}': access key ${maskAccessKeyId(stored.accessKeyId)}, secret stored (${stored.secretAccessKey.length} characters)\n`,
@@ -56,7 +54,8 @@ export function registerCredentialsCommand(program: Command): void {
     .command('delete')
     .description('delete the stored access key pair')
     .option('--service <name>', 'keyring service name', DEFAULT_SERVICE)
-    .action((flags: { service: string }) => {
+    .action(async (flags: { service: string }) => {
+      const { deleteKeyringCredentials } = await keyringStore();
       const deleted = deleteKeyringCredentials(flags.service);
       process.stdout.write(
         deleted
@@ -68,6 +67,11 @@ export function registerCredentialsCommand(program: Command): void {
     .description('check that the configured credentials reach the bucket and may write to it')
     .option('-p, --project-key <key>', 'project whose prefix is probed')
     .action(testCredentials);
+}
+
+/** The keyring's native module, loaded only by the subcommands that use it. */
+function keyringStore(): Promise<typeof KeyringStore> {
+  return import('../auth/keyring-store.js');
 }
 
 async function testCredentials(flags: ConnectFlags): Promise<void> {

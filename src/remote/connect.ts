@@ -2,7 +2,7 @@ import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
 import { errorCode, toUploadError } from './classify-error.js';
-import { S3Store } from './s3-store.js';
+import type { S3Store } from './s3-store.js';
 
 /**
  * Builds the store from the run's endpoint and credentials, then proves both with one HeadBucket,
@@ -20,12 +20,14 @@ export async function connectStore(
       `config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`,
     );
   }
+  // loaded here, not at start-up: the SDK takes about 0.3 s to load, which --help, status and a dry run never need
+  const { S3Store } = await import('./s3-store.js');
   const store = new S3Store({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     socketTimeoutMs: options.socketTimeoutMs,
-    credentials: resolveCredentials(options.auth),
+    credentials: await resolveCredentials(options.auth),
     onRequest: (operation) => {
       onRequest?.(operation);
       if (log.debugEnabled) log.debug(`request ${operation}`);

@@ -41,10 +41,10 @@ describe('isReadableByOthers', () => {
 });
 
 describe('resolveCredentials', () => {
-  it('hands the config keys to the client and redacts the secret and token from then on', () => {
+  it('hands the config keys to the client and redacts the secret and token from then on', async () => {
     const secretAccessKey = 'unit-test-secret-0123456789abcdef';
     const sessionToken = 'unit-test-session-token-0123456789';
-    const credentials = resolveCredentials({
+    const credentials = await resolveCredentials({
       mode: 'config',
       accessKeyId: 'AKIDUNITTEST0001',
       secretAccessKey,
@@ -55,8 +55,8 @@ describe('resolveCredentials', () => {
     expect(redact(`key=${secretAccessKey} token=${sessionToken}`)).toBe('key=[redacted] token=[redacted]');
   });
 
-  it('leaves the session token out when the config has none', () => {
-    const credentials = resolveCredentials({
+  it('leaves the session token out when the config has none', async () => {
+    const credentials = await resolveCredentials({
       mode: 'config',
       accessKeyId: 'AKIDUNITTEST0002',
       secretAccessKey: 'unit-test-secret-2',
