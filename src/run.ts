@@ -6,6 +6,7 @@ import type { Logger } from './log/logger.js';
 import { connectStore } from './remote/connect.js';
 import type { S3Store } from './remote/s3-store.js';
 import { openCsvLog, parseUploadedKeysFromLog } from './status/csv-log.js';
+import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
 import { startReporting, type Reporting } from './status/reporting.js';
 import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
 import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
@@ -59,6 +60,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
     store = options.dryRun && !options.verify ? undefined : await connectStore(options, log, interrupts.hard);
     reporting.tracker.setPhase('verifying');
+    // a dry run may run beside a real one and changes nothing, the log included
+    if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
     const decided = await decide(plan, options, store, hashCache, interrupts);
     if (options.dryRun) {
       printDryRun(decided, options, process.stdout);
@@ -88,6 +91,16 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
 
 function lockScope(options: RunOptions): string {
   return `${options.endpoint ?? options.region}/${options.bucket}/${options.prefix}${options.projectKey}`;
+}
+
+async function rotateLogIfLarge(logCsv: string, log: Logger): Promise<void> {
+  try {
+    const oldPath = await rotateCsvLogIfLarge(logCsv);
+    if (oldPath) log.debug(`CSV log rotated: earlier rows in ${oldPath}, one row per object carried over`);
+  } catch (error) {
+    // a log that keeps growing only slows later runs; the upload goes on
+    log.warn(String((error as Error).message ?? error));
+  }
 }
 
 async function decide(

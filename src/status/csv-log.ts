@@ -94,7 +94,7 @@ function createCsvLog(path: string, fd: number, now: () => number): CsvLog {
     append(result) {
       if (closed) throw new Error(`append to CSV log ${path}: the log is already closed`);
       try {
-        writeAll(fd, stringify([toCsvRecord(result, now())]));
+        writeAll(fd, stringify([toCsvRecord(toRow(result, now()))]));
       } catch (error) {
         throw new SourceError(`write CSV log ${path}: ${String(error)}; check free disk space`, {
           cause: error,
@@ -140,19 +140,26 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-function toCsvRecord(result: FileResult, timeMs: number): string[] {
+function toRow(result: FileResult, timeMs: number): CsvLogRow {
+  const { path: file, group, ...row } = result;
+  void group; // a log row names the file and key; the group is the status file's business
+  return { ...row, file, time: new Date(timeMs).toISOString() };
+}
+
+/** The fields of one row, in {@link CSV_LOG_COLUMNS} order. */
+export function toCsvRecord(row: CsvLogRow): string[] {
   return [
-    new Date(timeMs).toISOString(),
-    result.path,
-    result.key,
-    String(result.sizeBytes),
-    String(result.mtimeMs),
-    result.outcome,
-    result.reason,
-    result.sha256 ?? '',
-    result.etag ?? '',
-    String(result.seconds),
-    result.error ?? '',
+    row.time,
+    row.file,
+    row.key,
+    String(row.sizeBytes),
+    String(row.mtimeMs),
+    row.outcome,
+    row.reason,
+    row.sha256 ?? '',
+    row.etag ?? '',
+    String(row.seconds),
+    row.error ?? '',
   ];
 }
 
