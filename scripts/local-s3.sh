@@ -24,25 +24,19 @@ STORE_GIB="${STORE_GIB:-24}"
 RUN_DIR="$ROOT/.run"
 ENV_FILE="$RUN_DIR/ceph-rgw-$RGW_PORT.env"
 LOCK_FILE="$RUN_DIR/ceph-rgw-$RGW_PORT.lock"
+LOCK_WAIT_S=300
+LOG_TAG="local-s3 :$RGW_PORT"
+DIR_GLOB="*/ceph-rgw-$RGW_PORT.*"
 T0=$(date +%s.%N)
+# shellcheck source=scripts/local-server.sh
+. "$ROOT/scripts/local-server.sh"
 
 # fd 3 is the caller's stdout; everything else, ceph's chatter included, goes to stderr
 exec 3>&1 1>&2
 
-elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
-log() { echo "[local-s3 :$RGW_PORT $(elapsed)s] $*"; }
-die() { log "$*"; exit 1; }
-
 usage() {
   echo "usage: bash scripts/local-s3.sh start|stop|status   (env: RGW_PORT MON_PORT OBJECTSTORE STORE_GIB SKIP_APT)"
   exit 2
-}
-
-# Serialises start and stop of one instance, so two test runs racing to start it do not build two clusters.
-take_lock() {
-  mkdir -p "$RUN_DIR"
-  exec 9>"$LOCK_FILE"
-  flock -w 300 9 || die "another start/stop of this instance holds $LOCK_FILE"
 }
 
 load_state() {
@@ -68,20 +62,11 @@ endpoint_line() {
 
 rgw_answers() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$RGW_PORT/"; }
 
-is_port_taken() { (exec 7<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 # ceph-mon would retry a taken port for 10 s before failing, so say it plainly up front
 require_free_ports() {
   is_port_taken "$RGW_PORT" && die "127.0.0.1:$RGW_PORT is taken by another program; choose another RGW_PORT"
   is_port_taken "$MON_PORT" && die "127.0.0.1:$MON_PORT is taken by another program; choose another MON_PORT"
   return 0
-}
-
-# Pid files cover daemons that started before a failed start could record them in the env file.
-recorded_pids() {
-  local pids="${CEPH_PIDS:-}" f
-  for f in "${CEPH_DIR:-/nonexistent}"/run/*.pid; do [ -f "$f" ] && pids="$pids $(cat "$f")"; done
-  echo "$pids" | tr ' ' '\n' | grep -E '^[0-9]+$' | sort -u | tr '\n' ' ' || true
 }
 
 is_running() {
@@ -288,46 +273,7 @@ cmd_start() {
   endpoint_line >&3
 }
 
-stop_instance() {
-  local pids p alive
-  pids="$(recorded_pids)"
-  for p in $(echo "$pids" | tr ' ' '\n' | sort -rn); do kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 1 100); do
-    alive=''
-    for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
-    [ -z "$alive" ] && break
-    sleep 0.1
-  done
-  for p in $pids; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
-  if [ "${KEEP_DIR:-0}" != 1 ]; then
-    # only ever delete a dir this script created
-    case "${CEPH_DIR:-}" in */ceph-rgw-"$RGW_PORT".*) rm -rf "$CEPH_DIR" ;; esac
-  fi
-  rm -f "$ENV_FILE"
-  log "stopped pids: ${pids:-none}"
-}
+instance_dir() { echo "${CEPH_DIR:-}"; }
+instance_pids() { echo "${CEPH_PIDS:-}"; }
 
-cmd_stop() {
-  take_lock
-  load_state
-  [ -f "$ENV_FILE" ] || { log "nothing to stop ($ENV_FILE missing)"; return 0; }
-  stop_instance
-}
-
-cmd_status() {
-  load_state
-  if is_running; then
-    log "running (pids $CEPH_PIDS, dir $CEPH_DIR)"
-    endpoint_line >&3
-    return 0
-  fi
-  log "not running"
-  return 1
-}
-
-case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *) usage ;;
-esac
+run_command "${1:-}"

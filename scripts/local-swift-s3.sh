@@ -27,27 +27,22 @@ ACCOUNT_PORT=$((SWIFT_BACKEND_PORT + 2))
 RUN_DIR="$ROOT/.run"
 ENV_FILE="$RUN_DIR/swift-s3-$SWIFT_PORT.env"
 LOCK_FILE="$RUN_DIR/swift-s3-$SWIFT_PORT.lock"
+LOCK_WAIT_S=120
+LOG_TAG="local-swift-s3 :$SWIFT_PORT"
+DIR_GLOB="*/swift-s3-$SWIFT_PORT.*"
 ACCESS_KEY='test:tester'
 SECRET_KEY='testing'
 APT_PACKAGES=(swift swift-proxy swift-account swift-container swift-object python3-swift memcached curl)
 T0=$(date +%s.%N)
+# shellcheck source=scripts/local-server.sh
+. "$ROOT/scripts/local-server.sh"
 
 # fd 3 is the caller's stdout; everything else goes to stderr
 exec 3>&1 1>&2
 
-elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
-log() { echo "[local-swift-s3 :$SWIFT_PORT $(elapsed)s] $*"; }
-die() { log "$*"; exit 1; }
-
 usage() {
   echo "usage: bash scripts/local-swift-s3.sh start|stop|status   (env: SWIFT_PORT SWIFT_BACKEND_PORT SWIFT_MEMCACHED_PORT SKIP_APT)"
   exit 2
-}
-
-take_lock() {
-  mkdir -p "$RUN_DIR"
-  exec 9>"$LOCK_FILE"
-  flock -w 120 9 || die "another start/stop of this instance holds $LOCK_FILE"
 }
 
 load_state() {
@@ -68,20 +63,12 @@ endpoint_line() { echo "ENDPOINT=http://127.0.0.1:$SWIFT_PORT ACCESS_KEY=$ACCESS
 
 answers() { curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$1/${2:-}"; }
 
-is_port_taken() { (exec 7<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 require_free_ports() {
   local p
   for p in "$SWIFT_PORT" "$OBJECT_PORT" "$CONTAINER_PORT" "$ACCOUNT_PORT" "$SWIFT_MEMCACHED_PORT"; do
     is_port_taken "$p" && die "127.0.0.1:$p is taken by another program; choose other SWIFT_PORT / SWIFT_BACKEND_PORT / SWIFT_MEMCACHED_PORT"
   done
   return 0
-}
-
-recorded_pids() {
-  local pids="${SWIFT_PIDS:-}" f
-  for f in "${SWIFT_DIR:-/nonexistent}"/run/*.pid; do [ -f "$f" ] && pids="$pids $(cat "$f")"; done
-  echo "$pids" | tr ' ' '\n' | grep -E '^[0-9]+$' | sort -u | tr '\n' ' ' || true
 }
 
 is_running() {
@@ -243,46 +230,7 @@ cmd_start() {
   endpoint_line >&3
 }
 
-stop_instance() {
-  local pids p alive
-  pids="$(recorded_pids)"
-  for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 1 100); do
-    alive=''
-    for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
-    [ -z "$alive" ] && break
-    sleep 0.1
-  done
-  for p in $pids; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
-  if [ "${KEEP_DIR:-0}" != 1 ]; then
-    # only ever delete a dir this script created
-    case "${SWIFT_DIR:-}" in */swift-s3-"$SWIFT_PORT".*) rm -rf "$SWIFT_DIR" ;; esac
-  fi
-  rm -f "$ENV_FILE"
-  log "stopped pids: ${pids:-none}"
-}
+instance_dir() { echo "${SWIFT_DIR:-}"; }
+instance_pids() { echo "${SWIFT_PIDS:-}"; }
 
-cmd_stop() {
-  take_lock
-  load_state
-  [ -f "$ENV_FILE" ] || { log "nothing to stop ($ENV_FILE missing)"; return 0; }
-  stop_instance
-}
-
-cmd_status() {
-  load_state
-  if is_running; then
-    log "running (pids $SWIFT_PIDS, dir $SWIFT_DIR)"
-    endpoint_line >&3
-    return 0
-  fi
-  log "not running"
-  return 1
-}
-
-case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *) usage ;;
-esac
+run_command "${1:-}"
