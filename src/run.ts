@@ -93,14 +93,10 @@ function lockScope(options: RunOptions): string {
   return `${options.endpoint ?? options.region}/${options.bucket}/${options.prefix}${options.projectKey}`;
 }
 
+/** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */
 async function rotateLogIfLarge(logCsv: string, log: Logger): Promise<void> {
-  try {
-    const oldPath = await rotateCsvLogIfLarge(logCsv);
-    if (oldPath) log.debug(`CSV log rotated: earlier rows in ${oldPath}, one row per object carried over`);
-  } catch (error) {
-    // a log that keeps growing only slows later runs; the upload goes on
-    log.warn(String((error as Error).message ?? error));
-  }
+  const oldPath = await rotateCsvLogIfLarge(logCsv);
+  if (oldPath) log.debug(`CSV log rotated: earlier rows in ${oldPath}, one row per object carried over`);
 }
 
 async function decide(
