@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.js';
-import { CSV_LOG_COLUMNS, readCsvLog, toCsvRecord, type CsvLogRow } from './csv-log.js';
+import { CSV_LOG_COLUMNS, latestRowPerKey, readCsvLog, toCsvRecord, type CsvLogRow } from './csv-log.js';
 
 /** When to rotate: the log holds more than `factor` rows per key it still describes, and at least `minRows`. */
 export interface RotationPolicy {
@@ -17,8 +17,8 @@ export const DEFAULT_ROTATION: RotationPolicy = { minRows: 20_000, factor: 3 };
  * Keeps the CSV log from growing without bound. Every rerun appends a row per file (most of them "skipped"),
  * and every run parses the whole log, so a nightly rerun of 100,000 files would add 100,000 rows a night to
  * what the next run reads. When the log grows past `policy`, it moves to `<name>.old<ext>` (replacing an
- * earlier one) and a new log starts with the latest row of each key still present, its hashes merged as
- * {@link parseUploadedKeysFromLog} merges them, so the next run decides exactly as it would have.
+ * earlier one) and a new log starts with {@link latestRowPerKey}, the rows {@link parseUploadedKeysFromLog}
+ * decides from, so the next run decides exactly as it would have.
  * A crash between the two renames leaves no log: the next run then asks the bucket, which is slower, not wrong.
  * Returns the path of the old log when it rotated.
  * @throws ConfigError when the log cannot be read or rewritten.
@@ -45,21 +45,6 @@ export async function rotateCsvLogIfLarge(
     );
   }
   return oldPath;
-}
-
-/** The last row of each key not failed since, in log order, with the hashes an earlier row of the same file had. */
-export function latestRowPerKey(rows: CsvLogRow[]): CsvLogRow[] {
-  const latest = new Map<string, CsvLogRow>();
-  for (const row of rows) {
-    const previous = latest.get(row.key);
-    latest.delete(row.key); // re-inserted last, so the new log keeps the order of last mention
-    if (row.outcome === 'failed') continue;
-    const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
-    const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
-    const etag = row.etag ?? (sameFile ? previous.etag : undefined);
-    latest.set(row.key, { ...row, ...(sha256 ? { sha256 } : {}), ...(etag ? { etag } : {}) });
-  }
-  return [...latest.values()];
 }
 
 function writeRowsSync(file: string, rows: CsvLogRow[]): void {

@@ -238,17 +238,26 @@ function parseNumber(text: string): number {
  * @throws ConfigError when the log exists but cannot be read.
  */
 export async function parseUploadedKeysFromLog(path: string): Promise<Map<string, LoggedUpload>> {
-  const present = new Map<string, LoggedUpload>();
-  for (const row of await readCsvLog(path)) {
-    if (row.outcome === 'failed') present.delete(row.key);
-    else present.set(row.key, mergeLoggedUpload(present.get(row.key), row));
-  }
-  return present;
+  const rows = latestRowPerKey(await readCsvLog(path));
+  return new Map(rows.map((row) => [row.key, toLoggedUpload(row)]));
 }
 
-function mergeLoggedUpload(previous: LoggedUpload | undefined, row: CsvLogRow): LoggedUpload {
-  const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
-  return { ...(sameFile ? previous : {}), ...toLoggedUpload(row) };
+/**
+ * The last row of each key not failed since, in order of last mention, carrying the hashes an earlier row of the
+ * same file (same size and mtime) had: what the log says is in the bucket.
+ */
+export function latestRowPerKey(rows: CsvLogRow[]): CsvLogRow[] {
+  const latest = new Map<string, CsvLogRow>();
+  for (const row of rows) {
+    const previous = latest.get(row.key);
+    latest.delete(row.key); // re-inserted last, so the order is that of last mention
+    if (row.outcome === 'failed') continue;
+    const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
+    const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
+    const etag = row.etag ?? (sameFile ? previous.etag : undefined);
+    latest.set(row.key, { ...row, ...(sha256 ? { sha256 } : {}), ...(etag ? { etag } : {}) });
+  }
+  return [...latest.values()];
 }
 
 function toLoggedUpload(row: CsvLogRow): LoggedUpload {
