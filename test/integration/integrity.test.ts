@@ -6,58 +6,34 @@
 import { appendFile, chmod, truncate, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../support/fault-proxy.js';
-import { getObjectBytes, headObject, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
-import { makeBytes, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { getObjectBytes, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
+import { makeBytes, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli, spawnCli } from '../support/run-cli.js';
 import { readLogRows } from '../support/run-outcomes.js';
 import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
 import {
   deleteBucket,
   digestFile,
-  digestObject,
   keyOf,
   MiB,
   readJournals,
-  startHarness,
   uploadArgs,
   uploadPartRequests,
   waitForJournalParts,
   type Digest,
   type Harness,
+  useHarnessBucket,
 } from './transfer-harness.js';
 
 const PART = 8 * MiB; // the < 512 MiB tier
 
 let bucket: string;
-const harnesses: Harness[] = [];
-
-beforeAll(async () => {
-  bucket = await createTestBucket('integrity');
-});
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.proxy.close()));
-  await deleteBucket(bucket).catch(() => {});
-  await removeTempDirs();
-});
-
-async function harness(projectKey: string, rules: FaultRule[] = [], inBucket = bucket): Promise<Harness> {
-  const h = await startHarness(inBucket, projectKey, rules);
-  harnesses.push(h);
-  return h;
-}
+const { harness, expectStored } = useHarnessBucket('integrity', (created) => (bucket = created));
 
 async function openUploadsOf(key: string): Promise<string[]> {
   return (await listOpenMultipartUploads(bucket)).filter((u) => u.key === key).map((u) => u.uploadId);
-}
-
-async function expectStored(key: string, digest: Digest): Promise<void> {
-  const head = await headObject(bucket, key);
-  expect(head.size).toBe(digest.sizeBytes);
-  expect(head.etag).toBe(`"${digest.multipartEtag}"`);
-  expect(await digestObject(bucket, key)).toEqual({ sizeBytes: digest.sizeBytes, sha256: digest.sha256 });
 }
 
 /** A 24 MiB reel (three 8 MiB parts) in a fresh project behind a proxy with `rules`. */

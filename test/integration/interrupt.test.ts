@@ -4,27 +4,23 @@
  * exits at once.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getTransferConfig } from '../../src/transfer/transfer-config.js';
-import { headObject, listOpenMultipartUploads } from '../support/bucket.js';
+import { listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
-import { removeTempDirs, writeFiles } from '../support/fixtures.js';
+import { writeFiles } from '../support/fixtures.js';
 import { runCli, spawnCli } from '../support/run-cli.js';
 import { readStatusJson } from '../support/run-outcomes.js';
-import { createTestBucket } from '../support/s3-env.js';
 import {
   acceptedPartNumbers,
-  deleteBucket,
   expectOnlyMissingPartsSent,
   digestFile,
-  digestObject,
   GiB,
   keyOf,
   listStoredParts,
   MiB,
   partsInFlight,
   readJournals,
-  startHarness,
   uploadArgs,
   uploadPartRequests,
   waitForJournalParts,
@@ -32,36 +28,14 @@ import {
   waitForProxy,
   type Digest,
   type Harness,
+  useHarnessBucket,
 } from './transfer-harness.js';
 
 /** The CLI's grace period for parts in flight after the first Ctrl+C (src/cli.ts). */
 const GRACE_MS = 10_000;
 
 let bucket: string;
-const harnesses: Harness[] = [];
-
-beforeAll(async () => {
-  bucket = await createTestBucket('interrupt');
-});
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.proxy.close()));
-  await deleteBucket(bucket).catch(() => {});
-  await removeTempDirs();
-});
-
-async function harness(projectKey: string): Promise<Harness> {
-  const h = await startHarness(bucket, projectKey);
-  harnesses.push(h);
-  return h;
-}
-
-async function expectStored(key: string, digest: Digest): Promise<void> {
-  const head = await headObject(bucket, key);
-  expect(head.size).toBe(digest.sizeBytes);
-  expect(head.etag).toBe(`"${digest.multipartEtag}"`);
-  expect(await digestObject(bucket, key)).toEqual({ sizeBytes: digest.sizeBytes, sha256: digest.sha256 });
-}
+const { harness, expectStored } = useHarnessBucket('interrupt', (created) => (bucket = created));
 
 /**
  * Resumes the upload and checks that it sends only the parts the server did not hold yet, none of those

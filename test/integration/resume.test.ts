@@ -4,18 +4,15 @@
  */
 import { appendFile, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { createTestBucket } from '../support/s3-env.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headObject, listOpenMultipartUploads } from '../support/bucket.js';
-import { removeTempDirs, writeFiles } from '../support/fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { listOpenMultipartUploads } from '../support/bucket.js';
+import { writeFiles } from '../support/fixtures.js';
 import { readLogRows } from '../support/run-outcomes.js';
 import { runCli, spawnCli } from '../support/run-cli.js';
 import {
   acceptedPartNumbers,
-  deleteBucket,
   expectOnlyMissingPartsSent,
   digestFile,
-  digestObject,
   GiB,
   keyOf,
   listStoredParts,
@@ -23,40 +20,16 @@ import {
   partsInFlight,
   readJournals,
   requestsForUpload,
-  startHarness,
   uploadArgs,
   waitForJournalParts,
   writeDigestedFile,
   type Digest,
   type Harness,
+  useHarnessBucket,
 } from './transfer-harness.js';
 
 let bucket: string;
-const harnesses: Harness[] = [];
-
-beforeAll(async () => {
-  bucket = await createTestBucket('resume');
-});
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.proxy.close()));
-  await deleteBucket(bucket).catch(() => {});
-  await removeTempDirs();
-});
-
-async function harness(projectKey: string): Promise<Harness> {
-  const h = await startHarness(bucket, projectKey);
-  harnesses.push(h);
-  return h;
-}
-
-/** The object under `key` has the file's size, ETag and bytes. */
-async function expectStored(key: string, digest: Digest): Promise<void> {
-  const head = await headObject(bucket, key);
-  expect(head.size).toBe(digest.sizeBytes);
-  expect(head.etag).toBe(`"${digest.multipartEtag}"`);
-  expect(await digestObject(bucket, key)).toEqual({ sizeBytes: digest.sizeBytes, sha256: digest.sha256 });
-}
+const { harness, expectStored } = useHarnessBucket('resume', (created) => (bucket = created));
 
 describe('a 2 GiB upload killed with SIGKILL', () => {
   const SIZE = 2 * GiB;

@@ -14,7 +14,7 @@ import {
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   startFaultProxy,
   type FaultProxy,
@@ -22,10 +22,10 @@ import {
   type ProxyLogEntry,
   type ProxyStats,
 } from '../support/fault-proxy.js';
-import { makeTempDir, writeConfig } from '../support/fixtures.js';
-import { listAllObjects } from '../support/bucket.js';
+import { makeTempDir, removeTempDirs, writeConfig } from '../support/fixtures.js';
+import { headObject, listAllObjects } from '../support/bucket.js';
 import type { RunningCli } from '../support/run-cli.js';
-import { getS3Env, makeTestClient } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
 
 export const MiB = 1024 ** 2;
 export const GiB = 1024 ** 3;
@@ -358,4 +358,43 @@ export function expectOnlyMissingPartsSent(
     (n) => !storedBefore.includes(n) && !acceptedNow.includes(n),
   );
   expect(committedLate.filter((n) => !requestedFirst.has(n))).toEqual([]);
+}
+
+/**
+ * A test file's bucket and the harnesses it starts: the bucket is created before the file's tests (its name
+ * handed to `onCreated`), and after them every proxy is closed, the bucket emptied and deleted and the temp dirs
+ * removed. `harness` starts a project behind a proxy with `rules` (in the file's bucket unless told otherwise);
+ * `expectStored` checks that an object has the file's size, multipart ETag and bytes.
+ */
+export function useHarnessBucket(
+  name: string,
+  onCreated: (bucket: string) => void,
+): {
+  harness: (projectKey: string, rules?: FaultRule[], inBucket?: string) => Promise<Harness>;
+  expectStored: (key: string, digest: Digest) => Promise<void>;
+} {
+  let bucket = '';
+  const harnesses: Harness[] = [];
+  beforeAll(async () => {
+    bucket = await createTestBucket(name);
+    onCreated(bucket);
+  });
+  afterAll(async () => {
+    await Promise.all(harnesses.map((h) => h.proxy.close()));
+    await deleteBucket(bucket).catch(() => {});
+    await removeTempDirs();
+  });
+  return {
+    async harness(projectKey, rules = [], inBucket = bucket) {
+      const h = await startHarness(inBucket, projectKey, rules);
+      harnesses.push(h);
+      return h;
+    },
+    async expectStored(key, digest) {
+      const head = await headObject(bucket, key);
+      expect(head.size).toBe(digest.sizeBytes);
+      expect(head.etag).toBe(`"${digest.multipartEtag}"`);
+      expect(await digestObject(bucket, key)).toEqual({ sizeBytes: digest.sizeBytes, sha256: digest.sha256 });
+    },
+  };
 }
