@@ -94,6 +94,9 @@ install_ceph() {
     ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl >/dev/null
 }
 
+# a 32-byte AES key in base64 for the test KMS: test data only, never a secret
+TEST_KMS_KEY='dGVzdC1vbmx5LWttcy1rZXktZm9yLXVwbG9hZC10b3M='
+
 write_ceph_conf() {
   local store_bytes=$((STORE_GIB * 1024 * 1024 * 1024))
   cat >"$CONF" <<EOF
@@ -156,6 +159,11 @@ rgw s3 auth use keystone = false
 # deleted objects and aborted parts are freed after 30 s instead of 2 h, so repeated test runs do not fill the store
 rgw gc obj min wait = 30
 rgw gc processor period = 30
+# SSE-KMS and SSE-C for the integrity tests: a built-in test KMS (key id testkey-1, a fixed test-only key) and
+# encryption over plain HTTP, which is all a loopback test server has
+rgw crypt s3 kms backend = testing
+rgw crypt s3 kms encryption keys = testkey-1=$TEST_KMS_KEY
+rgw crypt require ssl = false
 EOF
 }
 

@@ -79,3 +79,18 @@ export function quoteValue(value: unknown): string {
   );
   return `'${escaped.length > 80 ? `${escaped.slice(0, 79)}…` : escaped}'`;
 }
+
+/** Turns a Node fs error into a short reason like 'permission denied (EACCES)'. */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no longer exists',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EBUSY: 'locked by another program',
+    ELOOP: 'symbolic link loop',
+    ENAMETOOLONG: 'path too long',
+    EMFILE: 'too many open files',
+  };
+  return code ? `${reasons[code] ?? 'cannot read'} (${code})` : String((error as Error).message ?? error);
+}

@@ -14,7 +14,7 @@ import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
-import { HashCache } from './verifier/hash-cache.js';
+import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { printDryRun } from './dry-run.js';
 import { acquireRunLock } from './run-lock.js';

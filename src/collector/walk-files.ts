@@ -1,5 +1,6 @@
 import { lstat, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFsError } from '../errors.js';
 
 /** A regular file found under a root, with its path relative to that root. */
 export interface FoundFile {
@@ -77,19 +78,4 @@ async function isDanglingLink(full: string, error: unknown): Promise<boolean> {
     (info) => info.isSymbolicLink(),
     () => false,
   );
-}
-
-/** Turns a Node fs error into a short reason like 'permission denied (EACCES)'. */
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reasons: Record<string, string> = {
-    ENOENT: 'no longer exists',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EBUSY: 'locked by another program',
-    ELOOP: 'symbolic link loop',
-    ENAMETOOLONG: 'path too long',
-    EMFILE: 'too many open files',
-  };
-  return code ? `${reasons[code] ?? 'cannot read'} (${code})` : String((error as Error).message ?? error);
 }

@@ -16,7 +16,7 @@ import {
   type S3ClientConfig,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { CLIENT_SETTINGS } from '../transfer/transfer-config.js';
+import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode } from './classify-error.js';
 
 /** Where and how to reach the S3 endpoint. */

@@ -1,12 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SourceError } from '../errors.js';
-import { describeFsError } from '../collector/walk-files.js';
-
-/** The size and modification time a file had when it was planned. */
-export interface FileIdentity {
-  sizeBytes: number;
-  mtimeMs: number;
-}
+import { describeFsError } from '../errors.js';
+import type { FileIdentity } from '../content/file-identity.js';
 
 /**
  * A file opened for ranged reads. Every read and the final check compare the file with the

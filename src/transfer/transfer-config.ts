@@ -1,19 +1,8 @@
 import { ConfigError } from '../errors.js';
+import { MULTIPART_THRESHOLD_BYTES, S3_LIMITS } from '../content/part-layout.js';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
-
-/** S3's multipart rules. */
-export const S3_LIMITS = {
-  minPartBytes: 5 * MiB,
-  maxPartBytes: 5 * GiB,
-  maxParts: 10_000,
-  maxObjectBytes: 5 * 1024 * GiB,
-  maxPutObjectBytes: 5 * GiB,
-} as const;
-
-/** Files below this size go in one PutObject; at or above it, by multipart. */
-export const MULTIPART_THRESHOLD_BYTES = 8 * MiB;
 
 /** How one file is sent. */
 export interface TransferPlan {
@@ -60,28 +49,6 @@ export function fitPartSize(sizeBytes: number, preferredBytes: number): number {
   const needed = Math.ceil(sizeBytes / S3_LIMITS.maxParts / MiB) * MiB;
   return Math.min(Math.max(preferredBytes, needed, S3_LIMITS.minPartBytes), S3_LIMITS.maxPartBytes);
 }
-
-/** Byte range of 1-based part `partNumber` in a file of `sizeBytes` cut into `partSizeBytes` parts. */
-export function partRange(
-  partNumber: number,
-  partSizeBytes: number,
-  sizeBytes: number,
-): { start: number; length: number } {
-  const start = (partNumber - 1) * partSizeBytes;
-  return { start, length: Math.max(0, Math.min(partSizeBytes, sizeBytes - start)) };
-}
-
-/**
- * The seed's client settings (`get_boto_config`): adaptive retries with 12 attempts,
- * 20 s connect and 5 min socket timeouts, a pool of 50 connections.
- */
-export const CLIENT_SETTINGS = {
-  maxAttempts: 12,
-  retryMode: 'adaptive',
-  connectionTimeoutMs: 20_000,
-  socketTimeoutMs: 300_000,
-  maxSockets: 50,
-} as const;
 
 /**
  * Default memory budget for request bodies in flight, shared by all workers. Parts are streamed from the file,

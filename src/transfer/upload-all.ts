@@ -4,13 +4,13 @@ import { InterruptedError, UploadError } from '../errors.js';
 import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, StatusTracker } from '../status/status-tracker.js';
-import type { Decision } from '../verifier/decide.js';
+
 import { uploadFile, type TransferContext } from './upload-file.js';
 
-/** A planned file with its decision and the group it is counted under. */
+/** A planned file with what to do with it (and why: the reason goes to the CSV log) and the group it counts under. */
 export interface DecidedTask {
   task: UploadTask;
-  decision: Decision;
+  decision: { action: 'upload' | 'skip'; reason: string };
   group: string;
 }
 

@@ -4,9 +4,9 @@ import { RemoteError, SourceError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
 import type { RemotePart, S3Store, SignedBody } from '../remote/s3-store.js';
-import type { HashCache } from '../verifier/hash-cache.js';
-import { hashFile } from '../verifier/file-hash.js';
-import { combinePartEtags, isPlainMd5 } from '../verifier/multipart-etag.js';
+import type { HashCache } from '../content/hash-cache.js';
+import { hashFile } from '../content/file-hash.js';
+import { combinePartEtags, isPlainMd5 } from '../content/multipart-etag.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
 import { FileSource } from './file-source.js';
@@ -20,7 +20,8 @@ import {
   type BodyDigests,
   type ByteRange,
 } from './signed-body.js';
-import { getTransferConfig, partRange } from './transfer-config.js';
+import { getTransferConfig } from './transfer-config.js';
+import { partRange } from '../content/part-layout.js';
 import type { JournalStore, UploadJournal } from './upload-journal.js';
 
 /** Everything a file upload shares with the rest of the run. */

@@ -5,9 +5,9 @@ import { toUploadError } from '../remote/classify-error.js';
 import type { RemoteObject, S3Store } from '../remote/s3-store.js';
 import { getTransferConfig } from '../transfer/transfer-config.js';
 import { decideFromLog, decideFromRemote, type Decision, type LocalFacts, type LogFacts } from './decide.js';
-import { hashFile } from './file-hash.js';
-import type { HashCache } from './hash-cache.js';
-import { fileMultipartEtag, isPlainMd5 } from './multipart-etag.js';
+import { hashFile } from '../content/file-hash.js';
+import type { HashCache } from '../content/hash-cache.js';
+import { fileMultipartEtag, isPlainMd5 } from '../content/multipart-etag.js';
 
 /** Up to this many files are checked with one HeadObject each; more, and the prefix is listed. */
 const HEAD_LIMIT = 50;

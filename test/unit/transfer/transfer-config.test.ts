@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import {
-  fitPartSize,
-  getTransferConfig,
-  MULTIPART_THRESHOLD_BYTES,
-  partRange,
-  S3_LIMITS,
-  type TransferPlan,
-} from '../../../src/transfer/transfer-config.js';
+import { MULTIPART_THRESHOLD_BYTES, partRange, S3_LIMITS } from '../../../src/content/part-layout.js';
+import { fitPartSize, getTransferConfig, type TransferPlan } from '../../../src/transfer/transfer-config.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;

@@ -7,8 +7,8 @@ import type { UploadTask } from '../../../src/collector/plan-upload.js';
 import { AuthError } from '../../../src/errors.js';
 import type { RemoteObject, S3Store } from '../../../src/remote/s3-store.js';
 import type { LogFacts } from '../../../src/verifier/decide.js';
-import { HashCache } from '../../../src/verifier/hash-cache.js';
-import { combinePartEtags } from '../../../src/verifier/multipart-etag.js';
+import { HashCache } from '../../../src/content/hash-cache.js';
+import { combinePartEtags } from '../../../src/content/multipart-etag.js';
 import { decideUploads, type VerifyContext } from '../../../src/verifier/verify-plan.js';
 
 const PROJECT = 'RMI25320';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { combinePartEtags, fileMultipartEtag, isPlainMd5 } from '../../../src/verifier/multipart-etag.js';
+import { combinePartEtags, fileMultipartEtag, isPlainMd5 } from '../../../src/content/multipart-etag.js';
 
 const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { partRange } from '../transfer/transfer-config.js';
+import { partRange } from './part-layout.js';
 
 /** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then `-N`; undefined if a part ETag is not an MD5. */
 export function combinePartEtags(partEtags: readonly string[]): string | undefined {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../src/errors.js';
-import { hashFile } from '../../../src/verifier/file-hash.js';
+import { hashFile } from '../../../src/content/file-hash.js';
 
 let dir: string;
 

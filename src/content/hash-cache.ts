@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { FileIdentity } from '../transfer/file-source.js';
+import type { FileIdentity } from './file-identity.js';
 import type { FileDigests } from './file-hash.js';
 
 interface CacheEntry extends FileIdentity, FileDigests {}

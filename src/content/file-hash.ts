@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { SourceError } from '../errors.js';
-import { describeFsError } from '../collector/walk-files.js';
-import type { FileIdentity } from '../transfer/file-source.js';
+import { describeFsError } from '../errors.js';
+import type { FileIdentity } from './file-identity.js';
 
 /** Digests of a whole file, hex-encoded. */
 export interface FileDigests {
