@@ -37,8 +37,21 @@ export interface RemoteObject {
   sizeBytes: number;
   etag: string;
   lastModifiedMs: number;
+  /** User metadata (x-amz-meta-*); only HeadObject reports it. */
   metadata?: Record<string, string>;
+  /** How the server says the object is encrypted; only HeadObject reports it. */
+  encryption?: ObjectEncryption;
+  /** Checksums the server computed and stored, base64 by algorithm (SHA256, CRC32, CRC32C, CRC64NVME, SHA1). */
+  checksums?: Partial<Record<ChecksumName, string>>;
+  /** Whether `checksums` cover the whole object or are a checksum of part checksums (`-N` suffix). */
+  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
 }
+
+/** Server-side encryption as reported in a response: SSE-S3, SSE-KMS, dual-layer SSE-KMS, SSE-C, or none. */
+export type ObjectEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'SSE-C' | 'none';
+
+/** Checksum algorithms S3 stores with an object. */
+export type ChecksumName = 'SHA256' | 'SHA1' | 'CRC32' | 'CRC32C' | 'CRC64NVME';
 
 /** A finished part of a multipart upload. */
 export interface RemotePart {
@@ -121,7 +134,7 @@ export class S3Store {
   async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
     try {
       const out = await this.control.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key }),
+        new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         sendOptions(signal),
       );
       return {
@@ -130,6 +143,8 @@ export class S3Store {
         etag: stripQuotes(out.ETag),
         lastModifiedMs: out.LastModified?.getTime() ?? 0,
         metadata: out.Metadata ?? {},
+        encryption: encryptionOf(out),
+        ...storedChecksums(out),
       };
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
@@ -371,6 +386,33 @@ async function sendWithBody<T>(
   } catch (error) {
     throw bodyError ?? error;
   }
+}
+
+/** The encryption a response names: SSE-C shows as a customer algorithm, the others as ServerSideEncryption. */
+export function encryptionOf(out: {
+  ServerSideEncryption?: string | undefined;
+  SSECustomerAlgorithm?: string | undefined;
+}): ObjectEncryption {
+  if (out.SSECustomerAlgorithm) return 'SSE-C';
+  const sse = out.ServerSideEncryption;
+  return sse === 'AES256' || sse === 'aws:kms' || sse === 'aws:kms:dsse' ? sse : 'none';
+}
+
+type ChecksumFields = { [K in ChecksumName as `Checksum${K}`]?: string | undefined } & {
+  ChecksumType?: string | undefined;
+};
+
+function storedChecksums(out: ChecksumFields): Pick<RemoteObject, 'checksums' | 'checksumType'> {
+  const names: ChecksumName[] = ['SHA256', 'SHA1', 'CRC32', 'CRC32C', 'CRC64NVME'];
+  const checksums: Partial<Record<ChecksumName, string>> = {};
+  for (const name of names) {
+    const value = out[`Checksum${name}`];
+    if (value) checksums[name] = value;
+  }
+  if (Object.keys(checksums).length === 0) return {};
+  const type =
+    out.ChecksumType === 'FULL_OBJECT' || out.ChecksumType === 'COMPOSITE' ? out.ChecksumType : undefined;
+  return { checksums, ...(type ? { checksumType: type } : {}) };
 }
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
