@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile, type ConfigFile } from './config/config-file.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
-import { UploadError } from './errors.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { describeError } from './errors.js';
+import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { watchInterrupts } from './interrupt.js';
-import { createLogger } from './log/logger.js';
+import { createLogger, type Logger } from './log/logger.js';
 import { redact } from './log/redact.js';
-import { runUpload } from './run.js';
+import { runUpload, type RunResult } from './run.js';
 import { formatSummary, listFailures } from './status/summary.js';
 import { registerCommands } from './commands.js';
 
@@ -108,6 +108,14 @@ function buildProgram(): Command {
 
 async function upload(flags: UploadFlags): Promise<number> {
   const log = createLogger({ debug: flags.debug ?? false, logFile: flags.logFile });
+  try {
+    return await uploadWithLog(flags, log);
+  } catch (error) {
+    return reportError(error, { debug: flags.debug ?? false, json: flags.json, log });
+  }
+}
+
+async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
   const options = resolveRunOptions(flags, file, process.env, new Date(), flags.config);
   const interrupts = watchInterrupts({
@@ -118,43 +126,78 @@ async function upload(flags: UploadFlags): Promise<number> {
   });
   try {
     const result = await runUpload(options, interrupts, log);
-    if (!options.dryRun) printSummary(result.snapshot, result.elapsedMs, options.json);
-    return result.failed > 0 ? EXIT.filesFailed : EXIT.ok;
+    const exitCode = result.failed > 0 ? EXIT.filesFailed : EXIT.ok;
+    if (!options.dryRun) printSummary(result, exitCode, { json: options.json, log });
+    return exitCode;
   } finally {
     interrupts.dispose();
   }
 }
 
-function printSummary(snapshot: Parameters<typeof formatSummary>[0], elapsedMs: number, json: boolean): void {
-  if (json) {
-    process.stdout.write(
-      `${JSON.stringify({ type: 'summary', totals: snapshot.totals, elapsed_seconds: elapsedMs / 1000 })}\n`,
-    );
+function printSummary(
+  { snapshot, elapsedMs }: RunResult,
+  exitCode: number,
+  output: { json: boolean; log: Logger },
+): void {
+  const failures = listFailures(snapshot);
+  if (exitCode !== EXIT.ok) {
+    const meaning = `exit ${exitCode}: ${describeExitCode(exitCode)}`;
+    output.log.fatal(`${snapshot.totals.failed} of ${snapshot.totals.files} files failed (${meaning})`);
+    for (const line of failures) output.log.fatal(line);
+  }
+  if (output.json) {
+    const record = {
+      type: 'summary',
+      totals: snapshot.totals,
+      elapsed_seconds: elapsedMs / 1000,
+      exit_code: exitCode,
+      meaning: describeExitCode(exitCode),
+    };
+    process.stdout.write(`${JSON.stringify(record)}\n`);
     return;
   }
   process.stdout.write(`${formatSummary(snapshot, elapsedMs)}\n`);
-  for (const line of listFailures(snapshot)) process.stderr.write(`${line}\n`);
+  for (const line of failures) process.stderr.write(`${line}\n`);
 }
 
 /** Prints an error as one line (a stack too with --debug) and returns its exit code. */
-export function reportError(error: unknown, debug: boolean): number {
+export function reportError(
+  error: unknown,
+  options: { debug: boolean; json?: boolean | undefined; log?: Logger | undefined },
+): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  const message =
-    error instanceof UploadError
-      ? error.message
-      : `unexpected error: ${String((error as Error)?.message ?? error)}`;
-  process.stderr.write(`upload-to-s3: ${redact(message)}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`);
-  return exitCodeFor(error);
+  const message = redact(describeError(error));
+  const exitCode = exitCodeFor(error);
+  process.stderr.write(`upload-to-s3: ${message}\n`);
+  if (options.debug && error instanceof Error && error.stack)
+    process.stderr.write(`${redact(error.stack)}\n`);
+  // scheduled tasks throw stderr away: the log file and the JSON stream carry the same line
+  options.log?.fatal(`${message} (exit ${exitCode}: ${describeExitCode(exitCode)})`);
+  if (options.json) {
+    const record = { type: 'error', message, exit_code: exitCode, meaning: describeExitCode(exitCode) };
+    process.stdout.write(`${JSON.stringify(record)}\n`);
+  }
+  return exitCode;
+}
+
+/**
+ * A closed pipe (`| Select-Object -First 5`, `| head`) or a closed terminal (after SIGHUP) stops the output, not
+ * the upload: the run goes on silently and its exit code still says how it ended. Exiting on EPIPE would end a
+ * half-done upload with exit 0.
+ */
+function keepRunningWithoutReaders(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ECONNRESET') throw error;
+      stream.write = () => true;
+    });
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
   // Node 20.19+ is supported on purpose; the SDK's end-of-support notice is not the user's problem mid-upload.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // A closed pipe (`| Select-Object -First 5`, `| head`) is not an error worth a stack trace.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
+  keepRunningWithoutReaders();
   const program = buildProgram().exitOverride();
   // One line per error, like every other error the tool prints: commander puts its suggestion on a second line.
   program.configureOutput({
@@ -166,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = reportError(error, argv.includes('--debug'));
+    process.exitCode = reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });
   }
 }
 

@@ -61,6 +61,12 @@ export class LockedError extends UploadError {
   }
 }
 
+/** The one-line message of an error that ends a run: ours as written, anything else marked unexpected. */
+export function describeError(error: unknown): string {
+  if (error instanceof UploadError) return error.message;
+  return `unexpected error: ${String((error as Error | undefined)?.message ?? error)}`;
+}
+
 /**
  * A user-supplied value for a one-line message: in single quotes, control characters (a newline from a
  * quoted YAML string, say) escaped, long values cut. Never throws, whatever the value.

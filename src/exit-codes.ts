@@ -12,6 +12,23 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/**
+ * What each exit code means, for the log file, the status JSON and `--json`: an unattended run's owner reads these,
+ * and Task Scheduler shows only the number (as 0x1 "Incorrect function", 0x2 "file not found", ...).
+ */
+const MEANINGS: Record<number, string> = {
+  [EXIT.ok]: 'every planned file is in the bucket',
+  [EXIT.filesFailed]: 'some files failed or the bucket failed; a rerun retries them',
+  [EXIT.usage]: 'usage, config or credentials error; nothing was sent',
+  [EXIT.locked]: 'another run holds the lock of this project',
+  [EXIT.interrupted]: 'interrupted; a rerun resumes',
+};
+
+/** The meaning of an exit code, in a few words. */
+export function describeExitCode(code: number): string {
+  return MEANINGS[code] ?? 'unknown exit code';
+}
+
 /** The exit code for an error that ended a run. */
 export function exitCodeFor(error: unknown): number {
   if (!(error instanceof UploadError)) return EXIT.filesFailed;

@@ -19,6 +19,8 @@ export interface Interrupts {
 /**
  * Wires SIGINT/SIGTERM (and SIGBREAK on Windows) to a graceful stop: the first lets in-flight parts
  * finish for `graceMs` so their journal entries are kept, the second stops at once and calls `onForce`.
+ * SIGHUP (the terminal went away; on Windows, the console window was closed, and Windows ends the process
+ * about 10 s later) stops in-flight requests at once, so the run still unwinds: final status, lock released.
  */
 export function watchInterrupts(options: {
   graceMs: number;
@@ -32,6 +34,10 @@ export function watchInterrupts(options: {
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const lastSteps: Array<() => void> = [];
+  const onHangUp = () => {
+    onSignal();
+    hard.abort(new Error('stopped by hang-up'));
+  };
   const onSignal = () => {
     if (interrupted) {
       hard.abort(new Error('stopped at once by a second signal'));
@@ -48,6 +54,7 @@ export function watchInterrupts(options: {
   const signals: NodeJS.Signals[] =
     process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];
   for (const name of signals) process.on(name, onSignal);
+  process.on('SIGHUP', onHangUp);
   return {
     soft: soft.signal,
     hard: hard.signal,
@@ -64,6 +71,7 @@ export function watchInterrupts(options: {
     dispose() {
       if (graceTimer) clearTimeout(graceTimer);
       for (const name of signals) process.off(name, onSignal);
+      process.off('SIGHUP', onHangUp);
     },
   };
 }

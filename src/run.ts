@@ -1,6 +1,8 @@
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
-import { InterruptedError } from './errors.js';
+import { describeError, InterruptedError } from './errors.js';
+import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
+import { redact } from './log/redact.js';
 import type { Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import { connectStore } from './remote/connect.js';
@@ -14,6 +16,7 @@ import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
+import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { printDryRun } from './dry-run.js';
@@ -76,10 +79,11 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       elapsedMs: performance.now() - started,
     };
   } catch (error) {
-    reporting.tracker.setPhase(
-      error instanceof InterruptedError || interrupts.interrupted ? 'interrupted' : 'failed',
-    );
-    throw error;
+    // a stop signal aborts whatever was awaited (hashing, listing), whatever error that surfaces as: the run
+    // was interrupted, it did not fail
+    const ended = interrupts.interrupted ? new InterruptedError() : error;
+    recordRunError(reporting, ended);
+    throw ended;
   } finally {
     await reporting.stop();
     await hashCache
@@ -87,6 +91,17 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
     store?.destroy();
   }
+}
+
+/** The status file says why the run ended, for an unattended run's owner who never sees stderr. */
+function recordRunError(reporting: Reporting, error: unknown): void {
+  const exitCode = exitCodeFor(error);
+  reporting.tracker.setRunError({
+    message: redact(describeError(error)),
+    exit_code: exitCode,
+    meaning: describeExitCode(exitCode),
+  });
+  reporting.tracker.setPhase(exitCode === EXIT.interrupted ? 'interrupted' : 'failed');
 }
 
 function lockScope(options: RunOptions): string {
@@ -143,6 +158,7 @@ async function transfer(
   announceGroups(decided, plan, deps.reporting);
   tracker.setPhase('uploading');
   const csvLog = await openCsvLog(options.logCsv);
+  const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
   try {
     recordWalkProblems(plan, deps.reporting, csvLog.append.bind(csvLog));
     await uploadAll(decided, {
@@ -159,7 +175,7 @@ async function transfer(
           deps.interrupts.soft,
         ),
         buffers: new BufferPool(options.maxMemoryBytes),
-        journals: new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`),
+        journals,
         hashCache: deps.hashCache,
         limiter: createBandwidthLimiter(options.maxBandwidthBytesPerSec),
         signal: deps.interrupts.soft,
@@ -171,6 +187,14 @@ async function transfer(
     });
   } finally {
     await csvLog.close();
+  }
+  if (tracker.snapshot().totals.failed === 0) {
+    const scope = {
+      bucket: options.bucket,
+      projectPrefix: `${options.prefix}${options.projectKey}/`,
+      plannedKeys: new Set(decided.map((d) => d.task.key)),
+    };
+    await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);
   }
 }
 

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { parseSeconds } from '../config/parse-values.js';
+import { ConfigError, quoteValue } from '../errors.js';
 import { renderStatusFile, watchStatusFile } from '../status/status-command.js';
+
+/** A shorter interval would re-read the file in a busy loop. */
+const MIN_INTERVAL_MS = 100;
 
 /** `upload-to-s3 status <status.json> [--watch]`: shows a status file written by another run. */
 export function registerStatusCommand(program: Command): void {
@@ -18,6 +22,10 @@ export function registerStatusCommand(program: Command): void {
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       const intervalMs = parseSeconds(flags.interval, '--interval') * 1000;
+      if (intervalMs < MIN_INTERVAL_MS)
+        throw new ConfigError(
+          `--interval ${quoteValue(flags.interval)}: too short to watch a file; use at least 0.1 (seconds)`,
+        );
       await watchStatusFile(file, { intervalMs, stream: process.stdout, signal: controller.signal });
     });
 }

@@ -6,6 +6,8 @@ import { redact } from './redact.js';
 export interface Logger {
   debug(message: string): void;
   warn(message: string): void;
+  /** The error that ends the run, for the log file: stderr already shows it, so without a log file this does nothing. */
+  fatal(message: string): void;
   readonly debugEnabled: boolean;
 }
 
@@ -30,5 +32,8 @@ export function createLogger(options: {
       if (options.debug) write('debug', message);
     },
     warn: (message) => write('warn', message),
+    fatal: (message) => {
+      if (options.logFile) write('error', message);
+    },
   };
 }

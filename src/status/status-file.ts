@@ -10,6 +10,7 @@ import {
   type GroupStatus,
   type InFlightStatus,
   type Phase,
+  type RunErrorStatus,
   type StatusSnapshot,
 } from './status-snapshot.js';
 
@@ -71,6 +72,7 @@ function normalize(raw: unknown, path: string): StatusFileContent {
     eta_seconds: typeof raw['eta_seconds'] === 'number' ? raw['eta_seconds'] : null,
     in_flight: normalizeList(raw['in_flight'], IN_FLIGHT_TEMPLATE),
     errors: normalizeList(raw['errors'], ERROR_TEMPLATE),
+    run_error: normalizeRunError(raw['run_error']),
     group_key: groupKey,
     pid: numberOr(raw['pid'], 0),
     version: 1,
@@ -78,6 +80,16 @@ function normalize(raw: unknown, path: string): StatusFileContent {
       ? { heartbeat_interval_ms: raw['heartbeat_interval_ms'] }
       : {}),
     ...(typeof raw['hostname'] === 'string' ? { hostname: raw['hostname'] } : {}),
+  };
+}
+
+function normalizeRunError(raw: unknown): RunErrorStatus | null {
+  if (!isObject(raw) || typeof raw['message'] !== 'string') return null;
+  const exitCode = numberOr(raw['exit_code'], 1);
+  return {
+    message: raw['message'],
+    exit_code: exitCode,
+    meaning: typeof raw['meaning'] === 'string' ? raw['meaning'] : '',
   };
 }
 

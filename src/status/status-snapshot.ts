@@ -58,6 +58,13 @@ export interface ErrorStatus {
   error: string;
 }
 
+/** Why a run ended in `failed` or `interrupted`: the one-line message and the exit code it ends with. */
+export interface RunErrorStatus {
+  message: string;
+  exit_code: number;
+  meaning: string;
+}
+
 /** The fields whose names do not depend on the group key. */
 export interface StatusSnapshotFields {
   started_at: number;
@@ -71,6 +78,8 @@ export interface StatusSnapshotFields {
   eta_seconds: number | null;
   in_flight: InFlightStatus[];
   errors: ErrorStatus[];
+  /** What ended the run, when an error did (null while running and after a run that ended normally). */
+  run_error: RunErrorStatus | null;
   /** Names the key that holds the group map, so readers need not guess it. */
   group_key: string;
   pid: number;

@@ -9,6 +9,7 @@ import {
   type GroupStatus,
   type InFlightStatus,
   type Phase,
+  type RunErrorStatus,
   type StatusSnapshot,
   type TotalsStatus,
 } from './status-snapshot.js';
@@ -65,6 +66,7 @@ const FIXED_FIELDS = new Set([
   'eta_seconds',
   'in_flight',
   'errors',
+  'run_error',
   'group_key',
   'pid',
   'version',
@@ -89,6 +91,7 @@ export class StatusTracker {
   private readonly groups = new Map<string, GroupStatus>();
   private readonly inFlight = new Map<string, InFlightStatus>();
   private readonly errors: ErrorStatus[] = [];
+  private runError: RunErrorStatus | null = null;
   private readonly listeners = new Set<(event: StatusEvent) => void>();
   private rate: RateWindow | null = null;
 
@@ -108,6 +111,11 @@ export class StatusTracker {
   setTotals(files: number, bytes: number): void {
     this.totals.files = files;
     this.totals.bytes_planned = bytes;
+  }
+
+  /** Records what ended the run (shown in the status JSON as `run_error`); the message must be redacted already. */
+  setRunError(error: RunErrorStatus): void {
+    this.runError = { ...error };
   }
 
   /** Moves the run to `phase`; emits a `phase` event when the phase changes. */
@@ -203,6 +211,7 @@ export class StatusTracker {
       eta_seconds: this.etaSeconds(rate),
       in_flight: [...this.inFlight.values()].map((entry) => ({ ...entry })),
       errors: this.errors.map((entry) => ({ ...entry })),
+      run_error: this.runError === null ? null : { ...this.runError },
       group_key: this.groupKey,
       pid: process.pid,
       version: 1,

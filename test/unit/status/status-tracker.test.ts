@@ -40,6 +40,7 @@ const FIXED_KEYS = [
   'eta_seconds',
   'in_flight',
   'errors',
+  'run_error',
   'group_key',
   'pid',
   'version',
@@ -299,5 +300,18 @@ describe('StatusTracker events', () => {
     tracker.onEvent((event) => seen.push(event.type));
     tracker.setPhase('verifying');
     expect(seen).toEqual(['phase']);
+  });
+});
+
+describe('StatusTracker run_error', () => {
+  it('is null until a run error is recorded, then carries its message and exit code', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    expect(tracker.snapshot().run_error).toBeNull();
+    tracker.setRunError({ message: 'open bucket b: NoSuchBucket', exit_code: 2, meaning: 'usage' });
+    expect(tracker.snapshot().run_error).toEqual({
+      message: 'open bucket b: NoSuchBucket',
+      exit_code: 2,
+      meaning: 'usage',
+    });
   });
 });

@@ -1,0 +1,38 @@
+import type { S3Store } from '../remote/s3-store.js';
+import type { JournalStore } from './upload-journal.js';
+
+/**
+ * Aborts the multipart uploads that earlier runs of this project left open under keys this run did not plan:
+ * an interrupted `--timestamp` run's uploads sit in its own timestamp folder, which no later run asks for again,
+ * so nothing would ever resume or abort them and their parts would cost storage for ever. Called only after a run
+ * that uploaded every planned file, so a key this run planned is never touched. Only uploads this state folder
+ * journaled are aborted: another machine's uploads of the same project are not ours to judge.
+ * Best effort: a failure is reported through `warn` and the run's result stands.
+ * @returns the keys whose uploads were aborted.
+ */
+export async function abortLeftoverUploads(
+  store: S3Store,
+  journals: JournalStore,
+  scope: { bucket: string; projectPrefix: string; plannedKeys: ReadonlySet<string> },
+  report: { debug(message: string): void; warn(message: string): void },
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const aborted: string[] = [];
+  for (const journal of await journals.list()) {
+    const { bucket, key, uploadId } = journal;
+    if (bucket !== scope.bucket || !key.startsWith(scope.projectPrefix) || scope.plannedKeys.has(key))
+      continue;
+    try {
+      await store.abortMultipartUpload(bucket, key, uploadId, signal);
+      await journals.remove(bucket, key);
+      aborted.push(key);
+      report.debug(`aborted the unfinished upload of ${key} left by an earlier run (upload ${uploadId})`);
+    } catch (error) {
+      report.warn(
+        `could not abort the unfinished upload of ${key} left by an earlier run: ${String((error as Error)?.message ?? error)}; ` +
+          'run upload-to-s3 cleanup later',
+      );
+    }
+  }
+  return aborted;
+}
