@@ -16,7 +16,9 @@ export function registerStatusCommand(program: Command): void {
     .option('--interval <seconds>', 'refresh interval with --watch', '2')
     .action(async (file: string, flags: { watch?: boolean; interval: string }) => {
       if (!flags.watch) {
-        process.stdout.write(`${await renderStatusFile(file)}\n`);
+        const { text, exitCode } = await renderStatusFile(file);
+        process.stdout.write(`${text}\n`);
+        process.exitCode = exitCode;
         return;
       }
       const controller = new AbortController();
@@ -26,6 +28,10 @@ export function registerStatusCommand(program: Command): void {
         throw new ConfigError(
           `--interval ${quoteValue(flags.interval)}: too short to watch a file; use at least 0.1 (seconds)`,
         );
-      await watchStatusFile(file, { intervalMs, stream: process.stdout, signal: controller.signal });
+      process.exitCode = await watchStatusFile(file, {
+        intervalMs,
+        stream: process.stdout,
+        signal: controller.signal,
+      });
     });
 }

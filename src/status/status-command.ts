@@ -24,7 +24,7 @@ export interface WatchOptions {
 const ASSUMED_HEARTBEAT_INTERVAL_MS = 30_000;
 const STALE_AFTER_INTERVALS = 3;
 
-type Liveness = { state: 'finished' | 'live' } | { state: 'stale' | 'gone'; reason: string };
+export type Liveness = { state: 'finished' | 'live' } | { state: 'stale' | 'gone'; reason: string };
 
 /**
  * Reads the status file at `path` (see `readStatusFile`) and renders it for a person: phase, writer
@@ -33,10 +33,25 @@ type Liveness = { state: 'finished' | 'live' } | { state: 'stale' | 'gone'; reas
  * its process is gone.
  * @throws ConfigError when the file cannot be read or is not a status file.
  */
-export async function renderStatusFile(path: string, options: RenderOptions = {}): Promise<string> {
+export async function renderStatusFile(
+  path: string,
+  options: RenderOptions = {},
+): Promise<{ text: string; exitCode: number }> {
   const file = await readStatusFile(path);
   const nowMs = options.nowMs ?? Date.now();
-  return renderStatus(file, nowMs, judgeLiveness(file, nowMs));
+  const liveness = judgeLiveness(file, nowMs);
+  return { text: renderStatus(file, nowMs, liveness), exitCode: statusExitCode(file, liveness) };
+}
+
+/**
+ * What a script watching a run learns from the exit code: 0 while it runs or once it completed, the run's own
+ * exit code once it failed or was interrupted, 1 for a run that stopped without saying so (stale, process gone).
+ */
+export function statusExitCode(file: StatusFileContent, liveness: Liveness): number {
+  if (liveness.state === 'stale' || liveness.state === 'gone') return 1;
+  if (file.phase === 'failed') return file.run_error?.exit_code ?? 1;
+  if (file.phase === 'interrupted') return file.run_error?.exit_code ?? 130;
+  return 0;
 }
 
 /**
@@ -44,7 +59,7 @@ export async function renderStatusFile(path: string, options: RenderOptions = {}
  * or `signal` aborts (a merely stale file is watched on: a sleeping laptop wakes up). On a terminal the view is redrawn in place; elsewhere it is printed again only
  * when the counts change. A missing or unreadable file is shown as such and waited for.
  */
-export async function watchStatusFile(path: string, options: WatchOptions): Promise<void> {
+export async function watchStatusFile(path: string, options: WatchOptions): Promise<number> {
   const { intervalMs, stream, signal } = options;
   const live = isTerminal(stream) ? createLiveBlock(stream) : undefined;
   let lastChangeKey = '';
@@ -53,18 +68,21 @@ export async function watchStatusFile(path: string, options: WatchOptions): Prom
     if (live !== undefined) live.draw([], fitToTerminal(frame.text, stream));
     else if (frame.changeKey !== lastChangeKey) stream.write(`${frame.text}\n\n`);
     lastChangeKey = frame.changeKey;
-    if (frame.done) return;
+    if (frame.done) return frame.exitCode;
     await sleep(intervalMs, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
   }
+  return 0;
 }
 
-async function readFrame(path: string): Promise<{ text: string; changeKey: string; done: boolean }> {
+async function readFrame(
+  path: string,
+): Promise<{ text: string; changeKey: string; done: boolean; exitCode: number }> {
   let file: StatusFileContent;
   try {
     file = await readStatusFile(path);
   } catch (error) {
     const text = `waiting for ${path}: ${error instanceof Error ? error.message : String(error)}`;
-    return { text, changeKey: text, done: false };
+    return { text, changeKey: text, done: false, exitCode: 0 };
   }
   const nowMs = Date.now();
   const liveness = judgeLiveness(file, nowMs);
@@ -75,7 +93,12 @@ async function readFrame(path: string): Promise<{ text: string; changeKey: strin
     liveness,
   ]);
   const done = liveness.state === 'finished' || liveness.state === 'gone';
-  return { text: renderStatus(file, nowMs, liveness), changeKey, done };
+  return {
+    text: renderStatus(file, nowMs, liveness),
+    changeKey,
+    done,
+    exitCode: statusExitCode(file, liveness),
+  };
 }
 
 function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
@@ -101,14 +124,21 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
   const lines = [
     `Upload ${file.phase} (pid ${file.pid || 'unknown'}), updated ${formatDuration(ageSeconds)} ago`,
     `Started ${formatLocalTime(file.started_at * 1000)}`,
+    ...formatRunError(file),
     `Progress: ${formatProgressLine(file)}`,
     '',
     ...formatGroupTable(file),
-    ...formatInFlight(file),
+    ...formatInFlight(file, liveness),
     ...formatErrors(file),
   ];
   if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
   return lines.join('\n');
+}
+
+function formatRunError(file: StatusFileContent): string[] {
+  const error = file.run_error;
+  if (!error) return [];
+  return [`Ended: ${file.phase}, exit ${error.exit_code} (${error.meaning}): ${error.message}`];
 }
 
 function formatGroupTable(file: StatusFileContent): string[] {
@@ -121,13 +151,15 @@ function formatGroupTable(file: StatusFileContent): string[] {
     'sent',
     'state',
   ];
-  const rows = Object.entries(readGroups(file)).map(([name, group]) => [name, ...groupCells(group)]);
+  const ended = isFinalPhase(file.phase) ? file.phase : undefined;
+  const rows = Object.entries(readGroups(file)).map(([name, group]) => [name, ...groupCells(group, ended)]);
   return formatTable([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }
 
-function groupCells(group: GroupStatus): string[] {
+/** A group an ended run never completed shows how the run ended, not `running`. */
+function groupCells(group: GroupStatus, runEnded: string | undefined): string[] {
   const finished = group.uploaded + group.skipped + group.failed;
-  const state = group.completed_at === null ? 'running' : 'done';
+  const state = group.completed_at !== null ? 'done' : (runEnded ?? 'running');
   return [
     `${finished}/${group.planned_files}`,
     String(group.uploaded),
@@ -138,13 +170,14 @@ function groupCells(group: GroupStatus): string[] {
   ];
 }
 
-function formatInFlight(file: StatusFileContent): string[] {
+function formatInFlight(file: StatusFileContent, liveness: Liveness): string[] {
   if (file.in_flight.length === 0) return [];
+  const title = liveness.state === 'live' ? 'In flight' : 'Unfinished when the run stopped';
   const lines = file.in_flight.map(
     (entry) =>
       `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${entry.file}`,
   );
-  return ['', `In flight (${file.in_flight.length}):`, ...lines];
+  return ['', `${title} (${file.in_flight.length}):`, ...lines];
 }
 
 function formatErrors(file: StatusFileContent): string[] {

@@ -65,7 +65,7 @@ function uploadingRun(tracker: StatusTracker): void {
 describe('renderStatusFile', () => {
   it('renders phase, totals, groups, files in flight and errors', async () => {
     await writeRunStatus(uploadingRun);
-    const text = await renderStatusFile(statusPath);
+    const text = (await renderStatusFile(statusPath)).text;
     expect(text).toMatch(
       new RegExp(`^Upload uploading \\(pid ${process.pid}\\), updated \\d+\\.\\ds ago$`, 'm'),
     );
@@ -81,13 +81,13 @@ describe('renderStatusFile', () => {
 
   it('says STALE when the file is older than three heartbeat intervals', async () => {
     await writeRunStatus(uploadingRun, 1_000);
-    const text = await renderStatusFile(statusPath, { nowMs: Date.now() + 10_000 });
+    const text = (await renderStatusFile(statusPath, { nowMs: Date.now() + 10_000 })).text;
     expect(text).toMatch(/STALE: no update for \d+s/);
   });
 
   it('does not call a finished run stale', async () => {
     await writeRunStatus((tracker) => tracker.setPhase('completed'), 1_000);
-    const text = await renderStatusFile(statusPath, { nowMs: Date.now() + 3_600_000 });
+    const text = (await renderStatusFile(statusPath, { nowMs: Date.now() + 3_600_000 })).text;
     expect(text).toContain('Upload completed');
     expect(text).not.toContain('STALE');
   });
@@ -108,7 +108,7 @@ describe('renderStatusFile', () => {
         reels: {},
       }),
     );
-    expect(await renderStatusFile(statusPath)).toContain(`STALE: process ${child.pid} is not running`);
+    expect((await renderStatusFile(statusPath)).text).toContain(`STALE: process ${child.pid} is not running`);
   });
 
   it('reads a status file written by the Python tracker', async () => {
@@ -134,7 +134,7 @@ describe('renderStatusFile', () => {
       last_update: 1730183799.45,
     };
     await writeFile(statusPath, JSON.stringify(python));
-    const text = await renderStatusFile(statusPath, { nowMs: 1730183800_000 });
+    const text = (await renderStatusFile(statusPath, { nowMs: 1730183800_000 })).text;
     expect(text).toContain('Progress: 420/420 files (119 uploaded, 301 skipped, 0 failed)');
     expect(text).toMatch(/^reels\s+42\/42\s+41\s+1\s+0\s+119\.1 GiB\s+done$/m);
     expect(text).toContain('folder type');
@@ -145,11 +145,43 @@ describe('renderStatusFile', () => {
     const complete = await readFile(statusPath, 'utf8');
     await writeFile(statusPath, complete.slice(0, complete.length / 2));
     setTimeout(() => void writeFile(statusPath, complete), 20);
-    expect(await renderStatusFile(statusPath)).toContain('Upload uploading');
+    expect((await renderStatusFile(statusPath)).text).toContain('Upload uploading');
   });
 
   it('reports a missing file as a config error', async () => {
     await expect(renderStatusFile(join(dir, 'none.json'))).rejects.toMatchObject({ kind: 'config' });
+  });
+});
+
+describe('an ended run', () => {
+  it('shows an interrupted run as ended, its groups stopped, and exits 130', async () => {
+    await writeRunStatus((tracker) => {
+      uploadingRun(tracker);
+      tracker.setRunError({
+        message: 'upload interrupted',
+        exit_code: 130,
+        meaning: 'interrupted; a rerun resumes',
+      });
+      tracker.setPhase('interrupted');
+    });
+    const { text, exitCode } = await renderStatusFile(statusPath);
+    expect(text).toContain('Ended: interrupted, exit 130 (interrupted; a rerun resumes): upload interrupted');
+    expect(text).toMatch(/^R001\s+1\/2\s+1\s+0\s+0\s+14\.0 MiB\s+interrupted$/m);
+    expect(text).not.toMatch(/running$/m);
+    expect(text).toContain('Unfinished when the run stopped (1):');
+    expect(exitCode).toBe(130);
+  });
+
+  it("exits with a failed run's own exit code, and 1 for a stale run", async () => {
+    await writeRunStatus((tracker) => {
+      tracker.setRunError({ message: 'open bucket b: NoSuchBucket', exit_code: 2, meaning: 'usage' });
+      tracker.setPhase('failed');
+    });
+    expect((await renderStatusFile(statusPath)).exitCode).toBe(2);
+    await writeRunStatus(uploadingRun, 1_000);
+    expect((await renderStatusFile(statusPath, { nowMs: Date.now() + 10_000 })).exitCode).toBe(1);
+    await writeRunStatus(uploadingRun);
+    expect((await renderStatusFile(statusPath)).exitCode).toBe(0);
   });
 });
 
@@ -167,7 +199,7 @@ describe('watchStatusFile', () => {
     await sleep(50);
     tracker.setPhase('completed');
     await heartbeat.stop();
-    await watching;
+    expect(await watching).toBe(0);
     expect(text).toContain('Upload uploading');
     expect(text).toContain('Upload completed');
     expect(text).not.toContain('\x1b[');
