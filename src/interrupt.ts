@@ -12,6 +12,8 @@ export interface Interrupts {
   abortAll(reason: unknown): void;
   /** Registers a synchronous last step (the final status write) for a second signal, which exits at once. */
   onForcedExit(hook: () => void): void;
+  /** Registers what to tell the user when the first signal arrives (the run is stopping, and how to stop it now). */
+  onStopping(hook: () => void): void;
   /** Removes the signal handlers. */
   dispose(): void;
 }
@@ -34,6 +36,7 @@ export function watchInterrupts(options: {
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const lastSteps: Array<() => void> = [];
+  const stoppingSteps: Array<() => void> = [];
   const onHangUp = () => {
     onSignal();
     hard.abort(new Error('stopped by hang-up'));
@@ -47,7 +50,8 @@ export function watchInterrupts(options: {
     }
     interrupted = true;
     soft.abort(new Error('stopped by signal'));
-    options.onFirst?.();
+    if (stoppingSteps.length > 0) for (const step of stoppingSteps) step();
+    else options.onFirst?.();
     graceTimer = setTimeout(() => hard.abort(new Error('grace period over')), options.graceMs);
     graceTimer.unref();
   };
@@ -67,6 +71,9 @@ export function watchInterrupts(options: {
     },
     onForcedExit(hook) {
       lastSteps.push(hook);
+    },
+    onStopping(hook) {
+      stoppingSteps.push(hook);
     },
     dispose() {
       if (graceTimer) clearTimeout(graceTimer);

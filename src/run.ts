@@ -56,11 +56,18 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   const reporting = await startReporting(options, log);
   // a second Ctrl+C exits at once; the status file still says how the run ended
   interrupts.onForcedExit(() => reporting.stopNow('interrupted'));
+  interrupts.onStopping(() => reporting.announceStopping());
   let store: S3Store | undefined;
   const hashCache = await HashCache.load(options.stateDir);
   try {
     reporting.tracker.setPhase('planning');
     const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
+    reporting.tracker.startRun({
+      folder: options.folder,
+      bucket: options.bucket,
+      projectPrefix: `${options.prefix}${options.projectKey}/`,
+      timestampFolder: options.timestamp,
+    });
     store = options.dryRun && !options.verify ? undefined : await connectStore(options, log, interrupts.hard);
     reporting.tracker.setPhase('verifying');
     // a dry run may run beside a real one and changes nothing, the log included

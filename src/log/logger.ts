@@ -8,6 +8,8 @@ export interface Logger {
   warn(message: string): void;
   /** The error that ends the run, for the log file: stderr already shows it, so without a log file this does nothing. */
   fatal(message: string): void;
+  /** Sends the lines meant for stderr to `write` instead (a live view prints them above itself); undefined restores. */
+  divert(write: ((line: string) => void) | undefined): void;
   readonly debugEnabled: boolean;
 }
 
@@ -21,10 +23,12 @@ export function createLogger(options: {
   stream?: NodeJS.WritableStream;
 }): Logger {
   if (options.logFile) mkdirSync(path.dirname(options.logFile), { recursive: true });
+  let diverted: ((line: string) => void) | undefined;
   const write = (level: string, message: string) => {
-    const line = `${new Date().toISOString()} ${level} ${redact(message)}\n`;
-    if (options.logFile) appendFileSync(options.logFile, line);
-    else (options.stream ?? process.stderr).write(line);
+    const line = `${new Date().toISOString()} ${level} ${redact(message)}`;
+    if (options.logFile) appendFileSync(options.logFile, `${line}\n`);
+    else if (diverted) diverted(line);
+    else (options.stream ?? process.stderr).write(`${line}\n`);
   };
   return {
     debugEnabled: options.debug,
@@ -32,6 +36,9 @@ export function createLogger(options: {
       if (options.debug) write('debug', message);
     },
     warn: (message) => write('warn', message),
+    divert: (target) => {
+      diverted = target;
+    },
     fatal: (message) => {
       if (options.logFile) write('error', message);
     },

@@ -47,16 +47,6 @@ export function formatPercent(part: number, whole: number): string {
   return `${(Math.floor(clamped * 1000) / 10).toFixed(1)}%`;
 }
 
-/**
- * Shortens `text` to at most `width` characters by cutting from the left, where long paths share
- * their least telling part, and marks the cut with `...`.
- */
-export function truncateLeft(text: string, width: number): string {
-  if (text.length <= width) return text;
-  if (width <= 3) return text.slice(text.length - Math.max(width, 0));
-  return `...${text.slice(text.length - (width - 3))}`;
-}
-
 /** Formats a time as local `YYYY-MM-DD HH:MM:SS`, the stamp of plain log lines. */
 export function formatLocalTime(timeMs: number): string {
   const d = new Date(timeMs);

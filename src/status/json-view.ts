@@ -31,6 +31,18 @@ export function startJsonView(tracker: StatusTracker, options: JsonViewOptions):
 function eventObject(event: StatusEvent): Record<string, unknown> {
   const head = { type: event.type, time: new Date(event.timeMs).toISOString() };
   switch (event.type) {
+    case 'run-start': {
+      const { folder, bucket, projectPrefix, timestampFolder } = event.destination;
+      return {
+        ...head,
+        folder,
+        bucket,
+        project_prefix: projectPrefix,
+        timestamp_folder: timestampFolder ?? null,
+      };
+    }
+    case 'notice':
+      return { ...head, message: event.message };
     case 'phase':
       return { ...head, phase: event.phase };
     case 'group-start':

@@ -1,9 +1,10 @@
 import { formatBytes, formatLocalTime } from './format.js';
-import type { FileResult, StatusEvent, StatusTracker } from './status-tracker.js';
+import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
 import {
   formatGroupDoneLine,
   formatProgressLine,
   formatResultLine,
+  formatRunStartLine,
   formatSkipBatchLine,
   type SkipBatch,
 } from './view-lines.js';
@@ -27,19 +28,21 @@ const SKIP_DETAIL_LIMIT = 5;
 export function startPlainView(tracker: StatusTracker, options: PlainViewOptions): { stop(): void } {
   const { stream, intervalMs } = options;
   const skips = new Map<string, { batch: SkipBatch; samples: FileResult[] }>();
+  let destination: RunDestination | undefined;
   const print = (line: string): void => void stream.write(`${formatLocalTime(Date.now())} ${line}\n`);
   const flushSkips = (group?: string): void => {
     for (const [name, gathered] of skips) {
       if (group !== undefined && name !== group) continue;
       skips.delete(name);
       if (gathered.batch.count > SKIP_DETAIL_LIMIT) print(formatSkipBatchLine(gathered.batch));
-      else gathered.samples.forEach((result) => print(formatResultLine(result)));
+      else gathered.samples.forEach((result) => print(formatResultLine(result, destination)));
     }
   };
   const unsubscribe = tracker.onEvent((event) => {
+    if (event.type === 'run-start') destination = event.destination;
     if (event.type === 'file-done' && event.result.outcome === 'skipped') gatherSkip(skips, event.result);
     else if (event.type === 'group-done') flushSkips(event.group);
-    const line = eventLine(event, tracker);
+    const line = eventLine(event, tracker, destination);
     if (line !== undefined) print(line);
   });
   const timer = setInterval(() => {
@@ -73,8 +76,16 @@ function gatherSkip(
   if (samples.length < SKIP_DETAIL_LIMIT) samples.push(result);
 }
 
-function eventLine(event: StatusEvent, tracker: StatusTracker): string | undefined {
+function eventLine(
+  event: StatusEvent,
+  tracker: StatusTracker,
+  destination: RunDestination | undefined,
+): string | undefined {
   switch (event.type) {
+    case 'run-start':
+      return formatRunStartLine(event.destination);
+    case 'notice':
+      return event.message;
     case 'phase':
       return `phase ${event.phase}`;
     case 'group-start':
@@ -82,7 +93,7 @@ function eventLine(event: StatusEvent, tracker: StatusTracker): string | undefin
     case 'group-done':
       return formatGroupDoneLine(event.group, tracker.snapshot());
     case 'file-done':
-      return event.result.outcome === 'skipped' ? undefined : formatResultLine(event.result);
+      return event.result.outcome === 'skipped' ? undefined : formatResultLine(event.result, destination);
     case 'file-start':
       return undefined;
   }

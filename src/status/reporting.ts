@@ -13,7 +13,11 @@ export interface Reporting {
   stop(): Promise<void>;
   /** Sets the final phase and writes the status file synchronously, for a process that exits right after. */
   stopNow(phase: Phase): void;
+  /** Tells the user the run is stopping, where they are looking (the live view, the log lines, or stderr). */
+  announceStopping(): void;
 }
+
+const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
 
 /**
  * Starts the three views of one set of numbers: the JSON heartbeat file (not for a dry run), and on
@@ -46,17 +50,29 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     stream: process.stdout,
     color: shouldUseColor({ isTTY, env: process.env }),
   });
+  // warnings written to the same terminal under a live block would break it: they go above the block instead
+  if (view.printAbove) log.divert(view.printAbove);
   return {
     tracker,
     async stop() {
+      log.divert(undefined);
       view.stop();
       await heartbeat?.stop();
     },
     stopNow(phase) {
+      log.divert(undefined);
+      const inFlight = tracker.snapshot().in_flight.length;
       view.stop();
       const setPhase = () => tracker.setPhase(phase);
       if (heartbeat) heartbeat.stopSync(setPhase);
       else setPhase();
+      process.stderr.write(
+        `Stopped at once: ${inFlight} file(s) were in flight; run the same command again to resume them\n`,
+      );
+    },
+    announceStopping() {
+      if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
+      else tracker.notice(STOPPING);
     },
   };
 }

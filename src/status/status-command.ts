@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatBytes, formatDuration, formatLocalTime, formatPercent, truncateLeft } from './format.js';
+import { truncateEnd } from './display-width.js';
+import { formatBytes, formatDuration, formatLocalTime, formatPercent } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import { isFinalPhase, readGroups, type GroupStatus } from './status-snapshot.js';
 import { readStatusFile, type StatusFileContent } from './status-file.js';
@@ -61,7 +62,7 @@ export function statusExitCode(file: StatusFileContent, liveness: Liveness): num
  */
 export async function watchStatusFile(path: string, options: WatchOptions): Promise<number> {
   const { intervalMs, stream, signal } = options;
-  const live = isTerminal(stream) ? createLiveBlock(stream) : undefined;
+  const live = isTerminal(stream) ? createLiveBlock(stream, () => columnsOf(stream)) : undefined;
   let lastChangeKey = '';
   while (signal?.aborted !== true) {
     const frame = await readFrame(path);
@@ -189,10 +190,15 @@ function isTerminal(stream: NodeJS.WritableStream): boolean {
   return (stream as { isTTY?: unknown }).isTTY === true;
 }
 
-/** Truncates lines to the width and drops rows past the screen: the live block must fit on it. */
+/** Cuts lines to the width (at their end: a line's start says what it is) and drops rows past the screen. */
 function fitToTerminal(text: string, stream: NodeJS.WritableStream): string[] {
-  const { columns, rows } = stream as { columns?: number; rows?: number };
-  const width = Math.max((columns ?? 80) - 1, 20);
-  const lines = text.split('\n').map((line) => truncateLeft(line, width));
+  const { rows } = stream as { rows?: number };
+  const width = Math.max(columnsOf(stream) - 1, 20);
+  const lines = text.split('\n').map((line) => truncateEnd(line, width));
   return lines.slice(0, Math.max((rows ?? 24) - 1, 1));
+}
+
+function columnsOf(stream: NodeJS.WritableStream): number {
+  const { columns } = stream as { columns?: number };
+  return typeof columns === 'number' && columns > 0 ? columns : 80;
 }

@@ -36,8 +36,20 @@ export interface FileResult {
   error?: string;
 }
 
+/** Where a run sends its files: shown once at its start, and the base that result lines show keys under. */
+export interface RunDestination {
+  folder: string;
+  bucket: string;
+  /** `{prefix}{project_key}/`: every key of the run starts with it. */
+  projectPrefix: string;
+  /** The timestamp folder of --timestamp / --custom-timestamp, if any. */
+  timestampFolder?: string | undefined;
+}
+
 /** What the tracker tells subscribers. Progress deltas are not events: views poll {@link StatusTracker.snapshot}. */
 export type StatusEvent =
+  | { type: 'run-start'; destination: RunDestination; timeMs: number }
+  | { type: 'notice'; message: string; timeMs: number }
   | { type: 'phase'; phase: Phase; timeMs: number }
   | { type: 'group-start'; group: string; plannedFiles: number; plannedBytes: number; timeMs: number }
   | { type: 'group-done'; group: string; timeMs: number }
@@ -111,6 +123,16 @@ export class StatusTracker {
   setTotals(files: number, bytes: number): void {
     this.totals.files = files;
     this.totals.bytes_planned = bytes;
+  }
+
+  /** Announces where the run's files go; views print it once, before any file line. */
+  startRun(destination: RunDestination): void {
+    this.emit({ type: 'run-start', destination: { ...destination }, timeMs: this.now() });
+  }
+
+  /** Tells the views something the user must see now (the run is stopping, say); the status file does not keep it. */
+  notice(message: string): void {
+    this.emit({ type: 'notice', message, timeMs: this.now() });
   }
 
   /** Records what ended the run (shown in the status JSON as `run_error`); the message must be redacted already. */

@@ -15,6 +15,12 @@ export interface TerminalViewOptions {
   intervalMs?: number;
 }
 
+/** A started view; `printAbove`, where present, shows a diagnostic line without breaking a live block. */
+export interface TerminalView {
+  stop(): void;
+  printAbove?: (line: string) => void;
+}
+
 /** Default intervals: a smooth live block, a quiet log, a steady event feed. */
 const DEFAULT_INTERVAL_MS: Record<ViewMode, number> = { tty: 200, plain: 10_000, json: 1_000, quiet: 0 };
 
@@ -23,7 +29,7 @@ const DEFAULT_INTERVAL_MS: Record<ViewMode, number> = { tty: 200, plain: 10_000,
  * `startJsonView`; `quiet` shows nothing). Returns the stop function, which writes what is pending
  * and releases the timer; the timer is unref'd so it never keeps the process alive.
  */
-export function startTerminalView(tracker: StatusTracker, options: TerminalViewOptions): { stop(): void } {
+export function startTerminalView(tracker: StatusTracker, options: TerminalViewOptions): TerminalView {
   const { mode, stream, color } = options;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS[mode];
   switch (mode) {

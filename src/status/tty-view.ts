@@ -1,8 +1,9 @@
-import { formatBytes, formatDuration, formatPercent, formatRate, truncateLeft } from './format.js';
+import { displayWidth, truncateEnd, truncateMiddle } from './display-width.js';
+import { formatBytes, formatDuration, formatPercent, formatRate } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import type { StatusSnapshot } from './status-snapshot.js';
-import type { FileResult, StatusEvent, StatusTracker } from './status-tracker.js';
-import { formatGroupDoneLine, formatResultLine, processedBytes } from './view-lines.js';
+import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
+import { formatGroupDoneLine, formatRunStartLine, processedBytes, resultLineParts } from './view-lines.js';
 
 export interface TtyViewOptions {
   stream: NodeJS.WritableStream;
@@ -10,6 +11,12 @@ export interface TtyViewOptions {
   intervalMs: number;
   /** At most this many in-flight files get a line of their own. */
   maxFileLines?: number;
+}
+
+/** The live view's handle: `printAbove` puts a line (a warning, say) above the block without breaking it. */
+export interface TtyView {
+  stop(): void;
+  printAbove(line: string): void;
 }
 
 const BAR_WIDTH = 20;
@@ -23,56 +30,103 @@ const OUTCOME_COLORS: Record<FileResult['outcome'], Color> = {
 };
 
 /**
- * Starts the live terminal view: a block redrawn every `intervalMs` with an overall line (bar,
- * percentage, files, bytes, rate, ETA) and one line per file in flight, and a permanent line above
- * it for each file uploaded or failed and each group finished. Skipped files only count in the bar.
+ * Starts the live terminal view: a block redrawn every `intervalMs` (and at once when the window is resized) with
+ * an overall line (bar, percentage, rate, ETA, files, bytes) and one line per file in flight, and a permanent line
+ * above it for the run's destination, each file uploaded or failed, each group finished and each notice (the run is
+ * stopping). Every line fits the terminal's width: paths are cut in the middle. Skipped files only count in the bar.
  * `stop` draws the last permanent lines and erases the block.
  */
-export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): { stop(): void } {
+export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): TtyView {
   const { stream, color, intervalMs, maxFileLines = 8 } = options;
-  const live = createLiveBlock(stream);
+  const width = (): number => Math.max(columnsOf(stream) - 1, 20); // one spare column: the last one makes conhost wrap
+  const live = createLiveBlock(stream, () => columnsOf(stream));
   let permanent: string[] = [];
-  const unsubscribe = tracker.onEvent((event) => {
-    const line = permanentLine(event, tracker, color);
-    if (line !== undefined) permanent.push(line);
-  });
+  let destination: RunDestination | undefined;
+  let stopping: string | undefined;
   const redraw = (block: string[]): void => {
     live.draw(permanent, block);
     permanent = [];
   };
-  const timer = setInterval(
-    () => redraw(blockLines(tracker.snapshot(), columnsOf(stream), maxFileLines, color)),
-    intervalMs,
-  );
+  const redrawNow = (): void =>
+    redraw(blockLines(tracker.snapshot(), { width: width(), maxFileLines, color, stopping }));
+  const unsubscribe = tracker.onEvent((event) => {
+    if (event.type === 'run-start') destination = event.destination;
+    if (event.type === 'notice') stopping = event.message;
+    const line = permanentLine(event, tracker, { width: width(), color, destination });
+    if (line !== undefined) permanent.push(line);
+    // a notice must show now, not at the next tick: the user just pressed Ctrl+C
+    if (event.type === 'notice') redrawNow();
+  });
+  const timer = setInterval(redrawNow, intervalMs);
   timer.unref();
+  const onResize = (): void => redrawNow();
+  stream.on('resize', onResize);
   return {
     stop() {
       clearInterval(timer);
       unsubscribe();
+      stream.off('resize', onResize);
       redraw([]);
+    },
+    printAbove(line) {
+      permanent.push(truncateEnd(line, width()));
+      redrawNow();
     },
   };
 }
 
-function permanentLine(event: StatusEvent, tracker: StatusTracker, color: boolean): string | undefined {
-  if (event.type === 'group-done') return formatGroupDoneLine(event.group, tracker.snapshot());
-  if (event.type !== 'file-done' || event.result.outcome === 'skipped') return undefined;
-  const [word = '', ...rest] = formatResultLine(event.result).split(' ');
-  return [paint(word, OUTCOME_COLORS[event.result.outcome], color), ...rest].join(' ');
+interface LineStyle {
+  width: number;
+  color: boolean;
+  destination?: RunDestination | undefined;
+}
+
+function permanentLine(event: StatusEvent, tracker: StatusTracker, style: LineStyle): string | undefined {
+  switch (event.type) {
+    case 'run-start':
+      return truncateMiddle(formatRunStartLine(event.destination), style.width);
+    case 'notice':
+      return paint(truncateEnd(event.message, style.width), 'yellow', style.color);
+    case 'group-done':
+      return truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width);
+    case 'file-done':
+      return event.result.outcome === 'skipped' ? undefined : resultLine(event.result, style);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `uploaded <file> -> <key> (size, time)` cut to the width: the file and the key share the room left by the rest,
+ * each cut in its middle, so both ends of each path stay readable. The outcome word is painted.
+ */
+function resultLine(result: FileResult, style: LineStyle): string {
+  const { outcome, file, key, detail } = resultLineParts(result, style.destination);
+  const arrow = key === '' ? '' : ' -> ';
+  const room = style.width - displayWidth(outcome) - displayWidth(detail) - displayWidth(arrow) - 2;
+  let line: string;
+  if (displayWidth(file) + displayWidth(key) <= room) line = `${outcome} ${file}${arrow}${key} ${detail}`;
+  else if (room >= 16) {
+    const keyRoom = key === '' ? 0 : Math.min(displayWidth(key), Math.floor(room / 2));
+    const fileRoom = room - keyRoom;
+    line = `${outcome} ${truncateMiddle(file, fileRoom)}${arrow}${truncateMiddle(key, keyRoom)} ${detail}`;
+  } else line = truncateEnd(`${outcome} ${file}${arrow}${key} ${detail}`, style.width);
+  return paint(outcome, OUTCOME_COLORS[outcome], style.color) + line.slice(outcome.length);
 }
 
 function blockLines(
   snapshot: StatusSnapshot,
-  columns: number,
-  maxFileLines: number,
-  color: boolean,
+  style: { width: number; maxFileLines: number; color: boolean; stopping: string | undefined },
 ): string[] {
-  // One column spare: writing the last column makes conhost wrap, which breaks cursor-up counting.
-  const width = Math.max(columns - 1, 20);
+  const { width, maxFileLines, color, stopping } = style;
   const lines = [overallLine(snapshot, width, color)];
+  if (stopping !== undefined) {
+    const waiting = `Stopping: waiting for ${snapshot.in_flight.length} file(s) in flight; Ctrl+C again to stop now`;
+    lines.unshift(paint(truncateEnd(waiting, width), 'yellow', color));
+  }
   for (const entry of snapshot.in_flight.slice(0, maxFileLines)) {
     const head = `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  `;
-    lines.push(head + truncateLeft(entry.file, width - head.length));
+    lines.push(head + truncateMiddle(entry.file, width - head.length));
   }
   const hidden = snapshot.in_flight.length - maxFileLines;
   if (hidden > 0) lines.push(paint(`  ... and ${hidden} more in flight`, 'dim', color));
@@ -95,13 +149,10 @@ function overallLine(snapshot: StatusSnapshot, width: number, color: boolean): s
     `${finished}/${totals.files} files`,
     `${formatBytes(processed)}/${formatBytes(totals.bytes_planned)}`,
   ];
-  // Most telling first, since a narrow terminal cuts the end. Truncate before painting: escape
-  // codes take no columns but count as characters.
-  const text = parts
-    .filter((part) => part !== '')
-    .join('  ')
-    .slice(0, Math.max(width - bar.length - 1, 0));
-  return `${paint(bar, 'cyan', color)} ${text}`;
+  // Most telling first, since a narrow terminal cuts the end. Cut before painting: escape codes take no columns.
+  const text = parts.filter((part) => part !== '').join('  ');
+  if (width < bar.length + 12) return text.slice(0, width);
+  return `${paint(bar, 'cyan', color)} ${text.slice(0, width - bar.length - 1)}`;
 }
 
 function columnsOf(stream: NodeJS.WritableStream): number {

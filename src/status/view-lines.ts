@@ -1,6 +1,7 @@
+import path from 'node:path';
 import { formatBytes, formatDuration, formatPercent, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot } from './status-snapshot.js';
-import type { FileResult } from './status-tracker.js';
+import type { FileResult, RunDestination } from './status-tracker.js';
 
 /** Skipped files of one group, gathered between two plain-view flushes. */
 export interface SkipBatch {
@@ -32,19 +33,49 @@ export function formatProgressLine(snapshot: StatusSnapshot): string {
 }
 
 /**
- * One line on a finished file: `uploaded <path> (12.0 MiB, 1.2s)`, `skipped <path> (12.0 MiB):
- * <reason>` or `failed <path> (12.0 MiB): <error>`.
+ * One line on a finished file, naming the file and where it went: `uploaded <file> -> <key> (12.0 MiB, 1.2s)`,
+ * `skipped <file> -> <key> (12.0 MiB): <reason>` or `failed <file> -> <key> (12.0 MiB): <error>`. With the run's
+ * destination, the file is shown under the run's folder and the key under the project prefix (the header names
+ * both), so lines stay short; otherwise both are shown whole.
  */
-export function formatResultLine(result: FileResult): string {
+export function formatResultLine(result: FileResult, destination?: RunDestination): string {
+  const { outcome, file, key, detail } = resultLineParts(result, destination);
+  return `${outcome} ${file}${key === '' ? '' : ` -> ${key}`} ${detail}`;
+}
+
+/** The parts of a result line: the outcome word, the file, its key ('' when it has none) and size with time or reason. */
+export function resultLineParts(
+  result: FileResult,
+  destination?: RunDestination,
+): { outcome: FileResult['outcome']; file: string; key: string; detail: string } {
   const size = formatBytes(result.sizeBytes);
+  const file = destination ? relativeTo(destination.folder, result.path) : result.path;
+  const key =
+    destination && result.key.startsWith(destination.projectPrefix)
+      ? result.key.slice(destination.projectPrefix.length)
+      : result.key;
   switch (result.outcome) {
     case 'uploaded':
-      return `uploaded ${result.path} (${size}, ${formatDuration(result.seconds)})`;
+      return { outcome: 'uploaded', file, key, detail: `(${size}, ${formatDuration(result.seconds)})` };
     case 'skipped':
-      return `skipped ${result.path} (${size}): ${result.reason}`;
+      return { outcome: 'skipped', file, key, detail: `(${size}): ${result.reason}` };
     case 'failed':
-      return `failed ${result.path} (${size}): ${result.error ?? result.reason}`;
+      return { outcome: 'failed', file, key, detail: `(${size}): ${result.error ?? result.reason}` };
   }
+}
+
+function relativeTo(folder: string, file: string): string {
+  const relative = path.relative(folder, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/**
+ * The line that opens a run: `upload D:\survey\RMI25320 -> s3://bucket/RMI25320/ (timestamp folder 20261202_0315)`.
+ */
+export function formatRunStartLine(destination: RunDestination): string {
+  const target = `s3://${destination.bucket}/${destination.projectPrefix}`;
+  const stamp = destination.timestampFolder ? ` (timestamp folder ${destination.timestampFolder})` : '';
+  return `upload ${destination.folder} -> ${target}${stamp}`;
 }
 
 /** One line for many skipped files: `skipped 301 files in reels (2.0 GiB): 300 unchanged, 1 same-etag`. */

@@ -5,7 +5,6 @@ import {
   formatLocalTime,
   formatPercent,
   formatRate,
-  truncateLeft,
 } from '../../../src/status/format.js';
 
 describe('formatBytes', () => {
@@ -57,14 +56,6 @@ describe('formatPercent', () => {
     [5, 0, '--%'],
   ])('formats %d of %d as %s', (part, whole, expected) => {
     expect(formatPercent(part, whole)).toBe(expected);
-  });
-});
-
-describe('truncateLeft', () => {
-  it('keeps short text and cuts long text from the left', () => {
-    expect(truncateLeft('reels/a.mp4', 20)).toBe('reels/a.mp4');
-    expect(truncateLeft('D:/projects/P1/reels/R001/a.mp4', 12)).toBe('...001/a.mp4');
-    expect(truncateLeft('D:/projects/P1/reels/R001/a.mp4', 12)).toHaveLength(12);
   });
 });
 

@@ -52,9 +52,17 @@ describe('plain view', () => {
     view.stop();
     const text = output();
     expect(text).toMatch(new RegExp(`^${STAMP} phase uploading$`, 'm'));
-    expect(text).toMatch(new RegExp(`^${STAMP} uploaded reels/R001/a\\.mp4 \\(12\\.0 MiB, 1\\.2s\\)$`, 'm'));
     expect(text).toMatch(
-      new RegExp(`^${STAMP} failed reels/R001/b\\.mp4 \\(12\\.0 MiB\\): connection reset$`, 'm'),
+      new RegExp(
+        `^${STAMP} uploaded reels/R001/a\\.mp4 -> P1/reels/R001/a\\.mp4 \\(12\\.0 MiB, 1\\.2s\\)$`,
+        'm',
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `^${STAMP} failed reels/R001/b\\.mp4 -> P1/reels/R001/a\\.mp4 \\(12\\.0 MiB\\): connection reset$`,
+        'm',
+      ),
     );
     expect(text).toMatch(
       new RegExp(`^${STAMP} progress 2/2 files \\(1 uploaded, 0 skipped, 1 failed\\)`, 'm'),
@@ -85,8 +93,31 @@ describe('plain view', () => {
     tracker.noteSkip(skipped({ path: 'y.mp4', reason: 'same-size' }));
     expect(output()).toBe('');
     view.stop();
-    expect(output()).toMatch(new RegExp(`^${STAMP} skipped x\\.mp4 \\(12\\.0 MiB\\): unchanged\\n`));
-    expect(output()).toContain('skipped y.mp4 (12.0 MiB): same-size');
+    expect(output()).toMatch(
+      new RegExp(`^${STAMP} skipped x\\.mp4 -> P1/reels/R001/a\\.mp4 \\(12\\.0 MiB\\): unchanged\\n`),
+    );
+    expect(output()).toContain('skipped y.mp4 -> P1/reels/R001/a.mp4 (12.0 MiB): same-size');
+  });
+
+  it('opens with the destination and shows keys under the project prefix', () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    tracker.startRun({
+      folder: '/data/P1',
+      bucket: 'survey',
+      projectPrefix: 'P1/',
+      timestampFolder: '20261202_0315',
+    });
+    tracker.fileDone(result({ path: '/data/P1/reels/R001/a.mp4', key: 'P1/reels/20261202_0315/R001/a.mp4' }));
+    view.stop();
+    const lines = output().trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(`^${STAMP} upload /data/P1 -> s3://survey/P1/ \\(timestamp folder 20261202_0315\\)$`),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${STAMP} uploaded reels/R001/a\\.mp4 -> reels/20261202_0315/R001/a\\.mp4 \\(12\\.0 MiB, 1\\.2s\\)$`,
+      ),
+    );
   });
 });
 
@@ -137,15 +168,13 @@ describe('tty view', () => {
     await sleep(40);
     view.stop();
     const text = output();
-    expect(text).toContain(`${ESC}[2A`); // moved up over the two-line block
-    expect(text).toContain(`\r${ESC}[K`);
+    expect(text).toContain(`\r${ESC}[2A${ESC}[J`); // moved up over the two-line block and erased it
     expect(text).toContain('50.0%');
-    expect(text).toContain('uploaded D:/survey/projects/P1/reels/R001/a-very-long-file-name-indeed.mp4');
+    expect(text).toMatch(/uploaded D:\/surv\S*…\S*\.mp4 -> P1\/\S+ \(12\.0 MiB, 1\.2s\)/);
     expect(text).not.toMatch(new RegExp(`${ESC}\\[\\d+m`)); // no colour when color is false
-    const drawnLines = text.split(`\r${ESC}[K`).map((line) => line.replace(/\n.*$/s, ''));
-    const blockLines = drawnLines.filter((line) => line.startsWith('[') || line.startsWith('  '));
-    expect(blockLines.length).toBeGreaterThan(0);
-    for (const line of blockLines) expect(line.length).toBeLessThan(60);
+    const drawnLines = text.split(new RegExp(`\\n|\\r|${ESC}\\[\\d*[AJ]`)).filter((line) => line !== '');
+    expect(drawnLines.length).toBeGreaterThan(0);
+    for (const line of drawnLines) expect(line.length).toBeLessThan(60);
   });
 
   it('colours only when asked', async () => {

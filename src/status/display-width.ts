@@ -1,0 +1,80 @@
+/**
+ * Terminal columns of text: what a live view must count to fit a line on one row. Counted per grapheme cluster
+ * (what a terminal draws as one character): East Asian wide and fullwidth characters and emoji take two
+ * columns, combining marks and control characters none, everything else one.
+ */
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+const ELLIPSIS = '…';
+
+/** The number of terminal columns `text` takes. */
+export function displayWidth(text: string): number {
+  if (/^[\u0020-\u007e]*$/.test(text)) return text.length;
+  let width = 0;
+  for (const { segment } of segmenter.segment(text)) width += clusterWidth(segment);
+  return width;
+}
+
+/**
+ * `text` cut to at most `width` columns by replacing its middle with `…`, so both the start (the folder) and the
+ * end (the file name) of a path stay readable. Never splits a character.
+ */
+export function truncateMiddle(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 1) return width === 1 ? ELLIPSIS : '';
+  const clusters = [...segmenter.segment(text)].map(({ segment }) => segment);
+  const headBudget = Math.ceil((width - 1) / 2);
+  const tail = takeColumns([...clusters].reverse(), width - 1 - headBudget).reverse();
+  return `${takeColumns(clusters, headBudget).join('')}${ELLIPSIS}${tail.join('')}`;
+}
+
+/** `text` cut to at most `width` columns at its end, marked with `…`. Never splits a character. */
+export function truncateEnd(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 1) return width === 1 ? ELLIPSIS : '';
+  const clusters = [...segmenter.segment(text)].map(({ segment }) => segment);
+  return `${takeColumns(clusters, width - 1).join('')}${ELLIPSIS}`;
+}
+
+/** The longest run of `clusters` (in order) that fits `budget` columns; reversed input gives a tail, reversed. */
+function takeColumns(clusters: readonly string[], budget: number): string[] {
+  const taken: string[] = [];
+  let used = 0;
+  for (const cluster of clusters) {
+    const width = clusterWidth(cluster);
+    if (used + width > budget) break;
+    taken.push(cluster);
+    used += width;
+  }
+  return taken;
+}
+
+function clusterWidth(cluster: string): number {
+  const codePoint = cluster.codePointAt(0) ?? 0;
+  // eslint-disable-next-line no-control-regex -- control characters take no column
+  if (/^[\u0000-\u001f\u007f-\u009f]/.test(cluster)) return 0;
+  if (/^\p{Mark}+$/u.test(cluster)) return 0;
+  if (/\p{Extended_Pictographic}/u.test(cluster) && (cluster.includes('\ufe0f') || codePoint >= 0x1f000))
+    return 2;
+  return isWide(codePoint) ? 2 : 1;
+}
+
+/** East Asian Wide and Fullwidth ranges (Unicode 15, UAX #11), the ones file names contain in practice. */
+function isWide(codePoint: number): boolean {
+  return (
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0x303e) ||
+    (codePoint >= 0x3041 && codePoint <= 0x33ff) ||
+    (codePoint >= 0x3400 && codePoint <= 0x4dbf) ||
+    (codePoint >= 0x4e00 && codePoint <= 0x9fff) ||
+    (codePoint >= 0xa000 && codePoint <= 0xa4cf) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1f64f) ||
+    (codePoint >= 0x1f900 && codePoint <= 0x1f9ff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd)
+  );
+}

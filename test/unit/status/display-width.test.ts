@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { displayWidth, truncateEnd, truncateMiddle } from '../../../src/status/display-width.js';
+
+describe('displayWidth', () => {
+  it.each([
+    ['reels/R001/video.mp4', 20],
+    ['Müller', 6],
+    ['Mu\u0308ller', 6], // u + combining diaeresis: one column
+    ['測量データ', 10],
+    ['도로조사', 8],
+    ['📹 clip', 7],
+    ['', 0],
+  ])('%s takes %i columns', (text, width) => {
+    expect(displayWidth(text)).toBe(width);
+  });
+});
+
+describe('truncateMiddle', () => {
+  it('keeps text that fits as it is', () => {
+    expect(truncateMiddle('reels/R001/a.mp4', 16)).toBe('reels/R001/a.mp4');
+  });
+
+  it('keeps both ends of a long path within the width', () => {
+    const cut = truncateMiddle('reels/R001/very/long/folder/name/video.mp4', 21);
+    expect(cut).toBe('reels/R001…/video.mp4');
+    expect(displayWidth(cut)).toBe(21);
+  });
+
+  it('never splits a wide character or a combined one, and never exceeds the width', () => {
+    const text = '測量データ/道路/リール001/動画ファイル.mp4';
+    for (let width = 1; width < displayWidth(text); width++) {
+      const cut = truncateMiddle(text, width);
+      expect(displayWidth(cut)).toBeLessThanOrEqual(width);
+      expect(cut).not.toMatch(/\uFFFD/);
+    }
+    expect(truncateMiddle('Mu\u0308ller-Mu\u0308ller', 5)).toBe('Mu\u0308…er');
+  });
+});
+
+describe('truncateEnd', () => {
+  it('cuts at the end and marks the cut', () => {
+    expect(truncateEnd('uploaded 12 files', 10)).toBe('uploaded …');
+    expect(truncateEnd('short', 10)).toBe('short');
+  });
+});
