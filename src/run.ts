@@ -57,14 +57,15 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   const hashCache = await HashCache.load(options.stateDir);
   try {
     reporting.tracker.setPhase('planning');
-    const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
+    const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
+    const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
     store = options.dryRun && !options.verify ? undefined : await connectStore(options, log, interrupts.hard);
     reporting.tracker.setPhase('verifying');
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
     const decided = await decide(plan, options, store, hashCache, interrupts);
     if (options.dryRun) {
-      printDryRun(decided, options, process.stdout);
+      printDryRun(decided, plan, options, process.stdout);
     } else {
       await transfer(decided, plan, options, { store: store!, hashCache, interrupts, reporting, log });
     }
