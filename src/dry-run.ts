@@ -43,9 +43,8 @@ export function printDryRun(
 
 function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: NodeJS.WritableStream): void {
   if (plan.problems.length > 0) {
-    stream.write(
-      `cannot read: ${plan.problems.length} ${plan.problems.length === 1 ? 'file' : 'files'}, they would fail\n`,
-    );
+    const count = plan.problems.length;
+    stream.write(`would fail, cannot be read: ${count} ${count === 1 ? 'file' : 'files'}\n`);
     for (const problem of plan.problems) stream.write(`  ${problem.path}: ${problem.error}\n`);
   }
   for (const line of summarizeLeftOut(plan.leftOut, true)) stream.write(`${line}\n`);
