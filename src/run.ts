@@ -61,7 +61,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   const hashCache = await HashCache.load(options.stateDir);
   try {
     reporting.tracker.setPhase('planning');
-    const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
+    const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
+    const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
     reporting.tracker.startRun({
       folder: options.folder,
       bucket: options.bucket,
@@ -74,7 +75,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
     const decided = await decide(plan, options, store, hashCache, interrupts);
     if (options.dryRun) {
-      printDryRun(decided, options, process.stdout);
+      printDryRun(decided, plan, options, process.stdout);
     } else {
       await transfer(decided, plan, options, { store: store!, hashCache, interrupts, reporting, log });
     }

@@ -1,10 +1,11 @@
 import type { Logger } from '../log/logger.js';
-import type { UploadPlan } from './plan-upload.js';
+import type { LeftOutFile } from './left-out.js';
+import type { UploadPlan, UploadTask } from './plan-upload.js';
 
 /**
  * Leaves out files modified within the last `minAgeSec` seconds, so a scheduled run never sends a
  * reel that is still being recorded; the next run picks them up. They are not logged as skipped,
- * because nothing about the bucket was checked for them.
+ * because nothing about the bucket was checked for them: they join `leftOut` as `too recent`.
  */
 export function applyMinFileAge(
   plan: UploadPlan,
@@ -14,16 +15,17 @@ export function applyMinFileAge(
 ): UploadPlan {
   if (minAgeSec <= 0) return plan;
   const cutoffMs = nowMs - minAgeSec * 1000;
-  let held = 0;
-  const groups = new Map<string, UploadPlan['groups'] extends Map<string, infer T> ? T : never>();
+  const held: LeftOutFile[] = [];
+  const groups = new Map<string, UploadTask[]>();
   for (const [group, tasks] of plan.groups) {
     const old = tasks.filter((task) => task.mtimeMs <= cutoffMs);
-    held += tasks.length - old.length;
+    for (const task of tasks)
+      if (task.mtimeMs > cutoffMs) held.push({ path: task.path, reason: 'too recent' });
     if (old.length > 0) groups.set(group, old);
   }
-  if (held > 0)
+  if (held.length > 0)
     log.warn(
-      `${held} file(s) modified in the last ${minAgeSec} s are left for the next run (--min-file-age)`,
+      `${held.length} file(s) modified in the last ${minAgeSec} s are left for the next run (--min-file-age)`,
     );
-  return { groups, problems: plan.problems };
+  return { groups, problems: plan.problems, leftOut: plan.leftOut.concat(held) };
 }

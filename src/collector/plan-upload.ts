@@ -1,8 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { ConfigError, UploadError } from '../errors.js';
-import { hasAllowedExtension, listFolderTypes, type FolderTypeMap } from './folder-types.js';
+import { hasAllowedExtension, type FolderTypeMap } from './folder-types.js';
+import type { LeftOutFile } from './left-out.js';
+import { summarizeLeftOut } from './left-out-summary.js';
 import { buildObjectKey } from './object-key.js';
+import { resolveTypeRoots } from './type-roots.js';
 import { walkFiles, type WalkProblem } from './walk-files.js';
 
 /** One file to upload and the key it goes to. `group` is its folder type. */
@@ -25,12 +27,18 @@ export interface PlanRequest {
   folderType?: string | undefined;
   include?: readonly string[] | undefined;
   exclude?: readonly string[] | undefined;
+  /** Receives the lines --debug shows (why a folder is taken as a given type). */
+  onDebug?: ((message: string) => void) | undefined;
 }
 
-/** The planned upload: tasks by folder type in canonical order, plus files that could not be read. */
+/**
+ * The planned upload: tasks by folder type in canonical order, files that could not be read
+ * (failures of the run), and files left out on purpose, each with its reason.
+ */
 export interface UploadPlan {
   groups: Map<string, UploadTask[]>;
   problems: WalkProblem[];
+  leftOut: LeftOutFile[];
 }
 
 /**
@@ -38,25 +46,20 @@ export interface UploadPlan {
  * from `folder`, walks each with its extension filter and builds every key.
  * @throws ConfigError for an unknown type, a folder that does not exist, or when nothing matches
  * (a usage error: exit code 2, since no file failed).
+ * @throws SourceError when the project folder cannot be listed.
  */
 export async function planUpload(request: PlanRequest): Promise<UploadPlan> {
   await assertFolder(request.folder);
-  const roots = await resolveTypeRoots(request);
+  const { roots, leftOut, problems } = await resolveTypeRoots(request);
   const groups = new Map<string, UploadTask[]>();
-  const problems: WalkProblem[] = [];
   const keysSeen = new Map<string, string>();
   for (const [folderType, root] of roots) {
-    const tasks = await collectUploadTasks(root, folderType, request, problems);
+    const tasks = await collectUploadTasks(root, folderType, request, problems, leftOut);
     const unique = tasks.filter((task) => claimKey(task, keysSeen, problems));
     if (unique.length > 0) groups.set(folderType, unique);
   }
-  if (groups.size === 0 && problems.length === 0) {
-    const types = [...roots.keys()].join(', ');
-    throw new ConfigError(
-      `plan ${request.folder}: no files to upload in ${types || 'any folder type'}; check --folder and the extensions of each type`,
-    );
-  }
-  return { groups, problems };
+  if (groups.size === 0 && problems.length === 0) throw nothingToUpload(request, [...roots.keys()], leftOut);
+  return { groups, problems, leftOut };
 }
 
 async function assertFolder(folder: string): Promise<void> {
@@ -64,6 +67,18 @@ async function assertFolder(folder: string): Promise<void> {
   if (!info?.isDirectory()) {
     throw new ConfigError(`--folder ${folder}: no such folder; pass the project folder (or a reels folder)`);
   }
+}
+
+function nothingToUpload(
+  request: PlanRequest,
+  types: string[],
+  leftOut: readonly LeftOutFile[],
+): ConfigError {
+  const [counts] = summarizeLeftOut(leftOut, false);
+  return new ConfigError(
+    `plan ${request.folder}: no files to upload in ${types.join(', ') || 'any folder type'}; ` +
+      `check --folder and the extensions of each type${counts ? ` (${counts})` : ''}`,
+  );
 }
 
 /** Keys built from NFC and NFD spellings of one name collide; the second file is reported, not overwritten. */
@@ -82,17 +97,23 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
 
 /**
  * Collects the files of one folder type (the seed's `collect_upload_tasks`): extension filter,
- * then `{prefix/}{project_key}/{folder_type}/[{timestamp}/]{rel_path}` keys.
+ * then `{prefix/}{project_key}/{folder_type}/[{timestamp}/]{rel_path}` keys. Appends what cannot
+ * be read to `problems` and what the walk leaves out to `leftOut`.
  */
 export async function collectUploadTasks(
   root: string,
   folderType: string,
   request: PlanRequest,
   problems: WalkProblem[] = [],
+  leftOut: LeftOutFile[] = [],
 ): Promise<UploadTask[]> {
   const extensions = request.folderTypes.get(folderType) ?? new Set<string>();
-  const walked = await walkFiles(root, (name) => hasAllowedExtension(name, extensions));
+  const walked = await walkFiles(root, {
+    accept: (name) => hasAllowedExtension(name, extensions),
+    refused: { reason: 'extension', detail: folderType },
+  });
   problems.push(...walked.problems);
+  for (const entry of walked.leftOut) leftOut.push(entry); // push(...x) overflows the stack at ~100,000 entries
   const tasks: UploadTask[] = [];
   for (const file of walked.files) {
     try {
@@ -104,81 +125,4 @@ export async function collectUploadTasks(
     }
   }
   return tasks;
-}
-
-/**
- * Auto-detects the folder types present in a project folder (the seed's `detect_folder_types`),
- * matching sub-folder names case-insensitively.
- */
-export async function detectFolderTypes(
-  base: string,
-  folderTypes: FolderTypeMap,
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  for (const folderType of listFolderTypes(folderTypes)) {
-    const folder = await findChildFolder(base, folderType);
-    if (folder) found.set(folderType, folder);
-  }
-  return found;
-}
-
-async function findChildFolder(base: string, name: string): Promise<string | undefined> {
-  const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
-  const match = entries.find(
-    (entry) => entry.isDirectory() && entry.name.toLowerCase() === name.toLowerCase(),
-  );
-  return match ? path.join(base, match.name) : undefined;
-}
-
-async function resolveTypeRoots(request: PlanRequest): Promise<Map<string, string>> {
-  assertKnownTypes(request);
-  const bareType = request.folderType ?? bareFolderType(request);
-  if (bareType !== undefined && (await detectFolderTypes(request.folder, request.folderTypes)).size === 0) {
-    return selectTypes(new Map([[bareType, request.folder]]), request);
-  }
-  return selectTypes(await detectFolderTypes(request.folder, request.folderTypes), request);
-}
-
-/** A folder named like a type (`D:\reels`) is that type's root, as in the seed's first usage example. */
-function bareFolderType(request: PlanRequest): string | undefined {
-  const name = path.basename(path.resolve(request.folder)).toLowerCase();
-  return listFolderTypes(request.folderTypes).find((folderType) => folderType.toLowerCase() === name);
-}
-
-function selectTypes(available: Map<string, string>, request: PlanRequest): Map<string, string> {
-  const wanted = request.include && request.include.length > 0 ? request.include : [...available.keys()];
-  const missing = wanted.filter((folderType) => !available.has(folderType));
-  if (request.include && missing.length > 0) {
-    const present = [...available.keys()].join(', ') || 'none';
-    throw new ConfigError(
-      `--include ${missing.join(' ')}: no such folder in ${request.folder} (found: ${present}); check --folder or --include`,
-    );
-  }
-  const excluded = new Set(request.exclude ?? []);
-  const selected = new Map(
-    [...available].filter(([folderType]) => wanted.includes(folderType) && !excluded.has(folderType)),
-  );
-  if (selected.size === 0) {
-    throw new ConfigError(
-      `plan ${request.folder}: no folder type left to upload (found: ${[...available.keys()].join(', ') || 'none'}); ` +
-        `point --folder at a project with reels, config, gis_data, logs or report folders`,
-    );
-  }
-  return selected;
-}
-
-function assertKnownTypes(request: PlanRequest): void {
-  const known = listFolderTypes(request.folderTypes);
-  const named = [
-    ...(request.include ?? []).map((t) => ['--include', t] as const),
-    ...(request.exclude ?? []).map((t) => ['--exclude', t] as const),
-    ...(request.folderType ? [['--folder-type', request.folderType] as const] : []),
-  ];
-  for (const [flag, folderType] of named) {
-    if (!known.includes(folderType)) {
-      throw new ConfigError(
-        `${flag} ${folderType}: unknown folder type; use one of ${known.join(', ')} (or add it under folder_types in the config)`,
-      );
-    }
-  }
 }

@@ -1,13 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildFolderTypes } from '../../../src/collector/folder-types.js';
-import {
-  detectFolderTypes,
-  planUpload,
-  type PlanRequest,
-  type UploadPlan,
-} from '../../../src/collector/plan-upload.js';
+import { planUpload, type PlanRequest, type UploadPlan } from '../../../src/collector/plan-upload.js';
+import { detectFolderTypes } from '../../../src/collector/type-roots.js';
 import { ConfigError } from '../../../src/errors.js';
 import { makeTempDir, removeTempDirs, writeFiles, type FileContent } from '../../support/fixtures.js';
 
@@ -251,7 +248,8 @@ describe('planUpload', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe(
-      `plan ${project}: no files to upload in reels, logs, report; check --folder and the extensions of each type`,
+      `plan ${project}: no files to upload in reels, logs, report; check --folder and the extensions of each type` +
+        " (left out: 2 files (2 extension not in the type's set))",
     );
   });
 
@@ -343,5 +341,134 @@ describe('planUpload', () => {
     expect(problem?.error).toBe(
       `maps to the same key as ${tasks[0]?.path} (RMI25320/reels/Caf\u00e9.json); rename one of them`,
     );
+  });
+});
+
+describe('planUpload never drops a file silently', () => {
+  it('takes the folder given with --folder-type as that type even when a sub-folder is named like a type', async () => {
+    const dir = await makeTempDir('plan-upload');
+    const dump = path.join(dir, 'Camera Dump');
+    await writeFiles(dump, {
+      'R009/R009.mp4': 'v',
+      'logs/R010/R010.mp4': 'v',
+      'logs/camera.log': 'not a reel file',
+    });
+
+    const plan = await planUpload(request(dump, { folderType: 'reels' }));
+
+    expect(keysByGroup(plan)).toEqual({
+      reels: ['RMI25320/reels/R009/R009.mp4', 'RMI25320/reels/logs/R010/R010.mp4'],
+    });
+    expect(plan.leftOut).toEqual([
+      { path: path.join(dump, 'logs', 'camera.log'), reason: 'extension', detail: 'reels' },
+    ]);
+  });
+
+  it('takes a folder named reels as reels despite type-named sub-folders, and says so in a debug line', async () => {
+    const dir = await makeTempDir('plan-upload');
+    const reels = path.join(dir, 'reels');
+    await writeFiles(reels, { 'R001/R001.mp4': 'v', 'config/R002.json': '{}', 'logs/R003.mp4': 'v' });
+    const debug: string[] = [];
+
+    const plan = await planUpload(request(reels, { onDebug: (line) => debug.push(line) }));
+
+    expect(keysByGroup(plan)).toEqual({
+      reels: [
+        'RMI25320/reels/R001/R001.mp4',
+        'RMI25320/reels/config/R002.json',
+        'RMI25320/reels/logs/R003.mp4',
+      ],
+    });
+    expect(debug).toEqual([
+      `plan: ${reels} is named like the reels type, so it is the reels root; ` +
+        'its sub-folders named like types (config, logs) are walked as reels folders',
+    ]);
+  });
+
+  it('detects a type folder that is a link to a folder elsewhere, and walks it', async () => {
+    const project = await makeProject({ 'logs/a.log': 'x' });
+    const disk = await makeTempDir('camera-disk');
+    await writeFiles(disk, { 'R001/R001.mp4': 'v' });
+    await symlink(disk, path.join(project, 'reels'));
+
+    const plan = await planUpload(request(project));
+
+    expect(keysByGroup(plan)).toEqual({
+      reels: ['RMI25320/reels/R001/R001.mp4'],
+      logs: ['RMI25320/logs/a.log'],
+    });
+    expect(await detectFolderTypes(project, buildFolderTypes())).toEqual(
+      new Map([
+        ['reels', path.join(project, 'reels')],
+        ['logs', path.join(project, 'logs')],
+      ]),
+    );
+  });
+
+  it('records entries of a project folder that are no type folder, files named like types included', async () => {
+    const project = await makeProject({
+      'reels/R001.mp4': 'v',
+      'misc/a.txt': 'x',
+      'videos/b.mp4': 'x',
+      'Thumbs.db': 'x',
+      'tool.exe': 'x',
+      logs: 'a file, not a folder',
+    });
+
+    const plan = await planUpload(request(project));
+
+    expect(plan.leftOut).toEqual(
+      ['Thumbs.db', 'logs', 'misc', 'tool.exe', 'videos'].map((name) => ({
+        path: path.join(project, name),
+        reason: 'not a folder type',
+      })),
+    );
+  });
+
+  it('takes the first of two folders whose names differ only in case, and records the second', async () => {
+    const project = await makeProject({ 'Reels/a.mp4': 'x', 'reels/b.mp4': 'x' });
+
+    const plan = await planUpload(request(project));
+
+    expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/a.mp4'] });
+    expect(plan.leftOut).toEqual([
+      {
+        path: path.join(project, 'reels'),
+        reason: 'not a folder type',
+        detail: `reels is ${path.join(project, 'Reels')}`,
+      },
+    ]);
+  });
+
+  it('reports a broken link in the project folder as a problem (a type folder on an unplugged disk)', async () => {
+    const project = await makeProject({ 'logs/a.log': 'x' });
+    const link = path.join(project, 'reels');
+    await symlink(path.join(project, 'unplugged', 'reels'), link);
+
+    const plan = await planUpload(request(project));
+
+    expect(keysByGroup(plan)).toEqual({ logs: ['RMI25320/logs/a.log'] });
+    expect(plan.problems).toEqual([
+      { path: link, error: 'broken symbolic link, its target does not exist (ENOENT)' },
+    ]);
+  });
+
+  it('records a link loop and a FIFO inside a type folder and plans the rest', async () => {
+    const project = await makeProject({ 'reels/R001/R001.mp4': 'v' });
+    await symlink('..', path.join(project, 'reels', 'R001', 'back'));
+    execFileSync('mkfifo', [path.join(project, 'reels', 'R001', 'live.mp4')]);
+
+    const plan = await planUpload(request(project));
+
+    expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/R001/R001.mp4'] });
+    expect(plan.leftOut).toEqual([
+      {
+        path: path.join(project, 'reels', 'R001', 'back'),
+        reason: 'link loop',
+        detail: `leads back to ${path.join(project, 'reels')}`,
+      },
+      { path: path.join(project, 'reels', 'R001', 'live.mp4'), reason: 'not a regular file' },
+    ]);
+    expect(plan.problems).toEqual([]);
   });
 });

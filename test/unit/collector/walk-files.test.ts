@@ -1,0 +1,252 @@
+import { execFileSync } from 'node:child_process';
+import * as fsPromises from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { walkFiles, type WalkFilter, type WalkFs } from '../../../src/collector/walk-files.js';
+import { makeTempDir, removeTempDirs, writeFiles, type FileContent } from '../../support/fixtures.js';
+
+afterAll(removeTempDirs);
+
+const REELS: WalkFilter = {
+  accept: (name) => /\.(mp4|json)$/i.test(name),
+  refused: { reason: 'extension', detail: 'reels' },
+};
+
+async function makeTree(files: Record<string, FileContent>): Promise<string> {
+  const root = path.join(await makeTempDir('walk-files'), 'reels');
+  await mkdir(root, { recursive: true });
+  await writeFiles(root, files);
+  return root;
+}
+
+function relPaths(result: Awaited<ReturnType<typeof walkFiles>>): string[] {
+  return result.files.map((file) => file.relPath);
+}
+
+/** The real file system, except that `call` fails with `code` for the paths named. */
+function failing(call: keyof WalkFs, code: string, paths: readonly string[]): WalkFs {
+  const fail = (target: unknown) => {
+    if (!paths.includes(String(target))) return;
+    throw Object.assign(new Error(`${code}: injected, ${call} '${String(target)}'`), { code });
+  };
+  return {
+    opendir: (async (target: string) => {
+      if (call === 'opendir') fail(target);
+      return fsPromises.opendir(target);
+    }) as WalkFs['opendir'],
+    stat: (async (target: string) => {
+      if (call === 'stat') fail(target);
+      return fsPromises.stat(target);
+    }) as WalkFs['stat'],
+    lstat: (async (target: string) => {
+      if (call === 'lstat') fail(target);
+      return fsPromises.lstat(target);
+    }) as WalkFs['lstat'],
+    realpath: (async (target: string) => {
+      if (call === 'realpath') fail(target);
+      return fsPromises.realpath(target);
+    }) as WalkFs['realpath'],
+  };
+}
+
+describe('walkFiles', () => {
+  it('records each file the extension filter refuses, with the folder type as detail', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v', 'R001/R001.mp4.tmp': 'x', 'Thumbs.db': 'x' });
+
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+    expect(result.leftOut).toEqual([
+      { path: path.join(root, 'R001', 'R001.mp4.tmp'), reason: 'extension', detail: 'reels' },
+      { path: path.join(root, 'Thumbs.db'), reason: 'extension', detail: 'reels' },
+    ]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it("follows a link to a folder elsewhere, under the link's name", async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v' });
+    const elsewhere = await makeTempDir('other-disk');
+    await writeFiles(elsewhere, { 'R002/R002.mp4': 'v2', 'R002/R002.json': '{}' });
+    await symlink(path.join(elsewhere, 'R002'), path.join(root, 'R002'));
+
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4', 'R002/R002.json', 'R002/R002.mp4']);
+    expect(result.files[1]?.path).toBe(path.join(root, 'R002', 'R002.json'));
+    expect(result.leftOut).toEqual([]);
+  });
+
+  it('follows a link to a file, and judges it by its own name', async () => {
+    const root = await makeTree({ 'R001/R001.json': '{}' });
+    const elsewhere = await makeTempDir('other-disk');
+    await writeFiles(elsewhere, { 'clip.bin': 'video' });
+    await symlink(path.join(elsewhere, 'clip.bin'), path.join(root, 'R001', 'R001.mp4'));
+    await symlink(path.join(elsewhere, 'clip.bin'), path.join(root, 'R001', 'copy.bin'));
+
+    const result = await walkFiles(root, REELS);
+
+    expect(result.files.map((f) => [f.relPath, f.sizeBytes])).toEqual([
+      ['R001/R001.json', 2],
+      ['R001/R001.mp4', 5],
+    ]);
+    expect(result.leftOut).toEqual([
+      { path: path.join(root, 'R001', 'copy.bin'), reason: 'extension', detail: 'reels' },
+    ]);
+  });
+
+  it('leaves out links back to the root, to a walked folder and to a folder holding the root as link loops', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v', 'R002/R002.mp4': 'v' });
+    await symlink('..', path.join(root, 'R001', 'up'));
+    await symlink('.', path.join(root, 'R001', 'self'));
+    await symlink('../..', path.join(root, 'R002', 'project'));
+
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4', 'R002/R002.mp4']);
+    expect(result.leftOut).toEqual([
+      {
+        path: path.join(root, 'R001', 'self'),
+        reason: 'link loop',
+        detail: `leads back to ${path.join(root, 'R001')}`,
+      },
+      { path: path.join(root, 'R001', 'up'), reason: 'link loop', detail: `leads back to ${root}` },
+      {
+        path: path.join(root, 'R002', 'project'),
+        reason: 'link loop',
+        detail: `leads back to ${path.dirname(root)}, which holds ${root}`,
+      },
+    ]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('walks a folder both present and linked under its real path, leaving out the link', async () => {
+    // 'A-link' sorts before 'B' in every listing order that matters: real folders win anyway
+    const root = await makeTree({ 'B/R002.mp4': 'v' });
+    await symlink('B', path.join(root, 'A-link'));
+
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['B/R002.mp4']);
+    expect(result.leftOut).toEqual([
+      {
+        path: path.join(root, 'A-link'),
+        reason: 'link loop',
+        detail: `leads back to ${path.join(root, 'B')}`,
+      },
+    ]);
+  });
+
+  it('stops a loop between two linked folders outside the root after one round', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v' });
+    const outside = await makeTempDir('outside');
+    await writeFiles(outside, { 'a/clip-a.mp4': 'a', 'b/clip-b.mp4': 'b' });
+    await symlink(path.join(outside, 'b'), path.join(outside, 'a', 'to-b'));
+    await symlink(path.join(outside, 'a'), path.join(outside, 'b', 'to-a'));
+    await symlink(path.join(outside, 'a'), path.join(root, 'linked'));
+
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4', 'linked/clip-a.mp4', 'linked/to-b/clip-b.mp4']);
+    expect(result.leftOut).toEqual([
+      {
+        path: path.join(root, 'linked', 'to-b', 'to-a'),
+        reason: 'link loop',
+        detail: `leads back to ${path.join(root, 'linked')}`,
+      },
+    ]);
+  });
+
+  it('leaves out a FIFO and a link to one as not regular files, without opening them', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v' });
+    const fifo = path.join(root, 'R001', 'stream.mp4');
+    execFileSync('mkfifo', [fifo]);
+    await symlink(fifo, path.join(root, 'R001', 'pipe-link.mp4'));
+
+    // opening a FIFO with no writer blocks forever: finishing at all shows it was not opened
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+    expect(result.leftOut).toEqual([
+      { path: path.join(root, 'R001', 'pipe-link.mp4'), reason: 'not a regular file' },
+      { path: fifo, reason: 'not a regular file' },
+    ]);
+  });
+
+  it('reports a broken link as a problem whatever its name, since it may have been a folder', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v' });
+    await symlink(path.join(root, 'unplugged-disk', 'R002'), path.join(root, 'R002'));
+    await symlink('missing.mp4', path.join(root, 'R001', 'R001.json'));
+
+    const result = await walkFiles(root, REELS);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        { path: path.join(root, 'R002'), error: 'broken symbolic link, its target does not exist (ENOENT)' },
+        {
+          path: path.join(root, 'R001', 'R001.json'),
+          error: 'broken symbolic link, its target does not exist (ENOENT)',
+        },
+      ]),
+    );
+    expect(result.problems).toHaveLength(2);
+  });
+
+  it('reports a file that vanished between the listing and its stat as no longer existing', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v', 'R001/R001.json': '{}' });
+    const gone = path.join(root, 'R001', 'R001.json');
+    const fs = failing('stat', 'ENOENT', [gone]);
+
+    const result = await walkFiles(root, REELS, fs);
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+    expect(result.problems).toEqual([{ path: gone, error: 'no longer exists (ENOENT)' }]);
+  });
+
+  it('reports an unreadable file (EIO) and keeps walking', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v', 'R002/R002.mp4': 'v' });
+    const bad = path.join(root, 'R001', 'R001.mp4');
+
+    const result = await walkFiles(root, REELS, failing('stat', 'EIO', [bad]));
+
+    expect(relPaths(result)).toEqual(['R002/R002.mp4']);
+    expect(result.problems).toEqual([{ path: bad, error: 'cannot read (EIO)' }]);
+  });
+
+  it('reports a folder it may not list (EACCES) and walks its siblings', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v', 'R002/R002.mp4': 'v' });
+    const locked = path.join(root, 'R001');
+
+    const result = await walkFiles(root, REELS, failing('opendir', 'EACCES', [locked]));
+
+    expect(relPaths(result)).toEqual(['R002/R002.mp4']);
+    expect(result.problems).toEqual([{ path: locked, error: 'permission denied (EACCES)' }]);
+  });
+
+  it('reports a linked folder whose real path cannot be resolved', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v' });
+    const elsewhere = await makeTempDir('other-disk');
+    await writeFiles(elsewhere, { 'R002/R002.mp4': 'v' });
+    const link = path.join(root, 'R002');
+    await symlink(path.join(elsewhere, 'R002'), link);
+
+    const result = await walkFiles(root, REELS, failing('realpath', 'EACCES', [link]));
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+    expect(result.problems).toEqual([{ path: link, error: 'permission denied (EACCES)' }]);
+  });
+
+  it('reports a root that vanished before the walk', async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v' });
+    await rm(root, { recursive: true });
+
+    const result = await walkFiles(root, REELS);
+
+    expect(result).toEqual({
+      files: [],
+      leftOut: [],
+      problems: [{ path: root, error: 'no longer exists (ENOENT)' }],
+    });
+  });
+});
