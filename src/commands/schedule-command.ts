@@ -18,7 +18,7 @@ import { joinWindowsCommandLine } from '../schedule/windows-command-line.js';
 
 interface ScheduleFlags {
   name?: string;
-  at: string;
+  at?: string;
   runAs?: string;
   timeLimit: string;
   workingDirectory?: string;
@@ -39,7 +39,8 @@ export function registerScheduleCommand(program: Command): void {
     .command('schedule')
     .description('print (or register) a Windows scheduled task that runs an upload daily')
     .argument('[upload-flags...]', 'the upload flags, after --')
-    .requiredOption('--at <HH:MM>', 'daily start time, local time (24-hour)')
+    // Checked by defineTask, not commander: a missing --at then exits 2 with one line, like any bad input.
+    .option('--at <HH:MM>', 'daily start time, local time (24-hour; required)')
     .option('--name <task>', 'task name in Task Scheduler (default: upload-to-s3 <project key>)')
     .option('--run-as <account>', 'SYSTEM, or DOMAIN\\user (schtasks asks for its password)', 'SYSTEM')
     .option(
@@ -61,7 +62,7 @@ Example (elevated PowerShell):
 function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): void {
   const task = defineTask({
     name: flags.name ?? `upload-to-s3 ${projectKeyOf(uploadFlags)}`,
-    at: flags.at,
+    at: flags.at ?? '',
     uploadArgs: uploadFlags,
     nodePath: process.execPath,
     cliPath: CLI_PATH,

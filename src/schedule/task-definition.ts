@@ -103,6 +103,8 @@ function validateTaskName(name: string): string {
 }
 
 function startBoundary(at: string, today: Date): string {
+  if (!at.trim())
+    throw new ConfigError('schedule --at: no start time given; add the daily start time, e.g. --at 02:00');
   const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(at.trim());
   if (!match?.[1] || !match[2])
     throw new ConfigError(`schedule --at: ${quoteValue(at)} is not a time of day; use HH:MM, e.g. 02:00`);

@@ -90,6 +90,7 @@ describe('defineTask', () => {
   it.each([
     [{ at: '25:00' }, /^schedule --at: '25:00' is not a time of day; use HH:MM, e.g. 02:00$/],
     [{ at: '2am' }, /^schedule --at: '2am' is not a time of day/],
+    [{ at: '' }, /^schedule --at: no start time given; add the daily start time, e.g. --at 02:00$/],
     [{ name: 'a/b' }, /^schedule --name: 'a\/b' is not a task name; /],
     [{ name: '  ' }, /^schedule --name: ' {2}' is not a task name; /],
     [{ runAs: 'bad"user' }, /^schedule --run-as: 'bad"user' is not an account; use SYSTEM or DOMAIN\\user/],
