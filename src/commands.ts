@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCleanupCommand } from './commands/cleanup-command.js';
 import { registerCredentialsCommand } from './commands/credentials-command.js';
+import { registerScheduleCommand } from './commands/schedule-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Adds the subcommands next to the default upload action. */
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerStatusCommand(program);
   registerCleanupCommand(program);
   registerCredentialsCommand(program);
+  registerScheduleCommand(program);
 }
