@@ -17,7 +17,8 @@ import { JournalStore } from './transfer/upload-journal.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { printDryRun } from './dry-run.js';
-import { acquireRunLock } from './run-lock.js';
+import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
+import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 
@@ -38,13 +39,15 @@ export async function runUpload(
   interrupts: Interrupts,
   log: Logger,
 ): Promise<RunResult> {
-  const releaseLock = options.dryRun
-    ? async () => {}
-    : await acquireRunLock(options.stateDir, lockScope(options));
+  const lock = options.dryRun
+    ? undefined
+    : await acquireRunLock(options.stateDir, lockScope(options), {
+        onLost: (error) => interrupts.abortAll(error),
+      });
   try {
     return await runLocked(options, interrupts, log);
   } finally {
-    await releaseLock();
+    await lock?.release();
   }
 }
 
@@ -54,11 +57,14 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   // a second Ctrl+C exits at once; the status file still says how the run ended
   interrupts.onForcedExit(() => reporting.stopNow('interrupted'));
   let store: S3Store | undefined;
+  let bucketLock: RunLock | undefined;
   const hashCache = await HashCache.load(options.stateDir);
   try {
     reporting.tracker.setPhase('planning');
     const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
     store = options.dryRun && !options.verify ? undefined : await connectStore(options, log, interrupts.hard);
+    if (store && !options.dryRun)
+      bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
@@ -85,12 +91,9 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     await hashCache
       .save()
       .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
+    await bucketLock?.release();
     store?.destroy();
   }
-}
-
-function lockScope(options: RunOptions): string {
-  return `${options.endpoint ?? options.region}/${options.bucket}/${options.prefix}${options.projectKey}`;
 }
 
 /** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */
