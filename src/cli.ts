@@ -85,7 +85,11 @@ function buildProgram(): Command {
     .option('--status-interval <seconds>', 'seconds between status file writes')
     .option('--log-csv <file>', 'CSV upload log (one row per file and outcome)')
     .option('--log-file <file>', 'write diagnostics here instead of stderr')
-    .option('--state-dir <folder>', 'folder for resume journals, hash cache and locks')
+    .option(
+      '--state-dir <folder>',
+      "folder for resume journals, hash cache and locks; 'machine' for the one shared by all accounts",
+    )
+    .option('--bucket-lock', 'also hold a lock object in the bucket (machines with separate state folders)')
     .addOption(new Option('--group-by <grouping>', 'status groups').choices(['folder-type', 'reel']))
     .option('--json', 'print one JSON object per event on stdout')
     .option('-q, --quiet', 'print only the summary')

@@ -20,7 +20,8 @@ import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { printDryRun } from './dry-run.js';
-import { acquireRunLock } from './run-lock.js';
+import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
+import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 
@@ -41,13 +42,15 @@ export async function runUpload(
   interrupts: Interrupts,
   log: Logger,
 ): Promise<RunResult> {
-  const releaseLock = options.dryRun
-    ? async () => {}
-    : await acquireRunLock(options.stateDir, lockScope(options));
+  const lock = options.dryRun
+    ? undefined
+    : await acquireRunLock(options.stateDir, lockScope(options), {
+        onLost: (error) => interrupts.abortAll(error),
+      });
   try {
     return await runLocked(options, interrupts, log);
   } finally {
-    await releaseLock();
+    await lock?.release();
   }
 }
 
@@ -58,6 +61,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   interrupts.onForcedExit(() => reporting.stopNow('interrupted'));
   interrupts.onStopping(() => reporting.announceStopping());
   let store: S3Store | undefined;
+  let bucketLock: RunLock | undefined;
   const hashCache = await HashCache.load(options.stateDir);
   try {
     reporting.tracker.setPhase('planning');
@@ -70,6 +74,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       timestampFolder: options.timestamp,
     });
     store = options.dryRun && !options.verify ? undefined : await connectStore(options, log, interrupts.hard);
+    if (store && !options.dryRun)
+      bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
@@ -97,6 +103,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     await hashCache
       .save()
       .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
+    await bucketLock?.release();
     store?.destroy();
   }
 }
@@ -110,10 +117,6 @@ function recordRunError(reporting: Reporting, error: unknown): void {
     meaning: describeExitCode(exitCode),
   });
   reporting.tracker.setPhase(exitCode === EXIT.interrupted ? 'interrupted' : 'failed');
-}
-
-function lockScope(options: RunOptions): string {
-  return `${options.endpoint ?? options.region}/${options.bucket}/${options.prefix}${options.projectKey}`;
 }
 
 /** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */

@@ -1,13 +1,25 @@
 import type { Command } from 'commander';
+import { lockBucketIfAsked } from '../bucket-lock.js';
+import type { RunOptions } from '../config/run-options.js';
 import { parseSeconds } from '../config/parse-values.js';
 import { connectStore } from '../remote/connect.js';
+import type { S3Store } from '../remote/s3-store.js';
+import { acquireRunLock, lockScope } from '../run-lock.js';
 import { JournalStore } from '../transfer/upload-journal.js';
 import { resolveConnectOptions, withConnectFlags, type ConnectFlags } from './connect-from-flags.js';
+
+interface CleanupFlags extends ConnectFlags {
+  olderThan: string;
+  dryRun?: boolean;
+  stateDir?: string;
+  bucketLock?: boolean;
+}
 
 /**
  * `upload-to-s3 cleanup --project-key K`: lists the multipart uploads left open under the
  * project's prefix and aborts those older than --older-than (their parts cost storage), with
- * their resume journals.
+ * their resume journals. It takes the project's lock first, as an upload does, so it never aborts
+ * the uploads of a run in progress: while one runs it exits 3.
  */
 export function registerCleanupCommand(program: Command): void {
   withConnectFlags(program.command('cleanup'))
@@ -19,29 +31,53 @@ export function registerCleanupCommand(program: Command): void {
       '24h',
     )
     .option('-n, --dry-run', 'list only, abort nothing')
-    .action(async (flags: ConnectFlags & { olderThan: string; dryRun?: boolean }) => {
+    .option(
+      '--state-dir <folder>',
+      "the uploads' state folder (resume journals, locks); 'machine' for the shared one",
+    )
+    .option('--bucket-lock', 'also take the lock object in the bucket, as uploads with --bucket-lock do')
+    .action(async (flags: CleanupFlags) => {
       const { options, log } = await resolveConnectOptions(flags);
-      const store = await connectStore(options, log, new AbortController().signal);
+      // listing changes nothing and may run beside an upload
+      const lock = flags.dryRun ? undefined : await acquireRunLock(options.stateDir, lockScope(options));
       try {
-        const prefix = `${options.prefix}${options.projectKey}/`;
-        const cutoffMs = Date.now() - parseSeconds(flags.olderThan, '--older-than') * 1000;
-        const uploads = await store.listMultipartUploads(options.bucket, prefix);
-        const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);
-        const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
-        for (const upload of stale) {
-          process.stdout.write(
-            `${flags.dryRun ? 'would abort' : 'aborting'} ${upload.key} (upload ${upload.uploadId}, started ${new Date(upload.initiatedMs).toISOString()})\n`,
-          );
-          if (flags.dryRun) continue;
-          await store.abortMultipartUpload(options.bucket, upload.key, upload.uploadId);
-          const journal = await journals.load(options.bucket, upload.key);
-          if (journal?.uploadId === upload.uploadId) await journals.remove(options.bucket, upload.key);
+        const store = await connectStore(options, log, new AbortController().signal);
+        try {
+          await cleanupLocked(store, options, flags);
+        } finally {
+          store.destroy();
         }
-        process.stdout.write(
-          `${uploads.length} open upload(s) under s3://${options.bucket}/${prefix}; ${stale.length} ${flags.dryRun ? 'stale' : 'aborted'}\n`,
-        );
       } finally {
-        store.destroy();
+        await lock?.release();
       }
     });
+}
+
+async function cleanupLocked(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
+  const bucketLock = flags.dryRun ? undefined : await lockBucketIfAsked(store, options);
+  try {
+    await abortStaleUploads(store, options, flags);
+  } finally {
+    await bucketLock?.release();
+  }
+}
+
+async function abortStaleUploads(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
+  const prefix = `${options.prefix}${options.projectKey}/`;
+  const cutoffMs = Date.now() - parseSeconds(flags.olderThan, '--older-than') * 1000;
+  const uploads = await store.listMultipartUploads(options.bucket, prefix);
+  const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);
+  const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
+  for (const upload of stale) {
+    process.stdout.write(
+      `${flags.dryRun ? 'would abort' : 'aborting'} ${upload.key} (upload ${upload.uploadId}, started ${new Date(upload.initiatedMs).toISOString()})\n`,
+    );
+    if (flags.dryRun) continue;
+    await store.abortMultipartUpload(options.bucket, upload.key, upload.uploadId);
+    const journal = await journals.load(options.bucket, upload.key);
+    if (journal?.uploadId === upload.uploadId) await journals.remove(options.bucket, upload.key);
+  }
+  process.stdout.write(
+    `${uploads.length} open upload(s) under s3://${options.bucket}/${prefix}; ${stale.length} ${flags.dryRun ? 'stale' : 'aborted'}\n`,
+  );
 }

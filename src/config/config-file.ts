@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument as parseYamlDocument, YAMLError } from 'yaml';
 import { ConfigError, quoteValue } from '../errors.js';
+import { MACHINE_STATE_DIR } from './state-dir.js';
 
 /** The keys a config file may hold, as written in YAML (snake_case). */
 export interface ConfigFile {
@@ -25,6 +26,7 @@ export interface ConfigFile {
   status_interval?: number;
   log_csv?: string;
   state_dir?: string;
+  bucket_lock?: boolean;
   min_file_age?: number | string;
   folder_types?: Record<string, string[]>;
 }
@@ -55,6 +57,7 @@ const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   status_interval: 'number',
   log_csv: 'string',
   state_dir: 'string',
+  bucket_lock: 'boolean',
   min_file_age: 'string-or-number',
   folder_types: 'folder-types',
 };
@@ -83,7 +86,9 @@ export async function loadConfigFile(configPath: string): Promise<LoadedConfig> 
   const values = document as ConfigFile;
   for (const key of PATH_KEYS) {
     const value = values[key];
-    if (value !== undefined) values[key] = path.resolve(path.dirname(absolute), value);
+    // `state_dir: machine` names the machine-wide folder, not a folder beside the config
+    if (value !== undefined && !(key === 'state_dir' && value === MACHINE_STATE_DIR))
+      values[key] = path.resolve(path.dirname(absolute), value);
   }
   return { path: absolute, values };
 }

@@ -13,7 +13,7 @@ import {
   parseCustomTimestamp,
   parseSeconds,
 } from './parse-values.js';
-import { defaultStateDir } from './state-dir.js';
+import { resolveStateDir } from './state-dir.js';
 
 /**
  * Requests in flight by default: enough to hide per-request latency for thousands of small files on a
@@ -51,6 +51,7 @@ export interface UploadFlags {
   maxBandwidth?: string;
   socketTimeout?: string;
   stateDir?: string;
+  bucketLock?: boolean;
   minFileAge?: string;
   groupBy?: string;
 }
@@ -97,6 +98,8 @@ export interface RunOptions {
   logCsv: string;
   logFile?: string | undefined;
   stateDir: string;
+  /** Also hold a lock object in the bucket, for machines that do not share a state folder. */
+  bucketLock: boolean;
   minFileAgeSec: number;
   groupKey: 'folder_types' | 'reels';
 }
@@ -115,9 +118,7 @@ export function resolveRunOptions(
   const folder = resolveProjectBase(pick(flags.folder, env.UPLOAD_TO_S3_FOLDER), file.project_base);
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
   const projectKey = validateProjectKey(flags.projectKey);
-  const stateDir = path.resolve(
-    pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir) ?? defaultStateDir(env),
-  );
+  const stateDir = resolveStateDir(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir), env);
   const runDir = path.join(stateDir, 'runs', bucket, projectKey);
   const statusJson = path.resolve(
     pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ??
@@ -198,6 +199,7 @@ export function resolveRunOptions(
     ),
     logFile: flags.logFile ? path.resolve(flags.logFile) : undefined,
     stateDir,
+    bucketLock: flags.bucketLock ?? file.bucket_lock ?? false,
     minFileAgeSec: resolveMinFileAge(
       pickFrom(['--min-file-age', flags.minFileAge], ['min_file_age', file.min_file_age]),
     ),

@@ -1,5 +1,20 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+/** The value of `--state-dir` / `state_dir` that names the machine-wide folder instead of a path. */
+export const MACHINE_STATE_DIR = 'machine';
+
+/**
+ * Subfolders the run writes into, opened up with the machine-wide folder, so the account that did not
+ * create them can add files too.
+ */
+const SHARED_SUBFOLDERS = ['locks', 'journals', 'runs'];
+
+/** BUILTIN\Users by SID: the name is translated on non-English Windows, the SID is not. */
+const WINDOWS_USERS_SID = '*S-1-5-32-545';
 
 /**
  * The per-user folder for resume journals, the hash cache and locks: `%LOCALAPPDATA%\upload-to-s3`
@@ -12,4 +27,65 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform =
     return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'upload-to-s3');
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'upload-to-s3');
   return path.join(env.XDG_STATE_HOME ?? path.join(home, '.local', 'state'), 'upload-to-s3');
+}
+
+/**
+ * The machine-wide folder shared by a scheduled task (SYSTEM, root) and interactive runs:
+ * `%ProgramData%\upload-to-s3` on Windows, `/var/lib/upload-to-s3` elsewhere.
+ */
+export function machineStateDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (platform === 'win32')
+    return path.win32.join(env.ProgramData ?? env.PROGRAMDATA ?? 'C:\\ProgramData', 'upload-to-s3');
+  return '/var/lib/upload-to-s3';
+}
+
+/** The state folder a setting names: `machine` is the machine-wide folder, anything else a path. */
+export function resolveStateDir(
+  setting: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string {
+  if (setting === MACHINE_STATE_DIR) return machineStateDir(env, platform);
+  return path.resolve(setting ?? defaultStateDir(env, platform));
+}
+
+/** How the machine-wide folder is opened to every account on `platform` when it is first created. */
+export type SharedAccess =
+  { kind: 'acl'; command: string; args: string[] } | { kind: 'mode'; mode: number; folders: string[] };
+
+/**
+ * On Windows, BUILTIN\Users get Modify, inherited by every subfolder and file (`icacls /grant
+ * *S-1-5-32-545:(OI)(CI)M`); SYSTEM and Administrators already have full control under %ProgramData%.
+ * Elsewhere the folder and the subfolders the run writes into get mode 0777 without the sticky bit, so
+ * one account can replace (write-then-rename) and take over the files of another.
+ */
+export function sharedAccessFor(dir: string, platform = process.platform): SharedAccess {
+  if (platform === 'win32')
+    return { kind: 'acl', command: 'icacls', args: [dir, '/grant', `${WINDOWS_USERS_SID}:(OI)(CI)M`, '/Q'] };
+  return {
+    kind: 'mode',
+    mode: 0o777,
+    folders: [dir, ...SHARED_SUBFOLDERS.map((name) => path.join(dir, name))],
+  };
+}
+
+/**
+ * Creates `stateDir` if missing. When it is the machine-wide folder and this call created it, opens it to
+ * every account as {@link sharedAccessFor} says; a folder that already exists keeps the permissions an
+ * administrator gave it.
+ * @throws the fs or icacls error when the folder cannot be created or opened up.
+ */
+export async function prepareStateDir(stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const created = await mkdir(stateDir, { recursive: true });
+  if (created === undefined || stateDir !== machineStateDir(env)) return;
+  const access = sharedAccessFor(stateDir);
+  if (access.kind === 'acl') {
+    await promisify(execFile)(access.command, access.args, { windowsHide: true });
+    return;
+  }
+  for (const folder of access.folders) {
+    await mkdir(folder, { recursive: true });
+    // mkdir's mode is masked by the umask; chmod is not
+    await chmod(folder, access.mode);
+  }
 }

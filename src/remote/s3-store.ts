@@ -6,6 +6,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -330,6 +331,78 @@ export class S3Store {
   destroy(): void {
     this.control.destroy();
     this.data.destroy();
+  }
+
+  /**
+   * Stores a small text object only if the key is free (`If-None-Match: *`); returns its ETag, or undefined
+   * when an object is already there (412, or 409 while another conditional write to the key is in flight).
+   * A server that ignores the header stores it anyway: only a second call over the same key tells.
+   * @throws the SDK error for any other failure.
+   */
+  async createObjectIfAbsent(
+    bucket: string,
+    key: string,
+    text: string,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    return this.putTextIf({ Bucket: bucket, Key: key, IfNoneMatch: '*' }, text, signal);
+  }
+
+  /**
+   * Replaces a small text object only while its ETag is still `etag` (`If-Match`); returns the new ETag, or
+   * undefined when the object changed or is gone. Ceph RGW (Pacific) compares If-Match with the bare ETag
+   * and refuses the quoted form RFC 9110 and Amazon S3 use, so a refused quoted form is tried bare once.
+   * @throws the SDK error for any other failure.
+   */
+  async replaceObjectIfMatch(
+    bucket: string,
+    key: string,
+    text: string,
+    etag: string,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
+    const bare = stripQuotes(etag);
+    return (
+      (await this.putTextIf({ Bucket: bucket, Key: key, IfMatch: `"${bare}"` }, text, signal)) ??
+      (await this.putTextIf({ Bucket: bucket, Key: key, IfMatch: bare }, text, signal))
+    );
+  }
+
+  /** A small object's text and ETag, or undefined when there is none. */
+  async readObjectText(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ text: string; etag: string } | undefined> {
+    try {
+      const out = await this.control.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key }),
+        sendOptions(signal),
+      );
+      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
+    } catch (error) {
+      if (errorCode(error) === 'NoSuchKey' || errorCode(error) === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  private async putTextIf(
+    condition: { Bucket: string; Key: string; IfNoneMatch?: string; IfMatch?: string },
+    text: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    try {
+      const out = await this.control.send(
+        new PutObjectCommand({ ...condition, Body: text, ContentType: 'application/json' }),
+        sendOptions(signal),
+      );
+      return stripQuotes(out.ETag);
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      // 404: If-Match on a key that is gone (Amazon S3; Ceph answers 412)
+      if (status === 412 || status === 409 || errorCode(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
   }
 }
 

@@ -1,0 +1,68 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../../src/config/config-file.js';
+import { resolveRunOptions } from '../../../src/config/run-options.js';
+import { machineStateDir, resolveStateDir, sharedAccessFor } from '../../../src/config/state-dir.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'state-dir-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the machine-wide state folder', () => {
+  it('is %ProgramData%\\upload-to-s3 on Windows and /var/lib/upload-to-s3 elsewhere', () => {
+    expect(machineStateDir({ ProgramData: 'D:\\ProgramData' }, 'win32')).toBe(
+      'D:\\ProgramData\\upload-to-s3',
+    );
+    expect(machineStateDir({}, 'win32')).toBe('C:\\ProgramData\\upload-to-s3');
+    expect(machineStateDir({}, 'linux')).toBe('/var/lib/upload-to-s3');
+    expect(machineStateDir({}, 'darwin')).toBe('/var/lib/upload-to-s3');
+  });
+
+  it("is what 'machine' names; any other setting is a path", () => {
+    expect(resolveStateDir('machine', {}, 'linux')).toBe('/var/lib/upload-to-s3');
+    expect(resolveStateDir('./machine-room', {}, 'linux')).toBe(path.resolve('machine-room'));
+  });
+
+  it('is opened to BUILTIN\\Users with inherited Modify on Windows (by SID), and mode 0777 elsewhere', () => {
+    expect(sharedAccessFor('C:\\ProgramData\\upload-to-s3', 'win32')).toEqual({
+      kind: 'acl',
+      command: 'icacls',
+      args: ['C:\\ProgramData\\upload-to-s3', '/grant', '*S-1-5-32-545:(OI)(CI)M', '/Q'],
+    });
+    expect(sharedAccessFor('/var/lib/upload-to-s3', 'linux')).toEqual({
+      kind: 'mode',
+      mode: 0o777,
+      folders: [
+        '/var/lib/upload-to-s3',
+        '/var/lib/upload-to-s3/locks',
+        '/var/lib/upload-to-s3/journals',
+        '/var/lib/upload-to-s3/runs',
+      ],
+    });
+  });
+
+  it('comes from state_dir: machine in a config (not a folder beside the config) and from --state-dir machine', async () => {
+    const configPath = path.join(dir, 'config.yaml');
+    await writeFile(configPath, 'bucket: survey-bucket\nstate_dir: machine\nbucket_lock: true\n');
+    const file = (await loadConfigFile(configPath)).values;
+    expect(file.state_dir).toBe('machine');
+    const options = resolveRunOptions({ projectKey: 'RMI25320', folder: dir }, file, {});
+    expect(options.stateDir).toBe(machineStateDir({}));
+    expect(options.bucketLock).toBe(true);
+    const fromFlag = resolveRunOptions(
+      { projectKey: 'RMI25320', folder: dir, stateDir: 'machine', bucket: 'b-1' },
+      {},
+      {},
+    );
+    expect(fromFlag.stateDir).toBe(machineStateDir({}));
+    expect(fromFlag.bucketLock).toBe(false);
+  });
+});
