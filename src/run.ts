@@ -115,7 +115,7 @@ async function decide(
     hashCache,
     force: options.force,
     verify: options.verify,
-    verifyLarge: options.verifyLarge,
+    check: options.check,
     signal: interrupts.soft,
   });
   return tasks.map((task) => ({
