@@ -16,6 +16,7 @@ import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
+import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
 import { acquireRunLock } from './run-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
@@ -63,16 +64,22 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
     const decided = await decide(plan, options, store, hashCache, interrupts);
+    let unproven = 0;
     if (options.dryRun) {
       printDryRun(decided, options, process.stdout);
     } else {
       await transfer(decided, plan, options, { store: store!, hashCache, interrupts, reporting, log });
+      // --check: a run that would exit 0 first proves by content that the bucket holds what it sent
+      if (options.check && reporting.tracker.snapshot().totals.failed === 0) {
+        const proof = { reader: store!, bucket: options.bucket, hashCache, signal: interrupts.soft };
+        unproven = await proveUploads(decided, proof, (message) => log.warn(message));
+      }
     }
     const snapshot = reporting.tracker.snapshot();
-    reporting.tracker.setPhase(snapshot.totals.failed > 0 ? 'failed' : 'completed');
+    reporting.tracker.setPhase(snapshot.totals.failed + unproven > 0 ? 'failed' : 'completed');
     return {
       snapshot: reporting.tracker.snapshot(),
-      failed: snapshot.totals.failed,
+      failed: snapshot.totals.failed + unproven,
       elapsedMs: performance.now() - started,
     };
   } catch (error) {
