@@ -11,21 +11,12 @@ import { connectStore } from '../remote/connect.js';
 import { checkPlan, isAllProven, type CheckRow } from '../verifier/check-plan.js';
 import { formatCheckJson, formatCheckText, writeCheckReport } from '../verifier/check-report.js';
 
-/** Upload flags that mean nothing to a check, which sends nothing and writes no status or upload log. */
-const NOT_FOR_CHECK = new Set([
-  '--version',
-  '--force',
-  '--dry-run',
-  '--verify',
-  '--verify-large',
-  '--check',
-  '--status-json',
-  '--status-interval',
-  '--log-csv',
-  '--max-bandwidth',
-  '--max-memory',
-  '--group-by',
-]);
+/**
+ * Upload flags a check refuses: it sends nothing, so forcing, rehearsing or checking an upload means nothing. The
+ * others are accepted, so an upload's command line with `check` added checks that upload; those about sending or
+ * status files (--log-csv, --max-bandwidth, ...) are ignored.
+ */
+const NOT_FOR_CHECK = new Set(['--version', '--force', '--dry-run', '--check']);
 
 type CheckFlags = UploadFlags & { download?: boolean; report?: string };
 
