@@ -64,6 +64,10 @@ function buildProgram(): Command {
       'hash large files with SHA-256 before sending (stored as x-amz-meta-sha256) and compare by content on reruns',
     )
     .option('--verify', 'ask the bucket about every file, even those the upload log covers')
+    .option(
+      '--check',
+      'ignore the upload log: skip only files the bucket proves it holds (by content), then prove what was sent',
+    )
     .option('--force', 're-upload every file, whatever is already there')
     .option('-n, --dry-run', 'show the plan and each decision without sending anything')
     .option('--bucket <name>', 'bucket (overrides the config)')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCheckCommand } from './commands/check-command.js';
 import { registerCleanupCommand } from './commands/cleanup-command.js';
 import { registerCredentialsCommand } from './commands/credentials-command.js';
 import { registerScheduleCommand } from './commands/schedule-command.js';
@@ -9,5 +10,6 @@ export function registerCommands(program: Command): void {
   registerStatusCommand(program);
   registerCleanupCommand(program);
   registerCredentialsCommand(program);
+  registerCheckCommand(program);
   registerScheduleCommand(program);
 }

@@ -19,6 +19,7 @@ import { JournalStore } from './transfer/upload-journal.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
+import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
 import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
 import { lockBucketIfAsked } from './bucket-lock.js';
@@ -80,16 +81,22 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
     const decided = await decide(plan, options, store, hashCache, interrupts);
+    let unproven = 0;
     if (options.dryRun) {
       printDryRun(decided, plan, options, process.stdout);
     } else {
       await transfer(decided, plan, options, { store: store!, hashCache, interrupts, reporting, log });
+      // --check: a run that would exit 0 first proves by content that the bucket holds what it sent
+      if (options.check && reporting.tracker.snapshot().totals.failed === 0) {
+        const proof = { reader: store!, bucket: options.bucket, hashCache, signal: interrupts.soft };
+        unproven = await proveUploads(decided, proof, (message) => log.warn(message));
+      }
     }
     const snapshot = reporting.tracker.snapshot();
-    reporting.tracker.setPhase(snapshot.totals.failed > 0 ? 'failed' : 'completed');
+    reporting.tracker.setPhase(snapshot.totals.failed + unproven > 0 ? 'failed' : 'completed');
     return {
       snapshot: reporting.tracker.snapshot(),
-      failed: snapshot.totals.failed,
+      failed: snapshot.totals.failed + unproven,
       elapsedMs: performance.now() - started,
     };
   } catch (error) {
@@ -141,7 +148,7 @@ async function decide(
     hashCache,
     force: options.force,
     verify: options.verify,
-    verifyLarge: options.verifyLarge,
+    check: options.check,
     signal: interrupts.soft,
   });
   return tasks.map((task) => ({

@@ -33,6 +33,7 @@ export interface UploadFlags {
   customTimestamp?: string;
   verifyLarge?: boolean;
   verify?: boolean;
+  check?: boolean;
   force?: boolean;
   dryRun?: boolean;
   statusJson?: string;
@@ -88,6 +89,8 @@ export interface RunOptions {
   socketTimeoutMs: number;
   verifyLarge: boolean;
   verify: boolean;
+  /** Skip only what content proof (or, failing that, the recorded mtime) shows is stored; prove uploads after. */
+  check: boolean;
   force: boolean;
   dryRun: boolean;
   debug: boolean;
@@ -179,6 +182,7 @@ export function resolveRunOptions(
       ) * 1000,
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
+    check: flags.check ?? false,
     force: flags.force ?? false,
     dryRun: flags.dryRun ?? false,
     debug: flags.debug ?? false,

@@ -404,6 +404,45 @@ export class S3Store {
       throw error;
     }
   }
+
+  /**
+   * HeadObject with PartNumber: the part's size, the object's parts count and its storage class, or undefined when
+   * there is no object. Servers that ignore PartNumber (Ceph RGW) answer the whole object's size and no count.
+   */
+  async headObjectPart(
+    bucket: string,
+    key: string,
+    partNumber: number,
+    signal?: AbortSignal,
+  ): Promise<ObjectPartHead | undefined> {
+    try {
+      const out = await this.control.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: partNumber }),
+        sendOptions(signal),
+      );
+      return {
+        sizeBytes: out.ContentLength ?? 0,
+        ...(out.PartsCount !== undefined ? { partCount: out.PartsCount } : {}),
+        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
+      };
+    } catch (error) {
+      if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The object's bytes as a stream, for reading it back. @throws the SDK error (NoSuchKey, InvalidObjectState for
+   * an archived object).
+   */
+  async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
+    const out = await this.control.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+      sendOptions(signal),
+    );
+    if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
+    return out.Body;
+  }
 }
 
 /**
@@ -494,4 +533,14 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 
 function stripQuotes(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+/** What HeadObject with PartNumber says about an object. */
+export interface ObjectPartHead {
+  /** The part's size; the whole object's when the server ignores PartNumber. */
+  sizeBytes: number;
+  /** How many parts the object was uploaded in; absent for a single-part object or a server that ignores PartNumber. */
+  partCount?: number;
+  /** Absent for STANDARD. */
+  storageClass?: string;
 }

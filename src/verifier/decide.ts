@@ -1,25 +1,250 @@
+import { isEtagContentMd5 } from '../content/etag.js';
+import { isPlainMd5 } from '../content/multipart-etag.js';
+import { MULTIPART_THRESHOLD_BYTES } from '../content/part-layout.js';
+import type { RemoteObject } from '../remote/s3-store.js';
+import { describeMtimeMove, recordedMtimeMs } from './mtime-move.js';
+import { partSizeCandidates, type FirstPart } from './part-candidates.js';
+
 /** What to do with one planned file, and why: the reason goes to the CSV log and --debug. */
 export interface Decision {
   action: 'upload' | 'skip';
   reason: string;
 }
 
-/** What is known locally about a file; digests only when already computed. */
+/** How a planned file compares with the bucket. */
+export type Verdict = 'missing' | 'different' | 'same' | 'unproven';
+
+/** A verdict and what established it, in words for the CSV log, the check report and --debug. */
+export interface Finding {
+  verdict: Verdict;
+  reason: string;
+}
+
+/**
+ * How much a verdict of 'same' needs. `upload`: the tiers of a normal run (SHA-256 when both are known, then the
+ * mtime recorded at upload, then content). `upload-check` (upload --check): content first; the recorded mtime
+ * only when nothing can prove the content. `check`: content only. `check-download`: content, else the object's
+ * bytes downloaded and hashed.
+ */
+export type ProofPolicy = 'upload' | 'upload-check' | 'check' | 'check-download';
+
+/** Digests of the file cut into parts of `partSizeBytes`: S3's multipart ETag and composite SHA-256. */
+export interface PartDigests {
+  partSizeBytes: number;
+  /** `md5(part MD5s)-N`, hex. */
+  multipartEtag: string;
+  /** `sha256(part SHA-256s)-N`, base64, as S3 reports a composite checksum. */
+  compositeSha256: string;
+}
+
+/** What is known locally about a file; digests only once computed. */
 export interface LocalFacts {
   sizeBytes: number;
   mtimeMs: number;
   sha256?: string | undefined;
   md5?: string | undefined;
-  /** `md5(part md5s)-N` for the part count the remote ETag names, when computed. */
-  multipartEtag?: string | undefined;
+  /** Part digests computed so far, one entry per part size tried. */
+  parts?: readonly PartDigests[] | undefined;
 }
 
-/** What the bucket says about the key; `metadata` only from HeadObject. */
-export interface RemoteFacts {
-  sizeBytes: number;
-  etag: string;
-  lastModifiedMs: number;
-  metadata?: Record<string, string> | undefined;
+/** The object's bytes as read back (check --download), or why they could not be. */
+export type Downloaded = { sha256: string } | { unavailable: string };
+
+/**
+ * Everything gathered about one planned file. `remote` comes from a listing (no `metadata`) or from HeadObject
+ * (`metadata` set, even if empty); the procedure asks for the HeadObject when it needs more than a listing says.
+ */
+export interface Facts {
+  local: LocalFacts;
+  remote: RemoteObject | undefined;
+  firstPart?: FirstPart | undefined;
+  downloaded?: Downloaded | undefined;
+}
+
+/** A fact the procedure needs before it can go on; the caller gathers it into {@link Facts} and asks again. */
+export type Need =
+  | { need: 'head' }
+  | { need: 'local-digests'; md5: boolean }
+  | { need: 'first-part' }
+  | { need: 'part-digests'; partSizeBytes: number }
+  | { need: 'download' };
+
+/** Storage classes whose objects cannot be read (or cost a retrieval fee) until restored: never downloaded. */
+const ARCHIVED_CLASSES = ['GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR'];
+
+/**
+ * The one decision procedure: the next fact it needs, or the finding. It reads only `facts`, so a file looked up
+ * by HeadObject and one found in a listing reach the same finding: a listing's ETag proves a match when it equals
+ * the local MD5, and anything else it cannot settle asks for the HeadObject. LastModified never decides.
+ */
+export function nextStep(facts: Facts, policy: ProofPolicy): Finding | Need {
+  const { local, remote } = facts;
+  if (!remote) return { verdict: 'missing', reason: 'new: not in the bucket' };
+  if (remote.sizeBytes !== local.sizeBytes) {
+    return different(`size differs (local ${local.sizeBytes}, remote ${remote.sizeBytes} bytes)`);
+  }
+  // a small file is hashed at once: reading it costs less than a HeadObject, and its MD5 settles most cases
+  if (local.sizeBytes < MULTIPART_THRESHOLD_BYTES && !local.md5) return { need: 'local-digests', md5: true };
+  if (local.md5 && remote.etag === local.md5) return same(facts, 'MD5 = ETag');
+  if (!remote.metadata) return { need: 'head' };
+  if (policy === 'upload') {
+    const tiered = decideByTiers(facts);
+    if (tiered) return tiered;
+  }
+  return proveContent(facts) ?? unprovable(facts, policy);
+}
+
+/** A normal run's shortcuts before content: SHA-256s already known, then the mtime recorded at upload. */
+function decideByTiers(facts: Facts): Finding | undefined {
+  const { local, remote } = facts;
+  const contradicted = contradictsEtag(facts);
+  if (contradicted) return contradicted;
+  const recordedSha256 = remote?.metadata?.sha256;
+  if (recordedSha256 && local.sha256) {
+    return recordedSha256 === local.sha256
+      ? same(facts, 'SHA-256 = x-amz-meta-sha256')
+      : different('content differs (SHA-256 ≠ x-amz-meta-sha256)');
+  }
+  if (remote && recordedMtimeMs(remote) === local.mtimeMs) {
+    return { verdict: 'same', reason: 'same size and the recorded mtime matches' };
+  }
+  return undefined;
+}
+
+/** A known local MD5 against an ETag that is the content MD5: the server's own digest beats user metadata. */
+function contradictsEtag({ local, remote }: Facts): Finding | undefined {
+  if (!remote || !local.md5 || !isPlainMd5(remote.etag) || !isEtagContentMd5(remote.encryption))
+    return undefined;
+  return remote.etag === local.md5 ? undefined : different('content differs (MD5 ≠ ETag)');
+}
+
+/**
+ * Content proof, digests the server computed first (they prove the stored bytes), then x-amz-meta-sha256.
+ * Undefined when nothing available can prove or disprove the content.
+ */
+function proveContent(facts: Facts): Finding | Need | undefined {
+  return proveByEtag(facts) ?? proveByChecksum(facts) ?? proveByRecordedSha256(facts);
+}
+
+function proveByEtag(facts: Facts): Finding | Need | undefined {
+  const { local, remote } = facts;
+  if (!remote || !isEtagContentMd5(remote.encryption)) return undefined;
+  if (isPlainMd5(remote.etag)) {
+    if (!local.md5) return { need: 'local-digests', md5: true };
+    return remote.etag === local.md5 ? same(facts, 'MD5 = ETag') : different('content differs (MD5 ≠ ETag)');
+  }
+  const partCount = /^[0-9a-f]{32}-(\d+)$/.exec(remote.etag)?.[1];
+  if (partCount === undefined) return undefined;
+  return proveByParts(facts, Number(partCount), (parts) => parts.multipartEtag === remote.etag, {
+    match: 'multipart ETag from local part MD5s',
+    mismatch: 'multipart ETag ≠ local part MD5s',
+  });
+}
+
+function proveByChecksum(facts: Facts): Finding | Need | undefined {
+  const { local, remote } = facts;
+  const stored = remote?.checksums?.SHA256;
+  if (!stored) return undefined;
+  const [digest, count] = stored.split('-');
+  if (remote.checksumType !== 'COMPOSITE' && count === undefined) {
+    if (!local.sha256) return { need: 'local-digests', md5: false };
+    return Buffer.from(local.sha256, 'hex').toString('base64') === digest
+      ? same(facts, 'SHA-256 = stored SHA256 checksum')
+      : different('content differs (SHA-256 ≠ stored SHA256 checksum)');
+  }
+  const partCount = Number(count ?? /-(\d+)$/.exec(remote.etag)?.[1]);
+  if (!Number.isInteger(partCount) || partCount < 1) return undefined;
+  return proveByParts(facts, partCount, (parts) => parts.compositeSha256 === `${digest}-${partCount}`, {
+    match: 'composite SHA256 checksum from local part SHA-256s',
+    mismatch: 'composite SHA256 checksum ≠ local part SHA-256s',
+  });
+}
+
+/**
+ * Compares part digests for each part size the object may have been cut into. Only a part size the server
+ * reported makes a mismatch conclusive; a guessed one that does not match proves nothing either way.
+ */
+function proveByParts(
+  facts: Facts,
+  partCount: number,
+  matches: (parts: PartDigests) => boolean,
+  words: { match: string; mismatch: string },
+): Finding | Need | undefined {
+  if (!facts.firstPart) return { need: 'first-part' };
+  const { sizesBytes, reported } = partSizeCandidates(facts.local.sizeBytes, partCount, facts.firstPart);
+  for (const partSizeBytes of sizesBytes) {
+    const parts = facts.local.parts?.find((p) => p.partSizeBytes === partSizeBytes);
+    if (!parts) return { need: 'part-digests', partSizeBytes };
+    if (matches(parts)) return same(facts, words.match);
+  }
+  return reported ? different(`content differs (${words.mismatch})`) : undefined;
+}
+
+function proveByRecordedSha256(facts: Facts): Finding | Need | undefined {
+  const recorded = facts.remote?.metadata?.sha256;
+  if (!recorded) return undefined;
+  if (!facts.local.sha256) return { need: 'local-digests', md5: false };
+  return recorded === facts.local.sha256
+    ? same(facts, 'SHA-256 = x-amz-meta-sha256')
+    : different('content differs (SHA-256 ≠ x-amz-meta-sha256)');
+}
+
+/** Nothing on the server proves the content: what each policy makes of that. */
+function unprovable(facts: Facts, policy: ProofPolicy): Finding | Need {
+  const why = unprovableWhy(facts);
+  const recorded = facts.remote && recordedMtimeMs(facts.remote);
+  if (policy === 'upload-check' && recorded === facts.local.mtimeMs) {
+    return {
+      verdict: 'same',
+      reason: `same size and the recorded mtime matches; content not provable (${why})`,
+    };
+  }
+  if (policy === 'check-download') return proveByDownload(facts, why);
+  return { verdict: 'unproven', reason: `nothing proves the stored copy matches (${why})` };
+}
+
+function proveByDownload(facts: Facts, why: string): Finding | Need {
+  if (!facts.firstPart) return { need: 'first-part' };
+  const storageClass = facts.firstPart.storageClass;
+  if (storageClass && ARCHIVED_CLASSES.includes(storageClass)) {
+    return {
+      verdict: 'unproven',
+      reason: `${why}; stored in ${storageClass}: not downloaded (needs a restore)`,
+    };
+  }
+  if (!facts.downloaded) return { need: 'download' };
+  if ('unavailable' in facts.downloaded) {
+    return { verdict: 'unproven', reason: `${why}; download failed: ${facts.downloaded.unavailable}` };
+  }
+  if (!facts.local.sha256) return { need: 'local-digests', md5: false };
+  return facts.downloaded.sha256 === facts.local.sha256
+    ? same(facts, 'SHA-256 of the downloaded object')
+    : different('content differs (SHA-256 of the downloaded object)');
+}
+
+function unprovableWhy({ remote, local }: Facts): string {
+  if (remote && !isEtagContentMd5(remote.encryption)) {
+    return `the ETag of an ${remote.encryption} object is not its MD5, and no SHA-256 is stored`;
+  }
+  if (remote && !isPlainMd5(remote.etag) && /-\d+$/.test(remote.etag)) {
+    const tried = (local.parts ?? []).map((p) => `${p.partSizeBytes / 1024 ** 2} MiB`).join(', ');
+    return `the multipart ETag matches no part size tried (${tried || 'none'}) and the server does not report its own`;
+  }
+  return 'no digest stored with the object';
+}
+
+function same(facts: Facts, proof: string): Finding {
+  const moved = facts.remote ? describeMtimeMove(facts.local.mtimeMs, facts.remote) : undefined;
+  return { verdict: 'same', reason: `content matches (${proof})${moved ? `; ${moved}` : ''}` };
+}
+
+function different(reason: string): Finding {
+  return { verdict: 'different', reason };
+}
+
+/** A normal run's decision: upload unless the file is the same. */
+export function toDecision(finding: Finding): Decision {
+  return { action: finding.verdict === 'same' ? 'skip' : 'upload', reason: finding.reason };
 }
 
 /** A row of an earlier run's CSV log that says the key was uploaded. */
@@ -29,60 +254,12 @@ export interface LogFacts {
 }
 
 /**
- * Decides from the CSV log alone (the seed's `parse_uploaded_keys_from_log` fast path):
- * skip when an earlier run uploaded this key from a file of the same size and mtime.
- * Returns undefined when the log cannot decide and the bucket must be asked.
+ * Decides from the CSV log alone (the seed's `parse_uploaded_keys_from_log` fast path): skip when an earlier run
+ * uploaded this key from a file of the same size and mtime. Returns undefined when the bucket must be asked.
  */
 export function decideFromLog(local: LocalFacts, logged: LogFacts | undefined): Decision | undefined {
   if (logged && logged.sizeBytes === local.sizeBytes && logged.mtimeMs === local.mtimeMs) {
     return { action: 'skip', reason: 'upload log: sent earlier with the same size and mtime' };
   }
   return undefined;
-}
-
-/**
- * The seed's multi-tier match (`s3_object_matches_local`): SHA-256 beats MD5/ETag beats
- * timestamp beats size. A different size always means upload.
- */
-export function decideFromRemote(local: LocalFacts, remote: RemoteFacts | undefined): Decision {
-  if (!remote) return { action: 'upload', reason: 'new: not in the bucket' };
-  if (remote.sizeBytes !== local.sizeBytes) {
-    return {
-      action: 'upload',
-      reason: `size differs (local ${local.sizeBytes}, remote ${remote.sizeBytes} bytes)`,
-    };
-  }
-  return decideByHash(local, remote) ?? decideByTime(local, remote);
-}
-
-function decideByHash(local: LocalFacts, remote: RemoteFacts): Decision | undefined {
-  const remoteSha256 = remote.metadata?.sha256;
-  if (remoteSha256 && local.sha256) {
-    return remoteSha256 === local.sha256
-      ? { action: 'skip', reason: 'sha256 matches x-amz-meta-sha256' }
-      : { action: 'upload', reason: 'sha256 differs from x-amz-meta-sha256' };
-  }
-  if (local.md5 && /^[0-9a-f]{32}$/.test(remote.etag)) {
-    return remote.etag === local.md5
-      ? { action: 'skip', reason: 'md5 matches the ETag' }
-      : { action: 'upload', reason: 'md5 differs from the ETag' };
-  }
-  if (local.multipartEtag && /-\d+$/.test(remote.etag)) {
-    return remote.etag === local.multipartEtag
-      ? { action: 'skip', reason: 'multipart ETag matches the local part MD5s' }
-      : { action: 'upload', reason: 'multipart ETag differs from the local part MD5s' };
-  }
-  return undefined;
-}
-
-function decideByTime(local: LocalFacts, remote: RemoteFacts): Decision {
-  const recorded = Number(remote.metadata?.['mtime-ms']);
-  if (Number.isFinite(recorded) && remote.metadata?.['mtime-ms'] !== undefined) {
-    return recorded === local.mtimeMs
-      ? { action: 'skip', reason: 'same size and the recorded mtime matches' }
-      : { action: 'upload', reason: 'mtime differs from the one recorded at upload' };
-  }
-  return remote.lastModifiedMs >= local.mtimeMs
-    ? { action: 'skip', reason: 'same size and the remote copy is newer' }
-    : { action: 'upload', reason: 'local file is newer than the remote copy' };
 }

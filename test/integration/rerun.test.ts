@@ -184,30 +184,32 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation).toEqual({ HeadBucket: 1 });
   });
 
-  it('with --verify lists each folder-type prefix once and heads no small file', async () => {
+  it('with --verify lists each folder-type prefix once and heads only the large file', async () => {
     const run = await upload('--verify');
     await expectOutcomesAgree(run);
     expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
     for (const row of run.rows.filter((r) => r.key !== LARGE_KEY))
-      expect(row.reason).toBe('md5 matches the ETag');
-    expect(rowOf(run, LARGE_KEY).reason).toBe('same size and the remote copy is newer');
+      expect(row.reason).toBe('content matches (MD5 = ETag)');
+    // a listing has no metadata: the large file is headed for the mtime recorded at upload
+    expect(rowOf(run, LARGE_KEY).reason).toBe('same size and the recorded mtime matches');
     expect(run.stats.byOperation.ListObjectsV2).toBeGreaterThanOrEqual(1);
     expect(run.stats.byOperation.ListObjectsV2).toBeLessThanOrEqual(FOLDER_TYPES.length);
-    expect(run.stats.byOperation.HeadObject ?? 0).toBe(0);
-    expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+    expect(run.stats.byOperation.HeadObject).toBe(1);
+    expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
   });
 
-  it('without the CSV log skips every file by ETag or timestamp, with listings only', async () => {
+  it('without the CSV log skips every file by ETag or recorded mtime, with listings and one HeadObject', async () => {
     await rm(logCsv);
     const run = await upload();
     await expectOutcomesAgree(run);
     expect(run.rows).toHaveLength(FILE_COUNT);
     expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
     for (const row of run.rows.filter((r) => r.key !== LARGE_KEY))
-      expect(row.reason).toBe('md5 matches the ETag');
-    expect(rowOf(run, LARGE_KEY).reason).toBe('same size and the remote copy is newer');
+      expect(row.reason).toBe('content matches (MD5 = ETag)');
+    expect(rowOf(run, LARGE_KEY).reason).toBe('same size and the recorded mtime matches');
     expect(run.stats.byOperation.ListObjectsV2).toBeLessThanOrEqual(FOLDER_TYPES.length);
-    expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+    expect(run.stats.byOperation.HeadObject).toBe(1);
+    expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
   });
 
   it('--dry-run --debug shows every decision with its reason, sends nothing and writes no status', async () => {
@@ -242,13 +244,13 @@ describe('rerunning an uploaded project', () => {
     expect(checked.rows).toEqual([]);
     const verified = decisionLines(checked.result.stdout);
     expect(verified.size).toBe(FILE_COUNT);
-    expect(verified.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'md5 differs from the ETag' });
+    expect(verified.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'content differs (MD5 ≠ ETag)' });
     expect(verified.get(LARGE_KEY)).toEqual({
       action: 'skip',
-      reason: 'same size and the remote copy is newer',
+      reason: 'same size and the recorded mtime matches',
     });
     expect([...verified.values()].filter((d) => d.action === 'upload')).toHaveLength(1);
-    expect(otherOperations(checked.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+    expect(otherOperations(checked.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
     // a dry run may run beside a real upload: that run's status file is left alone
     expect(await readFile(statusJson, 'utf8')).toBe(statusBefore);
   });
@@ -257,35 +259,26 @@ describe('rerunning an uploaded project', () => {
     const run = await upload();
     await expectOutcomesAgree(run);
     expect(keysWith(run, 'uploaded')).toEqual([TOUCHED_KEY]);
-    // HeadObject brings x-amz-meta-sha256, which outranks the ETag
-    expect(rowOf(run, TOUCHED_KEY).reason).toMatch(/^sha256 differs from x-amz-meta-sha256/);
+    // the server's MD5 of the stored bytes outranks the metadata a client wrote
+    expect(rowOf(run, TOUCHED_KEY).reason).toMatch(/^content differs \(MD5 ≠ ETag\)/);
     expect(countOutcomes(run.rows)).toEqual({ uploaded: 1, skipped: FILE_COUNT - 1, failed: 0 });
     expect(run.stats.byOperation.PutObject).toBe(1);
     expect(run.stats.byOperation.UploadPart ?? 0).toBe(0);
     expect(await getObjectBytes(bucket, TOUCHED_KEY)).toEqual(await localBytes(TOUCHED_REL));
   });
 
-  it('a same-size change to the large object is skipped by the timestamp tier, and re-sent with --verify-large', async () => {
+  it('a same-size change to the large object behind the tool is found by content and re-sent', async () => {
     const local = await localBytes(LARGE_REL);
     const foreign = makeBytes(LARGE_SIZE, 'changed behind the tool');
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: LARGE_KEY, Body: foreign }));
 
-    const byTime = await upload('--verify');
-    await expectOutcomesAgree(byTime);
-    expect(countOutcomes(byTime.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
-    // by design: without --verify-large a large file is not read, and the newer remote copy wins
-    expect(rowOf(byTime, LARGE_KEY)).toMatchObject({
-      outcome: 'skipped',
-      reason: 'same size and the remote copy is newer',
-    });
-    expect((await getObjectBytes(bucket, LARGE_KEY)).equals(foreign)).toBe(true);
-
-    const byContent = await upload('--verify', '--verify-large');
-    await expectOutcomesAgree(byContent);
-    expect(keysWith(byContent, 'uploaded')).toEqual([LARGE_KEY]);
-    expect(rowOf(byContent, LARGE_KEY).reason).toMatch(/^md5 differs from the ETag/);
-    expect(byContent.stats.byOperation.UploadPart).toBe(3);
-    expect(byContent.stats.byOperation.PutObject ?? 0).toBe(0);
+    // the foreign copy is newer than the file and records no mtime: LastModified never decides, content does
+    const run = await upload('--verify');
+    await expectOutcomesAgree(run);
+    expect(keysWith(run, 'uploaded')).toEqual([LARGE_KEY]);
+    expect(rowOf(run, LARGE_KEY).reason).toMatch(/^content differs \(MD5 ≠ ETag\)/);
+    expect(run.stats.byOperation.UploadPart).toBe(3);
+    expect(run.stats.byOperation.PutObject ?? 0).toBe(0);
     expect((await getObjectBytes(bucket, LARGE_KEY)).equals(local)).toBe(true);
   });
 

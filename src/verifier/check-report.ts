@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
+import { ConfigError } from '../errors.js';
+import type { CheckRow, CheckStatus } from './check-plan.js';
+
+const STATUSES: readonly CheckStatus[] = ['proven', 'missing', 'different', 'unproven', 'extra'];
+
+/** How many rows have each status. */
+export function countStatuses(rows: readonly CheckRow[]): Record<CheckStatus, number> {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
+  for (const row of rows) counts[row.status] += 1;
+  return counts;
+}
+
+/** The lines a person reads: each row that is not proven (every row with `all`), then a summary line. */
+export function formatCheckText(
+  rows: readonly CheckRow[],
+  target: string,
+  options: { all: boolean; quiet: boolean },
+): string[] {
+  const shown = options.quiet ? [] : rows.filter((row) => options.all || row.status !== 'proven');
+  const lines = shown.map((row) => `${row.status.padEnd(9)} ${row.key || row.file}: ${row.reason}`);
+  const c = countStatuses(rows);
+  const files = rows.length - c.extra;
+  lines.push(
+    `Check ${target}: ${files} file(s): ${c.proven} proven, ${c.missing} missing, ${c.different} different, ` +
+      `${c.unproven} unproven; ${c.extra} extra object(s)`,
+  );
+  return lines;
+}
+
+/** One JSON object per row, then a summary object: for `--json`. */
+export function formatCheckJson(rows: readonly CheckRow[]): string[] {
+  const lines = rows.map((row) => JSON.stringify({ type: 'check', ...row }));
+  lines.push(JSON.stringify({ type: 'check-summary', ...countStatuses(rows) }));
+  return lines;
+}
+
+/**
+ * Writes every row to `path` as CSV with the columns key, file, status, reason.
+ * @throws ConfigError when the file cannot be written.
+ */
+export async function writeCheckReport(path: string, rows: readonly CheckRow[]): Promise<void> {
+  const records = [
+    ['key', 'file', 'status', 'reason'],
+    ...rows.map((r) => [r.key, r.file, r.status, r.reason]),
+  ];
+  await writeFile(path, stringify(records)).catch((error: unknown) => {
+    throw new ConfigError(
+      `write check report ${path}: ${String(error)}; check the path and its permissions`,
+      {
+        cause: error,
+      },
+    );
+  });
+}
