@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, validateConfig } from '../../../src/config/config-file.js';
@@ -269,6 +269,34 @@ describe('loadConfigFile: Windows paths in YAML', () => {
     expect(error.message).toMatch(
       /malformed YAML \(line 1: .*\); fix the syntax: in double quotes YAML reads \\ as an escape, so write Windows paths in single quotes \('D:\\data\\reels'\) or with forward slashes$/,
     );
+  });
+});
+
+describe('examples/config.yaml', () => {
+  const example = path.resolve(import.meta.dirname, '..', '..', '..', 'examples', 'config.yaml');
+
+  it('loads without a problem', async () => {
+    const { values } = await loadConfigFile(example);
+
+    expect(values.bucket).toBe('my-survey-bucket');
+  });
+
+  it('shows Windows path forms that all read as the path typed, and one that is refused', async () => {
+    const text = await readFile(example, 'utf8');
+    const forms = [...text.matchAll(/^#\s+(project_base: .*?)\s{2,}\S.*$/gm)].map((match) => match[1] ?? '');
+    const dir = await makeTempDir('config-file');
+    const file = path.join(dir, 'config.yaml');
+    const read: string[] = [];
+    for (const form of forms) {
+      await writeFile(file, `${form}\n`);
+      read.push((await loadConfigFile(file)).values.project_base?.replace(/\\/g, '/') ?? '');
+    }
+
+    expect(forms).toHaveLength(3);
+    expect(new Set(read).size).toBe(1);
+    expect(read[0]).toMatch(/D:\/Surveys\/new reels$/);
+    await writeFile(file, 'project_base: "D:\\new\\reels"\n');
+    await expect(loadConfigFile(file)).rejects.toThrow(/project_base contains a newline/);
   });
 });
 
