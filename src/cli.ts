@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile, type ConfigFile } from './config/config-file.js';
+import { splitFolderTypeList } from './config/folder-type-selection.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
 import { describeError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
@@ -32,14 +33,9 @@ Examples (PowerShell):
 
 Exit codes: 0 all done, 1 some files failed, 2 usage, config or credentials error, 3 another run holds the lock, 130 interrupted.`;
 
+/** Collects a list flag over its arguments, each split at commas and blanks (see splitFolderTypeList). */
 function splitList(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  ];
+  return [...(previous ?? []), ...splitFolderTypeList(value)];
 }
 
 function buildProgram(): Command {
@@ -55,15 +51,25 @@ function buildProgram(): Command {
     .option('-c, --config <file>', 'YAML config file (bucket, endpoint, credentials, folder types)')
     .option('-f, --folder <path>', 'project folder, or a single folder-type folder such as D:\\reels')
     .option('--folder-type <type>', 'treat --folder itself as this folder type')
-    .option('--include <types...>', 'only these folder types (space or comma separated)', splitList)
-    .option('--exclude <types...>', 'leave out these folder types', splitList)
+    .option(
+      '--include <types...>',
+      'only these folder types, any case, space or comma separated (reels,config or reels config)',
+      splitList,
+    )
+    .option('--exclude <types...>', 'leave out these folder types (same forms as --include)', splitList)
     .option('--timestamp', 'put uploads under a YYYYMMDD_HHMM folder (now)')
-    .option('--custom-timestamp <YYYYMMDD_HHMM>', 'put uploads under this timestamp folder')
+    .option(
+      '--custom-timestamp <YYYYMMDD_HHMM>',
+      'put uploads under this timestamp folder (instead of --timestamp)',
+    )
     .option(
       '--verify-large',
       'hash large files with SHA-256 before sending (stored as x-amz-meta-sha256) and compare by content on reruns',
     )
-    .option('--verify', 'ask the bucket about every file, even those the upload log covers')
+    .option(
+      '--verify',
+      'ask the bucket about every file, even those the upload log covers (not with --force)',
+    )
     .option(
       '--check',
       'ignore the upload log: skip only files the bucket proves it holds (by content), then prove what was sent',
@@ -76,7 +82,10 @@ function buildProgram(): Command {
     .option('--profile <name>', 'use this AWS profile (auth mode profile)')
     .option('--max-concurrency <n>', "requests in flight: a number or 'cpu*4' (default 16)")
     .option('--max-memory <size>', 'memory for request bodies in flight, e.g. 32MiB')
-    .option('--max-bandwidth <rate>', 'limit across all workers, e.g. 20MB/s')
+    .option(
+      '--max-bandwidth <rate>',
+      'limit across all workers, with a unit: 20MB/s, 20MiB/s (bytes) or 160Mbit/s, 160Mbps (bits); 0 for none',
+    )
     .option(
       '--socket-timeout <seconds>',
       'fail (and retry) a request whose connection is idle this long (default 300)',
@@ -96,7 +105,7 @@ function buildProgram(): Command {
     .option('--bucket-lock', 'also hold a lock object in the bucket (machines with separate state folders)')
     .addOption(new Option('--group-by <grouping>', 'status groups').choices(['folder-type', 'reel']))
     .option('--json', 'print one JSON object per event on stdout')
-    .option('-q, --quiet', 'print only the summary')
+    .option('-q, --quiet', 'print only the summary (not with --json)')
     .option('--debug', 'detailed logging; stack traces on errors')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)

@@ -3,67 +3,13 @@ import path from 'node:path';
 import { parseDocument as parseYamlDocument, YAMLError } from 'yaml';
 import { ConfigError, quoteValue } from '../errors.js';
 import { MACHINE_STATE_DIR } from './state-dir.js';
+import { PATH_KEYS, type ConfigFile } from './config-keys.js';
+import { decodeConfigText } from './config-text.js';
+import { validateConfig } from './config-validation.js';
+import { describeArgumentControlCharacter } from './control-characters.js';
 
-/** The keys a config file may hold, as written in YAML (snake_case). */
-export interface ConfigFile {
-  bucket?: string;
-  region?: string;
-  endpoint_url?: string;
-  force_path_style?: boolean;
-  prefix?: string;
-  auth_mode?: AuthMode;
-  aws_access_key_id?: string;
-  aws_secret_access_key?: string;
-  aws_session_token?: string;
-  profile?: string;
-  keyring_service?: string;
-  project_base?: string;
-  max_concurrency?: string | number;
-  max_memory?: string | number;
-  max_bandwidth?: string | number;
-  socket_timeout?: string | number;
-  status_json?: string;
-  status_interval?: number;
-  log_csv?: string;
-  state_dir?: string;
-  bucket_lock?: boolean;
-  min_file_age?: number | string;
-  folder_types?: Record<string, string[]>;
-}
-
-export type AuthMode = 'config' | 'instance' | 'keyring' | 'profile';
-export const AUTH_MODES: readonly AuthMode[] = ['config', 'instance', 'keyring', 'profile'];
-
-type KeyKind = 'string' | 'boolean' | 'number' | 'string-or-number' | 'auth-mode' | 'folder-types';
-
-const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
-  bucket: 'string',
-  region: 'string',
-  endpoint_url: 'string',
-  force_path_style: 'boolean',
-  prefix: 'string',
-  auth_mode: 'auth-mode',
-  aws_access_key_id: 'string',
-  aws_secret_access_key: 'string',
-  aws_session_token: 'string',
-  profile: 'string',
-  keyring_service: 'string',
-  project_base: 'string',
-  max_concurrency: 'string-or-number',
-  max_memory: 'string-or-number',
-  max_bandwidth: 'string-or-number',
-  socket_timeout: 'string-or-number',
-  status_json: 'string',
-  status_interval: 'number',
-  log_csv: 'string',
-  state_dir: 'string',
-  bucket_lock: 'boolean',
-  min_file_age: 'string-or-number',
-  folder_types: 'folder-types',
-};
-
-/** Keys holding paths, resolved against the config file's folder (the seed's `resolve_project_base`). */
-const PATH_KEYS = ['project_base', 'status_json', 'log_csv', 'state_dir'] as const;
+export { AUTH_MODES, type AuthMode, type ConfigFile } from './config-keys.js';
+export { validateConfig } from './config-validation.js';
 
 /** A loaded config file with its absolute path, for messages and relative-path resolution. */
 export interface LoadedConfig {
@@ -72,17 +18,19 @@ export interface LoadedConfig {
 }
 
 /**
- * Loads and validates a YAML config file (the seed's `load_cfg`). Every problem is collected
- * and reported at once, each with its key, in one {@link ConfigError} naming the file.
- * Relative paths in path keys are resolved against the config file's folder.
+ * Loads and validates a YAML config file (the seed's `load_cfg`): UTF-8 (with or without a byte-order
+ * mark) or UTF-16 with one. Every problem is collected and reported at once, each with its key, in one
+ * {@link ConfigError} naming the file. Relative paths in path keys are resolved against the file's folder.
+ * @throws ConfigError for a file that cannot be read or decoded, malformed YAML, or invalid values.
  */
 export async function loadConfigFile(configPath: string): Promise<LoadedConfig> {
+  const control = describeArgumentControlCharacter('--config', configPath);
+  if (control) throw new ConfigError(control);
   const absolute = path.resolve(configPath);
-  const document = parseDocument(await readConfigText(absolute), absolute);
+  const text = decodeConfigText(await readConfigBytes(absolute), absolute);
+  const document = parseDocument(text, absolute);
   const problems = validateConfig(document);
-  if (problems.length > 0) {
-    throw new ConfigError(`config ${absolute}: ${problems.join('; ')}; fix the file and run again`);
-  }
+  if (problems.length > 0) throw new ConfigError(describeProblems(absolute, problems));
   const values = document as ConfigFile;
   for (const key of PATH_KEYS) {
     const value = values[key];
@@ -93,9 +41,18 @@ export async function loadConfigFile(configPath: string): Promise<LoadedConfig> 
   return { path: absolute, values };
 }
 
-async function readConfigText(absolute: string): Promise<string> {
+/** One line: the file, then each problem, numbered when there are several (a problem may hold a ';'). */
+function describeProblems(absolute: string, problems: readonly string[]): string {
+  const listed =
+    problems.length === 1
+      ? problems[0]
+      : `${problems.length} problems: ${problems.map((problem, i) => `(${i + 1}) ${problem}`).join('; ')}`;
+  return `config ${absolute}: ${listed}; fix the file and run again`;
+}
+
+async function readConfigBytes(absolute: string): Promise<Buffer> {
   try {
-    return await readFile(absolute, 'utf8');
+    return await readFile(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const what =
@@ -116,7 +73,7 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
     document = parsed.toJS();
   } catch (error) {
     const detail = error instanceof YAMLError ? describeYamlError(error, text) : firstLine(String(error));
-    throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); fix the syntax`, {
+    throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); ${syntaxFix(error)}`, {
       cause: error,
     });
   }
@@ -125,6 +82,13 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
     throw new ConfigError(`parse config ${absolute}: expected a mapping of keys like 'bucket: my-bucket'`);
   }
   return document as Record<string, unknown>;
+}
+
+/** A backslash escape YAML does not know comes from a Windows path in double quotes: say how to write it. */
+function syntaxFix(error: unknown): string {
+  return error instanceof YAMLError && error.code === 'BAD_DQ_ESCAPE'
+    ? "fix the syntax: in double quotes YAML reads \\ as an escape, so write Windows paths in single quotes ('D:\\data\\reels') or with forward slashes"
+    : 'fix the syntax';
 }
 
 /** The parser's message with the line it points at and, for a key given twice, that key. */
@@ -138,77 +102,4 @@ function describeYamlError(error: YAMLError, text: string): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
-}
-
-/** Returns one message per invalid key; an empty list means the document is valid. */
-export function validateConfig(document: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(document)) {
-    const kind = KEY_KINDS[key as keyof ConfigFile];
-    if (kind === undefined) {
-      problems.push(`unknown key ${quoteValue(key)}${suggestKey(key)}`);
-    } else if (value !== null) {
-      const problem = checkValue(kind, value);
-      if (problem) problems.push(`'${key}' ${problem}`);
-    }
-  }
-  for (const [key, value] of Object.entries(document)) if (value === null) delete document[key];
-  return problems;
-}
-
-function checkValue(kind: KeyKind, value: unknown): string | undefined {
-  switch (kind) {
-    case 'string':
-      return typeof value === 'string' && value.trim() !== '' ? undefined : 'must be a non-empty text value';
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'must be true or false';
-    case 'number':
-      return typeof value === 'number' && value > 0 ? undefined : 'must be a positive number';
-    case 'string-or-number':
-      return typeof value === 'string' || typeof value === 'number' ? undefined : 'must be a number or text';
-    case 'auth-mode':
-      return AUTH_MODES.includes(value as AuthMode) ? undefined : `must be one of ${AUTH_MODES.join(', ')}`;
-    case 'folder-types':
-      return checkFolderTypes(value);
-  }
-}
-
-function checkFolderTypes(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return 'must map folder type names to lists of extensions, e.g. reels: [.mp4, .json]';
-  }
-  for (const [name, extensions] of Object.entries(value)) {
-    if (!/^[A-Za-z0-9_-]+$/.test(name))
-      return `has an invalid folder type name ${quoteValue(name)} (use letters, digits, _ or -)`;
-    if (
-      !Array.isArray(extensions) ||
-      !extensions.every((e) => typeof e === 'string' && /^\.?[\w.-]+$/.test(e))
-    ) {
-      return `entry '${name}' must be a list of extensions like [.mp4, .json]`;
-    }
-  }
-  return undefined;
-}
-
-function suggestKey(key: string): string {
-  const known = Object.keys(KEY_KINDS);
-  const best = known
-    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate) }))
-    .sort((a, b) => a.distance - b.distance)[0];
-  return best && best.distance <= 3
-    ? ` (did you mean '${best.candidate}'?)`
-    : ` (known keys: ${known.join(', ')})`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

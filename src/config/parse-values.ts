@@ -1,6 +1,10 @@
 import os from 'node:os';
 import { ConfigError, quoteValue } from '../errors.js';
 
+import { hasControlCharacter } from './control-characters.js';
+
+export { parseBandwidth } from './parse-rate.js';
+
 /**
  * Parses a concurrency setting: a positive integer, or `cpu*N` / `cpu` (the seed's
  * `resolve_max_concurrency`). The result is clamped to 1..256.
@@ -91,22 +95,6 @@ export function parseByteSize(value: unknown, source: string): number {
 }
 
 /**
- * Parses a bandwidth such as `20MB/s`, `512KiB/s` or `20M`; `0` or `off` means unlimited (returns 0).
- * @throws ConfigError naming `source` for anything else.
- */
-export function parseBandwidth(value: unknown, source: string): number {
-  const text = textOf(value).trim().toLowerCase();
-  if (text === '0' || text === 'off' || text === 'unlimited') return 0;
-  try {
-    return parseByteSize(text.replace(/\/s$|ps$/, ''), source);
-  } catch {
-    throw new ConfigError(
-      `${source}: ${quoteValue(value)} is not a rate; use for example 20MB/s or 512KiB/s, or 0 for no limit`,
-    );
-  }
-}
-
-/**
  * Parses a duration in seconds: a plain number, or with a unit (`90s`, `15m`, `2h`).
  * @throws ConfigError naming `source` when it is negative or malformed.
  */
@@ -116,6 +104,82 @@ export function parseSeconds(value: unknown, source: string): number {
   if (!Number.isFinite(seconds))
     throw new ConfigError(`${source}: ${quoteValue(value)} is not a duration; use seconds like 300 or 5m`);
   return seconds;
+}
+
+/** Smallest memory budget for bodies in flight: one 8 MiB part plus headroom for small files. */
+const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Parses the memory budget for request bodies in flight: a size of at least 16MiB.
+ * @throws ConfigError naming `source` when it is no size or too small.
+ */
+export function parseMemoryBudget(value: unknown, source: string): number {
+  const bytes = parseByteSize(value, source);
+  if (bytes < MIN_MEMORY_BYTES)
+    throw new ConfigError(`${source}: ${quoteValue(value)} is too small; allow at least 16MiB`);
+  return bytes;
+}
+
+/** Node timers overflow past 2^31-1 ms (they then fire after 1 ms); a day is more than any use needs. */
+const MAX_INTERVAL_SEC = 86_400;
+
+/**
+ * Parses a timer's period in seconds, from `minimumSec` to a day: a socket timeout of 0 would never fire,
+ * and a status interval of 0 would rewrite the status file in a busy loop.
+ * @throws ConfigError naming `source` when it is no duration or out of range.
+ */
+export function parseInterval(value: unknown, source: string, minimumSec: number): number {
+  const seconds = parseSeconds(value, source);
+  if (seconds < minimumSec || seconds > MAX_INTERVAL_SEC) {
+    throw new ConfigError(
+      `${source}: ${quoteValue(value)} is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`,
+    );
+  }
+  return seconds;
+}
+
+/**
+ * Checks a region: one host-name label (`us-east-1`, `default`), since the SDK builds host names from it.
+ * @throws ConfigError naming `source`.
+ */
+export function parseRegion(value: string, source: string): string {
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(value)) {
+    throw new ConfigError(
+      `${source}: ${quoteValue(value)} is not a region; use a name like us-east-1 (letters, digits and '-')`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks a bucket name against S3's rules: 3-63 lower-case letters, digits, '.' or '-'.
+ * @throws ConfigError naming `source` and the bucket.
+ */
+export function parseBucketName(bucket: string, source = 'bucket'): string {
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(
+      `${source} ${quoteValue(bucket)}: not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`,
+    );
+  }
+  return bucket;
+}
+
+/**
+ * Checks an endpoint: an http(s) URL, returned without trailing slashes.
+ * @throws ConfigError naming `source` and the endpoint.
+ */
+export function parseEndpoint(endpoint: string, source = 'endpoint'): string {
+  try {
+    const url = new URL(endpoint);
+    // the URL parser drops tabs and newlines silently: such an endpoint was not meant as written
+    if (hasControlCharacter(endpoint)) throw new TypeError('control character');
+    if (url.protocol === 'http:' || url.protocol === 'https:') return endpoint.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(
+    `${source} ${quoteValue(endpoint)}: not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`,
+  );
 }
 
 /** The text of any value, even one whose toString throws (a YAML map with a `toString` key). */

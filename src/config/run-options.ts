@@ -5,12 +5,18 @@ import { normalizePrefix, validateProjectKey } from '../collector/object-key.js'
 import { ConfigError, quoteValue } from '../errors.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
 import type { AuthMode, ConfigFile } from './config-file.js';
+import { assertUsableFlags } from './flag-rules.js';
+import { selectFolderTypes } from './folder-type-selection.js';
 import {
   formatTimestamp,
   parseBandwidth,
-  parseByteSize,
+  parseBucketName,
   parseConcurrency,
   parseCustomTimestamp,
+  parseEndpoint,
+  parseInterval,
+  parseMemoryBudget,
+  parseRegion,
   parseSeconds,
 } from './parse-values.js';
 import { resolveStateDir } from './state-dir.js';
@@ -118,6 +124,8 @@ export function resolveRunOptions(
   now: Date = new Date(),
   configPath?: string,
 ): RunOptions {
+  assertUsableFlags(flags, env);
+  const folderTypes = buildFolderTypes(file.folder_types);
   const folder = resolveProjectBase(pick(flags.folder, env.UPLOAD_TO_S3_FOLDER), file.project_base);
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
   const projectKey = validateProjectKey(flags.projectKey);
@@ -131,10 +139,8 @@ export function resolveRunOptions(
     configPath,
     folder,
     projectKey,
-    folderTypes: buildFolderTypes(file.folder_types),
-    folderType: flags.folderType,
-    include: flags.include,
-    exclude: flags.exclude,
+    folderTypes,
+    ...selectFolderTypes(flags, folderTypes),
     timestamp: resolveTimestamp(flags, now),
     bucket,
     region: validateRegion(
@@ -281,76 +287,38 @@ function resolveConcurrency(picked: Picked<string | number> | undefined): number
 }
 
 function resolveSize(picked: Picked<string | number> | undefined, fallback: number): number {
-  if (picked === undefined) return fallback;
-  const bytes = parseByteSize(picked.value, picked.source);
-  if (bytes < 16 * 1024 * 1024)
-    throw new ConfigError(`${picked.source}: ${quoteValue(picked.value)} is too small; allow at least 16MiB`);
-  return bytes;
+  return picked === undefined ? fallback : parseMemoryBudget(picked.value, picked.source);
 }
 
 function resolveBandwidth(picked: Picked<string | number> | undefined): number {
   return picked === undefined ? 0 : parseBandwidth(picked.value, picked.source);
 }
 
-/** Node timers overflow past 2^31-1 ms (they then fire after 1 ms); a day is more than any use needs. */
-const MAX_INTERVAL_SEC = 86_400;
-
-/**
- * A timer's period in seconds, from `minimumSec` to a day: a socket timeout of 0 would never fire, and a
- * status interval of 0 would rewrite the status file in a busy loop.
- */
+/** A timer's period in seconds, from `minimumSec` to a day; `fallbackSec` when not set. */
 function resolveInterval(
   picked: Picked<string | number> | undefined,
   fallbackSec: number,
   minimumSec: number,
 ): number {
-  if (picked === undefined) return fallbackSec;
-  const seconds = parseSeconds(picked.value, picked.source);
-  if (seconds < minimumSec || seconds > MAX_INTERVAL_SEC) {
-    throw new ConfigError(
-      `${picked.source}: ${quoteValue(picked.value)} is out of range; use ${minimumSec} to ${MAX_INTERVAL_SEC} seconds`,
-    );
-  }
-  return seconds;
+  return picked === undefined ? fallbackSec : parseInterval(picked.value, picked.source, minimumSec);
 }
 
 function resolveMinFileAge(picked: Picked<string | number> | undefined): number {
   return picked === undefined ? 0 : parseSeconds(picked.value, picked.source);
 }
 
-/** A region is one host-name label (`us-east-1`, `default`): the SDK builds host names from it. */
 function validateRegion(picked: Picked<string> | undefined): string {
-  if (picked === undefined) return 'us-east-1';
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(picked.value)) {
-    throw new ConfigError(
-      `${picked.source}: ${quoteValue(picked.value)} is not a region; use a name like us-east-1 (letters, digits and '-')`,
-    );
-  }
-  return picked.value;
+  return picked === undefined ? 'us-east-1' : parseRegion(picked.value, picked.source);
 }
 
 function validateBucket(bucket: string | undefined): string {
   if (!bucket)
     throw new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config');
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new ConfigError(
-      `bucket ${quoteValue(bucket)}: not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`,
-    );
-  }
-  return bucket;
+  return parseBucketName(bucket);
 }
 
 function validateEndpoint(endpoint: string | undefined): string | undefined {
-  if (endpoint === undefined) return undefined;
-  try {
-    const url = new URL(endpoint);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return endpoint.replace(/\/+$/, '');
-  } catch {
-    // reported below
-  }
-  throw new ConfigError(
-    `endpoint ${quoteValue(endpoint)}: not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480`,
-  );
+  return endpoint === undefined ? undefined : parseEndpoint(endpoint);
 }
 
 function resolveGroupKey(groupBy: string | undefined): 'folder_types' | 'reels' {

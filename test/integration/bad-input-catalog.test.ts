@@ -5,6 +5,7 @@
  * (test/integration/bad-input.test.ts walks through the everyday mistakes one by one; this is the full table.)
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ interface Row {
   config?: Record<string, unknown>;
   /** The whole config file text instead of the base config. */
   rawConfig?: string;
+  /** The whole config file as bytes (an encoding under test) instead of the base config. */
+  rawBytes?: Buffer;
   /** Variables for the CLI's environment. */
   env?: Record<string, string>;
   /** Drops `--project-key` from the base flags. */
@@ -102,6 +105,43 @@ const FLAG_ROWS: Row[] = [
   { name: 'an unknown flag (a typo)', args: ['--max-concurency', '4'], names: '--max-concurency' },
   { name: 'a flag without its value', args: ['--max-concurrency'], names: '--max-concurrency' },
   { name: 'an unexpected argument', args: ['stray-argument'], names: 'argument' },
+  {
+    name: '--include from PowerShell with an unknown type',
+    args: ['--include', 'config videos'],
+    names: '--include videos: unknown folder type; use one of reels, config, gis_data, logs, report',
+  },
+  {
+    name: '--timestamp with --custom-timestamp',
+    args: ['--timestamp', '--custom-timestamp', '20250131_1430'],
+    names: '--timestamp with --custom-timestamp',
+  },
+  {
+    name: 'one type in --include and --exclude',
+    args: ['--include', 'logs,config', '--exclude', 'LOGS'],
+    names: '--include and --exclude both name logs',
+  },
+  {
+    name: '--folder-type with --include of another type',
+    args: ['--folder-type', 'logs', '--include', 'config'],
+    names: '--folder-type logs with --include config',
+  },
+  { name: '--quiet with --json', args: ['--quiet', '--json'], names: '--quiet with --json' },
+  { name: '--force with --verify', args: ['--force', '--verify'], names: '--force with --verify' },
+  {
+    name: '--max-bandwidth without a unit',
+    args: ['--max-bandwidth', '20'],
+    names: "--max-bandwidth: '20' has no unit",
+  },
+  {
+    name: '--max-bandwidth bits or bytes',
+    args: ['--max-bandwidth', '20mb/s'],
+    names: "--max-bandwidth: '20mb/s' is ambiguous",
+  },
+  {
+    name: '--log-csv with a carriage return from a script',
+    args: ['--log-csv', path.join(os.tmpdir(), 'upload-log.csv\r')],
+    names: '--log-csv contains a carriage return',
+  },
 ];
 
 const CONFIG_ROWS: Row[] = [
@@ -173,6 +213,32 @@ const CONFIG_ROWS: Row[] = [
   },
   { name: 'a list instead of a mapping', rawConfig: '- bucket\n- region\n', names: 'mapping' },
   { name: 'a tab for indentation', rawConfig: 'folder_types:\n\treels: [.mp4]\n', names: 'line 2' },
+  {
+    name: 'project_base "D:\\new\\reels" in double quotes',
+    rawConfig: 'project_base: "D:\\new\\reels"\n',
+    names:
+      "project_base contains a newline (in double quotes YAML reads \\n as an escape); write the path in single quotes ('D:\\new\\reels')",
+  },
+  {
+    name: 'project_base "D:\\Users\\me" in double quotes',
+    rawConfig: 'project_base: "D:\\Users\\me"\n',
+    names: 'in double quotes YAML reads \\ as an escape, so write Windows paths in single quotes',
+  },
+  {
+    name: 'an ANSI (Windows-1252) file',
+    rawBytes: Buffer.from('bucket: survey-data\nprofile: M\xfcller\n', 'latin1'),
+    names: 'line 2 is not UTF-8 (byte 0xFC',
+  },
+  {
+    name: 'max_bandwidth without a unit',
+    config: { max_bandwidth: 20 },
+    names: "max_bandwidth: '20' has no unit",
+  },
+  {
+    name: 'several problems at once',
+    config: { max_concurrency: 'lots', region: 'eu west', status_json: 'a\nb' },
+    names: "3 problems: (1) region: 'eu west' is not a region",
+  },
 ];
 
 const ENV_ROWS: Row[] = [
@@ -245,7 +311,9 @@ function resolvePlaceholder(value: string): string {
 
 async function writeRowConfig(row: Row, dir: string): Promise<string> {
   const file = path.join(dir, 'config.yaml');
-  if (row.rawConfig !== undefined) {
+  if (row.rawBytes !== undefined) {
+    await writeFile(file, row.rawBytes);
+  } else if (row.rawConfig !== undefined) {
     await writeFile(file, row.rawConfig);
   } else {
     const values: Record<string, unknown> = { ...baseConfig(), ...row.config };
@@ -298,6 +366,29 @@ describe.concurrent('a wrong config key', () => {
 describe.concurrent('a wrong environment variable', () => {
   it.each(ENV_ROWS)('$name: exit 2, one line naming $names', async (row) => {
     expectOneLineUsageError(await runRow(row), row.names);
+  });
+});
+
+describe('what PowerShell and Windows editors send', () => {
+  it('reads a UTF-16LE config (Out-File) and takes --include "Config logs" as two types, any case', async () => {
+    const dir = path.join(root, `row-${++runNumber}`);
+    await mkdir(dir);
+    const configPath = path.join(dir, 'config.yaml');
+    const yaml = stringify({ ...baseConfig(), max_bandwidth: '160Mbps' });
+    await writeFile(configPath, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, 'utf16le')]));
+    await chmod(configPath, 0o600);
+
+    const result = await runCli(
+      [
+        ...['--config', configPath, '--folder', project, '--project-key', PROJECT_KEY],
+        ...['--state-dir', path.join(dir, 'state'), '--include', 'Config logs', '--dry-run'],
+      ],
+      { timeoutMs: 60_000 },
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^config\s+1\s/m);
+    expect(result.stdout).toMatch(/^logs\s+1\s/m);
   });
 });
 

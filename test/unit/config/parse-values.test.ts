@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatTimestamp,
-  parseBandwidth,
   parseByteSize,
   parseConcurrency,
   parseCustomTimestamp,
@@ -119,26 +118,6 @@ describe('parseByteSize', () => {
       );
     },
   );
-});
-
-describe('parseBandwidth', () => {
-  it.each([
-    ['20MB/s', 20_000_000],
-    ['512KiB/s', 512 * KiB],
-    ['20M', 20_000_000],
-    ['1.5MiB/s', 1.5 * MiB],
-    [1000, 1000],
-  ] as const)('reads %j as %i bytes per second', (value, expected) => {
-    expect(parseBandwidth(value, '--max-bandwidth')).toBe(expected);
-  });
-
-  it.each(['0', 0, 'off', 'OFF', 'unlimited'])('reads %j as unlimited (0)', (value) => {
-    expect(parseBandwidth(value, '--max-bandwidth')).toBe(0);
-  });
-
-  it.each(['fast', '-1MB/s', 'MB/s'])('rejects %j naming the setting', (value) => {
-    expect(() => parseBandwidth(value, '--max-bandwidth')).toThrow(/^--max-bandwidth: /);
-  });
 });
 
 describe('parseSeconds', () => {

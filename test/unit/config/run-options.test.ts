@@ -211,8 +211,14 @@ describe('resolveRunOptions timestamps', () => {
     expect(resolve({ timestamp: true }).timestamp).toBe('20250131_1430');
   });
 
-  it('prefers --custom-timestamp over --timestamp', () => {
-    expect(resolve({ timestamp: true, customTimestamp: '20240229_0900' }).timestamp).toBe('20240229_0900');
+  it('uses --custom-timestamp as given', () => {
+    expect(resolve({ customTimestamp: '20240229_0900' }).timestamp).toBe('20240229_0900');
+  });
+
+  it('refuses --timestamp with --custom-timestamp instead of letting one win', () => {
+    expect(resolveError({ timestamp: true, customTimestamp: '20240229_0900' }).message).toBe(
+      '--timestamp with --custom-timestamp: both name the timestamp folder; use --timestamp for now or --custom-timestamp for a fixed one',
+    );
   });
 
   it('rejects a --custom-timestamp that is no real date', () => {
@@ -332,6 +338,43 @@ describe('resolveProjectBase', () => {
   it('uses project_base itself without a folder', () => {
     expect(resolveProjectBase(undefined, path.resolve('/projects/RMI25320'))).toBe(
       path.resolve('/projects/RMI25320'),
+    );
+  });
+});
+
+describe('resolveRunOptions folder types', () => {
+  it('hands the collector canonical names, whatever the case and separators', () => {
+    const options = resolve({ include: ['Config Logs'], exclude: ['REELS'] });
+
+    expect(options.include).toEqual(['config', 'logs']);
+    expect(options.exclude).toEqual(['reels']);
+  });
+
+  it('knows the folder types the config adds', () => {
+    expect(
+      resolve({ folderType: 'lidar' }, { ...BASE_FILE, folder_types: { LiDAR: ['.las'] } }).folderType,
+    ).toBe('LiDAR');
+  });
+
+  it('refuses an unknown type before anything else runs', () => {
+    expect(resolveError({ include: ['videos'] }).message).toMatch(/^--include videos: unknown folder type; /);
+  });
+});
+
+describe('resolveRunOptions conflicting flags and control characters', () => {
+  it('refuses --quiet with --json', () => {
+    expect(resolveError({ quiet: true, json: true }).message).toMatch(/^--quiet with --json: /);
+  });
+
+  it('refuses a newline in --state-dir', () => {
+    expect(resolveError({ stateDir: '/tmp/state\n' }).message).toMatch(/^--state-dir contains a newline; /);
+  });
+
+  it('refuses an endpoint the URL parser would silently strip a newline from', () => {
+    const e = env({ AWS_ENDPOINT_URL: 'http://127.0.0.1:7480\n' });
+
+    expect(resolveError({}, BASE_FILE, e).message).toMatch(
+      /^endpoint 'http:\/\/127\.0\.0\.1:7480\\u000a': not an http\(s\) URL/,
     );
   });
 });
