@@ -4,8 +4,9 @@ import { InterruptedError } from './errors.js';
 import type { Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import { connectStore } from './remote/connect.js';
+import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
-import { openCsvLog, parseUploadedKeysFromLog } from './status/csv-log.js';
+import { openCsvLog, parseUploadedKeysFromLog, type LogTarget } from './status/csv-log.js';
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
 import { startReporting, type Reporting } from './status/reporting.js';
 import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
@@ -95,8 +96,12 @@ function lockScope(options: RunOptions): string {
 
 /** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */
 async function rotateLogIfLarge(logCsv: string, log: Logger): Promise<void> {
-  const oldPath = await rotateCsvLogIfLarge(logCsv);
+  const oldPath = await rotateCsvLogIfLarge(logCsv, undefined, { onWarning: (message) => log.warn(message) });
   if (oldPath) log.debug(`CSV log rotated: earlier rows in ${oldPath}, one row per object carried over`);
+}
+
+function logTarget(options: RunOptions): LogTarget {
+  return { endpoint: endpointId(options.endpoint), bucket: options.bucket };
 }
 
 async function decide(
@@ -107,7 +112,7 @@ async function decide(
   interrupts: Interrupts,
 ): Promise<DecidedTask[]> {
   const tasks: UploadTask[] = [...plan.groups.values()].flat();
-  const logged = await parseUploadedKeysFromLog(options.logCsv);
+  const logged = await parseUploadedKeysFromLog(options.logCsv, logTarget(options));
   const decisions = await decideUploads(tasks, {
     store,
     bucket: options.bucket,
@@ -142,7 +147,10 @@ async function transfer(
   const { tracker } = deps.reporting;
   announceGroups(decided, plan, deps.reporting);
   tracker.setPhase('uploading');
-  const csvLog = await openCsvLog(options.logCsv);
+  const csvLog = await openCsvLog(options.logCsv, {
+    target: logTarget(options),
+    onWarning: (message) => deps.log.warn(message),
+  });
   try {
     recordWalkProblems(plan, deps.reporting, csvLog.append.bind(csvLog));
     await uploadAll(decided, {

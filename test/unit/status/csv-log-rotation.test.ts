@@ -11,6 +11,7 @@ import { rotateCsvLogIfLarge } from '../../../src/status/csv-log-rotation.js';
 import type { FileResult } from '../../../src/status/status-tracker.js';
 
 const POLICY = { minRows: 10, factor: 3 };
+const TARGET = { endpoint: 'aws', bucket: 'survey-a' };
 
 let dir: string;
 let logPath: string;
@@ -39,7 +40,7 @@ function result(key: string, overrides: Partial<FileResult> = {}): FileResult {
 }
 
 async function writeRows(results: FileResult[]): Promise<void> {
-  const log = await openCsvLog(logPath, { now: () => Date.UTC(2026, 10, 26) });
+  const log = await openCsvLog(logPath, { target: TARGET, now: () => Date.UTC(2026, 10, 26) });
   for (const entry of results) log.append(entry);
   await log.close();
 }
@@ -69,7 +70,7 @@ describe('rotateCsvLogIfLarge', () => {
   it('moves a long log aside and starts one row per present key, deciding as the old log did', async () => {
     await writeRows(history(6));
     const before = await readFile(logPath, 'utf8');
-    const decisionsBefore = await parseUploadedKeysFromLog(logPath);
+    const decisionsBefore = await parseUploadedKeysFromLog(logPath, TARGET);
 
     const oldPath = await rotateCsvLogIfLarge(logPath, POLICY);
 
@@ -77,7 +78,7 @@ describe('rotateCsvLogIfLarge', () => {
     expect(await readFile(oldPath!, 'utf8')).toBe(before);
     const rows = await readCsvLog(logPath);
     expect(rows.map((r) => r.key).sort()).toEqual([...decisionsBefore.keys()].sort());
-    expect(await parseUploadedKeysFromLog(logPath)).toEqual(decisionsBefore);
+    expect(await parseUploadedKeysFromLog(logPath, TARGET)).toEqual(decisionsBefore);
     // the failed key is gone, the changed one keeps its new size and no stale hash
     expect(decisionsBefore.has('P/report/d.pdf')).toBe(false);
     expect(decisionsBefore.get('P/reels/a.mp4')).toEqual({
@@ -93,7 +94,7 @@ describe('rotateCsvLogIfLarge', () => {
     await writeRows([result('P/new/e.json', { outcome: 'uploaded', reason: 'new' })]);
     const text = await readFile(logPath, 'utf8');
     expect(text.split('\n').filter((line) => line.startsWith('time,'))).toHaveLength(1);
-    expect((await parseUploadedKeysFromLog(logPath)).has('P/new/e.json')).toBe(true);
+    expect((await parseUploadedKeysFromLog(logPath, TARGET)).has('P/new/e.json')).toBe(true);
   });
 
   it('does nothing when there is no log yet', async () => {
