@@ -3,6 +3,7 @@ import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive } from '../process-alive.js';
+import { retryWhileHeld } from './replace-file.js';
 
 /** Tuning of {@link acquireFileLock}; the defaults suit locks held for a few milliseconds to a few seconds. */
 export interface FileLockOptions {
@@ -47,7 +48,8 @@ export async function acquireFileLock(
   };
   for (let attempt = 0; ; attempt++) {
     holder.acquiredAt = now();
-    if (await tryCreate(lockPath, holder)) return () => release(lockPath, holder.token);
+    // Windows refuses to create a file whose previous copy an antivirus still holds open for deletion
+    if (await retryWhileHeld(() => tryCreate(lockPath, holder))) return () => release(lockPath, holder.token);
     const current = await readHolder(lockPath);
     if (current && isStale(current, options.staleAfterMs ?? STALE_AFTER_MS, now())) {
       await breakLock(lockPath, current.token, now());
@@ -153,6 +155,12 @@ async function removeStaleBreaker(breaker: string, nowMs: number): Promise<void>
   if (info && nowMs - info.mtimeMs > BREAKER_STALE_MS) await rm(breaker, { force: true });
 }
 
+/** Never throws: a lock it cannot remove goes stale, and the next taker removes it then. */
 async function release(lockPath: string, token: string): Promise<void> {
-  if ((await readHolder(lockPath))?.token === token) await rm(lockPath, { force: true });
+  try {
+    if ((await readHolder(lockPath))?.token === token)
+      await retryWhileHeld(() => rm(lockPath, { force: true }));
+  } catch {
+    // see above
+  }
 }

@@ -84,7 +84,7 @@ class LogWriter {
   private warnedHeld = false;
   private fatal: SourceError | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private busy = false;
+  private flushRequested = false;
 
   constructor(
     private readonly path: string,
@@ -98,12 +98,8 @@ class LogWriter {
       });
     } catch (error) {
       if (isSharingViolation(error)) return this.warnHeld();
-      throw new ConfigError(
-        `open CSV log ${this.path}: ${String(error)}; check the log path and its permissions`,
-        {
-          cause: error,
-        },
-      );
+      const message = `open CSV log ${this.path}: ${String(error)}; check the log path and its permissions`;
+      throw new ConfigError(message, { cause: error });
     }
   }
 
@@ -131,9 +127,11 @@ class LogWriter {
     if (this.queued.length >= (this.options.flushRows ?? FLUSH_ROWS)) this.requestFlush();
   }
 
-  /** A flush already running takes the next batch with the one after it, so timer ticks never pile up. */
+  /** While a requested flush waits or runs, rows queued meanwhile go with the next, so flushes never pile up. */
   private requestFlush(): void {
-    if (!this.busy && this.queued.length > 0) void this.flush();
+    if (this.flushRequested || this.queued.length === 0) return;
+    this.flushRequested = true;
+    void this.flush().finally(() => (this.flushRequested = false));
   }
 
   private flush(): Promise<FlushOutcome> {
@@ -146,7 +144,6 @@ class LogWriter {
     if (this.fatal) return 'failed';
     if (this.queued.length === 0) return 'written';
     const rows = this.queued.splice(0);
-    this.busy = true;
     try {
       await this.underLock(() => this.writeWithSidecars(rows));
       this.warnedHeld = false;
@@ -159,8 +156,6 @@ class LogWriter {
       }
       this.fail(error);
       return 'failed';
-    } finally {
-      this.busy = false;
     }
   }
 

@@ -1,6 +1,7 @@
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CSV_LOG_COLUMNS,
@@ -49,6 +50,15 @@ async function writeRowsOf(target: LogTarget, ...results: FileResult[]): Promise
   const log = await openCsvLog(logPath, { target, now: () => FIXED_TIME_MS });
   for (const entry of results) log.append(entry);
   await log.close();
+}
+
+/** Waits until the log holds exactly these keys; fails if it never does. */
+async function waitForKeys(keys: string[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (JSON.stringify((await readCsvLog(logPath)).map((row) => row.key)) !== JSON.stringify(keys)) {
+    if (Date.now() > deadline) throw new Error(`the log never held ${keys.join(', ')}`);
+    await sleep(10);
+  }
 }
 
 describe('CSV log writing', () => {
@@ -101,6 +111,21 @@ describe('CSV log writing', () => {
       seconds: 1.25,
       target: TARGET,
     });
+  });
+
+  it('writes a batch once enough rows are queued, without waiting for close', async () => {
+    const log = await openCsvLog(logPath, { target: TARGET, flushIntervalMs: 3_600_000, flushRows: 2 });
+    log.append(result({ key: 'k/1' }));
+    log.append(result({ key: 'k/2' }));
+    await waitForKeys(['k/1', 'k/2']);
+    await log.close();
+  });
+
+  it('writes queued rows on its interval, without waiting for close', async () => {
+    const log = await openCsvLog(logPath, { target: TARGET, flushIntervalMs: 20, flushRows: 1_000 });
+    log.append(result({ key: 'k/1' }));
+    await waitForKeys(['k/1']);
+    await log.close();
   });
 
   it('refuses to append after close', async () => {
