@@ -54,12 +54,15 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Reads the CSV log at `path` and then its sidecars (rows a run could not add to the log), in order.
- * @throws ConfigError when a file exists but cannot be read.
+ * Reads the CSV log at `path` and then its sidecars (rows a run could not add to the log), in order. A sidecar
+ * that cannot be read is left out: its files are then checked against the bucket, which is slower, not wrong.
+ * @throws ConfigError when the log exists but cannot be read.
  */
 export async function readCsvLog(path: string): Promise<CsvLogRow[]> {
   const rows = await readCsvLogFile(path);
-  for (const sidecar of await listSidecars(path)) rows.push(...(await readCsvLogFile(sidecar)));
+  for (const sidecar of await listSidecars(path)) {
+    rows.push(...(await readCsvLogFile(sidecar).catch(() => [])));
+  }
   return rows;
 }
 

@@ -161,13 +161,12 @@ class LogWriter {
 
   /** Appends the rows of earlier runs' sidecars, then `rows`, and removes the sidecars once they are in. */
   private async writeWithSidecars(rows: CsvLogRow[]): Promise<void> {
-    const sidecars = await listSidecars(this.path);
-    const earlier: CsvLogRow[] = [];
-    for (const sidecar of sidecars) earlier.push(...(await readCsvLogFile(sidecar)));
-    const text = formatRows([...earlier, ...rows]);
+    const sidecars = await readSidecars(this.path);
+    const text = formatRows([...sidecars.flatMap((sidecar) => sidecar.rows), ...rows]);
     this.tail = await appendToLog(this.path, text, this.tail, this.options.openFile);
     // a sidecar left behind is read again and folded in twice: a duplicate row, not a wrong decision
-    await Promise.all(sidecars.map((sidecar) => rm(sidecar, { force: true }))).catch(() => undefined);
+    const removals = sidecars.map((sidecar) => rm(sidecar.file, { force: true }));
+    await Promise.all(removals).catch(() => undefined);
   }
 
   private async finish(): Promise<void> {
@@ -222,6 +221,16 @@ class LogWriter {
   private warn(message: string): void {
     report(this.options.onWarning, message);
   }
+}
+
+/** The sidecars of the log at `logPath` with their rows; one that cannot be read now waits for a later flush. */
+async function readSidecars(logPath: string): Promise<{ file: string; rows: CsvLogRow[] }[]> {
+  const sidecars: { file: string; rows: CsvLogRow[] }[] = [];
+  for (const file of await listSidecars(logPath)) {
+    const rows = await readCsvLogFile(file).catch(() => undefined);
+    if (rows) sidecars.push({ file, rows });
+  }
+  return sidecars;
 }
 
 /** Writes `rows` to this process's sidecar of the log at `logPath`, after any rows already there. */
