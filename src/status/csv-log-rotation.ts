@@ -2,7 +2,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { withFileLock, type FileLockOptions } from '../state/file-lock.js';
-import { isSharingViolation, replaceFile, retryWhileHeld } from '../state/replace-file.js';
+import { isSharingViolation, replaceFile, retryWhileHeld, type RetryOptions } from '../state/replace-file.js';
 import { logLockPath, readCsvLogFile } from './csv-log-read.js';
 import { formatRows, HEADER_LINE, latestRowPerKey, type CsvLogRow } from './csv-log-rows.js';
 
@@ -18,6 +18,8 @@ export const DEFAULT_ROTATION: RotationPolicy = { minRows: 20_000, factor: 3 };
 export interface RotationOptions {
   onWarning?: (message: string) => void;
   lock?: FileLockOptions;
+  /** How the new log replaces the old one; tests inject failures here. */
+  replace?: RetryOptions;
 }
 
 /**
@@ -41,7 +43,11 @@ export async function rotateCsvLogIfLarge(
   // most runs do not rotate: decide without the lock first, and again under it
   if (!shouldRotate(await readCsvLogFile(logPath), policy)) return undefined;
   try {
-    return await withFileLock(logLockPath(logPath), () => rotateLocked(logPath, policy), options.lock);
+    return await withFileLock(
+      logLockPath(logPath),
+      () => rotateLocked(logPath, policy, options.replace),
+      options.lock,
+    );
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     if (!isSharingViolation(error)) throw rotateError(logPath, error);
@@ -52,14 +58,18 @@ export async function rotateCsvLogIfLarge(
   }
 }
 
-async function rotateLocked(logPath: string, policy: RotationPolicy): Promise<string | undefined> {
+async function rotateLocked(
+  logPath: string,
+  policy: RotationPolicy,
+  replace: RetryOptions = {},
+): Promise<string | undefined> {
   const rows = await readCsvLogFile(logPath);
   const kept = shouldRotate(rows, policy);
   if (!kept) return undefined;
   const { dir, name, ext } = path.parse(logPath);
   const oldPath = path.join(dir, `${name}.old${ext}`);
   await retryWhileHeld(() => copyFile(logPath, oldPath));
-  await replaceFile(logPath, HEADER_LINE + formatRows(kept));
+  await replaceFile(logPath, HEADER_LINE + formatRows(kept), replace);
   return oldPath;
 }
 

@@ -2,7 +2,7 @@
  * Rotation of the CSV log on real files: a log past the policy moves aside and a new one starts that makes
  * the next run decide exactly as the old one would have.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,27 @@ describe('rotateCsvLogIfLarge', () => {
     const text = await readFile(logPath, 'utf8');
     expect(text.split('\n').filter((line) => line.startsWith('time,'))).toHaveLength(1);
     expect((await parseUploadedKeysFromLog(logPath, TARGET)).has('P/new/e.json')).toBe(true);
+  });
+
+  it('puts the rotation off, keeping the log whole, while another program holds it', async () => {
+    await writeRows(history(6));
+    const before = await readFile(logPath, 'utf8');
+    const warnings: string[] = [];
+    const held = async () => {
+      throw Object.assign(new Error('EBUSY: injected'), { code: 'EBUSY' });
+    };
+    const oldPath = await rotateCsvLogIfLarge(logPath, POLICY, {
+      onWarning: (message) => warnings.push(message),
+      replace: { delaysMs: [1, 1], fs: { rename: held } },
+    });
+    expect(oldPath).toBeUndefined();
+    expect(await readFile(logPath, 'utf8')).toBe(before);
+    expect(warnings).toEqual([
+      `upload log ${logPath} is held by another program (Excel?); not rotated now, a later run tries again`,
+    ]);
+    expect((await readdir(dir)).filter((name) => name.includes('.tmp') || name.endsWith('.lock'))).toEqual(
+      [],
+    );
   });
 
   it('does nothing when there is no log yet', async () => {
