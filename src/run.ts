@@ -6,8 +6,9 @@ import { redact } from './log/redact.js';
 import type { Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import { connectStore } from './remote/connect.js';
+import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
-import { openCsvLog, parseUploadedKeysFromLog } from './status/csv-log.js';
+import { openCsvLog, parseUploadedKeysFromLog, type LogTarget } from './status/csv-log.js';
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
 import { startReporting, type Reporting } from './status/reporting.js';
 import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
@@ -128,8 +129,12 @@ function recordRunError(reporting: Reporting, error: unknown): void {
 
 /** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */
 async function rotateLogIfLarge(logCsv: string, log: Logger): Promise<void> {
-  const oldPath = await rotateCsvLogIfLarge(logCsv);
+  const oldPath = await rotateCsvLogIfLarge(logCsv, undefined, { onWarning: (message) => log.warn(message) });
   if (oldPath) log.debug(`CSV log rotated: earlier rows in ${oldPath}, one row per object carried over`);
+}
+
+function logTarget(options: RunOptions): LogTarget {
+  return { endpoint: endpointId(options.endpoint), bucket: options.bucket };
 }
 
 async function decide(
@@ -140,7 +145,7 @@ async function decide(
   interrupts: Interrupts,
 ): Promise<DecidedTask[]> {
   const tasks: UploadTask[] = [...plan.groups.values()].flat();
-  const logged = await parseUploadedKeysFromLog(options.logCsv);
+  const logged = await parseUploadedKeysFromLog(options.logCsv, logTarget(options));
   const decisions = await decideUploads(tasks, {
     store,
     bucket: options.bucket,
@@ -175,7 +180,12 @@ async function transfer(
   const { tracker } = deps.reporting;
   announceGroups(decided, plan, deps.reporting);
   tracker.setPhase('uploading');
-  const csvLog = await openCsvLog(options.logCsv);
+  const csvLog = await openCsvLog(options.logCsv, {
+    target: logTarget(options),
+    onWarning: (message) => deps.log.warn(message),
+    // a log that cannot be written (disk full) stops the run: files sent but not recorded would be sent again
+    onFatal: (error) => deps.interrupts.abortAll(error),
+  });
   const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
   try {
     recordWalkProblems(plan, deps.reporting, csvLog.append.bind(csvLog));

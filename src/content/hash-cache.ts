@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from '../state/replace-file.js';
 import type { FileIdentity } from './file-identity.js';
 import type { FileDigests } from './file-hash.js';
 
@@ -49,7 +49,7 @@ export class HashCache {
   async save(): Promise<void> {
     if (!this.dirty) return;
     await mkdir(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.entries)));
+    await replaceFile(this.file, JSON.stringify(Object.fromEntries(this.entries)));
     this.dirty = false;
   }
 }

@@ -1,11 +1,12 @@
-import fs from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.js';
-import { CSV_LOG_COLUMNS, latestRowPerKey, readCsvLog, toCsvRecord, type CsvLogRow } from './csv-log.js';
+import { withFileLock, type FileLockOptions } from '../state/file-lock.js';
+import { isSharingViolation, replaceFile, retryWhileHeld, type RetryOptions } from '../state/replace-file.js';
+import { logLockPath, readCsvLogFile } from './csv-log-read.js';
+import { formatRows, HEADER_LINE, latestRowPerKey, type CsvLogRow } from './csv-log-rows.js';
 
-/** When to rotate: the log holds more than `factor` rows per key it still describes, and at least `minRows`. */
+/** When to rotate: the log holds more than `factor` rows per object it still describes, and at least `minRows`. */
 export interface RotationPolicy {
   minRows: number;
   factor: number;
@@ -13,47 +14,75 @@ export interface RotationPolicy {
 
 export const DEFAULT_ROTATION: RotationPolicy = { minRows: 20_000, factor: 3 };
 
+/** Who hears that a rotation was put off, and how the log lock is taken. */
+export interface RotationOptions {
+  onWarning?: (message: string) => void;
+  lock?: FileLockOptions;
+  /** How the new log replaces the old one; tests inject failures here. */
+  replace?: RetryOptions;
+}
+
 /**
  * Keeps the CSV log from growing without bound. Every rerun appends a row per file (most of them "skipped"),
  * and every run parses the whole log, so a nightly rerun of 100,000 files would add 100,000 rows a night to
- * what the next run reads. When the log grows past `policy`, it moves to `<name>.old<ext>` (replacing an
- * earlier one) and a new log starts with {@link latestRowPerKey}, the rows {@link parseUploadedKeysFromLog}
- * decides from, so the next run decides exactly as it would have.
- * A crash between the two renames leaves no log: the next run then asks the bucket, which is slower, not wrong.
+ * what the next run reads. When the log grows past `policy`, it is copied to `<name>.old<ext>` (replacing an
+ * earlier one) and replaced atomically by {@link latestRowPerKey}: the latest row of every object of every
+ * endpoint, bucket and project in the file, so every run sharing the log decides exactly as it would have.
+ * The rotation holds the log lock, so a run appending to the same log meanwhile waits and then appends to the
+ * new file; no row is lost, and a crash at any moment leaves a whole log. Sidecars stay as they are: they are
+ * read after the log, so they still win. When another program holds the log (Excel), the rotation is put off
+ * to a later run and `onWarning` hears it.
  * Returns the path of the old log when it rotated.
- * @throws ConfigError when the log cannot be read or rewritten.
+ * @throws ConfigError when the log cannot be read or rewritten, or its lock cannot be taken.
  */
 export async function rotateCsvLogIfLarge(
   logPath: string,
   policy: RotationPolicy = DEFAULT_ROTATION,
+  options: RotationOptions = {},
 ): Promise<string | undefined> {
-  const rows = await readCsvLog(logPath);
-  const kept = latestRowPerKey(rows);
-  if (rows.length < policy.minRows || rows.length <= kept.length * policy.factor) return undefined;
+  // most runs do not rotate: decide without the lock first, and again under it
+  if (!shouldRotate(await readCsvLogFile(logPath), policy)) return undefined;
+  try {
+    return await withFileLock(
+      logLockPath(logPath),
+      () => rotateLocked(logPath, policy, options.replace),
+      options.lock,
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    if (!isSharingViolation(error)) throw rotateError(logPath, error);
+    options.onWarning?.(
+      `upload log ${logPath} is held by another program (Excel?); not rotated now, a later run tries again`,
+    );
+    return undefined;
+  }
+}
+
+async function rotateLocked(
+  logPath: string,
+  policy: RotationPolicy,
+  replace: RetryOptions = {},
+): Promise<string | undefined> {
+  const rows = await readCsvLogFile(logPath);
+  const kept = shouldRotate(rows, policy);
+  if (!kept) return undefined;
   const { dir, name, ext } = path.parse(logPath);
   const oldPath = path.join(dir, `${name}.old${ext}`);
-  const tempPath = path.join(dir, `${name}.rotating-${process.pid}${ext}`);
-  try {
-    writeRowsSync(tempPath, kept);
-    await rename(logPath, oldPath);
-    await rename(tempPath, logPath);
-  } catch (error) {
-    await rm(tempPath, { force: true });
-    throw new ConfigError(
-      `rotate CSV log ${logPath}: ${String(error)}; check the folder's free space and permissions, or move the log`,
-      { cause: error },
-    );
-  }
+  await retryWhileHeld(() => copyFile(logPath, oldPath));
+  await replaceFile(logPath, HEADER_LINE + formatRows(kept), replace);
   return oldPath;
 }
 
-function writeRowsSync(file: string, rows: CsvLogRow[]): void {
-  const records = rows.map(toCsvRecord);
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeFileSync(fd, stringify([[...CSV_LOG_COLUMNS], ...records]));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The rows to keep when `rows` are past `policy`, else undefined. */
+function shouldRotate(rows: CsvLogRow[], policy: RotationPolicy): CsvLogRow[] | undefined {
+  if (rows.length < policy.minRows) return undefined;
+  const kept = latestRowPerKey(rows);
+  return rows.length > kept.length * policy.factor ? kept : undefined;
+}
+
+function rotateError(logPath: string, error: unknown): ConfigError {
+  return new ConfigError(
+    `rotate CSV log ${logPath}: ${String(error)}; check the folder's free space and permissions, or move the log`,
+    { cause: error },
+  );
 }

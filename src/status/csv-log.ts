@@ -1,270 +1,251 @@
-import fs from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { parse, type Options as ParseOptions } from 'csv-parse';
-import { stringify } from 'csv-stringify/sync';
+import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, SourceError } from '../errors.js';
-import type { FileOutcome, FileResult } from './status-tracker.js';
+import { withFileLock, type FileLockOptions } from '../state/file-lock.js';
+import { isSharingViolation, replaceFile } from '../state/replace-file.js';
+import { appendToLog, type LogTail, type OpenFile } from './csv-log-append.js';
+import { listSidecars, logLockPath, readCsvLogFile, sidecarPath } from './csv-log-read.js';
+import { formatRows, HEADER_LINE, toRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+import type { FileResult } from './status-tracker.js';
 
-/** The columns of the CSV log, in file order; the header line lists exactly these. */
-export const CSV_LOG_COLUMNS = [
-  'time',
-  'file',
-  'key',
-  'size_bytes',
-  'mtime_ms',
-  'outcome',
-  'reason',
-  'sha256',
-  'etag',
-  'seconds',
-  'error',
-] as const;
+export { CSV_LOG_COLUMNS, latestRowPerKey, toCsvRecord } from './csv-log-rows.js';
+export type { CsvLogRow, LogTarget } from './csv-log-rows.js';
+export { parseUploadedKeysFromLog, readCsvLog, type LoggedUpload } from './csv-log-read.js';
 
 /** An open CSV log. Started by {@link openCsvLog}; `close` is its stop function. */
 export interface CsvLog {
   /**
-   * Writes one row with a single synchronous append, so a crash can tear only the last line.
-   * @throws SourceError when the write fails (disk full, file gone); Error after `close`.
+   * Queues one row; it reaches the file with the next flush. Never throws for a write problem: those go to
+   * `onWarning` or `onFatal`. After a fatal error rows are dropped (the run is stopping).
+   * @throws Error after `close`.
    */
   append(result: FileResult): void;
-  /** Flushes to disk and closes; calling it again does nothing. */
+  /** Writes the queued rows now (see {@link openCsvLog} for what happens when it cannot). */
+  flush(): Promise<void>;
+  /**
+   * Writes the last rows and stops. While another program holds the log it retries for a few seconds, then
+   * leaves the rows in a sidecar `<name>.pending-<pid>.csv` beside the log and reports that through
+   * `onWarning`. Calling it again returns the first call's promise.
+   * @throws SourceError when a write failed fatally during the run (the error `onFatal` received).
+   */
   close(): Promise<void>;
 }
 
-/** One parsed row of the CSV log: a {@link FileResult} with its time, the path under `file`; empty optional columns are absent. */
-export type CsvLogRow = Omit<FileResult, 'group' | 'path'> & { time: string; file: string };
-
-/** What the log says about an uploaded object, for resume decisions. */
-export interface LoggedUpload {
-  sizeBytes: number;
-  mtimeMs: number;
-  sha256?: string;
-  etag?: string;
+/** Where rows go and who hears about problems writing them. */
+export interface CsvLogOptions {
+  /** The store every row of this log is about. */
+  target: LogTarget;
+  now?: () => number;
+  /** Queued rows are written at least this often. */
+  flushIntervalMs?: number;
+  /** A flush starts as soon as this many rows are queued. */
+  flushRows?: number;
+  /** Hears, once per spell, that another program holds the log, and where rows went at close. */
+  onWarning?: (message: string) => void;
+  /** Hears, at once, of a write error that waiting does not fix (disk full, read-only, I/O error). */
+  onFatal?: (error: SourceError) => void;
+  /** Waits between the attempts `close` makes while the log is held. */
+  closeRetryDelaysMs?: readonly number[];
+  lock?: FileLockOptions;
+  /** Replaces the file open of every append; for tests. */
+  openFile?: OpenFile;
 }
 
-type CsvLogColumn = (typeof CSV_LOG_COLUMNS)[number];
+type FlushOutcome = 'written' | 'held' | 'failed';
 
-const OUTCOMES: readonly string[] = ['uploaded', 'skipped', 'failed'] satisfies FileOutcome[];
-const HEADER_LINE = stringify([[...CSV_LOG_COLUMNS]]);
-const QUOTE = 0x22;
-const NEWLINE = 0x0a;
-const READ_CHUNK_BYTES = 1024 * 1024;
-const PARSE_OPTIONS: ParseOptions = {
-  bom: true,
-  relax_column_count: true,
-  skip_empty_lines: true,
-  skip_records_with_error: true,
-};
-
-const openFd = promisify(fs.open);
-const closeFd = promisify(fs.close);
-const fsyncFd = promisify(fs.fsync);
-const fstatFd = promisify(fs.fstat);
-const readFd = promisify(fs.read);
+const FLUSH_INTERVAL_MS = 1000;
+const FLUSH_ROWS = 200;
+const CLOSE_RETRY_DELAYS_MS = [200, 400, 800, 1200, 1600];
 
 /**
- * Opens (creating if needed) the CSV log at `path` for appending. Writes the header when the file is
- * new or empty. When a crash left the file without a final newline, starts a new line first, and
- * closes a quoted field the crash left open so the torn row cannot swallow the rows after it.
- * @throws ConfigError when the file cannot be opened or read.
+ * Opens the CSV log at `path` for the rows of one run, all about `options.target`. Creates the file with a
+ * header when new, and repairs a tail a crash tore (see {@link appendToLog}).
+ *
+ * Rows are queued and written in batches: every `flushIntervalMs`, when `flushRows` are queued, and at close.
+ * A crash loses at most the last batch, which only makes the next run ask the bucket about those files.
+ * Each batch, and a rotation, runs under the log lock `<path>.lock`, and each batch opens, appends and closes
+ * the file, so several runs (of different projects) can share one log, and one of them may rotate it.
+ *
+ * When another program holds the log (a sharing violation: Excel on Windows), the rows stay queued, `onWarning`
+ * hears it once, and the next flush tries again. Any other write error is fatal: `onFatal` hears it at once,
+ * so the run can stop starting uploads, and `close` rejects with it. A flush also folds in the rows that
+ * earlier runs left in sidecars.
+ * @throws ConfigError when the log or its lock cannot be created (no such folder, no permission).
  */
-export async function openCsvLog(path: string, options: { now?: () => number } = {}): Promise<CsvLog> {
-  const fd = await openFd(path, 'a+').catch((error: unknown) => {
-    throw openError(path, error);
-  });
-  try {
-    writeAll(fd, await repairPrefix(fd));
-  } catch (error) {
-    await closeFd(fd).catch(() => undefined);
-    throw openError(path, error);
+export async function openCsvLog(path: string, options: CsvLogOptions): Promise<CsvLog> {
+  const writer = new LogWriter(path, options);
+  await writer.prepare();
+  return writer.start();
+}
+
+class LogWriter {
+  private queued: CsvLogRow[] = [];
+  private tail: LogTail | undefined;
+  private warnedHeld = false;
+  private fatal: SourceError | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private flushRequested = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly options: CsvLogOptions,
+  ) {}
+
+  async prepare(): Promise<void> {
+    try {
+      await this.underLock(async () => {
+        this.tail = await appendToLog(this.path, '', this.tail, this.options.openFile);
+      });
+    } catch (error) {
+      if (isSharingViolation(error)) return this.warnHeld();
+      const message = `open CSV log ${this.path}: ${String(error)}; check the log path and its permissions`;
+      throw new ConfigError(message, { cause: error });
+    }
   }
-  return createCsvLog(path, fd, options.now ?? Date.now);
-}
 
-function openError(path: string, error: unknown): ConfigError {
-  return new ConfigError(`open CSV log ${path}: ${String(error)}; check the log path and its permissions`, {
-    cause: error,
-  });
-}
+  start(): CsvLog {
+    const timer = setInterval(() => this.requestFlush(), this.options.flushIntervalMs ?? FLUSH_INTERVAL_MS);
+    timer.unref();
+    let closing: Promise<void> | undefined;
+    return {
+      append: (result) => {
+        if (closing) throw new Error(`append to CSV log ${this.path}: the log is already closed`);
+        this.append(result);
+      },
+      flush: async () => void (await this.flush()),
+      close: () => {
+        clearInterval(timer);
+        closing ??= this.finish();
+        return closing;
+      },
+    };
+  }
 
-function createCsvLog(path: string, fd: number, now: () => number): CsvLog {
-  let closed = false;
-  return {
-    append(result) {
-      if (closed) throw new Error(`append to CSV log ${path}: the log is already closed`);
-      try {
-        writeAll(fd, stringify([toCsvRecord(toRow(result, now()))]));
-      } catch (error) {
-        throw new SourceError(`write CSV log ${path}: ${String(error)}; check free disk space`, {
-          cause: error,
-        });
+  private append(result: FileResult): void {
+    if (this.fatal) return;
+    this.queued.push(toRow(result, this.options.target, (this.options.now ?? Date.now)()));
+    if (this.queued.length >= (this.options.flushRows ?? FLUSH_ROWS)) this.requestFlush();
+  }
+
+  /** While a requested flush waits or runs, rows queued meanwhile go with the next, so flushes never pile up. */
+  private requestFlush(): void {
+    if (this.flushRequested || this.queued.length === 0) return;
+    this.flushRequested = true;
+    void this.flush().finally(() => (this.flushRequested = false));
+  }
+
+  private flush(): Promise<FlushOutcome> {
+    const run = this.chain.then(() => this.flushOnce());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushOnce(): Promise<FlushOutcome> {
+    if (this.fatal) return 'failed';
+    if (this.queued.length === 0) return 'written';
+    const rows = this.queued.splice(0);
+    try {
+      await this.underLock(() => this.writeWithSidecars(rows));
+      this.warnedHeld = false;
+      return 'written';
+    } catch (error) {
+      this.queued.unshift(...rows);
+      if (isSharingViolation(error)) {
+        this.warnHeld();
+        return 'held';
       }
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await fsyncFd(fd).finally(() => closeFd(fd));
-    },
-  };
-}
-
-/** Returns what to write before the first new row: a header, a repair of a torn tail, or nothing. */
-async function repairPrefix(fd: number): Promise<string> {
-  const { size } = await fstatFd(fd);
-  if (size === 0) return HEADER_LINE;
-  const { quoteCount, lastByte } = await scanQuotes(fd, size);
-  // Our writer always doubles quotes, so an odd count means the last field was cut inside quotes.
-  if (quoteCount % 2 === 1) return '"\n';
-  return lastByte === NEWLINE ? '' : '\n';
-}
-
-async function scanQuotes(fd: number, sizeBytes: number): Promise<{ quoteCount: number; lastByte: number }> {
-  const buffer = Buffer.alloc(Math.min(READ_CHUNK_BYTES, sizeBytes));
-  let quoteCount = 0;
-  let lastByte = -1;
-  for (let position = 0; position < sizeBytes;) {
-    const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, position);
-    if (bytesRead === 0) break;
-    for (let i = 0; i < bytesRead; i++) if (buffer[i] === QUOTE) quoteCount += 1;
-    lastByte = buffer[bytesRead - 1] ?? -1;
-    position += bytesRead;
+      this.fail(error);
+      return 'failed';
+    }
   }
-  return { quoteCount, lastByte };
-}
 
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  for (let offset = 0; offset < bytes.length;) {
-    offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+  /** Appends the rows of earlier runs' sidecars, then `rows`, and removes the sidecars once they are in. */
+  private async writeWithSidecars(rows: CsvLogRow[]): Promise<void> {
+    const sidecars = await readSidecars(this.path);
+    const text = formatRows([...sidecars.flatMap((sidecar) => sidecar.rows), ...rows]);
+    this.tail = await appendToLog(this.path, text, this.tail, this.options.openFile);
+    // a sidecar left behind is read again and folded in twice: a duplicate row, not a wrong decision
+    const removals = sidecars.map((sidecar) => rm(sidecar.file, { force: true }));
+    await Promise.all(removals).catch(() => undefined);
   }
-}
 
-function toRow(result: FileResult, timeMs: number): CsvLogRow {
-  const { path: file, group, ...row } = result;
-  void group; // a log row names the file and key; the group is the status file's business
-  return { ...row, file, time: new Date(timeMs).toISOString() };
-}
+  private async finish(): Promise<void> {
+    let outcome = await this.flush();
+    for (const delayMs of this.options.closeRetryDelaysMs ?? CLOSE_RETRY_DELAYS_MS) {
+      if (outcome !== 'held') break;
+      await sleep(delayMs);
+      outcome = await this.flush();
+    }
+    if (this.fatal) throw this.fatal;
+    if (outcome === 'held') await this.leaveInSidecar();
+  }
 
-/** The fields of one row, in {@link CSV_LOG_COLUMNS} order. */
-export function toCsvRecord(row: CsvLogRow): string[] {
-  return [
-    row.time,
-    row.file,
-    row.key,
-    String(row.sizeBytes),
-    String(row.mtimeMs),
-    row.outcome,
-    row.reason,
-    row.sha256 ?? '',
-    row.etag ?? '',
-    String(row.seconds),
-    row.error ?? '',
-  ];
-}
+  private async leaveInSidecar(): Promise<void> {
+    const rows = this.queued.splice(0);
+    try {
+      const file = await this.underLock(() => writeSidecar(this.path, rows));
+      this.warn(
+        `upload log ${this.path} is still held by another program (Excel?); ${rows.length} rows written to ${file}, ` +
+          'which the next run adds to the log',
+      );
+    } catch (error) {
+      this.warn(
+        `upload log ${this.path} is still held by another program (Excel?), and its rows could not be kept ` +
+          `beside it (${String(error)}); the next run checks those ${rows.length} files against the bucket`,
+      );
+    }
+  }
 
-/**
- * Reads every well-formed row of the CSV log at `path`, in file order. Skips the header, rows with
- * the wrong number of columns or unparsable numbers, and a torn last line; keeps the rows read before
- * any damage the parser cannot get past. Returns [] when the file does not exist.
- * @throws ConfigError when the file exists but cannot be read.
- */
-export async function readCsvLog(path: string): Promise<CsvLogRow[]> {
-  let content: Buffer;
-  try {
-    content = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    // a usage problem (a folder, no permission), found before anything is sent: exit code 2, like opening it
-    throw new ConfigError(
-      `read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`,
-      { cause: error },
+  private underLock<T>(task: () => Promise<T>): Promise<T> {
+    return withFileLock(logLockPath(this.path), task, this.options.lock);
+  }
+
+  private warnHeld(): void {
+    if (this.warnedHeld) return;
+    this.warnedHeld = true;
+    this.warn(
+      `upload log ${this.path} is held by another program (Excel?); rows kept and written when it is free`,
     );
   }
-  return (await parseRecords(content)).flatMap((record) => toCsvLogRow(record) ?? []);
+
+  private fail(error: unknown): void {
+    this.fatal = new SourceError(
+      `write CSV log ${this.path}: ${(error as Error).message ?? String(error)}; ` +
+        'free disk space or fix the log folder, then run again',
+      { cause: error },
+    );
+    this.queued = [];
+    report(this.options.onFatal, this.fatal);
+  }
+
+  private warn(message: string): void {
+    report(this.options.onWarning, message);
+  }
 }
 
-async function parseRecords(content: Buffer): Promise<string[][]> {
-  const parser = parse(PARSE_OPTIONS);
-  parser.end(content);
-  const records: string[][] = [];
+/** The sidecars of the log at `logPath` with their rows; one that cannot be read now waits for a later flush. */
+async function readSidecars(logPath: string): Promise<{ file: string; rows: CsvLogRow[] }[]> {
+  const sidecars: { file: string; rows: CsvLogRow[] }[] = [];
+  for (const file of await listSidecars(logPath)) {
+    const rows = await readCsvLogFile(file).catch(() => undefined);
+    if (rows) sidecars.push({ file, rows });
+  }
+  return sidecars;
+}
+
+/** Writes `rows` to this process's sidecar of the log at `logPath`, after any rows already there. */
+async function writeSidecar(logPath: string, rows: readonly CsvLogRow[]): Promise<string> {
+  const file = sidecarPath(logPath);
+  const earlier = await readCsvLogFile(file); // left by an earlier process with the same pid
+  await replaceFile(file, HEADER_LINE + formatRows([...earlier, ...rows]));
+  return file;
+}
+
+/** A throwing listener inside a timer would crash the run it only hears about. */
+function report<T>(listener: ((value: T) => void) | undefined, value: T): void {
   try {
-    for await (const record of parser) records.push(record as string[]);
+    listener?.(value);
   } catch {
-    // Damage the parser cannot skip ends the read; the rows before it are still good.
+    // nothing left to report to
   }
-  return records;
-}
-
-function toCsvLogRow(record: string[]): CsvLogRow | undefined {
-  if (record.length !== CSV_LOG_COLUMNS.length || record[0] === CSV_LOG_COLUMNS[0]) return undefined;
-  const field = Object.fromEntries(CSV_LOG_COLUMNS.map((name, i) => [name, record[i] ?? ''])) as Record<
-    CsvLogColumn,
-    string
-  >;
-  const sizeBytes = parseNumber(field.size_bytes);
-  const mtimeMs = parseNumber(field.mtime_ms);
-  const seconds = parseNumber(field.seconds);
-  if (!isOutcome(field.outcome) || ![sizeBytes, mtimeMs, seconds].every(Number.isFinite)) return undefined;
-  return {
-    time: field.time,
-    file: field.file,
-    key: field.key,
-    sizeBytes,
-    mtimeMs,
-    outcome: field.outcome,
-    reason: field.reason,
-    seconds,
-    ...(field.sha256 === '' ? {} : { sha256: field.sha256 }),
-    ...(field.etag === '' ? {} : { etag: field.etag }),
-    ...(field.error === '' ? {} : { error: field.error }),
-  };
-}
-
-function isOutcome(text: string): text is FileOutcome {
-  return OUTCOMES.includes(text);
-}
-
-function parseNumber(text: string): number {
-  return text.trim() === '' ? NaN : Number(text);
-}
-
-/**
- * Returns the objects the CSV log at `path` records as present in the bucket, by key: the latest
- * `uploaded` or `skipped` row of a key wins (a skip is logged only after the bucket, or an earlier
- * log row, showed the same file there), and a later `failed` row for the key removes it. A row
- * without a hash keeps the hashes an earlier row recorded for the same size and mtime. Returns an
- * empty map when the log does not exist.
- * @throws ConfigError when the log exists but cannot be read.
- */
-export async function parseUploadedKeysFromLog(path: string): Promise<Map<string, LoggedUpload>> {
-  const rows = latestRowPerKey(await readCsvLog(path));
-  return new Map(rows.map((row) => [row.key, toLoggedUpload(row)]));
-}
-
-/**
- * The last row of each key not failed since, in order of last mention, carrying the hashes an earlier row of the
- * same file (same size and mtime) had: what the log says is in the bucket.
- */
-export function latestRowPerKey(rows: CsvLogRow[]): CsvLogRow[] {
-  const latest = new Map<string, CsvLogRow>();
-  for (const row of rows) {
-    const previous = latest.get(row.key);
-    latest.delete(row.key); // re-inserted last, so the order is that of last mention
-    if (row.outcome === 'failed') continue;
-    const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
-    const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
-    const etag = row.etag ?? (sameFile ? previous.etag : undefined);
-    latest.set(row.key, { ...row, ...(sha256 ? { sha256 } : {}), ...(etag ? { etag } : {}) });
-  }
-  return [...latest.values()];
-}
-
-function toLoggedUpload(row: CsvLogRow): LoggedUpload {
-  return {
-    sizeBytes: row.sizeBytes,
-    mtimeMs: row.mtimeMs,
-    ...(row.sha256 === undefined ? {} : { sha256: row.sha256 }),
-    ...(row.etag === undefined ? {} : { etag: row.etag }),
-  };
 }

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile, replaceFileSync } from '../state/replace-file.js';
 import type { StatusSnapshot, StatusTracker } from './status-tracker.js';
 
 /**
@@ -29,10 +28,6 @@ export interface Heartbeat {
    */
   stopSync(prepare?: () => void): void;
 }
-
-// Windows refuses to replace a file another process has open (a watcher reading it): retry briefly.
-const RETRY_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
-const RETRY_DELAYS_MS = [25, 50, 100, 200, 400];
 
 /**
  * Starts writing `tracker.snapshot()` to `path` as pretty JSON: now, then once per `intervalMs`, on
@@ -65,7 +60,7 @@ export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions
       unsubscribe();
       try {
         prepare?.();
-        writeFileAtomic.sync(path, statusText(snapshotFile()));
+        replaceFileSync(path, statusText(snapshotFile()));
       } catch (error) {
         reportSafely(onError, error);
       }
@@ -109,16 +104,7 @@ function statusText(file: HeartbeatFile): string {
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
+/** Windows refuses to replace a file another process has open (a watcher reading it): replaceFile retries. */
 async function writeStatus(path: string, file: HeartbeatFile): Promise<void> {
-  const text = statusText(file);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFileAtomic(path, text);
-      return;
-    } catch (error) {
-      const delayMs = RETRY_DELAYS_MS[attempt];
-      if (delayMs === undefined || !RETRY_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-      await sleep(delayMs);
-    }
-  }
+  await replaceFile(path, statusText(file));
 }

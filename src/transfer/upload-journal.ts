@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from '../state/replace-file.js';
 import type { RemotePart } from '../remote/s3-store.js';
 
 /**
@@ -60,7 +60,7 @@ export class JournalStore {
     const previous = this.writes.get(file) ?? Promise.resolve();
     const next = previous.then(async () => {
       await mkdir(this.folder, { recursive: true });
-      await writeFileAtomic(file, text);
+      await replaceFile(file, text);
     });
     this.writes.set(
       file,

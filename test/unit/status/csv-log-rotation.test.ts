@@ -2,7 +2,7 @@
  * Rotation of the CSV log on real files: a log past the policy moves aside and a new one starts that makes
  * the next run decide exactly as the old one would have.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { rotateCsvLogIfLarge } from '../../../src/status/csv-log-rotation.js';
 import type { FileResult } from '../../../src/status/status-tracker.js';
 
 const POLICY = { minRows: 10, factor: 3 };
+const TARGET = { endpoint: 'aws', bucket: 'survey-a' };
 
 let dir: string;
 let logPath: string;
@@ -39,7 +40,7 @@ function result(key: string, overrides: Partial<FileResult> = {}): FileResult {
 }
 
 async function writeRows(results: FileResult[]): Promise<void> {
-  const log = await openCsvLog(logPath, { now: () => Date.UTC(2026, 10, 26) });
+  const log = await openCsvLog(logPath, { target: TARGET, now: () => Date.UTC(2026, 10, 26) });
   for (const entry of results) log.append(entry);
   await log.close();
 }
@@ -69,7 +70,7 @@ describe('rotateCsvLogIfLarge', () => {
   it('moves a long log aside and starts one row per present key, deciding as the old log did', async () => {
     await writeRows(history(6));
     const before = await readFile(logPath, 'utf8');
-    const decisionsBefore = await parseUploadedKeysFromLog(logPath);
+    const decisionsBefore = await parseUploadedKeysFromLog(logPath, TARGET);
 
     const oldPath = await rotateCsvLogIfLarge(logPath, POLICY);
 
@@ -77,7 +78,7 @@ describe('rotateCsvLogIfLarge', () => {
     expect(await readFile(oldPath!, 'utf8')).toBe(before);
     const rows = await readCsvLog(logPath);
     expect(rows.map((r) => r.key).sort()).toEqual([...decisionsBefore.keys()].sort());
-    expect(await parseUploadedKeysFromLog(logPath)).toEqual(decisionsBefore);
+    expect(await parseUploadedKeysFromLog(logPath, TARGET)).toEqual(decisionsBefore);
     // the failed key is gone, the changed one keeps its new size and no stale hash
     expect(decisionsBefore.has('P/report/d.pdf')).toBe(false);
     expect(decisionsBefore.get('P/reels/a.mp4')).toEqual({
@@ -93,7 +94,28 @@ describe('rotateCsvLogIfLarge', () => {
     await writeRows([result('P/new/e.json', { outcome: 'uploaded', reason: 'new' })]);
     const text = await readFile(logPath, 'utf8');
     expect(text.split('\n').filter((line) => line.startsWith('time,'))).toHaveLength(1);
-    expect((await parseUploadedKeysFromLog(logPath)).has('P/new/e.json')).toBe(true);
+    expect((await parseUploadedKeysFromLog(logPath, TARGET)).has('P/new/e.json')).toBe(true);
+  });
+
+  it('puts the rotation off, keeping the log whole, while another program holds it', async () => {
+    await writeRows(history(6));
+    const before = await readFile(logPath, 'utf8');
+    const warnings: string[] = [];
+    const held = async () => {
+      throw Object.assign(new Error('EBUSY: injected'), { code: 'EBUSY' });
+    };
+    const oldPath = await rotateCsvLogIfLarge(logPath, POLICY, {
+      onWarning: (message) => warnings.push(message),
+      replace: { delaysMs: [1, 1], fs: { rename: held } },
+    });
+    expect(oldPath).toBeUndefined();
+    expect(await readFile(logPath, 'utf8')).toBe(before);
+    expect(warnings).toEqual([
+      `upload log ${logPath} is held by another program (Excel?); not rotated now, a later run tries again`,
+    ]);
+    expect((await readdir(dir)).filter((name) => name.includes('.tmp') || name.endsWith('.lock'))).toEqual(
+      [],
+    );
   });
 
   it('does nothing when there is no log yet', async () => {

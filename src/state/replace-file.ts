@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The file-system calls {@link replaceFile} and {@link renameWithRetry} make; tests inject failures here. */
+export interface ReplaceFileSystem {
+  /** Creates `file` (which must not exist), writes `data`, flushes it to disk and closes it. */
+  writeNew(file: string, data: string | Uint8Array): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(file: string): Promise<void>;
+}
+
+/** How hard to retry a rename that another program blocks. */
+export interface RetryOptions {
+  /** Waits between attempts; their count is the number of retries. About 2 s in all by default. */
+  delaysMs?: readonly number[];
+  fs?: Partial<ReplaceFileSystem>;
+}
+
+// An antivirus scan or a search indexer holds a fresh file for tens to hundreds of milliseconds.
+const DEFAULT_DELAYS_MS = [25, 50, 100, 200, 400, 600, 700];
+const SHARING_CODES = new Set(['EBUSY', 'EPERM', 'EACCES']);
+
+const realFs: ReplaceFileSystem = {
+  async writeNew(file, data) {
+    const handle = await open(file, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+  rename: (from, to) => rename(from, to),
+  remove: (file) => rm(file, { force: true }),
+};
+
+/**
+ * True when `error` is how an operating system reports a file that another program has open: EBUSY anywhere,
+ * and on Windows also EPERM and EACCES, which it returns for a file held by Excel, an antivirus or an indexer.
+ * Elsewhere those two mean a real permission problem that waiting does not fix.
+ */
+export function isSharingViolation(error: unknown, platform: NodeJS.Platform = process.platform): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EBUSY') return true;
+  return platform === 'win32' && (code === 'EPERM' || code === 'EACCES');
+}
+
+/**
+ * Runs `attempt`, and again after each of `delaysMs` while it fails with EBUSY, EPERM or EACCES (on every
+ * platform: a rename onto a file a watcher has open fails with EPERM on Windows, and retrying a real
+ * permission problem elsewhere only costs the delays). Rethrows the last error, or any other error at once.
+ */
+export async function retryWhileHeld<T>(
+  attempt: () => Promise<T>,
+  delaysMs: readonly number[] = DEFAULT_DELAYS_MS,
+): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const delayMs = delaysMs[retry];
+      if (delayMs === undefined || !isHeldError(error)) throw error;
+      await sleep(delayMs);
+    }
+  }
+}
+
+function isHeldError(error: unknown): boolean {
+  return SHARING_CODES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/**
+ * Renames `from` to `to` (replacing `to`), retrying while another program holds either file.
+ * @throws the rename's error when it still fails after the retries, or fails for another reason.
+ */
+export async function renameWithRetry(from: string, to: string, options: RetryOptions = {}): Promise<void> {
+  const calls = { ...realFs, ...options.fs };
+  await retryWhileHeld(() => calls.rename(from, to), options.delaysMs);
+}
+
+/**
+ * Replaces `file` atomically: writes `data` to a new temp file beside it, flushes it to disk, then renames
+ * it over `file` with {@link renameWithRetry}. A reader, or a crash at any moment, sees either the old
+ * content or the new, never a mix. The temp file is removed when the replace fails.
+ * @throws the write's or the rename's error; the old `file` is then untouched.
+ */
+export async function replaceFile(
+  file: string,
+  data: string | Uint8Array,
+  options: RetryOptions = {},
+): Promise<void> {
+  const calls = { ...realFs, ...options.fs };
+  const temp = tempPathFor(file);
+  try {
+    await calls.writeNew(temp, data);
+    await renameWithRetry(temp, file, options);
+  } catch (error) {
+    await calls.remove(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * {@link replaceFile} for a process about to exit, where nothing asynchronous would finish: the same steps
+ * and retries, blocking.
+ */
+export function replaceFileSync(file: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(file);
+  try {
+    const fd = fs.openSync(temp, 'wx');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    renameSyncWithRetry(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+function renameSyncWithRetry(from: string, to: string): void {
+  for (let retry = 0; ; retry++) {
+    try {
+      fs.renameSync(from, to);
+      return;
+    } catch (error) {
+      const delayMs = DEFAULT_DELAYS_MS[retry];
+      if (delayMs === undefined || !isHeldError(error)) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
+    }
+  }
+}
+
+/** A name no other writer of `file` picks, in the same folder so the rename stays on one volume. */
+function tempPathFor(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}

@@ -1,0 +1,126 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, type Options as ParseOptions } from 'csv-parse';
+import { ConfigError } from '../errors.js';
+import { retryWhileHeld } from '../state/replace-file.js';
+import { isRowOf, latestRowPerKey, toCsvLogRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+
+/** What the log says about an uploaded object, for resume decisions. */
+export interface LoggedUpload {
+  sizeBytes: number;
+  mtimeMs: number;
+  sha256?: string;
+  etag?: string;
+}
+
+const PARSE_OPTIONS: ParseOptions = {
+  bom: true,
+  relax_column_count: true,
+  skip_empty_lines: true,
+  skip_records_with_error: true,
+};
+
+/** The lock file that serialises the writers and the rotation of the log at `logPath`. */
+export function logLockPath(logPath: string): string {
+  return `${logPath}.lock`;
+}
+
+/**
+ * Where a run that could not write the log at `logPath` (another program held it) leaves its rows:
+ * `<name>.pending-<pid><ext>` beside it.
+ */
+export function sidecarPath(logPath: string, pid: number = process.pid): string {
+  const { dir, name, ext } = path.parse(logPath);
+  return path.join(dir, `${name}.pending-${pid}${ext || '.csv'}`);
+}
+
+/** The sidecars of the log at `logPath` that exist now, oldest first. */
+export async function listSidecars(logPath: string): Promise<string[]> {
+  const { dir, name, ext } = path.parse(logPath);
+  const pattern = new RegExp(`^${escapeRegExp(name)}\\.pending-\\d+${escapeRegExp(ext || '.csv')}$`);
+  const names = await readdir(dir || '.').catch(() => [] as string[]);
+  const found = names.filter((entry) => pattern.test(entry)).map((entry) => path.join(dir, entry));
+  const dated = await Promise.all(
+    found.map(async (file) => ({ file, mtimeMs: (await stat(file).catch(() => undefined))?.mtimeMs })),
+  );
+  return dated
+    .filter((entry) => entry.mtimeMs !== undefined)
+    .sort((a, b) => a.mtimeMs! - b.mtimeMs! || a.file.localeCompare(b.file))
+    .map((entry) => entry.file);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Reads the CSV log at `path` and then its sidecars (rows a run could not add to the log), in order. A sidecar
+ * that cannot be read is left out: its files are then checked against the bucket, which is slower, not wrong.
+ * @throws ConfigError when the log exists but cannot be read.
+ */
+export async function readCsvLog(path: string): Promise<CsvLogRow[]> {
+  const rows = await readCsvLogFile(path);
+  for (const sidecar of await listSidecars(path)) {
+    rows.push(...(await readCsvLogFile(sidecar).catch(() => [])));
+  }
+  return rows;
+}
+
+/**
+ * Reads every well-formed row of the one CSV file at `path`, in file order. Skips the header, rows with
+ * the wrong number of columns or unparsable numbers, and a torn last line; keeps the rows read before
+ * any damage the parser cannot get past. Returns [] when the file does not exist.
+ * @throws ConfigError when the file exists but cannot be read.
+ */
+export async function readCsvLogFile(path: string): Promise<CsvLogRow[]> {
+  let content: Buffer;
+  try {
+    content = await retryWhileHeld(() => readFile(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // a usage problem (a folder, no permission), found before anything is sent: exit code 2, like opening it
+    throw new ConfigError(
+      `read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`,
+      { cause: error },
+    );
+  }
+  return (await parseRecords(content)).flatMap((record) => toCsvLogRow(record) ?? []);
+}
+
+async function parseRecords(content: Buffer): Promise<string[][]> {
+  const parser = parse(PARSE_OPTIONS);
+  parser.end(content);
+  const records: string[][] = [];
+  try {
+    for await (const record of parser) records.push(record as string[]);
+  } catch {
+    // Damage the parser cannot skip ends the read; the rows before it are still good.
+  }
+  return records;
+}
+
+/**
+ * Returns the objects the CSV log at `path` (with its sidecars) records as present in `target`, by key:
+ * the latest `uploaded` or `skipped` row of a key wins (a skip is logged only after the bucket, or an earlier
+ * log row, showed the same file there), and a later `failed` row for the key removes it. A row without a hash
+ * keeps the hashes an earlier row recorded for the same size and mtime. Rows of other endpoints or buckets,
+ * and rows without a target (from logs older than the target columns), never count. Returns an empty map
+ * when the log does not exist.
+ * @throws ConfigError when the log exists but cannot be read.
+ */
+export async function parseUploadedKeysFromLog(
+  path: string,
+  target: LogTarget,
+): Promise<Map<string, LoggedUpload>> {
+  const rows = latestRowPerKey((await readCsvLog(path)).filter((row) => isRowOf(row, target)));
+  return new Map(rows.map((row) => [row.key, toLoggedUpload(row)]));
+}
+
+function toLoggedUpload(row: CsvLogRow): LoggedUpload {
+  return {
+    sizeBytes: row.sizeBytes,
+    mtimeMs: row.mtimeMs,
+    ...(row.sha256 === undefined ? {} : { sha256: row.sha256 }),
+    ...(row.etag === undefined ? {} : { etag: row.etag }),
+  };
+}

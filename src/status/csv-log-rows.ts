@@ -1,0 +1,144 @@
+import { stringify } from 'csv-stringify/sync';
+import type { FileOutcome, FileResult } from './status-tracker.js';
+
+/**
+ * The columns of the CSV log, in file order; the header line lists exactly these. `endpoint` and `bucket`
+ * came last so that logs written before them still read: their 11-column rows have no target.
+ */
+export const CSV_LOG_COLUMNS = [
+  'time',
+  'file',
+  'key',
+  'size_bytes',
+  'mtime_ms',
+  'outcome',
+  'reason',
+  'sha256',
+  'etag',
+  'seconds',
+  'error',
+  'endpoint',
+  'bucket',
+] as const;
+
+/** The store a row is about: `endpointId(...)` of the endpoint, and the bucket name. */
+export interface LogTarget {
+  endpoint: string;
+  bucket: string;
+}
+
+/**
+ * One parsed row of the CSV log: a {@link FileResult} with its time, the path under `file`; empty optional
+ * columns are absent. `target` is absent in rows from logs older than the target columns.
+ */
+export type CsvLogRow = Omit<FileResult, 'group' | 'path'> & {
+  time: string;
+  file: string;
+  target?: LogTarget;
+};
+
+type CsvLogColumn = (typeof CSV_LOG_COLUMNS)[number];
+
+/** The header line, ending in a newline. */
+export const HEADER_LINE = stringify([[...CSV_LOG_COLUMNS]]);
+
+const OUTCOMES: readonly string[] = ['uploaded', 'skipped', 'failed'] satisfies FileOutcome[];
+const COLUMNS_BEFORE_TARGET = CSV_LOG_COLUMNS.indexOf('endpoint');
+
+/** The row the log records for `result`, of `target`, at `timeMs`. */
+export function toRow(result: FileResult, target: LogTarget, timeMs: number): CsvLogRow {
+  const { path: file, group, ...row } = result;
+  void group; // a log row names the file and key; the group is the status file's business
+  return { ...row, file, time: new Date(timeMs).toISOString(), target };
+}
+
+/** The fields of one row, in {@link CSV_LOG_COLUMNS} order. */
+export function toCsvRecord(row: CsvLogRow): string[] {
+  return [
+    row.time,
+    row.file,
+    row.key,
+    String(row.sizeBytes),
+    String(row.mtimeMs),
+    row.outcome,
+    row.reason,
+    row.sha256 ?? '',
+    row.etag ?? '',
+    String(row.seconds),
+    row.error ?? '',
+    row.target?.endpoint ?? '',
+    row.target?.bucket ?? '',
+  ];
+}
+
+/** `rows` as CSV lines, each ending in a newline; '' for none. */
+export function formatRows(rows: readonly CsvLogRow[]): string {
+  return rows.length === 0 ? '' : stringify(rows.map(toCsvRecord));
+}
+
+/**
+ * The row a parsed CSV record stands for, or undefined for the header, a record of another width than the
+ * current or the pre-target layout, an unknown outcome or an unparsable number.
+ */
+export function toCsvLogRow(record: string[]): CsvLogRow | undefined {
+  const width = record.length;
+  if ((width !== CSV_LOG_COLUMNS.length && width !== COLUMNS_BEFORE_TARGET) || record[0] === 'time') {
+    return undefined;
+  }
+  const field = Object.fromEntries(CSV_LOG_COLUMNS.map((name, i) => [name, record[i] ?? ''])) as Record<
+    CsvLogColumn,
+    string
+  >;
+  const sizeBytes = parseNumber(field.size_bytes);
+  const mtimeMs = parseNumber(field.mtime_ms);
+  const seconds = parseNumber(field.seconds);
+  if (!isOutcome(field.outcome) || ![sizeBytes, mtimeMs, seconds].every(Number.isFinite)) return undefined;
+  const hasTarget = field.endpoint !== '' || field.bucket !== '';
+  return {
+    time: field.time,
+    file: field.file,
+    key: field.key,
+    sizeBytes,
+    mtimeMs,
+    outcome: field.outcome,
+    reason: field.reason,
+    seconds,
+    ...(field.sha256 === '' ? {} : { sha256: field.sha256 }),
+    ...(field.etag === '' ? {} : { etag: field.etag }),
+    ...(field.error === '' ? {} : { error: field.error }),
+    ...(hasTarget ? { target: { endpoint: field.endpoint, bucket: field.bucket } } : {}),
+  };
+}
+
+function isOutcome(text: string): text is FileOutcome {
+  return OUTCOMES.includes(text);
+}
+
+function parseNumber(text: string): number {
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+/** True when `row` is about `target`; a row without a target is about none. */
+export function isRowOf(row: CsvLogRow, target: LogTarget): boolean {
+  return row.target?.endpoint === target.endpoint && row.target.bucket === target.bucket;
+}
+
+/**
+ * The last row of each object (endpoint, bucket and key) not failed since, in order of last mention, carrying
+ * the hashes an earlier row of the same file (same size and mtime) had: what the log says is in each bucket.
+ * Rows without a target count as one more target of their own.
+ */
+export function latestRowPerKey(rows: readonly CsvLogRow[]): CsvLogRow[] {
+  const latest = new Map<string, CsvLogRow>();
+  for (const row of rows) {
+    const id = `${row.target?.endpoint ?? ''}\n${row.target?.bucket ?? ''}\n${row.key}`;
+    const previous = latest.get(id);
+    latest.delete(id); // re-inserted last, so the order is that of last mention
+    if (row.outcome === 'failed') continue;
+    const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
+    const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
+    const etag = row.etag ?? (sameFile ? previous.etag : undefined);
+    latest.set(id, { ...row, ...(sha256 ? { sha256 } : {}), ...(etag ? { etag } : {}) });
+  }
+  return [...latest.values()];
+}
