@@ -1,6 +1,6 @@
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
-import { describeError, InterruptedError } from './errors.js';
+import { describeError, InterruptedError, UploadError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
 import type { Interrupts } from './interrupt.js';
@@ -101,9 +101,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       elapsedMs: performance.now() - started,
     };
   } catch (error) {
-    // a stop signal aborts whatever was awaited (hashing, listing), whatever error that surfaces as: the run
-    // was interrupted, it did not fail
-    const ended = interrupts.interrupted ? new InterruptedError() : error;
+    const ended = endingError(error, interrupts);
     recordRunError(reporting, ended);
     throw ended;
   } finally {
@@ -114,6 +112,17 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     await bucketLock?.release();
     store?.destroy();
   }
+}
+
+/**
+ * The error a run ends with. A stop signal aborts whatever was awaited (hashing, listing), whatever error that
+ * surfaces as: the run was interrupted, it did not fail. A run stopped by its own fatal error (a lost lock, a log
+ * that cannot be written) ends with that error, not with the abort it caused.
+ */
+function endingError(error: unknown, interrupts: Interrupts): unknown {
+  if (interrupts.interrupted) return new InterruptedError();
+  const reason: unknown = interrupts.hard.aborted ? interrupts.hard.reason : undefined;
+  return reason instanceof UploadError ? reason : error;
 }
 
 /** The status file says why the run ended, for an unattended run's owner who never sees stderr. */

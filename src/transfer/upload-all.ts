@@ -62,7 +62,7 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
   await Promise.all(uploads);
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the original error object
   if (fatal !== undefined) throw fatal;
-  if (ctx.transfer.signal.aborted) throw new InterruptedError();
+  if (ctx.transfer.signal.aborted) throw stopReason(ctx.transfer.signal);
 }
 
 type UploadOneResult =
@@ -86,6 +86,12 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
     const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
     return { outcome: 'failed', result, cause: error };
   }
+}
+
+/** Why the run stopped: the error that stopped it (a lost lock, a log that cannot be written), else a signal. */
+function stopReason(signal: AbortSignal): UploadError {
+  const reason: unknown = signal.reason;
+  return reason instanceof UploadError ? reason : new InterruptedError();
 }
 
 function isRunFatal(error: unknown): boolean {
