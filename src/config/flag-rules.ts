@@ -13,6 +13,10 @@ const CONFLICTS: ReadonlyArray<{ pair: readonly [keyof UploadFlags, keyof Upload
     fix: 'both choose what is printed; --json alone prints only JSON events and the summary',
   },
   {
+    pair: ['force', 'check'],
+    fix: '--force uploads every file without asking the bucket, --check re-sends only what the bucket cannot prove; use one of them',
+  },
+  {
     pair: ['force', 'verify'],
     fix: '--force uploads every file without asking the bucket, --verify asks the bucket about every file; use one of them',
   },

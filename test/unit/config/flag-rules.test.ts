@@ -37,6 +37,7 @@ describe('assertUsableFlags', () => {
     [{ timestamp: true, customTimestamp: '20250131_1430' }, '--timestamp with --custom-timestamp: both name'],
     [{ quiet: true, json: true }, '--quiet with --json: both choose what is printed'],
     [{ force: true, verify: true }, '--force with --verify: --force uploads every file'],
+    [{ force: true, check: true }, '--force with --check: --force uploads every file'],
   ])('refuses %j, naming both flags', (flags, expected) => {
     expect(flagsError(flags)).toMatch(new RegExp(`^${expected}`));
   });
