@@ -14,6 +14,7 @@ import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
+import { chooseIntegrityMode } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { printDryRun } from './dry-run.js';
@@ -166,6 +167,8 @@ async function transfer(
         hardSignal: deps.interrupts.hard,
         maxWorkersPerFile: options.maxConcurrency,
         verifyLarge: options.verifyLarge,
+        integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
+        encryption: options.encryption,
         debug: (message) => deps.log.debug(message),
       },
     });
