@@ -27,6 +27,9 @@ export interface ConfigFile {
   state_dir?: string;
   min_file_age?: number | string;
   folder_types?: Record<string, string[]>;
+  sse?: string;
+  sse_kms_key_id?: string;
+  checksum_algorithm?: string;
 }
 
 export type AuthMode = 'config' | 'instance' | 'keyring' | 'profile';
@@ -56,6 +59,9 @@ const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   log_csv: 'string',
   state_dir: 'string',
   min_file_age: 'string-or-number',
+  sse: 'string',
+  sse_kms_key_id: 'string',
+  checksum_algorithm: 'string',
   folder_types: 'folder-types',
 };
 
