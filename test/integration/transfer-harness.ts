@@ -51,7 +51,12 @@ export async function startHarness(
 ): Promise<Harness> {
   const env = getS3Env();
   const root = await makeTempDir(`${projectKey.toLowerCase()}`);
-  const proxy = await startFaultProxy({ target: env.endpoint, rules, seed: 7 });
+  const proxy = await startFaultProxy({
+    target: env.endpoint,
+    rules,
+    seed: 7,
+    secretAccessKey: env.secretAccessKey,
+  });
   const configPath = await writeConfig(root, {
     bucket,
     region: env.region,
