@@ -94,6 +94,12 @@ function buildProgram(): Command {
       '--min-file-age <seconds>',
       'leave out files modified in the last N seconds (still being written)',
     )
+    .option('--sse <mode>', 'server-side encryption for new objects: AES256 or aws:kms (overrides sse)')
+    .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms (overrides sse_kms_key_id)')
+    .option(
+      '--checksum-algorithm <name>',
+      'how stored bytes are verified: auto (SHA256 checksums on Amazon S3, Content-MD5 elsewhere), SHA256 or md5',
+    )
     .option('--status-json <file>', 'JSON status heartbeat file')
     .option('--status-interval <seconds>', 'seconds between status file writes')
     .option('--log-csv <file>', 'CSV upload log (one row per file and outcome)')

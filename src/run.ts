@@ -18,6 +18,7 @@ import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
+import { chooseIntegrityMode } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { proveUploads } from './verifier/prove-uploads.js';
@@ -219,6 +220,8 @@ async function transfer(
         hardSignal: deps.interrupts.hard,
         maxWorkersPerFile: options.maxConcurrency,
         verifyLarge: options.verifyLarge,
+        integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
+        encryption: options.encryption,
         debug: (message) => deps.log.debug(message),
       },
     });

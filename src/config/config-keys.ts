@@ -23,6 +23,9 @@ export interface ConfigFile {
   bucket_lock?: boolean;
   min_file_age?: number | string;
   folder_types?: Record<string, string[]>;
+  sse?: string;
+  sse_kms_key_id?: string;
+  checksum_algorithm?: string;
 }
 
 export type AuthMode = 'config' | 'instance' | 'keyring' | 'profile';
@@ -55,6 +58,9 @@ export const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   bucket_lock: 'boolean',
   min_file_age: 'string-or-number',
   folder_types: 'folder-types',
+  sse: 'string',
+  sse_kms_key_id: 'string',
+  checksum_algorithm: 'string',
 };
 
 /** Keys holding paths, resolved against the config file's folder (the seed's `resolve_project_base`). */

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
 import { normalizePrefix, validateProjectKey } from '../collector/object-key.js';
 import { ConfigError, quoteValue } from '../errors.js';
+import type { EncryptionRequest } from '../remote/s3-store.js';
+import { CHECKSUM_ALGORITHM_SETTINGS, type ChecksumAlgorithmSetting } from '../transfer/integrity-mode.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
 import type { AuthMode, ConfigFile } from './config-file.js';
 import { assertUsableFlags } from './flag-rules.js';
@@ -61,6 +63,9 @@ export interface UploadFlags {
   bucketLock?: boolean;
   minFileAge?: string;
   groupBy?: string;
+  sse?: string;
+  sseKmsKeyId?: string;
+  checksumAlgorithm?: string;
 }
 
 /** Credentials settings, resolved; secrets stay here and are never logged. */
@@ -111,6 +116,10 @@ export interface RunOptions {
   bucketLock: boolean;
   minFileAgeSec: number;
   groupKey: 'folder_types' | 'reels';
+  /** Server-side encryption new objects ask for; without it the bucket's default applies. */
+  encryption?: EncryptionRequest | undefined;
+  /** How bodies prove their integrity; `auto` picks by endpoint (see `chooseIntegrityMode`). */
+  checksumAlgorithm: ChecksumAlgorithmSetting;
 }
 
 /**
@@ -214,6 +223,16 @@ export function resolveRunOptions(
       pickFrom(['--min-file-age', flags.minFileAge], ['min_file_age', file.min_file_age]),
     ),
     groupKey: resolveGroupKey(flags.groupBy),
+    encryption: resolveEncryption(
+      pickFrom(['--sse', flags.sse], ['sse', file.sse]),
+      pickFrom(['--sse-kms-key-id', flags.sseKmsKeyId], ['sse_kms_key_id', file.sse_kms_key_id]),
+    ),
+    checksumAlgorithm: resolveChecksumAlgorithm(
+      pickFrom(
+        ['--checksum-algorithm', flags.checksumAlgorithm],
+        ['checksum_algorithm', file.checksum_algorithm],
+      ),
+    ),
   };
 }
 
@@ -325,6 +344,33 @@ function resolveGroupKey(groupBy: string | undefined): 'folder_types' | 'reels' 
   if (groupBy === undefined || groupBy === 'folder-type' || groupBy === 'folder_types') return 'folder_types';
   if (groupBy === 'reel' || groupBy === 'reels') return 'reels';
   throw new ConfigError(`--group-by: ${quoteValue(groupBy)} is not a grouping; use folder-type or reel`);
+}
+
+/** `sse` AES256 or aws:kms (any case); a KMS key id only with aws:kms, which it names the key for. */
+function resolveEncryption(
+  sse: Picked<string> | undefined,
+  kmsKeyId: Picked<string> | undefined,
+): EncryptionRequest | undefined {
+  const mode = sse && ['AES256', 'aws:kms'].find((m) => m.toLowerCase() === sse.value.toLowerCase());
+  if (sse && !mode)
+    throw new ConfigError(
+      `${sse.source}: ${quoteValue(sse.value)} is not an encryption; use AES256 or aws:kms`,
+    );
+  if (kmsKeyId && mode !== 'aws:kms')
+    throw new ConfigError(
+      `${kmsKeyId.source}: a KMS key needs SSE-KMS; also set sse: aws:kms (or --sse aws:kms)`,
+    );
+  if (!mode) return undefined;
+  return mode === 'aws:kms' ? { sse: mode, kmsKeyId: kmsKeyId?.value } : { sse: 'AES256' };
+}
+
+function resolveChecksumAlgorithm(picked: Picked<string> | undefined): ChecksumAlgorithmSetting {
+  if (picked === undefined) return 'auto';
+  const setting = CHECKSUM_ALGORITHM_SETTINGS.find((s) => s.toLowerCase() === picked.value.toLowerCase());
+  if (setting) return setting;
+  throw new ConfigError(
+    `${picked.source}: ${quoteValue(picked.value)} is not supported; use auto, SHA256 or md5 (CRC32 and CRC64NVME may come later)`,
+  );
 }
 
 function defaultLogCsv(statusJson: string): string {

@@ -68,6 +68,8 @@ export function errorCode(error: unknown): string {
  * missing bucket stop the run; other 4xx fail only the file at hand.
  */
 export function classifyS3Error(error: unknown): ErrorClass {
+  // our own verdict on an answer (the server stored other bytes) says itself whether a resend can help
+  if (error instanceof RemoteError) return error.retryable ? 'retryable' : 'file-fatal';
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   if (code === 'NoSuchUpload') return 'upload-gone';

@@ -59,16 +59,48 @@ export interface RemotePart {
   partNumber: number;
   etag: string;
   sizeBytes: number;
+  /** The part's SHA-256 as the server stored it (base64), when the upload was started with checksums. */
+  checksumSha256?: string;
 }
 
 /**
- * A request body of exactly `lengthBytes` whose SHA-256 is already known: a stream (large parts,
- * for progress and pacing inside the request) or the bytes themselves (small files).
+ * A request body of exactly `lengthBytes` whose digests are already known: a stream (large parts, for progress
+ * and pacing inside the request) or the bytes themselves (small files). The SHA-256, when given, is signed as
+ * `x-amz-content-sha256`; without it the payload goes as UNSIGNED-PAYLOAD, which needs the MD5: Content-MD5 is a
+ * signed header, so the server still refuses a body that is not the one signed for.
  */
 export interface SignedBody {
   stream: Readable | Buffer;
   lengthBytes: number;
-  sha256Hex: string;
+  sha256Hex?: string | undefined;
+  /** Sent as Content-MD5: the server refuses (BadDigest) a body whose MD5 differs. */
+  md5Hex?: string | undefined;
+  /** Also send the SHA-256 as `x-amz-checksum-sha256`, for the server to verify and store (Amazon S3). */
+  storeChecksum?: boolean | undefined;
+}
+
+/** Server-side encryption a request asks for: SSE-S3 or SSE-KMS (with the KMS key, else the account's default). */
+export interface EncryptionRequest {
+  sse: 'AES256' | 'aws:kms';
+  kmsKeyId?: string | undefined;
+}
+
+/** Where a new object goes and what it is stored with. */
+export interface ObjectTarget {
+  bucket: string;
+  key: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  encryption?: EncryptionRequest | undefined;
+}
+
+/** What the server reports it stored for a body, an upload or an object, in our own field names. */
+export interface StoredReport {
+  etag: string;
+  /** The encryption the response names: it decides whether `etag` may be compared with an MD5. */
+  encryption: ObjectEncryption;
+  /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
+  checksumSha256?: string;
 }
 
 /**
@@ -174,12 +206,8 @@ export class S3Store {
     } while (token);
   }
 
-  /** Stores a whole object in one request; returns its ETag. */
-  async putObject(
-    target: { bucket: string; key: string; contentType: string; metadata: Record<string, string> },
-    body: SignedBody,
-    signal?: AbortSignal,
-  ): Promise<string> {
+  /** Stores a whole object in one request; returns what the server reports it stored. */
+  async putObject(target: ObjectTarget, body: SignedBody, signal?: AbortSignal): Promise<StoredReport> {
     const command = new PutObjectCommand({
       Bucket: target.bucket,
       Key: target.key,
@@ -187,36 +215,44 @@ export class S3Store {
       ContentLength: body.lengthBytes,
       ContentType: target.contentType,
       Metadata: target.metadata,
+      ...encryptionFields(target.encryption),
+      ...bodyDigestFields(body),
     });
-    signPayload(command, body.sha256Hex);
+    signPayload(command, payloadHash(body));
     const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
-    return stripQuotes(out.ETag);
+    return storedReport(out);
   }
 
-  /** Starts a multipart upload; returns its upload id. */
+  /**
+   * Starts a multipart upload, asking for SHA-256 part checksums when `checksums` is set (Amazon S3 then
+   * requires one on every part and in CompleteMultipartUpload). Returns its id and the encryption the
+   * server reports for it.
+   */
   async createMultipartUpload(
-    target: { bucket: string; key: string; contentType: string; metadata: Record<string, string> },
+    target: ObjectTarget & { checksums?: boolean },
     signal?: AbortSignal,
-  ): Promise<string> {
+  ): Promise<{ uploadId: string; encryption: ObjectEncryption }> {
     const out = await this.control.send(
       new CreateMultipartUploadCommand({
         Bucket: target.bucket,
         Key: target.key,
         ContentType: target.contentType,
         Metadata: target.metadata,
+        ...encryptionFields(target.encryption),
+        ...(target.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
       }),
       sendOptions(signal),
     );
     if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
-    return out.UploadId;
+    return { uploadId: out.UploadId, encryption: encryptionOf(out) };
   }
 
-  /** Sends one part; returns its ETag. */
+  /** Sends one part; returns what the server reports it stored. */
   async uploadPart(
     target: { bucket: string; key: string; uploadId: string; partNumber: number },
     body: SignedBody,
     signal?: AbortSignal,
-  ): Promise<string> {
+  ): Promise<StoredReport> {
     const command = new UploadPartCommand({
       Bucket: target.bucket,
       Key: target.key,
@@ -224,10 +260,11 @@ export class S3Store {
       PartNumber: target.partNumber,
       Body: body.stream,
       ContentLength: body.lengthBytes,
+      ...bodyDigestFields(body),
     });
-    signPayload(command, body.sha256Hex);
+    signPayload(command, payloadHash(body));
     const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
-    return stripQuotes(out.ETag);
+    return storedReport(out);
   }
 
   /** The parts the server holds for an upload (all pages), or undefined when the upload is gone. */
@@ -246,7 +283,12 @@ export class S3Store {
           sendOptions(signal),
         );
         for (const p of out.Parts ?? []) {
-          parts.push({ partNumber: p.PartNumber ?? 0, etag: stripQuotes(p.ETag), sizeBytes: p.Size ?? 0 });
+          parts.push({
+            partNumber: p.PartNumber ?? 0,
+            etag: stripQuotes(p.ETag),
+            sizeBytes: p.Size ?? 0,
+            ...(p.ChecksumSHA256 ? { checksumSha256: p.ChecksumSHA256 } : {}),
+          });
         }
         marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
       } while (marker);
@@ -257,23 +299,32 @@ export class S3Store {
     return parts;
   }
 
-  /** Completes an upload from its parts in part-number order; returns the object's ETag. */
+  /**
+   * Completes an upload from its parts in part-number order (with each part's SHA-256 checksum when it has
+   * one); returns what the server reports it stored. Ceph RGW answers an empty ETag and no encryption here.
+   */
   async completeMultipartUpload(
     target: { bucket: string; key: string; uploadId: string },
     parts: readonly RemotePart[],
     signal?: AbortSignal,
-  ): Promise<string> {
+  ): Promise<StoredReport> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     const out = await this.control.send(
       new CompleteMultipartUploadCommand({
         Bucket: target.bucket,
         Key: target.key,
         UploadId: target.uploadId,
-        MultipartUpload: { Parts: sorted.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag}"` })) },
+        MultipartUpload: {
+          Parts: sorted.map((p) => ({
+            PartNumber: p.partNumber,
+            ETag: `"${p.etag}"`,
+            ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}),
+          })),
+        },
       }),
       sendOptions(signal),
     );
-    return stripQuotes(out.ETag);
+    return storedReport(out);
   }
 
   /** Aborts an upload; an upload that is already gone counts as aborted. */
@@ -446,8 +497,55 @@ export class S3Store {
 }
 
 /**
- * Puts our precomputed SHA-256 in `x-amz-content-sha256` before signing: SigV4 then signs it
- * and the server rejects a body that does not match, and the SDK does not hash the bytes again.
+ * The payload hash to sign: our SHA-256, or UNSIGNED-PAYLOAD for a body that carries its MD5 instead (hashing
+ * every byte twice would cost more CPU than the link is worth; Content-MD5 is signed, so the body stays bound).
+ * @throws Error for a body with neither digest: nothing would tie it to the signature.
+ */
+function payloadHash(body: SignedBody): string {
+  if (body.sha256Hex) return body.sha256Hex;
+  if (body.md5Hex) return 'UNSIGNED-PAYLOAD';
+  throw new Error('a request body needs its SHA-256 or its MD5');
+}
+
+function bodyDigestFields(body: SignedBody): { ContentMD5?: string; ChecksumSHA256?: string } {
+  return {
+    ...(body.md5Hex ? { ContentMD5: hexToBase64(body.md5Hex) } : {}),
+    ...(body.storeChecksum && body.sha256Hex ? { ChecksumSHA256: hexToBase64(body.sha256Hex) } : {}),
+  };
+}
+
+/** SSE headers for PutObject and CreateMultipartUpload (never for parts: the upload carries them). */
+function encryptionFields(request: EncryptionRequest | undefined): {
+  ServerSideEncryption?: 'AES256' | 'aws:kms';
+  SSEKMSKeyId?: string;
+} {
+  if (!request) return {};
+  return {
+    ServerSideEncryption: request.sse,
+    ...(request.sse === 'aws:kms' && request.kmsKeyId ? { SSEKMSKeyId: request.kmsKeyId } : {}),
+  };
+}
+
+function storedReport(out: {
+  ETag?: string | undefined;
+  ServerSideEncryption?: string | undefined;
+  SSECustomerAlgorithm?: string | undefined;
+  ChecksumSHA256?: string | undefined;
+}): StoredReport {
+  return {
+    etag: stripQuotes(out.ETag),
+    encryption: encryptionOf(out),
+    ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
+  };
+}
+
+function hexToBase64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+/**
+ * Puts our precomputed SHA-256 (or UNSIGNED-PAYLOAD) in `x-amz-content-sha256` before signing: SigV4 then signs
+ * it and the server rejects a body that does not match, and the SDK does not hash the bytes again.
  */
 function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: string): void {
   const stack = command.middlewareStack as unknown as BuildStack;

@@ -1,7 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SourceError } from '../errors.js';
 import { describeFsError } from '../errors.js';
-import type { FileIdentity } from '../content/file-identity.js';
+import { fileIdOf, type FileIdentity } from '../content/file-identity.js';
 
 /**
  * A file opened for ranged reads. Every read and the final check compare the file with the
@@ -73,6 +73,11 @@ export class FileSource {
         `size or modification time changed (${this.identity.sizeBytes} → ${info.size} bytes)`,
       );
     }
+  }
+
+  /** The open file's id (device and inode, or Windows file index), or undefined when the OS gives none. */
+  async fileId(): Promise<string | undefined> {
+    return fileIdOf(await this.handle.stat({ bigint: true }));
   }
 
   private changedError(detail: string): SourceError {

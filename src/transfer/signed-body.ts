@@ -20,10 +20,16 @@ export interface ByteRange {
   length: number;
 }
 
-/** Digests of a body, hex. */
+/** Digests of a body, hex: the ones asked for. */
 export interface BodyDigests {
-  sha256: string;
+  sha256?: string;
   md5?: string;
+}
+
+/** Which digests a body needs: each one costs a pass of the CPU over every byte. */
+export interface DigestChoice {
+  sha256: boolean;
+  md5: boolean;
 }
 
 /** What a body needs from the run while it goes out. */
@@ -34,45 +40,65 @@ export interface BodyPacing {
 }
 
 /**
- * Reads `range` once and hashes it: SHA-256 for the signature, which the server verifies, and MD5 when asked
- * (a single-request ETag is compared with it). `scratch` is a buffer of at least one slice, reused for every slice.
+ * Reads `range` once and hashes it with the digests `choice` names: SHA-256 for the signature and the
+ * checksum, MD5 for Content-MD5 and the ETag. `scratch` is a buffer of at least one slice, reused for every slice.
  * @throws SourceError if the file changed (see {@link FileSource.read}).
  */
 export async function hashRange(
   source: FileSource,
   range: ByteRange,
   scratch: Buffer,
-  options: { md5: boolean },
+  choice: DigestChoice,
 ): Promise<BodyDigests> {
-  const sha256 = createHash('sha256');
-  const md5 = options.md5 ? createHash('md5') : undefined;
+  const hashes = startHashes(choice);
   for (let offset = 0; offset < range.length; offset += SLICE_BYTES) {
     const length = Math.min(SLICE_BYTES, range.length - offset);
     const slice = await source.readRange(range.start + offset, length, scratch);
-    sha256.update(slice);
-    md5?.update(slice);
+    hashes.update(slice);
   }
   await source.assertUnchanged();
-  return { sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
+  return hashes.digests();
+}
+
+/** The digests `choice` names of bytes already in memory. */
+export function hashBuffer(buffer: Buffer, choice: DigestChoice): BodyDigests {
+  const hashes = startHashes(choice);
+  hashes.update(buffer);
+  return hashes.digests();
+}
+
+function startHashes(choice: DigestChoice): { update: (bytes: Buffer) => void; digests: () => BodyDigests } {
+  const sha256 = choice.sha256 ? createHash('sha256') : undefined;
+  const md5 = choice.md5 ? createHash('md5') : undefined;
+  return {
+    update: (bytes) => {
+      sha256?.update(bytes);
+      md5?.update(bytes);
+    },
+    digests: () => ({
+      ...(sha256 ? { sha256: sha256.digest('hex') } : {}),
+      ...(md5 ? { md5: md5.digest('hex') } : {}),
+    }),
+  };
 }
 
 /**
  * A request body that reads `range` from the file again as it goes out, slice by slice, after
  * {@link hashRange} read it (so the bytes come from the page cache, not the disk). If the file changed between
- * the two reads the server refuses the body, since its hash no longer matches the signed one. A new body is
- * made for every attempt.
+ * the two reads the server refuses the body, since it no longer matches the signed SHA-256 or Content-MD5 in
+ * `digests`. A new body is made for every attempt.
  */
 export function streamedBody(
   source: FileSource,
   range: ByteRange,
-  sha256Hex: string,
+  digests: Omit<SignedBody, 'stream' | 'lengthBytes'>,
   pacing: BodyPacing,
   buffers: BufferPool,
 ): SignedBody {
   return {
     stream: new FileRangeStream(source, range, pacing, buffers),
     lengthBytes: range.length,
-    sha256Hex,
+    ...digests,
   };
 }
 

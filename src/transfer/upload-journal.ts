@@ -2,25 +2,54 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../state/replace-file.js';
-import type { RemotePart } from '../remote/s3-store.js';
+import type { ObjectEncryption, RemotePart } from '../remote/s3-store.js';
+import type { IntegrityMode } from './integrity-mode.js';
 
 /**
- * What a resumed run needs to continue a multipart upload: which upload, which file it was
- * for (size and mtime, to notice a changed file), the part size, and the parts already sent.
+ * A part the server confirmed: its ETag as the server answered, and the local digest of its range that the
+ * upload's integrity mode compares with (MD5 in `md5` mode, SHA-256 in `checksum` mode), hex. A part carried
+ * over from a version 1 journal has no local digest until its range is hashed again.
+ */
+export interface JournalPart extends RemotePart {
+  md5?: string;
+  sha256?: string;
+}
+
+/**
+ * What a resumed run needs to continue a multipart upload: which upload, which file it was for (size, mtime
+ * and file id, to notice a changed file whatever its path is spelt like), the part size, how the upload proves
+ * its parts, and the parts already sent.
  */
 export interface UploadJournal {
-  version: 1;
+  version: 2;
   endpoint: string;
   bucket: string;
   key: string;
+  /** The path as the run that wrote the journal spelt it; for messages only, never for matching. */
   path: string;
   sizeBytes: number;
   mtimeMs: number;
+  /** The file's device and inode (file index on Windows), when the OS gives one. */
+  fileId?: string;
   uploadId: string;
   partSizeBytes: number;
+  /** The mode the upload was started in: a checksum upload needs checksums on every part and at completion. */
+  integrity: IntegrityMode;
+  /** The encryption the server reported for the upload: it says whether part ETags are MD5s. */
+  encryption?: ObjectEncryption;
   sha256?: string;
   createdAt: string;
-  parts: RemotePart[];
+  parts: JournalPart[];
+}
+
+/** A journal as version 1 wrote it: no file id, no integrity mode (it sent no checksums), no local digests. */
+type JournalV1 = Omit<UploadJournal, 'version' | 'integrity' | 'fileId' | 'encryption'> & { version: 1 };
+
+/** The journal in today's shape, or undefined for one that is neither version. */
+function upgrade(read: UploadJournal | JournalV1): UploadJournal | undefined {
+  if (read.version === 2) return read;
+  if (read.version === 1) return { ...read, version: 2, integrity: 'md5' };
+  return undefined;
 }
 
 /**
@@ -46,8 +75,10 @@ export class JournalStore {
   /** The journal for `bucket/key` at this endpoint, or undefined (a corrupt one counts as none). */
   async load(bucket: string, key: string): Promise<UploadJournal | undefined> {
     try {
-      const journal = JSON.parse(await readFile(this.fileFor(bucket, key), 'utf8')) as UploadJournal;
-      return journal.version === 1 && journal.key === key && journal.bucket === bucket ? journal : undefined;
+      const journal = upgrade(
+        JSON.parse(await readFile(this.fileFor(bucket, key), 'utf8')) as UploadJournal | JournalV1,
+      );
+      return journal?.key === key && journal.bucket === bucket ? journal : undefined;
     } catch {
       return undefined;
     }
@@ -83,8 +114,10 @@ export class JournalStore {
     const journals: UploadJournal[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
       try {
-        const journal = JSON.parse(await readFile(path.join(this.folder, name), 'utf8')) as UploadJournal;
-        if (journal.endpoint === this.endpoint) journals.push(journal);
+        const journal = upgrade(
+          JSON.parse(await readFile(path.join(this.folder, name), 'utf8')) as UploadJournal | JournalV1,
+        );
+        if (journal?.endpoint === this.endpoint) journals.push(journal);
       } catch {
         // a torn or foreign file is not a journal
       }

@@ -3,6 +3,7 @@
  * server and sent again, throttling is waited out, a file that changes mid-upload is not stored, and a
  * run-fatal error stops the run once instead of failing every file.
  */
+import { createHash } from 'node:crypto';
 import { appendFile, chmod, truncate, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
@@ -79,6 +80,40 @@ describe('bodies damaged on the way', () => {
     expect((await getObjectBytes(bucket, keyOf(h, rel))).equals(bytes)).toBe(true);
   });
 
+  it('sends a part again when the server answers an MD5 ETag that is not the MD5 of what was sent', async () => {
+    const { h, key, digest } = await threePartReel('WRONGETAG1', [
+      { match: { operation: 'UploadPart', partNumber: 2 }, action: 'wrong-etag' },
+    ]);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const parts = uploadPartRequests(h.proxy.stats());
+    expect(parts.filter((e) => e.partNumber === 2).map((e) => [e.status, e.fault])).toEqual([
+      [200, 'wrong-etag'],
+      [200, undefined],
+    ]);
+    expect(parts).toHaveLength(3 + 1);
+    await expectStored(key, digest);
+    const [row] = await readLogRows(h.logCsv);
+    expect(row).toMatchObject({ key, outcome: 'uploaded', etag: digest.multipartEtag });
+  });
+
+  it('sends a small file again when PutObject answers an MD5 ETag that is not its MD5', async () => {
+    const h = await harness('WRONGETAG2', [{ match: { operation: 'PutObject' }, action: 'wrong-etag' }]);
+    const rel = 'reels/R001/small.json';
+    const bytes = makeBytes(100 * 1024, 'wrong-etag-small');
+    await writeFiles(h.projectDir, { [rel]: bytes });
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const puts = h.proxy.stats().log.filter((e) => e.operation === 'PutObject');
+    expect(puts.map((e) => [e.status, e.fault])).toEqual([
+      [200, 'wrong-etag'],
+      [200, undefined],
+    ]);
+    const [row] = await readLogRows(h.logCsv);
+    expect(row).toMatchObject({ outcome: 'uploaded', etag: createHash('md5').update(bytes).digest('hex') });
+    expect((await getObjectBytes(bucket, keyOf(h, rel))).equals(bytes)).toBe(true);
+  });
+
   it('resends parts whose connection was reset mid-body', async () => {
     const { h, key, digest } = await threePartReel('RESET1', [
       { match: { operation: 'UploadPart' }, action: 'reset-mid-body', times: 2 },
@@ -128,14 +163,17 @@ describe('a file that changes while it is uploaded', () => {
       },
     ],
   ] as const)('is reported failed and not stored when it %s mid-upload', async (_how, projectKey, change) => {
+    // every part after the fourth waits at the proxy until the file has changed: the order does not depend on timing
     const h = await harness(projectKey, [
-      { match: { operation: 'UploadPart' }, action: 'delay', delayMs: 200, times: Infinity },
+      { match: { operation: 'UploadPart' }, action: 'hold', after: 4, times: Infinity },
     ]);
     const rel = 'reels/R002/recording.mp4';
     const [file] = await writeFiles(h.projectDir, { [rel]: { sizeBytes: SIZE, seed: projectKey } });
     const cli = spawnCli(uploadArgs(h));
     await waitForJournalParts(h.stateDir, 4, cli);
     await change(file!);
+    h.proxy.setRules([]);
+    h.proxy.release();
     const run = await cli.exited;
     expect(run.code, run.stderr).toBe(1);
 

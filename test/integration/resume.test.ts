@@ -2,7 +2,8 @@
  * Resume of multipart uploads across runs: a run killed outright continues where the server says it stopped,
  * and a file that changed in between is uploaded again from scratch, its old upload aborted.
  */
-import { appendFile, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, stat, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listOpenMultipartUploads } from '../support/bucket.js';
@@ -13,12 +14,15 @@ import {
   acceptedPartNumbers,
   expectOnlyMissingPartsSent,
   digestFile,
+  editJournal,
   GiB,
+  interruptAfterParts,
   keyOf,
   listStoredParts,
   MiB,
   partsInFlight,
   readJournals,
+  uploadPartRequests,
   requestsForUpload,
   uploadArgs,
   waitForJournalParts,
@@ -133,4 +137,93 @@ describe('a file changed between an interrupted upload and the next run', () => 
       await expectStored(keyOf(h, rel), digest);
     },
   );
+});
+
+describe('resuming an interrupted upload', () => {
+  const SIZE = 40 * MiB;
+  const PART = 8 * MiB; // five parts
+  const REL = 'reels/R003/reel.mp4';
+
+  /** A fresh project with a 40 MiB reel whose mtime is a whole second, so shifted mtimes are exact. */
+  async function halfSent(projectKey: string, parts: number) {
+    const h = await harness(projectKey);
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: projectKey } });
+    const mtime = new Date(Math.floor((await stat(file!)).mtimeMs / 1000) * 1000 - 3_600_000);
+    await utimes(file!, mtime, mtime);
+    const journal = await interruptAfterParts(h, parts);
+    return { h, file: file!, journal, digest: await digestFile(file!, PART) };
+  }
+
+  /** The part numbers a run sent, in order. */
+  function sentParts(h: Harness): number[] {
+    return uploadPartRequests(h.proxy.stats())
+      .map((e) => e.partNumber)
+      .sort((a, b) => a - b);
+  }
+
+  function notIn(journal: { parts: Array<{ partNumber: number }> }): number[] {
+    const done = new Set(journal.parts.map((p) => p.partNumber));
+    return [1, 2, 3, 4, 5].filter((n) => !done.has(n));
+  }
+
+  it('sends a part again when the ETag the journal recorded is not the one the server lists', async () => {
+    const { h, journal, digest } = await halfSent('ETAGEDIT', 3);
+    const edited = journal.parts[1]!.partNumber;
+    await editJournal(h.stateDir, (j) => {
+      j.parts[1]!.etag = createHash('md5').update('other bytes').digest('hex');
+    });
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sentParts(h)).toEqual([...notIn(journal), edited].sort((a, b) => a - b));
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    await expectStored(keyOf(h, REL), digest);
+  });
+
+  it('resumes through another spelling of the project folder (a link to it) without resending a part', async () => {
+    const { h, journal, digest } = await halfSent('ALIAS', 2);
+    const alias = `${h.projectDir}-alias`;
+    await symlink(h.projectDir, alias, 'junction');
+    h.proxy.resetStats();
+    const rerun = await runCli([...uploadArgs(h), '--folder', alias]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sentParts(h)).toEqual(notIn(journal));
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    await expectStored(keyOf(h, REL), digest);
+    const [row] = await readLogRows(h.logCsv);
+    expect(row?.reason).toMatch(/resumed: 2 of 5 parts were already stored/);
+  });
+
+  it.each([
+    ['an hour later', 'SHIFTUP', 3_600_000],
+    ['an hour earlier', 'SHIFTDOWN', -3_600_000],
+    ['2 seconds later', 'SHIFT2S', 2_000],
+  ] as const)(
+    'resumes without resending a finished part when the mtime moved %s (FAT/exFAT clock shifts)',
+    async (_when, projectKey, shiftMs) => {
+      const { h, file, journal, digest } = await halfSent(projectKey, 2);
+      const mtimeMs = (await stat(file)).mtimeMs;
+      await utimes(file, new Date(mtimeMs + shiftMs), new Date(mtimeMs + shiftMs));
+      h.proxy.resetStats();
+      const rerun = await runCli(uploadArgs(h));
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(sentParts(h)).toEqual(notIn(journal));
+      expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+      await expectStored(keyOf(h, REL), digest);
+    },
+  );
+
+  it('sends the parts again when the mtime moved by a clock shift but the bytes changed', async () => {
+    const { h, file, journal } = await halfSent('SHIFTBYTES', 2);
+    const mtimeMs = (await stat(file)).mtimeMs;
+    await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'other bytes' } });
+    await utimes(file, new Date(mtimeMs + 3_600_000), new Date(mtimeMs + 3_600_000));
+    const digest = await digestFile(file, PART);
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sentParts(h)).toEqual([1, 2, 3, 4, 5]);
+    expect(journal.parts).toHaveLength(2);
+    await expectStored(keyOf(h, REL), digest);
+  });
 });

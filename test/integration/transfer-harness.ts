@@ -4,7 +4,7 @@
  * streams, and read-only views of the resume journals and of the proxy log.
  */
 import { createCipheriv, createHash } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -24,7 +24,7 @@ import {
 } from '../support/fault-proxy.js';
 import { makeTempDir, removeTempDirs, writeConfig } from '../support/fixtures.js';
 import { headObject, listAllObjects } from '../support/bucket.js';
-import type { RunningCli } from '../support/run-cli.js';
+import { spawnCli, type RunningCli } from '../support/run-cli.js';
 import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
 
 export const MiB = 1024 ** 2;
@@ -51,7 +51,12 @@ export async function startHarness(
 ): Promise<Harness> {
   const env = getS3Env();
   const root = await makeTempDir(`${projectKey.toLowerCase()}`);
-  const proxy = await startFaultProxy({ target: env.endpoint, rules, seed: 7 });
+  const proxy = await startFaultProxy({
+    target: env.endpoint,
+    rules,
+    seed: 7,
+    secretAccessKey: env.secretAccessKey,
+  });
   const configPath = await writeConfig(root, {
     bucket,
     region: env.region,
@@ -230,6 +235,40 @@ export async function readJournals(stateDir: string): Promise<JournalView[]> {
     }
   }
   return journals;
+}
+
+/** Rewrites the one journal under `<stateDir>/journals` with `edit` applied (as a user or a bug might). */
+export async function editJournal(
+  stateDir: string,
+  edit: (journal: Record<string, unknown> & JournalView) => void,
+): Promise<void> {
+  const folder = path.join(stateDir, 'journals');
+  const names = (await readdir(folder)).filter((n) => n.endsWith('.json'));
+  expect(names).toHaveLength(1);
+  const file = path.join(folder, names[0]!);
+  const journal = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & JournalView;
+  edit(journal);
+  await writeFile(file, JSON.stringify(journal));
+}
+
+/**
+ * Runs an upload of the harness's project whose UploadPart requests after the first `parts` are held at the
+ * proxy, waits until the journal lists those parts and kills the CLI: the server then holds exactly the parts
+ * the journal lists, whatever the machine's load. The held requests die with the CLI, never forwarded.
+ */
+export async function interruptAfterParts(
+  h: Harness,
+  parts: number,
+  args = uploadArgs(h),
+): Promise<JournalView> {
+  h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', after: parts, times: Infinity }]);
+  const cli = spawnCli(args);
+  const journal = await waitForJournalParts(h.stateDir, parts, cli);
+  cli.child.kill('SIGKILL');
+  await cli.exited;
+  h.proxy.setRules([]);
+  expect(journal.parts).toHaveLength(parts);
+  return journal;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { awsKmsEtag, resignRequest, rewriteXmlEtags, setHeader, wrongEtag } from './etag-rewrite.js';
 
 /** S3 operation as recognised from the REST shape of a path-style request. */
 export type S3Operation =
@@ -48,7 +49,19 @@ export type FaultAction =
   | 'delay'
   | 'stall'
   | 'truncate-response'
-  | 'flip-byte';
+  | 'flip-byte'
+  | 'hold'
+  | 'wrong-etag';
+
+/**
+ * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
+ * ETag (the `ETag` header, `<ETag>` in CompleteMultipartUpload, ListParts and ListObjectsV2 bodies) becomes an
+ * opaque 32-hex value derived from the real one (`-N` suffix kept; ListParts still agrees with UploadPart),
+ * and object answers get `x-amz-server-side-encryption: aws:kms` where the server sent none. The client's
+ * CompleteMultipartUpload body, which echoes those ETags, gets the real ones back and is signed again (the
+ * proxy needs the secret key for that).
+ */
+export type EtagStyle = 'as-is' | 'aws-kms';
 
 /**
  * A fault to inject.
@@ -71,6 +84,10 @@ export type FaultAction =
  *   never learns the result.
  * - `flip-byte`: forward the request body with one byte XOR 0xff at an offset drawn from the seeded
  *   PRNG (reported in the log entry as `flipOffset`). With an unknown body length the body is buffered.
+ *
+ * - `hold`: keep the request (its body unread) until the test calls {@link FaultProxy.release}, then forward it.
+ * - `wrong-etag`: forward, then answer another valid MD5 as the ETag (header and XML body): the MD5 of the real
+ *   one, as if the server had stored other bytes.
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -162,6 +179,12 @@ export interface FaultProxy {
   resetStats(): void;
   /** Replace the rules; their match/hit counters start from zero. The PRNG is not reseeded. */
   setRules(rules: FaultRule[]): void;
+  /** Switch how ETags are passed on (see {@link EtagStyle}); applies to requests that arrive from now on. */
+  setEtagStyle(style: EtagStyle): void;
+  /** Forwards every request a `hold` rule holds; returns how many. */
+  release(): number;
+  /** How many requests a `hold` rule holds now. */
+  held(): number;
   /** Stop listening, destroy all client and upstream sockets (including stalled ones), resolve. */
   close(): Promise<void>;
 }
@@ -176,6 +199,10 @@ export interface FaultProxyOptions {
   seed?: number;
   /** Port to listen on (default 0 = ephemeral). */
   port?: number;
+  /** How ETags are passed on (default `as-is`). */
+  etags?: EtagStyle;
+  /** The secret key the client signs with: `aws-kms` ETags need it to sign a restored Complete body again. */
+  secretAccessKey?: string;
 }
 
 const OBJECT_SUBRESOURCES = [
@@ -287,6 +314,8 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'stall',
   'truncate-response',
   'flip-byte',
+  'hold',
+  'wrong-etag',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -463,6 +492,70 @@ function sendS3Error(
   res.end(body);
 }
 
+/** A request body read ahead of forwarding, with the headers to forward it under. */
+interface PreparedRequest {
+  headers: string[];
+  body: Buffer;
+}
+
+/** Answers that name the object's encryption on Amazon S3. */
+const OBJECT_ANSWERS: ReadonlySet<S3Operation> = new Set<S3Operation>([
+  'PutObject',
+  'UploadPart',
+  'CreateMultipartUpload',
+  'CompleteMultipartUpload',
+  'HeadObject',
+  'GetObject',
+]);
+
+/** Answers whose XML body lists ETags. */
+const XML_ETAG_ANSWERS: ReadonlySet<S3Operation> = new Set<S3Operation>([
+  'CompleteMultipartUpload',
+  'ListParts',
+  'ListObjectsV2',
+]);
+
+/**
+ * Passes an upstream answer on with every ETag mapped through `map` (header, and XML body for the operations
+ * that list ETags), adding `x-amz-server-side-encryption: aws:kms` when `addKms` and the server named none.
+ */
+function rewriteAnswer(
+  ures: IncomingMessage,
+  res: ServerResponse,
+  op: S3Operation,
+  status: number,
+  headers: string[],
+  map: (etag: string) => string,
+  addKms: boolean,
+): void {
+  let out: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i] ?? '';
+    out.push(name, name.toLowerCase() === 'etag' ? map(headers[i + 1] ?? '') : (headers[i + 1] ?? ''));
+  }
+  if (addKms && !out.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-amz-server-side-encryption'))
+    out.push('x-amz-server-side-encryption', 'aws:kms');
+  ures.on('close', () => {
+    if (!ures.complete) res.destroy();
+  });
+  if (!XML_ETAG_ANSWERS.has(op)) {
+    res.writeHead(status, ures.statusMessage, out);
+    ures.pipe(res);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  ures.on('data', (c: Buffer) => chunks.push(c));
+  ures.on('end', () => {
+    if (res.destroyed) return;
+    const original = Buffer.concat(chunks);
+    const body =
+      original.length > 0 ? Buffer.from(rewriteXmlEtags(original.toString('utf8'), map)) : original;
+    if (original.length > 0) out = setHeader(out, 'content-length', String(body.length));
+    res.writeHead(status, ures.statusMessage, out);
+    res.end(body);
+  });
+}
+
 function resetSocket(sock: Socket | null | undefined): void {
   if (!sock || sock.destroyed) return;
   sock.on('error', () => {});
@@ -500,6 +593,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const upstreams = new Set<ClientRequest>();
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
+  let etagStyle: EtagStyle = opts.etags ?? 'as-is';
+  const heldRequests = new Set<() => void>();
 
   // Free upstream sockets are dropped after 30 s idle, well before typical server idle timeouts,
   // to avoid reusing a socket the upstream is closing.
@@ -574,7 +669,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return;
     }
 
-    const forward = (attempt: number): void => {
+    // the style at arrival applies to the whole exchange
+    const kmsStyle = etagStyle === 'aws-kms';
+    const answerEtag = rule?.action === 'wrong-etag' ? wrongEtag : kmsStyle ? awsKmsEtag : undefined;
+
+    const forward = (attempt: number, prepared?: PreparedRequest): void => {
       if (closing || res.destroyed) return;
       const mode = rule?.action;
       const contentLength = requestContentLength(req);
@@ -586,7 +685,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         port: targetPort,
         method,
         path: url,
-        headers: upstreamRequestHeaders(req, method, url),
+        headers: prepared?.headers ?? upstreamRequestHeaders(req, method, url),
         agent,
       });
       upstreams.add(up);
@@ -642,6 +741,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         const headers = downstreamResponseHeaders(ures.rawHeaders);
         if (mode === 'truncate-response') {
           truncate(ures, status, headers);
+          return;
+        }
+        if (answerEtag) {
+          const kms = kmsStyle && status >= 200 && status < 300 && OBJECT_ANSWERS.has(op);
+          rewriteAnswer(ures, res, op, status, headers, answerEtag, kms);
           return;
         }
         res.writeHead(status, ures.statusMessage, headers);
@@ -709,6 +813,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         up.end();
         return;
       }
+      if (prepared) {
+        up.end(prepared.body);
+        return;
+      }
 
       // ---- request body pump ----
       let received = 0;
@@ -774,10 +882,48 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       });
     };
 
+    /** A Complete body that echoes AWS-style ETags gets the real ones back, signed again, before it goes on. */
+    const restoreCompleteBody = (body: Buffer): PreparedRequest => {
+      const upstreamHeaders = upstreamRequestHeaders(req, method, url);
+      const restored = Buffer.from(rewriteXmlEtags(body.toString('utf8'), awsKmsEtag));
+      const headers = resignRequest({
+        method,
+        url,
+        rawHeaders: upstreamHeaders,
+        originalBody: body,
+        body: restored,
+        secretAccessKey: opts.secretAccessKey ?? '',
+      });
+      if (headers) return { headers, body: restored };
+      entry.error = 'fault proxy: cannot sign the restored CompleteMultipartUpload body (secretAccessKey?)';
+      return { headers: upstreamHeaders, body };
+    };
+    const startForward = (): void => {
+      if (!kmsStyle || op !== 'CompleteMultipartUpload' || !hasBody) {
+        forward(0);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        count(c.length);
+        chunks.push(c);
+      });
+      req.on('end', () => forward(0, restoreCompleteBody(Buffer.concat(chunks))));
+    };
+
+    if (rule?.action === 'hold') {
+      const go = (): void => {
+        heldRequests.delete(go);
+        startForward();
+      };
+      heldRequests.add(go);
+      res.on('close', () => heldRequests.delete(go));
+      return;
+    }
     if (rule?.action === 'delay') {
       const t = setTimeout(() => {
         timers.delete(t);
-        forward(0);
+        startForward();
       }, rule.delayMs ?? 1000);
       timers.add(t);
       res.on('close', () => {
@@ -786,7 +932,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       });
       return;
     }
-    forward(0);
+    startForward();
   };
 
   const server: Server = createServer(
@@ -822,10 +968,20 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     setRules: (next: FaultRule[]) => {
       rules = validateRules(next);
     },
+    setEtagStyle: (style: EtagStyle) => {
+      etagStyle = style;
+    },
+    release: () => {
+      const waiting = [...heldRequests];
+      for (const go of waiting) go();
+      return waiting.length;
+    },
+    held: () => heldRequests.size,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
+        heldRequests.clear();
         server.close(() => resolve());
         for (const up of upstreams) up.destroy();
         for (const sock of sockets) sock.destroy();

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CompleteMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { awsKmsEtag, resignRequest, wrongEtag } from '../support/etag-rewrite.js';
 import {
   classifyS3Request,
   startFaultProxy,
@@ -20,6 +22,8 @@ interface Received {
   sha256: string;
   complete: boolean;
 }
+
+const PART_ETAG = '0123456789abcdef0123456789abcdef';
 
 let upstream: Server;
 let upstreamPort = 0;
@@ -56,6 +60,21 @@ beforeAll(async () => {
       if (url.includes('big-response')) {
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 1000 });
         res.end(Buffer.alloc(1000, 0x61));
+        return;
+      }
+      if (url.includes('xml-etags')) {
+        const xml = `<ListPartsResult><Part><PartNumber>1</PartNumber><ETag>&quot;${PART_ETAG}&quot;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"${PART_ETAG}-2"</ETag></Part></ListPartsResult>`;
+        res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) });
+        res.end(xml);
+        return;
+      }
+      if (url.includes('encrypted')) {
+        res.writeHead(200, {
+          ETag: `"${PART_ETAG}"`,
+          'x-amz-server-side-encryption': 'AES256',
+          'Content-Length': 0,
+        });
+        res.end();
         return;
       }
       if (url.includes('chunked-response')) {
@@ -528,5 +547,175 @@ describe('fault rules', () => {
     const p = await start();
     expect(() => p.setRules([{ action: 'explode' as never }])).toThrow(/unknown action/);
     expect(() => p.setRules([{ action: 'delay', probability: 2 }])).toThrow(/probability/);
+  });
+});
+
+/**
+ * A CompleteMultipartUpload as the SDK signs it, captured before it would go out: headers, target and body.
+ * The clock is frozen so two captures share their x-amz-date.
+ */
+async function signedComplete(
+  etags: string[],
+  endpoint = 'http://127.0.0.1:9',
+): Promise<{ url: string; rawHeaders: string[]; body: Buffer }> {
+  let captured: { url: string; rawHeaders: string[]; body: Buffer } | undefined;
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret/key+example' },
+    requestHandler: {
+      handle: (request: {
+        path: string;
+        query?: Record<string, string>;
+        headers: Record<string, string>;
+        body?: string;
+      }) => {
+        const query = new URLSearchParams(request.query ?? {}).toString();
+        captured = {
+          url: `${request.path}${query ? `?${query}` : ''}`,
+          rawHeaders: Object.entries(request.headers).flat(),
+          body: Buffer.from(request.body ?? ''),
+        };
+        return Promise.reject(new Error('captured'));
+      },
+    },
+  });
+  // the SDK signs a random invocation id: fixed, so that two captures differ only by their bodies
+  client.middlewareStack.addRelativeTo(
+    (next: (args: { request: { headers: Record<string, string> } }) => Promise<unknown>) =>
+      (args: { request: { headers: Record<string, string> } }) => {
+        args.request.headers['amz-sdk-invocation-id'] = 'fixed-invocation-id';
+        return next(args);
+      },
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'fixedInvocationId' },
+  );
+  await client
+    .send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'bkt',
+        Key: 'reels/R 1.mp4',
+        UploadId: 'upload-1',
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
+      }),
+    )
+    .catch(() => {});
+  client.destroy();
+  return captured!;
+}
+
+function header(raw: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) return raw[i + 1];
+  return undefined;
+}
+
+describe('ETag rewriting', () => {
+  const real = ['"0cc175b9c0f1b6a831c399e269772661"', '"92eb5ffee6ae2fec3ad71c777531578f"'];
+
+  it('derives opaque AWS-style ETags that map back to the real ones and keep a -N suffix', () => {
+    const fake = awsKmsEtag(real[0]!);
+    expect(fake).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(fake).not.toBe(real[0]);
+    expect(awsKmsEtag(fake)).toBe(real[0]);
+    expect(awsKmsEtag(`${PART_ETAG}-12`)).toMatch(/^[0-9a-f]{32}-12$/);
+    expect(wrongEtag(real[0]!)).toBe(`"${createHash('md5').update(real[0]!.slice(1, -1)).digest('hex')}"`);
+  });
+
+  it('signs a rewritten body again exactly as the SDK signs that body', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
+      const masked = await signedComplete(real.map(awsKmsEtag));
+      const restored = await signedComplete(real);
+      const headers = resignRequest({
+        method: 'POST',
+        url: masked.url,
+        rawHeaders: masked.rawHeaders,
+        originalBody: masked.body,
+        body: restored.body,
+        secretAccessKey: 'secret/key+example',
+      });
+      expect(header(headers!, 'authorization')).toBe(header(restored.rawHeaders, 'authorization'));
+      expect(header(headers!, 'x-amz-content-sha256')).toBe(
+        header(restored.rawHeaders, 'x-amz-content-sha256'),
+      );
+      // a wrong secret cannot reproduce the client's signature: no re-signing then
+      expect(
+        resignRequest({
+          ...{ method: 'POST', url: masked.url, rawHeaders: masked.rawHeaders },
+          originalBody: masked.body,
+          body: restored.body,
+          secretAccessKey: 'wrong',
+        }),
+      ).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('aws-kms style: masks ETag headers and XML ETags, adds SSE-KMS to object answers without one', async () => {
+    const p = await start({ etags: 'aws-kms', secretAccessKey: 'x' });
+    const body = randomBytes(1000);
+    const put = await send(p, 'PUT', '/bkt/k?partNumber=1&uploadId=u', body);
+    expect(put.headers.etag).toBe(awsKmsEtag(`"${sha256(body).slice(0, 32)}"`));
+    expect(put.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+    const kept = await send(p, 'HEAD', '/bkt/encrypted');
+    expect(kept.headers['x-amz-server-side-encryption']).toBe('AES256');
+    const list = await send(p, 'GET', '/bkt/xml-etags?uploadId=u');
+    expect(list.body.toString()).toBe(
+      `<ListPartsResult><Part><PartNumber>1</PartNumber><ETag>&quot;${awsKmsEtag(PART_ETAG)}&quot;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"${awsKmsEtag(`${PART_ETAG}-2`)}"</ETag></Part></ListPartsResult>`,
+    );
+    expect(list.headers['x-amz-server-side-encryption']).toBeUndefined(); // not an object answer
+    p.setEtagStyle('as-is');
+    expect((await send(p, 'GET', '/bkt/xml-etags?uploadId=u')).body.toString()).toContain(PART_ETAG);
+  });
+
+  it('aws-kms style: gives the server the real ETags in a Complete body, signed again', async () => {
+    const p = await start({ etags: 'aws-kms', secretAccessKey: 'secret/key+example' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let masked: Awaited<ReturnType<typeof signedComplete>>;
+    let restored: Awaited<ReturnType<typeof signedComplete>>;
+    try {
+      vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
+      masked = await signedComplete(real.map(awsKmsEtag), p.endpoint);
+      restored = await signedComplete(real, p.endpoint);
+    } finally {
+      vi.useRealTimers();
+    }
+    const headers = masked.rawHeaders.filter(
+      (_, i, all) => !/^(host|content-length)$/i.test(all[i - (i % 2)]!),
+    );
+    await send(p, 'POST', masked.url, masked.body, headers);
+    const got = received.at(-1)!;
+    expect(got.body.equals(restored.body)).toBe(true);
+    expect(header(got.rawHeaders, 'authorization')).toBe(header(restored.rawHeaders, 'authorization'));
+    expect(p.stats().log.at(-1)!.error).toBeUndefined();
+  });
+
+  it('wrong-etag answers another valid MD5 for the matched request only', async () => {
+    const p = await start({ rules: [{ match: { operation: 'PutObject' }, action: 'wrong-etag' }] });
+    const body = randomBytes(1000);
+    const realEtag = `"${sha256(body).slice(0, 32)}"`;
+    expect((await send(p, 'PUT', '/bkt/k', body)).headers.etag).toBe(wrongEtag(realEtag));
+    expect((await send(p, 'PUT', '/bkt/k', body)).headers.etag).toBe(realEtag);
+  });
+});
+
+describe('hold', () => {
+  it('keeps matching requests from the server until released', async () => {
+    const p = await start({
+      rules: [{ match: { operation: 'UploadPart' }, action: 'hold', after: 1, times: Infinity }],
+    });
+    const body = randomBytes(1000);
+    expect((await send(p, 'PUT', '/bkt/k?partNumber=1&uploadId=u', body)).status).toBe(200);
+    const held = send(p, 'PUT', '/bkt/k?partNumber=2&uploadId=u', body, [], new Agent());
+    while (p.held() < 1) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toHaveLength(1);
+    expect((await send(p, 'HEAD', '/bkt/k')).status).toBe(200); // other requests pass
+    expect(p.release()).toBe(1);
+    expect((await held).status).toBe(200);
+    expect(received.filter((r) => r.method === 'PUT')).toHaveLength(2);
+    expect(p.held()).toBe(0);
+    expect(p.stats().log.filter((e) => e.fault === 'hold')).toHaveLength(1);
   });
 });

@@ -88,16 +88,20 @@ function pacing(signal = new AbortController().signal) {
 }
 
 describe('hashRange', () => {
-  it('hashes exactly the range, across slice boundaries, with MD5 only when asked', async () => {
+  it('hashes exactly the range, across slice boundaries, with only the digests asked for', async () => {
     const source = await openSource();
     try {
-      const withMd5 = await hashRange(source, RANGE, Buffer.alloc(SLICE_BYTES), { md5: true });
-      expect(withMd5).toEqual({
+      const both = await hashRange(source, RANGE, Buffer.alloc(SLICE_BYTES), { sha256: true, md5: true });
+      expect(both).toEqual({
         sha256: createHash('sha256').update(EXPECTED).digest('hex'),
         md5: createHash('md5').update(EXPECTED).digest('hex'),
       });
-      expect(await hashRange(source, RANGE, Buffer.alloc(SLICE_BYTES), { md5: false })).toEqual({
-        sha256: withMd5.sha256,
+      const scratch = Buffer.alloc(SLICE_BYTES);
+      expect(await hashRange(source, RANGE, scratch, { sha256: true, md5: false })).toEqual({
+        sha256: both.sha256,
+      });
+      expect(await hashRange(source, RANGE, scratch, { sha256: false, md5: true })).toEqual({
+        md5: both.md5,
       });
     } finally {
       await source.close();
@@ -118,7 +122,7 @@ describe('streamedBody', () => {
       const pool = new CountingPool(64 * MiB);
       const pace = pacing();
       try {
-        const body = streamedBody(source, RANGE, 'unused', pace, pool);
+        const body = streamedBody(source, RANGE, { md5Hex: 'unused' }, pace, pool);
         expect(body.lengthBytes).toBe(RANGE.length);
         const { socket, received, finished } = slowSocket(highWaterMark);
         body.stream.pipe(socket as NodeJS.WritableStream);
@@ -136,7 +140,7 @@ describe('streamedBody', () => {
   it('delivers the same bytes when read as an async iterable instead of piped', async () => {
     const source = await openSource();
     try {
-      const body = streamedBody(source, RANGE, 'unused', pacing(), new BufferPool(0));
+      const body = streamedBody(source, RANGE, { md5Hex: 'unused' }, pacing(), new BufferPool(0));
       const chunks: Buffer[] = [];
       for await (const chunk of body.stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
       expect(Buffer.concat(chunks).equals(EXPECTED)).toBe(true);
@@ -155,7 +159,7 @@ describe('streamedBody', () => {
     });
     try {
       await truncate(shortFile, 2 * MiB);
-      const body = streamedBody(source, RANGE, 'unused', pacing(), new BufferPool(0));
+      const body = streamedBody(source, RANGE, { md5Hex: 'unused' }, pacing(), new BufferPool(0));
       const failed = new Promise((resolve) => body.stream.once('error', resolve));
       body.stream.pipe(slowSocket().socket as NodeJS.WritableStream);
       expect(await failed).toBeInstanceOf(SourceError);
@@ -169,7 +173,7 @@ describe('streamedBody', () => {
     const controller = new AbortController();
     try {
       const pace = { ...pacing(controller.signal), limiter: createBandwidthLimiter(1) };
-      const body = streamedBody(source, RANGE, 'unused', pace, new BufferPool(0));
+      const body = streamedBody(source, RANGE, { md5Hex: 'unused' }, pace, new BufferPool(0));
       const failed = new Promise((resolve) => body.stream.once('error', resolve));
       const { socket, received } = slowSocket();
       body.stream.pipe(socket as NodeJS.WritableStream);

@@ -19,7 +19,7 @@ afterEach(async () => {
 
 function journal(overrides: Partial<UploadJournal> = {}): UploadJournal {
   return {
-    version: 1,
+    version: 2,
     endpoint: ENDPOINT,
     bucket: 'survey-bucket',
     key: 'RMI25320/reels/R001/R001.mp4',
@@ -28,6 +28,7 @@ function journal(overrides: Partial<UploadJournal> = {}): UploadJournal {
     mtimeMs: 1_764_000_000_000,
     uploadId: 'upload-1',
     partSizeBytes: 8 * MiB,
+    integrity: 'md5',
     createdAt: '2026-11-25T22:00:00.000Z',
     parts: [],
     ...overrides,
@@ -110,7 +111,7 @@ describe('JournalStore', () => {
   it.each([
     ['a torn write', '{"version":1,"endpoint":"http://127.0.0.1:7480","bucket":"survey-'],
     ['an empty file', ''],
-    ['a journal of another format version', JSON.stringify({ ...journal(), version: 2 })],
+    ['a journal of another format version', JSON.stringify({ ...journal(), version: 3 })],
     ['a journal naming another key', JSON.stringify(journal({ key: 'RMI25320/reels/R009/R009.mp4' }))],
   ])('treats %s as no journal', async (_what, text) => {
     const store = new JournalStore(stateDir, ENDPOINT);
@@ -118,6 +119,19 @@ describe('JournalStore', () => {
     const [file] = await journalFiles();
     await writeFile(file!, text);
     expect(await store.load('survey-bucket', journal().key)).toBeUndefined();
+  });
+
+  it('reads a version 1 journal as an md5-mode upload whose parts have no local digests yet', async () => {
+    const store = new JournalStore(stateDir, ENDPOINT);
+    await store.save(journal());
+    const [file] = await journalFiles();
+    const v1: Record<string, unknown> = { ...journal({ parts: [part(1), part(2)] }), version: 1 };
+    delete v1.integrity;
+    await writeFile(file!, JSON.stringify(v1));
+    expect(await store.load('survey-bucket', journal().key)).toEqual(
+      journal({ version: 2, integrity: 'md5', parts: [part(1), part(2)] }),
+    );
+    expect((await store.list()).map((j) => j.version)).toEqual([2]);
   });
 
   it('lists the journals it can read and skips corrupt files', async () => {

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { isEtagContentMd5 } from '../content/etag.js';
+import { combinePartEtags } from '../content/multipart-etag.js';
+import { RemoteError } from '../errors.js';
+import type { ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
+import type { IntegrityMode } from './integrity-mode.js';
+import type { BodyDigests } from './signed-body.js';
+import type { JournalPart } from './upload-journal.js';
+
+/**
+ * What showed that the server stored our bytes: its checksum equals ours, its ETag is our MD5, or (with an ETag
+ * that is no MD5 and no checksum) only the check the server made on the wire: Content-MD5 or the signed SHA-256.
+ */
+export type StoredProof = 'checksum' | 'etag' | 'content-md5' | 'signature';
+
+/**
+ * Checks a PutObject or UploadPart answer against the body's local digests: the server's SHA-256 checksum when
+ * it reports one, else its ETag when the encryption it reports makes the ETag an MD5.
+ * @throws RemoteError (retryable) when the server reports other bytes than ours.
+ */
+export function confirmStoredBody(what: string, stored: StoredReport, local: BodyDigests): StoredProof {
+  if (stored.checksumSha256 && local.sha256) {
+    const ours = hexToBase64(local.sha256);
+    if (stored.checksumSha256 !== ours)
+      throw storedOtherBytes(what, `checksum ${stored.checksumSha256}, local SHA-256 ${ours}`);
+    return 'checksum';
+  }
+  if (local.md5 && isEtagContentMd5(stored.encryption)) {
+    if (stored.etag !== local.md5)
+      throw storedOtherBytes(what, `ETag ${stored.etag}, local MD5 ${local.md5}`);
+    return 'etag';
+  }
+  return local.md5 ? 'content-md5' : 'signature';
+}
+
+/** What a completed multipart object must be: the file's size and what its parts imply. */
+export interface ExpectedObject {
+  sizeBytes: number;
+  integrity: IntegrityMode;
+  parts: readonly JournalPart[];
+}
+
+/**
+ * Checks a completed multipart object (CompleteMultipartUpload's answer, else HeadObject's) against what its
+ * parts imply: the size; the composite SHA-256 checksum in checksum mode when the server reports one; else the
+ * multipart ETag computed from the local part MD5s, where the reported encryption makes ETags MD5-based. With
+ * neither, every part was checked on the wire. Returns the object's ETag and the proof.
+ * @throws RemoteError (not retryable: the object is stored) when the object does not match.
+ */
+export function confirmStoredObject(
+  what: string,
+  expected: ExpectedObject,
+  completed: StoredReport,
+  head: RemoteObject | undefined,
+): { etag: string; proof: StoredProof; encryption: ObjectEncryption } {
+  const etag = completed.etag || head?.etag || '';
+  const encryption = head?.encryption ?? completed.encryption;
+  const mismatch = (detail: string) =>
+    new RemoteError(
+      `verify ${what}: the stored object does not match (${detail}); run again to resend`,
+      false,
+    );
+  if (!head || head.sizeBytes !== expected.sizeBytes)
+    throw mismatch(`size ${head?.sizeBytes ?? 'missing'} of ${expected.sizeBytes}`);
+  const parts = [...expected.parts].sort((a, b) => a.partNumber - b.partNumber);
+  const checksum = completed.checksumSha256 ?? head.checksums?.SHA256;
+  if (expected.integrity === 'checksum' && checksum) {
+    const ours = compositeSha256(parts.map((p) => p.sha256 ?? ''));
+    if (checksum !== ours) throw mismatch(`checksum ${checksum}, expected ${ours}`);
+    return { etag, proof: 'checksum', encryption };
+  }
+  if (isEtagContentMd5(encryption)) {
+    const md5s = parts.map((p) => p.md5);
+    // without local MD5s (checksum mode on a server that stored no checksum) the ETag can only be self-consistent
+    const ours = combinePartEtags(md5s.every(Boolean) ? (md5s as string[]) : parts.map((p) => p.etag));
+    if (ours !== undefined && etag !== ours) throw mismatch(`ETag ${etag}, expected ${ours}`);
+    if (ours !== undefined) return { etag, proof: 'etag', encryption };
+  }
+  return { etag, proof: expected.integrity === 'md5' ? 'content-md5' : 'signature', encryption };
+}
+
+/**
+ * S3's composite checksum of a multipart object: the SHA-256 of the concatenated binary part SHA-256s, base64,
+ * then `-N`. Parts are given in part-number order, as hex.
+ */
+export function compositeSha256(partSha256Hex: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const hex of partSha256Hex) hash.update(Buffer.from(hex, 'hex'));
+  return `${hash.digest('base64')}-${partSha256Hex.length}`;
+}
+
+/**
+ * The words the CSV log and --debug show when a proof is weaker than a compared digest: why the ETag was not
+ * compared, and what stood in for it. Undefined when a checksum or the ETag was compared.
+ */
+export function describeProof(
+  proof: StoredProof,
+  encryption: ObjectEncryption,
+  scope: 'body' | 'parts',
+): string | undefined {
+  if (proof === 'checksum' || proof === 'etag') return undefined;
+  const check = proof === 'content-md5' ? 'Content-MD5 check' : 'check of the signed SHA-256';
+  const of = scope === 'parts' ? ' of every part' : '';
+  return `verified by the server's ${check}${of} (${encryptionLabel(encryption)}: ETag is not an MD5)`;
+}
+
+function encryptionLabel(encryption: ObjectEncryption): string {
+  const labels: Record<ObjectEncryption, string> = {
+    'aws:kms': 'SSE-KMS',
+    'aws:kms:dsse': 'DSSE-KMS',
+    'SSE-C': 'SSE-C',
+    AES256: 'SSE-S3',
+    none: 'unencrypted',
+  };
+  return labels[encryption];
+}
+
+function storedOtherBytes(what: string, detail: string): RemoteError {
+  return new RemoteError(
+    `verify ${what}: the server stored different bytes (${detail}); run again to resend`,
+    true,
+  );
+}
+
+/** A hex digest as base64, the way S3 writes checksums and Content-MD5. */
+export function hexToBase64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}

@@ -1,0 +1,141 @@
+import { compareFingerprints } from '../content/file-identity.js';
+import { hashFile } from '../content/file-hash.js';
+import { partRange } from '../content/part-layout.js';
+import { toUploadError } from '../remote/classify-error.js';
+import { contentTypeFor } from '../remote/content-type.js';
+import type { RemotePart } from '../remote/s3-store.js';
+import type { FileSource } from './file-source.js';
+import { partDigestChoice } from './integrity-mode.js';
+import { confirmParts } from './part-confirmation.js';
+import { withRetry } from './retry.js';
+import { hashRange, SLICE_BYTES } from './signed-body.js';
+import { getTransferConfig } from './transfer-config.js';
+import { objectMetadata, type FileToSend, type TransferContext } from './transfer-context.js';
+import type { UploadJournal } from './upload-journal.js';
+
+/**
+ * Finds the journal of an interrupted upload of this file and confirms its parts with ListParts (see
+ * {@link confirmParts}), or starts a new upload. The journal is matched by endpoint, bucket and key (its file
+ * name) and by the file's size, mtime and file id, never by the spelling of its path: `D:\Reels` and
+ * `d:\reels`, or a mapped drive and its UNC path, resume the same upload. A journal for a changed file is
+ * aborted; one whose upload is gone is dropped.
+ * @throws RemoteError when ListParts or CreateMultipartUpload fails; SourceError if the file changes meanwhile.
+ */
+export async function openJournal(
+  file: FileToSend,
+  source: FileSource,
+  ctx: TransferContext,
+): Promise<{ journal: UploadJournal; resumed: boolean }> {
+  const fileId = await source.fileId();
+  const existing = await ctx.journals.load(ctx.bucket, file.key);
+  const match = existing && compareFingerprints(existing, { ...file, fileId });
+  if (existing && match === 'different') {
+    ctx.debug(
+      `${file.key}: the file changed since the interrupted upload ${existing.uploadId}; aborting it and starting again`,
+    );
+    await ctx.store
+      .abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
+      .catch(() => {});
+  } else if (existing) {
+    const serverParts = await listParts(existing, ctx);
+    if (serverParts) {
+      const parts = await keptParts(existing, serverParts, source, ctx, match === 'clock-shifted');
+      const journal = {
+        ...existing,
+        path: file.path,
+        mtimeMs: file.mtimeMs,
+        ...(fileId ? { fileId } : {}),
+        parts,
+      };
+      await ctx.journals.save(journal);
+      return { journal, resumed: true };
+    }
+    ctx.debug(`${file.key}: upload ${existing.uploadId} no longer exists on the server; starting again`);
+  }
+  return { journal: await startUpload(file, fileId, ctx), resumed: false };
+}
+
+function listParts(journal: UploadJournal, ctx: TransferContext): Promise<RemotePart[] | undefined> {
+  return ctx.store
+    .listParts(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
+    .catch((error: unknown) => {
+      throw toUploadError(error, 'list parts of', journal.key);
+    });
+}
+
+async function keptParts(
+  journal: UploadJournal,
+  serverParts: RemotePart[],
+  source: FileSource,
+  ctx: TransferContext,
+  clockShifted: boolean,
+): Promise<UploadJournal['parts']> {
+  if (clockShifted)
+    ctx.debug(`${journal.key}: the file's mtime moved by a clock shift; checking the stored parts' bytes`);
+  const scratch = ctx.buffers.acquire(SLICE_BYTES);
+  try {
+    const hashPart = (partNumber: number) =>
+      hashRange(
+        source,
+        partRange(partNumber, journal.partSizeBytes, journal.sizeBytes),
+        scratch,
+        partDigestChoice(journal.integrity),
+      );
+    const { kept, dropped } = await confirmParts(journal, serverParts, hashPart, clockShifted);
+    for (const part of dropped)
+      ctx.debug(`${journal.key}: resending part ${part.partNumber}: ${part.reason}`);
+    return kept;
+  } finally {
+    ctx.buffers.release(scratch);
+  }
+}
+
+async function startUpload(
+  file: FileToSend,
+  fileId: string | undefined,
+  ctx: TransferContext,
+): Promise<UploadJournal> {
+  const sha256 = await largeFileSha256(file, ctx);
+  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
+  const target = {
+    bucket: ctx.bucket,
+    key: file.key,
+    contentType: contentTypeFor(file.key),
+    metadata: objectMetadata(file, sha256),
+    encryption: ctx.encryption,
+    checksums: ctx.integrity === 'checksum',
+  };
+  const started = await withRetry(() => ctx.store.createMultipartUpload(target, ctx.hardSignal), {
+    signal: ctx.hardSignal,
+  }).catch((error: unknown) => {
+    throw toUploadError(error, 'start upload of', file.key);
+  });
+  const journal: UploadJournal = {
+    version: 2,
+    endpoint: ctx.journals.endpoint,
+    bucket: ctx.bucket,
+    key: file.key,
+    path: file.path,
+    sizeBytes: file.sizeBytes,
+    mtimeMs: file.mtimeMs,
+    ...(fileId ? { fileId } : {}),
+    uploadId: started.uploadId,
+    partSizeBytes: plan.partSizeBytes,
+    integrity: ctx.integrity,
+    encryption: started.encryption,
+    createdAt: new Date().toISOString(),
+    parts: [],
+    ...(sha256 ? { sha256 } : {}),
+  };
+  await ctx.journals.save(journal);
+  return journal;
+}
+
+/** With --verify-large, one SHA-256 pass before sending, so the hash can go into x-amz-meta-sha256. */
+async function largeFileSha256(file: FileToSend, ctx: TransferContext): Promise<string | undefined> {
+  const cached = ctx.hashCache.get(file.path, file);
+  if (cached || !ctx.verifyLarge) return cached?.sha256;
+  const digests = await hashFile(file.path, file, { signal: ctx.signal });
+  ctx.hashCache.set(file.path, file, digests);
+  return digests.sha256;
+}

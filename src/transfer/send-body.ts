@@ -1,0 +1,117 @@
+import { UploadError } from '../errors.js';
+import { toUploadError } from '../remote/classify-error.js';
+import type { SignedBody } from '../remote/s3-store.js';
+import type { FileSource } from './file-source.js';
+import type { IntegrityMode } from './integrity-mode.js';
+import { withRetry } from './retry.js';
+import {
+  hashBuffer,
+  hashRange,
+  SLICE_BYTES,
+  STREAMED_BODY_BYTES,
+  streamedBody,
+  type BodyDigests,
+  type ByteRange,
+  type DigestChoice,
+} from './signed-body.js';
+import type { TransferContext } from './transfer-context.js';
+
+/** Makes a fresh body for one attempt and sends it with `request`; returns what `request` returns. */
+export type BodySender = <T>(attempt: number, request: (body: SignedBody) => Promise<T>) => Promise<T>;
+
+/** Memory a body of `lengthBytes` holds while it is hashed and sent: itself if small, else a streaming window. */
+export function bodyMemoryBytes(lengthBytes: number): number {
+  return Math.min(lengthBytes, STREAMED_BODY_BYTES);
+}
+
+/**
+ * Hashes a range with the digests `choice` names and returns how to make its body for each attempt. A range of
+ * one slice or less is read once and sent from memory (streaming it would only add per-request overhead); a
+ * bigger one is hashed in a first read and streamed from the file in a second, so memory never holds a whole
+ * part. A streamed retry first checks that the file is unchanged: its bytes would no longer match the digests.
+ * @throws SourceError if the file changed.
+ */
+export async function prepareBody(
+  source: FileSource,
+  range: ByteRange,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+  choice: DigestChoice,
+  integrity: IntegrityMode,
+): Promise<{ digests: BodyDigests; send: BodySender }> {
+  if (range.length <= SLICE_BYTES) {
+    const buffer = await source.read(range.start, range.length);
+    const digests = hashBuffer(buffer, choice);
+    const send: BodySender = async (attempt, request) => {
+      logResend(ctx, range, attempt);
+      await ctx.limiter.take(buffer.length, ctx.hardSignal);
+      const answer = await request({
+        stream: buffer,
+        lengthBytes: buffer.length,
+        ...bodyDigests(digests, integrity),
+      });
+      onBytes(buffer.length);
+      return answer;
+    };
+    return { digests, send };
+  }
+  const scratch = ctx.buffers.acquire(SLICE_BYTES);
+  let digests: BodyDigests;
+  try {
+    digests = await hashRange(source, range, scratch, choice);
+  } finally {
+    ctx.buffers.release(scratch);
+  }
+  const pacing = { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
+  const send: BodySender = async (attempt, request) => {
+    logResend(ctx, range, attempt);
+    if (attempt > 1) await source.assertUnchanged();
+    return request(streamedBody(source, range, bodyDigests(digests, integrity), pacing, ctx.buffers));
+  };
+  return { digests, send };
+}
+
+/** The digests a request carries: all we have, and the SHA-256 as a stored checksum in checksum mode. */
+function bodyDigests(
+  digests: BodyDigests,
+  integrity: IntegrityMode,
+): Omit<SignedBody, 'stream' | 'lengthBytes'> {
+  return { sha256Hex: digests.sha256, md5Hex: digests.md5, storeChecksum: integrity === 'checksum' };
+}
+
+function logResend(ctx: TransferContext, range: ByteRange, attempt: number): void {
+  if (attempt > 1) ctx.debug(`resending ${range.length} bytes (attempt ${attempt})`);
+}
+
+/**
+ * Runs `attempt` with the engine's retry policy, logging each retry under --debug. `what` reads
+ * `<operation> <target>`, e.g. `upload KEY part 3`, and names the failure.
+ * @throws the final error, in the project's hierarchy.
+ */
+export async function sendWithRetry<T>(
+  what: string,
+  ctx: TransferContext,
+  attempt: (n: number) => Promise<T>,
+): Promise<T> {
+  try {
+    return await withRetry(attempt, {
+      signal: ctx.hardSignal,
+      onRetry: (error, n, delayMs) =>
+        ctx.debug(`${what}: attempt ${n} failed (${describeError(error)}); retrying in ${delayMs} ms`),
+    });
+  } catch (error) {
+    throw toUploadError(error, what.split(' ')[0] ?? 'upload', what.split(' ').slice(1).join(' '));
+  }
+}
+
+/** A short name for a failed request: its S3 code and HTTP status, or its message. */
+export function describeError(error: unknown): string {
+  if (error instanceof UploadError) return error.message;
+  const e = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  return [e.code ?? e.name, e.$metadata?.httpStatusCode].filter(Boolean).join(' ') || String(e.message);
+}

@@ -1,0 +1,172 @@
+import pLimit from 'p-limit';
+import { partRange } from '../content/part-layout.js';
+import { SourceError } from '../errors.js';
+import { toUploadError } from '../remote/classify-error.js';
+import type { RemotePart, StoredReport } from '../remote/s3-store.js';
+import { confirmStoredBody, confirmStoredObject, describeProof, hexToBase64 } from './confirm-stored.js';
+import type { FileSource } from './file-source.js';
+import { partDigestChoice } from './integrity-mode.js';
+import { openJournal } from './resume-upload.js';
+import { withRetry } from './retry.js';
+import { bodyMemoryBytes, describeError, prepareBody, sendWithRetry } from './send-body.js';
+import { getTransferConfig } from './transfer-config.js';
+import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
+import type { UploadJournal } from './upload-journal.js';
+
+/**
+ * Sends a file as a resumable multipart upload: resumes the journal's upload (see {@link openJournal}) or
+ * starts one, sends the missing parts through the run's scheduler, completes, and checks the stored object.
+ * @throws SourceError (the file changed: the upload is aborted), RemoteError, InterruptedError.
+ */
+export async function uploadMultipart(
+  file: FileToSend,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<SentFile> {
+  const { journal, resumed } = await openJournal(file, source, ctx);
+  const done = new Set(journal.parts.map((p) => p.partNumber));
+  const partCount = Math.ceil(file.sizeBytes / journal.partSizeBytes);
+  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
+  onBytes(
+    file.sizeBytes -
+      missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0),
+  );
+  const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
+  let changed: SourceError | undefined;
+  const sendUnlessChanged = async (n: number) => {
+    if (changed) throw changed; // parts of a file that is no longer the planned one are not worth sending
+    await sendPart(n, journal, source, ctx, onBytes).catch((error: unknown) => {
+      if (error instanceof SourceError) changed ??= error;
+      throw error;
+    });
+  };
+  // Wait for every part, even after one fails: the file stays open until no part reads from it.
+  const settled = await Promise.allSettled(missing.map((n) => perFile(() => sendUnlessChanged(n))));
+  if (changed) {
+    // No later run would resume it (the journal no longer matches the file), so nothing else would abort it.
+    await abandonUpload(journal, ctx);
+    throw changed;
+  }
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return finishMultipart(file, source, journal, ctx, {
+    partsResumed: partCount - missing.length,
+    partsSent: missing.length,
+    detail: resumed
+      ? `resumed: ${partCount - missing.length} of ${partCount} parts were already stored`
+      : `multipart, ${partCount} parts`,
+  });
+}
+
+/**
+ * Sends one part with the one digest the upload's mode needs, checks the answer (an MD5 ETag or a checksum that
+ * is not ours means the server stored other bytes: the part is sent again) and journals it.
+ */
+async function sendPart(
+  partNumber: number,
+  journal: UploadJournal,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<void> {
+  const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
+  await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
+    const choice = partDigestChoice(journal.integrity);
+    const { digests, send } = await prepareBody(source, range, ctx, onBytes, choice, journal.integrity);
+    const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
+    const what = `${journal.key} part ${partNumber}`;
+    const stored = await sendWithRetry(`upload ${what}`, ctx, (attempt) =>
+      send(attempt, async (body) => {
+        const answer = await ctx.store.uploadPart(target, body, ctx.hardSignal);
+        confirmStoredBody(what, { ...answer, encryption: partEncryption(answer, journal) }, digests);
+        return answer;
+      }),
+    );
+    if (stored.encryption !== 'none') journal.encryption = stored.encryption;
+    journal.parts.push({ partNumber, etag: stored.etag, sizeBytes: range.length, ...digests });
+    await ctx.journals.save(journal);
+  });
+}
+
+/**
+ * The encryption that decides whether a part's ETag is an MD5: the part's answer, or the upload's when the
+ * answer names none (a server may report it on CreateMultipartUpload only).
+ */
+function partEncryption(answer: StoredReport, journal: UploadJournal): StoredReport['encryption'] {
+  return answer.encryption !== 'none' ? answer.encryption : (journal.encryption ?? 'none');
+}
+
+async function finishMultipart(
+  file: FileToSend,
+  source: FileSource,
+  journal: UploadJournal,
+  ctx: TransferContext,
+  counts: Omit<SentFile, 'etag' | 'sha256'>,
+): Promise<SentFile> {
+  const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId };
+  try {
+    await source.assertUnchanged();
+  } catch (error) {
+    await abandonUpload(journal, ctx);
+    throw error;
+  }
+  const completed = await withRetry(
+    () => ctx.store.completeMultipartUpload(target, completionParts(journal), ctx.hardSignal),
+    { signal: ctx.hardSignal },
+  ).catch((error: unknown) => {
+    throw toUploadError(error, 'complete upload of', file.key);
+  });
+  await ctx.journals.remove(journal.bucket, journal.key);
+  const head = await ctx.store
+    .headObject(journal.bucket, journal.key, ctx.hardSignal)
+    .catch((error: unknown) => {
+      throw toUploadError(error, 'verify', file.key);
+    });
+  const expected = { sizeBytes: file.sizeBytes, integrity: journal.integrity, parts: journal.parts };
+  const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
+  await abortOrphanedUploads(journal, ctx);
+  const how = describeProof(proof, encryption, 'parts');
+  return {
+    etag,
+    ...(journal.sha256 ? { sha256: journal.sha256 } : {}),
+    ...counts,
+    detail: how ? `${counts.detail}; ${how}` : counts.detail,
+  };
+}
+
+/** The parts as CompleteMultipartUpload takes them: with their SHA-256 checksums in checksum mode only. */
+function completionParts(journal: UploadJournal): RemotePart[] {
+  return journal.parts.map(({ partNumber, etag, sizeBytes, sha256 }) => ({
+    partNumber,
+    etag,
+    sizeBytes,
+    ...(journal.integrity === 'checksum' && sha256 ? { checksumSha256: hexToBase64(sha256) } : {}),
+  }));
+}
+
+async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Promise<void> {
+  await ctx.store
+    .abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
+    .catch(() => {});
+  await ctx.journals.remove(journal.bucket, journal.key);
+  await abortOrphanedUploads(journal, ctx);
+}
+
+/**
+ * Aborts the other open uploads of this key: orphans of a CreateMultipartUpload whose answer was lost (its
+ * retry started a second upload) or of a run killed before it wrote the journal. No journal names them, so
+ * nothing else would ever abort them, and they cost storage. The project lock keeps other runs off this key.
+ * Best effort: a failure (e.g. no s3:ListBucketMultipartUploads permission) is only logged.
+ */
+async function abortOrphanedUploads(journal: UploadJournal, ctx: TransferContext): Promise<void> {
+  try {
+    const open = await ctx.store.listMultipartUploads(journal.bucket, journal.key, ctx.hardSignal);
+    for (const upload of open.filter((u) => u.key === journal.key && u.uploadId !== journal.uploadId)) {
+      ctx.debug(`${journal.key}: aborting orphaned upload ${upload.uploadId}`);
+      await ctx.store.abortMultipartUpload(journal.bucket, journal.key, upload.uploadId, ctx.hardSignal);
+    }
+  } catch (error) {
+    ctx.debug(`${journal.key}: could not abort orphaned uploads (${describeError(error)})`);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * ETag rewriting for the fault proxy: making a server that answers MD5 ETags look like Amazon S3 with SSE-KMS
+ * (opaque ETags), or answer one wrong MD5, and the SigV4 re-signing that a rewritten request body needs.
+ *
+ * @module
+ */
+import { createHash, createHmac } from 'node:crypto';
+
+/** XOR mask of the AWS-style ETags: reversible, so the proxy can give the server its real ETags back. */
+const MASK = createHash('md5').update('aws-kms-etag').digest();
+
+const ETAG_HEX = /^([0-9a-f]{32})(-\d+)?$/;
+
+/** Maps the hex of an ETag (`hex` or `hex-N`, quotes kept) through `map`; any other value is returned as is. */
+function mapEtag(value: string, map: (hex: string) => string): string {
+  const quoted = value.startsWith('"') && value.endsWith('"') && value.length >= 2;
+  const bare = quoted ? value.slice(1, -1) : value;
+  const m = ETAG_HEX.exec(bare);
+  if (!m) return value;
+  const mapped = `${map(m[1]!)}${m[2] ?? ''}`;
+  return quoted ? `"${mapped}"` : mapped;
+}
+
+function xorMask(hex: string): string {
+  const bytes = Buffer.from(hex, 'hex');
+  for (let i = 0; i < bytes.length; i++) bytes[i] = bytes[i]! ^ MASK[i]!;
+  return bytes.toString('hex');
+}
+
+/**
+ * The opaque ETag Amazon S3 would answer for an SSE-KMS object: a deterministic 32-hex value derived from the
+ * real one (so ListParts agrees with UploadPart), with a multipart `-N` suffix kept. Its own inverse.
+ */
+export function awsKmsEtag(etag: string): string {
+  return mapEtag(etag, xorMask);
+}
+
+/** Another valid MD5 than the real ETag: the MD5 of the real one. */
+export function wrongEtag(etag: string): string {
+  return mapEtag(etag, (hex) => createHash('md5').update(hex).digest('hex'));
+}
+
+/** Rewrites every `<ETag>` value of an XML body (quotes written as `"` or `&quot;`). */
+export function rewriteXmlEtags(xml: string, map: (etag: string) => string): string {
+  return xml.replace(
+    /<ETag>(&quot;|")?([^<&"]*)(&quot;|")?<\/ETag>/g,
+    (_all, open = '', value: string, close = '') => {
+      return `<ETag>${open}${map(value)}${close}</ETag>`;
+    },
+  );
+}
+
+/** Options of {@link resignRequest}. */
+export interface ResignInput {
+  method: string;
+  /** Raw request target (path + query) as sent. */
+  url: string;
+  /** Flat raw header list as received. */
+  rawHeaders: string[];
+  /** The original body (to check that the proxy reproduces the client's signature). */
+  originalBody: Buffer;
+  /** The body to send instead. */
+  body: Buffer;
+  secretAccessKey: string;
+}
+
+/**
+ * Signs a header-signed SigV4 request again for a new body: same date, scope and signed headers, with the new
+ * body's `x-amz-content-sha256` and `Content-Length`. Returns the new raw header list, or undefined when the
+ * request is not header-signed or the client's own signature cannot be reproduced from the original body (then
+ * a new one would be wrong too).
+ */
+export function resignRequest(input: ResignInput): string[] | undefined {
+  const auth = headerValues(input.rawHeaders, 'authorization')[0] ?? '';
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!m) return undefined;
+  const [, date, region, service, signedList, signature] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const key = signingKey(input.secretAccessKey, date, region, service);
+  const sign = (headers: string[], body: Buffer) =>
+    signatureOf(input.method, input.url, headers, signedList, sha256Hex(body), key, date, region, service);
+  if (sign(input.rawHeaders, input.originalBody) !== signature) return undefined;
+  const headers = setHeader(
+    setHeader(input.rawHeaders, 'x-amz-content-sha256', sha256Hex(input.body)),
+    'content-length',
+    String(input.body.length),
+  );
+  const fresh = sign(headers, input.body);
+  return setHeader(headers, 'authorization', auth.replace(/Signature=[0-9a-f]{64}$/, `Signature=${fresh}`));
+}
+
+function signatureOf(
+  method: string,
+  url: string,
+  headers: string[],
+  signedList: string,
+  payloadHash: string,
+  key: Buffer,
+  date: string,
+  region: string,
+  service: string,
+): string {
+  const q = url.indexOf('?');
+  const canonicalHeaders = signedList
+    .split(';')
+    .map((name) => `${name}:${headerValues(headers, name).map(collapse).join(',')}\n`)
+    .join('');
+  const canonicalRequest = [
+    method,
+    q === -1 ? url : url.slice(0, q),
+    canonicalQuery(q === -1 ? '' : url.slice(q + 1)),
+    canonicalHeaders,
+    signedList,
+    payloadHash,
+  ].join('\n');
+  const amzDate = headerValues(headers, 'x-amz-date')[0] ?? '';
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    `${date}/${region}/${service}/aws4_request`,
+    sha256Hex(Buffer.from(canonicalRequest)),
+  ].join('\n');
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
+
+function canonicalQuery(query: string): string {
+  return query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const i = pair.indexOf('=');
+      const name = decode(i === -1 ? pair : pair.slice(0, i));
+      const value = i === -1 ? '' : decode(pair.slice(i + 1));
+      return [escapeUri(name), escapeUri(value)] as const;
+    })
+    .filter(([name]) => name !== 'X-Amz-Signature')
+    .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function escapeUri(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function collapse(value: string): string {
+  return value.trim().replace(/\s+/g, ' ');
+}
+
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  let key = createHmac('sha256', `AWS4${secret}`).update(date).digest();
+  for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  return key;
+}
+
+function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function headerValues(raw: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] ?? '');
+  return values;
+}
+
+/** The raw header list with `name` set to `value` (in place of its first occurrence, or appended). */
+export function setHeader(raw: string[], name: string, value: string): string[] {
+  const out: string[] = [];
+  let set = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]?.toLowerCase() !== name) out.push(raw[i]!, raw[i + 1]!);
+    else if (!set) {
+      out.push(raw[i]!, value);
+      set = true;
+    }
+  }
+  if (!set) out.push(name, value);
+  return out;
+}

@@ -1,0 +1,102 @@
+/** What an answer must say before a body or an object counts as stored, and what the log says about it. */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { combinePartEtags } from '../../../src/content/multipart-etag.js';
+import { RemoteError } from '../../../src/errors.js';
+import type { RemoteObject } from '../../../src/remote/s3-store.js';
+import {
+  compositeSha256,
+  confirmStoredBody,
+  confirmStoredObject,
+  describeProof,
+} from '../../../src/transfer/confirm-stored.js';
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+describe('confirmStoredBody', () => {
+  it('compares the checksum when the server reports one', () => {
+    const local = { sha256: sha256('a'), md5: md5('a') };
+    expect(
+      confirmStoredBody('k', { etag: 'x', encryption: 'aws:kms', checksumSha256: b64(sha256('a')) }, local),
+    ).toBe('checksum');
+    expect(() =>
+      confirmStoredBody('k', { etag: 'x', encryption: 'none', checksumSha256: b64(sha256('b')) }, local),
+    ).toThrow(/verify k: the server stored different bytes \(checksum/);
+  });
+
+  it('compares an MD5 ETag unless the reported encryption makes ETags opaque', () => {
+    const local = { md5: md5('a') };
+    expect(confirmStoredBody('k', { etag: md5('a'), encryption: 'AES256' }, local)).toBe('etag');
+    const error = (() => {
+      try {
+        confirmStoredBody('k', { etag: md5('b'), encryption: 'none' }, local);
+      } catch (e) {
+        return e as RemoteError;
+      }
+    })();
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error?.retryable).toBe(true);
+    for (const encryption of ['aws:kms', 'aws:kms:dsse', 'SSE-C'] as const)
+      expect(confirmStoredBody('k', { etag: md5('b'), encryption }, local)).toBe('content-md5');
+    expect(confirmStoredBody('k', { etag: 'x', encryption: 'aws:kms' }, { sha256: sha256('a') })).toBe(
+      'signature',
+    );
+  });
+});
+
+describe('confirmStoredObject', () => {
+  const parts = ['a', 'b'].map((t, i) => ({
+    partNumber: i + 1,
+    etag: md5(t),
+    sizeBytes: 1,
+    md5: md5(t),
+    sha256: sha256(t),
+  }));
+  const head = (over: Partial<RemoteObject>): RemoteObject => ({
+    key: 'k',
+    sizeBytes: 2,
+    etag: combinePartEtags([md5('a'), md5('b')])!,
+    lastModifiedMs: 0,
+    encryption: 'none',
+    ...over,
+  });
+
+  it('checks the size and the multipart ETag computed from local part MD5s', () => {
+    const expected = { sizeBytes: 2, integrity: 'md5' as const, parts };
+    expect(confirmStoredObject('k', expected, { etag: '', encryption: 'none' }, head({})).proof).toBe('etag');
+    expect(() =>
+      confirmStoredObject('k', expected, { etag: '', encryption: 'none' }, head({ sizeBytes: 3 })),
+    ).toThrow(/size 3 of 2/);
+    // the server's part ETags may agree with each other and still not be our bytes
+    const other = { ...expected, parts: parts.map((p) => ({ ...p, md5: md5('other') })) };
+    expect(() => confirmStoredObject('k', other, { etag: '', encryption: 'none' }, head({}))).toThrow(
+      RemoteError,
+    );
+  });
+
+  it('accepts an opaque ETag on the strength of the parts Content-MD5 checks, and says so', () => {
+    const result = confirmStoredObject(
+      'k',
+      { sizeBytes: 2, integrity: 'md5', parts },
+      { etag: 'opaque-2', encryption: 'none' },
+      head({ etag: 'opaque-2', encryption: 'aws:kms' }),
+    );
+    expect(result).toEqual({ etag: 'opaque-2', proof: 'content-md5', encryption: 'aws:kms' });
+    expect(describeProof(result.proof, result.encryption, 'parts')).toBe(
+      "verified by the server's Content-MD5 check of every part (SSE-KMS: ETag is not an MD5)",
+    );
+  });
+
+  it('checks the composite checksum in checksum mode', () => {
+    const composite = compositeSha256([sha256('a'), sha256('b')]);
+    const expected = { sizeBytes: 2, integrity: 'checksum' as const, parts };
+    const answer = { etag: 'opaque-2', encryption: 'aws:kms' as const, checksumSha256: composite };
+    expect(confirmStoredObject('k', expected, answer, head({ etag: 'opaque-2' })).proof).toBe('checksum');
+    expect(() =>
+      confirmStoredObject('k', expected, { ...answer, checksumSha256: `${b64(sha256('x'))}-2` }, head({})),
+    ).toThrow(/checksum .* expected/);
+    expect(describeProof('checksum', 'aws:kms', 'parts')).toBeUndefined();
+  });
+});
