@@ -40,9 +40,8 @@ describe('a run that fails', () => {
   it('records a fatal error in the log file, the status JSON and the --json stream', async () => {
     const h = await harness('TRACEFATAL');
     await writeFiles(h.projectDir, { 'logs/day-1.log': 'line\n' });
-    const run = await runCli([
-      ...uploadArgs(h, '--bucket', 'no-such-bucket-here', '--json', '--log-file', logFileOf(h)),
-    ]);
+    const args = uploadArgs(h, '--bucket', 'no-such-bucket-here', '--json', '--log-file', logFileOf(h));
+    const run = await runCli(args.filter((arg) => arg !== '--quiet'));
 
     expect(run.code, run.stderr).toBe(2);
     const log = await readFile(logFileOf(h), 'utf8');
