@@ -1,3 +1,4 @@
+import type { ChangeStamp } from '../content/file-identity.js';
 import { stat } from 'node:fs/promises';
 import { ConfigError, UploadError } from '../errors.js';
 import { hasAllowedExtension, type FolderTypeMap } from './folder-types.js';
@@ -8,7 +9,7 @@ import { resolveTypeRoots } from './type-roots.js';
 import { walkFiles, type WalkProblem } from './walk-files.js';
 
 /** One file to upload and the key it goes to. `group` is its folder type. */
-export interface UploadTask {
+export interface UploadTask extends Partial<ChangeStamp> {
   group: string;
   path: string;
   relPath: string;

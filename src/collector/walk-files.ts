@@ -2,11 +2,12 @@ import type { Dirent, Stats } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import { describeFsError } from '../errors.js';
+import type { ChangeStamp } from '../content/file-identity.js';
 import type { LeftOutFile } from './left-out.js';
 import { findLinkLoop, type WalkedFolders } from './link-loop.js';
 
 /** A regular file found under a root, with its path relative to that root. */
-export interface FoundFile {
+export interface FoundFile extends ChangeStamp {
   path: string;
   relPath: string;
   sizeBytes: number;
@@ -152,7 +153,14 @@ function addFile(full: string, name: string, info: Stats, state: WalkState): voi
     state.leftOut.push({ path: full, ...state.filter.refused });
   } else {
     const relPath = path.relative(state.root, full).split(path.sep).join('/');
-    state.files.push({ path: full, relPath, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) });
+    state.files.push({
+      path: full,
+      relPath,
+      sizeBytes: info.size,
+      mtimeMs: Math.floor(info.mtimeMs),
+      ctimeMs: Math.floor(info.ctimeMs),
+      ino: info.ino,
+    });
   }
 }
 

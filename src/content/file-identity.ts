@@ -4,6 +4,17 @@ export interface FileIdentity {
   mtimeMs: number;
 }
 
+/**
+ * What else a file system changes when a file's bytes change: the inode-change time (ctime; on Windows the NTFS
+ * change time) moves on every write, and a tool that restores the mtime after an edit cannot set it back; the
+ * inode (file index on Windows) tells a file replaced under the same name. Together with size and mtime it says
+ * "unchanged" well enough to trust a digest computed earlier.
+ */
+export interface ChangeStamp {
+  ctimeMs: number;
+  ino: number;
+}
+
 /** A file's identity plus, where the OS gives one, its file id: the same file under any spelling of its path. */
 export interface FileFingerprint extends FileIdentity {
   /** `<device>:<inode>` (on Windows Node reports the file index as the inode); absent when the OS gives none. */

@@ -1,14 +1,18 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../state/replace-file.js';
-import type { FileIdentity } from './file-identity.js';
+import type { ChangeStamp, FileIdentity } from './file-identity.js';
 import type { FileDigests } from './file-hash.js';
 
-interface CacheEntry extends FileIdentity, FileDigests {}
+interface CacheEntry extends FileIdentity, Partial<ChangeStamp>, FileDigests {}
+
+/** A file as the caller sees it now: size and mtime, and the change stamp when the walk recorded one. */
+export type CachedFileState = FileIdentity & Partial<ChangeStamp>;
 
 /**
- * Remembers file digests by path, size and mtime, so a rerun never hashes an unchanged file
- * again. Stored as one JSON file in the state folder, written atomically.
+ * Remembers file digests by path, size, mtime and change stamp (ctime and inode), so a rerun never hashes an
+ * unchanged file again, and an edit whose tool restored the size and mtime is still noticed. Stored as one JSON
+ * file in the state folder, written atomically.
  */
 export class HashCache {
   private dirty = false;
@@ -29,19 +33,32 @@ export class HashCache {
     }
   }
 
-  /** The digests for `filePath` if its size and mtime still match. */
-  get(filePath: string, identity: FileIdentity): FileDigests | undefined {
+  /**
+   * The digests for `filePath` if its size, mtime and change stamp still match. A caller that knows the change
+   * stamp trusts no entry recorded without one.
+   */
+  get(filePath: string, identity: CachedFileState): FileDigests | undefined {
     const entry = this.entries.get(filePath);
     if (!entry || entry.sizeBytes !== identity.sizeBytes || entry.mtimeMs !== identity.mtimeMs)
+      return undefined;
+    if (identity.ctimeMs !== undefined && (entry.ctimeMs !== identity.ctimeMs || entry.ino !== identity.ino))
       return undefined;
     return { sha256: entry.sha256, ...(entry.md5 ? { md5: entry.md5 } : {}) };
   }
 
   /** Records digests for `filePath` as it is now (merging an MD5 learnt earlier). */
-  set(filePath: string, identity: FileIdentity, digests: FileDigests): void {
+  set(filePath: string, identity: CachedFileState, digests: FileDigests): void {
     const previous = this.get(filePath, identity);
     const md5 = digests.md5 ?? (previous?.sha256 === digests.sha256 ? previous.md5 : undefined);
-    this.entries.set(filePath, { ...identity, sha256: digests.sha256, ...(md5 ? { md5 } : {}) });
+    const { sizeBytes, mtimeMs, ctimeMs, ino } = identity;
+    const stamp = ctimeMs === undefined || ino === undefined ? {} : { ctimeMs, ino };
+    this.entries.set(filePath, {
+      sizeBytes,
+      mtimeMs,
+      ...stamp,
+      sha256: digests.sha256,
+      ...(md5 ? { md5 } : {}),
+    });
     this.dirty = true;
   }
 

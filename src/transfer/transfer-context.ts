@@ -1,3 +1,4 @@
+import type { ChangeStamp } from '../content/file-identity.js';
 import type { HashCache } from '../content/hash-cache.js';
 import type { EncryptionRequest, S3Store } from '../remote/s3-store.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
@@ -29,7 +30,7 @@ export interface TransferContext {
 }
 
 /** A file to send: where it is, its planned identity and its key. */
-export interface FileToSend {
+export interface FileToSend extends Partial<ChangeStamp> {
   path: string;
   key: string;
   sizeBytes: number;

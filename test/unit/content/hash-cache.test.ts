@@ -73,3 +73,25 @@ describe('HashCache', () => {
     await expect(readFile(join(stateDir, 'hash-cache.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('HashCache change stamp', () => {
+  it('trusts a digest only while the ctime and inode are the ones it was recorded with', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hash-cache-stamp-'));
+    const cache = await HashCache.load(dir);
+    const recorded = { sizeBytes: 10, mtimeMs: 1_000, ctimeMs: 2_000, ino: 42 };
+    cache.set('/data/a.log', recorded, { sha256: 'aa', md5: 'bb' });
+    expect(cache.get('/data/a.log', recorded)).toEqual({ sha256: 'aa', md5: 'bb' });
+    expect(cache.get('/data/a.log', { ...recorded, ctimeMs: 2_500 })).toBeUndefined();
+    expect(cache.get('/data/a.log', { ...recorded, ino: 43 })).toBeUndefined();
+  });
+
+  it('does not trust an entry recorded without a stamp when the caller knows one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hash-cache-stamp-'));
+    const cache = await HashCache.load(dir);
+    cache.set('/data/a.log', { sizeBytes: 10, mtimeMs: 1_000 }, { sha256: 'aa' });
+    expect(
+      cache.get('/data/a.log', { sizeBytes: 10, mtimeMs: 1_000, ctimeMs: 2_000, ino: 42 }),
+    ).toBeUndefined();
+    expect(cache.get('/data/a.log', { sizeBytes: 10, mtimeMs: 1_000 })).toEqual({ sha256: 'aa' });
+  });
+});
