@@ -55,7 +55,7 @@ EOF
 
 run_upload() {
   (cd "$ROOT" && node dist/cli.js --config "$CONFIG" --folder "$SAMPLE_DIR" --project-key "$PROJECT_KEY" \
-    --timestamp --custom-timestamp "$TIMESTAMP")
+    --custom-timestamp "$TIMESTAMP")
 }
 
 print_stop_hint() {
@@ -76,8 +76,8 @@ main() {
   SAMPLE_DIR="$(node "$ROOT/scripts/make-sample-project.mjs")"
   echo "sample project $SAMPLE_DIR"
   write_config
-  # --timestamp adds a YYYYMMDD_HHMM segment to every key; pinning it keeps the second run on the same keys
-  # even when the first one ends in a later minute
+  # a timestamp folder (YYYYMMDD_HHMM) in every key, as --timestamp would add; pinning it keeps the second run on
+  # the same keys even when the first one ends in a later minute
   TIMESTAMP="$(date +%Y%m%d_%H%M)"
   step "First upload: every file is new"
   run_upload
