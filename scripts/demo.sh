@@ -50,6 +50,7 @@ status_json: "$RUN_DIR/demo-status.json"
 status_interval: 1
 log_csv: "$RUN_DIR/demo-log.csv"
 EOF
+  chmod 600 "$CONFIG" # it holds the test server's keys
   echo "config $CONFIG"
 }
 
