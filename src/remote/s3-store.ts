@@ -5,8 +5,11 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -61,6 +64,8 @@ export interface RemoteObject {
   storageClass?: string;
   /** The KMS key of an SSE-KMS object, as the server names it (an ARN on Amazon S3). */
   kmsKeyId?: string;
+  /** How many tags the object has; only HeadObject reports it. */
+  tagCount?: number;
 }
 
 /** Server-side encryption as reported in a response: SSE-S3, SSE-KMS, dual-layer SSE-KMS, SSE-C, or none. */
@@ -115,6 +120,9 @@ export interface StoredReport {
   /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
   checksumSha256?: string;
 }
+
+/** The largest object one CopyObject copies. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 /**
  * Without a logger the SDK prints "An error was encountered in a non-retryable streaming request." on stderr for
@@ -234,6 +242,7 @@ export class S3Store {
         ...storedChecksums(out),
         ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
         ...(out.SSEKMSKeyId ? { kmsKeyId: out.SSEKMSKeyId } : {}),
+        tagCount: out.TagCount ?? 0,
       };
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
@@ -446,6 +455,67 @@ export class S3Store {
   async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
     await this.control.send(
       new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.owner() }),
+      sendOptions(signal),
+    );
+  }
+
+  /** The object's tags (GetObjectTagging). @throws the SDK error (NoSuchKey for a missing object). */
+  async getObjectTags(bucket: string, key: string, signal?: AbortSignal): Promise<Record<string, string>> {
+    const out = await this.control.send(
+      new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() }),
+      sendOptions(signal),
+    );
+    const tags: Record<string, string> = {};
+    for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+    return tags;
+  }
+
+  /** Replaces the object's tags (PutObjectTagging). @throws the SDK error. */
+  async putObjectTags(
+    bucket: string,
+    key: string,
+    tags: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await this.control.send(
+      new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet }, ...this.owner() }),
+      sendOptions(signal),
+    );
+  }
+
+  /**
+   * Rewrites an object's settings in place with CopyObject (same key, same bytes, no upload): the new storage
+   * class, encryption, tags and ACL, and `metadata` replacing the stored user metadata (the caller keeps ours in
+   * it). S3 copies at most 5 GiB in one CopyObject; larger objects are refused here.
+   * @throws the SDK error; Error for an object over 5 GiB.
+   */
+  async copyInPlace(target: ObjectTarget & { sizeBytes: number }, signal?: AbortSignal): Promise<void> {
+    if (target.sizeBytes > MAX_COPY_BYTES)
+      throw new Error(
+        `copy ${target.key}: objects over 5 GiB need a multipart copy, which is not supported yet`,
+      );
+    const ssec = this.customerKey();
+    await this.control.send(
+      new CopyObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        CopySource: `${target.bucket}/${encodeURIComponent(target.key).replace(/%2F/g, '/')}`,
+        MetadataDirective: 'REPLACE',
+        TaggingDirective: 'REPLACE',
+        ...this.objectFields(target),
+        ...(target.tags && Object.keys(target.tags).length === 0 ? { Tagging: '' } : {}),
+        ...(ssec.SSECustomerKey
+          ? {
+              CopySourceSSECustomerAlgorithm: ssec.SSECustomerAlgorithm,
+              CopySourceSSECustomerKey: ssec.SSECustomerKey,
+              CopySourceSSECustomerKeyMD5: ssec.SSECustomerKeyMD5,
+            }
+          : {}),
+        ...(this.settings.requests?.expectedBucketOwner
+          ? { ExpectedSourceBucketOwner: this.settings.requests.expectedBucketOwner }
+          : {}),
+      }),
       sendOptions(signal),
     );
   }
