@@ -120,10 +120,6 @@ function buildProgram(): Command {
     )
     .option('--metadata <key=value>', 'user metadata, repeatable; adds to metadata', collect)
     .option(
-      '--fix-settings',
-      'copy stored objects whose storage class, encryption or tags differ from the settings in place (no re-upload)',
-    )
-    .option(
       '--checksum-algorithm <name>',
       'how stored bytes are verified: auto (SHA256 checksums on Amazon S3, Content-MD5 elsewhere), SHA256 or md5',
     )

@@ -17,7 +17,7 @@ import { formatCheckJson, formatCheckText, writeCheckReport } from '../verifier/
  * others are accepted, so an upload's command line with `check` added checks that upload; those about sending or
  * status files (--log-csv, --max-bandwidth, ...) are ignored.
  */
-const NOT_FOR_CHECK = new Set(['--version', '--force', '--dry-run', '--check', '--fix-settings']);
+const NOT_FOR_CHECK = new Set(['--version', '--force', '--dry-run', '--check']);
 
 type CheckFlags = UploadFlags & { download?: boolean; report?: string };
 

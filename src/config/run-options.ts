@@ -82,7 +82,6 @@ export interface UploadFlags {
   expectedBucketOwner?: string;
   tag?: string[];
   metadata?: string[];
-  fixSettings?: boolean;
 }
 
 /** Credentials settings, resolved; secrets stay here and are never logged. */
@@ -139,8 +138,6 @@ export interface RunOptions {
   checksumAlgorithm: ChecksumAlgorithmSetting;
   /** Storage class, encryption, tags, metadata, ACL and expected owner of new objects. */
   objects: ObjectOptions;
-  /** Bring stored objects whose settings differ in line by copying them in place. */
-  fixSettings: boolean;
 }
 
 /**
@@ -250,7 +247,6 @@ export function resolveRunOptions(
     groupKey: resolveGroupKey(flags.groupBy),
     encryption,
     objects: resolveObjectOptions(flags, file, projectKey, encryption),
-    fixSettings: flags.fixSettings ?? false,
     checksumAlgorithm: resolveChecksumAlgorithm(
       pickFrom(
         ['--checksum-algorithm', flags.checksumAlgorithm],
