@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { toUploadError } from '../remote/classify-error.js';
+import { errorCode, toUploadError } from '../remote/classify-error.js';
 import type { RemotePart, StoredReport } from '../remote/s3-store.js';
 import { confirmStoredBody, confirmStoredObject, describeProof, hexToBase64 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
@@ -150,6 +150,8 @@ async function tagIfDropped(
   await withRetry(() => ctx.store.putObjectTags(ctx.bucket, file.key, tags, ctx.hardSignal), {
     signal: ctx.hardSignal,
   }).catch((error: unknown) => {
+    // a server without object tagging (OpenStack Swift's s3api) stores the object untagged, as PutObject does there
+    if (errorCode(error) === 'NotImplemented') return ctx.debug(`tag ${file.key}: the server keeps no tags`);
     throw toUploadError(error, 'tag', file.key);
   });
 }
