@@ -38,6 +38,11 @@ function splitList(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...splitFolderTypeList(value)];
 }
 
+/** Collects a repeatable flag's values in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 function buildProgram(): Command {
   const program = new Command('upload-to-s3')
     .description(
@@ -96,6 +101,24 @@ function buildProgram(): Command {
     )
     .option('--sse <mode>', 'server-side encryption for new objects: AES256 or aws:kms (overrides sse)')
     .option('--sse-kms-key-id <id>', 'KMS key for --sse aws:kms (overrides sse_kms_key_id)')
+    .option(
+      '--storage-class <class>',
+      'storage class for every new object, e.g. STANDARD_IA or DEEP_ARCHIVE (overrides storage_class)',
+    )
+    .option(
+      '--acl <canned-acl>',
+      'canned ACL for new objects, e.g. bucket-owner-full-control (overrides acl)',
+    )
+    .option(
+      '--expected-bucket-owner <account-id>',
+      'refuse to write unless this AWS account owns the bucket (overrides expected_bucket_owner)',
+    )
+    .option(
+      '--tag <key=value>',
+      'object tag, repeatable; adds to tags (default project=<project key>)',
+      collect,
+    )
+    .option('--metadata <key=value>', 'user metadata, repeatable; adds to metadata', collect)
     .option(
       '--checksum-algorithm <name>',
       'how stored bytes are verified: auto (SHA256 checksums on Amazon S3, Content-MD5 elsewhere), SHA256 or md5',

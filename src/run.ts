@@ -27,6 +27,7 @@ import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
 import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
+import { settingsForType } from './config/object-options.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -221,7 +222,7 @@ async function transfer(
         maxWorkersPerFile: options.maxConcurrency,
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
-        encryption: options.encryption,
+        settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
         debug: (message) => deps.log.debug(message),
       },
     });

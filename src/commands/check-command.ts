@@ -4,6 +4,7 @@ import { applyMinFileAge } from '../collector/min-file-age.js';
 import { planUpload } from '../collector/plan-upload.js';
 import { HashCache } from '../content/hash-cache.js';
 import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
+import { settingsForType } from '../config/object-options.js';
 import { resolveRunOptions, type RunOptions, type UploadFlags } from '../config/run-options.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -23,7 +24,8 @@ type CheckFlags = UploadFlags & { download?: boolean; report?: string };
 /**
  * `upload-to-s3 check`: takes the upload's own flags (the options of `program`, so both parse them alike), plans
  * the files and proves each one is in the bucket by content, like `rclone check`. Prints missing, different,
- * unproven and extra keys; exit code 0 only when every planned file is proven. Sends nothing and takes no lock.
+ * unproven and extra keys, and proven objects whose storage class, encryption or tags differ from the settings;
+ * exit code 0 only when every planned file is proven with its settings. Sends nothing and takes no lock.
  * Register it after the upload's options are defined.
  */
 export function registerCheckCommand(program: Command): void {
@@ -58,7 +60,15 @@ async function runCheck(options: RunOptions, download: boolean, log: Logger): Pr
   const store = await connectStore(options, log, signal);
   const hashCache = await HashCache.load(options.stateDir);
   try {
-    return await checkPlan(plan, { reader: store, bucket: options.bucket, hashCache, signal }, { download });
+    const wanted = (task: { group: string }) => ({
+      settings: settingsForType(options.objects, task.group),
+      customerKey: options.objects.requests.customerKey !== undefined,
+    });
+    return await checkPlan(
+      plan,
+      { reader: store, bucket: options.bucket, hashCache, signal },
+      { download, wanted },
+    );
   } finally {
     store.destroy();
     await hashCache

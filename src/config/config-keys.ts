@@ -26,13 +26,29 @@ export interface ConfigFile {
   sse?: string;
   sse_kms_key_id?: string;
   checksum_algorithm?: string;
+  /** One class for every folder type, or a map of folder type to class with an optional `default`. */
+  storage_class?: string | Record<string, string>;
+  sse_bucket_key?: boolean;
+  sse_customer_key_file?: string;
+  tags?: Record<string, string | number>;
+  metadata?: Record<string, string | number>;
+  acl?: string;
+  expected_bucket_owner?: string | number;
 }
 
 export type AuthMode = 'config' | 'instance' | 'keyring' | 'profile';
 export const AUTH_MODES: readonly AuthMode[] = ['config', 'instance', 'keyring', 'profile'];
 
 /** The YAML type each key must have; the value rules beyond the type live with the value parsers. */
-export type KeyKind = 'string' | 'boolean' | 'number' | 'string-or-number' | 'auth-mode' | 'folder-types';
+export type KeyKind =
+  | 'string'
+  | 'boolean'
+  | 'number'
+  | 'string-or-number'
+  | 'auth-mode'
+  | 'folder-types'
+  | 'storage-class'
+  | 'string-map';
 
 export const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   bucket: 'string',
@@ -61,7 +77,20 @@ export const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   sse: 'string',
   sse_kms_key_id: 'string',
   checksum_algorithm: 'string',
+  storage_class: 'storage-class',
+  sse_bucket_key: 'boolean',
+  sse_customer_key_file: 'string',
+  tags: 'string-map',
+  metadata: 'string-map',
+  acl: 'string',
+  expected_bucket_owner: 'string-or-number',
 };
 
 /** Keys holding paths, resolved against the config file's folder (the seed's `resolve_project_base`). */
-export const PATH_KEYS = ['project_base', 'status_json', 'log_csv', 'state_dir'] as const;
+export const PATH_KEYS = [
+  'project_base',
+  'status_json',
+  'log_csv',
+  'state_dir',
+  'sse_customer_key_file',
+] as const;

@@ -1,5 +1,5 @@
 import { DEFAULT_FOLDER_TYPES } from '../collector/folder-types.js';
-import { quoteValue, UploadError } from '../errors.js';
+import { ConfigError, quoteValue, UploadError } from '../errors.js';
 import {
   AUTH_MODES,
   KEY_KINDS,
@@ -9,6 +9,7 @@ import {
   type KeyKind,
 } from './config-keys.js';
 import { describeConfigControlCharacter } from './control-characters.js';
+import { parseAccountId, parseAcl, parseMetadata, parseStorageClass, parseTags } from './object-options.js';
 import {
   parseBandwidth,
   parseBucketName,
@@ -36,6 +37,18 @@ const VALUE_RULES: Partial<Record<keyof ConfigFile, ValueRule>> = {
   socket_timeout: (value, key) => parseInterval(value, key, 1),
   status_interval: (value, key) => parseInterval(value, key, 0.1),
   min_file_age: parseSeconds,
+  storage_class: (value, key) => parseStorageClass(String(value), key),
+  acl: (value, key) => parseAcl(String(value), key),
+  expected_bucket_owner: (value, key) => parseAccountId(String(value), key),
+};
+
+type MapRule = (value: Record<string, string>, key: string, document: Record<string, unknown>) => unknown;
+
+/** Rules for the keys that hold maps, run on the map with its values as text. */
+const MAP_RULES: Partial<Record<keyof ConfigFile, MapRule>> = {
+  tags: parseTags,
+  metadata: parseMetadata,
+  storage_class: checkStorageClassMap,
 };
 
 /**
@@ -46,16 +59,18 @@ const VALUE_RULES: Partial<Record<keyof ConfigFile, ValueRule>> = {
 export function validateConfig(document: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(document)) {
-    const problem = checkEntry(key, value);
+    const problem = checkEntry(key, value, document);
     if (problem) problems.push(problem);
   }
   for (const [key, value] of Object.entries(document)) if (value === null) delete document[key];
-  const credentials = checkCredentials(document);
-  if (credentials) problems.push(credentials);
+  for (const check of [checkCredentials, checkEncryption]) {
+    const problem = check(document);
+    if (problem) problems.push(problem);
+  }
   return problems;
 }
 
-function checkEntry(key: string, value: unknown): string | undefined {
+function checkEntry(key: string, value: unknown, document: Record<string, unknown>): string | undefined {
   if (!Object.hasOwn(KEY_KINDS, key)) return `unknown key ${quoteValue(key)}${suggestKey(key)}`;
   if (value === null) return undefined;
   const typeProblem = checkType(KEY_KINDS[key as keyof ConfigFile], value);
@@ -65,12 +80,19 @@ function checkEntry(key: string, value: unknown): string | undefined {
     const control = describeConfigControlCharacter(key, value, kind);
     if (control) return control;
   }
-  return checkRule(key as keyof ConfigFile, value as string | number);
+  if (typeof value === 'object')
+    return checkRule(() => MAP_RULES[key as keyof ConfigFile]?.(textMap(value), key, document));
+  return checkRule(() => VALUE_RULES[key as keyof ConfigFile]?.(value as string | number, key));
 }
 
-function checkRule(key: keyof ConfigFile, value: string | number): string | undefined {
+/** A validated map's values as text (YAML reads `cost_center: 1234` as a number). */
+function textMap(value: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
+function checkRule(rule: () => unknown): string | undefined {
   try {
-    VALUE_RULES[key]?.(value, key);
+    rule();
     return undefined;
   } catch (error) {
     if (error instanceof UploadError) return error.message;
@@ -92,6 +114,37 @@ function checkCredentials(document: Record<string, unknown>): string | undefined
   return undefined;
 }
 
+/** SSE-C excludes the other encryptions; a Bucket Key is a SSE-KMS setting. */
+function checkEncryption(document: Record<string, unknown>): string | undefined {
+  const sse = typeof document.sse === 'string' ? document.sse.toLowerCase() : undefined;
+  if (document.sse_customer_key_file !== undefined && sse !== undefined)
+    return 'sse_customer_key_file with sse: an object has one encryption; remove sse to use SSE-C, or the key file';
+  if (document.sse_bucket_key === true && sse !== 'aws:kms')
+    return 'sse_bucket_key: an S3 Bucket Key needs SSE-KMS; also set sse: aws:kms';
+  return undefined;
+}
+
+/** A per-folder-type storage class map names folder types that exist (or `default`) and valid classes. */
+function checkStorageClassMap(
+  map: Record<string, string>,
+  key: string,
+  document: Record<string, unknown>,
+): void {
+  const custom = document.folder_types;
+  const known = [
+    'default',
+    ...Object.keys(DEFAULT_FOLDER_TYPES),
+    ...(typeof custom === 'object' && custom !== null ? Object.keys(custom) : []),
+  ].map((name) => name.toLowerCase());
+  for (const [folderType, storageClass] of Object.entries(map)) {
+    if (!known.includes(folderType.toLowerCase()))
+      throw new ConfigError(
+        `'${key}' names ${quoteValue(folderType)}, which is no folder type; use default or one of ${known.slice(1).join(', ')}`,
+      );
+    parseStorageClass(storageClass, `${key}.${folderType}`);
+  }
+}
+
 function checkType(kind: KeyKind, value: unknown): string | undefined {
   switch (kind) {
     case 'string':
@@ -106,7 +159,22 @@ function checkType(kind: KeyKind, value: unknown): string | undefined {
       return AUTH_MODES.includes(value as AuthMode) ? undefined : `must be one of ${AUTH_MODES.join(', ')}`;
     case 'folder-types':
       return checkFolderTypes(value);
+    case 'storage-class':
+      return typeof value === 'string' || isTextMap(value)
+        ? undefined
+        : 'must be a storage class, or a map of folder type to class, e.g. { default: STANDARD, reels: DEEP_ARCHIVE }';
+    case 'string-map':
+      return isTextMap(value) ? undefined : 'must map names to text values, e.g. { project: RMI25320 }';
   }
+}
+
+function isTextMap(value: unknown): value is Record<string, string | number> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number')
+  );
 }
 
 function checkFolderTypes(value: unknown): string | undefined {

@@ -10,6 +10,17 @@ import type { AuthMode, ConfigFile } from './config-file.js';
 import { assertUsableFlags } from './flag-rules.js';
 import { selectFolderTypes } from './folder-type-selection.js';
 import {
+  parseAccountId,
+  parseAcl,
+  parseKeyValueFlags,
+  parseMetadata,
+  parseStorageClass,
+  parseTags,
+  readCustomerKey,
+  withBucketKey,
+  type ObjectOptions,
+} from './object-options.js';
+import {
   formatTimestamp,
   parseBandwidth,
   parseBucketName,
@@ -66,6 +77,11 @@ export interface UploadFlags {
   sse?: string;
   sseKmsKeyId?: string;
   checksumAlgorithm?: string;
+  storageClass?: string;
+  acl?: string;
+  expectedBucketOwner?: string;
+  tag?: string[];
+  metadata?: string[];
 }
 
 /** Credentials settings, resolved; secrets stay here and are never logged. */
@@ -120,6 +136,8 @@ export interface RunOptions {
   encryption?: EncryptionRequest | undefined;
   /** How bodies prove their integrity; `auto` picks by endpoint (see `chooseIntegrityMode`). */
   checksumAlgorithm: ChecksumAlgorithmSetting;
+  /** Storage class, encryption, tags, metadata, ACL and expected owner of new objects. */
+  objects: ObjectOptions;
 }
 
 /**
@@ -140,6 +158,10 @@ export function resolveRunOptions(
   const projectKey = validateProjectKey(flags.projectKey);
   const stateDir = resolveStateDir(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir), env);
   const runDir = path.join(stateDir, 'runs', bucket, projectKey);
+  const encryption = resolveEncryption(
+    pickFrom(['--sse', flags.sse], ['sse', file.sse]),
+    pickFrom(['--sse-kms-key-id', flags.sseKmsKeyId], ['sse_kms_key_id', file.sse_kms_key_id]),
+  );
   const statusJson = path.resolve(
     pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ??
       path.join(runDir, 'status.json'),
@@ -223,10 +245,8 @@ export function resolveRunOptions(
       pickFrom(['--min-file-age', flags.minFileAge], ['min_file_age', file.min_file_age]),
     ),
     groupKey: resolveGroupKey(flags.groupBy),
-    encryption: resolveEncryption(
-      pickFrom(['--sse', flags.sse], ['sse', file.sse]),
-      pickFrom(['--sse-kms-key-id', flags.sseKmsKeyId], ['sse_kms_key_id', file.sse_kms_key_id]),
-    ),
+    encryption,
+    objects: resolveObjectOptions(flags, file, projectKey, encryption),
     checksumAlgorithm: resolveChecksumAlgorithm(
       pickFrom(
         ['--checksum-algorithm', flags.checksumAlgorithm],
@@ -362,6 +382,68 @@ function resolveEncryption(
     );
   if (!mode) return undefined;
   return mode === 'aws:kms' ? { sse: mode, kmsKeyId: kmsKeyId?.value } : { sse: 'AES256' };
+}
+
+/**
+ * Object settings: flags over the config. Tags default to `project=<project key>`; a `tags:` map in the config
+ * replaces that default (`tags: {}` for none) and `--tag` adds to either.
+ */
+function resolveObjectOptions(
+  flags: UploadFlags,
+  file: ConfigFile,
+  projectKey: string,
+  encryption: EncryptionRequest | undefined,
+): ObjectOptions {
+  const classes = resolveStorageClasses(flags.storageClass, file.storage_class);
+  const keyFile = file.sse_customer_key_file;
+  if (keyFile !== undefined && flags.sse !== undefined)
+    throw new ConfigError('--sse with sse_customer_key_file: an object has one encryption; drop one of them');
+  const configuredTags = file.tags ? textValues(file.tags) : { project: projectKey };
+  const acl = pickFrom(['--acl', flags.acl], ['acl', file.acl]);
+  const owner = pickFrom<string | number>(
+    ['--expected-bucket-owner', flags.expectedBucketOwner],
+    ['expected_bucket_owner', file.expected_bucket_owner],
+  );
+  return {
+    base: {
+      storageClass: classes.default,
+      encryption: withBucketKey(encryption, pickFrom(['sse_bucket_key', file.sse_bucket_key])),
+      tags: parseTags({ ...configuredTags, ...parseKeyValueFlags(flags.tag ?? [], '--tag') }, 'tags / --tag'),
+      metadata: parseMetadata(
+        { ...textValues(file.metadata ?? {}), ...parseKeyValueFlags(flags.metadata ?? [], '--metadata') },
+        'metadata / --metadata',
+      ),
+      acl: acl && parseAcl(acl.value, acl.source),
+    },
+    storageClassByType: classes.byType,
+    requests: {
+      customerKey: keyFile === undefined ? undefined : readCustomerKey(keyFile, 'sse_customer_key_file'),
+      expectedBucketOwner: owner && parseAccountId(String(owner.value), owner.source),
+    },
+  };
+}
+
+/** `--storage-class` sets every folder type; the config gives one class or a map with an optional `default`. */
+function resolveStorageClasses(
+  flag: string | undefined,
+  configured: ConfigFile['storage_class'],
+): { default: string | undefined; byType: Record<string, string> } {
+  if (flag !== undefined) return { default: parseStorageClass(flag, '--storage-class'), byType: {} };
+  if (configured === undefined) return { default: undefined, byType: {} };
+  if (typeof configured === 'string')
+    return { default: parseStorageClass(configured, 'storage_class'), byType: {} };
+  const byType: Record<string, string> = {};
+  let fallback: string | undefined;
+  for (const [type, name] of Object.entries(configured)) {
+    const storageClass = parseStorageClass(String(name), `storage_class.${type}`);
+    if (type.toLowerCase() === 'default') fallback = storageClass;
+    else byType[type.toLowerCase()] = storageClass;
+  }
+  return { default: fallback, byType };
+}
+
+function textValues(map: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(v)]));
 }
 
 function resolveChecksumAlgorithm(picked: Picked<string> | undefined): ChecksumAlgorithmSetting {

@@ -56,6 +56,22 @@ const RUN_FATAL_CODES = new Set([
   'AllAccessDisabled',
 ]);
 
+/**
+ * Codes that say a setting of ours cannot be used with this bucket or account (the KMS key, the storage class, the
+ * canned ACL, SSE-C): every object would be refused alike, so the run stops before more bytes are sent.
+ */
+const SETTING_CODES = new Set([
+  'KMS.NotFoundException',
+  'KMS.DisabledException',
+  'KMS.KMSInvalidStateException',
+  'KMS.AccessDeniedException',
+  'KMS.InvalidKeyUsageException',
+  'InvalidStorageClass',
+  'InvalidArgument',
+  'AccessControlListNotSupported',
+  'InvalidEncryptionAlgorithmError',
+]);
+
 /** The S3 error code of an SDK or network error ('' when it has none). */
 export function errorCode(error: unknown): string {
   const shape = error as SdkErrorShape;
@@ -74,7 +90,7 @@ export function classifyS3Error(error: unknown): ErrorClass {
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   if (code === 'NoSuchUpload') return 'upload-gone';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
-  if (RUN_FATAL_CODES.has(code) || status === 301) return 'run-fatal';
+  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || status === 301) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
     return 'retryable';
   if (status === undefined && !(error instanceof UploadError)) return 'retryable';
@@ -93,7 +109,8 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const hint = HINTS[code] ?? (status === 403 ? HINTS.AccessDenied : undefined);
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
-  if (RUN_FATAL_CODES.has(code)) return new ConfigError(`${what}; ${hint}`, { cause: error });
+  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code))
+    return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
   return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
 }
@@ -105,7 +122,23 @@ function describe(error: unknown): string {
 }
 
 const HINTS: Record<string, string> = {
-  AccessDenied: 'check that these credentials may write to the bucket and prefix',
+  AccessDenied:
+    'check that these credentials may write to the bucket and prefix, that the bucket policy accepts sse / sse_kms_key_id, tags and acl as set, that they may use the KMS key (kms:GenerateDataKey), and expected_bucket_owner',
+  'KMS.NotFoundException': 'the KMS key does not exist in this region; fix sse_kms_key_id / --sse-kms-key-id',
+  'KMS.DisabledException': 'the KMS key is disabled; enable it or change sse_kms_key_id / --sse-kms-key-id',
+  'KMS.KMSInvalidStateException':
+    'the KMS key is pending deletion or import; change sse_kms_key_id / --sse-kms-key-id',
+  'KMS.AccessDeniedException':
+    'these credentials may not use the KMS key; grant kms:GenerateDataKey or change sse_kms_key_id / --sse-kms-key-id',
+  'KMS.InvalidKeyUsageException': 'the KMS key is not a symmetric encryption key; change sse_kms_key_id',
+  InvalidStorageClass:
+    'the bucket does not offer this class; change storage_class / --storage-class (STANDARD, STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)',
+  InvalidArgument:
+    'the server refused a setting of the request; check acl / --acl, storage_class, sse, tags and metadata',
+  AccessControlListNotSupported:
+    'the bucket has ACLs disabled (Object Ownership: bucket owner enforced); remove acl / --acl',
+  InvalidEncryptionAlgorithmError:
+    'the encryption is not accepted; check sse / --sse and sse_customer_key_file',
   InvalidAccessKeyId: 'the access key is unknown to the endpoint; check aws_access_key_id or the auth mode',
   SignatureDoesNotMatch:
     'the secret key is wrong for this access key; check aws_secret_access_key or the keyring entry',

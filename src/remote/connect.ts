@@ -28,6 +28,7 @@ export async function connectStore(
     forcePathStyle: options.forcePathStyle,
     socketTimeoutMs: options.socketTimeoutMs,
     credentials: await resolveCredentials(options.auth),
+    requests: options.objects.requests,
     onRequest: (operation) => {
       onRequest?.(operation);
       if (log.debugEnabled) log.debug(`request ${operation}`);

@@ -5,8 +5,11 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -15,10 +18,19 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  type StorageClass,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode } from './classify-error.js';
+import {
+  formatTagging,
+  type CannedAcl,
+  type EncryptionRequest,
+  type RequestSettings,
+} from './object-settings.js';
+
+export type { EncryptionRequest } from './object-settings.js';
 
 /** Where and how to reach the S3 endpoint. */
 export interface StoreSettings {
@@ -30,6 +42,8 @@ export interface StoreSettings {
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
+  /** The SSE-C key and expected bucket owner, sent on every request that takes them. */
+  requests?: RequestSettings | undefined;
 }
 
 /** An object as the store reports it, in our own field names. */
@@ -46,6 +60,12 @@ export interface RemoteObject {
   checksums?: Partial<Record<ChecksumName, string>>;
   /** Whether `checksums` cover the whole object or are a checksum of part checksums (`-N` suffix). */
   checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+  /** The storage class HeadObject names; absent means STANDARD. */
+  storageClass?: string;
+  /** The KMS key of an SSE-KMS object, as the server names it (an ARN on Amazon S3). */
+  kmsKeyId?: string;
+  /** How many tags the object has; only HeadObject reports it. */
+  tagCount?: number;
 }
 
 /** Server-side encryption as reported in a response: SSE-S3, SSE-KMS, dual-layer SSE-KMS, SSE-C, or none. */
@@ -79,12 +99,6 @@ export interface SignedBody {
   storeChecksum?: boolean | undefined;
 }
 
-/** Server-side encryption a request asks for: SSE-S3 or SSE-KMS (with the KMS key, else the account's default). */
-export interface EncryptionRequest {
-  sse: 'AES256' | 'aws:kms';
-  kmsKeyId?: string | undefined;
-}
-
 /** Where a new object goes and what it is stored with. */
 export interface ObjectTarget {
   bucket: string;
@@ -92,6 +106,10 @@ export interface ObjectTarget {
   contentType: string;
   metadata: Record<string, string>;
   encryption?: EncryptionRequest | undefined;
+  /** Absent: the bucket's default class. */
+  storageClass?: string | undefined;
+  tags?: Record<string, string> | undefined;
+  acl?: CannedAcl | undefined;
 }
 
 /** What the server reports it stored for a body, an upload or an object, in our own field names. */
@@ -102,6 +120,9 @@ export interface StoredReport {
   /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
   checksumSha256?: string;
 }
+
+/** The largest object one CopyObject copies. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 /**
  * Without a logger the SDK prints "An error was encountered in a non-retryable streaming request." on stderr for
@@ -158,16 +179,57 @@ export class S3Store {
     );
   }
 
+  /** ExpectedBucketOwner for every request that takes it: S3 refuses (403) when another account owns the bucket. */
+  private owner(): { ExpectedBucketOwner?: string } {
+    const owner = this.settings.requests?.expectedBucketOwner;
+    return owner ? { ExpectedBucketOwner: owner } : {};
+  }
+
+  /** The SSE-C headers: an SSE-C object cannot be written, read or even headed without its key. */
+  private customerKey(): {
+    SSECustomerAlgorithm?: string;
+    SSECustomerKey?: string;
+    SSECustomerKeyMD5?: string;
+  } {
+    const key = this.settings.requests?.customerKey;
+    if (!key) return {};
+    return {
+      SSECustomerAlgorithm: 'AES256',
+      SSECustomerKey: key.keyBase64,
+      SSECustomerKeyMD5: key.keyMd5Base64,
+    };
+  }
+
+  /** What a new object is stored with: type, metadata, class, tags, ACL and encryption. */
+  private objectFields(target: ObjectTarget): ObjectFields {
+    return {
+      ContentType: target.contentType,
+      Metadata: target.metadata,
+      ...(target.storageClass ? { StorageClass: target.storageClass as StorageClass } : {}),
+      ...(target.tags && Object.keys(target.tags).length > 0 ? { Tagging: formatTagging(target.tags) } : {}),
+      ...(target.acl ? { ACL: target.acl } : {}),
+      ...encryptionFields(target.encryption),
+      ...this.owner(),
+      ...this.customerKey(),
+    };
+  }
+
   /** Confirms the bucket exists and the credentials reach it. @throws the SDK error. */
   async headBucket(bucket: string, signal?: AbortSignal): Promise<void> {
-    await this.control.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(signal));
+    await this.control.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
   }
 
   /** The object's size, ETag, date and user metadata, or undefined when there is none. */
   async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
     try {
       const out = await this.control.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+        new HeadObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ChecksumMode: 'ENABLED',
+          ...this.owner(),
+          ...this.customerKey(),
+        }),
         sendOptions(signal),
       );
       return {
@@ -178,6 +240,9 @@ export class S3Store {
         metadata: out.Metadata ?? {},
         encryption: encryptionOf(out),
         ...storedChecksums(out),
+        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
+        ...(out.SSEKMSKeyId ? { kmsKeyId: out.SSEKMSKeyId } : {}),
+        tagCount: out.TagCount ?? 0,
       };
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
@@ -190,7 +255,12 @@ export class S3Store {
     let token: string | undefined;
     do {
       const out = await this.control.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ContinuationToken: token,
+          ...this.owner(),
+        }),
         sendOptions(signal),
       );
       for (const item of out.Contents ?? []) {
@@ -213,9 +283,7 @@ export class S3Store {
       Key: target.key,
       Body: body.stream,
       ContentLength: body.lengthBytes,
-      ContentType: target.contentType,
-      Metadata: target.metadata,
-      ...encryptionFields(target.encryption),
+      ...this.objectFields(target),
       ...bodyDigestFields(body),
     });
     signPayload(command, payloadHash(body));
@@ -236,9 +304,7 @@ export class S3Store {
       new CreateMultipartUploadCommand({
         Bucket: target.bucket,
         Key: target.key,
-        ContentType: target.contentType,
-        Metadata: target.metadata,
-        ...encryptionFields(target.encryption),
+        ...this.objectFields(target),
         ...(target.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
       }),
       sendOptions(signal),
@@ -261,6 +327,8 @@ export class S3Store {
       Body: body.stream,
       ContentLength: body.lengthBytes,
       ...bodyDigestFields(body),
+      ...this.owner(),
+      ...this.customerKey(),
     });
     signPayload(command, payloadHash(body));
     const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
@@ -279,7 +347,14 @@ export class S3Store {
     try {
       do {
         const out = await this.control.send(
-          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+          new ListPartsCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumberMarker: marker,
+            ...this.owner(),
+            ...this.customerKey(),
+          }),
           sendOptions(signal),
         );
         for (const p of out.Parts ?? []) {
@@ -321,6 +396,8 @@ export class S3Store {
             ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}),
           })),
         },
+        ...this.owner(),
+        ...this.customerKey(),
       }),
       sendOptions(signal),
     );
@@ -336,7 +413,7 @@ export class S3Store {
   ): Promise<void> {
     try {
       await this.control.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...this.owner() }),
         sendOptions(signal),
       );
     } catch (error) {
@@ -360,6 +437,7 @@ export class S3Store {
           Prefix: prefix,
           KeyMarker: keyMarker,
           UploadIdMarker: uploadIdMarker,
+          ...this.owner(),
         }),
         sendOptions(signal),
       );
@@ -375,7 +453,71 @@ export class S3Store {
 
   /** Deletes one object (used by `credentials test` to remove its probe). */
   async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
-    await this.control.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
+    await this.control.send(
+      new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.owner() }),
+      sendOptions(signal),
+    );
+  }
+
+  /** The object's tags (GetObjectTagging). @throws the SDK error (NoSuchKey for a missing object). */
+  async getObjectTags(bucket: string, key: string, signal?: AbortSignal): Promise<Record<string, string>> {
+    const out = await this.control.send(
+      new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() }),
+      sendOptions(signal),
+    );
+    const tags: Record<string, string> = {};
+    for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+    return tags;
+  }
+
+  /** Replaces the object's tags (PutObjectTagging). @throws the SDK error. */
+  async putObjectTags(
+    bucket: string,
+    key: string,
+    tags: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await this.control.send(
+      new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet }, ...this.owner() }),
+      sendOptions(signal),
+    );
+  }
+
+  /**
+   * Rewrites an object's settings in place with CopyObject (same key, same bytes, no upload): the new storage
+   * class, encryption, tags and ACL, and `metadata` replacing the stored user metadata (the caller keeps ours in
+   * it). S3 copies at most 5 GiB in one CopyObject; larger objects are refused here.
+   * @throws the SDK error; Error for an object over 5 GiB.
+   */
+  async copyInPlace(target: ObjectTarget & { sizeBytes: number }, signal?: AbortSignal): Promise<void> {
+    if (target.sizeBytes > MAX_COPY_BYTES)
+      throw new Error(
+        `copy ${target.key}: objects over 5 GiB need a multipart copy, which is not supported yet`,
+      );
+    const ssec = this.customerKey();
+    await this.control.send(
+      new CopyObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        CopySource: `${target.bucket}/${encodeURIComponent(target.key).replace(/%2F/g, '/')}`,
+        MetadataDirective: 'REPLACE',
+        TaggingDirective: 'REPLACE',
+        ...this.objectFields(target),
+        ...(target.tags && Object.keys(target.tags).length === 0 ? { Tagging: '' } : {}),
+        ...(ssec.SSECustomerKey
+          ? {
+              CopySourceSSECustomerAlgorithm: ssec.SSECustomerAlgorithm,
+              CopySourceSSECustomerKey: ssec.SSECustomerKey,
+              CopySourceSSECustomerKeyMD5: ssec.SSECustomerKeyMD5,
+            }
+          : {}),
+        ...(this.settings.requests?.expectedBucketOwner
+          ? { ExpectedSourceBucketOwner: this.settings.requests.expectedBucketOwner }
+          : {}),
+      }),
+      sendOptions(signal),
+    );
   }
 
   /** Closes pooled connections so the process can exit promptly. */
@@ -427,7 +569,7 @@ export class S3Store {
   ): Promise<{ text: string; etag: string } | undefined> {
     try {
       const out = await this.control.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key }),
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner() }),
         sendOptions(signal),
       );
       return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
@@ -444,7 +586,12 @@ export class S3Store {
   ): Promise<string | undefined> {
     try {
       const out = await this.control.send(
-        new PutObjectCommand({ ...condition, Body: text, ContentType: 'application/json' }),
+        new PutObjectCommand({
+          ...condition,
+          Body: text,
+          ContentType: 'application/json',
+          ...this.owner(),
+        }),
         sendOptions(signal),
       );
       return stripQuotes(out.ETag);
@@ -468,7 +615,13 @@ export class S3Store {
   ): Promise<ObjectPartHead | undefined> {
     try {
       const out = await this.control.send(
-        new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: partNumber }),
+        new HeadObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          PartNumber: partNumber,
+          ...this.owner(),
+          ...this.customerKey(),
+        }),
         sendOptions(signal),
       );
       return {
@@ -488,7 +641,7 @@ export class S3Store {
    */
   async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
     const out = await this.control.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
       sendOptions(signal),
     );
     if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
@@ -518,11 +671,13 @@ function bodyDigestFields(body: SignedBody): { ContentMD5?: string; ChecksumSHA2
 function encryptionFields(request: EncryptionRequest | undefined): {
   ServerSideEncryption?: 'AES256' | 'aws:kms';
   SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
 } {
   if (!request) return {};
   return {
     ServerSideEncryption: request.sse,
     ...(request.sse === 'aws:kms' && request.kmsKeyId ? { SSEKMSKeyId: request.kmsKeyId } : {}),
+    ...(request.sse === 'aws:kms' && request.bucketKey ? { BucketKeyEnabled: true } : {}),
   };
 }
 
@@ -631,6 +786,22 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 
 function stripQuotes(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+/** The fields of PutObject and CreateMultipartUpload that say how the object is stored. */
+interface ObjectFields {
+  ContentType: string;
+  Metadata: Record<string, string>;
+  StorageClass?: StorageClass;
+  Tagging?: string;
+  ACL?: CannedAcl;
+  ServerSideEncryption?: 'AES256' | 'aws:kms';
+  SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
+  ExpectedBucketOwner?: string;
+  SSECustomerAlgorithm?: string;
+  SSECustomerKey?: string;
+  SSECustomerKeyMD5?: string;
 }
 
 /** What HeadObject with PartNumber says about an object. */

@@ -2,7 +2,6 @@ import { compareFingerprints } from '../content/file-identity.js';
 import { hashFile } from '../content/file-hash.js';
 import { partRange } from '../content/part-layout.js';
 import { toUploadError } from '../remote/classify-error.js';
-import { contentTypeFor } from '../remote/content-type.js';
 import type { RemotePart } from '../remote/s3-store.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
@@ -10,7 +9,7 @@ import { confirmParts } from './part-confirmation.js';
 import { withRetry } from './retry.js';
 import { hashRange, SLICE_BYTES } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
-import { objectMetadata, type FileToSend, type TransferContext } from './transfer-context.js';
+import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
 
 /**
@@ -98,11 +97,7 @@ async function startUpload(
   const sha256 = await largeFileSha256(file, ctx);
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
   const target = {
-    bucket: ctx.bucket,
-    key: file.key,
-    contentType: contentTypeFor(file.key),
-    metadata: objectMetadata(file, sha256),
-    encryption: ctx.encryption,
+    ...objectTarget(file, sha256, ctx),
     checksums: ctx.integrity === 'checksum',
   };
   const started = await withRetry(() => ctx.store.createMultipartUpload(target, ctx.hardSignal), {

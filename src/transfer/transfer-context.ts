@@ -1,6 +1,8 @@
 import type { ChangeStamp } from '../content/file-identity.js';
 import type { HashCache } from '../content/hash-cache.js';
-import type { EncryptionRequest, S3Store } from '../remote/s3-store.js';
+import type { ObjectSettings } from '../remote/object-settings.js';
+import type { ObjectTarget, S3Store } from '../remote/s3-store.js';
+import { contentTypeFor } from '../remote/content-type.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { IntegrityMode } from './integrity-mode.js';
@@ -24,8 +26,8 @@ export interface TransferContext {
   verifyLarge: boolean;
   /** How new uploads prove what the server stored (chosen by `chooseIntegrityMode`). */
   integrity: IntegrityMode;
-  /** Server-side encryption new objects ask for; the bucket's default applies without it. */
-  encryption?: EncryptionRequest | undefined;
+  /** Storage class, encryption, tags, metadata and ACL for a file of a folder type; the bucket's defaults without it. */
+  settingsFor?: ((folderType: string | undefined) => ObjectSettings) | undefined;
   debug: (message: string) => void;
 }
 
@@ -35,6 +37,8 @@ export interface FileToSend extends Partial<ChangeStamp> {
   key: string;
   sizeBytes: number;
   mtimeMs: number;
+  /** The folder type, which may choose the storage class. */
+  group?: string | undefined;
 }
 
 /** What a finished upload proved. */
@@ -50,4 +54,23 @@ export interface SentFile {
 /** User metadata stored with every object: the mtime (and the SHA-256 when known) the verifier compares later. */
 export function objectMetadata(file: FileToSend, sha256: string | undefined): Record<string, string> {
   return { 'mtime-ms': String(file.mtimeMs), ...(sha256 ? { sha256 } : {}) };
+}
+
+/** Where a file goes and what it is stored with: the configured settings, and our metadata over theirs. */
+export function objectTarget(
+  file: FileToSend,
+  sha256: string | undefined,
+  ctx: TransferContext,
+): ObjectTarget {
+  const settings = ctx.settingsFor?.(file.group);
+  return {
+    bucket: ctx.bucket,
+    key: file.key,
+    contentType: contentTypeFor(file.key),
+    metadata: { ...settings?.metadata, ...objectMetadata(file, sha256) },
+    encryption: settings?.encryption,
+    storageClass: settings?.storageClass,
+    tags: settings?.tags,
+    acl: settings?.acl,
+  };
 }

@@ -1,9 +1,8 @@
-import { contentTypeFor } from '../remote/content-type.js';
 import { confirmStoredBody, describeProof } from './confirm-stored.js';
 import { FileSource } from './file-source.js';
 import { bodyMemoryBytes, prepareBody, sendWithRetry } from './send-body.js';
 import { getTransferConfig } from './transfer-config.js';
-import { objectMetadata, type FileToSend, type SentFile, type TransferContext } from './transfer-context.js';
+import { objectTarget, type FileToSend, type SentFile, type TransferContext } from './transfer-context.js';
 import { uploadMultipart } from './upload-multipart.js';
 
 export type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
@@ -47,13 +46,7 @@ async function uploadSingle(
     const { digests, send } = await prepareBody(source, range, ctx, onBytes, choice, ctx.integrity);
     const sha256 = digests.sha256!;
     ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
-    const target = {
-      bucket: ctx.bucket,
-      key: file.key,
-      contentType: contentTypeFor(file.key),
-      metadata: objectMetadata(file, sha256),
-      encryption: ctx.encryption,
-    };
+    const target = objectTarget(file, sha256, ctx);
     const { stored, proof } = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
       send(attempt, async (body) => {
         const answer = await ctx.store.putObject(target, body, ctx.hardSignal);

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { toUploadError } from '../remote/classify-error.js';
+import { errorCode, toUploadError } from '../remote/classify-error.js';
 import type { RemotePart, StoredReport } from '../remote/s3-store.js';
 import { confirmStoredBody, confirmStoredObject, describeProof, hexToBase64 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
@@ -123,6 +123,7 @@ async function finishMultipart(
     .catch((error: unknown) => {
       throw toUploadError(error, 'verify', file.key);
     });
+  await tagIfDropped(file, head?.tagCount, ctx);
   const expected = { sizeBytes: file.sizeBytes, integrity: journal.integrity, parts: journal.parts };
   const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
   await abortOrphanedUploads(journal, ctx);
@@ -133,6 +134,26 @@ async function finishMultipart(
     ...counts,
     detail: how ? `${counts.detail}; ${how}` : counts.detail,
   };
+}
+
+/**
+ * Tags the object when the server dropped the tags the upload was started with: Ceph RGW (Pacific) ignores
+ * x-amz-tagging on CreateMultipartUpload. Amazon S3 keeps them, so there this sends nothing.
+ */
+async function tagIfDropped(
+  file: FileToSend,
+  tagCount: number | undefined,
+  ctx: TransferContext,
+): Promise<void> {
+  const tags = ctx.settingsFor?.(file.group).tags ?? {};
+  if (Object.keys(tags).length === 0 || (tagCount ?? 0) >= Object.keys(tags).length) return;
+  await withRetry(() => ctx.store.putObjectTags(ctx.bucket, file.key, tags, ctx.hardSignal), {
+    signal: ctx.hardSignal,
+  }).catch((error: unknown) => {
+    // a server without object tagging (OpenStack Swift's s3api) stores the object untagged, as PutObject does there
+    if (errorCode(error) === 'NotImplemented') return ctx.debug(`tag ${file.key}: the server keeps no tags`);
+    throw toUploadError(error, 'tag', file.key);
+  });
 }
 
 /** The parts as CompleteMultipartUpload takes them: with their SHA-256 checksums in checksum mode only. */

@@ -3,10 +3,12 @@ import type { UploadPlan, UploadTask } from '../collector/plan-upload.js';
 import { toUploadError } from '../remote/classify-error.js';
 import type { Finding } from './decide.js';
 import { listUnder, plannedPrefixes } from './lookup-remote.js';
+import { findSettingsDiff, type SettingsContext } from './check-settings.js';
 import { proveFile, type ProofContext } from './prove-file.js';
+import { describeSettingsDiff } from './settings-diff.js';
 
 /** How a planned file (or an object no planned file maps to) stands in the bucket. */
-export type CheckStatus = 'proven' | 'missing' | 'different' | 'unproven' | 'extra';
+export type CheckStatus = 'proven' | 'settings-differ' | 'missing' | 'different' | 'unproven' | 'extra';
 
 /** One line of a check: the key, the local file ('' for an extra object), its status and why. */
 export interface CheckRow {
@@ -28,7 +30,7 @@ const FILES_AT_ONCE = 4;
 export async function checkPlan(
   plan: UploadPlan,
   ctx: ProofContext,
-  options: { download: boolean },
+  options: { download: boolean; wanted?: SettingsContext['wanted'] | undefined },
 ): Promise<CheckRow[]> {
   const tasks = [...plan.groups.values()].flat();
   const listed = await listUnder(plannedPrefixes(tasks), ctx).catch((error: unknown) => {
@@ -38,7 +40,12 @@ export async function checkPlan(
   const limit = pLimit(FILES_AT_ONCE);
   const planned = await Promise.all(
     tasks.map((task) =>
-      limit(async () => toRow(task, await proveFile(task, listed.get(task.key), ctx, policy))),
+      limit(async () => {
+        const row = toRow(task, await proveFile(task, listed.get(task.key), ctx, policy));
+        return options.wanted && row.status === 'proven'
+          ? withSettings(row, task, { ...ctx, wanted: options.wanted })
+          : row;
+      }),
     ),
   );
   const unreadable = plan.problems.map((problem): CheckRow => ({
@@ -53,6 +60,14 @@ export async function checkPlan(
     .sort()
     .map((key): CheckRow => ({ key, file: '', status: 'extra', reason: 'no planned file maps to this key' }));
   return [...planned, ...unreadable, ...extra];
+}
+
+/** A proven object whose storage class, encryption or tags differ is reported as such: it is not done yet. */
+async function withSettings(row: CheckRow, task: UploadTask, ctx: SettingsContext): Promise<CheckRow> {
+  const differences = await findSettingsDiff(task, ctx);
+  return differences.length === 0
+    ? row
+    : { ...row, status: 'settings-differ', reason: describeSettingsDiff(differences) };
 }
 
 function toRow(task: UploadTask, finding: Finding): CheckRow {

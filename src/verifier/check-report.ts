@@ -3,7 +3,14 @@ import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.js';
 import type { CheckRow, CheckStatus } from './check-plan.js';
 
-const STATUSES: readonly CheckStatus[] = ['proven', 'missing', 'different', 'unproven', 'extra'];
+const STATUSES: readonly CheckStatus[] = [
+  'proven',
+  'settings-differ',
+  'missing',
+  'different',
+  'unproven',
+  'extra',
+];
 
 /** How many rows have each status. */
 export function countStatuses(rows: readonly CheckRow[]): Record<CheckStatus, number> {
@@ -24,9 +31,14 @@ export function formatCheckText(
   const files = rows.length - c.extra;
   lines.push(
     `Check ${target}: ${files} file(s): ${c.proven} proven, ${c.missing} missing, ${c.different} different, ` +
-      `${c.unproven} unproven; ${c.extra} extra object(s)`,
+      `${c.unproven} unproven${settingsCount(c['settings-differ'])}; ${c.extra} extra object(s)`,
   );
   return lines;
+}
+
+/** Shown only when some object differs: a check without settings to compare reads as before. */
+function settingsCount(count: number): string {
+  return count > 0 ? `, ${count} with other settings` : '';
 }
 
 /** One JSON object per row, then a summary object: for `--json`. */

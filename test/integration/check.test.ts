@@ -152,6 +152,7 @@ describe('check', () => {
     expect(lines.at(-1)).toEqual({
       type: 'check-summary',
       proven: 5,
+      'settings-differ': 0,
       missing: 0,
       different: 0,
       unproven: 0,

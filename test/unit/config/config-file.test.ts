@@ -105,7 +105,7 @@ describe('loadConfigFile', () => {
     const { error } = await loadError('completely_unrelated_setting: 1\n');
 
     expect(error.message).toMatch(
-      /unknown key 'completely_unrelated_setting' \(known keys: bucket, region, .*folder_types, .*checksum_algorithm\)/,
+      /unknown key 'completely_unrelated_setting' \(known keys: bucket, region, .*folder_types, .*checksum_algorithm, .*expected_bucket_owner\)/,
     );
   });
 

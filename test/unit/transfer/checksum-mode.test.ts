@@ -88,7 +88,7 @@ async function context(stateDir: string): Promise<TransferContext> {
     maxWorkersPerFile: 4,
     verifyLarge: false,
     integrity: 'checksum',
-    encryption: { sse: 'aws:kms', kmsKeyId: 'key-1' },
+    settingsFor: () => ({ encryption: { sse: 'aws:kms', kmsKeyId: 'key-1' }, tags: {}, metadata: {} }),
     debug: () => {},
   };
 }

@@ -7,6 +7,7 @@ export interface FakeObject {
   head: RemoteObject;
   firstPart?: ObjectPartHead;
   body?: Buffer;
+  tags?: Record<string, string>;
 }
 
 export const md5Hex = (data: Buffer): string => createHash('md5').update(data).digest('hex');
@@ -44,6 +45,13 @@ export class FakeBucket implements ObjectReader {
     this.requests.push(`head-part ${partNumber} ${key}`);
     const object = this.objects.get(key);
     return Promise.resolve(object && (object.firstPart ?? { sizeBytes: object.head.sizeBytes }));
+  }
+
+  getObjectTags(_bucket: string, key: string): Promise<Record<string, string>> {
+    this.requests.push(`tags ${key}`);
+    const object = this.objects.get(key);
+    if (!object) return Promise.reject(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
+    return Promise.resolve({ ...object.tags });
   }
 
   async getObjectStream(_bucket: string, key: string): Promise<AsyncIterable<Uint8Array>> {

@@ -1,0 +1,37 @@
+import type { UploadTask } from '../collector/plan-upload.js';
+import { toUploadError } from '../remote/classify-error.js';
+import type { ObjectReader } from './object-reader.js';
+import { diffSettings, type StoredSettings, type WantedSettings } from './settings-diff.js';
+
+/** What comparing settings needs: the bucket (read only), the wanted settings per file and the cancel signal. */
+export interface SettingsContext {
+  reader: ObjectReader;
+  bucket: string;
+  wanted: (task: UploadTask) => WantedSettings;
+  signal: AbortSignal;
+}
+
+/**
+ * How the object of `task` differs from its wanted settings (empty when it matches), from a HeadObject and a
+ * GetObjectTagging. Reads no bytes, so archived objects cost nothing and need no restore.
+ * @throws RemoteError/AuthError when the bucket cannot be read.
+ */
+export async function findSettingsDiff(task: UploadTask, ctx: SettingsContext): Promise<string[]> {
+  try {
+    const stored = await readStoredSettings(task.key, ctx);
+    return stored ? diffSettings(ctx.wanted(task), stored) : [];
+  } catch (error) {
+    throw toUploadError(error, 'check settings of', `s3://${ctx.bucket}/${task.key}`);
+  }
+}
+
+async function readStoredSettings(key: string, ctx: SettingsContext): Promise<StoredSettings | undefined> {
+  const head = await ctx.reader.headObject(ctx.bucket, key, ctx.signal);
+  if (!head) return undefined;
+  return {
+    storageClass: head.storageClass,
+    encryption: head.encryption,
+    kmsKeyId: head.kmsKeyId,
+    tags: await ctx.reader.getObjectTags(ctx.bucket, key, ctx.signal),
+  };
+}

@@ -1,0 +1,61 @@
+import type { ObjectSettings } from '../remote/object-settings.js';
+import type { ObjectEncryption } from '../remote/s3-store.js';
+
+/** What the bucket says an object is stored with: HeadObject's class and encryption, and its tags. */
+export interface StoredSettings {
+  /** Absent: STANDARD. */
+  storageClass?: string | undefined;
+  encryption?: ObjectEncryption | undefined;
+  kmsKeyId?: string | undefined;
+  tags: Record<string, string>;
+}
+
+/** The settings an object is wanted with: the configured ones, and whether SSE-C is asked for. */
+export interface WantedSettings {
+  settings: ObjectSettings;
+  customerKey: boolean;
+}
+
+/**
+ * The ways a stored object differs from the wanted settings, one phrase each ("storage class STANDARD, wanted
+ * DEEP_ARCHIVE"); empty when it matches. Only what was asked for is compared: no storage class set accepts any,
+ * extra tags on the object are fine. A KMS key is compared when the server names one (an ARN ends with the key id;
+ * an alias cannot be resolved here and is accepted).
+ */
+export function diffSettings(wanted: WantedSettings, stored: StoredSettings): string[] {
+  return [
+    diffStorageClass(wanted.settings.storageClass, stored.storageClass ?? 'STANDARD'),
+    diffEncryption(wanted, stored),
+    ...diffTags(wanted.settings.tags, stored.tags),
+  ].filter((difference): difference is string => difference !== undefined);
+}
+
+function diffStorageClass(wanted: string | undefined, stored: string): string | undefined {
+  return wanted === undefined || wanted === stored ? undefined : `storage class ${stored}, wanted ${wanted}`;
+}
+
+function diffEncryption(wanted: WantedSettings, stored: StoredSettings): string | undefined {
+  const want = wanted.customerKey ? 'SSE-C' : wanted.settings.encryption?.sse;
+  const have = stored.encryption ?? 'none';
+  if (want === undefined) return undefined;
+  if (have !== want) return `encryption ${have}, wanted ${want}`;
+  const keyId = wanted.settings.encryption?.kmsKeyId;
+  if (want !== 'aws:kms' || !keyId || !stored.kmsKeyId || keyId.startsWith('alias/')) return undefined;
+  const same = stored.kmsKeyId === keyId || stored.kmsKeyId.endsWith(`/${keyId}`);
+  return same ? undefined : `KMS key ${stored.kmsKeyId}, wanted ${keyId}`;
+}
+
+function diffTags(wanted: Record<string, string>, stored: Record<string, string>): string[] {
+  return Object.entries(wanted)
+    .filter(([key, value]) => stored[key] !== value)
+    .map(([key, value]) =>
+      stored[key] === undefined
+        ? `tag ${key} missing, wanted ${value}`
+        : `tag ${key}=${stored[key]}, wanted ${value}`,
+    );
+}
+
+/** The check row's reason for an object whose settings differ. */
+export function describeSettingsDiff(differences: readonly string[]): string {
+  return `settings differ: ${differences.join('; ')}`;
+}
