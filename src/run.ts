@@ -10,6 +10,7 @@ import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
 import { openCsvLog, parseUploadedKeysFromLog, type LogTarget } from './status/csv-log.js';
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
+import { checkOutputPaths } from './status/output-paths.js';
 import { startReporting, type Reporting } from './status/reporting.js';
 import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
 import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
@@ -44,6 +45,7 @@ export async function runUpload(
   interrupts: Interrupts,
   log: Logger,
 ): Promise<RunResult> {
+  await checkOutputPaths(options);
   const lock = options.dryRun
     ? undefined
     : await acquireRunLock(options.stateDir, lockScope(options), {

@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
+import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { Phase } from './status-snapshot.js';
 import { StatusTracker } from './status-tracker.js';
@@ -24,8 +24,7 @@ const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop
  * stdout a live view (TTY), plain timestamped lines (scheduled task, CI) or NDJSON events (--json).
  */
 export async function startReporting(options: RunOptions, log: Logger): Promise<Reporting> {
-  for (const file of [options.statusJson, options.logCsv])
-    await mkdir(path.dirname(file), { recursive: true });
+  for (const file of [options.statusJson, options.logCsv]) await makeFolder(path.dirname(file));
   const tracker = new StatusTracker({ groupKey: options.groupKey });
   // A dry run takes no lock and may run beside a real upload: it must not overwrite that run's status file.
   const heartbeat = options.dryRun
