@@ -1,3 +1,4 @@
+import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
 import { describeError, InterruptedError, UploadError } from './errors.js';
@@ -33,6 +34,8 @@ export interface RunResult {
   snapshot: StatusSnapshot;
   failed: number;
   elapsedMs: number;
+  /** What the plan left out on purpose, for the summary. */
+  leftOut: readonly LeftOutFile[];
 }
 
 /**
@@ -101,6 +104,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       snapshot: reporting.tracker.snapshot(),
       failed: snapshot.totals.failed + unproven,
       elapsedMs: performance.now() - started,
+      leftOut: plan.leftOut,
     };
   } catch (error) {
     const ended = endingError(error, interrupts);

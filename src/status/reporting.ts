@@ -40,7 +40,8 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
   const isTTY = Boolean(process.stdout.isTTY);
   const mode = pickViewMode({
     isTTY,
-    json: options.json,
+    // a dry run prints its plan (as JSON lines with --json) and nothing else on stdout
+    json: options.json && !options.dryRun,
     quiet: options.quiet || options.dryRun,
     ci: Boolean(process.env.CI),
   });
