@@ -4,7 +4,8 @@ import type { Logger } from '../log/logger.js';
 import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { Phase } from './status-snapshot.js';
-import { StatusTracker } from './status-tracker.js';
+import { StatusTracker, type RunDestination } from './status-tracker.js';
+import { formatStoppedLines } from './tty-lines.js';
 import { pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
 
 /** The run's tracker and the writers that watch it; `stop` makes the final writes. */
@@ -52,6 +53,10 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
   });
   // warnings written to the same terminal under a live block would break it: they go above the block instead
   if (view.printAbove) log.divert(view.printAbove);
+  let destination: RunDestination | undefined;
+  tracker.onEvent((event) => {
+    if (event.type === 'run-start') destination = event.destination;
+  });
   return {
     tracker,
     async stop() {
@@ -61,18 +66,22 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     },
     stopNow(phase) {
       log.divert(undefined);
-      const inFlight = tracker.snapshot().in_flight.length;
+      const inFlight = tracker.snapshot().in_flight;
       view.stop();
       const setPhase = () => tracker.setPhase(phase);
       if (heartbeat) heartbeat.stopSync(setPhase);
       else setPhase();
-      process.stderr.write(
-        `Stopped at once: ${inFlight} file(s) were in flight; run the same command again to resume them\n`,
-      );
+      const stopped = formatStoppedLines(inFlight, destination, terminalWidth(process.stderr));
+      process.stderr.write(`${stopped.join('\n')}\n`);
     },
     announceStopping() {
       if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
       else tracker.notice(STOPPING);
     },
   };
+}
+
+/** The columns a line may take on `stream` when it is a terminal (one spare, as the live view keeps); else none. */
+function terminalWidth(stream: NodeJS.WriteStream): number | undefined {
+  return stream.isTTY && stream.columns > 0 ? Math.max(stream.columns - 1, 20) : undefined;
 }
