@@ -10,7 +10,8 @@ import { watchInterrupts } from './interrupt.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { redact } from './log/redact.js';
 import { runUpload, type RunResult } from './run.js';
-import { formatSummary, listFailures } from './status/summary.js';
+import { summarizeLeftOut } from './collector/left-out-summary.js';
+import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
 import { registerCommands } from './commands.js';
 
 const VERSION = (
@@ -173,17 +174,21 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   try {
     const result = await runUpload(options, interrupts, log);
     const exitCode = result.failed > 0 ? EXIT.filesFailed : EXIT.ok;
-    if (!options.dryRun) printSummary(result, exitCode, { json: options.json, log });
+    if (!options.dryRun) printSummary(result, exitCode, { json: options.json, debug: options.debug, log });
     return exitCode;
   } finally {
     interrupts.dispose();
   }
 }
 
+/**
+ * The end of a run on stdout: the summary table and what the plan left out (counts by reason, every path with
+ * --debug), or one `summary` JSON record with `left_out` counts; failures also go to stderr and the log file.
+ */
 function printSummary(
-  { snapshot, elapsedMs }: RunResult,
+  { snapshot, elapsedMs, leftOut }: RunResult,
   exitCode: number,
-  output: { json: boolean; log: Logger },
+  output: { json: boolean; debug: boolean; log: Logger },
 ): void {
   const failures = listFailures(snapshot);
   if (exitCode !== EXIT.ok) {
@@ -198,11 +203,12 @@ function printSummary(
       elapsed_seconds: elapsedMs / 1000,
       exit_code: exitCode,
       meaning: describeExitCode(exitCode),
+      left_out: countLeftOut(leftOut),
     };
     process.stdout.write(`${JSON.stringify(record)}\n`);
     return;
   }
-  process.stdout.write(`${formatSummary(snapshot, elapsedMs)}\n`);
+  process.stdout.write(`${formatSummary(snapshot, elapsedMs, summarizeLeftOut(leftOut, output.debug))}\n`);
   for (const line of failures) process.stderr.write(`${line}\n`);
 }
 
@@ -211,7 +217,12 @@ export function reportError(
   error: unknown,
   options: { debug: boolean; json?: boolean | undefined; log?: Logger | undefined },
 ): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return EXIT.ok;
+    // commander has printed its line on stderr; a script reading --json still gets the error as JSON
+    if (options.json) writeJsonError(error.message.replace(/^error: /, ''), EXIT.usage);
+    return EXIT.usage;
+  }
   const message = redact(describeError(error));
   const exitCode = exitCodeFor(error);
   process.stderr.write(`upload-to-s3: ${message}\n`);
@@ -219,11 +230,13 @@ export function reportError(
     process.stderr.write(`${redact(error.stack)}\n`);
   // scheduled tasks throw stderr away: the log file and the JSON stream carry the same line
   options.log?.fatal(`${message} (exit ${exitCode}: ${describeExitCode(exitCode)})`);
-  if (options.json) {
-    const record = { type: 'error', message, exit_code: exitCode, meaning: describeExitCode(exitCode) };
-    process.stdout.write(`${JSON.stringify(record)}\n`);
-  }
+  if (options.json) writeJsonError(message, exitCode);
   return exitCode;
+}
+
+function writeJsonError(message: string, exitCode: number): void {
+  const record = { type: 'error', message, exit_code: exitCode, meaning: describeExitCode(exitCode) };
+  process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
 /**

@@ -1,21 +1,26 @@
-import { summarizeLeftOut } from './collector/left-out-summary.js';
+import { describeLeftOut, summarizeLeftOut } from './collector/left-out-summary.js';
 import type { UploadPlan } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
 import { formatBytes } from './status/format.js';
+import { countLeftOut } from './status/summary.js';
 import { formatTable } from './status/text-table.js';
 import type { DecidedTask } from './transfer/upload-all.js';
+
+type DryRunOptions = Pick<RunOptions, 'bucket' | 'prefix' | 'projectKey' | 'folder' | 'debug' | 'json'> &
+  Partial<Pick<RunOptions, 'timestamp'>>;
 
 /**
  * Prints what a run would do without sending anything: per group, files and bytes to upload and
  * to skip; every file the plan cannot read or leaves out, with its reason; with --debug every
- * file, its key and the reason for its decision.
+ * file, its key and the reason for its decision. With --json, JSON lines only (see {@link printDryRunJson}).
  */
 export function printDryRun(
   decided: readonly DecidedTask[],
   plan: Pick<UploadPlan, 'problems' | 'leftOut'>,
-  options: RunOptions,
+  options: DryRunOptions,
   stream: NodeJS.WritableStream,
 ): void {
+  if (options.json) return printDryRunJson(decided, plan, options, stream);
   const rows: string[][] = [['group', 'files', 'bytes', 'to upload', 'upload bytes', 'to skip']];
   for (const [group, items] of groupBy(decided)) {
     const uploads = items.filter((i) => i.decision.action === 'upload');
@@ -29,7 +34,8 @@ export function printDryRun(
     ]);
   }
   const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
-  stream.write(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}\n`);
+  const stamp = options.timestamp ? ` (timestamp folder ${options.timestamp})` : '';
+  stream.write(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}${stamp}\n`);
   for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right']))
     stream.write(`${line}\n`);
   printPlanGaps(plan, stream);
@@ -39,6 +45,56 @@ export function printDryRun(
       `${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}\n`,
     );
   }
+}
+
+/**
+ * The dry run as JSON lines: one `planned` record per file (group, file, key, size, action, reason), one
+ * `unreadable` record per file the walk could not read, one `left-out` record per file left out, and a last
+ * `dry-run` record with the destination and the counts (`left_out` by reason, every reason present).
+ */
+export function printDryRunJson(
+  decided: readonly DecidedTask[],
+  plan: Pick<UploadPlan, 'problems' | 'leftOut'>,
+  options: DryRunOptions,
+  stream: NodeJS.WritableStream,
+): void {
+  const emit = (record: Record<string, unknown>): void => void stream.write(`${JSON.stringify(record)}\n`);
+  for (const { task, decision, group } of decided) {
+    const { path: file, key, sizeBytes } = task;
+    emit({
+      type: 'planned',
+      group,
+      file,
+      key,
+      size_bytes: sizeBytes,
+      action: decision.action,
+      reason: decision.reason,
+    });
+  }
+  for (const problem of plan.problems) emit({ type: 'unreadable', file: problem.path, error: problem.error });
+  for (const entry of plan.leftOut)
+    emit({
+      type: 'left-out',
+      file: entry.path,
+      reason: entry.reason,
+      detail: entry.detail ?? null,
+      text: describeLeftOut(entry),
+    });
+  const uploads = decided.filter((item) => item.decision.action === 'upload');
+  emit({
+    type: 'dry-run',
+    folder: options.folder,
+    bucket: options.bucket,
+    project_prefix: `${options.prefix}${options.projectKey}/`,
+    timestamp_folder: options.timestamp ?? null,
+    files: decided.length,
+    bytes: sum(decided),
+    to_upload: uploads.length,
+    upload_bytes: sum(uploads),
+    to_skip: decided.length - uploads.length,
+    unreadable: plan.problems.length,
+    left_out: countLeftOut(plan.leftOut),
+  });
 }
 
 function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: NodeJS.WritableStream): void {

@@ -1,3 +1,4 @@
+import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
 import { describeError, InterruptedError, UploadError } from './errors.js';
@@ -10,6 +11,7 @@ import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
 import { openCsvLog, parseUploadedKeysFromLog, type LogTarget } from './status/csv-log.js';
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
+import { checkOutputPaths } from './status/output-paths.js';
 import { startReporting, type Reporting } from './status/reporting.js';
 import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
 import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
@@ -34,6 +36,8 @@ export interface RunResult {
   snapshot: StatusSnapshot;
   failed: number;
   elapsedMs: number;
+  /** What the plan left out on purpose, for the summary. */
+  leftOut: readonly LeftOutFile[];
 }
 
 /**
@@ -46,6 +50,7 @@ export async function runUpload(
   interrupts: Interrupts,
   log: Logger,
 ): Promise<RunResult> {
+  await checkOutputPaths(options);
   const lock = options.dryRun
     ? undefined
     : await acquireRunLock(options.stateDir, lockScope(options), {
@@ -101,6 +106,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       snapshot: reporting.tracker.snapshot(),
       failed: snapshot.totals.failed + unproven,
       elapsedMs: performance.now() - started,
+      leftOut: plan.leftOut,
     };
   } catch (error) {
     const ended = endingError(error, interrupts);

@@ -13,6 +13,7 @@ interface CleanupFlags extends ConnectFlags {
   dryRun?: boolean;
   stateDir?: string;
   bucketLock?: boolean;
+  json?: boolean;
 }
 
 /**
@@ -36,6 +37,7 @@ export function registerCleanupCommand(program: Command): void {
       "the uploads' state folder (resume journals, locks); 'machine' for the shared one",
     )
     .option('--bucket-lock', 'also take the lock object in the bucket, as uploads with --bucket-lock do')
+    .option('--json', 'print one JSON object per upload and a last summary object')
     .action(async (flags: CleanupFlags) => {
       const { options, log } = await resolveConnectOptions(flags);
       // listing changes nothing and may run beside an upload
@@ -68,16 +70,40 @@ async function abortStaleUploads(store: S3Store, options: RunOptions, flags: Cle
   const uploads = await store.listMultipartUploads(options.bucket, prefix);
   const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);
   const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
-  for (const upload of stale) {
-    process.stdout.write(
-      `${flags.dryRun ? 'would abort' : 'aborting'} ${upload.key} (upload ${upload.uploadId}, started ${new Date(upload.initiatedMs).toISOString()})\n`,
+  const print = (record: CleanupRecord): void =>
+    void process.stdout.write(
+      `${flags.json ? JSON.stringify(record) : describeRecord(record, flags.dryRun ?? false)}\n`,
     );
+  for (const upload of stale) {
+    const started = new Date(upload.initiatedMs).toISOString();
+    const type = flags.dryRun ? 'would-abort' : 'abort';
+    print({ type, key: upload.key, upload_id: upload.uploadId, started });
     if (flags.dryRun) continue;
     await store.abortMultipartUpload(options.bucket, upload.key, upload.uploadId);
     const journal = await journals.load(options.bucket, upload.key);
     if (journal?.uploadId === upload.uploadId) await journals.remove(options.bucket, upload.key);
   }
-  process.stdout.write(
-    `${uploads.length} open upload(s) under s3://${options.bucket}/${prefix}; ${stale.length} ${flags.dryRun ? 'stale' : 'aborted'}\n`,
-  );
+  const aborted = flags.dryRun ? 0 : stale.length;
+  print({
+    type: 'cleanup',
+    bucket: options.bucket,
+    prefix,
+    open: uploads.length,
+    stale: stale.length,
+    aborted,
+  });
+}
+
+/** What cleanup reports: one record per stale upload, then a summary; a text line each, or a JSON line with --json. */
+type CleanupRecord =
+  | { type: 'abort' | 'would-abort'; key: string; upload_id: string; started: string }
+  | { type: 'cleanup'; bucket: string; prefix: string; open: number; stale: number; aborted: number };
+
+function describeRecord(record: CleanupRecord, dryRun: boolean): string {
+  if (record.type === 'cleanup') {
+    const done = dryRun ? `${record.stale} stale` : `${record.aborted} aborted`;
+    return `${record.open} open upload(s) under s3://${record.bucket}/${record.prefix}; ${done}`;
+  }
+  const verb = record.type === 'abort' ? 'aborting' : 'would abort';
+  return `${verb} ${record.key} (upload ${record.upload_id}, started ${record.started})`;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseSeconds } from '../config/parse-values.js';
 import { ConfigError, quoteValue } from '../errors.js';
-import { renderStatusFile, watchStatusFile } from '../status/status-command.js';
+import { readStatusRecord, renderStatusFile, watchStatusFile } from '../status/status-command.js';
 
 /** A shorter interval would re-read the file in a busy loop. */
 const MIN_INTERVAL_MS = 100;
@@ -14,7 +14,14 @@ export function registerStatusCommand(program: Command): void {
     .argument('<status-json>', 'the status file (--status-json of that run)')
     .option('-w, --watch', 'keep showing it until the run ends (Ctrl+C to stop watching)')
     .option('--interval <seconds>', 'refresh interval with --watch', '2')
-    .action(async (file: string, flags: { watch?: boolean; interval: string }) => {
+    .option('--json', 'print the status as one JSON object per line (one per change with --watch)')
+    .action(async (file: string, flags: { watch?: boolean; interval: string; json?: boolean }) => {
+      if (!flags.watch && flags.json) {
+        const { record, exitCode } = await readStatusRecord(file);
+        process.stdout.write(`${JSON.stringify(record)}\n`);
+        process.exitCode = exitCode;
+        return;
+      }
       if (!flags.watch) {
         const { text, exitCode } = await renderStatusFile(file);
         process.stdout.write(`${text}\n`);
@@ -32,6 +39,7 @@ export function registerStatusCommand(program: Command): void {
         intervalMs,
         stream: process.stdout,
         signal: controller.signal,
+        json: flags.json ?? false,
       });
     });
 }

@@ -1,5 +1,8 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { makeFolderSync } from '../state/make-folder.js';
+import { describePathError } from '../status/output-paths.js';
 import { redact } from './redact.js';
 
 /** Where diagnostic lines go: stderr, or a file with --log-file. Every line is redacted. */
@@ -16,13 +19,14 @@ export interface Logger {
 /**
  * Creates the run's logger. Debug lines appear only with --debug; warnings always. With
  * `logFile`, lines are appended to that file instead of stderr (scheduled tasks have no console).
+ * @throws ConfigError when `logFile` cannot be created or appended to: a run must not start blind.
  */
 export function createLogger(options: {
   debug: boolean;
   logFile?: string | undefined;
   stream?: NodeJS.WritableStream;
 }): Logger {
-  if (options.logFile) mkdirSync(path.dirname(options.logFile), { recursive: true });
+  if (options.logFile) openLogFile(options.logFile);
   let diverted: ((line: string) => void) | undefined;
   const write = (level: string, message: string) => {
     const line = `${new Date().toISOString()} ${level} ${redact(message)}`;
@@ -43,4 +47,17 @@ export function createLogger(options: {
       if (options.logFile) write('error', message);
     },
   };
+}
+
+/** Creates the log file's folder and the file itself (appending nothing), so a bad path fails before the run. */
+function openLogFile(logFile: string): void {
+  try {
+    makeFolderSync(path.dirname(logFile));
+    appendFileSync(logFile, '');
+  } catch (error) {
+    throw new ConfigError(
+      `write log file ${logFile}: ${describePathError(error)}; pass a path you can write to with --log-file`,
+      { cause: error },
+    );
+  }
 }

@@ -72,6 +72,27 @@ const SETTING_CODES = new Set([
   'InvalidEncryptionAlgorithmError',
 ]);
 
+/** Network errors that mean no HTTP answer came back at all, in the user's words. */
+const NO_ANSWER_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  // the SDK's connect timeout (connectionTimeout) and its socket timeout before any byte came back
+  TimeoutError: 'connection timed out',
+};
+
+/**
+ * Why a request got no HTTP answer at all (`connection refused`, `host name not found`, ...), or undefined when
+ * the server answered (any HTTP status) or the request failed another way (a reset connection, say).
+ */
+export function describeNoAnswer(error: unknown): string | undefined {
+  if ((error as SdkErrorShape)?.$metadata?.httpStatusCode !== undefined) return undefined;
+  return NO_ANSWER_REASONS[errorCode(error)];
+}
+
 /** The S3 error code of an SDK or network error ('' when it has none). */
 export function errorCode(error: unknown): string {
   const shape = error as SdkErrorShape;

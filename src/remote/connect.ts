@@ -2,12 +2,20 @@ import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
 import { errorCode, toUploadError } from './classify-error.js';
+import { CLIENT_SETTINGS } from './client-settings.js';
+import { waitForFirstAnswer } from './endpoint-answer.js';
 import type { S3Store } from './s3-store.js';
+
+/** An endpoint that has not answered at all within this long is taken as misconfigured. */
+const NO_ANSWER_BUDGET_MS = 10_000;
+const NO_ANSWER_DELAYS_MS = [250, 500, 1000];
 
 /**
  * Builds the store from the run's endpoint and credentials, then proves both with one HeadBucket,
- * so wrong keys or a missing bucket are reported before anything is planned for upload.
- * @throws AuthError or ConfigError (run-fatal) with the fix in the message.
+ * so wrong keys or a missing bucket are reported before anything is planned for upload. An endpoint that
+ * does not answer at all is retried for about 10 s, each retry announced as a warning, then reported.
+ * @throws AuthError or ConfigError (run-fatal) with the fix in the message; ConfigError naming the endpoint
+ * when nothing answered.
  */
 export async function connectStore(
   options: RunOptions,
@@ -35,7 +43,16 @@ export async function connectStore(
     },
   });
   try {
-    await store.headBucket(options.bucket, signal);
+    const first = await waitForFirstAnswer((probe) => store.headBucketOnce(options.bucket, probe), {
+      endpointName: options.endpoint ?? `https://s3.${options.region}.amazonaws.com`,
+      budgetMs: NO_ANSWER_BUDGET_MS,
+      maxAttempts: CLIENT_SETTINGS.maxAttempts,
+      delaysMs: NO_ANSWER_DELAYS_MS,
+      onRetry: (message) => log.warn(message),
+      signal,
+    });
+    // an endpoint that answered with an error gets the SDK's retries, meant for a server that is there
+    if (first === 'answered') await store.headBucket(options.bucket, signal);
   } catch (error) {
     const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();

@@ -647,6 +647,14 @@ export class S3Store {
     if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
     return out.Body;
   }
+
+  /**
+   * One HeadBucket without the SDK's retries, so the caller decides how long to wait for an endpoint that never
+   * answers. @throws the SDK or network error.
+   */
+  async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
+    await this.data.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(signal));
+  }
 }
 
 /**

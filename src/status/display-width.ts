@@ -36,6 +36,25 @@ export function truncateEnd(text: string, width: number): string {
   return `${takeColumns(clusters, width - 1).join('')}${ELLIPSIS}`;
 }
 
+/**
+ * `text` broken at spaces into lines of at most `width` columns, the words after the first line indented by
+ * `indent`; a word wider than a line is cut at its end. Never returns an empty list.
+ */
+export function wrapWords(text: string, width: number, indent = '  '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    const prefix = lines.length === 0 ? '' : indent;
+    if (line !== '' && displayWidth(prefix + candidate) > width) {
+      lines.push(truncateEnd(prefix + line, width));
+      line = word;
+    } else line = candidate;
+  }
+  lines.push(truncateEnd((lines.length === 0 ? '' : indent) + line, width));
+  return lines;
+}
+
 /** The longest run of `clusters` (in order) that fits `budget` columns; reversed input gives a tail, reversed. */
 function takeColumns(clusters: readonly string[], budget: number): string[] {
   const taken: string[] = [];
@@ -49,14 +68,31 @@ function takeColumns(clusters: readonly string[], budget: number): string[] {
   return taken;
 }
 
+/**
+ * The most columns a terminal may give a cluster. Terminals that know grapheme clusters draw an emoji sequence
+ * (👩‍🔬, 👍🏽) in two columns; older ones (conhost, tmux 3.3) add up its code points. A line fitted with the larger
+ * count never wraps on either, which is what keeps a live block from leaving rows behind.
+ */
 function clusterWidth(cluster: string): number {
   const codePoint = cluster.codePointAt(0) ?? 0;
   // eslint-disable-next-line no-control-regex -- control characters take no column
   if (/^[\u0000-\u001f\u007f-\u009f]/.test(cluster)) return 0;
   if (/^\p{Mark}+$/u.test(cluster)) return 0;
+  let perCodePoint = 0;
+  for (const char of cluster) perCodePoint += codePointWidth(char.codePointAt(0) ?? 0);
+  return Math.max(graphemeWidth(cluster, codePoint), perCodePoint);
+}
+
+function graphemeWidth(cluster: string, codePoint: number): number {
   if (/\p{Extended_Pictographic}/u.test(cluster) && (cluster.includes('\ufe0f') || codePoint >= 0x1f000))
     return 2;
   return isWide(codePoint) ? 2 : 1;
+}
+
+function codePointWidth(codePoint: number): number {
+  const char = String.fromCodePoint(codePoint);
+  if (codePoint === 0x200d || /^[\p{Mark}\p{Default_Ignorable_Code_Point}]$/u.test(char)) return 0;
+  return isWide(codePoint) || /^\p{Emoji_Presentation}$/u.test(char) ? 2 : 1;
 }
 
 /** East Asian Wide and Fullwidth ranges (Unicode 15, UAX #11), the ones file names contain in practice. */

@@ -1,10 +1,11 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
+import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { Phase } from './status-snapshot.js';
-import { StatusTracker } from './status-tracker.js';
+import { StatusTracker, type RunDestination } from './status-tracker.js';
+import { formatStoppedLines } from './tty-lines.js';
 import { pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
 
 /** The run's tracker and the writers that watch it; `stop` makes the final writes. */
@@ -24,8 +25,7 @@ const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop
  * stdout a live view (TTY), plain timestamped lines (scheduled task, CI) or NDJSON events (--json).
  */
 export async function startReporting(options: RunOptions, log: Logger): Promise<Reporting> {
-  for (const file of [options.statusJson, options.logCsv])
-    await mkdir(path.dirname(file), { recursive: true });
+  for (const file of [options.statusJson, options.logCsv]) await makeFolder(path.dirname(file));
   const tracker = new StatusTracker({ groupKey: options.groupKey });
   // A dry run takes no lock and may run beside a real upload: it must not overwrite that run's status file.
   const heartbeat = options.dryRun
@@ -41,7 +41,8 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
   const isTTY = Boolean(process.stdout.isTTY);
   const mode = pickViewMode({
     isTTY,
-    json: options.json,
+    // a dry run prints its plan (as JSON lines with --json) and nothing else on stdout
+    json: options.json && !options.dryRun,
     quiet: options.quiet || options.dryRun,
     ci: Boolean(process.env.CI),
   });
@@ -52,6 +53,10 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
   });
   // warnings written to the same terminal under a live block would break it: they go above the block instead
   if (view.printAbove) log.divert(view.printAbove);
+  let destination: RunDestination | undefined;
+  tracker.onEvent((event) => {
+    if (event.type === 'run-start') destination = event.destination;
+  });
   return {
     tracker,
     async stop() {
@@ -61,18 +66,22 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     },
     stopNow(phase) {
       log.divert(undefined);
-      const inFlight = tracker.snapshot().in_flight.length;
+      const inFlight = tracker.snapshot().in_flight;
       view.stop();
       const setPhase = () => tracker.setPhase(phase);
       if (heartbeat) heartbeat.stopSync(setPhase);
       else setPhase();
-      process.stderr.write(
-        `Stopped at once: ${inFlight} file(s) were in flight; run the same command again to resume them\n`,
-      );
+      const stopped = formatStoppedLines(inFlight, destination, terminalWidth(process.stderr));
+      process.stderr.write(`${stopped.join('\n')}\n`);
     },
     announceStopping() {
       if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
       else tracker.notice(STOPPING);
     },
   };
+}
+
+/** The columns a line may take on `stream` when it is a terminal (one spare, as the live view keeps); else none. */
+function terminalWidth(stream: NodeJS.WriteStream): number | undefined {
+  return stream.isTTY && stream.columns > 0 ? Math.max(stream.columns - 1, 20) : undefined;
 }

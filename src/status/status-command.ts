@@ -19,6 +19,8 @@ export interface WatchOptions {
   intervalMs: number;
   stream: NodeJS.WritableStream;
   signal?: AbortSignal;
+  /** One JSON line per change (see {@link statusRecord}) instead of the text view. */
+  json?: boolean;
 }
 
 /** Staleness is judged against this interval when the file does not name its own. */
@@ -45,6 +47,37 @@ export async function renderStatusFile(
 }
 
 /**
+ * Reads the status file at `path` as one JSON record for scripts: `{"type":"status", ...the file's fields,
+ * "liveness": "live" | "finished" | "stale" | "gone", "stale_reason": string | null, "exit_code": n}`, where
+ * `exit_code` is what `status` exits with (see {@link statusExitCode}).
+ * @throws ConfigError when the file cannot be read or is not a status file.
+ */
+export async function readStatusRecord(
+  path: string,
+  options: RenderOptions = {},
+): Promise<{ record: Record<string, unknown>; exitCode: number }> {
+  const file = await readStatusFile(path);
+  const liveness = judgeLiveness(file, options.nowMs ?? Date.now());
+  const exitCode = statusExitCode(file, liveness);
+  return { record: statusRecord(file, liveness, exitCode), exitCode };
+}
+
+function statusRecord(
+  file: StatusFileContent,
+  liveness: Liveness,
+  exitCode: number,
+): Record<string, unknown> {
+  const staleReason = 'reason' in liveness ? liveness.reason : null;
+  return {
+    type: 'status',
+    ...file,
+    liveness: liveness.state,
+    stale_reason: staleReason,
+    exit_code: exitCode,
+  };
+}
+
+/**
  * What a script watching a run learns from the exit code: 0 while it runs or once it completed, the run's own
  * exit code once it failed or was interrupted, 1 for a run that stopped without saying so (stale, process gone).
  */
@@ -66,7 +99,9 @@ export async function watchStatusFile(path: string, options: WatchOptions): Prom
   let lastChangeKey = '';
   while (signal?.aborted !== true) {
     const frame = await readFrame(path);
-    if (live !== undefined) live.draw([], fitToTerminal(frame.text, stream));
+    if (options.json === true) {
+      if (frame.changeKey !== lastChangeKey) stream.write(`${JSON.stringify(frame.record)}\n`);
+    } else if (live !== undefined) live.draw([], fitToTerminal(frame.text, stream));
     else if (frame.changeKey !== lastChangeKey) stream.write(`${frame.text}\n\n`);
     lastChangeKey = frame.changeKey;
     if (frame.done) return frame.exitCode;
@@ -75,15 +110,28 @@ export async function watchStatusFile(path: string, options: WatchOptions): Prom
   return 0;
 }
 
-async function readFrame(
-  path: string,
-): Promise<{ text: string; changeKey: string; done: boolean; exitCode: number }> {
+interface Frame {
+  text: string;
+  record: Record<string, unknown>;
+  changeKey: string;
+  done: boolean;
+  exitCode: number;
+}
+
+async function readFrame(path: string): Promise<Frame> {
   let file: StatusFileContent;
   try {
     file = await readStatusFile(path);
   } catch (error) {
-    const text = `waiting for ${path}: ${error instanceof Error ? error.message : String(error)}`;
-    return { text, changeKey: text, done: false, exitCode: 0 };
+    const message = error instanceof Error ? error.message : String(error);
+    const text = `waiting for ${path}: ${message}`;
+    return {
+      text,
+      record: { type: 'waiting', file: path, message },
+      changeKey: text,
+      done: false,
+      exitCode: 0,
+    };
   }
   const nowMs = Date.now();
   const liveness = judgeLiveness(file, nowMs);
@@ -94,11 +142,13 @@ async function readFrame(
     liveness,
   ]);
   const done = liveness.state === 'finished' || liveness.state === 'gone';
+  const exitCode = statusExitCode(file, liveness);
   return {
     text: renderStatus(file, nowMs, liveness),
+    record: statusRecord(file, liveness, exitCode),
     changeKey,
     done,
-    exitCode: statusExitCode(file, liveness),
+    exitCode,
   };
 }
 

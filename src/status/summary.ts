@@ -1,3 +1,4 @@
+import { LEFT_OUT_REASONS, type LeftOutFile } from '../collector/left-out.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
 import { formatTable } from './text-table.js';
@@ -9,17 +10,22 @@ type OutcomeCounts = Pick<
 
 /**
  * Formats the end-of-run summary: a title with the phase and elapsed time, a table with one row per
- * group and a total row (files and bytes uploaded, skipped and failed), and a line with the bytes
- * sent and the average rate. Plain ASCII lines joined with `\n`, no trailing newline.
+ * group and a total row (files and bytes uploaded, skipped and failed), the `leftOut` lines (what the plan
+ * left out, from summarizeLeftOut) and a line with the bytes sent and the average rate. Plain ASCII lines
+ * (file paths aside) joined with `\n`, no trailing newline.
  */
-export function formatSummary(snapshot: StatusSnapshot, elapsedMs: number): string {
+export function formatSummary(
+  snapshot: StatusSnapshot,
+  elapsedMs: number,
+  leftOut: readonly string[] = [],
+): string {
   const elapsedSeconds = elapsedMs / 1000;
   const { totals } = snapshot;
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${totals.files} files planned`;
   const sent = totals.bytes_uploaded;
   const rate = elapsedSeconds > 0 ? formatRate(sent / elapsedSeconds) : formatRate(0);
   const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)} (average ${rate})`;
-  return [title, '', ...formatGroupTable(snapshot), '', footer].join('\n');
+  return [title, '', ...formatGroupTable(snapshot), ...leftOut, '', footer].join('\n');
 }
 
 /**
@@ -57,4 +63,11 @@ function countCell(files: number, bytes: number): string {
 /** `folder_types` → `folder type`, `reels` → `reel`: the word for one group. */
 function groupTitle(groupKey: string): string {
   return groupKey.replace(/s$/, '').replaceAll('_', ' ');
+}
+
+/** Left-out files per reason, every reason present (0 when none), for a schema scripts can rely on. */
+export function countLeftOut(leftOut: readonly LeftOutFile[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(LEFT_OUT_REASONS.map((reason) => [reason, 0]));
+  for (const entry of leftOut) counts[entry.reason] = (counts[entry.reason] ?? 0) + 1;
+  return counts;
 }

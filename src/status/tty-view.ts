@@ -1,9 +1,15 @@
-import { displayWidth, truncateEnd, truncateMiddle } from './display-width.js';
-import { formatBytes, formatDuration, formatPercent, formatRate } from './format.js';
+import { truncateEnd, wrapWords } from './display-width.js';
 import { createLiveBlock } from './live-block.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
-import { formatGroupDoneLine, formatRunStartLine, processedBytes, resultLineParts } from './view-lines.js';
+import {
+  fitDrainLines,
+  fitInFlightLine,
+  fitOverallLine,
+  fitResultLines,
+  fitRunStartLines,
+} from './tty-lines.js';
+import { formatGroupDoneLine } from './view-lines.js';
 
 export interface TtyViewOptions {
   stream: NodeJS.WritableStream;
@@ -19,7 +25,6 @@ export interface TtyView {
   printAbove(line: string): void;
 }
 
-const BAR_WIDTH = 20;
 const DEFAULT_COLUMNS = 80;
 const COLORS = { green: '32', yellow: '33', red: '31', cyan: '36', dim: '2' } as const;
 type Color = keyof typeof COLORS;
@@ -42,18 +47,17 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
   const live = createLiveBlock(stream, () => columnsOf(stream));
   let permanent: string[] = [];
   let destination: RunDestination | undefined;
-  let stopping: string | undefined;
+  let stopping = false;
   const redraw = (block: string[]): void => {
     live.draw(permanent, block);
     permanent = [];
   };
   const redrawNow = (): void =>
-    redraw(blockLines(tracker.snapshot(), { width: width(), maxFileLines, color, stopping }));
+    redraw(blockLines(tracker.snapshot(), { width: width(), maxFileLines, color, stopping, destination }));
   const unsubscribe = tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
-    if (event.type === 'notice') stopping = event.message;
-    const line = permanentLine(event, tracker, { width: width(), color, destination });
-    if (line !== undefined) permanent.push(line);
+    if (event.type === 'notice') stopping = true;
+    permanent.push(...permanentLines(event, tracker, { width: width(), color, destination }));
     // a notice must show now, not at the next tick: the user just pressed Ctrl+C
     if (event.type === 'notice') redrawNow();
   });
@@ -69,7 +73,7 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
       redraw([]);
     },
     printAbove(line) {
-      permanent.push(truncateEnd(line, width()));
+      permanent.push(...wrapWords(line, width()));
       redrawNow();
     },
   };
@@ -81,78 +85,46 @@ interface LineStyle {
   destination?: RunDestination | undefined;
 }
 
-function permanentLine(event: StatusEvent, tracker: StatusTracker, style: LineStyle): string | undefined {
+function permanentLines(event: StatusEvent, tracker: StatusTracker, style: LineStyle): string[] {
   switch (event.type) {
     case 'run-start':
-      return truncateMiddle(formatRunStartLine(event.destination), style.width);
+      return fitRunStartLines(event.destination, style.width);
     case 'notice':
-      return paint(truncateEnd(event.message, style.width), 'yellow', style.color);
+      return wrapWords(event.message, style.width).map((line) => paint(line, 'yellow', style.color));
     case 'group-done':
-      return truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width);
+      return [truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width)];
     case 'file-done':
-      return event.result.outcome === 'skipped' ? undefined : resultLine(event.result, style);
+      return event.result.outcome === 'skipped' ? [] : resultLines(event.result, style);
     default:
-      return undefined;
+      return [];
   }
 }
 
-/**
- * `uploaded <file> -> <key> (size, time)` cut to the width: the file and the key share the room left by the rest,
- * each cut in its middle, so both ends of each path stay readable. The outcome word is painted.
- */
-function resultLine(result: FileResult, style: LineStyle): string {
-  const { outcome, file, key, detail } = resultLineParts(result, style.destination);
-  const arrow = key === '' ? '' : ' -> ';
-  const room = style.width - displayWidth(outcome) - displayWidth(detail) - displayWidth(arrow) - 2;
-  let line: string;
-  if (displayWidth(file) + displayWidth(key) <= room) line = `${outcome} ${file}${arrow}${key} ${detail}`;
-  else if (room >= 16) {
-    const keyRoom = key === '' ? 0 : Math.min(displayWidth(key), Math.floor(room / 2));
-    const fileRoom = room - keyRoom;
-    line = `${outcome} ${truncateMiddle(file, fileRoom)}${arrow}${truncateMiddle(key, keyRoom)} ${detail}`;
-  } else line = truncateEnd(`${outcome} ${file}${arrow}${key} ${detail}`, style.width);
-  return paint(outcome, OUTCOME_COLORS[outcome], style.color) + line.slice(outcome.length);
+/** A finished file's lines (see fitResultLines), the outcome word painted. */
+function resultLines(result: FileResult, style: LineStyle): string[] {
+  const [first = '', ...rest] = fitResultLines(result, style.destination, style.width);
+  const { outcome } = result;
+  return [paint(outcome, OUTCOME_COLORS[outcome], style.color) + first.slice(outcome.length), ...rest];
 }
 
 function blockLines(
   snapshot: StatusSnapshot,
-  style: { width: number; maxFileLines: number; color: boolean; stopping: string | undefined },
+  style: LineStyle & { maxFileLines: number; stopping: boolean },
 ): string[] {
-  const { width, maxFileLines, color, stopping } = style;
-  const lines = [overallLine(snapshot, width, color)];
-  if (stopping !== undefined) {
-    const waiting = `Stopping: waiting for ${snapshot.in_flight.length} file(s) in flight; Ctrl+C again to stop now`;
-    lines.unshift(paint(truncateEnd(waiting, width), 'yellow', color));
-  }
-  for (const entry of snapshot.in_flight.slice(0, maxFileLines)) {
-    const head = `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  `;
-    lines.push(head + truncateMiddle(entry.file, width - head.length));
-  }
+  const { width, maxFileLines, color, stopping, destination } = style;
+  const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width) : [];
+  const lines = [...drain.map((line) => paint(line, 'yellow', color)), overallLine(snapshot, width, color)];
+  for (const entry of snapshot.in_flight.slice(0, maxFileLines))
+    lines.push(fitInFlightLine(entry, destination, width));
   const hidden = snapshot.in_flight.length - maxFileLines;
-  if (hidden > 0) lines.push(paint(`  ... and ${hidden} more in flight`, 'dim', color));
+  if (hidden > 0) lines.push(paint(truncateEnd(`  ... and ${hidden} more in flight`, width), 'dim', color));
   return lines;
 }
 
+/** Cut before painting: escape codes take no columns. */
 function overallLine(snapshot: StatusSnapshot, width: number, color: boolean): string {
-  const { totals } = snapshot;
-  const processed = processedBytes(snapshot);
-  const fraction = totals.bytes_planned > 0 ? Math.min(processed / totals.bytes_planned, 1) : 0;
-  const filled = Math.floor(fraction * BAR_WIDTH);
-  const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-  const finished = totals.uploaded + totals.skipped + totals.failed;
-  const parts = [
-    snapshot.phase === 'uploading' ? '' : snapshot.phase,
-    formatPercent(processed, totals.bytes_planned),
-    formatRate(snapshot.rate_bytes_per_sec),
-    `ETA ${formatDuration(snapshot.eta_seconds)}`,
-    totals.failed > 0 ? `${totals.failed} failed` : '',
-    `${finished}/${totals.files} files`,
-    `${formatBytes(processed)}/${formatBytes(totals.bytes_planned)}`,
-  ];
-  // Most telling first, since a narrow terminal cuts the end. Cut before painting: escape codes take no columns.
-  const text = parts.filter((part) => part !== '').join('  ');
-  if (width < bar.length + 12) return text.slice(0, width);
-  return `${paint(bar, 'cyan', color)} ${text.slice(0, width - bar.length - 1)}`;
+  const { bar, text } = fitOverallLine(snapshot, width);
+  return bar === undefined ? text : `${paint(bar, 'cyan', color)} ${text}`;
 }
 
 function columnsOf(stream: NodeJS.WritableStream): number {

@@ -49,7 +49,7 @@ export function resultLineParts(
   destination?: RunDestination,
 ): { outcome: FileResult['outcome']; file: string; key: string; detail: string } {
   const size = formatBytes(result.sizeBytes);
-  const file = destination ? relativeTo(destination.folder, result.path) : result.path;
+  const file = shownPath(result.path, destination);
   const key =
     destination && result.key.startsWith(destination.projectPrefix)
       ? result.key.slice(destination.projectPrefix.length)
@@ -64,8 +64,10 @@ export function resultLineParts(
   }
 }
 
-function relativeTo(folder: string, file: string): string {
-  const relative = path.relative(folder, file);
+/** A file as the views show it: under the run's folder when there is one (the header names the folder). */
+export function shownPath(file: string, destination?: RunDestination): string {
+  if (destination === undefined) return file;
+  const relative = path.relative(destination.folder, file);
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 

@@ -220,7 +220,8 @@ async function interruptMidUpload(name: string, ...extra: string[]): Promise<Cli
   expect(signalled).toBe(true);
   expect(watch.result.code, watch.result.stderr).toBe(130);
   expect(watch.parseErrors).toEqual([]);
-    expect(watch.result.stdout + watch.result.stderr).toContain('Stopping');
+  // the stop notice goes where the user is looking: the plain view's lines (stdout), or stderr with --quiet
+  expect(`${watch.result.stdout}${watch.result.stderr}`).toContain('Stopping');
   const final = await readStatusJson(files.statusJson);
   expect(final.phase).toBe('interrupted');
   expectSeedSchema(final, 'folder_types', 'current_folder_type');

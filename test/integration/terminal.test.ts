@@ -111,8 +111,8 @@ function runInPty(args: readonly string[]): Promise<CliResult> {
 
 /**
  * Replays terminal output on a blank screen and returns the text left on it, the way a user would read it:
- * understands `\r`, `\n`, ESC[K (erase to end of line), ESC[J (erase to the end of the screen) and ESC[nA (cursor
- * up), ignores colours and other control sequences.
+ * understands `\r`, `\n`, ESC[K (erase to end of line), ESC[J (erase to end of screen) and ESC[nA (cursor up),
+ * ignores colours and other control sequences.
  */
 function renderScreen(output: string): string {
   const lines: string[] = [''];
@@ -176,17 +176,14 @@ describe('terminal output', () => {
     const result = await runInPty(setup.args);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const raw = result.stdout;
-    expect(raw).toContain('\x1b[J');
+    expect(raw).toContain('\r\x1b[J');
     expect(raw).toMatch(/\x1b\[\d+A/);
     expect(raw).toMatch(/\[[#-]{20}\] .*files/);
     const screen = renderScreen(raw);
     const lines = nonEmptyLines(screen);
     expect(lines.at(-1)).toMatch(/^Sent 24\.0 MiB in .* \(average .*\)$/);
     expect(screen).toContain(`Upload completed in`);
-    expect(screen).toContain(`upload ${project} -> s3://${setup.bucket}/${PROJECT_KEY}/`);
-    expect(screen).toContain(
-      `uploaded ${path.join('reels', 'R001', 'R001_cam1.mp4')} -> reels/R001/R001_cam1.mp4 (24.0 MiB,`,
-    );
+    expect(screen).toContain(`uploaded reels/R001/R001_cam1.mp4 -> reels/R001/R001_cam1.mp4 (24.0 MiB,`);
     // the live block is erased at the end: no progress bar, no leftover timestamps of the plain view
     for (const line of lines) {
       expect(line).not.toMatch(/\[[#-]{20}\]/);

@@ -9,6 +9,10 @@ describe('displayWidth', () => {
     ['測量データ', 10],
     ['도로조사', 8],
     ['📹 clip', 7],
+    ['⚓', 2], // emoji presentation without a variation selector
+    // sequences count as their code points add up: a terminal without grapheme clusters (tmux 3.3) draws them so
+    ['👩‍🔬', 4],
+    ['👍🏽', 4],
     ['', 0],
   ])('%s takes %i columns', (text, width) => {
     expect(displayWidth(text)).toBe(width);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StatusTracker, type FileResult } from '../../../src/status/status-tracker.js';
-import { formatSummary, listFailures } from '../../../src/status/summary.js';
+import { countLeftOut, formatSummary, listFailures } from '../../../src/status/summary.js';
 
 const MiB = 1024 * 1024;
 
@@ -79,5 +79,31 @@ describe('listFailures', () => {
     const lines = listFailures(tracker.snapshot());
     expect(lines).toHaveLength(101);
     expect(lines.at(-1)).toContain('3 earlier failures');
+  });
+});
+
+describe('the left-out part of the summary', () => {
+  it('puts the left-out lines between the table and the sent line', () => {
+    const lines = formatSummary(finishedRun().snapshot(), 2_000, ['left out: 1 file (1 too recent)']).split(
+      '\n',
+    );
+    const at = lines.indexOf('left out: 1 file (1 too recent)');
+    expect(lines[at - 1]).toMatch(/^total /);
+    expect(lines.at(-1)).toMatch(/^Sent /);
+  });
+
+  it('counts left-out files by reason, every reason present', () => {
+    const counts = countLeftOut([
+      { path: 'a.exe', reason: 'extension', detail: 'reels' },
+      { path: 'b.exe', reason: 'extension', detail: 'reels' },
+      { path: 'misc', reason: 'not a folder type' },
+    ]);
+    expect(counts).toEqual({
+      extension: 2,
+      'not a folder type': 1,
+      'not a regular file': 0,
+      'link loop': 0,
+      'too recent': 0,
+    });
   });
 });

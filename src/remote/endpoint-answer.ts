@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '../errors.js';
+import { describeNoAnswer } from './classify-error.js';
+
+/** How long and how often to ask an endpoint that has not answered yet. */
+export interface AnswerWait {
+  /** Named in every message: the endpoint URL as configured. */
+  endpointName: string;
+  /** Give up once this much time has passed without any HTTP answer. */
+  budgetMs: number;
+  maxAttempts: number;
+  /** Waits between attempts; the last one repeats. */
+  delaysMs: readonly number[];
+  /** Told before each retry: `retrying 2/12: connection refused (http://127.0.0.1:1)`. */
+  onRetry: (message: string) => void;
+  signal: AbortSignal;
+}
+
+/** How the first exchange with an endpoint went: it said yes, or it answered something (an HTTP error, say). */
+export type FirstAnswer = 'ok' | 'answered';
+
+/**
+ * Sends `probe` (one request without retries of its own) until the endpoint answers at all, for at most
+ * `budgetMs`. An endpoint that never answers (connection refused, unknown host, unreachable, connect timeouts)
+ * is a configuration problem, not a passing fault: it is reported after seconds, not after the minute that the
+ * retries meant for a server that answered once would take. Any other failure (an HTTP error, a reset
+ * connection) ends the wait as `answered`: the normal requests and their retries take over.
+ * @throws ConfigError naming the endpoint when nothing answered within the budget; the probe's own error when
+ * `signal` aborts.
+ */
+export async function waitForFirstAnswer(
+  probe: (signal: AbortSignal) => Promise<void>,
+  wait: AnswerWait,
+): Promise<FirstAnswer> {
+  const startedMs = Date.now();
+  let reason = 'no answer';
+  let attempt = 1;
+  for (; attempt <= wait.maxAttempts; attempt++) {
+    const remainingMs = wait.budgetMs - (Date.now() - startedMs);
+    if (remainingMs <= 0) break;
+    const outcome = await tryOnce(probe, remainingMs, wait.signal);
+    if (outcome.answer !== undefined) return outcome.answer;
+    reason = outcome.reason;
+    if (attempt === wait.maxAttempts || Date.now() - startedMs >= wait.budgetMs) break;
+    wait.onRetry(`retrying ${attempt + 1}/${wait.maxAttempts}: ${reason} (${wait.endpointName})`);
+    const delayMs = wait.delaysMs[Math.min(attempt - 1, wait.delaysMs.length - 1)] ?? 0;
+    await sleep(delayMs, undefined, { signal: wait.signal });
+  }
+  const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
+  const attempts = Math.min(attempt, wait.maxAttempts);
+  throw new ConfigError(
+    `connect to endpoint ${wait.endpointName}: ${reason}, no answer to ${attempts} attempt(s) in ${seconds} s; ` +
+      'check endpoint_url / --endpoint (scheme, host and port), that the server runs, and the network',
+  );
+}
+
+async function tryOnce(
+  probe: (signal: AbortSignal) => Promise<void>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ answer: FirstAnswer; reason?: undefined } | { answer?: undefined; reason: string }> {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  try {
+    await probe(AbortSignal.any([signal, deadline]));
+    return { answer: 'ok' };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (deadline.aborted) return { reason: `no answer within ${Math.ceil(timeoutMs / 1000)} s` };
+    const reason = describeNoAnswer(error);
+    return reason === undefined ? { answer: 'answered' } : { reason };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * An endpoint that never answers is a configuration error found in about 10 s: each retry is announced, and the
+ * run exits 2 naming the endpoint. An endpoint that answered (with an error) gets the normal retries instead.
+ */
+import { chmod } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { runCli } from '../support/run-cli.js';
+import { getS3Env } from '../support/s3-env.js';
+import { deleteBucket, startHarness, uploadArgs, type Harness } from './transfer-harness.js';
+import { createTestBucket } from '../support/s3-env.js';
+
+let root: string;
+let bucket: string;
+const harnesses: Harness[] = [];
+
+beforeAll(async () => {
+  root = await makeTempDir('endpoint-answer');
+  await writeFiles(path.join(root, 'project'), { 'config/survey.yaml': 'crew: 2\n' });
+  bucket = await createTestBucket('endpoint-answer');
+});
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((h) => h.proxy.close()));
+  await deleteBucket(bucket).catch(() => {});
+  await removeTempDirs();
+});
+
+/** A port on which nothing listens: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A server that accepts connections and never says a word. */
+async function silentServer(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port, sockets };
+}
+
+async function uploadTo(endpoint: string, ...extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> {
+  const env = getS3Env();
+  const configPath = await writeConfig(await makeTempDir('endpoint-config'), {
+    bucket,
+    endpoint_url: endpoint,
+    region: env.region,
+    force_path_style: true,
+    auth_mode: 'config',
+    aws_access_key_id: env.accessKeyId,
+    aws_secret_access_key: env.secretAccessKey,
+  });
+  await chmod(configPath, 0o600);
+  const args = ['--config', configPath, '--folder', path.join(root, 'project'), '--project-key', 'P1'];
+  return runCli([...args, '--state-dir', path.join(root, 'state'), ...extra], { timeoutMs: 60_000 });
+}
+
+describe('an endpoint that does not answer', () => {
+  it('announces each retry and exits 2 naming the endpoint within about 10 s', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const started = Date.now();
+    const result = await uploadTo(endpoint, '--json');
+    const elapsedMs = Date.now() - started;
+    expect(result.code, result.stderr).toBe(2);
+    expect(elapsedMs).toBeLessThan(30_000);
+    expect(result.stderr).toContain(` warn retrying 2/12: connection refused (${endpoint})`);
+    const last = result.stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(
+      new RegExp(
+        `^upload-to-s3: connect to endpoint ${endpoint}: connection refused, no answer to \\d+ attempt`,
+      ),
+    );
+    expect(last).toContain('check endpoint_url / --endpoint');
+    // --json: stdout stays JSON lines, the last one the error
+    const records = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.at(-1)).toMatchObject({ type: 'error', exit_code: 2 });
+  });
+
+  it('gives up on a server that accepts connections but never answers', async () => {
+    const silent = await silentServer();
+    try {
+      const endpoint = `http://127.0.0.1:${silent.port}`;
+      const result = await uploadTo(endpoint);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `upload-to-s3: connect to endpoint ${endpoint}: no answer within \\d+ s, no answer to 1 attempt`,
+        ),
+      );
+    } finally {
+      for (const socket of silent.sockets) socket.destroy();
+      silent.server.close();
+    }
+  });
+
+  it('retries as usual when the server answered with an error, and the run succeeds', async () => {
+    const h = await startHarness(bucket, 'P2', [
+      { match: { operation: 'HeadBucket' }, action: 'slowdown-503', times: 2 },
+    ]);
+    harnesses.push(h);
+    await writeFiles(h.projectDir, { 'config/survey.yaml': 'crew: 2\n' });
+    const result = await runCli(uploadArgs(h));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('retrying');
+    expect(h.proxy.stats().byOperation.HeadBucket).toBe(3);
+  });
+});

@@ -1,0 +1,97 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { printDryRun } from '../../src/dry-run.js';
+import type { DecidedTask } from '../../src/transfer/upload-all.js';
+
+function collect(): { stream: Writable; text(): string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+const decided: DecidedTask[] = [
+  {
+    group: 'reels',
+    task: {
+      group: 'reels',
+      path: '/p/reels/a.mp4',
+      relPath: 'reels/a.mp4',
+      key: 'P1/reels/a.mp4',
+      sizeBytes: 10,
+      mtimeMs: 1,
+    },
+    decision: { action: 'upload', reason: 'new' },
+  },
+  {
+    group: 'config',
+    task: {
+      group: 'config',
+      path: '/p/config/b.yaml',
+      relPath: 'config/b.yaml',
+      key: 'P1/config/b.yaml',
+      sizeBytes: 5,
+      mtimeMs: 1,
+    },
+    decision: { action: 'skip', reason: 'unchanged' },
+  },
+];
+
+const plan = {
+  problems: [{ path: '/p/reels/locked.mp4', error: 'permission denied (EACCES)' }],
+  leftOut: [{ path: '/p/misc', reason: 'not a folder type' as const }],
+};
+
+const options = {
+  bucket: 'b',
+  prefix: '',
+  projectKey: 'P1',
+  folder: '/p',
+  debug: false,
+  timestamp: undefined,
+};
+
+describe('printDryRun', () => {
+  it('with --json prints only JSON lines: planned, unreadable, left-out, then the summary', () => {
+    const out = collect();
+    printDryRun(decided, plan, { ...options, json: true }, out.stream);
+    const records = out
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((r) => r.type)).toEqual(['planned', 'planned', 'unreadable', 'left-out', 'dry-run']);
+    expect(records[0]).toEqual({
+      type: 'planned',
+      group: 'reels',
+      file: '/p/reels/a.mp4',
+      key: 'P1/reels/a.mp4',
+      size_bytes: 10,
+      action: 'upload',
+      reason: 'new',
+    });
+    expect(records[3]).toMatchObject({ file: '/p/misc', reason: 'not a folder type', detail: null });
+    expect(records[4]).toMatchObject({
+      files: 2,
+      bytes: 15,
+      to_upload: 1,
+      upload_bytes: 10,
+      to_skip: 1,
+      unreadable: 1,
+    });
+    expect(records[4]?.left_out).toMatchObject({ 'not a folder type': 1, extension: 0 });
+  });
+
+  it('without --json prints the table and names the timestamp folder', () => {
+    const out = collect();
+    printDryRun(decided, plan, { ...options, json: false, timestamp: '20260102_0304' }, out.stream);
+    expect(out.text().split('\n')[0]).toBe(
+      'Dry run: nothing is sent. Plan for /p -> s3://b/P1/ (timestamp folder 20260102_0304)',
+    );
+    expect(out.text()).not.toContain('{');
+  });
+});
