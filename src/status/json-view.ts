@@ -43,6 +43,15 @@ function eventObject(event: StatusEvent): Record<string, unknown> {
     }
     case 'notice':
       return { ...head, message: event.message };
+    case 'file-resumed':
+      return {
+        ...head,
+        group: event.group,
+        file: event.path,
+        bytes_stored: event.bytes,
+        parts_stored: event.partsStored,
+        part_count: event.partCount,
+      };
     case 'phase':
       return { ...head, phase: event.phase };
     case 'group-start':

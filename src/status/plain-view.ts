@@ -4,6 +4,7 @@ import {
   formatGroupDoneLine,
   formatProgressLine,
   formatResultLine,
+  formatResumedLine,
   formatRunStartLine,
   formatSkipBatchLine,
   type SkipBatch,
@@ -94,6 +95,8 @@ function eventLine(
       return formatGroupDoneLine(event.group, tracker.snapshot());
     case 'file-done':
       return event.result.outcome === 'skipped' ? undefined : formatResultLine(event.result, destination);
+    case 'file-resumed':
+      return formatResumedLine(event, destination);
     case 'file-start':
       return undefined;
   }

@@ -26,6 +26,8 @@ export interface TotalsStatus {
   bytes_done: number;
   bytes_skipped: number;
   bytes_failed: number;
+  /** Bytes of files in this run that an earlier run had already stored (resumed uploads): not sent again. */
+  bytes_resumed: number;
 }
 
 /** Counters of one group (folder type or reel); times are seconds since the epoch. */
@@ -124,6 +126,7 @@ export function createTotals(): TotalsStatus {
     bytes_done: 0,
     bytes_skipped: 0,
     bytes_failed: 0,
+    bytes_resumed: 0,
   };
 }
 

@@ -54,6 +54,15 @@ export type StatusEvent =
   | { type: 'group-start'; group: string; plannedFiles: number; plannedBytes: number; timeMs: number }
   | { type: 'group-done'; group: string; timeMs: number }
   | { type: 'file-start'; group: string; path: string; sizeBytes: number; timeMs: number }
+  | {
+      type: 'file-resumed';
+      group: string;
+      path: string;
+      bytes: number;
+      partsStored: number;
+      partCount: number;
+      timeMs: number;
+    }
   | { type: 'file-done'; result: FileResult; timeMs: number };
 
 export interface StatusTrackerOptions {
@@ -191,6 +200,22 @@ export class StatusTracker {
       this.totals.bytes_uploaded += deltaBytes;
       this.rate ??= new RateWindow(this.now());
       this.rate.record(deltaBytes, this.now());
+    };
+  }
+
+  /**
+   * Returns the callback an upload calls when an earlier run already stored part of the file: those bytes count as
+   * progress of the file (the bar, the ETA) but not as bytes sent by this run (`bytes_uploaded`, the rate).
+   */
+  fileResumedCallback(
+    group: string,
+    path: string,
+  ): (stored: { bytes: number; partsStored: number; partCount: number }) => void {
+    return ({ bytes, partsStored, partCount }) => {
+      const entry = this.inFlight.get(flightKey(group, path));
+      if (entry !== undefined) entry.bytes += bytes;
+      this.totals.bytes_resumed += bytes;
+      this.emit({ type: 'file-resumed', group, path, bytes, partsStored, partCount, timeMs: this.now() });
     };
   }
 

@@ -24,7 +24,10 @@ export function formatSummary(
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${totals.files} files planned`;
   const sent = totals.bytes_uploaded;
   const rate = elapsedSeconds > 0 ? formatRate(sent / elapsedSeconds) : formatRate(0);
-  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)} (average ${rate})`;
+  // bytes an earlier run stored are not this run's work: said apart, never in the rate
+  const resumed =
+    totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
+  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)} (average ${rate})${resumed}`;
   return [title, '', ...formatGroupTable(snapshot), ...leftOut, '', footer].join('\n');
 }
 

@@ -1,4 +1,4 @@
-import { truncateEnd, wrapWords } from './display-width.js';
+import { truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
 import { createLiveBlock } from './live-block.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
@@ -9,7 +9,7 @@ import {
   fitResultLines,
   fitRunStartLines,
 } from './tty-lines.js';
-import { formatGroupDoneLine } from './view-lines.js';
+import { formatGroupDoneLine, formatResumedLine } from './view-lines.js';
 
 export interface TtyViewOptions {
   stream: NodeJS.WritableStream;
@@ -95,6 +95,8 @@ function permanentLines(event: StatusEvent, tracker: StatusTracker, style: LineS
       return [truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width)];
     case 'file-done':
       return event.result.outcome === 'skipped' ? [] : resultLines(event.result, style);
+    case 'file-resumed':
+      return [truncateMiddle(formatResumedLine(event, style.destination), style.width)];
     default:
       return [];
   }

@@ -92,3 +92,12 @@ export function formatGroupDoneLine(group: string, snapshot: StatusSnapshot): st
   if (counts === undefined) return `done ${group}`;
   return `done ${group}: ${counts.uploaded} uploaded, ${counts.skipped} skipped, ${counts.failed} failed`;
 }
+
+/** One line on a resumed file: `resumed reels/R001.mp4: 6 of 9 parts already stored (48.0 MiB)`. */
+export function formatResumedLine(
+  event: { path: string; bytes: number; partsStored: number; partCount: number },
+  destination?: RunDestination,
+): string {
+  const file = shownPath(event.path, destination);
+  return `resumed ${file}: ${event.partsStored} of ${event.partCount} parts already stored (${formatBytes(event.bytes)})`;
+}

@@ -73,7 +73,8 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
   ctx.tracker.startFile(item.group, item.task.path, item.task.sizeBytes);
   const onBytes = ctx.tracker.fileProgressCallback(item.group, item.task.path);
   try {
-    const sent = await uploadFile(item.task, ctx.transfer, onBytes);
+    const onResumed = ctx.tracker.fileResumedCallback(item.group, item.task.path);
+    const sent = await uploadFile(item.task, ctx.transfer, onBytes, onResumed);
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
     return {
       outcome: 'uploaded',

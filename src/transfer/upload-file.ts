@@ -1,3 +1,4 @@
+import type { OnResumed } from './upload-multipart.js';
 import { confirmStoredBody, describeProof } from './confirm-stored.js';
 import { FileSource } from './file-source.js';
 import { bodyMemoryBytes, prepareBody, sendWithRetry } from './send-body.js';
@@ -17,12 +18,13 @@ export async function uploadFile(
   file: FileToSend,
   ctx: TransferContext,
   onBytes: (delta: number) => void,
+  onResumed: OnResumed = () => undefined,
 ): Promise<SentFile> {
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
   const source = await FileSource.open(file.path, file);
   try {
     return plan.multipart
-      ? await uploadMultipart(file, source, ctx, onBytes)
+      ? await uploadMultipart(file, source, ctx, onBytes, onResumed)
       : await uploadSingle(file, source, ctx, onBytes);
   } finally {
     await source.close();

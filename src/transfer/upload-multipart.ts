@@ -13,6 +13,9 @@ import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
 
+/** Tells the run how much of a file an earlier run already stored, once, before its missing parts are sent. */
+export type OnResumed = (stored: { bytes: number; partsStored: number; partCount: number }) => void;
+
 /**
  * Sends a file as a resumable multipart upload: resumes the journal's upload (see {@link openJournal}) or
  * starts one, sends the missing parts through the run's scheduler, completes, and checks the stored object.
@@ -23,15 +26,17 @@ export async function uploadMultipart(
   source: FileSource,
   ctx: TransferContext,
   onBytes: (delta: number) => void,
+  onResumed: OnResumed,
 ): Promise<SentFile> {
   const { journal, resumed } = await openJournal(file, source, ctx);
   const done = new Set(journal.parts.map((p) => p.partNumber));
   const partCount = Math.ceil(file.sizeBytes / journal.partSizeBytes);
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
-  onBytes(
+  const storedBytes =
     file.sizeBytes -
-      missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0),
-  );
+    missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0);
+  // parts already on the server are progress of the file, not bytes this run sent: rates and totals leave them out
+  if (storedBytes > 0) onResumed({ bytes: storedBytes, partsStored: partCount - missing.length, partCount });
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
   let changed: SourceError | undefined;
   const sendUnlessChanged = async (n: number) => {

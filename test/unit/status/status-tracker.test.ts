@@ -74,6 +74,7 @@ describe('StatusTracker snapshot schema', () => {
         'bytes_done',
         'bytes_skipped',
         'bytes_failed',
+        'bytes_resumed',
       ].sort(),
     );
     expect(Object.keys(readGroups(snapshot)['R001'] ?? {}).sort()).toEqual(
@@ -143,6 +144,7 @@ describe('StatusTracker counters', () => {
       bytes_done: 400,
       bytes_skipped: 150,
       bytes_failed: 200,
+      bytes_resumed: 0,
     });
     const groups = readGroups(snapshot);
     expect(groups['reels']).toMatchObject({
@@ -313,5 +315,22 @@ describe('StatusTracker run_error', () => {
       exit_code: 2,
       meaning: 'usage',
     });
+  });
+});
+
+describe('StatusTracker resumed files', () => {
+  it('counts parts an earlier run stored as progress of the file, not as bytes this run sent', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    const events: string[] = [];
+    tracker.onEvent((event) => events.push(event.type));
+    tracker.setTotals(1, 900);
+    tracker.startFile('reels', 'R001.mp4', 900);
+    tracker.fileResumedCallback('reels', 'R001.mp4')({ bytes: 600, partsStored: 6, partCount: 9 });
+    tracker.fileProgressCallback('reels', 'R001.mp4')(300);
+    const snapshot = tracker.snapshot();
+    expect(snapshot.totals.bytes_uploaded).toBe(300);
+    expect(snapshot.totals.bytes_resumed).toBe(600);
+    expect(snapshot.in_flight[0]?.bytes).toBe(900);
+    expect(events).toContain('file-resumed');
   });
 });
