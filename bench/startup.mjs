@@ -17,7 +17,7 @@ export const STARTUP_RUNS = 20;
 
 /**
  * Measures start-up of `cliPath` (`runs` interleaved rounds, after one unmeasured warm-up round that fills the
- * page cache and Node's compile cache). Returns `{ runs, loadAverageStart, loadAverageEnd, node, commands }`,
+ * page cache and Node's compile cache). Returns `{ runs, measuredAt, loadAverageStart, loadAverageEnd, node, commands }`,
  * where each command is `{ id, display, medianMs, minMs, ratioToNode, allMs }`.
  * @throws Error when a command exits non-zero.
  */
@@ -40,6 +40,7 @@ export function measureStartup({
   const ratios = (i) => times[i].map((ms, round) => ms / times[0][round]);
   return {
     runs,
+    measuredAt: new Date().toISOString(),
     loadAverageStart,
     loadAverageEnd: readLoadAverage(),
     node: process.version,
