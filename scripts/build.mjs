@@ -12,7 +12,8 @@
  * node_modules like any installed dependency. Code the bundle takes from CommonJS packages calls `require` for
  * Node's built-ins, which ES modules lack: each chunk gets one made by `createRequire`.
  *
- *   node scripts/build.mjs [--analyze]   --analyze prints what takes the room in each output file
+ *   node scripts/build.mjs [--analyze] [--no-minify]
+ *     --analyze prints what takes the room in each output file; --no-minify keeps names readable in CPU profiles
  */
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,7 +37,7 @@ await import('./lib/main.js');
 const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
 
-async function build({ analyze }) {
+async function build({ analyze, minify }) {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
   await rm(DIST, { recursive: true, force: true });
   const result = await esbuild.build({
@@ -54,7 +55,7 @@ async function build({ analyze }) {
     external: ['@napi-rs/keyring'],
     define: { __UPLOAD_TO_S3_VERSION__: JSON.stringify(pkg.version) },
     banner: { js: REQUIRE_SHIM },
-    minify: true,
+    minify,
     // error classes name themselves after their class (errors.ts)
     keepNames: true,
     legalComments: 'linked',
@@ -69,4 +70,7 @@ async function build({ analyze }) {
   if (analyze) process.stdout.write(await esbuild.analyzeMetafile(result.metafile, { verbose: false }));
 }
 
-await build({ analyze: process.argv.includes('--analyze') });
+await build({
+  analyze: process.argv.includes('--analyze'),
+  minify: !process.argv.includes('--no-minify'),
+});
