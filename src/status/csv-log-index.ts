@@ -56,6 +56,21 @@ function isBareSkip(row: Pick<FileResult, 'sha256' | 'etag' | 'error' | 'seconds
 }
 
 /**
+ * What a key holds after `row`: its size and mtime, with the hashes an earlier row of the same file recorded
+ * when it has none. The earlier entry itself when nothing changed, as in most rows of a rerun.
+ */
+function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow): LoggedUpload {
+  const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
+  if (sameFile && row.sha256 === undefined && row.etag === undefined) return previous;
+  const entry: LoggedUpload = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs };
+  const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
+  const etag = row.etag ?? (sameFile ? previous.etag : undefined);
+  if (sha256) entry.sha256 = sha256;
+  if (etag) entry.etag = etag;
+  return entry;
+}
+
+/**
  * Builds an {@link UploadLogIndex} from the rows of a log and then of its sidecars, in order, one row at a time:
  * `add` each row (undefined for a record that is no row), `endOfLogFile` after the log's own rows.
  */
@@ -88,22 +103,20 @@ export class UploadLogIndexer {
   }
 
   private addOwn(row: CsvLogRow): void {
-    const previous = this.uploads.get(row.key);
-    // deleted and set again, so the order is that of last mention, as in latestRowPerKey
-    this.uploads.delete(row.key);
-    this.lastSkips.delete(row.key);
-    if (row.outcome === 'failed') return;
-    const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
-    const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
-    const etag = row.etag ?? (sameFile ? previous.etag : undefined);
-    this.uploads.set(row.key, {
-      sizeBytes: row.sizeBytes,
-      mtimeMs: row.mtimeMs,
-      ...(sha256 ? { sha256 } : {}),
-      ...(etag ? { etag } : {}),
-    });
-    if (row.outcome === 'skipped' && isBareSkip(row))
-      this.lastSkips.set(row.key, { file: row.file, reason: this.intern(row.reason) });
+    if (row.outcome === 'failed') {
+      this.uploads.delete(row.key);
+      this.lastSkips.delete(row.key);
+      return;
+    }
+    this.uploads.set(row.key, mergeRow(this.uploads.get(row.key), row));
+    if (row.outcome === 'skipped' && isBareSkip(row)) {
+      const skip = this.lastSkips.get(row.key);
+      const reason = this.intern(row.reason);
+      if (skip?.file !== row.file || skip.reason !== reason)
+        this.lastSkips.set(row.key, { file: row.file, reason });
+    } else {
+      this.lastSkips.delete(row.key);
+    }
   }
 
   private addOther(row: CsvLogRow): void {

@@ -1,19 +1,12 @@
 import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, type Options as ParseOptions } from 'csv-parse';
 import { ConfigError } from '../errors.js';
 import { retryWhileHeld } from '../state/replace-file.js';
 import { toCsvLogRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+import { CsvRecordReader } from './csv-records.js';
 import { UploadLogIndexer, type LoggedUpload, type UploadLogIndex } from './csv-log-index.js';
 
 export type { LoggedUpload } from './csv-log-index.js';
-
-const PARSE_OPTIONS: ParseOptions = {
-  bom: true,
-  relax_column_count: true,
-  skip_empty_lines: true,
-  skip_records_with_error: true,
-};
 
 /** The lock file that serialises the writers and the rotation of the log at `logPath`. */
 export function logLockPath(logPath: string): string {
@@ -75,18 +68,14 @@ export async function readCsvLogFile(path: string): Promise<CsvLogRow[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw readFailed(path, error);
   }
-  return (await parseRecords(content)).flatMap((record) => toCsvLogRow(record) ?? []);
+  return parseRecords(content).flatMap((record) => toCsvLogRow(record) ?? []);
 }
 
-async function parseRecords(content: Buffer): Promise<string[][]> {
-  const parser = parse(PARSE_OPTIONS);
-  parser.end(content);
+function parseRecords(content: Buffer): string[][] {
   const records: string[][] = [];
-  try {
-    for await (const record of parser) records.push(record as string[]);
-  } catch {
-    // Damage the parser cannot skip ends the read; the rows before it are still good.
-  }
+  const reader = new CsvRecordReader((record) => records.push(record));
+  reader.push(content.toString('utf8'));
+  reader.end();
   return records;
 }
 
@@ -133,27 +122,16 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 async function forEachRecord(path: string, onRecord: (record: string[]) => void): Promise<void> {
   const handle = await openLog(path);
   if (!handle) return;
-  const source = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
-  const parser = parse(PARSE_OPTIONS);
-  let readError: unknown;
-  source.once('error', (error) => {
-    readError = error;
-    parser.end();
-  });
+  const reader = new CsvRecordReader(onRecord);
+  const source = handle.createReadStream({ encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
   try {
-    await new Promise<void>((resolve) => {
-      parser.on('readable', () => {
-        for (let record: unknown; (record = parser.read()) !== null;) onRecord(record as string[]);
-      });
-      // a parse error ends the read like the end of the file: the records before it stand
-      parser.once('error', () => resolve());
-      parser.once('end', resolve);
-      source.pipe(parser);
-    });
+    for await (const chunk of source) reader.push(chunk as string);
+  } catch (error) {
+    throw readFailed(path, error);
   } finally {
     source.destroy();
   }
-  if (readError !== undefined) throw readFailed(path, readError);
+  reader.end();
 }
 
 async function openLog(path: string): Promise<FileHandle | undefined> {
