@@ -30,7 +30,7 @@ import { renderMarkdown } from './report-markdown.mjs';
 import { replaceStartupSection, startupSection } from './report-startup.mjs';
 import { warmUp } from './s3-admin.mjs';
 import { PROJECT_ROOT, startRgw, startSink } from './servers.mjs';
-import { measureStartup } from './startup.mjs';
+import { STARTUP_RUNS, measureStartup } from './startup.mjs';
 
 const DATA_DIR = path.join(PROJECT_ROOT, 'bench', '.data');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', '.results');
@@ -49,7 +49,7 @@ async function main() {
   if (options.reportOnly) return writeDocs();
   if (options.startupOnly) return writeStartupOnly();
   // before any server starts: start-up needs none, and measures best on a machine that runs nothing of ours
-  const startup = options.startup ? runStartup() : undefined;
+  const startup = options.startup ? runStartup(options.quick ? 5 : STARTUP_RUNS) : undefined;
   const runName = `${options.quick ? 'quick-' : ''}${options.sink ? 'sink' : 'rgw'}`;
   const tools = detectTools();
   const clients = selectClients(UPLOAD_CLIENTS, tools, options);
@@ -90,9 +90,9 @@ async function main() {
   await writeOutputs(runName, results, options);
 }
 
-function runStartup() {
-  log('start-up: node -e 0, --version and --help, 20 interleaved rounds');
-  const startup = measureStartup();
+function runStartup(runs = STARTUP_RUNS) {
+  log(`start-up: node -e 0, --version and --help, ${runs} interleaved rounds`);
+  const startup = measureStartup({ runs });
   for (const c of startup.commands)
     log(`  ${c.display}: median ${c.medianMs.toFixed(0)} ms, ${c.ratioToNode.toFixed(2)}× bare Node`);
   return startup;
