@@ -27,8 +27,10 @@ import { datasetSpecs, parseOptions } from './options.mjs';
 import { runRerunPhase, runRssPhase, runUploadPhase } from './phases.mjs';
 import { renderChart } from './report-chart.mjs';
 import { renderMarkdown } from './report-markdown.mjs';
+import { replaceStartupSection, startupSection } from './report-startup.mjs';
 import { warmUp } from './s3-admin.mjs';
 import { PROJECT_ROOT, startRgw, startSink } from './servers.mjs';
+import { STARTUP_RUNS, measureStartup } from './startup.mjs';
 
 const DATA_DIR = path.join(PROJECT_ROOT, 'bench', '.data');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', '.results');
@@ -45,6 +47,9 @@ async function main() {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
   if (options.reportOnly) return writeDocs();
+  if (options.startupOnly) return writeStartupOnly();
+  // before any server starts: start-up needs none, and measures best on a machine that runs nothing of ours
+  const startup = options.startup ? runStartup(options.quick ? 5 : STARTUP_RUNS) : undefined;
   const runName = `${options.quick ? 'quick-' : ''}${options.sink ? 'sink' : 'rgw'}`;
   const tools = detectTools();
   const clients = selectClients(UPLOAD_CLIENTS, tools, options);
@@ -67,6 +72,7 @@ async function main() {
     rounds: options.rounds,
     rssRounds: options.rssRounds,
     sets: options.sets,
+    ...(startup ? { startup } : {}),
     serverKind: server.kind,
     serverDescription: server.describe,
     startedAt,
@@ -82,6 +88,30 @@ async function main() {
     records,
   };
   await writeOutputs(runName, results, options);
+}
+
+function runStartup(runs = STARTUP_RUNS) {
+  log(`start-up: node -e 0, --version and --help, ${runs} interleaved rounds`);
+  const startup = measureStartup({ runs });
+  for (const c of startup.commands)
+    log(`  ${c.display}: median ${c.medianMs.toFixed(0)} ms, ${c.ratioToNode.toFixed(2)}× bare Node`);
+  return startup;
+}
+
+/**
+ * `--startup`: measures start-up alone, saves it as bench/.results/startup.json (which later full reports use
+ * when it is the newer), and writes its section into docs/BENCHMARKS.md, leaving the other sections as they are.
+ */
+async function writeStartupOnly() {
+  const startup = runStartup();
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(path.join(RESULTS_DIR, 'startup.json'), `${JSON.stringify(startup, null, 1)}\n`);
+  const docsPath = path.join(DOCS_DIR, 'BENCHMARKS.md');
+  const section = startupSection(startup, describeMachine());
+  const current = await readFile(docsPath, 'utf8').catch(() => '# Benchmarks\n');
+  await writeFile(docsPath, await formatMarkdown(replaceStartupSection(current, section)));
+  process.stdout.write(`${section}\n`);
+  log('wrote the start-up section of docs/BENCHMARKS.md');
 }
 
 /** Ctrl+C or SIGTERM: kill the running client, stop the server (as the normal end would), exit 130. */
@@ -208,15 +238,19 @@ async function writeOutputs(runName, results, options) {
 async function writeDocs() {
   const load = async (name) =>
     JSON.parse(await readFile(path.join(RESULTS_DIR, `${name}.json`), 'utf8').catch(() => 'null'));
-  const [rgw, sink] = [await load('rgw'), await load('sink')];
+  const [rgw, sink, startupAlone] = [await load('rgw'), await load('sink'), await load('startup')];
   const main = rgw ?? sink;
   if (!main) throw new Error('no results in bench/.results yet; run npm run bench first');
+  const startup = [main.startup, startupAlone]
+    .filter(Boolean)
+    .sort((a, b) => b.measuredAt.localeCompare(a.measuredAt))[0];
   const analysis = await readFile(path.join(PROJECT_ROOT, 'bench', 'analysis.md'), 'utf8').catch(
     () => undefined,
   );
   const markdown = renderMarkdown({
     main,
     sink: rgw ? (sink ?? undefined) : undefined,
+    startup,
     analysis,
     chartFile: 'bench-chart.svg',
   });

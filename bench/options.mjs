@@ -2,11 +2,14 @@
  * Command-line options of `npm run bench` and the dataset sizes each mode uses.
  *
  *   npm run bench [-- --quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss]
- *                    [--rss-rounds N] [--report-only]
+ *                    [--rss-rounds N] [--report-only] [--startup] [--no-startup]
  *
  * --rounds N (3; 1 with --quick) rounds of uploads and reruns; --rss-rounds N (1) rounds of the peak-RSS runs,
  * whose figure depends on buffer sizes rather than on noise. --report-only runs nothing and rewrites
  * docs/BENCHMARKS.md and docs/bench-chart.svg from the saved results (after editing bench/analysis.md).
+ * --startup measures only start-up (bench/startup.mjs: no server, no datasets) and writes it as the start-up
+ * section of docs/BENCHMARKS.md, leaving the other sections as they are; every other run measures start-up too,
+ * first, unless --no-startup.
  *
  * env: BENCH_RGW_PORT / BENCH_MON_PORT (7494 / 6784) ports of the benchmark's own Ceph RGW,
  *      BENCH_KEEP_S3=1 leave a server this run started running, BENCH_SKIP_APT=1 never install peers.
@@ -18,11 +21,11 @@ const GiB = 1024 ** 3;
 export const ALL_SETS = ['small', 'large', 'mixed'];
 
 const USAGE =
-  'usage: npm run bench -- [--quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss] [--rss-rounds N] [--report-only]';
+  'usage: npm run bench -- [--quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss] [--rss-rounds N] [--report-only] [--startup] [--no-startup]';
 
 /**
  * Parses `argv` (without node and script). Returns `{ quick, rounds, rssRounds, sets, sink, clients, rerun,
- * rss, reportOnly, rgwPort, monPort, keepServer }`. @throws Error with the usage line on an unknown or malformed option.
+ * rss, reportOnly, startup, startupOnly, rgwPort, monPort, keepServer }`. @throws Error with the usage line on an unknown or malformed option.
  */
 export function parseOptions(argv, env = process.env) {
   const options = {
@@ -35,6 +38,8 @@ export function parseOptions(argv, env = process.env) {
     rerun: true,
     rss: true,
     reportOnly: false,
+    startup: true,
+    startupOnly: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -44,6 +49,8 @@ export function parseOptions(argv, env = process.env) {
     else if (arg === '--no-rerun') options.rerun = false;
     else if (arg === '--no-rss') options.rss = false;
     else if (arg === '--report-only') options.reportOnly = true;
+    else if (arg === '--startup') options.startupOnly = true;
+    else if (arg === '--no-startup') options.startup = false;
     else if (arg === '--rounds') options.rounds = parseRounds(value());
     else if (arg === '--rss-rounds') options.rssRounds = parseRounds(value());
     else if (arg === '--sets') options.sets = parseSets(value());

@@ -4,13 +4,17 @@
  * The prose sections live in report-prose.mjs; the tables are here.
  */
 import { commandsSection, header, machineSection, methodSection } from './report-prose.mjs';
+import { STARTUP_TITLE, startupSection } from './report-startup.mjs';
 import { summarise } from './stats.mjs';
 import { evaluateTargets } from './targets.mjs';
 
 const MB = 1e6;
 
-/** Renders `main` (a results object from main.mjs) plus optional `sink` results and `analysis` Markdown. */
-export function renderMarkdown({ main, sink, analysis, chartFile }) {
+/**
+ * Renders `main` (a results object from main.mjs) plus optional `sink` results, `startup` (a start-up
+ * measurement newer than `main.startup`) and `analysis` Markdown.
+ */
+export function renderMarkdown({ main, sink, startup = main.startup, analysis, chartFile }) {
   const uploads = summarise(main.records.uploads, 'ours');
   const reruns = summarise(main.records.reruns, 'ours-rerun');
   const rss = summarise(main.records.rss, 'ours');
@@ -34,6 +38,7 @@ export function renderMarkdown({ main, sink, analysis, chartFile }) {
       ? section(`Rerun of the unchanged mixed set (${describeSet(main.datasets.mixed)})`, rerunTable(reruns))
       : '',
     rss.length ? section('Peak RSS uploading one big file', rssTable(rss, main)) : '',
+    startup ? section(STARTUP_TITLE, startupSection(startup, main.machine)) : '',
     sink ? section('Client-only cost: uploads to the sink (`--sink`)', sinkSection(sink)) : '',
     chartFile ? section('Chart', `![MB/s and client CPU-seconds per GiB per tool](${chartFile})\n`) : '',
     section('Commands', commandsSection(main, sink)),

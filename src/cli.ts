@@ -14,9 +14,15 @@ import { summarizeLeftOut } from './collector/left-out-summary.js';
 import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
 import { registerCommands } from './commands.js';
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** Set by the bundler (scripts/build.mjs); absent when the source runs as it is. */
+declare const __UPLOAD_TO_S3_VERSION__: string | undefined;
+
+// the bundle knows its version: reading package.json would cost a file read at every start
+const VERSION =
+  typeof __UPLOAD_TO_S3_VERSION__ === 'string'
+    ? __UPLOAD_TO_S3_VERSION__
+    : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+        .version;
 
 const EXAMPLES = `
 Examples (PowerShell):

@@ -9,7 +9,7 @@ import type { Logger } from './log/logger.js';
 import { connectStore } from './remote/connect.js';
 import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
-import { openCsvLog, parseUploadedKeysFromLog, type LogTarget } from './status/csv-log.js';
+import { openCsvLog, readUploadLog, type LogTarget, type UploadLogIndex } from './status/csv-log.js';
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
 import { checkOutputPaths } from './status/output-paths.js';
 import { startReporting, type Reporting } from './status/reporting.js';
@@ -86,14 +86,22 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     if (store && !options.dryRun)
       bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
+    const logged = await readUploadLog(options.logCsv, logTarget(options));
     // a dry run may run beside a real one and changes nothing, the log included
-    if (!options.dryRun) await rotateLogIfLarge(options.logCsv, log);
-    const decided = await decide(plan, options, store, hashCache, interrupts);
+    if (!options.dryRun) await rotateLogIfLarge(options.logCsv, logged, log);
+    const decided = await decide(plan, options, { store, hashCache, interrupts, logged });
     let unproven = 0;
     if (options.dryRun) {
       printDryRun(decided, plan, options, process.stdout);
     } else {
-      await transfer(decided, plan, options, { store: store!, hashCache, interrupts, reporting, log });
+      await transfer(decided, plan, options, {
+        store: store!,
+        hashCache,
+        interrupts,
+        reporting,
+        log,
+        logged,
+      });
       // --check: a run that would exit 0 first proves by content that the bucket holds what it sent
       if (options.check && reporting.tracker.snapshot().totals.failed === 0) {
         const proof = { reader: store!, bucket: options.bucket, hashCache, signal: interrupts.soft };
@@ -145,8 +153,9 @@ function recordRunError(reporting: Reporting, error: unknown): void {
 }
 
 /** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */
-async function rotateLogIfLarge(logCsv: string, log: Logger): Promise<void> {
-  const oldPath = await rotateCsvLogIfLarge(logCsv, undefined, { onWarning: (message) => log.warn(message) });
+async function rotateLogIfLarge(logCsv: string, counts: UploadLogIndex, log: Logger): Promise<void> {
+  const onWarning = (message: string) => log.warn(message);
+  const oldPath = await rotateCsvLogIfLarge(logCsv, undefined, { onWarning, counts });
   if (oldPath) log.debug(`CSV log rotated: earlier rows in ${oldPath}, one row per object carried over`);
 }
 
@@ -154,19 +163,23 @@ function logTarget(options: RunOptions): LogTarget {
   return { endpoint: endpointId(options.endpoint), bucket: options.bucket };
 }
 
+interface DecideDeps {
+  store: S3Store | undefined;
+  hashCache: HashCache;
+  interrupts: Interrupts;
+  logged: UploadLogIndex;
+}
+
 async function decide(
   plan: UploadPlan,
   options: RunOptions,
-  store: S3Store | undefined,
-  hashCache: HashCache,
-  interrupts: Interrupts,
+  { store, hashCache, interrupts, logged }: DecideDeps,
 ): Promise<DecidedTask[]> {
   const tasks: UploadTask[] = [...plan.groups.values()].flat();
-  const logged = await parseUploadedKeysFromLog(options.logCsv, logTarget(options));
   const decisions = await decideUploads(tasks, {
     store,
     bucket: options.bucket,
-    logged,
+    logged: logged.uploads,
     hashCache,
     force: options.force,
     verify: options.verify,
@@ -186,6 +199,8 @@ interface TransferDeps {
   interrupts: Interrupts;
   reporting: Reporting;
   log: Logger;
+  /** The log as read before deciding: rows that would only repeat it are not written. */
+  logged: UploadLogIndex;
 }
 
 async function transfer(
@@ -199,6 +214,7 @@ async function transfer(
   tracker.setPhase('uploading');
   const csvLog = await openCsvLog(options.logCsv, {
     target: logTarget(options),
+    known: deps.logged,
     onWarning: (message) => deps.log.warn(message),
     // a log that cannot be written (disk full) stops the run: files sent but not recorded would be sent again
     onFatal: (error) => deps.interrupts.abortAll(error),

@@ -34,27 +34,46 @@ export interface KeyParts {
  * @throws SourceError when the key would exceed S3's 1,024-byte limit or climbs out with '..'.
  */
 export function buildObjectKey(parts: KeyParts): string {
-  const relSegments = splitSegments(parts.relPath);
-  if (relSegments.includes('..')) {
-    throw new SourceError(
-      `build key for ${parts.relPath}: the path leaves its folder with '..'; move the file inside the project`,
-    );
-  }
-  const segments = [
+  return joinObjectKey(objectKeyHead(parts), parts.relPath);
+}
+
+/**
+ * The part of every key of one folder type before the relative path: `{prefix/}{project_key}/{folder_type}[/{timestamp}]`.
+ * Built once for many files, then completed by {@link joinObjectKey}.
+ */
+export function objectKeyHead(parts: Omit<KeyParts, 'relPath'>): string {
+  return [
     ...splitSegments(parts.prefix),
     ...splitSegments(parts.projectKey),
     parts.folderType,
     ...(parts.timestamp ? [parts.timestamp] : []),
-    ...relSegments,
-  ];
-  const key = segments.join('/');
-  const keyBytes = Buffer.byteLength(key, 'utf8');
-  if (keyBytes > MAX_KEY_BYTES) {
+  ].join('/');
+}
+
+/**
+ * `head` (from {@link objectKeyHead}) and `relPath` as a key: what {@link buildObjectKey} returns.
+ * @throws SourceError as buildObjectKey does.
+ */
+export function joinObjectKey(head: string, relPath: string): string {
+  const relSegments = splitSegments(relPath);
+  if (relSegments.includes('..')) {
     throw new SourceError(
-      `build key for ${parts.relPath}: the key is ${keyBytes} bytes, over S3's limit of ${MAX_KEY_BYTES}; shorten the path or the prefix`,
+      `build key for ${relPath}: the path leaves its folder with '..'; move the file inside the project`,
     );
   }
+  const key = relSegments.length === 0 ? head : `${head}/${relSegments.join('/')}`;
+  assertKeyLength(key, relPath);
   return key;
+}
+
+function assertKeyLength(key: string, relPath: string): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most keys are short enough not to need counting
+  if (key.length * 3 <= MAX_KEY_BYTES) return;
+  const keyBytes = Buffer.byteLength(key, 'utf8');
+  if (keyBytes <= MAX_KEY_BYTES) return;
+  throw new SourceError(
+    `build key for ${relPath}: the key is ${keyBytes} bytes, over S3's limit of ${MAX_KEY_BYTES}; shorten the path or the prefix`,
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConfigError, UploadError } from '../errors.js';
 import { hasAllowedExtension, type FolderTypeMap } from './folder-types.js';
 import type { LeftOutFile } from './left-out.js';
 import { summarizeLeftOut } from './left-out-summary.js';
-import { buildObjectKey } from './object-key.js';
+import { joinObjectKey, objectKeyHead } from './object-key.js';
 import { resolveTypeRoots } from './type-roots.js';
 import { walkFiles, type WalkProblem } from './walk-files.js';
 
@@ -52,15 +52,34 @@ export interface UploadPlan {
 export async function planUpload(request: PlanRequest): Promise<UploadPlan> {
   await assertFolder(request.folder);
   const { roots, leftOut, problems } = await resolveTypeRoots(request);
+  const collected: CollectedType[] = [];
+  for (const [folderType, root] of roots)
+    collected.push(await collectUploadTasks(root, folderType, request, problems, leftOut));
   const groups = new Map<string, UploadTask[]>();
-  const keysSeen = new Map<string, string>();
-  for (const [folderType, root] of roots) {
-    const tasks = await collectUploadTasks(root, folderType, request, problems, leftOut);
-    const unique = tasks.filter((task) => claimKey(task, keysSeen, problems));
+  // keys are checked for clashes only when one can clash: claiming 100,000 keys costs a map of 100,000 strings
+  const keysSeen = collected.some(mayShareKey) ? new Map<string, string>() : undefined;
+  for (const { folderType, tasks } of collected) {
+    const unique = keysSeen ? tasks.filter((task) => claimKey(task, keysSeen, problems)) : tasks;
     if (unique.length > 0) groups.set(folderType, unique);
   }
   if (groups.size === 0 && problems.length === 0) throw nothingToUpload(request, [...roots.keys()], leftOut);
   return { groups, problems, leftOut };
+}
+
+/** The tasks of one folder type, and whether any key's relative part differs from the file's relative path. */
+interface CollectedType {
+  folderType: string;
+  tasks: UploadTask[];
+  rewritten: boolean;
+}
+
+/**
+ * Whether a key of this type may equal another planned key. Keys of one type differ when their relative paths
+ * do and each key ends in its file's path unchanged; keys of two types differ in the type's segment, unless a
+ * type's name holds a separator. Otherwise (NFC and NFD spellings, a backslash in a POSIX name) they may clash.
+ */
+function mayShareKey({ folderType, rewritten }: CollectedType): boolean {
+  return rewritten || /[\\/]/.test(folderType);
 }
 
 async function assertFolder(folder: string): Promise<void> {
@@ -101,13 +120,13 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
  * then `{prefix/}{project_key}/{folder_type}/[{timestamp}/]{rel_path}` keys. Appends what cannot
  * be read to `problems` and what the walk leaves out to `leftOut`.
  */
-export async function collectUploadTasks(
+async function collectUploadTasks(
   root: string,
   folderType: string,
   request: PlanRequest,
-  problems: WalkProblem[] = [],
-  leftOut: LeftOutFile[] = [],
-): Promise<UploadTask[]> {
+  problems: WalkProblem[],
+  leftOut: LeftOutFile[],
+): Promise<CollectedType> {
   const extensions = request.folderTypes.get(folderType) ?? new Set<string>();
   const walked = await walkFiles(root, {
     accept: (name) => hasAllowedExtension(name, extensions),
@@ -115,15 +134,18 @@ export async function collectUploadTasks(
   });
   problems.push(...walked.problems);
   for (const entry of walked.leftOut) leftOut.push(entry); // push(...x) overflows the stack at ~100,000 entries
-  const tasks: UploadTask[] = [];
-  for (const file of walked.files) {
+  const head = objectKeyHead({ ...request, folderType });
+  const collected: CollectedType = { folderType, tasks: [], rewritten: false };
+  for (const { path, relPath, sizeBytes, mtimeMs, ctimeMs, ino } of walked.files) {
     try {
-      const key = buildObjectKey({ ...request, folderType, relPath: file.relPath });
-      tasks.push({ group: folderType, key, ...file });
+      const key = joinObjectKey(head, relPath);
+      if (key.length !== head.length + 1 + relPath.length || !key.endsWith(relPath))
+        collected.rewritten = true;
+      collected.tasks.push({ group: folderType, path, relPath, key, sizeBytes, mtimeMs, ctimeMs, ino });
     } catch (error) {
       if (!(error instanceof UploadError)) throw error;
-      problems.push({ path: file.path, error: error.message });
+      problems.push({ path, error: error.message });
     }
   }
-  return tasks;
+  return collected;
 }

@@ -1,6 +1,7 @@
+import * as fs from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
-import * as fsPromises from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describeFsError } from '../errors.js';
 import type { ChangeStamp } from '../content/file-identity.js';
 import type { LeftOutFile } from './left-out.js';
@@ -33,8 +34,27 @@ export interface WalkFilter {
   refused: Omit<LeftOutFile, 'path'>;
 }
 
-/** The file-system calls the walk makes; tests pass a wrapper that fails chosen paths. */
-export type WalkFs = Pick<typeof fsPromises, 'opendir' | 'stat' | 'lstat' | 'realpath'>;
+/** The file-system calls the walk makes (synchronous ones); tests pass a wrapper that fails chosen paths. */
+export interface WalkFs {
+  readdir(folder: string): Dirent[];
+  stat(file: string): Stats;
+  lstat(file: string): Stats;
+  realpath(file: string): string;
+}
+
+const NODE_FS: WalkFs = {
+  readdir: (folder) => fs.readdirSync(folder, { withFileTypes: true }),
+  stat: (file) => fs.statSync(file),
+  lstat: (file) => fs.lstatSync(file),
+  realpath: (file) => fs.realpathSync(file),
+};
+
+/**
+ * File-system calls made between two turns of the event loop. The walk calls the file system synchronously:
+ * one stat through the thread pool per file cost several times the CPU of the stat itself (100,000 files:
+ * seconds of system time). A turn every so many calls lets timers (heartbeat) and signals through.
+ */
+const CALLS_PER_TURN = 256;
 
 /**
  * Lists regular files under `root` whose names pass `filter.accept`, sorted by relative path.
@@ -48,13 +68,23 @@ export type WalkFs = Pick<typeof fsPromises, 'opendir' | 'stat' | 'lstat' | 'rea
 export async function walkFiles(
   root: string,
   filter: WalkFilter,
-  fs: WalkFs = fsPromises,
+  fileSystem: WalkFs = NODE_FS,
 ): Promise<WalkResult> {
-  const state: WalkState = { root, filter, fs, files: [], problems: [], leftOut: [], folders: [], links: [] };
-  const rootRealPath = await resolveRoot(root, state);
+  const state: WalkState = {
+    root,
+    filter,
+    fs: fileSystem,
+    files: [],
+    problems: [],
+    leftOut: [],
+    folders: [],
+    links: [],
+    callsThisTurn: 0,
+  };
+  const rootRealPath = resolveRoot(root, state);
   if (rootRealPath === undefined) return toResult(state);
   const walked: WalkedFolders = new Map();
-  state.folders.push({ path: root, realPath: rootRealPath });
+  state.folders.push({ path: root, relPath: '', realPath: rootRealPath });
   // a link is followed only when no real folder is pending, so a folder both present and linked keeps its real path
   for (let folder = nextFolder(state); folder !== undefined; folder = nextFolder(state)) {
     const loop = findLinkLoop(folder.realPath, walked, rootRealPath);
@@ -68,8 +98,10 @@ export async function walkFiles(
   return toResult(state);
 }
 
+/** A folder to walk: its path, its path relative to the root with '/' separators ('' for the root), its real path. */
 interface PendingFolder {
   path: string;
+  relPath: string;
   realPath: string;
 }
 
@@ -79,11 +111,12 @@ interface WalkState extends WalkResult {
   fs: WalkFs;
   folders: PendingFolder[];
   links: PendingFolder[];
+  callsThisTurn: number;
 }
 
-async function resolveRoot(root: string, state: WalkState): Promise<string | undefined> {
+function resolveRoot(root: string, state: WalkState): string | undefined {
   try {
-    return await state.fs.realpath(root);
+    return state.fs.realpath(root);
   } catch (error) {
     state.problems.push({ path: root, error: describeFsError(error) });
     return undefined;
@@ -105,54 +138,69 @@ function compare(a: string, b: string): number {
 }
 
 async function readFolder(folder: PendingFolder, state: WalkState): Promise<void> {
+  let entries: Dirent[];
+  state.callsThisTurn += 1;
   try {
-    for await (const entry of await state.fs.opendir(folder.path)) await readEntry(folder, entry, state);
+    entries = state.fs.readdir(folder.path);
   } catch (error) {
     state.problems.push({ path: folder.path, error: describeFsError(error) });
+    return;
+  }
+  for (const entry of entries) {
+    readEntry(folder, entry, state);
+    if (state.callsThisTurn >= CALLS_PER_TURN) {
+      state.callsThisTurn = 0;
+      await yieldToEventLoop();
+    }
   }
 }
 
-async function readEntry(folder: PendingFolder, entry: Dirent, state: WalkState): Promise<void> {
-  const full = path.join(folder.path, entry.name);
+function readEntry(folder: PendingFolder, entry: Dirent, state: WalkState): void {
+  // below the root, folder paths are normalised already: joining by hand gives path.join's result for less
+  const full =
+    folder.relPath === '' ? path.join(folder.path, entry.name) : folder.path + path.sep + entry.name;
+  const relPath = folder.relPath === '' ? entry.name : `${folder.relPath}/${entry.name}`;
   if (entry.isDirectory()) {
-    state.folders.push({ path: full, realPath: path.join(folder.realPath, entry.name) });
+    state.folders.push({ path: full, relPath, realPath: path.join(folder.realPath, entry.name) });
   } else if (entry.isSymbolicLink()) {
-    await readLink(full, entry.name, state);
+    readLink(full, relPath, entry.name, state);
   } else if (!entry.isFile()) {
     state.leftOut.push({ path: full, reason: 'not a regular file' });
   } else if (state.filter.accept(entry.name)) {
-    await statFile(full, entry.name, state);
+    statFile(full, relPath, entry.name, state);
   } else {
     state.leftOut.push({ path: full, ...state.filter.refused });
   }
 }
 
 /** A link's target decides what it is, so it is looked at whatever its name. */
-async function readLink(full: string, name: string, state: WalkState): Promise<void> {
+function readLink(full: string, relPath: string, name: string, state: WalkState): void {
+  state.callsThisTurn += 1;
   try {
-    const info = await state.fs.stat(full);
-    if (info.isDirectory()) state.links.push({ path: full, realPath: await state.fs.realpath(full) });
-    else addFile(full, name, info, state);
+    const info = state.fs.stat(full);
+    if (info.isDirectory()) state.links.push({ path: full, relPath, realPath: state.fs.realpath(full) });
+    else addFile(full, relPath, name, info, state);
   } catch (error) {
-    await recordUnreadable(full, error, state);
+    recordUnreadable(full, error, state);
   }
 }
 
-async function statFile(full: string, name: string, state: WalkState): Promise<void> {
+function statFile(full: string, relPath: string, name: string, state: WalkState): void {
+  state.callsThisTurn += 1;
   try {
-    addFile(full, name, await state.fs.stat(full), state);
+    addFile(full, relPath, name, state.fs.stat(full), state);
   } catch (error) {
-    await recordUnreadable(full, error, state);
+    recordUnreadable(full, error, state);
   }
 }
 
-function addFile(full: string, name: string, info: Stats, state: WalkState): void {
+/** The walk's stat is the only one a planned file gets: its size and mtime are what every later step uses. */
+function addFile(full: string, relPath: string, name: string, info: Stats, state: WalkState): void {
   if (!info.isFile()) {
     state.leftOut.push({ path: full, reason: 'not a regular file' });
   } else if (!state.filter.accept(name)) {
     state.leftOut.push({ path: full, ...state.filter.refused });
   } else {
-    const relPath = path.relative(state.root, full).split(path.sep).join('/');
     state.files.push({
       path: full,
       relPath,
@@ -164,8 +212,8 @@ function addFile(full: string, name: string, info: Stats, state: WalkState): voi
   }
 }
 
-async function recordUnreadable(full: string, error: unknown, state: WalkState): Promise<void> {
-  const broken = await isDanglingLink(full, error, state.fs);
+function recordUnreadable(full: string, error: unknown, state: WalkState): void {
+  const broken = isDanglingLink(full, error, state.fs);
   state.problems.push({ path: full, error: broken ? BROKEN_LINK_ERROR : describeFsError(error) });
 }
 
@@ -173,10 +221,11 @@ async function recordUnreadable(full: string, error: unknown, state: WalkState):
 export const BROKEN_LINK_ERROR = 'broken symbolic link, its target does not exist (ENOENT)';
 
 /** ENOENT from stat on a name the folder listing just returned means a symbolic link to nothing. */
-async function isDanglingLink(full: string, error: unknown, fs: WalkFs): Promise<boolean> {
+function isDanglingLink(full: string, error: unknown, fileSystem: WalkFs): boolean {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
-  return fs.lstat(full).then(
-    (info) => info.isSymbolicLink(),
-    () => false,
-  );
+  try {
+    return fileSystem.lstat(full).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

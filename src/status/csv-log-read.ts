@@ -1,24 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { parse, type Options as ParseOptions } from 'csv-parse';
 import { ConfigError } from '../errors.js';
 import { retryWhileHeld } from '../state/replace-file.js';
-import { isRowOf, latestRowPerKey, toCsvLogRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+import { toCsvLogRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+import { CsvRecordReader } from './csv-records.js';
+import { UploadLogIndexer, type LoggedUpload, type UploadLogIndex } from './csv-log-index.js';
 
-/** What the log says about an uploaded object, for resume decisions. */
-export interface LoggedUpload {
-  sizeBytes: number;
-  mtimeMs: number;
-  sha256?: string;
-  etag?: string;
-}
-
-const PARSE_OPTIONS: ParseOptions = {
-  bom: true,
-  relax_column_count: true,
-  skip_empty_lines: true,
-  skip_records_with_error: true,
-};
+export type { LoggedUpload } from './csv-log-index.js';
 
 /** The lock file that serialises the writers and the rotation of the log at `logPath`. */
 export function logLockPath(logPath: string): string {
@@ -78,24 +66,16 @@ export async function readCsvLogFile(path: string): Promise<CsvLogRow[]> {
     content = await retryWhileHeld(() => readFile(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    // a usage problem (a folder, no permission), found before anything is sent: exit code 2, like opening it
-    throw new ConfigError(
-      `read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`,
-      { cause: error },
-    );
+    throw readFailed(path, error);
   }
-  return (await parseRecords(content)).flatMap((record) => toCsvLogRow(record) ?? []);
+  return parseRecords(content).flatMap((record) => toCsvLogRow(record) ?? []);
 }
 
-async function parseRecords(content: Buffer): Promise<string[][]> {
-  const parser = parse(PARSE_OPTIONS);
-  parser.end(content);
+function parseRecords(content: Buffer): string[][] {
   const records: string[][] = [];
-  try {
-    for await (const record of parser) records.push(record as string[]);
-  } catch {
-    // Damage the parser cannot skip ends the read; the rows before it are still good.
-  }
+  const reader = new CsvRecordReader((record) => records.push(record));
+  reader.push(content.toString('utf8'));
+  reader.end();
   return records;
 }
 
@@ -112,15 +92,61 @@ export async function parseUploadedKeysFromLog(
   path: string,
   target: LogTarget,
 ): Promise<Map<string, LoggedUpload>> {
-  const rows = latestRowPerKey((await readCsvLog(path)).filter((row) => isRowOf(row, target)));
-  return new Map(rows.map((row) => [row.key, toLoggedUpload(row)]));
+  return (await readUploadLog(path, target)).uploads;
 }
 
-function toLoggedUpload(row: CsvLogRow): LoggedUpload {
-  return {
-    sizeBytes: row.sizeBytes,
-    mtimeMs: row.mtimeMs,
-    ...(row.sha256 === undefined ? {} : { sha256: row.sha256 }),
-    ...(row.etag === undefined ? {} : { etag: row.etag }),
-  };
+/**
+ * Reads the CSV log at `path` and then its sidecars once, as a stream, into what a run needs of it (see
+ * {@link UploadLogIndex}): what {@link parseUploadedKeysFromLog} returns, the latest skips the run need not
+ * repeat, and the counts that decide a rotation. Memory grows with the objects the log describes, not with its
+ * rows. An empty index when the log does not exist.
+ * @throws ConfigError when the log exists but cannot be read.
+ */
+export async function readUploadLog(path: string, target: LogTarget): Promise<UploadLogIndex> {
+  const indexer = new UploadLogIndexer(target);
+  await forEachRecord(path, (record) => indexer.add(toCsvLogRow(record)));
+  indexer.endOfLogFile();
+  for (const sidecar of await listSidecars(path)) {
+    await forEachRecord(sidecar, (record) => indexer.add(toCsvLogRow(record))).catch(() => undefined);
+  }
+  return indexer.index();
+}
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Calls `onRecord` with each CSV record of the file at `path`, read as a stream. Damage the parser cannot get
+ * past ends the read, as in {@link readCsvLogFile}. Nothing when the file does not exist.
+ * @throws ConfigError when the file exists but cannot be read.
+ */
+async function forEachRecord(path: string, onRecord: (record: string[]) => void): Promise<void> {
+  const handle = await openLog(path);
+  if (!handle) return;
+  const reader = new CsvRecordReader(onRecord);
+  const source = handle.createReadStream({ encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
+  try {
+    for await (const chunk of source) reader.push(chunk as string);
+  } catch (error) {
+    throw readFailed(path, error);
+  } finally {
+    source.destroy();
+  }
+  reader.end();
+}
+
+async function openLog(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await retryWhileHeld(() => open(path, 'r'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw readFailed(path, error);
+  }
+}
+
+function readFailed(path: string, error: unknown): ConfigError {
+  // a usage problem (a folder, no permission), found before anything is sent: exit code 2, like opening it
+  return new ConfigError(
+    `read CSV log ${path}: ${String(error)}; check --log-csv / log_csv and its permissions`,
+    { cause: error },
+  );
 }

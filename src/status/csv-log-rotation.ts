@@ -20,6 +20,8 @@ export interface RotationOptions {
   lock?: FileLockOptions;
   /** How the new log replaces the old one; tests inject failures here. */
   replace?: RetryOptions;
+  /** What a read of the log just found (readUploadLog): the log is then read again only to rotate it. */
+  counts?: { rows: number; objects: number } | undefined;
 }
 
 /**
@@ -41,7 +43,9 @@ export async function rotateCsvLogIfLarge(
   options: RotationOptions = {},
 ): Promise<string | undefined> {
   // most runs do not rotate: decide without the lock first, and again under it
-  if (!shouldRotate(await readCsvLogFile(logPath), policy)) return undefined;
+  const { counts } = options;
+  if (counts ? !isPastPolicy(counts, policy) : !shouldRotate(await readCsvLogFile(logPath), policy))
+    return undefined;
   try {
     return await withFileLock(
       logLockPath(logPath),
@@ -77,7 +81,11 @@ async function rotateLocked(
 function shouldRotate(rows: CsvLogRow[], policy: RotationPolicy): CsvLogRow[] | undefined {
   if (rows.length < policy.minRows) return undefined;
   const kept = latestRowPerKey(rows);
-  return rows.length > kept.length * policy.factor ? kept : undefined;
+  return isPastPolicy({ rows: rows.length, objects: kept.length }, policy) ? kept : undefined;
+}
+
+function isPastPolicy({ rows, objects }: { rows: number; objects: number }, policy: RotationPolicy): boolean {
+  return rows >= policy.minRows && rows > objects * policy.factor;
 }
 
 function rotateError(logPath: string, error: unknown): ConfigError {

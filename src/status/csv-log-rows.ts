@@ -37,8 +37,6 @@ export type CsvLogRow = Omit<FileResult, 'group' | 'path'> & {
   target?: LogTarget;
 };
 
-type CsvLogColumn = (typeof CSV_LOG_COLUMNS)[number];
-
 /** The header line, ending in a newline. */
 export const HEADER_LINE = stringify([[...CSV_LOG_COLUMNS]]);
 
@@ -85,29 +83,19 @@ export function toCsvLogRow(record: string[]): CsvLogRow | undefined {
   if ((width !== CSV_LOG_COLUMNS.length && width !== COLUMNS_BEFORE_TARGET) || record[0] === 'time') {
     return undefined;
   }
-  const field = Object.fromEntries(CSV_LOG_COLUMNS.map((name, i) => [name, record[i] ?? ''])) as Record<
-    CsvLogColumn,
-    string
-  >;
-  const sizeBytes = parseNumber(field.size_bytes);
-  const mtimeMs = parseNumber(field.mtime_ms);
-  const seconds = parseNumber(field.seconds);
-  if (!isOutcome(field.outcome) || ![sizeBytes, mtimeMs, seconds].every(Number.isFinite)) return undefined;
-  const hasTarget = field.endpoint !== '' || field.bucket !== '';
-  return {
-    time: field.time,
-    file: field.file,
-    key: field.key,
-    sizeBytes,
-    mtimeMs,
-    outcome: field.outcome,
-    reason: field.reason,
-    seconds,
-    ...(field.sha256 === '' ? {} : { sha256: field.sha256 }),
-    ...(field.etag === '' ? {} : { etag: field.etag }),
-    ...(field.error === '' ? {} : { error: field.error }),
-    ...(hasTarget ? { target: { endpoint: field.endpoint, bucket: field.bucket } } : {}),
-  };
+  // by position, not through an object of columns: a rerun reads this for every row of the log
+  const [time = '', file = '', key = '', size = '', mtime = '', outcome = '', reason = ''] = record;
+  const [sha256 = '', etag = '', secondsText = '', error = '', endpoint = '', bucket = ''] = record.slice(7);
+  const sizeBytes = parseNumber(size);
+  const mtimeMs = parseNumber(mtime);
+  const seconds = parseNumber(secondsText);
+  if (!isOutcome(outcome) || !Number.isFinite(sizeBytes + mtimeMs + seconds)) return undefined;
+  const row: CsvLogRow = { time, file, key, sizeBytes, mtimeMs, outcome, reason, seconds };
+  if (sha256 !== '') row.sha256 = sha256;
+  if (etag !== '') row.etag = etag;
+  if (error !== '') row.error = error;
+  if (endpoint !== '' || bucket !== '') row.target = { endpoint, bucket };
+  return row;
 }
 
 function isOutcome(text: string): text is FileOutcome {

@@ -6,11 +6,13 @@ import { isSharingViolation, replaceFile } from '../state/replace-file.js';
 import { appendToLog, type LogTail, type OpenFile } from './csv-log-append.js';
 import { listSidecars, logLockPath, readCsvLogFile, sidecarPath } from './csv-log-read.js';
 import { formatRows, HEADER_LINE, toRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+import { repeatsLatestSkip, type UploadLogIndex } from './csv-log-index.js';
 import type { FileResult } from './status-tracker.js';
 
 export { CSV_LOG_COLUMNS, latestRowPerKey, toCsvRecord } from './csv-log-rows.js';
 export type { CsvLogRow, LogTarget } from './csv-log-rows.js';
-export { parseUploadedKeysFromLog, readCsvLog, type LoggedUpload } from './csv-log-read.js';
+export { parseUploadedKeysFromLog, readCsvLog, readUploadLog, type LoggedUpload } from './csv-log-read.js';
+export type { LoggedSkip, UploadLogIndex } from './csv-log-index.js';
 
 /** An open CSV log. Started by {@link openCsvLog}; `close` is its stop function. */
 export interface CsvLog {
@@ -35,6 +37,12 @@ export interface CsvLog {
 export interface CsvLogOptions {
   /** The store every row of this log is about. */
   target: LogTarget;
+  /**
+   * What the log held for `target` when the run read it (readUploadLog). A skip that repeats the latest row of
+   * its key in everything but the time is then not written: a rerun that changes nothing adds nothing, and every
+   * key's latest row still says what the next run needs.
+   */
+  known?: Pick<UploadLogIndex, 'uploads' | 'lastSkips'> | undefined;
   now?: () => number;
   /** Queued rows are written at least this often. */
   flushIntervalMs?: number;
@@ -122,9 +130,15 @@ class LogWriter {
   }
 
   private append(result: FileResult): void {
-    if (this.fatal) return;
+    if (this.fatal || this.repeatsKnownSkip(result)) return;
     this.queued.push(toRow(result, this.options.target, (this.options.now ?? Date.now)()));
     if (this.queued.length >= (this.options.flushRows ?? FLUSH_ROWS)) this.requestFlush();
+  }
+
+  private repeatsKnownSkip(result: FileResult): boolean {
+    const { known } = this.options;
+    if (known === undefined || result.outcome !== 'skipped') return false;
+    return repeatsLatestSkip(result, known.uploads.get(result.key), known.lastSkips.get(result.key));
   }
 
   /** While a requested flush waits or runs, rows queued meanwhile go with the next, so flushes never pile up. */

@@ -1,12 +1,14 @@
 /**
- * Runs the built CLI (`dist/cli.js`) as a child process, the way a user's shell would, but without a shell:
- * arguments reach the CLI exactly as given, on every OS.
+ * Runs the built CLI (`dist/cli.js`, the launcher of the bundle that `npm run build` writes and the package's
+ * `bin` runs) as a child process, the way a user's shell would, but without a shell: arguments reach the CLI
+ * exactly as given, on every OS.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** What the package's `bin` runs: the bundle's launcher (scripts/build.mjs). */
 export const CLI_PATH = path.join(PROJECT_ROOT, 'dist', 'cli.js');
 
 const DEFAULT_TIMEOUT_MS = 240_000;

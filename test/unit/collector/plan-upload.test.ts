@@ -342,6 +342,37 @@ describe('planUpload', () => {
       `maps to the same key as ${tasks[0]?.path} (RMI25320/reels/Caf\u00e9.json); rename one of them`,
     );
   });
+  it.skipIf(process.platform === 'win32')(
+    'reports a POSIX name holding a backslash whose key is that of a file in a sub-folder',
+    async () => {
+      const project = await makeProject({
+        'reels/R001/a.json': 'in a folder',
+        'reels/R001\\a.json': 'one name',
+      });
+
+      const plan = await planUpload(request(project));
+
+      expect((plan.groups.get('reels') ?? []).map((task) => task.key)).toEqual([
+        'RMI25320/reels/R001/a.json',
+      ]);
+      expect(plan.problems).toHaveLength(1);
+      expect(plan.problems[0]?.error).toMatch(/^maps to the same key as .*; rename one of them$/);
+    },
+  );
+
+  it('plans thousands of plain names without losing or renaming one', async () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 2000 }, (_, i) => [`logs/d${i % 20}/f${i}.log`, String(i)]),
+    );
+    const project = await makeProject(files);
+
+    const plan = await planUpload(request(project));
+
+    const keys = (plan.groups.get('logs') ?? []).map((task) => task.key);
+    expect(new Set(keys).size).toBe(2000);
+    expect(keys).toContain('RMI25320/logs/d7/f1987.log');
+    expect(plan.problems).toEqual([]);
+  });
 });
 
 describe('planUpload never drops a file silently', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import * as fsPromises from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,27 +26,27 @@ function relPaths(result: Awaited<ReturnType<typeof walkFiles>>): string[] {
 
 /** The real file system, except that `call` fails with `code` for the paths named. */
 function failing(call: keyof WalkFs, code: string, paths: readonly string[]): WalkFs {
-  const fail = (target: unknown) => {
-    if (!paths.includes(String(target))) return;
-    throw Object.assign(new Error(`${code}: injected, ${call} '${String(target)}'`), { code });
+  const fail = (target: string) => {
+    if (!paths.includes(target)) return;
+    throw Object.assign(new Error(`${code}: injected, ${call} '${target}'`), { code });
   };
   return {
-    opendir: (async (target: string) => {
-      if (call === 'opendir') fail(target);
-      return fsPromises.opendir(target);
-    }) as WalkFs['opendir'],
-    stat: (async (target: string) => {
+    readdir: (target) => {
+      if (call === 'readdir') fail(target);
+      return readdirSync(target, { withFileTypes: true });
+    },
+    stat: (target) => {
       if (call === 'stat') fail(target);
-      return fsPromises.stat(target);
-    }) as WalkFs['stat'],
-    lstat: (async (target: string) => {
+      return statSync(target);
+    },
+    lstat: (target) => {
       if (call === 'lstat') fail(target);
-      return fsPromises.lstat(target);
-    }) as WalkFs['lstat'],
-    realpath: (async (target: string) => {
+      return lstatSync(target);
+    },
+    realpath: (target) => {
       if (call === 'realpath') fail(target);
-      return fsPromises.realpath(target);
-    }) as WalkFs['realpath'],
+      return realpathSync(target);
+    },
   };
 }
 
@@ -218,7 +218,7 @@ describe('walkFiles', () => {
     const root = await makeTree({ 'R001/R001.mp4': 'v', 'R002/R002.mp4': 'v' });
     const locked = path.join(root, 'R001');
 
-    const result = await walkFiles(root, REELS, failing('opendir', 'EACCES', [locked]));
+    const result = await walkFiles(root, REELS, failing('readdir', 'EACCES', [locked]));
 
     expect(relPaths(result)).toEqual(['R002/R002.mp4']);
     expect(result.problems).toEqual([{ path: locked, error: 'permission denied (EACCES)' }]);

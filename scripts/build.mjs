@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` after `tsc` has type-checked: bundles the CLI and its dependencies with esbuild into dist/.
+ *
+ *   dist/cli.js          the launcher that `bin` runs: turns on Node's compile cache (Node >= 22.1), then
+ *                        imports the bundle, so the bundle's compiled code is cached from the second run on
+ *   dist/lib/main.js     the CLI with everything a command needs at start-up
+ *   dist/lib/*-<hash>.js chunks loaded on first use (`await import(...)` in src): the AWS SDK with the S3 store,
+ *                        the credential providers, the keyring store
+ *
+ * `@napi-rs/keyring` stays external: it loads a native .node binary chosen at run time, so it is resolved from
+ * node_modules like any installed dependency. Code the bundle takes from CommonJS packages calls `require` for
+ * Node's built-ins, which ES modules lack: each chunk gets one made by `createRequire`.
+ *
+ *   node scripts/build.mjs [--analyze] [--no-minify]
+ *     --analyze prints what takes the room in each output file; --no-minify keeps names readable in CPU profiles
+ */
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist');
+
+const LAUNCHER = `#!/usr/bin/env node
+// Built by scripts/build.mjs. The compile cache must be on before the bundle is loaded, so it is loaded from here.
+import module from 'node:module';
+try {
+  module.enableCompileCache?.();
+} catch {
+  // a cache folder that cannot be written only costs speed
+}
+await import('./lib/main.js');
+`;
+
+const REQUIRE_SHIM =
+  "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
+
+async function build({ analyze, minify }) {
+  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  await rm(DIST, { recursive: true, force: true });
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [{ in: 'src/cli.ts', out: 'main' }],
+    outdir: path.join(DIST, 'lib'),
+    chunkNames: '[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    // ES module builds first: they tree-shake (the S3 client keeps only the commands the store sends)
+    mainFields: ['module', 'main'],
+    external: ['@napi-rs/keyring'],
+    define: { __UPLOAD_TO_S3_VERSION__: JSON.stringify(pkg.version) },
+    banner: { js: REQUIRE_SHIM },
+    minify,
+    // error classes name themselves after their class (errors.ts)
+    keepNames: true,
+    legalComments: 'linked',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const launcher = path.join(DIST, 'cli.js');
+  await writeFile(launcher, LAUNCHER);
+  await chmod(launcher, 0o755);
+  if (analyze) process.stdout.write(await esbuild.analyzeMetafile(result.metafile, { verbose: false }));
+}
+
+await build({
+  analyze: process.argv.includes('--analyze'),
+  minify: !process.argv.includes('--no-minify'),
+});

@@ -1,0 +1,135 @@
+import { isRowOf, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
+import type { FileResult } from './status-tracker.js';
+
+/** What the log says about an uploaded object, for resume decisions. */
+export interface LoggedUpload {
+  sizeBytes: number;
+  mtimeMs: number;
+  sha256?: string;
+  etag?: string;
+}
+
+/** The file and reason of a key's latest row when that row is a bare skip: no hash, no error, no time taken. */
+export interface LoggedSkip {
+  file: string;
+  reason: string;
+}
+
+/**
+ * What one read of the log gives a run about its target: `uploads`, what each key holds (the latest row not
+ * failed since, with the hashes an earlier row of the same file recorded; see parseUploadedKeysFromLog), and
+ * `lastSkips`, for the keys whose latest row is a bare skip, that row's file and reason. `rows` and `objects`
+ * count the log file itself (not its sidecars), every target included: its well-formed rows, and the objects
+ * they describe (what `latestRowPerKey` keeps), which decide a rotation.
+ */
+export interface UploadLogIndex {
+  uploads: Map<string, LoggedUpload>;
+  lastSkips: Map<string, LoggedSkip>;
+  rows: number;
+  objects: number;
+}
+
+/**
+ * True when the log need not get `result`: a skip with the same file, key, size, mtime and reason as the
+ * latest row of its key, so that row says all the new one would, but its time. Only bare skips are ever left
+ * out: an upload, a failure or a row with a hash is always written.
+ */
+export function repeatsLatestSkip(
+  result: FileResult,
+  logged: LoggedUpload | undefined,
+  lastSkip: LoggedSkip | undefined,
+): boolean {
+  return (
+    result.outcome === 'skipped' &&
+    lastSkip !== undefined &&
+    logged !== undefined &&
+    isBareSkip(result) &&
+    lastSkip.file === result.path &&
+    lastSkip.reason === result.reason &&
+    logged.sizeBytes === result.sizeBytes &&
+    logged.mtimeMs === result.mtimeMs
+  );
+}
+
+function isBareSkip(row: Pick<FileResult, 'sha256' | 'etag' | 'error' | 'seconds'>): boolean {
+  return row.sha256 === undefined && row.etag === undefined && row.error === undefined && row.seconds === 0;
+}
+
+/**
+ * What a key holds after `row`: its size and mtime, with the hashes an earlier row of the same file recorded
+ * when it has none. The earlier entry itself when nothing changed, as in most rows of a rerun.
+ */
+function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow): LoggedUpload {
+  const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
+  if (sameFile && row.sha256 === undefined && row.etag === undefined) return previous;
+  const entry: LoggedUpload = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs };
+  const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
+  const etag = row.etag ?? (sameFile ? previous.etag : undefined);
+  if (sha256) entry.sha256 = sha256;
+  if (etag) entry.etag = etag;
+  return entry;
+}
+
+/**
+ * Builds an {@link UploadLogIndex} from the rows of a log and then of its sidecars, in order, one row at a time:
+ * `add` each row (undefined for a record that is no row), `endOfLogFile` after the log's own rows.
+ */
+export class UploadLogIndexer {
+  private readonly uploads = new Map<string, LoggedUpload>();
+  private readonly lastSkips = new Map<string, LoggedSkip>();
+  /** Objects of other targets (and rows without one), by endpoint, bucket and key: only counted. */
+  private readonly others = new Set<string>();
+  private readonly reasons = new Map<string, string>();
+  private rows = 0;
+  private counted: { rows: number; objects: number } | undefined;
+
+  constructor(private readonly target: LogTarget) {}
+
+  add(row: CsvLogRow | undefined): void {
+    if (row === undefined) return;
+    this.rows += 1;
+    if (isRowOf(row, this.target)) this.addOwn(row);
+    else if (this.counted === undefined) this.addOther(row);
+  }
+
+  endOfLogFile(): void {
+    this.counted ??= { rows: this.rows, objects: this.uploads.size + this.others.size };
+    this.others.clear();
+  }
+
+  index(): UploadLogIndex {
+    this.endOfLogFile();
+    return { uploads: this.uploads, lastSkips: this.lastSkips, ...this.counted! };
+  }
+
+  private addOwn(row: CsvLogRow): void {
+    if (row.outcome === 'failed') {
+      this.uploads.delete(row.key);
+      this.lastSkips.delete(row.key);
+      return;
+    }
+    this.uploads.set(row.key, mergeRow(this.uploads.get(row.key), row));
+    if (row.outcome === 'skipped' && isBareSkip(row)) {
+      const skip = this.lastSkips.get(row.key);
+      const reason = this.intern(row.reason);
+      if (skip?.file !== row.file || skip.reason !== reason)
+        this.lastSkips.set(row.key, { file: row.file, reason });
+    } else {
+      this.lastSkips.delete(row.key);
+    }
+  }
+
+  private addOther(row: CsvLogRow): void {
+    const id = `${row.target?.endpoint ?? ''}\n${row.target?.bucket ?? ''}\n${row.key}`;
+    if (row.outcome === 'failed') this.others.delete(id);
+    else this.others.add(id);
+  }
+
+  /** A few reasons cover most rows: one string each, not one per row. */
+  private intern(reason: string): string {
+    const known = this.reasons.get(reason);
+    if (known !== undefined) return known;
+    this.reasons.set(reason, reason);
+    return reason;
+  }
+}
