@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFile } from './state/replace-file.js';
 import { prepareStateDir } from './config/state-dir.js';
 import { ConfigError, LockedError } from './errors.js';
 import {
@@ -209,7 +209,7 @@ function holdLock(file: string, scope: string, mine: LockHolder, options: RunLoc
     // a run that took the lock between this check and the write is overwritten; it finds out at its own
     // next refresh. Only a holder silent past the lease can be taken over, so this needs a lost lease too.
     if (!(await isOurs())) return 'lost';
-    await writeFileAtomic(file, formatLockHolder({ ...mine, refreshedAt: now() }));
+    await replaceFile(file, formatLockHolder({ ...mine, refreshedAt: now() }));
     return 'held';
   };
   const keeper = keepLease({
