@@ -135,6 +135,10 @@ function buildProgram(): Command {
     .option('--log-csv <file>', 'CSV upload log (one row per file and outcome)')
     .option('--log-file <file>', 'write diagnostics here instead of stderr')
     .option(
+      '--log-left-out <file>',
+      'write every file the plan leaves out, with the reason, to this CSV file',
+    )
+    .option(
       '--state-dir <folder>',
       "folder for resume journals, hash cache and locks; 'machine' for the one shared by all accounts",
     )

@@ -1,3 +1,4 @@
+import { writeLeftOutList } from './collector/left-out-log.js';
 import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
@@ -76,6 +77,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     reporting.tracker.setPhase('planning');
     const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
     const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
+    if (options.logLeftOut) await writeLeftOutList(options.logLeftOut, plan.leftOut);
     reporting.tracker.startRun({
       folder: options.folder,
       bucket: options.bucket,

@@ -59,6 +59,7 @@ export interface UploadFlags {
   statusInterval?: string;
   logCsv?: string;
   logFile?: string;
+  logLeftOut?: string;
   debug?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -127,6 +128,8 @@ export interface RunOptions {
   statusIntervalMs: number;
   logCsv: string;
   logFile?: string | undefined;
+  /** Where to list what the plan leaves out (`--log-left-out`), if anywhere. */
+  logLeftOut?: string | undefined;
   stateDir: string;
   /** Also hold a lock object in the bucket, for machines that do not share a state folder. */
   bucketLock: boolean;
@@ -239,6 +242,7 @@ export function resolveRunOptions(
       pick(flags.logCsv, env.UPLOAD_TO_S3_LOG_CSV, file.log_csv) ?? defaultLogCsv(statusJson),
     ),
     logFile: flags.logFile ? path.resolve(flags.logFile) : undefined,
+    logLeftOut: flags.logLeftOut ? path.resolve(flags.logLeftOut) : undefined,
     stateDir,
     bucketLock: flags.bucketLock ?? file.bucket_lock ?? false,
     minFileAgeSec: resolveMinFileAge(
