@@ -4,7 +4,7 @@ import type { AuthSettings } from '../config/run-options.js';
 import { registerSecret } from '../log/redact.js';
 
 /**
- * Turns the auth settings into the client's credentials (the seed's `resolve_session`):
+ * Turns the auth settings into the client's credentials:
  * `config` uses the keys from the YAML, `instance` the SDK's default chain (environment, shared
  * files and SSO, container and instance metadata), `profile` a named profile, `keyring` the OS
  * credential store. Every secret is registered for redaction before it is used. The providers and the keyring's

@@ -1,5 +1,5 @@
 /**
- * Folder types and the file extensions each one uploads (the seed's `FOLDER_TYPE_EXTENSIONS`).
+ * Folder types and the file extensions each one uploads.
  * Extensions are lower-case with a leading dot and matched case-insensitively.
  */
 export type FolderTypeMap = ReadonlyMap<string, ReadonlySet<string>>;
@@ -59,7 +59,7 @@ export const DEFAULT_FOLDER_TYPES: Readonly<Record<string, readonly string[]>> =
   ],
 };
 
-/** The folder types in their canonical order: the seed's five, then added ones by name. */
+/** The folder types in their canonical order: the five built-in ones, then added ones by name. */
 export function listFolderTypes(types: FolderTypeMap): string[] {
   const builtIn = Object.keys(DEFAULT_FOLDER_TYPES);
   const added = [...types.keys()].filter((name) => !builtIn.includes(name)).sort();

@@ -5,7 +5,7 @@ export const MAX_KEY_BYTES = 1024;
 
 /**
  * Normalises a key prefix: forward slashes, no leading slash, no empty segments, one trailing
- * slash, or '' for none (the seed's `normalize_s3_prefix`).
+ * slash, or '' for none.
  */
 export function normalizePrefix(prefix: string | undefined): string {
   const segments = splitSegments(prefix ?? '');

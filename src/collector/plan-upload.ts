@@ -43,7 +43,7 @@ export interface UploadPlan {
 }
 
 /**
- * Plans the upload (the seed's `collect_multi_type_tasks`): resolves which folder types to take
+ * Plans the upload: resolves which folder types to take
  * from `folder`, walks each with its extension filter and builds every key.
  * @throws ConfigError for an unknown type, a folder that does not exist, or when nothing matches
  * (a usage error: exit code 2, since no file failed).
@@ -116,7 +116,7 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
 }
 
 /**
- * Collects the files of one folder type (the seed's `collect_upload_tasks`): extension filter,
+ * Collects the files of one folder type: extension filter,
  * then `{prefix/}{project_key}/{folder_type}/[{timestamp}/]{rel_path}` keys. Appends what cannot
  * be read to `problems` and what the walk leaves out to `leftOut`.
  */

@@ -54,7 +54,7 @@ function wholeFolderAs(folderType: string, request: TypeRootsRequest): TypeRoots
   return { roots: selectTypes(new Map([[folderType, request.folder]]), request), leftOut: [], problems: [] };
 }
 
-/** A folder named like a type (`D:\reels`) is that type's root, as in the seed's first usage example. */
+/** A folder named like a type (`D:\reels`) is that type's root. */
 function bareFolderType(request: TypeRootsRequest): string | undefined {
   const name = path.basename(path.resolve(request.folder)).toLowerCase();
   return listFolderTypes(request.folderTypes).find((folderType) => folderType.toLowerCase() === name);
@@ -74,7 +74,7 @@ async function explainBareFolder(bareType: string, request: TypeRootsRequest): P
 }
 
 /**
- * Auto-detects the folder types present in a project folder (the seed's `detect_folder_types`),
+ * Auto-detects the folder types present in a project folder,
  * matching sub-folder names case-insensitively and following links to folders.
  */
 export async function detectFolderTypes(

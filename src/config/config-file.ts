@@ -18,7 +18,7 @@ export interface LoadedConfig {
 }
 
 /**
- * Loads and validates a YAML config file (the seed's `load_cfg`): UTF-8 (with or without a byte-order
+ * Loads and validates a YAML config file: UTF-8 (with or without a byte-order
  * mark) or UTF-16 with one. Every problem is collected and reported at once, each with its key, in one
  * {@link ConfigError} naming the file. Relative paths in path keys are resolved against the file's folder.
  * @throws ConfigError for a file that cannot be read or decoded, malformed YAML, or invalid values.

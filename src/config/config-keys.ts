@@ -86,7 +86,7 @@ export const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   expected_bucket_owner: 'string-or-number',
 };
 
-/** Keys holding paths, resolved against the config file's folder (the seed's `resolve_project_base`). */
+/** Keys holding paths, resolved against the config file's folder. */
 export const PATH_KEYS = [
   'project_base',
   'status_json',

@@ -6,8 +6,7 @@ import { hasControlCharacter } from './control-characters.js';
 export { parseBandwidth } from './parse-rate.js';
 
 /**
- * Parses a concurrency setting: a positive integer, or `cpu*N` / `cpu` (the seed's
- * `resolve_max_concurrency`). The result is clamped to 1..256.
+ * Parses a concurrency setting: a positive integer, or `cpu*N` / `cpu`. The result is clamped to 1..256.
  * @throws ConfigError naming `source` when the value is not one of those forms.
  */
 export function parseConcurrency(
@@ -56,7 +55,7 @@ export function parseCustomTimestamp(value: string, source = '--custom-timestamp
   return value.trim();
 }
 
-/** Formats `date` as the `YYYYMMDD_HHMM` timestamp used in keys, in local time like the seed's scripts. */
+/** Formats `date` as the `YYYYMMDD_HHMM` timestamp used in keys, in local time. */
 export function formatTimestamp(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}_${pad(date.getHours())}${pad(date.getMinutes())}`;

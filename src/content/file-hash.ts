@@ -12,8 +12,7 @@ export interface FileDigests {
 }
 
 /**
- * Streams a file once through SHA-256 (and MD5 when asked: the seed's `md5_file` and
- * `sha256_file` in one pass) with bounded memory. The file is checked against `identity`
+ * Streams a file once through SHA-256 (and MD5 when asked, in the same pass) with bounded memory. The file is checked against `identity`
  * before and after, so a file still being written is reported, never recorded with a wrong hash.
  * @throws SourceError when the file cannot be read or changed during hashing.
  */

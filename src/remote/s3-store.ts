@@ -37,7 +37,7 @@ export interface StoreSettings {
   region: string;
   endpoint?: string | undefined;
   forcePathStyle: boolean;
-  /** A request whose socket stays idle this long fails (and is retried); the seed's 5 minutes by default. */
+  /** A request whose socket stays idle this long fails (and is retried); 5 minutes by default. */
   socketTimeoutMs?: number | undefined;
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */

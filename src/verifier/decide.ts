@@ -254,7 +254,7 @@ export interface LogFacts {
 }
 
 /**
- * Decides from the CSV log alone (the seed's `parse_uploaded_keys_from_log` fast path): skip when an earlier run
+ * Decides from the CSV log alone (the fast path, no request): skip when an earlier run
  * uploaded this key from a file of the same size and mtime. Returns undefined when the bucket must be asked.
  */
 export function decideFromLog(local: LocalFacts, logged: LogFacts | undefined): Decision | undefined {
