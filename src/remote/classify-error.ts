@@ -104,12 +104,19 @@ export function errorCode(error: unknown): string {
  * Network failures, 5xx, throttling and checksum mismatches are retryable; auth failures and a
  * missing bucket stop the run; other 4xx fail only the file at hand.
  */
+/** True when the server says it does not implement the request (501 NotImplemented). */
+export function isNotImplemented(error: unknown): boolean {
+  return errorCode(error) === 'NotImplemented' || (error as SdkErrorShape)?.$metadata?.httpStatusCode === 501;
+}
+
 export function classifyS3Error(error: unknown): ErrorClass {
   // our own verdict on an answer (the server stored other bytes) says itself whether a resend can help
   if (error instanceof RemoteError) return error.retryable ? 'retryable' : 'file-fatal';
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   if (code === 'NoSuchUpload') return 'upload-gone';
+  // asking again does not make a server implement what it lacks (Swift's s3api and object tagging)
+  if (isNotImplemented(error)) return 'file-fatal';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
   if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || status === 301) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { errorCode, toUploadError } from '../remote/classify-error.js';
+import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import type { RemotePart, StoredReport } from '../remote/s3-store.js';
 import { confirmStoredBody, confirmStoredObject, describeProof, hexToBase64 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
@@ -156,7 +156,7 @@ async function tagIfDropped(
     signal: ctx.hardSignal,
   }).catch((error: unknown) => {
     // a server without object tagging (OpenStack Swift's s3api) stores the object untagged, as PutObject does there
-    if (errorCode(error) === 'NotImplemented') return ctx.debug(`tag ${file.key}: the server keeps no tags`);
+    if (isNotImplemented(error)) return ctx.debug(`tag ${file.key}: the server keeps no tags`);
     throw toUploadError(error, 'tag', file.key);
   });
 }

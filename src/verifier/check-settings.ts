@@ -1,5 +1,5 @@
 import type { UploadTask } from '../collector/plan-upload.js';
-import { toUploadError } from '../remote/classify-error.js';
+import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import type { ObjectReader } from './object-reader.js';
 import { diffSettings, type StoredSettings, type WantedSettings } from './settings-diff.js';
 
@@ -32,6 +32,16 @@ async function readStoredSettings(key: string, ctx: SettingsContext): Promise<St
     storageClass: head.storageClass,
     encryption: head.encryption,
     kmsKeyId: head.kmsKeyId,
-    tags: await ctx.reader.getObjectTags(ctx.bucket, key, ctx.signal),
+    tags: await readTags(key, ctx),
   };
+}
+
+/** The object's tags, or undefined from a server that keeps none: an object there cannot differ by its tags. */
+async function readTags(key: string, ctx: SettingsContext): Promise<Record<string, string> | undefined> {
+  try {
+    return await ctx.reader.getObjectTags(ctx.bucket, key, ctx.signal);
+  } catch (error) {
+    if (isNotImplemented(error)) return undefined;
+    throw error;
+  }
 }

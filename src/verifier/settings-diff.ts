@@ -7,7 +7,8 @@ export interface StoredSettings {
   storageClass?: string | undefined;
   encryption?: ObjectEncryption | undefined;
   kmsKeyId?: string | undefined;
-  tags: Record<string, string>;
+  /** Absent when the server keeps no object tags (OpenStack Swift's s3api): nothing to compare. */
+  tags?: Record<string, string> | undefined;
 }
 
 /** The settings an object is wanted with: the configured ones, and whether SSE-C is asked for. */
@@ -45,7 +46,8 @@ function diffEncryption(wanted: WantedSettings, stored: StoredSettings): string 
   return same ? undefined : `KMS key ${stored.kmsKeyId}, wanted ${keyId}`;
 }
 
-function diffTags(wanted: Record<string, string>, stored: Record<string, string>): string[] {
+function diffTags(wanted: Record<string, string>, stored: Record<string, string> | undefined): string[] {
+  if (stored === undefined) return [];
   return Object.entries(wanted)
     .filter(([key, value]) => stored[key] !== value)
     .map(([key, value]) =>
