@@ -1,3 +1,4 @@
+import { isAmazonS3 } from '../remote/endpoint-id.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
@@ -169,6 +170,9 @@ export function resolveRunOptions(
     pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ??
       path.join(runDir, 'status.json'),
   );
+  const endpoint = validateEndpoint(
+    pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url),
+  );
   return {
     configPath,
     folder,
@@ -185,9 +189,7 @@ export function resolveRunOptions(
         ['region', file.region],
       ),
     ),
-    endpoint: validateEndpoint(
-      pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url),
-    ),
+    endpoint,
     forcePathStyle:
       file.force_path_style ??
       Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
@@ -250,7 +252,7 @@ export function resolveRunOptions(
     ),
     groupKey: resolveGroupKey(flags.groupBy),
     encryption,
-    objects: resolveObjectOptions(flags, file, projectKey, encryption),
+    objects: resolveObjectOptions(flags, file, projectKey, encryption, endpoint),
     checksumAlgorithm: resolveChecksumAlgorithm(
       pickFrom(
         ['--checksum-algorithm', flags.checksumAlgorithm],
@@ -389,20 +391,23 @@ function resolveEncryption(
 }
 
 /**
- * Object settings: flags over the config. Tags default to `project=<project key>`; a `tags:` map in the config
- * replaces that default (`tags: {}` for none) and `--tag` adds to either.
+ * Object settings: flags over the config. On Amazon S3 tags default to `project=<project key>`; elsewhere to none,
+ * since servers without object tagging (OpenStack Swift's s3api) refuse every PutObject that carries a tag. A `tags:`
+ * map in the config replaces that default (`tags: {}` for none) and `--tag` adds to either.
  */
 function resolveObjectOptions(
   flags: UploadFlags,
   file: ConfigFile,
   projectKey: string,
   encryption: EncryptionRequest | undefined,
+  endpoint: string | undefined,
 ): ObjectOptions {
   const classes = resolveStorageClasses(flags.storageClass, file.storage_class);
   const keyFile = file.sse_customer_key_file;
   if (keyFile !== undefined && flags.sse !== undefined)
     throw new ConfigError('--sse with sse_customer_key_file: an object has one encryption; drop one of them');
-  const configuredTags = file.tags ? textValues(file.tags) : { project: projectKey };
+  const defaultTags: Record<string, string> = isAmazonS3(endpoint) ? { project: projectKey } : {};
+  const configuredTags = file.tags ? textValues(file.tags) : defaultTags;
   const acl = pickFrom(['--acl', flags.acl], ['acl', file.acl]);
   const owner = pickFrom<string | number>(
     ['--expected-bucket-owner', flags.expectedBucketOwner],

@@ -14,3 +14,13 @@ export function endpointId(endpoint: string | undefined): string {
     return endpoint.trim().replace(/\/+$/, '').toLowerCase();
   }
 }
+
+/** True for Amazon S3 itself: no custom endpoint, or an amazonaws.com one. */
+export function isAmazonS3(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return true;
+  try {
+    return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}

@@ -1,3 +1,4 @@
+import { isAmazonS3 } from '../remote/endpoint-id.js';
 import type { DigestChoice } from './signed-body.js';
 
 /**
@@ -22,15 +23,7 @@ export function chooseIntegrityMode(
   endpoint: string | undefined,
 ): IntegrityMode {
   if (setting !== 'auto') return setting === 'SHA256' ? 'checksum' : 'md5';
-  return endpoint === undefined || isAmazonS3(endpoint) ? 'checksum' : 'md5';
-}
-
-function isAmazonS3(endpoint: string): boolean {
-  try {
-    return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
-  } catch {
-    return false;
-  }
+  return isAmazonS3(endpoint) ? 'checksum' : 'md5';
 }
 
 /** The one digest each part of a multipart upload needs in `mode`: one hash pass per byte, not two. */
