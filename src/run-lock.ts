@@ -51,13 +51,11 @@ export interface RunLock {
 /** The lock scope of a project: one endpoint, bucket and project prefix, shared by upload and cleanup. */
 export function lockScope(target: {
   endpoint?: string | undefined;
-  region: string;
   bucket: string;
   prefix: string;
   projectKey: string;
 }): string {
-  const store = target.endpoint ? endpointId(target.endpoint) : `aws:${target.region}`;
-  return `${store}/${target.bucket}/${target.prefix}${target.projectKey}`;
+  return `${endpointId(target.endpoint)}/${target.bucket}/${target.prefix}${target.projectKey}`;
 }
 
 /**

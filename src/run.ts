@@ -221,7 +221,7 @@ async function transfer(
     // a log that cannot be written (disk full) stops the run: files sent but not recorded would be sent again
     onFatal: (error) => deps.interrupts.abortAll(error),
   });
-  const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
+  const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   try {
     recordWalkProblems(plan, deps.reporting, csvLog.append.bind(csvLog));
     await uploadAll(decided, {

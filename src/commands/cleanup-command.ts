@@ -1,3 +1,4 @@
+import { endpointId } from '../remote/endpoint-id.js';
 import type { Command } from 'commander';
 import { lockBucketIfAsked } from '../bucket-lock.js';
 import type { RunOptions } from '../config/run-options.js';
@@ -69,7 +70,7 @@ async function abortStaleUploads(store: S3Store, options: RunOptions, flags: Cle
   const cutoffMs = Date.now() - parseSeconds(flags.olderThan, '--older-than') * 1000;
   const uploads = await store.listMultipartUploads(options.bucket, prefix);
   const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);
-  const journals = new JournalStore(options.stateDir, options.endpoint ?? `aws:${options.region}`);
+  const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const print = (record: CleanupRecord): void =>
     void process.stdout.write(
       `${flags.json ? JSON.stringify(record) : describeRecord(record, flags.dryRun ?? false)}\n`,

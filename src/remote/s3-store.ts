@@ -5,7 +5,6 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -120,9 +119,6 @@ export interface StoredReport {
   /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
   checksumSha256?: string;
 }
-
-/** The largest object one CopyObject copies. */
-const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 /**
  * Without a logger the SDK prints "An error was encountered in a non-retryable streaming request." on stderr for
@@ -480,42 +476,6 @@ export class S3Store {
     const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
     await this.control.send(
       new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet }, ...this.owner() }),
-      sendOptions(signal),
-    );
-  }
-
-  /**
-   * Rewrites an object's settings in place with CopyObject (same key, same bytes, no upload): the new storage
-   * class, encryption, tags and ACL, and `metadata` replacing the stored user metadata (the caller keeps ours in
-   * it). S3 copies at most 5 GiB in one CopyObject; larger objects are refused here.
-   * @throws the SDK error; Error for an object over 5 GiB.
-   */
-  async copyInPlace(target: ObjectTarget & { sizeBytes: number }, signal?: AbortSignal): Promise<void> {
-    if (target.sizeBytes > MAX_COPY_BYTES)
-      throw new Error(
-        `copy ${target.key}: objects over 5 GiB need a multipart copy, which is not supported yet`,
-      );
-    const ssec = this.customerKey();
-    await this.control.send(
-      new CopyObjectCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        CopySource: `${target.bucket}/${encodeURIComponent(target.key).replace(/%2F/g, '/')}`,
-        MetadataDirective: 'REPLACE',
-        TaggingDirective: 'REPLACE',
-        ...this.objectFields(target),
-        ...(target.tags && Object.keys(target.tags).length === 0 ? { Tagging: '' } : {}),
-        ...(ssec.SSECustomerKey
-          ? {
-              CopySourceSSECustomerAlgorithm: ssec.SSECustomerAlgorithm,
-              CopySourceSSECustomerKey: ssec.SSECustomerKey,
-              CopySourceSSECustomerKeyMD5: ssec.SSECustomerKeyMD5,
-            }
-          : {}),
-        ...(this.settings.requests?.expectedBucketOwner
-          ? { ExpectedSourceBucketOwner: this.settings.requests.expectedBucketOwner }
-          : {}),
-      }),
       sendOptions(signal),
     );
   }

@@ -89,8 +89,14 @@ function isAlive(pid: number): boolean {
 describe('two runs of the same project', () => {
   it('the second exits 3 at once, naming the pid of the running one, and sends nothing', async () => {
     const w = await slowWorld('LOCK-BUSY', 401);
+    // the first run's uploads wait at the proxy until the second run has ended: it is uploading, whatever the load
+    w.proxy.setRules([{ match: { operation: 'PutObject' }, action: 'hold', times: Infinity }]);
     const first = spawnCli(worldArgs(w, '--max-concurrency', '1'));
-    await waitForFirstPut(w, first);
+    while (w.proxy.held() < 1) {
+      if (first.child.exitCode !== null)
+        throw new Error(`the run ended before uploading:\n${first.stderr()}`);
+      await sleep(20);
+    }
     const headBuckets = w.proxy.stats().byOperation.HeadBucket;
 
     const second = await runCli(worldArgs(w, '--max-concurrency', '1'), { timeoutMs: 60_000 });
@@ -99,6 +105,8 @@ describe('two runs of the same project', () => {
     // the lock is taken before connecting: the second run asked the server nothing
     expect(w.proxy.stats().byOperation.HeadBucket).toBe(headBuckets);
 
+    w.proxy.setRules([]);
+    w.proxy.release();
     const done = await first.exited;
     expect(done.code, done.stderr).toBe(0);
     expect(await lockFiles(w)).toEqual([]);

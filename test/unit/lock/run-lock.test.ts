@@ -185,7 +185,7 @@ describe('lockScope', () => {
     expect(lockScope({ ...base, endpoint: 'HTTP://Host:7480/' })).toBe(
       lockScope({ ...base, endpoint: 'http://host:7480' }),
     );
-    expect(lockScope({ ...base, endpoint: undefined })).toBe('aws:us-east-1/b1/surveys/RMI25320');
+    expect(lockScope({ ...base, endpoint: undefined })).toBe('aws/b1/surveys/RMI25320');
     expect(lockScope({ ...base, bucket: 'b2' })).not.toBe(lockScope(base));
   });
 });
