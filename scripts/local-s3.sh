@@ -223,6 +223,24 @@ start_rgw() {
   log "radosgw answers on 127.0.0.1:$RGW_PORT"
 }
 
+# A second storage class (COLD, its own pool) in the default placement, so settings tests can store an object in
+# one class and move it to another. radosgw creates the default zone on its first start and reads placement only
+# when it starts, so the class is added then and radosgw started again.
+add_storage_class() {
+  radosgw-admin -c "$CONF" zonegroup placement add --rgw-zonegroup default --placement-id default-placement \
+    --storage-class COLD >/dev/null
+  radosgw-admin -c "$CONF" zone placement add --rgw-zone default --placement-id default-placement \
+    --storage-class COLD --data-pool default.rgw.cold.data >/dev/null
+  local pid_file="$CEPH_DIR/run/ceph-client.rgw.a.pid" pid
+  pid="$(cat "$pid_file")"
+  kill "$pid"
+  wait_until 150 bash -c "! kill -0 $pid" || die "radosgw (pid $pid) did not stop for its restart"
+  rm -f "$pid_file"
+  run_daemon rgw radosgw -c "$CONF" -n client.rgw.a
+  wait_until 600 rgw_answers || die "radosgw did not answer on 127.0.0.1:$RGW_PORT after its restart"
+  log "storage class COLD added to default-placement"
+}
+
 create_s3_user() {
   radosgw-admin -c "$CONF" user create --uid=s3test --display-name="upload-to-s3 tests" \
     --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
@@ -273,6 +291,7 @@ cmd_start() {
   start_mon
   start_osd
   start_rgw
+  add_storage_class
   create_s3_user
   collect_pids
   write_state
