@@ -86,6 +86,10 @@ function buildProgram(): Command {
       '--check',
       'ignore the upload log: skip only files the bucket proves it holds (by content), then prove what was sent',
     )
+    .option(
+      '--fix-settings',
+      'give objects already there the configured storage class, encryption and tags, by a copy in place (no re-upload)',
+    )
     .option('--force', 're-upload every file, whatever is already there')
     .option('-n, --dry-run', 'show the plan and each decision without sending anything')
     .option('--bucket <name>', 'bucket (overrides the config)')

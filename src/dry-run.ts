@@ -39,6 +39,7 @@ export function printDryRun(
   for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right']))
     stream.write(`${line}\n`);
   printPlanGaps(plan, stream);
+  printSettingsToFix(decided, options.debug, stream);
   if (!options.debug) return;
   for (const { task, decision } of decided) {
     stream.write(
@@ -92,9 +93,30 @@ export function printDryRunJson(
     to_upload: uploads.length,
     upload_bytes: sum(uploads),
     to_skip: decided.length - uploads.length,
+    to_fix_settings: decided.filter((item) => item.decision.action === 'fix-settings').length,
     unreadable: plan.problems.length,
     left_out: countLeftOut(plan.leftOut),
   });
+}
+
+/** Objects shown when settings would change, before "and N more": --debug lists every file anyway. */
+const FIXES_SHOWN = 50;
+
+/** What --fix-settings would change: each object whose class, encryption or tags differ, and how. */
+function printSettingsToFix(
+  decided: readonly DecidedTask[],
+  debug: boolean,
+  stream: NodeJS.WritableStream,
+): void {
+  const fixes = decided.filter((item) => item.decision.action === 'fix-settings');
+  if (fixes.length === 0) return;
+  const count = `${fixes.length} ${fixes.length === 1 ? 'object' : 'objects'}`;
+  stream.write(`would fix settings in place (a copy in the bucket, no bytes sent): ${count}\n`);
+  if (debug) return;
+  for (const { task, decision } of fixes.slice(0, FIXES_SHOWN))
+    stream.write(`  ${task.key}: ${decision.reason}\n`);
+  if (fixes.length > FIXES_SHOWN)
+    stream.write(`  and ${fixes.length - FIXES_SHOWN} more (--debug lists them all)\n`);
 }
 
 function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: NodeJS.WritableStream): void {

@@ -31,6 +31,9 @@ import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 import { settingsForType } from './config/object-options.js';
+import type { Decision } from './verifier/decide.js';
+import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
+import { describeSettingsDiff } from './verifier/settings-diff.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -84,7 +87,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       projectPrefix: `${options.prefix}${options.projectKey}/`,
       timestampFolder: options.timestamp,
     });
-    store = options.dryRun && !options.verify ? undefined : await connectStore(options, log, interrupts.hard);
+    const offline = options.dryRun && !options.verify && !options.fixSettings;
+    store = offline ? undefined : await connectStore(options, log, interrupts.hard);
     if (store && !options.dryRun)
       bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
@@ -188,11 +192,27 @@ async function decide(
     check: options.check,
     signal: interrupts.soft,
   });
-  return tasks.map((task) => ({
-    task,
-    decision: decisions.get(task)!,
-    group: groupOf(task, options.groupKey),
-  }));
+  const toFix = await settingsToFix(tasks, decisions, options, { store, signal: interrupts.soft });
+  return tasks.map((task) => {
+    const differences = toFix.get(task);
+    const decision = differences
+      ? { action: 'fix-settings' as const, reason: describeSettingsDiff(differences) }
+      : decisions.get(task)!;
+    return { task, decision, group: groupOf(task, options.groupKey) };
+  });
+}
+
+/** With --fix-settings: the files already in the bucket whose objects' settings differ, and how. */
+async function settingsToFix(
+  tasks: readonly UploadTask[],
+  decisions: ReadonlyMap<UploadTask, Decision>,
+  options: RunOptions,
+  { store, signal }: { store: S3Store | undefined; signal: AbortSignal },
+): Promise<Map<UploadTask, string[]>> {
+  if (!options.fixSettings || !store) return new Map();
+  const skipped = tasks.filter((task) => decisions.get(task)?.action === 'skip');
+  const wanted = wantedSettingsFrom(options.objects);
+  return findSettingsToFix(skipped, { reader: store, bucket: options.bucket, wanted, signal });
 }
 
 interface TransferDeps {
@@ -248,6 +268,13 @@ async function transfer(
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
         settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
         debug: (message) => deps.log.debug(message),
+      },
+      fixSettings: {
+        store: deps.store,
+        bucket: options.bucket,
+        settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
+        customerKey: options.objects.requests.customerKey !== undefined,
+        signal: deps.interrupts.hard,
       },
     });
   } finally {

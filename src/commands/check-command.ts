@@ -4,7 +4,7 @@ import { applyMinFileAge } from '../collector/min-file-age.js';
 import { planUpload } from '../collector/plan-upload.js';
 import { HashCache } from '../content/hash-cache.js';
 import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
-import { settingsForType } from '../config/object-options.js';
+import { wantedSettingsFrom } from '../verifier/check-settings.js';
 import { resolveRunOptions, type RunOptions, type UploadFlags } from '../config/run-options.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -60,10 +60,7 @@ async function runCheck(options: RunOptions, download: boolean, log: Logger): Pr
   const store = await connectStore(options, log, signal);
   const hashCache = await HashCache.load(options.stateDir);
   try {
-    const wanted = (task: { group: string }) => ({
-      settings: settingsForType(options.objects, task.group),
-      customerKey: options.objects.requests.customerKey !== undefined,
-    });
+    const wanted = wantedSettingsFrom(options.objects);
     return await checkPlan(
       plan,
       { reader: store, bucket: options.bucket, hashCache, signal },

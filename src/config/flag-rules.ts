@@ -17,6 +17,10 @@ const CONFLICTS: ReadonlyArray<{ pair: readonly [keyof UploadFlags, keyof Upload
     fix: '--force uploads every file without asking the bucket, --check re-sends only what the bucket cannot prove; use one of them',
   },
   {
+    pair: ['force', 'fixSettings'],
+    fix: '--force sends every file again with the wanted settings, --fix-settings rewrites objects in place without sending their bytes; use one of them',
+  },
+  {
     pair: ['force', 'verify'],
     fix: '--force uploads every file without asking the bucket, --verify asks the bucket about every file; use one of them',
   },

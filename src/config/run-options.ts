@@ -54,6 +54,7 @@ export interface UploadFlags {
   verifyLarge?: boolean;
   verify?: boolean;
   check?: boolean;
+  fixSettings?: boolean;
   force?: boolean;
   dryRun?: boolean;
   statusJson?: string;
@@ -120,6 +121,8 @@ export interface RunOptions {
   verify: boolean;
   /** Skip only what content proof (or, failing that, the recorded mtime) shows is stored; prove uploads after. */
   check: boolean;
+  /** Compare the settings of objects already there, and rewrite in place those that differ. */
+  fixSettings: boolean;
   force: boolean;
   dryRun: boolean;
   debug: boolean;
@@ -225,6 +228,7 @@ export function resolveRunOptions(
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
     check: flags.check ?? false,
+    fixSettings: flags.fixSettings ?? false,
     force: flags.force ?? false,
     dryRun: flags.dryRun ?? false,
     debug: flags.debug ?? false,

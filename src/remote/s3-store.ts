@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -19,6 +20,7 @@ import {
   type S3ClientConfig,
   type StorageClass,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode } from './classify-error.js';
@@ -53,6 +55,8 @@ export interface RemoteObject {
   lastModifiedMs: number;
   /** User metadata (x-amz-meta-*); only HeadObject reports it. */
   metadata?: Record<string, string>;
+  /** The Content-Type it is served with; only HeadObject reports it. */
+  contentType?: string;
   /** How the server says the object is encrypted; only HeadObject reports it. */
   encryption?: ObjectEncryption;
   /** Checksums the server computed and stored, base64 by algorithm (SHA256, CRC32, CRC32C, CRC64NVME, SHA1). */
@@ -234,6 +238,7 @@ export class S3Store {
         etag: stripQuotes(out.ETag),
         lastModifiedMs: out.LastModified?.getTime() ?? 0,
         metadata: out.Metadata ?? {},
+        ...(out.ContentType ? { contentType: out.ContentType } : {}),
         encryption: encryptionOf(out),
         ...storedChecksums(out),
         ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
@@ -398,6 +403,54 @@ export class S3Store {
       sendOptions(signal),
     );
     return storedReport(out);
+  }
+
+  /**
+   * Rewrites an object onto itself with new settings (class, encryption, tags, ACL), keeping its bytes, with the
+   * content type and metadata given; without tags it keeps its own. `source.etag` guards the copy: a 412 means the
+   * object changed since it was looked at. Only for objects of at most 5 GiB; larger ones go by
+   * {@link uploadPartCopy}.
+   */
+  async copyObjectInPlace(
+    target: ObjectTarget,
+    source: CopySource,
+    signal?: AbortSignal,
+  ): Promise<StoredReport> {
+    const fields = this.objectFields(target);
+    const out = await this.control.send(
+      new CopyObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        ...copySourceFields(target, source, this.settings.requests),
+        MetadataDirective: 'REPLACE',
+        TaggingDirective: fields.Tagging ? 'REPLACE' : 'COPY',
+        ...fields,
+      }),
+      sendOptions(signal),
+    );
+    return storedReport({ ...out, ETag: out.CopyObjectResult?.ETag });
+  }
+
+  /** Copies bytes [firstByte, lastByte] of the object itself into a part of an open multipart upload. */
+  async uploadPartCopy(
+    target: { bucket: string; key: string; uploadId: string; partNumber: number },
+    source: CopySource & { firstByte: number; lastByte: number },
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const out = await this.control.send(
+      new UploadPartCopyCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        UploadId: target.uploadId,
+        PartNumber: target.partNumber,
+        ...copySourceFields(target, source, this.settings.requests),
+        CopySourceRange: `bytes=${source.firstByte}-${source.lastByte}`,
+        ...this.owner(),
+        ...this.customerKey(),
+      }),
+      sendOptions(signal),
+    );
+    return stripQuotes(out.CopyPartResult?.ETag);
   }
 
   /** Aborts an upload; an upload that is already gone counts as aborted. */
@@ -770,6 +823,44 @@ interface ObjectFields {
   SSECustomerAlgorithm?: string;
   SSECustomerKey?: string;
   SSECustomerKeyMD5?: string;
+}
+
+/** The object a copy in place reads: its ETag as last seen, and whether it is encrypted with our SSE-C key. */
+export interface CopySource {
+  etag: string;
+  customerKeyEncrypted: boolean;
+}
+
+/**
+ * The copy-source headers: the key, URL-encoded per segment; If-Match on the ETag seen; the source's owner; and
+ * the SSE-C key again for a source encrypted with it (S3 needs it to read the bytes it copies).
+ */
+function copySourceFields(
+  target: { bucket: string; key: string },
+  source: CopySource,
+  requests: RequestSettings | undefined,
+): {
+  CopySource: string;
+  CopySourceIfMatch: string;
+  ExpectedSourceBucketOwner?: string;
+  CopySourceSSECustomerAlgorithm?: string;
+  CopySourceSSECustomerKey?: string;
+  CopySourceSSECustomerKeyMD5?: string;
+} {
+  const key = requests?.customerKey;
+  const owner = requests?.expectedBucketOwner;
+  return {
+    CopySource: `${target.bucket}/${target.key.split('/').map(encodeURIComponent).join('/')}`,
+    CopySourceIfMatch: `"${source.etag}"`,
+    ...(owner ? { ExpectedSourceBucketOwner: owner } : {}),
+    ...(key && source.customerKeyEncrypted
+      ? {
+          CopySourceSSECustomerAlgorithm: 'AES256',
+          CopySourceSSECustomerKey: key.keyBase64,
+          CopySourceSSECustomerKeyMD5: key.keyMd5Base64,
+        }
+      : {}),
+  };
 }
 
 /** What HeadObject with PartNumber says about an object. */

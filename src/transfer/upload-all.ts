@@ -5,12 +5,16 @@ import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, StatusTracker } from '../status/status-tracker.js';
 
+import { fixObjectSettings, type FixSettingsContext } from './fix-settings.js';
 import { uploadFile, type TransferContext } from './upload-file.js';
 
-/** A planned file with what to do with it (and why: the reason goes to the CSV log) and the group it counts under. */
+/**
+ * A planned file with what to do with it (and why: the reason goes to the CSV log) and the group it counts under.
+ * `fix-settings`: the bytes are there, the object's storage class, encryption or tags are not as wanted.
+ */
 export interface DecidedTask {
   task: UploadTask;
-  decision: { action: 'upload' | 'skip'; reason: string };
+  decision: { action: 'upload' | 'skip' | 'fix-settings'; reason: string };
   group: string;
 }
 
@@ -19,12 +23,15 @@ export interface UploadAllContext {
   transfer: TransferContext;
   tracker: StatusTracker;
   csvLog: CsvLog;
+  /** How objects are given their wanted settings (with --fix-settings). */
+  fixSettings?: FixSettingsContext | undefined;
   maxFilesInFlight: number;
   abortAll: (reason: unknown) => void;
 }
 
 /**
- * Records skips, then uploads the rest through the shared scheduler, recording each outcome in
+ * Records skips, then uploads the rest through the shared scheduler (and fixes the settings of objects that
+ * need it), recording each outcome in
  * the tracker and the CSV log. A run-fatal error (bad credentials, missing bucket) stops every
  * other file and is rethrown once, instead of failing each file with the same message.
  * @throws the first run-fatal error, or InterruptedError when stopped by a signal.
@@ -44,11 +51,12 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
   let fatal: unknown;
   const limit = pLimit(ctx.maxFilesInFlight);
   const uploads = items
-    .filter((i) => i.decision.action === 'upload')
+    .filter((i) => i.decision.action !== 'skip')
     .map((item) =>
       limit(async () => {
         if (fatal !== undefined || ctx.transfer.signal.aborted) return;
-        const result = await uploadOne(item, ctx);
+        const result =
+          item.decision.action === 'fix-settings' ? await fixOne(item, ctx) : await uploadOne(item, ctx);
         if (result === 'fatal-or-stopped') return;
         if (result.outcome === 'failed' && isRunFatal(result.cause)) {
           fatal ??= result.cause;
@@ -66,7 +74,7 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
 }
 
 type UploadOneResult =
-  'fatal-or-stopped' | { outcome: 'uploaded' | 'failed'; result: FileResult; cause?: unknown };
+  'fatal-or-stopped' | { outcome: FileResult['outcome']; result: FileResult; cause?: unknown };
 
 async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadOneResult> {
   const started = performance.now();
@@ -81,11 +89,38 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
       result: { ...result, etag: sent.etag, ...(sent.sha256 ? { sha256: sent.sha256 } : {}) },
     };
   } catch (error) {
-    // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
-    if (ctx.transfer.signal.aborted) return 'fatal-or-stopped';
-    const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
-    const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
-    return { outcome: 'failed', result, cause: error };
+    return failure(item, started, error, ctx);
+  }
+}
+
+function failure(item: DecidedTask, started: number, error: unknown, ctx: UploadAllContext): UploadOneResult {
+  // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
+  if (ctx.transfer.signal.aborted) return 'fatal-or-stopped';
+  const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
+  const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
+  return { outcome: 'failed', result, cause: error };
+}
+
+/**
+ * An object whose bytes are there gets its wanted settings: it counts as skipped, its bytes were not sent. When a
+ * copy cannot give them (the server ignores them on copies), the file is sent again with them.
+ */
+async function fixOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadOneResult> {
+  const started = performance.now();
+  try {
+    if (!ctx.fixSettings) throw new Error('fix-settings decision without a fix-settings context');
+    const fixed = await fixObjectSettings(item.task, ctx.fixSettings);
+    if (fixed.unapplied) {
+      const reason = `settings differ and a copy in the bucket did not change them (${fixed.unapplied.join('; ')})`;
+      return await uploadOne({ ...item, decision: { action: 'upload', reason } }, ctx);
+    }
+    const reason = `settings fixed without sending the bytes: ${fixed.detail}`;
+    return {
+      outcome: 'skipped',
+      result: { ...baseResult(item, 'skipped', seconds(started), reason), etag: fixed.etag },
+    };
+  } catch (error) {
+    return failure(item, started, error, ctx);
   }
 }
 

@@ -36,9 +36,9 @@ export function formatCheckText(
   return lines;
 }
 
-/** Shown only when some object differs: a check without settings to compare reads as before. */
+/** Shown only when some object differs, with the way to fix them: a check without settings reads as before. */
 function settingsCount(count: number): string {
-  return count > 0 ? `, ${count} with other settings` : '';
+  return count > 0 ? `, ${count} with other settings (upload --fix-settings rewrites them in place)` : '';
 }
 
 /** One JSON object per row, then a summary object: for `--json`. */

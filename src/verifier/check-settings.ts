@@ -1,4 +1,6 @@
+import pLimit from 'p-limit';
 import type { UploadTask } from '../collector/plan-upload.js';
+import { settingsForType, type ObjectOptions } from '../config/object-options.js';
 import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import type { ObjectReader } from './object-reader.js';
 import { diffSettings, type StoredSettings, type WantedSettings } from './settings-diff.js';
@@ -9,6 +11,41 @@ export interface SettingsContext {
   bucket: string;
   wanted: (task: UploadTask) => WantedSettings;
   signal: AbortSignal;
+}
+
+/** Objects whose settings are compared at once: each costs a HeadObject and a GetObjectTagging. */
+const OBJECTS_AT_ONCE = 16;
+
+/** The settings each planned file is wanted with: its folder type's, and the run's SSE-C key if any. */
+export function wantedSettingsFrom(objects: ObjectOptions): (task: { group: string }) => WantedSettings {
+  return (task) => ({
+    settings: settingsForType(objects, task.group),
+    customerKey: objects.requests.customerKey !== undefined,
+  });
+}
+
+/**
+ * The files among `tasks` (files already in the bucket) whose objects differ from their wanted settings, with the
+ * differences. Reads no bytes.
+ * @throws RemoteError/AuthError when the bucket cannot be read.
+ */
+export async function findSettingsToFix(
+  tasks: readonly UploadTask[],
+  ctx: SettingsContext,
+): Promise<Map<UploadTask, string[]>> {
+  const limit = pLimit(OBJECTS_AT_ONCE);
+  const found = new Map<UploadTask, string[]>();
+  await Promise.all(
+    tasks.map((task) =>
+      limit(async () => {
+        if (ctx.signal.aborted) return;
+        const differences = await findSettingsDiff(task, ctx);
+        if (differences.length > 0) found.set(task, differences);
+      }),
+    ),
+  );
+  ctx.signal.throwIfAborted();
+  return found;
 }
 
 /**

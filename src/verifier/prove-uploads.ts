@@ -14,7 +14,7 @@ const FILES_AT_ONCE = 4;
  * @throws RemoteError/AuthError when the bucket cannot be read.
  */
 export async function proveUploads(
-  decided: ReadonlyArray<{ task: UploadTask; decision: Decision }>,
+  decided: ReadonlyArray<{ task: UploadTask; decision: { action: Decision['action'] | 'fix-settings' } }>,
   ctx: ProofContext,
   warn: (message: string) => void,
 ): Promise<number> {

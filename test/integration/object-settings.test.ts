@@ -1,16 +1,20 @@
 /**
- * Object settings on Ceph RGW: tags (project=<key> by default on Amazon S3 only, so none here unless asked), user metadata, a canned ACL, SSE-KMS with the test
- * KMS and SSE-C with a key file reach the stored objects, a rerun skips them and `check` proves them; `check`
- * reports an object whose tags differ from the settings as 'settings-differ' (exit 1).
+ * Object settings on Ceph RGW: tags (project=<key> by default on Amazon S3 only, so none here unless asked), user
+ * metadata, a canned ACL, SSE-KMS with the test KMS and SSE-C with a key file reach the stored objects, a rerun
+ * skips them and `check` proves them; `check` reports an object whose tags differ from the settings as
+ * 'settings-differ' (exit 1); `upload --fix-settings` moves objects to the test zone's second storage class (COLD)
+ * and tags them by copies in the bucket, without sending their bytes, and a dry run says what it would change.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectAclCommand, GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { S3Store } from '../../src/remote/s3-store.js';
+import { fixObjectSettings } from '../../src/transfer/fix-settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBytes, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { makeTestClient } from '../support/s3-env.js';
+import { getS3Env, makeTestClient } from '../support/s3-env.js';
 import { keyOf, MiB, uploadArgs, useHarnessBucket, type Harness } from './transfer-harness.js';
 
 const SMALL = 'reels/R001/R001.json';
@@ -129,6 +133,108 @@ describe('SSE-C with a key file', () => {
       client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(h, REEL) })),
     ).rejects.toThrow();
     await expectRerunSendsNothing(h, '--verify-large');
+    const check = await runCli(checkArgs(h));
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe('--fix-settings', () => {
+  const COLD = ['--storage-class', 'COLD', '--tag', 'team=field'];
+
+  async function headOf(key: string) {
+    return client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  it('moves objects to another class and tags them by copies in the bucket; the dry run says so first', async () => {
+    const h = await project('FIX1');
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const before = new Map<string, Awaited<ReturnType<typeof headOf>>>();
+    for (const rel of [SMALL, REEL]) before.set(rel, await headOf(keyOf(h, rel)));
+    expect(before.get(REEL)?.StorageClass ?? 'STANDARD').toBe('STANDARD');
+
+    const check = await runCli(checkArgs(h, ...COLD));
+    expect(check.code, check.stdout + check.stderr).toBe(1);
+
+    const dry = await runCli(uploadArgs(h, ...COLD, '--fix-settings', '--dry-run'));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(
+      'would fix settings in place (a copy in the bucket, no bytes sent): 2 objects',
+    );
+    expect(dry.stdout).toContain(
+      `${keyOf(h, REEL)}: settings differ: storage class STANDARD, wanted COLD; tag team missing, wanted field`,
+    );
+    expect((await headOf(keyOf(h, REEL))).StorageClass ?? 'STANDARD').toBe('STANDARD');
+
+    h.proxy.resetStats();
+    const fix = await runCli(uploadArgs(h, ...COLD, '--fix-settings'));
+    expect(fix.code, fix.stderr).toBe(0);
+    const sent = h.proxy.stats().byOperation;
+    expect([sent.PutObject ?? 0, sent.UploadPart ?? 0, sent.CopyObject ?? 0]).toEqual([0, 0, 2]);
+    for (const rel of [SMALL, REEL]) {
+      const head = await headOf(keyOf(h, rel));
+      const was = before.get(rel);
+      expect(head.StorageClass).toBe('COLD');
+      expect([head.ContentType, head.ContentLength, head.Metadata]).toEqual([
+        was?.ContentType,
+        was?.ContentLength,
+        was?.Metadata,
+      ]);
+      expect(await tagsOf(keyOf(h, rel))).toEqual({ team: 'field' });
+    }
+
+    const proven = await runCli(checkArgs(h, ...COLD));
+    expect(proven.code, proven.stdout + proven.stderr).toBe(0);
+    h.proxy.resetStats();
+    const again = await runCli(uploadArgs(h, ...COLD, '--fix-settings'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(h.proxy.stats().byOperation.CopyObject ?? 0).toBe(0);
+  });
+
+  it('ends with the wanted encryption even where a copy cannot give it (then the file is sent again)', async () => {
+    const h = await project('FIX2');
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const kms = ['--sse', 'aws:kms', '--sse-kms-key-id', 'testkey-1'];
+    const fix = await runCli(uploadArgs(h, ...kms, '--fix-settings'));
+    expect(fix.code, fix.stderr).toBe(0);
+    for (const rel of [SMALL, REEL]) {
+      const head = await headOf(keyOf(h, rel));
+      expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', 'testkey-1']);
+    }
+    const check = await runCli(checkArgs(h, ...kms, '--verify-large'));
+    expect(check.stdout).not.toContain('settings-differ');
+  });
+
+  it('copies an object part by part (as over 5 GiB) and check still proves it', async () => {
+    const h = await project('FIX3');
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const env = getS3Env();
+    const store = new S3Store({
+      region: env.region,
+      endpoint: env.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+    });
+    try {
+      const fixed = await fixObjectSettings(
+        { key: keyOf(h, REEL), group: 'reels' },
+        {
+          store,
+          bucket,
+          settingsFor: () => ({ storageClass: 'COLD', tags: {}, metadata: {} }),
+          customerKey: false,
+          signal: new AbortController().signal,
+          copyLimitBytes: 5 * MiB,
+        },
+      );
+      expect(fixed.unapplied).toBeUndefined();
+      expect(fixed.etag).toMatch(/-3$/); // 20 MiB in the upload's own 8 MiB parts
+    } finally {
+      store.destroy();
+    }
+    expect((await headOf(keyOf(h, REEL))).StorageClass).toBe('COLD');
     const check = await runCli(checkArgs(h));
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });

@@ -30,6 +30,8 @@ export type S3Operation =
   | 'PutObject'
   | 'CreateMultipartUpload'
   | 'UploadPart'
+  | 'CopyObject'
+  | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
@@ -229,9 +231,10 @@ function safeDecode(s: string): string {
  *
  * @param method - HTTP method (any case).
  * @param url - Raw request target, e.g. `/bucket/some%20key?partNumber=3&uploadId=abc`.
+ * @param copySource - Whether the request has an `x-amz-copy-source` header (CopyObject, UploadPartCopy).
  * @returns The operation plus bucket, URL-decoded key, partNumber and uploadId when present.
  */
-export function classifyS3Request(method: string, url: string): S3RequestInfo {
+export function classifyS3Request(method: string, url: string, copySource = false): S3RequestInfo {
   const m = method.toUpperCase();
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
@@ -263,8 +266,11 @@ export function classifyS3Request(method: string, url: string): S3RequestInfo {
     const subresource = OBJECT_SUBRESOURCES.some(has);
     switch (m) {
       case 'PUT':
-        if (has('partNumber') && has('uploadId')) info.operation = 'UploadPart';
-        else if (!has('partNumber') && !has('uploadId') && !subresource) info.operation = 'PutObject';
+        // a copy is a PUT with x-amz-copy-source: the server reads the bytes from the bucket, none are sent
+        if (has('partNumber') && has('uploadId'))
+          info.operation = copySource ? 'UploadPartCopy' : 'UploadPart';
+        else if (!has('partNumber') && !has('uploadId') && !subresource)
+          info.operation = copySource ? 'CopyObject' : 'PutObject';
         break;
       case 'POST':
         if (has('uploads')) info.operation = 'CreateMultipartUpload';
@@ -625,7 +631,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = req.url ?? '/';
-    const info = classifyS3Request(method, url);
+    const info = classifyS3Request(method, url, req.headers['x-amz-copy-source'] !== undefined);
     const op = info.operation;
     const entry: ProxyLogEntry = { method, url, operation: op, status: null, bodyBytes: 0 };
     stats.requests++;

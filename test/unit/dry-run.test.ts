@@ -95,3 +95,46 @@ describe('printDryRun', () => {
     expect(out.text()).not.toContain('{');
   });
 });
+
+describe('printDryRun with settings to fix', () => {
+  const fixes: DecidedTask[] = Array.from({ length: 52 }, (_, i) => ({
+    group: 'reels',
+    task: {
+      group: 'reels',
+      path: `/p/reels/r${i}.mp4`,
+      relPath: `reels/r${i}.mp4`,
+      key: `P1/reels/r${i}.mp4`,
+      sizeBytes: 10,
+      mtimeMs: 1,
+    },
+    decision: { action: 'fix-settings', reason: 'settings differ: storage class STANDARD, wanted COLD' },
+  }));
+
+  it('names each object and how it differs, up to 50, then how many more', () => {
+    const out = collect();
+    printDryRun(
+      [...decided, ...fixes],
+      { problems: [], leftOut: [] },
+      { ...options, json: false },
+      out.stream,
+    );
+    const text = out.text();
+    expect(text).toContain('would fix settings in place (a copy in the bucket, no bytes sent): 52 objects\n');
+    expect(text).toContain('  P1/reels/r0.mp4: settings differ: storage class STANDARD, wanted COLD\n');
+    expect(text).toContain('  P1/reels/r49.mp4: settings differ');
+    expect(text).not.toContain('P1/reels/r50.mp4');
+    expect(text).toContain('  and 2 more (--debug lists them all)\n');
+  });
+
+  it('counts them in the JSON summary', () => {
+    const out = collect();
+    printDryRun(
+      [...decided, ...fixes],
+      { problems: [], leftOut: [] },
+      { ...options, json: true },
+      out.stream,
+    );
+    const summary = JSON.parse(out.text().trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ type: 'dry-run', to_upload: 1, to_fix_settings: 52 });
+  });
+});

@@ -240,6 +240,14 @@ describe('classifyS3Request', () => {
     expect(info.operation).toBe(operation);
     for (const [k, v] of Object.entries(fields)) expect(info[k as keyof typeof info]).toEqual(v);
   });
+
+  it('tells copies (x-amz-copy-source) from uploads: no bytes are sent for them', () => {
+    expect(classifyS3Request('PUT', '/bkt/k?x-id=CopyObject', true).operation).toBe('CopyObject');
+    expect(classifyS3Request('PUT', '/bkt/k?partNumber=2&uploadId=u1', true).operation).toBe(
+      'UploadPartCopy',
+    );
+    expect(classifyS3Request('PUT', '/bkt/k?x-id=PutObject', false).operation).toBe('PutObject');
+  });
 });
 
 describe('fault proxy forwarding and counting', () => {

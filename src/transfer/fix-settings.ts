@@ -1,0 +1,204 @@
+import pLimit from 'p-limit';
+import { S3_LIMITS, partRange } from '../content/part-layout.js';
+import { RemoteError } from '../errors.js';
+import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { contentTypeFor } from '../remote/content-type.js';
+import { OWN_METADATA_KEYS, type ObjectSettings } from '../remote/object-settings.js';
+import type { CopySource, ObjectTarget, RemoteObject, RemotePart, S3Store } from '../remote/s3-store.js';
+import { diffSettings } from '../verifier/settings-diff.js';
+import { withRetry } from './retry.js';
+import { getTransferConfig } from './transfer-config.js';
+
+/** What fixing an object's settings needs from the run. */
+export interface FixSettingsContext {
+  store: S3Store;
+  bucket: string;
+  /** The settings wanted for a folder type. */
+  settingsFor: (folderType: string | undefined) => ObjectSettings;
+  /** Whether the run writes with an SSE-C key. */
+  customerKey: boolean;
+  /** Requests in flight stop only when this aborts: a copy is the server's work and ends quickly. */
+  signal: AbortSignal;
+  /** Objects up to this size are copied by one CopyObject, larger ones part by part (S3 allows 5 GiB). */
+  copyLimitBytes?: number;
+}
+
+/**
+ * An object whose settings were fixed: its ETag now, and what was done, for the log. `unapplied`: what a copy did
+ * not change (Ceph RGW ignores encryption headers on CopyObject), so only sending the bytes again can.
+ */
+export interface FixedObject {
+  etag: string;
+  detail: string;
+  unapplied?: string[];
+}
+
+/** Parts copied at once in a multipart copy: the server does the work, so a few keep it busy. */
+const PARTS_AT_ONCE = 4;
+
+/**
+ * Classes whose bytes S3 copies only after a restore (InvalidObjectState): their settings are left as they are,
+ * and nothing is restored on the user's behalf (restores cost money and hours).
+ */
+const RESTORE_FIRST_CLASSES: readonly string[] = ['GLACIER', 'DEEP_ARCHIVE'];
+
+/**
+ * Gives the object of `file` the settings its folder type wants, without sending its bytes again: storage class
+ * and encryption by copying the object onto itself (CopyObject up to 5 GiB, UploadPartCopy above), which keeps
+ * its content type, metadata and tags; tags by PutObjectTagging, keeping tags the object already has. The copy
+ * gets the configured ACL or none, as any copy in S3 does. A copy is checked by HeadObject: what it did not change
+ * is returned as `unapplied`.
+ * @throws RemoteError when the object is gone, changed meanwhile (412) or archived; AuthError/RemoteError from S3.
+ */
+export async function fixObjectSettings(
+  file: { key: string; group: string },
+  ctx: FixSettingsContext,
+): Promise<FixedObject> {
+  const target = `s3://${ctx.bucket}/${file.key}`;
+  const wanted = ctx.settingsFor(file.group);
+  const head = await retried(() => ctx.store.headObject(ctx.bucket, file.key, ctx.signal), ctx).catch(
+    (error: unknown) => {
+      throw toUploadError(error, 'fix settings of', target);
+    },
+  );
+  if (!head)
+    throw new RemoteError(`fix settings of ${target}: the object is gone; rerun to upload it`, false);
+  const storedDiff = diffSettings(
+    { settings: wanted, customerKey: ctx.customerKey },
+    { storageClass: head.storageClass, encryption: head.encryption, kmsKeyId: head.kmsKeyId },
+  );
+  const done: string[] = [];
+  let etag = head.etag;
+  try {
+    const tagsBefore = await readTags(file.key, ctx);
+    if (storedDiff.length > 0) {
+      refuseArchived(head, target);
+      await copyInPlace(head, { ...wanted, tags: { ...tagsBefore, ...wanted.tags } }, ctx);
+      const copied = await headAfterCopy(file.key, ctx);
+      etag = copied.etag;
+      const unapplied = diffSettings({ settings: wanted, customerKey: ctx.customerKey }, copied);
+      if (unapplied.length > 0) return { etag, detail: '', unapplied };
+      done.push(`copied in place (${storedDiff.join('; ')})`);
+    }
+    if (tagsBefore !== undefined) {
+      // a copy may drop tags (a multipart copy starts untagged; Ceph RGW drops them on CopyObject too)
+      const tagsNow = storedDiff.length > 0 ? await readTags(file.key, ctx) : tagsBefore;
+      const tagged = await fixTags(file.key, tagsNow ?? {}, { ...tagsBefore, ...wanted.tags }, ctx);
+      if (tagged) done.push(`tags set (${tagged})`);
+    }
+  } catch (error) {
+    throw toUploadError(error, 'fix settings of', target);
+  }
+  return { etag, detail: done.length > 0 ? done.join('; ') : 'settings already as wanted' };
+}
+
+/**
+ * The object as HeadObject tells after its copy: its ETag (Ceph RGW answers none to CompleteMultipartUpload) and
+ * the class and encryption the copy really gave it.
+ */
+async function headAfterCopy(key: string, ctx: FixSettingsContext): Promise<RemoteObject> {
+  const head = await retried(() => ctx.store.headObject(ctx.bucket, key, ctx.signal), ctx);
+  if (!head)
+    throw new RemoteError(
+      `fix settings of s3://${ctx.bucket}/${key}: the object is gone after its copy`,
+      true,
+    );
+  return head;
+}
+
+function refuseArchived(head: RemoteObject, target: string): void {
+  if (!head.storageClass || !RESTORE_FIRST_CLASSES.includes(head.storageClass)) return;
+  throw new RemoteError(
+    `fix settings of ${target}: the object is archived in ${head.storageClass} and S3 copies it only after a ` +
+      'restore; restore it (aws s3api restore-object) and rerun with --fix-settings, or leave it as it is',
+    false,
+  );
+}
+
+/** The object as it should be rewritten: the wanted class, encryption, tags and ACL; its own type and metadata. */
+function rewriteTarget(head: RemoteObject, wanted: ObjectSettings, bucket: string): ObjectTarget {
+  const stored = head.metadata ?? {};
+  const own = Object.fromEntries(Object.entries(stored).filter(([key]) => OWN_METADATA_KEYS.includes(key)));
+  return {
+    bucket,
+    key: head.key,
+    contentType: head.contentType ?? contentTypeFor(head.key),
+    metadata: { ...stored, ...wanted.metadata, ...own },
+    encryption: wanted.encryption,
+    storageClass: wanted.storageClass,
+    tags: wanted.tags,
+    acl: wanted.acl,
+  };
+}
+
+async function copyInPlace(
+  head: RemoteObject,
+  wanted: ObjectSettings,
+  ctx: FixSettingsContext,
+): Promise<void> {
+  const target = rewriteTarget(head, wanted, ctx.bucket);
+  const source: CopySource = { etag: head.etag, customerKeyEncrypted: head.encryption === 'SSE-C' };
+  if (head.sizeBytes <= (ctx.copyLimitBytes ?? S3_LIMITS.maxPutObjectBytes))
+    await retried(() => ctx.store.copyObjectInPlace(target, source, ctx.signal), ctx);
+  else await copyByParts(target, source, head.sizeBytes, ctx);
+}
+
+/** A copy of an object over 5 GiB: a multipart upload whose parts are ranges of the object itself. */
+async function copyByParts(
+  target: ObjectTarget,
+  source: CopySource,
+  sizeBytes: number,
+  ctx: FixSettingsContext,
+): Promise<void> {
+  const { uploadId } = await retried(() => ctx.store.createMultipartUpload(target, ctx.signal), ctx);
+  const upload = { bucket: target.bucket, key: target.key, uploadId };
+  const { partSizeBytes, partCount } = getTransferConfig(sizeBytes);
+  const limit = pLimit(PARTS_AT_ONCE);
+  try {
+    const parts = await Promise.all(
+      Array.from({ length: partCount }, (_, index) =>
+        limit(async (): Promise<RemotePart> => {
+          const partNumber = index + 1;
+          const { start, length } = partRange(partNumber, partSizeBytes, sizeBytes);
+          const range = { ...source, firstByte: start, lastByte: start + length - 1 };
+          const etag = await retried(
+            () => ctx.store.uploadPartCopy({ ...upload, partNumber }, range, ctx.signal),
+            ctx,
+          );
+          return { partNumber, etag, sizeBytes: length };
+        }),
+      ),
+    );
+    await retried(() => ctx.store.completeMultipartUpload(upload, parts, ctx.signal), ctx);
+  } catch (error) {
+    await ctx.store.abortMultipartUpload(upload.bucket, upload.key, uploadId).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The object's tags, or undefined from a server that keeps none (OpenStack Swift's s3api). */
+async function readTags(key: string, ctx: FixSettingsContext): Promise<Record<string, string> | undefined> {
+  try {
+    return await retried(() => ctx.store.getObjectTags(ctx.bucket, key, ctx.signal), ctx);
+  } catch (error) {
+    if (isNotImplemented(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Sets `wanted` (the object's tags with the configured ones over them) when `stored` differs; says what changed. */
+async function fixTags(
+  key: string,
+  stored: Record<string, string>,
+  wanted: Record<string, string>,
+  ctx: FixSettingsContext,
+): Promise<string> {
+  const changed = Object.keys(wanted).filter((name) => stored[name] !== wanted[name]);
+  if (changed.length === 0) return '';
+  await retried(() => ctx.store.putObjectTags(ctx.bucket, key, wanted, ctx.signal), ctx);
+  return changed.map((name) => `${name}=${wanted[name]}`).join(', ');
+}
+
+function retried<T>(attempt: () => Promise<T>, ctx: FixSettingsContext): Promise<T> {
+  return withRetry(attempt, { signal: ctx.signal });
+}
