@@ -132,7 +132,7 @@ function buildProgram(): Command {
     .option('--metadata <key=value>', 'user metadata, repeatable; adds to metadata', collect)
     .option(
       '--checksum-algorithm <name>',
-      'how stored bytes are verified: auto (SHA256 checksums on Amazon S3, Content-MD5 elsewhere), SHA256 or md5',
+      'how stored bytes are verified: auto (SHA256 checksums on Amazon S3, Content-MD5 elsewhere), SHA256, CRC32, CRC32C, CRC64NVME (full-object) or md5',
     )
     .option('--status-json <file>', 'JSON status heartbeat file')
     .option('--status-interval <seconds>', 'seconds between status file writes')

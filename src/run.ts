@@ -21,7 +21,7 @@ import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { JournalStore } from './transfer/upload-journal.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
-import { chooseIntegrityMode } from './transfer/integrity-mode.js';
+import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads } from './verifier/verify-plan.js';
 import { proveUploads } from './verifier/prove-uploads.js';
@@ -266,6 +266,7 @@ async function transfer(
         maxWorkersPerFile: options.maxConcurrency,
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
+        crc: crcOfSetting(options.checksumAlgorithm),
         settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
         debug: (message) => deps.log.debug(message),
       },

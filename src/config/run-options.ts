@@ -464,7 +464,7 @@ function resolveChecksumAlgorithm(picked: Picked<string> | undefined): ChecksumA
   const setting = CHECKSUM_ALGORITHM_SETTINGS.find((s) => s.toLowerCase() === picked.value.toLowerCase());
   if (setting) return setting;
   throw new ConfigError(
-    `${picked.source}: ${quoteValue(picked.value)} is not supported; use auto, SHA256 or md5 (CRC32 and CRC64NVME may come later)`,
+    `${picked.source}: ${quoteValue(picked.value)} is not supported; use auto, SHA256, CRC32, CRC32C, CRC64NVME or md5`,
   );
 }
 

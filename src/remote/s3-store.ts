@@ -22,6 +22,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import type { CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode } from './classify-error.js';
 import {
@@ -84,6 +85,14 @@ export interface RemotePart {
   sizeBytes: number;
   /** The part's SHA-256 as the server stored it (base64), when the upload was started with checksums. */
   checksumSha256?: string;
+  /** The part's CRC (base64): as the server lists it, or, sent to complete an upload, ours. */
+  crcChecksums?: Partial<Record<CrcName, string>>;
+}
+
+/** A CRC S3 verifies and stores, base64. */
+export interface CrcChecksum {
+  name: CrcName;
+  value: string;
 }
 
 /**
@@ -100,6 +109,8 @@ export interface SignedBody {
   md5Hex?: string | undefined;
   /** Also send the SHA-256 as `x-amz-checksum-sha256`, for the server to verify and store (Amazon S3). */
   storeChecksum?: boolean | undefined;
+  /** A CRC of the body for the server to verify and store, as `x-amz-checksum-crc32` and the like. */
+  crc?: CrcChecksum | undefined;
 }
 
 /** Where a new object goes and what it is stored with. */
@@ -122,6 +133,8 @@ export interface StoredReport {
   encryption: ObjectEncryption;
   /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
   checksumSha256?: string;
+  /** The CRCs the server computed and stored (base64). */
+  crcChecksums?: Partial<Record<CrcName, string>>;
 }
 
 /**
@@ -293,12 +306,12 @@ export class S3Store {
   }
 
   /**
-   * Starts a multipart upload, asking for SHA-256 part checksums when `checksums` is set (Amazon S3 then
-   * requires one on every part and in CompleteMultipartUpload). Returns its id and the encryption the
-   * server reports for it.
+   * Starts a multipart upload, asking for SHA-256 part checksums when `checksums` is set, or a full-object
+   * `crc` (Amazon S3 then requires the checksum on every part and in CompleteMultipartUpload). Returns its id
+   * and the encryption the server reports for it.
    */
   async createMultipartUpload(
-    target: ObjectTarget & { checksums?: boolean },
+    target: ObjectTarget & { checksums?: boolean; crc?: CrcName | undefined },
     signal?: AbortSignal,
   ): Promise<{ uploadId: string; encryption: ObjectEncryption }> {
     const out = await this.control.send(
@@ -306,7 +319,8 @@ export class S3Store {
         Bucket: target.bucket,
         Key: target.key,
         ...this.objectFields(target),
-        ...(target.checksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        ...(target.checksums && !target.crc ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        ...(target.crc ? { ChecksumAlgorithm: target.crc, ChecksumType: 'FULL_OBJECT' as const } : {}),
       }),
       sendOptions(signal),
     );
@@ -364,6 +378,7 @@ export class S3Store {
             etag: stripQuotes(p.ETag),
             sizeBytes: p.Size ?? 0,
             ...(p.ChecksumSHA256 ? { checksumSha256: p.ChecksumSHA256 } : {}),
+            ...crcFields(p),
           });
         }
         marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
@@ -376,13 +391,15 @@ export class S3Store {
   }
 
   /**
-   * Completes an upload from its parts in part-number order (with each part's SHA-256 checksum when it has
-   * one); returns what the server reports it stored. Ceph RGW answers an empty ETag and no encryption here.
+   * Completes an upload from its parts in part-number order (with each part's SHA-256 checksum or CRC when it
+   * has one, and the whole object's CRC when the upload stores a full-object CRC); returns what the server reports
+   * it stored. Ceph RGW answers an empty ETag and no encryption here.
    */
   async completeMultipartUpload(
     target: { bucket: string; key: string; uploadId: string },
     parts: readonly RemotePart[],
     signal?: AbortSignal,
+    fullObject?: CrcChecksum,
   ): Promise<StoredReport> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     const out = await this.control.send(
@@ -395,8 +412,12 @@ export class S3Store {
             PartNumber: p.partNumber,
             ETag: `"${p.etag}"`,
             ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}),
+            ...crcRequestFields(p.crcChecksums),
           })),
         },
+        ...(fullObject
+          ? { [`Checksum${fullObject.name}`]: fullObject.value, ChecksumType: 'FULL_OBJECT' as const }
+          : {}),
         ...this.owner(),
         ...this.customerKey(),
       }),
@@ -681,11 +702,31 @@ function payloadHash(body: SignedBody): string {
   throw new Error('a request body needs its SHA-256 or its MD5');
 }
 
-function bodyDigestFields(body: SignedBody): { ContentMD5?: string; ChecksumSHA256?: string } {
+function bodyDigestFields(body: SignedBody): { ContentMD5?: string } & CrcRequestFields & ChecksumFields {
   return {
     ...(body.md5Hex ? { ContentMD5: hexToBase64(body.md5Hex) } : {}),
     ...(body.storeChecksum && body.sha256Hex ? { ChecksumSHA256: hexToBase64(body.sha256Hex) } : {}),
+    ...(body.crc ? crcRequestFields({ [body.crc.name]: body.crc.value }) : {}),
   };
+}
+
+type CrcRequestFields = { [K in CrcName as `Checksum${K}`]?: string | undefined };
+
+/** CRCs as request fields: `ChecksumCRC32`, `ChecksumCRC32C`, `ChecksumCRC64NVME`. */
+function crcRequestFields(crcs: Partial<Record<CrcName, string>> | undefined): CrcRequestFields {
+  const fields: CrcRequestFields = {};
+  for (const [name, value] of Object.entries(crcs ?? {})) fields[`Checksum${name as CrcName}`] = value;
+  return fields;
+}
+
+/** The CRCs a response names, by algorithm. */
+function crcFields(out: CrcRequestFields): { crcChecksums?: Partial<Record<CrcName, string>> } {
+  const crcs: Partial<Record<CrcName, string>> = {};
+  for (const name of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+    const value = out[`Checksum${name}`];
+    if (value) crcs[name] = value;
+  }
+  return Object.keys(crcs).length > 0 ? { crcChecksums: crcs } : {};
 }
 
 /** SSE headers for PutObject and CreateMultipartUpload (never for parts: the upload carries them). */
@@ -702,16 +743,19 @@ function encryptionFields(request: EncryptionRequest | undefined): {
   };
 }
 
-function storedReport(out: {
-  ETag?: string | undefined;
-  ServerSideEncryption?: string | undefined;
-  SSECustomerAlgorithm?: string | undefined;
-  ChecksumSHA256?: string | undefined;
-}): StoredReport {
+function storedReport(
+  out: {
+    ETag?: string | undefined;
+    ServerSideEncryption?: string | undefined;
+    SSECustomerAlgorithm?: string | undefined;
+    ChecksumSHA256?: string | undefined;
+  } & CrcRequestFields,
+): StoredReport {
   return {
     etag: stripQuotes(out.ETag),
     encryption: encryptionOf(out),
     ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
+    ...crcFields(out),
   };
 }
 

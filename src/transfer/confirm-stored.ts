@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { isEtagContentMd5 } from '../content/etag.js';
 import { combinePartEtags } from '../content/multipart-etag.js';
 import { RemoteError } from '../errors.js';
-import type { ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
+import type { CrcName } from '../content/crc.js';
+import type { CrcChecksum, ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { BodyDigests } from './signed-body.js';
 import type { JournalPart } from './upload-journal.js';
@@ -14,11 +15,21 @@ import type { JournalPart } from './upload-journal.js';
 export type StoredProof = 'checksum' | 'etag' | 'content-md5' | 'signature';
 
 /**
- * Checks a PutObject or UploadPart answer against the body's local digests: the server's SHA-256 checksum when
- * it reports one, else its ETag when the encryption it reports makes the ETag an MD5.
+ * Checks a PutObject or UploadPart answer against the body's local digests: the server's CRC (of `crcName`) or
+ * SHA-256 checksum when it reports one, else its ETag when the encryption it reports makes the ETag an MD5.
  * @throws RemoteError (retryable) when the server reports other bytes than ours.
  */
-export function confirmStoredBody(what: string, stored: StoredReport, local: BodyDigests): StoredProof {
+export function confirmStoredBody(
+  what: string,
+  stored: StoredReport,
+  local: BodyDigests,
+  crcName?: CrcName,
+): StoredProof {
+  const storedCrc = crcName && stored.crcChecksums?.[crcName];
+  if (storedCrc && local.crc) {
+    if (storedCrc !== local.crc) throw storedOtherBytes(what, `${crcName} ${storedCrc}, local ${local.crc}`);
+    return 'checksum';
+  }
   if (stored.checksumSha256 && local.sha256) {
     const ours = hexToBase64(local.sha256);
     if (stored.checksumSha256 !== ours)
@@ -38,6 +49,8 @@ export interface ExpectedObject {
   sizeBytes: number;
   integrity: IntegrityMode;
   parts: readonly JournalPart[];
+  /** The whole file's CRC, from its parts', when the upload stores a full-object CRC. */
+  crc?: CrcChecksum | undefined;
 }
 
 /**
@@ -63,6 +76,12 @@ export function confirmStoredObject(
   if (!head || head.sizeBytes !== expected.sizeBytes)
     throw mismatch(`size ${head?.sizeBytes ?? 'missing'} of ${expected.sizeBytes}`);
   const parts = [...expected.parts].sort((a, b) => a.partNumber - b.partNumber);
+  const crc = expected.crc && storedFullObjectCrc(expected.crc.name, completed, head);
+  if (expected.crc && crc) {
+    if (crc !== expected.crc.value)
+      throw mismatch(`${expected.crc.name} ${crc}, expected ${expected.crc.value}`);
+    return { etag, proof: 'checksum', encryption };
+  }
   const checksum = completed.checksumSha256 ?? head.checksums?.SHA256;
   if (expected.integrity === 'checksum' && checksum) {
     const ours = compositeSha256(parts.map((p) => p.sha256 ?? ''));
@@ -77,6 +96,12 @@ export function confirmStoredObject(
     if (ours !== undefined) return { etag, proof: 'etag', encryption };
   }
   return { etag, proof: expected.integrity === 'md5' ? 'content-md5' : 'signature', encryption };
+}
+
+/** The full-object CRC the server answered on completion, else the one HeadObject reports (not a composite). */
+function storedFullObjectCrc(name: CrcName, completed: StoredReport, head: RemoteObject): string | undefined {
+  if (completed.crcChecksums?.[name]) return completed.crcChecksums[name];
+  return head.checksumType === 'COMPOSITE' ? undefined : head.checksums?.[name];
 }
 
 /**

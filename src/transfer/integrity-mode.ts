@@ -1,3 +1,4 @@
+import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { isAmazonS3 } from '../remote/endpoint-id.js';
 import type { DigestChoice } from './signed-body.js';
 
@@ -8,10 +9,18 @@ import type { DigestChoice } from './signed-body.js';
  */
 export type IntegrityMode = 'checksum' | 'md5';
 
-/** The `checksum_algorithm` setting: `auto` picks by target; CRC32, CRC64NVME and others may come later. */
-export type ChecksumAlgorithmSetting = 'auto' | 'SHA256' | 'md5';
+/**
+ * The `checksum_algorithm` setting: `auto` picks by target; SHA256 or a CRC is a checksum S3 verifies and stores
+ * (the CRCs as full-object checksums, also for multipart objects); md5 is Content-MD5 only.
+ */
+export type ChecksumAlgorithmSetting = 'auto' | 'SHA256' | CrcName | 'md5';
 
-export const CHECKSUM_ALGORITHM_SETTINGS: readonly ChecksumAlgorithmSetting[] = ['auto', 'SHA256', 'md5'];
+export const CHECKSUM_ALGORITHM_SETTINGS: readonly ChecksumAlgorithmSetting[] = [
+  'auto',
+  'SHA256',
+  ...CRC_NAMES,
+  'md5',
+];
 
 /**
  * The integrity mode for a target: `checksum` on Amazon S3 (no custom endpoint, or an amazonaws.com one) or when
@@ -22,11 +31,20 @@ export function chooseIntegrityMode(
   setting: ChecksumAlgorithmSetting,
   endpoint: string | undefined,
 ): IntegrityMode {
-  if (setting !== 'auto') return setting === 'SHA256' ? 'checksum' : 'md5';
+  if (setting !== 'auto') return setting === 'md5' ? 'md5' : 'checksum';
   return isAmazonS3(endpoint) ? 'checksum' : 'md5';
 }
 
-/** The one digest each part of a multipart upload needs in `mode`: one hash pass per byte, not two. */
-export function partDigestChoice(mode: IntegrityMode): DigestChoice {
-  return mode === 'checksum' ? { sha256: true, md5: false } : { sha256: false, md5: true };
+/** The CRC a setting asks S3 to store, when it asks for one (SHA-256 is computed for the signature anyway). */
+export function crcOfSetting(setting: ChecksumAlgorithmSetting): CrcName | undefined {
+  return CRC_NAMES.find((name) => name === setting);
+}
+
+/**
+ * The one digest each part of a multipart upload needs in `mode`: one hash pass per byte, not two; plus the CRC
+ * S3 stores when the upload asked for one.
+ */
+export function partDigestChoice(mode: IntegrityMode, crc?: CrcName): DigestChoice {
+  if (mode === 'md5') return { sha256: false, md5: true };
+  return { sha256: true, md5: false, ...(crc ? { crc } : {}) };
 }

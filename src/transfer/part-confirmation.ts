@@ -64,12 +64,16 @@ async function confirmPart(
 function agreesWithRecord(journal: UploadJournal, recorded: JournalPart, server: RemotePart): boolean {
   if (server.etag !== recorded.etag) return false;
   if (recorded.md5 && isEtagContentMd5(journal.encryption) && server.etag !== recorded.md5) return false;
+  const crc = journal.crc && server.crcChecksums?.[journal.crc];
+  if (crc && recorded.crc && crc !== recorded.crc) return false;
   const checksum = journal.integrity === 'checksum' && server.checksumSha256 && recorded.sha256;
   return !checksum || server.checksumSha256 === hexToBase64(recorded.sha256!);
 }
 
 /** True when a stored part's checksum or MD5 ETag proves it holds the local bytes `local`. */
 function serverConfirms(journal: UploadJournal, server: RemotePart, local: BodyDigests): boolean {
+  const crc = journal.crc && server.crcChecksums?.[journal.crc];
+  if (journal.integrity === 'checksum' && crc) return crc === local.crc;
   if (journal.integrity === 'checksum')
     return Boolean(
       server.checksumSha256 && local.sha256 && server.checksumSha256 === hexToBase64(local.sha256),

@@ -78,7 +78,7 @@ async function keptParts(
         source,
         partRange(partNumber, journal.partSizeBytes, journal.sizeBytes),
         scratch,
-        partDigestChoice(journal.integrity),
+        partDigestChoice(journal.integrity, journal.crc),
       );
     const { kept, dropped } = await confirmParts(journal, serverParts, hashPart, clockShifted);
     for (const part of dropped)
@@ -96,9 +96,11 @@ async function startUpload(
 ): Promise<UploadJournal> {
   const sha256 = await largeFileSha256(file, ctx);
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
+  const crc = ctx.integrity === 'checksum' ? ctx.crc : undefined;
   const target = {
     ...objectTarget(file, sha256, ctx),
     checksums: ctx.integrity === 'checksum',
+    crc,
   };
   const started = await withRetry(() => ctx.store.createMultipartUpload(target, ctx.hardSignal), {
     signal: ctx.hardSignal,
@@ -117,6 +119,7 @@ async function startUpload(
     uploadId: started.uploadId,
     partSizeBytes: plan.partSizeBytes,
     integrity: ctx.integrity,
+    ...(crc ? { crc } : {}),
     encryption: started.encryption,
     createdAt: new Date().toISOString(),
     parts: [],

@@ -2,6 +2,7 @@ import { UploadError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
 import type { SignedBody } from '../remote/s3-store.js';
 import type { FileSource } from './file-source.js';
+import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import { withRetry } from './retry.js';
 import {
@@ -48,7 +49,7 @@ export async function prepareBody(
       const answer = await request({
         stream: buffer,
         lengthBytes: buffer.length,
-        ...bodyDigests(digests, integrity),
+        ...bodyDigests(digests, integrity, choice.crc),
       });
       onBytes(buffer.length);
       return answer;
@@ -66,17 +67,29 @@ export async function prepareBody(
   const send: BodySender = async (attempt, request) => {
     logResend(ctx, range, attempt);
     if (attempt > 1) await source.assertUnchanged();
-    return request(streamedBody(source, range, bodyDigests(digests, integrity), pacing, ctx.buffers));
+    const bodyChecks = bodyDigests(digests, integrity, choice.crc);
+    return request(streamedBody(source, range, bodyChecks, pacing, ctx.buffers));
   };
   return { digests, send };
 }
 
-/** The digests a request carries: all we have, and the SHA-256 as a stored checksum in checksum mode. */
+/**
+ * The digests a request carries: all we have, and in checksum mode the checksum S3 stores: the body's CRC when the
+ * upload stores one, else its SHA-256.
+ */
 function bodyDigests(
   digests: BodyDigests,
   integrity: IntegrityMode,
+  crcName: CrcName | undefined,
 ): Omit<SignedBody, 'stream' | 'lengthBytes'> {
-  return { sha256Hex: digests.sha256, md5Hex: digests.md5, storeChecksum: integrity === 'checksum' };
+  const crc =
+    integrity === 'checksum' && crcName && digests.crc ? { name: crcName, value: digests.crc } : undefined;
+  return {
+    sha256Hex: digests.sha256,
+    md5Hex: digests.md5,
+    storeChecksum: integrity === 'checksum' && !crc,
+    crc,
+  };
 }
 
 function logResend(ctx: TransferContext, range: ByteRange, attempt: number): void {

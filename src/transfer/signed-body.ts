@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createCrc, type CrcName } from '../content/crc.js';
 import { Readable, type Writable } from 'node:stream';
 import type { SignedBody } from '../remote/s3-store.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
@@ -20,16 +21,19 @@ export interface ByteRange {
   length: number;
 }
 
-/** Digests of a body, hex: the ones asked for. */
+/** Digests of a body, hex (the CRC base64, as S3 writes it): the ones asked for. */
 export interface BodyDigests {
   sha256?: string;
   md5?: string;
+  crc?: string;
 }
 
 /** Which digests a body needs: each one costs a pass of the CPU over every byte. */
 export interface DigestChoice {
   sha256: boolean;
   md5: boolean;
+  /** The CRC S3 is asked to store, if any. */
+  crc?: CrcName;
 }
 
 /** What a body needs from the run while it goes out. */
@@ -70,14 +74,17 @@ export function hashBuffer(buffer: Buffer, choice: DigestChoice): BodyDigests {
 function startHashes(choice: DigestChoice): { update: (bytes: Buffer) => void; digests: () => BodyDigests } {
   const sha256 = choice.sha256 ? createHash('sha256') : undefined;
   const md5 = choice.md5 ? createHash('md5') : undefined;
+  const crc = choice.crc ? createCrc(choice.crc) : undefined;
   return {
     update: (bytes) => {
       sha256?.update(bytes);
       md5?.update(bytes);
+      crc?.update(bytes);
     },
     digests: () => ({
       ...(sha256 ? { sha256: sha256.digest('hex') } : {}),
       ...(md5 ? { md5: md5.digest('hex') } : {}),
+      ...(crc ? { crc: crc.digest() } : {}),
     }),
   };
 }

@@ -1,3 +1,4 @@
+import type { CrcName } from '../content/crc.js';
 import type { ChangeStamp } from '../content/file-identity.js';
 import type { HashCache } from '../content/hash-cache.js';
 import type { ObjectSettings } from '../remote/object-settings.js';
@@ -26,6 +27,8 @@ export interface TransferContext {
   verifyLarge: boolean;
   /** How new uploads prove what the server stored (chosen by `chooseIntegrityMode`). */
   integrity: IntegrityMode;
+  /** In checksum mode, the full-object CRC new uploads ask S3 to store instead of SHA-256 checksums. */
+  crc?: CrcName | undefined;
   /** Storage class, encryption, tags, metadata and ACL for a file of a folder type; the bucket's defaults without it. */
   settingsFor?: ((folderType: string | undefined) => ObjectSettings) | undefined;
   debug: (message: string) => void;

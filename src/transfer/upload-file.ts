@@ -44,7 +44,8 @@ async function uploadSingle(
 ): Promise<SentFile> {
   const range = { start: 0, length: file.sizeBytes };
   return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), async () => {
-    const choice = { sha256: true, md5: true };
+    const crc = ctx.integrity === 'checksum' ? ctx.crc : undefined;
+    const choice = { sha256: true, md5: true, ...(crc ? { crc } : {}) };
     const { digests, send } = await prepareBody(source, range, ctx, onBytes, choice, ctx.integrity);
     const sha256 = digests.sha256!;
     ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
@@ -52,7 +53,7 @@ async function uploadSingle(
     const { stored, proof } = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
       send(attempt, async (body) => {
         const answer = await ctx.store.putObject(target, body, ctx.hardSignal);
-        return { stored: answer, proof: confirmStoredBody(file.key, answer, digests) };
+        return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
       }),
     );
     const how = describeProof(proof, stored.encryption, 'body');

@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../state/replace-file.js';
 import type { ObjectEncryption, RemotePart } from '../remote/s3-store.js';
+import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';
 
 /**
@@ -13,6 +14,8 @@ import type { IntegrityMode } from './integrity-mode.js';
 export interface JournalPart extends RemotePart {
   md5?: string;
   sha256?: string;
+  /** The part's CRC (base64), in an upload that stores a full-object CRC. */
+  crc?: string;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface UploadJournal {
   partSizeBytes: number;
   /** The mode the upload was started in: a checksum upload needs checksums on every part and at completion. */
   integrity: IntegrityMode;
+  /** The full-object CRC the upload stores, in checksum mode; absent: SHA-256 part checksums. */
+  crc?: CrcName;
   /** The encryption the server reported for the upload: it says whether part ETags are MD5s. */
   encryption?: ObjectEncryption;
   sha256?: string;

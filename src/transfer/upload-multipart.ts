@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
 import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
-import type { RemotePart, StoredReport } from '../remote/s3-store.js';
+import { combineCrcs } from '../content/crc.js';
+import type { CrcChecksum, RemotePart, StoredReport } from '../remote/s3-store.js';
 import { confirmStoredBody, confirmStoredObject, describeProof, hexToBase64 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
@@ -77,14 +78,15 @@ async function sendPart(
 ): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
   await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
-    const choice = partDigestChoice(journal.integrity);
+    const choice = partDigestChoice(journal.integrity, journal.crc);
     const { digests, send } = await prepareBody(source, range, ctx, onBytes, choice, journal.integrity);
     const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
     const what = `${journal.key} part ${partNumber}`;
     const stored = await sendWithRetry(`upload ${what}`, ctx, (attempt) =>
       send(attempt, async (body) => {
         const answer = await ctx.store.uploadPart(target, body, ctx.hardSignal);
-        confirmStoredBody(what, { ...answer, encryption: partEncryption(answer, journal) }, digests);
+        const stored = { ...answer, encryption: partEncryption(answer, journal) };
+        confirmStoredBody(what, stored, digests, journal.crc);
         return answer;
       }),
     );
@@ -117,7 +119,13 @@ async function finishMultipart(
     throw error;
   }
   const completed = await withRetry(
-    () => ctx.store.completeMultipartUpload(target, completionParts(journal), ctx.hardSignal),
+    () =>
+      ctx.store.completeMultipartUpload(
+        target,
+        completionParts(journal),
+        ctx.hardSignal,
+        fullObjectCrc(journal),
+      ),
     { signal: ctx.hardSignal },
   ).catch((error: unknown) => {
     throw toUploadError(error, 'complete upload of', file.key);
@@ -129,7 +137,12 @@ async function finishMultipart(
       throw toUploadError(error, 'verify', file.key);
     });
   await tagIfDropped(file, head?.tagCount, ctx);
-  const expected = { sizeBytes: file.sizeBytes, integrity: journal.integrity, parts: journal.parts };
+  const expected = {
+    sizeBytes: file.sizeBytes,
+    integrity: journal.integrity,
+    parts: journal.parts,
+    crc: fullObjectCrc(journal),
+  };
   const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
   await abortOrphanedUploads(journal, ctx);
   const how = describeProof(proof, encryption, 'parts');
@@ -161,14 +174,28 @@ async function tagIfDropped(
   });
 }
 
-/** The parts as CompleteMultipartUpload takes them: with their SHA-256 checksums in checksum mode only. */
+/**
+ * The parts as CompleteMultipartUpload takes them: in checksum mode with their checksums, SHA-256 or the CRC the
+ * upload stores.
+ */
 function completionParts(journal: UploadJournal): RemotePart[] {
-  return journal.parts.map(({ partNumber, etag, sizeBytes, sha256 }) => ({
+  const checksums = journal.integrity === 'checksum';
+  return journal.parts.map(({ partNumber, etag, sizeBytes, sha256, crc }) => ({
     partNumber,
     etag,
     sizeBytes,
-    ...(journal.integrity === 'checksum' && sha256 ? { checksumSha256: hexToBase64(sha256) } : {}),
+    ...(checksums && !journal.crc && sha256 ? { checksumSha256: hexToBase64(sha256) } : {}),
+    ...(checksums && journal.crc && crc ? { crcChecksums: { [journal.crc]: crc } } : {}),
   }));
+}
+
+/** The whole object's CRC, from the parts' CRCs in order: what S3 stores and answers for a full-object CRC. */
+function fullObjectCrc(journal: UploadJournal): CrcChecksum | undefined {
+  if (journal.integrity !== 'checksum' || !journal.crc) return undefined;
+  const parts = [...journal.parts].sort((a, b) => a.partNumber - b.partNumber);
+  if (parts.some((part) => part.crc === undefined)) return undefined;
+  const crcs = parts.map((part) => ({ crc: part.crc!, length: part.sizeBytes }));
+  return { name: journal.crc, value: combineCrcs(journal.crc, crcs) };
 }
 
 async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Promise<void> {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { crcOf } from '../../../src/content/crc.js';
 import { HashCache } from '../../../src/content/hash-cache.js';
 import { RemoteError } from '../../../src/errors.js';
 import { S3Store } from '../../../src/remote/s3-store.js';
@@ -201,5 +202,75 @@ describe('checksum mode, one request', () => {
       SSEKMSKeyId: 'key-1',
     });
     expect(sent).toMatchObject({ etag: 'opaque', detail: 'single request' });
+  });
+});
+
+describe('full-object CRC64NVME', () => {
+  const fullCrc = crcOf('CRC64NVME', REEL);
+
+  function mockCrcMultipart(stored = fullCrc): void {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1', ServerSideEncryption: 'aws:kms' });
+    s3.on(UploadPartCommand).callsFake((input: UploadPartCommandInput) => ({
+      ETag: `"opaque-${input.PartNumber}"`,
+      ServerSideEncryption: 'aws:kms' as const,
+      ChecksumCRC64NVME: input.ChecksumCRC64NVME,
+    }));
+    s3.on(CompleteMultipartUploadCommand).resolves({
+      ETag: '"opaque-3"',
+      ServerSideEncryption: 'aws:kms',
+      ChecksumCRC64NVME: stored,
+      ChecksumType: 'FULL_OBJECT',
+    });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: REEL.length, ETag: '"opaque-3"' });
+    s3.on(ListMultipartUploadsCommand).resolves({ Uploads: [] });
+  }
+
+  async function crcContext(): Promise<TransferContext> {
+    const stateDir = await mkdtemp(path.join(dir, 'state-'));
+    return { ...(await context(stateDir)), crc: 'CRC64NVME' };
+  }
+
+  it('asks for a full-object CRC, sends each part with its CRC, and completes with the whole file CRC', async () => {
+    mockCrcMultipart();
+    const sent = await uploadFile(await fileToSend('reel.mp4'), await crcContext(), () => {});
+    const create = s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input;
+    expect(create).toMatchObject({ ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' });
+    const parts = s3.commandCalls(UploadPartCommand).map((c) => c.args[0].input);
+    expect(parts.map((p) => [p.PartNumber, p.ChecksumCRC64NVME, p.ChecksumSHA256]).sort()).toEqual(
+      [1, 2, 3].map((n) => [n, crcOf('CRC64NVME', partBytes(n)), undefined]),
+    );
+    const complete = s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input;
+    expect(complete).toMatchObject({ ChecksumCRC64NVME: fullCrc, ChecksumType: 'FULL_OBJECT' });
+    expect(complete.MultipartUpload?.Parts).toEqual(
+      [1, 2, 3].map((n) => ({
+        PartNumber: n,
+        ETag: `"opaque-${n}"`,
+        ChecksumCRC64NVME: crcOf('CRC64NVME', partBytes(n)),
+      })),
+    );
+    expect(sent.detail).toBe('multipart, 3 parts');
+  });
+
+  it('fails the file when the completed object names another full-object CRC', async () => {
+    mockCrcMultipart(crcOf('CRC64NVME', Buffer.from('other')));
+    const upload = uploadFile(await fileToSend('reel.mp4'), await crcContext(), () => {});
+    await expect(upload).rejects.toThrow(/the stored object does not match \(CRC64NVME /);
+  });
+
+  it('sends a small file with its CRC and Content-MD5, and again when the answer names another CRC', async () => {
+    let answers = 0;
+    s3.on(PutObjectCommand).callsFake(() => ({
+      ETag: '"opaque"',
+      ServerSideEncryption: 'aws:kms',
+      ChecksumCRC64NVME: ++answers === 1 ? crcOf('CRC64NVME', Buffer.from('x')) : crcOf('CRC64NVME', SMALL),
+    }));
+    await uploadFile(await fileToSend('small.json'), await crcContext(), () => {});
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(2);
+    expect(puts[0]).toMatchObject({
+      ContentMD5: b64('md5', SMALL),
+      ChecksumCRC64NVME: crcOf('CRC64NVME', SMALL),
+    });
+    expect(puts[0]?.ChecksumSHA256).toBeUndefined();
   });
 });
