@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createCrc, type CrcName } from './crc.js';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { SourceError } from '../errors.js';
@@ -41,6 +42,32 @@ export async function hashFile(
   }
   await assertIdentity(path, identity);
   return { sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
+}
+
+/**
+ * The file's CRC (base64, as S3 stores it), in one streamed pass, checked against `identity` like
+ * {@link hashFile}.
+ * @throws SourceError when the file cannot be read or changed while it was read.
+ */
+export async function crcFile(
+  path: string,
+  identity: FileIdentity,
+  name: CrcName,
+  signal?: AbortSignal,
+): Promise<string> {
+  await assertIdentity(path, identity);
+  const crc = createCrc(name);
+  try {
+    const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+    for await (const chunk of stream) crc.update(chunk as Buffer);
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new SourceError(`hash ${path}: ${describeFsError(error)}; check the file and run again`, {
+      cause: error,
+    });
+  }
+  await assertIdentity(path, identity);
+  return crc.digest();
 }
 
 async function assertIdentity(path: string, identity: FileIdentity): Promise<void> {

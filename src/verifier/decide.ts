@@ -1,3 +1,4 @@
+import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import { isPlainMd5 } from '../content/multipart-etag.js';
 import { MULTIPART_THRESHOLD_BYTES } from '../content/part-layout.js';
@@ -45,6 +46,8 @@ export interface LocalFacts {
   md5?: string | undefined;
   /** Part digests computed so far, one entry per part size tried. */
   parts?: readonly PartDigests[] | undefined;
+  /** Whole-file CRCs (base64) computed so far. */
+  crcs?: Partial<Record<CrcName, string>> | undefined;
 }
 
 /** The object's bytes as read back (check --download), or why they could not be. */
@@ -67,6 +70,7 @@ export type Need =
   | { need: 'local-digests'; md5: boolean }
   | { need: 'first-part' }
   | { need: 'part-digests'; partSizeBytes: number }
+  | { need: 'local-crc'; name: CrcName }
   | { need: 'download' };
 
 /** Storage classes whose objects cannot be read (or cost a retrieval fee) until restored: never downloaded. */
@@ -123,7 +127,7 @@ function contradictsEtag({ local, remote }: Facts): Finding | undefined {
  * Undefined when nothing available can prove or disprove the content.
  */
 function proveContent(facts: Facts): Finding | Need | undefined {
-  return proveByEtag(facts) ?? proveByChecksum(facts) ?? proveByRecordedSha256(facts);
+  return proveByEtag(facts) ?? proveByChecksum(facts) ?? proveByCrc(facts) ?? proveByRecordedSha256(facts);
 }
 
 function proveByEtag(facts: Facts): Finding | Need | undefined {
@@ -158,6 +162,25 @@ function proveByChecksum(facts: Facts): Finding | Need | undefined {
     match: 'composite SHA256 checksum from local part SHA-256s',
     mismatch: 'composite SHA256 checksum ≠ local part SHA-256s',
   });
+}
+
+/**
+ * A full-object CRC the server stored (a single PutObject's, or a multipart upload's with ChecksumType
+ * FULL_OBJECT) against the file's own. A composite CRC (`-N`, the parts' CRCs combined differently) is left to the
+ * other proofs.
+ */
+function proveByCrc(facts: Facts): Finding | Need | undefined {
+  const { local, remote } = facts;
+  if (!remote?.checksums || remote.checksumType === 'COMPOSITE') return undefined;
+  const name = CRC_NAMES.find(
+    (n) => remote.checksums?.[n] !== undefined && !remote.checksums[n]!.includes('-'),
+  );
+  if (!name) return undefined;
+  const ours = local.crcs?.[name];
+  if (!ours) return { need: 'local-crc', name };
+  return ours === remote.checksums[name]
+    ? same(facts, `${name} = stored full-object ${name} checksum`)
+    : different(`content differs (${name} ≠ stored ${name} checksum)`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { UploadTask } from '../collector/plan-upload.js';
-import { hashFile } from '../content/file-hash.js';
+import { crcFile, hashFile } from '../content/file-hash.js';
 import type { HashCache } from '../content/hash-cache.js';
 import { UploadError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
@@ -69,6 +69,11 @@ async function gather(step: Need, facts: Facts, task: UploadTask, ctx: ProofCont
       const digests = await hashFile(task.path, task, { md5: step.md5, signal: ctx.signal });
       ctx.hashCache.set(task.path, task, digests);
       facts.local = { ...facts.local, ...ctx.hashCache.get(task.path, task) };
+      return;
+    }
+    case 'local-crc': {
+      const crc = await crcFile(task.path, task, step.name, ctx.signal);
+      facts.local = { ...facts.local, crcs: { ...facts.local.crcs, [step.name]: crc } };
       return;
     }
     case 'part-digests': {

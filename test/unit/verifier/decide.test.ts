@@ -212,6 +212,44 @@ describe('nextStep: content proof', () => {
   });
 });
 
+describe('nextStep: full-object CRC checksums', () => {
+  const CRC = 'rosUhgp5mIg=';
+  const crcObject = (overrides: Partial<RemoteObject> = {}) =>
+    headed({
+      sizeBytes: LARGE,
+      etag: 'opaque-3',
+      encryption: 'aws:kms',
+      checksums: { CRC64NVME: CRC },
+      checksumType: 'FULL_OBJECT',
+      ...overrides,
+    });
+  const large = local({ sizeBytes: LARGE });
+
+  it("asks for the file's CRC, then proves or disproves the content by it", () => {
+    expect(step({ local: large, remote: crcObject() }, 'check')).toEqual({
+      need: 'local-crc',
+      name: 'CRC64NVME',
+    });
+    expect(
+      step({ local: { ...large, crcs: { CRC64NVME: CRC } }, remote: crcObject() }, 'check'),
+    ).toMatchObject({
+      verdict: 'same',
+      reason: expect.stringMatching(/^content matches \(CRC64NVME = stored full-object CRC64NVME checksum\)/),
+    });
+    expect(
+      step({ local: { ...large, crcs: { CRC64NVME: 'AAAAAAAAAAA=' } }, remote: crcObject() }, 'check'),
+    ).toEqual({
+      verdict: 'different',
+      reason: 'content differs (CRC64NVME ≠ stored CRC64NVME checksum)',
+    });
+  });
+
+  it('leaves a composite CRC to the other proofs', () => {
+    const composite = crcObject({ checksums: { CRC32: 'AAAAAA==-3' }, checksumType: 'COMPOSITE' });
+    expect(step({ local: large, remote: composite }, 'check').verdict).toBe('unproven');
+  });
+});
+
 describe('nextStep: policies when nothing proves the content', () => {
   const kms = (metadata: Record<string, string>) =>
     headed({ sizeBytes: LARGE, etag: 'opaque', encryption: 'aws:kms', metadata });
