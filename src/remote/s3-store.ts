@@ -22,12 +22,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode } from './classify-error.js';
+import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
   formatTagging,
   type CannedAcl,
   type EncryptionRequest,
   type RequestSettings,
 } from './object-settings.js';
+import { putObjectHeaders } from './put-object-request.js';
 
 export type { EncryptionRequest } from './object-settings.js';
 
@@ -43,6 +45,11 @@ export interface StoreSettings {
   onRequest?: ((operation: string) => void) | undefined;
   /** The SSE-C key and expected bucket owner, sent on every request that takes them. */
   requests?: RequestSettings | undefined;
+  /**
+   * Bodies held in memory go by {@link LeanPut} instead of the SDK's PutObject command (default true). Off, every
+   * request goes through the SDK client, for tests that replace the client's `send`.
+   */
+  leanPut?: boolean | undefined;
 }
 
 /** An object as the store reports it, in our own field names. */
@@ -134,6 +141,8 @@ const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error()
 export class S3Store {
   private readonly control: S3Client;
   private readonly data: S3Client;
+  private readonly lean: LeanPutSettings;
+  private readonly leanPuts = new Map<string, Promise<LeanPut | undefined>>();
 
   constructor(private readonly settings: StoreSettings) {
     const agentOptions = { keepAlive: true, maxSockets: CLIENT_SETTINGS.maxSockets };
@@ -142,6 +151,14 @@ export class S3Store {
       httpsAgent: new https.Agent(agentOptions),
       connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
       socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
+    };
+    this.lean = {
+      region: settings.region,
+      endpoint: settings.endpoint,
+      forcePathStyle: settings.forcePathStyle,
+      agents: { http: requestHandler.httpAgent, https: requestHandler.httpsAgent },
+      connectionTimeoutMs: requestHandler.connectionTimeout,
+      socketTimeoutMs: requestHandler.socketTimeout,
     };
     const base = {
       region: settings.region,
@@ -272,8 +289,18 @@ export class S3Store {
     } while (token);
   }
 
-  /** Stores a whole object in one request; returns what the server reports it stored. */
+  /**
+   * Stores a whole object in one request; returns what the server reports it stored. A body held in memory goes
+   * by {@link LeanPut}: the SDK's middleware stack costs more CPU per small file than signing and sending it.
+   */
   async putObject(target: ObjectTarget, body: SignedBody, signal?: AbortSignal): Promise<StoredReport> {
+    const isLean = this.settings.leanPut !== false && body.stream instanceof Buffer;
+    const lean = isLean ? await this.leanPutFor(target.bucket) : undefined;
+    if (lean && body.stream instanceof Buffer) {
+      const headers = putObjectHeaders(target, body, this.settings.requests);
+      this.settings.onRequest?.('PutObjectCommand');
+      return storedReport(await lean.put(target.key, headers, body.stream, signal));
+    }
     const command = new PutObjectCommand({
       Bucket: target.bucket,
       Key: target.key,
@@ -285,6 +312,16 @@ export class S3Store {
     signPayload(command, payloadHash(body));
     const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
     return storedReport(out);
+  }
+
+  /** The lean sender for a bucket, made once; undefined when its endpoint needs the SDK (see LeanPut.forBucket). */
+  private leanPutFor(bucket: string): Promise<LeanPut | undefined> {
+    let lean = this.leanPuts.get(bucket);
+    if (!lean) {
+      lean = LeanPut.forBucket(this.data, bucket, this.lean).catch(() => undefined);
+      this.leanPuts.set(bucket, lean);
+    }
+    return lean;
   }
 
   /**
