@@ -100,7 +100,7 @@ export class LeanPut {
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: objectPath(url.pathname, key),
-      // the SDK names the operation in the query; signed like the rest, and kept so both paths send one request
+      // the SDK names the operation in the query (signed like the rest): both paths send the same request
       query: { 'x-id': 'PutObject' },
       headers: { ...headers, host: url.host },
     };

@@ -56,9 +56,9 @@ export function putObjectHeaders(
 }
 
 /**
- * The payload hash to sign: our SHA-256, or UNSIGNED-PAYLOAD for a body that carries its MD5 instead (Content-MD5
- * is signed, so the body stays bound to the signature).
- * @throws Error for a body with neither digest.
+ * The payload hash to sign: our SHA-256, or UNSIGNED-PAYLOAD for a body that carries its MD5 instead (hashing
+ * every byte twice would cost more CPU than the link is worth; Content-MD5 is signed, so the body stays bound).
+ * @throws Error for a body with neither digest: nothing would tie it to the signature.
  */
 export function payloadHash(body: PutObjectDigests): string {
   if (body.sha256Hex) return body.sha256Hex;

@@ -29,7 +29,7 @@ import {
   type EncryptionRequest,
   type RequestSettings,
 } from './object-settings.js';
-import { putObjectHeaders } from './put-object-request.js';
+import { payloadHash, putObjectHeaders } from './put-object-request.js';
 
 export type { EncryptionRequest } from './object-settings.js';
 
@@ -652,17 +652,6 @@ export class S3Store {
   async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
     await this.data.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(signal));
   }
-}
-
-/**
- * The payload hash to sign: our SHA-256, or UNSIGNED-PAYLOAD for a body that carries its MD5 instead (hashing
- * every byte twice would cost more CPU than the link is worth; Content-MD5 is signed, so the body stays bound).
- * @throws Error for a body with neither digest: nothing would tie it to the signature.
- */
-function payloadHash(body: SignedBody): string {
-  if (body.sha256Hex) return body.sha256Hex;
-  if (body.md5Hex) return 'UNSIGNED-PAYLOAD';
-  throw new Error('a request body needs its SHA-256 or its MD5');
 }
 
 function bodyDigestFields(body: SignedBody): { ContentMD5?: string; ChecksumSHA256?: string } {
