@@ -25,12 +25,14 @@ import {
 import type { CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode } from './classify-error.js';
+import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
   formatTagging,
   type CannedAcl,
   type EncryptionRequest,
   type RequestSettings,
 } from './object-settings.js';
+import { payloadHash, putObjectHeaders } from './put-object-request.js';
 
 export type { EncryptionRequest } from './object-settings.js';
 
@@ -46,6 +48,11 @@ export interface StoreSettings {
   onRequest?: ((operation: string) => void) | undefined;
   /** The SSE-C key and expected bucket owner, sent on every request that takes them. */
   requests?: RequestSettings | undefined;
+  /**
+   * Bodies held in memory go by {@link LeanPut} instead of the SDK's PutObject command (default true). Off, every
+   * request goes through the SDK client, for tests that replace the client's `send`.
+   */
+  leanPut?: boolean | undefined;
 }
 
 /** An object as the store reports it, in our own field names. */
@@ -151,6 +158,8 @@ const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error()
 export class S3Store {
   private readonly control: S3Client;
   private readonly data: S3Client;
+  private readonly lean: LeanPutSettings;
+  private readonly leanPuts = new Map<string, Promise<LeanPut | undefined>>();
 
   constructor(private readonly settings: StoreSettings) {
     const agentOptions = { keepAlive: true, maxSockets: CLIENT_SETTINGS.maxSockets };
@@ -159,6 +168,14 @@ export class S3Store {
       httpsAgent: new https.Agent(agentOptions),
       connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
       socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
+    };
+    this.lean = {
+      region: settings.region,
+      endpoint: settings.endpoint,
+      forcePathStyle: settings.forcePathStyle,
+      agents: { http: requestHandler.httpAgent, https: requestHandler.httpsAgent },
+      connectionTimeoutMs: requestHandler.connectionTimeout,
+      socketTimeoutMs: requestHandler.socketTimeout,
     };
     const base = {
       region: settings.region,
@@ -290,8 +307,18 @@ export class S3Store {
     } while (token);
   }
 
-  /** Stores a whole object in one request; returns what the server reports it stored. */
+  /**
+   * Stores a whole object in one request; returns what the server reports it stored. A body held in memory goes
+   * by {@link LeanPut}: the SDK's middleware stack costs more CPU per small file than signing and sending it.
+   */
   async putObject(target: ObjectTarget, body: SignedBody, signal?: AbortSignal): Promise<StoredReport> {
+    const isLean = this.settings.leanPut !== false && body.stream instanceof Buffer;
+    const lean = isLean ? await this.leanPutFor(target.bucket) : undefined;
+    if (lean && body.stream instanceof Buffer) {
+      const headers = putObjectHeaders(target, body, this.settings.requests);
+      this.settings.onRequest?.('PutObjectCommand');
+      return storedReport(await lean.put(target.key, headers, body.stream, signal));
+    }
     const command = new PutObjectCommand({
       Bucket: target.bucket,
       Key: target.key,
@@ -303,6 +330,16 @@ export class S3Store {
     signPayload(command, payloadHash(body));
     const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
     return storedReport(out);
+  }
+
+  /** The lean sender for a bucket, made once; undefined when its endpoint needs the SDK (see LeanPut.forBucket). */
+  private leanPutFor(bucket: string): Promise<LeanPut | undefined> {
+    let lean = this.leanPuts.get(bucket);
+    if (!lean) {
+      lean = LeanPut.forBucket(this.data, bucket, this.lean).catch(() => undefined);
+      this.leanPuts.set(bucket, lean);
+    }
+    return lean;
   }
 
   /**
@@ -689,17 +726,6 @@ export class S3Store {
   async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
     await this.data.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(signal));
   }
-}
-
-/**
- * The payload hash to sign: our SHA-256, or UNSIGNED-PAYLOAD for a body that carries its MD5 instead (hashing
- * every byte twice would cost more CPU than the link is worth; Content-MD5 is signed, so the body stays bound).
- * @throws Error for a body with neither digest: nothing would tie it to the signature.
- */
-function payloadHash(body: SignedBody): string {
-  if (body.sha256Hex) return body.sha256Hex;
-  if (body.md5Hex) return 'UNSIGNED-PAYLOAD';
-  throw new Error('a request body needs its SHA-256 or its MD5');
 }
 
 function bodyDigestFields(body: SignedBody): { ContentMD5?: string } & CrcRequestFields & ChecksumFields {

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SourceError } from '../errors.js';
 import { describeFsError } from '../errors.js';
@@ -20,9 +21,7 @@ export class FileSource {
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      throw new SourceError(`open ${path}: ${describeFsError(error)}; check the file and run again`, {
-        cause: error,
-      });
+      throw openError(path, error);
     }
     const source = new FileSource(path, handle, identity);
     try {
@@ -32,6 +31,39 @@ export class FileSource {
       throw error;
     }
     return source;
+  }
+
+  /**
+   * Reads a whole small file: open, read, then one identity check, in blocking calls. For a file of a slice or
+   * less this costs less than four trips through libuv's thread pool (each waking one of its threads), and the
+   * event loop waits for one short read at most. The walk's stat stands in for a check at open: a change before
+   * the open shows in the check after the read as well.
+   * @throws SourceError when the file cannot be read or no longer matches `identity`.
+   */
+  static readWhole(path: string, identity: FileIdentity): Buffer {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw openError(path, error);
+    }
+    try {
+      const buffer = Buffer.allocUnsafe(identity.sizeBytes);
+      for (let filled = 0; filled < buffer.length;) {
+        const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) {
+          checkIdentity(path, identity, statNow(path));
+          throw changedError(path, 'it became shorter while it was read');
+        }
+        filled += bytesRead;
+      }
+      checkIdentity(path, identity, statNow(path));
+      return buffer;
+    } catch (error) {
+      throw error instanceof SourceError ? error : readError(path, error);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**
@@ -54,7 +86,7 @@ export class FileSource {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(buffer, filled, length - filled, start + filled);
-      if (bytesRead === 0) throw this.changedError('it became shorter while it was read');
+      if (bytesRead === 0) throw changedError(this.path, 'it became shorter while it was read');
       filled += bytesRead;
     }
     return buffer.subarray(0, length);
@@ -63,16 +95,9 @@ export class FileSource {
   /** @throws SourceError when size or mtime differ from the planned identity. */
   async assertUnchanged(): Promise<void> {
     const info = await stat(this.path).catch((error: unknown) => {
-      throw new SourceError(
-        `read ${this.path}: ${describeFsError(error)}; it will be retried by the next run`,
-        { cause: error },
-      );
+      throw readError(this.path, error);
     });
-    if (info.size !== this.identity.sizeBytes || Math.floor(info.mtimeMs) !== this.identity.mtimeMs) {
-      throw this.changedError(
-        `size or modification time changed (${this.identity.sizeBytes} → ${info.size} bytes)`,
-      );
-    }
+    checkIdentity(this.path, this.identity, info);
   }
 
   /** The open file's id (device and inode, or Windows file index), or undefined when the OS gives none. */
@@ -80,13 +105,43 @@ export class FileSource {
     return fileIdOf(await this.handle.stat({ bigint: true }));
   }
 
-  private changedError(detail: string): SourceError {
-    return new SourceError(
-      `upload ${this.path}: the file changed while it was uploaded (${detail}); it was not stored and the next run retries it`,
-    );
-  }
-
   async close(): Promise<void> {
     await this.handle.close().catch(() => {});
   }
+}
+
+function statNow(path: string): { size: number; mtimeMs: number } {
+  try {
+    return statSync(path);
+  } catch (error) {
+    throw readError(path, error);
+  }
+}
+
+/** @throws SourceError when size or mtime in `info` differ from `identity`. */
+function checkIdentity(path: string, identity: FileIdentity, info: { size: number; mtimeMs: number }): void {
+  if (info.size !== identity.sizeBytes || Math.floor(info.mtimeMs) !== identity.mtimeMs) {
+    throw changedError(
+      path,
+      `size or modification time changed (${identity.sizeBytes} → ${info.size} bytes)`,
+    );
+  }
+}
+
+function openError(path: string, error: unknown): SourceError {
+  return new SourceError(`open ${path}: ${describeFsError(error)}; check the file and run again`, {
+    cause: error,
+  });
+}
+
+function readError(path: string, error: unknown): SourceError {
+  return new SourceError(`read ${path}: ${describeFsError(error)}; it will be retried by the next run`, {
+    cause: error,
+  });
+}
+
+function changedError(path: string, detail: string): SourceError {
+  return new SourceError(
+    `upload ${path}: the file changed while it was uploaded (${detail}); it was not stored and the next run retries it`,
+  );
 }

@@ -42,19 +42,7 @@ export async function prepareBody(
 ): Promise<{ digests: BodyDigests; send: BodySender }> {
   if (range.length <= SLICE_BYTES) {
     const buffer = await source.read(range.start, range.length);
-    const digests = hashBuffer(buffer, choice);
-    const send: BodySender = async (attempt, request) => {
-      logResend(ctx, range, attempt);
-      await ctx.limiter.take(buffer.length, ctx.hardSignal);
-      const answer = await request({
-        stream: buffer,
-        lengthBytes: buffer.length,
-        ...bodyDigests(digests, integrity, choice.crc),
-      });
-      onBytes(buffer.length);
-      return answer;
-    };
-    return { digests, send };
+    return bufferBody(buffer, ctx, onBytes, choice, integrity);
   }
   const scratch = ctx.buffers.acquire(SLICE_BYTES);
   let digests: BodyDigests;
@@ -69,6 +57,29 @@ export async function prepareBody(
     if (attempt > 1) await source.assertUnchanged();
     const bodyChecks = bodyDigests(digests, integrity, choice.crc);
     return request(streamedBody(source, range, bodyChecks, pacing, ctx.buffers));
+  };
+  return { digests, send };
+}
+
+/** Hashes bytes already read with the digests `choice` names; the body is sent from memory on every attempt. */
+export function bufferBody(
+  buffer: Buffer,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+  choice: DigestChoice,
+  integrity: IntegrityMode,
+): { digests: BodyDigests; send: BodySender } {
+  const digests = hashBuffer(buffer, choice);
+  const send: BodySender = async (attempt, request) => {
+    logResend(ctx, { start: 0, length: buffer.length }, attempt);
+    await ctx.limiter.take(buffer.length, ctx.hardSignal);
+    const answer = await request({
+      stream: buffer,
+      lengthBytes: buffer.length,
+      ...bodyDigests(digests, integrity, choice.crc),
+    });
+    onBytes(buffer.length);
+    return answer;
   };
   return { digests, send };
 }

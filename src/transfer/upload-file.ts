@@ -1,7 +1,9 @@
 import type { OnResumed } from './upload-multipart.js';
 import { confirmStoredBody, describeProof } from './confirm-stored.js';
 import { FileSource } from './file-source.js';
-import { bodyMemoryBytes, prepareBody, sendWithRetry } from './send-body.js';
+import { bodyMemoryBytes, bufferBody, prepareBody, sendWithRetry, type BodySender } from './send-body.js';
+import type { CrcName } from '../content/crc.js';
+import { SLICE_BYTES, type BodyDigests, type DigestChoice } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type SentFile, type TransferContext } from './transfer-context.js';
 import { uploadMultipart } from './upload-multipart.js';
@@ -21,32 +23,52 @@ export async function uploadFile(
   onResumed: OnResumed = () => undefined,
 ): Promise<SentFile> {
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
+  if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
+    return uploadSingle(file, ctx, () =>
+      bufferBody(FileSource.readWhole(file.path, file), ctx, onBytes, singleDigests(ctx), ctx.integrity),
+    );
+  }
   const source = await FileSource.open(file.path, file);
   try {
+    const range = { start: 0, length: file.sizeBytes };
     return plan.multipart
       ? await uploadMultipart(file, source, ctx, onBytes, onResumed)
-      : await uploadSingle(file, source, ctx, onBytes);
+      : await uploadSingle(file, ctx, () =>
+          prepareBody(source, range, ctx, onBytes, singleDigests(ctx), ctx.integrity),
+        );
   } finally {
     await source.close();
   }
 }
 
+type PreparedBody = { digests: BodyDigests; send: BodySender };
+
 /**
- * One PutObject with Content-MD5 always (the body is hashed in memory anyway, and both digests go to the hash
- * cache), its SHA-256 signed and, in checksum mode, stored as a checksum. An answer that shows other bytes is
- * retried like a failed request.
+ * Content-MD5 always (the body is hashed in memory anyway, and both digests go to the hash cache) and the SHA-256;
+ * the CRC S3 stores when the run asks for one.
+ */
+function singleDigests(ctx: TransferContext): DigestChoice {
+  const crc = singleCrc(ctx);
+  return { sha256: true, md5: true, ...(crc ? { crc } : {}) };
+}
+
+function singleCrc(ctx: TransferContext): CrcName | undefined {
+  return ctx.integrity === 'checksum' ? ctx.crc : undefined;
+}
+
+/**
+ * One PutObject of the body `prepare` reads and hashes (within the scheduler's memory budget), with its Content-MD5,
+ * its SHA-256 signed and, in checksum mode, stored as a checksum. An answer that shows other bytes is retried like
+ * a failed request.
  */
 async function uploadSingle(
   file: FileToSend,
-  source: FileSource,
   ctx: TransferContext,
-  onBytes: (delta: number) => void,
+  prepare: () => PreparedBody | Promise<PreparedBody>,
 ): Promise<SentFile> {
-  const range = { start: 0, length: file.sizeBytes };
   return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), async () => {
-    const crc = ctx.integrity === 'checksum' ? ctx.crc : undefined;
-    const choice = { sha256: true, md5: true, ...(crc ? { crc } : {}) };
-    const { digests, send } = await prepareBody(source, range, ctx, onBytes, choice, ctx.integrity);
+    const { digests, send } = await prepare();
+    const crc = singleCrc(ctx);
     const sha256 = digests.sha256!;
     ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
     const target = objectTarget(file, sha256, ctx);

@@ -61,6 +61,8 @@ function storeWith(customerKey: boolean): S3Store {
     region: 'eu-west-1',
     forcePathStyle: false,
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    // these tests read PutObject's input from the mocked SDK client; lean-put.test.ts pins the lean path's headers
+    leanPut: false,
     requests: { expectedBucketOwner: OWNER, ...(customerKey ? { customerKey: customerKeyFrom(KEY) } : {}) },
   });
 }

@@ -69,6 +69,8 @@ beforeEach(() => {
     region: 'us-east-1',
     forcePathStyle: false,
     credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+    // these tests read PutObject's input from the mocked SDK client; lean-put.test.ts pins the lean path's headers
+    leanPut: false,
   });
 });
 

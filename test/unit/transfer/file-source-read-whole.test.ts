@@ -1,0 +1,69 @@
+/**
+ * A small file read whole in blocking calls: its bytes, and the same refusals as the ranged reads when the file
+ * is gone, shorter, longer or touched since it was planned.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceError } from '../../../src/errors.js';
+import { FileSource } from '../../../src/transfer/file-source.js';
+
+const CONTENT = randomBytes(40_000);
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'read-whole-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function planned(
+  name: string,
+  bytes: Buffer,
+): Promise<{ file: string; sizeBytes: number; mtimeMs: number }> {
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  const info = await stat(file);
+  return { file, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) };
+}
+
+describe('FileSource.readWhole', () => {
+  it('returns the whole file as planned', async () => {
+    const { file, ...identity } = await planned('a.json', CONTENT);
+    expect(FileSource.readWhole(file, identity).equals(CONTENT)).toBe(true);
+  });
+
+  it('reads an empty file', async () => {
+    const { file, ...identity } = await planned('empty.txt', Buffer.alloc(0));
+    expect(FileSource.readWhole(file, identity).length).toBe(0);
+  });
+
+  it('refuses a file that shrank since it was planned, naming both sizes', async () => {
+    const { file, ...identity } = await planned('shrank.json', CONTENT);
+    await writeFile(file, CONTENT.subarray(0, 1000));
+    expect(() => FileSource.readWhole(file, identity)).toThrow(SourceError);
+    expect(() => FileSource.readWhole(file, identity)).toThrow(
+      /changed while it was uploaded.*40000 → 1000 bytes/,
+    );
+  });
+
+  it('refuses a file that grew or was touched since it was planned', async () => {
+    const grown = await planned('grew.json', CONTENT);
+    await writeFile(grown.file, Buffer.concat([CONTENT, CONTENT]));
+    expect(() => FileSource.readWhole(grown.file, grown)).toThrow(/changed while it was uploaded/);
+    const touched = await planned('touched.json', CONTENT);
+    await utimes(touched.file, new Date(), new Date(touched.mtimeMs + 5000));
+    expect(() => FileSource.readWhole(touched.file, touched)).toThrow(/size or modification time changed/);
+  });
+
+  it('says a file that is gone cannot be opened', () => {
+    const missing = path.join(dir, 'missing.json');
+    expect(() => FileSource.readWhole(missing, { sizeBytes: 1, mtimeMs: 0 })).toThrow(
+      /^open .*missing\.json: no longer exists \(ENOENT\); check the file and run again$/,
+    );
+  });
+});
