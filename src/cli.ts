@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile, type ConfigFile } from './config/config-file.js';
 import { splitFolderTypeList } from './config/folder-type-selection.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
+import { withKeyringCustomerKey } from './auth/customer-key-source.js';
 import { describeError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { watchInterrupts } from './interrupt.js';
@@ -178,7 +179,9 @@ async function upload(flags: UploadFlags): Promise<number> {
 
 async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
-  const options = resolveRunOptions(flags, file, process.env, new Date(), flags.config);
+  const options = await withKeyringCustomerKey(
+    resolveRunOptions(flags, file, process.env, new Date(), flags.config),
+  );
   const interrupts = watchInterrupts({
     graceMs: 10_000,
     onFirst: () =>

@@ -80,6 +80,64 @@ export function deleteKeyringCredentials(service: string): boolean {
   }
 }
 
+/** The keyring account under which a service's SSE-C key is stored (base64 of its 32 bytes). */
+const CUSTOMER_KEY_ACCOUNT = 'sse-c-key';
+
+function customerKeyEntry(service: string): Entry {
+  return new Entry(service, CUSTOMER_KEY_ACCOUNT, ENTRY_OPTIONS);
+}
+
+/**
+ * The SSE-C key stored for `service`: its 32 bytes.
+ * @throws AuthError when the store cannot be opened, holds no key, or holds something else.
+ */
+export function readKeyringCustomerKey(service: string): Buffer {
+  let text: string | null;
+  try {
+    text = customerKeyEntry(service).getPassword();
+  } catch (error) {
+    throw new AuthError(
+      `sse_customer_key_in_keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
+        'run where the user profile and its keyring are loaded, or use sse_customer_key_file',
+      { cause: error },
+    );
+  }
+  const key = text ? Buffer.from(text, 'base64') : undefined;
+  if (key?.length === 32) return key;
+  throw new AuthError(
+    text
+      ? `sse_customer_key_in_keyring: the entry for service '${service}' is not an SSE-C key; store it again with 'upload-to-s3 credentials set --sse-c-key --service ${service}'`
+      : `sse_customer_key_in_keyring: no SSE-C key found for service '${service}' (none stored, or the keyring is locked); ` +
+          `run 'upload-to-s3 credentials set --sse-c-key --service ${service}' or unlock the keyring`,
+  );
+}
+
+/** Stores an SSE-C key (32 bytes) for `service`. @throws AuthError when the store is unavailable. */
+export function writeKeyringCustomerKey(service: string, key: Buffer): void {
+  try {
+    customerKeyEntry(service).setPassword(key.toString('base64'));
+  } catch (error) {
+    throw new AuthError(
+      `credentials set --sse-c-key: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`,
+      { cause: error },
+    );
+  }
+}
+
+/** Deletes the SSE-C key of `service`; returns false when there was none. */
+export function deleteKeyringCustomerKey(service: string): boolean {
+  try {
+    return customerKeyEntry(service).deleteCredential();
+  } catch (error) {
+    throw new AuthError(
+      `credentials delete --sse-c-key: cannot open the OS credential store (${firstLine(error)})`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0] ?? 'unknown error';
 }

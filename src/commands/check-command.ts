@@ -6,6 +6,7 @@ import { HashCache } from '../content/hash-cache.js';
 import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
 import { wantedSettingsFrom } from '../verifier/check-settings.js';
 import { resolveRunOptions, type RunOptions, type UploadFlags } from '../config/run-options.js';
+import { withKeyringCustomerKey } from '../auth/customer-key-source.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { connectStore } from '../remote/connect.js';
@@ -45,7 +46,9 @@ export function registerCheckCommand(program: Command): void {
           exitCode: EXIT.usage,
         });
       const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
-      const options = resolveRunOptions(flags, file, process.env, new Date(), flags.config);
+      const options = await withKeyringCustomerKey(
+        resolveRunOptions(flags, file, process.env, new Date(), flags.config),
+      );
       const log = createLogger({ debug: options.debug, logFile: options.logFile });
       const rows = await runCheck(options, flags.download ?? false, log);
       if (flags.report) await writeCheckReport(path.resolve(flags.report), rows);

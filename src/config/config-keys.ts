@@ -30,6 +30,7 @@ export interface ConfigFile {
   storage_class?: string | Record<string, string>;
   sse_bucket_key?: boolean;
   sse_customer_key_file?: string;
+  sse_customer_key_in_keyring?: boolean;
   tags?: Record<string, string | number>;
   metadata?: Record<string, string | number>;
   acl?: string;
@@ -80,6 +81,7 @@ export const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   storage_class: 'storage-class',
   sse_bucket_key: 'boolean',
   sse_customer_key_file: 'string',
+  sse_customer_key_in_keyring: 'boolean',
   tags: 'string-map',
   metadata: 'string-map',
   acl: 'string',

@@ -117,8 +117,13 @@ function checkCredentials(document: Record<string, unknown>): string | undefined
 /** SSE-C excludes the other encryptions; a Bucket Key is a SSE-KMS setting. */
 function checkEncryption(document: Record<string, unknown>): string | undefined {
   const sse = typeof document.sse === 'string' ? document.sse.toLowerCase() : undefined;
+  const keyring = document.sse_customer_key_in_keyring === true;
   if (document.sse_customer_key_file !== undefined && sse !== undefined)
     return 'sse_customer_key_file with sse: an object has one encryption; remove sse to use SSE-C, or the key file';
+  if (keyring && sse !== undefined)
+    return 'sse_customer_key_in_keyring with sse: an object has one encryption; remove sse to use SSE-C, or the keyring key';
+  if (keyring && document.sse_customer_key_file !== undefined)
+    return 'sse_customer_key_in_keyring with sse_customer_key_file: one SSE-C key; keep the keyring or the file';
   if (document.sse_bucket_key === true && sse !== 'aws:kms')
     return 'sse_bucket_key: an S3 Bucket Key needs SSE-KMS; also set sse: aws:kms';
   return undefined;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, quoteValue } from '../errors.js';
+import { registerSecret } from '../log/redact.js';
 import {
   CANNED_ACLS,
   customerKeyFrom,
@@ -148,10 +149,14 @@ export function readCustomerKey(file: string, source: string): CustomerKey {
       `${source}: cannot read ${quoteValue(file)} (${code}); give the path of the SSE-C key file`,
     );
   }
-  if (bytes.length === 32) return customerKeyFrom(bytes);
   const text = bytes.toString('latin1').trim();
   const decoded = /^[A-Za-z0-9+/]{43}=$/.test(text) ? Buffer.from(text, 'base64') : undefined;
-  if (decoded?.length === 32) return customerKeyFrom(decoded);
+  const raw = bytes.length === 32 ? bytes : decoded?.length === 32 ? decoded : undefined;
+  if (raw) {
+    const key = customerKeyFrom(raw);
+    registerSecret(key.keyBase64);
+    return key;
+  }
   throw new ConfigError(
     `${source}: ${quoteValue(file)} holds no SSE-C key; it must be 32 raw bytes or their base64 (44 characters)`,
   );

@@ -256,7 +256,7 @@ export function resolveRunOptions(
     ),
     groupKey: resolveGroupKey(flags.groupBy),
     encryption,
-    objects: resolveObjectOptions(flags, file, projectKey, encryption, endpoint),
+    objects: resolveObjectOptions(flags, file, projectKey, encryption, endpoint, keyringServiceOf(env, file)),
     checksumAlgorithm: resolveChecksumAlgorithm(
       pickFrom(
         ['--checksum-algorithm', flags.checksumAlgorithm],
@@ -327,8 +327,13 @@ function resolveAuth(flags: UploadFlags, file: ConfigFile, env: NodeJS.ProcessEn
     secretAccessKey: file.aws_secret_access_key,
     sessionToken: file.aws_session_token,
     profile,
-    keyringService: pick(env.UPLOAD_TO_S3_KEYRING_SERVICE, file.keyring_service) ?? 'upload-to-s3',
+    keyringService: keyringServiceOf(env, file),
   };
+}
+
+/** The keyring service that holds the access key pair and the SSE-C key. */
+function keyringServiceOf(env: NodeJS.ProcessEnv, file: ConfigFile): string {
+  return pick(env.UPLOAD_TO_S3_KEYRING_SERVICE, file.keyring_service) ?? 'upload-to-s3';
 }
 
 function resolveConcurrency(picked: Picked<string | number> | undefined): number {
@@ -405,11 +410,16 @@ function resolveObjectOptions(
   projectKey: string,
   encryption: EncryptionRequest | undefined,
   endpoint: string | undefined,
+  keyringService: string,
 ): ObjectOptions {
   const classes = resolveStorageClasses(flags.storageClass, file.storage_class);
   const keyFile = file.sse_customer_key_file;
   if (keyFile !== undefined && flags.sse !== undefined)
     throw new ConfigError('--sse with sse_customer_key_file: an object has one encryption; drop one of them');
+  if (file.sse_customer_key_in_keyring && flags.sse !== undefined)
+    throw new ConfigError(
+      '--sse with sse_customer_key_in_keyring: an object has one encryption; drop one of them',
+    );
   const defaultTags: Record<string, string> = isAmazonS3(endpoint) ? { project: projectKey } : {};
   const configuredTags = file.tags ? textValues(file.tags) : defaultTags;
   const acl = pickFrom(['--acl', flags.acl], ['acl', file.acl]);
@@ -431,6 +441,7 @@ function resolveObjectOptions(
     storageClassByType: classes.byType,
     requests: {
       customerKey: keyFile === undefined ? undefined : readCustomerKey(keyFile, 'sse_customer_key_file'),
+      customerKeyInKeyring: file.sse_customer_key_in_keyring ? keyringService : undefined,
       expectedBucketOwner: owner && parseAccountId(String(owner.value), owner.source),
     },
   };

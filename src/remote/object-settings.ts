@@ -64,6 +64,8 @@ export interface ObjectSettings {
 /** Settings every request of a run shares: the SSE-C key and the account that must own the bucket. */
 export interface RequestSettings {
   customerKey?: CustomerKey | undefined;
+  /** The keyring service whose entry holds the SSE-C key, until it is read into `customerKey`. */
+  customerKeyInKeyring?: string | undefined;
   /** Sent as x-amz-expected-bucket-owner: S3 answers 403 when another account owns the bucket. */
   expectedBucketOwner?: string | undefined;
 }

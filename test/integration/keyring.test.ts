@@ -9,14 +9,16 @@
  * gnome-keyring-daemon those tests skip locally and fail under CI=true (.ci/run installs both).
  */
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { getObjectBytes, listAllObjects } from '../support/bucket.js';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { buildCliEnv, CLI_PATH, PROJECT_ROOT, runCli, type CliResult } from '../support/run-cli.js';
-import { createTestBucket, getS3Env, type S3Env } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeTestClient, type S3Env } from '../support/s3-env.js';
 
 const SERVICE = 'upload-to-s3-keyring-test';
 const KEYRING_PASSWORD = 'keyring-test-password';
@@ -276,6 +278,77 @@ describe('auth_mode keyring with a real Secret Service', () => {
     );
 
     expectNoSecretPrinted(steps, [secret]);
+  });
+});
+
+describe('an SSE-C key kept in the keyring', () => {
+  it('is stored from stdin, shown by its MD5 only, and encrypts uploads that check can read', async (context) => {
+    requireKeyringTools(context);
+    const env = await makeIsolatedEnv();
+    const bucket = await createTestBucket('keyring-ssec');
+    const key = randomBytes(32);
+    const keyBase64 = key.toString('base64');
+    const keyMd5 = createHash('md5').update(key).digest('base64');
+    const config = await writeKeysConfig(bucket, s3.secretAccessKey);
+    await appendFile(config, `sse_customer_key_in_keyring: true\nkeyring_service: ${SERVICE}\n`);
+    const project = await makeProject({ 'report/summary.txt': 'encrypted with a keyring key\n' });
+    const stateDir = await makeTempDir('keyring-state');
+    const target = [
+      '--config',
+      config,
+      '--folder',
+      project,
+      '--project-key',
+      PROJECT_KEY,
+      '--state-dir',
+      stateDir,
+    ];
+    const steps: Record<string, CliResult> = {};
+
+    steps.set = await runInKeyringSession(
+      env,
+      ['credentials', 'set', '--sse-c-key', '--service', SERVICE],
+      `${keyBase64}\n`,
+    );
+    expectSuccess(steps.set);
+    expect(steps.set.stdout).toBe(`stored the SSE-C key with MD5 ${keyMd5} for service '${SERVICE}'\n`);
+    steps.show = await runInKeyringSession(env, ['credentials', 'show', '--sse-c-key', '--service', SERVICE]);
+    expect(steps.show.stdout).toBe(`service '${SERVICE}': SSE-C key stored, MD5 ${keyMd5}\n`);
+
+    steps.upload = await runInKeyringSession(env, [...target, '--debug']);
+    expectSuccess(steps.upload);
+    const objectKey = `${PROJECT_KEY}/report/summary.txt`;
+    const client = makeTestClient();
+    try {
+      const head = await client.send(
+        new HeadObjectCommand({
+          Bucket: bucket,
+          Key: objectKey,
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: key,
+        }),
+      );
+      expect(head.SSECustomerAlgorithm).toBe('AES256');
+      await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey }))).rejects.toThrow();
+    } finally {
+      client.destroy();
+    }
+    steps.check = await runInKeyringSession(env, ['check', ...target]);
+    expectSuccess(steps.check);
+
+    steps.delete = await runInKeyringSession(env, [
+      'credentials',
+      'delete',
+      '--sse-c-key',
+      '--service',
+      SERVICE,
+    ]);
+    expect(steps.delete.stdout).toBe(`deleted the SSE-C key of service '${SERVICE}'\n`);
+    steps.uploadWithout = await runInKeyringSession(env, target);
+    expect(expectOneLineFailure(steps.uploadWithout)).toContain(
+      `no SSE-C key found for service '${SERVICE}'`,
+    );
+    expectNoSecretPrinted(steps, [keyBase64]);
   });
 });
 

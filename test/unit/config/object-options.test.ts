@@ -136,4 +136,14 @@ describe('config validation of the object settings', () => {
       'sse_customer_key_file with sse: an object has one encryption; remove sse to use SSE-C, or the key file',
     ]);
   });
+
+  it('refuses an SSE-C key in the keyring together with another encryption or a key file', () => {
+    expect(validateConfig({ sse: 'AES256', sse_customer_key_in_keyring: true })).toEqual([
+      'sse_customer_key_in_keyring with sse: an object has one encryption; remove sse to use SSE-C, or the keyring key',
+    ]);
+    expect(validateConfig({ sse_customer_key_file: '/k', sse_customer_key_in_keyring: true })).toEqual([
+      'sse_customer_key_in_keyring with sse_customer_key_file: one SSE-C key; keep the keyring or the file',
+    ]);
+    expect(validateConfig({ sse_customer_key_in_keyring: 'yes' })).toHaveLength(1);
+  });
 });
