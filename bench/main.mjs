@@ -148,7 +148,7 @@ async function prepareDatasets(options) {
   return datasets;
 }
 
-/** The sink answers no listings worth planning against, so dry runs need the real server. */
+/** Dry runs send nothing but one listing of an empty bucket, so on the sink they would repeat the Ceph run's figures. */
 function isPlanRun(options) {
   return options.planScale && !options.sink;
 }
