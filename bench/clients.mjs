@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from './servers.mjs';
 export const AWS_BIN = process.env.BENCH_AWS_BIN || '/usr/bin/aws';
 const OUR_CLI = path.join(PROJECT_ROOT, 'dist', 'cli.js');
 const BASELINE = path.join(PROJECT_ROOT, 'bench', 'lib-storage-baseline.mjs');
+const SYNC_CLIENT = path.join(PROJECT_ROOT, 'bench', 's3-sync-client-sync.mjs');
 const AWS_TUNING = { max_concurrent_requests: '16', multipart_chunksize: '64MB' };
 const RCLONE_TUNING = ['--transfers', '16', '--s3-upload-concurrency', '8', '--s3-chunk-size', '64M'];
 
@@ -33,6 +34,9 @@ export const UPLOAD_CLIENTS = [
     rcloneCommand(run, RCLONE_TUNING),
   ),
   client('lib-storage', 'lib-storage Upload + p-limit 4 (naive)', 'lib-storage', libStorageCommand),
+  client('s3-sync-client', 's3-sync-client sync (16 transfers, 64 MiB parts)', 's3-sync-client', (run) =>
+    nodeScriptCommand(run, SYNC_CLIENT),
+  ),
 ];
 
 /** The rerun clients: each runs on a bucket its `seed` client already filled from the same folder. */
@@ -55,7 +59,36 @@ export const RERUN_CLIENTS = [
     ...client('rclone-rerun', 'rclone copy (defaults)', 'rclone', (run) => rcloneCommand(run, [])),
     seed: 'rclone',
   },
+  {
+    ...client('s3-sync-client-rerun', 's3-sync-client sync (16 transfers)', 's3-sync-client', (run) =>
+      nodeScriptCommand(run, SYNC_CLIENT),
+    ),
+    seed: 's3-sync-client',
+  },
 ];
+
+/**
+ * The dry runs of the planning-at-scale set, against an empty bucket: each plans every file and sends
+ * nothing. `base` is the upload client whose tool it runs (a `--clients` selection names upload clients).
+ */
+export const PLAN_CLIENTS = [
+  {
+    ...client('ours-dry-run', 'upload-to-s3 --dry-run', 'ours', (run) => ourCommand(run, ['--dry-run'])),
+    base: 'ours',
+  },
+  {
+    ...client('rclone-dry-run', 'rclone copy --dry-run (defaults)', 'rclone', (run) =>
+      rcloneCommand(run, ['--dry-run']),
+    ),
+    base: 'rclone',
+  },
+  {
+    ...client('aws-dry-run', 'aws s3 sync --dryrun (defaults)', 'aws', (run) =>
+      awsCommand(run, 'sync', 'default', ['--dryrun']),
+    ),
+    base: 'aws',
+  },
+].map((c) => ({ ...c, dryRun: true }));
 
 /** The clients of the peak-RSS runs (one big file). */
 export const RSS_CLIENTS = UPLOAD_CLIENTS.filter((c) => c.id === 'ours' || c.id === 'lib-storage');
@@ -91,17 +124,23 @@ export function detectTools() {
     encoding: 'utf8',
   }).stdout?.trim();
   const source = commit ? `, git ${commit}${dirty ? ' plus uncommitted changes in src/' : ''}` : '';
-  const libVersion = JSON.parse(
-    readFileSync(path.join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'lib-storage', 'package.json'), 'utf8'),
-  ).version;
+  const libVersion = packageVersion('@aws-sdk/lib-storage');
+  const syncVersion = packageVersion('s3-sync-client');
   return {
     ours: `upload-to-s3 ${ourVersion} (node ${process.version}${source})`,
     aws: existsSync(AWS_BIN) ? firstLine(AWS_BIN, ['--version']) : undefined,
     rclone: firstLine('rclone', ['version']),
     'lib-storage': `@aws-sdk/lib-storage ${libVersion}`,
+    's3-sync-client': syncVersion ? `s3-sync-client ${syncVersion}` : undefined,
     cat: firstLine('cat', ['--version']),
     curl: firstLine('curl', ['--version']),
   };
+}
+
+/** The version of an installed package, or undefined when it is not installed (npm ci without dev dependencies). */
+function packageVersion(name) {
+  const manifest = path.join(PROJECT_ROOT, 'node_modules', ...name.split('/'), 'package.json');
+  return existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).version : undefined;
 }
 
 /**
@@ -168,9 +207,9 @@ function ourCommand({ bucket, dataset, runDir, work }, extra = []) {
   return { command: process.execPath, args, env, display: `node dist/cli.js ${args.slice(1).join(' ')}` };
 }
 
-function awsCommand({ server, bucket, dataset, work }, verb, config) {
+function awsCommand({ server, bucket, dataset, work }, verb, config, extra = []) {
   const args = ['s3', verb, ...(verb === 'cp' ? ['--recursive'] : []), dataset.root, `s3://${bucket}/`];
-  args.push('--endpoint-url', server.endpoint, '--only-show-errors');
+  args.push('--endpoint-url', server.endpoint, '--only-show-errors', ...extra);
   const env = {
     ...baseEnv(),
     ...keysEnv(server),
@@ -198,14 +237,19 @@ function rcloneCommand({ server, bucket, dataset, work }, tuning) {
   return { command: 'rclone', args, env, display: `rclone ${args.join(' ')}` };
 }
 
-function libStorageCommand({ server, bucket, dataset }) {
-  const args = [BASELINE, server.endpoint, bucket, dataset.root];
+function libStorageCommand(run) {
+  return nodeScriptCommand(run, BASELINE);
+}
+
+/** `node SCRIPT ENDPOINT BUCKET FOLDER` with the keys in the environment: the Node peers' runner scripts. */
+function nodeScriptCommand({ server, bucket, dataset }, script) {
+  const args = [script, server.endpoint, bucket, dataset.root];
   const env = { ...baseEnv(), ...keysEnv(server), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   return {
     command: process.execPath,
     args,
     env,
-    display: `node bench/lib-storage-baseline.mjs ${args.slice(1).join(' ')}`,
+    display: `node ${path.relative(PROJECT_ROOT, script)} ${args.slice(1).join(' ')}`,
   };
 }
 

@@ -34,13 +34,17 @@ const SMALL_FILE_KINDS = [
 ];
 const TOTAL_WEIGHT = SMALL_FILE_KINDS.reduce((sum, kind) => sum + kind.weight, 0);
 
+/** How many files are written at once while generating: a 100,000-file set is bound by system-call latency. */
+const FILES_IN_FLIGHT = 32;
+
 /**
  * What a dataset holds: `smallFiles` files of `smallMinBytes`–`smallMaxBytes`, and one `.mp4` reel per
- * entry of `reelBytes`.
+ * entry of `reelBytes`. With `logFolders`, the small files are `.log` files spread evenly over that many
+ * `logs/day_NNN` folders (the shape of a planning-at-scale set) instead of over every folder type.
  */
 export function datasetSpec(
   name,
-  { smallFiles = 0, reelBytes = [], smallMinBytes = 4 * KiB, smallMaxBytes = 64 * KiB },
+  { smallFiles = 0, reelBytes = [], smallMinBytes = 4 * KiB, smallMaxBytes = 64 * KiB, logFolders },
 ) {
   return {
     name,
@@ -49,6 +53,7 @@ export function datasetSpec(
     reelBytes,
     smallMinBytes,
     smallMaxBytes,
+    ...(logFolders ? { logFolders } : {}),
   };
 }
 
@@ -60,17 +65,25 @@ export function listSpecFiles(spec) {
     return { relPath: `reels/${reel}/${reel}_${spec.name}.mp4`, sizeBytes, seed: `${spec.name}/reel/${i}` };
   });
   for (let i = 0; i < spec.smallFiles; i += 1) {
-    const kind = pickKind(random());
-    const extension = kind.extensions[Math.floor(random() * kind.extensions.length)];
+    const [dir, extension] = spec.logFolders ? logFolderPlace(spec, i) : surveyPlace(random, i);
     const span = spec.smallMaxBytes - spec.smallMinBytes;
     const sizeBytes = spec.smallMinBytes + Math.floor(random() * (span + 1));
     files.push({
-      relPath: `${kind.dir(i)}/f${pad(i, 5)}${extension}`,
+      relPath: `${dir}/f${pad(i, 5)}${extension}`,
       sizeBytes,
       seed: `${spec.name}/small/${i}`,
     });
   }
   return files;
+}
+
+function surveyPlace(random, i) {
+  const kind = pickKind(random());
+  return [kind.dir(i), kind.extensions[Math.floor(random() * kind.extensions.length)]];
+}
+
+function logFolderPlace(spec, i) {
+  return [`logs/day_${pad(i % spec.logFolders, 3)}`, '.log'];
 }
 
 /**
@@ -86,8 +99,7 @@ export async function ensureDataset(dataDir, spec, log = () => {}) {
   if (!(await isIntact(manifestPath, manifest, root, files))) {
     log(`generating dataset ${spec.name}: ${files.length} files, ${formatMiB(manifest.bytes)}`);
     await rm(base, { recursive: true, force: true });
-    for (const file of files)
-      await writeFileFromSeed(path.join(root, file.relPath), file.sizeBytes, file.seed);
+    await writeFiles(root, files);
     await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   }
   const reelPaths = files.filter((f) => f.relPath.endsWith('.mp4')).map((f) => path.join(root, f.relPath));
@@ -120,6 +132,15 @@ async function walkSizes(root, rel = '', sizes = new Map()) {
     else sizes.set(child, (await stat(path.join(root, child))).size);
   }
   return sizes;
+}
+
+async function writeFiles(root, files) {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++)
+      await writeFileFromSeed(path.join(root, files[i].relPath), files[i].sizeBytes, files[i].seed);
+  };
+  await Promise.all(Array.from({ length: FILES_IN_FLIGHT }, worker));
 }
 
 /** Writes `sizeBytes` of incompressible bytes (an AES-128-CTR keystream keyed by `seed`), then the fixed mtime. */

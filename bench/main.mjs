@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   AWS_BIN,
+  PLAN_CLIENTS,
   RERUN_CLIENTS,
   RSS_CLIENTS,
   UPLOAD_CLIENTS,
@@ -24,7 +25,7 @@ import { ensureDataset } from './datasets.mjs';
 import { describeMachine, readLoadAverage } from './machine-info.mjs';
 import { killRunningClients } from './measure.mjs';
 import { datasetSpecs, parseOptions } from './options.mjs';
-import { runRerunPhase, runRssPhase, runUploadPhase } from './phases.mjs';
+import { runPlanPhase, runRerunPhase, runRssPhase, runUploadPhase } from './phases.mjs';
 import { renderChart } from './report-chart.mjs';
 import { renderMarkdown } from './report-markdown.mjs';
 import { replaceStartupSection, startupSection } from './report-startup.mjs';
@@ -141,12 +142,18 @@ async function prepareDatasets(options) {
   const wanted = new Set(options.sets);
   if (options.rerun && !options.sink) wanted.add('mixed');
   if (options.rss) wanted.add('rssSmaller').add('rssLarger');
+  if (isPlanRun(options)) wanted.add('plan');
   const datasets = {};
   for (const name of wanted) datasets[name] = await ensureDataset(DATA_DIR, specs[name], log);
   return datasets;
 }
 
-async function runPhases({ runName, options, clients, datasets, server }) {
+/** Dry runs send nothing but one listing of an empty bucket, so on the sink they would repeat the Ceph run's figures. */
+function isPlanRun(options) {
+  return options.planScale && !options.sink;
+}
+
+async function runPhases({ runName, options, tools, clients, datasets, server }) {
   const tag = `b${Date.now().toString(36).slice(-6)}`;
   const workDir = await mkdtemp(path.join(os.tmpdir(), `upload-to-s3-bench-${tag}-`));
   try {
@@ -172,7 +179,13 @@ async function runPhases({ runName, options, clients, datasets, server }) {
     const rss = options.rss
       ? await runRssPhase({ datasets: rssSets, clients: rssClients, rounds: rssRounds, ctx })
       : [];
-    return { uploads, reruns, rss };
+    const planClients = PLAN_CLIENTS.filter(
+      (c) => tools[c.tool] && (!options.clients || options.clients.includes(c.base)),
+    );
+    const plan = isPlanRun(options)
+      ? await runPlanPhase({ dataset: datasets.plan, clients: planClients, rounds, ctx })
+      : [];
+    return { uploads, reruns, rss, plan };
   } finally {
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }
@@ -218,6 +231,7 @@ function collectCommands(records) {
     ...uploads.filter((r) => r.set !== 'mixed'),
     ...uploads.filter((r) => r.set === 'mixed'),
     ...records.reruns.filter((r) => r.set === 'rerun'),
+    ...(records.plan ?? []),
   ];
   for (const record of all) commands[record.client] = record.display.split(`${PROJECT_ROOT}/`).join('');
   return commands;

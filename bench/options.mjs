@@ -2,14 +2,15 @@
  * Command-line options of `npm run bench` and the dataset sizes each mode uses.
  *
  *   npm run bench [-- --quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss]
- *                    [--rss-rounds N] [--report-only] [--startup] [--no-startup]
+ *                    [--rss-rounds N] [--report-only] [--startup] [--no-startup] [--no-plan-scale]
  *
  * --rounds N (3; 1 with --quick) rounds of uploads and reruns; --rss-rounds N (1) rounds of the peak-RSS runs,
  * whose figure depends on buffer sizes rather than on noise. --report-only runs nothing and rewrites
  * docs/BENCHMARKS.md and docs/bench-chart.svg from the saved results (after editing bench/analysis.md).
  * --startup measures only start-up (bench/startup.mjs: no server, no datasets) and writes it as the start-up
  * section of docs/BENCHMARKS.md, leaving the other sections as they are; every other run measures start-up too,
- * first, unless --no-startup.
+ * first, unless --no-startup. --no-plan-scale leaves out the dry runs of the planning-at-scale set (100,000 files
+ * of 64 B; 10,000 with --quick), which take minutes to generate the first time.
  *
  * env: BENCH_RGW_PORT / BENCH_MON_PORT (7494 / 6784) ports of the benchmark's own Ceph RGW,
  *      BENCH_KEEP_S3=1 leave a server this run started running, BENCH_SKIP_APT=1 never install peers.
@@ -21,11 +22,11 @@ const GiB = 1024 ** 3;
 export const ALL_SETS = ['small', 'large', 'mixed'];
 
 const USAGE =
-  'usage: npm run bench -- [--quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss] [--rss-rounds N] [--report-only] [--startup] [--no-startup]';
+  'usage: npm run bench -- [--quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss] [--rss-rounds N] [--report-only] [--startup] [--no-startup] [--no-plan-scale]';
 
 /**
  * Parses `argv` (without node and script). Returns `{ quick, rounds, rssRounds, sets, sink, clients, rerun,
- * rss, reportOnly, startup, startupOnly, rgwPort, monPort, keepServer }`. @throws Error with the usage line on an unknown or malformed option.
+ * rss, reportOnly, startup, startupOnly, planScale, rgwPort, monPort, keepServer }`. @throws Error with the usage line on an unknown or malformed option.
  */
 export function parseOptions(argv, env = process.env) {
   const options = {
@@ -40,6 +41,7 @@ export function parseOptions(argv, env = process.env) {
     reportOnly: false,
     startup: true,
     startupOnly: false,
+    planScale: true,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -51,6 +53,7 @@ export function parseOptions(argv, env = process.env) {
     else if (arg === '--report-only') options.reportOnly = true;
     else if (arg === '--startup') options.startupOnly = true;
     else if (arg === '--no-startup') options.startup = false;
+    else if (arg === '--no-plan-scale') options.planScale = false;
     else if (arg === '--rounds') options.rounds = parseRounds(value());
     else if (arg === '--rss-rounds') options.rssRounds = parseRounds(value());
     else if (arg === '--sets') options.sets = parseSets(value());
@@ -85,7 +88,8 @@ function fail(message) {
 }
 
 /**
- * The datasets of a mode: the three upload sets, and the single files of the peak-RSS runs.
+ * The datasets of a mode: the three upload sets, the single files of the peak-RSS runs, and the
+ * planning-at-scale set of the dry runs (64 B files, 200 to a folder).
  * Quick mode keeps every shape (small files, multipart reels, both) at a size that runs in seconds.
  */
 export function datasetSpecs(quick) {
@@ -96,6 +100,7 @@ export function datasetSpecs(quick) {
       mixed: datasetSpec('quick-mixed', { smallFiles: 40, reelBytes: [16 * MiB] }),
       rssSmaller: datasetSpec('quick-rss-a', { reelBytes: [16 * MiB] }),
       rssLarger: datasetSpec('quick-rss-b', { reelBytes: [64 * MiB] }),
+      plan: planSpec('quick-plan', 10_000),
     };
   }
   return {
@@ -104,5 +109,15 @@ export function datasetSpecs(quick) {
     mixed: datasetSpec('mixed', { smallFiles: 1000, reelBytes: [384 * MiB, 384 * MiB] }),
     rssSmaller: datasetSpec('rss-1g', { reelBytes: [GiB] }),
     rssLarger: datasetSpec('rss-4g', { reelBytes: [4 * GiB] }),
+    plan: planSpec('plan-100k', 100_000),
   };
+}
+
+function planSpec(name, files) {
+  return datasetSpec(name, {
+    smallFiles: files,
+    smallMinBytes: 64,
+    smallMaxBytes: 64,
+    logFolders: files / 200,
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * The three phases of a benchmark, each a list of measured runs in interleaved rounds (A B C, A B C, …):
- * uploads of each dataset by every client, reruns on already-uploaded data, and peak RSS on one big file.
+ * The phases of a benchmark, each a list of measured runs in interleaved rounds (A B C, A B C, …):
+ * uploads of each dataset by every client, reruns on already-uploaded data, peak RSS on one big file, and
+ * dry runs planning a large set against an empty bucket.
  */
 import path from 'node:path';
 import { runClient } from './run-client.mjs';
@@ -77,6 +78,25 @@ export async function runRssPhase({ datasets, clients, rounds, ctx }) {
       }
     }
   }
+  return records;
+}
+
+/**
+ * Dry runs of `dataset` (the planning-at-scale set): `rounds` rounds of every client, all against one empty
+ * bucket, each with a fresh state folder (no upload log), so each plans every file from scratch.
+ */
+export async function runPlanPhase({ dataset, clients, rounds, ctx }) {
+  const bucket = `${ctx.tag}-plan-empty`;
+  await createFreshBucket(ctx.server.admin, bucket);
+  const records = [];
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const client of clients) {
+      const runDir = path.join(ctx.runsDir, `plan-${client.id}-r${round}`);
+      const params = { client, set: 'plan', round, dataset, bucket, runDir, keepBucket: true };
+      records.push(await runLogged(params, ctx));
+    }
+  }
+  await deleteBucket(ctx.server.admin, bucket);
   return records;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The benchmark report as Markdown: targets, machine, method, one table per dataset, reruns, peak RSS,
- * the client-only (sink) figures when a sink run exists, the exact commands, and the hand-written analysis.
+ * dry runs at scale, the client-only (sink) figures when a sink run exists, the exact commands, and the hand-written analysis.
  * The prose sections live in report-prose.mjs; the tables are here.
  */
 import { commandsSection, header, machineSection, methodSection } from './report-prose.mjs';
@@ -18,17 +18,20 @@ export function renderMarkdown({ main, sink, startup = main.startup, analysis, c
   const uploads = summarise(main.records.uploads, 'ours');
   const reruns = summarise(main.records.reruns, 'ours-rerun');
   const rss = summarise(main.records.rss, 'ours');
-  const rssLarger = main.datasets.rssLarger;
+  const plan = summarise(main.records.plan ?? [], 'ours-dry-run');
+  const { rssSmaller, rssLarger } = main.datasets;
   const targets = evaluateTargets({
     uploads,
     reruns,
     rss,
-    rssSet: rssLarger?.name,
-    rssLabel: rssLarger?.label,
+    rssSets: [rssSmaller, rssLarger].filter(Boolean),
+    startup,
+    plan,
+    planFiles: main.datasets.plan?.files,
   });
   return [
     header(main),
-    section('Targets (issue 7)', targetTable(targets)),
+    section('Targets (issue 16)', targetTable(targets)),
     section('Machine and tools', machineSection(main)),
     section('Method', methodSection(main)),
     ...main.sets.map((set) =>
@@ -38,6 +41,7 @@ export function renderMarkdown({ main, sink, startup = main.startup, analysis, c
       ? section(`Rerun of the unchanged mixed set (${describeSet(main.datasets.mixed)})`, rerunTable(reruns))
       : '',
     rss.length ? section('Peak RSS uploading one big file', rssTable(rss, main)) : '',
+    plan.length ? section(planTitle(main.datasets.plan), planTable(plan, main.datasets.plan)) : '',
     startup ? section(STARTUP_TITLE, startupSection(startup, main.machine)) : '',
     sink ? section('Client-only cost: uploads to the sink (`--sink`)', sinkSection(sink)) : '',
     chartFile ? section('Chart', `![MB/s and client CPU-seconds per GiB per tool](${chartFile})\n`) : '',
@@ -154,6 +158,30 @@ function rssTable(rows, main) {
   ]);
   const rounds = `${main.rssRounds ?? 1} round${(main.rssRounds ?? 1) > 1 ? 's' : ''}`;
   return `Defaults for both (our default body memory budget is 64 MiB, at most 2 MiB per body in flight); ${rounds}.\n\n${table(head, body)}`;
+}
+
+function planTitle(dataset) {
+  return `Dry run of ${dataset.files.toLocaleString('en-US')} small files against an empty bucket`;
+}
+
+function planTable(rows, dataset) {
+  const head = ['client', 'wall s', 'time ÷ ours', 'user CPU s', 'system CPU s', 'peak RSS MB', 'requests'];
+  head.push('bucket check');
+  const body = rows.map((r) => [
+    nameCell(r),
+    num(r.wallSeconds, 2),
+    ratio(r.timeVsOurs),
+    num(r.userSeconds, 2, r.sampled),
+    num(r.systemSeconds, 2, r.sampled),
+    num(r.peakRssBytes / MB, 0, r.sampled),
+    num(r.requests, 0),
+    checkCell(r),
+  ]);
+  const note =
+    `${dataset.files.toLocaleString('en-US')} files of 64 B, 200 to a folder under \`logs/\`. Each client plans every file against ` +
+    'the same empty bucket and sends nothing (the bucket is checked to be still empty). Ours starts with an empty ' +
+    'state folder, so no upload log, and without `--verify` decides from that log alone (see the requests column).';
+  return `${note}\n\n${table(head, body)}`;
 }
 
 function sinkSection(sink) {

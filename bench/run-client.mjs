@@ -55,8 +55,8 @@ export async function runClient({
     ok: !problem,
     problem,
     logTail: problem ? measured.logTail : undefined,
-    bytes: expected?.bytes ?? dataset.bytes,
-    files: expected?.objects ?? dataset.files,
+    bytes: client.dryRun ? dataset.bytes : (expected?.bytes ?? dataset.bytes),
+    files: client.dryRun ? dataset.files : (expected?.objects ?? dataset.files),
     wallSeconds: measured.wallSeconds,
     userSeconds: measured.userSeconds,
     systemSeconds: measured.systemSeconds,
@@ -82,8 +82,12 @@ async function readServer(server) {
   return { cpuSeconds, busySeconds, ...counters };
 }
 
-/** What the bucket must hold afterwards: the whole dataset, or the one reel curl sends; nothing to check for cat. */
+/**
+ * What the bucket must hold afterwards: the whole dataset, the one reel curl sends, or nothing after a dry
+ * run; nothing to check for cat.
+ */
 function expectedContents(client, dataset) {
+  if (client.dryRun) return { objects: 0, bytes: 0 };
   if (client.role === 'reference' && !client.singleFile) return undefined;
   if (client.singleFile) return { objects: 1, bytes: dataset.reelBytes[0] };
   return { objects: dataset.files, bytes: dataset.bytes };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench [-- --quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss]
-#                  [--rss-rounds N] [--startup] [--no-startup]      (options: bench/options.mjs)
+#                  [--rss-rounds N] [--startup] [--no-startup] [--no-plan-scale]   (options: bench/options.mjs)
 #
 # Installs the peers when missing (Debian's awscli, which is AWS CLI v2, at /usr/bin/aws, and rclone), as root
 # or through passwordless sudo; BENCH_SKIP_APT=1 never installs, and a peer that is still missing is skipped

@@ -65,6 +65,8 @@ function summariseRuns(runs, all, ourId) {
     mbPerSec: pick((r) => ratesOf(r).mbPerSec),
     filesPerSec: pick((r) => ratesOf(r).filesPerSec),
     clientCpuSeconds: pick((r) => r.clientCpuSeconds),
+    userSeconds: pick((r) => r.userSeconds),
+    systemSeconds: pick((r) => r.systemSeconds),
     cpuPerGiB: pick((r) => ratesOf(r).cpuPerGiB),
     peakRssBytes: pick((r) => r.peakRssBytes),
     maxPeakRssBytes: good.length ? Math.max(...good.map((r) => r.peakRssBytes)) : undefined,

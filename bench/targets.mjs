@@ -1,19 +1,24 @@
 /**
- * The targets of issue 7, checked against the summaries: each gives the figure, the bar, and met / not met
- * (or "not measured" when a run it needs is missing or failed).
+ * The targets of issue 16 (and the large-file targets of issue 7 it keeps), checked against the summaries:
+ * each gives the figure, the bar, and met / not met (or "not measured" when a run it needs is missing or failed).
  */
 
 const MB = 1e6;
+const RSS_LIMIT_BYTES = 150 * MB;
+/** "Flat in file size": the larger file's peak RSS may exceed the smaller's by this factor at most. */
+const RSS_FLAT_FACTOR = 1.1;
+const STARTUP_FACTOR = 2;
+const PLAN_TIME_FACTOR = 2;
+const CPU_PER_GIB_LIMIT = 2.7;
 
 /**
- * `uploads`, `reruns`, `rss` are summaries (stats.summarise); `rssSet` names the biggest single-file set
- * and `rssLabel` describes it.
+ * `uploads`, `reruns`, `rss`, `plan` are summaries (stats.summarise); `rssSets` the single-file datasets of
+ * the peak-RSS runs, smaller first (`{ name, label }`); `startup` a start-up measurement (startup.mjs);
+ * `planFiles` the number of files the dry runs planned.
  * Returns `[{ target, figure, met }]` with `met` one of 'met', 'not met', 'not measured'.
  */
-export function evaluateTargets({ uploads, reruns, rss, rssSet, rssLabel }) {
+export function evaluateTargets({ uploads, reruns, rss, rssSets = [], startup, plan = [], planFiles }) {
   return [
-    throughputTarget(uploads, 'large', 'mbPerSec', 1.2, 'large set: MB/s ≥ 1.2× the best peer', 'MB/s'),
-    cpuTarget(uploads),
     throughputTarget(
       uploads,
       'small',
@@ -22,14 +27,21 @@ export function evaluateTargets({ uploads, reruns, rss, rssSet, rssLabel }) {
       'small set: files/s ≥ 1.5× the best peer',
       'files/s',
     ),
-    rssTarget(rss, rssSet, rssLabel ?? rssSet ?? 'one big file'),
+    cpuPerFileTarget(uploads),
     rerunTarget(reruns),
+    startupTarget(startup),
+    planTarget(plan, planFiles),
+    throughputTarget(uploads, 'large', 'mbPerSec', 1.2, 'large set: MB/s ≥ 1.2× the best peer', 'MB/s'),
+    cpuTarget(uploads),
+    rssTarget(rss, rssSets),
   ];
 }
 
 function throughputTarget(rows, set, field, factor, target, unit) {
   const ours = find(rows, set, 'ours');
-  const peers = rows.filter((r) => r.set === set && r.role === 'peer' && r[field] !== undefined);
+  const peers = rows.filter(
+    (r) => r.set === set && r.role === 'peer' && r.okRuns > 0 && r[field] !== undefined,
+  );
   if (!ours?.[field] || peers.length === 0)
     return { target, figure: 'no runs to compare', met: 'not measured' };
   const best = peers.reduce((a, b) => (b[field] > a[field] ? b : a));
@@ -38,27 +50,50 @@ function throughputTarget(rows, set, field, factor, target, unit) {
   return { target, figure, met: ratio >= factor ? 'met' : 'not met' };
 }
 
-function cpuTarget(rows) {
-  const target = 'large set: client CPU-s/GiB ≤ 0.5× AWS CLI (defaults)';
-  const ours = find(rows, 'large', 'ours');
-  const aws = find(rows, 'large', 'aws');
-  if (!ours?.cpuPerGiB || !aws?.cpuPerGiB)
-    return { target, figure: 'AWS CLI or our run missing', met: 'not measured' };
-  const ratio = ours.cpuPerGiB / aws.cpuPerGiB;
-  const figure = `ours ${ours.cpuPerGiB.toFixed(2)} CPU-s/GiB; AWS CLI ${aws.cpuPerGiB.toFixed(2)}; ratio ${ratio.toFixed(2)}×`;
-  return { target, figure, met: ratio <= 0.5 ? 'met' : 'not met' };
-}
-
-function rssTarget(rows, rssSet, rssLabel) {
-  const target = `peak RSS uploading ${rssLabel} ≤ 300 MB (highest of the rounds)`;
-  const ours = find(rows, rssSet, 'ours');
-  const lib = find(rows, rssSet, 'lib-storage');
-  if (!ours?.maxPeakRssBytes) return { target, figure: 'no run', met: 'not measured' };
-  const libText = lib?.maxPeakRssBytes ? `; lib-storage ${fmt(lib.maxPeakRssBytes / MB)} MB` : '';
+function cpuPerFileTarget(rows) {
+  const target = "small set: client CPU per file ≤ rclone's (defaults and tuned)";
+  const perFileMs = (r) => (1000 * r.clientCpuSeconds) / r.files;
+  const ours = find(rows, 'small', 'ours');
+  const rclones = ['rclone', 'rclone-tuned'].map((id) => find(rows, 'small', id)).filter(Boolean);
+  if (!ours?.clientCpuSeconds || rclones.length === 0)
+    return { target, figure: 'rclone or our run missing', met: 'not measured' };
+  const parts = rclones.map((r) => `${r.label} ${perFileMs(r).toFixed(2)} ms`);
   return {
     target,
-    figure: `ours ${fmt(ours.maxPeakRssBytes / MB)} MB${libText}`,
-    met: ours.maxPeakRssBytes <= 300 * MB ? 'met' : 'not met',
+    figure: `ours ${perFileMs(ours).toFixed(2)} ms/file; ${parts.join('; ')}`,
+    met: rclones.every((r) => perFileMs(ours) <= perFileMs(r)) ? 'met' : 'not met',
+  };
+}
+
+function cpuTarget(rows) {
+  const target = `large set: client CPU-s/GiB < ${CPU_PER_GIB_LIMIT}`;
+  const ours = find(rows, 'large', 'ours');
+  if (!ours?.cpuPerGiB) return { target, figure: 'no run', met: 'not measured' };
+  const aws = find(rows, 'large', 'aws');
+  const awsText = aws?.cpuPerGiB ? `; AWS CLI (defaults) ${aws.cpuPerGiB.toFixed(2)}` : '';
+  return {
+    target,
+    figure: `ours ${ours.cpuPerGiB.toFixed(2)} CPU-s/GiB${awsText}`,
+    met: ours.cpuPerGiB < CPU_PER_GIB_LIMIT ? 'met' : 'not met',
+  };
+}
+
+function rssTarget(rows, rssSets) {
+  const labels = rssSets.map((d) => d.label ?? d.name).join(' and ');
+  const target =
+    `peak RSS uploading ${labels || 'one big file'} < 150 MB and flat ` +
+    `(larger ≤ ${RSS_FLAT_FACTOR}× smaller; highest of the rounds)`;
+  const ours = rssSets.map((d) => find(rows, d.name, 'ours'));
+  if (ours.length < 2 || !ours.every((r) => r?.maxPeakRssBytes))
+    return { target, figure: 'no run', met: 'not measured' };
+  const [smaller, larger] = ours.map((r) => r.maxPeakRssBytes);
+  const lib = find(rows, rssSets[1].name, 'lib-storage');
+  const libText = lib?.maxPeakRssBytes ? `; lib-storage ${fmt(lib.maxPeakRssBytes / MB)} MB` : '';
+  const met = larger < RSS_LIMIT_BYTES && larger <= RSS_FLAT_FACTOR * smaller;
+  return {
+    target,
+    figure: `ours ${fmt(smaller / MB)} MB, then ${fmt(larger / MB)} MB${libText}`,
+    met: met ? 'met' : 'not met',
   };
 }
 
@@ -79,6 +114,38 @@ function rerunTarget(rows) {
     figure: `ours ${ours.wallSeconds.toFixed(2)} s; ${parts.join('; ')}`,
     met: met ? 'met' : 'not met',
   };
+}
+
+function startupTarget(startup) {
+  const target = `start-up: --version and --help ≤ ~${STARTUP_FACTOR}× \`node -e 0\` (median of per-round ratios)`;
+  const ours = (startup?.commands ?? []).filter((c) => c.id === 'version' || c.id === 'help');
+  if (ours.length === 0) return { target, figure: 'no start-up run', met: 'not measured' };
+  const node = startup.commands.find((c) => c.id === 'node');
+  const parts = ours.map((c) => `--${c.id} ${c.medianMs.toFixed(0)} ms (${c.ratioToNode.toFixed(2)}×)`);
+  return {
+    target,
+    figure: `${parts.join('; ')}; node -e 0 ${node?.medianMs.toFixed(0)} ms (${startup.runs} rounds)`,
+    met: ours.every((c) => c.ratioToNode <= STARTUP_FACTOR) ? 'met' : 'not met',
+  };
+}
+
+function planTarget(rows, planFiles) {
+  const files = planFiles?.toLocaleString('en-US') ?? '100,000';
+  const target = `dry run of ${files} small files ≤ ${PLAN_TIME_FACTOR}× rclone copy --dry-run's time and < 150 MB`;
+  const ours = find(rows, 'plan', 'ours-dry-run');
+  const rclone = find(rows, 'plan', 'rclone-dry-run');
+  if (!ours?.wallSeconds || !rclone?.wallSeconds)
+    return { target, figure: 'rclone or our dry run missing', met: 'not measured' };
+  const ratio = ours.wallSeconds / rclone.wallSeconds;
+  const aws = find(rows, 'plan', 'aws-dry-run');
+  const awsText = aws?.wallSeconds
+    ? `; aws s3 sync --dryrun ${aws.wallSeconds.toFixed(2)} s, ${fmt(aws.maxPeakRssBytes / MB)} MB`
+    : '';
+  const figure =
+    `ours ${ours.wallSeconds.toFixed(2)} s, ${fmt(ours.maxPeakRssBytes / MB)} MB; rclone ` +
+    `${rclone.wallSeconds.toFixed(2)} s, ${fmt(rclone.maxPeakRssBytes / MB)} MB (${ratio.toFixed(2)}×)${awsText}`;
+  const met = ratio <= PLAN_TIME_FACTOR && ours.maxPeakRssBytes < RSS_LIMIT_BYTES;
+  return { target, figure, met: met ? 'met' : 'not met' };
 }
 
 function find(rows, set, client) {
