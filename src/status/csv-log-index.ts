@@ -63,8 +63,8 @@ function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow): LoggedUpl
   const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
   if (sameFile && row.sha256 === undefined && row.etag === undefined) return previous;
   const entry: LoggedUpload = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs };
-  const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
-  const etag = row.etag ?? (sameFile ? previous.etag : undefined);
+  const sha256 = row.sha256 === undefined ? (sameFile ? previous.sha256 : undefined) : ownCopy(row.sha256);
+  const etag = row.etag === undefined ? (sameFile ? previous.etag : undefined) : ownCopy(row.etag);
   if (sha256) entry.sha256 = sha256;
   if (etag) entry.etag = etag;
   return entry;
@@ -108,12 +108,15 @@ export class UploadLogIndexer {
       this.lastSkips.delete(row.key);
       return;
     }
-    this.uploads.set(row.key, mergeRow(this.uploads.get(row.key), row));
+    const previous = this.uploads.get(row.key);
+    // a key already in the map stays the string it was first stored as
+    this.uploads.set(previous === undefined ? ownCopy(row.key) : row.key, mergeRow(previous, row));
     if (row.outcome === 'skipped' && isBareSkip(row)) {
       const skip = this.lastSkips.get(row.key);
       const reason = this.intern(row.reason);
-      if (skip?.file !== row.file || skip.reason !== reason)
-        this.lastSkips.set(row.key, { file: row.file, reason });
+      if (skip === undefined) this.lastSkips.set(ownCopy(row.key), { file: ownCopy(row.file), reason });
+      else if (skip.file !== row.file || skip.reason !== reason)
+        this.lastSkips.set(row.key, { file: ownCopy(row.file), reason });
     } else {
       this.lastSkips.delete(row.key);
     }
@@ -129,7 +132,17 @@ export class UploadLogIndexer {
   private intern(reason: string): string {
     const known = this.reasons.get(reason);
     if (known !== undefined) return known;
-    this.reasons.set(reason, reason);
-    return reason;
+    const own = ownCopy(reason);
+    this.reasons.set(own, own);
+    return own;
   }
+}
+
+/**
+ * `text` in memory of its own. A field the CSV reader cut from a chunk of the log is a view of that chunk (V8
+ * slices strings), so keeping one field per row would keep the whole log text alive for the run; the
+ * concatenation makes a new flat string, and the slice of it keeps only that.
+ */
+function ownCopy(text: string): string {
+  return ` ${text}`.slice(1);
 }
