@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../state/replace-file.js';
 import type { ChangeStamp, FileIdentity } from './file-identity.js';
@@ -12,25 +13,27 @@ export type CachedFileState = FileIdentity & Partial<ChangeStamp>;
 /**
  * Remembers file digests by path, size, mtime and change stamp (ctime and inode), so a rerun never hashes an
  * unchanged file again, and an edit whose tool restored the size and mtime is still noticed. Stored as one JSON
- * file in the state folder, written atomically.
+ * file in the state folder, written atomically, and read at the first digest asked for or recorded: a rerun
+ * that decides every file from the upload log never holds it (at 100,000 files, some 25 MB of JSON).
  */
 export class HashCache {
   private dirty = false;
+  private loaded: Map<string, CacheEntry> | undefined;
 
-  private constructor(
-    private readonly file: string,
-    private readonly entries: Map<string, CacheEntry>,
-  ) {}
+  private constructor(private readonly file: string) {}
 
-  /** Loads the cache from `<stateDir>/hash-cache.json`; a missing or corrupt file gives an empty cache. */
-  static async load(stateDir: string): Promise<HashCache> {
-    const file = path.join(stateDir, 'hash-cache.json');
-    try {
-      const data = JSON.parse(await readFile(file, 'utf8')) as Record<string, CacheEntry>;
-      return new HashCache(file, new Map(Object.entries(data)));
-    } catch {
-      return new HashCache(file, new Map());
-    }
+  /**
+   * Opens the cache at `<stateDir>/hash-cache.json`, read at the first get or set; a missing or corrupt file
+   * gives an empty cache.
+   */
+  static load(stateDir: string): Promise<HashCache> {
+    return Promise.resolve(new HashCache(path.join(stateDir, 'hash-cache.json')));
+  }
+
+  /** Read synchronously at first use, so get and set stay synchronous for their many callers: one pause a run. */
+  private get entries(): Map<string, CacheEntry> {
+    this.loaded ??= readEntries(this.file);
+    return this.loaded;
   }
 
   /**
@@ -64,9 +67,17 @@ export class HashCache {
 
   /** Writes the cache if anything changed. */
   async save(): Promise<void> {
-    if (!this.dirty) return;
+    if (!this.dirty || !this.loaded) return;
     await mkdir(path.dirname(this.file), { recursive: true });
-    await replaceFile(this.file, JSON.stringify(Object.fromEntries(this.entries)));
+    await replaceFile(this.file, JSON.stringify(Object.fromEntries(this.loaded)));
     this.dirty = false;
+  }
+}
+
+function readEntries(file: string): Map<string, CacheEntry> {
+  try {
+    return new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, CacheEntry>));
+  } catch {
+    return new Map();
   }
 }

@@ -17,10 +17,10 @@ export interface LoggedSkip {
 
 /**
  * What one read of the log gives a run about its target: `uploads`, what each key holds (the latest row not
- * failed since, with the hashes an earlier row of the same file recorded; see parseUploadedKeysFromLog), and
- * `lastSkips`, for the keys whose latest row is a bare skip, that row's file and reason. `rows` and `objects`
- * count the log file itself (not its sidecars), every target included: its well-formed rows, and the objects
- * they describe (what `latestRowPerKey` keeps), which decide a rotation.
+ * failed since; when read with hashes, with those an earlier row of the same file recorded: see
+ * parseUploadedKeysFromLog), and `lastSkips`, for the keys whose latest row is a bare skip, that row's file
+ * and reason. `rows` and `objects` count the log file itself (not its sidecars), every target included: its
+ * well-formed rows, and the objects they describe (what `latestRowPerKey` keeps), which decide a rotation.
  */
 export interface UploadLogIndex {
   uploads: Map<string, LoggedUpload>;
@@ -57,14 +57,16 @@ function isBareSkip(row: Pick<FileResult, 'sha256' | 'etag' | 'error' | 'seconds
 
 /**
  * What a key holds after `row`: its size and mtime, with the hashes an earlier row of the same file recorded
- * when it has none. The earlier entry itself when nothing changed, as in most rows of a rerun.
+ * when it has none, or without hashes when `keepHashes` is false. The earlier entry itself when nothing
+ * changed, as in most rows of a rerun.
  */
-function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow): LoggedUpload {
+function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow, keepHashes: boolean): LoggedUpload {
   const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
-  if (sameFile && row.sha256 === undefined && row.etag === undefined) return previous;
+  if (sameFile && (!keepHashes || (row.sha256 === undefined && row.etag === undefined))) return previous;
   const entry: LoggedUpload = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs };
-  const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
-  const etag = row.etag ?? (sameFile ? previous.etag : undefined);
+  if (!keepHashes) return entry;
+  const sha256 = row.sha256 === undefined ? (sameFile ? previous.sha256 : undefined) : ownCopy(row.sha256);
+  const etag = row.etag === undefined ? (sameFile ? previous.etag : undefined) : ownCopy(row.etag);
   if (sha256) entry.sha256 = sha256;
   if (etag) entry.etag = etag;
   return entry;
@@ -83,7 +85,11 @@ export class UploadLogIndexer {
   private rows = 0;
   private counted: { rows: number; objects: number } | undefined;
 
-  constructor(private readonly target: LogTarget) {}
+  /** `keepHashes`: whether `uploads` carries each key's hashes; a run decides by size and mtime alone. */
+  constructor(
+    private readonly target: LogTarget,
+    private readonly keepHashes = true,
+  ) {}
 
   add(row: CsvLogRow | undefined): void {
     if (row === undefined) return;
@@ -108,12 +114,18 @@ export class UploadLogIndexer {
       this.lastSkips.delete(row.key);
       return;
     }
-    this.uploads.set(row.key, mergeRow(this.uploads.get(row.key), row));
+    const previous = this.uploads.get(row.key);
+    // a key already in the map stays the string it was first stored as
+    this.uploads.set(
+      previous === undefined ? ownCopy(row.key) : row.key,
+      mergeRow(previous, row, this.keepHashes),
+    );
     if (row.outcome === 'skipped' && isBareSkip(row)) {
       const skip = this.lastSkips.get(row.key);
       const reason = this.intern(row.reason);
-      if (skip?.file !== row.file || skip.reason !== reason)
-        this.lastSkips.set(row.key, { file: row.file, reason });
+      if (skip === undefined) this.lastSkips.set(ownCopy(row.key), { file: ownCopy(row.file), reason });
+      else if (skip.file !== row.file || skip.reason !== reason)
+        this.lastSkips.set(row.key, { file: ownCopy(row.file), reason });
     } else {
       this.lastSkips.delete(row.key);
     }
@@ -129,7 +141,17 @@ export class UploadLogIndexer {
   private intern(reason: string): string {
     const known = this.reasons.get(reason);
     if (known !== undefined) return known;
-    this.reasons.set(reason, reason);
-    return reason;
+    const own = ownCopy(reason);
+    this.reasons.set(own, own);
+    return own;
   }
+}
+
+/**
+ * `text` in memory of its own. A field the CSV reader cut from a chunk of the log is a view of that chunk (V8
+ * slices strings), so keeping one field per row would keep the whole log text alive for the run. The round trip
+ * through UTF-8 is lossless for text read from UTF-8 and gives a flat string, smaller than a slice of a copy.
+ */
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }

@@ -92,18 +92,23 @@ export async function parseUploadedKeysFromLog(
   path: string,
   target: LogTarget,
 ): Promise<Map<string, LoggedUpload>> {
-  return (await readUploadLog(path, target)).uploads;
+  return (await readUploadLog(path, target, { hashes: true })).uploads;
 }
 
 /**
  * Reads the CSV log at `path` and then its sidecars once, as a stream, into what a run needs of it (see
  * {@link UploadLogIndex}): what {@link parseUploadedKeysFromLog} returns, the latest skips the run need not
- * repeat, and the counts that decide a rotation. Memory grows with the objects the log describes, not with its
- * rows. An empty index when the log does not exist.
+ * repeat, and the counts that decide a rotation. The entries carry size and mtime only, what a run decides by,
+ * unless `hashes` is set: at 100,000 keys the hashes would be some 15 MB that nothing reads. Memory grows with
+ * the objects the log describes, not with its rows. An empty index when the log does not exist.
  * @throws ConfigError when the log exists but cannot be read.
  */
-export async function readUploadLog(path: string, target: LogTarget): Promise<UploadLogIndex> {
-  const indexer = new UploadLogIndexer(target);
+export async function readUploadLog(
+  path: string,
+  target: LogTarget,
+  { hashes = false }: { hashes?: boolean } = {},
+): Promise<UploadLogIndex> {
+  const indexer = new UploadLogIndexer(target, hashes);
   await forEachRecord(path, (record) => indexer.add(toCsvLogRow(record)));
   indexer.endOfLogFile();
   for (const sidecar of await listSidecars(path)) {

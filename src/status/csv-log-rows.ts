@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { FileOutcome, FileResult } from './status-tracker.js';
 
 /**
@@ -38,7 +37,7 @@ export type CsvLogRow = Omit<FileResult, 'group' | 'path'> & {
 };
 
 /** The header line, ending in a newline. */
-export const HEADER_LINE = stringify([[...CSV_LOG_COLUMNS]]);
+export const HEADER_LINE = `${CSV_LOG_COLUMNS.join(',')}\n`;
 
 const OUTCOMES: readonly string[] = ['uploaded', 'skipped', 'failed'] satisfies FileOutcome[];
 const COLUMNS_BEFORE_TARGET = CSV_LOG_COLUMNS.indexOf('endpoint');
@@ -69,9 +68,21 @@ export function toCsvRecord(row: CsvLogRow): string[] {
   ];
 }
 
-/** `rows` as CSV lines, each ending in a newline; '' for none. */
+/**
+ * `rows` as CSV lines, each ending in a newline; '' for none. The same text as csv-stringify's defaults (a field
+ * with a comma, quote or line break quoted, quotes doubled), written directly: a rerun logs every skip, and the
+ * general writer allocated several times each row's size doing it.
+ */
 export function formatRows(rows: readonly CsvLogRow[]): string {
-  return rows.length === 0 ? '' : stringify(rows.map(toCsvRecord));
+  let text = '';
+  for (const row of rows) text += `${toCsvRecord(row).map(csvField).join(',')}\n`;
+  return text;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+function csvField(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /**

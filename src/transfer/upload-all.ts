@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { UploadTask } from '../collector/plan-upload.js';
 import { InterruptedError, UploadError } from '../errors.js';
 import { classifyS3Error } from '../remote/classify-error.js';
@@ -6,7 +5,11 @@ import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, StatusTracker } from '../status/status-tracker.js';
 
 import { fixObjectSettings, type FixSettingsContext } from './fix-settings.js';
+import { forEachAtMost } from './for-each-at-most.js';
 import { uploadFile, type TransferContext } from './upload-file.js';
+
+/** Skips logged between two awaited writes of the CSV log: bounds the rows queued, at a few writes per 10,000. */
+const SKIP_BATCH = 1000;
 
 /**
  * A planned file with what to do with it (and why: the reason goes to the CSV log) and the group it counts under.
@@ -43,34 +46,44 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
     remaining.set(result.group, (remaining.get(result.group) ?? 1) - 1);
     if (remaining.get(result.group) === 0) ctx.tracker.completeGroup(result.group);
   };
-  for (const item of items.filter((i) => i.decision.action === 'skip')) {
-    const result = baseResult(item, 'skipped', 0);
-    ctx.tracker.noteSkip(result);
-    finish(result);
-  }
+  await recordSkips(items, ctx, finish);
   let fatal: unknown;
-  const limit = pLimit(ctx.maxFilesInFlight);
-  const uploads = items
-    .filter((i) => i.decision.action !== 'skip')
-    .map((item) =>
-      limit(async () => {
-        if (fatal !== undefined || ctx.transfer.signal.aborted) return;
-        const result =
-          item.decision.action === 'fix-settings' ? await fixOne(item, ctx) : await uploadOne(item, ctx);
-        if (result === 'fatal-or-stopped') return;
-        if (result.outcome === 'failed' && isRunFatal(result.cause)) {
-          fatal ??= result.cause;
-          ctx.abortAll(result.cause);
-          return;
-        }
-        ctx.tracker.fileDone(result.result);
-        finish(result.result);
-      }),
-    );
-  await Promise.all(uploads);
+  const work = items.filter((i) => i.decision.action !== 'skip');
+  await forEachAtMost(work, ctx.maxFilesInFlight, async (item) => {
+    if (fatal !== undefined || ctx.transfer.signal.aborted) return;
+    const result =
+      item.decision.action === 'fix-settings' ? await fixOne(item, ctx) : await uploadOne(item, ctx);
+    if (result === 'fatal-or-stopped') return;
+    if (result.outcome === 'failed' && isRunFatal(result.cause)) {
+      fatal ??= result.cause;
+      ctx.abortAll(result.cause);
+      return;
+    }
+    ctx.tracker.fileDone(result.result);
+    finish(result.result);
+  });
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the original error object
   if (fatal !== undefined) throw fatal;
   if (ctx.transfer.signal.aborted) throw stopReason(ctx.transfer.signal);
+}
+
+/**
+ * Counts and logs every skip, SKIP_BATCH at a time with the log written between batches: rows queue while this
+ * loop runs, so without the wait a rerun of 100,000 unchanged files would hold all their rows at once.
+ */
+async function recordSkips(
+  items: readonly DecidedTask[],
+  ctx: UploadAllContext,
+  finish: (result: FileResult) => void,
+): Promise<void> {
+  let recorded = 0;
+  for (const item of items) {
+    if (item.decision.action !== 'skip') continue;
+    const result = baseResult(item, 'skipped', 0);
+    ctx.tracker.noteSkip(result);
+    finish(result);
+    if (++recorded % SKIP_BATCH === 0) await ctx.csvLog.flush();
+  }
 }
 
 type UploadOneResult =

@@ -67,6 +67,21 @@ describe('HashCache', () => {
     });
   });
 
+  it('reads the cache file at the first digest asked for, not when opened', async () => {
+    const cache = await HashCache.load(stateDir);
+    const saved = await HashCache.load(stateDir);
+    saved.set(FILE, IDENTITY, { sha256: SHA_A });
+    await saved.save();
+    expect(cache.get(FILE, IDENTITY)).toEqual({ sha256: SHA_A });
+  });
+
+  it('leaves the cache file alone when it was never read', async () => {
+    await writeFile(join(stateDir, 'hash-cache.json'), '{"kept": "as is"}');
+    const cache = await HashCache.load(stateDir);
+    await cache.save();
+    expect(await readFile(join(stateDir, 'hash-cache.json'), 'utf8')).toBe('{"kept": "as is"}');
+  });
+
   it('writes nothing when nothing changed', async () => {
     const cache = await HashCache.load(stateDir);
     await cache.save();

@@ -65,6 +65,19 @@ function firstUpload(): FileResult[] {
 }
 
 describe('readUploadLog', () => {
+  it('gives a run each key with its size and mtime only, the hashes left out', async () => {
+    await runWriting(TARGET, firstUpload());
+    await runWriting(TARGET, [result(KEYS[0]!, { sizeBytes: 65, sha256: 'changed', etag: 'e' })]);
+
+    const index = await readUploadLog(logPath, TARGET);
+
+    const withHashes = await parseUploadedKeysFromLog(logPath, TARGET);
+    expect(withHashes.get(KEYS[0]!)).toMatchObject({ sha256: 'changed', etag: 'e' });
+    expect([...index.uploads]).toEqual(
+      [...withHashes].map(([key, { sizeBytes, mtimeMs }]) => [key, { sizeBytes, mtimeMs }]),
+    );
+  });
+
   it('gives the answer of parseUploadedKeysFromLog and the counts of latestRowPerKey, reading the log once', async () => {
     await runWriting(TARGET, firstUpload());
     await runWriting(OTHER, [result('P1/logs/a.log', { outcome: 'uploaded', reason: 'new' })]);
@@ -76,7 +89,7 @@ describe('readUploadLog', () => {
     // an 11-column row of an older log: no target, counted as an object of its own
     await appendFile(logPath, '2026-01-01T00:00:00.000Z,f,P1/logs/old.log,1,2,uploaded,new,,,0,\n');
 
-    const index = await readUploadLog(logPath, TARGET);
+    const index = await readUploadLog(logPath, TARGET, { hashes: true });
 
     const rows = await readCsvLog(logPath);
     expect(index.uploads).toEqual(await parseUploadedKeysFromLog(logPath, TARGET));
