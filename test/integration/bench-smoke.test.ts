@@ -57,7 +57,7 @@ describe('npm run bench -- --quick', () => {
       const result = await runQuickBench();
       expect(result.code, result.stderr.slice(-3000)).toBe(0);
       const markdown = result.stdout;
-      expect(tableRows(markdown, 'Targets')).toHaveLength(5);
+      expect(tableRows(markdown, 'Targets')).toHaveLength(8);
       for (const set of ['small', 'large', 'mixed']) {
         const rows = tableRows(markdown, `Uploads: ${set} set`);
         const ours = rows.find((row) => row.includes('**upload-to-s3 (defaults)**'));
@@ -67,6 +67,11 @@ describe('npm run bench -- --quick', () => {
       }
       expect(tableRows(markdown, 'Rerun').some((row) => row.includes('upload-to-s3 rerun'))).toBe(true);
       expect(tableRows(markdown, 'Peak RSS')).toHaveLength(4);
+      const dryRuns = tableRows(markdown, 'Dry run of');
+      expect(
+        dryRuns.find((row) => row.includes('upload-to-s3')),
+        'our dry-run row',
+      ).toMatch(/\| 1\/1 ok +\|$/);
       const written = await readFile(path.join(PROJECT_ROOT, 'bench', '.results', 'quick-rgw.md'), 'utf8');
       expect(written).toBe(markdown);
     },
