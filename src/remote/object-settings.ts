@@ -89,6 +89,12 @@ export function formatTagging(tags: Record<string, string>): string {
     .join('&');
 }
 
+/**
+ * Classes whose bytes S3 copies only after a restore (InvalidObjectState): an object there keeps its settings until
+ * someone restores it, since restores cost money and hours and are never asked for on the user's behalf.
+ */
+export const RESTORE_FIRST_CLASSES: readonly string[] = ['GLACIER', 'DEEP_ARCHIVE'];
+
 /** True for classes whose objects are never read back to verify (restores cost money and hours). */
 export function isArchiveClass(storageClass: string | undefined): boolean {
   return storageClass !== undefined && ARCHIVE_CLASSES.includes(storageClass);

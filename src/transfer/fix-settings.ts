@@ -3,7 +3,7 @@ import { S3_LIMITS, partRange } from '../content/part-layout.js';
 import { RemoteError } from '../errors.js';
 import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
-import { OWN_METADATA_KEYS, type ObjectSettings } from '../remote/object-settings.js';
+import { OWN_METADATA_KEYS, RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
 import type { CopySource, ObjectTarget, RemoteObject, RemotePart, S3Store } from '../remote/s3-store.js';
 import { diffSettings } from '../verifier/settings-diff.js';
 import { withRetry } from './retry.js';
@@ -35,12 +35,6 @@ export interface FixedObject {
 
 /** Parts copied at once in a multipart copy: the server does the work, so a few keep it busy. */
 const PARTS_AT_ONCE = 4;
-
-/**
- * Classes whose bytes S3 copies only after a restore (InvalidObjectState): their settings are left as they are,
- * and nothing is restored on the user's behalf (restores cost money and hours).
- */
-const RESTORE_FIRST_CLASSES: readonly string[] = ['GLACIER', 'DEEP_ARCHIVE'];
 
 /**
  * Gives the object of `file` the settings its folder type wants, without sending its bytes again: storage class

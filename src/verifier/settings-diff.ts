@@ -1,4 +1,4 @@
-import type { ObjectSettings } from '../remote/object-settings.js';
+import { RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
 import type { ObjectEncryption } from '../remote/s3-store.js';
 
 /** What the bucket says an object is stored with: HeadObject's class and encryption, and its tags. */
@@ -24,11 +24,17 @@ export interface WantedSettings {
  * an alias cannot be resolved here and is accepted).
  */
 export function diffSettings(wanted: WantedSettings, stored: StoredSettings): string[] {
-  return [
+  const byCopy = [
     diffStorageClass(wanted.settings.storageClass, stored.storageClass ?? 'STANDARD'),
     diffEncryption(wanted, stored),
-    ...diffTags(wanted.settings.tags, stored.tags),
   ].filter((difference): difference is string => difference !== undefined);
+  const archived = byCopy.length > 0 && RESTORE_FIRST_CLASSES.includes(stored.storageClass ?? '');
+  return [
+    ...byCopy,
+    ...diffTags(wanted.settings.tags, stored.tags),
+    // said where the difference is shown (check, the dry run), since --fix-settings will not copy it
+    ...(archived ? [`archived in ${stored.storageClass}: changing it needs a restore first`] : []),
+  ];
 }
 
 function diffStorageClass(wanted: string | undefined, stored: string): string | undefined {

@@ -33,7 +33,11 @@ describe('diffSettings', () => {
         kmsKeyId: 'arn:aws:kms:r:1:key/k2',
         tags: {},
       }),
-    ).toEqual(['KMS key arn:aws:kms:r:1:key/k2, wanted k1', 'tag project missing, wanted P1']);
+    ).toEqual([
+      'KMS key arn:aws:kms:r:1:key/k2, wanted k1',
+      'tag project missing, wanted P1',
+      'archived in DEEP_ARCHIVE: changing it needs a restore first',
+    ]);
   });
 
   it('accepts a matching object, extra tags and a KMS key named by its ARN', () => {
@@ -102,7 +106,8 @@ describe('checkPlan with settings', () => {
         key: task.key,
         file: path,
         status: 'settings-differ',
-        reason: 'settings differ: storage class GLACIER, wanted DEEP_ARCHIVE',
+        reason:
+          'settings differ: storage class GLACIER, wanted DEEP_ARCHIVE; archived in GLACIER: changing it needs a restore first',
       },
     ]);
     expect(isAllProven(rows)).toBe(false);
