@@ -11,9 +11,9 @@
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import pLimit from 'p-limit';
+import { nodePeerTarget } from './node-peer-target.mjs';
 
 const FILES_IN_FLIGHT = 4;
 
@@ -25,19 +25,7 @@ async function* walk(root, rel = '') {
   }
 }
 
-const [endpoint, bucket, folder] = process.argv.slice(2);
-if (!endpoint || !bucket || !folder) {
-  console.error('usage: node bench/lib-storage-baseline.mjs ENDPOINT BUCKET FOLDER');
-  process.exit(2);
-}
-const client = new S3Client({
-  endpoint,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  // Ceph RGW (Pacific) refuses the SDK's default aws-chunked bodies with flexible checksums
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+const { bucket, folder, client } = nodePeerTarget('lib-storage-baseline.mjs');
 const limit = pLimit(FILES_IN_FLIGHT);
 const uploads = [];
 for await (const rel of walk(folder)) {

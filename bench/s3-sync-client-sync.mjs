@@ -8,25 +8,13 @@
  *
  * Object keys are the files' paths relative to FOLDER, with forward slashes.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { S3SyncClient } from 's3-sync-client';
+import { nodePeerTarget } from './node-peer-target.mjs';
 
 const MAX_CONCURRENT_TRANSFERS = 16;
 const PART_SIZE_BYTES = 64 * 1024 * 1024;
 
-const [endpoint, bucket, folder] = process.argv.slice(2);
-if (!endpoint || !bucket || !folder) {
-  console.error('usage: node bench/s3-sync-client-sync.mjs ENDPOINT BUCKET FOLDER');
-  process.exit(2);
-}
-const client = new S3Client({
-  endpoint,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  // Ceph RGW (Pacific) refuses the SDK's default aws-chunked bodies with flexible checksums
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
+const { bucket, folder, client } = nodePeerTarget('s3-sync-client-sync.mjs');
 try {
   const { created, updated } = await new S3SyncClient({ client }).sync(folder, `s3://${bucket}`, {
     maxConcurrentTransfers: MAX_CONCURRENT_TRANSFERS,

@@ -14,26 +14,25 @@ export interface StoredCredentials {
 // Other platforms ignore the option.
 const ENTRY_OPTIONS: EntryOptions = { linux: { store: 'secret-service' } };
 
-function entryFor(service: string): Entry {
-  return new Entry(service, ACCOUNT, ENTRY_OPTIONS);
-}
+/** The keyring account under which a service's SSE-C key is stored (base64 of its 32 bytes). */
+const CUSTOMER_KEY_ACCOUNT = 'sse-c-key';
 
 /**
  * Reads the key pair stored for `service` (Windows Credential Manager, macOS Keychain, Linux Secret Service).
  * @throws AuthError naming the auth mode, what failed and the alternatives.
  */
 export function readKeyringCredentials(service: string): StoredCredentials {
-  let text: string | null;
-  try {
-    text = entryFor(service).getPassword();
-  } catch (error) {
-    throw new AuthError(
-      `auth_mode keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
-        'run where the user profile and its keyring are loaded (on headless Linux: a D-Bus session with an unlocked gnome-keyring), ' +
-        'or use auth_mode instance (AWS_* variables, instance role), profile or config',
-      { cause: error },
-    );
-  }
+  const text = readSecret(
+    service,
+    ACCOUNT,
+    (error) =>
+      new AuthError(
+        `auth_mode keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
+          'run where the user profile and its keyring are loaded (on headless Linux: a D-Bus session with an unlocked gnome-keyring), ' +
+          'or use auth_mode instance (AWS_* variables, instance role), profile or config',
+        { cause: error },
+      ),
+  );
   if (!text) {
     throw new AuthError(
       // A locked Secret Service collection looks empty, so both causes are named.
@@ -59,32 +58,12 @@ function parseStored(text: string, service: string): StoredCredentials {
 
 /** Stores a key pair for `service`. @throws AuthError when the store is unavailable. */
 export function writeKeyringCredentials(service: string, credentials: StoredCredentials): void {
-  try {
-    entryFor(service).setPassword(JSON.stringify(credentials));
-  } catch (error) {
-    throw new AuthError(
-      `credentials set: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`,
-      { cause: error },
-    );
-  }
+  writeSecret(service, ACCOUNT, JSON.stringify(credentials), 'credentials set');
 }
 
 /** Deletes the key pair of `service`; returns false when there was none. */
 export function deleteKeyringCredentials(service: string): boolean {
-  try {
-    return entryFor(service).deleteCredential();
-  } catch (error) {
-    throw new AuthError(`credentials delete: cannot open the OS credential store (${firstLine(error)})`, {
-      cause: error,
-    });
-  }
-}
-
-/** The keyring account under which a service's SSE-C key is stored (base64 of its 32 bytes). */
-const CUSTOMER_KEY_ACCOUNT = 'sse-c-key';
-
-function customerKeyEntry(service: string): Entry {
-  return new Entry(service, CUSTOMER_KEY_ACCOUNT, ENTRY_OPTIONS);
+  return deleteSecret(service, ACCOUNT, 'credentials delete');
 }
 
 /**
@@ -92,16 +71,16 @@ function customerKeyEntry(service: string): Entry {
  * @throws AuthError when the store cannot be opened, holds no key, or holds something else.
  */
 export function readKeyringCustomerKey(service: string): Buffer {
-  let text: string | null;
-  try {
-    text = customerKeyEntry(service).getPassword();
-  } catch (error) {
-    throw new AuthError(
-      `sse_customer_key_in_keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
-        'run where the user profile and its keyring are loaded, or use sse_customer_key_file',
-      { cause: error },
-    );
-  }
+  const text = readSecret(
+    service,
+    CUSTOMER_KEY_ACCOUNT,
+    (error) =>
+      new AuthError(
+        `sse_customer_key_in_keyring: cannot open the OS credential store for service '${service}' (${firstLine(error)}); ` +
+          'run where the user profile and its keyring are loaded, or use sse_customer_key_file',
+        { cause: error },
+      ),
+  );
   const key = text ? Buffer.from(text, 'base64') : undefined;
   if (key?.length === 32) return key;
   throw new AuthError(
@@ -114,27 +93,49 @@ export function readKeyringCustomerKey(service: string): Buffer {
 
 /** Stores an SSE-C key (32 bytes) for `service`. @throws AuthError when the store is unavailable. */
 export function writeKeyringCustomerKey(service: string, key: Buffer): void {
+  writeSecret(service, CUSTOMER_KEY_ACCOUNT, key.toString('base64'), 'credentials set --sse-c-key');
+}
+
+/** Deletes the SSE-C key of `service`; returns false when there was none. */
+export function deleteKeyringCustomerKey(service: string): boolean {
+  return deleteSecret(service, CUSTOMER_KEY_ACCOUNT, 'credentials delete --sse-c-key');
+}
+
+function entryFor(service: string, account: string): Entry {
+  return new Entry(service, account, ENTRY_OPTIONS);
+}
+
+/** The secret kept under `account`, or null; `unreadable` says, for the reader, why the store cannot be opened. */
+function readSecret(
+  service: string,
+  account: string,
+  unreadable: (error: unknown) => AuthError,
+): string | null {
   try {
-    customerKeyEntry(service).setPassword(key.toString('base64'));
+    return entryFor(service, account).getPassword();
+  } catch (error) {
+    throw unreadable(error);
+  }
+}
+
+function writeSecret(service: string, account: string, text: string, command: string): void {
+  try {
+    entryFor(service, account).setPassword(text);
   } catch (error) {
     throw new AuthError(
-      `credentials set --sse-c-key: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`,
+      `${command}: cannot write to the OS credential store (${firstLine(error)}); check that a keyring service is running`,
       { cause: error },
     );
   }
 }
 
-/** Deletes the SSE-C key of `service`; returns false when there was none. */
-export function deleteKeyringCustomerKey(service: string): boolean {
+function deleteSecret(service: string, account: string, command: string): boolean {
   try {
-    return customerKeyEntry(service).deleteCredential();
+    return entryFor(service, account).deleteCredential();
   } catch (error) {
-    throw new AuthError(
-      `credentials delete --sse-c-key: cannot open the OS credential store (${firstLine(error)})`,
-      {
-        cause: error,
-      },
-    );
+    throw new AuthError(`${command}: cannot open the OS credential store (${firstLine(error)})`, {
+      cause: error,
+    });
   }
 }
 

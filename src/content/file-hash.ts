@@ -22,25 +22,12 @@ export async function hashFile(
   identity: FileIdentity,
   options: { md5?: boolean; signal?: AbortSignal } = {},
 ): Promise<FileDigests> {
-  await assertIdentity(path, identity);
   const sha256 = createHash('sha256');
   const md5 = options.md5 ? createHash('md5') : undefined;
-  try {
-    const stream = createReadStream(path, {
-      highWaterMark: 1024 * 1024,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    for await (const chunk of stream) {
-      sha256.update(chunk as Buffer);
-      md5?.update(chunk as Buffer);
-    }
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new SourceError(`hash ${path}: ${describeFsError(error)}; check the file and run again`, {
-      cause: error,
-    });
-  }
-  await assertIdentity(path, identity);
+  await readChecked(path, identity, options.signal, (chunk) => {
+    sha256.update(chunk);
+    md5?.update(chunk);
+  });
   return { sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('hex') } : {}) };
 }
 
@@ -55,11 +42,25 @@ export async function crcFile(
   name: CrcName,
   signal?: AbortSignal,
 ): Promise<string> {
-  await assertIdentity(path, identity);
   const crc = createCrc(name);
+  await readChecked(path, identity, signal, (chunk) => crc.update(chunk));
+  return crc.digest();
+}
+
+/**
+ * Streams the file through `onChunk` with bounded memory, checking it against `identity` before and after.
+ * @throws SourceError when the file cannot be read or changed meanwhile; the AbortError when `signal` aborts.
+ */
+async function readChecked(
+  path: string,
+  identity: FileIdentity,
+  signal: AbortSignal | undefined,
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  await assertIdentity(path, identity);
   try {
     const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
-    for await (const chunk of stream) crc.update(chunk as Buffer);
+    for await (const chunk of stream) onChunk(chunk as Buffer);
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw new SourceError(`hash ${path}: ${describeFsError(error)}; check the file and run again`, {
@@ -67,7 +68,6 @@ export async function crcFile(
     });
   }
   await assertIdentity(path, identity);
-  return crc.digest();
 }
 
 async function assertIdentity(path: string, identity: FileIdentity): Promise<void> {

@@ -113,6 +113,7 @@ function metadataHeaders(metadata: Record<string, string>): Record<string, strin
   return headers;
 }
 
-function hexToBase64(hex: string): string {
+/** A hex digest as base64, the way S3 writes checksums and Content-MD5. */
+export function hexToBase64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
 }

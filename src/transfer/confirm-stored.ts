@@ -3,6 +3,7 @@ import { isEtagContentMd5 } from '../content/etag.js';
 import { combinePartEtags } from '../content/multipart-etag.js';
 import { RemoteError } from '../errors.js';
 import type { CrcName } from '../content/crc.js';
+import { hexToBase64 } from '../remote/put-object-request.js';
 import type { CrcChecksum, ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { BodyDigests } from './signed-body.js';
@@ -145,9 +146,4 @@ function storedOtherBytes(what: string, detail: string): RemoteError {
     `verify ${what}: the server stored different bytes (${detail}); run again to resend`,
     true,
   );
-}
-
-/** A hex digest as base64, the way S3 writes checksums and Content-MD5. */
-export function hexToBase64(hex: string): string {
-  return Buffer.from(hex, 'hex').toString('base64');
 }

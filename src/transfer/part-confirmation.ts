@@ -1,7 +1,7 @@
 import { isEtagContentMd5 } from '../content/etag.js';
 import { partRange } from '../content/part-layout.js';
 import type { RemotePart } from '../remote/s3-store.js';
-import { hexToBase64 } from './confirm-stored.js';
+import { hexToBase64 } from '../remote/put-object-request.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { BodyDigests } from './signed-body.js';
 import type { JournalPart, UploadJournal } from './upload-journal.js';

@@ -4,7 +4,8 @@ import { SourceError } from '../errors.js';
 import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import type { CrcChecksum, RemotePart, StoredReport } from '../remote/s3-store.js';
-import { confirmStoredBody, confirmStoredObject, describeProof, hexToBase64 } from './confirm-stored.js';
+import { hexToBase64 } from '../remote/put-object-request.js';
+import { confirmStoredBody, confirmStoredObject, describeProof } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { openJournal } from './resume-upload.js';
@@ -118,14 +119,9 @@ async function finishMultipart(
     await abandonUpload(journal, ctx);
     throw error;
   }
+  const crc = fullObjectCrc(journal);
   const completed = await withRetry(
-    () =>
-      ctx.store.completeMultipartUpload(
-        target,
-        completionParts(journal),
-        ctx.hardSignal,
-        fullObjectCrc(journal),
-      ),
+    () => ctx.store.completeMultipartUpload(target, completionParts(journal), ctx.hardSignal, crc),
     { signal: ctx.hardSignal },
   ).catch((error: unknown) => {
     throw toUploadError(error, 'complete upload of', file.key);
@@ -141,7 +137,7 @@ async function finishMultipart(
     sizeBytes: file.sizeBytes,
     integrity: journal.integrity,
     parts: journal.parts,
-    crc: fullObjectCrc(journal),
+    crc,
   };
   const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
   await abortOrphanedUploads(journal, ctx);

@@ -157,6 +157,11 @@ function expectNoSecretPrinted(steps: Record<string, CliResult>, secrets: readon
   }
 }
 
+/** An upload of `project` with `config` under the test's project key and its own state folder. */
+function uploadArgs(config: string, project: string, stateDir: string): string[] {
+  return ['--config', config, '--folder', project, '--project-key', PROJECT_KEY, '--state-dir', stateDir];
+}
+
 async function makeProject(files: Record<string, string>): Promise<string> {
   const project = await makeTempDir('keyring-project');
   await writeFiles(project, files);
@@ -196,16 +201,7 @@ describe('auth_mode keyring with a real Secret Service', () => {
     const stateDir = await makeTempDir('keyring-state');
     const files = { 'logs/run.log': 'keyring upload log\n', 'report/summary.txt': 'keyring upload report\n' };
     const project = await makeProject(files);
-    const upload = [
-      '--config',
-      config,
-      '--folder',
-      project,
-      '--project-key',
-      PROJECT_KEY,
-      '--state-dir',
-      stateDir,
-    ];
+    const upload = uploadArgs(config, project, stateDir);
     // the test server's key id is longer than 8 characters, so its ends show
     const maskedKeyId = `${s3.accessKeyId.slice(0, 4)}...${s3.accessKeyId.slice(-4)}`;
     const steps: Record<string, CliResult> = {};
@@ -293,16 +289,7 @@ describe('an SSE-C key kept in the keyring', () => {
     await appendFile(config, `sse_customer_key_in_keyring: true\nkeyring_service: ${SERVICE}\n`);
     const project = await makeProject({ 'report/summary.txt': 'encrypted with a keyring key\n' });
     const stateDir = await makeTempDir('keyring-state');
-    const target = [
-      '--config',
-      config,
-      '--folder',
-      project,
-      '--project-key',
-      PROJECT_KEY,
-      '--state-dir',
-      stateDir,
-    ];
+    const target = uploadArgs(config, project, stateDir);
     const steps: Record<string, CliResult> = {};
 
     steps.set = await runInKeyringSession(
@@ -359,19 +346,7 @@ describe('auth_mode keyring without a keyring service', () => {
     const project = await makeProject({ 'logs/run.log': 'no keyring\n' });
     const stateDir = await makeTempDir('keyring-state');
 
-    const result = await runCli(
-      [
-        '--config',
-        await writeKeyringConfig(bucket),
-        '--folder',
-        project,
-        '--project-key',
-        PROJECT_KEY,
-        '--state-dir',
-        stateDir,
-      ],
-      { env },
-    );
+    const result = await runCli(uploadArgs(await writeKeyringConfig(bucket), project, stateDir), { env });
 
     const line = expectOneLineFailure(result);
     expect(line).toMatch(
