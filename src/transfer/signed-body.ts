@@ -146,7 +146,10 @@ class FileRangeStream extends Readable {
     for (;;) {
       const buffer = this.buffers.acquire(SLICE_BYTES);
       const slice = await this.nextSlice(buffer);
-      if (!slice || destination.destroyed) break;
+      if (!slice || destination.destroyed) {
+        this.buffers.release(buffer);
+        break;
+      }
       // the buffer is only reused after a successful write: after a failed one the socket may still hold it
       const flowing = destination.write(slice, (error) => error || this.buffers.release(buffer));
       if (!flowing && !(await drained(destination))) return;

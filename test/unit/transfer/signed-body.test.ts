@@ -137,6 +137,23 @@ describe('streamedBody', () => {
     },
   );
 
+  it('hands every buffer back when a body ends, so the bodies of later parts reuse them', async () => {
+    const source = await openSource();
+    const pool = new CountingPool(64 * MiB);
+    try {
+      for (let part = 0; part < 3; part++) {
+        const body = streamedBody(source, RANGE, { md5Hex: 'unused' }, pacing(), pool);
+        const { socket, received, finished } = slowSocket();
+        body.stream.pipe(socket as NodeJS.WritableStream);
+        await finished;
+        expect(received().equals(EXPECTED)).toBe(true);
+      }
+      expect(pool.allocated).toBeLessThanOrEqual(2);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('delivers the same bytes when read as an async iterable instead of piped', async () => {
     const source = await openSource();
     try {
