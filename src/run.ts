@@ -31,7 +31,7 @@ import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 import { settingsForType } from './config/object-options.js';
-import type { Decision } from './verifier/decide.js';
+import { LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 
@@ -237,6 +237,10 @@ async function transfer(
   const csvLog = await openCsvLog(options.logCsv, {
     target: logTarget(options),
     known: deps.logged,
+    unchanged: {
+      reason: LOG_SKIP_REASON,
+      scope: { folder: options.folder, keyPrefix: `${options.prefix}${options.projectKey}/` },
+    },
     onWarning: (message) => deps.log.warn(message),
     // a log that cannot be written (disk full) stops the run: files sent but not recorded would be sent again
     onFatal: (error) => deps.interrupts.abortAll(error),

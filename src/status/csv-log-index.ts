@@ -51,6 +51,20 @@ export function repeatsLatestSkip(
   );
 }
 
+/**
+ * True when `result` is a bare skip of a file the log shows as sent with the same size and mtime: a row for it
+ * would only repeat what the key's latest row says.
+ */
+export function repeatsLoggedUpload(result: FileResult, logged: LoggedUpload | undefined): boolean {
+  return (
+    result.outcome === 'skipped' &&
+    logged !== undefined &&
+    isBareSkip(result) &&
+    logged.sizeBytes === result.sizeBytes &&
+    logged.mtimeMs === result.mtimeMs
+  );
+}
+
 function isBareSkip(row: Pick<FileResult, 'sha256' | 'etag' | 'error' | 'seconds'>): boolean {
   return row.sha256 === undefined && row.etag === undefined && row.error === undefined && row.seconds === 0;
 }

@@ -30,11 +30,42 @@ export interface LogTarget {
  * One parsed row of the CSV log: a {@link FileResult} with its time, the path under `file`; empty optional
  * columns are absent. `target` is absent in rows from logs older than the target columns.
  */
-export type CsvLogRow = Omit<FileResult, 'group' | 'path'> & {
+export type CsvLogRow = Omit<FileResult, 'group' | 'path' | 'outcome'> & {
   time: string;
   file: string;
+  outcome: LogOutcome;
   target?: LogTarget;
 };
+
+/**
+ * A row's outcome: a file's, or `unchanged`, the one row a run writes for all the files it skipped because the log
+ * already said they were sent. Readers take only file outcomes, so they pass over it (older versions too).
+ */
+export type LogOutcome = FileOutcome | 'unchanged';
+
+/**
+ * The row that stands for `files` skipped files of `bytes` in all that the log already showed as sent: under the
+ * run's folder and key prefix, with their count in the reason.
+ */
+export function unchangedRow(
+  scope: { folder: string; keyPrefix: string },
+  files: number,
+  bytes: number,
+  target: LogTarget,
+  timeMs: number,
+): CsvLogRow {
+  return {
+    time: new Date(timeMs).toISOString(),
+    file: scope.folder,
+    key: scope.keyPrefix,
+    sizeBytes: bytes,
+    mtimeMs: 0,
+    outcome: 'unchanged',
+    reason: `${files} ${files === 1 ? 'file' : 'files'} unchanged since this log recorded them; not listed again`,
+    seconds: 0,
+    target,
+  };
+}
 
 /** The header line, ending in a newline. */
 export const HEADER_LINE = `${CSV_LOG_COLUMNS.join(',')}\n`;

@@ -5,8 +5,15 @@ import { withFileLock, type FileLockOptions } from '../state/file-lock.js';
 import { isSharingViolation, replaceFile } from '../state/replace-file.js';
 import { appendToLog, type LogTail, type OpenFile } from './csv-log-append.js';
 import { listSidecars, logLockPath, readCsvLogFile, sidecarPath } from './csv-log-read.js';
-import { formatRows, HEADER_LINE, toRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
-import { repeatsLatestSkip, type UploadLogIndex } from './csv-log-index.js';
+import {
+  formatRows,
+  HEADER_LINE,
+  toRow,
+  unchangedRow,
+  type CsvLogRow,
+  type LogTarget,
+} from './csv-log-rows.js';
+import { repeatsLatestSkip, repeatsLoggedUpload, type UploadLogIndex } from './csv-log-index.js';
 import type { FileResult } from './status-tracker.js';
 
 export { CSV_LOG_COLUMNS, latestRowPerKey, toCsvRecord } from './csv-log-rows.js';
@@ -43,6 +50,12 @@ export interface CsvLogOptions {
    * key's latest row still says what the next run needs.
    */
   known?: Pick<UploadLogIndex, 'uploads' | 'lastSkips'> | undefined;
+  /**
+   * The reason of a skip decided by `known` alone (same size and mtime as the key's latest row). Such skips, and
+   * those that repeat the key's latest skip row, get no row each: one `unchanged` row under `scope` counts them
+   * at close, so a rerun of 100,000 files the log already shows adds one line, not 100,000.
+   */
+  unchanged?: { reason: string; scope: { folder: string; keyPrefix: string } } | undefined;
   now?: () => number;
   /** Queued rows are written at least this often. */
   flushIntervalMs?: number;
@@ -93,6 +106,7 @@ class LogWriter {
   private fatal: SourceError | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private flushRequested = false;
+  private unchanged = { files: 0, bytes: 0 };
 
   constructor(
     private readonly path: string,
@@ -130,8 +144,13 @@ class LogWriter {
   }
 
   private append(result: FileResult): void {
-    if (this.fatal || this.repeatsKnownSkip(result)) return;
-    this.queued.push(toRow(result, this.options.target, (this.options.now ?? Date.now)()));
+    if (this.fatal) return;
+    if (this.isUnchanged(result) || this.repeatsKnownSkip(result)) {
+      this.unchanged.files += 1;
+      this.unchanged.bytes += result.sizeBytes;
+      return;
+    }
+    this.queued.push(toRow(result, this.options.target, this.now()));
     if (this.queued.length >= (this.options.flushRows ?? FLUSH_ROWS)) this.requestFlush();
   }
 
@@ -139,6 +158,25 @@ class LogWriter {
     const { known } = this.options;
     if (known === undefined || result.outcome !== 'skipped') return false;
     return repeatsLatestSkip(result, known.uploads.get(result.key), known.lastSkips.get(result.key));
+  }
+
+  private isUnchanged(result: FileResult): boolean {
+    const { known, unchanged } = this.options;
+    if (known === undefined || unchanged === undefined || result.reason !== unchanged.reason) return false;
+    return repeatsLoggedUpload(result, known.uploads.get(result.key));
+  }
+
+  /** Queues the one row that counts the skips {@link isUnchanged} kept out, if there were any. */
+  private queueUnchanged(): void {
+    const { files, bytes } = this.unchanged;
+    const scope = this.options.unchanged?.scope;
+    if (files === 0 || scope === undefined) return;
+    this.unchanged = { files: 0, bytes: 0 };
+    this.queued.push(unchangedRow(scope, files, bytes, this.options.target, this.now()));
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** While a requested flush waits or runs, rows queued meanwhile go with the next, so flushes never pile up. */
@@ -184,6 +222,7 @@ class LogWriter {
   }
 
   private async finish(): Promise<void> {
+    if (!this.fatal) this.queueUnchanged();
     let outcome = await this.flush();
     for (const delayMs of this.options.closeRetryDelaysMs ?? CLOSE_RETRY_DELAYS_MS) {
       if (outcome !== 'held') break;

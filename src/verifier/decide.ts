@@ -276,6 +276,9 @@ export interface LogFacts {
   mtimeMs: number;
 }
 
+/** The reason of every skip the upload log settles on its own. */
+export const LOG_SKIP_REASON = 'upload log: sent earlier with the same size and mtime';
+
 /**
  * Decides from the CSV log alone (the fast path, no request): skip when an earlier run
  * uploaded this key from a file of the same size and mtime. Returns undefined when the bucket must be asked.
@@ -286,7 +289,4 @@ export function decideFromLog(local: LocalFacts, logged: LogFacts | undefined): 
 }
 
 // one object for every file the log settles: a rerun of 100,000 files allocates no decision
-const SKIP_BY_LOG: Decision = Object.freeze({
-  action: 'skip',
-  reason: 'upload log: sent earlier with the same size and mtime',
-});
+const SKIP_BY_LOG: Decision = Object.freeze({ action: 'skip', reason: LOG_SKIP_REASON });

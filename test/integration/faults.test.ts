@@ -12,7 +12,7 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../support/fault-proxy.js';
 import { removeTempDirs, writeFiles, type FileContent } from '../support/fixtures.js';
-import { readLogRows, type LogRow } from '../support/run-outcomes.js';
+import { countOutcomes, fileRows, readLogRows, type LogRow } from '../support/run-outcomes.js';
 import { PROJECT_ROOT, runCli, spawnCli, type CliResult } from '../support/run-cli.js';
 import { createTestBucket, makeTestClient, type S3Env } from '../support/s3-env.js';
 import {
@@ -214,11 +214,19 @@ describe('transient faults on the way to the server', () => {
       const second = await runCli(worldArgs(w, '--verify-large'));
       expect(second.code, second.stderr).toBe(0);
       const secondRows = await rowsOf(w, rows.length);
-      for (const row of secondRows) {
-        // a file the first run stored is not sent again; one it failed is sent (or found complete) now
-        if (failedKeys.includes(row.key)) expect(row.outcome).toMatch(/^(uploaded|skipped)$/);
-        else expect(row.outcome, row.key).toBe('skipped');
+      // a file the first run stored is not sent again (the run's one unchanged row counts it); one it failed is
+      // sent (or found complete) now, with a row of its own
+      const ownRows = fileRows(secondRows);
+      for (const row of ownRows) {
+        expect(failedKeys, row.key).toContain(row.key);
+        expect(row.outcome).toMatch(/^(uploaded|skipped)$/);
       }
+      const resent = ownRows.filter((row) => row.outcome === 'uploaded').length;
+      expect(countOutcomes(secondRows)).toEqual({
+        uploaded: resent,
+        skipped: files.length - resent,
+        failed: 0,
+      });
       const resentBytes = w.proxy.stats().acceptedBodyBytes;
       if (failedKeys.length === 0) expect(resentBytes).toBe(0);
 

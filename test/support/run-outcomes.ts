@@ -50,14 +50,30 @@ export async function readLogRows(csvPath: string): Promise<LogRow[]> {
   return parse(text, { columns: true, skip_empty_lines: true }) as LogRow[];
 }
 
-/** Counts rows per outcome; throws on an outcome that is none of the three. */
+/**
+ * Counts files per outcome: one per file row, and for a run's `unchanged` row the skipped files its reason counts.
+ * Throws on any other outcome.
+ */
 export function countOutcomes(rows: readonly LogRow[]): OutcomeCounts {
   const counts: OutcomeCounts = { uploaded: 0, skipped: 0, failed: 0 };
   for (const row of rows) {
-    if (!(row.outcome in counts)) throw new Error(`CSV row for ${row.key} has outcome '${row.outcome}'`);
-    counts[row.outcome as keyof OutcomeCounts] += 1;
+    if (row.outcome === 'unchanged') counts.skipped += unchangedFiles(row);
+    else if (row.outcome in counts) counts[row.outcome as keyof OutcomeCounts] += 1;
+    else throw new Error(`CSV row for ${row.key} has outcome '${row.outcome}'`);
   }
   return counts;
+}
+
+/** The number of files an `unchanged` row stands for. */
+export function unchangedFiles(row: LogRow): number {
+  const count = /^(\d+) files? unchanged since this log recorded them/.exec(row.reason)?.[1];
+  if (count === undefined) throw new Error(`unchanged row without a file count: '${row.reason}'`);
+  return Number(count);
+}
+
+/** The log rows about single files: all but the `unchanged` row a rerun writes for the files the log settled. */
+export function fileRows(rows: readonly LogRow[]): LogRow[] {
+  return rows.filter((row) => row.outcome !== 'unchanged');
 }
 
 /**

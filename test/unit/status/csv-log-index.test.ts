@@ -206,6 +206,65 @@ describe('a rerun that changes nothing', () => {
   });
 });
 
+describe('a rerun that counts what the log already shows', () => {
+  const SCOPE = { folder: '/data/P1', keyPrefix: 'P1/' };
+
+  async function rerunCounting(results: FileResult[]): Promise<void> {
+    const known = await readUploadLog(logPath, TARGET);
+    const log = await openCsvLog(logPath, {
+      target: TARGET,
+      known,
+      unchanged: { reason: SKIP_REASON, scope: SCOPE },
+    });
+    for (const entry of results) log.append(entry);
+    await log.close();
+  }
+
+  async function linesAdded(run: () => Promise<void>): Promise<string[]> {
+    const before = (await readFile(logPath, 'utf8')).length;
+    await run();
+    return (await readFile(logPath, 'utf8')).slice(before).split('\n').filter(Boolean);
+  }
+
+  it('writes one unchanged row for all the files the log settled, which readers pass over', async () => {
+    await runWriting(TARGET, firstUpload());
+    const decisions = await parseUploadedKeysFromLog(logPath, TARGET);
+    const rowsBefore = (await readCsvLog(logPath)).length;
+
+    for (let rerun = 0; rerun < 2; rerun++) {
+      const added = await linesAdded(() => rerunCounting(KEYS.map((key) => result(key))));
+      expect(added).toHaveLength(1);
+      const fields = added[0]!.split(',');
+      expect(fields.slice(1, 7)).toEqual([
+        '/data/P1',
+        'P1/',
+        String(64 * KEYS.length),
+        '0',
+        'unchanged',
+        '4 files unchanged since this log recorded them; not listed again',
+      ]);
+      expect(fields.slice(-2)).toEqual([TARGET.endpoint, TARGET.bucket]);
+    }
+
+    expect(await readCsvLog(logPath)).toHaveLength(rowsBefore);
+    expect(await parseUploadedKeysFromLog(logPath, TARGET)).toEqual(decisions);
+  });
+
+  it('still writes each skip the log did not settle, and no unchanged row when none was', async () => {
+    await runWriting(TARGET, firstUpload());
+    const added = await linesAdded(() =>
+      rerunCounting([
+        result(KEYS[0]!, { reason: 'content matches (MD5 = ETag)' }),
+        result(KEYS[1]!, { mtimeMs: 1_700_000_999_000 }),
+        result(KEYS[2]!, { sizeBytes: 65 }),
+        result(KEYS[3]!, { outcome: 'uploaded', reason: 'forced (--force)', seconds: 0.5 }),
+      ]),
+    );
+    expect(added.some((line) => line.includes(',unchanged,'))).toBe(false);
+    expect((await readCsvLog(logPath)).slice(KEYS.length).map((row) => row.key)).toEqual(KEYS);
+  });
+});
+
 describe('rotation from the counts of one read', () => {
   it('rotates exactly when a full read would, and keeps what each key holds', async () => {
     const policy = { minRows: 8, factor: 1.5 };
