@@ -285,10 +285,16 @@ async function transfer(
     const scope = {
       bucket: options.bucket,
       projectPrefix: `${options.prefix}${options.projectKey}/`,
-      plannedKeys: new Set(decided.map((d) => d.task.key)),
+      isPlanned: isPlannedKey(decided),
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);
   }
+}
+
+/** Whether a key is one this run planned; the set of every planned key is built only if a journal asks. */
+function isPlannedKey(decided: readonly DecidedTask[]): (key: string) => boolean {
+  let keys: Set<string> | undefined;
+  return (key) => (keys ??= new Set(decided.map((d) => d.task.key))).has(key);
 }
 
 function announceGroups(decided: DecidedTask[], plan: UploadPlan, reporting: Reporting): void {
