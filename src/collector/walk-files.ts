@@ -178,7 +178,9 @@ function readEntry<T>(folder: PendingFolder, entry: Dirent, state: WalkState<T>)
   // below the root, folder paths are normalised already: joining by hand gives path.join's result for less
   const full =
     folder.relPath === '' ? path.join(folder.path, entry.name) : folder.path + path.sep + entry.name;
-  const relPath = folder.relPath === '' ? entry.name : `${folder.relPath}/${entry.name}`;
+  // joined, not concatenated: `+` makes a cons string that holds both halves for as long as the plan keeps the
+  // file (three objects per file); join makes one flat string
+  const relPath = folder.relPath === '' ? entry.name : [folder.relPath, entry.name].join('/');
   if (entry.isDirectory()) {
     state.folders.push({ path: full, relPath, realPath: path.join(folder.realPath, entry.name) });
   } else if (entry.isSymbolicLink()) {
