@@ -22,15 +22,14 @@ export function printDryRun(
 ): void {
   if (options.json) return printDryRunJson(decided, plan, options, stream);
   const rows: string[][] = [['group', 'files', 'bytes', 'to upload', 'upload bytes', 'to skip']];
-  for (const [group, items] of groupBy(decided)) {
-    const uploads = items.filter((i) => i.decision.action === 'upload');
+  for (const [group, tally] of tallyByGroup(decided)) {
     rows.push([
       group,
-      String(items.length),
-      formatBytes(sum(items)),
-      String(uploads.length),
-      formatBytes(sum(uploads)),
-      String(items.length - uploads.length),
+      String(tally.files),
+      formatBytes(tally.bytes),
+      String(tally.uploads),
+      formatBytes(tally.uploadBytes),
+      String(tally.files - tally.uploads),
     ]);
   }
   const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
@@ -81,19 +80,19 @@ export function printDryRunJson(
       detail: entry.detail ?? null,
       text: describeLeftOut(entry),
     });
-  const uploads = decided.filter((item) => item.decision.action === 'upload');
+  const totals = tallyOf(decided);
   emit({
     type: 'dry-run',
     folder: options.folder,
     bucket: options.bucket,
     project_prefix: `${options.prefix}${options.projectKey}/`,
     timestamp_folder: options.timestamp ?? null,
-    files: decided.length,
-    bytes: sum(decided),
-    to_upload: uploads.length,
-    upload_bytes: sum(uploads),
-    to_skip: decided.length - uploads.length,
-    to_fix_settings: decided.filter((item) => item.decision.action === 'fix-settings').length,
+    files: totals.files,
+    bytes: totals.bytes,
+    to_upload: totals.uploads,
+    upload_bytes: totals.uploadBytes,
+    to_skip: totals.files - totals.uploads,
+    to_fix_settings: totals.fixes,
     unreadable: plan.problems.length,
     left_out: countLeftOut(plan.leftOut),
   });
@@ -128,16 +127,43 @@ function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: N
   for (const line of summarizeLeftOut(plan.leftOut, true)) stream.write(`${line}\n`);
 }
 
-function groupBy(decided: readonly DecidedTask[]): Map<string, DecidedTask[]> {
-  const groups = new Map<string, DecidedTask[]>();
-  for (const item of decided) {
-    const list = groups.get(item.group);
-    if (list) list.push(item);
-    else groups.set(item.group, [item]);
-  }
-  return groups;
+/** Files and bytes of a set of planned files, and how many of them a run would upload or fix in place. */
+interface Tally {
+  files: number;
+  bytes: number;
+  uploads: number;
+  uploadBytes: number;
+  fixes: number;
 }
 
-function sum(items: readonly DecidedTask[]): number {
-  return items.reduce((total, item) => total + item.task.sizeBytes, 0);
+/** Counted in one pass, without a list per group: 100,000 files cost a few numbers, not copies of the plan. */
+function tallyByGroup(decided: readonly DecidedTask[]): Map<string, Tally> {
+  const tallies = new Map<string, Tally>();
+  for (const item of decided) {
+    let tally = tallies.get(item.group);
+    if (!tally) tallies.set(item.group, (tally = emptyTally()));
+    count(tally, item);
+  }
+  return tallies;
+}
+
+function tallyOf(decided: readonly DecidedTask[]): Tally {
+  const tally = emptyTally();
+  for (const item of decided) count(tally, item);
+  return tally;
+}
+
+function emptyTally(): Tally {
+  return { files: 0, bytes: 0, uploads: 0, uploadBytes: 0, fixes: 0 };
+}
+
+function count(tally: Tally, { task, decision }: DecidedTask): void {
+  tally.files += 1;
+  tally.bytes += task.sizeBytes;
+  if (decision.action === 'upload') {
+    tally.uploads += 1;
+    tally.uploadBytes += task.sizeBytes;
+  } else if (decision.action === 'fix-settings') {
+    tally.fixes += 1;
+  }
 }

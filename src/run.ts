@@ -193,11 +193,11 @@ async function decide(
     signal: interrupts.soft,
   });
   const toFix = await settingsToFix(tasks, decisions, options, { store, signal: interrupts.soft });
-  return tasks.map((task) => {
+  return tasks.map((task, i) => {
     const differences = toFix.get(task);
     const decision = differences
       ? { action: 'fix-settings' as const, reason: describeSettingsDiff(differences) }
-      : decisions.get(task)!;
+      : decisions[i]!;
     return { task, decision, group: groupOf(task, options.groupKey) };
   });
 }
@@ -205,12 +205,12 @@ async function decide(
 /** With --fix-settings: the files already in the bucket whose objects' settings differ, and how. */
 async function settingsToFix(
   tasks: readonly UploadTask[],
-  decisions: ReadonlyMap<UploadTask, Decision>,
+  decisions: readonly Decision[],
   options: RunOptions,
   { store, signal }: { store: S3Store | undefined; signal: AbortSignal },
 ): Promise<Map<UploadTask, string[]>> {
   if (!options.fixSettings || !store) return new Map();
-  const skipped = tasks.filter((task) => decisions.get(task)?.action === 'skip');
+  const skipped = tasks.filter((_task, i) => decisions[i]?.action === 'skip');
   const wanted = wantedSettingsFrom(options.objects);
   return findSettingsToFix(skipped, { reader: store, bucket: options.bucket, wanted, signal });
 }
@@ -289,10 +289,16 @@ async function transfer(
     const scope = {
       bucket: options.bucket,
       projectPrefix: `${options.prefix}${options.projectKey}/`,
-      plannedKeys: new Set(decided.map((d) => d.task.key)),
+      isPlanned: isPlannedKey(decided),
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);
   }
+}
+
+/** Whether a key is one this run planned; the set of every planned key is built only if a journal asks. */
+function isPlannedKey(decided: readonly DecidedTask[]): (key: string) => boolean {
+  let keys: Set<string> | undefined;
+  return (key) => (keys ??= new Set(decided.map((d) => d.task.key))).has(key);
 }
 
 function announceGroups(decided: DecidedTask[], plan: UploadPlan, reporting: Reporting): void {

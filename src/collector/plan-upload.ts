@@ -5,6 +5,7 @@ import { hasAllowedExtension, type FolderTypeMap } from './folder-types.js';
 import type { LeftOutFile } from './left-out.js';
 import { summarizeLeftOut } from './left-out-summary.js';
 import { joinObjectKey, objectKeyHead } from './object-key.js';
+import { PlannedFile, type TypeRoot } from './planned-file.js';
 import { resolveTypeRoots } from './type-roots.js';
 import { walkFiles, type WalkProblem } from './walk-files.js';
 
@@ -69,7 +70,7 @@ export async function planUpload(request: PlanRequest): Promise<UploadPlan> {
 /** The tasks of one folder type, and whether any key's relative part differs from the file's relative path. */
 interface CollectedType {
   folderType: string;
-  tasks: UploadTask[];
+  tasks: PlannedFile[];
   rewritten: boolean;
 }
 
@@ -121,31 +122,33 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
  * be read to `problems` and what the walk leaves out to `leftOut`.
  */
 async function collectUploadTasks(
-  root: string,
+  folder: string,
   folderType: string,
   request: PlanRequest,
   problems: WalkProblem[],
   leftOut: LeftOutFile[],
 ): Promise<CollectedType> {
   const extensions = request.folderTypes.get(folderType) ?? new Set<string>();
-  const walked = await walkFiles(root, {
+  const root: TypeRoot = { group: folderType, folder, keyHead: objectKeyHead({ ...request, folderType }) };
+  const walked = await walkFiles(folder, {
     accept: (name) => hasAllowedExtension(name, extensions),
+    keep: (_path, relPath, info) => new PlannedFile(root, relPath, info),
     refused: { reason: 'extension', detail: folderType },
   });
   problems.push(...walked.problems);
   for (const entry of walked.leftOut) leftOut.push(entry); // push(...x) overflows the stack at ~100,000 entries
-  const head = objectKeyHead({ ...request, folderType });
-  const collected: CollectedType = { folderType, tasks: [], rewritten: false };
-  for (const { path, relPath, sizeBytes, mtimeMs, ctimeMs, ino } of walked.files) {
-    try {
-      const key = joinObjectKey(head, relPath);
-      if (key.length !== head.length + 1 + relPath.length || !key.endsWith(relPath))
-        collected.rewritten = true;
-      collected.tasks.push({ group: folderType, path, relPath, key, sizeBytes, mtimeMs, ctimeMs, ino });
-    } catch (error) {
-      if (!(error instanceof UploadError)) throw error;
-      problems.push({ path, error: error.message });
-    }
+  const tasks = walked.files.filter((file) => hasKey(file, problems));
+  return { folderType, tasks, rewritten: tasks.some((task) => task.isKeyRewritten) };
+}
+
+/** Builds the file's key; a path that makes no key is a problem of the run, and the file is not planned. */
+function hasKey(file: PlannedFile, problems: WalkProblem[]): boolean {
+  try {
+    file.setKey(joinObjectKey(file.root.keyHead, file.relPath));
+    return true;
+  } catch (error) {
+    if (!(error instanceof UploadError)) throw error;
+    problems.push({ path: file.path, error: error.message });
+    return false;
   }
-  return collected;
 }

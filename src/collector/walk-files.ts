@@ -21,17 +21,36 @@ export interface WalkProblem {
   error: string;
 }
 
-/** What the walk found: files to plan, entries it could not read, and entries it leaves out. */
-export interface WalkResult {
-  files: FoundFile[];
+/** What the walk found: the records of the files it takes, entries it could not read, and entries it leaves out. */
+export interface WalkResult<T = FoundFile> {
+  files: T[];
   problems: WalkProblem[];
   leftOut: LeftOutFile[];
 }
 
-/** Which files a walk takes, and how it records the ones it refuses. */
-export interface WalkFilter {
+/**
+ * The record a walk keeps for a file it takes, made from its full path, its path relative to the root and its
+ * stat; called once per file, so a caller that keeps only what it needs holds one object per file, not two.
+ */
+export type KeepFile<T> = (path: string, relPath: string, info: Stats) => T;
+
+/** Which files a walk takes, what it keeps of each, and how it records the ones it refuses. */
+export interface WalkFilter<T = FoundFile> {
   accept: (fileName: string) => boolean;
+  keep: KeepFile<T>;
   refused: Omit<LeftOutFile, 'path'>;
+}
+
+/** Keeps everything the walk knows of a file, as a {@link FoundFile}. */
+export function keepFoundFile(path: string, relPath: string, info: Stats): FoundFile {
+  return {
+    path,
+    relPath,
+    sizeBytes: info.size,
+    mtimeMs: Math.floor(info.mtimeMs),
+    ctimeMs: Math.floor(info.ctimeMs),
+    ino: info.ino,
+  };
 }
 
 /** The file-system calls the walk makes (synchronous ones); tests pass a wrapper that fails chosen paths. */
@@ -65,12 +84,12 @@ const CALLS_PER_TURN = 256;
  * `filter.refused`, FIFOs, sockets and devices as `not a regular file` (never opened). Anything
  * unreadable, a broken link included, is a problem. Never throws for file-system errors.
  */
-export async function walkFiles(
+export async function walkFiles<T extends { relPath: string }>(
   root: string,
-  filter: WalkFilter,
+  filter: WalkFilter<T>,
   fileSystem: WalkFs = NODE_FS,
-): Promise<WalkResult> {
-  const state: WalkState = {
+): Promise<WalkResult<T>> {
+  const state: WalkState<T> = {
     root,
     filter,
     fs: fileSystem,
@@ -105,16 +124,16 @@ interface PendingFolder {
   realPath: string;
 }
 
-interface WalkState extends WalkResult {
+interface WalkState<T> extends WalkResult<T> {
   root: string;
-  filter: WalkFilter;
+  filter: WalkFilter<T>;
   fs: WalkFs;
   folders: PendingFolder[];
   links: PendingFolder[];
   callsThisTurn: number;
 }
 
-function resolveRoot(root: string, state: WalkState): string | undefined {
+function resolveRoot<T>(root: string, state: WalkState<T>): string | undefined {
   try {
     return state.fs.realpath(root);
   } catch (error) {
@@ -123,11 +142,11 @@ function resolveRoot(root: string, state: WalkState): string | undefined {
   }
 }
 
-function nextFolder(state: WalkState): PendingFolder | undefined {
+function nextFolder<T>(state: WalkState<T>): PendingFolder | undefined {
   return state.folders.pop() ?? state.links.shift();
 }
 
-function toResult({ files, problems, leftOut }: WalkState): WalkResult {
+function toResult<T extends { relPath: string }>({ files, problems, leftOut }: WalkState<T>): WalkResult<T> {
   files.sort((a, b) => compare(a.relPath, b.relPath));
   leftOut.sort((a, b) => compare(a.path, b.path));
   return { files, problems, leftOut };
@@ -137,7 +156,7 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function readFolder(folder: PendingFolder, state: WalkState): Promise<void> {
+async function readFolder<T>(folder: PendingFolder, state: WalkState<T>): Promise<void> {
   let entries: Dirent[];
   state.callsThisTurn += 1;
   try {
@@ -155,11 +174,13 @@ async function readFolder(folder: PendingFolder, state: WalkState): Promise<void
   }
 }
 
-function readEntry(folder: PendingFolder, entry: Dirent, state: WalkState): void {
+function readEntry<T>(folder: PendingFolder, entry: Dirent, state: WalkState<T>): void {
   // below the root, folder paths are normalised already: joining by hand gives path.join's result for less
   const full =
     folder.relPath === '' ? path.join(folder.path, entry.name) : folder.path + path.sep + entry.name;
-  const relPath = folder.relPath === '' ? entry.name : `${folder.relPath}/${entry.name}`;
+  // joined, not concatenated: `+` makes a cons string that holds both halves for as long as the plan keeps the
+  // file (three objects per file); join makes one flat string
+  const relPath = folder.relPath === '' ? entry.name : [folder.relPath, entry.name].join('/');
   if (entry.isDirectory()) {
     state.folders.push({ path: full, relPath, realPath: path.join(folder.realPath, entry.name) });
   } else if (entry.isSymbolicLink()) {
@@ -174,7 +195,7 @@ function readEntry(folder: PendingFolder, entry: Dirent, state: WalkState): void
 }
 
 /** A link's target decides what it is, so it is looked at whatever its name. */
-function readLink(full: string, relPath: string, name: string, state: WalkState): void {
+function readLink<T>(full: string, relPath: string, name: string, state: WalkState<T>): void {
   state.callsThisTurn += 1;
   try {
     const info = state.fs.stat(full);
@@ -185,7 +206,7 @@ function readLink(full: string, relPath: string, name: string, state: WalkState)
   }
 }
 
-function statFile(full: string, relPath: string, name: string, state: WalkState): void {
+function statFile<T>(full: string, relPath: string, name: string, state: WalkState<T>): void {
   state.callsThisTurn += 1;
   try {
     addFile(full, relPath, name, state.fs.stat(full), state);
@@ -195,24 +216,17 @@ function statFile(full: string, relPath: string, name: string, state: WalkState)
 }
 
 /** The walk's stat is the only one a planned file gets: its size and mtime are what every later step uses. */
-function addFile(full: string, relPath: string, name: string, info: Stats, state: WalkState): void {
+function addFile<T>(full: string, relPath: string, name: string, info: Stats, state: WalkState<T>): void {
   if (!info.isFile()) {
     state.leftOut.push({ path: full, reason: 'not a regular file' });
   } else if (!state.filter.accept(name)) {
     state.leftOut.push({ path: full, ...state.filter.refused });
   } else {
-    state.files.push({
-      path: full,
-      relPath,
-      sizeBytes: info.size,
-      mtimeMs: Math.floor(info.mtimeMs),
-      ctimeMs: Math.floor(info.ctimeMs),
-      ino: info.ino,
-    });
+    state.files.push(state.filter.keep(full, relPath, info));
   }
 }
 
-function recordUnreadable(full: string, error: unknown, state: WalkState): void {
+function recordUnreadable<T>(full: string, error: unknown, state: WalkState<T>): void {
   const broken = isDanglingLink(full, error, state.fs);
   state.problems.push({ path: full, error: broken ? BROKEN_LINK_ERROR : describeFsError(error) });
 }

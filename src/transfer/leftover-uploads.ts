@@ -13,15 +13,14 @@ import type { JournalStore } from './upload-journal.js';
 export async function abortLeftoverUploads(
   store: S3Store,
   journals: JournalStore,
-  scope: { bucket: string; projectPrefix: string; plannedKeys: ReadonlySet<string> },
+  scope: { bucket: string; projectPrefix: string; isPlanned: (key: string) => boolean },
   report: { debug(message: string): void; warn(message: string): void },
   signal?: AbortSignal,
 ): Promise<string[]> {
   const aborted: string[] = [];
   for (const journal of await journals.list()) {
     const { bucket, key, uploadId } = journal;
-    if (bucket !== scope.bucket || !key.startsWith(scope.projectPrefix) || scope.plannedKeys.has(key))
-      continue;
+    if (bucket !== scope.bucket || !key.startsWith(scope.projectPrefix) || scope.isPlanned(key)) continue;
     try {
       await store.abortMultipartUpload(bucket, key, uploadId, signal);
       await journals.remove(bucket, key);

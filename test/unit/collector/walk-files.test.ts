@@ -3,13 +3,14 @@ import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { walkFiles, type WalkFilter, type WalkFs } from '../../../src/collector/walk-files.js';
+import { keepFoundFile, walkFiles, type WalkFilter, type WalkFs } from '../../../src/collector/walk-files.js';
 import { makeTempDir, removeTempDirs, writeFiles, type FileContent } from '../../support/fixtures.js';
 
 afterAll(removeTempDirs);
 
 const REELS: WalkFilter = {
   accept: (name) => /\.(mp4|json)$/i.test(name),
+  keep: keepFoundFile,
   refused: { reason: 'extension', detail: 'reels' },
 };
 

@@ -219,9 +219,8 @@ describe('one decision procedure, whatever the lookup', () => {
     expect(buckets['head-each'].count('list')).toBe(0);
     expect(buckets['list-prefixes'].count('list')).toBe(1);
     for (const [i, c] of CASES.entries()) {
-      const task = tasks[i]!;
-      expect({ case: c.name, ...byList.get(task) }).toEqual({ case: c.name, ...byHead.get(task) });
-      expect({ case: c.name, ...byHead.get(task) }).toEqual({
+      expect({ case: c.name, ...byList[i] }).toEqual({ case: c.name, ...byHead[i] });
+      expect({ case: c.name, ...byHead[i] }).toEqual({
         case: c.name,
         action: c.expected.action,
         reason:

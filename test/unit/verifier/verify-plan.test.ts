@@ -83,15 +83,13 @@ describe('decideUploads', () => {
   it('uploads everything with --force without asking the bucket', async () => {
     const tasks = await uploadedSmallFiles(3, ['config']);
     const decisions = await decideUploads(tasks, context({ force: true, logged: loggedAs(...tasks) }));
-    expect([...decisions.values()]).toEqual(
-      tasks.map(() => ({ action: 'upload', reason: 'forced (--force)' })),
-    );
+    expect(decisions).toEqual(tasks.map(() => ({ action: 'upload', reason: 'forced (--force)' })));
     expect(store.requests).toEqual([]);
   });
 
   it('skips files the CSV log covers without a request, and asks the bucket about the rest', async () => {
     const [logged, changed, fresh] = await uploadedSmallFiles(3, ['config']);
-    const decisions = await decideUploads(
+    const [byLog, byBucket] = await decideUploads(
       [logged!, changed!, fresh!],
       context({
         logged: new Map([
@@ -100,11 +98,11 @@ describe('decideUploads', () => {
         ]),
       }),
     );
-    expect(decisions.get(logged!)).toEqual({
+    expect(byLog).toEqual({
       action: 'skip',
       reason: 'upload log: sent earlier with the same size and mtime',
     });
-    expect(decisions.get(changed!)).toEqual({ action: 'skip', reason: 'content matches (MD5 = ETag)' });
+    expect(byBucket).toEqual({ action: 'skip', reason: 'content matches (MD5 = ETag)' });
     expect(store.requests.sort()).toEqual([`head ${changed!.key}`, `head ${fresh!.key}`].sort());
   });
 
@@ -113,18 +111,19 @@ describe('decideUploads', () => {
     store.put(corrupted!.key, randomBytes(corrupted!.sizeBytes), {
       metadata: { 'mtime-ms': String(corrupted!.mtimeMs) },
     });
-    const decisions = await decideUploads(
+    const [keptDecision, corruptedDecision] = await decideUploads(
       [kept!, corrupted!],
       context({ check: true, logged: loggedAs(kept!, corrupted!) }),
     );
-    expect(decisions.get(kept!)).toEqual({ action: 'skip', reason: 'content matches (MD5 = ETag)' });
-    expect(decisions.get(corrupted!)).toEqual({ action: 'upload', reason: 'content differs (MD5 ≠ ETag)' });
+    expect(keptDecision).toEqual({ action: 'skip', reason: 'content matches (MD5 = ETag)' });
+    expect(corruptedDecision).toEqual({ action: 'upload', reason: 'content differs (MD5 ≠ ETag)' });
   });
 
   it('with --verify asks the bucket about logged files too, one HeadObject each for 50 files', async () => {
     const tasks = await uploadedSmallFiles(50, ['reels', 'config']);
     const decisions = await decideUploads(tasks, context({ verify: true, logged: loggedAs(...tasks) }));
-    for (const decision of decisions.values())
+    expect(decisions).toHaveLength(50);
+    for (const decision of decisions)
       expect(decision).toEqual({ action: 'skip', reason: 'content matches (MD5 = ETag)' });
     expect(store.count('head')).toBe(50);
     expect(store.count('list')).toBe(0);
@@ -134,24 +133,24 @@ describe('decideUploads', () => {
     const tasks = await uploadedSmallFiles(60, ['reels', 'config', 'logs']);
     const missing = await plannedFile('logs', 'late.log', randomBytes(10));
     const decisions = await decideUploads([...tasks, missing], context());
+    const missingDecision = decisions.pop();
     expect(store.requests.sort()).toEqual([
       `list ${PROJECT}/config/`,
       `list ${PROJECT}/logs/`,
       `list ${PROJECT}/reels/`,
     ]);
-    for (const task of tasks)
-      expect(decisions.get(task)).toEqual({ action: 'skip', reason: 'content matches (MD5 = ETag)' });
-    expect(decisions.get(missing)).toEqual({ action: 'upload', reason: 'new: not in the bucket' });
+    expect(decisions).toEqual(tasks.map(() => ({ action: 'skip', reason: 'content matches (MD5 = ETag)' })));
+    expect(missingDecision).toEqual({ action: 'upload', reason: 'new: not in the bucket' });
   });
 
   it('in a dry run without a store uploads what the log does not cover, sending nothing', async () => {
     const [logged, other] = await uploadedSmallFiles(2, ['config']);
-    const decisions = await decideUploads(
+    const [loggedDecision, otherDecision] = await decideUploads(
       [logged!, other!],
       context({ store: undefined, logged: loggedAs(logged!) }),
     );
-    expect(decisions.get(logged!)?.action).toBe('skip');
-    expect(decisions.get(other!)).toEqual({
+    expect(loggedDecision?.action).toBe('skip');
+    expect(otherDecision).toEqual({
       action: 'upload',
       reason: 'not in the upload log; bucket not checked in a dry run (add --verify)',
     });
@@ -162,10 +161,12 @@ describe('decideUploads', () => {
     const task = await plannedFile('report', 'daily.md', randomBytes(500));
     store.put(task.key, randomBytes(501));
     const decisions = await decideUploads([task], context());
-    expect(decisions.get(task)).toEqual({
-      action: 'upload',
-      reason: 'size differs (local 500, remote 501 bytes)',
-    });
+    expect(decisions).toEqual([
+      {
+        action: 'upload',
+        reason: 'size differs (local 500, remote 501 bytes)',
+      },
+    ]);
     expect(hashCache.get(task.path, task)).toBeUndefined();
   });
 
@@ -175,7 +176,7 @@ describe('decideUploads', () => {
     store.put(task.key, remote);
     // the cache claims the file hashes to what the bucket holds: only a decision that trusts it skips
     hashCache.set(task.path, task, { sha256: sha256Hex(remote), md5: md5Hex(remote) });
-    expect((await decideUploads([task], context())).get(task)?.action).toBe('skip');
+    expect((await decideUploads([task], context()))[0]?.action).toBe('skip');
 
     const content = randomBytes(300);
     const other = await plannedFile('config', 'notes.txt', content);
@@ -192,10 +193,12 @@ describe('decideUploads', () => {
         metadata: { 'mtime-ms': String(task.mtimeMs) },
       });
       const decisions = await decideUploads([task], context());
-      expect(decisions.get(task)).toEqual({
-        action: 'skip',
-        reason: 'same size and the recorded mtime matches',
-      });
+      expect(decisions).toEqual([
+        {
+          action: 'skip',
+          reason: 'same size and the recorded mtime matches',
+        },
+      ]);
       expect(hashCache.get(task.path, task)).toBeUndefined();
     });
 
@@ -204,13 +207,13 @@ describe('decideUploads', () => {
       const task = await plannedFile('reels', 'R001/R001_cam1.mp4', content);
       const metadata = { 'mtime-ms': String(task.mtimeMs - 1), sha256: sha256Hex(content) };
       store.put(task.key, content, { etag: `${'0'.repeat(32)}-2`, encryption: 'aws:kms', metadata });
-      expect((await decideUploads([task], context())).get(task)).toEqual({
+      expect((await decideUploads([task], context()))[0]).toEqual({
         action: 'skip',
         reason: 'content matches (SHA-256 = x-amz-meta-sha256); mtime moved by 1 ms (FAT 2 s granularity?)',
       });
 
       store.put(task.key, randomBytes(LARGE_BYTES), { lastModifiedMs: task.mtimeMs + 3_600_000 });
-      expect((await decideUploads([task], context())).get(task)).toEqual({
+      expect((await decideUploads([task], context()))[0]).toEqual({
         action: 'upload',
         reason: 'content differs (MD5 ≠ ETag)',
       });
