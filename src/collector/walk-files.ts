@@ -3,17 +3,8 @@ import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describeFsError } from '../errors.js';
-import type { ChangeStamp } from '../content/file-identity.js';
 import type { LeftOutFile } from './left-out.js';
 import { findLinkLoop, type WalkedFolders } from './link-loop.js';
-
-/** A regular file found under a root, with its path relative to that root. */
-export interface FoundFile extends ChangeStamp {
-  path: string;
-  relPath: string;
-  sizeBytes: number;
-  mtimeMs: number;
-}
 
 /** A file or folder the walk could not read; reported, never fatal for the rest of the tree. */
 export interface WalkProblem {
@@ -22,7 +13,7 @@ export interface WalkProblem {
 }
 
 /** What the walk found: the records of the files it takes, entries it could not read, and entries it leaves out. */
-export interface WalkResult<T = FoundFile> {
+export interface WalkResult<T> {
   files: T[];
   problems: WalkProblem[];
   leftOut: LeftOutFile[];
@@ -35,22 +26,10 @@ export interface WalkResult<T = FoundFile> {
 export type KeepFile<T> = (path: string, relPath: string, info: Stats) => T;
 
 /** Which files a walk takes, what it keeps of each, and how it records the ones it refuses. */
-export interface WalkFilter<T = FoundFile> {
+export interface WalkFilter<T> {
   accept: (fileName: string) => boolean;
   keep: KeepFile<T>;
   refused: Omit<LeftOutFile, 'path'>;
-}
-
-/** Keeps everything the walk knows of a file, as a {@link FoundFile}. */
-export function keepFoundFile(path: string, relPath: string, info: Stats): FoundFile {
-  return {
-    path,
-    relPath,
-    sizeBytes: info.size,
-    mtimeMs: Math.floor(info.mtimeMs),
-    ctimeMs: Math.floor(info.ctimeMs),
-    ino: info.ino,
-  };
 }
 
 /** The file-system calls the walk makes (synchronous ones); tests pass a wrapper that fails chosen paths. */

@@ -30,30 +30,9 @@ export interface UploadLogIndex {
 }
 
 /**
- * True when the log need not get `result`: a skip with the same file, key, size, mtime and reason as the
- * latest row of its key, so that row says all the new one would, but its time. Only bare skips are ever left
- * out: an upload, a failure or a row with a hash is always written.
- */
-export function repeatsLatestSkip(
-  result: FileResult,
-  logged: LoggedUpload | undefined,
-  lastSkip: LoggedSkip | undefined,
-): boolean {
-  return (
-    result.outcome === 'skipped' &&
-    lastSkip !== undefined &&
-    logged !== undefined &&
-    isBareSkip(result) &&
-    lastSkip.file === result.path &&
-    lastSkip.reason === result.reason &&
-    logged.sizeBytes === result.sizeBytes &&
-    logged.mtimeMs === result.mtimeMs
-  );
-}
-
-/**
  * True when `result` is a bare skip of a file the log shows as sent with the same size and mtime: a row for it
- * would only repeat what the key's latest row says.
+ * would only repeat what the key's latest row says about the object. Only bare skips are ever left out: an
+ * upload, a failure or a row with a hash is always written.
  */
 export function repeatsLoggedUpload(result: FileResult, logged: LoggedUpload | undefined): boolean {
   return (
@@ -63,6 +42,11 @@ export function repeatsLoggedUpload(result: FileResult, logged: LoggedUpload | u
     logged.sizeBytes === result.sizeBytes &&
     logged.mtimeMs === result.mtimeMs
   );
+}
+
+/** True when the key's latest row is a skip of the same file for the same reason as `result`. */
+export function repeatsLatestSkip(result: FileResult, lastSkip: LoggedSkip | undefined): boolean {
+  return lastSkip !== undefined && lastSkip.file === result.path && lastSkip.reason === result.reason;
 }
 
 function isBareSkip(row: Pick<FileResult, 'sha256' | 'etag' | 'error' | 'seconds'>): boolean {

@@ -145,7 +145,7 @@ class LogWriter {
 
   private append(result: FileResult): void {
     if (this.fatal) return;
-    if (this.isUnchanged(result) || this.repeatsKnownSkip(result)) {
+    if (this.repeatsLog(result)) {
       this.unchanged.files += 1;
       this.unchanged.bytes += result.sizeBytes;
       return;
@@ -154,19 +154,19 @@ class LogWriter {
     if (this.queued.length >= (this.options.flushRows ?? FLUSH_ROWS)) this.requestFlush();
   }
 
-  private repeatsKnownSkip(result: FileResult): boolean {
-    const { known } = this.options;
-    if (known === undefined || result.outcome !== 'skipped') return false;
-    return repeatsLatestSkip(result, known.uploads.get(result.key), known.lastSkips.get(result.key));
-  }
-
-  private isUnchanged(result: FileResult): boolean {
+  /**
+   * A skip the log already says all of: of a file it shows as sent unchanged, decided by the log itself or for
+   * the same reason as the key's latest skip row.
+   */
+  private repeatsLog(result: FileResult): boolean {
     const { known, unchanged } = this.options;
-    if (known === undefined || unchanged === undefined || result.reason !== unchanged.reason) return false;
-    return repeatsLoggedUpload(result, known.uploads.get(result.key));
+    if (known === undefined) return false;
+    const key = result.key;
+    if (!repeatsLoggedUpload(result, known.uploads.get(key))) return false;
+    return result.reason === unchanged?.reason || repeatsLatestSkip(result, known.lastSkips.get(key));
   }
 
-  /** Queues the one row that counts the skips {@link isUnchanged} kept out, if there were any. */
+  /** Queues the one row that counts the skips {@link repeatsLog} kept out, if there were any. */
   private queueUnchanged(): void {
     const { files, bytes } = this.unchanged;
     const scope = this.options.unchanged?.scope;

@@ -34,8 +34,8 @@ export interface UploadAllContext {
 
 /**
  * Records skips, then uploads the rest through the shared scheduler (and fixes the settings of objects that
- * need it), recording each outcome in the tracker and the CSV log. A run-fatal error (bad credentials, missing bucket) stops every
- * other file and is rethrown once, instead of failing each file with the same message.
+ * need it), recording each outcome in the tracker and the CSV log. A run-fatal error (bad credentials, missing
+ * bucket) stops every other file and is rethrown once, instead of failing each file with the same message.
  * @throws the first run-fatal error, or InterruptedError when stopped by a signal.
  */
 export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllContext): Promise<void> {

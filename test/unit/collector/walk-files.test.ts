@@ -3,14 +3,20 @@ import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keepFoundFile, walkFiles, type WalkFilter, type WalkFs } from '../../../src/collector/walk-files.js';
+import type { Stats } from 'node:fs';
+import { walkFiles, type WalkFilter, type WalkFs } from '../../../src/collector/walk-files.js';
 import { makeTempDir, removeTempDirs, writeFiles, type FileContent } from '../../support/fixtures.js';
 
 afterAll(removeTempDirs);
 
-const REELS: WalkFilter = {
+/** Everything the walk knows of a file it takes. */
+function keepAll(filePath: string, relPath: string, info: Stats) {
+  return { path: filePath, relPath, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) };
+}
+
+const REELS: WalkFilter<ReturnType<typeof keepAll>> = {
   accept: (name) => /\.(mp4|json)$/i.test(name),
-  keep: keepFoundFile,
+  keep: keepAll,
   refused: { reason: 'extension', detail: 'reels' },
 };
 
