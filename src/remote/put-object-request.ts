@@ -17,6 +17,8 @@ export interface PutObjectDigests {
   md5Hex?: string | undefined;
   storeChecksum?: boolean | undefined;
   crc?: { name: string; value: string } | undefined;
+  /** No digest goes with the body: the sender compares the MD5 ETag in the answer with the MD5 of what went out. */
+  checkedByEtag?: boolean | undefined;
 }
 
 /**
@@ -58,12 +60,13 @@ export function putObjectHeaders(
 
 /**
  * The payload hash to sign: our SHA-256, or UNSIGNED-PAYLOAD for a body that carries its MD5 instead (hashing
- * every byte twice would cost more CPU than the link is worth; Content-MD5 is signed, so the body stays bound).
- * @throws Error for a body with neither digest: nothing would tie it to the signature.
+ * every byte twice would cost more CPU than the link is worth; Content-MD5 is signed, so the body stays bound) or
+ * whose sender checks the MD5 ETag of the answer.
+ * @throws Error for a body with neither digest nor that check: nothing would tie it to what was stored.
  */
 export function payloadHash(body: PutObjectDigests): string {
   if (body.sha256Hex) return body.sha256Hex;
-  if (body.md5Hex) return 'UNSIGNED-PAYLOAD';
+  if (body.md5Hex || body.checkedByEtag) return 'UNSIGNED-PAYLOAD';
   throw new Error('a request body needs its SHA-256 or its MD5');
 }
 

@@ -118,6 +118,8 @@ export interface SignedBody {
   storeChecksum?: boolean | undefined;
   /** A CRC of the body for the server to verify and store, as `x-amz-checksum-crc32` and the like. */
   crc?: CrcChecksum | undefined;
+  /** No digest goes with the body: the sender compares the MD5 ETag in the answer with the MD5 of what went out. */
+  checkedByEtag?: boolean | undefined;
 }
 
 /** Where a new object goes and what it is stored with. */

@@ -109,6 +109,47 @@ export function streamedBody(
   };
 }
 
+/** A body read once, hashed as it goes out; its digests are known when the server has taken all of it. */
+export interface HashedInFlightBody {
+  body: SignedBody;
+  /**
+   * The digests of the bytes that went out.
+   * @throws Error when the body was not read to its end (the request cannot have succeeded then).
+   */
+  digests: () => BodyDigests;
+}
+
+/**
+ * A request body that reads `range` once, MD5-hashing each slice as it goes out, and carries no digest for the
+ * server to check: for a part whose answer proves what the server stored (an ETag that is the MD5 of the part), so
+ * the file is read once instead of once to hash and once to send. A new body is made for every attempt.
+ */
+export function hashedInFlightBody(
+  source: FileSource,
+  range: ByteRange,
+  pacing: BodyPacing,
+  buffers: BufferPool,
+): HashedInFlightBody {
+  const hashes = startHashes({ sha256: false, md5: true });
+  let hashedBytes = 0;
+  const onSlice = (slice: Buffer) => {
+    hashes.update(slice);
+    hashedBytes += slice.length;
+  };
+  return {
+    body: {
+      stream: new FileRangeStream(source, range, pacing, buffers, onSlice),
+      lengthBytes: range.length,
+      checkedByEtag: true,
+    },
+    digests: () => {
+      if (hashedBytes !== range.length)
+        throw new Error(`the body was read to ${hashedBytes} of ${range.length} bytes`);
+      return hashes.digests();
+    },
+  };
+}
+
 /**
  * Streams a file range with bounded memory. Piped (as the SDK sends a body), it writes each slice itself and
  * takes the slice's buffer back for the next one once the socket has flushed it, so memory stays at about two
@@ -124,6 +165,7 @@ class FileRangeStream extends Readable {
     private readonly range: ByteRange,
     private readonly pacing: BodyPacing,
     private readonly buffers: BufferPool,
+    private readonly onSlice?: (slice: Buffer) => void,
   ) {
     super();
   }
@@ -164,6 +206,7 @@ class FileRangeStream extends Readable {
     await this.pacing.limiter.take(length, this.pacing.signal);
     const slice = await this.source.readRange(this.range.start + this.offset, length, buffer);
     this.offset += length;
+    this.onSlice?.(slice);
     this.pacing.onBytes(length);
     return slice;
   }

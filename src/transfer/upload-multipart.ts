@@ -3,6 +3,7 @@ import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
 import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
+import { isEtagContentMd5 } from '../content/etag.js';
 import type { CrcChecksum, RemotePart, StoredReport } from '../remote/s3-store.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import { confirmStoredBody, confirmStoredObject, describeProof } from './confirm-stored.js';
@@ -11,6 +12,7 @@ import { partDigestChoice } from './integrity-mode.js';
 import { openJournal } from './resume-upload.js';
 import { withRetry } from './retry.js';
 import { bodyMemoryBytes, describeError, prepareBody, sendWithRetry } from './send-body.js';
+import { hashedInFlightBody, SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
@@ -68,7 +70,9 @@ export async function uploadMultipart(
 
 /**
  * Sends one part with the one digest the upload's mode needs, checks the answer (an MD5 ETag or a checksum that
- * is not ours means the server stored other bytes: the part is sent again) and journals it.
+ * is not ours means the server stored other bytes: the part is sent again) and journals it. Where the part's MD5
+ * ETag will show what the server stored, the part is read once and hashed as it goes out; otherwise it is hashed
+ * first and sent with its digest for the server to check.
  */
 async function sendPart(
   partNumber: number,
@@ -78,23 +82,101 @@ async function sendPart(
   onBytes: (delta: number) => void,
 ): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
+  const part: PartToSend = {
+    target: { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber },
+    what: `${journal.key} part ${partNumber}`,
+    range,
+  };
   await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
-    const choice = partDigestChoice(journal.integrity, journal.crc);
-    const { digests, send } = await prepareBody(source, range, ctx, onBytes, choice, journal.integrity);
-    const target = { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber };
-    const what = `${journal.key} part ${partNumber}`;
-    const stored = await sendWithRetry(`upload ${what}`, ctx, (attempt) =>
-      send(attempt, async (body) => {
-        const answer = await ctx.store.uploadPart(target, body, ctx.hardSignal);
-        const stored = { ...answer, encryption: partEncryption(answer, journal) };
-        confirmStoredBody(what, stored, digests, journal.crc);
-        return answer;
-      }),
-    );
-    if (stored.encryption !== 'none') journal.encryption = stored.encryption;
-    journal.parts.push({ partNumber, etag: stored.etag, sizeBytes: range.length, ...digests });
+    const sent =
+      (isProvenByEtag(journal, range)
+        ? await sendReadOnce(part, journal, source, ctx, onBytes)
+        : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, onBytes));
+    if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
+    journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
     await ctx.journals.save(journal);
   });
+}
+
+interface PartToSend {
+  target: { bucket: string; key: string; uploadId: string; partNumber: number };
+  /** `KEY part N`, for messages. */
+  what: string;
+  range: ByteRange;
+}
+
+interface SentPart {
+  stored: StoredReport;
+  digests: BodyDigests;
+}
+
+/**
+ * True when the part's answer will prove what the server stored on its own: in md5 mode its ETag is the MD5 of the
+ * part unless the upload is encrypted with KMS or a customer key. A part of one slice or less is read whole into
+ * memory anyway, so it keeps its Content-MD5.
+ */
+function isProvenByEtag(journal: UploadJournal, range: ByteRange): boolean {
+  return journal.integrity === 'md5' && isEtagContentMd5(journal.encryption) && range.length > SLICE_BYTES;
+}
+
+/**
+ * Sends a part read once, MD5-hashed as it goes out, without Content-MD5: the ETag in the answer must be that MD5,
+ * and a part stored with other bytes is sent again before CompleteMultipartUpload, so it never shows. Returns
+ * undefined when the answer's ETag proves nothing after all (the part's answer reports KMS or customer-key
+ * encryption the upload's did not): the part then goes again with Content-MD5.
+ * @throws SourceError when the file changed, RemoteError when the part could not be stored.
+ */
+async function sendReadOnce(
+  part: PartToSend,
+  journal: UploadJournal,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<SentPart | undefined> {
+  const pacing = { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
+  const sent = await sendWithRetry(`upload ${part.what}`, ctx, async (attempt) => {
+    if (attempt > 1) {
+      ctx.debug(`resending ${part.range.length} bytes (attempt ${attempt})`);
+      await source.assertUnchanged();
+    }
+    const hashed = hashedInFlightBody(source, part.range, pacing, ctx.buffers);
+    const answer = await ctx.store.uploadPart(part.target, hashed.body, ctx.hardSignal);
+    const digests = hashed.digests();
+    const proof = confirmStoredBody(
+      part.what,
+      { ...answer, encryption: partEncryption(answer, journal) },
+      digests,
+    );
+    return { stored: answer, digests, proven: proof === 'etag' };
+  });
+  // nothing on the wire compared these bytes with the file: a change while they were read shows here, at this part
+  await source.assertUnchanged();
+  if (sent.proven) return { stored: sent.stored, digests: sent.digests };
+  ctx.debug(
+    `${part.what}: its ETag is no MD5 (${sent.stored.encryption}); sending it again with Content-MD5`,
+  );
+  return undefined;
+}
+
+/** Sends a part hashed in a first read and streamed in a second, with the digest its upload's mode sends. */
+async function sendHashedFirst(
+  part: PartToSend,
+  journal: UploadJournal,
+  source: FileSource,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): Promise<SentPart> {
+  const choice = partDigestChoice(journal.integrity, journal.crc);
+  const { digests, send } = await prepareBody(source, part.range, ctx, onBytes, choice, journal.integrity);
+  const stored = await sendWithRetry(`upload ${part.what}`, ctx, (attempt) =>
+    send(attempt, async (body) => {
+      const answer = await ctx.store.uploadPart(part.target, body, ctx.hardSignal);
+      const stored = { ...answer, encryption: partEncryption(answer, journal) };
+      confirmStoredBody(part.what, stored, digests, journal.crc);
+      return answer;
+    }),
+  );
+  return { stored, digests };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What reaches the bucket is the file's bytes or nothing: corrupted and cut-off bodies are refused by the
- * server and sent again, throttling is waited out, a file that changes mid-upload is not stored, and a
+ * server, or found by their ETag, and sent again, throttling is waited out, a file that changes mid-upload is not stored, and a
  * run-fatal error stops the run once instead of failing every file.
  */
 import { createHash } from 'node:crypto';
@@ -49,11 +49,30 @@ async function threePartReel(
 }
 
 describe('bodies damaged on the way', () => {
-  it('resends a part whose body had one byte flipped, after the server refused it', async () => {
+  it('sends a part again whose body had one byte flipped: its ETag is not the MD5 of what was read', async () => {
+    // parts are read once with no Content-MD5, so the server stores the damaged body; its ETag shows it
     const { h, key, digest } = await threePartReel('FLIP1', [
       { match: { operation: 'UploadPart', partNumber: 2 }, action: 'flip-byte' },
     ]);
     const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const parts = uploadPartRequests(h.proxy.stats());
+    expect(parts.filter((e) => e.partNumber === 2).map((e) => [e.status, e.fault])).toEqual([
+      [200, 'flip-byte'],
+      [200, undefined],
+    ]);
+    expect(parts).toHaveLength(3 + 1);
+    await expectStored(key, digest);
+    const [row] = await readLogRows(h.logCsv);
+    expect(row).toMatchObject({ key, outcome: 'uploaded', etag: digest.multipartEtag });
+  });
+
+  it('resends a part whose body had one byte flipped, after the server refused it, where ETags are no MD5', async () => {
+    // with SSE-KMS an ETag proves nothing, so parts go with Content-MD5 and the server checks them on the wire
+    const { h, key, digest } = await threePartReel('FLIPKMS', [
+      { match: { operation: 'UploadPart', partNumber: 2 }, action: 'flip-byte' },
+    ]);
+    const run = await runCli(uploadArgs(h, '--sse', 'aws:kms', '--sse-kms-key-id', 'testkey-1'));
     expect(run.code, run.stderr).toBe(0);
     const parts = uploadPartRequests(h.proxy.stats());
     const flipped = parts.filter((e) => e.fault === 'flip-byte');

@@ -12,7 +12,12 @@ import { SourceError } from '../../../src/errors.js';
 import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../../src/transfer/buffer-pool.js';
 import { FileSource } from '../../../src/transfer/file-source.js';
-import { hashRange, SLICE_BYTES, streamedBody } from '../../../src/transfer/signed-body.js';
+import {
+  hashedInFlightBody,
+  hashRange,
+  SLICE_BYTES,
+  streamedBody,
+} from '../../../src/transfer/signed-body.js';
 
 const MiB = 1024 * 1024;
 const CONTENT = randomBytes(10 * MiB + 12_345);
@@ -197,6 +202,39 @@ describe('streamedBody', () => {
       controller.abort(new Error('hard stop'));
       expect(await failed).toBeInstanceOf(Error);
       expect(received().length).toBeLessThan(RANGE.length);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+describe('hashedInFlightBody', () => {
+  it('reads the range once, delivering it byte for byte and its MD5 once all of it went out', async () => {
+    const source = await openSource();
+    try {
+      const pace = pacing();
+      const hashed = hashedInFlightBody(source, RANGE, pace, new CountingPool(64 * MiB));
+      expect(hashed.body).toMatchObject({ lengthBytes: RANGE.length, checkedByEtag: true });
+      expect(hashed.body.md5Hex).toBeUndefined();
+      const { socket, received, finished } = slowSocket();
+      (hashed.body.stream as NodeJS.ReadableStream).pipe(socket as NodeJS.WritableStream);
+      await finished;
+      expect(received().equals(EXPECTED)).toBe(true);
+      expect(hashed.digests()).toEqual({ md5: createHash('md5').update(EXPECTED).digest('hex') });
+      expect(pace.counted()).toBe(RANGE.length);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('has no digest for a body that did not go out to its end', async () => {
+    const source = await openSource();
+    try {
+      const hashed = hashedInFlightBody(source, RANGE, pacing(), new BufferPool(0));
+      const iterator = (hashed.body.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      await iterator.next();
+      expect(() => hashed.digests()).toThrow(/read to \d+ of 7340809 bytes/);
+      await iterator.return?.();
     } finally {
       await source.close();
     }
