@@ -69,9 +69,22 @@ export class HashCache {
   async save(): Promise<void> {
     if (!this.dirty || !this.loaded) return;
     await mkdir(path.dirname(this.file), { recursive: true });
-    await replaceFile(this.file, JSON.stringify(Object.fromEntries(this.loaded)));
+    await replaceFile(this.file, jsonPieces(this.loaded));
     this.dirty = false;
   }
+}
+
+/**
+ * The cache as the text `JSON.stringify` gives its entries as one object, an entry at a time, so a save never
+ * holds that object or the whole text (about 100 MB of memory at 100,000 files).
+ */
+function* jsonPieces(entries: ReadonlyMap<string, CacheEntry>): Generator<string> {
+  let separator = '{';
+  for (const [filePath, entry] of entries) {
+    yield `${separator}${JSON.stringify(filePath)}:${JSON.stringify(entry)}`;
+    separator = ',';
+  }
+  yield separator === '{' ? '{}' : '}';
 }
 
 function readEntries(file: string): Map<string, CacheEntry> {

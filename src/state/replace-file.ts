@@ -3,10 +3,16 @@ import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * What a file is replaced with: its whole content, or its text in pieces, written as they come so that a big
+ * file (the hash cache of 100,000 files is some 25 MB of JSON) never has to be held as one string.
+ */
+export type FileContent = string | Uint8Array | Iterable<string>;
+
 /** The file-system calls {@link replaceFile} and {@link renameWithRetry} make; tests inject failures here. */
 export interface ReplaceFileSystem {
   /** Creates `file` (which must not exist), writes `data`, flushes it to disk and closes it. */
-  writeNew(file: string, data: string | Uint8Array): Promise<void>;
+  writeNew(file: string, data: FileContent): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(file: string): Promise<void>;
 }
@@ -26,7 +32,8 @@ const realFs: ReplaceFileSystem = {
   async writeNew(file, data) {
     const handle = await open(file, 'wx');
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else for (const batch of batches(data)) await handle.write(batch);
       await handle.sync();
     } finally {
       await handle.close();
@@ -35,6 +42,25 @@ const realFs: ReplaceFileSystem = {
   rename: (from, to) => rename(from, to),
   remove: (file) => rm(file, { force: true }),
 };
+
+/** Text written at once when a file comes in pieces: few system calls, little memory. */
+const BATCH_CHARS = 1024 * 1024;
+
+/** `pieces` joined into strings of about {@link BATCH_CHARS} each. */
+function* batches(pieces: Iterable<string>): Generator<string> {
+  let batch: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    length += piece.length;
+    if (length >= BATCH_CHARS) {
+      yield batch.join('');
+      batch = [];
+      length = 0;
+    }
+  }
+  if (batch.length > 0) yield batch.join('');
+}
 
 /**
  * True when `error` is how an operating system reports a file that another program has open: EBUSY anywhere,
@@ -81,14 +107,14 @@ export async function renameWithRetry(from: string, to: string, options: RetryOp
 }
 
 /**
- * Replaces `file` atomically: writes `data` to a new temp file beside it, flushes it to disk, then renames
+ * Replaces `file` atomically: writes `data` (whole or piece by piece) to a new temp file beside it, flushes it to disk, then renames
  * it over `file` with {@link renameWithRetry}. A reader, or a crash at any moment, sees either the old
  * content or the new, never a mix. The temp file is removed when the replace fails.
  * @throws the write's or the rename's error; the old `file` is then untouched.
  */
 export async function replaceFile(
   file: string,
-  data: string | Uint8Array,
+  data: FileContent,
   options: RetryOptions = {},
 ): Promise<void> {
   const calls = { ...realFs, ...options.fs };

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { withFileLock, type FileLockOptions } from '../state/file-lock.js';
 import { isSharingViolation, replaceFile, retryWhileHeld, type RetryOptions } from '../state/replace-file.js';
 import { logLockPath, readCsvLogFile } from './csv-log-read.js';
-import { formatRows, HEADER_LINE, latestRowPerKey, type CsvLogRow } from './csv-log-rows.js';
+import { latestRowPerKey, logFileLines, type CsvLogRow } from './csv-log-rows.js';
 
 /** When to rotate: the log holds more than `factor` rows per object it still describes, and at least `minRows`. */
 export interface RotationPolicy {
@@ -73,7 +73,7 @@ async function rotateLocked(
   const { dir, name, ext } = path.parse(logPath);
   const oldPath = path.join(dir, `${name}.old${ext}`);
   await retryWhileHeld(() => copyFile(logPath, oldPath));
-  await replaceFile(logPath, HEADER_LINE + formatRows(kept), replace);
+  await replaceFile(logPath, logFileLines(kept), replace);
   return oldPath;
 }
 

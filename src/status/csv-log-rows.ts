@@ -106,8 +106,18 @@ export function toCsvRecord(row: CsvLogRow): string[] {
  */
 export function formatRows(rows: readonly CsvLogRow[]): string {
   let text = '';
-  for (const row of rows) text += `${toCsvRecord(row).map(csvField).join(',')}\n`;
+  for (const row of rows) text += formatRow(row);
   return text;
+}
+
+/** A whole log file's text, header first, a line at a time: a rotated log of 100,000 rows is never one string. */
+export function* logFileLines(rows: Iterable<CsvLogRow>): Generator<string> {
+  yield HEADER_LINE;
+  for (const row of rows) yield formatRow(row);
+}
+
+function formatRow(row: CsvLogRow): string {
+  return `${toCsvRecord(row).map(csvField).join(',')}\n`;
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -67,6 +67,24 @@ describe('HashCache', () => {
     });
   });
 
+  it('writes the text one JSON.stringify of its entries would give, though it writes them one at a time', async () => {
+    const cache = await HashCache.load(stateDir);
+    const expected: Record<string, object> = {};
+    for (const [i, name] of ['R001 "cam1".mp4', 'R002\\cam2.mp4', 'Ünïcode ✓.json'].entries()) {
+      const filePath = `/data/RMI25320/reels/${name}`;
+      const identity = {
+        sizeBytes: i + 1,
+        mtimeMs: 1_700_000_000_000 + i,
+        ctimeMs: 1_700_000_000_500,
+        ino: 42 + i,
+      };
+      cache.set(filePath, identity, { sha256: SHA_B, ...(i === 1 ? {} : { md5: MD5_A }) });
+      expected[filePath] = { ...identity, sha256: SHA_B, ...(i === 1 ? {} : { md5: MD5_A }) };
+    }
+    await cache.save();
+    expect(await readFile(join(stateDir, 'hash-cache.json'), 'utf8')).toBe(JSON.stringify(expected));
+  });
+
   it('reads the cache file at the first digest asked for, not when opened', async () => {
     const cache = await HashCache.load(stateDir);
     const saved = await HashCache.load(stateDir);

@@ -82,6 +82,23 @@ describe('replaceFile', () => {
     expect(await readdir(dir)).toEqual(['state.json']);
   });
 
+  it('writes content given in pieces as it comes, across its write batches, with no separator added', async () => {
+    const file = join(dir, 'cache.json');
+    await writeFile(file, 'old');
+    const pieces = Array.from({ length: 30_000 }, (_, i) => `"piece ${i}é",`); // about 2.3 million characters
+    let taken = 0;
+    function* counted(): Generator<string> {
+      for (const piece of pieces) {
+        taken += 1;
+        yield piece;
+      }
+    }
+    await replaceFile(file, counted());
+    expect(taken).toBe(pieces.length);
+    expect(await readFile(file, 'utf8')).toBe(pieces.join(''));
+    expect(await readdir(dir)).toEqual(['cache.json']);
+  });
+
   it('replaces a file held for a moment, retrying the rename', async () => {
     const file = join(dir, 'state.json');
     await writeFile(file, 'old');
