@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -32,8 +32,8 @@ const realFs: ReplaceFileSystem = {
   async writeNew(file, data) {
     const handle = await open(file, 'wx');
     try {
-      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-      else for (const batch of batches(data)) await handle.write(batch);
+      // writeFile, unlike one write call, goes on after a short write (a nearly full disk) or fails: never a torn file
+      await writeFile(handle, typeof data === 'string' || data instanceof Uint8Array ? data : batches(data));
       await handle.sync();
     } finally {
       await handle.close();

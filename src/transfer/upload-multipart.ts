@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { errorCode, isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import type { CrcChecksum, RemotePart, StoredReport } from '../remote/s3-store.js';
@@ -12,7 +12,13 @@ import { partDigestChoice } from './integrity-mode.js';
 import { openJournal } from './resume-upload.js';
 import { withRetry } from './retry.js';
 import { bodyMemoryBytes, describeError, prepareBody, sendWithRetry } from './send-body.js';
-import { hashedInFlightBody, SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js';
+import {
+  hashedInFlightBody,
+  SLICE_BYTES,
+  type BodyDigests,
+  type BodyPacing,
+  type ByteRange,
+} from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
@@ -42,10 +48,11 @@ export async function uploadMultipart(
   // parts already on the server are progress of the file, not bytes this run sent: rates and totals leave them out
   if (storedBytes > 0) onResumed({ bytes: storedBytes, partsStored: partCount - missing.length, partCount });
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
+  const route: PartRoute = { readOnce: true };
   let changed: SourceError | undefined;
   const sendUnlessChanged = async (n: number) => {
     if (changed) throw changed; // parts of a file that is no longer the planned one are not worth sending
-    await sendPart(n, journal, source, ctx, onBytes).catch((error: unknown) => {
+    await sendPart(n, journal, source, ctx, onBytes, route).catch((error: unknown) => {
       if (error instanceof SourceError) changed ??= error;
       throw error;
     });
@@ -80,6 +87,7 @@ async function sendPart(
   source: FileSource,
   ctx: TransferContext,
   onBytes: (delta: number) => void,
+  route: PartRoute,
 ): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
   const part: PartToSend = {
@@ -89,13 +97,18 @@ async function sendPart(
   };
   await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
     const sent =
-      (isProvenByEtag(journal, range)
-        ? await sendReadOnce(part, journal, source, ctx, onBytes)
+      (route.readOnce && isProvenByEtag(journal, range)
+        ? await sendReadOnce(part, journal, source, ctx, onBytes, route)
         : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, onBytes));
     if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
     journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
     await ctx.journals.save(journal);
   });
+}
+
+/** How the parts of one upload go: read once while that works, else hashed first with their digest. */
+interface PartRoute {
+  readOnce: boolean;
 }
 
 interface PartToSend {
@@ -122,8 +135,9 @@ function isProvenByEtag(journal: UploadJournal, range: ByteRange): boolean {
 /**
  * Sends a part read once, MD5-hashed as it goes out, without Content-MD5: the ETag in the answer must be that MD5,
  * and a part stored with other bytes is sent again before CompleteMultipartUpload, so it never shows. Returns
- * undefined when the answer's ETag proves nothing after all (the part's answer reports KMS or customer-key
- * encryption the upload's did not): the part then goes again with Content-MD5.
+ * undefined when the part must go again with Content-MD5, as must the upload's later parts: when its answer's ETag
+ * proves nothing after all (it reports KMS or customer-key encryption the upload's did not), or when the server
+ * refuses a part without a digest (Amazon S3 does, 400 InvalidRequest, in a bucket with Object Lock).
  * @throws SourceError when the file changed, RemoteError when the part could not be stored.
  */
 async function sendReadOnce(
@@ -132,6 +146,7 @@ async function sendReadOnce(
   source: FileSource,
   ctx: TransferContext,
   onBytes: (delta: number) => void,
+  route: PartRoute,
 ): Promise<SentPart | undefined> {
   const pacing = { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
   const sent = await sendWithRetry(`upload ${part.what}`, ctx, async (attempt) => {
@@ -139,23 +154,47 @@ async function sendReadOnce(
       ctx.debug(`resending ${part.range.length} bytes (attempt ${attempt})`);
       await source.assertUnchanged();
     }
-    const hashed = hashedInFlightBody(source, part.range, pacing, ctx.buffers);
-    const answer = await ctx.store.uploadPart(part.target, hashed.body, ctx.hardSignal);
-    const digests = hashed.digests();
-    const proof = confirmStoredBody(
-      part.what,
-      { ...answer, encryption: partEncryption(answer, journal) },
-      digests,
-    );
-    return { stored: answer, digests, proven: proof === 'etag' };
+    return attemptReadOnce(part, journal, source, ctx, pacing);
   });
+  if (!sent) {
+    route.readOnce = false;
+    ctx.debug(`${part.what}: refused without a digest; sending it and the next parts with Content-MD5`);
+    return undefined;
+  }
   // nothing on the wire compared these bytes with the file: a change while they were read shows here, at this part
   await source.assertUnchanged();
   if (sent.proven) return { stored: sent.stored, digests: sent.digests };
+  route.readOnce = false;
+  journal.encryption = sent.stored.encryption;
   ctx.debug(
     `${part.what}: its ETag is no MD5 (${sent.stored.encryption}); sending it again with Content-MD5`,
   );
   return undefined;
+}
+
+/**
+ * One attempt of {@link sendReadOnce}: the answer, the MD5 of what went out and whether the ETag proved it; undefined
+ * when the server refused the part for want of a digest.
+ * @throws RemoteError (retryable) when the ETag is an MD5 but not ours: the server stored other bytes.
+ */
+async function attemptReadOnce(
+  part: PartToSend,
+  journal: UploadJournal,
+  source: FileSource,
+  ctx: TransferContext,
+  pacing: BodyPacing,
+): Promise<(SentPart & { proven: boolean }) | undefined> {
+  const hashed = hashedInFlightBody(source, part.range, pacing, ctx.buffers);
+  const answer = await ctx.store
+    .uploadPart(part.target, hashed.body, ctx.hardSignal)
+    .catch((error: unknown) => {
+      if (errorCode(error) === 'InvalidRequest') return undefined;
+      throw error;
+    });
+  if (!answer) return undefined;
+  const digests = hashed.digests();
+  const stored = { ...answer, encryption: partEncryption(answer, journal) };
+  return { stored: answer, digests, proven: confirmStoredBody(part.what, stored, digests) === 'etag' };
 }
 
 /** Sends a part hashed in a first read and streamed in a second, with the digest its upload's mode sends. */

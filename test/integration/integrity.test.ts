@@ -84,6 +84,30 @@ describe('bodies damaged on the way', () => {
     await expectStored(key, digest);
   });
 
+  it('sends parts with Content-MD5 when the server refuses parts without a digest (Object Lock)', async () => {
+    // Amazon S3 answers 400 InvalidRequest to an UploadPart with neither Content-MD5 nor a checksum in such a bucket
+    const { h, key, digest } = await threePartReel('OBJLOCK', [
+      {
+        match: { operation: 'UploadPart', withoutDigest: true },
+        action: 'digest-required-400',
+        times: Infinity,
+      },
+    ]);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    const parts = uploadPartRequests(h.proxy.stats());
+    const refused = parts.filter((e) => e.fault === 'digest-required-400');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.every((e) => e.status === 400)).toBe(true);
+    expect(
+      parts
+        .filter((e) => e.status === 200)
+        .map((e) => e.partNumber)
+        .sort(),
+    ).toEqual([1, 2, 3]);
+    await expectStored(key, digest);
+  });
+
   it('resends a small file whose PutObject body had one byte flipped, after the server refused it', async () => {
     const h = await harness('FLIP2', [{ match: { operation: 'PutObject' }, action: 'flip-byte' }]);
     const rel = 'reels/R001/small.json';

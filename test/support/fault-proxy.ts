@@ -53,7 +53,8 @@ export type FaultAction =
   | 'truncate-response'
   | 'flip-byte'
   | 'hold'
-  | 'wrong-etag';
+  | 'wrong-etag'
+  | 'digest-required-400';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -90,6 +91,8 @@ export type EtagStyle = 'as-is' | 'aws-kms';
  * - `hold`: keep the request (its body unread) until the test calls {@link FaultProxy.release}, then forward it.
  * - `wrong-etag`: forward, then answer another valid MD5 as the ETag (header and XML body): the MD5 of the real
  *   one, as if the server had stored other bytes.
+ * - `digest-required-400`: consume the body, do not forward, answer 400 `InvalidRequest` as Amazon S3 does for an
+ *   UploadPart without `Content-MD5` or a checksum into a bucket with Object Lock (match `withoutDigest` for that).
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -105,6 +108,8 @@ export interface FaultRule {
     keyIncludes?: string;
     /** `partNumber` query parameter. */
     partNumber?: number;
+    /** Only requests that carry neither `Content-MD5` nor an `x-amz-checksum-*` header. */
+    withoutDigest?: boolean;
   };
   /** What to do. */
   action: FaultAction;
@@ -322,6 +327,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'flip-byte',
   'hold',
   'wrong-etag',
+  'digest-required-400',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -332,6 +338,12 @@ const ERROR_FAULTS: Partial<Record<FaultAction, { status: number; code: string; 
     message: 'We encountered an internal error. Please try again.',
   },
   'slowdown-503': { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+  'digest-required-400': {
+    status: 400,
+    code: 'InvalidRequest',
+    message:
+      'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters',
+  },
   'request-timeout-400': {
     status: 400,
     code: 'RequestTimeout',
@@ -358,6 +370,10 @@ const HOP_BY_HOP_RESPONSE = new Set([
   'upgrade',
   'trailer',
 ]);
+function hasDigestHeader(headers: IncomingMessage['headers']): boolean {
+  return Object.keys(headers).some((name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'));
+}
+
 /** Methods for which node's client would add `Transfer-Encoding: chunked` to a request without framing. */
 const NO_DEFAULT_BODY_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
@@ -606,7 +622,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   // to avoid reusing a socket the upstream is closing.
   const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: Infinity, timeout: 30_000 });
 
-  const pickRule = (info: S3RequestInfo, method: string, hasBody: boolean): FaultRule | undefined => {
+  const pickRule = (
+    info: S3RequestInfo,
+    method: string,
+    hasBody: boolean,
+    headers: IncomingMessage['headers'],
+  ): FaultRule | undefined => {
     for (const st of rules) {
       const { rule } = st;
       const mt = rule.match;
@@ -615,6 +636,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (mt.operation !== undefined && mt.operation !== info.operation) continue;
         if (mt.keyIncludes !== undefined && !(info.key ?? '\0').includes(mt.keyIncludes)) continue;
         if (mt.partNumber !== undefined && mt.partNumber !== info.partNumber) continue;
+        if (mt.withoutDigest && hasDigestHeader(headers)) continue;
       }
       if (BODY_ACTIONS.has(rule.action) && !hasBody) continue;
       st.seen++;
@@ -640,7 +662,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     stats.log.push(entry);
 
     const hasBody = requestHasBody(req);
-    const rule = pickRule(info, method, hasBody);
+    const rule = pickRule(info, method, hasBody, req.headers);
     // Drawn at arrival (not when the body ends) so the PRNG sequence only depends on request order.
     const flipFraction = rule?.action === 'flip-byte' ? prng() : 0;
     if (rule) {
