@@ -11,9 +11,10 @@ import type { JournalPart } from './upload-journal.js';
 
 /**
  * What showed that the server stored our bytes: its checksum equals ours, its ETag is our MD5, or (with an ETag
- * that is no MD5 and no checksum) only the check the server made on the wire: Content-MD5 or the signed SHA-256.
+ * that is no MD5 and no checksum) each part's ETag was our MD5 of the part, or only the check the server made on the
+ * wire: Content-MD5 or the signed SHA-256.
  */
-export type StoredProof = 'checksum' | 'etag' | 'content-md5' | 'signature';
+export type StoredProof = 'checksum' | 'etag' | 'part-etags' | 'content-md5' | 'signature';
 
 /**
  * Checks a PutObject or UploadPart answer against the body's local digests: the server's CRC (of `crcName`) or
@@ -96,7 +97,18 @@ export function confirmStoredObject(
     if (ours !== undefined && etag !== ours) throw mismatch(`ETag ${etag}, expected ${ours}`);
     if (ours !== undefined) return { etag, proof: 'etag', encryption };
   }
-  return { etag, proof: expected.integrity === 'md5' ? 'content-md5' : 'signature', encryption };
+  return { etag, proof: fallbackProof(expected.integrity, parts), encryption };
+}
+
+/**
+ * The proof of an object whose own ETag proves nothing: in md5 mode, every part's ETag equal to our MD5 of the part
+ * (parts read once carried no Content-MD5), else the server's check of each part on the wire.
+ */
+function fallbackProof(integrity: IntegrityMode, parts: readonly JournalPart[]): StoredProof {
+  if (integrity !== 'md5') return 'signature';
+  return parts.length > 0 && parts.every((p) => p.md5 !== undefined && p.etag === p.md5)
+    ? 'part-etags'
+    : 'content-md5';
 }
 
 /** The full-object CRC the server answered on completion, else the one HeadObject reports (not a composite). */
@@ -125,6 +137,8 @@ export function describeProof(
   scope: 'body' | 'parts',
 ): string | undefined {
   if (proof === 'checksum' || proof === 'etag') return undefined;
+  if (proof === 'part-etags')
+    return `verified by every part's ETag, the MD5 of what was sent (${encryptionLabel(encryption)}: the object's ETag is not an MD5)`;
   const check = proof === 'content-md5' ? 'Content-MD5 check' : 'check of the signed SHA-256';
   const of = scope === 'parts' ? ' of every part' : '';
   return `verified by the server's ${check}${of} (${encryptionLabel(encryption)}: ETag is not an MD5)`;

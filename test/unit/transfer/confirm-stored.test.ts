@@ -77,15 +77,31 @@ describe('confirmStoredObject', () => {
   });
 
   it('accepts an opaque ETag on the strength of the parts Content-MD5 checks, and says so', () => {
+    // parts whose ETags were opaque too: only the server's Content-MD5 check stands for them
+    const opaqueParts = parts.map((p, i) => ({ ...p, etag: `opaque-part-${i}` }));
     const result = confirmStoredObject(
       'k',
-      { sizeBytes: 2, integrity: 'md5', parts },
+      { sizeBytes: 2, integrity: 'md5', parts: opaqueParts },
       { etag: 'opaque-2', encryption: 'none' },
       head({ etag: 'opaque-2', encryption: 'aws:kms' }),
     );
     expect(result).toEqual({ etag: 'opaque-2', proof: 'content-md5', encryption: 'aws:kms' });
     expect(describeProof(result.proof, result.encryption, 'parts')).toBe(
       "verified by the server's Content-MD5 check of every part (SSE-KMS: ETag is not an MD5)",
+    );
+  });
+
+  it('accepts an opaque ETag on the strength of part ETags that were our MD5s, and says so', () => {
+    // parts read once carry no Content-MD5: their ETags are what proved them
+    const result = confirmStoredObject(
+      'k',
+      { sizeBytes: 2, integrity: 'md5', parts },
+      { etag: 'opaque-2', encryption: 'none' },
+      head({ etag: 'opaque-2', encryption: 'aws:kms' }),
+    );
+    expect(result).toEqual({ etag: 'opaque-2', proof: 'part-etags', encryption: 'aws:kms' });
+    expect(describeProof(result.proof, result.encryption, 'parts')).toBe(
+      "verified by every part's ETag, the MD5 of what was sent (SSE-KMS: the object's ETag is not an MD5)",
     );
   });
 
