@@ -7,7 +7,7 @@ import { appendToLog, type LogTail, type OpenFile } from './csv-log-append.js';
 import { listSidecars, logLockPath, readCsvLogFile, sidecarPath } from './csv-log-read.js';
 import {
   formatRows,
-  HEADER_LINE,
+  logFileLines,
   toRow,
   unchangedRow,
   type CsvLogRow,
@@ -290,7 +290,7 @@ async function readSidecars(logPath: string): Promise<{ file: string; rows: CsvL
 async function writeSidecar(logPath: string, rows: readonly CsvLogRow[]): Promise<string> {
   const file = sidecarPath(logPath);
   const earlier = await readCsvLogFile(file); // left by an earlier process with the same pid
-  await replaceFile(file, HEADER_LINE + formatRows([...earlier, ...rows]));
+  await replaceFile(file, logFileLines([...earlier, ...rows]));
   return file;
 }
 

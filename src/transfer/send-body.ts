@@ -7,11 +7,13 @@ import type { IntegrityMode } from './integrity-mode.js';
 import { withRetry } from './retry.js';
 import {
   hashBuffer,
+  hashedInFlightBody,
   hashRange,
   SLICE_BYTES,
   STREAMED_BODY_BYTES,
   streamedBody,
   type BodyDigests,
+  type BodyPacing,
   type ByteRange,
   type DigestChoice,
 } from './signed-body.js';
@@ -51,14 +53,55 @@ export async function prepareBody(
   } finally {
     ctx.buffers.release(scratch);
   }
-  const pacing = { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
+  const pacing = pacingOf(ctx, onBytes);
   const send: BodySender = async (attempt, request) => {
-    logResend(ctx, range, attempt);
-    if (attempt > 1) await source.assertUnchanged();
+    await beforeStreamedAttempt(ctx, source, range, attempt);
     const bodyChecks = bodyDigests(digests, integrity, choice.crc);
     return request(streamedBody(source, range, bodyChecks, pacing, ctx.buffers));
   };
   return { digests, send };
+}
+
+/**
+ * Makes a fresh body for one attempt, read once and MD5-hashed as it goes out, and sends it with `request`, which
+ * also gets the MD5 of what went out (known once the body has gone out).
+ */
+export type ReadOnceSender = <T>(
+  attempt: number,
+  request: (body: SignedBody, digests: () => BodyDigests) => Promise<T>,
+) => Promise<T>;
+
+/**
+ * How to send a range read once (see {@link hashedInFlightBody}), for a body whose answer proves what the server
+ * stored. A retry first checks that the file is unchanged, as for any streamed body.
+ */
+export function readOnceBody(
+  source: FileSource,
+  range: ByteRange,
+  ctx: TransferContext,
+  onBytes: (delta: number) => void,
+): ReadOnceSender {
+  const pacing = pacingOf(ctx, onBytes);
+  return async (attempt, request) => {
+    await beforeStreamedAttempt(ctx, source, range, attempt);
+    const hashed = hashedInFlightBody(source, range, pacing, ctx.buffers);
+    return request(hashed.body, hashed.digests);
+  };
+}
+
+function pacingOf(ctx: TransferContext, onBytes: (delta: number) => void): BodyPacing {
+  return { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
+}
+
+/** A retry of a body streamed from the file re-reads it: the file must still be the one planned. */
+async function beforeStreamedAttempt(
+  ctx: TransferContext,
+  source: FileSource,
+  range: ByteRange,
+  attempt: number,
+): Promise<void> {
+  logResend(ctx, range, attempt);
+  if (attempt > 1) await source.assertUnchanged();
 }
 
 /** Hashes bytes already read with the digests `choice` names; the body is sent from memory on every attempt. */

@@ -4,21 +4,15 @@ import { SourceError } from '../errors.js';
 import { errorCode, isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
-import type { CrcChecksum, RemotePart, StoredReport } from '../remote/s3-store.js';
+import type { CrcChecksum, RemotePart, SignedBody, StoredReport } from '../remote/s3-store.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import { confirmStoredBody, confirmStoredObject, describeProof } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { openJournal } from './resume-upload.js';
 import { withRetry } from './retry.js';
-import { bodyMemoryBytes, describeError, prepareBody, sendWithRetry } from './send-body.js';
-import {
-  hashedInFlightBody,
-  SLICE_BYTES,
-  type BodyDigests,
-  type BodyPacing,
-  type ByteRange,
-} from './signed-body.js';
+import { bodyMemoryBytes, describeError, prepareBody, readOnceBody, sendWithRetry } from './send-body.js';
+import { SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
@@ -106,7 +100,7 @@ async function sendPart(
   });
 }
 
-/** How the parts of one upload go: read once while that works, else hashed first with their digest. */
+/** Whether the parts of one upload may go read once: not after the server refused one for want of a digest. */
 interface PartRoute {
   readOnce: boolean;
 }
@@ -148,14 +142,10 @@ async function sendReadOnce(
   onBytes: (delta: number) => void,
   route: PartRoute,
 ): Promise<SentPart | undefined> {
-  const pacing = { limiter: ctx.limiter, onBytes, signal: ctx.hardSignal };
-  const sent = await sendWithRetry(`upload ${part.what}`, ctx, async (attempt) => {
-    if (attempt > 1) {
-      ctx.debug(`resending ${part.range.length} bytes (attempt ${attempt})`);
-      await source.assertUnchanged();
-    }
-    return attemptReadOnce(part, journal, source, ctx, pacing);
-  });
+  const send = readOnceBody(source, part.range, ctx, onBytes);
+  const sent = await sendWithRetry(`upload ${part.what}`, ctx, (attempt) =>
+    send(attempt, (body, digests) => attemptReadOnce(part, journal, ctx, body, digests)),
+  );
   if (!sent) {
     route.readOnce = false;
     ctx.debug(`${part.what}: refused without a digest; sending it and the next parts with Content-MD5`);
@@ -164,8 +154,7 @@ async function sendReadOnce(
   // nothing on the wire compared these bytes with the file: a change while they were read shows here, at this part
   await source.assertUnchanged();
   if (sent.proven) return { stored: sent.stored, digests: sent.digests };
-  route.readOnce = false;
-  journal.encryption = sent.stored.encryption;
+  journal.encryption = sent.stored.encryption; // no later part of the upload goes read once
   ctx.debug(
     `${part.what}: its ETag is no MD5 (${sent.stored.encryption}); sending it again with Content-MD5`,
   );
@@ -180,19 +169,16 @@ async function sendReadOnce(
 async function attemptReadOnce(
   part: PartToSend,
   journal: UploadJournal,
-  source: FileSource,
   ctx: TransferContext,
-  pacing: BodyPacing,
+  body: SignedBody,
+  digestsOf: () => BodyDigests,
 ): Promise<(SentPart & { proven: boolean }) | undefined> {
-  const hashed = hashedInFlightBody(source, part.range, pacing, ctx.buffers);
-  const answer = await ctx.store
-    .uploadPart(part.target, hashed.body, ctx.hardSignal)
-    .catch((error: unknown) => {
-      if (errorCode(error) === 'InvalidRequest') return undefined;
-      throw error;
-    });
+  const answer = await ctx.store.uploadPart(part.target, body, ctx.hardSignal).catch((error: unknown) => {
+    if (errorCode(error) === 'InvalidRequest') return undefined;
+    throw error;
+  });
   if (!answer) return undefined;
-  const digests = hashed.digests();
+  const digests = digestsOf();
   const stored = { ...answer, encryption: partEncryption(answer, journal) };
   return { stored: answer, digests, proven: confirmStoredBody(part.what, stored, digests) === 'etag' };
 }
