@@ -19,6 +19,7 @@ import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
 import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
+import { holdYoungGeneration, shouldHoldYoungGeneration } from './transfer/young-generation.js';
 import { JournalStore } from './transfer/upload-journal.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
@@ -232,6 +233,7 @@ async function transfer(
   deps: TransferDeps,
 ): Promise<void> {
   const { tracker } = deps.reporting;
+  if (shouldHoldYoungGeneration(decided)) holdYoungGeneration();
   announceGroups(decided, plan, deps.reporting);
   tracker.setPhase('uploading');
   const csvLog = await openCsvLog(options.logCsv, {
