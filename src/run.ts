@@ -19,7 +19,7 @@ import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
 import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
-import { holdYoungGeneration, shouldHoldYoungGeneration } from './transfer/young-generation.js';
+import { holdYoungGeneration, shouldHoldYoungGeneration } from './young-generation.js';
 import { JournalStore } from './transfer/upload-journal.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
@@ -82,6 +82,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
     const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
     if (options.logLeftOut) await writeLeftOutList(options.logLeftOut, plan.leftOut);
+    if (shouldHoldYoungGeneration(plan)) holdYoungGeneration();
     reporting.tracker.startRun({
       folder: options.folder,
       bucket: options.bucket,
@@ -233,7 +234,6 @@ async function transfer(
   deps: TransferDeps,
 ): Promise<void> {
   const { tracker } = deps.reporting;
-  if (shouldHoldYoungGeneration(decided)) holdYoungGeneration();
   announceGroups(decided, plan, deps.reporting);
   tracker.setPhase('uploading');
   const csvLog = await openCsvLog(options.logCsv, {

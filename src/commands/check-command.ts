@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { connectStore } from '../remote/connect.js';
 import { checkPlan, isAllProven, type CheckRow } from '../verifier/check-plan.js';
 import { formatCheckJson, formatCheckText, writeCheckReport } from '../verifier/check-report.js';
+import { holdYoungGeneration, shouldHoldYoungGeneration } from '../young-generation.js';
 
 /**
  * Upload flags a check refuses: it sends nothing, so forcing, rehearsing or checking an upload means nothing. The
@@ -59,6 +60,7 @@ export function registerCheckCommand(program: Command): void {
 
 async function runCheck(options: RunOptions, download: boolean, log: Logger): Promise<CheckRow[]> {
   const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
+  if (shouldHoldYoungGeneration(plan)) holdYoungGeneration();
   const signal = new AbortController().signal;
   const store = await connectStore(options, log, signal);
   const hashCache = await HashCache.load(options.stateDir);

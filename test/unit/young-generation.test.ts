@@ -6,41 +6,40 @@
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { DecidedTask } from '../../../src/transfer/upload-all.js';
-import { shouldHoldYoungGeneration } from '../../../src/transfer/young-generation.js';
+import type { UploadTask } from '../../src/collector/plan-upload.js';
+import { shouldHoldYoungGeneration } from '../../src/young-generation.js';
 
 const MiB = 1024 ** 2;
 
-function decided(count: number, sizeBytes: number, action: DecidedTask['decision']['action'] = 'upload') {
-  return Array.from({ length: count }, (_, i): DecidedTask => {
-    const task = {
-      group: 'reels',
-      path: `/d/f${i}`,
-      relPath: `f${i}`,
-      key: `P/reels/f${i}`,
-      sizeBytes,
-      mtimeMs: 0,
-    };
-    return { task, decision: { action, reason: '' }, group: 'reels' };
-  });
+function files(count: number, sizeBytes: number, group = 'logs'): UploadTask[] {
+  return Array.from({ length: count }, (_, i) => ({
+    group,
+    path: `/d/${group}/f${i}`,
+    relPath: `f${i}`,
+    key: `P/${group}/f${i}`,
+    sizeBytes,
+    mtimeMs: 0,
+  }));
+}
+
+function plan(...groups: UploadTask[][]) {
+  return { groups: new Map(groups.map((tasks, i) => [`type${i}`, tasks])) };
 }
 
 describe('shouldHoldYoungGeneration', () => {
   it.each([
-    ['one big file', decided(1, 4096 * MiB), true],
-    ['a reel and its few sidecars', [...decided(1, 4096 * MiB), ...decided(999, 40_000)], true],
-    ['a thousand small files', decided(1000, 40_000), false],
-    ['a thousand small files already there', decided(1000, 40_000, 'skip'), true],
-    ['a thousand files just under the multipart threshold', decided(1000, 8 * MiB - 1), false],
-    ['a thousand multipart files', decided(1000, 8 * MiB), true],
-  ])('%s: %s', (_name, items, expected) => {
-    expect(shouldHoldYoungGeneration(items)).toBe(expected);
+    ['one big file', plan(files(1, 4096 * MiB)), true],
+    ['a reel and its 999 sidecars', plan(files(1, 4096 * MiB, 'reels'), files(999, 40_000)), true],
+    ['a thousand small files', plan(files(1000, 40_000)), false],
+    ['a thousand small files in two folder types', plan(files(500, 40_000), files(500, 10, 'config')), false],
+    ['a thousand files just under the multipart threshold', plan(files(1000, 8 * MiB - 1)), false],
+    ['a thousand multipart files', plan(files(1000, 8 * MiB)), true],
+  ])('%s: %s', (_name, planned, expected) => {
+    expect(shouldHoldYoungGeneration(planned)).toBe(expected);
   });
 });
 
-const MODULE_URL = pathToFileURL(
-  new URL('../../../src/transfer/young-generation.ts', import.meta.url).pathname,
-);
+const MODULE_URL = pathToFileURL(new URL('../../src/young-generation.ts', import.meta.url).pathname);
 
 /** The young generation's size before and after churning objects that survive collections, in a child Node. */
 function youngGenerationGrowth(hold: boolean): { before: number; after: number; stderr: string } {
