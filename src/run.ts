@@ -7,7 +7,7 @@ import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
 import type { Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
-import { connectStore } from './remote/connect.js';
+import { connectStore, probeBucket } from './remote/connect.js';
 import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
 import { openCsvLog, readUploadLog, type LogTarget, type UploadLogIndex } from './status/csv-log.js';
@@ -24,7 +24,7 @@ import { JournalStore } from './transfer/upload-journal.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
-import { decideUploads } from './verifier/verify-plan.js';
+import { decideUploads, isSettledByLog } from './verifier/verify-plan.js';
 import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
 import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
@@ -89,12 +89,11 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       projectPrefix: `${options.prefix}${options.projectKey}/`,
       timestampFolder: options.timestamp,
     });
-    const offline = options.dryRun && !options.verify && !options.fixSettings;
-    store = offline ? undefined : await connectStore(options, log, interrupts.hard);
+    const logged = await readUploadLog(options.logCsv, logTarget(options));
+    store = await openStore(plan, options, logged, { log, interrupts });
     if (store && !options.dryRun)
       bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
-    const logged = await readUploadLog(options.logCsv, logTarget(options));
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, logged, log);
     const decided = await decide(plan, options, { store, hashCache, interrupts, logged });
@@ -103,7 +102,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       printDryRun(decided, plan, options, process.stdout);
     } else {
       await transfer(decided, plan, options, {
-        store: store!,
+        store,
         hashCache,
         interrupts,
         reporting,
@@ -136,6 +135,39 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     await bucketLock?.release();
     store?.destroy();
   }
+}
+
+/**
+ * The store a run needs, connected and proven with one HeadBucket; none for a dry run that decides offline. A run
+ * the upload log settles whole (nothing to send, fix or clean up) needs only to know that the bucket is there:
+ * a probe without the SDK tells it where the target allows, and the store is then never built.
+ */
+async function openStore(
+  plan: UploadPlan,
+  options: RunOptions,
+  logged: UploadLogIndex,
+  { log, interrupts }: { log: Logger; interrupts: Interrupts },
+): Promise<S3Store | undefined> {
+  if (options.dryRun && !options.verify && !options.fixSettings) return undefined;
+  const onlyProbe =
+    (await needsNothingButTheBucket(plan, options, logged)) &&
+    (await probeBucket(options, log, interrupts.hard));
+  return onlyProbe ? undefined : connectStore(options, log, interrupts.hard);
+}
+
+async function needsNothingButTheBucket(
+  plan: UploadPlan,
+  options: RunOptions,
+  logged: UploadLogIndex,
+): Promise<boolean> {
+  if (options.dryRun || options.fixSettings || options.bucketLock) return false;
+  const tasks = [...plan.groups.values()].flat();
+  const { force, verify, check } = options;
+  const settled = isSettledByLog(tasks, { logged: logged.uploads, force, verify, check });
+  // an unfinished upload an earlier run left is aborted at the end of this one, through the store
+  return (
+    settled && (await new JournalStore(options.stateDir, endpointId(options.endpoint)).list()).length === 0
+  );
 }
 
 /**
@@ -218,7 +250,8 @@ async function settingsToFix(
 }
 
 interface TransferDeps {
-  store: S3Store;
+  /** Absent when the upload log settled every file: then there is nothing to send. */
+  store: S3Store | undefined;
   hashCache: HashCache;
   interrupts: Interrupts;
   reporting: Reporting;
@@ -255,7 +288,8 @@ async function transfer(
       csvLog,
       maxFilesInFlight: options.maxConcurrency,
       abortAll: (reason) => deps.interrupts.abortAll(reason),
-      transfer: {
+      signal: deps.interrupts.soft,
+      transfer: deps.store && {
         store: deps.store,
         bucket: options.bucket,
         scheduler: new TransferScheduler(
@@ -276,7 +310,7 @@ async function transfer(
         settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
         debug: (message) => deps.log.debug(message),
       },
-      fixSettings: {
+      fixSettings: deps.store && {
         store: deps.store,
         bucket: options.bucket,
         settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
@@ -287,7 +321,7 @@ async function transfer(
   } finally {
     await csvLog.close();
   }
-  if (tracker.snapshot().totals.failed === 0) {
+  if (deps.store && tracker.snapshot().totals.failed === 0) {
     const scope = {
       bucket: options.bucket,
       projectPrefix: `${options.prefix}${options.projectKey}/`,

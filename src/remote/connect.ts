@@ -23,11 +23,7 @@ export async function connectStore(
   signal: AbortSignal,
   onRequest?: (operation: string) => void,
 ): Promise<S3Store> {
-  if (options.auth.mode === 'config' && options.configPath && isReadableByOthers(options.configPath)) {
-    log.warn(
-      `config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`,
-    );
-  }
+  warnIfConfigReadable(options, log);
   // loaded here, not at start-up: the SDK takes about 0.3 s to load, which --help, status and a dry run never need
   const { S3Store } = await import('./s3-store.js');
   const store = new S3Store({
@@ -62,6 +58,44 @@ export async function connectStore(
     `bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`,
   );
   return store;
+}
+
+/**
+ * For a run that needs nothing from the bucket but to know it is there (a rerun the upload log settles): one
+ * HeadBucket without loading the SDK, where the target allows it (a custom endpoint addressed path-style, keys
+ * from the config or the keyring). True when the bucket answered 200; false when the caller must connect with
+ * {@link connectStore}, which then reports whatever kept the probe from an answer.
+ */
+export async function probeBucket(options: RunOptions, log: Logger, signal: AbortSignal): Promise<boolean> {
+  const { auth, endpoint } = options;
+  if (!endpoint || !options.forcePathStyle || options.bucket.startsWith('arn:')) return false;
+  if (auth.mode !== 'config' && auth.mode !== 'keyring') return false;
+  const credentials = await resolveCredentials(auth);
+  if (typeof credentials !== 'object' || !('accessKeyId' in credentials)) return false;
+  const { bucketAnswers } = await import('./bucket-probe.js');
+  if (log.debugEnabled) log.debug('request HeadBucket (a probe without the SDK)');
+  const answered = await bucketAnswers(
+    {
+      endpoint,
+      bucket: options.bucket,
+      region: options.region,
+      credentials,
+      expectedBucketOwner: options.objects.requests.expectedBucketOwner,
+    },
+    signal,
+  );
+  if (!answered) return false;
+  warnIfConfigReadable(options, log);
+  log.debug(`bucket ${options.bucket} reachable at ${endpoint} (auth mode ${auth.mode})`);
+  return true;
+}
+
+function warnIfConfigReadable(options: RunOptions, log: Logger): void {
+  if (options.auth.mode === 'config' && options.configPath && isReadableByOthers(options.configPath)) {
+    log.warn(
+      `config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`,
+    );
+  }
 }
 
 /**

@@ -23,7 +23,10 @@ export interface DecidedTask {
 
 /** Where results go, and how to stop the whole run on a fatal error. */
 export interface UploadAllContext {
-  transfer: TransferContext;
+  /** How files are sent; absent for a run that only records skips (it never connected to the bucket). */
+  transfer?: TransferContext | undefined;
+  /** Stops the run: no new file starts once it fires. */
+  signal: AbortSignal;
   tracker: StatusTracker;
   csvLog: CsvLog;
   /** How objects are given their wanted settings (with --fix-settings). */
@@ -49,7 +52,7 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
   let fatal: unknown;
   const work = items.filter((i) => i.decision.action !== 'skip');
   await forEachAtMost(work, ctx.maxFilesInFlight, async (item) => {
-    if (fatal !== undefined || ctx.transfer.signal.aborted) return;
+    if (fatal !== undefined || ctx.signal.aborted) return;
     const result =
       item.decision.action === 'fix-settings' ? await fixOne(item, ctx) : await uploadOne(item, ctx);
     if (result === 'fatal-or-stopped') return;
@@ -63,7 +66,7 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
   });
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the original error object
   if (fatal !== undefined) throw fatal;
-  if (ctx.transfer.signal.aborted) throw stopReason(ctx.transfer.signal);
+  if (ctx.signal.aborted) throw stopReason(ctx.signal);
 }
 
 /**
@@ -93,6 +96,7 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
   ctx.tracker.startFile(item.group, item.task.path, item.task.sizeBytes);
   const onBytes = ctx.tracker.fileProgressCallback(item.group, item.task.path);
   try {
+    if (!ctx.transfer) throw new Error('upload decision without a transfer context');
     const onResumed = ctx.tracker.fileResumedCallback(item.group, item.task.path);
     const sent = await uploadFile(item.task, ctx.transfer, onBytes, onResumed);
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
@@ -107,7 +111,7 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
 
 function failure(item: DecidedTask, started: number, error: unknown, ctx: UploadAllContext): UploadOneResult {
   // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
-  if (ctx.transfer.signal.aborted) return 'fatal-or-stopped';
+  if (ctx.signal.aborted) return 'fatal-or-stopped';
   const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
   const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
   return { outcome: 'failed', result, cause: error };

@@ -43,6 +43,22 @@ export async function decideUploads(tasks: readonly UploadTask[], ctx: VerifyCon
   return decideWith(tasks, ctx, tasks.length <= HEAD_LIMIT ? 'head-each' : 'list-prefixes');
 }
 
+/**
+ * Whether the CSV log alone settles every planned file as a skip, so that deciding (and the run) needs nothing
+ * from the bucket: never with --force, --verify or --check, which ask for more than the log.
+ */
+export function isSettledByLog(
+  tasks: readonly UploadTask[],
+  ctx: Pick<VerifyContext, 'logged' | 'force' | 'verify' | 'check'>,
+): boolean {
+  if (ctx.force || !trustsLog(ctx)) return false;
+  return tasks.every((task) => decideFromLog(task, ctx.logged.get(task.key)) !== undefined);
+}
+
+function trustsLog(ctx: Pick<VerifyContext, 'verify' | 'check'>): boolean {
+  return !ctx.verify && !ctx.check;
+}
+
 /** {@link decideUploads} with the lookup chosen by the caller. */
 export async function decideWith(
   tasks: readonly UploadTask[],
@@ -50,7 +66,7 @@ export async function decideWith(
   lookup: Lookup,
 ): Promise<Decision[]> {
   if (ctx.force) return tasks.map(() => FORCED);
-  const trustLog = !ctx.verify && !ctx.check;
+  const trustLog = trustsLog(ctx);
   const decisions = tasks.map((task) =>
     trustLog ? decideFromLog(task, ctx.logged.get(task.key)) : undefined,
   );

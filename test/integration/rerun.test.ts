@@ -4,7 +4,12 @@
  */
 import { chmod, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getObjectBytes, listAllObjects } from '../support/bucket.js';
 import { startFaultProxy, type FaultProxy, type ProxyStats } from '../support/fault-proxy.js';
@@ -190,6 +195,46 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation).toEqual({ HeadBucket: 1 });
   });
 
+  it('proves the bucket for such a rerun with one signed HeadBucket of its own, without loading the SDK', async () => {
+    const run = await upload('--debug');
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toContain('request HeadBucket (a probe without the SDK)');
+    expect(run.result.stderr).not.toContain('request HeadBucketCommand');
+    expect(run.stats.byOperation).toEqual({ HeadBucket: 1 });
+  });
+
+  it('still refuses such a rerun with a wrong secret key, naming the fix', async () => {
+    const wrongKeys = await writeConfig(await makeTempDir('rerun-wrong-key'), {
+      bucket,
+      endpoint_url: getS3Env().endpoint,
+      region: getS3Env().region,
+      force_path_style: true,
+      auth_mode: 'config',
+      aws_access_key_id: getS3Env().accessKeyId,
+      aws_secret_access_key: 'not-the-secret-key-of-this-user-000000000',
+    });
+    await chmod(wrongKeys, 0o600);
+    const rowsBefore = (await readLogRows(logCsv)).length;
+    const result = await runCli([
+      '--config',
+      wrongKeys,
+      '--folder',
+      project,
+      '--project-key',
+      PROJECT_KEY,
+      '--state-dir',
+      stateDir,
+      '--endpoint',
+      proxy.endpoint,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(`open bucket ${bucket}: .*SignatureDoesNotMatch.*the secret key is wrong`),
+    );
+    expect(result.stderr).not.toContain('not-the-secret-key');
+    expect(await readLogRows(logCsv)).toHaveLength(rowsBefore);
+  });
+
   it('with --verify lists each folder-type prefix once and heads only the large file', async () => {
     const run = await upload('--verify');
     await expectOutcomesAgree(run);
@@ -296,6 +341,35 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation.PutObject).toBe(FILE_COUNT - 1);
     expect(run.stats.byOperation.UploadPart).toBe(3);
     expect(run.stats.byOperation.ListObjectsV2 ?? 0).toBe(0);
+  });
+});
+
+describe('rerunning a project whose bucket is gone', () => {
+  it('fails with the missing bucket named, though the upload log settles every file', async () => {
+    const env = getS3Env();
+    const gone = await createTestBucket('rerun-gone', client);
+    const root = await makeTempDir('rerun-gone');
+    const folder = path.join(root, PROJECT_KEY);
+    await writeFiles(folder, { 'logs/run-01.log': { sizeBytes: 200, seed: 'gone' } });
+    const config = await writeConfig(root, {
+      bucket: gone,
+      endpoint_url: env.endpoint,
+      region: env.region,
+      force_path_style: true,
+      auth_mode: 'config',
+      aws_access_key_id: env.accessKeyId,
+      aws_secret_access_key: env.secretAccessKey,
+    });
+    await chmod(config, 0o600);
+    const args = ['--config', config, '--folder', folder, '--project-key', PROJECT_KEY];
+    const first = await runCli([...args, '--state-dir', path.join(root, 'state')]);
+    expect(first.code, first.stderr).toBe(0);
+    await client.send(new DeleteObjectCommand({ Bucket: gone, Key: `${PROJECT_KEY}/logs/run-01.log` }));
+    await client.send(new DeleteBucketCommand({ Bucket: gone }));
+    const rerun = await runCli([...args, '--state-dir', path.join(root, 'state'), '--debug']);
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toContain('request HeadBucket (a probe without the SDK)');
+    expect(rerun.stderr).toMatch(new RegExp(`open bucket ${gone}: .*NoSuchBucket.*create the bucket`));
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CsvLog } from '../../../src/status/csv-log.js';
 import { StatusTracker, type FileResult } from '../../../src/status/status-tracker.js';
-import type { TransferContext } from '../../../src/transfer/upload-file.js';
 import { uploadAll, type DecidedTask } from '../../../src/transfer/upload-all.js';
 
 /** A CSV log that keeps rows until flushed, and remembers the most it ever held. */
@@ -43,8 +42,8 @@ describe('uploadAll', () => {
   it('writes the log between batches of skips, so 5,000 skips never queue at once', async () => {
     const csvLog = countingLog();
     const tracker = new StatusTracker();
-    const transfer = { signal: new AbortController().signal } as TransferContext;
-    await uploadAll(skipped(5000), { transfer, tracker, csvLog, maxFilesInFlight: 4, abortAll: () => {} });
+    const signal = new AbortController().signal;
+    await uploadAll(skipped(5000), { signal, tracker, csvLog, maxFilesInFlight: 4, abortAll: () => {} });
     await csvLog.close();
     expect(csvLog.written).toHaveLength(5000);
     expect(csvLog.written[4999]).toMatchObject({ key: 'P/f4999.log', outcome: 'skipped', seconds: 0 });

@@ -7,7 +7,7 @@ import type { UploadTask } from '../../../src/collector/plan-upload.js';
 import { HashCache } from '../../../src/content/hash-cache.js';
 import { AuthError } from '../../../src/errors.js';
 import type { LogFacts } from '../../../src/verifier/decide.js';
-import { decideUploads, type VerifyContext } from '../../../src/verifier/verify-plan.js';
+import { decideUploads, isSettledByLog, type VerifyContext } from '../../../src/verifier/verify-plan.js';
 import { FakeBucket, md5Hex, sha256Hex } from './fake-bucket.js';
 
 const PROJECT = 'RMI25320';
@@ -229,5 +229,37 @@ describe('decideUploads', () => {
     const failure = decideUploads(tasks, context());
     await expect(failure).rejects.toThrow(AuthError);
     await expect(failure).rejects.toThrow(`check existing objects in ${BUCKET}`);
+  });
+});
+
+describe('isSettledByLog', () => {
+  const task = (key: string, sizeBytes: number, mtimeMs: number): UploadTask => ({
+    group: 'logs',
+    path: `/p/${key}`,
+    relPath: key,
+    key,
+    sizeBytes,
+    mtimeMs,
+  });
+  const tasks = [task('P/logs/a.log', 10, 1000), task('P/logs/b.log', 20, 2000)];
+  const logged = new Map<string, LogFacts>([
+    ['P/logs/a.log', { sizeBytes: 10, mtimeMs: 1000 }],
+    ['P/logs/b.log', { sizeBytes: 20, mtimeMs: 2000 }],
+  ]);
+  const trusting = { logged, force: false, verify: false, check: false };
+
+  it('is true when the log records every file with its size and mtime', () => {
+    expect(isSettledByLog(tasks, trusting)).toBe(true);
+  });
+
+  it.each([
+    ['a file the log does not record', [...tasks, task('P/logs/c.log', 5, 5)], trusting],
+    ['a file whose mtime moved', [tasks[0]!, task('P/logs/b.log', 20, 2001)], trusting],
+    ['a file whose size changed', [tasks[0]!, task('P/logs/b.log', 21, 2000)], trusting],
+    ['--force', tasks, { ...trusting, force: true }],
+    ['--verify', tasks, { ...trusting, verify: true }],
+    ['--check', tasks, { ...trusting, check: true }],
+  ])('is false with %s', (_name, planned, ctx) => {
+    expect(isSettledByLog(planned, ctx)).toBe(false);
   });
 });
