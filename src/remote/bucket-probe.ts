@@ -1,5 +1,5 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import http from 'node:http';
+import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 /** What a probe needs: a custom endpoint addressed path-style, static keys, the signing region. */
@@ -41,7 +41,8 @@ export async function bucketAnswers(target: ProbeTarget, signal?: AbortSignal): 
     service: 's3',
     region: target.region,
     credentials: target.credentials,
-    sha256: NodeSha256,
+    // the hash the SDK's own clients give this signer
+    sha256: Sha256,
     uriEscapePath: false,
     applyChecksum: false,
   });
@@ -81,27 +82,4 @@ function headAnswersOk(
     outgoing.once('error', () => settle(false));
     outgoing.end();
   });
-}
-
-/** The hash SigV4 asks for, as the SDK's signer takes it: SHA-256, or HMAC-SHA-256 when given a key. */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBytes(data));
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}
-
-function toBytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
 }

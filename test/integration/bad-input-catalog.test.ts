@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestBucket, getS3Env } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
 import { listKeys } from './reliability-world.js';
 import { deleteBucket } from './transfer-harness.js';
 
@@ -293,12 +293,7 @@ function baseConfig(): Record<string, unknown> {
   const env = getS3Env();
   return {
     bucket,
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
   };
 }
 

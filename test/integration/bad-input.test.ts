@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getObjectBytes, listAllObjects } from '../support/bucket.js';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
-import { createTestBucket, getS3Env, makeBucketName } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeBucketName, testServerConfig } from '../support/s3-env.js';
 
 const PROJECT_KEY = 'RMI25320';
 const EXIT_FILES_FAILED = 1;
@@ -39,12 +39,7 @@ async function writeTestConfig(name: string, overrides: Record<string, unknown> 
     root,
     {
       bucket,
-      endpoint_url: env.endpoint,
-      region: env.region,
-      force_path_style: true,
-      auth_mode: 'config',
-      aws_access_key_id: env.accessKeyId,
-      aws_secret_access_key: env.secretAccessKey,
+      ...testServerConfig(env),
       ...overrides,
     },
     `${name}.yaml`,

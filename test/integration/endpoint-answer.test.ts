@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { getS3Env } from '../support/s3-env.js';
+import { getS3Env, testServerConfig } from '../support/s3-env.js';
 import { deleteBucket, startHarness, uploadArgs, type Harness } from './transfer-harness.js';
 import { createTestBucket } from '../support/s3-env.js';
 
@@ -49,12 +49,8 @@ async function uploadTo(endpoint: string, ...extra: string[]): Promise<Awaited<R
   const env = getS3Env();
   const configPath = await writeConfig(await makeTempDir('endpoint-config'), {
     bucket,
+    ...testServerConfig(env),
     endpoint_url: endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
   });
   await chmod(configPath, 0o600);
   const args = ['--config', configPath, '--folder', path.join(root, 'project'), '--project-key', 'P1'];

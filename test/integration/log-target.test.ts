@@ -17,7 +17,7 @@ import {
 } from '../support/fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { readLogRows, type LogRow } from '../support/run-outcomes.js';
-import { createTestBucket, getS3Env } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
 import { deleteBucket } from './transfer-harness.js';
 
 const PROJECT_KEY = 'LOGTARGET1';
@@ -51,12 +51,7 @@ beforeAll(async () => {
   await writeFiles(project, FILES);
   configPath = await writeConfig(root, {
     bucket: bucketA,
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
     log_csv: logCsv,
   });
   // a config holding keys must not be readable by others, or the CLI warns about it

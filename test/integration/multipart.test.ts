@@ -13,7 +13,7 @@ import { headObject, listAllObjects, listOpenMultipartUploads } from '../support
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { defaultRunFiles, parseSummaryTotals, readStatusJson } from '../support/run-outcomes.js';
-import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeTestClient, testServerConfig } from '../support/s3-env.js';
 
 const MiB = 1024 * 1024;
 const SIZE_BYTES = 200 * MiB;
@@ -39,12 +39,7 @@ beforeAll(async () => {
   const env = getS3Env();
   configPath = await writeConfig(root, {
     bucket,
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
   });
   await chmod(configPath, 0o600);
 });

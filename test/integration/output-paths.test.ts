@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { getS3Env } from '../support/s3-env.js';
+import { getS3Env, testServerConfig } from '../support/s3-env.js';
 
 let root: string;
 let regular: string;
@@ -24,12 +24,8 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ target: env.endpoint });
   configPath = await writeConfig(root, {
     bucket: 'output-paths-never-reached',
+    ...testServerConfig(env),
     endpoint_url: proxy.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
   });
   await chmod(configPath, 0o600);
 });

@@ -18,7 +18,7 @@ import {
 import { expect } from 'vitest';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
 import { makeTempDir, writeConfig } from '../support/fixtures.js';
-import { getS3Env, makeTestClient, type S3Env } from '../support/s3-env.js';
+import { getS3Env, makeTestClient, type S3Env, testServerConfig } from '../support/s3-env.js';
 
 export const MiB = 1024 ** 2;
 
@@ -69,12 +69,8 @@ export async function openWorld(options: {
   });
   const configPath = await writeConfig(root, {
     bucket: options.bucket,
-    region: env.region,
+    ...testServerConfig(env),
     endpoint_url: options.viaProxy === false ? env.endpoint : proxy.endpoint,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
   });
   await chmod(configPath, 0o600); // the CLI warns about world-readable secrets otherwise
   return {

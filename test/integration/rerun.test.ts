@@ -31,7 +31,7 @@ import {
   readStatusJson,
   type LogRow,
 } from '../support/run-outcomes.js';
-import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeTestClient, testServerConfig } from '../support/s3-env.js';
 
 const PROJECT_KEY = 'RMI25320';
 const MiB = 1024 * 1024;
@@ -92,12 +92,7 @@ beforeAll(async () => {
   await writeFiles(project, buildProject());
   configPath = await writeConfig(root, {
     bucket,
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
   });
   // a config holding keys must not be readable by others, or the CLI warns about it
   await chmod(configPath, 0o600);
@@ -112,11 +107,16 @@ afterAll(async () => {
 
 /** Runs the CLI through the proxy and returns its result, the CSV rows it added and the requests it made. */
 async function upload(...extra: string[]): Promise<Run> {
+  return uploadWith(configPath, ...extra);
+}
+
+/** {@link upload} with another config file (same bucket and endpoint, so the same upload log). */
+async function uploadWith(config: string, ...extra: string[]): Promise<Run> {
   const rowsBefore = (await readLogRows(logCsv)).length;
   proxy.resetStats();
   const result = await runCli([
     '--config',
-    configPath,
+    config,
     '--folder',
     project,
     '--project-key',
@@ -206,33 +206,17 @@ describe('rerunning an uploaded project', () => {
   it('still refuses such a rerun with a wrong secret key, naming the fix', async () => {
     const wrongKeys = await writeConfig(await makeTempDir('rerun-wrong-key'), {
       bucket,
-      endpoint_url: getS3Env().endpoint,
-      region: getS3Env().region,
-      force_path_style: true,
-      auth_mode: 'config',
-      aws_access_key_id: getS3Env().accessKeyId,
+      ...testServerConfig(),
       aws_secret_access_key: 'not-the-secret-key-of-this-user-000000000',
     });
     await chmod(wrongKeys, 0o600);
-    const rowsBefore = (await readLogRows(logCsv)).length;
-    const result = await runCli([
-      '--config',
-      wrongKeys,
-      '--folder',
-      project,
-      '--project-key',
-      PROJECT_KEY,
-      '--state-dir',
-      stateDir,
-      '--endpoint',
-      proxy.endpoint,
-    ]);
+    const { result, rows } = await uploadWith(wrongKeys);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       new RegExp(`open bucket ${bucket}: .*SignatureDoesNotMatch.*the secret key is wrong`),
     );
     expect(result.stderr).not.toContain('not-the-secret-key');
-    expect(await readLogRows(logCsv)).toHaveLength(rowsBefore);
+    expect(rows).toEqual([]);
   });
 
   it('with --verify lists each folder-type prefix once and heads only the large file', async () => {
@@ -353,12 +337,7 @@ describe('rerunning a project whose bucket is gone', () => {
     await writeFiles(folder, { 'logs/run-01.log': { sizeBytes: 200, seed: 'gone' } });
     const config = await writeConfig(root, {
       bucket: gone,
-      endpoint_url: env.endpoint,
-      region: env.region,
-      force_path_style: true,
-      auth_mode: 'config',
-      aws_access_key_id: env.accessKeyId,
-      aws_secret_access_key: env.secretAccessKey,
+      ...testServerConfig(env),
     });
     await chmod(config, 0o600);
     const args = ['--config', config, '--folder', folder, '--project-key', PROJECT_KEY];

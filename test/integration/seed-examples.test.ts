@@ -17,7 +17,7 @@ import {
 } from '../support/fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { parseSummaryTotals, readStatusJson } from '../support/run-outcomes.js';
-import { createTestBucket, getS3Env } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
 
 const PROJECT_KEY = 'RMI25320';
 const MiB = 1024 * 1024;
@@ -81,12 +81,7 @@ async function setUp(name: string, extraConfig: Record<string, unknown> = {}): P
   const dir = await makeTempDir(`seed-${name}`);
   const configPath = await writeConfig(dir, {
     bucket,
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
     ...extraConfig,
   });
   await chmod(configPath, 0o600); // else the CLI warns that the keys are readable by others

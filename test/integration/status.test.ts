@@ -21,7 +21,7 @@ import {
   readLogRows,
   readStatusJson,
 } from '../support/run-outcomes.js';
-import { createTestBucket, getS3Env } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
 
 const PROJECT_KEY = 'RMI25320';
 const MiB = 1024 * 1024;
@@ -49,12 +49,7 @@ beforeAll(async () => {
   project = path.join(root, PROJECT_KEY);
   await writeFiles(project, PROJECT);
   configPath = await writeConfig(root, {
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
   });
   // a config holding keys must not be readable by others, or the CLI warns about it
   await chmod(configPath, 0o600);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { buildCliEnv, CLI_PATH, PROJECT_ROOT, runCli, type CliResult } from '../support/run-cli.js';
 import { countOutcomes, parseSummaryTotals, readLogRows, readStatusJson } from '../support/run-outcomes.js';
-import { createTestBucket, getS3Env } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
 
 const PROJECT_KEY = 'RMI25320';
 const MiB = 1024 * 1024;
@@ -36,12 +36,7 @@ beforeAll(async () => {
     'logs/run.log': { sizeBytes: 3_000, seed: 'log' },
   });
   configPath = await writeConfig(root, {
-    endpoint_url: env.endpoint,
-    region: env.region,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
+    ...testServerConfig(env),
   });
   // a config holding keys must not be readable by others, or the CLI warns about it
   await chmod(configPath, 0o600);

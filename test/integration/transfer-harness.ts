@@ -25,7 +25,7 @@ import {
 import { makeTempDir, removeTempDirs, writeConfig } from '../support/fixtures.js';
 import { headObject, listAllObjects } from '../support/bucket.js';
 import { spawnCli, type RunningCli } from '../support/run-cli.js';
-import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeTestClient, testServerConfig } from '../support/s3-env.js';
 
 export const MiB = 1024 ** 2;
 export const GiB = 1024 ** 3;
@@ -59,12 +59,8 @@ export async function startHarness(
   });
   const configPath = await writeConfig(root, {
     bucket,
-    region: env.region,
+    ...testServerConfig(env),
     endpoint_url: proxy.endpoint,
-    force_path_style: true,
-    auth_mode: 'config',
-    aws_access_key_id: env.accessKeyId,
-    aws_secret_access_key: env.secretAccessKey,
   });
   await chmod(configPath, 0o600); // the CLI warns about world-readable secrets otherwise
   return {

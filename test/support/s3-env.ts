@@ -58,6 +58,21 @@ export function makeTestClient(env: S3Env = getS3Env()): S3Client {
   });
 }
 
+/**
+ * The config keys that point the CLI at the test server as the test user: path-style, keys in the config (a file
+ * holding them should be chmod 600, or the CLI warns that others can read it).
+ */
+export function testServerConfig(env: S3Env = getS3Env()): Record<string, unknown> {
+  return {
+    endpoint_url: env.endpoint,
+    region: env.region,
+    force_path_style: true,
+    auth_mode: 'config',
+    aws_access_key_id: env.accessKeyId,
+    aws_secret_access_key: env.secretAccessKey,
+  };
+}
+
 /** A bucket name no other test uses: `<prefix>-<time>-<random>`, lower case, at most 63 characters. */
 export function makeBucketName(prefix: string): string {
   const suffix = `-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
