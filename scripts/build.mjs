@@ -37,6 +37,27 @@ await import('./lib/main.js');
 const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
 
+/**
+ * Routes imports of `node:http` and `node:process` through the chunk's `require`. Node 22+ builds the ES module
+ * namespace of a built-in by reading every export, which runs lazy getters: `import http from 'node:http'` loads
+ * undici for `http.WebSocket` (33 ms on Node 24 against 3 ms for `require`), `node:process` creates stdin (8 ms
+ * against 0.2). As a CommonJS module the built-in's named imports become property reads where they are used, so a
+ * getter runs only if its export is used. The other built-ins cost the same either way (measured on Node 24).
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?(http|process)$/ }, (args) => {
+      if (args.namespace === 'builtin') return undefined;
+      return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 async function build({ analyze, minify }) {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
   await rm(DIST, { recursive: true, force: true });
@@ -55,6 +76,7 @@ async function build({ analyze, minify }) {
     external: ['@napi-rs/keyring'],
     define: { __UPLOAD_TO_S3_VERSION__: JSON.stringify(pkg.version) },
     banner: { js: REQUIRE_SHIM },
+    plugins: [builtinsByRequire],
     minify,
     // error classes name themselves after their class (errors.ts)
     keepNames: true,
