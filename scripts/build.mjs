@@ -58,6 +58,21 @@ const builtinsByRequire = {
   },
 };
 
+/**
+ * Bundles yaml's ES module build: its CommonJS build for Node (the `node` export) is some 80 modules, each wrapped
+ * and run at start-up, whether or not the command reads a config file, and it cannot be tree-shaken. The two builds
+ * are compiled from one source; they differ only in how a warning is printed, and the config file's warnings are
+ * reported by the config reader.
+ */
+const yamlAsModule = {
+  name: 'yaml-as-module',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, () => ({
+      path: path.join(ROOT, 'node_modules/yaml/browser/index.js'),
+    }));
+  },
+};
+
 async function build({ analyze, minify }) {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
   await rm(DIST, { recursive: true, force: true });
@@ -76,7 +91,7 @@ async function build({ analyze, minify }) {
     external: ['@napi-rs/keyring'],
     define: { __UPLOAD_TO_S3_VERSION__: JSON.stringify(pkg.version) },
     banner: { js: REQUIRE_SHIM },
-    plugins: [builtinsByRequire],
+    plugins: [builtinsByRequire, yamlAsModule],
     minify,
     // error classes name themselves after their class (errors.ts)
     keepNames: true,

@@ -66,7 +66,8 @@ async function readConfigBytes(absolute: string): Promise<Buffer> {
 function parseDocument(text: string, absolute: string): Record<string, unknown> {
   let document: unknown;
   try {
-    const parsed = parseYamlDocument(text, { uniqueKeys: true, prettyErrors: false });
+    // logLevel error: yaml would print its own warning for a collection key, which the key check reports anyway
+    const parsed = parseYamlDocument(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
     // a warning (an unknown tag, an ambiguous anchor) means the file does not say what its author meant
     const problem = parsed.errors[0] ?? parsed.warnings[0];
     if (problem) throw problem;

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfigFile, validateConfig } from '../../../src/config/config-file.js';
 import { ConfigError } from '../../../src/errors.js';
 import { makeTempDir, removeTempDirs, writeConfig } from '../../support/fixtures.js';
@@ -82,6 +82,26 @@ describe('loadConfigFile', () => {
     await writeFile(file, '# nothing set yet\n');
 
     await expect(loadConfigFile(file)).resolves.toEqual({ path: file, values: {} });
+  });
+
+  it('reports a collection used as a key as an unknown key, with no warning of its own from the YAML parser', async () => {
+    const dir = await makeTempDir('config-file');
+    const file = path.join(dir, 'config.yaml');
+    await writeFile(file, '? [bucket]\n: survey-data\n');
+    const warnings: unknown[] = [];
+    const collect = (warning: unknown): void => void warnings.push(warning);
+    process.on('warning', collect);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    const error = await loadConfigFile(file).catch((thrown: unknown) => thrown);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', collect);
+    warn.mockRestore();
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain("unknown key '[ bucket ]'");
+    expect(warnings).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('treats a key without a value as unset', async () => {
