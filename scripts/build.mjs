@@ -16,6 +16,7 @@
  *     --analyze prints what takes the room in each output file; --no-minify keeps names readable in CPU profiles
  */
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -61,15 +62,15 @@ const builtinsByRequire = {
 /**
  * Bundles yaml's ES module build: its CommonJS build for Node (the `node` export) is some 80 modules, each wrapped
  * and run at start-up, whether or not the command reads a config file, and it cannot be tree-shaken. The two builds
- * are compiled from one source; they differ only in how a warning is printed, and the config file's warnings are
- * reported by the config reader.
+ * are compiled from one source; they differ in how a warning is printed (the config reader asks for none) and in
+ * two debugging variables (LOG_TOKENS, LOG_STREAM) only the Node build reads.
  */
 const yamlAsModule = {
   name: 'yaml-as-module',
   setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, () => ({
-      path: path.join(ROOT, 'node_modules/yaml/browser/index.js'),
-    }));
+    // the package's exports map hides browser/index.js from Node's resolution, so it is found beside package.json
+    const yamlRoot = path.dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(yamlRoot, 'browser', 'index.js') }));
   },
 };
 

@@ -39,12 +39,11 @@ export function signHeadRequest(
     'x-amz-content-sha256': EMPTY_PAYLOAD_SHA256,
     ...(keys.sessionToken ? { 'x-amz-security-token': keys.sessionToken } : {}),
   };
-  const names = Object.keys(headers)
-    .map((name) => name.toLowerCase())
-    .sort();
-  const byName = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-  const canonicalHeaders = names.map((name) => `${name}:${canonicalValue(byName.get(name)!)}\n`).join('');
-  const signedHeaders = names.join(';');
+  const canonical = Object.entries(headers)
+    .map(([name, value]) => [name.toLowerCase(), canonicalHeaderValue(value)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const canonicalHeaders = canonical.map(([name, value]) => `${name}:${value}\n`).join('');
+  const signedHeaders = canonical.map(([name]) => name).join(';');
   const canonicalRequest = [
     'HEAD',
     request.path,
@@ -55,11 +54,8 @@ export function signHeadRequest(
   ].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = ['s3', 'aws4_request'].reduce(
-    (key, part) => hmac(key, part),
-    hmac(hmac(`AWS4${keys.secretAccessKey}`, day), region),
-  );
-  const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
+  const key = signingKey(keys.secretAccessKey, day, region, 's3');
+  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
   return {
     ...headers,
     authorization:
@@ -68,12 +64,16 @@ export function signHeadRequest(
   };
 }
 
-function canonicalValue(value: string): string {
+/** A header value as SigV4 signs it: trimmed, runs of white space as one space. */
+export function canonicalHeaderValue(value: string): string {
   return value.trim().replace(/\s+/g, ' ');
 }
 
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
+/** The SigV4 signing key of `secret` for one day (YYYYMMDD), region and service. */
+export function signingKey(secret: string, day: string, region: string, service: string): Buffer {
+  let key = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+  for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  return key;
 }
 
 function sha256Hex(text: string): string {

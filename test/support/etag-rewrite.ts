@@ -5,6 +5,7 @@
  * @module
  */
 import { createHash, createHmac } from 'node:crypto';
+import { canonicalHeaderValue, signingKey } from '../../src/remote/head-signature.js';
 
 /** XOR mask of the AWS-style ETags: reversible, so the proxy can give the server its real ETags back. */
 const MASK = createHash('md5').update('aws-kms-etag').digest();
@@ -112,7 +113,7 @@ function signatureOf(
   const q = url.indexOf('?');
   const canonicalHeaders = signedList
     .split(';')
-    .map((name) => `${name}:${headerValues(headers, name).map(collapse).join(',')}\n`)
+    .map((name) => `${name}:${headerValues(headers, name).map(canonicalHeaderValue).join(',')}\n`)
     .join('');
   const canonicalRequest = [
     method,
@@ -161,16 +162,6 @@ function escapeUri(text: string): string {
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-}
-
-function collapse(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
-}
-
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  let key = createHmac('sha256', `AWS4${secret}`).update(date).digest();
-  for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
-  return key;
 }
 
 function sha256Hex(bytes: Buffer): string {

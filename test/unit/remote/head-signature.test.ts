@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { signHeadRequest, type SigningKeys } from '../../../src/remote/head-signature.js';
+import {
+  EMPTY_PAYLOAD_SHA256,
+  signHeadRequest,
+  type SigningKeys,
+} from '../../../src/remote/head-signature.js';
 
 const DATE = new Date('2026-12-03T05:17:14.123Z');
 const KEYS: SigningKeys = {
@@ -31,10 +36,7 @@ async function sdkSignature(
       port: 7481,
       path,
       query: {},
-      headers: {
-        ...headers,
-        'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-      },
+      headers: { ...headers, 'x-amz-content-sha256': EMPTY_PAYLOAD_SHA256 },
     },
     { signingDate: DATE },
   );
@@ -69,16 +71,10 @@ describe('signHeadRequest', () => {
     const ours = signHeadRequest({ path, headers }, keys, region, DATE);
     const sdk = await sdkSignature(path, headers, keys, region);
 
-    expect(ours['authorization']).toBe(sdk['authorization']);
-    expect(ours['x-amz-date']).toBe(sdk['x-amz-date']);
     expect(ours).toEqual(sdk);
   });
 
-  it('gives another signature for another secret key', () => {
-    const request = { path: '/rr-bucket', headers: { host: '127.0.0.1:7481' } };
-    const right = signHeadRequest(request, KEYS, 'us-east-1', DATE);
-    const wrong = signHeadRequest(request, { ...KEYS, secretAccessKey: 'another' }, 'us-east-1', DATE);
-
-    expect(wrong['authorization']).not.toBe(right['authorization']);
+  it('signs the SHA-256 of an empty payload', () => {
+    expect(EMPTY_PAYLOAD_SHA256).toBe(createHash('sha256').update('').digest('hex'));
   });
 });
