@@ -4,9 +4,10 @@
  *
  *   dist/cli.js          the launcher that `bin` runs: turns on Node's compile cache (Node >= 22.1), then
  *                        imports the bundle, so the bundle's compiled code is cached from the second run on
- *   dist/lib/main.js     the CLI with everything a command needs at start-up
- *   dist/lib/*-<hash>.js chunks loaded on first use (`await import(...)` in src): the AWS SDK with the S3 store,
- *                        the credential providers, the keyring store
+ *   dist/lib/main.js     the CLI's commands and options, enough for `--help` and `--version`
+ *   dist/lib/*-<hash>.js chunks loaded on first use (`await import(...)` in src): each command's action (the
+ *                        upload with its engine, check, status, ...), the AWS SDK with the S3 store, the
+ *                        credential providers, the keyring store
  *
  * `@napi-rs/keyring` stays external: it loads a native .node binary chosen at run time, so it is resolved from
  * node_modules like any installed dependency. Code the bundle takes from CommonJS packages calls `require` for

@@ -1,18 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { loadConfigFile, type ConfigFile } from './config/config-file.js';
+import { Command, Option } from 'commander';
 import { splitFolderTypeList } from './config/folder-type-selection.js';
-import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
-import { withKeyringCustomerKey } from './auth/customer-key-source.js';
-import { describeError } from './errors.js';
-import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
-import { watchInterrupts } from './interrupt.js';
-import { createLogger, type Logger } from './log/logger.js';
-import { redact } from './log/redact.js';
-import { runUpload, type RunResult } from './run.js';
-import { summarizeLeftOut } from './collector/left-out-summary.js';
-import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
+import type { UploadFlags } from './config/run-options.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
 import { registerCommands } from './commands.js';
 
 /** Set by the bundler (scripts/build.mjs); absent when the source runs as it is. */
@@ -162,98 +154,11 @@ function buildProgram(): Command {
         command.error("error: required option '-p, --project-key <key>' not specified", {
           exitCode: EXIT.usage,
         });
+      const { upload } = await import('./upload-command.js');
       process.exitCode = await upload(flags);
     });
   registerCommands(program);
   return program;
-}
-
-async function upload(flags: UploadFlags): Promise<number> {
-  const log = createLogger({ debug: flags.debug ?? false, logFile: flags.logFile });
-  try {
-    return await uploadWithLog(flags, log);
-  } catch (error) {
-    return reportError(error, { debug: flags.debug ?? false, json: flags.json, log });
-  }
-}
-
-async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
-  const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
-  const options = await withKeyringCustomerKey(
-    resolveRunOptions(flags, file, process.env, new Date(), flags.config),
-  );
-  const interrupts = watchInterrupts({
-    graceMs: 10_000,
-    onFirst: () =>
-      process.stderr.write('\nStopping: letting parts in flight finish (Ctrl+C again to stop at once)...\n'),
-    onForce: () => process.exit(EXIT.interrupted),
-  });
-  try {
-    const result = await runUpload(options, interrupts, log);
-    const exitCode = result.failed > 0 ? EXIT.filesFailed : EXIT.ok;
-    if (!options.dryRun) printSummary(result, exitCode, { json: options.json, debug: options.debug, log });
-    return exitCode;
-  } finally {
-    interrupts.dispose();
-  }
-}
-
-/**
- * The end of a run on stdout: the summary table and what the plan left out (counts by reason, every path with
- * --debug), or one `summary` JSON record with `left_out` counts; failures also go to stderr and the log file.
- */
-function printSummary(
-  { snapshot, elapsedMs, leftOut }: RunResult,
-  exitCode: number,
-  output: { json: boolean; debug: boolean; log: Logger },
-): void {
-  const failures = listFailures(snapshot);
-  if (exitCode !== EXIT.ok) {
-    const meaning = `exit ${exitCode}: ${describeExitCode(exitCode)}`;
-    output.log.fatal(`${snapshot.totals.failed} of ${snapshot.totals.files} files failed (${meaning})`);
-    for (const line of failures) output.log.fatal(line);
-  }
-  if (output.json) {
-    const record = {
-      type: 'summary',
-      totals: snapshot.totals,
-      elapsed_seconds: elapsedMs / 1000,
-      exit_code: exitCode,
-      meaning: describeExitCode(exitCode),
-      left_out: countLeftOut(leftOut),
-    };
-    process.stdout.write(`${JSON.stringify(record)}\n`);
-    return;
-  }
-  process.stdout.write(`${formatSummary(snapshot, elapsedMs, summarizeLeftOut(leftOut, output.debug))}\n`);
-  for (const line of failures) process.stderr.write(`${line}\n`);
-}
-
-/** Prints an error as one line (a stack too with --debug) and returns its exit code. */
-export function reportError(
-  error: unknown,
-  options: { debug: boolean; json?: boolean | undefined; log?: Logger | undefined },
-): number {
-  if (error instanceof CommanderError) {
-    if (error.exitCode === 0) return EXIT.ok;
-    // commander has printed its line on stderr; a script reading --json still gets the error as JSON
-    if (options.json) writeJsonError(error.message.replace(/^error: /, ''), EXIT.usage);
-    return EXIT.usage;
-  }
-  const message = redact(describeError(error));
-  const exitCode = exitCodeFor(error);
-  process.stderr.write(`upload-to-s3: ${message}\n`);
-  if (options.debug && error instanceof Error && error.stack)
-    process.stderr.write(`${redact(error.stack)}\n`);
-  // scheduled tasks throw stderr away: the log file and the JSON stream carry the same line
-  options.log?.fatal(`${message} (exit ${exitCode}: ${describeExitCode(exitCode)})`);
-  if (options.json) writeJsonError(message, exitCode);
-  return exitCode;
-}
-
-function writeJsonError(message: string, exitCode: number): void {
-  const record = { type: 'error', message, exit_code: exitCode, meaning: describeExitCode(exitCode) };
-  process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
 /**

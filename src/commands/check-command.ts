@@ -1,18 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { applyMinFileAge } from '../collector/min-file-age.js';
-import { planUpload } from '../collector/plan-upload.js';
-import { HashCache } from '../content/hash-cache.js';
-import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
-import { wantedSettingsFrom } from '../verifier/check-settings.js';
-import { resolveRunOptions, type RunOptions, type UploadFlags } from '../config/run-options.js';
-import { withKeyringCustomerKey } from '../auth/customer-key-source.js';
 import { EXIT } from '../exit-codes.js';
-import { createLogger, type Logger } from '../log/logger.js';
-import { connectStore } from '../remote/connect.js';
-import { checkPlan, isAllProven, type CheckRow } from '../verifier/check-plan.js';
-import { formatCheckJson, formatCheckText, writeCheckReport } from '../verifier/check-report.js';
-import { holdYoungGeneration, shouldHoldYoungGeneration } from '../young-generation.js';
+import type { CheckFlags } from './check-action.js';
 
 /**
  * Upload flags a check refuses: it sends nothing, so forcing, rehearsing or checking an upload means nothing. The
@@ -20,8 +8,6 @@ import { holdYoungGeneration, shouldHoldYoungGeneration } from '../young-generat
  * status files (--log-csv, --max-bandwidth, ...) are ignored.
  */
 const NOT_FOR_CHECK = new Set(['--version', '--force', '--dry-run', '--check']);
-
-type CheckFlags = UploadFlags & { download?: boolean; report?: string };
 
 /**
  * `upload-to-s3 check`: takes the upload's own flags (the options of `program`, so both parse them alike), plans
@@ -46,43 +32,7 @@ export function registerCheckCommand(program: Command): void {
         command.error("error: required option '-p, --project-key <key>' not specified", {
           exitCode: EXIT.usage,
         });
-      const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
-      const options = await withKeyringCustomerKey(
-        resolveRunOptions(flags, file, process.env, new Date(), flags.config),
-      );
-      const log = createLogger({ debug: options.debug, logFile: options.logFile });
-      const rows = await runCheck(options, flags.download ?? false, log);
-      if (flags.report) await writeCheckReport(path.resolve(flags.report), rows);
-      printRows(rows, options);
-      process.exitCode = isAllProven(rows) ? EXIT.ok : EXIT.filesFailed;
+      const { checkUpload } = await import('./check-action.js');
+      await checkUpload(flags);
     });
-}
-
-async function runCheck(options: RunOptions, download: boolean, log: Logger): Promise<CheckRow[]> {
-  const plan = applyMinFileAge(await planUpload(options), options.minFileAgeSec, log);
-  if (shouldHoldYoungGeneration(plan)) holdYoungGeneration();
-  const signal = new AbortController().signal;
-  const store = await connectStore(options, log, signal);
-  const hashCache = await HashCache.load(options.stateDir);
-  try {
-    const wanted = wantedSettingsFrom(options.objects);
-    return await checkPlan(
-      plan,
-      { reader: store, bucket: options.bucket, hashCache, signal },
-      { download, wanted },
-    );
-  } finally {
-    store.destroy();
-    await hashCache
-      .save()
-      .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
-  }
-}
-
-function printRows(rows: readonly CheckRow[], options: RunOptions): void {
-  const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
-  const lines = options.json
-    ? formatCheckJson(rows)
-    : formatCheckText(rows, target, { all: options.debug, quiet: options.quiet });
-  process.stdout.write(`${lines.join('\n')}\n`);
 }

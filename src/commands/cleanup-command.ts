@@ -1,21 +1,6 @@
-import { endpointId } from '../remote/endpoint-id.js';
 import type { Command } from 'commander';
-import { lockBucketIfAsked } from '../bucket-lock.js';
-import type { RunOptions } from '../config/run-options.js';
-import { parseSeconds } from '../config/parse-values.js';
-import { connectStore } from '../remote/connect.js';
-import type { S3Store } from '../remote/s3-store.js';
-import { acquireRunLock, lockScope } from '../run-lock.js';
-import { JournalStore } from '../transfer/upload-journal.js';
-import { resolveConnectOptions, withConnectFlags, type ConnectFlags } from './connect-from-flags.js';
-
-interface CleanupFlags extends ConnectFlags {
-  olderThan: string;
-  dryRun?: boolean;
-  stateDir?: string;
-  bucketLock?: boolean;
-  json?: boolean;
-}
+import type { CleanupFlags } from './cleanup-action.js';
+import { withConnectFlags } from './connect-flags.js';
 
 /**
  * `upload-to-s3 cleanup --project-key K`: lists the multipart uploads left open under the
@@ -40,71 +25,7 @@ export function registerCleanupCommand(program: Command): void {
     .option('--bucket-lock', 'also take the lock object in the bucket, as uploads with --bucket-lock do')
     .option('--json', 'print one JSON object per upload and a last summary object')
     .action(async (flags: CleanupFlags) => {
-      const { options, log } = await resolveConnectOptions(flags);
-      // listing changes nothing and may run beside an upload
-      const lock = flags.dryRun ? undefined : await acquireRunLock(options.stateDir, lockScope(options));
-      try {
-        const store = await connectStore(options, log, new AbortController().signal);
-        try {
-          await cleanupLocked(store, options, flags);
-        } finally {
-          store.destroy();
-        }
-      } finally {
-        await lock?.release();
-      }
+      const { cleanup } = await import('./cleanup-action.js');
+      await cleanup(flags);
     });
-}
-
-async function cleanupLocked(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
-  const bucketLock = flags.dryRun ? undefined : await lockBucketIfAsked(store, options);
-  try {
-    await abortStaleUploads(store, options, flags);
-  } finally {
-    await bucketLock?.release();
-  }
-}
-
-async function abortStaleUploads(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
-  const prefix = `${options.prefix}${options.projectKey}/`;
-  const cutoffMs = Date.now() - parseSeconds(flags.olderThan, '--older-than') * 1000;
-  const uploads = await store.listMultipartUploads(options.bucket, prefix);
-  const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);
-  const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
-  const print = (record: CleanupRecord): void =>
-    void process.stdout.write(
-      `${flags.json ? JSON.stringify(record) : describeRecord(record, flags.dryRun ?? false)}\n`,
-    );
-  for (const upload of stale) {
-    const started = new Date(upload.initiatedMs).toISOString();
-    const type = flags.dryRun ? 'would-abort' : 'abort';
-    print({ type, key: upload.key, upload_id: upload.uploadId, started });
-    if (flags.dryRun) continue;
-    await store.abortMultipartUpload(options.bucket, upload.key, upload.uploadId);
-    const journal = await journals.load(options.bucket, upload.key);
-    if (journal?.uploadId === upload.uploadId) await journals.remove(options.bucket, upload.key);
-  }
-  const aborted = flags.dryRun ? 0 : stale.length;
-  print({
-    type: 'cleanup',
-    bucket: options.bucket,
-    prefix,
-    open: uploads.length,
-    stale: stale.length,
-    aborted,
-  });
-}
-
-/** What cleanup reports: one record per stale upload, then a summary; a text line each, or a JSON line with --json. */
-type CleanupRecord =
-  | { type: 'abort' | 'would-abort'; key: string; upload_id: string; started: string }
-  | { type: 'cleanup'; bucket: string; prefix: string; open: number; stale: number; aborted: number };
-
-function describeRecord(record: CleanupRecord, dryRun: boolean): string {
-  if (record.type === 'cleanup') {
-    const done = dryRun ? `${record.stale} stale` : `${record.aborted} aborted`;
-    return `${record.open} open upload(s) under s3://${record.bucket}/${record.prefix}; ${done}`;
-  }
-  const verb = record.type === 'abort' ? 'aborting' : 'would abort';
-  return `${verb} ${record.key} (upload ${record.upload_id}, started ${record.started})`;
 }

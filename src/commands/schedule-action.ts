@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.js';
+import {
+  defineTask,
+  formatTaskCommandLine,
+  schtasksArguments,
+  taskSlug,
+  type TaskDefinition,
+} from '../schedule/task-definition.js';
+import { encodeTaskXml, renderTaskXml } from '../schedule/task-xml.js';
+import { joinWindowsCommandLine } from '../schedule/windows-command-line.js';
+
+export interface ScheduleFlags {
+  name?: string;
+  at?: string;
+  runAs?: string;
+  timeLimit: string;
+  workingDirectory?: string;
+  xmlFile?: string;
+  register?: boolean;
+}
+
+/** The CLI's own JS entry, beside this file's folder: never npm's .cmd or .ps1 shim. */
+const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+/** Prints the task (its XML and how to register it), writes the XML with --xml-file, registers it with --register. */
+export function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): void {
+  const task = defineTask({
+    name: flags.name ?? `upload-to-s3 ${projectKeyOf(uploadFlags)}`,
+    at: flags.at ?? '',
+    uploadArgs: uploadFlags,
+    nodePath: process.execPath,
+    cliPath: CLI_PATH,
+    runAs: flags.runAs,
+    timeLimit: flags.timeLimit,
+    workingDirectory: flags.workingDirectory,
+    programData: process.env.ProgramData ?? 'C:\\ProgramData',
+    today: new Date(),
+  });
+  const xml = renderTaskXml(task);
+  if (flags.xmlFile) writeFileSync(flags.xmlFile, encodeTaskXml(xml));
+  const xmlPath = flags.xmlFile ? path.resolve(flags.xmlFile) : `${taskSlug(task.name)}.xml`;
+  process.stdout.write(describeTask(task, xmlPath, flags.xmlFile !== undefined));
+  process.stdout.write(`\n${xml}`);
+  if (!flags.register) return;
+  if (process.platform !== 'win32') {
+    process.stderr.write(
+      'upload-to-s3: --register runs schtasks.exe, which only Windows has; nothing registered\n',
+    );
+    return;
+  }
+  registerTask(task, xml);
+}
+
+/** Only for the default task name; a missing key is reported by defineTask with the fix. */
+function projectKeyOf(args: readonly string[]): string {
+  const at = args.findIndex((arg) => arg === '--project-key' || arg === '-p');
+  const inline = args.find((arg) => arg.startsWith('--project-key='));
+  return (at >= 0 ? args[at + 1] : inline?.slice('--project-key='.length)) ?? 'upload';
+}
+
+function describeTask(task: TaskDefinition, xmlPath: string, xmlWritten: boolean): string {
+  const who = task.account.kind === 'system' ? 'SYSTEM' : task.account.userId;
+  const limit =
+    task.timeLimitSeconds === 0 ? 'no time limit' : `stopped after ${task.timeLimitSeconds / 3600} h`;
+  return [
+    `Task "${task.name}": daily at ${task.startBoundary.slice(11, 16)} as ${who}, whether anyone is logged on or not; ${limit}; never two at once`,
+    `  runs:       ${formatTaskCommandLine(task)}`,
+    `  in:         ${task.workingDirectory}`,
+    `  log:        ${task.upload.logFile}`,
+    `  status:     ${task.upload.statusJson}  (upload-to-s3 status "${task.upload.statusJson}")`,
+    `  state:      ${task.upload.stateDir}`,
+    '',
+    xmlWritten
+      ? `Task XML written to ${xmlPath}. Register it from an elevated prompt with:`
+      : `Save the XML below as ${xmlPath} (or pass --xml-file), then register it from an elevated prompt with:`,
+    `  schtasks ${joinWindowsCommandLine(schtasksArguments(task, xmlPath))}`,
+    '',
+  ].join('\n');
+}
+
+function registerTask(task: TaskDefinition, xml: string): void {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'upload-to-s3-task-'));
+  const xmlPath = path.join(folder, 'task.xml');
+  try {
+    writeFileSync(xmlPath, encodeTaskXml(xml));
+    // inherited stdio: schtasks asks for the account's password itself, with /RP *
+    const result = spawnSync('schtasks.exe', schtasksArguments(task, xmlPath), { stdio: 'inherit' });
+    if (result.error || result.status !== 0)
+      throw new ConfigError(
+        `schedule --register: schtasks.exe ${result.error ? `could not start (${result.error.message})` : `exited with ${result.status}`}; run this from an elevated prompt (Run as administrator), or register the printed command yourself`,
+      );
+    process.stdout.write(`\nRegistered "${task.name}". Run it now with: schtasks /Run /TN "${task.name}"\n`);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

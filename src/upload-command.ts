@@ -1,0 +1,75 @@
+import { loadConfigFile, type ConfigFile } from './config/config-file.js';
+import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
+import { withKeyringCustomerKey } from './auth/customer-key-source.js';
+import { describeExitCode, EXIT } from './exit-codes.js';
+import { watchInterrupts } from './interrupt.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { reportError } from './report-error.js';
+import { runUpload, type RunResult } from './run.js';
+import { summarizeLeftOut } from './collector/left-out-summary.js';
+import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
+
+/**
+ * The default command: loads the config, uploads and prints the summary; returns the exit code. The CLI loads
+ * this module only when an upload runs, so `--help`, `--version` and the subcommands start without the engine.
+ */
+export async function upload(flags: UploadFlags): Promise<number> {
+  const log = createLogger({ debug: flags.debug ?? false, logFile: flags.logFile });
+  try {
+    return await uploadWithLog(flags, log);
+  } catch (error) {
+    return reportError(error, { debug: flags.debug ?? false, json: flags.json, log });
+  }
+}
+
+async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
+  const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
+  const options = await withKeyringCustomerKey(
+    resolveRunOptions(flags, file, process.env, new Date(), flags.config),
+  );
+  const interrupts = watchInterrupts({
+    graceMs: 10_000,
+    onFirst: () =>
+      process.stderr.write('\nStopping: letting parts in flight finish (Ctrl+C again to stop at once)...\n'),
+    onForce: () => process.exit(EXIT.interrupted),
+  });
+  try {
+    const result = await runUpload(options, interrupts, log);
+    const exitCode = result.failed > 0 ? EXIT.filesFailed : EXIT.ok;
+    if (!options.dryRun) printSummary(result, exitCode, { json: options.json, debug: options.debug, log });
+    return exitCode;
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+/**
+ * The end of a run on stdout: the summary table and what the plan left out (counts by reason, every path with
+ * --debug), or one `summary` JSON record with `left_out` counts; failures also go to stderr and the log file.
+ */
+function printSummary(
+  { snapshot, elapsedMs, leftOut }: RunResult,
+  exitCode: number,
+  output: { json: boolean; debug: boolean; log: Logger },
+): void {
+  const failures = listFailures(snapshot);
+  if (exitCode !== EXIT.ok) {
+    const meaning = `exit ${exitCode}: ${describeExitCode(exitCode)}`;
+    output.log.fatal(`${snapshot.totals.failed} of ${snapshot.totals.files} files failed (${meaning})`);
+    for (const line of failures) output.log.fatal(line);
+  }
+  if (output.json) {
+    const record = {
+      type: 'summary',
+      totals: snapshot.totals,
+      elapsed_seconds: elapsedMs / 1000,
+      exit_code: exitCode,
+      meaning: describeExitCode(exitCode),
+      left_out: countLeftOut(leftOut),
+    };
+    process.stdout.write(`${JSON.stringify(record)}\n`);
+    return;
+  }
+  process.stdout.write(`${formatSummary(snapshot, elapsedMs, summarizeLeftOut(leftOut, output.debug))}\n`);
+  for (const line of failures) process.stderr.write(`${line}\n`);
+}
