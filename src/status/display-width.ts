@@ -3,7 +3,13 @@
  * (what a terminal draws as one character): East Asian wide and fullwidth characters and emoji take two
  * columns, combining marks and control characters none, everything else one.
  */
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+let segmenter: Intl.Segmenter | undefined;
+
+/** Made on first use: creating a segmenter loads ICU's break rules (about 10 ms), and most text is ASCII. */
+function graphemes(text: string): string[] {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(text), ({ segment }) => segment);
+}
 
 const ELLIPSIS = '…';
 
@@ -11,7 +17,7 @@ const ELLIPSIS = '…';
 export function displayWidth(text: string): number {
   if (/^[\u0020-\u007e]*$/.test(text)) return text.length;
   let width = 0;
-  for (const { segment } of segmenter.segment(text)) width += clusterWidth(segment);
+  for (const cluster of graphemes(text)) width += clusterWidth(cluster);
   return width;
 }
 
@@ -22,7 +28,7 @@ export function displayWidth(text: string): number {
 export function truncateMiddle(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   if (width <= 1) return width === 1 ? ELLIPSIS : '';
-  const clusters = [...segmenter.segment(text)].map(({ segment }) => segment);
+  const clusters = graphemes(text);
   const headBudget = Math.ceil((width - 1) / 2);
   const tail = takeColumns([...clusters].reverse(), width - 1 - headBudget).reverse();
   return `${takeColumns(clusters, headBudget).join('')}${ELLIPSIS}${tail.join('')}`;
@@ -32,7 +38,7 @@ export function truncateMiddle(text: string, width: number): string {
 export function truncateEnd(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   if (width <= 1) return width === 1 ? ELLIPSIS : '';
-  const clusters = [...segmenter.segment(text)].map(({ segment }) => segment);
+  const clusters = graphemes(text);
   return `${takeColumns(clusters, width - 1).join('')}${ELLIPSIS}`;
 }
 
