@@ -48,9 +48,11 @@ async function main() {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
   if (options.reportOnly) return writeDocs();
-  if (options.startupOnly) return writeStartupOnly();
+  if (options.startupOnly) return writeStartupOnly(options.startupNodes);
   // before any server starts: start-up needs none, and measures best on a machine that runs nothing of ours
-  const startup = options.startup ? runStartup(options.quick ? 5 : STARTUP_RUNS) : undefined;
+  const startup = options.startup
+    ? await runStartup(options.quick ? 5 : STARTUP_RUNS, options.startupNodes)
+    : undefined;
   const runName = `${options.quick ? 'quick-' : ''}${options.sink ? 'sink' : 'rgw'}`;
   const tools = detectTools();
   const clients = selectClients(UPLOAD_CLIENTS, tools, options);
@@ -91,11 +93,14 @@ async function main() {
   await writeOutputs(runName, results, options);
 }
 
-function runStartup(runs = STARTUP_RUNS) {
-  log(`start-up: node -e 0, --version and --help, ${runs} interleaved rounds`);
-  const startup = measureStartup({ runs });
-  for (const c of startup.commands)
-    log(`  ${c.display}: median ${c.medianMs.toFixed(0)} ms, ${c.ratioToNode.toFixed(2)}× bare Node`);
+async function runStartup(runs = STARTUP_RUNS, extraNodes = []) {
+  log(`start-up: bare Node and six commands, ${runs} interleaved rounds per Node binary`);
+  const startup = await measureStartup({ runs, nodes: [process.execPath, ...extraNodes] });
+  for (const { node, commands } of [startup, ...startup.otherNodes])
+    for (const c of commands)
+      log(
+        `  ${node} ${c.display}: median ${c.medianMs.toFixed(0)} ms, ${c.ratioToNode.toFixed(2)}× bare Node`,
+      );
   return startup;
 }
 
@@ -103,8 +108,8 @@ function runStartup(runs = STARTUP_RUNS) {
  * `--startup`: measures start-up alone, saves it as bench/.results/startup.json (which later full reports use
  * when it is the newer), and writes its section into docs/BENCHMARKS.md, leaving the other sections as they are.
  */
-async function writeStartupOnly() {
-  const startup = runStartup();
+async function writeStartupOnly(extraNodes) {
+  const startup = await runStartup(STARTUP_RUNS, extraNodes);
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(path.join(RESULTS_DIR, 'startup.json'), `${JSON.stringify(startup, null, 1)}\n`);
   const docsPath = path.join(DOCS_DIR, 'BENCHMARKS.md');

@@ -3,13 +3,14 @@
  *
  *   npm run bench [-- --quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss]
  *                    [--rss-rounds N] [--report-only] [--startup] [--no-startup] [--no-plan-scale]
+ *                    [--node PATH ...]
  *
  * --rounds N (3; 1 with --quick) rounds of uploads and reruns; --rss-rounds N (1) rounds of the peak-RSS runs,
  * whose figure depends on buffer sizes rather than on noise. --report-only runs nothing and rewrites
  * docs/BENCHMARKS.md and docs/bench-chart.svg from the saved results (after editing bench/analysis.md).
- * --startup measures only start-up (bench/startup.mjs: no server, no datasets) and writes it as the start-up
+ * --startup measures only start-up (bench/startup.mjs: the sink, no Ceph, no datasets) and writes it as the start-up
  * section of docs/BENCHMARKS.md, leaving the other sections as they are; every other run measures start-up too,
- * first, unless --no-startup. --no-plan-scale leaves out the dry runs of the planning-at-scale set (100,000 files
+ * first, unless --no-startup; --node PATH (repeatable) measures start-up with that Node binary too. --no-plan-scale leaves out the dry runs of the planning-at-scale set (100,000 files
  * of 64 B; 10,000 with --quick), which take minutes to generate the first time.
  *
  * env: BENCH_RGW_PORT / BENCH_MON_PORT (7494 / 6784) ports of the benchmark's own Ceph RGW,
@@ -22,11 +23,11 @@ const GiB = 1024 ** 3;
 export const ALL_SETS = ['small', 'large', 'mixed'];
 
 const USAGE =
-  'usage: npm run bench -- [--quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss] [--rss-rounds N] [--report-only] [--startup] [--no-startup] [--no-plan-scale]';
+  'usage: npm run bench -- [--quick] [--rounds N] [--sets small,large,mixed] [--sink] [--clients a,b] [--no-rerun] [--no-rss] [--rss-rounds N] [--report-only] [--startup] [--no-startup] [--no-plan-scale] [--node PATH ...]';
 
 /**
  * Parses `argv` (without node and script). Returns `{ quick, rounds, rssRounds, sets, sink, clients, rerun,
- * rss, reportOnly, startup, startupOnly, planScale, rgwPort, monPort, keepServer }`. @throws Error with the usage line on an unknown or malformed option.
+ * rss, reportOnly, startup, startupOnly, startupNodes, planScale, rgwPort, monPort, keepServer }`. @throws Error with the usage line on an unknown or malformed option.
  */
 export function parseOptions(argv, env = process.env) {
   const options = {
@@ -41,6 +42,7 @@ export function parseOptions(argv, env = process.env) {
     reportOnly: false,
     startup: true,
     startupOnly: false,
+    startupNodes: [],
     planScale: true,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -54,6 +56,7 @@ export function parseOptions(argv, env = process.env) {
     else if (arg === '--startup') options.startupOnly = true;
     else if (arg === '--no-startup') options.startup = false;
     else if (arg === '--no-plan-scale') options.planScale = false;
+    else if (arg === '--node') options.startupNodes.push(value());
     else if (arg === '--rounds') options.rounds = parseRounds(value());
     else if (arg === '--rss-rounds') options.rssRounds = parseRounds(value());
     else if (arg === '--sets') options.sets = parseSets(value());

@@ -1,31 +1,38 @@
 /**
- * The start-up section of the benchmark report (issue 16: `--version` and `--help` within about twice bare
- * Node), and how it goes into docs/BENCHMARKS.md on its own when only start-up was measured.
+ * The start-up section of the benchmark report (issue 16: `--version`, `--help`, `status`, a dry run and a rerun
+ * that sends nothing within about twice bare Node), and how it goes into docs/BENCHMARKS.md on its own when only start-up was measured.
  */
 
 export const STARTUP_TITLE = 'Start-up (issue 16)';
 
 /** The section body for a {@link measureStartup} result, with `machine` (describeMachine) when known. */
 export function startupSection(startup, machine) {
-  const rows = startup.commands.map((c) => [
+  const where = machine ? ` on ${machine.cpuModel} (\`nproc\` ${machine.nproc})` : '';
+  const nodes = [startup, ...(startup.otherNodes ?? [])];
+  const flags = nodes
+    .slice(1)
+    .map(() => ' --node …')
+    .join('');
+  return [
+    `\`node bench/startup.mjs ${startup.runs}${flags}\` (also \`npm run bench -- --startup\`)${where}, measured ` +
+      `${startup.measuredAt?.slice(0, 10) ?? ''}: ${startup.runs} interleaved rounds per Node binary after one ` +
+      'warm-up round, wall time of each process from spawn to exit. `status` reads the status file of a finished ' +
+      'upload of three small files to bench/sink-server.mjs on 127.0.0.1; the dry run plans those files; the ' +
+      'rerun decides them from the upload log and sends its one HeadBucket to the sink. Load average (1/5/15 ' +
+      `min) ${startup.loadAverageStart} at the start, ${startup.loadAverageEnd} at the end: on a busy machine ` +
+      "bare Node's own start-up stretches too, so the ratio is the figure to read.",
+    ...nodes.flatMap(({ node, commands }) => ['', `Node ${node}:`, '', commandTable(commands)]),
+  ].join('\n');
+}
+
+function commandTable(commands) {
+  const rows = commands.map((c) => [
     c.id === 'node' ? `_${c.display}_` : `\`${c.display}\``,
     c.medianMs.toFixed(0),
     c.minMs.toFixed(0),
     `${c.ratioToNode.toFixed(2)}×`,
   ]);
-  const head = ['command', 'median ms', 'fastest ms', '÷ bare Node (median of per-round ratios)'];
-  const where = machine
-    ? ` on ${machine.cpuModel} (\`nproc\` ${machine.nproc}), Node ${startup.node}`
-    : `, Node ${startup.node}`;
-  return [
-    `\`node bench/startup.mjs ${startup.runs}\` (also \`npm run bench -- --startup\`)${where}, measured ` +
-      `${startup.measuredAt?.slice(0, 10) ?? ''}: ${startup.runs} interleaved rounds after one warm-up round, ` +
-      'wall time of each process from spawn to exit. No server is involved. Load average (1/5/15 min) ' +
-      `${startup.loadAverageStart} at the start, ${startup.loadAverageEnd} at the end: on a busy machine bare ` +
-      "Node's own start-up stretches too, so the ratio is the figure to read.",
-    '',
-    table(head, rows),
-  ].join('\n');
+  return table(['command', 'median ms', 'fastest ms', '÷ bare Node (median of per-round ratios)'], rows);
 }
 
 /**

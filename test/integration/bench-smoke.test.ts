@@ -57,7 +57,7 @@ describe('npm run bench -- --quick', () => {
       const result = await runQuickBench();
       expect(result.code, result.stderr.slice(-3000)).toBe(0);
       const markdown = result.stdout;
-      expect(tableRows(markdown, 'Targets')).toHaveLength(8);
+      expect(tableRows(markdown, 'Targets')).toHaveLength(9);
       for (const set of ['small', 'large', 'mixed']) {
         const rows = tableRows(markdown, `Uploads: ${set} set`);
         const ours = rows.find((row) => row.includes('**upload-to-s3 (defaults)**'));
