@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { parseSeconds } from '../config/parse-values.js';
 import { ConfigError, quoteValue } from '../errors.js';
-import { completeUploadArguments, isAbsoluteWindowsPath, type ScheduledUpload } from './upload-arguments.js';
+import {
+  completeUploadArguments,
+  describeNotWindowsAbsolute,
+  isAbsoluteWindowsPath,
+  type ScheduledUpload,
+} from './upload-arguments.js';
 import { joinWindowsCommandLine, quoteWindowsArgument } from './windows-command-line.js';
 
 /** Who the task runs as: the local SYSTEM account, or a named (service) account with its password. */
@@ -134,7 +139,7 @@ function resolveWorkingDirectory(
 ): string {
   if (given !== undefined && !isAbsoluteWindowsPath(given))
     throw new ConfigError(
-      `schedule --working-directory: ${quoteValue(given)} is a relative path; give the full path, e.g. D:\\survey`,
+      `schedule --working-directory: ${quoteValue(given)} ${describeNotWindowsAbsolute(given)}; give the full path, e.g. D:\\survey`,
     );
   if (given !== undefined) return given;
   if (upload.configPath) return path.win32.dirname(upload.configPath);

@@ -93,12 +93,22 @@ function assertUploadFlags(args: readonly string[]): void {
     );
 }
 
+/**
+ * Why a path will not do in a Windows task: a POSIX absolute path (typed on Linux or macOS, where the task XML may
+ * be prepared) has no drive on Windows; any other is relative to a folder the task does not start in.
+ */
+export function describeNotWindowsAbsolute(value: string): string {
+  return value.startsWith('/')
+    ? 'has no drive letter, so Task Scheduler on Windows would not find it'
+    : 'is a relative path, which a scheduled task would look for in another folder';
+}
+
 /** A task starts in another folder than this prompt: a relative path would point somewhere else. */
 function assertAbsolute(flag: string, value: string | undefined): void {
   if (value === undefined || (flag === '--state-dir' && value === MACHINE_STATE_DIR)) return;
   if (!isAbsoluteWindowsPath(value))
     throw new ConfigError(
-      `schedule ${flag}: ${quoteValue(value)} is a relative path, which a scheduled task would look for in another folder; give the full path, e.g. D:\\survey\\${path.win32.basename(value) || 'folder'}`,
+      `schedule ${flag}: ${quoteValue(value)} ${describeNotWindowsAbsolute(value)}; give the full path, e.g. D:\\survey\\${path.win32.basename(value) || 'folder'}`,
     );
 }
 

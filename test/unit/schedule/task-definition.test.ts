@@ -97,7 +97,11 @@ describe('defineTask', () => {
     [{ timeLimit: 'forever' }, /^--time-limit: 'forever' is not a duration/],
     [
       { workingDirectory: 'work' },
-      /^schedule --working-directory: 'work' is a relative path; give the full path/,
+      /^schedule --working-directory: 'work' is a relative path, which a scheduled task would look for in another folder; give the full path, e.g. D:\\survey$/,
+    ],
+    [
+      { workingDirectory: '/srv/survey' },
+      /^schedule --working-directory: '\/srv\/survey' has no drive letter, so Task Scheduler on Windows would not find it; give/,
     ],
     [{ uploadArgs: [] }, /^schedule: no upload command after --/],
     [

@@ -72,6 +72,10 @@ describe('completeUploadArguments', () => {
     [['-p', 'K', '--log-file', 'D:log.txt'], /^schedule --log-file: 'D:log.txt' is a relative path/],
     [['-p', 'K', '--state-dir', 'state'], /^schedule --state-dir: 'state' is a relative path/],
     [
+      ['-p', 'K', '--config', '/home/crew/config.yaml'],
+      /^schedule --config: '\/home\/crew\/config\.yaml' has no drive letter, so Task Scheduler on Windows would not find it; give the full path, e.g. D:\\survey\\config\.yaml$/,
+    ],
+    [
       ['-p', 'K', '--folder', 'D:\\a\nb'],
       /^schedule: the argument 'D:\\a\\u000ab' contains a control character/,
     ],
