@@ -114,14 +114,15 @@ function fromBase64(text: string): bigint {
   return value;
 }
 
-// CRC32C: 8 tables of 256 entries, one for each byte position of an 8-byte step.
-const CRC32C_TABLES = sliceTables32(0x82f63b78);
+// CRC32C: 8 tables of 256 entries, one for each byte position of an 8-byte step. Built on first use, as are
+// CRC64NVME's: every run loads this module, few ask for these checksums.
+let crc32cTables: Uint32Array | undefined;
 
 function crc32c(): CrcHasher {
   let crc = 0xffffffff;
+  const t = (crc32cTables ??= sliceTables32(0x82f63b78));
   return {
     update(bytes) {
-      const t = CRC32C_TABLES;
       let i = 0;
       for (; i + 8 <= bytes.length; i += 8) {
         const a =
@@ -156,12 +157,12 @@ function sliceTables32(poly: number): Uint32Array {
 }
 
 // CRC64NVME: the 64-bit register as two 32-bit halves (BigInt per byte would be far slower), 8 bytes a step.
-const CRC64_TABLES = sliceTables64(POLYNOMIALS.CRC64NVME);
+let crc64Tables: { hi: Uint32Array; lo: Uint32Array } | undefined;
 
 function crc64nvme(): CrcHasher {
   let hi = 0xffffffff;
   let lo = 0xffffffff;
-  const { hi: th, lo: tl } = CRC64_TABLES;
+  const { hi: th, lo: tl } = (crc64Tables ??= sliceTables64(POLYNOMIALS.CRC64NVME));
   return {
     update(bytes) {
       let i = 0;
