@@ -144,22 +144,32 @@ function packageVersion(name) {
 }
 
 /**
- * Writes the per-server files the clients read: our YAML config, and AWS CLI config files made with
- * `aws configure set` (the tuned one) and left empty (the defaults). Returns the paths.
+ * Writes our YAML config for `server` (its endpoint path-style, its keys in the file, owner-only) to `file`, with
+ * `bucket` and any `extraLines`; returns `file`.
  */
-export function writeClientConfigs(work, server, hasAws) {
-  const ourConfig = path.join(work, 'upload-to-s3.yaml');
+export function writeOurConfig(file, server, bucket, extraLines = []) {
   const yaml = [
-    `bucket: placeholder-bucket`,
+    `bucket: ${bucket}`,
     `endpoint_url: ${server.endpoint}`,
     'force_path_style: true',
     'auth_mode: config',
     `aws_access_key_id: ${server.accessKeyId}`,
     `aws_secret_access_key: ${server.secretAccessKey}`,
-    `state_dir: ${path.join(work, 'state-unused')}`,
+    ...extraLines,
   ];
-  writeFileSync(ourConfig, `${yaml.join('\n')}\n`, { mode: 0o600 });
-  chmodSync(ourConfig, 0o600);
+  writeFileSync(file, `${yaml.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+/**
+ * Writes the per-server files the clients read: our YAML config, and AWS CLI config files made with
+ * `aws configure set` (the tuned one) and left empty (the defaults). Returns the paths.
+ */
+export function writeClientConfigs(work, server, hasAws) {
+  const ourConfig = writeOurConfig(path.join(work, 'upload-to-s3.yaml'), server, 'placeholder-bucket', [
+    `state_dir: ${path.join(work, 'state-unused')}`,
+  ]);
   const awsDefault = path.join(work, 'aws-default.ini');
   const awsTuned = path.join(work, 'aws-tuned.ini');
   writeFileSync(awsDefault, '');

@@ -20,6 +20,7 @@ import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeOurConfig } from './clients.mjs';
 import { datasetSpec, ensureDataset } from './datasets.mjs';
 import { readLoadAverage } from './machine-info.mjs';
 import { countObjects, createFreshBucket, deleteBucket, makeAdminClient } from './s3-admin.mjs';
@@ -114,7 +115,7 @@ async function main() {
     datasetSpec(`cpuprof${fileCount}`, { smallFiles: fileCount }),
     (line) => console.error(line),
   );
-  const config = writeConfig(out, server);
+  const config = writeOurConfig(path.join(out, 'upload-to-s3.yaml'), server, 'placeholder-bucket');
   const admin = makeAdminClient(server);
   const loadBefore = readLoadAverage();
   const profiled = await uploadOnce({ admin, dataset, config, out, profile: true });
@@ -135,20 +136,6 @@ async function main() {
   writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
   printBreakdown(breakdown, dataset.files);
   printRuns(report);
-}
-
-function writeConfig(out, server) {
-  const file = path.join(out, 'upload-to-s3.yaml');
-  const lines = [
-    'bucket: placeholder-bucket',
-    `endpoint_url: ${server.endpoint}`,
-    'force_path_style: true',
-    'auth_mode: config',
-    `aws_access_key_id: ${server.accessKeyId}`,
-    `aws_secret_access_key: ${server.secretAccessKey}`,
-  ];
-  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-  return file;
 }
 
 /** One upload of the whole set to a fresh bucket; returns GNU time's figures and the bucket check. */

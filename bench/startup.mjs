@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOurConfig } from './clients.mjs';
 import { readLoadAverage } from './machine-info.mjs';
 import { startSink } from './servers.mjs';
 import { median } from './stats.mjs';
@@ -64,16 +65,7 @@ function prepareFixture(work, sink, cliPath, nodePath) {
   const project = path.join(work, PROJECT_KEY);
   mkdirSync(path.join(project, 'logs'), { recursive: true });
   for (const name of ['a', 'b', 'c']) writeFileSync(path.join(project, 'logs', `${name}.txt`), `${name}\n`);
-  const config = path.join(work, 'upload-to-s3.yaml');
-  const yaml = [
-    `bucket: ${BUCKET}`,
-    `endpoint_url: ${sink.endpoint}`,
-    'force_path_style: true',
-    'auth_mode: config',
-    `aws_access_key_id: ${sink.accessKeyId}`,
-    `aws_secret_access_key: ${sink.secretAccessKey}`,
-  ];
-  writeFileSync(config, `${yaml.join('\n')}\n`, { mode: 0o600 });
+  const config = writeOurConfig(path.join(work, 'upload-to-s3.yaml'), sink, BUCKET);
   const statusJson = path.join(work, 'status.json');
   const upload = ['--config', config, '--folder', project, '--project-key', PROJECT_KEY];
   upload.push('--state-dir', path.join(work, 'state'), '--quiet');
