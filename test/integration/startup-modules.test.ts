@@ -1,0 +1,78 @@
+/**
+ * What each command loads before it works, read from Node's own list of loaded built-in modules: a guard on the
+ * bundle's split (scripts/build.mjs). `--version` and `--help` must not load the upload engine, whose modules pull
+ * in `node:crypto`, `node:zlib` and `node:v8`; a dry run sends nothing, so it must not load the HTTP stack. No
+ * timing is measured here (that is `npm run bench -- --startup`).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_PATH } from '../support/run-cli.js';
+
+/** Preloaded with `--import`: on exit, prints the public built-in modules the process loaded on stderr. */
+const HOOK = `data:text/javascript,${encodeURIComponent(
+  "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(process.moduleLoadList" +
+    ".filter((m) => m.startsWith('NativeModule ') && !m.includes('internal/'))" +
+    ".map((m) => m.slice(13))) + '\\n'));",
+)}`;
+const ENGINE_BUILTINS = ['crypto', 'zlib', 'v8', 'http', 'https'];
+const work = mkdtempSync(path.join(os.tmpdir(), 'startup-modules-'));
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs the CLI with the hook; returns the exit code and the built-ins it loaded. */
+function loadedBy(args: readonly string[]): { code: number | null; builtins: string[]; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', HOOK, CLI_PATH, ...args], {
+    cwd: work,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
+  const line = /^LOADED (.*)$/m.exec(result.stderr)?.[1];
+  return { code: result.status, builtins: line ? (JSON.parse(line) as string[]) : [], stderr: result.stderr };
+}
+
+describe('what a command loads before it works', () => {
+  it.each([[['--version']], [['--help']], [['check', '--help']], [['status', '--help']]])(
+    '%j loads the command definitions only, not the engine',
+    (args) => {
+      const { code, builtins, stderr } = loadedBy(args);
+      expect(code, stderr).toBe(0);
+      expect(builtins, 'the hook reported').toContain('fs');
+      expect(builtins.filter((name) => ENGINE_BUILTINS.includes(name))).toEqual([]);
+    },
+  );
+
+  it('a dry run plans and decides without loading the HTTP stack', () => {
+    const project = path.join(work, 'RMI1');
+    mkdirSync(path.join(project, 'logs'), { recursive: true });
+    writeFileSync(path.join(project, 'logs', 'a.txt'), 'a');
+    const config = path.join(work, 'config.yaml');
+    // a port nothing listens on: a dry run without --verify must not need the server
+    const yaml = [
+      'bucket: startup-modules',
+      'endpoint_url: http://127.0.0.1:9',
+      'force_path_style: true',
+      'auth_mode: config',
+      'aws_access_key_id: STARTUPMODULESKEY001',
+      'aws_secret_access_key: startupModulesSecretKey0000000000000001',
+    ];
+    writeFileSync(config, `${yaml.join('\n')}\n`, { mode: 0o600 });
+    const args = [
+      '-c',
+      config,
+      '-f',
+      project,
+      '-p',
+      'RMI1',
+      '--state-dir',
+      path.join(work, 'state'),
+      '--dry-run',
+    ];
+    const { code, builtins, stderr } = loadedBy(args);
+    expect(code, stderr).toBe(0);
+    expect(builtins, 'the dry run planned with crypto loaded').toContain('crypto');
+    expect(builtins.filter((name) => ['http', 'https', 'tls'].includes(name))).toEqual([]);
+  });
+});
