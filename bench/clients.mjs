@@ -263,13 +263,15 @@ function nodeScriptCommand({ server, bucket, dataset }, script) {
   };
 }
 
+/** Reads every file under `$1` once: the `cat` reference run, and the page-cache warm-up before peak-RSS runs. */
+export const READ_ALL_SCRIPT = 'find "$1" -type f -print0 | xargs -0 cat > /dev/null';
+
 function catCommand({ dataset }) {
-  const script = 'find "$1" -type f -print0 | xargs -0 cat > /dev/null';
   return {
     command: 'bash',
-    args: ['-c', script, '_', dataset.root],
+    args: ['-c', READ_ALL_SCRIPT, '_', dataset.root],
     env: baseEnv(),
-    display: `bash -c '${script}' _ ${dataset.root}`,
+    display: `bash -c '${READ_ALL_SCRIPT}' _ ${dataset.root}`,
   };
 }
 

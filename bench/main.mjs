@@ -31,7 +31,7 @@ import { renderMarkdown } from './report-markdown.mjs';
 import { replaceStartupSection, startupSection } from './report-startup.mjs';
 import { warmUp } from './s3-admin.mjs';
 import { PROJECT_ROOT, startRgw, startSink } from './servers.mjs';
-import { STARTUP_RUNS, measureStartup } from './startup.mjs';
+import { STARTUP_RUNS, measureStartup, startupByNode } from './startup.mjs';
 
 const DATA_DIR = path.join(PROJECT_ROOT, 'bench', '.data');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', '.results');
@@ -96,7 +96,7 @@ async function main() {
 async function runStartup(runs = STARTUP_RUNS, extraNodes = []) {
   log(`start-up: bare Node and six commands, ${runs} interleaved rounds per Node binary`);
   const startup = await measureStartup({ runs, nodes: [process.execPath, ...extraNodes] });
-  for (const { node, commands } of [startup, ...startup.otherNodes])
+  for (const { node, commands } of startupByNode(startup))
     for (const c of commands)
       log(
         `  ${node} ${c.display}: median ${c.medianMs.toFixed(0)} ms, ${c.ratioToNode.toFixed(2)}× bare Node`,

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { READ_ALL_SCRIPT } from './clients.mjs';
 import { runClient } from './run-client.mjs';
 import { createFreshBucket, deleteBucket } from './s3-admin.mjs';
 
@@ -88,7 +89,7 @@ export async function runRssPhase({ datasets, clients, rounds, ctx }) {
  * 4 GiB reel read cold from a shared disk would charge the disk's pace to whichever client runs first.
  */
 function warmPageCache(root) {
-  spawnSync('bash', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', '_', root]);
+  spawnSync('bash', ['-c', READ_ALL_SCRIPT, '_', root]);
 }
 
 /**

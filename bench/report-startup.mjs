@@ -3,12 +3,14 @@
  * that sends nothing within about twice bare Node), and how it goes into docs/BENCHMARKS.md on its own when only start-up was measured.
  */
 
+import { startupByNode } from './startup.mjs';
+
 export const STARTUP_TITLE = 'Start-up (issue 16)';
 
 /** The section body for a {@link measureStartup} result, with `machine` (describeMachine) when known. */
 export function startupSection(startup, machine) {
   const where = machine ? ` on ${machine.cpuModel} (\`nproc\` ${machine.nproc})` : '';
-  const nodes = [startup, ...(startup.otherNodes ?? [])];
+  const nodes = startupByNode(startup);
   const flags = nodes
     .slice(1)
     .map(() => ' --node …')

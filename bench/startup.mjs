@@ -60,6 +60,11 @@ export async function measureStartup({
   }
 }
 
+/** Each Node binary of a {@link measureStartup} result with its commands, the first binary first. */
+export function startupByNode(startup) {
+  return [{ node: startup.node, commands: startup.commands }, ...(startup.otherNodes ?? [])];
+}
+
 /** A three-file project, a config for the sink, and one upload of it, so status and rerun have a run to read. */
 function prepareFixture(work, sink, cliPath, nodePath) {
   const project = path.join(work, PROJECT_KEY);

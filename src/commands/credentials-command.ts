@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type * as CredentialsAction from './credentials-action.js';
-import type { KeyringFlags } from './credentials-action.js';
 import { withConnectFlags, type ConnectFlags } from './connect-flags.js';
 
 // the same default as an upload's keyring_service, so `credentials set` fills the entry an upload reads
@@ -22,7 +21,7 @@ export function registerCredentialsCommand(program: Command): void {
       '--sse-c-key',
       'store an SSE-C key instead: its base64 (44 characters), from a hidden prompt or stdin',
     )
-    .action(async (flags: KeyringFlags & { accessKeyId?: string }) =>
+    .action(async (flags: CredentialsAction.KeyringFlags & { accessKeyId?: string }) =>
       (await credentialsAction()).setCredentials(flags),
     );
   credentials
@@ -30,7 +29,9 @@ export function registerCredentialsCommand(program: Command): void {
     .description('show which access key is stored (never the secret)')
     .option('--service <name>', 'keyring service name', DEFAULT_SERVICE)
     .option('--sse-c-key', 'show whether an SSE-C key is stored, by its MD5 (never the key)')
-    .action(async (flags: KeyringFlags) => (await credentialsAction()).showCredentials(flags));
+    .action(async (flags: CredentialsAction.KeyringFlags) =>
+      (await credentialsAction()).showCredentials(flags),
+    );
   credentials
     .command('delete')
     .description('delete the stored access key pair')
@@ -39,7 +40,9 @@ export function registerCredentialsCommand(program: Command): void {
       '--sse-c-key',
       'delete the stored SSE-C key instead (objects encrypted with it cannot be read without it)',
     )
-    .action(async (flags: KeyringFlags) => (await credentialsAction()).deleteCredentials(flags));
+    .action(async (flags: CredentialsAction.KeyringFlags) =>
+      (await credentialsAction()).deleteCredentials(flags),
+    );
   withConnectFlags(credentials.command('test'))
     .description('check that the configured credentials reach the bucket and may write to it')
     .option('-p, --project-key <key>', 'project whose prefix is probed')

@@ -5,10 +5,9 @@
  * timing is measured here (that is `npm run bench -- --startup`).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { CLI_PATH } from '../support/run-cli.js';
 
 /** Preloaded with `--import`: on exit, prints the public built-in modules the process loaded on stderr. */
@@ -18,14 +17,12 @@ const HOOK = `data:text/javascript,${encodeURIComponent(
     ".map((m) => m.slice(13))) + '\\n'));",
 )}`;
 const ENGINE_BUILTINS = ['crypto', 'zlib', 'v8', 'http', 'https'];
-const work = mkdtempSync(path.join(os.tmpdir(), 'startup-modules-'));
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(removeTempDirs);
 
 /** Runs the CLI with the hook; returns the exit code and the built-ins it loaded. */
 function loadedBy(args: readonly string[]): { code: number | null; builtins: string[]; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', HOOK, CLI_PATH, ...args], {
-    cwd: work,
     env: { ...process.env, CI: 'true', NO_COLOR: '1' },
     encoding: 'utf8',
   });
@@ -44,32 +41,21 @@ describe('what a command loads before it works', () => {
     },
   );
 
-  it('a dry run plans and decides without loading the HTTP stack', () => {
+  it('a dry run plans and decides without loading the HTTP stack', async () => {
+    const work = await makeTempDir('startup-modules');
     const project = path.join(work, 'RMI1');
-    mkdirSync(path.join(project, 'logs'), { recursive: true });
-    writeFileSync(path.join(project, 'logs', 'a.txt'), 'a');
-    const config = path.join(work, 'config.yaml');
+    await writeFiles(project, { 'logs/a.txt': 'a' });
     // a port nothing listens on: a dry run without --verify must not need the server
-    const yaml = [
-      'bucket: startup-modules',
-      'endpoint_url: http://127.0.0.1:9',
-      'force_path_style: true',
-      'auth_mode: config',
-      'aws_access_key_id: STARTUPMODULESKEY001',
-      'aws_secret_access_key: startupModulesSecretKey0000000000000001',
-    ];
-    writeFileSync(config, `${yaml.join('\n')}\n`, { mode: 0o600 });
-    const args = [
-      '-c',
-      config,
-      '-f',
-      project,
-      '-p',
-      'RMI1',
-      '--state-dir',
-      path.join(work, 'state'),
-      '--dry-run',
-    ];
+    const config = await writeConfig(work, {
+      bucket: 'startup-modules',
+      endpoint_url: 'http://127.0.0.1:9',
+      force_path_style: true,
+      auth_mode: 'config',
+      aws_access_key_id: 'STARTUPMODULESKEY001',
+      aws_secret_access_key: 'startupModulesSecretKey0000000000000001',
+    });
+    const state = path.join(work, 'state');
+    const args = ['-c', config, '-f', project, '-p', 'RMI1', '--state-dir', state, '--dry-run'];
     const { code, builtins, stderr } = loadedBy(args);
     expect(code, stderr).toBe(0);
     expect(builtins, 'the dry run planned with crypto loaded').toContain('crypto');
