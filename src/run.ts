@@ -18,6 +18,7 @@ import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
 import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
 import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
+import { WholeFileReader } from './transfer/whole-file-reader.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { holdYoungGeneration, shouldHoldYoungGeneration } from './young-generation.js';
 import { JournalStore } from './transfer/upload-journal.js';
@@ -298,6 +299,7 @@ async function transfer(
           deps.interrupts.soft,
         ),
         buffers: new BufferPool(options.maxMemoryBytes),
+        wholeFiles: new WholeFileReader(),
         journals,
         hashCache: deps.hashCache,
         limiter: createBandwidthLimiter(options.maxBandwidthBytesPerSec),

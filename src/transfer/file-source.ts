@@ -34,13 +34,33 @@ export class FileSource {
   }
 
   /**
-   * Reads a whole small file: open, read, then one identity check, in blocking calls. For a file of a slice or
-   * less this costs less than four trips through libuv's thread pool (each waking one of its threads), and the
-   * event loop waits for one short read at most. The walk's stat stands in for a check at open: a change before
-   * the open shows in the check after the read as well.
+   * Reads a whole small file through the thread pool: open, read, then one identity check. The walk's stat stands in
+   * for a check at open: a change before the open shows in the check after the read as well.
    * @throws SourceError when the file cannot be read or no longer matches `identity`.
    */
-  static readWhole(path: string, identity: FileIdentity): Buffer {
+  static async readWhole(path: string, identity: FileIdentity): Promise<Buffer> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw openError(path, error);
+    }
+    const source = new FileSource(path, handle, identity);
+    try {
+      return await source.read(0, identity.sizeBytes);
+    } catch (error) {
+      throw error instanceof SourceError ? error : readError(path, error);
+    } finally {
+      await source.close();
+    }
+  }
+
+  /**
+   * {@link readWhole} in blocking calls, which cost less CPU than the thread pool's trips while the file comes from
+   * the page cache and hold up the whole process while it comes from a slow disk (see WholeFileReader).
+   * @throws SourceError when the file cannot be read or no longer matches `identity`.
+   */
+  static readWholeBlocking(path: string, identity: FileIdentity): Buffer {
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -52,12 +72,12 @@ export class FileSource {
       for (let filled = 0; filled < buffer.length;) {
         const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
         if (bytesRead === 0) {
-          checkIdentity(path, identity, statNow(path));
+          checkIdentity(path, identity, statSync(path));
           throw changedError(path, 'it became shorter while it was read');
         }
         filled += bytesRead;
       }
-      checkIdentity(path, identity, statNow(path));
+      checkIdentity(path, identity, statSync(path));
       return buffer;
     } catch (error) {
       throw error instanceof SourceError ? error : readError(path, error);
@@ -86,7 +106,10 @@ export class FileSource {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(buffer, filled, length - filled, start + filled);
-      if (bytesRead === 0) throw changedError(this.path, 'it became shorter while it was read');
+      if (bytesRead === 0) {
+        await this.assertUnchanged();
+        throw changedError(this.path, 'it became shorter while it was read');
+      }
       filled += bytesRead;
     }
     return buffer.subarray(0, length);
@@ -107,14 +130,6 @@ export class FileSource {
 
   async close(): Promise<void> {
     await this.handle.close().catch(() => {});
-  }
-}
-
-function statNow(path: string): { size: number; mtimeMs: number } {
-  try {
-    return statSync(path);
-  } catch (error) {
-    throw readError(path, error);
   }
 }
 

@@ -9,6 +9,7 @@ import type { BufferPool } from './buffer-pool.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { TransferScheduler } from './scheduler.js';
 import type { JournalStore } from './upload-journal.js';
+import type { WholeFileReader } from './whole-file-reader.js';
 
 /** Everything a file upload shares with the rest of the run. */
 export interface TransferContext {
@@ -16,6 +17,8 @@ export interface TransferContext {
   bucket: string;
   scheduler: TransferScheduler;
   buffers: BufferPool;
+  /** Reads the files sent in one request. */
+  wholeFiles: WholeFileReader;
   journals: JournalStore;
   hashCache: HashCache;
   limiter: BandwidthLimiter;

@@ -24,8 +24,8 @@ export async function uploadFile(
 ): Promise<SentFile> {
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
   if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
-    return uploadSingle(file, ctx, () =>
-      bufferBody(FileSource.readWhole(file.path, file), ctx, onBytes, singleDigests(ctx), ctx.integrity),
+    return uploadSingle(file, ctx, async () =>
+      bufferBody(await ctx.wholeFiles.read(file.path, file), ctx, onBytes, singleDigests(ctx), ctx.integrity),
     );
   }
   const source = await FileSource.open(file.path, file);

@@ -31,6 +31,7 @@ import { S3Store } from '../../../src/remote/s3-store.js';
 import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../../src/transfer/buffer-pool.js';
 import { TransferScheduler } from '../../../src/transfer/scheduler.js';
+import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
 import { uploadFile, type TransferContext } from '../../../src/transfer/upload-file.js';
 import { JournalStore } from '../../../src/transfer/upload-journal.js';
 
@@ -75,6 +76,7 @@ async function context(store: S3Store, settings: ObjectSettings): Promise<Transf
     bucket: 'survey',
     scheduler: new TransferScheduler(4, 64 * MiB, signal),
     buffers: new BufferPool(64 * MiB),
+    wholeFiles: new WholeFileReader(),
     journals: new JournalStore(stateDir, 'aws:eu-west-1'),
     hashCache: await HashCache.load(stateDir),
     limiter: createBandwidthLimiter(0),

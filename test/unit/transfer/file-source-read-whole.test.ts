@@ -1,6 +1,6 @@
 /**
- * A small file read whole in blocking calls: its bytes, and the same refusals as the ranged reads when the file
- * is gone, shorter, longer or touched since it was planned.
+ * A small file read whole, in blocking calls and through the thread pool: its bytes, and the same refusals as the
+ * ranged reads when the file is gone, shorter, longer or touched since it was planned.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../src/errors.js';
+import type { FileIdentity } from '../../../src/content/file-identity.js';
 import { FileSource } from '../../../src/transfer/file-source.js';
 
 const CONTENT = randomBytes(40_000);
@@ -31,22 +32,30 @@ async function planned(
   return { file, sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) };
 }
 
-describe('FileSource.readWhole', () => {
+const READERS = [
+  ['readWhole', (file: string, identity: FileIdentity) => FileSource.readWhole(file, identity)],
+  [
+    'readWholeBlocking',
+    async (file: string, identity: FileIdentity) => FileSource.readWholeBlocking(file, identity),
+  ],
+] as const;
+
+describe.each(READERS)('FileSource.%s', (_name, readWhole) => {
   it('returns the whole file as planned', async () => {
     const { file, ...identity } = await planned('a.json', CONTENT);
-    expect(FileSource.readWhole(file, identity).equals(CONTENT)).toBe(true);
+    expect((await readWhole(file, identity)).equals(CONTENT)).toBe(true);
   });
 
   it('reads an empty file', async () => {
     const { file, ...identity } = await planned('empty.txt', Buffer.alloc(0));
-    expect(FileSource.readWhole(file, identity).length).toBe(0);
+    expect((await readWhole(file, identity)).length).toBe(0);
   });
 
   it('refuses a file that shrank since it was planned, naming both sizes', async () => {
     const { file, ...identity } = await planned('shrank.json', CONTENT);
     await writeFile(file, CONTENT.subarray(0, 1000));
-    expect(() => FileSource.readWhole(file, identity)).toThrow(SourceError);
-    expect(() => FileSource.readWhole(file, identity)).toThrow(
+    await expect(readWhole(file, identity)).rejects.toThrow(SourceError);
+    await expect(readWhole(file, identity)).rejects.toThrow(
       /changed while it was uploaded.*40000 → 1000 bytes/,
     );
   });
@@ -54,15 +63,15 @@ describe('FileSource.readWhole', () => {
   it('refuses a file that grew or was touched since it was planned', async () => {
     const grown = await planned('grew.json', CONTENT);
     await writeFile(grown.file, Buffer.concat([CONTENT, CONTENT]));
-    expect(() => FileSource.readWhole(grown.file, grown)).toThrow(/changed while it was uploaded/);
+    await expect(readWhole(grown.file, grown)).rejects.toThrow(/changed while it was uploaded/);
     const touched = await planned('touched.json', CONTENT);
     await utimes(touched.file, new Date(), new Date(touched.mtimeMs + 5000));
-    expect(() => FileSource.readWhole(touched.file, touched)).toThrow(/size or modification time changed/);
+    await expect(readWhole(touched.file, touched)).rejects.toThrow(/size or modification time changed/);
   });
 
-  it('says a file that is gone cannot be opened', () => {
+  it('says a file that is gone cannot be opened', async () => {
     const missing = path.join(dir, 'missing.json');
-    expect(() => FileSource.readWhole(missing, { sizeBytes: 1, mtimeMs: 0 })).toThrow(
+    await expect(readWhole(missing, { sizeBytes: 1, mtimeMs: 0 })).rejects.toThrow(
       /^open .*missing\.json: no longer exists \(ENOENT\); check the file and run again$/,
     );
   });

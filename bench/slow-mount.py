@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""A slow disk or network share, for measuring by hand how a client reads from one.
+
+Mounts FOLDER read-only at MOUNTPOINT through FUSE, waiting DELAY_MS before every open and every read. Requests are
+served by several threads, so they can overlap, as they do on an SMB share or a cloud block device. Needs Debian's
+python3-fusepy (not installed by CI) and /dev/fuse.
+
+    /usr/bin/python3 bench/slow-mount.py FOLDER MOUNTPOINT DELAY_MS     (foreground; umount MOUNTPOINT to stop)
+
+Drop the page cache before each run (`sync; echo 3 > /proc/sys/vm/drop_caches`, as root): what was read through
+the mount once is otherwise served from memory.
+"""
+import os
+import sys
+import time
+
+from fusepy import FUSE, FuseOSError, Operations
+
+STAT_FIELDS = ('st_atime', 'st_ctime', 'st_gid', 'st_mode', 'st_mtime', 'st_nlink', 'st_size', 'st_uid')
+
+
+class SlowMount(Operations):
+    def __init__(self, root, delay_s):
+        self.root = root
+        self.delay_s = delay_s
+
+    def _real(self, path):
+        return os.path.join(self.root, path.lstrip('/'))
+
+    def getattr(self, path, fh=None):
+        try:
+            info = os.lstat(self._real(path))
+        except OSError as error:
+            raise FuseOSError(error.errno)
+        return {field: getattr(info, field) for field in STAT_FIELDS}
+
+    def readdir(self, path, fh):
+        return ['.', '..'] + os.listdir(self._real(path))
+
+    def open(self, path, flags):
+        time.sleep(self.delay_s)
+        return os.open(self._real(path), flags)
+
+    def read(self, path, size, offset, fh):
+        time.sleep(self.delay_s)
+        return os.pread(fh, size, offset)
+
+    def release(self, path, fh):
+        os.close(fh)
+
+
+if __name__ == '__main__':
+    folder, mountpoint, delay_ms = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    FUSE(SlowMount(folder, delay_ms / 1000), mountpoint, foreground=True, nothreads=False, ro=True)
