@@ -17,17 +17,11 @@ export class FileSource {
 
   /** @throws SourceError when the file cannot be opened or no longer matches `identity`. */
   static async open(path: string, identity: FileIdentity): Promise<FileSource> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      throw openError(path, error);
-    }
-    const source = new FileSource(path, handle, identity);
+    const source = await FileSource.openUnchecked(path, identity);
     try {
       await source.assertUnchanged();
     } catch (error) {
-      await handle.close();
+      await source.close();
       throw error;
     }
     return source;
@@ -39,19 +33,22 @@ export class FileSource {
    * @throws SourceError when the file cannot be read or no longer matches `identity`.
    */
   static async readWhole(path: string, identity: FileIdentity): Promise<Buffer> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      throw openError(path, error);
-    }
-    const source = new FileSource(path, handle, identity);
+    const source = await FileSource.openUnchecked(path, identity);
     try {
       return await source.read(0, identity.sizeBytes);
     } catch (error) {
       throw error instanceof SourceError ? error : readError(path, error);
     } finally {
       await source.close();
+    }
+  }
+
+  /** @throws SourceError when the file cannot be opened. */
+  private static async openUnchecked(path: string, identity: FileIdentity): Promise<FileSource> {
+    try {
+      return new FileSource(path, await open(path, 'r'), identity);
+    } catch (error) {
+      throw openError(path, error);
     }
   }
 
