@@ -299,7 +299,7 @@ async function transfer(
           deps.interrupts.soft,
         ),
         buffers: new BufferPool(options.maxMemoryBytes),
-        wholeFiles: new WholeFileReader(),
+        wholeFiles: new WholeFileReader((message) => deps.log.debug(message)),
         journals,
         hashCache: deps.hashCache,
         limiter: createBandwidthLimiter(options.maxBandwidthBytesPerSec),

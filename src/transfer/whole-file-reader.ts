@@ -3,8 +3,12 @@ import { FileSource } from './file-source.js';
 
 /** A blocking read of a small file that takes longer waited on the disk: from the page cache, 1 MiB takes ~0.2 ms. */
 const SLOW_READ_MS = 2;
-/** Slow reads that switch a run to the thread pool, if they are also one in four reads or more. */
-const SLOW_READS_TO_SWITCH = 3;
+/**
+ * Slow reads that switch a run to the thread pool, if they are also one in four reads or more. Fewer is not enough:
+ * on a busy machine a read from memory can wait for a core, and three of a run's first ten reads did (two cores
+ * shared with a Ceph server that had just started).
+ */
+const SLOW_READS_TO_SWITCH = 8;
 
 /**
  * Reads small files whole (one request body each): in blocking calls while the disk answers from memory, through the
@@ -19,7 +23,14 @@ export class WholeFileReader {
   private slowReads = 0;
   private pooled = false;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  /**
+   * @param onPooled told once, when the run moves to the thread pool, why (for `--debug`)
+   * @param now the clock the reads are timed with
+   */
+  constructor(
+    private readonly onPooled: (message: string) => void = () => {},
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Whether the next read blocks (false once the disk has shown itself slow). */
   get blocking(): boolean {
@@ -41,5 +52,11 @@ export class WholeFileReader {
     this.reads += 1;
     if (elapsedMs > SLOW_READ_MS) this.slowReads += 1;
     this.pooled = this.slowReads >= SLOW_READS_TO_SWITCH && this.slowReads * 4 >= this.reads;
+    if (this.pooled) {
+      this.onPooled(
+        `${this.slowReads} of the first ${this.reads} small-file reads took over ${SLOW_READ_MS} ms: ` +
+          'reading small files through the thread pool, several at a time, from now on',
+      );
+    }
   }
 }

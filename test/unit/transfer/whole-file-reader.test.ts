@@ -60,35 +60,42 @@ async function loopTurnedDuringRead(reader: WholeFileReader): Promise<boolean> {
 
 describe('WholeFileReader', () => {
   it('keeps reading in blocking calls while the disk answers from memory', async () => {
-    const reader = new WholeFileReader(clockOf([0.1]));
+    const reader = new WholeFileReader(undefined, clockOf([0.1]));
     expect(await readTimes(reader, 50)).toEqual(Array(50).fill(true));
   });
 
-  it('moves to the thread pool after the third slow read when most reads are slow, and stays there', async () => {
-    const reader = new WholeFileReader(clockOf([5, 5, 5, 0.1]));
-    expect(await readTimes(reader, 6)).toEqual([true, true, true, false, false, false]);
+  it('moves to the thread pool after the eighth slow read when most reads are slow, and stays there', async () => {
+    const told: string[] = [];
+    const reader = new WholeFileReader(
+      (message) => told.push(message),
+      clockOf([5, 5, 5, 5, 5, 5, 5, 5, 0.1]),
+    );
+    expect(await readTimes(reader, 11)).toEqual([...Array(8).fill(true), false, false, false]);
     expect(reader.blocking).toBe(false);
+    expect(told).toEqual([
+      '8 of the first 8 small-file reads took over 2 ms: reading small files through the thread pool, several at a time, from now on',
+    ]);
   });
 
   it('is not moved by a busy machine’s odd stall: one slow read in ten', async () => {
     const times = Array.from({ length: 60 }, (_, i) => (i % 10 === 9 ? 8 : 0.1));
-    const reader = new WholeFileReader(clockOf(times));
+    const reader = new WholeFileReader(undefined, clockOf(times));
     expect(await readTimes(reader, 60)).toEqual(Array(60).fill(true));
   });
 
-  it('moves once slow reads reach one in four of all reads, not at the third slow one', async () => {
+  it('moves once slow reads reach one in four of all reads, not at the eighth slow one', async () => {
     // from read 20 on every other read is slow: after read 38, 10 of 39 reads were slow, the first time >= 1 in 4
     const times = Array.from({ length: 50 }, (_, i) => (i >= 20 && i % 2 === 0 ? 8 : 0.1));
-    const reader = new WholeFileReader(clockOf(times));
+    const reader = new WholeFileReader(undefined, clockOf(times));
     const blocking = await readTimes(reader, 50);
     expect(blocking.indexOf(false)).toBe(39);
     expect(blocking.slice(39).every((b) => !b)).toBe(true);
   });
 
   it('reads in blocking calls at first, through the thread pool once moved: only then does the event loop turn', async () => {
-    const reader = new WholeFileReader(clockOf([5]));
+    const reader = new WholeFileReader(undefined, clockOf([5]));
     expect(await loopTurnedDuringRead(reader)).toBe(false);
-    await readTimes(reader, 2);
+    await readTimes(reader, 7);
     expect(reader.blocking).toBe(false);
     // four trips through the pool (open, read, stat, close) take at least as many turns of the loop
     expect(await loopTurnedDuringRead(reader)).toBe(true);
