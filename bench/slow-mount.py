@@ -8,7 +8,8 @@ python3-fusepy (not installed by CI) and /dev/fuse.
 
     /usr/bin/python3 bench/slow-mount.py FOLDER MOUNTPOINT DELAY_MS [STAT_DELAY_MS]   (umount MOUNTPOINT to stop)
 
-Drop the page cache before each run (`sync; echo 3 > /proc/sys/vm/drop_caches`, as root): what was read through
+The kernel serializes lookups within one folder on this mount (libfuse 2), so stats of files in one folder do not
+overlap however many a client sends; opens and reads do. Drop the page cache before each run (`sync; echo 3 > /proc/sys/vm/drop_caches`, as root): what was read through
 the mount once is otherwise served from memory.
 """
 import os
@@ -39,7 +40,10 @@ class SlowMount(Operations):
 
     def readdir(self, path, fh):
         time.sleep(self.stat_delay_s)
-        return ['.', '..'] + os.listdir(self._real(path))
+        # each entry's type goes with its name (as ext4, NTFS and SMB give it), so a listing needs no stat per entry
+        folder = self._real(path)
+        entries = [(name, {'st_mode': os.lstat(os.path.join(folder, name)).st_mode}, 0) for name in os.listdir(folder)]
+        return ['.', '..'] + entries
 
     def open(self, path, flags):
         time.sleep(self.delay_s)
