@@ -64,7 +64,7 @@ function singleCrc(ctx: TransferContext): CrcName | undefined {
 async function uploadSingle(
   file: FileToSend,
   ctx: TransferContext,
-  prepare: () => PreparedBody | Promise<PreparedBody>,
+  prepare: () => Promise<PreparedBody>,
 ): Promise<SentFile> {
   return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), async () => {
     const { digests, send } = await prepare();

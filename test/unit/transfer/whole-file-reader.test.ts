@@ -3,28 +3,22 @@
  * drives, so the decision is checked without depending on the machine's disk or load.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
+import { makeTempDir, removeTempDirs, writeFiles } from '../../support/fixtures.js';
 
 const CONTENT = randomBytes(10_000);
 let file: string;
 let identity: { sizeBytes: number; mtimeMs: number };
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'whole-file-reader-'));
-  file = path.join(dir, 'a.json');
-  await writeFile(file, CONTENT);
+  [file] = (await writeFiles(await makeTempDir('whole-file-reader'), { 'a.json': CONTENT })) as [string];
   const info = await stat(file);
   identity = { sizeBytes: info.size, mtimeMs: Math.floor(info.mtimeMs) };
 });
 
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 /** A clock whose reads take the given times in turn (ms), then the last one for ever. */
 function clockOf(readTimesMs: readonly number[]): () => number {
