@@ -99,16 +99,29 @@ export function errorCode(error: unknown): string {
   return shape?.code ?? shape?.name ?? '';
 }
 
-/**
- * Classifies a failed S3 request once, for every caller: retry decisions never match message text.
- * Network failures, 5xx, throttling and checksum mismatches are retryable; auth failures and a
- * missing bucket stop the run; other 4xx fail only the file at hand.
- */
 /** True when the server says it does not implement the request (501 NotImplemented). */
 export function isNotImplemented(error: unknown): boolean {
   return errorCode(error) === 'NotImplemented' || (error as SdkErrorShape)?.$metadata?.httpStatusCode === 501;
 }
 
+/**
+ * True when a subresource read (`?tagging`, `?uploadId`, asked for its first byte) was answered as a GetObject of
+ * the object: by a server that does not know the subresource (fauxqs). Its 2xx body, one byte of the object, does
+ * not parse as the answer asked for; an empty object has no first byte (416). A body the network cut off is not
+ * this: only a body read whole carries the text the parser refused.
+ */
+export function isForeignAnswer(error: unknown): boolean {
+  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  if (status === 416) return true;
+  const whole = typeof error === 'object' && error !== null && '$responseBodyText' in error;
+  return status !== undefined && status >= 200 && status < 300 && whole;
+}
+
+/**
+ * Classifies a failed S3 request once, for every caller: retry decisions never match message text.
+ * Network failures, 5xx, throttling and checksum mismatches are retryable; auth failures and a
+ * missing bucket stop the run; other 4xx fail only the file at hand.
+ */
 export function classifyS3Error(error: unknown): ErrorClass {
   // our own verdict on an answer (the server stored other bytes) says itself whether a resend can help
   if (error instanceof RemoteError) return error.retryable ? 'retryable' : 'file-fatal';

@@ -24,7 +24,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
-import { errorCode } from './classify-error.js';
+import { errorCode, isForeignAnswer, isNotImplemented } from './classify-error.js';
+import { isAmazonS3 } from './endpoint-id.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
   formatTagging,
@@ -162,8 +163,11 @@ export class S3Store {
   private readonly data: S3Client;
   private readonly lean: LeanPutSettings;
   private readonly leanPuts = new Map<string, Promise<LeanPut | undefined>>();
+  /** Reads of a subresource ask for one byte (see {@link firstByteOnly}); Amazon S3 knows every subresource. */
+  private readonly boundReads: boolean;
 
   constructor(private readonly settings: StoreSettings) {
+    this.boundReads = !isAmazonS3(settings.endpoint);
     const agentOptions = { keepAlive: true, maxSockets: CLIENT_SETTINGS.maxSockets };
     const requestHandler = {
       httpAgent: new http.Agent(agentOptions),
@@ -389,7 +393,10 @@ export class S3Store {
     return storedReport(out);
   }
 
-  /** The parts the server holds for an upload (all pages), or undefined when the upload is gone. */
+  /**
+   * The parts the server holds for an upload (all pages), or undefined when they cannot be listed: the upload is
+   * gone, or the server does not know ListParts (fauxqs serves the object instead).
+   */
   async listParts(
     bucket: string,
     key: string,
@@ -400,17 +407,19 @@ export class S3Store {
     let marker: string | undefined;
     try {
       do {
-        const out = await this.control.send(
-          new ListPartsCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumberMarker: marker,
-            ...this.owner(),
-            ...this.customerKey(),
-          }),
-          sendOptions(signal),
-        );
+        const command = new ListPartsCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumberMarker: marker,
+          ...this.owner(),
+          ...this.customerKey(),
+        });
+        if (this.boundReads)
+          command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
+        const out = await this.control.send(command, sendOptions(signal));
+        // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
+        if (out.UploadId !== uploadId) return undefined;
         for (const p of out.Parts ?? []) {
           parts.push({
             partNumber: p.PartNumber ?? 0,
@@ -423,7 +432,7 @@ export class S3Store {
         marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
       } while (marker);
     } catch (error) {
-      if (isUploadGone(error)) return undefined;
+      if (isUploadGone(error) || isForeignAnswer(error)) return undefined;
       throw error;
     }
     return parts;
@@ -564,13 +573,29 @@ export class S3Store {
     );
   }
 
-  /** The object's tags (GetObjectTagging). @throws the SDK error (NoSuchKey for a missing object). */
-  async getObjectTags(bucket: string, key: string, signal?: AbortSignal): Promise<Record<string, string>> {
-    const out = await this.control.send(
-      new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() }),
-      sendOptions(signal),
-    );
+  /**
+   * The object's tags (GetObjectTagging), or undefined from a server that keeps none: it says so (501, Swift's
+   * s3api), or it does not know `?tagging` and served the object instead (fauxqs), where a PutObjectTagging would
+   * store the tag document as the object. Callers tag an object only after this answered with a tag set.
+   * @throws the SDK error (NoSuchKey for a missing object).
+   */
+  async getObjectTags(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, string> | undefined> {
+    let out;
+    try {
+      const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
+      if (this.boundReads)
+        command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
+      out = await this.control.send(command, sendOptions(signal));
+    } catch (error) {
+      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
+      throw error;
+    }
     const tags: Record<string, string> = {};
+    // Ceph RGW answers an object that never had tags with an empty body (no TagSet)
     for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
     return tags;
   }
@@ -863,6 +888,18 @@ function storedChecksums(out: ChecksumFields): Pick<RemoteObject, 'checksums' | 
   const type =
     out.ChecksumType === 'FULL_OBJECT' || out.ChecksumType === 'COMPOSITE' ? out.ChecksumType : undefined;
   return { checksums, ...(type ? { checksumType: type } : {}) };
+}
+
+const FIRST_BYTE = { step: 'build', name: 'firstByteOnly' } as const;
+
+/**
+ * Asks a subresource read (`?tagging`, `?uploadId`) for the first byte only: a server that does not know the
+ * subresource serves the object there, whole (a 50 GB reel for a tag set), where one that knows it ignores the
+ * Range (Ceph RGW does).
+ */
+function firstByteOnly<A extends { request: unknown }>(args: A): A {
+  (args.request as { headers: Record<string, string> }).headers.range = 'bytes=0-0';
+  return args;
 }
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {

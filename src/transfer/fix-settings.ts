@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { S3_LIMITS, partRange } from '../content/part-layout.js';
 import { RemoteError } from '../errors.js';
-import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
 import { OWN_METADATA_KEYS, RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
 import type { CopySource, ObjectTarget, RemoteObject, RemotePart, S3Store } from '../remote/s3-store.js';
@@ -170,14 +170,9 @@ async function copyByParts(
   }
 }
 
-/** The object's tags, or undefined from a server that keeps none (OpenStack Swift's s3api). */
-async function readTags(key: string, ctx: FixSettingsContext): Promise<Record<string, string> | undefined> {
-  try {
-    return await retried(() => ctx.store.getObjectTags(ctx.bucket, key, ctx.signal), ctx);
-  } catch (error) {
-    if (isNotImplemented(error)) return undefined;
-    throw error;
-  }
+/** The object's tags, or undefined from a server that keeps none (OpenStack Swift's s3api, fauxqs). */
+function readTags(key: string, ctx: FixSettingsContext): Promise<Record<string, string> | undefined> {
+  return retried(() => ctx.store.getObjectTags(ctx.bucket, key, ctx.signal), ctx);
 }
 
 /** Sets `wanted` (the object's tags with the configured ones over them) when `stored` differs; says what changed. */

@@ -17,7 +17,8 @@ import type { UploadJournal } from './upload-journal.js';
  * {@link confirmParts}), or starts a new upload. The journal is matched by endpoint, bucket and key (its file
  * name) and by the file's size, mtime and file id, never by the spelling of its path: `D:\Reels` and
  * `d:\reels`, or a mapped drive and its UNC path, resume the same upload. A journal for a changed file is
- * aborted; one whose upload is gone is dropped.
+ * aborted; one whose parts cannot be listed (the upload is gone, or the server lacks ListParts) is aborted too
+ * and the upload starts again.
  * @throws RemoteError when ListParts or CreateMultipartUpload fails; SourceError if the file changes meanwhile.
  */
 export async function openJournal(
@@ -51,7 +52,14 @@ export async function openJournal(
       await ctx.journals.save(journal);
       return { journal, resumed: true };
     }
-    ctx.debug(`${file.key}: upload ${existing.uploadId} no longer exists on the server; starting again`);
+    ctx.debug(
+      `${file.key}: upload ${existing.uploadId} cannot be resumed (the server no longer has it, or cannot list ` +
+        'its parts); starting again',
+    );
+    // where it still exists, its parts would take room until a lifecycle rule or `cleanup` removed them
+    await ctx.store
+      .abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
+      .catch(() => {});
   }
   return { journal: await startUpload(file, fileId, ctx), resumed: false };
 }

@@ -259,7 +259,9 @@ async function finishMultipart(
 
 /**
  * Tags the object when the server dropped the tags the upload was started with: Ceph RGW (Pacific) ignores
- * x-amz-tagging on CreateMultipartUpload. Amazon S3 keeps them, so there this sends nothing.
+ * x-amz-tagging on CreateMultipartUpload. Amazon S3 keeps them, so there this sends nothing. The tags are read
+ * first: a server that answers no tag set keeps none, and one that does not know `?tagging` (fauxqs) would store
+ * the tag document as the object.
  */
 async function tagIfDropped(
   file: FileToSend,
@@ -268,13 +270,20 @@ async function tagIfDropped(
 ): Promise<void> {
   const tags = ctx.settingsFor?.(file.group).tags ?? {};
   if (Object.keys(tags).length === 0 || (tagCount ?? 0) >= Object.keys(tags).length) return;
-  await withRetry(() => ctx.store.putObjectTags(ctx.bucket, file.key, tags, ctx.hardSignal), {
-    signal: ctx.hardSignal,
-  }).catch((error: unknown) => {
+  const options = { signal: ctx.hardSignal };
+  try {
+    const stored = await withRetry(
+      () => ctx.store.getObjectTags(ctx.bucket, file.key, ctx.hardSignal),
+      options,
+    );
+    if (!stored) return ctx.debug(`tag ${file.key}: the server keeps no tags`);
+    const merged = { ...stored, ...tags };
+    await withRetry(() => ctx.store.putObjectTags(ctx.bucket, file.key, merged, ctx.hardSignal), options);
+  } catch (error) {
     // a server without object tagging (OpenStack Swift's s3api) stores the object untagged, as PutObject does there
     if (isNotImplemented(error)) return ctx.debug(`tag ${file.key}: the server keeps no tags`);
     throw toUploadError(error, 'tag', file.key);
-  });
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { UploadTask } from '../collector/plan-upload.js';
 import { settingsForType, type ObjectOptions } from '../config/object-options.js';
-import { isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { toUploadError } from '../remote/classify-error.js';
 import type { ObjectReader } from './object-reader.js';
 import { diffSettings, type StoredSettings, type WantedSettings } from './settings-diff.js';
 
@@ -69,16 +69,7 @@ async function readStoredSettings(key: string, ctx: SettingsContext): Promise<St
     storageClass: head.storageClass,
     encryption: head.encryption,
     kmsKeyId: head.kmsKeyId,
-    tags: await readTags(key, ctx),
+    // undefined from a server that keeps no tags: an object there cannot differ by its tags
+    tags: await ctx.reader.getObjectTags(ctx.bucket, key, ctx.signal),
   };
-}
-
-/** The object's tags, or undefined from a server that keeps none: an object there cannot differ by its tags. */
-async function readTags(key: string, ctx: SettingsContext): Promise<Record<string, string> | undefined> {
-  try {
-    return await ctx.reader.getObjectTags(ctx.bucket, key, ctx.signal);
-  } catch (error) {
-    if (isNotImplemented(error)) return undefined;
-    throw error;
-  }
 }

@@ -16,8 +16,12 @@ export interface ObjectReader {
     partNumber: number,
     signal?: AbortSignal,
   ): Promise<ObjectPartHead | undefined>;
-  /** The object's tags. @throws when there is no object. */
-  getObjectTags(bucket: string, key: string, signal?: AbortSignal): Promise<Record<string, string>>;
+  /** The object's tags, or undefined from a server that keeps none. @throws when there is no object. */
+  getObjectTags(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, string> | undefined>;
   /** The object's bytes. @throws when it cannot be read. */
   getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
 }

@@ -15,7 +15,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeBytes, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { getS3Env, makeTestClient } from '../support/s3-env.js';
-import { keyOf, MiB, uploadArgs, useHarnessBucket, type Harness } from './transfer-harness.js';
+import {
+  digestFile,
+  digestObject,
+  keyOf,
+  MiB,
+  uploadArgs,
+  useHarnessBucket,
+  type Harness,
+} from './transfer-harness.js';
 
 const SMALL = 'reels/R001/R001.json';
 const REEL = 'reels/R001/R001.mp4';
@@ -237,5 +245,50 @@ describe('--fix-settings', () => {
     expect((await headOf(keyOf(h, REEL))).StorageClass).toBe('COLD');
     const check = await runCli(checkArgs(h));
     expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe('a server that does not know ?tagging (fauxqs serves the object there, and stores a PUT as the object)', () => {
+  const IGNORE_TAGGING = [
+    { match: { subresource: 'tagging' }, action: 'ignore-subresource' as const, times: Infinity },
+  ];
+
+  async function expectWhole(h: Harness): Promise<void> {
+    for (const rel of [SMALL, REEL]) {
+      const local = await digestFile(path.join(h.projectDir, rel), 8 * MiB);
+      expect(await digestObject(bucket, keyOf(h, rel))).toEqual({
+        sizeBytes: local.sizeBytes,
+        sha256: local.sha256,
+      });
+    }
+  }
+
+  /** Every request for `?tagging` a run sent: only reads, each answered with the object's first byte. */
+  function taggingRequests(h: Harness): string[] {
+    return h.proxy
+      .stats()
+      .log.filter((e) => /[?&]tagging/.test(e.url))
+      .map((e) => `${e.method} ${e.status}`);
+  }
+
+  it('leaves every object whole: upload, check and --fix-settings tag nothing and read one byte', async () => {
+    const h = await project('NOTAG');
+    h.proxy.setRules(IGNORE_TAGGING);
+    // Ceph drops the tags of a multipart upload, so the reel is the one a run would tag after it
+    const run = await runCli(uploadArgs(h, '--tag', 'team=field'));
+    expect(run.code, run.stderr).toBe(0);
+    await expectWhole(h);
+    expect(taggingRequests(h)).toEqual(['GET 206']);
+
+    h.proxy.resetStats();
+    const check = await runCli(checkArgs(h, '--tag', 'team=field'));
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(taggingRequests(h)).toEqual(['GET 206', 'GET 206']);
+
+    h.proxy.resetStats();
+    const fix = await runCli(uploadArgs(h, '--tag', 'team=other', '--fix-settings'));
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(taggingRequests(h).every((request) => request === 'GET 206')).toBe(true);
+    await expectWhole(h);
   });
 });

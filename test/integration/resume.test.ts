@@ -180,6 +180,29 @@ describe('resuming an interrupted upload', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 
+  it('starts again, the old upload aborted, where the server does not know ListParts and serves the object', async () => {
+    const h = await harness('NOLIST');
+    // the reel is in the bucket from an earlier run: a server that ignores ?uploadId answers with that object
+    await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'NOLIST-1' } });
+    const first = await runCli(uploadArgs(h));
+    expect(first.code, first.stderr).toBe(0);
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'NOLIST-2' } });
+    const journal = await interruptAfterParts(h, 2);
+    h.proxy.setRules([
+      { match: { method: 'GET', subresource: 'uploadId' }, action: 'ignore-subresource', times: Infinity },
+    ]);
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h, '--debug'));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(`upload ${journal.uploadId} cannot be resumed`);
+    // one byte of the stored reel, not all of it
+    const listings = h.proxy.stats().log.filter((e) => e.operation === 'ListParts');
+    expect(listings.map((e) => e.status)).toEqual([206]);
+    expect(sentParts(h)).toEqual([1, 2, 3, 4, 5]);
+    expect((await listOpenMultipartUploads(bucket)).map((u) => u.uploadId)).not.toContain(journal.uploadId);
+    await expectStored(keyOf(h, REL), await digestFile(file!, PART));
+  });
+
   it('resumes through another spelling of the project folder (a link to it) without resending a part', async () => {
     const { h, journal, digest } = await halfSent('ALIAS', 2);
     const alias = `${h.projectDir}-alias`;

@@ -56,6 +56,8 @@ export interface ResignInput {
   method: string;
   /** Raw request target (path + query) as sent. */
   url: string;
+  /** The target to sign for instead (default `url`). */
+  newUrl?: string;
   /** Flat raw header list as received. */
   rawHeaders: string[];
   /** The original body (to check that the proxy reproduces the client's signature). */
@@ -66,7 +68,7 @@ export interface ResignInput {
 }
 
 /**
- * Signs a header-signed SigV4 request again for a new body: same date, scope and signed headers, with the new
+ * Signs a header-signed SigV4 request again for a new body (and target, if given): same date, scope and signed headers, with the new
  * body's `x-amz-content-sha256` and `Content-Length`. Returns the new raw header list, or undefined when the
  * request is not header-signed or the client's own signature cannot be reproduced from the original body (then
  * a new one would be wrong too).
@@ -87,15 +89,15 @@ export function resignRequest(input: ResignInput): string[] | undefined {
     string,
   ];
   const key = signingKey(input.secretAccessKey, date, region, service);
-  const sign = (headers: string[], body: Buffer) =>
-    signatureOf(input.method, input.url, headers, signedList, sha256Hex(body), key, date, region, service);
+  const sign = (headers: string[], body: Buffer, url = input.url) =>
+    signatureOf(input.method, url, headers, signedList, sha256Hex(body), key, date, region, service);
   if (sign(input.rawHeaders, input.originalBody) !== signature) return undefined;
   const headers = setHeader(
     setHeader(input.rawHeaders, 'x-amz-content-sha256', sha256Hex(input.body)),
     'content-length',
     String(input.body.length),
   );
-  const fresh = sign(headers, input.body);
+  const fresh = sign(headers, input.body, input.newUrl);
   return setHeader(headers, 'authorization', auth.replace(/Signature=[0-9a-f]{64}$/, `Signature=${fresh}`));
 }
 

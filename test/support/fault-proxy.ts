@@ -54,7 +54,8 @@ export type FaultAction =
   | 'flip-byte'
   | 'hold'
   | 'wrong-etag'
-  | 'digest-required-400';
+  | 'digest-required-400'
+  | 'ignore-subresource';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -93,6 +94,9 @@ export type EtagStyle = 'as-is' | 'aws-kms';
  *   one, as if the server had stored other bytes.
  * - `digest-required-400`: consume the body, do not forward, answer 400 `InvalidRequest` as Amazon S3 does for an
  *   UploadPart without `Content-MD5` or a checksum into a bucket with Object Lock (match `withoutDigest` for that).
+ * - `ignore-subresource`: forward the request without the query parameter `match.subresource`, signed again (the
+ *   proxy needs the secret key), as a server that does not know the subresource takes it (fauxqs does): a PUT of
+ *   `?tagging` stores the tag document as the object, a GET of `?tagging` or `?uploadId` serves the object.
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -110,6 +114,8 @@ export interface FaultRule {
     partNumber?: number;
     /** Only requests that carry neither `Content-MD5` nor an `x-amz-checksum-*` header. */
     withoutDigest?: boolean;
+    /** Only requests whose query has this parameter (`tagging`, `uploadId`). */
+    subresource?: string;
   };
   /** What to do. */
   action: FaultAction;
@@ -328,6 +334,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'hold',
   'wrong-etag',
   'digest-required-400',
+  'ignore-subresource',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -514,10 +521,27 @@ function sendS3Error(
   res.end(body);
 }
 
-/** A request body read ahead of forwarding, with the headers to forward it under. */
+/** A request body read ahead of forwarding, with the headers (and the target, if another) to forward it under. */
 interface PreparedRequest {
   headers: string[];
   body: Buffer;
+  url?: string;
+}
+
+function hasQueryParameter(url: string, name: string): boolean {
+  const q = url.indexOf('?');
+  return q !== -1 && new URLSearchParams(url.slice(q + 1)).has(name);
+}
+
+/** `url` without the query parameter `name` (the rest of the query as sent). */
+function withoutQueryParameter(url: string, name: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const kept = url
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => pair !== '' && decodeURIComponent(pair.split('=')[0] ?? '') !== name);
+  return kept.length > 0 ? `${url.slice(0, q)}?${kept.join('&')}` : url.slice(0, q);
 }
 
 /** Answers that name the object's encryption on Amazon S3. */
@@ -624,6 +648,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
   const pickRule = (
     info: S3RequestInfo,
+    url: string,
     method: string,
     hasBody: boolean,
     headers: IncomingMessage['headers'],
@@ -637,6 +662,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (mt.keyIncludes !== undefined && !(info.key ?? '\0').includes(mt.keyIncludes)) continue;
         if (mt.partNumber !== undefined && mt.partNumber !== info.partNumber) continue;
         if (mt.withoutDigest && hasDigestHeader(headers)) continue;
+        if (mt.subresource !== undefined && !hasQueryParameter(url, mt.subresource)) continue;
       }
       if (BODY_ACTIONS.has(rule.action) && !hasBody) continue;
       st.seen++;
@@ -662,7 +688,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     stats.log.push(entry);
 
     const hasBody = requestHasBody(req);
-    const rule = pickRule(info, method, hasBody, req.headers);
+    const rule = pickRule(info, url, method, hasBody, req.headers);
     // Drawn at arrival (not when the body ends) so the PRNG sequence only depends on request order.
     const flipFraction = rule?.action === 'flip-byte' ? prng() : 0;
     if (rule) {
@@ -712,7 +738,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         host: '127.0.0.1',
         port: targetPort,
         method,
-        path: url,
+        path: prepared?.url ?? url,
         headers: prepared?.headers ?? upstreamRequestHeaders(req, method, url),
         agent,
       });
@@ -926,7 +952,35 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       entry.error = 'fault proxy: cannot sign the restored CompleteMultipartUpload body (secretAccessKey?)';
       return { headers: upstreamHeaders, body };
     };
+    /** The request as a server that does not know the subresource takes it: without it, signed again. */
+    const dropSubresource = (body: Buffer, name: string): PreparedRequest => {
+      const upstreamHeaders = upstreamRequestHeaders(req, method, url);
+      const target = withoutQueryParameter(url, name);
+      const headers = resignRequest({
+        method,
+        url,
+        newUrl: target,
+        rawHeaders: upstreamHeaders,
+        originalBody: body,
+        body,
+        secretAccessKey: opts.secretAccessKey ?? '',
+      });
+      if (headers) return { headers, body, url: target };
+      entry.error = `fault proxy: cannot sign the request without ?${name} again (secretAccessKey?)`;
+      return { headers: upstreamHeaders, body };
+    };
     const startForward = (): void => {
+      if (rule?.action === 'ignore-subresource') {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => {
+          count(c.length);
+          chunks.push(c);
+        });
+        req.on('end', () =>
+          forward(0, dropSubresource(Buffer.concat(chunks), rule.match?.subresource ?? '')),
+        );
+        return;
+      }
       if (!kmsStyle || op !== 'CompleteMultipartUpload' || !hasBody) {
         forward(0);
         return;

@@ -47,7 +47,7 @@ export class FakeBucket implements ObjectReader {
     return Promise.resolve(object && (object.firstPart ?? { sizeBytes: object.head.sizeBytes }));
   }
 
-  getObjectTags(_bucket: string, key: string): Promise<Record<string, string>> {
+  getObjectTags(_bucket: string, key: string): Promise<Record<string, string> | undefined> {
     this.requests.push(`tags ${key}`);
     const object = this.objects.get(key);
     if (!object) return Promise.reject(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
