@@ -40,6 +40,14 @@ export function parseStartTicks(statLine: string): number | undefined {
   return toCount(afterName[22 - 3]);
 }
 
+/** Field 3 (`state`) of a `/proc/<pid>/stat` line: `R`, `S`, `D`, ..., `Z` for a zombie. */
+export function parseProcessState(statLine: string): string | undefined {
+  return statLine
+    .slice(statLine.lastIndexOf(')') + 1)
+    .trim()
+    .split(/\s+/)[0];
+}
+
 /** The `btime` line of `/proc/stat`: boot time in seconds since the epoch. */
 export function parseBootTimeSec(procStat: string): number | undefined {
   return toCount(/^btime\s+(\d+)\s*$/m.exec(procStat)?.[1]);

@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   formatLockHolder,
@@ -7,6 +11,7 @@ import {
   type LockHolder,
 } from '../../../src/lock-holder.js';
 import { isProcessAlive } from '../../../src/process-alive.js';
+import { parseProcessState } from '../../../src/process-start-time.js';
 
 const NOW = Date.parse('2026-03-02T10:00:00Z');
 const LEASE_MS = 10 * 60_000;
@@ -89,6 +94,46 @@ describe('isProcessAlive', () => {
 
   it('sees this process alive', () => {
     expect(isProcessAlive(process.pid)).toBe(true);
+  });
+
+  it('counts a zombie (ended, not reaped) as gone', () => {
+    expect(
+      isProcessAlive(
+        1234,
+        () => true,
+        () => 'Z',
+      ),
+    ).toBe(false);
+    expect(
+      isProcessAlive(
+        1234,
+        () => true,
+        () => 'S',
+      ),
+    ).toBe(true);
+    expect(
+      isProcessAlive(
+        1234,
+        () => true,
+        () => undefined,
+      ),
+    ).toBe(true);
+  });
+
+  it.runIf(process.platform === 'linux')('sees a real zombie as gone', async () => {
+    // the shell becomes `sleep`, which never reaps the child it started: that child ends and stays a zombie
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+      const zombie = Number(line.toString().trim());
+      while (parseProcessState(await readFile(`/proc/${zombie}/stat`, 'utf8')) !== 'Z') await setImmediate();
+      expect(isProcessAlive(zombie)).toBe(false);
+      expect(isProcessAlive(parent.pid!)).toBe(true);
+    } finally {
+      parent.kill();
+    }
   });
 });
 
