@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isEtagContentMd5 } from '../content/etag.js';
 import { combinePartEtags } from '../content/multipart-etag.js';
 import { RemoteError } from '../errors.js';
-import type { CrcName } from '../content/crc.js';
+import { crcOf, type CrcName } from '../content/crc.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import type { CrcChecksum, ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
 import type { IntegrityMode } from './integrity-mode.js';
@@ -78,10 +78,10 @@ export function confirmStoredObject(
   if (!head || head.sizeBytes !== expected.sizeBytes)
     throw mismatch(`size ${head?.sizeBytes ?? 'missing'} of ${expected.sizeBytes}`);
   const parts = [...expected.parts].sort((a, b) => a.partNumber - b.partNumber);
-  const crc = expected.crc && storedFullObjectCrc(expected.crc.name, completed, head);
-  if (expected.crc && crc) {
-    if (crc !== expected.crc.value)
-      throw mismatch(`${expected.crc.name} ${crc}, expected ${expected.crc.value}`);
+  const crc = expected.crc && storedCrc(expected.crc.name, completed, head);
+  const ours = expected.crc && crc && expectedCrc(expected.crc, crc, parts);
+  if (crc && ours) {
+    if (crc.value !== ours) throw mismatch(`${expected.crc!.name} ${crc.value}, expected ${ours}`);
     return { etag, proof: 'checksum', encryption };
   }
   const checksum = completed.checksumSha256 ?? head.checksums?.SHA256;
@@ -111,10 +111,41 @@ function fallbackProof(integrity: IntegrityMode, parts: readonly JournalPart[]):
     : 'content-md5';
 }
 
-/** The full-object CRC the server answered on completion, else the one HeadObject reports (not a composite). */
-function storedFullObjectCrc(name: CrcName, completed: StoredReport, head: RemoteObject): string | undefined {
-  if (completed.crcChecksums?.[name]) return completed.crcChecksums[name];
-  return head.checksumType === 'COMPOSITE' ? undefined : head.checksums?.[name];
+/** The CRC the server answered on completion, else the one HeadObject reports; `-N` or its type say composite. */
+function storedCrc(
+  name: CrcName,
+  completed: StoredReport,
+  head: RemoteObject,
+): { value: string; composite: boolean } | undefined {
+  const value = completed.crcChecksums?.[name] ?? head.checksums?.[name];
+  if (!value) return undefined;
+  const headSaysComposite = !completed.crcChecksums?.[name] && head.checksumType === 'COMPOSITE';
+  return { value, composite: COUNT_SUFFIX.test(value) || headSaysComposite };
+}
+
+const COUNT_SUFFIX = /-\d+$/;
+
+/**
+ * The CRC the stored object should have: the file's full-object CRC, or where the server stored a composite one
+ * (fauxqs does, whatever ChecksumType asked for) the CRC of the parts' CRCs; undefined when a part's CRC is not
+ * known.
+ */
+function expectedCrc(
+  full: CrcChecksum,
+  stored: { value: string; composite: boolean },
+  parts: readonly JournalPart[],
+): string | undefined {
+  if (!stored.composite) return full.value;
+  const partCrcs = parts.map((p) => p.crc);
+  if (!partCrcs.every((c) => c !== undefined)) return undefined;
+  const composite = compositeCrc(full.name, partCrcs as string[]);
+  return COUNT_SUFFIX.test(stored.value) ? composite : composite.replace(COUNT_SUFFIX, '');
+}
+
+/** S3's composite CRC of a multipart object: the CRC of the concatenated binary part CRCs, base64, then `-N`. */
+export function compositeCrc(name: CrcName, partCrcBase64: readonly string[]): string {
+  const joined = Buffer.concat(partCrcBase64.map((crc) => Buffer.from(crc, 'base64')));
+  return `${crcOf(name, joined)}-${partCrcBase64.length}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What an answer must say before a body or an object counts as stored, and what the log says about it. */
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { combinePartEtags } from '../../../src/content/multipart-etag.js';
 import { RemoteError } from '../../../src/errors.js';
@@ -102,6 +103,35 @@ describe('confirmStoredObject', () => {
     expect(result).toEqual({ etag: 'opaque-2', proof: 'part-etags', encryption: 'aws:kms' });
     expect(describeProof(result.proof, result.encryption, 'parts')).toBe(
       "verified by every part's ETag, the MD5 of what was sent (SSE-KMS: the object's ETag is not an MD5)",
+    );
+  });
+
+  it('checks a composite CRC where the server stored one instead of the full-object CRC asked for', () => {
+    const crc32 = (bytes: Buffer) => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(zlib.crc32(bytes));
+      return out;
+    };
+    const partCrcs = [crc32(Buffer.from('a')), crc32(Buffer.from('b'))];
+    const crcParts = parts.map((p, i) => ({ ...p, crc: partCrcs[i]!.toString('base64') }));
+    const full = { name: 'CRC32' as const, value: crc32(Buffer.from('ab')).toString('base64') };
+    const expected = { sizeBytes: 2, integrity: 'checksum' as const, parts: crcParts, crc: full };
+    const answer = (crc: string) => ({
+      etag: 'x',
+      encryption: 'none' as const,
+      crcChecksums: { CRC32: crc },
+    });
+    const composite = `${crc32(Buffer.concat(partCrcs)).toString('base64')}-2`;
+    expect(confirmStoredObject('k', expected, answer(composite), head({})).proof).toBe('checksum');
+    expect(confirmStoredObject('k', expected, answer(full.value), head({})).proof).toBe('checksum');
+    const otherBytes = `${crc32(Buffer.from('x')).toString('base64')}-2`;
+    expect(() => confirmStoredObject('k', expected, answer(otherBytes), head({}))).toThrow(
+      /CRC32 .* expected/,
+    );
+    // without every part's CRC a composite proves nothing here: the ETag is compared instead
+    const unknown = { ...expected, integrity: 'md5' as const, parts };
+    expect(confirmStoredObject('k', unknown, { ...answer(composite), etag: '' }, head({})).proof).toBe(
+      'etag',
     );
   });
 
