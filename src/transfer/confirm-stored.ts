@@ -38,7 +38,7 @@ export function confirmStoredBody(
       throw storedOtherBytes(what, `checksum ${stored.checksumSha256}, local SHA-256 ${ours}`);
     return 'checksum';
   }
-  if (local.md5 && isEtagContentMd5(stored.encryption)) {
+  if (local.md5 && isEtagContentMd5(stored.encryption, stored.etag)) {
     if (stored.etag !== local.md5)
       throw storedOtherBytes(what, `ETag ${stored.etag}, local MD5 ${local.md5}`);
     return 'etag';
@@ -90,7 +90,7 @@ export function confirmStoredObject(
     if (checksum !== ours) throw mismatch(`checksum ${checksum}, expected ${ours}`);
     return { etag, proof: 'checksum', encryption };
   }
-  if (isEtagContentMd5(encryption)) {
+  if (isEtagContentMd5(encryption, etag)) {
     const md5s = parts.map((p) => p.md5);
     // without local MD5s (checksum mode on a server that stored no checksum) the ETag can only be self-consistent
     const ours = combinePartEtags(md5s.every(Boolean) ? (md5s as string[]) : parts.map((p) => p.etag));

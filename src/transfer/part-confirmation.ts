@@ -63,7 +63,8 @@ async function confirmPart(
 /** True when ListParts reports what the journal recorded when the part was sent. */
 function agreesWithRecord(journal: UploadJournal, recorded: JournalPart, server: RemotePart): boolean {
   if (server.etag !== recorded.etag) return false;
-  if (recorded.md5 && isEtagContentMd5(journal.encryption) && server.etag !== recorded.md5) return false;
+  if (recorded.md5 && isEtagContentMd5(journal.encryption, server.etag) && server.etag !== recorded.md5)
+    return false;
   const crc = journal.crc && server.crcChecksums?.[journal.crc];
   if (crc && recorded.crc && crc !== recorded.crc) return false;
   const checksum = journal.integrity === 'checksum' && server.checksumSha256 && recorded.sha256;
@@ -78,7 +79,7 @@ function serverConfirms(journal: UploadJournal, server: RemotePart, local: BodyD
     return Boolean(
       server.checksumSha256 && local.sha256 && server.checksumSha256 === hexToBase64(local.sha256),
     );
-  return Boolean(local.md5 && isEtagContentMd5(journal.encryption) && server.etag === local.md5);
+  return Boolean(local.md5 && isEtagContentMd5(journal.encryption, server.etag) && server.etag === local.md5);
 }
 
 function localDigestOf(digests: BodyDigests, integrity: IntegrityMode): string | undefined {

@@ -154,9 +154,12 @@ async function sendReadOnce(
   // nothing on the wire compared these bytes with the file: a change while they were read shows here, at this part
   await source.assertUnchanged();
   if (sent.proven) return { stored: sent.stored, digests: sent.digests };
-  journal.encryption = sent.stored.encryption; // no later part of the upload goes read once
+  // no later part of the upload goes read once, in this run (the ETags are opaque) or any (the encryption says so)
+  route.readOnce = false;
+  journal.encryption = sent.stored.encryption;
   ctx.debug(
-    `${part.what}: its ETag is no MD5 (${sent.stored.encryption}); sending it again with Content-MD5`,
+    `${part.what}: its ETag ${sent.stored.etag} is no MD5 (${sent.stored.encryption}); sending it again with ` +
+      'Content-MD5',
   );
   return undefined;
 }

@@ -36,6 +36,24 @@ export function awsKmsEtag(etag: string): string {
   return mapEtag(etag, xorMask);
 }
 
+/**
+ * An ETag that is no MD5 at all, as Cloudflare R2 answered for parts in 2022: the masked hex written in base64,
+ * `-N` kept. {@link fromOpaqueEtag} turns it back.
+ */
+export function opaqueEtag(etag: string): string {
+  return mapEtag(etag, (hex) => Buffer.from(xorMask(hex), 'hex').toString('base64'));
+}
+
+/** The real ETag of an {@link opaqueEtag} (quotes kept); any other value is returned as is. */
+export function fromOpaqueEtag(value: string): string {
+  const quoted = value.startsWith('"') && value.endsWith('"') && value.length >= 2;
+  const bare = quoted ? value.slice(1, -1) : value;
+  const m = /^([A-Za-z0-9+/]{22}==)(-\d+)?$/.exec(bare);
+  if (!m) return value;
+  const real = `${xorMask(Buffer.from(m[1]!, 'base64').toString('hex'))}${m[2] ?? ''}`;
+  return quoted ? `"${real}"` : real;
+}
+
 /** Another valid MD5 than the real ETag: the MD5 of the real one. */
 export function wrongEtag(etag: string): string {
   return mapEtag(etag, (hex) => createHash('md5').update(hex).digest('hex'));

@@ -23,7 +23,15 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { awsKmsEtag, resignRequest, rewriteXmlEtags, setHeader, wrongEtag } from './etag-rewrite.js';
+import {
+  awsKmsEtag,
+  fromOpaqueEtag,
+  opaqueEtag,
+  resignRequest,
+  rewriteXmlEtags,
+  setHeader,
+  wrongEtag,
+} from './etag-rewrite.js';
 
 /** S3 operation as recognised from the REST shape of a path-style request. */
 export type S3Operation =
@@ -63,9 +71,10 @@ export type FaultAction =
  * opaque 32-hex value derived from the real one (`-N` suffix kept; ListParts still agrees with UploadPart),
  * and object answers get `x-amz-server-side-encryption: aws:kms` where the server sent none. The client's
  * CompleteMultipartUpload body, which echoes those ETags, gets the real ones back and is signed again (the
- * proxy needs the secret key for that).
+ * proxy needs the secret key for that). `opaque`: every ETag becomes no MD5 at all (base64, `-N` kept), as
+ * Cloudflare R2 answered part ETags in 2022, with no encryption header; the Complete body is restored the same way.
  */
-export type EtagStyle = 'as-is' | 'aws-kms';
+export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
 
 /**
  * A fault to inject.
@@ -725,7 +734,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
     // the style at arrival applies to the whole exchange
     const kmsStyle = etagStyle === 'aws-kms';
-    const answerEtag = rule?.action === 'wrong-etag' ? wrongEtag : kmsStyle ? awsKmsEtag : undefined;
+    const opaqueStyle = etagStyle === 'opaque';
+    const styleEtag = kmsStyle ? awsKmsEtag : opaqueStyle ? opaqueEtag : undefined;
+    const answerEtag = rule?.action === 'wrong-etag' ? wrongEtag : styleEtag;
+    const realEtag = kmsStyle ? awsKmsEtag : fromOpaqueEtag;
 
     const forward = (attempt: number, prepared?: PreparedRequest): void => {
       if (closing || res.destroyed) return;
@@ -936,10 +948,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       });
     };
 
-    /** A Complete body that echoes AWS-style ETags gets the real ones back, signed again, before it goes on. */
+    /** A Complete body that echoes rewritten ETags gets the real ones back, signed again, before it goes on. */
     const restoreCompleteBody = (body: Buffer): PreparedRequest => {
       const upstreamHeaders = upstreamRequestHeaders(req, method, url);
-      const restored = Buffer.from(rewriteXmlEtags(body.toString('utf8'), awsKmsEtag));
+      const restored = Buffer.from(rewriteXmlEtags(body.toString('utf8'), realEtag));
       const headers = resignRequest({
         method,
         url,
@@ -981,7 +993,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         );
         return;
       }
-      if (!kmsStyle || op !== 'CompleteMultipartUpload' || !hasBody) {
+      if (!styleEtag || op !== 'CompleteMultipartUpload' || !hasBody) {
         forward(0);
         return;
       }

@@ -27,6 +27,17 @@ describe('confirmStoredBody', () => {
     ).toThrow(/verify k: the server stored different bytes \(checksum/);
   });
 
+  it('takes an ETag that is not shaped as an MD5 for an opaque one, not for other bytes', () => {
+    const local = { md5: md5('a') };
+    // Cloudflare R2 answered part ETags like this one in 2022; B2 and other gateways have their own schemes
+    const opaque = 'ABwcsNIEIx/3TXD+37wkhu1YIh8AgUg/++I5bsBm9MiQotlGsT';
+    expect(confirmStoredBody('k', { etag: opaque, encryption: 'none' }, local)).toBe('content-md5');
+    expect(confirmStoredBody('k', { etag: `${md5('b')}0000`, encryption: 'none' }, local)).toBe(
+      'content-md5',
+    );
+    expect(() => confirmStoredBody('k', { etag: md5('b'), encryption: 'none' }, local)).toThrow(RemoteError);
+  });
+
   it('compares an MD5 ETag unless the reported encryption makes ETags opaque', () => {
     const local = { md5: md5('a') };
     expect(confirmStoredBody('k', { etag: md5('a'), encryption: 'AES256' }, local)).toBe('etag');
@@ -75,6 +86,23 @@ describe('confirmStoredObject', () => {
     expect(() => confirmStoredObject('k', other, { etag: '', encryption: 'none' }, head({}))).toThrow(
       RemoteError,
     );
+  });
+
+  it('takes a multipart ETag not shaped as S3s for opaque, and rests on the parts', () => {
+    const opaqueParts = parts.map((p, i) => ({ ...p, etag: `opaque/part+${i}` }));
+    const expected = { sizeBytes: 2, integrity: 'md5' as const, parts: opaqueParts };
+    const answer = { etag: 'AAECAwQFBgcICQoLDA0ODw==-2', encryption: 'none' as const };
+    const result = confirmStoredObject('k', expected, answer, head({ etag: answer.etag }));
+    expect(result.proof).toBe('content-md5');
+    // shaped as S3's, it must be S3's
+    expect(() =>
+      confirmStoredObject(
+        'k',
+        expected,
+        { ...answer, etag: `${md5('x')}-2` },
+        head({ etag: `${md5('x')}-2` }),
+      ),
+    ).toThrow(/ETag .* expected/);
   });
 
   it('accepts an opaque ETag on the strength of the parts Content-MD5 checks, and says so', () => {

@@ -129,6 +129,20 @@ describe('confirmParts, md5 mode', () => {
     expect(dropped.map((p) => p.partNumber)).toEqual([2]);
   });
 
+  it('with ETags that are no MD5 at all (R2 in 2022, no encryption) keeps journaled parts by ETag', async () => {
+    const { hashPart } = localHasher('md5');
+    const opaque = (n: number) => Buffer.from(hex('md5', bytesOf(n)), 'hex').toString('base64');
+    const j = journal({ parts: [{ ...recordedMd5(1), etag: opaque(1) }] });
+    const { kept, dropped } = await confirmParts(
+      j,
+      [listed(1, opaque(1)), listed(2, opaque(2))],
+      hashPart,
+      false,
+    );
+    expect(kept.map((p) => p.partNumber)).toEqual([1]);
+    expect(dropped.map((p) => p.partNumber)).toEqual([2]);
+  });
+
   it('re-confirms the parts of a version 1 journal (no local digests) by hashing them', async () => {
     const { hashed, hashPart } = localHasher('md5');
     const v1Parts = [listed(1), listed(2)];
