@@ -85,8 +85,9 @@ export async function runRssPhase({ datasets, clients, rounds, ctx }) {
 }
 
 /**
- * Reads every file of `root` once, unmeasured: the peak-RSS sets have no `cat` reference run before them, and a
- * 4 GiB reel read cold from a shared disk would charge the disk's pace to whichever client runs first.
+ * Reads every file of `root` once, unmeasured: the peak-RSS and planning sets have no `cat` reference run before
+ * them, and a 4 GiB reel read cold from a shared disk, or 100,000 files' metadata, would charge the disk's pace to
+ * whichever client runs first.
  */
 function warmPageCache(root) {
   spawnSync('bash', ['-c', READ_ALL_SCRIPT, '_', root]);
@@ -99,6 +100,7 @@ function warmPageCache(root) {
 export async function runPlanPhase({ dataset, clients, rounds, ctx }) {
   const bucket = `${ctx.tag}-plan-empty`;
   await createFreshBucket(ctx.server.admin, bucket);
+  warmPageCache(dataset.root);
   const records = [];
   for (let round = 1; round <= rounds; round += 1) {
     for (const client of clients) {
