@@ -70,6 +70,8 @@ const SETTING_CODES = new Set([
   'InvalidArgument',
   'AccessControlListNotSupported',
   'InvalidEncryptionAlgorithmError',
+  // our name for a write with tags answered 501 (Swift's s3api): see taggingRefused in s3-store.ts
+  'TaggingNotImplemented',
 ]);
 
 /** Network errors that mean no HTTP answer came back at all, in the user's words. */
@@ -128,10 +130,10 @@ export function classifyS3Error(error: unknown): ErrorClass {
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   if (code === 'NoSuchUpload') return 'upload-gone';
-  // asking again does not make a server implement what it lacks (Swift's s3api and object tagging)
+  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || status === 301) return 'run-fatal';
+  // asking again does not make a server implement what it lacks
   if (isNotImplemented(error)) return 'file-fatal';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
-  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || status === 301) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
     return 'retryable';
   if (status === undefined && !(error instanceof UploadError)) return 'retryable';
@@ -172,6 +174,8 @@ const HINTS: Record<string, string> = {
   'KMS.AccessDeniedException':
     'these credentials may not use the KMS key; grant kms:GenerateDataKey or change sse_kms_key_id / --sse-kms-key-id',
   'KMS.InvalidKeyUsageException': 'the KMS key is not a symmetric encryption key; change sse_kms_key_id',
+  TaggingNotImplemented:
+    'this server stores no object tags: remove tags from the config (and --tag) for this endpoint',
   InvalidStorageClass:
     'the bucket does not offer this class; change storage_class / --storage-class (STANDARD, STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)',
   InvalidArgument:

@@ -283,7 +283,7 @@ async function tagIfDropped(
     const merged = { ...stored, ...tags };
     await withRetry(() => ctx.store.putObjectTags(ctx.bucket, file.key, merged, ctx.hardSignal), options);
   } catch (error) {
-    // a server without object tagging (OpenStack Swift's s3api) stores the object untagged, as PutObject does there
+    // a server that took the tags with the upload but has no PutObjectTagging keeps the object untagged
     if (isNotImplemented(error)) return ctx.debug(`tag ${file.key}: the server keeps no tags`);
     throw toUploadError(error, 'tag', file.key);
   }

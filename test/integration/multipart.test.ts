@@ -125,3 +125,42 @@ describe('a 200 MiB reel', () => {
     expect(await listOpenMultipartUploads(bucket)).toEqual([]);
   });
 });
+
+describe('a reel uploaded with a CRC asked for, then checked', () => {
+  // Swift's s3api refuses checksums in CompleteMultipartUpload and answers a HEAD with PartNumber 405; Ceph RGW
+  // keeps no checksums: the object is proven by its size and ETag
+  it('is stored byte for byte and proven by check, whatever the server keeps of the CRC', async () => {
+    const folder = path.join(root, 'crc-project');
+    const [file] = await writeFiles(folder, { 'reels/R002/R002.mp4': { sizeBytes: 20 * MiB, seed: 'crc' } });
+    const flags = ['--folder', folder, '--project-key', 'CRC', '--checksum-algorithm', 'CRC32'];
+    flags.push('--state-dir', path.join(root, 'crc-state'));
+    const sent = await runCli(['--config', configPath, ...flags]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(parseSummaryTotals(sent.stdout)).toEqual({ uploaded: 1, skipped: 0, failed: 0 });
+    expect(await remoteSha256('CRC/reels/R002/R002.mp4')).toBe(await sha256Of(createReadStream(file!)));
+    const check = await runCli(['check', '--config', configPath, ...flags]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('1 proven');
+  });
+});
+
+describe.runIf(process.env.S3_TEST_SERVER === 'swift')('tags on a server that stores none (Swift)', () => {
+  it('stop the run at its first request with one line that names the fix (exit 2), storing nothing', async () => {
+    const folder = path.join(root, 'tag-project');
+    await writeFiles(folder, { 'reels/R003/R003.mp4': { sizeBytes: 20 * MiB, seed: 'tags' } });
+    const run = await runCli([
+      '--config',
+      configPath,
+      '--folder',
+      folder,
+      '--project-key',
+      'TAGS',
+      '--tag',
+      'a=b',
+    ]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('remove tags from the config (and --tag) for this endpoint');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect((await listAllObjects(bucket)).filter((o) => o.key.startsWith('TAGS/'))).toEqual([]);
+  });
+});
