@@ -70,8 +70,8 @@ const SETTING_CODES = new Set([
   'InvalidArgument',
   'AccessControlListNotSupported',
   'InvalidEncryptionAlgorithmError',
-  // our name for a write with tags answered 501 (Swift's s3api): see taggingRefused in s3-store.ts
-  'TaggingNotImplemented',
+  // our name for a PutObject or CreateMultipartUpload answered 501: see settingRefused in s3-store.ts
+  'SettingNotImplemented',
 ]);
 
 /** Network errors that mean no HTTP answer came back at all, in the user's words. */
@@ -174,8 +174,8 @@ const HINTS: Record<string, string> = {
   'KMS.AccessDeniedException':
     'these credentials may not use the KMS key; grant kms:GenerateDataKey or change sse_kms_key_id / --sse-kms-key-id',
   'KMS.InvalidKeyUsageException': 'the KMS key is not a symmetric encryption key; change sse_kms_key_id',
-  TaggingNotImplemented:
-    'this server stores no object tags: remove tags from the config (and --tag) for this endpoint',
+  SettingNotImplemented:
+    'this server does not implement a setting of the upload (the message says which): remove it for this endpoint (tags / --tag, sse / --sse, storage_class, acl)',
   InvalidStorageClass:
     'the bucket does not offer this class; change storage_class / --storage-class (STANDARD, STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)',
   InvalidArgument:

@@ -339,7 +339,7 @@ export class S3Store {
       const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
       return storedReport(out);
     } catch (error) {
-      throw taggingRefused(error, fields);
+      throw settingRefused(error);
     }
   }
 
@@ -376,7 +376,7 @@ export class S3Store {
         sendOptions(signal),
       );
     } catch (error) {
-      throw taggingRefused(error, fields);
+      throw settingRefused(error);
     }
     if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
     return { uploadId: out.UploadId, encryption: encryptionOf(out) };
@@ -862,14 +862,14 @@ interface BuildStack {
  * unknown upload with 404 NoSuchKey, not NoSuchUpload.
  */
 /**
- * A write with tags answered 501 NotImplemented (Swift's s3api, for PutObject and CreateMultipartUpload alike): a
- * setting this server cannot keep, which stops the run (TaggingNotImplemented, see classify-error.ts) instead of
- * failing every file.
+ * A write answered 501 NotImplemented (Swift's s3api, for tags or SSE on PutObject and CreateMultipartUpload
+ * alike): a setting this server cannot keep, the same for every file, so it stops the run (SettingNotImplemented,
+ * see classify-error.ts) instead of failing each file.
  */
-function taggingRefused(error: unknown, fields: ObjectFields): unknown {
-  if (!fields.Tagging || !isNotImplemented(error)) return error;
+function settingRefused(error: unknown): unknown {
+  if (!isNotImplemented(error)) return error;
   return Object.assign(new Error((error as Error).message), {
-    name: 'TaggingNotImplemented',
+    name: 'SettingNotImplemented',
     $metadata: (error as { $metadata?: unknown }).$metadata,
     cause: error,
   });

@@ -144,23 +144,21 @@ describe('a reel uploaded with a CRC asked for, then checked', () => {
   });
 });
 
-describe.runIf(process.env.S3_TEST_SERVER === 'swift')('tags on a server that stores none (Swift)', () => {
-  it('stop the run at its first request with one line that names the fix (exit 2), storing nothing', async () => {
-    const folder = path.join(root, 'tag-project');
-    await writeFiles(folder, { 'reels/R003/R003.mp4': { sizeBytes: 20 * MiB, seed: 'tags' } });
-    const run = await runCli([
-      '--config',
-      configPath,
-      '--folder',
-      folder,
-      '--project-key',
-      'TAGS',
-      '--tag',
-      'a=b',
-    ]);
-    expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toContain('remove tags from the config (and --tag) for this endpoint');
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect((await listAllObjects(bucket)).filter((o) => o.key.startsWith('TAGS/'))).toEqual([]);
-  });
+describe.runIf(process.env.S3_TEST_SERVER === 'swift')('settings a server cannot keep (Swift)', () => {
+  it.each([
+    ['tags', 'TAGS', ['--tag', 'a=b'], 'Object tagging is not supported'],
+    ['SSE', 'SSE', ['--sse', 'AES256'], 'Server-side encryption is not supported'],
+  ])(
+    'stop the run at its first request (%s): exit 2, one line naming the fix, nothing stored',
+    async (_s, key, flags, says) => {
+      const folder = path.join(root, `${key}-project`);
+      await writeFiles(folder, { 'reels/R003/R003.mp4': { sizeBytes: 20 * MiB, seed: key } });
+      const run = await runCli(['--config', configPath, '--folder', folder, '--project-key', key, ...flags]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(says);
+      expect(run.stderr).toContain('remove it for this endpoint');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect((await listAllObjects(bucket)).filter((o) => o.key.startsWith(`${key}/`))).toEqual([]);
+    },
+  );
 });
