@@ -858,10 +858,6 @@ interface BuildStack {
 }
 
 /**
- * True when a request naming an upload id says the upload does not exist. Ceph RGW answers ListParts of an
- * unknown upload with 404 NoSuchKey, not NoSuchUpload.
- */
-/**
  * A write answered 501 NotImplemented (Swift's s3api, for tags or SSE on PutObject and CreateMultipartUpload
  * alike): a setting this server cannot keep, the same for every file, so it stops the run (SettingNotImplemented,
  * see classify-error.ts) instead of failing each file.
@@ -875,11 +871,16 @@ function settingRefused(error: unknown): unknown {
   });
 }
 
+/** True when a HEAD by part number is refused rather than answered (405 from Swift's s3api, or 501). */
 function refusesPartNumber(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 405 || isNotImplemented(error);
 }
 
+/**
+ * True when a request naming an upload id says the upload does not exist. Ceph RGW answers ListParts of an
+ * unknown upload with 404 NoSuchKey, not NoSuchUpload.
+ */
 function isUploadGone(error: unknown): boolean {
   return ['NoSuchUpload', 'NoSuchKey', 'NotFound'].includes(errorCode(error));
 }
