@@ -70,8 +70,6 @@ const SETTING_CODES = new Set([
   'InvalidArgument',
   'AccessControlListNotSupported',
   'InvalidEncryptionAlgorithmError',
-  // our name for a PutObject or CreateMultipartUpload answered 501: see settingRefused in s3-store.ts
-  'SettingNotImplemented',
 ]);
 
 /** Network errors that mean no HTTP answer came back at all, in the user's words. */
@@ -130,9 +128,10 @@ export function classifyS3Error(error: unknown): ErrorClass {
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   if (code === 'NoSuchUpload') return 'upload-gone';
-  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || status === 301) return 'run-fatal';
-  // asking again does not make a server implement what it lacks
-  if (isNotImplemented(error)) return 'file-fatal';
+  // asking again does not make a server implement what it lacks, nor will the next file: Swift's s3api refuses
+  // tags and SSE on every write (501); the reads that may meet a 501 (tags, HEAD by part number) handle it first
+  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || isNotImplemented(error) || status === 301)
+    return 'run-fatal';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
     return 'retryable';
@@ -149,10 +148,13 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   const detail = [code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
-  const hint = HINTS[code] ?? (status === 403 ? HINTS.AccessDenied : undefined);
+  const notImplemented = isNotImplemented(error);
+  const hint = notImplemented
+    ? HINTS.NotImplemented
+    : (HINTS[code] ?? (status === 403 ? HINTS.AccessDenied : undefined));
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
-  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code))
+  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || notImplemented)
     return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
   return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
@@ -174,7 +176,7 @@ const HINTS: Record<string, string> = {
   'KMS.AccessDeniedException':
     'these credentials may not use the KMS key; grant kms:GenerateDataKey or change sse_kms_key_id / --sse-kms-key-id',
   'KMS.InvalidKeyUsageException': 'the KMS key is not a symmetric encryption key; change sse_kms_key_id',
-  SettingNotImplemented:
+  NotImplemented:
     'this server does not implement a setting of the upload (the message says which): remove it for this endpoint (tags / --tag, sse / --sse, storage_class, acl)',
   InvalidStorageClass:
     'the bucket does not offer this class; change storage_class / --storage-class (STANDARD, STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)',

@@ -318,29 +318,24 @@ export class S3Store {
    * by {@link LeanPut}: the SDK's middleware stack costs more CPU per small file than signing and sending it.
    */
   async putObject(target: ObjectTarget, body: SignedBody, signal?: AbortSignal): Promise<StoredReport> {
-    const fields = this.objectFields(target);
-    try {
-      const isLean = this.settings.leanPut !== false && body.stream instanceof Buffer;
-      const lean = isLean ? await this.leanPutFor(target.bucket) : undefined;
-      if (lean && body.stream instanceof Buffer) {
-        const headers = putObjectHeaders(target, body, this.settings.requests);
-        this.settings.onRequest?.('PutObjectCommand');
-        return storedReport(await lean.put(target.key, headers, body.stream, signal));
-      }
-      const command = new PutObjectCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        Body: body.stream,
-        ContentLength: body.lengthBytes,
-        ...fields,
-        ...bodyDigestFields(body),
-      });
-      signPayload(command, payloadHash(body));
-      const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
-      return storedReport(out);
-    } catch (error) {
-      throw settingRefused(error);
+    const isLean = this.settings.leanPut !== false && body.stream instanceof Buffer;
+    const lean = isLean ? await this.leanPutFor(target.bucket) : undefined;
+    if (lean && body.stream instanceof Buffer) {
+      const headers = putObjectHeaders(target, body, this.settings.requests);
+      this.settings.onRequest?.('PutObjectCommand');
+      return storedReport(await lean.put(target.key, headers, body.stream, signal));
     }
+    const command = new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: target.key,
+      Body: body.stream,
+      ContentLength: body.lengthBytes,
+      ...this.objectFields(target),
+      ...bodyDigestFields(body),
+    });
+    signPayload(command, payloadHash(body));
+    const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
+    return storedReport(out);
   }
 
   /** The lean sender for a bucket, made once; undefined when its endpoint needs the SDK (see LeanPut.forBucket). */
@@ -362,22 +357,16 @@ export class S3Store {
     target: ObjectTarget & { checksums?: boolean; crc?: CrcName | undefined },
     signal?: AbortSignal,
   ): Promise<{ uploadId: string; encryption: ObjectEncryption }> {
-    const fields = this.objectFields(target);
-    let out;
-    try {
-      out = await this.control.send(
-        new CreateMultipartUploadCommand({
-          Bucket: target.bucket,
-          Key: target.key,
-          ...fields,
-          ...(target.checksums && !target.crc ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-          ...(target.crc ? { ChecksumAlgorithm: target.crc, ChecksumType: 'FULL_OBJECT' as const } : {}),
-        }),
-        sendOptions(signal),
-      );
-    } catch (error) {
-      throw settingRefused(error);
-    }
+    const out = await this.control.send(
+      new CreateMultipartUploadCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        ...this.objectFields(target),
+        ...(target.checksums && !target.crc ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        ...(target.crc ? { ChecksumAlgorithm: target.crc, ChecksumType: 'FULL_OBJECT' as const } : {}),
+      }),
+      sendOptions(signal),
+    );
     if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
     return { uploadId: out.UploadId, encryption: encryptionOf(out) };
   }
@@ -855,20 +844,6 @@ function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: s
 type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
 interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
-}
-
-/**
- * A write answered 501 NotImplemented (Swift's s3api, for tags or SSE on PutObject and CreateMultipartUpload
- * alike): a setting this server cannot keep, the same for every file, so it stops the run (SettingNotImplemented,
- * see classify-error.ts) instead of failing each file.
- */
-function settingRefused(error: unknown): unknown {
-  if (!isNotImplemented(error)) return error;
-  return Object.assign(new Error((error as Error).message), {
-    name: 'SettingNotImplemented',
-    $metadata: (error as { $metadata?: unknown }).$metadata,
-    cause: error,
-  });
 }
 
 /** True when a HEAD by part number is refused rather than answered (405 from Swift's s3api, or 501). */

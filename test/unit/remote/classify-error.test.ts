@@ -1,9 +1,12 @@
 /**
  * Telling a server's answer to another request (the object, served where a subresource was asked for) from an
- * answer cut off by the network: only a body read whole and refused by the parser is the first.
+ * answer cut off by the network: only a body read whole and refused by the parser is the first. And what a
+ * server that does not implement a request (501) means for the run.
  */
 import { describe, expect, it } from 'vitest';
-import { isForeignAnswer } from '../../../src/remote/classify-error.js';
+import { ConfigError } from '../../../src/errors.js';
+import { exitCodeFor } from '../../../src/exit-codes.js';
+import { classifyS3Error, isForeignAnswer, toUploadError } from '../../../src/remote/classify-error.js';
 
 /** An error as the SDK's deserializer leaves it: the status, and the body text when the parser refused it. */
 function deserializationError(status: number, bodyText?: string): Error {
@@ -29,5 +32,26 @@ describe('isForeignAnswer', () => {
     expect(isForeignAnswer(deserializationError(500, 'oops'))).toBe(false);
     expect(isForeignAnswer(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(false);
     expect(isForeignAnswer(undefined)).toBe(false);
+  });
+});
+
+describe('a request the server does not implement (501)', () => {
+  // as Swift's s3api answers a PutObject with tags or SSE
+  const refused = Object.assign(new Error('Object tagging is not supported.'), {
+    name: 'NotImplemented',
+    $metadata: { httpStatusCode: 501 },
+  });
+
+  it('stops the run: the next file would ask the same', () => {
+    expect(classifyS3Error(refused)).toBe('run-fatal');
+  });
+
+  it('is a configuration error (exit 2) that quotes the server and says to remove the setting', () => {
+    const error = toUploadError(refused, 'upload', 'P/logs/a.txt');
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect(error.message).toMatch(
+      /^upload P\/logs\/a\.txt: Object tagging is not supported\. \(NotImplemented, HTTP 501\); .*remove it for this endpoint/,
+    );
   });
 });
