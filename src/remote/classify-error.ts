@@ -105,6 +105,15 @@ export function isNotImplemented(error: unknown): boolean {
 }
 
 /**
+ * True when a request naming a multipart upload, its SDK error or our wrapping of it, says the upload is not there
+ * (NoSuchUpload; NoSuchKey from a server that says so instead) or lacks a part it was told of (InvalidPart).
+ */
+export function isUploadMissing(error: unknown): boolean {
+  const cause = error instanceof UploadError ? error.cause : error;
+  return ['NoSuchUpload', 'NoSuchKey', 'InvalidPart'].includes(errorCode(cause));
+}
+
+/**
  * True when a subresource read (`?tagging`, `?uploadId`, asked for its first byte) was answered as a GetObject of
  * the object: by a server that does not know the subresource (fauxqs). Its 2xx body, one byte of the object, does
  * not parse as the answer asked for; an empty object has no first byte (416). A body the network cut off is not

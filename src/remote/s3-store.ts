@@ -97,6 +97,9 @@ export interface RemotePart {
   crcChecksums?: Partial<Record<CrcName, string>>;
 }
 
+/** What ListParts tells of an upload, see {@link S3Store.listParts}. */
+export type PartListing = RemotePart[] | 'gone' | 'unlisted';
+
 /** A CRC S3 verifies and stores, base64. */
 export interface CrcChecksum {
   name: CrcName;
@@ -394,15 +397,12 @@ export class S3Store {
   }
 
   /**
-   * The parts the server holds for an upload (all pages), or undefined when they cannot be listed: the upload is
-   * gone, or the server does not know ListParts (fauxqs serves the object instead).
+   * The parts the server holds for an upload (all pages); `gone` when the server says the upload does not exist;
+   * `unlisted` when it cannot say: it does not know ListParts (fauxqs serves the object, or answers NoSuchKey
+   * for a key with none yet; Swift may refuse with 405 or 501). Ceph RGW answers NoSuchKey for an upload that is
+   * gone, so that answer is `unlisted` too: the next request naming the upload tells.
    */
-  async listParts(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    signal?: AbortSignal,
-  ): Promise<RemotePart[] | undefined> {
+  async listParts(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<PartListing> {
     const parts: RemotePart[] = [];
     let marker: string | undefined;
     try {
@@ -419,7 +419,7 @@ export class S3Store {
           command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
         const out = await this.control.send(command, sendOptions(signal));
         // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
-        if (out.UploadId !== uploadId) return undefined;
+        if (out.UploadId !== uploadId) return 'unlisted';
         for (const p of out.Parts ?? []) {
           parts.push({
             partNumber: p.PartNumber ?? 0,
@@ -432,7 +432,8 @@ export class S3Store {
         marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
       } while (marker);
     } catch (error) {
-      if (isUploadGone(error) || isForeignAnswer(error)) return undefined;
+      if (errorCode(error) === 'NoSuchUpload') return 'gone';
+      if (isUploadGone(error) || isForeignAnswer(error) || refusesRequest(error)) return 'unlisted';
       throw error;
     }
     return parts;
@@ -735,7 +736,7 @@ export class S3Store {
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
       // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
-      if (!refusesPartNumber(error)) throw error;
+      if (!refusesRequest(error)) throw error;
       const whole = await this.headObject(bucket, key, signal);
       return (
         whole && {
@@ -846,8 +847,11 @@ interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
 }
 
-/** True when a HEAD by part number is refused rather than answered (405 from Swift's s3api, or 501). */
-function refusesPartNumber(error: unknown): boolean {
+/**
+ * True when a request is refused rather than answered, as by a server that does not implement it: 405 (Swift's
+ * s3api to a HEAD by part number) or 501.
+ */
+function refusesRequest(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 405 || isNotImplemented(error);
 }

@@ -2,7 +2,7 @@ import { compareFingerprints } from '../content/file-identity.js';
 import { hashFile } from '../content/file-hash.js';
 import { partRange } from '../content/part-layout.js';
 import { toUploadError } from '../remote/classify-error.js';
-import type { RemotePart } from '../remote/s3-store.js';
+import type { PartListing, RemotePart } from '../remote/s3-store.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { confirmParts } from './part-confirmation.js';
@@ -10,22 +10,25 @@ import { withRetry } from './retry.js';
 import { hashRange, SLICE_BYTES } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
-import type { UploadJournal } from './upload-journal.js';
+import type { JournalPart, UploadJournal } from './upload-journal.js';
 
 /**
  * Finds the journal of an interrupted upload of this file and confirms its parts with ListParts (see
  * {@link confirmParts}), or starts a new upload. The journal is matched by endpoint, bucket and key (its file
  * name) and by the file's size, mtime and file id, never by the spelling of its path: `D:\Reels` and
  * `d:\reels`, or a mapped drive and its UNC path, resume the same upload. A journal for a changed file is
- * aborted; one whose parts cannot be listed (the upload is gone, or the server lacks ListParts) is aborted too
- * and the upload starts again.
+ * aborted, one whose upload the server says is gone is dropped, and the upload starts again.
+ *
+ * A server that cannot list parts (fauxqs has no ListParts) resumes from the journal alone, `listed: false`:
+ * each part it records was confirmed by the server's answer when it was sent. Whether the upload still exists
+ * is learnt from the first part sent, so the journal's last part is sent again when it records them all.
  * @throws RemoteError when ListParts or CreateMultipartUpload fails; SourceError if the file changes meanwhile.
  */
 export async function openJournal(
   file: FileToSend,
   source: FileSource,
   ctx: TransferContext,
-): Promise<{ journal: UploadJournal; resumed: boolean }> {
+): Promise<{ journal: UploadJournal; resumed: boolean; listed: boolean }> {
   const fileId = await source.fileId();
   const existing = await ctx.journals.load(ctx.bucket, file.key);
   // what the comparison reads, named: a spread of a PlannedFile copies its fields but none of its getters
@@ -39,32 +42,55 @@ export async function openJournal(
       .abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
       .catch(() => {});
   } else if (existing) {
-    const serverParts = await listParts(existing, ctx);
-    if (serverParts) {
-      const parts = await keptParts(existing, serverParts, source, ctx, match === 'clock-shifted');
-      const journal = {
-        ...existing,
-        path: file.path,
-        mtimeMs: file.mtimeMs,
-        ...(fileId ? { fileId } : {}),
-        parts,
-      };
-      await ctx.journals.save(journal);
-      return { journal, resumed: true };
+    const listing = await listParts(existing, ctx);
+    if (listing !== 'gone') {
+      const clockShifted = match === 'clock-shifted';
+      return resumeJournal(existing, listing, { file, fileId, source, ctx, clockShifted });
     }
-    ctx.debug(
-      `${file.key}: upload ${existing.uploadId} cannot be resumed (the server no longer has it, or cannot list ` +
-        'its parts); starting again',
-    );
-    // where it still exists, its parts would take room until a lifecycle rule or `cleanup` removed them
-    await ctx.store
-      .abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
-      .catch(() => {});
+    ctx.debug(`${file.key}: upload ${existing.uploadId} is gone from the server; starting again`);
   }
-  return { journal: await startUpload(file, fileId, ctx), resumed: false };
+  return { journal: await startUpload(file, fileId, ctx), resumed: false, listed: true };
 }
 
-function listParts(journal: UploadJournal, ctx: TransferContext): Promise<RemotePart[] | undefined> {
+/** Keeps the parts of `existing` that `listing` confirms, or, where the server cannot list them, that it records. */
+async function resumeJournal(
+  existing: UploadJournal,
+  listing: RemotePart[] | 'unlisted',
+  at: {
+    file: FileToSend;
+    fileId: string | undefined;
+    source: FileSource;
+    ctx: TransferContext;
+    clockShifted: boolean;
+  },
+): Promise<{ journal: UploadJournal; resumed: true; listed: boolean }> {
+  const { file, fileId, ctx } = at;
+  const listed = listing !== 'unlisted';
+  if (!listed)
+    ctx.debug(
+      `${file.key}: the server cannot list the parts of ${existing.uploadId}; resuming from the journal`,
+    );
+  const serverParts = listed ? listing : existing.parts.map(recordedAsListed);
+  let parts = await keptParts(existing, serverParts, at.source, ctx, at.clockShifted);
+  const lastPart = Math.ceil(existing.sizeBytes / existing.partSizeBytes);
+  if (!listed && parts.length === lastPart) parts = parts.filter((p) => p.partNumber !== lastPart);
+  const journal = {
+    ...existing,
+    path: file.path,
+    mtimeMs: file.mtimeMs,
+    ...(fileId ? { fileId } : {}),
+    parts,
+  };
+  await ctx.journals.save(journal);
+  return { journal, resumed: true, listed };
+}
+
+/** A part as the journal recorded the server's answer to it, in the shape ListParts would list it. */
+function recordedAsListed({ partNumber, etag, sizeBytes }: JournalPart): RemotePart {
+  return { partNumber, etag, sizeBytes };
+}
+
+function listParts(journal: UploadJournal, ctx: TransferContext): Promise<PartListing> {
   return ctx.store
     .listParts(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
     .catch((error: unknown) => {

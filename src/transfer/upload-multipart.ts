@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { errorCode, isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { errorCode, isNotImplemented, isUploadMissing, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import type { CrcChecksum, RemotePart, SignedBody, StoredReport } from '../remote/s3-store.js';
@@ -23,6 +23,9 @@ export type OnResumed = (stored: { bytes: number; partsStored: number; partCount
 /**
  * Sends a file as a resumable multipart upload: resumes the journal's upload (see {@link openJournal}) or
  * starts one, sends the missing parts through the run's scheduler, completes, and checks the stored object.
+ * An upload resumed from the journal alone (the server cannot list parts) sends its first missing part before
+ * the others: when the server answers that the upload is gone, or at completion that a recorded part is, it
+ * starts again.
  * @throws SourceError (the file changed: the upload is aborted), RemoteError, InterruptedError.
  */
 export async function uploadMultipart(
@@ -32,7 +35,32 @@ export async function uploadMultipart(
   onBytes: (delta: number) => void,
   onResumed: OnResumed,
 ): Promise<SentFile> {
-  const { journal, resumed } = await openJournal(file, source, ctx);
+  const opened = await openJournal(file, source, ctx);
+  try {
+    return await sendMissingParts(file, source, ctx, { ...opened, onBytes, onResumed });
+  } catch (error) {
+    if (opened.listed || !isUploadMissing(error)) throw error;
+    ctx.debug(
+      `${file.key}: upload ${opened.journal.uploadId} is not on the server as journaled; starting again`,
+    );
+    await abandonUpload(opened.journal, ctx);
+    return uploadMultipart(file, source, ctx, onBytes, onResumed);
+  }
+}
+
+async function sendMissingParts(
+  file: FileToSend,
+  source: FileSource,
+  ctx: TransferContext,
+  run: {
+    journal: UploadJournal;
+    resumed: boolean;
+    listed: boolean;
+    onBytes: (delta: number) => void;
+    onResumed: OnResumed;
+  },
+): Promise<SentFile> {
+  const { journal } = run;
   const done = new Set(journal.parts.map((p) => p.partNumber));
   const partCount = Math.ceil(file.sizeBytes / journal.partSizeBytes);
   const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
@@ -40,19 +68,29 @@ export async function uploadMultipart(
     file.sizeBytes -
     missing.reduce((sum, n) => sum + partRange(n, journal.partSizeBytes, file.sizeBytes).length, 0);
   // parts already on the server are progress of the file, not bytes this run sent: rates and totals leave them out
-  if (storedBytes > 0) onResumed({ bytes: storedBytes, partsStored: partCount - missing.length, partCount });
+  const reportStored = () => {
+    if (storedBytes > 0)
+      run.onResumed({ bytes: storedBytes, partsStored: partCount - missing.length, partCount });
+  };
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
   const route: PartRoute = { readOnce: true };
   let changed: SourceError | undefined;
   const sendUnlessChanged = async (n: number) => {
     if (changed) throw changed; // parts of a file that is no longer the planned one are not worth sending
-    await sendPart(n, journal, source, ctx, onBytes, route).catch((error: unknown) => {
+    await sendPart(n, journal, source, ctx, run.onBytes, route).catch((error: unknown) => {
       if (error instanceof SourceError) changed ??= error;
       throw error;
     });
   };
   // Wait for every part, even after one fails: the file stays open until no part reads from it.
-  const settled = await Promise.allSettled(missing.map((n) => perFile(() => sendUnlessChanged(n))));
+  const sendAll = (parts: number[]) =>
+    Promise.allSettled(parts.map((n) => perFile(() => sendUnlessChanged(n))));
+  const first = run.listed ? [] : missing.slice(0, 1);
+  const settled: PromiseSettledResult<void>[] = await sendAll(first);
+  if (!settled.some((r) => r.status === 'rejected')) {
+    reportStored();
+    settled.push(...(await sendAll(missing.slice(first.length))));
+  }
   if (changed) {
     // No later run would resume it (the journal no longer matches the file), so nothing else would abort it.
     await abandonUpload(journal, ctx);
@@ -63,7 +101,7 @@ export async function uploadMultipart(
   return finishMultipart(file, source, journal, ctx, {
     partsResumed: partCount - missing.length,
     partsSent: missing.length,
-    detail: resumed
+    detail: run.resumed
       ? `resumed: ${partCount - missing.length} of ${partCount} parts were already stored`
       : `multipart, ${partCount} parts`,
   });

@@ -5,11 +5,13 @@
 import { createHash } from 'node:crypto';
 import { appendFile, stat, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
+import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listOpenMultipartUploads } from '../support/bucket.js';
 import { writeFiles } from '../support/fixtures.js';
 import { readLogRows } from '../support/run-outcomes.js';
 import { runCli, spawnCli } from '../support/run-cli.js';
+import { makeTestClient } from '../support/s3-env.js';
 import {
   acceptedPartNumbers,
   expectOnlyMissingPartsSent,
@@ -180,7 +182,21 @@ describe('resuming an interrupted upload', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 
-  it('starts again, the old upload aborted, where the server does not know ListParts and serves the object', async () => {
+  /** Makes the test server take ListParts as a GetObject of the key, as fauxqs does: it has no ListParts. */
+  function withoutListParts(h: Harness): void {
+    h.proxy.setRules([
+      { match: { method: 'GET', subresource: 'uploadId' }, action: 'ignore-subresource', times: Infinity },
+    ]);
+  }
+
+  function listPartsStatuses(h: Harness): Array<number | null> {
+    return h.proxy
+      .stats()
+      .log.filter((e) => e.operation === 'ListParts')
+      .map((e) => e.status);
+  }
+
+  it('resumes from the journal where the server does not know ListParts and serves the object', async () => {
     const h = await harness('NOLIST');
     // the reel is in the bucket from an earlier run: a server that ignores ?uploadId answers with that object
     await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'NOLIST-1' } });
@@ -188,19 +204,68 @@ describe('resuming an interrupted upload', () => {
     expect(first.code, first.stderr).toBe(0);
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'NOLIST-2' } });
     const journal = await interruptAfterParts(h, 2);
-    h.proxy.setRules([
-      { match: { method: 'GET', subresource: 'uploadId' }, action: 'ignore-subresource', times: Infinity },
-    ]);
+    withoutListParts(h);
     h.proxy.resetStats();
     const rerun = await runCli(uploadArgs(h, '--debug'));
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toContain(`upload ${journal.uploadId} cannot be resumed`);
-    // one byte of the stored reel, not all of it
-    const listings = h.proxy.stats().log.filter((e) => e.operation === 'ListParts');
-    expect(listings.map((e) => e.status)).toEqual([206]);
-    expect(sentParts(h)).toEqual([1, 2, 3, 4, 5]);
-    expect((await listOpenMultipartUploads(bucket)).map((u) => u.uploadId)).not.toContain(journal.uploadId);
+    expect(rerun.stderr).toContain(`cannot list the parts of ${journal.uploadId}; resuming from the journal`);
+    expect(listPartsStatuses(h)).toEqual([206]); // one byte of the stored reel, not all of it
+    expect(sentParts(h)).toEqual(notIn(journal));
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
     await expectStored(keyOf(h, REL), await digestFile(file!, PART));
+  });
+
+  it('resumes from the journal where the server without ListParts answers that the key has no object', async () => {
+    const { h, journal, digest } = await halfSent('NOLISTNEW', 2);
+    withoutListParts(h);
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(listPartsStatuses(h)).toEqual([404]);
+    expect(sentParts(h)).toEqual(notIn(journal));
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    await expectStored(keyOf(h, REL), digest);
+    const [row] = await readLogRows(h.logCsv);
+    expect(row?.reason).toMatch(/resumed: 2 of 5 parts were already stored/);
+  });
+
+  it('sends the last part again, then completes, where every part is journaled but none can be listed', async () => {
+    const h = await harness('NOLISTALL');
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'NOLISTALL' } });
+    h.proxy.setRules([{ match: { operation: 'CompleteMultipartUpload' }, action: 'hold', times: Infinity }]);
+    const cli = spawnCli(uploadArgs(h));
+    await waitForJournalParts(h.stateDir, 5, cli);
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    withoutListParts(h);
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sentParts(h)).toEqual([5]);
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    await expectStored(keyOf(h, REL), await digestFile(file!, PART));
+  });
+
+  it('starts again when the upload is gone and the server says only that the key is missing (Ceph RGW)', async () => {
+    const { h, journal, digest } = await halfSent('GONE', 2);
+    // what `cleanup` or a lifecycle rule does to an upload left open
+    await makeTestClient().send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: keyOf(h, REL), UploadId: journal.uploadId }),
+    );
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h, '--debug'));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(listPartsStatuses(h)).toEqual([404]);
+    expect(rerun.stderr).toContain(
+      `upload ${journal.uploadId} is not on the server as journaled; starting again`,
+    );
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload).toBe(1);
+    // the first missing part learnt that the upload is gone, and no other went to it
+    const probe = notIn(journal)[0]!;
+    expect(requestsForUpload(h.proxy.stats(), 'UploadPart', journal.uploadId)).toHaveLength(1);
+    expect(sentParts(h)).toEqual([1, 2, 3, 4, 5, probe].sort((a, b) => a - b));
+    expect(await listOpenMultipartUploads(bucket)).toEqual([]);
+    await expectStored(keyOf(h, REL), digest);
   });
 
   it('resumes through another spelling of the project folder (a link to it) without resending a part', async () => {
