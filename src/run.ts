@@ -36,6 +36,7 @@ import { settingsForType } from './config/object-options.js';
 import { LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
+import { PartSizeCap } from './transfer/part-size-cap.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -306,11 +307,13 @@ async function transfer(
         signal: deps.interrupts.soft,
         hardSignal: deps.interrupts.hard,
         maxWorkersPerFile: options.maxConcurrency,
+        partSizeCap: new PartSizeCap(),
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
         crc: crcOfSetting(options.checksumAlgorithm),
         settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
         debug: (message) => deps.log.debug(message),
+        warn: (message) => deps.log.warn(message),
       },
       fixSettings: deps.store && {
         store: deps.store,

@@ -113,6 +113,12 @@ export function isUploadMissing(error: unknown): boolean {
   return ['NoSuchUpload', 'NoSuchKey', 'InvalidPart'].includes(errorCode(cause));
 }
 
+/** True when the server, or a proxy before it, refused a request for its body's size (413), wrapped or not. */
+export function isBodyTooLarge(error: unknown): boolean {
+  const cause = error instanceof UploadError ? error.cause : error;
+  return (cause as SdkErrorShape)?.$metadata?.httpStatusCode === 413;
+}
+
 /**
  * True when a subresource read (`?tagging`, `?uploadId`, asked for its first byte) was answered as a GetObject of
  * the object: by a server that does not know the subresource (fauxqs). Its 2xx body, one byte of the object, does
@@ -156,11 +162,10 @@ export function toUploadError(error: unknown, operation: string, target: string)
   if (error instanceof UploadError) return error;
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
-  const detail = [code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
+  const named = NO_CODE.has(code) ? '' : code;
+  const detail = [named, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
   const notImplemented = isNotImplemented(error);
-  const hint = notImplemented
-    ? HINTS.NotImplemented
-    : (HINTS[code] ?? (status === 403 ? HINTS.AccessDenied : undefined));
+  const hint = notImplemented ? HINTS.NotImplemented : (HINTS[code] ?? STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
   if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || notImplemented)
@@ -170,14 +175,19 @@ export function toUploadError(error: unknown, operation: string, target: string)
 }
 
 function describe(error: unknown): string {
+  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  // a proxy's 413 is an HTML page, which the SDK reports as an XML parse error
+  if (status === 413) return 'the request body is bigger than the server, or a proxy before it, takes';
   const message = (error as SdkErrorShape)?.message?.split('\n')[0]?.trim();
   if (message && message !== 'UnknownError' && message !== errorCode(error)) return message;
-  return (error as SdkErrorShape)?.$metadata?.httpStatusCode === 404 ? 'not found' : 'request failed';
+  return status === 404 ? 'not found' : 'request failed';
 }
 
+const ACCESS_HINT =
+  'check that these credentials may write to the bucket and prefix, that the bucket policy accepts sse / sse_kms_key_id, tags and acl as set, that they may use the KMS key (kms:GenerateDataKey), and expected_bucket_owner';
+
 const HINTS: Record<string, string> = {
-  AccessDenied:
-    'check that these credentials may write to the bucket and prefix, that the bucket policy accepts sse / sse_kms_key_id, tags and acl as set, that they may use the KMS key (kms:GenerateDataKey), and expected_bucket_owner',
+  AccessDenied: ACCESS_HINT,
   'KMS.NotFoundException': 'the KMS key does not exist in this region; fix sse_kms_key_id / --sse-kms-key-id',
   'KMS.DisabledException': 'the KMS key is disabled; enable it or change sse_kms_key_id / --sse-kms-key-id',
   'KMS.KMSInvalidStateException':
@@ -206,4 +216,13 @@ const HINTS: Record<string, string> = {
     'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
   ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
   ENOTFOUND: 'the endpoint host name does not resolve; check endpoint_url / --endpoint and the network',
+};
+
+/** What the SDK names an error whose answer had no S3 error code (a proxy's HTML page, an unparsable body). */
+const NO_CODE: ReadonlySet<string> = new Set(['Unknown', 'UnknownError', 'Error']);
+
+/** Hints for answers whose status says more than their code (a proxy's 413 has none). */
+const STATUS_HINTS: Record<number, string> = {
+  403: ACCESS_HINT,
+  413: 'raise the request size limit of the server or of the proxy before it (nginx: client_max_body_size) to at least 8 MiB',
 };

@@ -131,7 +131,7 @@ async function startUpload(
   ctx: TransferContext,
 ): Promise<UploadJournal> {
   const sha256 = await largeFileSha256(file, ctx);
-  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
+  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, ctx.partSizeCap.bytes);
   const crc = ctx.integrity === 'checksum' ? ctx.crc : undefined;
   const target = {
     ...objectTarget(file, sha256, ctx),

@@ -26,10 +26,15 @@ const TIERS: ReadonlyArray<{ belowBytes: number; partSizeBytes: number; workers:
 /**
  * Chooses part size, part count and per-file workers for a file of `sizeBytes` (pure).
  * The tier's part size grows in whole MiB when needed so the file fits in 10,000 parts
- * (a 2 TB file gets bigger parts, not an error). `maxWorkers` caps the tier's workers.
+ * (a 2 TB file gets bigger parts, not an error). `maxWorkers` caps the tier's workers, `maxPartBytes` its part
+ * size (a server that refuses bigger bodies, see `PartSizeCap`).
  * @throws ConfigError when the file is bigger than S3's 5 TiB object limit.
  */
-export function getTransferConfig(sizeBytes: number, maxWorkers = Infinity): TransferPlan {
+export function getTransferConfig(
+  sizeBytes: number,
+  maxWorkers = Infinity,
+  maxPartBytes = Infinity,
+): TransferPlan {
   if (sizeBytes > S3_LIMITS.maxObjectBytes) {
     throw new ConfigError(
       `plan upload: the file is ${sizeBytes} bytes, over S3's 5 TiB object limit; split it before uploading`,
@@ -40,7 +45,7 @@ export function getTransferConfig(sizeBytes: number, maxWorkers = Infinity): Tra
   if (sizeBytes < MULTIPART_THRESHOLD_BYTES) {
     return { multipart: false, partSizeBytes: Math.max(sizeBytes, 1), partCount: 1, workers: 1 };
   }
-  const partSizeBytes = fitPartSize(sizeBytes, tier.partSizeBytes);
+  const partSizeBytes = fitPartSize(sizeBytes, Math.min(tier.partSizeBytes, maxPartBytes));
   return { multipart: true, partSizeBytes, partCount: Math.ceil(sizeBytes / partSizeBytes), workers };
 }
 

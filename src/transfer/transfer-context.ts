@@ -7,6 +7,7 @@ import { contentTypeFor } from '../remote/content-type.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { IntegrityMode } from './integrity-mode.js';
+import type { PartSizeCap } from './part-size-cap.js';
 import type { TransferScheduler } from './scheduler.js';
 import type { JournalStore } from './upload-journal.js';
 import type { WholeFileReader } from './whole-file-reader.js';
@@ -27,6 +28,8 @@ export interface TransferContext {
   /** Aborted when in-flight requests must stop too (second Ctrl+C, grace period over). */
   hardSignal: AbortSignal;
   maxWorkersPerFile: number;
+  /** The largest part the server has not refused as too big, shared by the run's uploads. */
+  partSizeCap: PartSizeCap;
   verifyLarge: boolean;
   /** How new uploads prove what the server stored (chosen by `chooseIntegrityMode`). */
   integrity: IntegrityMode;
@@ -35,6 +38,7 @@ export interface TransferContext {
   /** Storage class, encryption, tags, metadata and ACL for a file of a folder type; the bucket's defaults without it. */
   settingsFor?: ((folderType: string | undefined) => ObjectSettings) | undefined;
   debug: (message: string) => void;
+  warn: (message: string) => void;
 }
 
 /** A file to send: where it is, its planned identity and its key. */

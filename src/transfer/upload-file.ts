@@ -22,7 +22,7 @@ export async function uploadFile(
   onBytes: (delta: number) => void,
   onResumed: OnResumed = () => undefined,
 ): Promise<SentFile> {
-  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile);
+  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, ctx.partSizeCap.bytes);
   if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
     return uploadSingle(file, ctx, async () =>
       bufferBody(await ctx.wholeFiles.read(file.path, file), ctx, onBytes, singleDigests(ctx), ctx.integrity),

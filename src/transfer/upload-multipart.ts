@@ -1,7 +1,13 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { errorCode, isNotImplemented, isUploadMissing, toUploadError } from '../remote/classify-error.js';
+import {
+  errorCode,
+  isBodyTooLarge,
+  isNotImplemented,
+  isUploadMissing,
+  toUploadError,
+} from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import type { CrcChecksum, RemotePart, SignedBody, StoredReport } from '../remote/s3-store.js';
@@ -25,7 +31,7 @@ export type OnResumed = (stored: { bytes: number; partsStored: number; partCount
  * starts one, sends the missing parts through the run's scheduler, completes, and checks the stored object.
  * An upload resumed from the journal alone (the server cannot list parts) sends its first missing part before
  * the others: when the server answers that the upload is gone, or at completion that a recorded part is, it
- * starts again.
+ * starts again. So does an upload whose part the server refuses as too big (413), with smaller parts.
  * @throws SourceError (the file changed: the upload is aborted), RemoteError, InterruptedError.
  */
 export async function uploadMultipart(
@@ -35,17 +41,27 @@ export async function uploadMultipart(
   onBytes: (delta: number) => void,
   onResumed: OnResumed,
 ): Promise<SentFile> {
-  const opened = await openJournal(file, source, ctx);
+  const { journal, resumed, listed } = await openJournal(file, source, ctx);
   try {
-    return await sendMissingParts(file, source, ctx, { ...opened, onBytes, onResumed });
+    return await sendMissingParts(file, source, ctx, { journal, resumed, listed, onBytes, onResumed });
   } catch (error) {
-    if (opened.listed || !isUploadMissing(error)) throw error;
-    ctx.debug(
-      `${file.key}: upload ${opened.journal.uploadId} is not on the server as journaled; starting again`,
-    );
-    await abandonUpload(opened.journal, ctx);
+    if (isBodyTooLarge(error)) {
+      const smaller = ctx.partSizeCap.lowerAfter(journal.partSizeBytes, file.sizeBytes);
+      if (smaller === undefined) throw error;
+      ctx.warn(
+        `the server refuses parts of ${mib(journal.partSizeBytes)} (HTTP 413): sending ${file.key} again in ` +
+          `parts of ${mib(smaller)}`,
+      );
+    } else if (listed || !isUploadMissing(error)) throw error;
+    else
+      ctx.debug(`${file.key}: upload ${journal.uploadId} is not on the server as journaled; starting again`);
+    await abandonUpload(journal, ctx);
     return uploadMultipart(file, source, ctx, onBytes, onResumed);
   }
+}
+
+function mib(bytes: number): string {
+  return `${bytes / 1024 ** 2} MiB`;
 }
 
 async function sendMissingParts(

@@ -293,6 +293,63 @@ describe('transient faults on the way to the server', () => {
   });
 });
 
+describe('a server or proxy that refuses big request bodies (413, as nginx over client_max_body_size)', () => {
+  const REELS: Record<string, FileContent> = {
+    'reels/R001/cam1.mp4': { sizeBytes: 20 * MiB, seed: 'limit-cam1' },
+    'reels/R002/cam2.mp4': { sizeBytes: 9 * MiB + 12_345, seed: 'limit-cam2' },
+    'logs/run-1.log': { sizeBytes: 1_024, seed: 'limit-log1' },
+  };
+  const refuseOver = (bytes: number): FaultRule[] => [
+    { match: { minBodyBytes: bytes }, action: 'too-large-413', times: Infinity },
+  ];
+
+  it('sends the multipart files again in smaller parts, warning once per file, and stores every file exactly', async () => {
+    const w = await world('F-413', 301, refuseOver(6 * MiB));
+    await writeFiles(w.projectDir, REELS);
+    const files = await describeFiles(w, Object.keys(REELS));
+    const run = await runCli(worldArgs(w));
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('HTTP 413'));
+    expect(warnings.length, run.stderr).toBeGreaterThanOrEqual(1);
+    expect(warnings.length, run.stderr).toBeLessThanOrEqual(2);
+    expect(warnings[0]).toMatch(
+      /the server refuses parts of 8 MiB \(HTTP 413\): sending .* again in parts of 5 MiB/,
+    );
+    const accepted = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart' && e.status === 200);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(accepted.every((e) => e.bodyBytes <= 5 * MiB)).toBe(true);
+    await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
+    expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
+  });
+
+  it('fails a file no part size can fit with one line naming the limit and the fix; the others are stored, and a rerun finishes it', async () => {
+    const w = await world('F-413MIN', 302, refuseOver(4 * MiB));
+    await writeFiles(w.projectDir, REELS);
+    const files = await describeFiles(w, Object.keys(REELS));
+    const run = await runCli(worldArgs(w));
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.stderr).toMatch(
+      /cam1\.mp4 part \d+: the request body is bigger than the server, or a proxy before it, takes \(HTTP 413\); raise the request size limit .*client_max_body_size/,
+    );
+    const rows = await readLogRows(w.logCsv);
+    expect(
+      rows
+        .filter((r) => r.outcome === 'failed')
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual([`${w.projectKey}/reels/R001/cam1.mp4`, `${w.projectKey}/reels/R002/cam2.mp4`]);
+    expect(rows.find((r) => r.key.endsWith('run-1.log'))?.outcome).toBe('uploaded');
+
+    // the limit raised, the next run finishes the uploads it started
+    w.proxy.setRules([]);
+    const rerun = await runCli(worldArgs(w));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
+    expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // A server restart mid-run, on a Ceph RGW instance of this test's own (the suite's server is shared by the others).
 

@@ -63,7 +63,8 @@ export type FaultAction =
   | 'hold'
   | 'wrong-etag'
   | 'digest-required-400'
-  | 'ignore-subresource';
+  | 'ignore-subresource'
+  | 'too-large-413';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -106,6 +107,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  * - `ignore-subresource`: forward the request without the query parameter `match.subresource`, signed again (the
  *   proxy needs the secret key), as a server that does not know the subresource takes it (fauxqs does): a PUT of
  *   `?tagging` stores the tag document as the object, a GET of `?tagging` or `?uploadId` serves the object.
+ * - `too-large-413`: consume the body, do not forward, answer 413 with an HTML page and close the connection, as
+ *   nginx does for a body over its `client_max_body_size` (match `minBodyBytes` for that limit).
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -125,6 +128,8 @@ export interface FaultRule {
     withoutDigest?: boolean;
     /** Only requests whose query has this parameter (`tagging`, `uploadId`). */
     subresource?: string;
+    /** Only requests whose `Content-Length` is at least this. */
+    minBodyBytes?: number;
   };
   /** What to do. */
   action: FaultAction;
@@ -344,6 +349,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'wrong-etag',
   'digest-required-400',
   'ignore-subresource',
+  'too-large-413',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -672,6 +678,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (mt.partNumber !== undefined && mt.partNumber !== info.partNumber) continue;
         if (mt.withoutDigest && hasDigestHeader(headers)) continue;
         if (mt.subresource !== undefined && !hasQueryParameter(url, mt.subresource)) continue;
+        if (mt.minBodyBytes !== undefined && !(Number(headers['content-length']) >= mt.minBodyBytes))
+          continue;
       }
       if (BODY_ACTIONS.has(rule.action) && !hasBody) continue;
       st.seen++;
@@ -724,6 +732,20 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (res.destroyed) return;
         entry.status = errorFault.status;
         sendS3Error(res, errorFault.status, errorFault.code, errorFault.message);
+      });
+      return;
+    }
+    if (rule?.action === 'too-large-413') {
+      consumeBody(() => {
+        if (res.destroyed) return;
+        entry.status = 413;
+        const page = '<html><head><title>413 Request Entity Too Large</title></head></html>\n';
+        res.writeHead(413, {
+          'Content-Type': 'text/html',
+          'Content-Length': page.length,
+          Connection: 'close',
+        });
+        res.end(page);
       });
       return;
     }

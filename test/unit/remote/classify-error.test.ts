@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { exitCodeFor } from '../../../src/exit-codes.js';
-import { classifyS3Error, isForeignAnswer, toUploadError } from '../../../src/remote/classify-error.js';
+import {
+  classifyS3Error,
+  isBodyTooLarge,
+  isForeignAnswer,
+  toUploadError,
+} from '../../../src/remote/classify-error.js';
 
 /** An error as the SDK's deserializer leaves it: the status, and the body text when the parser refused it. */
 function deserializationError(status: number, bodyText?: string): Error {
@@ -52,6 +57,29 @@ describe('a request the server does not implement (501)', () => {
     expect(exitCodeFor(error)).toBe(2);
     expect(error.message).toMatch(
       /^upload P\/logs\/a\.txt: Object tagging is not supported\. \(NotImplemented, HTTP 501\); .*remove it for this endpoint/,
+    );
+  });
+});
+
+describe('a body refused for its size (413)', () => {
+  // nginx over client_max_body_size answers an HTML page, which the SDK cannot parse
+  const refused = Object.assign(new Error('@aws-sdk XML parse error: unexpected content.'), {
+    name: 'Unknown',
+    $metadata: { httpStatusCode: 413 },
+  });
+
+  it('is told apart, wrapped or not, and fails only the file at hand', () => {
+    expect(isBodyTooLarge(refused)).toBe(true);
+    expect(isBodyTooLarge(toUploadError(refused, 'upload', 'P/reels/a.mp4 part 1'))).toBe(true);
+    expect(isBodyTooLarge(deserializationError(400, '<Error>'))).toBe(false);
+    expect(classifyS3Error(refused)).toBe('file-fatal');
+  });
+
+  it('says what the server refused and which limit to raise, without the parser error or a made-up code', () => {
+    expect(toUploadError(refused, 'upload', 'P/reels/a.mp4 part 1').message).toBe(
+      'upload P/reels/a.mp4 part 1: the request body is bigger than the server, or a proxy before it, takes ' +
+        '(HTTP 413); raise the request size limit of the server or of the proxy before it (nginx: ' +
+        'client_max_body_size) to at least 8 MiB',
     );
   });
 });

@@ -34,6 +34,7 @@ import { TransferScheduler } from '../../../src/transfer/scheduler.js';
 import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
 import { uploadFile, type TransferContext } from '../../../src/transfer/upload-file.js';
 import { JournalStore } from '../../../src/transfer/upload-journal.js';
+import { PartSizeCap } from '../../../src/transfer/part-size-cap.js';
 
 const MiB = 1024 ** 2;
 const OWNER = '111122223333';
@@ -83,10 +84,12 @@ async function context(store: S3Store, settings: ObjectSettings): Promise<Transf
     signal,
     hardSignal: signal,
     maxWorkersPerFile: 4,
+    partSizeCap: new PartSizeCap(),
     verifyLarge: false,
     integrity: 'md5',
     settingsFor: () => settings,
     debug: () => {},
+    warn: () => {},
   };
 }
 

@@ -29,6 +29,7 @@ import { TransferScheduler } from '../../../src/transfer/scheduler.js';
 import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
 import { uploadFile, type TransferContext } from '../../../src/transfer/upload-file.js';
 import { JournalStore } from '../../../src/transfer/upload-journal.js';
+import { PartSizeCap } from '../../../src/transfer/part-size-cap.js';
 
 const MiB = 1024 ** 2;
 const PART = 8 * MiB;
@@ -91,10 +92,12 @@ async function context(stateDir: string): Promise<TransferContext> {
     signal,
     hardSignal: signal,
     maxWorkersPerFile: 4,
+    partSizeCap: new PartSizeCap(),
     verifyLarge: false,
     integrity: 'checksum',
     settingsFor: () => ({ encryption: { sse: 'aws:kms', kmsKeyId: 'key-1' }, tags: {}, metadata: {} }),
     debug: () => {},
+    warn: () => {},
   };
 }
 
