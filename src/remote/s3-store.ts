@@ -14,6 +14,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -22,6 +23,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { RemoteError } from '../errors.js';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode, isForeignAnswer, isNotImplemented } from './classify-error.js';
@@ -290,21 +292,23 @@ export class S3Store {
     }
   }
 
-  /** Every object under `prefix`, one ListObjectsV2 request per 1,000 keys. */
+  /**
+   * Every object under `prefix`, one ListObjectsV2 request per 1,000 keys. A page that says the listing goes on
+   * without a continuation token (some S3-compatible servers) is followed from its last key, never taken as the
+   * end: an object left out would look missing.
+   * @throws RemoteError when such a page has no key to go on from.
+   */
   async *listObjects(bucket: string, prefix: string, signal?: AbortSignal): AsyncGenerator<RemoteObject> {
-    let token: string | undefined;
+    let next: { ContinuationToken?: string; StartAfter?: string } | undefined = {};
     do {
-      const out = await this.control.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-          ...this.owner(),
-        }),
+      const out: ListObjectsV2CommandOutput = await this.control.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...next, ...this.owner() }),
         sendOptions(signal),
       );
+      let lastKey: string | undefined;
       for (const item of out.Contents ?? []) {
         if (item.Key === undefined) continue;
+        lastKey = item.Key;
         yield {
           key: item.Key,
           sizeBytes: item.Size ?? 0,
@@ -312,8 +316,10 @@ export class S3Store {
           lastModifiedMs: item.LastModified?.getTime() ?? 0,
         };
       }
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
+      next = out.IsTruncated
+        ? nextListingPage(out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
+        : undefined;
+    } while (next);
   }
 
   /**
@@ -845,6 +851,21 @@ function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: s
 type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
 interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
+}
+
+/** Where a truncated listing goes on: from its continuation token, or else after the last key it named. */
+function nextListingPage(
+  token: string | undefined,
+  lastKey: string | undefined,
+  where: string,
+): { ContinuationToken: string } | { StartAfter: string } {
+  if (token) return { ContinuationToken: token };
+  if (lastKey !== undefined) return { StartAfter: lastKey };
+  throw new RemoteError(
+    `list ${where}: the server says the listing goes on but gives neither a continuation token nor a key to ` +
+      "start after; report it to the server's maintainers",
+    false,
+  );
 }
 
 /**
