@@ -15,6 +15,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  type Part,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -317,7 +318,7 @@ export class S3Store {
         };
       }
       next = out.IsTruncated
-        ? nextListingPage(out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
+        ? nextListingPage(next, out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
         : undefined;
     } while (next);
   }
@@ -426,16 +427,12 @@ export class S3Store {
         const out = await this.control.send(command, sendOptions(signal));
         // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
         if (out.UploadId !== uploadId) return 'unlisted';
-        for (const p of out.Parts ?? []) {
-          parts.push({
-            partNumber: p.PartNumber ?? 0,
-            etag: stripQuotes(p.ETag),
-            sizeBytes: p.Size ?? 0,
-            ...(p.ChecksumSHA256 ? { checksumSha256: p.ChecksumSHA256 } : {}),
-            ...crcFields(p),
-          });
-        }
-        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+        // parts at or before the marker are a page the server answered again (it ignored the marker)
+        const listed = (out.Parts ?? []).map(listedPart);
+        parts.push(...listed.filter((p) => p.partNumber > Number(marker ?? 0)));
+        // a server that says the list goes on without a marker goes on after the last part it listed
+        const from = out.NextPartNumberMarker ?? out.Parts?.at(-1)?.PartNumber?.toString();
+        marker = out.IsTruncated && from !== marker ? from : undefined;
       } while (marker);
     } catch (error) {
       if (errorCode(error) === 'NoSuchUpload') return 'gone';
@@ -575,8 +572,13 @@ export class S3Store {
         if (u.Key && u.UploadId)
           uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
       }
-      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
-      uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
+      // a server that says the list goes on without markers goes on after the last upload it listed
+      const last = out.Uploads?.at(-1);
+      const from = out.NextKeyMarker ? out.NextKeyMarker : last?.Key;
+      const fromId = out.NextKeyMarker ? out.NextUploadIdMarker : last?.UploadId;
+      const moved = from !== keyMarker || fromId !== uploadIdMarker;
+      keyMarker = out.IsTruncated && moved ? from : undefined;
+      uploadIdMarker = out.IsTruncated && moved ? fromId : undefined;
     } while (keyMarker);
     return uploads;
   }
@@ -853,14 +855,28 @@ interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
 }
 
-/** Where a truncated listing goes on: from its continuation token, or else after the last key it named. */
+function listedPart(p: Part): RemotePart {
+  return {
+    partNumber: p.PartNumber ?? 0,
+    etag: stripQuotes(p.ETag),
+    sizeBytes: p.Size ?? 0,
+    ...(p.ChecksumSHA256 ? { checksumSha256: p.ChecksumSHA256 } : {}),
+    ...crcFields(p),
+  };
+}
+
+/**
+ * Where a truncated listing goes on: from its continuation token, or else after the last key it named, as long as
+ * that moves on from the page before (a server that ignored StartAfter would answer the same page forever).
+ */
 function nextListingPage(
+  previous: { StartAfter?: string },
   token: string | undefined,
   lastKey: string | undefined,
   where: string,
 ): { ContinuationToken: string } | { StartAfter: string } {
   if (token) return { ContinuationToken: token };
-  if (lastKey !== undefined) return { StartAfter: lastKey };
+  if (lastKey !== undefined && lastKey !== previous.StartAfter) return { StartAfter: lastKey };
   throw new RemoteError(
     `list ${where}: the server says the listing goes on but gives neither a continuation token nor a key to ` +
       "start after; report it to the server's maintainers",

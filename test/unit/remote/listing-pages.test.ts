@@ -1,9 +1,15 @@
 /**
- * Paging a bucket listing: by continuation token, or, where a server says the listing goes on without one, from
- * the last key it named; never ending early, which would make stored files look missing. No server here answers
+ * Paging a bucket listing (and the lists of an upload's parts and of open uploads): by continuation token or
+ * marker, or, where a server says the list goes on without one, from the last entry it named; never ending early,
+ * which would make stored files look missing, and never asking for the same page forever. No server here answers
  * a truncated page without a token, so the SDK client is mocked.
  */
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RemoteError } from '../../../src/errors.js';
@@ -55,5 +61,43 @@ describe('listObjects', () => {
     const listing = keysOf(store().listObjects('b', 'P/'));
     await expect(listing).rejects.toBeInstanceOf(RemoteError);
     await expect(listing).rejects.toThrow(/^list s3:\/\/b\/P\/: the server says the listing goes on/);
+  });
+
+  it('fails rather than asking again when a server answers the same page after the last key', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: objects('P/a', 'P/b'), IsTruncated: true });
+    await expect(keysOf(store().listObjects('b', 'P/'))).rejects.toThrow(/the listing goes on/);
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+  });
+});
+
+describe('listParts and listMultipartUploads', () => {
+  const part = (n: number) => ({ PartNumber: n, ETag: `"e${n}"`, Size: 5 });
+
+  it('go on after the last part listed when a truncated page names no marker', async () => {
+    s3.on(ListPartsCommand)
+      .resolvesOnce({ UploadId: 'u1', Parts: [part(1), part(2)], IsTruncated: true })
+      .resolvesOnce({ UploadId: 'u1', Parts: [part(3)], IsTruncated: false });
+    const listing = await store().listParts('b', 'k', 'u1');
+    expect(listing).toEqual([1, 2, 3].map((n) => ({ partNumber: n, etag: `e${n}`, sizeBytes: 5 })));
+    expect(s3.commandCalls(ListPartsCommand)[1]!.args[0].input).toMatchObject({ PartNumberMarker: '2' });
+  });
+
+  it('stop, keeping each part once, when a server answers the same page of parts again', async () => {
+    s3.on(ListPartsCommand).resolves({ UploadId: 'u1', Parts: [part(1)], IsTruncated: true });
+    expect(await store().listParts('b', 'k', 'u1')).toEqual([{ partNumber: 1, etag: 'e1', sizeBytes: 5 }]);
+    expect(s3.commandCalls(ListPartsCommand)).toHaveLength(2);
+  });
+
+  it('go on after the last open upload listed when a truncated page names no markers', async () => {
+    const upload = (key: string, id: string) => ({ Key: key, UploadId: id, Initiated: new Date(0) });
+    s3.on(ListMultipartUploadsCommand)
+      .resolvesOnce({ Uploads: [upload('P/a', 'u1'), upload('P/b', 'u2')], IsTruncated: true })
+      .resolvesOnce({ Uploads: [upload('P/c', 'u3')], IsTruncated: false });
+    const open = await store().listMultipartUploads('b', 'P/');
+    expect(open.map((u) => u.uploadId)).toEqual(['u1', 'u2', 'u3']);
+    expect(s3.commandCalls(ListMultipartUploadsCommand)[1]!.args[0].input).toMatchObject({
+      KeyMarker: 'P/b',
+      UploadIdMarker: 'u2',
+    });
   });
 });
