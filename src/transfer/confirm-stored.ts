@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { isEtagContentMd5 } from '../content/etag.js';
 import { combinePartEtags } from '../content/multipart-etag.js';
-import { RemoteError } from '../errors.js';
+import { ConfigError, RemoteError } from '../errors.js';
 import { crcOf, type CrcName } from '../content/crc.js';
+import type { EncryptionRequest } from '../remote/object-settings.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import type { CrcChecksum, ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
 import type { IntegrityMode } from './integrity-mode.js';
@@ -44,6 +45,25 @@ export function confirmStoredBody(
     return 'etag';
   }
   return local.md5 ? 'content-md5' : 'signature';
+}
+
+/**
+ * Refuses an object stored without the encryption the upload asked for: a server that ignores
+ * `x-amz-server-side-encryption` (Ceph RGW without an SSE-S3 backend, fauxqs) keeps it in the clear and says
+ * nothing but the missing header in its answer. Any encryption the answer names counts: a bucket's policy may
+ * apply a stronger one. The next files would fare the same, so the run stops.
+ * @throws ConfigError (exit 2) naming the object, which stays stored unencrypted.
+ */
+export function confirmEncryption(
+  what: string,
+  asked: EncryptionRequest | undefined,
+  stored: ObjectEncryption,
+): void {
+  if (!asked || stored !== 'none') return;
+  throw new ConfigError(
+    `upload ${what}: the server stored it unencrypted, though sse ${asked.sse} was asked (its answer names no ` +
+      'encryption); remove sse / --sse for this endpoint, or use one that applies it',
+  );
 }
 
 /** What a completed multipart object must be: the file's size and what its parts imply. */

@@ -1,5 +1,5 @@
 import type { OnResumed } from './upload-multipart.js';
-import { confirmStoredBody, describeProof } from './confirm-stored.js';
+import { confirmEncryption, confirmStoredBody, describeProof } from './confirm-stored.js';
 import { FileSource } from './file-source.js';
 import { bodyMemoryBytes, bufferBody, prepareBody, sendWithRetry, type BodySender } from './send-body.js';
 import type { CrcName } from '../content/crc.js';
@@ -78,6 +78,7 @@ async function uploadSingle(
         return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
       }),
     );
+    confirmEncryption(file.key, target.encryption, stored.encryption);
     const how = describeProof(proof, stored.encryption, 'body');
     return {
       etag: stored.etag,

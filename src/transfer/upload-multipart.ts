@@ -12,7 +12,12 @@ import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import type { CrcChecksum, RemotePart, SignedBody, StoredReport } from '../remote/s3-store.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
-import { confirmStoredBody, confirmStoredObject, describeProof } from './confirm-stored.js';
+import {
+  confirmEncryption,
+  confirmStoredBody,
+  confirmStoredObject,
+  describeProof,
+} from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { openJournal } from './resume-upload.js';
@@ -304,6 +309,7 @@ async function finishMultipart(
     crc,
   };
   const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
+  confirmEncryption(file.key, ctx.settingsFor?.(file.group).encryption, encryption);
   await abortOrphanedUploads(journal, ctx);
   const how = describeProof(proof, encryption, 'parts');
   return {

@@ -113,3 +113,26 @@ describe('a server whose encrypted objects have ETags that are not MD5s (Amazon 
 function createMd5(bytes: Buffer): string {
   return createHash('md5').update(bytes).digest('hex');
 }
+
+describe('a server that ignores the encryption asked for (this Ceph RGW has no SSE-S3 backend, as fauxqs has none)', () => {
+  it.each([
+    ['one PutObject', 'SSEOFF1', SMALL, 100 * 1024],
+    ['a multipart upload', 'SSEOFF2', REEL, 20 * MiB],
+  ])(
+    'stops the run (exit 2) at the first object, %s, stored unencrypted, with one line naming it and the fix',
+    async (_how, projectKey, rel, sizeBytes) => {
+      const h = await harness(projectKey);
+      await writeFiles(h.projectDir, { [rel]: { sizeBytes, seed: projectKey } });
+      const run = await runCli(uploadArgs(h, '--sse', 'AES256'));
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(
+        `upload ${keyOf(h, rel)}: the server stored it unencrypted, though sse AES256 was asked (its answer ` +
+          'names no encryption); remove sse / --sse for this endpoint, or use one that applies it',
+      );
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(await encryptionOf(keyOf(h, rel))).toEqual({ sse: undefined, kmsKeyId: undefined });
+      const rows = await readLogRows(h.logCsv);
+      expect(rows.filter((r) => r.outcome === 'uploaded')).toEqual([]);
+    },
+  );
+});
