@@ -41,7 +41,7 @@ const PARTS_AT_ONCE = 4;
  * and encryption by copying the object onto itself (CopyObject up to 5 GiB, UploadPartCopy above), which keeps
  * its content type, metadata and tags; tags by PutObjectTagging, keeping tags the object already has. The copy
  * gets the configured ACL or none, as any copy in S3 does. A copy is checked by HeadObject: what it did not change
- * is returned as `unapplied`.
+ * is returned as `unapplied`, as is a copy that did not keep the object's size, so that the file is sent again.
  * @throws RemoteError when the object is gone, changed meanwhile (412) or archived; AuthError/RemoteError from S3.
  */
 export async function fixObjectSettings(
@@ -70,6 +70,13 @@ export async function fixObjectSettings(
       await copyInPlace(head, { ...wanted, tags: { ...tagsBefore, ...wanted.tags } }, ctx);
       const copied = await headAfterCopy(file.key, ctx);
       etag = copied.etag;
+      // a server that ignored the copy source stored the request's empty body: the file must go again
+      if (copied.sizeBytes !== head.sizeBytes)
+        return {
+          etag,
+          detail: '',
+          unapplied: [`the copy stored ${copied.sizeBytes} of ${head.sizeBytes} bytes`],
+        };
       const unapplied = diffSettings({ settings: wanted, customerKey: ctx.customerKey }, copied);
       if (unapplied.length > 0) return { etag, detail: '', unapplied };
       done.push(`copied in place (${storedDiff.join('; ')})`);

@@ -118,6 +118,20 @@ describe('copy in place', () => {
     expect(copy?.CopySourceSSECustomerKey).toBeUndefined();
   });
 
+  it('has the file sent again when the copy did not keep the bytes (a server that ignored the copy source)', async () => {
+    objectChangedByCopy(STORED);
+    s3.on(CopyObjectCommand).callsFake(() => {
+      s3.on(HeadObjectCommand).resolves({
+        ...STORED,
+        ContentLength: 0,
+        ETag: '"d41d8cd98f00b204e9800998ecf8427e"',
+      });
+      return { ETag: '"d41d8cd98f00b204e9800998ecf8427e"' };
+    });
+    const fixed = await fixObjectSettings(FILE, context());
+    expect(fixed.unapplied).toEqual(['the copy stored 0 of 1000 bytes']);
+  });
+
   it('gives the SSE-C key for the source and the copy when the object is encrypted with it', async () => {
     objectChangedByCopy({ ...STORED, SSECustomerAlgorithm: 'AES256' });
     await fixObjectSettings(FILE, context(true));
