@@ -228,7 +228,11 @@ describe('full-object CRC64NVME', () => {
       ChecksumCRC64NVME: stored,
       ChecksumType: 'FULL_OBJECT',
     });
-    s3.on(HeadObjectCommand).resolves({ ContentLength: REEL.length, ETag: '"opaque-3"' });
+    s3.on(HeadObjectCommand).resolves({
+      ContentLength: REEL.length,
+      ETag: '"opaque-3"',
+      ServerSideEncryption: 'aws:kms',
+    });
     s3.on(ListMultipartUploadsCommand).resolves({ Uploads: [] });
   }
 
