@@ -299,15 +299,17 @@ describe('a server or proxy that refuses big request bodies (413, as nginx over 
     'reels/R002/cam2.mp4': { sizeBytes: 9 * MiB + 12_345, seed: 'limit-cam2' },
     'logs/run-1.log': { sizeBytes: 1_024, seed: 'limit-log1' },
   };
-  const refuseOver = (bytes: number): FaultRule[] => [
-    { match: { minBodyBytes: bytes }, action: 'too-large-413', times: Infinity },
-  ];
-
-  it('sends the multipart files again in smaller parts, warning once per file, and stores every file exactly', async () => {
-    const w = await world('F-413', 301, refuseOver(6 * MiB));
+  /** Uploads REELS through a proxy that refuses bodies of `limitBytes` or more with 413. */
+  async function uploadBehindLimit(projectKey: string, seed: number, limitBytes: number) {
+    const rule: FaultRule = { match: { minBodyBytes: limitBytes }, action: 'too-large-413', times: Infinity };
+    const w = await world(projectKey, seed, [rule]);
     await writeFiles(w.projectDir, REELS);
     const files = await describeFiles(w, Object.keys(REELS));
-    const run = await runCli(worldArgs(w));
+    return { w, files, run: await runCli(worldArgs(w)) };
+  }
+
+  it('sends the multipart files again in smaller parts, warning once per file, and stores every file exactly', async () => {
+    const { w, files, run } = await uploadBehindLimit('F-413', 301, 6 * MiB);
     expect(run.code, run.stderr).toBe(0);
     const warnings = run.stderr.split('\n').filter((line) => line.includes('HTTP 413'));
     expect(warnings.length, run.stderr).toBeGreaterThanOrEqual(1);
@@ -323,10 +325,7 @@ describe('a server or proxy that refuses big request bodies (413, as nginx over 
   });
 
   it('fails a file no part size can fit with one line naming the limit and the fix; the others are stored, and a rerun finishes it', async () => {
-    const w = await world('F-413MIN', 302, refuseOver(4 * MiB));
-    await writeFiles(w.projectDir, REELS);
-    const files = await describeFiles(w, Object.keys(REELS));
-    const run = await runCli(worldArgs(w));
+    const { w, files, run } = await uploadBehindLimit('F-413MIN', 302, 4 * MiB);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(run.stderr).toMatch(
