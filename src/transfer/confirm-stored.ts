@@ -66,6 +66,25 @@ export function confirmEncryption(
   );
 }
 
+/**
+ * Refuses an object stored in another storage class than the one asked for, as HeadObject tells right after the
+ * upload (no lifecycle rule moves an object that soon): a server that ignores `x-amz-storage-class` (fauxqs) keeps
+ * every object in STANDARD. The next files would fare the same, so the run stops.
+ * @throws ConfigError (exit 2) naming the object, which stays stored in that class.
+ */
+export function confirmStorageClass(
+  what: string,
+  asked: string | undefined,
+  stored: string | undefined,
+): void {
+  const actual = stored ?? 'STANDARD';
+  if (!asked || actual === asked) return;
+  throw new ConfigError(
+    `upload ${what}: the server stored it in ${actual}, though storage class ${asked} was asked; remove ` +
+      'storage_class / --storage-class for this endpoint, or use one that applies it',
+  );
+}
+
 /** What a completed multipart object must be: the file's size and what its parts imply. */
 export interface ExpectedObject {
   sizeBytes: number;

@@ -30,6 +30,8 @@ export interface TransferContext {
   maxWorkersPerFile: number;
   /** The largest part the server has not refused as too big, shared by the run's uploads. */
   partSizeCap: PartSizeCap;
+  /** Whether the run's one HeadObject proving the storage class of an object sent whole has gone (none without). */
+  storageClassProbe?: { sent: boolean } | undefined;
   verifyLarge: boolean;
   /** How new uploads prove what the server stored (chosen by `chooseIntegrityMode`). */
   integrity: IntegrityMode;

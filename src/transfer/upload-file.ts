@@ -1,5 +1,10 @@
 import type { OnResumed } from './upload-multipart.js';
-import { confirmEncryption, confirmStoredBody, describeProof } from './confirm-stored.js';
+import {
+  confirmEncryption,
+  confirmStorageClass,
+  confirmStoredBody,
+  describeProof,
+} from './confirm-stored.js';
 import { FileSource } from './file-source.js';
 import { bodyMemoryBytes, bufferBody, prepareBody, sendWithRetry, type BodySender } from './send-body.js';
 import type { CrcName } from '../content/crc.js';
@@ -66,6 +71,16 @@ async function uploadSingle(
   ctx: TransferContext,
   prepare: () => Promise<PreparedBody>,
 ): Promise<SentFile> {
+  const sent = await putWhole(file, ctx, prepare);
+  await probeStorageClass(file, ctx);
+  return sent;
+}
+
+async function putWhole(
+  file: FileToSend,
+  ctx: TransferContext,
+  prepare: () => Promise<PreparedBody>,
+): Promise<SentFile> {
   return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), async () => {
     const { digests, send } = await prepare();
     const crc = singleCrc(ctx);
@@ -88,4 +103,21 @@ async function uploadSingle(
       detail: how ? `single request; ${how}` : 'single request',
     };
   });
+}
+
+/**
+ * Proves once per run, by one HeadObject of the first object sent whole, that the server keeps the storage class
+ * asked for: a PutObject's answer does not name it. Multipart uploads are proven by the HeadObject that checks them.
+ * A failed HeadObject proves nothing and fails nothing.
+ * @throws ConfigError when the object is stored in another class.
+ */
+async function probeStorageClass(file: FileToSend, ctx: TransferContext): Promise<void> {
+  const asked = ctx.settingsFor?.(file.group).storageClass;
+  if (!asked || !ctx.storageClassProbe || ctx.storageClassProbe.sent) return;
+  ctx.storageClassProbe.sent = true;
+  const head = await ctx.store.headObject(ctx.bucket, file.key, ctx.hardSignal).catch((error: unknown) => {
+    ctx.debug(`${file.key}: no HeadObject to check its storage class (${String(error)})`);
+    return undefined;
+  });
+  if (head) confirmStorageClass(file.key, asked, head.storageClass);
 }

@@ -15,6 +15,7 @@ import { hexToBase64 } from '../remote/put-object-request.js';
 import {
   confirmEncryption,
   confirmStoredBody,
+  confirmStorageClass,
   confirmStoredObject,
   describeProof,
 } from './confirm-stored.js';
@@ -309,7 +310,9 @@ async function finishMultipart(
     crc,
   };
   const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
-  confirmEncryption(file.key, ctx.settingsFor?.(file.group).encryption, encryption);
+  const wanted = ctx.settingsFor?.(file.group);
+  confirmEncryption(file.key, wanted?.encryption, encryption);
+  confirmStorageClass(file.key, wanted?.storageClass, head?.storageClass);
   await abortOrphanedUploads(journal, ctx);
   const how = describeProof(proof, encryption, 'parts');
   return {

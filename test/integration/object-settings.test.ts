@@ -292,3 +292,39 @@ describe('a server that does not know ?tagging (fauxqs serves the object there, 
     await expectWhole(h);
   });
 });
+
+describe('a storage class the server does not keep', () => {
+  it('is proven kept by one HeadObject of the first object sent whole, and by the check of each multipart one', async () => {
+    const h = await project('CLASS1');
+    const run = await runCli(uploadArgs(h, '--storage-class', 'COLD'));
+    expect(run.code, run.stderr).toBe(0);
+    const small = h.proxy.stats().log.filter((e) => e.url.includes('R001.json'));
+    const put = small.findIndex((e) => e.operation === 'PutObject');
+    expect(small.slice(put + 1).map((e) => e.operation)).toEqual(['HeadObject']);
+    for (const rel of [SMALL, REEL])
+      expect(
+        (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(h, rel) }))).StorageClass,
+      ).toBe('COLD');
+  });
+
+  it.each([
+    ['sent whole', 'CLASS2', SMALL, 50 * 1024],
+    ['sent by multipart', 'CLASS3', REEL, 20 * MiB],
+  ])(
+    'stops the run (exit 2) at the first object %s that a HeadObject shows in STANDARD, with one line naming it',
+    async (_how, projectKey, rel, sizeBytes) => {
+      const h = await harness(projectKey);
+      await writeFiles(h.projectDir, { [rel]: { sizeBytes, seed: projectKey } });
+      h.proxy.setRules([
+        { match: { operation: 'HeadObject' }, action: 'drop-storage-class', times: Infinity },
+      ]);
+      const run = await runCli(uploadArgs(h, '--storage-class', 'COLD'));
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(
+        `upload ${keyOf(h, rel)}: the server stored it in STANDARD, though storage class COLD was asked; remove ` +
+          'storage_class / --storage-class for this endpoint, or use one that applies it',
+      );
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
+});

@@ -64,7 +64,8 @@ export type FaultAction =
   | 'wrong-etag'
   | 'digest-required-400'
   | 'ignore-subresource'
-  | 'too-large-413';
+  | 'too-large-413'
+  | 'drop-storage-class';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -109,6 +110,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  *   `?tagging` stores the tag document as the object, a GET of `?tagging` or `?uploadId` serves the object.
  * - `too-large-413`: consume the body, do not forward, answer 413 with an HTML page and close the connection, as
  *   nginx does for a body over its `client_max_body_size` (match `minBodyBytes` for that limit).
+ * - `drop-storage-class`: forward, and answer without `x-amz-storage-class`, as a server that ignored the class
+ *   asked for answers a HeadObject of an object it keeps in STANDARD.
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -350,6 +353,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'digest-required-400',
   'ignore-subresource',
   'too-large-413',
+  'drop-storage-class',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -617,6 +621,14 @@ function rewriteAnswer(
   });
 }
 
+/** Raw headers (name, value, ...) without every header called `name`. */
+function withoutHeader(headers: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2)
+    if (headers[i]?.toLowerCase() !== name) out.push(headers[i] ?? '', headers[i + 1] ?? '');
+  return out;
+}
+
 function resetSocket(sock: Socket | null | undefined): void {
   if (!sock || sock.destroyed) return;
   sock.on('error', () => {});
@@ -826,7 +838,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           ures.resume();
           return;
         }
-        const headers = downstreamResponseHeaders(ures.rawHeaders);
+        const answered = downstreamResponseHeaders(ures.rawHeaders);
+        const headers =
+          mode === 'drop-storage-class' ? withoutHeader(answered, 'x-amz-storage-class') : answered;
         if (mode === 'truncate-response') {
           truncate(ures, status, headers);
           return;
