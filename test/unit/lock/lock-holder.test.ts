@@ -121,13 +121,16 @@ describe('isProcessAlive', () => {
   });
 
   it.runIf(process.platform === 'linux')('sees a real zombie as gone', async () => {
-    // the shell becomes `sleep`, which never reaps the child it started: that child ends and stays a zombie
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+    // the shell becomes `sleep`, which never reaps the child it started: that child ends (once its stdin closes,
+    // after the exec, so the shell cannot reap it first) and stays a zombie
+    const parent = spawn('sh', ['-c', 'exec 3<&0; (read x <&3) & echo $!; exec sleep 60 3<&-'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
     });
     try {
       const [line] = (await once(parent.stdout, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
+      while ((await readFile(`/proc/${parent.pid}/comm`, 'utf8')).trim() !== 'sleep') await setImmediate();
+      parent.stdin.end();
       while (parseProcessState(await readFile(`/proc/${zombie}/stat`, 'utf8')) !== 'Z') await setImmediate();
       expect(isProcessAlive(zombie)).toBe(false);
       expect(isProcessAlive(parent.pid!)).toBe(true);
