@@ -109,14 +109,17 @@ export function isNotImplemented(error: unknown): boolean {
  * (NoSuchUpload; NoSuchKey from a server that says so instead) or lacks a part it was told of (InvalidPart).
  */
 export function isUploadMissing(error: unknown): boolean {
-  const cause = error instanceof UploadError ? error.cause : error;
-  return ['NoSuchUpload', 'NoSuchKey', 'InvalidPart'].includes(errorCode(cause));
+  return ['NoSuchUpload', 'NoSuchKey', 'InvalidPart'].includes(errorCode(answerOf(error)));
 }
 
 /** True when the server, or a proxy before it, refused a request for its body's size (413), wrapped or not. */
 export function isBodyTooLarge(error: unknown): boolean {
-  const cause = error instanceof UploadError ? error.cause : error;
-  return (cause as SdkErrorShape)?.$metadata?.httpStatusCode === 413;
+  return (answerOf(error) as SdkErrorShape)?.$metadata?.httpStatusCode === 413;
+}
+
+/** The server's answer behind an error: the SDK error our one-line error wraps, or the error itself. */
+function answerOf(error: unknown): unknown {
+  return error instanceof UploadError ? error.cause : error;
 }
 
 /**
