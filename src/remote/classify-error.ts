@@ -105,11 +105,16 @@ export function isNotImplemented(error: unknown): boolean {
 }
 
 /**
- * True when a request naming a multipart upload, its SDK error or our wrapping of it, says the upload is not there
- * (NoSuchUpload; NoSuchKey from a server that says so instead) or lacks a part it was told of (InvalidPart).
+ * True when a request naming a multipart upload, its SDK error or our wrapping of it, says the upload does not
+ * exist: NoSuchUpload, or NoSuchKey / NotFound, as Ceph RGW answers ListParts of an unknown upload.
  */
+export function isUploadGone(error: unknown): boolean {
+  return ['NoSuchUpload', 'NoSuchKey', 'NotFound'].includes(errorCode(answerOf(error)));
+}
+
+/** {@link isUploadGone}, or the upload lacks a part its completion named (InvalidPart). */
 export function isUploadMissing(error: unknown): boolean {
-  return ['NoSuchUpload', 'NoSuchKey', 'InvalidPart'].includes(errorCode(answerOf(error)));
+  return isUploadGone(error) || errorCode(answerOf(error)) === 'InvalidPart';
 }
 
 /** True when the server, or a proxy before it, refused a request for its body's size (413), wrapped or not. */

@@ -27,7 +27,7 @@ import {
 import { RemoteError } from '../errors.js';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
-import { errorCode, isForeignAnswer, isNotImplemented } from './classify-error.js';
+import { errorCode, isForeignAnswer, isNotImplemented, isUploadGone } from './classify-error.js';
 import { isAmazonS3 } from './endpoint-id.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
@@ -891,14 +891,6 @@ function nextListingPage(
 function refusesRequest(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 405 || isNotImplemented(error);
-}
-
-/**
- * True when a request naming an upload id says the upload does not exist. Ceph RGW answers ListParts of an
- * unknown upload with 404 NoSuchKey, not NoSuchUpload.
- */
-function isUploadGone(error: unknown): boolean {
-  return ['NoSuchUpload', 'NoSuchKey', 'NotFound'].includes(errorCode(error));
 }
 
 /**

@@ -6,6 +6,7 @@ import { crcOf, type CrcName } from '../content/crc.js';
 import type { EncryptionRequest } from '../remote/object-settings.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import type { CrcChecksum, ObjectEncryption, RemoteObject, StoredReport } from '../remote/s3-store.js';
+import { diffStorageClass } from '../verifier/settings-diff.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { BodyDigests } from './signed-body.js';
 import type { JournalPart } from './upload-journal.js';
@@ -77,11 +78,11 @@ export function confirmStorageClass(
   asked: string | undefined,
   stored: string | undefined,
 ): void {
-  const actual = stored ?? 'STANDARD';
-  if (!asked || actual === asked) return;
+  const difference = diffStorageClass(asked, stored ?? 'STANDARD');
+  if (!difference) return;
   throw new ConfigError(
-    `upload ${what}: the server stored it in ${actual}, though storage class ${asked} was asked; remove ` +
-      'storage_class / --storage-class for this endpoint, or use one that applies it',
+    `upload ${what}: the server did not keep the class asked for (${difference}); remove storage_class / ` +
+      '--storage-class for this endpoint, or use one that applies it',
   );
 }
 

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
+import { formatBytes } from '../status/format.js';
 import {
   errorCode,
   isBodyTooLarge,
@@ -55,8 +56,8 @@ export async function uploadMultipart(
       const smaller = ctx.partSizeCap.lowerAfter(journal.partSizeBytes, file.sizeBytes);
       if (smaller === undefined) throw error;
       ctx.warn(
-        `the server refuses parts of ${mib(journal.partSizeBytes)} (HTTP 413): sending ${file.key} again in ` +
-          `parts of ${mib(smaller)}`,
+        `the server refuses parts of ${formatBytes(journal.partSizeBytes)} (HTTP 413): sending ${file.key} again in ` +
+          `parts of ${formatBytes(smaller)}`,
       );
     } else if (listed || !isUploadMissing(error)) throw error;
     else
@@ -64,10 +65,6 @@ export async function uploadMultipart(
     await abandonUpload(journal, ctx);
     return uploadMultipart(file, source, ctx, onBytes, onResumed);
   }
-}
-
-function mib(bytes: number): string {
-  return `${bytes / 1024 ** 2} MiB`;
 }
 
 async function sendMissingParts(

@@ -37,7 +37,8 @@ export function diffSettings(wanted: WantedSettings, stored: StoredSettings): st
   ];
 }
 
-function diffStorageClass(wanted: string | undefined, stored: string): string | undefined {
+/** How a stored class differs from the wanted one (`storage class STANDARD, wanted COLD`); undefined when it does not. */
+export function diffStorageClass(wanted: string | undefined, stored: string): string | undefined {
   return wanted === undefined || wanted === stored ? undefined : `storage class ${stored}, wanted ${wanted}`;
 }
 

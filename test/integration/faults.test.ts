@@ -315,7 +315,7 @@ describe('a server or proxy that refuses big request bodies (413, as nginx over 
     expect(warnings.length, run.stderr).toBeGreaterThanOrEqual(1);
     expect(warnings.length, run.stderr).toBeLessThanOrEqual(2);
     expect(warnings[0]).toMatch(
-      /the server refuses parts of 8 MiB \(HTTP 413\): sending .* again in parts of 5 MiB/,
+      /the server refuses parts of 8.0 MiB \(HTTP 413\): sending .* again in parts of 5.0 MiB/,
     );
     const accepted = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart' && e.status === 200);
     expect(accepted.length).toBeGreaterThan(0);

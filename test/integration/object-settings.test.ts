@@ -21,6 +21,7 @@ import {
   keyOf,
   MiB,
   uploadArgs,
+  uploadOneFile,
   useHarnessBucket,
   type Harness,
 } from './transfer-harness.js';
@@ -314,15 +315,14 @@ describe('a storage class the server does not keep', () => {
     'stops the run (exit 2) at the first object %s that a HeadObject shows in STANDARD, with one line naming it',
     async (_how, projectKey, rel, sizeBytes) => {
       const h = await harness(projectKey);
-      await writeFiles(h.projectDir, { [rel]: { sizeBytes, seed: projectKey } });
       h.proxy.setRules([
         { match: { operation: 'HeadObject' }, action: 'drop-storage-class', times: Infinity },
       ]);
-      const run = await runCli(uploadArgs(h, '--storage-class', 'COLD'));
+      const run = await uploadOneFile(h, rel, sizeBytes, '--storage-class', 'COLD');
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toContain(
-        `upload ${keyOf(h, rel)}: the server stored it in STANDARD, though storage class COLD was asked; remove ` +
-          'storage_class / --storage-class for this endpoint, or use one that applies it',
+        `upload ${keyOf(h, rel)}: the server did not keep the class asked for (storage class STANDARD, wanted ` +
+          'COLD); remove storage_class / --storage-class for this endpoint, or use one that applies it',
       );
       expect(run.stderr).not.toMatch(/^\s+at /m);
     },

@@ -17,6 +17,7 @@ import {
   keyOf,
   MiB,
   uploadArgs,
+  uploadOneFile,
   type Harness,
   useHarnessBucket,
 } from './transfer-harness.js';
@@ -122,8 +123,7 @@ describe('a server that ignores the encryption asked for (this Ceph RGW has no S
     'stops the run (exit 2) at the first object, %s, stored unencrypted, with one line naming it and the fix',
     async (_how, projectKey, rel, sizeBytes) => {
       const h = await harness(projectKey);
-      await writeFiles(h.projectDir, { [rel]: { sizeBytes, seed: projectKey } });
-      const run = await runCli(uploadArgs(h, '--sse', 'AES256'));
+      const run = await uploadOneFile(h, rel, sizeBytes, '--sse', 'AES256');
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toContain(
         `upload ${keyOf(h, rel)}: the server stored it unencrypted, though sse AES256 was asked (its answer ` +

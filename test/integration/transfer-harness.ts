@@ -22,9 +22,9 @@ import {
   type ProxyLogEntry,
   type ProxyStats,
 } from '../support/fault-proxy.js';
-import { makeTempDir, removeTempDirs, writeConfig } from '../support/fixtures.js';
+import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { headObject, listAllObjects } from '../support/bucket.js';
-import { spawnCli, type RunningCli } from '../support/run-cli.js';
+import { runCli, spawnCli, type CliResult, type RunningCli } from '../support/run-cli.js';
 import { createTestBucket, getS3Env, makeTestClient, testServerConfig } from '../support/s3-env.js';
 
 export const MiB = 1024 ** 2;
@@ -93,6 +93,17 @@ export function uploadArgs(h: Harness, ...extra: string[]): string[] {
     '--quiet',
     ...extra,
   ];
+}
+
+/** Writes one file of `sizeBytes` at `rel` into the project and uploads it with `flags`. */
+export async function uploadOneFile(
+  h: Harness,
+  rel: string,
+  sizeBytes: number,
+  ...flags: string[]
+): Promise<CliResult> {
+  await writeFiles(h.projectDir, { [rel]: { sizeBytes, seed: h.projectKey } });
+  return runCli(uploadArgs(h, ...flags));
 }
 
 /** The key a file at `relPath` under the project folder gets (no prefix in the harness config). */
