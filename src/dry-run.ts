@@ -1,7 +1,7 @@
 import { describeLeftOut, summarizeLeftOut } from './collector/left-out-summary.js';
 import type { UploadPlan } from './collector/plan-upload.js';
 import type { RunOptions } from './config/run-options.js';
-import { formatBytes } from './status/format.js';
+import { formatBytes, formatCount } from './status/format.js';
 import { countLeftOut } from './status/summary.js';
 import { formatTable } from './status/text-table.js';
 import type { DecidedTask } from './transfer/upload-all.js';
@@ -109,7 +109,7 @@ function printSettingsToFix(
 ): void {
   const fixes = decided.filter((item) => item.decision.action === 'fix-settings');
   if (fixes.length === 0) return;
-  const count = `${fixes.length} ${fixes.length === 1 ? 'object' : 'objects'}`;
+  const count = formatCount(fixes.length, 'object');
   stream.write(`would fix settings in place (a copy in the bucket, no bytes sent): ${count}\n`);
   if (debug) return;
   for (const { task, decision } of fixes.slice(0, FIXES_SHOWN))
@@ -120,8 +120,7 @@ function printSettingsToFix(
 
 function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: NodeJS.WritableStream): void {
   if (plan.problems.length > 0) {
-    const count = plan.problems.length;
-    stream.write(`would fail, cannot be read: ${count} ${count === 1 ? 'file' : 'files'}\n`);
+    stream.write(`would fail, cannot be read: ${formatCount(plan.problems.length, 'file')}\n`);
     for (const problem of plan.problems) stream.write(`  ${problem.path}: ${problem.error}\n`);
   }
   for (const line of summarizeLeftOut(plan.leftOut, true)) stream.write(`${line}\n`);

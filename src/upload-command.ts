@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { reportError } from './report-error.js';
 import { runUpload, type RunResult } from './run.js';
 import { summarizeLeftOut } from './collector/left-out-summary.js';
+import { formatCount } from './status/format.js';
 import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
 
 /**
@@ -55,7 +56,9 @@ function printSummary(
   const failures = listFailures(snapshot);
   if (exitCode !== EXIT.ok) {
     const meaning = `exit ${exitCode}: ${describeExitCode(exitCode)}`;
-    output.log.fatal(`${snapshot.totals.failed} of ${snapshot.totals.files} files failed (${meaning})`);
+    output.log.fatal(
+      `${snapshot.totals.failed} of ${formatCount(snapshot.totals.files, 'file')} failed (${meaning})`,
+    );
     for (const line of failures) output.log.fatal(line);
   }
   if (output.json) {

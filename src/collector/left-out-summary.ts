@@ -1,4 +1,5 @@
 import { LEFT_OUT_REASONS, type LeftOutFile, type LeftOutReason } from './left-out.js';
+import { formatCount } from '../status/format.js';
 
 const REASON_LABELS: Record<LeftOutReason, string> = {
   extension: "extension not in the type's set",
@@ -19,7 +20,7 @@ export function summarizeLeftOut(leftOut: readonly LeftOutFile[], verbose: boole
   const parts = LEFT_OUT_REASONS.filter((reason) => counts[reason] > 0).map(
     (reason) => `${counts[reason]} ${REASON_LABELS[reason]}`,
   );
-  const header = `left out: ${leftOut.length} ${leftOut.length === 1 ? 'file' : 'files'} (${parts.join(', ')})`;
+  const header = `left out: ${formatCount(leftOut.length, 'file')} (${parts.join(', ')})`;
   return verbose ? [header, ...leftOut.map((entry) => `  ${describeLeftOut(entry)}`)] : [header];
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { LeftOutFile } from './left-out.js';
 import type { UploadPlan, UploadTask } from './plan-upload.js';
+import { formatCount } from '../status/format.js';
 
 /**
  * Leaves out files modified within the last `minAgeSec` seconds, so a scheduled run never sends a
@@ -25,7 +26,7 @@ export function applyMinFileAge(
   }
   if (held.length > 0)
     log.warn(
-      `${held.length} file(s) modified in the last ${minAgeSec} s are left for the next run (--min-file-age)`,
+      `left for the next run: ${formatCount(held.length, 'file')} modified in the last ${minAgeSec} s (--min-file-age)`,
     );
   return { groups, problems: plan.problems, leftOut: plan.leftOut.concat(held) };
 }

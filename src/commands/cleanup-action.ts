@@ -8,6 +8,7 @@ import { acquireRunLock, lockScope } from '../run-lock.js';
 import { JournalStore } from '../transfer/upload-journal.js';
 import type { ConnectFlags } from './connect-flags.js';
 import { resolveConnectOptions } from './connect-from-flags.js';
+import { formatCount } from '../status/format.js';
 
 export interface CleanupFlags extends ConnectFlags {
   olderThan: string;
@@ -81,7 +82,7 @@ type CleanupRecord =
 function describeRecord(record: CleanupRecord, dryRun: boolean): string {
   if (record.type === 'cleanup') {
     const done = dryRun ? `${record.stale} stale` : `${record.aborted} aborted`;
-    return `${record.open} open upload(s) under s3://${record.bucket}/${record.prefix}; ${done}`;
+    return `${formatCount(record.open, 'open upload')} under s3://${record.bucket}/${record.prefix}; ${done}`;
   }
   const verb = record.type === 'abort' ? 'aborting' : 'would abort';
   return `${verb} ${record.key} (upload ${record.upload_id}, started ${record.started})`;

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
+import { formatCount } from '../status/format.js';
 import { describeNoAnswer } from './classify-error.js';
 
 /** How long and how often to ask an endpoint that has not answered yet. */
@@ -49,7 +50,7 @@ export async function waitForFirstAnswer(
   const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
   const attempts = Math.min(attempt, wait.maxAttempts);
   throw new ConfigError(
-    `connect to endpoint ${wait.endpointName}: ${reason}, no answer to ${attempts} attempt(s) in ${seconds} s; ` +
+    `connect to endpoint ${wait.endpointName}: ${reason}, no answer to ${formatCount(attempts, 'attempt')} in ${seconds} s; ` +
       'check endpoint_url / --endpoint (scheme, host and port), that the server runs, and the network',
   );
 }

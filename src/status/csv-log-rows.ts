@@ -1,4 +1,5 @@
 import type { FileOutcome, FileResult } from './status-tracker.js';
+import { formatCount } from './format.js';
 
 /**
  * The columns of the CSV log, in file order; the header line lists exactly these. `endpoint` and `bucket`
@@ -61,7 +62,7 @@ export function unchangedRow(
     sizeBytes: bytes,
     mtimeMs: 0,
     outcome: 'unchanged',
-    reason: `${files} ${files === 1 ? 'file' : 'files'} unchanged since this log recorded them; not listed again`,
+    reason: `${formatCount(files, 'file')} unchanged since this log recorded them; not listed again`,
     seconds: 0,
     target,
   };

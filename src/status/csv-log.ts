@@ -15,6 +15,7 @@ import {
 } from './csv-log-rows.js';
 import { repeatsLatestSkip, repeatsLoggedUpload, type UploadLogIndex } from './csv-log-index.js';
 import type { FileResult } from './status-tracker.js';
+import { formatCount } from './format.js';
 
 export { CSV_LOG_COLUMNS, latestRowPerKey, toCsvRecord } from './csv-log-rows.js';
 export type { CsvLogRow, LogTarget } from './csv-log-rows.js';
@@ -238,13 +239,13 @@ class LogWriter {
     try {
       const file = await this.underLock(() => writeSidecar(this.path, rows));
       this.warn(
-        `upload log ${this.path} is still held by another program (Excel?); ${rows.length} rows written to ${file}, ` +
+        `upload log ${this.path} is still held by another program (Excel?); ${formatCount(rows.length, 'row')} written to ${file}, ` +
           'which the next run adds to the log',
       );
     } catch (error) {
       this.warn(
         `upload log ${this.path} is still held by another program (Excel?), and its rows could not be kept ` +
-          `beside it (${String(error)}); the next run checks those ${rows.length} files against the bucket`,
+          `beside it (${String(error)}); the next run checks those ${formatCount(rows.length, 'file')} against the bucket`,
       );
     }
   }

@@ -19,6 +19,11 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${BINARY_UNITS[unit]}`;
 }
 
+/** A count with its noun: `1 file`, `0 files`, `3 files`; `plural` for nouns not made plural by an s. */
+export function formatCount(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** Formats a transfer rate: `12.3 MiB/s`. */
 export function formatRate(bytesPerSec: number): string {
   return `${formatBytes(bytesPerSec)}/s`;

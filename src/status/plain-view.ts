@@ -1,4 +1,4 @@
-import { formatBytes, formatLocalTime } from './format.js';
+import { formatBytes, formatCount, formatLocalTime } from './format.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
 import {
   formatGroupDoneLine,
@@ -90,7 +90,7 @@ function eventLine(
     case 'phase':
       return `phase ${event.phase}`;
     case 'group-start':
-      return `start ${event.group}: ${event.plannedFiles} files, ${formatBytes(event.plannedBytes)}`;
+      return `start ${event.group}: ${formatCount(event.plannedFiles, 'file')}, ${formatBytes(event.plannedBytes)}`;
     case 'group-done':
       return formatGroupDoneLine(event.group, tracker.snapshot());
     case 'file-done':

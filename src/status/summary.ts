@@ -1,5 +1,5 @@
 import { LEFT_OUT_REASONS, type LeftOutFile } from '../collector/left-out.js';
-import { formatBytes, formatDuration, formatRate } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
 import { formatTable } from './text-table.js';
 
@@ -21,7 +21,7 @@ export function formatSummary(
 ): string {
   const elapsedSeconds = elapsedMs / 1000;
   const { totals } = snapshot;
-  const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${totals.files} files planned`;
+  const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
   const sent = totals.bytes_uploaded;
   const rate = elapsedSeconds > 0 ? formatRate(sent / elapsedSeconds) : formatRate(0);
   // bytes an earlier run stored are not this run's work: said apart, never in the rate

@@ -1,5 +1,5 @@
 import { displayWidth, truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
-import { formatBytes, formatDuration, formatPercent, formatRate } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
 import type { InFlightStatus, StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination } from './status-tracker.js';
 import { formatRunStartLine, processedBytes, resultLineParts, shownPath } from './view-lines.js';
@@ -108,7 +108,10 @@ export function fitInFlightLine(
 
 /** The drain line of a stopping run, in as many lines as `width` needs. */
 export function fitDrainLines(inFlight: number, width: number): string[] {
-  return wrapWords(`Stopping: waiting for ${inFlight} file(s) in flight; Ctrl+C again to stop now`, width);
+  return wrapWords(
+    `Stopping: waiting for ${formatCount(inFlight, 'file')} in flight; Ctrl+C again to stop now`,
+    width,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { formatBytes, formatDuration, formatPercent, formatRate } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination } from './status-tracker.js';
 
@@ -83,7 +83,7 @@ export function formatRunStartLine(destination: RunDestination): string {
 /** One line for many skipped files: `skipped 301 files in reels (2.0 GiB): 300 unchanged, 1 same-etag`. */
 export function formatSkipBatchLine(batch: SkipBatch): string {
   const reasons = [...batch.reasons].map(([reason, count]) => `${count} ${reason}`).join(', ');
-  return `skipped ${batch.count} files in ${batch.group} (${formatBytes(batch.sizeBytes)}): ${reasons}`;
+  return `skipped ${formatCount(batch.count, 'file')} in ${batch.group} (${formatBytes(batch.sizeBytes)}): ${reasons}`;
 }
 
 /** One line on a finished group: `done reels: 41 uploaded, 1 skipped, 0 failed`. */

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.js';
+import { formatCount } from '../status/format.js';
 import type { CheckRow, CheckStatus } from './check-plan.js';
 
 const STATUSES: readonly CheckStatus[] = [
@@ -30,8 +31,8 @@ export function formatCheckText(
   const c = countStatuses(rows);
   const files = rows.length - c.extra;
   lines.push(
-    `Check ${target}: ${files} file(s): ${c.proven} proven, ${c.missing} missing, ${c.different} different, ` +
-      `${c.unproven} unproven${settingsCount(c['settings-differ'])}; ${c.extra} extra object(s)`,
+    `Check ${target}: ${formatCount(files, 'file')}: ${c.proven} proven, ${c.missing} missing, ${c.different} different, ` +
+      `${c.unproven} unproven${settingsCount(c['settings-differ'])}; ${formatCount(c.extra, 'extra object')}`,
   );
   return lines;
 }

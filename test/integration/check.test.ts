@@ -85,9 +85,7 @@ describe('check', () => {
     h.proxy.resetStats();
     const result = await runCli(checkArgs(h));
     expectExit(result, 0);
-    expect(result.stdout).toContain(
-      '5 file(s): 5 proven, 0 missing, 0 different, 0 unproven; 0 extra object(s)',
-    );
+    expect(result.stdout).toContain('5 files: 5 proven, 0 missing, 0 different, 0 unproven; 0 extra objects');
     expect(keysSent(h.proxy.stats(), h)).toEqual([]);
   });
 

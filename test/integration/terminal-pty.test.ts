@@ -150,7 +150,7 @@ function expectHeaderAndResults(lines: readonly string[], h: Harness, columns: n
 }
 
 const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
-const DRAIN = 'Stopping: waiting for 1 file(s) in flight; Ctrl+C again to stop now';
+const DRAIN = 'Stopping: waiting for 1 file in flight; Ctrl+C again to stop now';
 
 const allUploaded = (lines: string[]): boolean =>
   lines.filter((line) => SHAPES.result.test(line)).length === Object.keys(SMALL_FILES).length &&

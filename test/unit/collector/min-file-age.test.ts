@@ -41,7 +41,7 @@ describe('applyMinFileAge', () => {
       { path: '/p/reels/fresh.mp4', reason: 'too recent' },
     ]);
     expect(log.warnings).toEqual([
-      '1 file(s) modified in the last 60 s are left for the next run (--min-file-age)',
+      'left for the next run: 1 file modified in the last 60 s (--min-file-age)',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatBytes,
+  formatCount,
   formatDuration,
   formatLocalTime,
   formatPercent,
@@ -26,6 +27,20 @@ describe('formatBytes', () => {
 
   it('formats rates per second', () => {
     expect(formatRate(12.3 * 1024 * 1024)).toBe('12.3 MiB/s');
+  });
+});
+
+describe('formatCount', () => {
+  it.each([
+    [0, '0 files'],
+    [1, '1 file'],
+    [2, '2 files'],
+  ])('counts %i as %s', (count, text) => {
+    expect(formatCount(count, 'file')).toBe(text);
+  });
+
+  it('takes the plural of a noun not made plural by an s', () => {
+    expect(formatCount(2, 'entry', 'entries')).toBe('2 entries');
   });
 });
 

@@ -118,8 +118,8 @@ describe('fitOverallLine', () => {
 
 describe('stop lines', () => {
   it('wraps the drain line at word boundaries, indenting what follows', () => {
-    const lines = fitDrainLines(3, 39);
-    expect(lines).toEqual(['Stopping: waiting for 3 file(s) in', '  flight; Ctrl+C again to stop now']);
+    const lines = fitDrainLines(3, 37);
+    expect(lines).toEqual(['Stopping: waiting for 3 files in', '  flight; Ctrl+C again to stop now']);
   });
 
   it('names the files a second Ctrl+C left, under the run folder, fitted to the width', () => {

@@ -77,7 +77,7 @@ describe('checkPlan', () => {
     expect(isAllProven(rows)).toBe(false);
     expect(bucket.count('get')).toBe(0);
     expect(formatCheckText(rows, 's3://b/P1/', { all: false, quiet: false }).at(-1)).toBe(
-      'Check s3://b/P1/: 4 file(s): 1 proven, 1 missing, 1 different, 1 unproven; 1 extra object(s)',
+      'Check s3://b/P1/: 4 files: 1 proven, 1 missing, 1 different, 1 unproven; 1 extra object',
     );
   });
 
