@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { replaceFile } from './state/replace-file.js';
-import { prepareStateDir } from './config/state-dir.js';
+import { makeFolder } from './state/make-folder.js';
 import { ConfigError, LockedError } from './errors.js';
 import {
   describeHolder,
@@ -105,8 +105,7 @@ function localSystem(): LockSystem {
 async function prepareLockFolder(stateDir: string): Promise<string> {
   const folder = path.join(stateDir, 'locks');
   try {
-    await prepareStateDir(stateDir);
-    await mkdir(folder, { recursive: true });
+    await makeFolder(folder);
   } catch (error) {
     throw new ConfigError(
       `state folder ${stateDir}: cannot create ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +

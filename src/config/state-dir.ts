@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
-import { chmod, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 /** The value of `--state-dir` / `state_dir` that names the machine-wide folder instead of a path. */
 export const MACHINE_STATE_DIR = 'machine';
@@ -12,6 +11,9 @@ export const MACHINE_STATE_DIR = 'machine';
  * create them can add files too.
  */
 const SHARED_SUBFOLDERS = ['locks', 'journals', 'runs'];
+
+/** Read, write and enter for every account, without the sticky bit: one account may replace another's files. */
+const SHARED_MODE = 0o777;
 
 /** BUILTIN\Users by SID: the name is translated on non-English Windows, the SID is not. */
 const WINDOWS_USERS_SID = '*S-1-5-32-545';
@@ -64,28 +66,48 @@ export function sharedAccessFor(dir: string, platform = process.platform): Share
     return { kind: 'acl', command: 'icacls', args: [dir, '/grant', `${WINDOWS_USERS_SID}:(OI)(CI)M`, '/Q'] };
   return {
     kind: 'mode',
-    mode: 0o777,
+    mode: SHARED_MODE,
     folders: [dir, ...SHARED_SUBFOLDERS.map((name) => path.join(dir, name))],
   };
 }
 
 /**
- * Creates `stateDir` if missing. When it is the machine-wide folder and this call created it, opens it to
- * every account as {@link sharedAccessFor} says; a folder that already exists keeps the permissions an
- * administrator gave it.
- * @throws the fs or icacls error when the folder cannot be created or opened up.
+ * Opens `folder` to every account as {@link sharedAccessFor} says, when it is the machine-wide folder, and on
+ * systems without inherited ACLs any folder inside it too. Called by whatever creates a folder, right after
+ * creating it: the first folder a run makes inside the machine-wide one (a scheduled task's log file lives
+ * there) would otherwise create it closed. A folder that already exists is never opened, so an administrator
+ * may make it beforehand with tighter permissions.
+ * @throws the icacls or fs error when the folder cannot be opened up.
  */
-export async function prepareStateDir(stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const created = await mkdir(stateDir, { recursive: true });
-  if (created === undefined || stateDir !== machineStateDir(env)) return;
-  const access = sharedAccessFor(stateDir);
-  if (access.kind === 'acl') {
-    await promisify(execFile)(access.command, access.args, { windowsHide: true });
+export function openIfMachineStateDir(
+  folder: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): void {
+  const machine = machineStateDir(env, platform);
+  if (!isSameFolder(folder, machine, platform)) {
+    // a run status folder made by root must take another account's status file too; Windows inherits the grant
+    if (platform !== 'win32' && isInside(folder, machine)) chmodSync(folder, SHARED_MODE);
     return;
   }
-  for (const folder of access.folders) {
-    await mkdir(folder, { recursive: true });
-    // mkdir's mode is masked by the umask; chmod is not
-    await chmod(folder, access.mode);
+  const access = sharedAccessFor(folder, platform);
+  if (access.kind === 'acl') {
+    execFileSync(access.command, access.args, { windowsHide: true, stdio: 'ignore' });
+    return;
   }
+  for (const shared of access.folders) {
+    mkdirSync(shared, { recursive: true });
+    // mkdir's mode is masked by the umask; chmod is not
+    chmodSync(shared, access.mode);
+  }
+}
+
+function isInside(folder: string, parent: string): boolean {
+  const relative = path.relative(parent, folder);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function isSameFolder(a: string, b: string, platform: NodeJS.Platform): boolean {
+  if (platform !== 'win32') return path.resolve(a) === path.resolve(b);
+  return path.win32.resolve(a).toLowerCase() === path.win32.resolve(b).toLowerCase();
 }

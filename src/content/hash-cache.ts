@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../state/replace-file.js';
+import { makeFolder } from '../state/make-folder.js';
 import type { ChangeStamp, FileIdentity } from './file-identity.js';
 import type { FileDigests } from './file-hash.js';
 
@@ -68,7 +68,7 @@ export class HashCache {
   /** Writes the cache if anything changed. */
   async save(): Promise<void> {
     if (!this.dirty || !this.loaded) return;
-    await mkdir(path.dirname(this.file), { recursive: true });
+    await makeFolder(path.dirname(this.file));
     await replaceFile(this.file, jsonPieces(this.loaded));
     this.dirty = false;
   }

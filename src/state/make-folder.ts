@@ -1,21 +1,27 @@
 import fs from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { openIfMachineStateDir } from '../config/state-dir.js';
+
+/** Told of each folder {@link makeFolder} created, right after, before any folder inside it. */
+export type OnCreated = (folder: string) => void;
 
 /**
  * Creates `dir` and its missing parents, one level at a time, and resolves once it is a folder. Unlike
  * `mkdir(dir, { recursive: true })` it always ends: Node's recursive mkdir loops forever where the kernel answers
  * ENOENT for a parent that exists (under /proc, say), burning a core and deaf to SIGTERM.
+ * Each level it creates is passed to `onCreated`: by default the machine-wide state folder is opened to every
+ * account there, whichever file of the run comes first to need it.
  * @throws the fs error of the level that cannot be created (ENOENT, EACCES, EROFS), or ENOTDIR when a level is a
- * file.
+ * file; what `onCreated` throws.
  */
-export async function makeFolder(dir: string): Promise<void> {
+export async function makeFolder(dir: string, onCreated: OnCreated = openIfMachineStateDir): Promise<void> {
   const missing = await missingLevels(path.resolve(dir));
-  for (const level of missing) await mkdirOnce(level);
+  for (const level of missing) if (await mkdirOnce(level)) onCreated(level);
 }
 
 /** {@link makeFolder}, blocking: for set-up code that runs before anything asynchronous. */
-export function makeFolderSync(dir: string): void {
+export function makeFolderSync(dir: string, onCreated: OnCreated = openIfMachineStateDir): void {
   const missing: string[] = [];
   for (let level = path.resolve(dir); ; level = path.dirname(level)) {
     const kind = kindSync(level);
@@ -29,7 +35,9 @@ export function makeFolderSync(dir: string): void {
       fs.mkdirSync(level);
     } catch (error) {
       if (!isExisting(error) || kindSync(level) !== 'folder') throw error;
+      continue;
     }
+    onCreated(level);
   }
 }
 
@@ -45,12 +53,15 @@ async function missingLevels(dir: string): Promise<string[]> {
   }
 }
 
-async function mkdirOnce(level: string): Promise<void> {
+/** Creates one level; true when this call created it. */
+async function mkdirOnce(level: string): Promise<boolean> {
   try {
     await mkdir(level);
+    return true;
   } catch (error) {
     // another process may have made it in between: that is as good
     if (!isExisting(error) || (await kindOf(level)) !== 'folder') throw error;
+    return false;
   }
 }
 

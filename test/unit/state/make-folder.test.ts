@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,19 @@ describe('makeFolder', () => {
     await makeFolder(deep);
     makeFolderSync(path.join(deep, 'd'));
     expect((await stat(path.join(deep, 'd'))).isDirectory()).toBe(true);
+  });
+
+  it('tells of each level it created, outermost first, before making the next; never of one that existed', async () => {
+    const top = path.join(root, 'told');
+    const seen: string[] = [];
+    const onCreated = (folder: string) => {
+      seen.push(folder);
+      expect(existsSync(path.join(folder, 'inner'))).toBe(false);
+    };
+    await makeFolder(path.join(top, 'inner'), onCreated);
+    makeFolderSync(path.join(top, 'inner', 'deeper'), onCreated);
+    await makeFolder(top, onCreated);
+    expect(seen).toEqual([top, path.join(top, 'inner'), path.join(top, 'inner', 'deeper')]);
   });
 
   it('refuses a path through a regular file with ENOTDIR', async () => {
