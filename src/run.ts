@@ -83,7 +83,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     reporting.tracker.setPhase('planning');
     const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
     const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
-    if (options.logLeftOut) await writeLeftOutList(options.logLeftOut, plan.leftOut);
+    if (options.logLeftOut)
+      await writeLeftOutList(options.logLeftOut, plan.leftOut, (message) => log.warn(message));
     if (shouldHoldYoungGeneration(plan)) holdYoungGeneration();
     reporting.tracker.startRun({
       folder: options.folder,

@@ -23,9 +23,10 @@ export async function checkUpload(flags: CheckFlags): Promise<void> {
   );
   const log = createLogger({ debug: options.debug, logFile: options.logFile });
   const rows = await runCheck(options, flags.download ?? false, log);
-  if (flags.report) await writeCheckReport(path.resolve(flags.report), rows);
+  // a check can take hours: its rows are shown before a report file that cannot be written ends it with exit 2
   printRows(rows, options);
   process.exitCode = isAllProven(rows) ? EXIT.ok : EXIT.filesFailed;
+  if (flags.report) await writeCheckReport(path.resolve(flags.report), rows);
 }
 
 async function runCheck(options: RunOptions, download: boolean, log: Logger): Promise<CheckRow[]> {

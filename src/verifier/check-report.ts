@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.js';
 import { formatCount } from '../status/format.js';
+import { describePathError } from '../status/output-paths.js';
 import type { CheckRow, CheckStatus } from './check-plan.js';
 
 const STATUSES: readonly CheckStatus[] = [
@@ -60,10 +61,8 @@ export async function writeCheckReport(path: string, rows: readonly CheckRow[]):
   ];
   await writeFile(path, stringify(records)).catch((error: unknown) => {
     throw new ConfigError(
-      `write check report ${path}: ${String(error)}; check the path and its permissions`,
-      {
-        cause: error,
-      },
+      `write check report ${path}: ${describePathError(error)}; close it if another program (Excel) has it open, or pass another --report path`,
+      { cause: error },
     );
   });
 }

@@ -3,7 +3,7 @@
  * bucket lost one object and holds a corrupted copy of another, that `upload --check` re-sends exactly those, and
  * that a changed mtime is settled by content (an hour's shift re-sends nothing; changed bytes are re-sent).
  */
-import { readFile, stat, utimes } from 'node:fs/promises';
+import { mkdir, readFile, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
@@ -87,6 +87,15 @@ describe('check', () => {
     expectExit(result, 0);
     expect(result.stdout).toContain('5 files: 5 proven, 0 missing, 0 different, 0 unproven; 0 extra objects');
     expect(keysSent(h.proxy.stats(), h)).toEqual([]);
+  });
+
+  it('shows its rows before a report file it cannot write ends it with exit 2', async () => {
+    const report = path.join(h.stateDir, 'held-report');
+    await mkdir(report, { recursive: true });
+    const result = await runCli(checkArgs(h, '--report', report));
+    expectExit(result, 2);
+    expect(result.stdout).toContain('5 files: 5 proven, 0 missing');
+    expect(result.stderr).toMatch(/write check report .*held-report: .*; close it if another program/);
   });
 
   it('names a deleted object and a corrupted copy, re-sends exactly those with upload --check, then passes', async () => {
