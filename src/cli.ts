@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { splitFolderTypeList } from './config/folder-type-selection.js';
 import type { UploadFlags } from './config/run-options.js';
+import { describeSwallowedQuote } from './config/swallowed-quote.js';
+import { ConfigError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 import { registerCommands } from './commands.js';
@@ -188,6 +190,8 @@ async function main(argv: string[]): Promise<void> {
       ),
   });
   try {
+    const swallowed = describeSwallowedQuote(argv.slice(2));
+    if (swallowed) throw new ConfigError(swallowed);
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = reportError(error, { debug: argv.includes('--debug'), json: argv.includes('--json') });
