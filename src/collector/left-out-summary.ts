@@ -6,6 +6,7 @@ const REASON_LABELS: Record<LeftOutReason, string> = {
   'not a folder type': 'not a folder type',
   'not a regular file': 'not a regular file',
   'link loop': 'link loop',
+  'system folder': 'system folder',
   'too recent': 'too recent',
 };
 

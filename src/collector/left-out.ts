@@ -7,6 +7,7 @@ export const LEFT_OUT_REASONS = [
   'not a folder type',
   'not a regular file',
   'link loop',
+  'system folder',
   'too recent',
 ] as const;
 

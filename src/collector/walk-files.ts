@@ -60,7 +60,8 @@ const CALLS_PER_TURN = 256;
  * link's name. A folder reached a second time through a link, or a link to a folder that holds
  * the root, is left out as a `link loop`; real folders are walked before linked ones, so the
  * files of a folder both present and linked keep their real path. Refused names are left out as
- * `filter.refused`, FIFOs, sockets and devices as `not a regular file` (never opened). Anything
+ * `filter.refused`, FIFOs, sockets and devices as `not a regular file` (never opened), a drive's recycle bin and
+ * other folders of the operating system as `system folder` (never read). Anything
  * unreadable, a broken link included, is a problem. Never throws for file-system errors.
  */
 export async function walkFiles<T extends { relPath: string }>(
@@ -160,7 +161,9 @@ function readEntry<T>(folder: PendingFolder, entry: Dirent, state: WalkState<T>)
   // joined, not concatenated: `+` makes a cons string that holds both halves for as long as the plan keeps the
   // file (three objects per file); join makes one flat string
   const relPath = folder.relPath === '' ? entry.name : [folder.relPath, entry.name].join('/');
-  if (entry.isDirectory()) {
+  if (entry.isDirectory() && isSystemFolder(entry.name)) {
+    state.leftOut.push({ path: full, reason: 'system folder' });
+  } else if (entry.isDirectory()) {
     state.folders.push({ path: full, relPath, realPath: path.join(folder.realPath, entry.name) });
   } else if (entry.isSymbolicLink()) {
     readLink(full, relPath, entry.name, state);
@@ -171,6 +174,28 @@ function readEntry<T>(folder: PendingFolder, entry: Dirent, state: WalkState<T>)
   } else {
     state.leftOut.push({ path: full, ...state.filter.refused });
   }
+}
+
+/**
+ * Folders the operating system keeps at the root of a drive: a reels folder on a camera card or a USB drive
+ * (`--folder E:\ --folder-type reels`) would otherwise send the recycle bin's deleted videos, and fail every run
+ * on `System Volume Information` and `lost+found`, which only the system may read. Never survey data, at any depth.
+ */
+const SYSTEM_FOLDERS = new Set([
+  'system volume information',
+  '$recycle.bin',
+  'recycler',
+  'lost+found',
+  '.trashes',
+  '.spotlight-v100',
+  '.fseventsd',
+  '.temporaryitems',
+]);
+
+function isSystemFolder(name: string): boolean {
+  const lower = name.toLowerCase();
+  // Linux desktops keep one trash folder per user id at a drive's root
+  return SYSTEM_FOLDERS.has(lower) || /^\.trash-\d+$/.test(lower);
 }
 
 /** A link's target decides what it is, so it is looked at whatever its name. */

@@ -231,6 +231,29 @@ describe('walkFiles', () => {
     expect(result.problems).toEqual([{ path: locked, error: 'permission denied (EACCES)' }]);
   });
 
+  it("leaves out a drive's recycle bin and system folders unread, at any depth and in any case", async () => {
+    const root = await makeTree({
+      'R001/R001.mp4': 'v',
+      '$RECYCLE.BIN/S-1-5-21-1000/$R0A1B2C.mp4': 'deleted',
+      'System Volume Information/IndexerVolumeGuid': 'x',
+      'lost+found/R009.mp4': 'v',
+      '.Trash-1000/files/R008.mp4': 'deleted',
+      'R001/$Recycle.Bin/R007.mp4': 'deleted',
+    });
+    const systemFolders = ['$RECYCLE.BIN', 'System Volume Information', 'lost+found', '.Trash-1000'];
+    const unreadable = systemFolders.map((name) => path.join(root, name));
+
+    const result = await walkFiles(root, REELS, failing('readdir', 'EACCES', unreadable));
+
+    expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+    expect(result.problems).toEqual([]);
+    expect(result.leftOut).toEqual(
+      [...unreadable, path.join(root, 'R001', '$Recycle.Bin')]
+        .map((folder) => ({ path: folder, reason: 'system folder' }))
+        .sort((a, b) => (a.path < b.path ? -1 : 1)),
+    );
+  });
+
   it('reports a linked folder whose real path cannot be resolved', async () => {
     const root = await makeTree({ 'R001/R001.mp4': 'v' });
     const elsewhere = await makeTempDir('other-disk');
