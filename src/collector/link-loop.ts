@@ -8,6 +8,24 @@ import path from 'node:path';
 export type WalkedFolders = Map<string, string>;
 
 /**
+ * Records that the folder at `realPath` was walked as `walkedAs`. Windows compares names without case, and
+ * `realpath` keeps the case it was given (`--folder d:\survey` against a junction to `D:\Survey\...`), so
+ * there the key is folded to one case.
+ */
+export function markWalked(
+  walked: WalkedFolders,
+  realPath: string,
+  walkedAs: string,
+  pathApi: path.PlatformPath = path,
+): void {
+  walked.set(folderKey(realPath, pathApi), walkedAs);
+}
+
+function folderKey(realPath: string, pathApi: path.PlatformPath): string {
+  return pathApi === path.win32 ? realPath.toLowerCase() : realPath;
+}
+
+/**
  * Says why the folder at `realPath` must not be walked: it was walked already, or it holds the
  * walk's root (walking it would walk the root again). Undefined when it may be walked. The
  * answer is the `detail` of a `link loop` entry.
@@ -18,7 +36,7 @@ export function findLinkLoop(
   rootRealPath: string,
   pathApi: path.PlatformPath = path,
 ): string | undefined {
-  const walkedAs = walked.get(realPath);
+  const walkedAs = walked.get(folderKey(realPath, pathApi));
   if (walkedAs !== undefined) return `leads back to ${walkedAs}`;
   if (isStrictAncestor(realPath, rootRealPath, pathApi))
     return `leads back to ${realPath}, which holds ${rootRealPath}`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describeFsError } from '../errors.js';
 import type { LeftOutFile } from './left-out.js';
-import { findLinkLoop, type WalkedFolders } from './link-loop.js';
+import { findLinkLoop, markWalked, type WalkedFolders } from './link-loop.js';
 
 /** A file or folder the walk could not read; reported, never fatal for the rest of the tree. */
 export interface WalkProblem {
@@ -91,7 +91,7 @@ export async function walkFiles<T extends { relPath: string }>(
       state.leftOut.push({ path: folder.path, reason: 'link loop', detail: loop });
       continue;
     }
-    walked.set(folder.realPath, folder.path);
+    markWalked(walked, folder.realPath, folder.path);
     await readFolder(folder, state);
   }
   return toResult(state);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findLinkLoop } from '../../../src/collector/link-loop.js';
+import { findLinkLoop, markWalked, type WalkedFolders } from '../../../src/collector/link-loop.js';
 
 describe('findLinkLoop', () => {
   const walked = new Map([
@@ -37,5 +37,20 @@ describe('findLinkLoop', () => {
     expect(findLinkLoop('D:\\', none, winRoot, path.win32)).toMatch(/which holds/);
     expect(findLinkLoop('E:\\Survey', none, winRoot, path.win32)).toBeUndefined();
     expect(findLinkLoop('D:\\Survey\\RMI25320\\reels..old', none, winRoot, path.win32)).toBeUndefined();
+  });
+
+  it('finds a folder walked under another spelling of its case on Windows only', () => {
+    // --folder d:\survey\rmi25320\reels, and a junction to D:\Survey\RMI25320\reels\R007 inside it
+    const walkedAs = 'd:\\survey\\rmi25320\\reels\\R007';
+    const winWalked: WalkedFolders = new Map();
+    markWalked(winWalked, walkedAs, walkedAs, path.win32);
+    const junctionTarget = 'D:\\Survey\\RMI25320\\reels\\R007';
+
+    expect(findLinkLoop(junctionTarget, winWalked, 'd:\\survey\\rmi25320\\reels', path.win32)).toBe(
+      `leads back to ${walkedAs}`,
+    );
+    const posixWalked: WalkedFolders = new Map();
+    markWalked(posixWalked, '/mnt/survey/r007', '/mnt/survey/r007', path.posix);
+    expect(findLinkLoop('/mnt/survey/R007', posixWalked, '/mnt/survey', path.posix)).toBeUndefined();
   });
 });
