@@ -21,7 +21,7 @@ export async function writeLeftOutList(
 ): Promise<void> {
   const rows = leftOut.map((entry) => [entry.path, entry.reason, entry.detail ?? '']);
   try {
-    await replaceFile(file, stringify([[...LEFT_OUT_COLUMNS], ...rows]), retry);
+    await replaceFile(file, stringify([[...LEFT_OUT_COLUMNS], ...rows], { bom: true }), retry);
   } catch (error) {
     if (isSharingViolation(error)) {
       onHeld(

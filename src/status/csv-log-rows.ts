@@ -68,8 +68,11 @@ export function unchangedRow(
   };
 }
 
-/** The header line, ending in a newline. */
-export const HEADER_LINE = `${CSV_LOG_COLUMNS.join(',')}\n`;
+/**
+ * The header line, ending in a newline, after a UTF-8 byte-order mark: without one, Excel (which a field crew
+ * opens the log with) reads the file in the ANSI code page and garbles every name outside ASCII.
+ */
+export const HEADER_LINE = `\uFEFF${CSV_LOG_COLUMNS.join(',')}\n`;
 
 const OUTCOMES: readonly string[] = ['uploaded', 'skipped', 'failed'] satisfies FileOutcome[];
 const COLUMNS_BEFORE_TARGET = CSV_LOG_COLUMNS.indexOf('endpoint');

@@ -59,7 +59,7 @@ export async function writeCheckReport(path: string, rows: readonly CheckRow[]):
     ['key', 'file', 'status', 'reason'],
     ...rows.map((r) => [r.key, r.file, r.status, r.reason]),
   ];
-  await writeFile(path, stringify(records)).catch((error: unknown) => {
+  await writeFile(path, stringify(records, { bom: true })).catch((error: unknown) => {
     throw new ConfigError(
       `write check report ${path}: ${describePathError(error)}; close it if another program (Excel) has it open, or pass another --report path`,
       { cause: error },

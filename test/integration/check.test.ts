@@ -127,7 +127,9 @@ describe('check', () => {
     expect(failed.stdout).toContain(`missing   ${deleted}: new: not in the bucket`);
     expect(failed.stdout).toContain(`different ${corrupted}: content differs (MD5 ≠ ETag)`);
     expect(failed.stdout).toContain(`extra     ${extra}`);
-    const rows = parse(await readFile(report, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    const rows = parse(await readFile(report, 'utf8'), { columns: true, bom: true }) as Array<
+      Record<string, string>
+    >;
     expect(rows.map((r) => [r.key, r.status]).sort()).toEqual(
       [
         [keyOf(h, 'config/survey.yaml'), 'proven'],

@@ -47,7 +47,7 @@ export async function readLogRows(csvPath: string): Promise<LogRow[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return parse(text, { columns: true, skip_empty_lines: true }) as LogRow[];
+  return parse(text, { columns: true, skip_empty_lines: true, bom: true }) as LogRow[];
 }
 
 /**

@@ -20,7 +20,10 @@ describe('writeLeftOutList', () => {
       ],
       failOnHeld,
     );
-    const rows = parse(await readFile(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    const rows = parse(await readFile(file, 'utf8'), { columns: true, bom: true }) as Record<
+      string,
+      string
+    >[];
     expect(rows).toEqual([
       { file: '/p/reels/R001/notes, "draft".docx', reason: 'extension', detail: 'reels' },
       { file: '/p/misc', reason: 'not a folder type', detail: '' },

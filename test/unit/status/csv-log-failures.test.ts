@@ -99,7 +99,7 @@ describe('a CSV log held by another program', () => {
     await log.close();
     expect(warnings).toHaveLength(1);
     const text = await readFile(logPath, 'utf8');
-    expect(text.startsWith('time,file,key,')).toBe(true);
+    expect(text.startsWith('\uFEFFtime,file,key,')).toBe(true);
     expect(await loggedKeys()).toEqual(['k/1']);
   });
 

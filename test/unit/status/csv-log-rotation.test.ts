@@ -93,7 +93,7 @@ describe('rotateCsvLogIfLarge', () => {
     await rotateCsvLogIfLarge(logPath, POLICY);
     await writeRows([result('P/new/e.json', { outcome: 'uploaded', reason: 'new' })]);
     const text = await readFile(logPath, 'utf8');
-    expect(text.split('\n').filter((line) => line.startsWith('time,'))).toHaveLength(1);
+    expect(text.split('\n').filter((line) => line.startsWith('\uFEFFtime,'))).toHaveLength(1);
     expect((await parseUploadedKeysFromLog(logPath, TARGET)).has('P/new/e.json')).toBe(true);
   });
 

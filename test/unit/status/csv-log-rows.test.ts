@@ -45,7 +45,8 @@ describe('formatRows', () => {
     expect(formatRows([])).toBe('');
   });
 
-  it('heads the log with the column names', () => {
-    expect(HEADER_LINE).toBe(stringify([[...CSV_LOG_COLUMNS]]));
+  it('heads the log with a byte-order mark (Excel reads UTF-8 only after one) and the column names', () => {
+    expect(HEADER_LINE).toBe(stringify([[...CSV_LOG_COLUMNS]], { bom: true }));
+    expect(HEADER_LINE.startsWith('\uFEFFtime,')).toBe(true);
   });
 });

@@ -110,7 +110,7 @@ describe('a CSV log shared by two projects', () => {
       sha256: 'sha-P1',
     });
     const text = await readFile(logPath, 'utf8');
-    expect(text.split('\n').filter((line) => line === CSV_LOG_COLUMNS.join(','))).toHaveLength(1);
+    expect(text.split('\n').filter((line) => line === `\uFEFF${CSV_LOG_COLUMNS.join(',')}`)).toHaveLength(1);
   });
 
   it('makes a batch wait while the log lock is held, so it lands in the log that replaced the old one', async () => {

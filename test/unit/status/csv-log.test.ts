@@ -66,8 +66,8 @@ describe('CSV log writing', () => {
     await writeRows(result());
     await writeRows(result({ key: 'P1/b' }));
     const lines = (await readFile(logPath, 'utf8')).split('\n');
-    expect(lines[0]).toBe(HEADER);
-    expect(lines.filter((line) => line === HEADER)).toHaveLength(1);
+    expect(lines[0]).toBe(`\uFEFF${HEADER}`);
+    expect(lines.filter((line) => line.endsWith(HEADER))).toHaveLength(1);
     expect(lines[1]).toBe(
       '2026-11-25T22:40:01.000Z,reels/R001/a.mp4,P1/reels/R001/a.mp4,1234,1700000000123,uploaded,new,,,1.25,,' +
         'http://127.0.0.1:9000,survey-a',

@@ -103,6 +103,7 @@ describe('the left-out part of the summary', () => {
       'not a folder type': 1,
       'not a regular file': 0,
       'link loop': 0,
+      'system folder': 0,
       'too recent': 0,
     });
   });

@@ -112,7 +112,7 @@ describe('checkPlan', () => {
       { key: 'P1/b', file: '', status: 'extra', reason: 'no planned file maps to this key, "quoted"' },
     ]);
     expect(await readFile(file, 'utf8')).toBe(
-      'key,file,status,reason\nP1/a,C:\\survey\\a,missing,new: not in the bucket\nP1/b,,extra,"no planned file maps to this key, ""quoted"""\n',
+      '\uFEFFkey,file,status,reason\nP1/a,C:\\survey\\a,missing,new: not in the bucket\nP1/b,,extra,"no planned file maps to this key, ""quoted"""\n',
     );
   });
 });
