@@ -300,10 +300,17 @@ export class S3Store {
    * @throws RemoteError when such a page has no key to go on from.
    */
   async *listObjects(bucket: string, prefix: string, signal?: AbortSignal): AsyncGenerator<RemoteObject> {
-    let next: { ContinuationToken?: string; StartAfter?: string } | undefined = {};
+    let next: ListingPosition | undefined = {};
     do {
+      const { ContinuationToken, StartAfter } = next;
       const out: ListObjectsV2CommandOutput = await this.control.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...next, ...this.owner() }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ContinuationToken,
+          StartAfter,
+          ...this.owner(),
+        }),
         sendOptions(signal),
       );
       let lastKey: string | undefined;
@@ -496,7 +503,8 @@ export class S3Store {
    */
   async copyObjectInPlace(target: ObjectTarget, source: CopySource, signal?: AbortSignal): Promise<void> {
     const fields = this.objectFields(target);
-    await this.control.send(
+    // one attempt: the caller looks at the object before a copy is sent again (see fix-settings.ts)
+    await this.data.send(
       new CopyObjectCommand({
         Bucket: target.bucket,
         Key: target.key,
@@ -865,21 +873,34 @@ function listedPart(p: Part): RemotePart {
   };
 }
 
+/** Where a listing goes on from, and the last key the page before named. */
+interface ListingPosition {
+  ContinuationToken?: string;
+  StartAfter?: string;
+  lastKey?: string | undefined;
+}
+
 /**
- * Where a truncated listing goes on: from its continuation token, or else after the last key it named, as long as
- * that moves on from the page before (a server that ignored StartAfter would answer the same page forever).
+ * Where a truncated listing goes on: from its continuation token, or else after the last key it named. A page
+ * that ends where the page before ended, or hands back the token it was asked with, is the same page again from a
+ * server that ignored where to go on from: followed, it would be asked for forever.
+ * @throws RemoteError when the listing does not move on.
  */
 function nextListingPage(
-  previous: { StartAfter?: string },
+  previous: ListingPosition,
   token: string | undefined,
   lastKey: string | undefined,
   where: string,
-): { ContinuationToken: string } | { StartAfter: string } {
-  if (token) return { ContinuationToken: token };
-  if (lastKey !== undefined && lastKey !== previous.StartAfter) return { StartAfter: lastKey };
+): ListingPosition {
+  const repeated = lastKey !== undefined && lastKey === previous.lastKey;
+  if (token && token !== previous.ContinuationToken && !repeated)
+    return { ContinuationToken: token, lastKey: lastKey ?? previous.lastKey };
+  if (lastKey !== undefined && !repeated) return { StartAfter: lastKey, lastKey };
+  const what = repeated
+    ? 'answers the same page again'
+    : 'gives neither a continuation token nor a key to start after';
   throw new RemoteError(
-    `list ${where}: the server says the listing goes on but gives neither a continuation token nor a key to ` +
-      "start after; report it to the server's maintainers",
+    `list ${where}: the server says the listing goes on but ${what}; report it to the server's maintainers`,
     false,
   );
 }

@@ -140,8 +140,29 @@ async function copyInPlace(
   const target = rewriteTarget(head, wanted, ctx.bucket);
   const source: CopySource = { etag: head.etag, customerKeyEncrypted: head.encryption === 'SSE-C' };
   if (head.sizeBytes <= (ctx.copyLimitBytes ?? S3_LIMITS.maxPutObjectBytes))
-    await retried(() => ctx.store.copyObjectInPlace(target, source, ctx.signal), ctx);
+    await retried(() => copyObjectLookingFirst(target, source, head.sizeBytes, ctx), ctx);
   else await copyByParts(target, source, head.sizeBytes, ctx);
+}
+
+/**
+ * One CopyObject, looked at before it may be sent again: a server that ignores the copy source stores the
+ * request's empty body and answers 200 without one, which the SDK takes for an aborted copy. Sent again, it would
+ * store the empty body again (and then fail the source's ETag condition). An object whose size the failed copy
+ * changed is left to the check after the copy, which has the file sent again.
+ */
+async function copyObjectLookingFirst(
+  target: ObjectTarget,
+  source: CopySource,
+  sizeBytes: number,
+  ctx: FixSettingsContext,
+): Promise<void> {
+  try {
+    await ctx.store.copyObjectInPlace(target, source, ctx.signal);
+  } catch (error) {
+    const now = await ctx.store.headObject(ctx.bucket, target.key, ctx.signal).catch(() => undefined);
+    if (now && now.sizeBytes !== sizeBytes) return;
+    throw error;
+  }
 }
 
 /** A copy of an object over 5 GiB: a multipart upload whose parts are ranges of the object itself. */

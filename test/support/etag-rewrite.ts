@@ -1,6 +1,7 @@
 /**
  * ETag rewriting for the fault proxy: making a server that answers MD5 ETags look like Amazon S3 with SSE-KMS
- * (opaque ETags), or answer one wrong MD5, and the SigV4 re-signing that a rewritten request body needs.
+ * (opaque ETags), or answer one wrong MD5, and the SigV4 re-signing that a rewritten request (body, target or
+ * headers) needs.
  *
  * @module
  */
@@ -82,14 +83,21 @@ export interface ResignInput {
   originalBody: Buffer;
   /** The body to send instead. */
   body: Buffer;
+  /**
+   * Headers (any case) the request goes without: every occurrence is removed, and each one signed leaves
+   * `SignedHeaders` too, so the server checks the signature over the headers it gets. Never `host`: SigV4
+   * requires it signed.
+   */
+  dropHeaders?: readonly string[];
   secretAccessKey: string;
 }
 
 /**
- * Signs a header-signed SigV4 request again for a new body (and target, if given): same date, scope and signed headers, with the new
- * body's `x-amz-content-sha256` and `Content-Length`. Returns the new raw header list, or undefined when the
- * request is not header-signed or the client's own signature cannot be reproduced from the original body (then
- * a new one would be wrong too).
+ * Signs a header-signed SigV4 request again for a new body (and target, and without some headers, if given):
+ * same date, scope and signed headers (less the dropped ones), with the new body's `x-amz-content-sha256` and
+ * `Content-Length` and no `Transfer-Encoding`. Returns the new raw header list, or undefined when the request is
+ * not header-signed or the client's own signature cannot be reproduced from the original request (then a new one
+ * would be wrong too).
  */
 export function resignRequest(input: ResignInput): string[] | undefined {
   const auth = headerValues(input.rawHeaders, 'authorization')[0] ?? '';
@@ -107,16 +115,37 @@ export function resignRequest(input: ResignInput): string[] | undefined {
     string,
   ];
   const key = signingKey(input.secretAccessKey, date, region, service);
-  const sign = (headers: string[], body: Buffer, url = input.url) =>
-    signatureOf(input.method, url, headers, signedList, sha256Hex(body), key, date, region, service);
-  if (sign(input.rawHeaders, input.originalBody) !== signature) return undefined;
+  const sign = (headers: string[], body: Buffer, signed: string, url: string) =>
+    signatureOf(input.method, url, headers, signed, sha256Hex(body), key, date, region, service);
+  if (sign(input.rawHeaders, input.originalBody, signedList, input.url) !== signature) return undefined;
+  // the body goes whole, framed by its Content-Length: a Transfer-Encoding beside it makes the request invalid
+  const kept = dropHeaders(input.rawHeaders, signedList, [...(input.dropHeaders ?? []), 'transfer-encoding']);
   const headers = setHeader(
-    setHeader(input.rawHeaders, 'x-amz-content-sha256', sha256Hex(input.body)),
+    setHeader(kept.rawHeaders, 'x-amz-content-sha256', sha256Hex(input.body)),
     'content-length',
     String(input.body.length),
   );
-  const fresh = sign(headers, input.body, input.newUrl);
-  return setHeader(headers, 'authorization', auth.replace(/Signature=[0-9a-f]{64}$/, `Signature=${fresh}`));
+  const fresh = sign(headers, input.body, kept.signedList, input.newUrl ?? input.url);
+  const authorization = auth
+    .replace(/SignedHeaders=[^,\s]+/, `SignedHeaders=${kept.signedList}`)
+    .replace(/Signature=[0-9a-f]{64}$/, `Signature=${fresh}`);
+  return setHeader(headers, 'authorization', authorization);
+}
+
+/**
+ * The raw headers without every header `names` lists, and the `SignedHeaders` list without them: a server signs
+ * every header the list names, sent or not, so a header dropped from the request must leave the list too.
+ */
+function dropHeaders(
+  rawHeaders: string[],
+  signedList: string,
+  names: readonly string[],
+): { rawHeaders: string[]; signedList: string } {
+  const dropped = new Set(names.map((name) => name.toLowerCase()));
+  let kept = rawHeaders;
+  for (const name of dropped) kept = withoutHeader(kept, name);
+  const signed = signedList.split(';').filter((name) => !dropped.has(name));
+  return { rawHeaders: kept, signedList: signed.join(';') };
 }
 
 function signatureOf(
@@ -207,5 +236,13 @@ export function setHeader(raw: string[], name: string, value: string): string[] 
     }
   }
   if (!set) out.push(name, value);
+  return out;
+}
+
+/** Raw headers (name, value, ...) without every header called `name` (lower case). */
+export function withoutHeader(raw: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if (raw[i]?.toLowerCase() !== name) out.push(raw[i] ?? '', raw[i + 1] ?? '');
   return out;
 }

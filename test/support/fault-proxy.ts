@@ -30,6 +30,7 @@ import {
   resignRequest,
   rewriteXmlEtags,
   setHeader,
+  withoutHeader,
   wrongEtag,
 } from './etag-rewrite.js';
 
@@ -65,7 +66,10 @@ export type FaultAction =
   | 'digest-required-400'
   | 'ignore-subresource'
   | 'too-large-413'
-  | 'drop-storage-class';
+  | 'drop-storage-class'
+  | 'drop-continuation-token'
+  | 'repeat-listing-page'
+  | 'ignore-copy-source';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -112,6 +116,15 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  *   nginx does for a body over its `client_max_body_size` (match `minBodyBytes` for that limit).
  * - `drop-storage-class`: forward, and answer without `x-amz-storage-class`, as a server that ignored the class
  *   asked for answers a HeadObject of an object it keeps in STANDARD.
+ * - `drop-continuation-token`: forward a ListObjectsV2 asking for pages of `maxKeys` keys (`max-keys` set, signed
+ *   again; the proxy needs the secret key), and answer the page without `<NextContinuationToken>`, as some
+ *   S3-compatible servers answer a truncated page: `IsTruncated` true and no token to go on with.
+ * - `repeat-listing-page`: do not forward; answer the ListObjectsV2 page the proxy passed on last, whatever the
+ *   request asked for, as a server that takes no notice of `continuation-token` or `start-after` answers the
+ *   page before again (forwarded as is while no page has been passed on).
+ * - `ignore-copy-source`: forward a CopyObject (or UploadPartCopy) without its `x-amz-copy-source` header, signed
+ *   again without it, as a server that ignores the header takes the request: a PutObject of the empty body, with
+ *   the request's settings.
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -144,6 +157,8 @@ export interface FaultRule {
   probability?: number;
   /** Delay for the `delay` action in milliseconds (default 1000). */
   delayMs?: number;
+  /** Keys per page that `drop-continuation-token` asks the server for (default: as many as the client asks). */
+  maxKeys?: number;
 }
 
 /** Result of {@link classifyS3Request}. */
@@ -354,6 +369,9 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'ignore-subresource',
   'too-large-413',
   'drop-storage-class',
+  'drop-continuation-token',
+  'repeat-listing-page',
+  'ignore-copy-source',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -412,13 +430,15 @@ interface RuleState {
 function validateRules(rules: FaultRule[]): RuleState[] {
   return rules.map((rule, i) => {
     if (!ACTIONS.has(rule.action)) throw new Error(`fault rule ${i}: unknown action ${String(rule.action)}`);
-    const { times, after, probability, delayMs } = rule;
+    const { times, after, probability, delayMs, maxKeys } = rule;
     if (times !== undefined && !(times >= 0)) throw new Error(`fault rule ${i}: times must be >= 0`);
     if (after !== undefined && !(after >= 0)) throw new Error(`fault rule ${i}: after must be >= 0`);
     if (probability !== undefined && !(probability >= 0 && probability <= 1)) {
       throw new Error(`fault rule ${i}: probability must be within [0, 1]`);
     }
     if (delayMs !== undefined && !(delayMs >= 0)) throw new Error(`fault rule ${i}: delayMs must be >= 0`);
+    if (maxKeys !== undefined && !(Number.isInteger(maxKeys) && maxKeys >= 1))
+      throw new Error(`fault rule ${i}: maxKeys must be a whole number >= 1`);
     return { rule: { ...rule, ...(rule.match ? { match: { ...rule.match } } : {}) }, seen: 0, hits: 0 };
   });
 }
@@ -563,6 +583,17 @@ function withoutQueryParameter(url: string, name: string): string {
   return kept.length > 0 ? `${url.slice(0, q)}?${kept.join('&')}` : url.slice(0, q);
 }
 
+/** `url` with the query parameter `name` set to `value` (in place of any it had). */
+function withQueryParameter(url: string, name: string, value: string): string {
+  const rest = withoutQueryParameter(url, name);
+  return `${rest}${rest.includes('?') ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+}
+
+/** A ListObjectsV2 page without its `<NextContinuationToken>`: truncated, it then names no way on. */
+function withoutContinuationToken(xml: string): string {
+  return xml.replace(/<NextContinuationToken>[^<]*<\/NextContinuationToken>/g, '');
+}
+
 /** Answers that name the object's encryption on Amazon S3. */
 const OBJECT_ANSWERS: ReadonlySet<S3Operation> = new Set<S3Operation>([
   'PutObject',
@@ -573,11 +604,10 @@ const OBJECT_ANSWERS: ReadonlySet<S3Operation> = new Set<S3Operation>([
   'GetObject',
 ]);
 
-/** Answers whose XML body lists ETags. */
+/** Answers whose XML body lists ETags (besides listing pages, which go by {@link passListingPage}). */
 const XML_ETAG_ANSWERS: ReadonlySet<S3Operation> = new Set<S3Operation>([
   'CompleteMultipartUpload',
   'ListParts',
-  'ListObjectsV2',
 ]);
 
 /**
@@ -621,12 +651,37 @@ function rewriteAnswer(
   });
 }
 
-/** Raw headers (name, value, ...) without every header called `name`. */
-function withoutHeader(headers: string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < headers.length; i += 2)
-    if (headers[i]?.toLowerCase() !== name) out.push(headers[i] ?? '', headers[i + 1] ?? '');
-  return out;
+/** A ListObjectsV2 answer as the proxy passed it on, kept for `repeat-listing-page`. */
+interface ListingPage {
+  status: number;
+  headers: string[];
+  body: Buffer;
+}
+
+/**
+ * Passes a ListObjectsV2 page on with its XML body edited by `edit` and `Content-Length` set to match; hands the
+ * page as passed on to `onPassed` once it is whole.
+ */
+function passListingPage(
+  ures: IncomingMessage,
+  res: ServerResponse,
+  page: { status: number; headers: string[] },
+  edit: (xml: string) => string,
+  onPassed: (page: ListingPage) => void,
+): void {
+  const chunks: Buffer[] = [];
+  ures.on('close', () => {
+    if (!ures.complete) res.destroy();
+  });
+  ures.on('data', (c: Buffer) => chunks.push(c));
+  ures.on('end', () => {
+    if (res.destroyed) return;
+    const body = Buffer.from(edit(Buffer.concat(chunks).toString('utf8')));
+    const headers = setHeader(page.headers, 'content-length', String(body.length));
+    res.writeHead(page.status, ures.statusMessage, headers);
+    res.end(body);
+    onPassed({ status: page.status, headers, body });
+  });
 }
 
 function resetSocket(sock: Socket | null | undefined): void {
@@ -668,6 +723,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let closing: Promise<void> | undefined;
   let etagStyle: EtagStyle = opts.etags ?? 'as-is';
   const heldRequests = new Set<() => void>();
+  let lastListingPage: ListingPage | undefined;
 
   // Free upstream sockets are dropped after 30 s idle, well before typical server idle timeouts,
   // to avoid reusing a socket the upstream is closing.
@@ -765,6 +821,16 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       consumeBody(() => {});
       return;
     }
+    const repeated = rule?.action === 'repeat-listing-page' ? lastListingPage : undefined;
+    if (repeated) {
+      consumeBody(() => {
+        if (res.destroyed) return;
+        entry.status = repeated.status;
+        res.writeHead(repeated.status, repeated.headers);
+        res.end(repeated.body);
+      });
+      return;
+    }
 
     // the style at arrival applies to the whole exchange
     const kmsStyle = etagStyle === 'aws-kms';
@@ -843,6 +909,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           mode === 'drop-storage-class' ? withoutHeader(answered, 'x-amz-storage-class') : answered;
         if (mode === 'truncate-response') {
           truncate(ures, status, headers);
+          return;
+        }
+        if (op === 'ListObjectsV2' && status >= 200 && status < 300) {
+          const edit = (xml: string): string => {
+            const mapped = answerEtag ? rewriteXmlEtags(xml, answerEtag) : xml;
+            return mode === 'drop-continuation-token' ? withoutContinuationToken(mapped) : mapped;
+          };
+          passListingPage(ures, res, { status, headers }, edit, (page) => (lastListingPage = page));
           return;
         }
         if (answerEtag) {
@@ -1000,36 +1074,53 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       entry.error = 'fault proxy: cannot sign the restored CompleteMultipartUpload body (secretAccessKey?)';
       return { headers: upstreamHeaders, body };
     };
-    /** The request as a server that does not know the subresource takes it: without it, signed again. */
-    const dropSubresource = (body: Buffer, name: string): PreparedRequest => {
+    /** The request changed as a faulty server would take it (another target, headers dropped), signed again. */
+    const resigned = (
+      body: Buffer,
+      change: { url?: string; dropHeaders?: string[] },
+      what: string,
+    ): PreparedRequest => {
       const upstreamHeaders = upstreamRequestHeaders(req, method, url);
-      const target = withoutQueryParameter(url, name);
       const headers = resignRequest({
         method,
         url,
-        newUrl: target,
+        ...(change.url !== undefined ? { newUrl: change.url } : {}),
+        ...(change.dropHeaders !== undefined ? { dropHeaders: change.dropHeaders } : {}),
         rawHeaders: upstreamHeaders,
         originalBody: body,
         body,
         secretAccessKey: opts.secretAccessKey ?? '',
       });
-      if (headers) return { headers, body, url: target };
-      entry.error = `fault proxy: cannot sign the request without ?${name} again (secretAccessKey?)`;
+      if (headers) return { headers, body, ...(change.url !== undefined ? { url: change.url } : {}) };
+      entry.error = `fault proxy: cannot sign ${what} again (secretAccessKey?)`;
       return { headers: upstreamHeaders, body };
     };
-    const startForward = (): void => {
-      if (rule?.action === 'ignore-subresource') {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => {
-          count(c.length);
-          chunks.push(c);
-        });
-        req.on('end', () =>
-          forward(0, dropSubresource(Buffer.concat(chunks), rule.match?.subresource ?? '')),
-        );
-        return;
+    /** How the request must change before it goes on, once its body is read; undefined: it goes as it came. */
+    const preparation = (): ((body: Buffer) => PreparedRequest) | undefined => {
+      const name = rule?.match?.subresource ?? '';
+      const maxKeys = rule?.maxKeys;
+      switch (rule?.action) {
+        case 'ignore-subresource':
+          return (body) =>
+            resigned(body, { url: withoutQueryParameter(url, name) }, `the request without ?${name}`);
+        case 'drop-continuation-token':
+          if (maxKeys === undefined) return undefined;
+          return (body) =>
+            resigned(
+              body,
+              { url: withQueryParameter(url, 'max-keys', String(maxKeys)) },
+              `the listing with max-keys=${maxKeys}`,
+            );
+        case 'ignore-copy-source':
+          return (body) =>
+            resigned(body, { dropHeaders: ['x-amz-copy-source'] }, 'the request without x-amz-copy-source');
       }
-      if (!styleEtag || op !== 'CompleteMultipartUpload' || !hasBody) {
+      if (styleEtag && op === 'CompleteMultipartUpload' && hasBody) return restoreCompleteBody;
+      return undefined;
+    };
+    const startForward = (): void => {
+      const prepare = preparation();
+      if (!prepare) {
         forward(0);
         return;
       }
@@ -1038,7 +1129,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         count(c.length);
         chunks.push(c);
       });
-      req.on('end', () => forward(0, restoreCompleteBody(Buffer.concat(chunks))));
+      req.on('end', () => forward(0, prepare(Buffer.concat(chunks))));
     };
 
     if (rule?.action === 'hold') {

@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CompleteMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsKmsEtag, resignRequest, wrongEtag } from '../support/etag-rewrite.js';
 import {
@@ -28,6 +33,17 @@ const PART_ETAG = '0123456789abcdef0123456789abcdef';
 let upstream: Server;
 let upstreamPort = 0;
 let received: Received[] = [];
+
+/** Page 1 or 2 of a listing of P/: two keys each, truncated, with a continuation token. */
+function listingPage(page: number): string {
+  const keys = page === 1 ? ['P/a', 'P/b'] : ['P/c', 'P/d'];
+  const contents = keys.map((key) => `<Contents><Key>${key}</Key><Size>1</Size><ETag>"e"</ETag></Contents>`);
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>bkt</Name><Prefix>P/</Prefix>' +
+    `<KeyCount>2</KeyCount><IsTruncated>true</IsTruncated><NextContinuationToken>token-${page}</NextContinuationToken>` +
+    `${contents.join('')}</ListBucketResult>`
+  );
+}
 
 function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -64,6 +80,13 @@ beforeAll(async () => {
       }
       if (url.includes('xml-etags')) {
         const xml = `<ListPartsResult><Part><PartNumber>1</PartNumber><ETag>&quot;${PART_ETAG}&quot;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"${PART_ETAG}-2"</ETag></Part></ListPartsResult>`;
+        res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) });
+        res.end(xml);
+        return;
+      }
+      if (url.includes('list-type=2')) {
+        const query = new URLSearchParams(url.split('?')[1]);
+        const xml = listingPage(query.has('start-after') || query.has('continuation-token') ? 2 : 1);
         res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) });
         res.end(xml);
         return;
@@ -558,15 +581,17 @@ describe('fault rules', () => {
   });
 });
 
+type SignedRequest = { url: string; rawHeaders: string[]; body: Buffer };
+
 /**
- * A CompleteMultipartUpload as the SDK signs it, captured before it would go out: headers, target and body.
- * The clock is frozen so two captures share their x-amz-date.
+ * A request as the SDK signs it, captured before it would go out: headers, target and body. The clock is frozen
+ * so two captures share their x-amz-date.
  */
-async function signedComplete(
-  etags: string[],
+async function signedRequest(
+  send: (client: S3Client) => Promise<unknown>,
   endpoint = 'http://127.0.0.1:9',
-): Promise<{ url: string; rawHeaders: string[]; body: Buffer }> {
-  let captured: { url: string; rawHeaders: string[]; body: Buffer } | undefined;
+): Promise<SignedRequest> {
+  let captured: SignedRequest | undefined;
   const client = new S3Client({
     region: 'us-east-1',
     endpoint,
@@ -598,18 +623,20 @@ async function signedComplete(
       },
     { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'fixedInvocationId' },
   );
-  await client
-    .send(
-      new CompleteMultipartUploadCommand({
-        Bucket: 'bkt',
-        Key: 'reels/R 1.mp4',
-        UploadId: 'upload-1',
-        MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
-      }),
-    )
-    .catch(() => {});
+  await send(client).catch(() => {});
   client.destroy();
   return captured!;
+}
+
+/** A CompleteMultipartUpload naming `etags`, as the SDK signs it. */
+function signedComplete(etags: string[], endpoint?: string): Promise<SignedRequest> {
+  const command = new CompleteMultipartUploadCommand({
+    Bucket: 'bkt',
+    Key: 'reels/R 1.mp4',
+    UploadId: 'upload-1',
+    MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
+  });
+  return signedRequest((client) => client.send(command), endpoint);
 }
 
 function header(raw: string[], name: string): string | undefined {
@@ -706,6 +733,127 @@ describe('ETag rewriting', () => {
     const realEtag = `"${sha256(body).slice(0, 32)}"`;
     expect((await send(p, 'PUT', '/bkt/k', body)).headers.etag).toBe(wrongEtag(realEtag));
     expect((await send(p, 'PUT', '/bkt/k', body)).headers.etag).toBe(realEtag);
+  });
+});
+
+/** The request a signed capture stands for, as `send` takes it (it sets Host and Content-Length itself). */
+function sendable(signed: SignedRequest): string[] {
+  return signed.rawHeaders.filter((_, i, all) => !/^(host|content-length)$/i.test(all[i - (i % 2)]!));
+}
+
+/** Runs `capture` with the clock frozen, so that the requests it signs share their x-amz-date. */
+async function signedTogether<T>(capture: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  try {
+    vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
+    return await capture();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+const SECRET = 'secret/key+example';
+
+describe('listing faults', () => {
+  const listing = (endpoint: string, maxKeys?: number) =>
+    signedRequest(
+      (client) =>
+        client.send(
+          new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'P/', ...(maxKeys ? { MaxKeys: maxKeys } : {}) }),
+        ),
+      endpoint,
+    );
+
+  it('drop-continuation-token asks for maxKeys keys, signed as the SDK signs that, and answers no token', async () => {
+    const p = await start({
+      secretAccessKey: SECRET,
+      rules: [{ match: { operation: 'ListObjectsV2' }, action: 'drop-continuation-token', maxKeys: 2 }],
+    });
+    const [asked, small] = await signedTogether(() =>
+      Promise.all([listing(p.endpoint), listing(p.endpoint, 2)]),
+    );
+    const reply = await send(p, 'GET', asked.url, undefined, sendable(asked));
+    const forwarded = received.at(-1)!;
+    expect(new URLSearchParams(forwarded.url.split('?')[1]).get('max-keys')).toBe('2');
+    expect(header(forwarded.rawHeaders, 'authorization')).toBe(header(small.rawHeaders, 'authorization'));
+    const page = reply.body.toString();
+    expect(page).toBe(listingPage(1).replace('<NextContinuationToken>token-1</NextContinuationToken>', ''));
+    expect(reply.headers['content-length']).toBe(String(reply.body.length));
+    expect(p.stats().log.map((e) => [e.fault, e.error])).toEqual([['drop-continuation-token', undefined]]);
+    // a listing no rule hits goes on as the server answered it, token and all
+    const next = await send(p, 'GET', '/bkt?list-type=2&prefix=P%2F&continuation-token=token-1');
+    expect(next.body.toString()).toBe(listingPage(2));
+  });
+
+  it('repeat-listing-page answers the page passed on last without asking the server', async () => {
+    const p = await start({
+      rules: [{ match: { operation: 'ListObjectsV2' }, action: 'repeat-listing-page', times: Infinity }],
+    });
+    // no page passed on yet: forwarded
+    expect((await send(p, 'GET', '/bkt?list-type=2&start-after=P%2Fb')).body.toString()).toBe(listingPage(2));
+    const first = await send(p, 'GET', '/bkt?list-type=2&prefix=P%2F');
+    expect([first.status, first.body.toString()]).toEqual([200, listingPage(2)]);
+    expect(received).toHaveLength(1);
+    expect(p.stats().log.map((e) => e.fault)).toEqual(['repeat-listing-page', 'repeat-listing-page']);
+  });
+});
+
+describe('ignore-copy-source', () => {
+  const copy = (endpoint: string, source?: string) =>
+    signedRequest(
+      (client) =>
+        client.send(
+          new CopyObjectCommand({
+            Bucket: 'bkt',
+            Key: 'reels/R 1.mp4',
+            MetadataDirective: 'REPLACE',
+            StorageClass: 'COLD',
+            CopySourceIfMatch: '"e"',
+            ...(source ? { CopySource: source } : {}),
+          }),
+        ),
+      endpoint,
+    );
+
+  it('signs a copy again without x-amz-copy-source exactly as the SDK signs it without one', async () => {
+    const [withSource, without] = await signedTogether(() =>
+      Promise.all([copy('http://127.0.0.1:9', 'bkt/reels/R%201.mp4'), copy('http://127.0.0.1:9')]),
+    );
+    expect(header(withSource.rawHeaders, 'authorization')).toMatch(/SignedHeaders=[^,]*x-amz-copy-source;/);
+    const headers = resignRequest({
+      method: 'PUT',
+      url: withSource.url,
+      rawHeaders: withSource.rawHeaders,
+      originalBody: withSource.body,
+      body: withSource.body,
+      dropHeaders: ['X-Amz-Copy-Source'],
+      secretAccessKey: SECRET,
+    });
+    expect(header(headers!, 'x-amz-copy-source')).toBeUndefined();
+    expect(header(headers!, 'x-amz-copy-source-if-match')).toBe('"e"');
+    expect(header(headers!, 'authorization')).toBe(header(without.rawHeaders, 'authorization'));
+  });
+
+  it('forwards a CopyObject as a PutObject of its empty body, signed without the copy source', async () => {
+    const p = await start({
+      secretAccessKey: SECRET,
+      rules: [{ match: { operation: 'CopyObject' }, action: 'ignore-copy-source' }],
+    });
+    const [withSource, without] = await signedTogether(() =>
+      Promise.all([copy(p.endpoint, 'bkt/reels/R%201.mp4'), copy(p.endpoint)]),
+    );
+    // node frames this bodiless PUT as chunked: it must go on framed by Content-Length alone
+    const reply = await send(p, 'PUT', withSource.url, undefined, sendable(withSource));
+    expect(reply.status).toBe(200);
+    const forwarded = received.at(-1)!;
+    expect(header(forwarded.rawHeaders, 'transfer-encoding')).toBeUndefined();
+    expect(header(forwarded.rawHeaders, 'content-length')).toBe('0');
+    expect(header(forwarded.rawHeaders, 'x-amz-copy-source')).toBeUndefined();
+    expect(header(forwarded.rawHeaders, 'authorization')).toBe(header(without.rawHeaders, 'authorization'));
+    expect(forwarded.body).toHaveLength(0);
+    expect(p.stats().log.map((e) => [e.operation, e.fault, e.error])).toEqual([
+      ['CopyObject', 'ignore-copy-source', undefined],
+    ]);
   });
 });
 

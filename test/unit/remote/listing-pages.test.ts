@@ -68,6 +68,21 @@ describe('listObjects', () => {
     await expect(keysOf(store().listObjects('b', 'P/'))).rejects.toThrow(/the listing goes on/);
     expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
   });
+
+  it.each([
+    ['the token it was asked with', () => 't1'],
+    ['a new token each time', (n: number) => `t${n}`],
+  ])('fails rather than asking forever when the same page comes back with %s', async (_, tokenOf) => {
+    let call = 0;
+    s3.on(ListObjectsV2Command).callsFake(() => {
+      call += 1;
+      return { Contents: objects('P/a', 'P/b'), IsTruncated: true, NextContinuationToken: tokenOf(call) };
+    });
+    await expect(keysOf(store().listObjects('b', 'P/'))).rejects.toThrow(
+      /the listing goes on but answers the same page again/,
+    );
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+  });
 });
 
 describe('listParts and listMultipartUploads', () => {
