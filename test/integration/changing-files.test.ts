@@ -298,7 +298,7 @@ describe('--min-file-age', () => {
 
     const first = await runCli(worldArgs(w, '--min-file-age', '60'));
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/1 file\(s\) modified in the last 60 s/);
+    expect(first.stderr).toMatch(/left for the next run: 1 file modified in the last 60 s/);
     expect(await listKeys(bucket, `${w.projectKey}/`)).toEqual([`${w.projectKey}/logs/old.log`]);
     expect((await readLogRows(w.logCsv)).map((r) => r.key)).toEqual([`${w.projectKey}/logs/old.log`]);
 
