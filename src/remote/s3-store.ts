@@ -523,7 +523,9 @@ export class S3Store {
     source: CopySource & { firstByte: number; lastByte: number },
     signal?: AbortSignal,
   ): Promise<string> {
-    const out = await this.control.send(
+    // one attempt, retried by the caller: the SDK takes a 200 without a body (a server that ignored the copy
+    // source) for an aborted copy and would send it again a dozen times for each of the caller's attempts
+    const out = await this.data.send(
       new UploadPartCopyCommand({
         Bucket: target.bucket,
         Key: target.key,
