@@ -119,6 +119,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       }
     }
     const snapshot = reporting.tracker.snapshot();
+    // a run that ends here ended without a run-fatal error, whatever a signal during it announced
+    reporting.tracker.setRunError(null);
     reporting.tracker.setPhase(snapshot.totals.failed + unproven > 0 ? 'failed' : 'completed');
     return {
       snapshot: reporting.tracker.snapshot(),

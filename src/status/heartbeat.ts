@@ -19,6 +19,8 @@ export interface HeartbeatOptions {
 
 /** A running heartbeat; `stop` is its only control. */
 export interface Heartbeat {
+  /** Writes a snapshot now, beside the timer's: what a reader must learn before the next tick. */
+  writeNow(): void;
   /** Stops the timer and writes a final snapshot; resolves even when that write fails. */
   stop(): Promise<void>;
   /**
@@ -50,6 +52,9 @@ export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions
   });
   void write();
   return {
+    writeNow() {
+      void write();
+    },
     async stop() {
       clearInterval(timer);
       unsubscribe();

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { RunOptions } from '../config/run-options.js';
+import { InterruptedError } from '../errors.js';
+import { describeExitCode, EXIT } from '../exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -19,6 +21,11 @@ export interface Reporting {
 }
 
 const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
+const STOPPED_BY_SIGNAL = {
+  message: new InterruptedError().message,
+  exit_code: EXIT.interrupted,
+  meaning: describeExitCode(EXIT.interrupted),
+};
 
 /**
  * Starts the three views of one set of numbers: the JSON heartbeat file (not for a dry run), and on
@@ -77,6 +84,9 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     announceStopping() {
       if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
       else tracker.notice(STOPPING);
+      // a CI runner or Docker may kill the run before its parts finish: the status file says why it is ending now
+      tracker.setRunError(STOPPED_BY_SIGNAL);
+      heartbeat?.writeNow();
     },
   };
 }

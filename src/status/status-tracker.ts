@@ -144,9 +144,12 @@ export class StatusTracker {
     this.emit({ type: 'notice', message, timeMs: this.now() });
   }
 
-  /** Records what ended the run (shown in the status JSON as `run_error`); the message must be redacted already. */
-  setRunError(error: RunErrorStatus): void {
-    this.runError = { ...error };
+  /**
+   * Records what ends the run (shown in the status JSON as `run_error`), or null for a run that ended without one;
+   * the message must be redacted already.
+   */
+  setRunError(error: RunErrorStatus | null): void {
+    this.runError = error === null ? null : { ...error };
   }
 
   /** Moves the run to `phase`; emits a `phase` event when the phase changes. */

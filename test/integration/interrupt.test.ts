@@ -200,3 +200,44 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 });
+
+describe('the status file of a run told to stop', () => {
+  it('says the run is ending as interrupted while its parts in flight finish, before any kill can come', async () => {
+    const h = await harness('STOPPING');
+    await writeFiles(h.projectDir, { 'reels/R001/R001.mp4': { sizeBytes: 24 * MiB, seed: 'stopping' } });
+    // the parts wait at the proxy: the run is draining for as long as the test needs
+    h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', times: Infinity }]);
+    const cli = spawnCli(uploadArgs(h));
+    await waitForProxy(h.proxy, () => h.proxy.held() > 0);
+    cli.child.kill('SIGTERM');
+
+    const draining = await waitForStatus(h, (status) => status.run_error !== null);
+    expect(draining.phase).toBe('uploading');
+    expect(draining.run_error).toMatchObject({
+      exit_code: 130,
+      meaning: expect.stringMatching(/interrupted/),
+    });
+
+    h.proxy.setRules([]);
+    h.proxy.release();
+    expect((await cli.exited).code).toBe(130);
+    expect(await readStatusJson(h.statusJson)).toMatchObject({
+      phase: 'interrupted',
+      run_error: { exit_code: 130 },
+    });
+  });
+});
+
+/** Polls the status file until `predicate` holds; rejects after a minute. */
+async function waitForStatus(
+  h: Harness,
+  predicate: (status: Awaited<ReturnType<typeof readStatusJson>>) => boolean,
+): Promise<Awaited<ReturnType<typeof readStatusJson>>> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const status = await readStatusJson(h.statusJson).catch(() => undefined);
+    if (status && predicate(status)) return status;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the status file never reached the expected state');
+}
