@@ -8,7 +8,7 @@ import { startHeartbeat } from './heartbeat.js';
 import type { Phase } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
 import { formatStoppedLines } from './tty-lines.js';
-import { pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
+import { isCi, pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
 
 /** The run's tracker and the writers that watch it; `stop` makes the final writes. */
 export interface Reporting {
@@ -51,7 +51,8 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     // a dry run prints its plan (as JSON lines with --json) and nothing else on stdout
     json: options.json && !options.dryRun,
     quiet: options.quiet || options.dryRun,
-    ci: Boolean(process.env.CI),
+    ci: isCi(process.env),
+    dumbTerminal: process.env.TERM === 'dumb',
   });
   const view = startTerminalView(tracker, {
     mode,

@@ -4,7 +4,7 @@ import type { StatusTracker } from './status-tracker.js';
 import { startTtyView } from './tty-view.js';
 import type { ViewMode } from './view-mode.js';
 
-export { pickViewMode, shouldUseColor, type ViewMode } from './view-mode.js';
+export { isCi, pickViewMode, shouldUseColor, type ViewMode } from './view-mode.js';
 
 export interface TerminalViewOptions {
   mode: ViewMode;

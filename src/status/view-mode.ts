@@ -3,18 +3,26 @@ export type ViewMode = 'tty' | 'plain' | 'json' | 'quiet';
 
 /**
  * Picks the view mode. `json` wins (a script asked for machine output), then `quiet`; without a
- * terminal, or in CI where the "terminal" is a log, lines are plain; otherwise the live view.
+ * terminal, in CI where the "terminal" is a log, or on a terminal that cannot move its cursor
+ * (`TERM=dumb`: Emacs' shell, some CI consoles), lines are plain; otherwise the live view.
  */
 export function pickViewMode(options: {
   isTTY: boolean;
   json: boolean;
   quiet: boolean;
   ci: boolean;
+  dumbTerminal?: boolean;
 }): ViewMode {
   if (options.json) return 'json';
   if (options.quiet) return 'quiet';
-  if (!options.isTTY || options.ci) return 'plain';
+  if (!options.isTTY || options.ci || options.dumbTerminal) return 'plain';
   return 'tty';
+}
+
+/** Whether `CI` says this runs in CI: set to anything but empty, `0` or `false` (`CI=false` turns it off). */
+export function isCi(env: Record<string, string | undefined>): boolean {
+  const value = env['CI']?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
 }
 
 /**

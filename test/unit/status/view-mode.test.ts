@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickViewMode, shouldUseColor } from '../../../src/status/terminal-view.js';
+import { isCi, pickViewMode, shouldUseColor } from '../../../src/status/terminal-view.js';
 
 describe('pickViewMode', () => {
   it.each([
@@ -10,8 +10,24 @@ describe('pickViewMode', () => {
     [{ isTTY: false, json: true, quiet: true, ci: true }, 'json'],
     [{ isTTY: true, json: false, quiet: true, ci: false }, 'quiet'],
     [{ isTTY: false, json: false, quiet: true, ci: true }, 'quiet'],
+    [{ isTTY: true, json: false, quiet: false, ci: false, dumbTerminal: true }, 'plain'],
   ] as const)('picks %o → %s', (options, expected) => {
     expect(pickViewMode(options)).toBe(expected);
+  });
+});
+
+describe('isCi', () => {
+  it.each([
+    [{ CI: 'true' }, true],
+    [{ CI: '1' }, true],
+    [{ CI: 'woodpecker' }, true],
+    [{ CI: 'false' }, false],
+    [{ CI: 'FALSE' }, false],
+    [{ CI: '0' }, false],
+    [{ CI: '' }, false],
+    [{}, false],
+  ])('reads %o as %s', (env, expected) => {
+    expect(isCi(env)).toBe(expected);
   });
 });
 
