@@ -213,9 +213,10 @@ const HINTS: Record<string, string> = {
     'the bucket has ACLs disabled (Object Ownership: bucket owner enforced); remove acl / --acl',
   InvalidEncryptionAlgorithmError:
     'the encryption is not accepted; check sse / --sse and sse_customer_key_file',
-  InvalidAccessKeyId: 'the access key is unknown to the endpoint; check aws_access_key_id or the auth mode',
+  InvalidAccessKeyId:
+    'the access key is unknown to the endpoint; check where auth_mode takes it from: aws_access_key_id, AWS_ACCESS_KEY_ID, the profile or the keyring entry',
   SignatureDoesNotMatch:
-    'the secret key is wrong for this access key; check aws_secret_access_key or the keyring entry',
+    'the secret key is wrong for this access key; check where auth_mode takes it from: aws_secret_access_key, AWS_SECRET_ACCESS_KEY, the profile or the keyring entry',
   ExpiredToken: 'the session token has expired; refresh your credentials (aws sso login) and run again',
   NoSuchBucket: 'create the bucket or fix bucket / --bucket',
   PermanentRedirect: "the bucket is in another region; set region / --region to the bucket's region",
