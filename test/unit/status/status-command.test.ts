@@ -69,9 +69,8 @@ describe('renderStatusFile', () => {
     expect(text).toMatch(
       new RegExp(`^Upload uploading \\(pid ${process.pid}\\), updated \\d+\\.\\ds ago$`, 'm'),
     );
-    expect(text).toContain(
-      'Progress: 2/3 files (1 uploaded, 0 skipped, 1 failed), 24.0 MiB/30.0 MiB (80.0%)',
-    );
+    expect(text).toMatch(/^Progress: 80\.0% of 30\.0 MiB \(24\.0 MiB\), [\d.]+ \S+\/s, ETA \S+$/m);
+    expect(text).toContain('Files: 2/3 (1 uploaded, 0 skipped, 1 failed)');
     expect(text).toMatch(/^R001\s+1\/2\s+1\s+0\s+0\s+14\.0 MiB\s+running$/m);
     expect(text).toMatch(/^R002\s+1\/1\s+0\s+0\s+1\s+0 B\s+running$/m);
     expect(text).toMatch(/^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4$/m);
@@ -135,7 +134,7 @@ describe('renderStatusFile', () => {
     };
     await writeFile(statusPath, JSON.stringify(python));
     const text = (await renderStatusFile(statusPath, { nowMs: 1730183800_000 })).text;
-    expect(text).toContain('Progress: 420/420 files (119 uploaded, 301 skipped, 0 failed)');
+    expect(text).toContain('Files: 420/420 (119 uploaded, 301 skipped, 0 failed)');
     expect(text).toMatch(/^reels\s+42\/42\s+41\s+1\s+0\s+119\.1 GiB\s+done$/m);
     expect(text).toContain('folder type');
   });
@@ -205,6 +204,31 @@ describe('watchStatusFile', () => {
     expect(text).not.toContain('\x1b[');
     const frames = text.split('\n\n\n').length;
     expect(frames).toBeLessThan(5); // printed on change, not on every poll
+  });
+
+  it('prints a log a frame per change of counts, not per byte sent', async () => {
+    const tracker = new StatusTracker({ groupKey: 'reels' });
+    const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: 10 });
+    tracker.setTotals(1, 40 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startGroup('R001', 1, 40 * MiB);
+    tracker.startFile('R001', 'reels/R001/a.mp4', 40 * MiB);
+    const progress = tracker.fileProgressCallback('R001', 'reels/R001/a.mp4');
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const watching = watchStatusFile(statusPath, { intervalMs: 10, stream });
+    for (let waitedMs = 0; !text.includes('Upload uploading') && waitedMs < 2_000; waitedMs += 10)
+      await sleep(10);
+    for (let part = 1; part <= 3; part += 1) {
+      progress(8 * MiB);
+      heartbeat.writeNow();
+      await sleep(60); // several polls of the watcher see the new bytes
+    }
+    tracker.setPhase('completed');
+    await heartbeat.stop();
+    expect(await watching).toBe(0);
+    expect(text.match(/^Upload \w+/gm)).toEqual(['Upload uploading', 'Upload completed']);
   });
 
   it('stops when aborted, even while waiting for the file', async () => {
