@@ -86,6 +86,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     if (options.logLeftOut)
       await writeLeftOutList(options.logLeftOut, plan.leftOut, (message) => log.warn(message));
     if (shouldHoldYoungGeneration(plan)) holdYoungGeneration();
+    // known from the plan: while the run decides, the views and the status file already show what it will do
+    reporting.tracker.setTotals(...plannedTotals(plan));
     reporting.tracker.startRun({
       folder: options.folder,
       bucket: options.bucket,
@@ -344,6 +346,17 @@ async function transfer(
 function isPlannedKey(decided: readonly DecidedTask[]): (key: string) => boolean {
   let keys: Set<string> | undefined;
   return (key) => (keys ??= new Set(decided.map((d) => d.task.key))).has(key);
+}
+
+/** The files and bytes a plan holds, the files the walk could not read counted as files. */
+function plannedTotals(plan: UploadPlan): [files: number, bytes: number] {
+  let files = plan.problems.length;
+  let bytes = 0;
+  for (const tasks of plan.groups.values()) {
+    files += tasks.length;
+    for (const task of tasks) bytes += task.sizeBytes;
+  }
+  return [files, bytes];
 }
 
 function announceGroups(decided: DecidedTask[], plan: UploadPlan, reporting: Reporting): void {

@@ -228,6 +228,26 @@ describe('the status file of a run told to stop', () => {
   });
 });
 
+describe('the status file while a run asks the bucket', () => {
+  it('counts the planned files and bytes before the first one is sent', async () => {
+    const h = await harness('PLANNED');
+    await writeFiles(h.projectDir, {
+      'reels/R001/R001.json': { sizeBytes: 1000, seed: 'planned-a' },
+      'logs/run.log': { sizeBytes: 2000, seed: 'planned-b' },
+    });
+    // --verify lists the bucket while deciding: the listing waits at the proxy, so the run stays there
+    h.proxy.setRules([{ match: { operation: 'ListObjectsV2' }, action: 'hold', times: Infinity }]);
+    const cli = spawnCli(uploadArgs(h, '--verify'));
+
+    const deciding = await waitForStatus(h, (status) => status.phase === 'verifying');
+    expect(deciding.totals).toMatchObject({ files: 2, bytes_planned: 3000, uploaded: 0 });
+
+    h.proxy.setRules([]);
+    h.proxy.release();
+    expect((await cli.exited).code).toBe(0);
+  });
+});
+
 /** Polls the status file until `predicate` holds; rejects after a minute. */
 async function waitForStatus(
   h: Harness,
