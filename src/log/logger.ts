@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { makeFolderSync } from '../state/make-folder.js';
+import { formatLocalTime } from '../status/format.js';
 import { describePathError } from '../status/output-paths.js';
 import { redact } from './redact.js';
 
@@ -29,7 +30,8 @@ export function createLogger(options: {
   if (options.logFile) openLogFile(options.logFile);
   let diverted: ((line: string) => void) | undefined;
   const write = (level: string, message: string) => {
-    const line = `${new Date().toISOString()} ${level} ${redact(message)}`;
+    // the same clock as the progress lines on stdout, which a CI log or a terminal shows beside these
+    const line = `${formatLocalTime(Date.now())} ${level} ${redact(message)}`;
     if (options.logFile) appendFileSync(options.logFile, `${line}\n`);
     else if (diverted) diverted(line);
     else (options.stream ?? process.stderr).write(`${line}\n`);
