@@ -235,10 +235,15 @@ describe('the status file while a run asks the bucket', () => {
       'reels/R001/R001.json': { sizeBytes: 1000, seed: 'planned-a' },
       'logs/run.log': { sizeBytes: 2000, seed: 'planned-b' },
     });
-    // --verify lists the bucket while deciding: the listing waits at the proxy, so the run stays there
-    h.proxy.setRules([{ match: { operation: 'ListObjectsV2' }, action: 'hold', times: Infinity }]);
+    // --verify asks the bucket while deciding (a listing, or a HeadObject per file for a few): the question waits
+    // at the proxy, so the run stays there
+    h.proxy.setRules([
+      { match: { operation: 'ListObjectsV2' }, action: 'hold', times: Infinity },
+      { match: { operation: 'HeadObject' }, action: 'hold', times: Infinity },
+    ]);
     const cli = spawnCli(uploadArgs(h, '--verify'));
 
+    await waitForProxy(h.proxy, () => h.proxy.held() > 0);
     const deciding = await waitForStatus(h, (status) => status.phase === 'verifying');
     expect(deciding.totals).toMatchObject({ files: 2, bytes_planned: 3000, uploaded: 0 });
 
@@ -254,10 +259,13 @@ async function waitForStatus(
   predicate: (status: Awaited<ReturnType<typeof readStatusJson>>) => boolean,
 ): Promise<Awaited<ReturnType<typeof readStatusJson>>> {
   const deadline = Date.now() + 60_000;
+  let status: Awaited<ReturnType<typeof readStatusJson>> | undefined;
   while (Date.now() < deadline) {
-    const status = await readStatusJson(h.statusJson).catch(() => undefined);
+    status = await readStatusJson(h.statusJson).catch(() => undefined);
     if (status && predicate(status)) return status;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error('the status file never reached the expected state');
+  throw new Error(
+    `the status file never reached the expected state: ${JSON.stringify(status)?.slice(0, 400)}`,
+  );
 }

@@ -271,7 +271,7 @@ describe('status JSON heartbeat', () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/^Upload completed \(pid \d+\)/);
     expect(shown.stdout).toContain(
-      `${FILE_COUNT}/${FILE_COUNT} files (${FILE_COUNT} uploaded, 0 skipped, 0 failed)`,
+      `Files: ${FILE_COUNT}/${FILE_COUNT} (${FILE_COUNT} uploaded, 0 skipped, 0 failed)`,
     );
     expect(shown.stdout).toMatch(/^reels\s+5\/5\s+5\s+0\s+0\s+.*done\s*$/m);
     expect(shown.stdout).toMatch(/^config\s+1\/1\s+1\s+0\s+0\s+.*done\s*$/m);
