@@ -184,25 +184,31 @@ describe('an ended run', () => {
   });
 });
 
+/** Watches the status file into a log-like stream until the run is shown uploading; `text` is what it printed. */
+async function watchUntilUploading(): Promise<{ watching: Promise<number>; text: () => string }> {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const watching = watchStatusFile(statusPath, { intervalMs: 10, stream });
+  for (let waitedMs = 0; !text.includes('Upload uploading') && waitedMs < 2_000; waitedMs += 10)
+    await sleep(10);
+  return { watching, text: () => text };
+}
+
 describe('watchStatusFile', () => {
   it('prints on change and returns once the phase is final', async () => {
     const tracker = new StatusTracker({ groupKey: 'reels' });
     const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: 10 });
     tracker.setPhase('uploading');
-    const stream = new PassThrough();
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const watching = watchStatusFile(statusPath, { intervalMs: 10, stream });
-    for (let waitedMs = 0; !text.includes('Upload uploading') && waitedMs < 2_000; waitedMs += 10)
-      await sleep(10);
+    const { watching, text } = await watchUntilUploading();
     await sleep(50);
     tracker.setPhase('completed');
     await heartbeat.stop();
     expect(await watching).toBe(0);
-    expect(text).toContain('Upload uploading');
-    expect(text).toContain('Upload completed');
-    expect(text).not.toContain('\x1b[');
-    const frames = text.split('\n\n\n').length;
+    expect(text()).toContain('Upload uploading');
+    expect(text()).toContain('Upload completed');
+    expect(text()).not.toContain('\x1b[');
+    const frames = text().split('\n\n\n').length;
     expect(frames).toBeLessThan(5); // printed on change, not on every poll
   });
 
@@ -214,12 +220,7 @@ describe('watchStatusFile', () => {
     tracker.startGroup('R001', 1, 40 * MiB);
     tracker.startFile('R001', 'reels/R001/a.mp4', 40 * MiB);
     const progress = tracker.fileProgressCallback('R001', 'reels/R001/a.mp4');
-    const stream = new PassThrough();
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const watching = watchStatusFile(statusPath, { intervalMs: 10, stream });
-    for (let waitedMs = 0; !text.includes('Upload uploading') && waitedMs < 2_000; waitedMs += 10)
-      await sleep(10);
+    const { watching, text } = await watchUntilUploading();
     for (let part = 1; part <= 3; part += 1) {
       progress(8 * MiB);
       heartbeat.writeNow();
@@ -228,7 +229,7 @@ describe('watchStatusFile', () => {
     tracker.setPhase('completed');
     await heartbeat.stop();
     expect(await watching).toBe(0);
-    expect(text.match(/^Upload \w+/gm)).toEqual(['Upload uploading', 'Upload completed']);
+    expect(text().match(/^Upload \w+/gm)).toEqual(['Upload uploading', 'Upload completed']);
   });
 
   it('stops when aborted, even while waiting for the file', async () => {
