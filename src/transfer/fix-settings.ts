@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { S3_LIMITS, partRange } from '../content/part-layout.js';
 import { RemoteError } from '../errors.js';
-import { toUploadError } from '../remote/classify-error.js';
+import { classifyS3Error, toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
 import { OWN_METADATA_KEYS, RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
 import type { CopySource, ObjectTarget, RemoteObject, RemotePart, S3Store } from '../remote/s3-store.js';
@@ -159,6 +159,8 @@ async function copyObjectLookingFirst(
   try {
     await ctx.store.copyObjectInPlace(target, source, ctx.signal);
   } catch (error) {
+    // a refusal (412: the object changed meanwhile) is an answer, not a copy that may have happened
+    if (classifyS3Error(error) !== 'retryable') throw error;
     const now = await ctx.store.headObject(ctx.bucket, target.key, ctx.signal).catch(() => undefined);
     if (now && now.sizeBytes !== sizeBytes) return;
     throw error;

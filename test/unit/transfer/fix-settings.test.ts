@@ -132,6 +132,20 @@ describe('copy in place', () => {
     expect(fixed.unapplied).toEqual(['the copy stored 0 of 1000 bytes']);
   });
 
+  it('takes a refused copy (412: the object changed meanwhile) for a failure, not for a copy to look at', async () => {
+    s3.on(HeadObjectCommand).resolves(STORED);
+    s3.on(CopyObjectCommand).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
+    const error = await fixObjectSettings(FILE, context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(1);
+  });
+
   it('gives the SSE-C key for the source and the copy when the object is encrypted with it', async () => {
     objectChangedByCopy({ ...STORED, SSECustomerAlgorithm: 'AES256' });
     await fixObjectSettings(FILE, context(true));
