@@ -45,12 +45,18 @@ export interface RunResult {
   elapsedMs: number;
   /** What the plan left out on purpose, for the summary. */
   leftOut: readonly LeftOutFile[];
+  /**
+   * The error (or the interruption) that stopped a run after it began to send: the caller shows what the run did,
+   * then reports this as it would have been thrown.
+   */
+  stoppedBy?: unknown;
 }
 
 /**
  * One upload run: plan → connect → decide → transfer → report. Each step lives in its own
  * module; this function only threads them together and guarantees the final status write.
- * @throws UploadError subclasses for run-fatal problems; InterruptedError when stopped by a signal.
+ * @throws UploadError subclasses for run-fatal problems, and InterruptedError when stopped by a signal, before the run
+ * began to send; after that, the result carries them as `stoppedBy`.
  */
 export async function runUpload(
   options: RunOptions,
@@ -79,10 +85,12 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   let store: S3Store | undefined;
   let bucketLock: RunLock | undefined;
   const hashCache = await HashCache.load(options.stateDir);
+  let leftOut: readonly LeftOutFile[] = [];
   try {
     reporting.tracker.setPhase('planning');
     const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
     const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
+    leftOut = plan.leftOut;
     if (options.logLeftOut)
       await writeLeftOutList(options.logLeftOut, plan.leftOut, (message) => log.warn(message));
     if (shouldHoldYoungGeneration(plan)) holdYoungGeneration();
@@ -132,8 +140,12 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     };
   } catch (error) {
     const ended = endingError(error, interrupts);
+    const began = reporting.tracker.snapshot().phase === 'uploading';
     recordRunError(reporting, ended);
-    throw ended;
+    if (!began) throw ended;
+    const snapshot = reporting.tracker.snapshot();
+    const elapsedMs = performance.now() - started;
+    return { snapshot, failed: snapshot.totals.failed, elapsedMs, leftOut, stoppedBy: ended };
   } finally {
     await reporting.stop();
     await hashCache

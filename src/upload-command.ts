@@ -1,7 +1,7 @@
 import { loadConfigFile, type ConfigFile } from './config/config-file.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
 import { withKeyringCustomerKey } from './auth/customer-key-source.js';
-import { describeExitCode, EXIT } from './exit-codes.js';
+import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { watchInterrupts } from './interrupt.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { reportError } from './report-error.js';
@@ -36,8 +36,14 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   });
   try {
     const result = await runUpload(options, interrupts, log);
+    const output = { json: options.json, debug: options.debug, log };
+    // a run stopped part-way still says what it sent, then ends as the error that stopped it
+    if (result.stoppedBy !== undefined) {
+      printSummary(result, exitCodeFor(result.stoppedBy), output);
+      throw result.stoppedBy;
+    }
     const exitCode = result.failed > 0 ? EXIT.filesFailed : EXIT.ok;
-    if (!options.dryRun) printSummary(result, exitCode, { json: options.json, debug: options.debug, log });
+    if (!options.dryRun) printSummary(result, exitCode, output);
     return exitCode;
   } finally {
     interrupts.dispose();
@@ -54,7 +60,7 @@ function printSummary(
   output: { json: boolean; debug: boolean; log: Logger },
 ): void {
   const failures = listFailures(snapshot);
-  if (exitCode !== EXIT.ok) {
+  if (exitCode === EXIT.filesFailed || snapshot.totals.failed > 0) {
     const meaning = `exit ${exitCode}: ${describeExitCode(exitCode)}`;
     output.log.fatal(
       `${snapshot.totals.failed} of ${formatCount(snapshot.totals.files, 'file')} failed (${meaning})`,

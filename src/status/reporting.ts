@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import type { RunOptions } from '../config/run-options.js';
 import { InterruptedError } from '../errors.js';
@@ -23,6 +24,15 @@ export interface Reporting {
 const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
 const STOPPED_BY_SIGNAL = {
   message: new InterruptedError().message,
+  exit_code: EXIT.interrupted,
+  meaning: describeExitCode(EXIT.interrupted),
+};
+
+const STDOUT_FD = 1;
+
+const STOPPED_AT_ONCE = {
+  type: 'error',
+  message: 'upload stopped at once by a second signal; run the same command again to resume',
   exit_code: EXIT.interrupted,
   meaning: describeExitCode(EXIT.interrupted),
 };
@@ -81,6 +91,8 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       else setPhase();
       const stopped = formatStoppedLines(inFlight, destination, terminalWidth(process.stderr));
       process.stderr.write(`${stopped.join('\n')}\n`);
+      // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
+      if (mode === 'json') writeStdoutNow(`${JSON.stringify(STOPPED_AT_ONCE)}\n`);
     },
     announceStopping() {
       if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
@@ -95,4 +107,16 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
 /** The columns a line may take on `stream` when it is a terminal (one spare, as the live view keeps); else none. */
 function terminalWidth(stream: NodeJS.WriteStream): number | undefined {
   return stream.isTTY && stream.columns > 0 ? Math.max(stream.columns - 1, 20) : undefined;
+}
+
+/**
+ * Writes before the process exits: a pipe's write may otherwise still be queued (Windows); a reader that has gone
+ * away loses the line, as it would have anyway.
+ */
+function writeStdoutNow(text: string): void {
+  try {
+    writeSync(STDOUT_FD, text);
+  } catch {
+    // nobody reads the stream any more
+  }
 }

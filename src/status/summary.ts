@@ -28,7 +28,15 @@ export function formatSummary(
   const resumed =
     totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
   const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)} (average ${rate})${resumed}`;
-  return [title, '', ...formatGroupTable(snapshot), ...leftOut, '', footer].join('\n');
+  return [title, '', ...formatGroupTable(snapshot), ...notDone(totals), ...leftOut, '', footer].join('\n');
+}
+
+/** What a run stopped part-way left for the next one: files neither sent, skipped nor failed. */
+function notDone(totals: TotalsStatus): string[] {
+  const files = totals.files - totals.uploaded - totals.skipped - totals.failed;
+  if (files <= 0) return [];
+  const bytes = Math.max(totals.bytes_planned - totals.bytes_done - totals.bytes_failed, 0);
+  return [`not done: ${formatCount(files, 'file')} (${formatBytes(bytes)}), left for the next run`];
 }
 
 /**

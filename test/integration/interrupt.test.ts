@@ -134,6 +134,9 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     cli.child.kill('SIGINT');
     const stopped = await cli.exited;
     expect(stopped.code, stopped.stderr).toBe(130);
+    // the summary still says what the stopped run did, and what it left for the next one
+    expect(stopped.stdout).toMatch(/^Upload interrupted in \S+: 1 file planned$/m);
+    expect(stopped.stdout).toContain('not done: 1 file (40.0 MiB), left for the next run');
     const first = h.proxy.stats();
     const acceptedFirst = acceptedPartNumbers(first);
     expect(acceptedFirst).toContain(3);
@@ -174,7 +177,8 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang-twice' } });
     const digest = await digestFile(file!, PART);
     h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'stall' }]);
-    const cli = spawnCli(uploadArgs(h, '--max-concurrency', '2'), { timeoutMs: 120_000 });
+    const args = uploadArgs(h, '--max-concurrency', '2', '--json').filter((arg) => arg !== '--quiet');
+    const cli = spawnCli(args, { timeoutMs: 120_000 });
     await waitForProxy(
       h.proxy,
       (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
@@ -187,8 +191,10 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     expect(stopped.code, stopped.stderr).toBe(130);
     // generous: "at once" only has to beat the grace period, whatever the machine's load
     expect(Date.now() - secondSignalAt).toBeLessThan(GRACE_MS);
-    // exiting at once still leaves a status file that says how the run ended
+    // exiting at once still leaves a status file that says how the run ended, and a last --json record
     expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
+    const last = JSON.parse(stopped.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ type: 'error', exit_code: 130, message: expect.stringMatching(/at once/) });
     const first = h.proxy.stats();
     const [journal] = await readJournals(h.stateDir);
     // exiting at once may leave the journal a part behind the server, never ahead of it

@@ -97,7 +97,7 @@ describe('a run that is stopped', () => {
       { match: { operation: 'UploadPart' }, action: 'stall', times: Infinity },
     ]);
     await writeFiles(h.projectDir, { 'reels/R001/video.mp4': { sizeBytes: 24 * MiB, seed: 'hangup' } });
-    const cli = spawnCli(uploadArgs(h));
+    const cli = spawnCli(uploadArgs(h, '--json').filter((arg) => arg !== '--quiet'));
     await waitForProxy(h.proxy, (s) => (s.byOperation.UploadPart ?? 0) > 0);
     cli.child.kill('SIGHUP');
     const run = await cli.exited;
@@ -107,6 +107,13 @@ describe('a run that is stopped', () => {
     expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
     expect(await lockFiles(h)).toEqual([]);
     expect(await readJournals(h.stateDir)).toHaveLength(1);
+    // a script reading --json learns what the stopped run did, then why it stopped
+    const records = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; exit_code?: number; totals?: object });
+    expect(records.at(-2)).toMatchObject({ type: 'summary', exit_code: 130, totals: { files: 1, uploaded: 0 } });
+    expect(records.at(-1)).toMatchObject({ type: 'error', exit_code: 130 });
   });
 });
 

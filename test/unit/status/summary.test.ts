@@ -59,6 +59,20 @@ describe('formatSummary', () => {
     expect(formatSummary(finishedRun().snapshot(), 1_000)).toMatch(/^[\x20-\x7e\n]*$/);
   });
 
+  it('counts what a run stopped part-way left for the next run', () => {
+    const tracker = finishedRun();
+    tracker.setTotals(8, 40 * MiB);
+    tracker.setPhase('interrupted');
+    const lines = formatSummary(tracker.snapshot(), 3_000).split('\n');
+    expect(lines[0]).toBe('Upload interrupted in 3.0s: 8 files planned');
+    const at = lines.indexOf('not done: 3 files (25.0 MiB), left for the next run');
+    expect(lines[at - 1]).toMatch(/^total /);
+  });
+
+  it('says nothing is left when every planned file was settled', () => {
+    expect(formatSummary(finishedRun().snapshot(), 1_000)).not.toContain('not done');
+  });
+
   it('names the group column after the group key', () => {
     const tracker = new StatusTracker({ groupKey: 'folder_types' });
     expect(formatSummary(tracker.snapshot(), 0)).toContain('folder type');
