@@ -49,7 +49,7 @@ export interface RunResult {
    * The error (or the interruption) that stopped a run after it began to send: the caller shows what the run did,
    * then reports this as it would have been thrown.
    */
-  stoppedBy?: unknown;
+  stoppedBy?: Error;
 }
 
 /**
@@ -142,7 +142,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     const ended = endingError(error, interrupts);
     const began = reporting.tracker.snapshot().phase === 'uploading';
     recordRunError(reporting, ended);
-    if (!began) throw ended;
+    if (!began || !(ended instanceof Error)) throw ended;
     const snapshot = reporting.tracker.snapshot();
     const elapsedMs = performance.now() - started;
     return { snapshot, failed: snapshot.totals.failed, elapsedMs, leftOut, stoppedBy: ended };

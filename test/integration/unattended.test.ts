@@ -112,7 +112,11 @@ describe('a run that is stopped', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; exit_code?: number; totals?: object });
-    expect(records.at(-2)).toMatchObject({ type: 'summary', exit_code: 130, totals: { files: 1, uploaded: 0 } });
+    expect(records.at(-2)).toMatchObject({
+      type: 'summary',
+      exit_code: 130,
+      totals: { files: 1, uploaded: 0 },
+    });
     expect(records.at(-1)).toMatchObject({ type: 'error', exit_code: 130 });
   });
 });
