@@ -234,7 +234,12 @@ function generate(dir) {
 
 function main() {
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const dir = resolve(process.argv[2] ?? join(projectRoot, 'examples', 'sample-project'));
+  const [target] = process.argv.slice(2);
+  if (target?.startsWith('-')) {
+    console.error('usage: node scripts/make-sample-project.mjs [FOLDER]  (default: examples/sample-project)');
+    process.exit(target === '--help' || target === '-h' ? 0 : 1);
+  }
+  const dir = resolve(target ?? join(projectRoot, 'examples', 'sample-project'));
   const marker = readMarker(dir);
   if (marker === CONTENT_VERSION) {
     console.error(`sample project is up to date (${CONTENT_VERSION})`);
