@@ -123,7 +123,7 @@ function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: N
     stream.write(`would fail, cannot be read: ${formatCount(plan.problems.length, 'file')}\n`);
     for (const problem of plan.problems) stream.write(`  ${problem.path}: ${problem.error}\n`);
   }
-  for (const line of summarizeLeftOut(plan.leftOut, true)) stream.write(`${line}\n`);
+  for (const line of summarizeLeftOut(plan.leftOut, Infinity)) stream.write(`${line}\n`);
 }
 
 /** Files and bytes of a set of planned files, and how many of them a run would upload or fix in place. */

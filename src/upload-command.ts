@@ -36,7 +36,7 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   });
   try {
     const result = await runUpload(options, interrupts, log);
-    const output = { json: options.json, debug: options.debug, log };
+    const output = { json: options.json, debug: options.debug, leftOutList: options.logLeftOut, log };
     // a run stopped part-way still says what it sent, then ends as the error that stopped it
     if (result.stoppedBy !== undefined) {
       printSummary(result, exitCodeFor(result.stoppedBy), output);
@@ -50,14 +50,18 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   }
 }
 
+/** Enough names for a user to see what kind of file was left out without a long list after every run. */
+const LEFT_OUT_SHOWN = 5;
+
 /**
- * The end of a run on stdout: the summary table and what the plan left out (counts by reason, every path with
- * --debug), or one `summary` JSON record with `left_out` counts; failures also go to stderr and the log file.
+ * The end of a run on stdout: the summary table and what the plan left out (counts by reason, the first few paths,
+ * every path with --debug), or one `summary` JSON record with `left_out` counts; failures also go to stderr and
+ * the log file.
  */
 function printSummary(
   { snapshot, elapsedMs, leftOut }: RunResult,
   exitCode: number,
-  output: { json: boolean; debug: boolean; log: Logger },
+  output: { json: boolean; debug: boolean; leftOutList: string | undefined; log: Logger },
 ): void {
   const failures = listFailures(snapshot);
   if (exitCode === EXIT.filesFailed || snapshot.totals.failed > 0) {
@@ -79,6 +83,13 @@ function printSummary(
     process.stdout.write(`${JSON.stringify(record)}\n`);
     return;
   }
-  process.stdout.write(`${formatSummary(snapshot, elapsedMs, summarizeLeftOut(leftOut, output.debug))}\n`);
+  const leftOutLines = summarizeLeftOut(
+    leftOut,
+    output.debug ? Infinity : LEFT_OUT_SHOWN,
+    output.leftOutList === undefined
+      ? '--log-left-out FILE lists them all'
+      : `listed in ${output.leftOutList}`,
+  );
+  process.stdout.write(`${formatSummary(snapshot, elapsedMs, leftOutLines)}\n`);
   for (const line of failures) process.stderr.write(`${line}\n`);
 }

@@ -13,16 +13,20 @@ const REASON_LABELS: Record<LeftOutReason, string> = {
 /**
  * Lines telling what the plan left out: none for nothing, else one line of counts by reason
  * (`left out: 12 files (9 extension not in the type's set, 2 not a folder type, 1 too recent)`),
- * followed when `verbose` by one line per entry, in the order given, from {@link describeLeftOut}.
+ * followed by one line per entry for the first `shown` of them, in the order given, from {@link describeLeftOut},
+ * and a line counting the rest that names `more`, where to find them.
  */
-export function summarizeLeftOut(leftOut: readonly LeftOutFile[], verbose: boolean): string[] {
+export function summarizeLeftOut(leftOut: readonly LeftOutFile[], shown = 0, more = ''): string[] {
   if (leftOut.length === 0) return [];
   const counts = countByReason(leftOut);
   const parts = LEFT_OUT_REASONS.filter((reason) => counts[reason] > 0).map(
     (reason) => `${counts[reason]} ${REASON_LABELS[reason]}`,
   );
   const header = `left out: ${formatCount(leftOut.length, 'file')} (${parts.join(', ')})`;
-  return verbose ? [header, ...leftOut.map((entry) => `  ${describeLeftOut(entry)}`)] : [header];
+  const listed = leftOut.slice(0, shown).map((entry) => `  ${describeLeftOut(entry)}`);
+  const rest = leftOut.length - listed.length;
+  if (listed.length === 0 || rest === 0) return [header, ...listed];
+  return [header, ...listed, `  and ${rest} more${more ? `: ${more}` : ''}`];
 }
 
 /** One entry as a line: `<path>: <reason>`, with the detail (`extension not in the reels set`). */

@@ -95,7 +95,7 @@ function nothingToUpload(
   types: string[],
   leftOut: readonly LeftOutFile[],
 ): ConfigError {
-  const [counts] = summarizeLeftOut(leftOut, false);
+  const [counts] = summarizeLeftOut(leftOut);
   return new ConfigError(
     `plan ${request.folder}: no files to upload in ${types.join(', ') || 'any folder type'}; ` +
       `check --folder and the extensions of each type${counts ? ` (${counts})` : ''}`,

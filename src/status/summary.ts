@@ -27,7 +27,8 @@ export function formatSummary(
   // bytes an earlier run stored are not this run's work: said apart, never in the rate
   const resumed =
     totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
-  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)} (average ${rate})${resumed}`;
+  const average = sent > 0 ? ` (average ${rate})` : '';
+  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}`;
   return [title, '', ...formatGroupTable(snapshot), ...notDone(totals), ...leftOut, '', footer].join('\n');
 }
 

@@ -73,9 +73,11 @@ describe('formatSummary', () => {
     expect(formatSummary(finishedRun().snapshot(), 1_000)).not.toContain('not done');
   });
 
-  it('names the group column after the group key', () => {
+  it('names the group column after the group key, and gives no rate for a run that sent nothing', () => {
     const tracker = new StatusTracker({ groupKey: 'folder_types' });
-    expect(formatSummary(tracker.snapshot(), 0)).toContain('folder type');
+    const text = formatSummary(tracker.snapshot(), 400);
+    expect(text).toContain('folder type');
+    expect(text.split('\n').at(-1)).toBe('Sent 0 B in 0.4s');
   });
 });
 
