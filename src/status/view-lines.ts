@@ -36,7 +36,8 @@ export function formatProgressLine(snapshot: StatusSnapshot): string {
  * One line on a finished file, naming the file and where it went: `uploaded <file> -> <key> (12.0 MiB, 1.2s)`,
  * `skipped <file> -> <key> (12.0 MiB): <reason>` or `failed <file> -> <key> (12.0 MiB): <error>`. With the run's
  * destination, the file is shown under the run's folder and the key under the project prefix (the header names
- * both), so lines stay short; otherwise both are shown whole.
+ * both), so lines stay short, and a key that is the file's path there is not repeated
+ * (`uploaded reels/R001/R001.mp4 (12.0 MiB, 1.2s)`); otherwise both are shown whole.
  */
 export function formatResultLine(result: FileResult, destination?: RunDestination): string {
   const { outcome, file, key, detail } = resultLineParts(result, destination);
@@ -50,10 +51,7 @@ export function resultLineParts(
 ): { outcome: FileResult['outcome']; file: string; key: string; detail: string } {
   const size = formatBytes(result.sizeBytes);
   const file = shownPath(result.path, destination);
-  const key =
-    destination && result.key.startsWith(destination.projectPrefix)
-      ? result.key.slice(destination.projectPrefix.length)
-      : result.key;
+  const key = shownKey(result.key, file, destination);
   switch (result.outcome) {
     case 'uploaded':
       return { outcome: 'uploaded', file, key, detail: `(${size}, ${formatDuration(result.seconds)})` };
@@ -62,6 +60,16 @@ export function resultLineParts(
     case 'failed':
       return { outcome: 'failed', file, key, detail: `(${size}): ${result.error ?? result.reason}` };
   }
+}
+
+/**
+ * A key as the views show it: under the project prefix when there is a destination (the header names it), and
+ * none ('') when that is the file's path as shown, so the line names it once.
+ */
+function shownKey(key: string, file: string, destination: RunDestination | undefined): string {
+  if (destination === undefined || !key.startsWith(destination.projectPrefix)) return key;
+  const relative = key.slice(destination.projectPrefix.length);
+  return relative === file.split(path.sep).join('/') ? '' : relative;
 }
 
 /** A file as the views show it: under the run's folder when there is one (the header names the folder). */

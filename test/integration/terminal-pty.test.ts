@@ -68,6 +68,8 @@ const SHAPES = {
   continuation: /^ {2}\S/,
   error: /^upload-to-s3: /,
   exit: /^\[exit \d+\]$/,
+  summary: /^(Upload [a-z]+ in |folder type |-{11} |[a-z_]+ +\d+ \(|not done: |Sent )/,
+  blank: /^$/,
 } as const;
 type Shape = keyof typeof SHAPES;
 
@@ -208,6 +210,12 @@ describe.runIf(runHere)('the live view in a real terminal', () => {
       expectCleanScreen(ended, columns, 0);
       expectHeaderAndResults(ended, h, columns);
       expect(textsOf(ended, 'stopping')).toEqual([STOPPING]);
+      // what the stopped run did and left comes before the error line
+      const summary = textsOf(ended, 'summary');
+      expect(summary[0]).toMatch(/^Upload interrupted in \S+: 5 files planned$/);
+      expect(summary).toContainEqual(expect.stringMatching(/^not done: 1 file \(/));
+      const order = records(ended).map((record) => record.shape);
+      expect(order.lastIndexOf('summary')).toBeLessThan(order.indexOf('error'));
       expect(textsOf(ended, 'error')).toEqual([
         expect.stringMatching(/^upload-to-s3: upload interrupted: .*run the same command again to resume$/),
       ]);

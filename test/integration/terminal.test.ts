@@ -20,6 +20,7 @@ const RECORDINGS_DIR = path.join(PROJECT_ROOT, 'docs', 'recordings');
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /;
 /** In recordings the temp folder is shown as this, so they read like a user's session. */
 const SHOWN_ROOT = '~/surveys';
+const SHOWN_BUCKET = 'survey-archive';
 
 let root: string;
 let project: string;
@@ -146,14 +147,14 @@ async function saveRecording(name: string, title: string, body: string): Promise
   const header = [
     `# ${title}`,
     '# Recorded by test/integration/terminal.test.ts (UPDATE_RECORDINGS=1) against a local Ceph RGW;',
-    `# the temp folder of the test is shown as ${SHOWN_ROOT}.`,
+    `# the temp folder of the test is shown as ${SHOWN_ROOT}, its bucket as ${SHOWN_BUCKET}.`,
     '',
     '',
   ];
   await mkdir(RECORDINGS_DIR, { recursive: true });
   await writeFile(
     path.join(RECORDINGS_DIR, name),
-    `${header.join('\n')}${body.replaceAll(root, SHOWN_ROOT)}\n`,
+    `${header.join('\n')}${body.replaceAll(root, SHOWN_ROOT).replace(/s3:\/\/terminal-[a-z]+-[\w-]+\//g, `s3://${SHOWN_BUCKET}/`)}\n`,
   );
 }
 
@@ -178,7 +179,7 @@ describe('terminal output', () => {
     const lines = nonEmptyLines(screen);
     expect(lines.at(-1)).toMatch(/^Sent 24\.0 MiB in .* \(average .*\)$/);
     expect(screen).toContain(`Upload completed in`);
-    expect(screen).toContain(`uploaded reels/R001/R001_cam1.mp4 -> reels/R001/R001_cam1.mp4 (24.0 MiB,`);
+    expect(screen).toContain(`uploaded reels/R001/R001_cam1.mp4 (24.0 MiB,`);
     // the live block is erased at the end: no progress bar, no leftover timestamps of the plain view
     for (const line of lines) {
       expect(line).not.toMatch(/\[[#-]{20}\]/);

@@ -32,6 +32,13 @@ function uploaded(relPath: string, overrides: Partial<FileResult> = {}): FileRes
   };
 }
 
+/** A result whose key holds the run's timestamp folder after the folder type, as `--timestamp` makes it. */
+function stamped(relPath: string, overrides: Partial<FileResult> = {}): FileResult {
+  const [folderType, ...rest] = relPath.split('/');
+  const key = `RMI25320/${folderType}/${destination.timestampFolder}/${rest.join('/')}`;
+  return uploaded(relPath, { key, ...overrides });
+}
+
 function expectFits(lines: readonly string[], width: number): void {
   for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
 }
@@ -57,32 +64,45 @@ describe('fitRunStartLines', () => {
 describe('fitResultLines', () => {
   const long = 'reels/R001_東京湾岸測量_第一区画/カメラ１_前方映像_二〇二六年.mp4';
 
-  it('shows file and key whole when they fit', () => {
+  it('names the file once when its key is its path under the run folder', () => {
     expect(fitResultLines(uploaded('reels/a.mp4'), destination, 79)).toEqual([
-      'uploaded reels/a.mp4 -> reels/a.mp4 (2.0 MiB, 1.5s)',
+      'uploaded reels/a.mp4 (2.0 MiB, 1.5s)',
+    ]);
+  });
+
+  it('shows file and key whole when they fit', () => {
+    expect(fitResultLines(stamped('reels/a.mp4'), destination, 79)).toEqual([
+      'uploaded reels/a.mp4 -> reels/20260102_0304/a.mp4 (2.0 MiB, 1.5s)',
     ]);
   });
 
   it('cuts file and key in their middles on one line when both get 20 columns or more', () => {
-    const lines = fitResultLines(uploaded(long), destination, 79);
+    const lines = fitResultLines(stamped(long), destination, 79);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^uploaded reels\/R001\S*…\S*年\.mp4 -> reels\/R001\S*…\S*年\.mp4 \(2\.0 MiB, 1\.5s\)$/,
+      /^uploaded reels\/R001\S*…\S*年\.mp4 -> reels\/2026\S*…\S*年\.mp4 \(2\.0 MiB, 1\.5s\)$/,
     );
     expectFits(lines, 79);
   });
 
+  it('cuts a long file named once in its middle', () => {
+    const lines = fitResultLines(uploaded(long), destination, 59);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^uploaded reels\/R001\S*…\S*年\.mp4 \(2\.0 MiB, 1\.5s\)$/);
+    expectFits(lines, 59);
+  });
+
   it('puts the key under the file on a narrow terminal', () => {
-    const lines = fitResultLines(uploaded(long), destination, 39);
+    const lines = fitResultLines(stamped(long), destination, 39);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^uploaded reels\S*…\S*\.mp4 \(2\.0 MiB, 1\.5s\)$/);
-    expect(lines[1]).toMatch(/^ {2}-> reels\/R001\S*…\S*年\.mp4$/);
+    expect(lines[1]).toMatch(/^ {2}-> reels\/2026\S*…\S*年\.mp4$/);
     expectFits(lines, 39);
   });
 
   it('gives a long error its own lines rather than losing it', () => {
     const error = 'connection reset by peer while sending part 3; the next run resumes it';
-    const lines = fitResultLines(uploaded(long, { outcome: 'failed', error }), destination, 39);
+    const lines = fitResultLines(stamped(long, { outcome: 'failed', error }), destination, 39);
     expect(lines[0]).toMatch(/^failed reels\S*…\S*\.mp4$/);
     expect(lines[1]).toMatch(/^ {2}-> /);
     expect(
