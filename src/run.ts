@@ -56,7 +56,7 @@ export interface RunResult {
  * One upload run: plan → connect → decide → transfer → report. Each step lives in its own
  * module; this function only threads them together and guarantees the final status write.
  * @throws UploadError subclasses for run-fatal problems, and InterruptedError when stopped by a signal, before the run
- * began to send; after that, the result carries them as `stoppedBy`.
+ * sent or settled anything; after that, the result carries them as `stoppedBy`.
  */
 export async function runUpload(
   options: RunOptions,
@@ -140,7 +140,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     };
   } catch (error) {
     const ended = endingError(error, interrupts);
-    const began = reporting.tracker.snapshot().phase === 'uploading';
+    const began = hasSentOrSettled(reporting.tracker.snapshot());
     recordRunError(reporting, ended);
     if (!began || !(ended instanceof Error)) throw ended;
     const snapshot = reporting.tracker.snapshot();
@@ -198,6 +198,15 @@ function endingError(error: unknown, interrupts: Interrupts): unknown {
   if (interrupts.interrupted) return new InterruptedError();
   const reason: unknown = interrupts.hard.aborted ? interrupts.hard.reason : undefined;
   return reason instanceof UploadError ? reason : error;
+}
+
+/**
+ * Whether a run has done something its summary would tell: a file settled or bytes sent. A run refused at its first
+ * request (a storage class the server does not know) has nothing to show but the error.
+ */
+function hasSentOrSettled({ phase, totals }: StatusSnapshot): boolean {
+  if (phase !== 'uploading') return false;
+  return totals.uploaded + totals.skipped + totals.failed > 0 || totals.bytes_uploaded > 0;
 }
 
 /** The status file says why the run ended, for an unattended run's owner who never sees stderr. */

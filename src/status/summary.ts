@@ -29,15 +29,19 @@ export function formatSummary(
     totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
   const average = sent > 0 ? ` (average ${rate})` : '';
   const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}`;
-  return [title, '', ...formatGroupTable(snapshot), ...notDone(totals), ...leftOut, '', footer].join('\n');
+  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOut, '', footer].join('\n');
 }
 
-/** What a run stopped part-way left for the next one: files neither sent, skipped nor failed. */
-function notDone(totals: TotalsStatus): string[] {
+/**
+ * What a run stopped part-way did not get to: files neither sent, skipped nor failed. An interrupted run leaves them
+ * to the next; a run ended by an error names them only, since the next run meets the same error unless it is fixed.
+ */
+function notDone({ phase, totals }: StatusSnapshot): string[] {
   const files = totals.files - totals.uploaded - totals.skipped - totals.failed;
   if (files <= 0) return [];
   const bytes = Math.max(totals.bytes_planned - totals.bytes_done - totals.bytes_failed, 0);
-  return [`not done: ${formatCount(files, 'file')} (${formatBytes(bytes)}), left for the next run`];
+  const next = phase === 'interrupted' ? ', left for the next run' : '';
+  return [`not done: ${formatCount(files, 'file')} (${formatBytes(bytes)})${next}`];
 }
 
 /**

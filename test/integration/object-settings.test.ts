@@ -327,4 +327,15 @@ describe('a storage class the server does not keep', () => {
       expect(run.stderr).not.toMatch(/^\s+at /m);
     },
   );
+
+  it('refused by the server at the first request ends the run with the error alone: nothing was done to sum up', async () => {
+    const h = await harness('CLASS4');
+    const run = await uploadOneFile(h, SMALL, 1024, '--storage-class', 'NO_SUCH_CLASS');
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(
+      /^upload-to-s3: upload \S+: request failed \(\w+, HTTP 400\); .*storage_class/m,
+    );
+    expect(run.stdout).not.toContain('Upload failed');
+    expect(run.stdout).not.toContain('not done');
+  });
 });

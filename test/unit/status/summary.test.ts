@@ -69,6 +69,14 @@ describe('formatSummary', () => {
     expect(lines[at - 1]).toMatch(/^total /);
   });
 
+  it('names what a run ended by an error did not get to, without promising it to the next run', () => {
+    const tracker = finishedRun();
+    tracker.setTotals(8, 40 * MiB);
+    const lines = formatSummary(tracker.snapshot(), 3_000).split('\n');
+    expect(lines[0]).toBe('Upload failed in 3.0s: 8 files planned');
+    expect(lines).toContain('not done: 3 files (25.0 MiB)');
+  });
+
   it('says nothing is left when every planned file was settled', () => {
     expect(formatSummary(finishedRun().snapshot(), 1_000)).not.toContain('not done');
   });
