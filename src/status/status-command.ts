@@ -187,7 +187,7 @@ function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
 function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
   const ageSeconds = Math.max(0, nowMs / 1000 - file.last_update);
   const lines = [
-    `Upload ${file.phase} (pid ${file.pid || 'unknown'}), updated ${formatDuration(ageSeconds)} ago`,
+    `Upload ${file.phase} (pid ${file.pid || 'unknown'}), ${isFinalPhase(file.phase) ? 'ended' : 'updated'} ${formatDuration(ageSeconds)} ago`,
     `Started ${formatLocalTime(file.started_at * 1000)}`,
     ...formatRunError(file),
     ...formatProgressLines(file),
@@ -203,12 +203,15 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
 /**
  * The bytes with rate and ETA first, then the files: a line cut at the terminal's edge keeps what a watcher looks
  * for (`Progress: 15.3% of 80.0 GiB (12.3 GiB), 12.3 MiB/s, ETA 1h02m`, `Files: 120/420 (119 uploaded, ...)`).
+ * A run that has ended gives what it sent and its average rate instead: its last rate is no rate any more.
  */
 function formatProgressLines(file: StatusFileContent): string[] {
   const { totals } = file;
   const done = processedBytes(file);
   const percent = formatPercent(done, totals.bytes_planned);
-  const speed = `${formatRate(file.rate_bytes_per_sec)}, ETA ${formatDuration(file.eta_seconds)}`;
+  const speed = isFinalPhase(file.phase)
+    ? formatSent(totals.bytes_uploaded, file.last_update - file.started_at)
+    : `${formatRate(file.rate_bytes_per_sec)}, ETA ${formatDuration(file.eta_seconds)}`;
   const finished = totals.uploaded + totals.skipped + totals.failed;
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
   // a status file of the scripts this tool replaces has no planned bytes
@@ -217,6 +220,11 @@ function formatProgressLines(file: StatusFileContent): string[] {
       ? `${percent} of ${formatBytes(totals.bytes_planned)} (${formatBytes(done)})`
       : formatBytes(done);
   return [`Progress: ${bytes}, ${speed}`, `Files: ${finished}/${totals.files} (${counts})`];
+}
+
+function formatSent(bytes: number, seconds: number): string {
+  const average = bytes > 0 && seconds > 0 ? ` (average ${formatRate(bytes / seconds)})` : '';
+  return `sent ${formatBytes(bytes)} in ${formatDuration(Math.max(seconds, 0))}${average}`;
 }
 
 function formatRunError(file: StatusFileContent): string[] {

@@ -87,8 +87,23 @@ describe('renderStatusFile', () => {
   it('does not call a finished run stale', async () => {
     await writeRunStatus((tracker) => tracker.setPhase('completed'), 1_000);
     const text = (await renderStatusFile(statusPath, { nowMs: Date.now() + 3_600_000 })).text;
-    expect(text).toContain('Upload completed');
+    expect(text).toMatch(/^Upload completed \(pid \d+\), ended 1h\S* ago$/m);
     expect(text).not.toContain('STALE');
+  });
+
+  it('gives an ended run what it sent and its average rate, not its last rate and an ETA', async () => {
+    await writeRunStatus(uploadingRun);
+    const file = JSON.parse(await readFile(statusPath, 'utf8')) as Record<string, unknown>;
+    const startedAt = file.started_at as number;
+    await writeFile(
+      statusPath,
+      JSON.stringify({ ...file, phase: 'interrupted', last_update: startedAt + 4 }),
+    );
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).toMatch(
+      /^Progress: 80\.0% of 30\.0 MiB \(24\.0 MiB\), sent 14\.0 MiB in 4\.0s \(average 3\.5 MiB\/s\)$/m,
+    );
+    expect(text).not.toContain('ETA');
   });
 
   it('says STALE when the uploading process is gone', async () => {
