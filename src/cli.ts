@@ -91,6 +91,10 @@ function buildProgram(): Command {
     .option('--endpoint <url>', 'S3-compatible endpoint URL (overrides endpoint_url)')
     .option('--region <region>', 'region (overrides the config)')
     .option('--profile <name>', 'use this AWS profile (auth mode profile)')
+    .option(
+      '--ca-bundle <file>',
+      'PEM file of a CA to trust for an HTTPS endpoint, beside the built-in ones (overrides AWS_CA_BUNDLE, ca_bundle)',
+    )
     .option('--max-concurrency <n>', "requests in flight: a number or 'cpu*4' (default 16)")
     .option('--max-memory <size>', 'memory for request bodies in flight, e.g. 32MiB')
     .option(

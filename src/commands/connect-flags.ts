@@ -7,11 +7,12 @@ export interface ConnectFlags {
   endpoint?: string;
   region?: string;
   profile?: string;
+  caBundle?: string;
   projectKey?: string;
   debug?: boolean;
 }
 
-/** Adds --config, --bucket, --endpoint, --region, --profile and --debug to a subcommand. */
+/** Adds --config, --bucket, --endpoint, --region, --profile, --ca-bundle and --debug to a subcommand. */
 export function withConnectFlags(command: Command): Command {
   return command
     .option('-c, --config <file>', 'YAML config file')
@@ -19,5 +20,6 @@ export function withConnectFlags(command: Command): Command {
     .option('--endpoint <url>', 'S3-compatible endpoint URL')
     .option('--region <region>', 'region')
     .option('--profile <name>', 'AWS profile')
+    .option('--ca-bundle <file>', 'PEM file of a CA to trust for an HTTPS endpoint (overrides ca_bundle)')
     .option('--debug', 'detailed logging');
 }

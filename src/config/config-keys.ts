@@ -16,6 +16,7 @@ export interface ConfigFile {
   max_memory?: string | number;
   max_bandwidth?: string | number;
   socket_timeout?: string | number;
+  ca_bundle?: string;
   status_json?: string;
   status_interval?: number;
   log_csv?: string;
@@ -68,6 +69,7 @@ export const KEY_KINDS: Record<keyof ConfigFile, KeyKind> = {
   max_memory: 'string-or-number',
   max_bandwidth: 'string-or-number',
   socket_timeout: 'string-or-number',
+  ca_bundle: 'string',
   status_json: 'string',
   status_interval: 'number',
   log_csv: 'string',
@@ -95,4 +97,5 @@ export const PATH_KEYS = [
   'log_csv',
   'state_dir',
   'sse_customer_key_file',
+  'ca_bundle',
 ] as const;

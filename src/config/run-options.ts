@@ -1,3 +1,4 @@
+import type { CaBundle } from '../remote/ca-bundle.js';
 import { isAmazonS3 } from '../remote/endpoint-id.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +74,7 @@ export interface UploadFlags {
   maxMemory?: string;
   maxBandwidth?: string;
   socketTimeout?: string;
+  caBundle?: string;
   stateDir?: string;
   bucketLock?: boolean;
   minFileAge?: string;
@@ -117,6 +119,8 @@ export interface RunOptions {
   maxMemoryBytes: number;
   maxBandwidthBytesPerSec: number;
   socketTimeoutMs: number;
+  /** Certificates to trust beside Node's roots, for an HTTPS endpoint (`--ca-bundle`, `AWS_CA_BUNDLE`, `ca_bundle`). */
+  caBundle?: CaBundle | undefined;
   verifyLarge: boolean;
   verify: boolean;
   /** Skip only what content proof (or, failing that, the recorded mtime) shows is stored; prove uploads after. */
@@ -225,6 +229,7 @@ export function resolveRunOptions(
         300,
         1,
       ) * 1000,
+    caBundle: resolveCaBundle(flags, env, file),
     verifyLarge: flags.verifyLarge ?? false,
     verify: flags.verify ?? false,
     check: flags.check ?? false,
@@ -264,6 +269,16 @@ export function resolveRunOptions(
       ),
     ),
   };
+}
+
+/** The CA bundle named by the flag, the AWS CLI's variable or the config, resolved against the current folder. */
+function resolveCaBundle(flags: UploadFlags, env: NodeJS.ProcessEnv, file: ConfigFile): CaBundle | undefined {
+  const picked = pickFrom(
+    ['--ca-bundle', flags.caBundle],
+    ['AWS_CA_BUNDLE', env.AWS_CA_BUNDLE],
+    ['ca_bundle', file.ca_bundle],
+  );
+  return picked && { path: path.resolve(picked.value), setting: picked.source };
 }
 
 function pick<T>(...values: Array<T | undefined | null | ''>): T | undefined {

@@ -8,6 +8,7 @@ export interface ProbeTarget {
   region: string;
   credentials: SigningKeys;
   expectedBucketOwner?: string | undefined;
+  trustedCertificates?: string[] | undefined;
 }
 
 /** A probe that gets no answer this soon gives way to the SDK, which waits and retries as configured. */
@@ -35,7 +36,7 @@ export async function bucketAnswers(target: ProbeTarget, signal?: AbortSignal): 
   );
   // TLS takes a while to load, and most S3-compatible endpoints on a LAN speak plain HTTP
   const transport = url.protocol === 'https:' ? await import('node:https') : http;
-  return headAnswersOk(transport, url, path, headers, signal);
+  return headAnswersOk(transport, url, path, headers, signal, target.trustedCertificates);
 }
 
 function headAnswersOk(
@@ -44,6 +45,7 @@ function headAnswersOk(
   path: string,
   headers: Record<string, string>,
   signal: AbortSignal | undefined,
+  ca: string[] | undefined,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const outgoing = transport.request({
@@ -54,6 +56,7 @@ function headAnswersOk(
       headers,
       agent: false,
       timeout: PROBE_TIMEOUT_MS,
+      ...(ca ? { ca } : {}),
       ...(signal ? { signal } : {}),
     });
     const settle = (ok: boolean): void => {

@@ -72,6 +72,32 @@ const SETTING_CODES = new Set([
   'InvalidEncryptionAlgorithmError',
 ]);
 
+const UNTRUSTED =
+  "the endpoint's certificate is not signed by a CA this machine trusts; give your CA's certificate (PEM) with ca_bundle / --ca-bundle / AWS_CA_BUNDLE";
+
+/**
+ * TLS failures, which no retry mends, with what to do: each names the setting to change. A wrong port or scheme
+ * shows as OpenSSL's "wrong version number" (EPROTO).
+ */
+const TLS_HINTS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
+  CERT_UNTRUSTED: UNTRUSTED,
+  CERT_HAS_EXPIRED:
+    "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock",
+  CERT_NOT_YET_VALID:
+    "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    'the certificate does not name the host of endpoint_url / --endpoint; use a host name the certificate names',
+  EPROTO:
+    'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
+  ERR_SSL_WRONG_VERSION_NUMBER:
+    'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
+};
+
 /** Network errors that mean no HTTP answer came back at all, in the user's words. */
 const NO_ANSWER_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -153,7 +179,13 @@ export function classifyS3Error(error: unknown): ErrorClass {
   if (code === 'NoSuchUpload') return 'upload-gone';
   // asking again does not make a server implement what it lacks, nor will the next file: Swift's s3api refuses
   // tags and SSE on every write (501); the reads that may meet a 501 (tags, HEAD by part number) handle it first
-  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || isNotImplemented(error) || status === 301)
+  if (
+    RUN_FATAL_CODES.has(code) ||
+    SETTING_CODES.has(code) ||
+    code in TLS_HINTS ||
+    isNotImplemented(error) ||
+    status === 301
+  )
     return 'run-fatal';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
@@ -173,10 +205,12 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const named = NO_CODE.has(code) ? '' : code;
   const detail = [named, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
   const notImplemented = isNotImplemented(error);
-  const hint = notImplemented ? HINTS.NotImplemented : (HINTS[code] ?? STATUS_HINTS[status ?? 0]);
+  const hint = notImplemented
+    ? HINTS.NotImplemented
+    : (HINTS[code] ?? TLS_HINTS[code] ?? STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
-  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || notImplemented)
+  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || code in TLS_HINTS || notImplemented)
     return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
   return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
@@ -186,9 +220,16 @@ function describe(error: unknown): string {
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   // a proxy's 413 is an HTML page, which the SDK reports as an XML parse error
   if (status === 413) return 'the request body is bigger than the server, or a proxy before it, takes';
+  // OpenSSL's text names its source file and line: only its reason says anything to a user
+  if (errorCode(error) === 'EPROTO') return `TLS failed: ${openSslReason(error)}`;
   const message = (error as SdkErrorShape)?.message?.split('\n')[0]?.trim();
   if (message && message !== 'UnknownError' && message !== errorCode(error)) return message;
   return status === 404 ? 'not found' : 'request failed';
+}
+
+function openSslReason(error: unknown): string {
+  const message = (error as SdkErrorShape)?.message ?? '';
+  return /:SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? 'protocol error';
 }
 
 const ACCESS_HINT =

@@ -31,6 +31,7 @@ export async function connectStore(
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     socketTimeoutMs: options.socketTimeoutMs,
+    trustedCertificates: await certificatesFor(options),
     credentials: await resolveCredentials(options.auth),
     requests: options.objects.requests,
     onRequest: (operation) => {
@@ -81,6 +82,7 @@ export async function probeBucket(options: RunOptions, log: Logger, signal: Abor
       region: options.region,
       credentials,
       expectedBucketOwner: options.objects.requests.expectedBucketOwner,
+      trustedCertificates: await certificatesFor(options),
     },
     signal,
   );
@@ -88,6 +90,17 @@ export async function probeBucket(options: RunOptions, log: Logger, signal: Abor
   warnIfConfigReadable(options, log);
   log.debug(`bucket ${options.bucket} reachable at ${endpoint} (auth mode ${auth.mode})`);
   return true;
+}
+
+/**
+ * The CA bundle's certificates with Node's roots, for an HTTPS endpoint only: plain HTTP has no use for them, nor
+ * for the TLS module, which a rerun on a LAN store never loads.
+ */
+async function certificatesFor({ caBundle, endpoint }: RunOptions): Promise<string[] | undefined> {
+  const secure = endpoint === undefined || endpoint.toLowerCase().startsWith('https:');
+  if (!caBundle || !secure) return undefined;
+  const { trustedCertificates } = await import('./ca-bundle.js');
+  return trustedCertificates(caBundle);
 }
 
 function warnIfConfigReadable(options: RunOptions, log: Logger): void {

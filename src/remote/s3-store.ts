@@ -47,6 +47,8 @@ export interface StoreSettings {
   forcePathStyle: boolean;
   /** A request whose socket stays idle this long fails (and is retried); 5 minutes by default. */
   socketTimeoutMs?: number | undefined;
+  /** The certificates an HTTPS endpoint may be signed by, when not only Node's own roots. */
+  trustedCertificates?: string[] | undefined;
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
@@ -177,7 +179,7 @@ export class S3Store {
     const agentOptions = { keepAlive: true, maxSockets: CLIENT_SETTINGS.maxSockets };
     const requestHandler = {
       httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
+      httpsAgent: new https.Agent({ ...agentOptions, ca: settings.trustedCertificates }),
       connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
       socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
     };

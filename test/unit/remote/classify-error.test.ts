@@ -83,3 +83,37 @@ describe('a body refused for its size (413)', () => {
     );
   });
 });
+
+describe('a TLS failure', () => {
+  /** An error as Node's TLS socket raises it: a code, no HTTP status. */
+  function tlsError(code: string, message: string): Error {
+    return Object.assign(new Error(message), { code });
+  }
+
+  it.each([
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', /ca_bundle \/ --ca-bundle \/ AWS_CA_BUNDLE$/],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain', /--ca-bundle/],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'unable to get local issuer certificate', /--ca-bundle/],
+    ['CERT_HAS_EXPIRED', 'certificate has expired', /this machine's clock$/],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", /host name/],
+  ])('%s stops the run as a configuration error (exit 2) naming what to change', (code, message, hint) => {
+    const error = tlsError(code, message);
+    expect(classifyS3Error(error)).toBe('run-fatal');
+    const wrapped = toUploadError(error, 'open bucket', 'b');
+    expect(wrapped).toBeInstanceOf(ConfigError);
+    expect(exitCodeFor(wrapped)).toBe(2);
+    expect(wrapped.message).toMatch(new RegExp(`^open bucket b: .*\\(${code}\\); `));
+    expect(wrapped.message).toMatch(hint);
+  });
+
+  it("gives OpenSSL's reason for a wrong version number, without its source file, and the scheme to use", () => {
+    const error = tlsError(
+      'EPROTO',
+      'write EPROTO 808C8DDE627F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:',
+    );
+    const wrapped = toUploadError(error, 'open bucket', 'b');
+    expect(wrapped.message).toBe(
+      'open bucket b: TLS failed: wrong version number (EPROTO); the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
+    );
+  });
+});
