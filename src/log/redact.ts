@@ -11,6 +11,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /(aws_secret_access_key\s*[:=]\s*)\S+/gi,
   /("?secretAccessKey"?\s*[:=]\s*"?)[^",\s}]+/gi,
   /(x-amz-security-token[:=]\s*)\S+/gi,
+  // a proxy URL's password (http://user:password@proxy:3128)
+  /(\/\/[^\s/:@]+:)[^\s/@]+(?=@)/g,
 ];
 
 /** Replaces every registered secret and anything shaped like a signature or secret key in `text`. */

@@ -36,6 +36,8 @@ const RETRYABLE_CODES = new Set([
   'ENETUNREACH',
   'ERR_STREAM_PREMATURE_CLOSE',
   'UND_ERR_SOCKET',
+  // the proxy could not reach the server: as a refused connection would be, and may not be next time
+  'ProxyBadGateway',
 ]);
 
 const AUTH_CODES = new Set([
@@ -94,6 +96,10 @@ const TLS_HINTS: Record<string, string> = {
     'the certificate does not name the host of endpoint_url / --endpoint; use a host name the certificate names',
   EPROTO:
     'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
+  ProxyAuthenticationRequired:
+    "the proxy wants a user and password: write them into the proxy variable's URL as user:password@ before its host, or add the endpoint's host to NO_PROXY",
+  ProxyRefused:
+    "the proxy does not let this connection through; ask for the endpoint to be allowed, or add the endpoint's host to NO_PROXY",
   ERR_SSL_WRONG_VERSION_NUMBER:
     'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
 };
@@ -116,7 +122,10 @@ const NO_ANSWER_REASONS: Record<string, string> = {
  */
 export function describeNoAnswer(error: unknown): string | undefined {
   if ((error as SdkErrorShape)?.$metadata?.httpStatusCode !== undefined) return undefined;
-  return NO_ANSWER_REASONS[errorCode(error)];
+  const reason = NO_ANSWER_REASONS[errorCode(error)];
+  // the proxy, not the endpoint, is what did not answer
+  const proxy = (error as { proxy?: unknown })?.proxy;
+  return reason && typeof proxy === 'string' ? `${reason} by proxy ${proxy}` : reason;
 }
 
 /** The S3 error code of an SDK or network error ('' when it has none). */
@@ -265,6 +274,8 @@ const HINTS: Record<string, string> = {
   CredentialsProviderError:
     'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
   ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
+  ProxyBadGateway:
+    'the proxy could not reach the endpoint; check endpoint_url / --endpoint, or NO_PROXY for an endpoint inside the network',
   ENOTFOUND: 'the endpoint host name does not resolve; check endpoint_url / --endpoint and the network',
 };
 

@@ -3,6 +3,7 @@ import type { RunOptions } from '../config/run-options.js';
 import type { Logger } from '../log/logger.js';
 import { errorCode, toUploadError } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
+import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
 import type { S3Store } from './s3-store.js';
 
@@ -26,12 +27,16 @@ export async function connectStore(
   warnIfConfigReadable(options, log);
   // loaded here, not at start-up: the SDK takes about 0.3 s to load, which --help, status and a dry run never need
   const { S3Store } = await import('./s3-store.js');
+  const proxies = proxyRoutes(process.env);
+  const route = proxies[schemeOf(options.endpoint)];
+  if (route && log.debugEnabled) log.debug(`through proxy ${describeProxy(route.url)} (${route.variable})`);
   const store = new S3Store({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     socketTimeoutMs: options.socketTimeoutMs,
     trustedCertificates: await certificatesFor(options),
+    proxies,
     credentials: await resolveCredentials(options.auth),
     requests: options.objects.requests,
     onRequest: (operation) => {
@@ -70,6 +75,8 @@ export async function connectStore(
 export async function probeBucket(options: RunOptions, log: Logger, signal: AbortSignal): Promise<boolean> {
   const { auth, endpoint } = options;
   if (!endpoint || !options.forcePathStyle || options.bucket.startsWith('arn:')) return false;
+  // the probe goes straight to the server, which a network with a proxy may not allow
+  if (proxyRoutes(process.env)[schemeOf(endpoint)]) return false;
   if (auth.mode !== 'config' && auth.mode !== 'keyring') return false;
   const credentials = await resolveCredentials(auth);
   if (typeof credentials !== 'object' || !('accessKeyId' in credentials)) return false;
@@ -92,13 +99,21 @@ export async function probeBucket(options: RunOptions, log: Logger, signal: Abor
   return true;
 }
 
+/** The proxies the environment names for each scheme (`https_proxy`, `HTTP_PROXY`, ... with `NO_PROXY`). */
+function proxyRoutes(env: NodeJS.ProcessEnv): Record<'http' | 'https', ProxyRoute | undefined> {
+  return { http: proxyRouteFor('http', env), https: proxyRouteFor('https', env) };
+}
+
+function schemeOf(endpoint: string | undefined): 'http' | 'https' {
+  return endpoint?.toLowerCase().startsWith('http:') ? 'http' : 'https';
+}
+
 /**
  * The CA bundle's certificates with Node's roots, for an HTTPS endpoint only: plain HTTP has no use for them, nor
  * for the TLS module, which a rerun on a LAN store never loads.
  */
 async function certificatesFor({ caBundle, endpoint }: RunOptions): Promise<string[] | undefined> {
-  const secure = endpoint === undefined || endpoint.toLowerCase().startsWith('https:');
-  if (!caBundle || !secure) return undefined;
+  if (!caBundle || schemeOf(endpoint) !== 'https') return undefined;
   const { trustedCertificates } = await import('./ca-bundle.js');
   return trustedCertificates(caBundle);
 }

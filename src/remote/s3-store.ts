@@ -1,5 +1,3 @@
-import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -29,6 +27,7 @@ import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode, isForeignAnswer, isNotImplemented, isUploadGone } from './classify-error.js';
 import { isAmazonS3 } from './endpoint-id.js';
+import { createAgents, type AgentSettings } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
   formatTagging,
@@ -49,6 +48,8 @@ export interface StoreSettings {
   socketTimeoutMs?: number | undefined;
   /** The certificates an HTTPS endpoint may be signed by, when not only Node's own roots. */
   trustedCertificates?: string[] | undefined;
+  /** The proxies the environment names, per scheme. */
+  proxies?: AgentSettings['proxies'];
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
@@ -176,10 +177,15 @@ export class S3Store {
 
   constructor(private readonly settings: StoreSettings) {
     this.boundReads = !isAmazonS3(settings.endpoint);
-    const agentOptions = { keepAlive: true, maxSockets: CLIENT_SETTINGS.maxSockets };
+    const agents = createAgents({
+      maxSockets: CLIENT_SETTINGS.maxSockets,
+      connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
+      trustedCertificates: settings.trustedCertificates,
+      proxies: settings.proxies,
+    });
     const requestHandler = {
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent({ ...agentOptions, ca: settings.trustedCertificates }),
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
       socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
     };

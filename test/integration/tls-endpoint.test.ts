@@ -4,16 +4,14 @@
  * ca_bundle, beside the built-in roots. A TLS front with a self-signed certificate for 127.0.0.1 forwards to the
  * test server; https:// to the server's plain port is named as the wrong scheme or port, not OpenSSL's text.
  */
-import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { connect, type Server } from 'node:net';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAllObjects } from '../support/bucket.js';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
+import { startTlsFront, type TlsFront } from '../support/tls-front.js';
 import { deleteBucket } from './transfer-harness.js';
 
 const FILES = { 'config/survey.yaml': 'crew: 2\n', 'logs/run.log': 'started\n' };
@@ -21,22 +19,16 @@ const FILES = { 'config/survey.yaml': 'crew: 2\n', 'logs/run.log': 'started\n' }
 let root: string;
 let bucket: string;
 let certificate: string;
-let front: Server;
+let front: TlsFront;
 let secureEndpoint: string;
 
 beforeAll(async () => {
   root = await makeTempDir('tls-endpoint');
   await writeFiles(path.join(root, 'project'), FILES);
   bucket = await createTestBucket('tls-endpoint');
-  certificate = path.join(root, 'ca', 'endpoint.pem');
-  const key = path.join(root, 'ca', 'endpoint-key.pem');
-  await mkdir(path.join(root, 'ca'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', certificate,
-  ], { stdio: 'ignore' }); // prettier-ignore
-  front = await startTlsFront(await readFile(key), await readFile(certificate));
-  secureEndpoint = `https://127.0.0.1:${(front.address() as { port: number }).port}`;
+  front = await startTlsFront(path.join(root, 'ca'), getS3Env().endpoint);
+  certificate = front.certificate;
+  secureEndpoint = front.endpoint;
 });
 
 afterAll(async () => {
@@ -44,19 +36,6 @@ afterAll(async () => {
   await deleteBucket(bucket).catch(() => {});
   await removeTempDirs();
 });
-
-/** Ends TLS and passes the bytes on to the test server, as an HTTPS load balancer before a store does. */
-async function startTlsFront(key: Buffer, cert: Buffer): Promise<Server> {
-  const target = new URL(getS3Env().endpoint);
-  const server = createTlsServer({ key, cert }, (client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
 
 async function uploadTo(
   endpoint: string,

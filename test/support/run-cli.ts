@@ -47,6 +47,9 @@ export interface RunningCli {
   exited: Promise<CliResult>;
 }
 
+/** A proxy of the machine's would route the tests' requests to 127.0.0.1 through it; proxy.test.ts sets its own. */
+const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
+
 /**
  * Builds the child's environment. CI and NO_COLOR keep the output plain and free of progress redraws;
  * the SDK's Node 20 end-of-support notice would otherwise land in every stderr a test inspects.
@@ -59,6 +62,7 @@ export function buildCliEnv(overrides: Record<string, string | undefined> = {}):
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   delete env.FORCE_COLOR;
+  for (const name of PROXY_VARIABLES) delete env[name];
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -1,0 +1,136 @@
+/**
+ * A network that reaches the store only through a forward proxy, as an office or a CI runner behind one: the
+ * uploader tunnels through the proxy the environment names (`HTTP_PROXY` / `https_proxy`, as the AWS CLI reads
+ * them) with HTTP CONNECT, TLS inside the tunnel for HTTPS, and goes direct to the hosts NO_PROXY names. A proxy
+ * that wants a password it was not given stops the run at once (exit 2), naming the proxy, never the password.
+ */
+import { chmod, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAllObjects } from '../support/bucket.js';
+import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy.js';
+import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
+import { startTlsFront, type TlsFront } from '../support/tls-front.js';
+import { deleteBucket } from './transfer-harness.js';
+
+const FILES = { 'config/survey.yaml': 'crew: 2\n', 'logs/run.log': 'started\n' };
+const PASSWORD = 'proxy-Pa55word-in-the-url';
+
+let root: string;
+let bucket: string;
+let open: ConnectProxy;
+let guarded: ConnectProxy;
+let front: TlsFront;
+let plainTarget: string;
+
+beforeAll(async () => {
+  root = await makeTempDir('proxy');
+  await writeFiles(path.join(root, 'project'), FILES);
+  bucket = await createTestBucket('proxy');
+  open = await startConnectProxy();
+  guarded = await startConnectProxy({ user: 'survey', password: PASSWORD });
+  front = await startTlsFront(path.join(root, 'ca'), getS3Env().endpoint);
+  plainTarget = new URL(getS3Env().endpoint).host;
+});
+
+afterAll(async () => {
+  front?.close();
+  await Promise.all([open?.close(), guarded?.close()]);
+  await deleteBucket(bucket).catch(() => {});
+  await removeTempDirs();
+});
+
+async function upload(
+  projectKey: string,
+  env: Record<string, string>,
+  endpoint = getS3Env().endpoint,
+  ...flags: string[]
+): Promise<CliResult> {
+  const configPath = await writeConfig(await makeTempDir('proxy-config'), {
+    bucket,
+    ...testServerConfig(),
+    endpoint_url: endpoint,
+  });
+  await chmod(configPath, 0o600);
+  const stateDir = path.join(root, 'state');
+  const args = ['--config', configPath, '--folder', path.join(root, 'project'), '--project-key', projectKey];
+  return runCli([...args, '--state-dir', stateDir, '-q', ...flags], {
+    env: { AWS_CA_BUNDLE: undefined, ...env },
+    timeoutMs: 60_000,
+  });
+}
+
+async function keysUnder(projectKey: string): Promise<string[]> {
+  return (await listAllObjects(bucket, `${projectKey}/`)).map((object) => object.key).sort();
+}
+
+describe('a store reached through a forward proxy', () => {
+  it('gets every request of an upload and of its rerun through the HTTP_PROXY tunnel', async () => {
+    const before = open.connects().length;
+    const first = await upload('VIA', { HTTP_PROXY: open.url });
+    expect(first.code, first.stderr).toBe(0);
+    expect(await keysUnder('VIA')).toEqual(['VIA/config/survey.yaml', 'VIA/logs/run.log']);
+    const rerun = await upload('VIA', { http_proxy: open.url });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const tunnels = open.connects().slice(before);
+    expect(tunnels.length).toBeGreaterThanOrEqual(2);
+    expect(tunnels.every((entry) => entry.target === plainTarget && entry.status === 200)).toBe(true);
+  });
+
+  it('goes straight to a host NO_PROXY names', async () => {
+    const before = open.connects().length;
+    const result = await upload('DIRECT', { HTTP_PROXY: open.url, NO_PROXY: 'localhost,127.0.0.0/8' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await keysUnder('DIRECT')).toHaveLength(2);
+    expect(open.connects().slice(before)).toEqual([]);
+  });
+
+  it('reaches an HTTPS store through the https_proxy tunnel, with its CA trusted', async () => {
+    const before = open.connects().length;
+    const result = await upload(
+      'SECURE',
+      { https_proxy: open.url },
+      front.endpoint,
+      '--ca-bundle',
+      front.certificate,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(await keysUnder('SECURE')).toHaveLength(2);
+    const frontTarget = new URL(front.endpoint).host;
+    expect(open.connects().slice(before)).toContainEqual({ target: frontTarget, status: 200 });
+  });
+
+  it('stops at once (exit 2) when the proxy wants a password, naming the proxy and what to set', async () => {
+    const result = await upload('NOAUTH', { HTTP_PROXY: guarded.url });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(
+        `^upload-to-s3: open bucket \\S+: proxy ${guarded.url} \\(HTTP_PROXY\\): answered CONNECT \\S+ with HTTP 407 .*\\(ProxyAuthenticationRequired\\); .*NO_PROXY$`,
+      ),
+    );
+    expect(await keysUnder('NOAUTH')).toEqual([]);
+  });
+
+  it('sends the user and password of the proxy URL, and writes the password nowhere', async () => {
+    const withPassword = guarded.url.replace('//', `//survey:${encodeURIComponent(PASSWORD)}@`);
+    const result = await upload('AUTH', { HTTP_PROXY: withPassword }, undefined, '--debug');
+    expect(result.code, result.stderr).toBe(0);
+    expect(await keysUnder('AUTH')).toHaveLength(2);
+    expect(guarded.connects().filter((entry) => entry.status === 200).length).toBeGreaterThan(0);
+    const refused = await upload('AUTH2', { HTTP_PROXY: withPassword.replace(PASSWORD, 'not-the-Pa55word') });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refusing the user and password given');
+    const runDir = path.join(root, 'state', 'runs', bucket, 'AUTH');
+    const written = [
+      result.stdout,
+      result.stderr,
+      refused.stderr,
+      await readFile(path.join(runDir, 'status.json'), 'utf8'),
+      await readFile(path.join(runDir, 'upload-log.csv'), 'utf8'),
+    ].join('\n');
+    expect(written).not.toContain(PASSWORD);
+    expect(refused.stderr).not.toContain('not-the-Pa55word');
+  });
+});
