@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { Agent } from 'node:http';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AuthSettings } from '../config/run-options.js';
 import { registerSecret } from '../log/redact.js';
@@ -11,7 +12,14 @@ import { registerSecret } from '../log/redact.js';
  * native module are loaded only for the mode that needs them (together about 0.1 s of start-up).
  * @throws AuthError when the keyring cannot be read.
  */
-export async function resolveCredentials(auth: AuthSettings): Promise<S3ClientConfig['credentials']> {
+export async function resolveCredentials(
+  auth: AuthSettings,
+  agents?: { http: Agent; https: Agent },
+): Promise<S3ClientConfig['credentials']> {
+  // STS (assumed roles) and SSO are asked through the run's agents: its proxy and its trusted CAs
+  const clientConfig = agents
+    ? { clientConfig: { requestHandler: { httpAgent: agents.http, httpsAgent: agents.https } } }
+    : {};
   switch (auth.mode) {
     case 'config':
       registerSecret(auth.secretAccessKey);
@@ -23,7 +31,7 @@ export async function resolveCredentials(auth: AuthSettings): Promise<S3ClientCo
       };
     case 'profile': {
       const { fromIni } = await import('@aws-sdk/credential-providers');
-      return fromIni({ profile: auth.profile ?? 'default' });
+      return fromIni({ profile: auth.profile ?? 'default', ...clientConfig });
     }
     case 'keyring': {
       const { readKeyringCredentials } = await import('./keyring-store.js');
@@ -33,7 +41,7 @@ export async function resolveCredentials(auth: AuthSettings): Promise<S3ClientCo
     }
     case 'instance': {
       const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-      return fromNodeProviderChain();
+      return fromNodeProviderChain(clientConfig);
     }
   }
 }

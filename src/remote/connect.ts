@@ -26,18 +26,29 @@ export async function connectStore(
 ): Promise<S3Store> {
   warnIfConfigReadable(options, log);
   // loaded here, not at start-up: the SDK takes about 0.3 s to load, which --help, status and a dry run never need
-  const { S3Store } = await import('./s3-store.js');
+  const [{ S3Store }, { createAgents }] = await Promise.all([
+    import('./s3-store.js'),
+    import('./http-agents.js'),
+  ]);
   const proxies = proxyRoutes(process.env);
   const route = proxies[schemeOf(options.endpoint)];
   if (route && log.debugEnabled) log.debug(`through proxy ${describeProxy(route.url)} (${route.variable})`);
+  const trustedCertificates = await certificatesFor(options);
+  const agents = createAgents({
+    maxSockets: CLIENT_SETTINGS.maxSockets,
+    connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
+    trustedCertificates,
+    proxies,
+  });
+  // the credential providers' own clients (STS, SSO) cross the same proxy and meet the same CAs
+  const throughNetwork = route || trustedCertificates ? agents : undefined;
   const store = new S3Store({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     socketTimeoutMs: options.socketTimeoutMs,
-    trustedCertificates: await certificatesFor(options),
-    proxies,
-    credentials: await resolveCredentials(options.auth),
+    agents,
+    credentials: await resolveCredentials(options.auth, throughNetwork),
     requests: options.objects.requests,
     onRequest: (operation) => {
       onRequest?.(operation);

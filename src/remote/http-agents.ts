@@ -13,11 +13,18 @@ export interface AgentSettings {
   proxies?: { http?: ProxyRoute | undefined; https?: ProxyRoute | undefined } | undefined;
 }
 
+/** The agent for each scheme. */
+export interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
 /**
- * The two keep-alive agents every request of a store goes through, the SDK's and the lean path's alike: one pool
- * of sockets per server, the trusted CAs for HTTPS, and the proxy tunnel where the environment names a proxy.
+ * The two keep-alive agents every request of a store goes through, the SDK's and the lean path's alike, and the
+ * credential providers' (STS, SSO): one pool of sockets per server, the trusted CAs for HTTPS, and the proxy
+ * tunnel where the environment names a proxy.
  */
-export function createAgents(settings: AgentSettings): { http: http.Agent; https: https.Agent } {
+export function createAgents(settings: AgentSettings): Agents {
   const options = { keepAlive: true, maxSockets: settings.maxSockets };
   const secureOptions = { ...options, ca: settings.trustedCertificates };
   const { proxies, connectTimeoutMs } = settings;

@@ -27,7 +27,7 @@ import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { errorCode, isForeignAnswer, isNotImplemented, isUploadGone } from './classify-error.js';
 import { isAmazonS3 } from './endpoint-id.js';
-import { createAgents, type AgentSettings } from './http-agents.js';
+import { createAgents, type Agents } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
   formatTagging,
@@ -46,10 +46,8 @@ export interface StoreSettings {
   forcePathStyle: boolean;
   /** A request whose socket stays idle this long fails (and is retried); 5 minutes by default. */
   socketTimeoutMs?: number | undefined;
-  /** The certificates an HTTPS endpoint may be signed by, when not only Node's own roots. */
-  trustedCertificates?: string[] | undefined;
-  /** The proxies the environment names, per scheme. */
-  proxies?: AgentSettings['proxies'];
+  /** The agents to send through (trusted CAs, proxy tunnels; see {@link createAgents}); plain ones when not given. */
+  agents?: Agents | undefined;
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
@@ -177,12 +175,12 @@ export class S3Store {
 
   constructor(private readonly settings: StoreSettings) {
     this.boundReads = !isAmazonS3(settings.endpoint);
-    const agents = createAgents({
-      maxSockets: CLIENT_SETTINGS.maxSockets,
-      connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
-      trustedCertificates: settings.trustedCertificates,
-      proxies: settings.proxies,
-    });
+    const agents =
+      settings.agents ??
+      createAgents({
+        maxSockets: CLIENT_SETTINGS.maxSockets,
+        connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
+      });
     const requestHandler = {
       httpAgent: agents.http,
       httpsAgent: agents.https,

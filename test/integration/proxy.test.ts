@@ -4,7 +4,8 @@
  * them) with HTTP CONNECT, TLS inside the tunnel for HTTPS, and goes direct to the hosts NO_PROXY names. A proxy
  * that wants a password it was not given stops the run at once (exit 2), naming the proxy, never the password.
  */
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAllObjects } from '../support/bucket.js';
@@ -133,4 +134,82 @@ describe('a store reached through a forward proxy', () => {
     expect(written).not.toContain(PASSWORD);
     expect(refused.stderr).not.toContain('not-the-Pa55word');
   });
+
+  it('asks STS for an assumed role through the proxy too, then uploads with its keys', async () => {
+    const sts = await startStsStub();
+    try {
+      const env = getS3Env();
+      const awsDir = await makeTempDir('proxy-aws');
+      await writeFile(
+        path.join(awsDir, 'config'),
+        '[profile base]\nregion = us-east-1\n[profile uploader]\n' +
+          'role_arn = arn:aws:iam::123456789012:role/uploader\nsource_profile = base\nregion = us-east-1\n',
+      );
+      await writeFile(
+        path.join(awsDir, 'credentials'),
+        `[base]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${env.secretAccessKey}\n`,
+      );
+      const configPath = await writeConfig(await makeTempDir('proxy-config'), {
+        bucket,
+        endpoint_url: env.endpoint,
+        region: env.region,
+        force_path_style: true,
+        auth_mode: 'profile',
+        profile: 'uploader',
+      });
+      const before = open.connects().length;
+      const args = ['--config', configPath, '--folder', path.join(root, 'project'), '--project-key', 'ROLE'];
+      const result = await runCli([...args, '--state-dir', path.join(root, 'state'), '-q'], {
+        env: {
+          HTTP_PROXY: open.url,
+          AWS_CONFIG_FILE: path.join(awsDir, 'config'),
+          AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
+          AWS_ENDPOINT_URL_STS: sts.url,
+          AWS_PROFILE: undefined,
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+        },
+        timeoutMs: 60_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(sts.calls()).toBeGreaterThan(0);
+      const targets = open
+        .connects()
+        .slice(before)
+        .map((entry) => entry.target);
+      expect(targets[0]).toBe(new URL(sts.url).host);
+      expect(targets).toContain(plainTarget);
+      expect(await keysUnder('ROLE')).toHaveLength(2);
+    } finally {
+      await sts.close();
+    }
+  });
 });
+
+/**
+ * STS as far as AssumeRole goes: it answers with the test user's own keys (no session token, which the test
+ * server could not check), so the upload works only when the role was asked for and its answer used.
+ */
+async function startStsStub(): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
+  const env = getS3Env();
+  let calls = 0;
+  const server = createServer((request, response) => {
+    calls += 1;
+    request.resume();
+    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.end(
+      '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>' +
+        `<AccessKeyId>${env.accessKeyId}</AccessKeyId><SecretAccessKey>${env.secretAccessKey}</SecretAccessKey>` +
+        '<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>' +
+        '<Arn>arn:aws:sts::123456789012:assumed-role/uploader/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId>' +
+        '</AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>',
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls: () => calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
