@@ -183,10 +183,12 @@ async function needsNothingButTheBucket(
   const tasks = [...plan.groups.values()].flat();
   const { force, verify, check } = options;
   const settled = isSettledByLog(tasks, { logged: logged.uploads, force, verify, check });
-  // an unfinished upload an earlier run left is aborted at the end of this one, through the store
-  return (
-    settled && (await new JournalStore(options.stateDir, endpointId(options.endpoint)).list()).length === 0
-  );
+  if (!settled) return false;
+  // an unfinished upload an earlier run of this project left is aborted at the end of this one, through the
+  // store; another project's, in the same state folder, waits for its own run to resume it
+  const projectPrefix = `${options.prefix}${options.projectKey}/`;
+  const journals = await new JournalStore(options.stateDir, endpointId(options.endpoint)).list();
+  return !journals.some(({ bucket, key }) => bucket === options.bucket && key.startsWith(projectPrefix));
 }
 
 /**

@@ -315,3 +315,23 @@ describe('resuming an interrupted upload', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 });
+
+describe("another project's unfinished upload in the same state folder", () => {
+  it('is left open for its own run, and a rerun the log settles still asks the bucket without the SDK', async () => {
+    const h = await harness('OTHER1');
+    await writeFiles(h.projectDir, { 'reels/R001/R001.mp4': { sizeBytes: 20 * MiB, seed: 'other-project' } });
+    const open = await interruptAfterParts(h, 1);
+    const settledDir = path.join(path.dirname(h.projectDir), 'SETTLED1');
+    await writeFiles(settledDir, { 'logs/run.log': 'done\n' });
+    const args = ['--config', h.configPath, '--folder', settledDir, '--project-key', 'SETTLED1'];
+    const first = await runCli([...args, '--state-dir', h.stateDir, '--quiet']);
+    expect(first.code, first.stderr).toBe(0);
+    const rerun = await runCli([...args, '--state-dir', h.stateDir, '--quiet', '--debug']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain('request HeadBucket (a probe without the SDK)');
+    expect(await listOpenMultipartUploads(bucket)).toContainEqual(
+      expect.objectContaining({ key: open.key, uploadId: open.uploadId }),
+    );
+    expect((await readJournals(h.stateDir)).map((journal) => journal.uploadId)).toEqual([open.uploadId]);
+  });
+});
