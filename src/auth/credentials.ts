@@ -2,7 +2,9 @@ import { statSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AuthSettings } from '../config/run-options.js';
+import { AuthError } from '../errors.js';
 import { registerSecret } from '../log/redact.js';
+import { errorCode } from '../remote/classify-error.js';
 
 /**
  * Turns the auth settings into the client's credentials:
@@ -31,7 +33,8 @@ export async function resolveCredentials(
       };
     case 'profile': {
       const { fromIni } = await import('@aws-sdk/credential-providers');
-      return fromIni({ profile: auth.profile ?? 'default', ...clientConfig });
+      const profile = auth.profile ?? 'default';
+      return explainFailures(fromIni({ profile, ...clientConfig }), `profile ${profile}`);
     }
     case 'keyring': {
       const { readKeyringCredentials } = await import('./keyring-store.js');
@@ -41,10 +44,42 @@ export async function resolveCredentials(
     }
     case 'instance': {
       const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-      return fromNodeProviderChain(clientConfig);
+      return explainFailures(fromNodeProviderChain(clientConfig), 'the AWS default chain');
     }
   }
 }
+
+/**
+ * The provider with its failures said as ours: where the credentials were looked for, the SDK's reason and what to
+ * do. An assumed role refused by STS is an AccessDenied like S3's, and was read as the bucket refusing the keys.
+ */
+function explainFailures<T, A extends unknown[]>(
+  provider: (...args: A) => Promise<T>,
+  source: string,
+): (...args: A) => Promise<T> {
+  // the SDK passes the calling client's settings on, which the STS and SSO clients inherit
+  return async (...args: A) => {
+    try {
+      return await provider(...args);
+    } catch (error) {
+      const code = errorCode(error);
+      const reason = (error as Error)?.message?.split('\n')[0]?.trim() || 'no credentials';
+      const hint = CREDENTIAL_HINTS[code] ?? CREDENTIAL_HINTS.default!;
+      throw new AuthError(`credentials from ${source}: ${reason}${code ? ` (${code})` : ''}; ${hint}`, {
+        cause: error,
+      });
+    }
+  };
+}
+
+const CREDENTIAL_HINTS: Record<string, string> = {
+  AccessDenied:
+    "STS refused to let the source credentials assume the profile's role; check role_arn, and that they may call sts:AssumeRole on it",
+  ExpiredToken: 'the session has expired; refresh it (aws sso login, or new keys) and run again',
+  ExpiredTokenException: 'the session has expired; refresh it (aws sso login, or new keys) and run again',
+  default:
+    'check the profile with aws configure list --profile NAME, or set auth_mode and keys in the config, or AWS_* variables',
+};
 
 /**
  * True when a config file holding keys can be read by its group or by other users (POSIX permission

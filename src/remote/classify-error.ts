@@ -183,6 +183,8 @@ export function isForeignAnswer(error: unknown): boolean {
 export function classifyS3Error(error: unknown): ErrorClass {
   // our own verdict on an answer (the server stored other bytes) says itself whether a resend can help
   if (error instanceof RemoteError) return error.retryable ? 'retryable' : 'file-fatal';
+  // credentials that cannot be had (an expired session, a role refused) fail every file alike
+  if (error instanceof AuthError) return 'run-fatal';
   const code = errorCode(error);
   const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
   if (code === 'NoSuchUpload') return 'upload-gone';

@@ -138,39 +138,8 @@ describe('a store reached through a forward proxy', () => {
   it('asks STS for an assumed role through the proxy too, then uploads with its keys', async () => {
     const sts = await startStsStub();
     try {
-      const env = getS3Env();
-      const awsDir = await makeTempDir('proxy-aws');
-      await writeFile(
-        path.join(awsDir, 'config'),
-        '[profile base]\nregion = us-east-1\n[profile uploader]\n' +
-          'role_arn = arn:aws:iam::123456789012:role/uploader\nsource_profile = base\nregion = us-east-1\n',
-      );
-      await writeFile(
-        path.join(awsDir, 'credentials'),
-        `[base]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${env.secretAccessKey}\n`,
-      );
-      const configPath = await writeConfig(await makeTempDir('proxy-config'), {
-        bucket,
-        endpoint_url: env.endpoint,
-        region: env.region,
-        force_path_style: true,
-        auth_mode: 'profile',
-        profile: 'uploader',
-      });
       const before = open.connects().length;
-      const args = ['--config', configPath, '--folder', path.join(root, 'project'), '--project-key', 'ROLE'];
-      const result = await runCli([...args, '--state-dir', path.join(root, 'state'), '-q'], {
-        env: {
-          HTTP_PROXY: open.url,
-          AWS_CONFIG_FILE: path.join(awsDir, 'config'),
-          AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
-          AWS_ENDPOINT_URL_STS: sts.url,
-          AWS_PROFILE: undefined,
-          AWS_ACCESS_KEY_ID: undefined,
-          AWS_SECRET_ACCESS_KEY: undefined,
-        },
-        timeoutMs: 60_000,
-      });
+      const result = await uploadWithRole('ROLE', sts.url, { HTTP_PROXY: open.url });
       expect(result.code, result.stderr).toBe(0);
       expect(sts.calls()).toBeGreaterThan(0);
       const targets = open
@@ -186,17 +155,82 @@ describe('a store reached through a forward proxy', () => {
   });
 });
 
+describe('an assumed role STS refuses', () => {
+  it("is named as the profile's role, not as the bucket refusing the keys (exit 2)", async () => {
+    const sts = await startStsStub(403);
+    try {
+      const result = await uploadWithRole('DENIED', sts.url, {});
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toMatch(
+        /^upload-to-s3: credentials from profile uploader: .*not authorized to perform: sts:AssumeRole \(AccessDenied\); .*role_arn/,
+      );
+      expect(result.stderr).not.toContain('may write to the bucket');
+      expect(await keysUnder('DENIED')).toEqual([]);
+    } finally {
+      await sts.close();
+    }
+  });
+});
+
+/** An upload with `auth_mode: profile` whose profile assumes a role from STS at `stsUrl`, with the test keys. */
+async function uploadWithRole(
+  projectKey: string,
+  stsUrl: string,
+  env: Record<string, string>,
+): Promise<CliResult> {
+  const s3 = getS3Env();
+  const awsDir = await makeTempDir('proxy-aws');
+  await writeFile(
+    path.join(awsDir, 'config'),
+    '[profile base]\nregion = us-east-1\n[profile uploader]\n' +
+      'role_arn = arn:aws:iam::123456789012:role/uploader\nsource_profile = base\nregion = us-east-1\n',
+  );
+  await writeFile(
+    path.join(awsDir, 'credentials'),
+    `[base]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+  );
+  const configPath = await writeConfig(await makeTempDir('proxy-config'), {
+    bucket,
+    endpoint_url: s3.endpoint,
+    region: s3.region,
+    force_path_style: true,
+    auth_mode: 'profile',
+    profile: 'uploader',
+  });
+  const args = ['--config', configPath, '--folder', path.join(root, 'project'), '--project-key', projectKey];
+  return runCli([...args, '--state-dir', path.join(root, 'state'), '-q'], {
+    env: {
+      ...env,
+      AWS_CONFIG_FILE: path.join(awsDir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
+      AWS_ENDPOINT_URL_STS: stsUrl,
+      AWS_PROFILE: undefined,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+    },
+    timeoutMs: 60_000,
+  });
+}
+
 /**
  * STS as far as AssumeRole goes: it answers with the test user's own keys (no session token, which the test
- * server could not check), so the upload works only when the role was asked for and its answer used.
+ * server could not check), so the upload works only when the role was asked for and its answer used; or, given
+ * 403, refuses as STS refuses a role the caller may not assume.
  */
-async function startStsStub(): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
+async function startStsStub(status = 200): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
   const env = getS3Env();
   let calls = 0;
   const server = createServer((request, response) => {
     calls += 1;
     request.resume();
-    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.writeHead(status, { 'content-type': 'text/xml' });
+    if (status !== 200) {
+      response.end(
+        '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:' +
+          'user/field is not authorized to perform: sts:AssumeRole</Message></Error></ErrorResponse>',
+      );
+      return;
+    }
     response.end(
       '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>' +
         `<AccessKeyId>${env.accessKeyId}</AccessKeyId><SecretAccessKey>${env.secretAccessKey}</SecretAccessKey>` +
