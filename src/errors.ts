@@ -69,7 +69,8 @@ export function describeError(error: unknown): string {
 
 /**
  * A user-supplied value for a one-line message: in single quotes, control characters (a newline from a
- * quoted YAML string, say) escaped, long values cut. Never throws, whatever the value.
+ * quoted YAML string, say) escaped, long values cut in the middle, so that a long path keeps its file name
+ * (`'D:\Surveys\2026…\reels\R001\R001.mp4'`). Never throws, whatever the value.
  */
 export function quoteValue(value: unknown): string {
   let text: string;
@@ -83,7 +84,7 @@ export function quoteValue(value: unknown): string {
     /[\u0000-\u001f\u007f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return `'${escaped.length > 80 ? `${escaped.slice(0, 79)}…` : escaped}'`;
+  return `'${escaped.length > 80 ? `${escaped.slice(0, 39)}…${escaped.slice(-40)}` : escaped}'`;
 }
 
 /** Turns a Node fs error into a short reason like 'permission denied (EACCES)'. */
