@@ -276,6 +276,9 @@ const HINTS: Record<string, string> = {
   CredentialsProviderError:
     'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
   ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
+  // a server that speaks TLS on the port closes a plain HTTP request so
+  ECONNRESET:
+    'the server closed the connection without an answer; check endpoint_url / --endpoint (https:// for a port that serves TLS) and any proxy or firewall between',
   ProxyBadGateway:
     'the proxy could not reach the endpoint; check endpoint_url / --endpoint, or NO_PROXY for an endpoint inside the network',
   ENOTFOUND: 'the endpoint host name does not resolve; check endpoint_url / --endpoint and the network',

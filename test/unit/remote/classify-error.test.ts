@@ -117,3 +117,13 @@ describe('a TLS failure', () => {
     );
   });
 });
+
+describe('a connection closed without an answer', () => {
+  it('is retried, and when the retries are spent says to check the scheme and what lies between', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(classifyS3Error(reset)).toBe('retryable');
+    expect(toUploadError(reset, 'open bucket', 'b').message).toBe(
+      'open bucket b: socket hang up (ECONNRESET); the server closed the connection without an answer; check endpoint_url / --endpoint (https:// for a port that serves TLS) and any proxy or firewall between',
+    );
+  });
+});
