@@ -35,7 +35,9 @@ export async function connectStore(
   if (route && log.debugEnabled) log.debug(`through proxy ${describeProxy(route.url)} (${route.variable})`);
   const trustedCertificates = await certificatesFor(options);
   if (trustedCertificates && options.caBundle && log.debugEnabled)
-    log.debug(`trusting the CAs of ${options.caBundle.path} (${options.caBundle.setting}) beside the built-in ones`);
+    log.debug(
+      `trusting the CAs of ${options.caBundle.path} (${options.caBundle.setting}) beside the built-in ones`,
+    );
   const agents = createAgents({
     maxSockets: CLIENT_SETTINGS.maxSockets,
     connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
