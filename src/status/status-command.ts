@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { truncateEnd } from './display-width.js';
+import { displayWidth, truncateEnd, truncateMiddle } from './display-width.js';
 import { formatBytes, formatDuration, formatLocalTime, formatPercent, formatRate } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import { isFinalPhase, readGroups, type GroupStatus } from './status-snapshot.js';
@@ -102,7 +102,7 @@ export async function watchStatusFile(path: string, options: WatchOptions): Prom
     const frame = await readFrame(path);
     if (options.json === true) {
       if (frame.changeKey !== lastChangeKey) stream.write(`${JSON.stringify(frame.record)}\n`);
-    } else if (live !== undefined) live.draw([], fitToTerminal(frame.text, stream));
+    } else if (live !== undefined) live.draw([], fitStatusLines(frame.text, screenOf(stream)));
     else if (frame.countsKey !== lastCountsKey) stream.write(`${frame.text}\n\n`);
     lastChangeKey = frame.changeKey;
     lastCountsKey = frame.countsKey;
@@ -281,12 +281,28 @@ function isTerminal(stream: NodeJS.WritableStream): boolean {
   return (stream as { isTTY?: unknown }).isTTY === true;
 }
 
-/** Cuts lines to the width (at their end: a line's start says what it is) and drops rows past the screen. */
-function fitToTerminal(text: string, stream: NodeJS.WritableStream): string[] {
+/** A file in flight as {@link formatInFlight} writes it: the figures, then the path. */
+const IN_FLIGHT_LINE = /^(\s+(?:[\d.]+|--)%\s+[\d.]+ \S+\s{2})(.+)$/;
+
+/**
+ * The watch view's lines on a terminal of `columns` and `rows`: each cut to the width at its end (a line's start
+ * says what it is), but a file in flight in the middle of its path, which keeps the file's name; rows past the
+ * screen are dropped.
+ */
+export function fitStatusLines(text: string, { columns, rows }: { columns: number; rows: number }): string[] {
+  const width = Math.max(columns - 1, 20);
+  const lines = text.split('\n').map((line) => {
+    const inFlight = IN_FLIGHT_LINE.exec(line);
+    if (!inFlight || displayWidth(line) <= width) return truncateEnd(line, width);
+    const figures = inFlight[1]!;
+    return `${figures}${truncateMiddle(inFlight[2]!, Math.max(width - displayWidth(figures), 8))}`;
+  });
+  return lines.slice(0, Math.max(rows - 1, 1));
+}
+
+function screenOf(stream: NodeJS.WritableStream): { columns: number; rows: number } {
   const { rows } = stream as { rows?: number };
-  const width = Math.max(columnsOf(stream) - 1, 20);
-  const lines = text.split('\n').map((line) => truncateEnd(line, width));
-  return lines.slice(0, Math.max((rows ?? 24) - 1, 1));
+  return { columns: columnsOf(stream), rows: typeof rows === 'number' && rows > 0 ? rows : 24 };
 }
 
 function columnsOf(stream: NodeJS.WritableStream): number {

@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHeartbeat } from '../../../src/status/heartbeat.js';
-import { renderStatusFile, watchStatusFile } from '../../../src/status/status-command.js';
+import { fitStatusLines, renderStatusFile, watchStatusFile } from '../../../src/status/status-command.js';
+import { displayWidth } from '../../../src/status/display-width.js';
 import { StatusTracker } from '../../../src/status/status-tracker.js';
 
 const MiB = 1024 * 1024;
@@ -261,5 +262,27 @@ describe('watchStatusFile', () => {
     controller.abort();
     await watching;
     expect(text).toContain('waiting for');
+  });
+});
+
+describe('fitStatusLines', () => {
+  const text = [
+    'Ended: interrupted, exit 130 (interrupted; a rerun resumes): upload interrupted: stopped by signal',
+    '',
+    'Unfinished when the run stopped (2):',
+    '   16.0%  400.0 MiB  /data/RMI25320/reels/R001/R001_a_rather_long_reel_name_from_the_front_camera.mp4',
+    '    0.0%   49.4 KiB  /data/RMI25320/logs/camera.log',
+  ].join('\n');
+
+  it('cuts a file in flight in the middle of its path, keeping its name, and other lines at their end', () => {
+    const lines = fitStatusLines(text, { columns: 61, rows: 24 });
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(60);
+    expect(lines[0]).toMatch(/^Ended: interrupted, exit 130 .*…$/);
+    expect(lines[3]).toMatch(/^ {3}16\.0% {2}400\.0 MiB {2}\/data\/RMI25320\S*…\S*front_camera\.mp4$/);
+    expect(lines[4]).toBe('    0.0%   49.4 KiB  /data/RMI25320/logs/camera.log');
+  });
+
+  it('drops the rows past the screen', () => {
+    expect(fitStatusLines(text, { columns: 200, rows: 3 })).toHaveLength(2);
   });
 });
