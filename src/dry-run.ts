@@ -1,6 +1,6 @@
 import { describeLeftOut, summarizeLeftOut } from './collector/left-out-summary.js';
 import type { UploadPlan } from './collector/plan-upload.js';
-import type { RunOptions } from './config/run-options.js';
+import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { formatBytes, formatCount } from './status/format.js';
 import { countLeftOut } from './status/summary.js';
 import { formatTable } from './status/text-table.js';
@@ -32,7 +32,7 @@ export function printDryRun(
       String(tally.files - tally.uploads),
     ]);
   }
-  const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
+  const target = `s3://${options.bucket}/${projectPrefixOf(options)}`;
   const stamp = options.timestamp ? ` (timestamp folder ${options.timestamp})` : '';
   stream.write(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}${stamp}\n`);
   for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right']))
@@ -85,7 +85,7 @@ export function printDryRunJson(
     type: 'dry-run',
     folder: options.folder,
     bucket: options.bucket,
-    project_prefix: `${options.prefix}${options.projectKey}/`,
+    project_prefix: projectPrefixOf(options),
     timestamp_folder: options.timestamp ?? null,
     files: totals.files,
     bytes: totals.bytes,

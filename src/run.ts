@@ -1,7 +1,7 @@
 import { writeLeftOutList } from './collector/left-out-log.js';
 import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
-import type { RunOptions } from './config/run-options.js';
+import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { describeError, InterruptedError, UploadError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
@@ -99,7 +99,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     reporting.tracker.startRun({
       folder: options.folder,
       bucket: options.bucket,
-      projectPrefix: `${options.prefix}${options.projectKey}/`,
+      projectPrefix: projectPrefixOf(options),
       timestampFolder: options.timestamp,
     });
     const logged = await readUploadLog(options.logCsv, logTarget(options));
@@ -186,7 +186,7 @@ async function needsNothingButTheBucket(
   if (!settled) return false;
   // an unfinished upload an earlier run of this project left is aborted at the end of this one, through the
   // store; another project's, in the same state folder, waits for its own run to resume it
-  const projectPrefix = `${options.prefix}${options.projectKey}/`;
+  const projectPrefix = projectPrefixOf(options);
   const journals = await new JournalStore(options.stateDir, endpointId(options.endpoint)).list();
   return !journals.some(({ bucket, key }) => bucket === options.bucket && key.startsWith(projectPrefix));
 }
@@ -304,7 +304,7 @@ async function transfer(
     known: deps.logged,
     unchanged: {
       reason: LOG_SKIP_REASON,
-      scope: { folder: options.folder, keyPrefix: `${options.prefix}${options.projectKey}/` },
+      scope: { folder: options.folder, keyPrefix: projectPrefixOf(options) },
     },
     onWarning: (message) => deps.log.warn(message),
     // a log that cannot be written (disk full) stops the run: files sent but not recorded would be sent again
@@ -358,7 +358,7 @@ async function transfer(
   if (deps.store && tracker.snapshot().totals.failed === 0) {
     const scope = {
       bucket: options.bucket,
-      projectPrefix: `${options.prefix}${options.projectKey}/`,
+      projectPrefix: projectPrefixOf(options),
       isPlanned: isPlannedKey(decided),
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);

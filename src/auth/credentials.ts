@@ -57,14 +57,14 @@ function explainFailures<T, A extends unknown[]>(
   provider: (...args: A) => Promise<T>,
   source: string,
 ): (...args: A) => Promise<T> {
-  // the SDK passes the calling client's settings on, which the STS and SSO clients inherit
+  // the SDK passes the calling client's settings on, which its own STS client inherits (SSO's does not)
   return async (...args: A) => {
     try {
       return await provider(...args);
     } catch (error) {
       const code = errorCode(error);
       const reason = (error as Error)?.message?.split('\n')[0]?.trim() || 'no credentials';
-      const hint = CREDENTIAL_HINTS[code] ?? CREDENTIAL_HINTS.default!;
+      const hint = CREDENTIAL_HINTS.get(code) ?? DEFAULT_HINT;
       throw new AuthError(`credentials from ${source}: ${reason}${code ? ` (${code})` : ''}; ${hint}`, {
         cause: error,
       });
@@ -72,14 +72,19 @@ function explainFailures<T, A extends unknown[]>(
   };
 }
 
-const CREDENTIAL_HINTS: Record<string, string> = {
-  AccessDenied:
+const EXPIRED = 'the session has expired; refresh it (aws sso login, or new keys) and run again';
+
+const CREDENTIAL_HINTS = new Map([
+  [
+    'AccessDenied',
     "STS refused to let the source credentials assume the profile's role; check role_arn, and that they may call sts:AssumeRole on it",
-  ExpiredToken: 'the session has expired; refresh it (aws sso login, or new keys) and run again',
-  ExpiredTokenException: 'the session has expired; refresh it (aws sso login, or new keys) and run again',
-  default:
-    'check the profile with aws configure list --profile NAME, or set auth_mode and keys in the config, or AWS_* variables',
-};
+  ],
+  ['ExpiredToken', EXPIRED],
+  ['ExpiredTokenException', EXPIRED],
+]);
+
+const DEFAULT_HINT =
+  'check the profile with aws configure list --profile NAME, or set auth_mode and keys in the config, or AWS_* variables';
 
 /**
  * True when a config file holding keys can be read by its group or by other users (POSIX permission

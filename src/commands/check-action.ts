@@ -4,7 +4,12 @@ import { planUpload } from '../collector/plan-upload.js';
 import { HashCache } from '../content/hash-cache.js';
 import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
 import { wantedSettingsFrom } from '../verifier/check-settings.js';
-import { resolveRunOptions, type RunOptions, type UploadFlags } from '../config/run-options.js';
+import {
+  projectPrefixOf,
+  resolveRunOptions,
+  type RunOptions,
+  type UploadFlags,
+} from '../config/run-options.js';
 import { withKeyringCustomerKey } from '../auth/customer-key-source.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -51,7 +56,7 @@ async function runCheck(options: RunOptions, download: boolean, log: Logger): Pr
 }
 
 function printRows(rows: readonly CheckRow[], options: RunOptions): void {
-  const target = `s3://${options.bucket}/${options.prefix}${options.projectKey}/`;
+  const target = `s3://${options.bucket}/${projectPrefixOf(options)}`;
   const lines = options.json
     ? formatCheckJson(rows)
     : formatCheckText(rows, target, { all: options.debug, quiet: options.quiet });

@@ -1,6 +1,6 @@
 import { endpointId } from '../remote/endpoint-id.js';
 import { lockBucketIfAsked } from '../bucket-lock.js';
-import type { RunOptions } from '../config/run-options.js';
+import { projectPrefixOf, type RunOptions } from '../config/run-options.js';
 import { parseSeconds } from '../config/parse-values.js';
 import { connectStore } from '../remote/connect.js';
 import type { S3Store } from '../remote/s3-store.js';
@@ -45,7 +45,7 @@ async function cleanupLocked(store: S3Store, options: RunOptions, flags: Cleanup
 }
 
 async function abortStaleUploads(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
-  const prefix = `${options.prefix}${options.projectKey}/`;
+  const prefix = projectPrefixOf(options);
   const cutoffMs = Date.now() - parseSeconds(flags.olderThan, '--older-than') * 1000;
   const uploads = await store.listMultipartUploads(options.bucket, prefix);
   const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);

@@ -271,6 +271,11 @@ export function resolveRunOptions(
   };
 }
 
+/** Where every key of the run's project starts: `{prefix}{project_key}/`. */
+export function projectPrefixOf({ prefix, projectKey }: Pick<RunOptions, 'prefix' | 'projectKey'>): string {
+  return `${prefix}${projectKey}/`;
+}
+
 /** The CA bundle named by the flag, the AWS CLI's variable or the config, resolved against the current folder. */
 function resolveCaBundle(flags: UploadFlags, env: NodeJS.ProcessEnv, file: ConfigFile): CaBundle | undefined {
   const picked = pickFrom(

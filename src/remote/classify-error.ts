@@ -76,33 +76,46 @@ const SETTING_CODES = new Set([
 
 const UNTRUSTED =
   "the endpoint's certificate is not signed by a CA this machine trusts; give your CA's certificate (PEM) with ca_bundle / --ca-bundle / AWS_CA_BUNDLE";
+const OUT_OF_DATE =
+  "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock";
+const NOT_TLS =
+  'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https';
 
 /**
- * TLS failures, which no retry mends, with what to do: each names the setting to change. A wrong port or scheme
- * shows as OpenSSL's "wrong version number" (EPROTO).
+ * Failures on the way to the server that no retry mends, TLS's and a proxy's, with what to do: each names the
+ * setting to change. A wrong port or scheme shows as OpenSSL's "wrong version number" (EPROTO).
  */
-const TLS_HINTS: Record<string, string> = {
+const CONNECTION_HINTS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
   SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
   UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
   CERT_UNTRUSTED: UNTRUSTED,
-  CERT_HAS_EXPIRED:
-    "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock",
-  CERT_NOT_YET_VALID:
-    "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock",
+  CERT_HAS_EXPIRED: OUT_OF_DATE,
+  CERT_NOT_YET_VALID: OUT_OF_DATE,
   ERR_TLS_CERT_ALTNAME_INVALID:
     'the certificate does not name the host of endpoint_url / --endpoint; use a host name the certificate names',
-  EPROTO:
-    'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
+  EPROTO: NOT_TLS,
+  ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
   ProxyAuthenticationRequired:
     "the proxy wants a user and password: write them into the proxy variable's URL as user:password@ before its host, or add the endpoint's host to NO_PROXY",
   ProxyRefused:
     "the proxy does not let this connection through; ask for the endpoint to be allowed, or add the endpoint's host to NO_PROXY",
-  ERR_SSL_WRONG_VERSION_NUMBER:
-    'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
 };
+
+/**
+ * Whether the error says a setting of the run is wrong for this server or bucket, so every request would fail
+ * alike: the run stops with a configuration error (exit 2).
+ */
+function isSettingFault(code: string, error: unknown): boolean {
+  return (
+    RUN_FATAL_CODES.has(code) ||
+    SETTING_CODES.has(code) ||
+    Object.hasOwn(CONNECTION_HINTS, code) ||
+    isNotImplemented(error)
+  );
+}
 
 /** Network errors that mean no HTTP answer came back at all, in the user's words. */
 const NO_ANSWER_REASONS: Record<string, string> = {
@@ -190,14 +203,7 @@ export function classifyS3Error(error: unknown): ErrorClass {
   if (code === 'NoSuchUpload') return 'upload-gone';
   // asking again does not make a server implement what it lacks, nor will the next file: Swift's s3api refuses
   // tags and SSE on every write (501); the reads that may meet a 501 (tags, HEAD by part number) handle it first
-  if (
-    RUN_FATAL_CODES.has(code) ||
-    SETTING_CODES.has(code) ||
-    code in TLS_HINTS ||
-    isNotImplemented(error) ||
-    status === 301
-  )
-    return 'run-fatal';
+  if (isSettingFault(code, error) || status === 301) return 'run-fatal';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
     return 'retryable';
@@ -218,11 +224,10 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const notImplemented = isNotImplemented(error);
   const hint = notImplemented
     ? HINTS.NotImplemented
-    : (HINTS[code] ?? TLS_HINTS[code] ?? STATUS_HINTS[status ?? 0]);
+    : (HINTS[code] ?? CONNECTION_HINTS[code] ?? STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
-  if (RUN_FATAL_CODES.has(code) || SETTING_CODES.has(code) || code in TLS_HINTS || notImplemented)
-    return new ConfigError(`${what}; ${hint}`, { cause: error });
+  if (isSettingFault(code, error)) return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
   return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
 }

@@ -44,15 +44,14 @@ export async function connectStore(
     trustedCertificates,
     proxies,
   });
-  // the credential providers' own clients (STS, SSO) cross the same proxy and meet the same CAs
-  const throughNetwork = route || trustedCertificates ? agents : undefined;
   const store = new S3Store({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     socketTimeoutMs: options.socketTimeoutMs,
     agents,
-    credentials: await resolveCredentials(options.auth, throughNetwork),
+    // the credential providers' own clients (STS, SSO) cross the same proxy and meet the same CAs
+    credentials: await resolveCredentials(options.auth, agents),
     requests: options.objects.requests,
     onRequest: (operation) => {
       onRequest?.(operation);

@@ -4,7 +4,8 @@
  * them) with HTTP CONNECT, TLS inside the tunnel for HTTPS, and goes direct to the hosts NO_PROXY names. A proxy
  * that wants a password it was not given stops the run at once (exit 2), naming the proxy, never the password.
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,31 +136,37 @@ describe('a store reached through a forward proxy', () => {
     expect(refused.stderr).not.toContain('not-the-Pa55word');
   });
 
-  it('asks STS for an assumed role through the proxy too, then uploads with its keys', async () => {
-    const sts = await startStsStub();
-    try {
-      const before = open.connects().length;
-      const result = await uploadWithRole('ROLE', sts.url, { HTTP_PROXY: open.url });
-      expect(result.code, result.stderr).toBe(0);
-      expect(sts.calls()).toBeGreaterThan(0);
-      const targets = open
-        .connects()
-        .slice(before)
-        .map((entry) => entry.target);
-      expect(targets[0]).toBe(new URL(sts.url).host);
-      expect(targets).toContain(plainTarget);
-      expect(await keysUnder('ROLE')).toHaveLength(2);
-    } finally {
-      await sts.close();
-    }
-  });
+  it.each([
+    ['STS for an assumed role', 'ROLE', 'sts'],
+    ['SSO for the keys of a signed-in role', 'SSO', 'sso'],
+  ] as const)(
+    'asks %s through the proxy too, then uploads with its keys',
+    async (_what, projectKey, service) => {
+      const stub = await startCredentialStub(service);
+      try {
+        const before = open.connects().length;
+        const result = await uploadWithProfile(projectKey, service, stub.url, { HTTP_PROXY: open.url });
+        expect(result.code, result.stderr).toBe(0);
+        expect(stub.calls()).toBeGreaterThan(0);
+        const targets = open
+          .connects()
+          .slice(before)
+          .map((entry) => entry.target);
+        expect(targets[0]).toBe(new URL(stub.url).host);
+        expect(targets).toContain(plainTarget);
+        expect(await keysUnder(projectKey)).toHaveLength(2);
+      } finally {
+        await stub.close();
+      }
+    },
+  );
 });
 
 describe('an assumed role STS refuses', () => {
   it("is named as the profile's role, not as the bucket refusing the keys (exit 2)", async () => {
-    const sts = await startStsStub(403);
+    const stub = await startCredentialStub('sts', 403);
     try {
-      const result = await uploadWithRole('DENIED', sts.url, {});
+      const result = await uploadWithProfile('DENIED', 'sts', stub.url, {});
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr.trim()).toMatch(
         /^upload-to-s3: credentials from profile uploader: .*not authorized to perform: sts:AssumeRole \(AccessDenied\); .*role_arn/,
@@ -167,28 +174,46 @@ describe('an assumed role STS refuses', () => {
       expect(result.stderr).not.toContain('may write to the bucket');
       expect(await keysUnder('DENIED')).toEqual([]);
     } finally {
-      await sts.close();
+      await stub.close();
     }
   });
 });
 
-/** An upload with `auth_mode: profile` whose profile assumes a role from STS at `stsUrl`, with the test keys. */
-async function uploadWithRole(
+const SSO_START_URL = 'https://field-crews.awsapps.com/start';
+
+/**
+ * The AWS files of a profile `uploader` that gets its keys from `service`: a role assumed with the test keys
+ * (`sts`), or an SSO role whose sign-in is cached under the fake home folder (`sso`).
+ */
+async function writeAwsFiles(home: string, service: 'sts' | 'sso'): Promise<void> {
+  const s3 = getS3Env();
+  const awsDir = path.join(home, '.aws');
+  const profile =
+    service === 'sts'
+      ? 'role_arn = arn:aws:iam::123456789012:role/uploader\nsource_profile = base\n'
+      : `sso_start_url = ${SSO_START_URL}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = uploader\n`;
+  await writeFiles(awsDir, {
+    config: `[profile base]\nregion = us-east-1\n[profile uploader]\n${profile}region = us-east-1\n`,
+    credentials: `[base]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    [`sso/cache/${createHash('sha1').update(SSO_START_URL).digest('hex')}.json`]: JSON.stringify({
+      accessToken: 'signed-in',
+      expiresAt: '2099-01-01T00:00:00Z',
+      region: 'us-east-1',
+      startUrl: SSO_START_URL,
+    }),
+  });
+}
+
+/** An upload with `auth_mode: profile` whose profile gets its keys from `service`, answered at `serviceUrl`. */
+async function uploadWithProfile(
   projectKey: string,
-  stsUrl: string,
+  service: 'sts' | 'sso',
+  serviceUrl: string,
   env: Record<string, string>,
 ): Promise<CliResult> {
   const s3 = getS3Env();
-  const awsDir = await makeTempDir('proxy-aws');
-  await writeFile(
-    path.join(awsDir, 'config'),
-    '[profile base]\nregion = us-east-1\n[profile uploader]\n' +
-      'role_arn = arn:aws:iam::123456789012:role/uploader\nsource_profile = base\nregion = us-east-1\n',
-  );
-  await writeFile(
-    path.join(awsDir, 'credentials'),
-    `[base]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-  );
+  const home = await makeTempDir('proxy-home');
+  await writeAwsFiles(home, service);
   const configPath = await writeConfig(await makeTempDir('proxy-config'), {
     bucket,
     endpoint_url: s3.endpoint,
@@ -201,9 +226,10 @@ async function uploadWithRole(
   return runCli([...args, '--state-dir', path.join(root, 'state'), '-q'], {
     env: {
       ...env,
-      AWS_CONFIG_FILE: path.join(awsDir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
-      AWS_ENDPOINT_URL_STS: stsUrl,
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, '.aws', 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
+      [`AWS_ENDPOINT_URL_${service.toUpperCase()}`]: serviceUrl,
       AWS_PROFILE: undefined,
       AWS_ACCESS_KEY_ID: undefined,
       AWS_SECRET_ACCESS_KEY: undefined,
@@ -213,16 +239,30 @@ async function uploadWithRole(
 }
 
 /**
- * STS as far as AssumeRole goes: it answers with the test user's own keys (no session token, which the test
- * server could not check), so the upload works only when the role was asked for and its answer used; or, given
- * 403, refuses as STS refuses a role the caller may not assume.
+ * STS as far as AssumeRole goes, or SSO as far as GetRoleCredentials: each answers with the test user's own keys
+ * (the test server does not check a session token), so the upload works only when the service was asked and its
+ * answer used; STS given 403 refuses as it refuses a role the caller may not assume.
  */
-async function startStsStub(status = 200): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
-  const env = getS3Env();
+async function startCredentialStub(
+  service: 'sts' | 'sso',
+  status = 200,
+): Promise<{ url: string; calls(): number; close(): Promise<void> }> {
+  const { accessKeyId, secretAccessKey } = getS3Env();
   let calls = 0;
   const server = createServer((request, response) => {
     calls += 1;
     request.resume();
+    if (service === 'sso') {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      const roleCredentials = {
+        accessKeyId,
+        secretAccessKey,
+        sessionToken: 'sso',
+        expiration: 4102444800000,
+      };
+      response.end(JSON.stringify({ roleCredentials }));
+      return;
+    }
     response.writeHead(status, { 'content-type': 'text/xml' });
     if (status !== 200) {
       response.end(
@@ -233,7 +273,7 @@ async function startStsStub(status = 200): Promise<{ url: string; calls(): numbe
     }
     response.end(
       '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>' +
-        `<AccessKeyId>${env.accessKeyId}</AccessKeyId><SecretAccessKey>${env.secretAccessKey}</SecretAccessKey>` +
+        `<AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secretAccessKey}</SecretAccessKey>` +
         '<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser>' +
         '<Arn>arn:aws:sts::123456789012:assumed-role/uploader/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId>' +
         '</AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>',
