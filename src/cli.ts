@@ -55,8 +55,14 @@ function buildProgram(): Command {
       '-p, --project-key <key>',
       'project code used as the key prefix, e.g. RMI25320 (required for an upload)',
     )
-    .option('-c, --config <file>', 'YAML config file (bucket, endpoint, credentials, folder types)')
-    .option('-f, --folder <path>', 'project folder, or a single folder-type folder such as D:\\reels')
+    .option(
+      '-c, --config <file>',
+      'YAML config file (bucket, endpoint, credentials, folder types); default UPLOAD_TO_S3_CONFIG, else the user config file if any',
+    )
+    .option(
+      '-f, --folder <path>',
+      "project folder, or a single folder-type folder such as D:\\reels; default: the project key's folder (this one, one in it, or under project_base)",
+    )
     .option('--folder-type <type>', 'treat --folder itself as this folder type')
     .option(
       '--include <types...>',

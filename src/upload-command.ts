@@ -1,4 +1,4 @@
-import { loadConfigFile, type ConfigFile } from './config/config-file.js';
+import { loadCommandConfig } from './config/config-file.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
 import { withKeyringCustomerKey } from './auth/customer-key-source.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
@@ -24,9 +24,11 @@ export async function upload(flags: UploadFlags): Promise<number> {
 }
 
 async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
-  const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
+  const config = await loadCommandConfig(flags.config);
+  // without --config the file may be the user's own or UPLOAD_TO_S3_CONFIG's: --debug says which was read
+  log.debug(config ? `config ${config.path}` : 'no config file: settings from flags and the environment');
   const options = await withKeyringCustomerKey(
-    resolveRunOptions(flags, file, process.env, new Date(), flags.config),
+    resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
   );
   const interrupts = watchInterrupts({
     graceMs: 10_000,

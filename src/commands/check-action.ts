@@ -2,7 +2,7 @@ import path from 'node:path';
 import { applyMinFileAge } from '../collector/min-file-age.js';
 import { planUpload } from '../collector/plan-upload.js';
 import { HashCache } from '../content/hash-cache.js';
-import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
+import { loadCommandConfig } from '../config/config-file.js';
 import { wantedSettingsFrom } from '../verifier/check-settings.js';
 import {
   projectPrefixOf,
@@ -22,9 +22,9 @@ export type CheckFlags = UploadFlags & { download?: boolean; report?: string };
 
 /** Plans the upload's files, proves each one against the bucket, prints the rows and sets the exit code. */
 export async function checkUpload(flags: CheckFlags): Promise<void> {
-  const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
+  const config = await loadCommandConfig(flags.config);
   const options = await withKeyringCustomerKey(
-    resolveRunOptions(flags, file, process.env, new Date(), flags.config),
+    resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
   );
   const log = createLogger({ debug: options.debug, logFile: options.logFile });
   const rows = await runCheck(options, flags.download ?? false, log);

@@ -1,4 +1,4 @@
-import { loadConfigFile, type ConfigFile } from '../config/config-file.js';
+import { loadCommandConfig } from '../config/config-file.js';
 import { resolveRunOptions, type RunOptions } from '../config/run-options.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { ConnectFlags } from './connect-flags.js';
@@ -7,13 +7,13 @@ import type { ConnectFlags } from './connect-flags.js';
 export async function resolveConnectOptions(
   flags: ConnectFlags,
 ): Promise<{ options: RunOptions; log: Logger }> {
-  const file: ConfigFile = flags.config ? (await loadConfigFile(flags.config)).values : {};
+  const config = await loadCommandConfig(flags.config);
   const options = resolveRunOptions(
     { ...flags, projectKey: flags.projectKey ?? 'probe', folder: process.cwd() },
-    file,
+    config?.values ?? {},
     process.env,
     new Date(),
-    flags.config,
+    config?.path,
   );
   return { options, log: createLogger({ debug: flags.debug ?? false }) };
 }

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCommandConfig } from '../config/config-file.js';
+import { resolveProjectBase } from '../config/run-options.js';
 import { ConfigError } from '../errors.js';
 import {
   defineTask,
@@ -12,6 +14,7 @@ import {
   type TaskDefinition,
 } from '../schedule/task-definition.js';
 import { encodeTaskXml, renderTaskXml } from '../schedule/task-xml.js';
+import { readUploadFlag, type ImpliedPaths } from '../schedule/upload-arguments.js';
 import { joinWindowsCommandLine } from '../schedule/windows-command-line.js';
 
 export interface ScheduleFlags {
@@ -28,7 +31,7 @@ export interface ScheduleFlags {
 const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** Prints the task (its XML and how to register it), writes the XML with --xml-file, registers it with --register. */
-export function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): void {
+export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): Promise<void> {
   const task = defineTask({
     name: flags.name ?? `upload-to-s3 ${projectKeyOf(uploadFlags)}`,
     at: flags.at ?? '',
@@ -40,6 +43,7 @@ export function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): void 
     workingDirectory: flags.workingDirectory,
     programData: process.env.ProgramData ?? 'C:\\ProgramData',
     today: new Date(),
+    implied: await impliedPaths(uploadFlags),
   });
   const xml = renderTaskXml(task);
   if (flags.xmlFile) writeFileSync(flags.xmlFile, encodeTaskXml(xml));
@@ -54,6 +58,26 @@ export function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): void 
     return;
   }
   registerTask(task, xml);
+}
+
+/**
+ * The config file and project folder an upload started here would find without --config and --folder (the
+ * user's config, `UPLOAD_TO_S3_CONFIG`, the project in this folder): a task runs as another account, in another
+ * folder, with the machine's environment, and would find neither. Looked up only on Windows, where the task
+ * runs; elsewhere the XML is a preview and a path of this machine would mean nothing to Task Scheduler.
+ */
+async function impliedPaths(uploadFlags: readonly string[]): Promise<ImpliedPaths> {
+  if (process.platform !== 'win32') return {};
+  const configFlag = readUploadFlag(uploadFlags, '--config');
+  const config = await loadCommandConfig(configFlag);
+  const implied: ImpliedPaths = { config: configFlag ? undefined : config?.path };
+  const projectKey = readUploadFlag(uploadFlags, '--project-key');
+  if (readUploadFlag(uploadFlags, '--folder') || !projectKey) return implied;
+  const folder = process.env.UPLOAD_TO_S3_FOLDER;
+  if (folder) return { ...implied, folder: path.resolve(folder) };
+  return config?.values.project_base
+    ? implied
+    : { ...implied, folder: resolveProjectBase(undefined, undefined, projectKey) };
 }
 
 /** Only for the default task name; a missing key is reported by defineTask with the fix. */

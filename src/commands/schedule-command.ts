@@ -27,7 +27,7 @@ export function registerScheduleCommand(program: Command): void {
     .addHelpText('after', SCHEDULE_EXAMPLE)
     .action(async (uploadFlags: string[], flags: ScheduleFlags) => {
       const { scheduleTask } = await import('./schedule-action.js');
-      scheduleTask(uploadFlags, flags);
+      await scheduleTask(uploadFlags, flags);
     });
 }
 

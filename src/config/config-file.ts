@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDocument as parseYamlDocument, YAMLError } from 'yaml';
 import { ConfigError, quoteValue } from '../errors.js';
 import { MACHINE_STATE_DIR } from './state-dir.js';
+import { locateConfig, type ConfigSource } from './config-location.js';
 import { PATH_KEYS, type ConfigFile } from './config-keys.js';
 import { decodeConfigText } from './config-text.js';
 import { validateConfig } from './config-validation.js';
@@ -18,16 +19,32 @@ export interface LoadedConfig {
 }
 
 /**
+ * The config a command runs with (see {@link locateConfig}): the file `--config` or `UPLOAD_TO_S3_CONFIG` names,
+ * else the per-user file if there is one, else none (`undefined`: flags and the environment only).
+ * @throws ConfigError as {@link loadConfigFile}, the fix naming the flag or variable that named the file.
+ */
+export async function loadCommandConfig(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig | undefined> {
+  const location = locateConfig(flag, env);
+  return location && loadConfigFile(location.path, location.source);
+}
+
+/**
  * Loads and validates a YAML config file: UTF-8 (with or without a byte-order
  * mark) or UTF-16 with one. Every problem is collected and reported at once, each with its key, in one
  * {@link ConfigError} naming the file. Relative paths in path keys are resolved against the file's folder.
  * @throws ConfigError for a file that cannot be read or decoded, malformed YAML, or invalid values.
  */
-export async function loadConfigFile(configPath: string): Promise<LoadedConfig> {
-  const control = describeArgumentControlCharacter('--config', configPath);
+export async function loadConfigFile(
+  configPath: string,
+  source: ConfigSource = '--config',
+): Promise<LoadedConfig> {
+  const control = describeArgumentControlCharacter(source, configPath);
   if (control) throw new ConfigError(control);
   const absolute = path.resolve(configPath);
-  const text = decodeConfigText(await readConfigBytes(absolute), absolute);
+  const text = decodeConfigText(await readConfigBytes(absolute, source), absolute);
   const document = parseDocument(text, absolute);
   const problems = validateConfig(document);
   if (problems.length > 0) throw new ConfigError(describeProblems(absolute, problems));
@@ -50,14 +67,21 @@ function describeProblems(absolute: string, problems: readonly string[]): string
   return `config ${absolute}: ${listed}; fix the file and run again`;
 }
 
-async function readConfigBytes(absolute: string): Promise<Buffer> {
+/** What to change when the file cannot be read, by where its name came from. */
+const NAMED_BY: Record<ConfigSource, string> = {
+  '--config': 'pass an existing YAML file with --config',
+  UPLOAD_TO_S3_CONFIG: 'set UPLOAD_TO_S3_CONFIG to an existing YAML file, or remove it',
+  'user config': 'make it a readable YAML file, or remove it',
+};
+
+async function readConfigBytes(absolute: string, source: ConfigSource): Promise<Buffer> {
   try {
     return await readFile(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const what =
       code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder' : `cannot read (${code})`;
-    throw new ConfigError(`read config ${absolute}: ${what}; pass an existing YAML file with --config`, {
+    throw new ConfigError(`read config ${absolute}: ${what}; ${NAMED_BY[source]}`, {
       cause: error,
     });
   }

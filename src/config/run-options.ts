@@ -1,6 +1,6 @@
 import type { CaBundle } from '../remote/ca-bundle.js';
 import { isAmazonS3 } from '../remote/endpoint-id.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
 import { normalizePrefix, validateProjectKey } from '../collector/object-key.js';
@@ -164,9 +164,13 @@ export function resolveRunOptions(
 ): RunOptions {
   assertUsableFlags(flags, env);
   const folderTypes = buildFolderTypes(file.folder_types);
-  const folder = resolveProjectBase(pick(flags.folder, env.UPLOAD_TO_S3_FOLDER), file.project_base);
-  const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
   const projectKey = validateProjectKey(flags.projectKey);
+  const folder = resolveProjectBase(
+    pick(flags.folder, env.UPLOAD_TO_S3_FOLDER),
+    file.project_base,
+    projectKey,
+  );
+  const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
   const stateDir = resolveStateDir(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir), env);
   const runDir = path.join(stateDir, 'runs', bucket, projectKey);
   const encryption = resolveEncryption(
@@ -307,18 +311,37 @@ function pickFrom<T>(
 
 /**
  * The seed's `resolve_project_base`: an absolute --folder is used as is; a relative one names a
- * folder under the current one, or failing that under the config's project_base; without
- * --folder, project_base itself is the project.
+ * folder under the current one, or failing that under the config's project_base. Without --folder the
+ * project is found by its key: project_base's `<project key>` folder, else project_base itself; without
+ * project_base, the current folder's `<project key>` folder, else the current folder if it is named after the
+ * key (`cd D:\survey\RMI25320; upload-to-s3 --project-key RMI25320`). Any other folder is not taken on trust:
+ * a home folder's `logs` must not be uploaded as a project's.
  */
-export function resolveProjectBase(folderArg: string | undefined, projectBase: string | undefined): string {
+export function resolveProjectBase(
+  folderArg: string | undefined,
+  projectBase: string | undefined,
+  projectKey: string,
+  cwd: string = process.cwd(),
+): string {
   if (folderArg) {
-    const local = path.resolve(folderArg);
+    const local = path.resolve(cwd, folderArg);
     return path.isAbsolute(folderArg) || !projectBase || existsSync(local)
       ? local
       : path.resolve(projectBase, folderArg);
   }
-  if (projectBase) return path.resolve(projectBase);
-  throw new ConfigError('--folder: no folder given; pass --folder PATH or set project_base in the config');
+  if (projectBase) return projectFolderIn(path.resolve(projectBase), projectKey) ?? path.resolve(projectBase);
+  const here = path.resolve(cwd);
+  const found = projectFolderIn(here, projectKey);
+  if (found) return found;
+  if (path.basename(here).toLowerCase() === projectKey.toLowerCase()) return here;
+  throw new ConfigError(
+    `--folder: no folder given, and the current folder ${quoteValue(here)} is not project ${projectKey}'s (not named ${projectKey}, no ${projectKey} folder in it); pass --folder PATH or set project_base in the config`,
+  );
+}
+
+function projectFolderIn(parent: string, projectKey: string): string | undefined {
+  const candidate = path.join(parent, projectKey);
+  return statSync(candidate, { throwIfNoEntry: false })?.isDirectory() ? candidate : undefined;
 }
 
 function resolveTimestamp(flags: UploadFlags, now: Date): string | undefined {

@@ -5,6 +5,7 @@ import {
   completeUploadArguments,
   describeNotWindowsAbsolute,
   isAbsoluteWindowsPath,
+  type ImpliedPaths,
   type ScheduledUpload,
 } from './upload-arguments.js';
 import { joinWindowsCommandLine, quoteWindowsArgument } from './windows-command-line.js';
@@ -33,6 +34,8 @@ export interface TaskRequest {
   programData: string;
   /** The day the schedule starts (its date part is used). */
   today: Date;
+  /** The config and project folder a run at this prompt would find without flags, given to the task. */
+  implied?: ImpliedPaths | undefined;
 }
 
 /** A Task Scheduler task that runs one upload, ready to render as XML or a schtasks command. */
@@ -64,6 +67,7 @@ export function defineTask(request: TaskRequest): TaskDefinition {
     request.uploadArgs,
     path.win32.join(request.programData, 'upload-to-s3'),
     taskSlug(name),
+    request.implied,
   );
   return {
     name,

@@ -17,6 +17,17 @@ const PATH_FLAGS: readonly PathFlag[] = [
 ];
 
 const PROJECT_KEY_FLAG: PathFlag = { long: '--project-key', short: '-p' };
+const CONFIG_FLAG: PathFlag = { long: '--config', short: '-c' };
+const FOLDER_FLAG: PathFlag = { long: '--folder', short: '-f' };
+
+/**
+ * Paths a run started at this prompt would find by itself (the user's config file, the project in the current
+ * folder) and a task, started as another account in another folder, would not: the task is given them.
+ */
+export interface ImpliedPaths {
+  config?: string | undefined;
+  folder?: string | undefined;
+}
 
 /** The value of `--state-dir` that names the machine-wide state folder. */
 export const MACHINE_STATE_DIR = 'machine';
@@ -47,6 +58,7 @@ export function completeUploadArguments(
   given: readonly string[],
   machineStateDir: string,
   taskSlug: string,
+  implied: ImpliedPaths = {},
 ): ScheduledUpload {
   assertUploadFlags(given);
   const args = [...given];
@@ -55,6 +67,8 @@ export function completeUploadArguments(
     throw new ConfigError(
       'schedule: the upload command after -- has no --project-key; add --project-key KEY after --',
     );
+  if (implied.config && !readFlag(args, CONFIG_FLAG)) appendFlag(args, '--config', implied.config);
+  if (implied.folder && !readFlag(args, FOLDER_FLAG)) appendFlag(args, '--folder', implied.folder);
   for (const flag of PATH_FLAGS) assertAbsolute(flag.long, readFlag(args, flag));
   const stateDirFlag =
     readFlag(args, { long: '--state-dir' }) ?? appendFlag(args, '--state-dir', MACHINE_STATE_DIR);
@@ -70,8 +84,8 @@ export function completeUploadArguments(
     statusJson:
       readFlag(args, { long: '--status-json' }) ??
       appendFlag(args, '--status-json', path.win32.join(taskFolder, 'status.json')),
-    configPath: readFlag(args, { long: '--config', short: '-c' }),
-    folder: readFlag(args, { long: '--folder', short: '-f' }),
+    configPath: readFlag(args, CONFIG_FLAG),
+    folder: readFlag(args, FOLDER_FLAG),
   };
 }
 
@@ -118,6 +132,21 @@ function assertAbsolute(flag: string, value: string | undefined): void {
  */
 export function isAbsoluteWindowsPath(value: string): boolean {
   return /^[A-Za-z]:[\\/]/.test(value) || /^[\\/]{2}[^\\/]+[\\/][^\\/]+/.test(value);
+}
+
+/** The upload flags whose value a schedule reads before the task is defined. */
+const READABLE_FLAGS = {
+  '--config': CONFIG_FLAG,
+  '--folder': FOLDER_FLAG,
+  '--project-key': PROJECT_KEY_FLAG,
+} as const;
+
+/** The value of one of the upload flags given after `--` (see {@link readFlag}). */
+export function readUploadFlag(
+  args: readonly string[],
+  name: keyof typeof READABLE_FLAGS,
+): string | undefined {
+  return readFlag(args, READABLE_FLAGS[name]);
 }
 
 /** The value of a flag given as `--flag value`, `--flag=value` or `-f value`; the last one wins, as in commander. */

@@ -98,7 +98,7 @@ async function upload(setup: Setup, args: string[]): Promise<CliResult> {
 /** Expected key → local path for the given types: `{prefix}{project}/{type}/[{timestamp}/]{rel}`. */
 function expectedObjects(
   types: string[],
-  options: { timestamp?: string; prefix?: string } = {},
+  options: { timestamp?: string; prefix?: string; projectDir?: string } = {},
 ): Map<string, string> {
   const objects = new Map<string, string>();
   for (const type of types) {
@@ -109,7 +109,7 @@ function expectedObjects(
         options.timestamp ? `${options.timestamp}/` : '',
         rel,
       ].join('');
-      objects.set(key, path.join(project, type, ...rel.split('/')));
+      objects.set(key, path.join(options.projectDir ?? project, type, ...rel.split('/')));
     }
   }
   return objects;
@@ -347,5 +347,76 @@ describe("the seed's testing checklist", () => {
     expect(await listAllObjects(setup.bucket)).toEqual(before);
     expect(result.stdout).toMatch(/^config\s+3\s+\S+ \S+\s+0\s+0 B\s+3\s*$/m);
     expect(result.stdout).toMatch(/^logs\s+1\s+\S+ \S+\s+0\s+0 B\s+1\s*$/m);
+  });
+});
+
+/**
+ * The design card's form, `upload-to-s3 --project-key RMI25320 --include reels` typed in PowerShell: no --config,
+ * no --folder. The config comes from the user's config file or UPLOAD_TO_S3_CONFIG, the project from the current
+ * folder (named after the key, or holding a folder of that name). State goes where the config says.
+ */
+describe('the short form, without --config and --folder', () => {
+  let survey: string;
+  let keyedProject: string;
+
+  beforeAll(async () => {
+    survey = path.join(await makeTempDir('seed-short'), 'survey');
+    keyedProject = path.join(survey, PROJECT_KEY);
+    await writeFiles(keyedProject, PROJECT_FILES);
+  });
+
+  async function userConfig(
+    name: string,
+  ): Promise<{ bucket: string; configPath: string; configHome: string }> {
+    const configHome = await makeTempDir(`seed-short-${name}-home`);
+    const bucket = await createTestBucket(`seed-short-${name}`);
+    // state beside the config: the machine's per-user state folder stays untouched
+    const configPath = await writeConfig(path.join(configHome, 'upload-to-s3'), {
+      bucket,
+      ...testServerConfig(getS3Env()),
+      state_dir: './state',
+    });
+    await chmod(configPath, 0o600);
+    return { bucket, configPath, configHome };
+  }
+
+  it('in the project folder, reads the user config file and uploads the project named by the key', async () => {
+    const { bucket, configHome } = await userConfig('user');
+
+    const result = await runCli(['--project-key', PROJECT_KEY, '--include', 'reels'], {
+      cwd: keyedProject,
+      env: { XDG_CONFIG_HOME: configHome, APPDATA: configHome },
+    });
+
+    expect(result.code, result.stderr).toBe(0);
+    await expectBucketToMirror(bucket, expectedObjects(['reels'], { projectDir: keyedProject }), false);
+    expect(result.stdout).toContain(`${keyedProject} -> s3://${bucket}/${PROJECT_KEY}/`);
+  });
+
+  it('in the folder above it, reads UPLOAD_TO_S3_CONFIG and finds the project by its key', async () => {
+    const { bucket, configPath } = await userConfig('env');
+
+    const result = await runCli(['--project-key', PROJECT_KEY, '--include', 'config'], {
+      cwd: survey,
+      env: { UPLOAD_TO_S3_CONFIG: configPath },
+    });
+
+    expect(result.code, result.stderr).toBe(0);
+    await expectBucketToMirror(bucket, expectedObjects(['config'], { projectDir: keyedProject }), false);
+  });
+
+  it('anywhere else, stops with the folder it looked in and the fix, sending nothing', async () => {
+    const { bucket, configPath } = await userConfig('elsewhere');
+
+    const result = await runCli(['--project-key', PROJECT_KEY, '--include', 'reels'], {
+      cwd: root,
+      env: { UPLOAD_TO_S3_CONFIG: configPath },
+    });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `upload-to-s3: --folder: no folder given, and the current folder '${root}' is not project ${PROJECT_KEY}'s (not named ${PROJECT_KEY}, no ${PROJECT_KEY} folder in it); pass --folder PATH or set project_base in the config`,
+    );
+    expect(await listAllObjects(bucket)).toEqual([]);
   });
 });

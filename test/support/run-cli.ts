@@ -50,6 +50,9 @@ export interface RunningCli {
 /** A proxy of the machine's would route the tests' requests to 127.0.0.1 through it; proxy.test.ts sets its own. */
 const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
 
+/** A folder that does not exist: no user config file is found in it. */
+const NO_USER_CONFIG = path.join(PROJECT_ROOT, 'test', 'support', 'no-user-config');
+
 /**
  * Builds the child's environment. CI and NO_COLOR keep the output plain and free of progress redraws;
  * the SDK's Node 20 end-of-support notice would otherwise land in every stderr a test inspects.
@@ -63,6 +66,10 @@ export function buildCliEnv(overrides: Record<string, string | undefined> = {}):
   };
   delete env.FORCE_COLOR;
   for (const name of PROXY_VARIABLES) delete env[name];
+  // the machine's own settings would change what a run reads: its UPLOAD_TO_S3_* variables and user config file
+  for (const name of Object.keys(env)) if (name.startsWith('UPLOAD_TO_S3_')) delete env[name];
+  env.XDG_CONFIG_HOME = NO_USER_CONFIG;
+  env.APPDATA = NO_USER_CONFIG;
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -1,8 +1,12 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../../src/config/config-file.js';
 import { resolveProjectBase, resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
 import { ConfigError } from '../../../src/errors.js';
+import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
+
+afterAll(removeTempDirs);
 
 const MiB = 1024 ** 2;
 const NOW = new Date(2025, 0, 31, 14, 30, 12);
@@ -295,9 +299,9 @@ describe('resolveRunOptions required values', () => {
     );
   });
 
-  it('reports a missing folder with the flag and the config key to set', () => {
-    expect(resolveError({ folder: undefined }).message).toBe(
-      '--folder: no folder given; pass --folder PATH or set project_base in the config',
+  it('reports a missing folder, where it looked, and the flag and the config key to set', () => {
+    expect(resolveError({ folder: undefined }).message).toMatch(
+      /^--folder: no folder given, and the current folder '.+' is not project RMI25320's \(not named RMI25320, no RMI25320 folder in it\); pass --folder PATH or set project_base in the config$/,
     );
   });
 
@@ -322,22 +326,50 @@ describe('resolveRunOptions required values', () => {
 
 describe('resolveProjectBase', () => {
   it('uses an absolute folder as it is', () => {
-    expect(resolveProjectBase(path.resolve('/data/reels'), '/projects')).toBe(path.resolve('/data/reels'));
+    expect(resolveProjectBase(path.resolve('/data/reels'), '/projects', 'RMI25320')).toBe(
+      path.resolve('/data/reels'),
+    );
   });
 
   it('looks a relative folder up inside project_base', () => {
-    expect(resolveProjectBase('reels', path.resolve('/projects/RMI25320'))).toBe(
+    expect(resolveProjectBase('reels', path.resolve('/projects/RMI25320'), 'RMI25320')).toBe(
       path.resolve('/projects/RMI25320/reels'),
     );
   });
 
   it('resolves a relative folder against the working folder without project_base', () => {
-    expect(resolveProjectBase('reels', undefined)).toBe(path.resolve('reels'));
+    expect(resolveProjectBase('reels', undefined, 'RMI25320')).toBe(path.resolve('reels'));
   });
 
-  it('uses project_base itself without a folder', () => {
-    expect(resolveProjectBase(undefined, path.resolve('/projects/RMI25320'))).toBe(
-      path.resolve('/projects/RMI25320'),
+  it('uses project_base itself without a folder, or its folder named after the key', async () => {
+    const surveys = await makeTempDir('project-base');
+    expect(resolveProjectBase(undefined, surveys, 'RMI25320')).toBe(surveys);
+
+    await mkdir(path.join(surveys, 'RMI25320'));
+    expect(resolveProjectBase(undefined, surveys, 'RMI25320')).toBe(path.join(surveys, 'RMI25320'));
+  });
+
+  it('without folder or project_base, takes the working folder named after the key, in any case', async () => {
+    const project = path.join(await makeTempDir('cwd-named'), 'rmi25320');
+    await mkdir(project);
+
+    expect(resolveProjectBase(undefined, undefined, 'RMI25320', project)).toBe(project);
+  });
+
+  it("without folder or project_base, takes the working folder's folder named after the key", async () => {
+    const survey = await makeTempDir('cwd-parent');
+    await mkdir(path.join(survey, 'RMI25320'));
+
+    expect(resolveProjectBase(undefined, undefined, 'RMI25320', survey)).toBe(path.join(survey, 'RMI25320'));
+  });
+
+  it('does not take any other working folder for the project, nor a file named after the key', async () => {
+    const home = await makeTempDir('cwd-other');
+    await mkdir(path.join(home, 'logs'));
+    await writeFile(path.join(home, 'RMI25320'), 'not a folder');
+
+    expect(() => resolveProjectBase(undefined, undefined, 'RMI25320', home)).toThrow(
+      `--folder: no folder given, and the current folder '${home}' is not project RMI25320's`,
     );
   });
 });

@@ -13,6 +13,42 @@ const BASE = [
 ];
 
 describe('completeUploadArguments', () => {
+  it('gives the task the config and folder a run at this prompt would have found without flags', () => {
+    const upload = completeUploadArguments(['--project-key', 'RMI25320'], MACHINE, 'nightly', {
+      config: 'C:\\Users\\crew\\AppData\\Roaming\\upload-to-s3\\config.yaml',
+      folder: 'D:\\survey\\RMI25320',
+    });
+
+    expect(upload.args.slice(0, 6)).toEqual([
+      '--project-key',
+      'RMI25320',
+      '--config',
+      'C:\\Users\\crew\\AppData\\Roaming\\upload-to-s3\\config.yaml',
+      '--folder',
+      'D:\\survey\\RMI25320',
+    ]);
+    expect(upload).toMatchObject({
+      configPath: 'C:\\Users\\crew\\AppData\\Roaming\\upload-to-s3\\config.yaml',
+      folder: 'D:\\survey\\RMI25320',
+    });
+  });
+
+  it('keeps the config and folder given after -- over the ones found here', () => {
+    const upload = completeUploadArguments(BASE, MACHINE, 'nightly', {
+      config: 'C:\\found\\config.yaml',
+      folder: 'C:\\found',
+    });
+
+    expect(upload.args.slice(0, BASE.length + 1)).toEqual([...BASE, '--state-dir']);
+    expect(upload).toMatchObject({ configPath: 'D:\\survey\\config.yaml', folder: 'D:\\survey\\RMI25320' });
+  });
+
+  it('refuses a found path a Windows task could not use, as it would a given one', () => {
+    expect(() =>
+      completeUploadArguments(['-p', 'RMI25320'], MACHINE, 'nightly', { config: '/home/crew/config.yaml' }),
+    ).toThrow("schedule --config: '/home/crew/config.yaml' has no drive letter");
+  });
+
   it('adds the machine-wide state folder, and the log and status files under it, to a bare upload', () => {
     const upload = completeUploadArguments(BASE, MACHINE, 'RMI25320-nightly');
     expect(upload.args).toEqual([
