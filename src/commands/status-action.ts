@@ -1,6 +1,9 @@
+import { loadCommandConfig } from '../config/config-file.js';
 import { parseSeconds } from '../config/parse-values.js';
+import { machineStateDir, resolveStateDir } from '../config/state-dir.js';
 import { ConfigError, quoteValue } from '../errors.js';
 import { readStatusRecord, renderStatusFile, watchStatusFile } from '../status/status-command.js';
+import { findStatusFiles, statusFilesOf } from '../status/status-discovery.js';
 
 /** A shorter interval would re-read the file in a busy loop. */
 const MIN_INTERVAL_MS = 100;
@@ -9,10 +12,17 @@ export interface StatusFlags {
   watch?: boolean;
   interval: string;
   json?: boolean;
+  projectKey?: string;
+  config?: string;
+  stateDir?: string;
 }
 
-/** Prints the status file once, as text or JSON, or follows it with --watch; sets the exit code it implies. */
-export async function showStatus(file: string, flags: StatusFlags): Promise<void> {
+/**
+ * Prints the status file once, as text or JSON, or follows it with --watch; sets the exit code it implies.
+ * Without a path, the newest status file in the state folders is shown (of `--project-key`'s runs, if given).
+ */
+export async function showStatus(given: string | undefined, flags: StatusFlags): Promise<void> {
+  const file = given ?? (await findNewestStatus(flags));
   if (!flags.watch && flags.json) {
     const { record, exitCode } = await readStatusRecord(file);
     process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -38,4 +48,45 @@ export async function showStatus(file: string, flags: StatusFlags): Promise<void
     signal: controller.signal,
     json: flags.json ?? false,
   });
+}
+
+/** Enough to notice another project's run; the rest are counted. */
+const OTHERS_NAMED = 3;
+
+/**
+ * The newest status file a run of this account or of a scheduled task wrote: in the state folder the flag,
+ * `UPLOAD_TO_S3_STATE_DIR` or the config names (else the user's), in the machine-wide one, and where the config
+ * or `UPLOAD_TO_S3_STATUS_JSON` puts it. Others found are named on stderr, so a second project is not missed.
+ * @throws ConfigError when there is none, naming where it looked.
+ */
+async function findNewestStatus(flags: StatusFlags): Promise<string> {
+  const values = (await loadCommandConfig(flags.config))?.values ?? {};
+  const stateDirs = [
+    ...new Set([
+      resolveStateDir(flags.stateDir || process.env.UPLOAD_TO_S3_STATE_DIR || values.state_dir),
+      machineStateDir(),
+    ]),
+  ];
+  const named = [process.env.UPLOAD_TO_S3_STATUS_JSON, values.status_json].filter(
+    (file) => !!file,
+  ) as string[];
+  const found = await findStatusFiles(stateDirs, named);
+  const candidates = flags.projectKey ? statusFilesOf(found, flags.projectKey) : found;
+  const [newest, ...others] = candidates;
+  if (newest === undefined) {
+    const whose = flags.projectKey ? ` of project ${flags.projectKey}` : '';
+    throw new ConfigError(
+      `status: no status file${whose} in ${stateDirs.join(' or ')}; pass the run's status file (its --status-json) or its --state-dir`,
+    );
+  }
+  if (others.length > 0) {
+    const named = others
+      .slice(0, OTHERS_NAMED)
+      .map((entry) => `${entry.path}${entry.projectKey ? ` (${entry.projectKey})` : ''}`);
+    const rest = others.length > OTHERS_NAMED ? ` and ${others.length - OTHERS_NAMED} more` : '';
+    process.stderr.write(
+      `status: showing the newest of ${candidates.length} status files; others: ${named.join(', ')}${rest}; pick one with --project-key KEY or its path\n`,
+    );
+  }
+  return newest.path;
 }

@@ -6,7 +6,22 @@ import type { StatusSnapshot, StatusTracker } from './status-tracker.js';
  * What the heartbeat writes: the tracker's snapshot plus what a reader in another process needs to
  * judge staleness: the write interval, and the host the `pid` belongs to.
  */
-export type HeartbeatFile = StatusSnapshot & { heartbeat_interval_ms: number; hostname: string };
+export type HeartbeatFile = StatusSnapshot & {
+  heartbeat_interval_ms: number;
+  hostname: string;
+} & Partial<RunIdentity>;
+
+/**
+ * What the run uploads and where: a reader who found the file in a state folder (`upload-to-s3 status` with no
+ * path, a watcher of a scheduled task) learns which project it is about without knowing the run's flags.
+ */
+export interface RunIdentity {
+  project_key: string;
+  /** The project folder, as the run resolved it. */
+  source: string;
+  /** `s3://bucket/{prefix}{project_key}/`: every key of the run starts with it. */
+  destination: string;
+}
 
 export interface HeartbeatOptions {
   /** Where the status JSON goes. */
@@ -15,6 +30,8 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** Receives write failures; the heartbeat itself never throws. */
   onError?: (error: unknown) => void;
+  /** Written into every file, after the snapshot's fields. */
+  identity?: RunIdentity | undefined;
 }
 
 /** A running heartbeat; `stop` is its only control. */
@@ -38,11 +55,12 @@ export interface Heartbeat {
  * one runs happens right after it. The timer is unref'd and does not keep the process alive.
  */
 export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions): Heartbeat {
-  const { path, intervalMs, onError = () => undefined } = options;
+  const { path, intervalMs, onError = () => undefined, identity } = options;
   const snapshotFile = (): HeartbeatFile => ({
     ...tracker.snapshot(),
     heartbeat_interval_ms: intervalMs,
     hostname: hostname(),
+    ...identity,
   });
   const write = serializeWrites(async () => writeStatus(path, snapshotFile()), onError);
   const timer = setInterval(() => void write(), intervalMs);

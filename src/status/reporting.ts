@@ -1,11 +1,11 @@
 import { writeSync } from 'node:fs';
 import path from 'node:path';
-import type { RunOptions } from '../config/run-options.js';
+import { projectPrefixOf, type RunOptions } from '../config/run-options.js';
 import { InterruptedError } from '../errors.js';
 import { describeExitCode, EXIT } from '../exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { makeFolder } from '../state/make-folder.js';
-import { startHeartbeat } from './heartbeat.js';
+import { startHeartbeat, type RunIdentity } from './heartbeat.js';
 import type { Phase } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
 import { formatStoppedLines } from './tty-lines.js';
@@ -50,6 +50,7 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     : startHeartbeat(tracker, {
         path: options.statusJson,
         intervalMs: options.statusIntervalMs,
+        identity: identityOf(options),
         onError: (error) =>
           log.warn(
             `could not write the status file ${options.statusJson}: ${String((error as Error)?.message ?? error)}`,
@@ -119,4 +120,12 @@ function writeStdoutNow(text: string): void {
   } catch {
     // nobody reads the stream any more
   }
+}
+
+function identityOf(options: RunOptions): RunIdentity {
+  return {
+    project_key: options.projectKey,
+    source: options.folder,
+    destination: `s3://${options.bucket}/${projectPrefixOf(options)}`,
+  };
 }

@@ -188,6 +188,7 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
   const ageSeconds = Math.max(0, nowMs / 1000 - file.last_update);
   const lines = [
     `Upload ${file.phase} (pid ${file.pid || 'unknown'}), ${isFinalPhase(file.phase) ? 'ended' : 'updated'} ${formatDuration(ageSeconds)} ago`,
+    ...formatIdentity(file),
     `Started ${formatLocalTime(file.started_at * 1000)}`,
     ...formatRunError(file),
     ...formatProgressLines(file),
@@ -198,6 +199,13 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
   ];
   if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
   return lines.join('\n');
+}
+
+/** `Project RMI25320: D:\survey\RMI25320 -> s3://survey-archive/RMI25320/`, from files that say (newer writers). */
+function formatIdentity(file: StatusFileContent): string[] {
+  if (file.project_key === undefined) return [];
+  const route = file.source && file.destination ? `: ${file.source} -> ${file.destination}` : '';
+  return [`Project ${file.project_key}${route}`];
 }
 
 /**

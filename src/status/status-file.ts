@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
-import type { HeartbeatFile } from './heartbeat.js';
+import type { HeartbeatFile, RunIdentity } from './heartbeat.js';
 import {
   createGroupStatus,
   createTotals,
@@ -16,7 +16,11 @@ import {
 
 /** A status file as read back; the heartbeat's own fields are absent in files from older writers. */
 export type StatusFileContent = StatusSnapshot &
-  Partial<Pick<HeartbeatFile, 'heartbeat_interval_ms' | 'hostname'>>;
+  Partial<Pick<HeartbeatFile, 'heartbeat_interval_ms' | 'hostname' | keyof RunIdentity>>;
+
+const IDENTITY_FIELDS = ['project_key', 'source', 'destination'] as const satisfies ReadonlyArray<
+  keyof RunIdentity
+>;
 
 const REREAD_DELAY_MS = 100;
 const IN_FLIGHT_TEMPLATE: InFlightStatus = { file: '', group: '', bytes: 0, size: 0 };
@@ -80,6 +84,7 @@ function normalize(raw: unknown, path: string): StatusFileContent {
       ? { heartbeat_interval_ms: raw['heartbeat_interval_ms'] }
       : {}),
     ...(typeof raw['hostname'] === 'string' ? { hostname: raw['hostname'] } : {}),
+    ...Object.fromEntries(IDENTITY_FIELDS.flatMap((name) => stringField(raw, name))),
   };
 }
 
@@ -136,4 +141,9 @@ function numberOr<F>(value: unknown, fallback: F): number | F {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringField(raw: Record<string, unknown>, name: string): Array<[string, string]> {
+  const value = raw[name];
+  return typeof value === 'string' ? [[name, value]] : [];
 }

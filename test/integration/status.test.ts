@@ -253,6 +253,11 @@ describe('status JSON heartbeat', () => {
 
     const final = await readStatusJson(files.statusJson);
     expect(final).toEqual(watch.snapshots.at(-1));
+    expect(final).toMatchObject({
+      project_key: PROJECT_KEY,
+      source: project,
+      destination: `s3://${bucket}/${PROJECT_KEY}/`,
+    });
     const rows = await readLogRows(files.logCsv);
     const fromLog = countOutcomes(rows);
     expect(fromLog).toEqual({ uploaded: FILE_COUNT, skipped: 0, failed: 0 });
@@ -270,6 +275,9 @@ describe('status JSON heartbeat', () => {
     const shown = await runCli(['status', files.statusJson]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/^Upload completed \(pid \d+\)/);
+    expect(shown.stdout.split('\n')[1]).toBe(
+      `Project ${PROJECT_KEY}: ${project} -> s3://${bucket}/${PROJECT_KEY}/`,
+    );
     expect(shown.stdout).toContain(
       `Files: ${FILE_COUNT}/${FILE_COUNT} (${FILE_COUNT} uploaded, 0 skipped, 0 failed)`,
     );
@@ -325,3 +333,52 @@ describe('status JSON heartbeat', () => {
     expect(shown.stdout).toMatch(/^R002\s+2\/2\s+2\s+0\s+0\s+.*done\s*$/m);
   });
 });
+
+/**
+ * `upload-to-s3 status` with no path, from another window: the run's own status file is found in its state
+ * folder by the project key, without knowing where the run keeps it.
+ */
+describe('status without a path', () => {
+  // a key no other test uses: the machine-wide state folder, also searched, is shared by every test file
+  const key = 'STATUSFIND1';
+
+  it('shows the newest status file of the project in the state folder, naming the project', async () => {
+    const bucket = await createTestBucket('status-find');
+    const { stateDir } = await makeRunFiles('find');
+    const config = ['--config', configPath, '--bucket', bucket, '--state-dir', stateDir];
+    const upload = await runCli([
+      ...config,
+      '--folder',
+      project,
+      '--project-key',
+      key,
+      '--include',
+      'config',
+    ]);
+    expect(upload.code, upload.stderr).toBe(0);
+
+    const shown = await runCli(['status', '--state-dir', stateDir, '--project-key', key]);
+
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^Upload completed \(pid \d+\)/);
+    expect(shown.stdout).toContain(`Project ${key}: ${project} -> s3://${bucket}/${key}/`);
+    expect(shown.stdout).toMatch(/^Files: 1\/1 \(1 uploaded, 0 skipped, 0 failed\)$/m);
+  });
+
+  it('says where it looked when the project has no status file', async () => {
+    const { stateDir } = await makeRunFiles('find-none');
+
+    const shown = await runCli(['status', '--state-dir', stateDir, '--project-key', 'NORUN1']);
+
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toMatch(
+      new RegExp(
+        `^upload-to-s3: status: no status file of project NORUN1 in ${escapeRegExp(path.resolve(stateDir))} or .+; pass the run's status file \\(its --status-json\\) or its --state-dir\n$`,
+      ),
+    );
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -4,6 +4,7 @@
  * exactly as given, on every OS.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +53,8 @@ const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy
 
 /** A folder that does not exist: no user config file is found in it. */
 const NO_USER_CONFIG = path.join(PROJECT_ROOT, 'test', 'support', 'no-user-config');
+/** The per-user state folder of runs that name none, shared by the test files as a user's is by their runs. */
+const TEST_STATE_HOME = path.join(os.tmpdir(), 'upload-to-s3-tests-state');
 
 /**
  * Builds the child's environment. CI and NO_COLOR keep the output plain and free of progress redraws;
@@ -70,6 +73,9 @@ export function buildCliEnv(overrides: Record<string, string | undefined> = {}):
   for (const name of Object.keys(env)) if (name.startsWith('UPLOAD_TO_S3_')) delete env[name];
   env.XDG_CONFIG_HOME = NO_USER_CONFIG;
   env.APPDATA = NO_USER_CONFIG;
+  // a run without --state-dir writes to the per-user state folder: the tests' own, not the machine user's
+  env.XDG_STATE_HOME = TEST_STATE_HOME;
+  env.LOCALAPPDATA = TEST_STATE_HOME;
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -1,0 +1,63 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A status file found without being named, with what it says about its run. */
+export interface FoundStatus {
+  path: string;
+  /** From the file, or from the folder a run's file sits in (`runs/<bucket>/<project>/`). */
+  projectKey: string | undefined;
+  /** When the run last wrote it. */
+  modifiedMs: number;
+}
+
+/**
+ * The status files in the state folders: every run's default one (`runs/<bucket>/<project>/status.json`) and
+ * every scheduled task's (`tasks/<task>/status.json`), plus `named` (a `status_json` the config or environment
+ * sets), newest first. Folders that do not exist or cannot be read are passed over: a state folder is made by
+ * the first run, and another account's may be closed to this one.
+ */
+export async function findStatusFiles(
+  stateDirs: readonly string[],
+  named: readonly string[] = [],
+): Promise<FoundStatus[]> {
+  const candidates = new Set(named.map((file) => path.resolve(file)));
+  for (const stateDir of stateDirs) {
+    for (const bucket of await subfolders(path.join(stateDir, 'runs')))
+      for (const project of await subfolders(bucket)) candidates.add(path.join(project, 'status.json'));
+    for (const task of await subfolders(path.join(stateDir, 'tasks')))
+      candidates.add(path.join(task, 'status.json'));
+  }
+  const found = await Promise.all([...candidates].map(describeStatusFile));
+  return found
+    .filter((entry): entry is FoundStatus => entry !== undefined)
+    .sort((a, b) => b.modifiedMs - a.modifiedMs);
+}
+
+/** The files of one project, by the key a file names or, for older files, the run folder it sits in. */
+export function statusFilesOf(found: readonly FoundStatus[], projectKey: string): FoundStatus[] {
+  const wanted = projectKey.toLowerCase();
+  return found.filter((entry) => entry.projectKey?.toLowerCase() === wanted);
+}
+
+async function subfolders(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(folder, entry.name));
+}
+
+async function describeStatusFile(file: string): Promise<FoundStatus | undefined> {
+  const stats = await stat(file).catch(() => undefined);
+  if (!stats?.isFile()) return undefined;
+  return { path: file, projectKey: await projectKeyOf(file), modifiedMs: stats.mtimeMs };
+}
+
+async function projectKeyOf(file: string): Promise<string | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    const key = (parsed as { project_key?: unknown } | null)?.project_key;
+    if (typeof key === 'string') return key;
+  } catch {
+    // a file being replaced, or not a status file: the folder may still say whose it is
+  }
+  const parent = path.dirname(file);
+  return path.basename(path.dirname(path.dirname(parent))) === 'runs' ? path.basename(parent) : undefined;
+}

@@ -1,0 +1,62 @@
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findStatusFiles, statusFilesOf } from '../../../src/status/status-discovery.js';
+import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
+
+afterAll(removeTempDirs);
+
+/** Writes a status file modified at `minute` minutes past a fixed hour, so the order is the test's, not the clock's. */
+async function writeStatus(file: string, minute: number, content: object = { totals: {} }): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(content));
+  const at = new Date(Date.UTC(2026, 11, 4, 2, minute));
+  await utimes(file, at, at);
+  return file;
+}
+
+describe('findStatusFiles', () => {
+  it("finds runs' and tasks' status files and the named ones, newest first, with their project", async () => {
+    const state = await makeTempDir('discovery-state');
+    const run = await writeStatus(path.join(state, 'runs', 'survey-archive', 'RMI25320', 'status.json'), 10);
+    const task = await writeStatus(path.join(state, 'tasks', 'RMI25321-nightly', 'status.json'), 30, {
+      totals: {},
+      project_key: 'RMI25321',
+    });
+    const named = await writeStatus(path.join(await makeTempDir('discovery-named'), 'watch.json'), 20);
+
+    const found = await findStatusFiles([state], [named]);
+
+    expect(found.map((entry) => [entry.path, entry.projectKey])).toEqual([
+      [task, 'RMI25321'],
+      [named, undefined],
+      [run, 'RMI25320'],
+    ]);
+  });
+
+  it('prefers the key a file names over its run folder, and passes over folders without a file', async () => {
+    const state = await makeTempDir('discovery-key');
+    const run = await writeStatus(path.join(state, 'runs', 'b', 'renamed', 'status.json'), 5, {
+      totals: {},
+      project_key: 'RMI25320',
+    });
+    await mkdir(path.join(state, 'runs', 'b', 'EMPTY'), { recursive: true });
+    await mkdir(path.join(state, 'tasks', 'never-ran'), { recursive: true });
+
+    expect(await findStatusFiles([state, path.join(state, 'missing')])).toEqual([
+      { path: run, projectKey: 'RMI25320', modifiedMs: expect.any(Number) },
+    ]);
+  });
+});
+
+describe('statusFilesOf', () => {
+  it("keeps one project's files, its key in any case", () => {
+    const found = [
+      { path: 'a', projectKey: 'RMI25320', modifiedMs: 2 },
+      { path: 'b', projectKey: 'RMI25321', modifiedMs: 1 },
+      { path: 'c', projectKey: undefined, modifiedMs: 0 },
+    ];
+
+    expect(statusFilesOf(found, 'rmi25320').map((entry) => entry.path)).toEqual(['a']);
+  });
+});
