@@ -49,12 +49,13 @@ const REQUIRE_SHIM =
  * `node:crypto`, `node:zlib` and `node:child_process` go one step further: each becomes an object of getters that
  * loads the built-in on the first read of any export. A dry run hashes nothing and `--version` spawns nothing, yet
  * a static import loads them whatever the command (crypto 5 ms, zlib 3 ms on Node 24; commander requires
- * child_process at load for executable subcommands, which this CLI has none of). The getters are named after the
+ * child_process at load for executable subcommands, which this CLI has none of). `node:readline` is read only by
+ * the hidden prompt of `credentials set`, whose action shares a chunk with the upload's. The getters are named after the
  * built-in's exports in the Node that builds; code using a name missing there would read `undefined`, which the
  * type check (the same Node's types) rules out.
  */
 const BY_REQUIRE = ['http', 'process'];
-const ON_FIRST_USE = ['crypto', 'zlib', 'child_process'];
+const ON_FIRST_USE = ['crypto', 'zlib', 'child_process', 'readline'];
 
 function loadOnFirstUse(name) {
   const exportNames = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${name}`));

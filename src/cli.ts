@@ -166,7 +166,7 @@ function buildProgram(): Command {
         command.error("error: required option '-p, --project-key <key>' not specified", {
           exitCode: EXIT.usage,
         });
-      const { upload } = await import('./upload-command.js');
+      const { upload } = await import('./actions.js');
       process.exitCode = await upload(flags);
     });
   registerCommands(program);

@@ -32,7 +32,7 @@ export function registerCheckCommand(program: Command): void {
         command.error("error: required option '-p, --project-key <key>' not specified", {
           exitCode: EXIT.usage,
         });
-      const { checkUpload } = await import('./check-action.js');
+      const { checkUpload } = await import('../actions.js');
       await checkUpload(flags);
     });
 }

@@ -25,7 +25,7 @@ export function registerCleanupCommand(program: Command): void {
     .option('--bucket-lock', 'also take the lock object in the bucket, as uploads with --bucket-lock do')
     .option('--json', 'print one JSON object per upload and a last summary object')
     .action(async (flags: CleanupFlags) => {
-      const { cleanup } = await import('./cleanup-action.js');
+      const { cleanup } = await import('../actions.js');
       await cleanup(flags);
     });
 }

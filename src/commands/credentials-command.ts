@@ -50,6 +50,6 @@ export function registerCredentialsCommand(program: Command): void {
 }
 
 /** What the subcommands do, loaded when one runs (the keyring's native module is loaded later still). */
-function credentialsAction(): Promise<typeof CredentialsAction> {
-  return import('./credentials-action.js');
+async function credentialsAction(): Promise<typeof CredentialsAction> {
+  return (await import('../actions.js')).credentialsAction;
 }

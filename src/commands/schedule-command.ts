@@ -26,7 +26,7 @@ export function registerScheduleCommand(program: Command): void {
     .option('--register', 'register the task with schtasks.exe (Windows, elevated prompt)')
     .addHelpText('after', SCHEDULE_EXAMPLE)
     .action(async (uploadFlags: string[], flags: ScheduleFlags) => {
-      const { scheduleTask } = await import('./schedule-action.js');
+      const { scheduleTask } = await import('../actions.js');
       await scheduleTask(uploadFlags, flags);
     });
 }

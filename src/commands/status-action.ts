@@ -1,9 +1,6 @@
-import { loadCommandConfig } from '../config/config-file.js';
 import { parseSeconds } from '../config/parse-values.js';
-import { machineStateDir, resolveStateDir } from '../config/state-dir.js';
 import { ConfigError, quoteValue } from '../errors.js';
 import { readStatusRecord, renderStatusFile, watchStatusFile } from '../status/status-command.js';
-import { findStatusFiles, statusFilesOf } from '../status/status-discovery.js';
 
 /** A shorter interval would re-read the file in a busy loop. */
 const MIN_INTERVAL_MS = 100;
@@ -60,6 +57,13 @@ const OTHERS_NAMED = 3;
  * @throws ConfigError when there is none, naming where it looked.
  */
 async function findNewestStatus(flags: StatusFlags): Promise<string> {
+  // loaded only without a path: a status file named on the command line is shown without reading YAML
+  const [{ loadCommandConfig }, { machineStateDir, resolveStateDir }, { findStatusFiles, statusFilesOf }] =
+    await Promise.all([
+      import('../config/config-file.js'),
+      import('../config/state-dir.js'),
+      import('../status/status-discovery.js'),
+    ]);
   const values = (await loadCommandConfig(flags.config))?.values ?? {};
   const stateDirs = [
     ...new Set([
