@@ -34,6 +34,7 @@ import {
   parseRegion,
   parseSeconds,
 } from './parse-values.js';
+import { userConfigPath } from './config-location.js';
 import { resolveStateDir } from './state-dir.js';
 
 /**
@@ -170,7 +171,7 @@ export function resolveRunOptions(
     file.project_base,
     projectKey,
   );
-  const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket));
+  const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket), configPath, env);
   const stateDir = resolveStateDir(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir), env);
   const runDir = path.join(stateDir, 'runs', bucket, projectKey);
   const encryption = resolveEncryption(
@@ -408,9 +409,18 @@ function validateRegion(picked: Picked<string> | undefined): string {
   return picked === undefined ? 'us-east-1' : parseRegion(picked.value, picked.source);
 }
 
-function validateBucket(bucket: string | undefined): string {
-  if (!bucket)
-    throw new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config');
+function validateBucket(
+  bucket: string | undefined,
+  configPath: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
+  if (!bucket) {
+    // a first run without a config: say where one is looked for, so the user config file can be found
+    const where = configPath
+      ? 'the config'
+      : `a config (none was read: --config FILE, or ${userConfigPath(env)})`;
+    throw new ConfigError(`--bucket: no bucket given; pass --bucket NAME or set bucket in ${where}`);
+  }
   return parseBucketName(bucket);
 }
 

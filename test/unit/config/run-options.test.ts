@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../../src/config/config-file.js';
 import { resolveProjectBase, resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
+import { userConfigPath } from '../../../src/config/config-location.js';
 import { ConfigError } from '../../../src/errors.js';
 import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
 
@@ -288,8 +289,14 @@ describe('resolveRunOptions credentials', () => {
 
 describe('resolveRunOptions required values', () => {
   it('reports a missing bucket with the flag and the config key to set', () => {
-    expect(resolveError({}, {}).message).toBe(
-      '--bucket: no bucket given; pass --bucket NAME or set bucket in the config',
+    expect(() => resolveRunOptions(flags({}), {}, env(), NOW, '/surveys/config.yaml')).toThrow(
+      new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config'),
+    );
+  });
+
+  it('says where a config is looked for when none was read', () => {
+    expect(resolveError({}, {}, env({ XDG_CONFIG_HOME: '/home/crew/.config' })).message).toBe(
+      `--bucket: no bucket given; pass --bucket NAME or set bucket in a config (none was read: --config FILE, or ${userConfigPath({ XDG_CONFIG_HOME: '/home/crew/.config' })})`,
     );
   });
 
