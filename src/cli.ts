@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { describeConfigDefault } from './config/config-location.js';
 import { splitFolderTypeList } from './config/folder-type-selection.js';
 import type { UploadFlags } from './config/run-options.js';
 import { describeSwallowedQuote } from './config/swallowed-quote.js';
@@ -57,11 +58,11 @@ function buildProgram(): Command {
     )
     .option(
       '-c, --config <file>',
-      'YAML config file (bucket, endpoint, credentials, folder types); default UPLOAD_TO_S3_CONFIG, else the user config file if any',
+      `YAML config file (bucket, endpoint, credentials, folder types); ${describeConfigDefault()}`,
     )
     .option(
       '-f, --folder <path>',
-      "project folder, or a single folder-type folder such as D:\\reels; default: the project key's folder (this one, one in it, or under project_base)",
+      "project folder, or a single folder-type folder such as D:\\reels; default: the project key's folder (this one or one above, one in it, or under project_base)",
     )
     .option('--folder-type <type>', 'treat --folder itself as this folder type')
     .option(

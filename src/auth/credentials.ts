@@ -34,7 +34,7 @@ export async function resolveCredentials(
     case 'profile': {
       const { fromIni } = await import('@aws-sdk/credential-providers');
       const profile = auth.profile ?? 'default';
-      return explainFailures(fromIni({ profile, ...clientConfig }), `profile ${profile}`);
+      return explainFailures(fromIni({ profile, ...clientConfig }), `profile ${profile}`, PROFILE_HINT);
     }
     case 'keyring': {
       const { readKeyringCredentials } = await import('./keyring-store.js');
@@ -44,7 +44,7 @@ export async function resolveCredentials(
     }
     case 'instance': {
       const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-      return explainFailures(fromNodeProviderChain(clientConfig), 'the AWS default chain');
+      return explainFailures(fromNodeProviderChain(clientConfig), 'the AWS default chain', CHAIN_HINT);
     }
   }
 }
@@ -56,6 +56,7 @@ export async function resolveCredentials(
 function explainFailures<T, A extends unknown[]>(
   provider: (...args: A) => Promise<T>,
   source: string,
+  fallbackHint: string,
 ): (...args: A) => Promise<T> {
   // the SDK passes the calling client's settings on, which its own STS client inherits (SSO's does not)
   return async (...args: A) => {
@@ -64,7 +65,7 @@ function explainFailures<T, A extends unknown[]>(
     } catch (error) {
       const code = errorCode(error);
       const reason = (error as Error)?.message?.split('\n')[0]?.trim() || 'no credentials';
-      const hint = CREDENTIAL_HINTS.get(code) ?? DEFAULT_HINT;
+      const hint = CREDENTIAL_HINTS.get(code) ?? fallbackHint;
       throw new AuthError(`credentials from ${source}: ${reason}${code ? ` (${code})` : ''}; ${hint}`, {
         cause: error,
       });
@@ -83,8 +84,12 @@ const CREDENTIAL_HINTS = new Map([
   ['ExpiredTokenException', EXPIRED],
 ]);
 
-const DEFAULT_HINT =
-  'check the profile with aws configure list --profile NAME, or set auth_mode and keys in the config, or AWS_* variables';
+const PROFILE_HINT =
+  'check the profile with aws configure list --profile NAME, or set auth_mode and keys in the config';
+
+/** No config says how to sign in (auth_mode instance, the default): every way there is, the keyring's included. */
+const CHAIN_HINT =
+  'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME, or in the config set auth_mode config with keys, or auth_mode keyring after upload-to-s3 credentials set';
 
 /**
  * True when a config file holding keys can be read by its group or by other users (POSIX permission

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeConfigDefault } from '../config/config-location.js';
 
 /** Flags shared by the subcommands that talk to the bucket. */
 export interface ConnectFlags {
@@ -15,10 +16,7 @@ export interface ConnectFlags {
 /** Adds --config, --bucket, --endpoint, --region, --profile, --ca-bundle and --debug to a subcommand. */
 export function withConnectFlags(command: Command): Command {
   return command
-    .option(
-      '-c, --config <file>',
-      'YAML config file (default UPLOAD_TO_S3_CONFIG, else the user config file if any)',
-    )
+    .option('-c, --config <file>', `YAML config file (${describeConfigDefault()})`)
     .option('--bucket <name>', 'bucket (overrides the config)')
     .option('--endpoint <url>', 'S3-compatible endpoint URL')
     .option('--region <region>', 'region')

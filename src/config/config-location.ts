@@ -42,6 +42,14 @@ export function locateConfig(
   return isFile(user) ? { path: user, source: 'user config' } : undefined;
 }
 
+/** For `--help`: where a config comes from when --config names none, with this account's own path. */
+export function describeConfigDefault(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string {
+  return `default: UPLOAD_TO_S3_CONFIG, else ${userConfigPath(env, platform)} if it exists`;
+}
+
 function isFile(candidate: string): boolean {
   return statSync(candidate, { throwIfNoEntry: false })?.isFile() ?? false;
 }

@@ -314,9 +314,9 @@ function pickFrom<T>(
  * The seed's `resolve_project_base`: an absolute --folder is used as is; a relative one names a
  * folder under the current one, or failing that under the config's project_base. Without --folder the
  * project is found by its key: project_base's `<project key>` folder, else project_base itself; without
- * project_base, the current folder's `<project key>` folder, else the current folder if it is named after the
- * key (`cd D:\survey\RMI25320; upload-to-s3 --project-key RMI25320`). Any other folder is not taken on trust:
- * a home folder's `logs` must not be uploaded as a project's.
+ * project_base, the current folder's `<project key>` folder, else the current folder or the nearest one above it
+ * named after the key (`cd D:\survey\RMI25320\reels; upload-to-s3 --project-key RMI25320`). Any other folder is
+ * not taken on trust: a home folder's `logs` must not be uploaded as a project's.
  */
 export function resolveProjectBase(
   folderArg: string | undefined,
@@ -332,12 +332,20 @@ export function resolveProjectBase(
   }
   if (projectBase) return projectFolderIn(path.resolve(projectBase), projectKey) ?? path.resolve(projectBase);
   const here = path.resolve(cwd);
-  const found = projectFolderIn(here, projectKey);
+  const found = projectFolderIn(here, projectKey) ?? enclosingProjectFolder(here, projectKey);
   if (found) return found;
-  if (path.basename(here).toLowerCase() === projectKey.toLowerCase()) return here;
   throw new ConfigError(
-    `--folder: no folder given, and the current folder ${quoteValue(here)} is not project ${projectKey}'s (not named ${projectKey}, no ${projectKey} folder in it); pass --folder PATH or set project_base in the config`,
+    `--folder: no folder given, and the current folder ${quoteValue(here)} is not in project ${projectKey}'s (none named ${projectKey} here or above, no ${projectKey} folder in it); pass --folder PATH or set project_base in the config`,
   );
+}
+
+/** The current folder or the nearest one above it named after the key, as git finds a repository from within. */
+function enclosingProjectFolder(here: string, projectKey: string): string | undefined {
+  const wanted = projectKey.toLowerCase();
+  for (let folder = here; ; folder = path.dirname(folder)) {
+    if (path.basename(folder).toLowerCase() === wanted) return folder;
+    if (path.dirname(folder) === folder) return undefined;
+  }
 }
 
 function projectFolderIn(parent: string, projectKey: string): string | undefined {

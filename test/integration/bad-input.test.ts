@@ -129,6 +129,42 @@ describe('bad input', () => {
     );
   });
 
+  it('no credentials anywhere: exit 2, naming where they were looked for and every way to give them', async () => {
+    const file = await writeTestConfig('no-credentials', {
+      auth_mode: undefined,
+      aws_access_key_id: undefined,
+      aws_secret_access_key: undefined,
+    });
+    const emptyHome = await makeTempDir('bad-input-home');
+    const stateDir = await makeTempDir('bad-input-state');
+
+    const result = await runCli(
+      ['--config', file, '--project-key', PROJECT_KEY, '--folder', project, '--state-dir', stateDir],
+      {
+        env: {
+          HOME: emptyHome,
+          USERPROFILE: emptyHome,
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_SESSION_TOKEN: undefined,
+          AWS_PROFILE: undefined,
+          AWS_SHARED_CREDENTIALS_FILE: path.join(emptyHome, 'credentials'),
+          AWS_CONFIG_FILE: path.join(emptyHome, 'config'),
+          AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+          AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+          // the instance metadata service is not on 127.0.0.1: it must not be asked
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      },
+    );
+
+    await expectUsageError(
+      result,
+      /credentials from the AWS default chain: .+; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME, or in the config set auth_mode config with keys, or auth_mode keyring after upload-to-s3 credentials set$/,
+    );
+  });
+
   it('a --folder that does not exist: exit 2, naming the path', async () => {
     const file = await writeTestConfig('missing-folder');
     const missing = path.join(root, 'no-such-project');

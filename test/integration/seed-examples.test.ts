@@ -415,7 +415,7 @@ describe('the short form, without --config and --folder', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
-      `upload-to-s3: --folder: no folder given, and the current folder '${root}' is not project ${PROJECT_KEY}'s (not named ${PROJECT_KEY}, no ${PROJECT_KEY} folder in it); pass --folder PATH or set project_base in the config`,
+      `upload-to-s3: --folder: no folder given, and the current folder '${root}' is not in project ${PROJECT_KEY}'s (none named ${PROJECT_KEY} here or above, no ${PROJECT_KEY} folder in it); pass --folder PATH or set project_base in the config`,
     );
     expect(await listAllObjects(bucket)).toEqual([]);
   });

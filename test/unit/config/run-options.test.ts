@@ -308,7 +308,7 @@ describe('resolveRunOptions required values', () => {
 
   it('reports a missing folder, where it looked, and the flag and the config key to set', () => {
     expect(resolveError({ folder: undefined }).message).toMatch(
-      /^--folder: no folder given, and the current folder '.+' is not project RMI25320's \(not named RMI25320, no RMI25320 folder in it\); pass --folder PATH or set project_base in the config$/,
+      /^--folder: no folder given, and the current folder '.+' is not in project RMI25320's \(none named RMI25320 here or above, no RMI25320 folder in it\); pass --folder PATH or set project_base in the config$/,
     );
   });
 
@@ -363,6 +363,15 @@ describe('resolveProjectBase', () => {
     expect(resolveProjectBase(undefined, undefined, 'RMI25320', project)).toBe(project);
   });
 
+  it('without folder or project_base, takes the nearest folder above the working one named after the key', async () => {
+    const project = path.join(await makeTempDir('cwd-inside'), 'RMI25320');
+    await mkdir(path.join(project, 'reels', 'R001'), { recursive: true });
+
+    expect(resolveProjectBase(undefined, undefined, 'RMI25320', path.join(project, 'reels', 'R001'))).toBe(
+      project,
+    );
+  });
+
   it("without folder or project_base, takes the working folder's folder named after the key", async () => {
     const survey = await makeTempDir('cwd-parent');
     await mkdir(path.join(survey, 'RMI25320'));
@@ -376,7 +385,7 @@ describe('resolveProjectBase', () => {
     await writeFile(path.join(home, 'RMI25320'), 'not a folder');
 
     expect(() => resolveProjectBase(undefined, undefined, 'RMI25320', home)).toThrow(
-      `--folder: no folder given, and the current folder '${home}' is not project RMI25320's`,
+      `--folder: no folder given, and the current folder '${home}' is not in project RMI25320's`,
     );
   });
 });
