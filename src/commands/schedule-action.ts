@@ -66,18 +66,20 @@ export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags):
  * folder, with the machine's environment, and would find neither. Looked up only on Windows, where the task
  * runs; elsewhere the XML is a preview and a path of this machine would mean nothing to Task Scheduler.
  */
-async function impliedPaths(uploadFlags: readonly string[]): Promise<ImpliedPaths> {
-  if (process.platform !== 'win32') return {};
+export async function impliedPaths(
+  uploadFlags: readonly string[],
+  { platform = process.platform, env = process.env, cwd = process.cwd() } = {},
+): Promise<ImpliedPaths> {
+  if (platform !== 'win32') return {};
   const configFlag = readUploadFlag(uploadFlags, '--config');
-  const config = await loadCommandConfig(configFlag);
+  const config = await loadCommandConfig(configFlag, env);
   const implied: ImpliedPaths = { config: configFlag ? undefined : config?.path };
   const projectKey = readUploadFlag(uploadFlags, '--project-key');
   if (readUploadFlag(uploadFlags, '--folder') || !projectKey) return implied;
-  const folder = process.env.UPLOAD_TO_S3_FOLDER;
-  if (folder) return { ...implied, folder: path.resolve(folder) };
+  if (env.UPLOAD_TO_S3_FOLDER) return { ...implied, folder: path.resolve(cwd, env.UPLOAD_TO_S3_FOLDER) };
   return config?.values.project_base
     ? implied
-    : { ...implied, folder: resolveProjectBase(undefined, undefined, projectKey) };
+    : { ...implied, folder: resolveProjectBase(undefined, undefined, projectKey, cwd) };
 }
 
 /** Only for the default task name; a missing key is reported by defineTask with the fix. */
