@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
 
 const RATE = 1_000_000; // bytes per second
+/** What the bucket holds when full: an eighth of a second's worth. */
+const BURST = RATE / 8;
 
 /** A clock that moves only when told to. */
 function manualClock(): { now: () => number; advance: (ms: number) => void } {
@@ -33,17 +35,17 @@ describe('createBandwidthLimiter', () => {
     expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
   });
 
-  it('lets a burst of one second’s worth through at once, then makes the next bytes wait', async () => {
+  it('lets a burst of an eighth of a second’s worth through at once, then makes the next bytes wait', async () => {
     const clock = manualClock();
     const limiter = createBandwidthLimiter(RATE, clock.now);
-    expect(await settlesAtOnce(limiter.take(RATE))).toBe(true);
-    expect(await settlesAtOnce(limiter.take(RATE / 5))).toBe(false);
+    expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(RATE / 40))).toBe(false);
   });
 
   it('waits about as long as the missing tokens take to refill', async () => {
     const clock = manualClock();
     const limiter = createBandwidthLimiter(RATE, clock.now);
-    await limiter.take(RATE);
+    await limiter.take(BURST);
     const started = performance.now();
     await limiter.take(RATE / 5); // 200 ms at the rate, with the clock standing still
     const waitedMs = performance.now() - started;
@@ -51,27 +53,27 @@ describe('createBandwidthLimiter', () => {
     expect(waitedMs).toBeLessThan(10_000);
   });
 
-  it('refills from the clock: after a second of quiet a full second’s worth goes through at once', async () => {
+  it('refills from the clock: after quiet spells the bytes they stand for go through at once', async () => {
     const clock = manualClock();
     const limiter = createBandwidthLimiter(RATE, clock.now);
-    await limiter.take(RATE);
-    clock.advance(500);
-    expect(await settlesAtOnce(limiter.take(RATE / 2))).toBe(true);
+    await limiter.take(BURST);
+    clock.advance(50);
+    expect(await settlesAtOnce(limiter.take(RATE / 20))).toBe(true);
     clock.advance(1_000);
-    expect(await settlesAtOnce(limiter.take(RATE))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
   });
 
-  it('does not save up more than one second’s worth during a long quiet spell', async () => {
+  it('does not save up more than an eighth of a second’s worth during a long quiet spell', async () => {
     const clock = manualClock();
     const limiter = createBandwidthLimiter(RATE, clock.now);
     clock.advance(60_000);
-    expect(await settlesAtOnce(limiter.take(RATE))).toBe(true);
-    expect(await settlesAtOnce(limiter.take(RATE / 5))).toBe(false);
+    expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(RATE / 40))).toBe(false);
   });
 
   it('serves waiting callers in arrival order, a small take behind a large one included', async () => {
     const limiter = createBandwidthLimiter(RATE, manualClock().now);
-    await limiter.take(RATE);
+    await limiter.take(BURST);
     const order: string[] = [];
     const large = limiter.take(RATE / 10).then(() => order.push('large'));
     const small = limiter.take(1).then(() => order.push('small'));
@@ -82,7 +84,7 @@ describe('createBandwidthLimiter', () => {
   it('rejects a waiting take when its signal aborts, and keeps serving the takes after it', async () => {
     const clock = manualClock();
     const limiter = createBandwidthLimiter(RATE, clock.now);
-    await limiter.take(RATE);
+    await limiter.take(BURST);
     const controller = new AbortController();
     const waiting = limiter.take(60 * RATE, controller.signal); // a minute's wait
     expect(await settlesAtOnce(waiting)).toBe(false);
