@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validateProjectKey } from '../collector/object-key.js';
 import { loadCommandConfig } from '../config/config-file.js';
 import { resolveProjectBase } from '../config/run-options.js';
 import { ConfigError } from '../errors.js';
@@ -79,7 +80,7 @@ export async function impliedPaths(
   if (env.UPLOAD_TO_S3_FOLDER) return { ...implied, folder: path.resolve(cwd, env.UPLOAD_TO_S3_FOLDER) };
   return config?.values.project_base
     ? implied
-    : { ...implied, folder: resolveProjectBase(undefined, undefined, projectKey, cwd) };
+    : { ...implied, folder: resolveProjectBase(undefined, undefined, validateProjectKey(projectKey), cwd) };
 }
 
 /** Only for the default task name; a missing key is reported by defineTask with the fix. */

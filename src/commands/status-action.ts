@@ -1,6 +1,7 @@
 import { parseSeconds } from '../config/parse-values.js';
 import { ConfigError, quoteValue } from '../errors.js';
 import { readStatusRecord, renderStatusFile, watchStatusFile } from '../status/status-command.js';
+import type { FoundStatus } from '../status/status-discovery.js';
 
 /** A shorter interval would re-read the file in a busy loop. */
 const MIN_INTERVAL_MS = 100;
@@ -83,14 +84,15 @@ async function findNewestStatus(flags: StatusFlags): Promise<string> {
       `status: no status file${whose} in ${stateDirs.join(' or ')}; pass the run's status file (its --status-json) or its --state-dir`,
     );
   }
-  if (others.length > 0) {
-    const named = others
-      .slice(0, OTHERS_NAMED)
-      .map((entry) => `${entry.path}${entry.projectKey ? ` (${entry.projectKey})` : ''}`);
-    const rest = others.length > OTHERS_NAMED ? ` and ${others.length - OTHERS_NAMED} more` : '';
-    process.stderr.write(
-      `status: showing the newest of ${candidates.length} status files; others: ${named.join(', ')}${rest}; pick one with --project-key KEY or its path\n`,
-    );
-  }
+  if (others.length > 0) process.stderr.write(describeOthers(others, candidates.length));
   return newest.path;
+}
+
+/** One line on stderr, so that --json output stays one record per line on stdout. */
+function describeOthers(others: readonly FoundStatus[], total: number): string {
+  const listed = others
+    .slice(0, OTHERS_NAMED)
+    .map((entry) => `${entry.path}${entry.projectKey ? ` (${entry.projectKey})` : ''}`);
+  const rest = others.length > OTHERS_NAMED ? ` and ${others.length - OTHERS_NAMED} more` : '';
+  return `status: showing the newest of ${total} status files; others: ${listed.join(', ')}${rest}; pick one with --project-key KEY or its path\n`;
 }
