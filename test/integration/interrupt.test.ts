@@ -185,16 +185,19 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     );
     cli.child.kill('SIGINT');
     await cli.waitForOutput(/Stopping/, 30_000);
-    const secondSignalAt = Date.now();
     cli.child.kill('SIGINT');
     const stopped = await cli.exited;
     expect(stopped.code, stopped.stderr).toBe(130);
-    // generous: "at once" only has to beat the grace period, whatever the machine's load
-    expect(Date.now() - secondSignalAt).toBeLessThan(GRACE_MS);
-    // exiting at once still leaves a status file that says how the run ended, and a last --json record
+    // exiting at once still leaves a status file that says how the run ended, and a last --json record; that
+    // record comes only from the second signal's exit (the grace period's end, with part 3 held, ends otherwise),
+    // so it shows the run did not wait, without timing the exit
     expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
     const last = JSON.parse(stopped.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    expect(last).toMatchObject({ type: 'error', exit_code: 130, message: expect.stringMatching(/at once/) });
+    expect(last).toMatchObject({
+      type: 'error',
+      exit_code: 130,
+      message: expect.stringMatching(/stopped at once by a second signal/),
+    });
     const first = h.proxy.stats();
     const [journal] = await readJournals(h.stateDir);
     // exiting at once may leave the journal a part behind the server, never ahead of it
