@@ -1,5 +1,6 @@
 import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { errorCode, toUploadError } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
@@ -59,7 +60,15 @@ export async function connectStore(
     },
   });
   try {
-    const first = await waitForFirstAnswer((probe) => store.headBucketOnce(options.bucket, probe), {
+    const probe = async (probeSignal: AbortSignal) => {
+      try {
+        await store.headBucketOnce(options.bucket, probeSignal);
+      } catch (error) {
+        if (!route) await refusePlainHttpToTls(options.endpoint, error);
+        throw error;
+      }
+    };
+    const first = await waitForFirstAnswer(probe, {
       endpointName: options.endpoint ?? `https://s3.${options.region}.amazonaws.com`,
       budgetMs: NO_ANSWER_BUDGET_MS,
       maxAttempts: CLIENT_SETTINGS.maxAttempts,
@@ -78,6 +87,25 @@ export async function connectStore(
     `bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`,
   );
   return store;
+}
+
+/** How long the check for an HTTPS port behind an `http://` endpoint may take. */
+const TLS_SNIFF_MS = 3_000;
+
+/**
+ * An `http://` endpoint whose first request was cut off without an answer, on a port that completes a TLS
+ * handshake, is an `https://` endpoint written with the wrong scheme: said at once, not after the retries.
+ * @throws ConfigError naming the endpoint and the URL to use instead.
+ */
+async function refusePlainHttpToTls(endpoint: string | undefined, error: unknown): Promise<void> {
+  if (!endpoint?.startsWith('http://') || errorCode(error) !== 'ECONNRESET') return;
+  const url = new URL(endpoint);
+  const { speaksTls } = await import('./tls-sniff.js');
+  if (!(await speaksTls(url.hostname, Number(url.port || 80), TLS_SNIFF_MS))) return;
+  url.protocol = 'https:';
+  throw new ConfigError(
+    `connect to endpoint ${endpoint}: the port speaks HTTPS and closed the plain HTTP request; use ${url.href.replace(/\/$/, '')} in endpoint_url / --endpoint`,
+  );
 }
 
 /**

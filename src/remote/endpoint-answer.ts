@@ -65,7 +65,8 @@ async function tryOnce(
     await probe(AbortSignal.any([signal, deadline]));
     return { answer: 'ok' };
   } catch (error) {
-    if (signal.aborted) throw error;
+    // the probe itself found the setting wrong (an HTTPS port behind http://): no answer will come
+    if (signal.aborted || error instanceof ConfigError) throw error;
     if (deadline.aborted) return { reason: `no answer within ${Math.ceil(timeoutMs / 1000)} s` };
     const reason = describeNoAnswer(error);
     return reason === undefined ? { answer: 'answered' } : { reason };

@@ -2,7 +2,8 @@
  * An HTTPS endpoint signed by an in-house CA (an on-premises store, a TLS-inspecting proxy): refused with one line
  * naming the setting that fixes it (exit 2, nothing sent), then trusted through --ca-bundle, AWS_CA_BUNDLE or
  * ca_bundle, beside the built-in roots. A TLS front with a self-signed certificate for 127.0.0.1 forwards to the
- * test server; https:// to the server's plain port is named as the wrong scheme or port, not OpenSSL's text.
+ * test server; https:// to the server's plain port is named as the wrong scheme or port, not OpenSSL's text, and
+ * http:// to the HTTPS port is named with the https:// URL to use.
  */
 import { chmod } from 'node:fs/promises';
 import path from 'node:path';
@@ -115,5 +116,17 @@ describe('https:// to a port that speaks plain HTTP', () => {
     expect(line).toMatch(/^upload-to-s3: open bucket \S+: TLS failed: wrong version number \(EPROTO\); /);
     expect(line).toContain('use http:// in endpoint_url / --endpoint');
     expect(line).not.toMatch(/openssl|\.c:\d+/i);
+  });
+});
+
+describe('http:// to a port that speaks HTTPS', () => {
+  it('is named with the https:// URL to use, instead of retried as a server that hangs up', async () => {
+    const secure = new URL(secureEndpoint);
+    const result = await uploadTo(`http://${secure.host}`, 'WRONGSCHEME2');
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `upload-to-s3: connect to endpoint http://${secure.host}: the port speaks HTTPS and closed the plain HTTP request; use https://${secure.host} in endpoint_url / --endpoint`,
+    );
+    expect(await keysUnder('WRONGSCHEME2')).toEqual([]);
   });
 });

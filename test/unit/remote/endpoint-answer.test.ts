@@ -98,6 +98,14 @@ describe('waitForFirstAnswer', () => {
     expect(wait.retries).toEqual([]);
   });
 
+  it('stops at once with a ConfigError the probe found, without retrying', async () => {
+    const wait = waitOptions();
+    const wrongScheme = new ConfigError('connect to endpoint http://127.0.0.1:1: the port speaks HTTPS');
+
+    await expect(waitForFirstAnswer(probeFailing(wrongScheme), wait)).rejects.toBe(wrongScheme);
+    expect(wait.retries).toEqual([]);
+  });
+
   it('stops with the probe’s error when the run is stopped', async () => {
     const stop = new AbortController();
     const wait = waitOptions({ signal: stop.signal });
