@@ -93,18 +93,20 @@ export async function connectStore(
 const TLS_SNIFF_MS = 3_000;
 
 /**
- * An `http://` endpoint whose first request was cut off without an answer, on a port that completes a TLS
- * handshake, is an `https://` endpoint written with the wrong scheme: said at once, not after the retries.
+ * An `http://` endpoint whose first request was cut off without an answer (Node's TLS servers) or answered 400
+ * (Go's, MinIO's: "Client sent an HTTP request to an HTTPS server"), on a port that completes a TLS handshake, is
+ * an `https://` endpoint written with the wrong scheme: said at once, not after retries or as a bare 400.
  * @throws ConfigError naming the endpoint and the URL to use instead.
  */
 async function refusePlainHttpToTls(endpoint: string | undefined, error: unknown): Promise<void> {
-  if (!endpoint?.startsWith('http://') || errorCode(error) !== 'ECONNRESET') return;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (!endpoint?.startsWith('http://') || (errorCode(error) !== 'ECONNRESET' && status !== 400)) return;
   const url = new URL(endpoint);
   const { speaksTls } = await import('./tls-sniff.js');
   if (!(await speaksTls(url.hostname, Number(url.port || 80), TLS_SNIFF_MS))) return;
   url.protocol = 'https:';
   throw new ConfigError(
-    `connect to endpoint ${endpoint}: the port speaks HTTPS and closed the plain HTTP request; use ${url.href.replace(/\/$/, '')} in endpoint_url / --endpoint`,
+    `connect to endpoint ${endpoint}: the port speaks HTTPS, not plain HTTP; use ${url.href.replace(/\/$/, '')} in endpoint_url / --endpoint`,
   );
 }
 

@@ -12,6 +12,7 @@ import { listAllObjects } from '../support/bucket.js';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
+import { startHttpsOnlyFront } from '../support/https-only-front.js';
 import { startTlsFront, type TlsFront } from '../support/tls-front.js';
 import { deleteBucket } from './transfer-harness.js';
 
@@ -125,8 +126,23 @@ describe('http:// to a port that speaks HTTPS', () => {
     const result = await uploadTo(`http://${secure.host}`, 'WRONGSCHEME2');
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr.trim()).toBe(
-      `upload-to-s3: connect to endpoint http://${secure.host}: the port speaks HTTPS and closed the plain HTTP request; use https://${secure.host} in endpoint_url / --endpoint`,
+      `upload-to-s3: connect to endpoint http://${secure.host}: the port speaks HTTPS, not plain HTTP; use https://${secure.host} in endpoint_url / --endpoint`,
     );
     expect(await keysUnder('WRONGSCHEME2')).toEqual([]);
+  });
+
+  it('is named so too when the port answers the plain request with 400, as Go servers do', async () => {
+    const goStyle = await startHttpsOnlyFront(Number(new URL(secureEndpoint).port));
+    try {
+      const host = `127.0.0.1:${goStyle.port}`;
+      const result = await uploadTo(`http://${host}`, 'WRONGSCHEME3');
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        `upload-to-s3: connect to endpoint http://${host}: the port speaks HTTPS, not plain HTTP; use https://${host} in endpoint_url / --endpoint`,
+      );
+      expect(await keysUnder('WRONGSCHEME3')).toEqual([]);
+    } finally {
+      goStyle.close();
+    }
   });
 });
