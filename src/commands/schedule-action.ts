@@ -34,7 +34,8 @@ const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** Prints the task (its XML and how to register it), writes the XML with --xml-file, registers it with --register. */
 export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): Promise<void> {
   const task = defineTask({
-    name: flags.name ?? `upload-to-s3 ${projectKeyOf(uploadFlags)}`,
+    // a missing key is reported by defineTask with the fix
+    name: flags.name ?? `upload-to-s3 ${readUploadFlag(uploadFlags, '--project-key') ?? 'upload'}`,
     at: flags.at ?? '',
     uploadArgs: uploadFlags,
     nodePath: process.execPath,
@@ -76,18 +77,12 @@ export async function impliedPaths(
   const config = await loadCommandConfig(configFlag, env);
   const implied: ImpliedPaths = { config: configFlag ? undefined : config?.path };
   const projectKey = readUploadFlag(uploadFlags, '--project-key');
-  if (readUploadFlag(uploadFlags, '--folder') || !projectKey) return implied;
-  if (env.UPLOAD_TO_S3_FOLDER) return { ...implied, folder: path.resolve(cwd, env.UPLOAD_TO_S3_FOLDER) };
-  return config?.values.project_base
-    ? implied
-    : { ...implied, folder: resolveProjectBase(undefined, undefined, validateProjectKey(projectKey), cwd) };
-}
-
-/** Only for the default task name; a missing key is reported by defineTask with the fix. */
-function projectKeyOf(args: readonly string[]): string {
-  const at = args.findIndex((arg) => arg === '--project-key' || arg === '-p');
-  const inline = args.find((arg) => arg.startsWith('--project-key='));
-  return (at >= 0 ? args[at + 1] : inline?.slice('--project-key='.length)) ?? 'upload';
+  // project_base stays the config's to resolve at each run; a folder named in the variable or found from here is
+  // written out, since the task has neither this environment nor this folder
+  const fromEnv = env.UPLOAD_TO_S3_FOLDER;
+  if (readUploadFlag(uploadFlags, '--folder') || !projectKey || (!fromEnv && config?.values.project_base))
+    return implied;
+  return { ...implied, folder: resolveProjectBase(fromEnv, undefined, validateProjectKey(projectKey), cwd) };
 }
 
 function describeTask(task: TaskDefinition, xmlPath: string, xmlWritten: boolean): string {

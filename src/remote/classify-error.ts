@@ -134,11 +134,16 @@ const NO_ANSWER_REASONS: Record<string, string> = {
  * the server answered (any HTTP status) or the request failed another way (a reset connection, say).
  */
 export function describeNoAnswer(error: unknown): string | undefined {
-  if ((error as SdkErrorShape)?.$metadata?.httpStatusCode !== undefined) return undefined;
+  if (httpStatusOf(error) !== undefined) return undefined;
   const reason = NO_ANSWER_REASONS[errorCode(error)];
   // the proxy, not the endpoint, is what did not answer
   const proxy = (error as { proxy?: unknown })?.proxy;
   return reason && typeof proxy === 'string' ? `${reason} by proxy ${proxy}` : reason;
+}
+
+/** The HTTP status an SDK error was answered with; undefined when no answer came (a network error). */
+export function httpStatusOf(error: unknown): number | undefined {
+  return (error as SdkErrorShape)?.$metadata?.httpStatusCode;
 }
 
 /** The S3 error code of an SDK or network error ('' when it has none). */
@@ -149,7 +154,7 @@ export function errorCode(error: unknown): string {
 
 /** True when the server says it does not implement the request (501 NotImplemented). */
 export function isNotImplemented(error: unknown): boolean {
-  return errorCode(error) === 'NotImplemented' || (error as SdkErrorShape)?.$metadata?.httpStatusCode === 501;
+  return errorCode(error) === 'NotImplemented' || httpStatusOf(error) === 501;
 }
 
 /**
@@ -167,7 +172,7 @@ export function isUploadMissing(error: unknown): boolean {
 
 /** True when the server, or a proxy before it, refused a request for its body's size (413), wrapped or not. */
 export function isBodyTooLarge(error: unknown): boolean {
-  return (answerOf(error) as SdkErrorShape)?.$metadata?.httpStatusCode === 413;
+  return httpStatusOf(answerOf(error)) === 413;
 }
 
 /** The server's answer behind an error: the SDK error our one-line error wraps, or the error itself. */
@@ -182,7 +187,7 @@ function answerOf(error: unknown): unknown {
  * this: only a body read whole carries the text the parser refused.
  */
 export function isForeignAnswer(error: unknown): boolean {
-  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   if (status === 416) return true;
   const whole = typeof error === 'object' && error !== null && '$responseBodyText' in error;
   return status !== undefined && status >= 200 && status < 300 && whole;
@@ -199,7 +204,7 @@ export function classifyS3Error(error: unknown): ErrorClass {
   // credentials that cannot be had (an expired session, a role refused) fail every file alike
   if (error instanceof AuthError) return 'run-fatal';
   const code = errorCode(error);
-  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   if (code === 'NoSuchUpload') return 'upload-gone';
   // asking again does not make a server implement what it lacks, nor will the next file: Swift's s3api refuses
   // tags and SSE on every write (501); the reads that may meet a 501 (tags, HEAD by part number) handle it first
@@ -218,7 +223,7 @@ export function classifyS3Error(error: unknown): ErrorClass {
 export function toUploadError(error: unknown, operation: string, target: string): UploadError {
   if (error instanceof UploadError) return error;
   const code = errorCode(error);
-  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   const named = NO_CODE.has(code) ? '' : code;
   const detail = [named, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
   const notImplemented = isNotImplemented(error);
@@ -233,7 +238,7 @@ export function toUploadError(error: unknown, operation: string, target: string)
 }
 
 function describe(error: unknown): string {
-  const status = (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   // a proxy's 413 is an HTML page, which the SDK reports as an XML parse error
   if (status === 413) return 'the request body is bigger than the server, or a proxy before it, takes';
   // OpenSSL's text names its source file and line: only its reason says anything to a user

@@ -2,7 +2,7 @@ import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { errorCode, toUploadError } from './classify-error.js';
+import { errorCode, httpStatusOf, toUploadError } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
@@ -99,7 +99,7 @@ const TLS_SNIFF_MS = 3_000;
  * @throws ConfigError naming the endpoint and the URL to use instead.
  */
 async function refusePlainHttpToTls(endpoint: string | undefined, error: unknown): Promise<void> {
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   if (!endpoint?.startsWith('http://') || (errorCode(error) !== 'ECONNRESET' && status !== 400)) return;
   const url = new URL(endpoint);
   const { speaksTls } = await import('./tls-sniff.js');
@@ -182,7 +182,7 @@ async function explainHeadBucketFailure(
   error: unknown,
   signal: AbortSignal,
 ): Promise<unknown> {
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   if (status !== 403 && status !== 404) return error;
   const listing = store.listObjects(bucket, '', signal);
   try {

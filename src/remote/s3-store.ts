@@ -25,7 +25,13 @@ import {
 import { RemoteError } from '../errors.js';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
-import { errorCode, isForeignAnswer, isNotImplemented, isUploadGone } from './classify-error.js';
+import {
+  errorCode,
+  httpStatusOf,
+  isForeignAnswer,
+  isNotImplemented,
+  isUploadGone,
+} from './classify-error.js';
 import { isAmazonS3 } from './endpoint-id.js';
 import { createAgents, type Agents } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
@@ -724,7 +730,7 @@ export class S3Store {
       );
       return stripQuotes(out.ETag);
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = httpStatusOf(error);
       // 404: If-Match on a key that is gone (Amazon S3; Ceph answers 412)
       if (status === 412 || status === 409 || errorCode(error) === 'NoSuchKey') return undefined;
       throw error;
@@ -918,7 +924,7 @@ function nextListingPage(
  * s3api to a HEAD by part number) or 501.
  */
 function refusesRequest(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   return status === 405 || isNotImplemented(error);
 }
 

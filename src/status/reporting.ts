@@ -9,6 +9,7 @@ import { startHeartbeat, type RunIdentity } from './heartbeat.js';
 import type { Phase } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
 import { formatStoppedLines } from './tty-lines.js';
+import { destinationUrl } from './view-lines.js';
 import { isCi, pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
 
 /** The run's tracker and the writers that watch it; `stop` makes the final writes. */
@@ -126,6 +127,6 @@ function identityOf(options: RunOptions): RunIdentity {
   return {
     project_key: options.projectKey,
     source: options.folder,
-    destination: `s3://${options.bucket}/${projectPrefixOf(options)}`,
+    destination: destinationUrl({ bucket: options.bucket, projectPrefix: projectPrefixOf(options) }),
   };
 }

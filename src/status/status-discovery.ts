@@ -4,7 +4,7 @@ import path from 'node:path';
 /** A status file found without being named, with what it says about its run. */
 export interface FoundStatus {
   path: string;
-  /** From the file, or from the folder a run's file sits in (`runs/<bucket>/<project>/`). */
+  /** From the folder a run's file sits in (`runs/<bucket>/<project>/`), else from the file. */
   projectKey: string | undefined;
   /** When the run last wrote it. */
   modifiedMs: number;
@@ -20,14 +20,20 @@ export async function findStatusFiles(
   stateDirs: readonly string[],
   named: readonly string[] = [],
 ): Promise<FoundStatus[]> {
-  const candidates = new Set(named.map((file) => path.resolve(file)));
+  // a run's default file sits in a folder named after its project: its key needs no read of the file
+  const candidates = new Map<string, string | undefined>(
+    named.map((file) => [path.resolve(file), undefined]),
+  );
   for (const stateDir of stateDirs) {
     for (const bucket of await subfolders(path.join(stateDir, 'runs')))
-      for (const project of await subfolders(bucket)) candidates.add(path.join(project, 'status.json'));
+      for (const project of await subfolders(bucket))
+        candidates.set(path.join(project, 'status.json'), path.basename(project));
     for (const task of await subfolders(path.join(stateDir, 'tasks')))
-      candidates.add(path.join(task, 'status.json'));
+      candidates.set(path.join(task, 'status.json'), undefined);
   }
-  const found = await Promise.all([...candidates].map(describeStatusFile));
+  const found = await Promise.all(
+    [...candidates].map(([file, projectKey]) => describeStatusFile(file, projectKey)),
+  );
   return found
     .filter((entry): entry is FoundStatus => entry !== undefined)
     .sort((a, b) => b.modifiedMs - a.modifiedMs);
@@ -44,20 +50,22 @@ async function subfolders(folder: string): Promise<string[]> {
   return entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(folder, entry.name));
 }
 
-async function describeStatusFile(file: string): Promise<FoundStatus | undefined> {
+async function describeStatusFile(
+  file: string,
+  runFolderKey: string | undefined,
+): Promise<FoundStatus | undefined> {
   const stats = await stat(file).catch(() => undefined);
   if (!stats?.isFile()) return undefined;
-  return { path: file, projectKey: await projectKeyOf(file), modifiedMs: stats.mtimeMs };
+  return { path: file, projectKey: runFolderKey ?? (await projectKeyIn(file)), modifiedMs: stats.mtimeMs };
 }
 
-async function projectKeyOf(file: string): Promise<string | undefined> {
+/** The key a task's or a named status file gives (`project_key`, written since 0.2.0). */
+async function projectKeyIn(file: string): Promise<string | undefined> {
   try {
-    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    const key = (parsed as { project_key?: unknown } | null)?.project_key;
-    if (typeof key === 'string') return key;
+    const key = (JSON.parse(await readFile(file, 'utf8')) as { project_key?: unknown } | null)?.project_key;
+    return typeof key === 'string' ? key : undefined;
   } catch {
-    // a file being replaced, or not a status file: the folder may still say whose it is
+    // a file being replaced, or not a status file: shown without a key
+    return undefined;
   }
-  const parent = path.dirname(file);
-  return path.basename(path.dirname(path.dirname(parent))) === 'runs' ? path.basename(parent) : undefined;
 }

@@ -79,11 +79,19 @@ export function shownPath(file: string, destination?: RunDestination): string {
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
+/** `s3://bucket/{prefix}{project_key}/`: where every key of the run goes. */
+export function destinationUrl({
+  bucket,
+  projectPrefix,
+}: Pick<RunDestination, 'bucket' | 'projectPrefix'>): string {
+  return `s3://${bucket}/${projectPrefix}`;
+}
+
 /**
  * The line that opens a run: `upload D:\survey\RMI25320 -> s3://bucket/RMI25320/ (timestamp folder 20261202_0315)`.
  */
 export function formatRunStartLine(destination: RunDestination): string {
-  const target = `s3://${destination.bucket}/${destination.projectPrefix}`;
+  const target = destinationUrl(destination);
   const stamp = destination.timestampFolder ? ` (timestamp folder ${destination.timestampFolder})` : '';
   return `upload ${destination.folder} -> ${target}${stamp}`;
 }

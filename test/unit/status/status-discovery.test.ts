@@ -7,9 +7,13 @@ import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
 afterAll(removeTempDirs);
 
 /** Writes a status file modified at `minute` minutes past a fixed hour, so the order is the test's, not the clock's. */
-async function writeStatus(file: string, minute: number, content: object = { totals: {} }): Promise<string> {
+async function writeStatus(
+  file: string,
+  minute: number,
+  content: object | string = { totals: {} },
+): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(content));
+  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
   const at = new Date(Date.UTC(2026, 11, 4, 2, minute));
   await utimes(file, at, at);
   return file;
@@ -34,17 +38,22 @@ describe('findStatusFiles', () => {
     ]);
   });
 
-  it('prefers the key a file names over its run folder, and passes over folders without a file', async () => {
+  it("takes a run's key from its folder and passes over folders without a file", async () => {
     const state = await makeTempDir('discovery-key');
-    const run = await writeStatus(path.join(state, 'runs', 'b', 'renamed', 'status.json'), 5, {
+    const run = await writeStatus(path.join(state, 'runs', 'b', 'RMI25320', 'status.json'), 5, {
       totals: {},
-      project_key: 'RMI25320',
     });
+    const unreadable = await writeStatus(
+      path.join(state, 'tasks', 'half-written', 'status.json'),
+      4,
+      '{"totals": ',
+    );
     await mkdir(path.join(state, 'runs', 'b', 'EMPTY'), { recursive: true });
     await mkdir(path.join(state, 'tasks', 'never-ran'), { recursive: true });
 
     expect(await findStatusFiles([state, path.join(state, 'missing')])).toEqual([
       { path: run, projectKey: 'RMI25320', modifiedMs: expect.any(Number) },
+      { path: unreadable, projectKey: undefined, modifiedMs: expect.any(Number) },
     ]);
   });
 });
