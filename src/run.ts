@@ -26,6 +26,8 @@ import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads, isSettledByLog } from './verifier/verify-plan.js';
+import { askObjects, findLogGap, pickSpotChecks } from './verifier/log-spot-check.js';
+import type { ObjectAnswer } from './remote/bucket-probe.js';
 import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
 import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
@@ -103,13 +105,23 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       timestampFolder: options.timestamp,
     });
     const logged = await readUploadLog(options.logCsv, logTarget(options));
-    store = await openStore(plan, options, logged, { log, interrupts });
+    const opened = await openStore(plan, options, logged, { log, interrupts });
+    store = opened.store;
+    if (opened.logGap)
+      log.warn(
+        `upload log: ${opened.logGap}, though the log says it was sent; every planned file is checked against the bucket this run, as --verify does`,
+      );
     if (store && !options.dryRun)
       bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, logged, log);
-    const decided = await decide(plan, options, { store, hashCache, interrupts, logged });
+    const decided = await decide(plan, opened.logGap ? { ...options, verify: true } : options, {
+      store,
+      hashCache,
+      interrupts,
+      logged,
+    });
     let unproven = 0;
     if (options.dryRun) {
       printDryRun(decided, plan, options, process.stdout);
@@ -156,22 +168,38 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   }
 }
 
+/** The store a run connected (none when it needs none), and what a spot check found missing from the log's word. */
+interface OpenedStore {
+  store: S3Store | undefined;
+  logGap: string | undefined;
+}
+
 /**
  * The store a run needs, connected and proven with one HeadBucket; none for a dry run that decides offline. A run
  * the upload log settles whole (nothing to send, fix or clean up) needs only to know that the bucket is there:
- * a probe without the SDK tells it where the target allows, and the store is then never built.
+ * a probe without the SDK tells it where the target allows, and the store is then never built. Either way, before
+ * the log is trusted a few of the objects it says were sent are asked for ({@link pickSpotChecks}).
  */
 async function openStore(
   plan: UploadPlan,
   options: RunOptions,
   logged: UploadLogIndex,
   { log, interrupts }: { log: Logger; interrupts: Interrupts },
-): Promise<S3Store | undefined> {
-  if (options.dryRun && !options.verify && !options.fixSettings) return undefined;
-  const onlyProbe =
-    (await needsNothingButTheBucket(plan, options, logged)) &&
-    (await probeBucket(options, log, interrupts.hard));
-  return onlyProbe ? undefined : connectStore(options, log, interrupts.hard);
+): Promise<OpenedStore> {
+  if (options.dryRun && !options.verify && !options.fixSettings)
+    return { store: undefined, logGap: undefined };
+  const trustsLog = !options.force && !options.verify && !options.check;
+  const picked = trustsLog ? pickSpotChecks(plan.groups.values(), logged.uploads) : [];
+  const keys = picked.map((task) => task.key);
+  let answers: ObjectAnswer[] | undefined;
+  if (await needsNothingButTheBucket(plan, options, logged)) {
+    answers = await probeBucket(options, log, interrupts.hard, keys);
+    if (answers && !findLogGap(picked, answers, options.bucket))
+      return { store: undefined, logGap: undefined };
+  }
+  const store = await connectStore(options, log, interrupts.hard);
+  answers ??= await askObjects(store, options.bucket, keys, interrupts.hard);
+  return { store, logGap: findLogGap(picked, answers, options.bucket) };
 }
 
 async function needsNothingButTheBucket(

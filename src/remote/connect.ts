@@ -6,6 +6,7 @@ import { errorCode, httpStatusOf, toUploadError } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
+import type { ObjectAnswer } from './bucket-probe.js';
 import type { S3Store } from './s3-store.js';
 
 /** An endpoint that has not answered at all within this long is taken as misconfigured. */
@@ -112,21 +113,31 @@ async function refusePlainHttpToTls(endpoint: string | undefined, error: unknown
 
 /**
  * For a run that needs nothing from the bucket but to know it is there (a rerun the upload log settles): one
- * HeadBucket without loading the SDK, where the target allows it (a custom endpoint addressed path-style, keys
- * from the config or the keyring). True when the bucket answered 200; false when the caller must connect with
- * {@link connectStore}, which then reports whatever kept the probe from an answer.
+ * HeadBucket, and a HeadObject of each of `keys`, without loading the SDK, where the target allows it (a custom
+ * endpoint addressed path-style, keys from the config or the keyring, no customer-provided encryption key, which
+ * a HeadObject would have to carry). The objects' answers when the bucket answered 200; undefined when the caller
+ * must connect with {@link connectStore}, which then reports whatever kept the probe from an answer.
  */
-export async function probeBucket(options: RunOptions, log: Logger, signal: AbortSignal): Promise<boolean> {
+export async function probeBucket(
+  options: RunOptions,
+  log: Logger,
+  signal: AbortSignal,
+  keys: readonly string[],
+): Promise<ObjectAnswer[] | undefined> {
   const { auth, endpoint } = options;
-  if (!endpoint || !options.forcePathStyle || options.bucket.startsWith('arn:')) return false;
+  if (!endpoint || !options.forcePathStyle || options.bucket.startsWith('arn:')) return undefined;
+  if (options.objects.requests.customerKey !== undefined) return undefined;
   // the probe goes straight to the server, which a network with a proxy may not allow
-  if (proxyRoutes(process.env)[schemeOf(endpoint)]) return false;
-  if (auth.mode !== 'config' && auth.mode !== 'keyring') return false;
+  if (proxyRoutes(process.env)[schemeOf(endpoint)]) return undefined;
+  if (auth.mode !== 'config' && auth.mode !== 'keyring') return undefined;
   const credentials = await resolveCredentials(auth);
-  if (typeof credentials !== 'object' || !('accessKeyId' in credentials)) return false;
-  const { bucketAnswers } = await import('./bucket-probe.js');
-  if (log.debugEnabled) log.debug('request HeadBucket (a probe without the SDK)');
-  const answered = await bucketAnswers(
+  if (typeof credentials !== 'object' || !('accessKeyId' in credentials)) return undefined;
+  const bucketProbe = await import('./bucket-probe.js');
+  if (log.debugEnabled) {
+    const objects = keys.length > 0 ? ` and ${keys.length} HeadObject` : '';
+    log.debug(`request HeadBucket${objects} (a probe without the SDK)`);
+  }
+  const answers = await bucketProbe.probeBucket(
     {
       endpoint,
       bucket: options.bucket,
@@ -135,12 +146,13 @@ export async function probeBucket(options: RunOptions, log: Logger, signal: Abor
       expectedBucketOwner: options.objects.requests.expectedBucketOwner,
       trustedCertificates: await certificatesFor(options),
     },
+    keys,
     signal,
   );
-  if (!answered) return false;
+  if (!answers) return undefined;
   warnIfConfigReadable(options, log);
   log.debug(`bucket ${options.bucket} reachable at ${endpoint} (auth mode ${auth.mode})`);
-  return true;
+  return answers;
 }
 
 /** The proxies the environment names for each scheme (`https_proxy`, `HTTP_PROXY`, ... with `NO_PROXY`). */

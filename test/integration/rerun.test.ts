@@ -162,6 +162,20 @@ function otherOperations(stats: ProxyStats, allowed: readonly string[]): Record<
   );
 }
 
+/** The folder type of each object a HeadObject asked for (`/bucket/PROJECT/type/...`), sorted. */
+function headedFolderTypes(stats: ProxyStats): string[] {
+  return stats.log
+    .filter((entry) => entry.operation === 'HeadObject')
+    .map((entry) => decodeURIComponent(entry.url).split('/')[3] ?? '')
+    .sort();
+}
+
+async function deleteObjectsUnder(prefix: string): Promise<string[]> {
+  const keys = (await listAllObjects(bucket, prefix)).map((object) => object.key);
+  for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  return keys.sort();
+}
+
 async function localBytes(rel: string): Promise<Buffer> {
   return readFile(path.join(project, ...rel.split('/')));
 }
@@ -180,7 +194,7 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation.PutObject).toBe(FILE_COUNT - 1);
   });
 
-  it('skips every file by the CSV log alone, asking the bucket nothing but HeadBucket, and logs one row for all', async () => {
+  it('skips every file by the CSV log alone, asking the bucket for one object per folder type, and logs one row for all', async () => {
     const run = await upload();
     await expectOutcomesAgree(run);
     expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
@@ -192,15 +206,18 @@ describe('rerunning an uploaded project', () => {
         reason: `${FILE_COUNT} files unchanged since this log recorded them; not listed again`,
       }),
     ]);
-    expect(run.stats.byOperation).toEqual({ HeadBucket: 1 });
+    expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+    expect(headedFolderTypes(run.stats)).toEqual([...FOLDER_TYPES].sort());
   });
 
-  it('proves the bucket for such a rerun with one signed HeadBucket of its own, without loading the SDK', async () => {
+  it('proves the bucket for such a rerun with signed requests of its own, without loading the SDK', async () => {
     const run = await upload('--debug');
     await expectOutcomesAgree(run);
-    expect(run.result.stderr).toContain('request HeadBucket (a probe without the SDK)');
+    expect(run.result.stderr).toContain(
+      `request HeadBucket and ${FOLDER_TYPES.length} HeadObject (a probe without the SDK)`,
+    );
     expect(run.result.stderr).not.toContain('request HeadBucketCommand');
-    expect(run.stats.byOperation).toEqual({ HeadBucket: 1 });
+    expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
   });
 
   it('still refuses such a rerun with a wrong secret key, naming the fix', async () => {
@@ -326,6 +343,52 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation.UploadPart).toBe(3);
     expect(run.stats.byOperation.ListObjectsV2 ?? 0).toBe(0);
   });
+
+  it('re-sends a folder type deleted behind the tool: the object asked for is missing, so the log is not trusted', async () => {
+    const deleted = await deleteObjectsUnder(`${PROJECT_KEY}/gis_data/`);
+    expect(deleted).toHaveLength(SMALL_PER_TYPE);
+    const run = await upload();
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toMatch(
+      new RegExp(
+        `warn upload log: s3://${bucket}/${PROJECT_KEY}/gis_data/\\S+ is not in the bucket, though the log says it was sent; every planned file is checked against the bucket this run`,
+      ),
+    );
+    expect(keysWith(run, 'uploaded')).toEqual(deleted);
+    expect(countOutcomes(run.rows)).toEqual({
+      uploaded: SMALL_PER_TYPE,
+      skipped: FILE_COUNT - SMALL_PER_TYPE,
+      failed: 0,
+    });
+    expect(await listAllObjects(bucket, `${PROJECT_KEY}/`)).toHaveLength(FILE_COUNT);
+  });
+
+  it('does the same when a new file has the run connect through the SDK', async () => {
+    const deleted = await deleteObjectsUnder(`${PROJECT_KEY}/report/`);
+    await writeFiles(project, { 'report/added-later.md': { sizeBytes: 300, seed: 'added' } });
+    const run = await upload();
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toContain(`/${PROJECT_KEY}/report/`);
+    expect(run.result.stderr).toContain('is not in the bucket, though the log says it was sent');
+    expect(keysWith(run, 'uploaded')).toEqual([...deleted, `${PROJECT_KEY}/report/added-later.md`].sort());
+    await rm(path.join(project, 'report', 'added-later.md'));
+    await client.send(
+      new DeleteObjectCommand({ Bucket: bucket, Key: `${PROJECT_KEY}/report/added-later.md` }),
+    );
+  });
+
+  it('trusts the log as before when the bucket refuses HeadObject, as to keys that may only write', async () => {
+    proxy.setRules([{ match: { operation: 'HeadObject' }, action: 'access-denied-403', times: Infinity }]);
+    try {
+      const run = await upload();
+      await expectOutcomesAgree(run);
+      expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
+      expect(run.result.stderr).not.toContain('upload log:');
+      expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+    } finally {
+      proxy.setRules([]);
+    }
+  });
 });
 
 describe('rerunning a project whose bucket is gone', () => {
@@ -347,7 +410,7 @@ describe('rerunning a project whose bucket is gone', () => {
     await client.send(new DeleteBucketCommand({ Bucket: gone }));
     const rerun = await runCli([...args, '--state-dir', path.join(root, 'state'), '--debug']);
     expect(rerun.code).toBe(2);
-    expect(rerun.stderr).toContain('request HeadBucket (a probe without the SDK)');
+    expect(rerun.stderr).toContain('request HeadBucket and 1 HeadObject (a probe without the SDK)');
     expect(rerun.stderr).toMatch(new RegExp(`open bucket ${gone}: .*NoSuchBucket.*create the bucket`));
   });
 });

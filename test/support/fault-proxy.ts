@@ -69,7 +69,8 @@ export type FaultAction =
   | 'drop-storage-class'
   | 'drop-continuation-token'
   | 'repeat-listing-page'
-  | 'ignore-copy-source';
+  | 'ignore-copy-source'
+  | 'access-denied-403';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -93,8 +94,9 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  *   connection (`socket.resetAndDestroy()`: the client sees ECONNRESET/EPIPE) and destroy the upstream
  *   request so no partial object is stored. With an unknown body length (chunked), half of the first
  *   received chunk is forwarded before the reset.
- * - `status-500` / `slowdown-503` / `request-timeout-400`: consume the whole request body, do not
- *   forward, answer with an S3 XML error (`InternalError` / `SlowDown` / `RequestTimeout`).
+ * - `status-500` / `slowdown-503` / `request-timeout-400` / `access-denied-403`: consume the whole request body,
+ *   do not forward, answer with an S3 XML error (`InternalError` / `SlowDown` / `RequestTimeout` /
+ *   `AccessDenied`, as keys whose policy allows only some operations get).
  * - `delay`: wait `delayMs` (default 1000) before forwarding.
  * - `stall`: consume the request body and never answer (until {@link FaultProxy.close}).
  * - `truncate-response`: forward, then send only the first half of the upstream response body and
@@ -372,6 +374,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'drop-continuation-token',
   'repeat-listing-page',
   'ignore-copy-source',
+  'access-denied-403',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -382,6 +385,7 @@ const ERROR_FAULTS: Partial<Record<FaultAction, { status: number; code: string; 
     message: 'We encountered an internal error. Please try again.',
   },
   'slowdown-503': { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+  'access-denied-403': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
   'digest-required-400': {
     status: 400,
     code: 'InvalidRequest',
