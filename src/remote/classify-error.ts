@@ -9,6 +9,7 @@ interface SdkErrorShape {
   message?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string };
   $fault?: 'client' | 'server';
+  $response?: { headers?: Record<string, string | undefined> };
 }
 
 const RETRYABLE_CODES = new Set([
@@ -144,6 +145,16 @@ export function describeNoAnswer(error: unknown): string | undefined {
 /** The HTTP status an SDK error was answered with; undefined when no answer came (a network error). */
 export function httpStatusOf(error: unknown): number | undefined {
   return (error as SdkErrorShape)?.$metadata?.httpStatusCode;
+}
+
+/**
+ * Whether an SDK error is a web page answered with a 4xx: a web server, a console or a proxy's block page where
+ * an S3 API was expected (S3 answers errors in XML, or with no body at all to a HEAD).
+ */
+export function isWebPageAnswer(error: unknown): boolean {
+  const status = httpStatusOf(error) ?? 0;
+  const type = (error as SdkErrorShape)?.$response?.headers?.['content-type'] ?? '';
+  return status >= 400 && status < 500 && status !== 413 && /^\s*text\/html\b/i.test(type);
 }
 
 /** The S3 error code of an SDK or network error ('' when it has none). */

@@ -2,7 +2,7 @@ import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { errorCode, httpStatusOf, toUploadError } from './classify-error.js';
+import { errorCode, httpStatusOf, isWebPageAnswer, toUploadError } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
@@ -82,12 +82,26 @@ export async function connectStore(
   } catch (error) {
     const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
+    if (isWebPageAnswer(explained)) throw webPageError(options, explained);
     throw toUploadError(explained, 'open bucket', options.bucket);
   }
   log.debug(
     `bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`,
   );
   return store;
+}
+
+/**
+ * The endpoint answered the bucket's first requests with a web page: the address of a web server or console
+ * (MinIO's console port, a storage product's web UI), or a proxy's or firewall's block page, not an S3 API.
+ */
+function webPageError(options: RunOptions, error: unknown): ConfigError {
+  const endpoint = options.endpoint ?? `https://s3.${options.region}.amazonaws.com`;
+  return new ConfigError(
+    `open bucket ${options.bucket}: ${endpoint} answered HTTP ${httpStatusOf(error)} with a web page, not as S3 answers; ` +
+      'check endpoint_url / --endpoint (the S3 API address and port, not a web console) and any proxy or firewall on the way',
+    { cause: error },
+  );
 }
 
 /** How long the check for an HTTPS port behind an `http://` endpoint may take. */

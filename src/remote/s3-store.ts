@@ -22,7 +22,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { RemoteError } from '../errors.js';
+import { ConfigError, RemoteError } from '../errors.js';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import {
@@ -396,7 +396,12 @@ export class S3Store {
       }),
       sendOptions(signal),
     );
-    if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+    // every S3 server names the upload; a web server or console answers any request with 200 and a page
+    if (!out.UploadId)
+      throw new ConfigError(
+        `start upload of ${target.key}: the server answered without an upload id, which every S3 server sends; ` +
+          'check endpoint_url / --endpoint (the S3 API address and port, not a web server or console) and any proxy on the way',
+      );
     return { uploadId: out.UploadId, encryption: encryptionOf(out) };
   }
 

@@ -21,7 +21,8 @@ export type StoredProof = 'checksum' | 'etag' | 'part-etags' | 'content-md5' | '
 /**
  * Checks a PutObject or UploadPart answer against the body's local digests: the server's CRC (of `crcName`) or
  * SHA-256 checksum when it reports one, else its ETag when the encryption it reports makes the ETag an MD5.
- * @throws RemoteError (retryable) when the server reports other bytes than ours.
+ * @throws RemoteError (retryable) when the server reports other bytes than ours; ConfigError (the run stops) when
+ * the answer has no ETag, which every S3 server sends: a web server or console answers any request with 200.
  */
 export function confirmStoredBody(
   what: string,
@@ -29,6 +30,7 @@ export function confirmStoredBody(
   local: BodyDigests,
   crcName?: CrcName,
 ): StoredProof {
+  if (!stored.etag) throw answeredWithoutEtag(what);
   const storedCrc = crcName && stored.crcChecksums?.[crcName];
   if (storedCrc && local.crc) {
     if (storedCrc !== local.crc) throw storedOtherBytes(what, `${crcName} ${storedCrc}, local ${local.crc}`);
@@ -226,6 +228,14 @@ function encryptionLabel(encryption: ObjectEncryption): string {
     none: 'unencrypted',
   };
   return labels[encryption];
+}
+
+function answeredWithoutEtag(what: string): ConfigError {
+  return new ConfigError(
+    `upload ${what}: the server answered without an ETag, which every S3 server sends, so nothing shows that it ` +
+      'stored the bytes; check endpoint_url / --endpoint (the S3 API address and port, not a web server or ' +
+      'console) and any proxy on the way',
+  );
 }
 
 function storedOtherBytes(what: string, detail: string): RemoteError {

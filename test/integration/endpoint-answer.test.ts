@@ -3,10 +3,12 @@
  * run exits 2 naming the endpoint. An endpoint that answered (with an error) gets the normal retries instead.
  */
 import { chmod } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { defaultRunFiles, readLogRows } from '../support/run-outcomes.js';
 import { runCli } from '../support/run-cli.js';
 import { getS3Env, testServerConfig } from '../support/s3-env.js';
 import { deleteBucket, startHarness, uploadArgs, type Harness } from './transfer-harness.js';
@@ -108,5 +110,79 @@ describe('an endpoint that does not answer', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('retrying');
     expect(h.proxy.stats().byOperation.HeadBucket).toBe(3);
+  });
+});
+
+/** A web server answering every request with an HTML page and `status`, reading whatever body comes. */
+async function webServer(status: number): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      response.end('<!doctype html><html><head><title>Console</title></head><body>sign in</body></html>');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('an endpoint that answers with web pages, not as S3 does', () => {
+  it('is named at once when it answers the bucket with a 404 page', async () => {
+    const web = await webServer(404);
+    try {
+      const result = await uploadTo(web.endpoint);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `open bucket ${bucket}: ${web.endpoint} answered HTTP 404 with a web page, not as S3 answers; check endpoint_url`,
+      );
+      expect(result.stderr).not.toMatch(/XML|parse|\n\s+at /);
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('never counts a file as uploaded when every request is answered 200 with a page', async () => {
+    const web = await webServer(200);
+    const state = path.join(root, 'state-web');
+    try {
+      const folder = path.join(root, 'web-project');
+      await writeFiles(folder, { 'config/survey.yaml': 'crew: 2\n' });
+      const env = getS3Env();
+      const configPath = await writeConfig(await makeTempDir('endpoint-web'), {
+        bucket,
+        ...testServerConfig(env),
+        endpoint_url: web.endpoint,
+      });
+      await chmod(configPath, 0o600);
+      const args = [
+        '--config',
+        configPath,
+        '--folder',
+        folder,
+        '--project-key',
+        'WEB1',
+        '--state-dir',
+        state,
+      ];
+      const small = await runCli(args, { timeoutMs: 60_000 });
+      expect(small.code).toBe(2);
+      expect(small.stderr).toContain(
+        'upload WEB1/config/survey.yaml: the server answered without an ETag, which every S3 server sends',
+      );
+      await writeFiles(folder, { 'reels/R1/R1.mp4': { sizeBytes: 20 * 1024 * 1024, seed: 'web' } });
+      const large = await runCli([...args, '--include', 'reels'], { timeoutMs: 60_000 });
+      expect(large.code).toBe(2);
+      expect(large.stderr).toContain(
+        'start upload of WEB1/reels/R1/R1.mp4: the server answered without an upload id, which every S3 server sends',
+      );
+      const rows = await readLogRows(defaultRunFiles(state, bucket, 'WEB1').logCsv);
+      expect(rows.filter((row) => row.outcome === 'uploaded')).toEqual([]);
+    } finally {
+      await web.close();
+    }
   });
 });

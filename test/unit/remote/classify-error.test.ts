@@ -10,6 +10,7 @@ import {
   classifyS3Error,
   isBodyTooLarge,
   isForeignAnswer,
+  isWebPageAnswer,
   toUploadError,
 } from '../../../src/remote/classify-error.js';
 
@@ -37,6 +38,27 @@ describe('isForeignAnswer', () => {
     expect(isForeignAnswer(deserializationError(500, 'oops'))).toBe(false);
     expect(isForeignAnswer(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(false);
     expect(isForeignAnswer(undefined)).toBe(false);
+  });
+});
+
+describe('isWebPageAnswer', () => {
+  const answered = (status: number, contentType?: string) =>
+    Object.assign(new Error('NotFound'), {
+      $metadata: { httpStatusCode: status },
+      $response: { headers: contentType ? { 'content-type': contentType } : {} },
+    });
+
+  it('is true for an HTML page answered with a 4xx other than 413', () => {
+    expect(isWebPageAnswer(answered(404, 'text/html;charset=utf-8'))).toBe(true);
+    expect(isWebPageAnswer(answered(403, 'TEXT/HTML'))).toBe(true);
+  });
+
+  it('is false for S3 answers, a 413 page, a 5xx page and network errors', () => {
+    expect(isWebPageAnswer(answered(404, 'application/xml'))).toBe(false);
+    expect(isWebPageAnswer(answered(404))).toBe(false);
+    expect(isWebPageAnswer(answered(413, 'text/html'))).toBe(false);
+    expect(isWebPageAnswer(answered(502, 'text/html'))).toBe(false);
+    expect(isWebPageAnswer(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(false);
   });
 });
 

@@ -27,6 +27,14 @@ describe('confirmStoredBody', () => {
     ).toThrow(/verify k: the server stored different bytes \(checksum/);
   });
 
+  it('refuses an answer without an ETag, which no S3 server sends: a web server answers any PUT with 200', () => {
+    const local = { md5: md5('a'), sha256: sha256('a') };
+    for (const encryption of ['none', 'aws:kms'] as const)
+      expect(() => confirmStoredBody('config/notes.txt', { etag: '', encryption }, local)).toThrow(
+        /^upload config\/notes\.txt: the server answered without an ETag, .*check endpoint_url/,
+      );
+  });
+
   it('takes an ETag that is not shaped as an MD5 for an opaque one, not for other bytes', () => {
     const local = { md5: md5('a') };
     // Cloudflare R2 answered part ETags like this one in 2022; B2 and other gateways have their own schemes
