@@ -1,6 +1,6 @@
 import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RemoteError, type UploadError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { errorCode, httpStatusOf, isWebPageAnswer, toUploadError } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
@@ -83,12 +83,23 @@ export async function connectStore(
     const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
     if (isWebPageAnswer(explained)) throw webPageError(options, explained);
-    throw toUploadError(explained, 'open bucket', options.bucket);
+    throw asSettingFault(toUploadError(explained, 'open bucket', options.bucket));
   }
   log.debug(
     `bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`,
   );
   return store;
+}
+
+/**
+ * A refusal of the bucket's first request that no retry changes (a 4xx the classification knows no better name
+ * for) is the endpoint's or the bucket's setting, not a failed file: exit 2, as for the refusals it does name.
+ */
+function asSettingFault(error: UploadError): UploadError {
+  const status = httpStatusOf(error.cause) ?? 0;
+  const lasting = status >= 400 && status < 500 && status !== 408 && status !== 429;
+  if (!(error instanceof RemoteError) || error.retryable || !lasting) return error;
+  return new ConfigError(error.message, { cause: error.cause });
 }
 
 /**

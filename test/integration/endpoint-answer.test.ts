@@ -100,6 +100,16 @@ describe('an endpoint that does not answer', () => {
     }
   });
 
+  it('exits 2, not 1, when the bucket is refused with a 4xx no retry changes', async () => {
+    const h = await startHarness(bucket, 'P3', [{ action: 'method-not-allowed-405', times: Infinity }]);
+    harnesses.push(h);
+    await writeFiles(h.projectDir, { 'config/survey.yaml': 'crew: 2\n' });
+    const result = await runCli(uploadArgs(h));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`open bucket ${bucket}: .*HTTP 405`));
+    expect(h.proxy.stats().byOperation.PutObject ?? 0).toBe(0);
+  });
+
   it('retries as usual when the server answered with an error, and the run succeeds', async () => {
     const h = await startHarness(bucket, 'P2', [
       { match: { operation: 'HeadBucket' }, action: 'slowdown-503', times: 2 },

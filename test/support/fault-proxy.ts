@@ -70,7 +70,8 @@ export type FaultAction =
   | 'drop-continuation-token'
   | 'repeat-listing-page'
   | 'ignore-copy-source'
-  | 'access-denied-403';
+  | 'access-denied-403'
+  | 'method-not-allowed-405';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -94,9 +95,9 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  *   connection (`socket.resetAndDestroy()`: the client sees ECONNRESET/EPIPE) and destroy the upstream
  *   request so no partial object is stored. With an unknown body length (chunked), half of the first
  *   received chunk is forwarded before the reset.
- * - `status-500` / `slowdown-503` / `request-timeout-400` / `access-denied-403`: consume the whole request body,
- *   do not forward, answer with an S3 XML error (`InternalError` / `SlowDown` / `RequestTimeout` /
- *   `AccessDenied`, as keys whose policy allows only some operations get).
+ * - `status-500` / `slowdown-503` / `request-timeout-400` / `access-denied-403` / `method-not-allowed-405`:
+ *   consume the whole request body, do not forward, answer with an S3 XML error (`InternalError` / `SlowDown` /
+ *   `RequestTimeout` / `AccessDenied`, as keys whose policy allows only some operations get / `MethodNotAllowed`).
  * - `delay`: wait `delayMs` (default 1000) before forwarding.
  * - `stall`: consume the request body and never answer (until {@link FaultProxy.close}).
  * - `truncate-response`: forward, then send only the first half of the upstream response body and
@@ -375,6 +376,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'repeat-listing-page',
   'ignore-copy-source',
   'access-denied-403',
+  'method-not-allowed-405',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -386,6 +388,11 @@ const ERROR_FAULTS: Partial<Record<FaultAction, { status: number; code: string; 
   },
   'slowdown-503': { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   'access-denied-403': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
+  'method-not-allowed-405': {
+    status: 405,
+    code: 'MethodNotAllowed',
+    message: 'The specified method is not allowed against this resource.',
+  },
   'digest-required-400': {
     status: 400,
     code: 'InvalidRequest',
