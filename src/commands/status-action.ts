@@ -1,5 +1,6 @@
 import { parseSeconds } from '../config/parse-values.js';
-import { ConfigError, quoteValue } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, InterruptedError, quoteValue } from '../errors.js';
 import { readStatusRecord, renderStatusFile, watchStatusFile } from '../status/status-command.js';
 import type { FoundStatus } from '../status/status-discovery.js';
 
@@ -20,32 +21,54 @@ export interface StatusFlags {
  * Without a path, the newest status file in the state folders is shown (of `--project-key`'s runs, if given).
  */
 export async function showStatus(given: string | undefined, flags: StatusFlags): Promise<void> {
-  const file = given ?? (await findNewestStatus(flags));
-  if (!flags.watch && flags.json) {
-    const { record, exitCode } = await readStatusRecord(file);
-    process.stdout.write(`${JSON.stringify(record)}\n`);
-    process.exitCode = exitCode;
-    return;
-  }
   if (!flags.watch) {
-    const { text, exitCode } = await renderStatusFile(file);
-    process.stdout.write(`${text}\n`);
-    process.exitCode = exitCode;
+    const file = given ?? (await findNewestStatus(flags));
+    if (flags.json) {
+      const { record, exitCode } = await readStatusRecord(file);
+      process.stdout.write(`${JSON.stringify(record)}\n`);
+      process.exitCode = exitCode;
+    } else {
+      const { text, exitCode } = await renderStatusFile(file);
+      process.stdout.write(`${text}\n`);
+      process.exitCode = exitCode;
+    }
     return;
   }
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
   const intervalMs = parseSeconds(flags.interval, '--interval') * 1000;
   if (intervalMs < MIN_INTERVAL_MS)
     throw new ConfigError(
       `--interval ${quoteValue(flags.interval)}: too short to watch a file; use at least 0.1 (seconds)`,
     );
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const file = given ?? (await waitForNewestStatus(flags, intervalMs, controller.signal));
   process.exitCode = await watchStatusFile(file, {
     intervalMs,
     stream: process.stdout,
     signal: controller.signal,
     json: flags.json ?? false,
   });
+}
+
+/**
+ * {@link findNewestStatus} for --watch, which may be started before the run it is meant for (a scheduled task
+ * that has not fired yet): with none found it says so once and looks again every `intervalMs`.
+ * @throws InterruptedError when stopped (Ctrl+C) before a status file appeared.
+ */
+async function waitForNewestStatus(
+  flags: StatusFlags,
+  intervalMs: number,
+  signal: AbortSignal,
+): Promise<string> {
+  for (let announced = false; ; announced = true) {
+    const found = await lookForStatus(flags);
+    if (found.path !== undefined) return found.path;
+    if (!announced)
+      process.stderr.write(`${found.missing}; waiting for a run to write one (Ctrl+C to stop)\n`);
+    await sleep(intervalMs, undefined, { signal }).catch(() => {
+      throw new InterruptedError('status: stopped before any run wrote a status file');
+    });
+  }
 }
 
 /** Enough to notice another project's run; the rest are counted. */
@@ -58,6 +81,16 @@ const OTHERS_NAMED = 3;
  * @throws ConfigError when there is none, naming where it looked.
  */
 async function findNewestStatus(flags: StatusFlags): Promise<string> {
+  const found = await lookForStatus(flags);
+  if (found.path === undefined)
+    throw new ConfigError(
+      `${found.missing}; pass the run's status file (its --status-json) or its --state-dir`,
+    );
+  return found.path;
+}
+
+/** The newest status file's path (others named on stderr), or what says where none was found. */
+async function lookForStatus(flags: StatusFlags): Promise<{ path?: string; missing?: string }> {
   // loaded only without a path: a status file named on the command line is shown without reading YAML
   const [{ loadCommandConfig }, { machineStateDir, resolveStateDir }, { findStatusFiles, statusFilesOf }] =
     await Promise.all([
@@ -80,12 +113,10 @@ async function findNewestStatus(flags: StatusFlags): Promise<string> {
   const [newest, ...others] = candidates;
   if (newest === undefined) {
     const whose = flags.projectKey ? ` of project ${flags.projectKey}` : '';
-    throw new ConfigError(
-      `status: no status file${whose} in ${stateDirs.join(' or ')}; pass the run's status file (its --status-json) or its --state-dir`,
-    );
+    return { missing: `status: no status file${whose} in ${stateDirs.join(' or ')}` };
   }
   if (others.length > 0) process.stderr.write(describeOthers(others, candidates.length));
-  return newest.path;
+  return { path: newest.path };
 }
 
 /** One line on stderr, so that --json output stays one record per line on stdout. */

@@ -365,6 +365,57 @@ describe('status without a path', () => {
     expect(shown.stdout).toMatch(/^Files: 1\/1 \(1 uploaded, 0 skipped, 0 failed\)$/m);
   });
 
+  it('with --watch waits for the run that has not started yet, then follows it to its end', async () => {
+    const bucket = await createTestBucket('status-wait');
+    const { stateDir } = await makeRunFiles('wait');
+    const waitKey = 'STATUSWAIT1';
+    const watcher = spawnCli([
+      'status',
+      '--watch',
+      '--state-dir',
+      stateDir,
+      '--project-key',
+      waitKey,
+      '--interval',
+      '0.2',
+    ]);
+    // the run starts only once the watcher has said it waits: nothing here depends on who is faster
+    await watcher.waitForOutput(
+      /no status file of project STATUSWAIT1 in .*; waiting for a run to write one/,
+    );
+    const upload = await runCli([
+      '--config',
+      configPath,
+      '--bucket',
+      bucket,
+      '--state-dir',
+      stateDir,
+      '--folder',
+      project,
+      '--project-key',
+      waitKey,
+      '--include',
+      'config',
+    ]);
+    expect(upload.code, upload.stderr).toBe(0);
+
+    const watched = await watcher.exited;
+
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(/^Upload completed \(pid \d+\)/m);
+    expect(watched.stdout).toContain(`Project ${waitKey}: ${project} -> s3://${bucket}/${waitKey}/`);
+  });
+
+  it('with --watch and nothing to wait for, stops on Ctrl+C with exit 130', async () => {
+    const { stateDir } = await makeRunFiles('wait-none');
+    const watcher = spawnCli(['status', '--watch', '--state-dir', stateDir, '--project-key', 'NORUN2']);
+    await watcher.waitForOutput(/waiting for a run to write one/);
+    watcher.child.kill('SIGINT');
+    const watched = await watcher.exited;
+    expect(watched.code).toBe(130);
+    expect(watched.stderr).toContain('status: stopped before any run wrote a status file');
+  });
+
   it('says where it looked when the project has no status file', async () => {
     const { stateDir } = await makeRunFiles('find-none');
 
