@@ -92,19 +92,14 @@ async function findNewestStatus(flags: StatusFlags): Promise<string> {
 /** The newest status file's path (others named on stderr), or what says where none was found. */
 async function lookForStatus(flags: StatusFlags): Promise<{ path?: string; missing?: string }> {
   // loaded only without a path: a status file named on the command line is shown without reading YAML
-  const [{ loadCommandConfig }, { machineStateDir, resolveStateDir }, { findStatusFiles, statusFilesOf }] =
+  const [{ loadCommandConfig }, { chooseStateDir, machineStateDir }, { findStatusFiles, statusFilesOf }] =
     await Promise.all([
       import('../config/config-file.js'),
       import('../config/state-dir.js'),
       import('../status/status-discovery.js'),
     ]);
   const values = (await loadCommandConfig(flags.config))?.values ?? {};
-  const stateDirs = [
-    ...new Set([
-      resolveStateDir(flags.stateDir || process.env.UPLOAD_TO_S3_STATE_DIR || values.state_dir),
-      machineStateDir(),
-    ]),
-  ];
+  const stateDirs = [...new Set([chooseStateDir(flags.stateDir, values.state_dir), machineStateDir()])];
   const named = [process.env.UPLOAD_TO_S3_STATUS_JSON, values.status_json].filter(
     (file) => !!file,
   ) as string[];

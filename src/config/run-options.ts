@@ -35,7 +35,7 @@ import {
   parseSeconds,
 } from './parse-values.js';
 import { userConfigPath } from './config-location.js';
-import { resolveStateDir } from './state-dir.js';
+import { chooseStateDir } from './state-dir.js';
 
 /**
  * Requests in flight by default: enough to hide per-request latency for thousands of small files on a
@@ -172,7 +172,7 @@ export function resolveRunOptions(
     projectKey,
   );
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket), configPath, env);
-  const stateDir = resolveStateDir(pick(flags.stateDir, env.UPLOAD_TO_S3_STATE_DIR, file.state_dir), env);
+  const stateDir = chooseStateDir(flags.stateDir, file.state_dir, env);
   const runDir = path.join(stateDir, 'runs', bucket, projectKey);
   const encryption = resolveEncryption(
     pickFrom(['--sse', flags.sse], ['sse', file.sse]),

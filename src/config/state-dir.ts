@@ -51,6 +51,18 @@ export function resolveStateDir(
   return path.resolve(setting ?? defaultStateDir(env, platform));
 }
 
+/**
+ * The state folder of a command: `--state-dir`, else `UPLOAD_TO_S3_STATE_DIR`, else the config's `state_dir`, else
+ * the user's ({@link resolveStateDir}). Upload runs and the status search take it from here alike.
+ */
+export function chooseStateDir(
+  flag: string | undefined,
+  configValue: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return resolveStateDir(flag || env.UPLOAD_TO_S3_STATE_DIR || configValue || undefined, env);
+}
+
 /** How the machine-wide folder is opened to every account on `platform` when it is first created. */
 export type SharedAccess =
   { kind: 'acl'; command: string; args: string[] } | { kind: 'mode'; mode: number; folders: string[] };

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/config-file.js';
 import { resolveRunOptions } from '../../../src/config/run-options.js';
-import { machineStateDir, resolveStateDir, sharedAccessFor } from '../../../src/config/state-dir.js';
+import {
+  chooseStateDir,
+  machineStateDir,
+  resolveStateDir,
+  sharedAccessFor,
+} from '../../../src/config/state-dir.js';
 
 let dir: string;
 
@@ -29,6 +34,16 @@ describe('the machine-wide state folder', () => {
   it("is what 'machine' names; any other setting is a path", () => {
     expect(resolveStateDir('machine', {}, 'linux')).toBe('/var/lib/upload-to-s3');
     expect(resolveStateDir('./machine-room', {}, 'linux')).toBe(path.resolve('machine-room'));
+  });
+
+  it('is chosen by --state-dir, then UPLOAD_TO_S3_STATE_DIR, then state_dir, empty values passed over', () => {
+    const env = { UPLOAD_TO_S3_STATE_DIR: '/from/env', XDG_STATE_HOME: '/xdg' };
+    expect(chooseStateDir('/from/flag', '/from/config', env)).toBe(path.resolve('/from/flag'));
+    expect(chooseStateDir('', '/from/config', env)).toBe(path.resolve('/from/env'));
+    expect(chooseStateDir(undefined, 'machine', { UPLOAD_TO_S3_STATE_DIR: '' })).toBe(machineStateDir({}));
+    expect(chooseStateDir(undefined, undefined, { XDG_STATE_HOME: '/xdg', HOME: '/h' })).toBe(
+      resolveStateDir(undefined, { XDG_STATE_HOME: '/xdg', HOME: '/h' }),
+    );
   });
 
   it('is opened to BUILTIN\\Users with inherited Modify on Windows (by SID), and mode 0777 elsewhere', () => {
