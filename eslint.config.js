@@ -10,7 +10,9 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.ts', 'scripts/*.mjs', 'bench/*.mjs'] },
+        projectService: {
+          allowDefaultProject: ['*.js', '*.ts', 'scripts/*.mjs', 'bench/*.mjs', 'test/support/*.mjs'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

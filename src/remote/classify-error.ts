@@ -41,6 +41,9 @@ const RETRYABLE_CODES = new Set([
   'ProxyBadGateway',
 ]);
 
+/** S3's refusal of a request signed more than 15 minutes from the server's time. */
+const CLOCK_SKEW_CODE = 'RequestTimeTooSkewed';
+
 const AUTH_CODES = new Set([
   'AccessDenied',
   'InvalidAccessKeyId',
@@ -220,6 +223,8 @@ export function classifyS3Error(error: unknown): ErrorClass {
   // asking again does not make a server implement what it lacks, nor will the next file: Swift's s3api refuses
   // tags and SSE on every write (501); the reads that may meet a 501 (tags, HEAD by part number) handle it first
   if (isSettingFault(code, error) || status === 301) return 'run-fatal';
+  // refused for the time it was signed at, which the next attempt takes from the server's clock (server-clock.ts)
+  if (code === CLOCK_SKEW_CODE) return 'retryable';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
   if (RETRYABLE_CODES.has(code) || (status !== undefined && status >= 500) || status === 429)
     return 'retryable';
@@ -242,6 +247,8 @@ export function toUploadError(error: unknown, operation: string, target: string)
     ? HINTS.NotImplemented
     : (HINTS[code] ?? CONNECTION_HINTS[code] ?? STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
+  // a clock the server's Date did not correct (none came back) is this machine's to fix, not the credentials
+  if (code === CLOCK_SKEW_CODE) return new ConfigError(`${what}; ${hint}`, { cause: error });
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
   if (isSettingFault(code, error)) return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
@@ -269,6 +276,8 @@ const ACCESS_HINT =
 
 const HINTS: Record<string, string> = {
   AccessDenied: ACCESS_HINT,
+  [CLOCK_SKEW_CODE]:
+    "this machine's clock is more than 15 minutes off the server's; set the date, time and time zone right (Windows: Settings > Time & language > Date & time > Sync now) and run again",
   'KMS.NotFoundException': 'the KMS key does not exist in this region; fix sse_kms_key_id / --sse-kms-key-id',
   'KMS.DisabledException': 'the KMS key is disabled; enable it or change sse_kms_key_id / --sse-kms-key-id',
   'KMS.KMSInvalidStateException':

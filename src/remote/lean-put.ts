@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { objectPath } from './put-object-request.js';
 import { parseS3ErrorBody, S3ErrorResponse } from './s3-error-response.js';
+import type { ServerClock } from './server-clock.js';
 
 /** What a PutObject answer says it stored, in S3's response field names. */
 export interface PutAnswer {
@@ -24,6 +25,8 @@ export interface LeanPutSettings {
   agents: { http: http.Agent; https: https.Agent };
   connectionTimeoutMs: number;
   socketTimeoutMs: number;
+  /** The server's time as every sender of the store knows it. */
+  clock: ServerClock;
 }
 
 type SignerOptions = ConstructorParameters<typeof SignatureV4>[0];
@@ -32,8 +35,6 @@ type SignerOptions = ConstructorParameters<typeof SignatureV4>[0];
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Network errors the SDK's HTTP handler renames TimeoutError (their `code` stays, and classifies them). */
 const NETWORK_TIMEOUT_CODES = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
-/** The SDK corrects its clock from the server's Date once they differ by this much. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /**
  * PutObject of a body held in memory, without the SDK's per-command middleware stack: the bucket's URL comes
@@ -43,8 +44,6 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
  * failure, timeout or abort rejects with the same error names the SDK's HTTP handler uses.
  */
 export class LeanPut {
-  private clockOffsetMs = 0;
-
   private constructor(
     private readonly baseUrl: URL,
     private readonly signer: SignatureV4,
@@ -107,21 +106,11 @@ export class LeanPut {
       query: { 'x-id': 'PutObject' },
       headers: { ...headers, host: url.host },
     };
-    const signed = await this.signer.sign(request, {
-      signingDate: new Date(Date.now() + this.clockOffsetMs),
-    });
+    const signed = await this.signer.sign(request, { signingDate: this.settings.clock.now() });
     const answer = await exchange(request, signed.headers, body, this.settings, signal);
-    this.correctClock(answer.headers.date);
+    this.settings.clock.follow(answer.headers.date);
     if (answer.statusCode < 200 || answer.statusCode >= 300) throw errorOf(answer);
     return answerOf(answer.headers);
-  }
-
-  /** Follows the server's clock as the SDK does, so a skewed local clock costs one retried request. */
-  private correctClock(serverDate: string | undefined): void {
-    const serverMs = serverDate ? Date.parse(serverDate) : NaN;
-    if (Number.isNaN(serverMs)) return;
-    if (Math.abs(Date.now() + this.clockOffsetMs - serverMs) >= CLOCK_SKEW_MS)
-      this.clockOffsetMs = serverMs - Date.now();
   }
 }
 

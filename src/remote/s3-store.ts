@@ -35,6 +35,7 @@ import {
 import { isAmazonS3 } from './endpoint-id.js';
 import { createAgents, type Agents } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
+import { ServerClock, signWithServerClock } from './server-clock.js';
 import {
   formatTagging,
   type CannedAcl,
@@ -200,6 +201,7 @@ export class S3Store {
       agents: { http: requestHandler.httpAgent, https: requestHandler.httpsAgent },
       connectionTimeoutMs: requestHandler.connectionTimeout,
       socketTimeoutMs: requestHandler.socketTimeout,
+      clock: new ServerClock(),
     };
     const base = {
       region: settings.region,
@@ -218,7 +220,10 @@ export class S3Store {
       retryMode: CLIENT_SETTINGS.retryMode,
     });
     this.data = new S3Client({ ...base, maxAttempts: 1 });
-    for (const client of [this.control, this.data]) this.countRequests(client);
+    for (const client of [this.control, this.data]) {
+      signWithServerClock(client, this.lean.clock);
+      this.countRequests(client);
+    }
   }
 
   private countRequests(client: S3Client): void {

@@ -149,3 +149,23 @@ describe('a connection closed without an answer', () => {
     );
   });
 });
+
+describe('a request refused for the time it was signed at (RequestTimeTooSkewed, 403)', () => {
+  const skewed = Object.assign(
+    new Error('The difference between the request time and the current time is too large.'),
+    { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } },
+  );
+
+  it('is retried, as the next attempt is signed on the server clock, not taken for refused credentials', () => {
+    expect(classifyS3Error(skewed)).toBe('retryable');
+  });
+
+  it('when the retries are spent, is a configuration error (exit 2) that says to set the clock', () => {
+    const error = toUploadError(skewed, 'upload', 'P/logs/a.log');
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect(error.message).toBe(
+      "upload P/logs/a.log: The difference between the request time and the current time is too large. (RequestTimeTooSkewed, HTTP 403); this machine's clock is more than 15 minutes off the server's; set the date, time and time zone right (Windows: Settings > Time & language > Date & time > Sync now) and run again",
+    );
+  });
+});

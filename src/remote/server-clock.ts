@@ -1,0 +1,70 @@
+import type { S3Client, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
+
+/**
+ * A signature dated more than 15 minutes from the server's clock is refused (RequestTimeTooSkewed, 403): a field
+ * laptop whose clock is off by an hour could not upload at all. Each SDK client learns the offset from its own
+ * answers, so each of a store's senders (the SDK's two clients, the lean PutObject) failed its first requests
+ * before it knew; one clock shared by all of them learns it once, from the first answer that carries a Date.
+ */
+export class ServerClock {
+  /** How far the server's clock is ahead of ours (negative: behind). */
+  offsetMs = 0;
+
+  /** The time to sign a request with. */
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /**
+   * Follows the server's Date header once it differs from our reckoning by more than a Date's rounding and a
+   * request's time in flight can explain.
+   */
+  follow(serverDate: string | undefined): void {
+    const serverMs = serverDate ? Date.parse(serverDate) : NaN;
+    if (Number.isNaN(serverMs)) return;
+    if (Math.abs(Date.now() + this.offsetMs - serverMs) >= FOLLOW_AFTER_MS)
+      this.offsetMs = serverMs - Date.now();
+  }
+}
+
+/** The SDK's own threshold for calling a clock skewed (its signer corrects the offset beyond it). */
+const FOLLOW_AFTER_MS = 4 * 60 * 1000;
+
+/** Status of the answer S3 gives a request signed at a time too far from its own (RequestTimeTooSkewed). */
+const SKEW_REFUSAL_STATUS = 403;
+
+interface SdkAnswerShape {
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
+}
+
+/**
+ * Makes `client` sign with `clock` and teach it what its answers say of the server's time. Also keeps the SDK's
+ * skew correction to refusals: once the offset passes 4 minutes the SDK re-reads it from every answer, sees it
+ * change by the Date header's rounding, and marks any error "clock skew corrected", which its retry strategy
+ * retries, so every HeadObject of an object not there yet (404) was sent up to 12 times with backoff.
+ */
+export function signWithServerClock(client: S3Client, clock: ServerClock): void {
+  const config = client.config as { systemClockOffset?: number };
+  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+    (next) => async (args) => {
+      config.systemClockOffset = clock.offsetMs;
+      try {
+        const out = await next(args);
+        clock.offsetMs = config.systemClockOffset ?? 0;
+        return out;
+      } catch (error) {
+        clock.offsetMs = config.systemClockOffset ?? 0;
+        const metadata = (error as SdkAnswerShape | undefined)?.$metadata;
+        if (metadata?.clockSkewCorrected && metadata.httpStatusCode !== SKEW_REFUSAL_STATUS)
+          metadata.clockSkewCorrected = false;
+        throw error;
+      }
+    };
+  client.middlewareStack.addRelativeTo(middleware, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'serverClock',
+    override: true,
+  });
+}
