@@ -9,7 +9,7 @@ export interface JsonViewOptions {
 
 /**
  * Starts the JSON view: one JSON object per line (NDJSON) for each tracker event (`phase`,
- * `group-start`, `group-done`, `file-start`, `file-done`) and a `progress` object every `intervalMs`
+ * `group-start`, `group-done`, `file-start`, `file-retry`, `file-done`) and a `progress` object every `intervalMs`
  * and on `stop`. Every object has `type` and `time` (ISO 8601); field names are snake_case like the
  * status file.
  */
@@ -65,6 +65,19 @@ function eventObject(event: StatusEvent): Record<string, unknown> {
       return { ...head, group: event.group };
     case 'file-start':
       return { ...head, group: event.group, file: event.path, size_bytes: event.sizeBytes };
+    case 'file-retry': {
+      const { what, attempt, attempts, delayMs, reason } = event.retry;
+      return {
+        ...head,
+        group: event.group,
+        file: event.path,
+        request: what,
+        attempt,
+        attempts,
+        retry_in_seconds: delayMs / 1000,
+        reason,
+      };
+    }
     case 'file-done': {
       const { group, path, key, sizeBytes, outcome, reason, seconds, sha256, etag, error } = event.result;
       return {

@@ -5,6 +5,7 @@ import {
   formatProgressLine,
   formatResultLine,
   formatResumedLine,
+  formatRetryLine,
   formatRunStartLine,
   formatSkipBatchLine,
   type SkipBatch,
@@ -97,6 +98,8 @@ function eventLine(
       return event.result.outcome === 'skipped' ? undefined : formatResultLine(event.result, destination);
     case 'file-resumed':
       return formatResumedLine(event, destination);
+    case 'file-retry':
+      return formatRetryLine(event.retry);
     case 'file-start':
       return undefined;
   }

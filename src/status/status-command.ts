@@ -7,7 +7,7 @@ import { isFinalPhase, readGroups, type GroupStatus } from './status-snapshot.js
 import { readStatusFile, type StatusFileContent } from './status-file.js';
 import { listFailures } from './summary.js';
 import { formatTable } from './text-table.js';
-import { processedBytes } from './view-lines.js';
+import { formatRetryState, processedBytes } from './view-lines.js';
 import { isProcessAlive } from '../process-alive.js';
 
 export interface RenderOptions {
@@ -273,10 +273,11 @@ function groupCells(group: GroupStatus, runEnded: string | undefined): string[] 
 function formatInFlight(file: StatusFileContent, liveness: Liveness): string[] {
   if (file.in_flight.length === 0) return [];
   const title = liveness.state === 'live' ? 'In flight' : 'Unfinished when the run stopped';
-  const lines = file.in_flight.map(
-    (entry) =>
-      `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${entry.file}`,
-  );
+  const lines = file.in_flight.map((entry) => {
+    const retry =
+      entry.retry && liveness.state === 'live' ? `  ${formatRetryState(entry.retry, file.last_update)}` : '';
+    return `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${entry.file}${retry}`;
+  });
   return ['', `${title} (${file.in_flight.length}):`, ...lines];
 }
 

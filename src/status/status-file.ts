@@ -9,6 +9,7 @@ import {
   type ErrorStatus,
   type GroupStatus,
   type InFlightStatus,
+  type RetryStatus,
   type Phase,
   type RunErrorStatus,
   type StatusSnapshot,
@@ -24,6 +25,7 @@ const IDENTITY_FIELDS = ['project_key', 'source', 'destination'] as const satisf
 
 const REREAD_DELAY_MS = 100;
 const IN_FLIGHT_TEMPLATE: InFlightStatus = { file: '', group: '', bytes: 0, size: 0 };
+const RETRY_TEMPLATE: RetryStatus = { attempt: 0, attempts: 0, reason: '', resume_at: 0 };
 const ERROR_TEMPLATE: ErrorStatus = { file: '', key: '', error: '' };
 
 /**
@@ -74,7 +76,7 @@ function normalize(raw: unknown, path: string): StatusFileContent {
     last_update: numberOr(raw['last_update'], 0),
     rate_bytes_per_sec: numberOr(raw['rate_bytes_per_sec'], 0),
     eta_seconds: typeof raw['eta_seconds'] === 'number' ? raw['eta_seconds'] : null,
-    in_flight: normalizeList(raw['in_flight'], IN_FLIGHT_TEMPLATE),
+    in_flight: normalizeInFlight(raw['in_flight']),
     errors: normalizeList(raw['errors'], ERROR_TEMPLATE),
     run_error: normalizeRunError(raw['run_error']),
     group_key: groupKey,
@@ -123,6 +125,15 @@ function normalizeList<T extends object>(raw: unknown, template: T): T[] {
       typeof item[name] === typeof fallback ? item[name] : fallback,
     ]);
     return Object.fromEntries(fields) as T;
+  });
+}
+
+/** Files in flight, each with its pending retry when it has one. */
+function normalizeInFlight(raw: unknown): InFlightStatus[] {
+  const objects = Array.isArray(raw) ? raw.filter(isObject) : [];
+  return normalizeList(objects, IN_FLIGHT_TEMPLATE).map((entry, index) => {
+    const retry = objects[index]?.['retry'];
+    return isObject(retry) ? { ...entry, retry: normalizeList([retry], RETRY_TEMPLATE)[0]! } : entry;
   });
 }
 

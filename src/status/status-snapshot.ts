@@ -28,6 +28,8 @@ export interface TotalsStatus {
   bytes_failed: number;
   /** Bytes of files in this run that an earlier run had already stored (resumed uploads): not sent again. */
   bytes_resumed: number;
+  /** Requests that failed and were sent again (a flaky link shows here before any file fails). */
+  retries: number;
 }
 
 /** Counters of one group (folder type or reel); times are seconds since the epoch. */
@@ -51,6 +53,17 @@ export interface InFlightStatus {
   group: string;
   bytes: number;
   size: number;
+  /** The file's last failed request, while the file waits to send it again and until it sends a byte more. */
+  retry?: RetryStatus;
+}
+
+/** A failed request about to be sent again; `resume_at` in seconds since the epoch. */
+export interface RetryStatus {
+  /** The attempt that failed, and how many are made before the file fails. */
+  attempt: number;
+  attempts: number;
+  reason: string;
+  resume_at: number;
 }
 
 /** One failed file, as kept in the bounded `errors` list. */
@@ -127,6 +140,7 @@ export function createTotals(): TotalsStatus {
     bytes_skipped: 0,
     bytes_failed: 0,
     bytes_resumed: 0,
+    retries: 0,
   };
 }
 

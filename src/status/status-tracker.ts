@@ -63,7 +63,18 @@ export type StatusEvent =
       partCount: number;
       timeMs: number;
     }
+  | { type: 'file-retry'; group: string; path: string; retry: RetryNotice; timeMs: number }
   | { type: 'file-done'; result: FileResult; timeMs: number };
+
+/** A request of a file's that failed and is sent again after `delayMs` (see withRetry). */
+export interface RetryNotice {
+  /** What failed: `upload <key>` or `upload <key> part 3`. */
+  what: string;
+  attempt: number;
+  attempts: number;
+  delayMs: number;
+  reason: string;
+}
 
 export interface StatusTrackerOptions {
   /** Names the grouping in the status JSON: `folder_types` (default) or `reels`. */
@@ -198,7 +209,10 @@ export class StatusTracker {
     const counters = this.group(group);
     return (deltaBytes) => {
       const entry = this.inFlight.get(key);
-      if (entry !== undefined) entry.bytes += deltaBytes;
+      if (entry !== undefined) {
+        entry.bytes += deltaBytes;
+        if (entry.retry !== undefined && this.now() >= entry.retry.resume_at * 1000) delete entry.retry;
+      }
       counters.bytes_uploaded += deltaBytes;
       this.totals.bytes_uploaded += deltaBytes;
       this.rate ??= new RateWindow(this.now());
@@ -220,6 +234,18 @@ export class StatusTracker {
       this.totals.bytes_resumed += bytes;
       this.emit({ type: 'file-resumed', group, path, bytes, partsStored, partCount, timeMs: this.now() });
     };
+  }
+
+  /** Counts a failed request of a file in flight that is sent again, and shows it on the file until it goes on. */
+  fileRetried(group: string, path: string, retry: RetryNotice): void {
+    this.totals.retries += 1;
+    const nowMs = this.now();
+    const entry = this.inFlight.get(flightKey(group, path));
+    if (entry !== undefined) {
+      const { attempt, attempts, reason } = retry;
+      entry.retry = { attempt, attempts, reason, resume_at: toSeconds(nowMs + retry.delayMs) };
+    }
+    this.emit({ type: 'file-retry', group, path, retry: { ...retry }, timeMs: nowMs });
   }
 
   /** Takes a file out of flight and counts its outcome; a failure is kept in `errors` (last 100). */
@@ -259,7 +285,7 @@ export class StatusTracker {
       last_update: toSeconds(nowMs),
       rate_bytes_per_sec: rate,
       eta_seconds: this.etaSeconds(rate),
-      in_flight: [...this.inFlight.values()].map((entry) => ({ ...entry })),
+      in_flight: [...this.inFlight.values()].map(copyInFlight),
       errors: this.errors.map((entry) => ({ ...entry })),
       run_error: this.runError === null ? null : { ...this.runError },
       group_key: this.groupKey,
@@ -326,4 +352,8 @@ function flightKey(group: string, path: string): string {
 
 function toSeconds(ms: number): number {
   return ms / 1000;
+}
+
+function copyInFlight(entry: InFlightStatus): InFlightStatus {
+  return entry.retry === undefined ? { ...entry } : { ...entry, retry: { ...entry.retry } };
 }

@@ -28,7 +28,8 @@ export function formatSummary(
   const resumed =
     totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
   const average = sent > 0 ? ` (average ${rate})` : '';
-  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}`;
+  const retries = totals.retries > 0 ? `; ${formatCount(totals.retries, 'request')} sent again` : '';
+  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}${retries}`;
   return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOut, '', footer].join('\n');
 }
 

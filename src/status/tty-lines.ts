@@ -2,7 +2,13 @@ import { displayWidth, truncateEnd, truncateMiddle, wrapWords } from './display-
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
 import type { InFlightStatus, StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination } from './status-tracker.js';
-import { formatRunStartLine, processedBytes, resultLineParts, shownPath } from './view-lines.js';
+import {
+  formatRetryState,
+  formatRunStartLine,
+  processedBytes,
+  resultLineParts,
+  shownPath,
+} from './view-lines.js';
 
 /**
  * The live view's lines, each fitted to `width` terminal columns: what does not fit one line goes on the next
@@ -101,10 +107,17 @@ export function fitInFlightLine(
   entry: InFlightStatus,
   destination: RunDestination | undefined,
   width: number,
+  nowSeconds?: number,
 ): string {
   const head = `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  `;
-  return truncateEnd(head + truncateMiddle(shownPath(entry.file, destination), width - head.length), width);
+  const tail =
+    entry.retry && nowSeconds !== undefined ? `  ${formatRetryState(entry.retry, nowSeconds)}` : '';
+  const room = Math.max(width - head.length - displayWidth(tail), MIN_ROOM_FOR_PATH);
+  return truncateEnd(head + truncateMiddle(shownPath(entry.file, destination), room) + tail, width);
 }
+
+/** Below this many columns for its path a file's line drops the retry state rather than the path. */
+const MIN_ROOM_FOR_PATH = 12;
 
 /** The drain line of a stopping run, in as many lines as `width` needs. */
 export function fitDrainLines(inFlight: number, width: number): string[] {

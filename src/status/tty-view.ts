@@ -117,7 +117,7 @@ function blockLines(
   const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width) : [];
   const lines = [...drain.map((line) => paint(line, 'yellow', color)), overallLine(snapshot, width, color)];
   for (const entry of snapshot.in_flight.slice(0, maxFileLines))
-    lines.push(fitInFlightLine(entry, destination, width));
+    lines.push(fitInFlightLine(entry, destination, width, snapshot.last_update));
   const hidden = snapshot.in_flight.length - maxFileLines;
   if (hidden > 0) lines.push(paint(truncateEnd(`  ... and ${hidden} more in flight`, width), 'dim', color));
   return lines;

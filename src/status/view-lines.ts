@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
-import { readGroups, type StatusSnapshot } from './status-snapshot.js';
-import type { FileResult, RunDestination } from './status-tracker.js';
+import { readGroups, type RetryStatus, type StatusSnapshot } from './status-snapshot.js';
+import type { FileResult, RetryNotice, RunDestination } from './status-tracker.js';
 
 /** Skipped files of one group, gathered between two plain-view flushes. */
 export interface SkipBatch {
@@ -116,4 +116,20 @@ export function formatResumedLine(
 ): string {
   const file = shownPath(event.path, destination);
   return `resumed ${file}: ${event.partsStored} of ${event.partCount} parts already stored (${formatBytes(event.bytes)})`;
+}
+
+/**
+ * One line on a request sent again: `retrying upload RMI25320/reels/R001.mp4 part 3 in 1.2s: attempt 2 of 10
+ * failed (ECONNRESET)`. A flaky link shows in the log as it happens, not only when a file fails at last.
+ */
+export function formatRetryLine(retry: RetryNotice): string {
+  const wait = formatDuration(retry.delayMs / 1000);
+  return `retrying ${retry.what} in ${wait}: attempt ${retry.attempt} of ${retry.attempts} failed (${retry.reason})`;
+}
+
+/** `retry 3/10 in 4.2s (ECONNRESET)`, `retry 3/10 now (SlowDown 503)`: a file's attempt to come and why. */
+export function formatRetryState(retry: RetryStatus, nowSeconds: number): string {
+  const wait = retry.resume_at - nowSeconds;
+  const when = wait > 0 ? `in ${formatDuration(wait)}` : 'now';
+  return `retry ${retry.attempt + 1}/${retry.attempts} ${when} (${retry.reason})`;
 }

@@ -4,7 +4,7 @@ import type { SignedBody } from '../remote/s3-store.js';
 import type { FileSource } from './file-source.js';
 import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';
-import { withRetry } from './retry.js';
+import { DEFAULT_RETRY, withRetry } from './retry.js';
 import {
   hashBuffer,
   hashedInFlightBody,
@@ -162,9 +162,13 @@ export async function sendWithRetry<T>(
 ): Promise<T> {
   try {
     return await withRetry(attempt, {
+      policy: DEFAULT_RETRY,
       signal: ctx.hardSignal,
-      onRetry: (error, n, delayMs) =>
-        ctx.debug(`${what}: attempt ${n} failed (${describeError(error)}); retrying in ${delayMs} ms`),
+      onRetry: (error, n, delayMs) => {
+        const reason = describeError(error);
+        ctx.debug(`${what}: attempt ${n} failed (${reason}); retrying in ${delayMs} ms`);
+        ctx.onRetry?.({ what, attempt: n, attempts: DEFAULT_RETRY.attempts, delayMs, reason });
+      },
     });
   } catch (error) {
     throw toUploadError(error, what.split(' ')[0] ?? 'upload', what.split(' ').slice(1).join(' '));

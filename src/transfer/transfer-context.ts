@@ -11,6 +11,7 @@ import type { PartSizeCap } from './part-size-cap.js';
 import type { TransferScheduler } from './scheduler.js';
 import type { JournalStore } from './upload-journal.js';
 import type { WholeFileReader } from './whole-file-reader.js';
+import type { RetryNotice } from '../status/status-tracker.js';
 
 /** Everything a file upload shares with the rest of the run. */
 export interface TransferContext {
@@ -41,6 +42,8 @@ export interface TransferContext {
   settingsFor?: ((folderType: string | undefined) => ObjectSettings) | undefined;
   debug: (message: string) => void;
   warn: (message: string) => void;
+  /** Told of each failed request of the file being sent that is sent again (the views show it). */
+  onRetry?: ((retry: RetryNotice) => void) | undefined;
 }
 
 /** A file to send: where it is, its planned identity and its key. */

@@ -2,7 +2,7 @@ import type { UploadTask } from '../collector/plan-upload.js';
 import { InterruptedError, UploadError } from '../errors.js';
 import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
-import type { FileResult, StatusTracker } from '../status/status-tracker.js';
+import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tracker.js';
 
 import { fixObjectSettings, type FixSettingsContext } from './fix-settings.js';
 import { forEachAtMost } from './for-each-at-most.js';
@@ -98,7 +98,8 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
   try {
     if (!ctx.transfer) throw new Error('upload decision without a transfer context');
     const onResumed = ctx.tracker.fileResumedCallback(item.group, item.task.path);
-    const sent = await uploadFile(item.task, ctx.transfer, onBytes, onResumed);
+    const onRetry = (retry: RetryNotice): void => ctx.tracker.fileRetried(item.group, item.task.path, retry);
+    const sent = await uploadFile(item.task, { ...ctx.transfer, onRetry }, onBytes, onResumed);
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
     return {
       outcome: 'uploaded',

@@ -79,6 +79,23 @@ describe('renderStatusFile', () => {
     expect(text).not.toContain('STALE');
   });
 
+  it("shows a live run's file waiting to send a failed request again", async () => {
+    await writeRunStatus((tracker) => {
+      uploadingRun(tracker);
+      tracker.fileRetried('R001', 'reels/R001/b.mp4', {
+        what: 'upload P1/reels/R001/b.mp4 part 2',
+        attempt: 2,
+        attempts: 10,
+        delayMs: 30_000,
+        reason: 'SlowDown 503',
+      });
+    });
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).toMatch(
+      /^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4 {2}retry 3\/10 in \d+s \(SlowDown 503\)$/m,
+    );
+  });
+
   it('says STALE when the file is older than three heartbeat intervals', async () => {
     await writeRunStatus(uploadingRun, 1_000);
     const text = (await renderStatusFile(statusPath, { nowMs: Date.now() + 10_000 })).text;

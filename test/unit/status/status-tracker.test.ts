@@ -75,6 +75,7 @@ describe('StatusTracker snapshot schema', () => {
         'bytes_skipped',
         'bytes_failed',
         'bytes_resumed',
+        'retries',
       ].sort(),
     );
     expect(Object.keys(readGroups(snapshot)['R001'] ?? {}).sort()).toEqual(
@@ -145,6 +146,7 @@ describe('StatusTracker counters', () => {
       bytes_skipped: 150,
       bytes_failed: 200,
       bytes_resumed: 0,
+      retries: 0,
     });
     const groups = readGroups(snapshot);
     expect(groups['reels']).toMatchObject({
@@ -332,5 +334,61 @@ describe('StatusTracker resumed files', () => {
     expect(snapshot.totals.bytes_resumed).toBe(600);
     expect(snapshot.in_flight[0]?.bytes).toBe(900);
     expect(events).toContain('file-resumed');
+  });
+});
+
+describe('StatusTracker retries', () => {
+  it('counts each retried request, shows it on the file until the file sends a byte after the wait, and tells listeners', () => {
+    const time = clock();
+    const tracker = new StatusTracker({ now: time.now });
+    const events: StatusEvent[] = [];
+    tracker.onEvent((event) => events.push(event));
+    tracker.startFile('reels', 'reels/R001/a.mp4', 4 * MiB);
+    const onBytes = tracker.fileProgressCallback('reels', 'reels/R001/a.mp4');
+    const retry = {
+      what: 'upload P1/reels/R001/a.mp4 part 2',
+      attempt: 1,
+      attempts: 10,
+      delayMs: 2_000,
+      reason: 'ECONNRESET',
+    };
+    tracker.fileRetried('reels', 'reels/R001/a.mp4', retry);
+
+    const waiting = tracker.snapshot();
+    expect(waiting.totals.retries).toBe(1);
+    expect(waiting.in_flight[0]?.retry).toEqual({
+      attempt: 1,
+      attempts: 10,
+      reason: 'ECONNRESET',
+      resume_at: (T0_MS + 2_000) / 1000,
+    });
+    expect(events.at(-1)).toEqual({
+      type: 'file-retry',
+      group: 'reels',
+      path: 'reels/R001/a.mp4',
+      retry,
+      timeMs: T0_MS,
+    });
+
+    // bytes of other parts sent during the wait do not hide it; the first after the wait does
+    onBytes(1_000);
+    expect(tracker.snapshot().in_flight[0]?.retry).toBeDefined();
+    time.advance(2_000);
+    onBytes(1_000);
+    expect(tracker.snapshot().in_flight[0]?.retry).toBeUndefined();
+    expect(tracker.snapshot().totals.retries).toBe(1);
+  });
+
+  it('counts a retry of a file no longer in flight without failing', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    tracker.fileRetried('logs', 'logs/a.log', {
+      what: 'upload P1/logs/a.log',
+      attempt: 3,
+      attempts: 10,
+      delayMs: 10,
+      reason: 'SlowDown 503',
+    });
+    expect(tracker.snapshot().totals.retries).toBe(1);
+    expect(tracker.snapshot().in_flight).toEqual([]);
   });
 });

@@ -165,6 +165,26 @@ describe('stop lines', () => {
     const entry = { file: '/data/RMI25320/reels/a.mp4', group: 'reels', bytes: MiB, size: 4 * MiB };
     expect(fitInFlightLine(entry, destination, 79)).toBe('   25.0%    4.0 MiB  reels/a.mp4');
   });
+
+  it("shows a file's pending retry after its path, the path cut first, and 'now' once the wait is over", () => {
+    const retry = { attempt: 2, attempts: 10, reason: 'ECONNRESET', resume_at: 1_000.5 };
+    const entry = {
+      file: '/data/RMI25320/reels/R001/a-long-reel-file-name.mp4',
+      group: 'reels',
+      bytes: MiB,
+      size: 4 * MiB,
+      retry,
+    };
+    expect(fitInFlightLine(entry, destination, 100, 998)).toBe(
+      '   25.0%    4.0 MiB  reels/R001/a-long-reel-file-name.mp4  retry 3/10 in 2.5s (ECONNRESET)',
+    );
+    const narrow = fitInFlightLine(entry, destination, 70, 998);
+    expect(narrow).toMatch(
+      /^ {3}25\.0% {4}4\.0 MiB {2}reels\/R\S*…\S*\.mp4 {2}retry 3\/10 in 2\.5s \(ECONNRESET\)$/,
+    );
+    expectFits([narrow], 70);
+    expect(fitInFlightLine(entry, destination, 100, 1_001)).toMatch(/ {2}retry 3\/10 now \(ECONNRESET\)$/);
+  });
 });
 
 describe('wrapWords', () => {
