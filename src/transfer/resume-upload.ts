@@ -7,6 +7,7 @@ import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { confirmParts } from './part-confirmation.js';
 import { withRetry } from './retry.js';
+import { reportedRetries } from './send-body.js';
 import { hashRange, SLICE_BYTES } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
@@ -138,9 +139,10 @@ async function startUpload(
     checksums: ctx.integrity === 'checksum',
     crc,
   };
-  const started = await withRetry(() => ctx.store.createMultipartUpload(target, ctx.hardSignal), {
-    signal: ctx.hardSignal,
-  }).catch((error: unknown) => {
+  const started = await withRetry(
+    () => ctx.store.createMultipartUpload(target, ctx.hardSignal),
+    reportedRetries(`start upload of ${file.key}`, ctx),
+  ).catch((error: unknown) => {
     throw toUploadError(error, 'start upload of', file.key);
   });
   const journal: UploadJournal = {

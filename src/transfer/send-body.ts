@@ -4,7 +4,7 @@ import type { SignedBody } from '../remote/s3-store.js';
 import type { FileSource } from './file-source.js';
 import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';
-import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import {
   hashBuffer,
   hashedInFlightBody,
@@ -161,18 +161,29 @@ export async function sendWithRetry<T>(
   attempt: (n: number) => Promise<T>,
 ): Promise<T> {
   try {
-    return await withRetry(attempt, {
-      policy: DEFAULT_RETRY,
-      signal: ctx.hardSignal,
-      onRetry: (error, n, delayMs) => {
-        const reason = describeError(error);
-        ctx.debug(`${what}: attempt ${n} failed (${reason}); retrying in ${delayMs} ms`);
-        ctx.onRetry?.({ what, attempt: n, attempts: DEFAULT_RETRY.attempts, delayMs, reason });
-      },
-    });
+    return await withRetry(attempt, reportedRetries(what, ctx));
   } catch (error) {
     throw toUploadError(error, what.split(' ')[0] ?? 'upload', what.split(' ').slice(1).join(' '));
   }
+}
+
+/**
+ * The engine's retry policy for a request of the file being sent, `what` (`complete upload of KEY`): each retry is
+ * logged under --debug and told to the views through `ctx.onRetry`.
+ */
+export function reportedRetries(
+  what: string,
+  ctx: TransferContext,
+): Parameters<typeof withRetry>[1] & { policy: RetryPolicy } {
+  return {
+    policy: DEFAULT_RETRY,
+    signal: ctx.hardSignal,
+    onRetry: (error, n, delayMs) => {
+      const reason = describeError(error);
+      ctx.debug(`${what}: attempt ${n} failed (${reason}); retrying in ${delayMs} ms`);
+      ctx.onRetry?.({ what, attempt: n, attempts: DEFAULT_RETRY.attempts, delayMs, reason });
+    },
+  };
 }
 
 /** A short name for a failed request: its S3 code and HTTP status, or its message. */

@@ -24,7 +24,14 @@ import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { openJournal } from './resume-upload.js';
 import { withRetry } from './retry.js';
-import { bodyMemoryBytes, describeError, prepareBody, readOnceBody, sendWithRetry } from './send-body.js';
+import {
+  bodyMemoryBytes,
+  describeError,
+  prepareBody,
+  readOnceBody,
+  reportedRetries,
+  sendWithRetry,
+} from './send-body.js';
 import { SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
@@ -289,7 +296,7 @@ async function finishMultipart(
   const crc = fullObjectCrc(journal);
   const completed = await withRetry(
     () => ctx.store.completeMultipartUpload(target, completionParts(journal), ctx.hardSignal, crc),
-    { signal: ctx.hardSignal },
+    reportedRetries(`complete upload of ${file.key}`, ctx),
   ).catch((error: unknown) => {
     throw toUploadError(error, 'complete upload of', file.key);
   });
@@ -333,7 +340,7 @@ async function tagIfDropped(
 ): Promise<void> {
   const tags = ctx.settingsFor?.(file.group).tags ?? {};
   if (Object.keys(tags).length === 0 || (tagCount ?? 0) >= Object.keys(tags).length) return;
-  const options = { signal: ctx.hardSignal };
+  const options = reportedRetries(`tag ${file.key}`, ctx);
   try {
     const stored = await withRetry(
       () => ctx.store.getObjectTags(ctx.bucket, file.key, ctx.hardSignal),
