@@ -109,6 +109,44 @@ const CONNECTION_HINTS: Record<string, string> = {
 };
 
 /**
+ * A TLS failure on the way to an https:// proxy is the proxy's setting, not the endpoint's, whose hints would send
+ * the user to the wrong setting. `{variable}` is the environment variable that named the proxy.
+ */
+const PROXY_UNTRUSTED =
+  "the proxy's certificate is not signed by a CA this machine trusts; give your CA's certificate (PEM) with ca_bundle / --ca-bundle / AWS_CA_BUNDLE";
+const PROXY_TLS_HINTS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: PROXY_UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: PROXY_UNTRUSTED,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: PROXY_UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PROXY_UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT: PROXY_UNTRUSTED,
+  CERT_UNTRUSTED: PROXY_UNTRUSTED,
+  CERT_HAS_EXPIRED: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
+  CERT_NOT_YET_VALID: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the proxy's certificate does not name the host in {variable}; use a host name the certificate names",
+  EPROTO:
+    'the proxy speaks plain HTTP there; write {variable} with http:// (https:// means TLS to the proxy itself, which most proxies do not take, even for HTTPS traffic)',
+  ERR_SSL_WRONG_VERSION_NUMBER:
+    'the proxy speaks plain HTTP there; write {variable} with http:// (https:// means TLS to the proxy itself, which most proxies do not take, even for HTTPS traffic)',
+};
+
+/** The proxy an error happened on the way to, and the variable that named it, when it did. */
+function proxyOf(error: unknown): { proxy: string; variable: string } | undefined {
+  const { proxy, variable } = (error ?? {}) as { proxy?: unknown; variable?: unknown };
+  return typeof proxy === 'string'
+    ? { proxy, variable: typeof variable === 'string' ? variable : 'the proxy variable' }
+    : undefined;
+}
+
+/** The hint for a connection failure: the proxy's when it happened on the way to one, else the endpoint's. */
+function connectionHint(code: string, error: unknown): string | undefined {
+  const proxy = proxyOf(error);
+  const hint = proxy ? PROXY_TLS_HINTS[code] : undefined;
+  return hint?.replaceAll('{variable}', proxy?.variable ?? '') ?? CONNECTION_HINTS[code];
+}
+
+/**
  * Whether the error says a setting of the run is wrong for this server or bucket, so every request would fail
  * alike: the run stops with a configuration error (exit 2).
  */
@@ -245,7 +283,7 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const notImplemented = isNotImplemented(error);
   const hint = notImplemented
     ? HINTS.NotImplemented
-    : (HINTS[code] ?? CONNECTION_HINTS[code] ?? STATUS_HINTS[status ?? 0]);
+    : (HINTS[code] ?? connectionHint(code, error) ?? STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
   // a clock the server's Date did not correct (none came back) is this machine's to fix, not the credentials
   if (code === CLOCK_SKEW_CODE) return new ConfigError(`${what}; ${hint}`, { cause: error });
@@ -260,7 +298,11 @@ function describe(error: unknown): string {
   // a proxy's 413 is an HTML page, which the SDK reports as an XML parse error
   if (status === 413) return 'the request body is bigger than the server, or a proxy before it, takes';
   // OpenSSL's text names its source file and line: only its reason says anything to a user
-  if (errorCode(error) === 'EPROTO') return `TLS failed: ${openSslReason(error)}`;
+  if (errorCode(error) === 'EPROTO') {
+    const proxy = proxyOf(error);
+    const via = proxy ? ` to proxy ${proxy.proxy} (${proxy.variable})` : '';
+    return `TLS${via} failed: ${openSslReason(error)}`;
+  }
   const message = (error as SdkErrorShape)?.message?.split('\n')[0]?.trim();
   if (message && message !== 'UnknownError' && message !== errorCode(error)) return message;
   return status === 404 ? 'not found' : 'request failed';

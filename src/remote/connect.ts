@@ -35,7 +35,7 @@ export async function connectStore(
   const proxies = proxyRoutes(process.env);
   const route = proxies[schemeOf(options.endpoint)];
   if (route && log.debugEnabled) log.debug(`through proxy ${describeProxy(route.url)} (${route.variable})`);
-  const trustedCertificates = await certificatesFor(options);
+  const trustedCertificates = await certificatesFor(options, route);
   if (trustedCertificates && options.caBundle && log.debugEnabled)
     log.debug(
       `trusting the CAs of ${options.caBundle.path} (${options.caBundle.setting}) beside the built-in ones`,
@@ -190,11 +190,15 @@ function schemeOf(endpoint: string | undefined): 'http' | 'https' {
 }
 
 /**
- * The CA bundle's certificates with Node's roots, for an HTTPS endpoint only: plain HTTP has no use for them, nor
- * for the TLS module, which a rerun on a LAN store never loads.
+ * The CA bundle's certificates with Node's roots, for an HTTPS endpoint or an https:// proxy only: plain HTTP has
+ * no use for them, nor for the TLS module, which a rerun on a LAN store never loads.
  */
-async function certificatesFor({ caBundle, endpoint }: RunOptions): Promise<string[] | undefined> {
-  if (!caBundle || schemeOf(endpoint) !== 'https') return undefined;
+async function certificatesFor(
+  { caBundle, endpoint }: RunOptions,
+  route?: ProxyRoute,
+): Promise<string[] | undefined> {
+  const secure = schemeOf(endpoint) === 'https' || route?.url.protocol === 'https:';
+  if (!caBundle || !secure) return undefined;
   const { trustedCertificates } = await import('./ca-bundle.js');
   return trustedCertificates(caBundle);
 }

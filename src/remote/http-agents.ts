@@ -7,7 +7,7 @@ import { createTunnelAgent } from './proxy-tunnel.js';
 export interface AgentSettings {
   maxSockets: number;
   connectTimeoutMs: number;
-  /** The certificates an HTTPS server may be signed by, when not only Node's own roots. */
+  /** The certificates an HTTPS server or an https:// proxy may be signed by, when not only Node's own roots. */
   trustedCertificates?: string[] | undefined;
   /** The proxies the environment names, per scheme. */
   proxies?: { http?: ProxyRoute | undefined; https?: ProxyRoute | undefined } | undefined;
@@ -27,13 +27,17 @@ export interface Agents {
 export function createAgents(settings: AgentSettings): Agents {
   const options = { keepAlive: true, maxSockets: settings.maxSockets };
   const secureOptions = { ...options, ca: settings.trustedCertificates };
-  const { proxies, connectTimeoutMs } = settings;
+  const { proxies, connectTimeoutMs, trustedCertificates } = settings;
   return {
     http: proxies?.http
-      ? createTunnelAgent(false, options, { route: proxies.http, connectTimeoutMs })
+      ? createTunnelAgent(false, options, { route: proxies.http, connectTimeoutMs, trustedCertificates })
       : new http.Agent(options),
     https: proxies?.https
-      ? createTunnelAgent(true, secureOptions, { route: proxies.https, connectTimeoutMs })
+      ? createTunnelAgent(true, secureOptions, {
+          route: proxies.https,
+          connectTimeoutMs,
+          trustedCertificates,
+        })
       : new https.Agent(secureOptions),
   };
 }

@@ -12,6 +12,8 @@ type Callback = (error: Error | null, socket?: Duplex) => void;
 interface TunnelSettings {
   route: ProxyRoute;
   connectTimeoutMs: number;
+  /** The CAs an https:// proxy's certificate may be signed by besides Node's own (ca_bundle). */
+  trustedCertificates?: string[] | undefined;
 }
 
 /**
@@ -21,6 +23,8 @@ interface TunnelSettings {
 export interface ProxyError extends Error {
   code: string;
   proxy: string;
+  /** The environment variable that named the proxy (`HTTPS_PROXY`, `http_proxy`, ...). */
+  variable: string;
 }
 
 /**
@@ -93,7 +97,7 @@ function targetOf(options: http.ClientRequestArgs, defaultPort: number): { host:
 
 /** A socket to `host:port` through the proxy, once it answered 200 to CONNECT. */
 function openTunnel(
-  { route, connectTimeoutMs }: TunnelSettings,
+  { route, connectTimeoutMs, trustedCertificates }: TunnelSettings,
   host: string,
   port: number,
 ): Promise<Socket> {
@@ -109,6 +113,7 @@ function openTunnel(
       headers: { host: target, ...proxyAuthorization(url) },
       agent: false,
       timeout: connectTimeoutMs,
+      ...(trustedCertificates ? { ca: trustedCertificates } : {}),
     });
     request.once('connect', (response, socket, head) => {
       if (response.statusCode === 200) {
@@ -152,5 +157,9 @@ function refusal(route: ProxyRoute, target: string, status: number, statusText: 
 
 function proxyError(route: ProxyRoute, code: string, detail: string): ProxyError {
   const proxy = describeProxy(route.url);
-  return Object.assign(new Error(`proxy ${proxy} (${route.variable}): ${detail}`), { code, proxy });
+  return Object.assign(new Error(`proxy ${proxy} (${route.variable}): ${detail}`), {
+    code,
+    proxy,
+    variable: route.variable,
+  });
 }

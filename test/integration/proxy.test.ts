@@ -25,6 +25,7 @@ let bucket: string;
 let open: ConnectProxy;
 let guarded: ConnectProxy;
 let front: TlsFront;
+let proxyFront: TlsFront;
 let plainTarget: string;
 
 beforeAll(async () => {
@@ -34,11 +35,14 @@ beforeAll(async () => {
   open = await startConnectProxy();
   guarded = await startConnectProxy({ user: 'survey', password: PASSWORD });
   front = await startTlsFront(path.join(root, 'ca'), getS3Env().endpoint);
+  // an https:// proxy: TLS to the proxy itself, ended here with a certificate of its own
+  proxyFront = await startTlsFront(path.join(root, 'proxy-ca'), open.url);
   plainTarget = new URL(getS3Env().endpoint).host;
 });
 
 afterAll(async () => {
   front?.close();
+  proxyFront?.close();
   await Promise.all([open?.close(), guarded?.close()]);
   await deleteBucket(bucket).catch(() => {});
   await removeTempDirs();
@@ -102,6 +106,41 @@ describe('a store reached through a forward proxy', () => {
     expect(await keysUnder('SECURE')).toHaveLength(2);
     const frontTarget = new URL(front.endpoint).host;
     expect(open.connects().slice(before)).toContainEqual({ target: frontTarget, status: 200 });
+  });
+
+  it('speaks TLS to an https:// proxy, trusting its certificate by --ca-bundle, and names the proxy when it is not trusted', async () => {
+    const before = open.connects().length;
+    const trusted = await upload(
+      'TLSPROXY',
+      { HTTP_PROXY: proxyFront.endpoint },
+      undefined,
+      '--ca-bundle',
+      proxyFront.certificate,
+    );
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(await keysUnder('TLSPROXY')).toHaveLength(2);
+    expect(open.connects().slice(before)).toContainEqual({ target: plainTarget, status: 200 });
+
+    const untrusted = await upload('TLSPROXY2', { HTTP_PROXY: proxyFront.endpoint });
+    expect(untrusted.code, untrusted.stderr).toBe(2);
+    expect(untrusted.stderr).toContain(`proxy ${proxyFront.endpoint} (HTTP_PROXY): `);
+    expect(untrusted.stderr).toContain(
+      "the proxy's certificate is not signed by a CA this machine trusts; give your CA's certificate (PEM) with ca_bundle",
+    );
+    expect(await keysUnder('TLSPROXY2')).toEqual([]);
+  });
+
+  it('says to write http:// when an https:// proxy URL names a proxy that speaks plain HTTP (exit 2)', async () => {
+    const tlsUrl = open.url.replace(/^http:/, 'https:');
+    const result = await upload('PLAINPROXY', { HTTP_PROXY: tlsUrl });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(
+        `^upload-to-s3: open bucket \\S+: TLS to proxy ${tlsUrl} \\(HTTP_PROXY\\) failed: .*; the proxy speaks plain HTTP there; write HTTP_PROXY with http://`,
+      ),
+    );
+    expect(result.stderr).not.toContain('endpoint_url');
+    expect(await keysUnder('PLAINPROXY')).toEqual([]);
   });
 
   it('stops at once (exit 2) when the proxy wants a password, naming the proxy and what to set', async () => {
