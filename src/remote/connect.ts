@@ -32,7 +32,7 @@ export async function connectStore(
     import('./s3-store.js'),
     import('./http-agents.js'),
   ]);
-  const proxies = proxyRoutes(process.env);
+  const proxies = await proxyRoutes(process.env);
   const route = proxies[schemeOf(options.endpoint)];
   if (route && log.debugEnabled) log.debug(`through proxy ${describeProxy(route.url)} (${route.variable})`);
   const trustedCertificates = await certificatesFor(options, route);
@@ -153,7 +153,7 @@ export async function probeBucket(
   if (!endpoint || !options.forcePathStyle || options.bucket.startsWith('arn:')) return undefined;
   if (options.objects.requests.customerKey !== undefined) return undefined;
   // the probe goes straight to the server, which a network with a proxy may not allow
-  if (proxyRoutes(process.env)[schemeOf(endpoint)]) return undefined;
+  if ((await proxyRoutes(process.env))[schemeOf(endpoint)]) return undefined;
   if (auth.mode !== 'config' && auth.mode !== 'keyring') return undefined;
   const credentials = await resolveCredentials(auth);
   if (typeof credentials !== 'object' || !('accessKeyId' in credentials)) return undefined;
@@ -180,9 +180,26 @@ export async function probeBucket(
   return answers;
 }
 
-/** The proxies the environment names for each scheme (`https_proxy`, `HTTP_PROXY`, ... with `NO_PROXY`). */
-function proxyRoutes(env: NodeJS.ProcessEnv): Record<'http' | 'https', ProxyRoute | undefined> {
-  return { http: proxyRouteFor('http', env), https: proxyRouteFor('https', env) };
+type ProxyRoutes = Record<'http' | 'https', ProxyRoute | undefined>;
+
+/** Where the proxy came from when no variable names one, for messages. */
+const WINDOWS_PROXY_SETTING = 'the Windows proxy setting';
+
+/**
+ * The proxies the environment names for each scheme (`https_proxy`, `HTTP_PROXY`, ... with `NO_PROXY`), or, when
+ * none is named, on Windows, the proxy Windows is set to use, as the AWS CLI takes it (see windows-proxy.ts).
+ */
+async function proxyRoutes(env: NodeJS.ProcessEnv): Promise<ProxyRoutes> {
+  const named = { http: proxyRouteFor('http', env), https: proxyRouteFor('https', env) };
+  if (named.http || named.https || process.platform !== 'win32') return named;
+  const { windowsProxy } = await import('./windows-proxy.js');
+  const windows = { ...(await windowsProxy()) };
+  const noProxy = env.no_proxy ?? env.NO_PROXY;
+  if (noProxy !== undefined) windows.NO_PROXY = noProxy;
+  return {
+    http: proxyRouteFor('http', windows, WINDOWS_PROXY_SETTING),
+    https: proxyRouteFor('https', windows, WINDOWS_PROXY_SETTING),
+  };
 }
 
 function schemeOf(endpoint: string | undefined): 'http' | 'https' {

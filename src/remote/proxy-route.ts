@@ -16,12 +16,18 @@ export interface ProxyRoute {
  * `HTTPS_PROXY` for HTTPS, `http_proxy` or `HTTP_PROXY` for HTTP (lower case first), with `no_proxy` /
  * `NO_PROXY` listing hosts that go direct: `*`, a host or domain (`.corp.example` or `corp.example` also
  * covers its subdomains), optionally with `:port`, an IP address or an IPv4 CIDR block.
+ * `source` names where the values came from in messages, when not from the variables themselves.
  * @throws ConfigError naming the variable when its value is not a proxy URL.
  */
-export function proxyRouteFor(scheme: 'http' | 'https', env: NodeJS.ProcessEnv): ProxyRoute | undefined {
-  const variable = [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`].find((name) => env[name]?.trim());
-  if (variable === undefined) return undefined;
-  const url = parseProxyUrl(env[variable]!.trim(), variable);
+export function proxyRouteFor(
+  scheme: 'http' | 'https',
+  env: NodeJS.ProcessEnv,
+  source?: string,
+): ProxyRoute | undefined {
+  const name = [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`].find((key) => env[key]?.trim());
+  if (name === undefined) return undefined;
+  const variable = source ?? name;
+  const url = parseProxyUrl(env[name]!.trim(), variable);
   const rules = parseNoProxy(env.no_proxy ?? env.NO_PROXY ?? '');
   return { url, variable, bypasses: (host, port) => rules(normalizeHost(host), port) };
 }
