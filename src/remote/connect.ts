@@ -83,6 +83,8 @@ export async function connectStore(
     const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
     if (isWebPageAnswer(explained)) throw webPageError(options, explained);
+    const pathFault = endpointPathError(options, explained);
+    if (pathFault) throw pathFault;
     throw asSettingFault(toUploadError(explained, 'open bucket', options.bucket));
   }
   log.debug(
@@ -113,6 +115,32 @@ function webPageError(options: RunOptions, error: unknown): ConfigError {
       'check endpoint_url / --endpoint (the S3 API address and port, not a web console) and any proxy or firewall on the way',
     { cause: error },
   );
+}
+
+/**
+ * An endpoint written with a path, most often the bucket's own URL copied as the endpoint (`https://host/bucket`):
+ * every request goes under that path, and the server answers 404 (NoSuchKey, or NoSuchBucket for a path that is
+ * not a bucket), which alone reads as a missing bucket. Said as the endpoint's fault, with the URL to write.
+ */
+function endpointPathError(options: RunOptions, error: unknown): ConfigError | undefined {
+  if (!options.endpoint || httpStatusOf(error) !== 404) return undefined;
+  const url = new URL(options.endpoint);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path === '') return undefined;
+  const root = `${url.protocol}//${url.host}`;
+  const found = describeCode(error);
+  const named = path.split('/').includes(options.bucket)
+    ? `endpoint_url / --endpoint ${options.endpoint} has the bucket's name in its path`
+    : `endpoint_url / --endpoint ${options.endpoint} has a path (${path}) the server knows no bucket under`;
+  return new ConfigError(
+    `open bucket ${options.bucket}: not found${found}; ${named}: write it as ${root} and the bucket in bucket / --bucket`,
+    { cause: error },
+  );
+}
+
+function describeCode(error: unknown): string {
+  const code = errorCode(error);
+  return ` (${code && code !== 'NotFound' ? `${code}, ` : ''}HTTP 404)`;
 }
 
 /** How long the check for an HTTPS port behind an `http://` endpoint may take. */

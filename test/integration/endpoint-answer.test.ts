@@ -196,3 +196,20 @@ describe('an endpoint that answers with web pages, not as S3 does', () => {
     }
   });
 });
+
+describe('an endpoint written with a path', () => {
+  it("names the bucket's URL copied as the endpoint, and a path the server knows no bucket under (exit 2)", async () => {
+    const root = getS3Env().endpoint;
+    const withBucket = await uploadTo(`${root}/${bucket}`);
+    expect(withBucket.code, withBucket.stderr).toBe(2);
+    expect(withBucket.stderr.trim().split('\n').at(-1)).toBe(
+      `upload-to-s3: open bucket ${bucket}: not found (NoSuchKey, HTTP 404); endpoint_url / --endpoint ${root}/${bucket} has the bucket's name in its path: write it as ${root} and the bucket in bucket / --bucket`,
+    );
+    const withPath = await uploadTo(`${root}/storage/s3`);
+    expect(withPath.code, withPath.stderr).toBe(2);
+    expect(withPath.stderr).toContain(
+      `has a path (/storage/s3) the server knows no bucket under: write it as ${root} and the bucket in bucket / --bucket`,
+    );
+    expect(withPath.stderr).not.toContain('create the bucket');
+  });
+});
