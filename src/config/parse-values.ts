@@ -156,11 +156,29 @@ export function parseRegion(value: string, source: string): string {
  */
 export function parseBucketName(bucket: string, source = 'bucket'): string {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new ConfigError(
-      `${source} ${quoteValue(bucket)}: not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'`,
-    );
+    throw new ConfigError(`${source} ${quoteValue(bucket)}: ${bucketNameFix(bucket)}`);
   }
   return bucket;
+}
+
+/**
+ * What to write instead of a bucket that is not a name: an `s3://bucket/prefix` URL, as the AWS CLI takes, or a
+ * name with the key prefix after a slash, is taken apart into the two settings.
+ */
+function bucketNameFix(bucket: string): string {
+  const [name = '', ...rest] = bucket
+    .trim()
+    .replace(/^s3:\/\//i, '')
+    .split('/');
+  const prefix = rest.filter(Boolean).join('/');
+  const isUrl = /^\s*s3:\/\//i.test(bucket);
+  if ((isUrl || rest.length > 0) && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
+    const rule = isUrl ? 'a bucket is its name alone, not an s3:// URL' : 'a bucket is its name alone';
+    return prefix
+      ? `${rule}; write bucket: ${name} and prefix: ${prefix}/ in the config`
+      : `${rule}; write ${name}`;
+  }
+  return "not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'";
 }
 
 /**

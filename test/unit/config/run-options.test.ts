@@ -306,6 +306,19 @@ describe('resolveRunOptions required values', () => {
     );
   });
 
+  it('takes an s3:// URL or a name with a key prefix apart, saying what to write for each setting', () => {
+    expect(resolveError({ bucket: 's3://survey-archive' }).message).toBe(
+      "bucket 's3://survey-archive': a bucket is its name alone, not an s3:// URL; write survey-archive",
+    );
+    expect(resolveError({ bucket: 's3://survey-archive/field/RMI/' }).message).toBe(
+      "bucket 's3://survey-archive/field/RMI/': a bucket is its name alone, not an s3:// URL; write bucket: survey-archive and prefix: field/RMI/ in the config",
+    );
+    expect(resolveError({ bucket: 'survey-archive/' }).message).toBe(
+      "bucket 'survey-archive/': a bucket is its name alone; write survey-archive",
+    );
+    expect(resolveError({ bucket: 's3://Survey_Data' }).message).toMatch(/not a valid S3 bucket name/);
+  });
+
   it('reports a missing folder, where it looked, and the flag and the config key to set', () => {
     expect(resolveError({ folder: undefined }).message).toMatch(
       /^--folder: no folder given, and the current folder '.+' is not in project RMI25320's \(none named RMI25320 here or above, no RMI25320 folder in it\); pass --folder PATH or set project_base in the config$/,
