@@ -78,30 +78,47 @@ const SETTING_CODES = new Set([
   'InvalidEncryptionAlgorithmError',
 ]);
 
-const UNTRUSTED =
-  "the endpoint's certificate is not signed by a CA this machine trusts; give your CA's certificate (PEM) with ca_bundle / --ca-bundle / AWS_CA_BUNDLE";
-const OUT_OF_DATE =
-  "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock";
-const NOT_TLS =
-  'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https';
+/** What to do about each way a TLS handshake fails, for one side of the connection. */
+interface TlsAdvice {
+  untrusted: string;
+  outOfDate: string;
+  otherHost: string;
+  notTls: string;
+}
+
+/** The TLS failures OpenSSL and Node name, each with its advice. A wrong port or scheme is "wrong version number". */
+function tlsHints(advice: TlsAdvice): Record<string, string> {
+  return {
+    DEPTH_ZERO_SELF_SIGNED_CERT: advice.untrusted,
+    SELF_SIGNED_CERT_IN_CHAIN: advice.untrusted,
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: advice.untrusted,
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: advice.untrusted,
+    UNABLE_TO_GET_ISSUER_CERT: advice.untrusted,
+    CERT_UNTRUSTED: advice.untrusted,
+    CERT_HAS_EXPIRED: advice.outOfDate,
+    CERT_NOT_YET_VALID: advice.outOfDate,
+    ERR_TLS_CERT_ALTNAME_INVALID: advice.otherHost,
+    EPROTO: advice.notTls,
+    ERR_SSL_WRONG_VERSION_NUMBER: advice.notTls,
+  };
+}
+
+const GIVE_CA = "give your CA's certificate (PEM) with ca_bundle / --ca-bundle / AWS_CA_BUNDLE";
 
 /**
  * Failures on the way to the server that no retry mends, TLS's and a proxy's, with what to do: each names the
- * setting to change. A wrong port or scheme shows as OpenSSL's "wrong version number" (EPROTO).
+ * setting to change.
  */
 const CONNECTION_HINTS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
-  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
-  CERT_UNTRUSTED: UNTRUSTED,
-  CERT_HAS_EXPIRED: OUT_OF_DATE,
-  CERT_NOT_YET_VALID: OUT_OF_DATE,
-  ERR_TLS_CERT_ALTNAME_INVALID:
-    'the certificate does not name the host of endpoint_url / --endpoint; use a host name the certificate names',
-  EPROTO: NOT_TLS,
-  ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
+  ...tlsHints({
+    untrusted: `the endpoint's certificate is not signed by a CA this machine trusts; ${GIVE_CA}`,
+    outOfDate:
+      "the endpoint's certificate has expired or is not valid yet; renew it, or check this machine's clock",
+    otherHost:
+      'the certificate does not name the host of endpoint_url / --endpoint; use a host name the certificate names',
+    notTls:
+      'the endpoint does not speak TLS there; use http:// in endpoint_url / --endpoint, or the port that serves https',
+  }),
   ProxyAuthenticationRequired:
     "the proxy wants a user and password: write them into the proxy variable's URL as user:password@ before its host, or add the endpoint's host to NO_PROXY",
   ProxyRefused:
@@ -112,24 +129,14 @@ const CONNECTION_HINTS: Record<string, string> = {
  * A TLS failure on the way to an https:// proxy is the proxy's setting, not the endpoint's, whose hints would send
  * the user to the wrong setting. `{variable}` is the environment variable that named the proxy.
  */
-const PROXY_UNTRUSTED =
-  "the proxy's certificate is not signed by a CA this machine trusts; give your CA's certificate (PEM) with ca_bundle / --ca-bundle / AWS_CA_BUNDLE";
-const PROXY_TLS_HINTS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: PROXY_UNTRUSTED,
-  SELF_SIGNED_CERT_IN_CHAIN: PROXY_UNTRUSTED,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: PROXY_UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: PROXY_UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT: PROXY_UNTRUSTED,
-  CERT_UNTRUSTED: PROXY_UNTRUSTED,
-  CERT_HAS_EXPIRED: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
-  CERT_NOT_YET_VALID: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
-  ERR_TLS_CERT_ALTNAME_INVALID:
+const PROXY_TLS_HINTS = tlsHints({
+  untrusted: `the proxy's certificate is not signed by a CA this machine trusts; ${GIVE_CA}`,
+  outOfDate: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
+  otherHost:
     "the proxy's certificate does not name the host in {variable}; use a host name the certificate names",
-  EPROTO:
+  notTls:
     'the proxy speaks plain HTTP there; write {variable} with http:// (https:// means TLS to the proxy itself, which most proxies do not take, even for HTTPS traffic)',
-  ERR_SSL_WRONG_VERSION_NUMBER:
-    'the proxy speaks plain HTTP there; write {variable} with http:// (https:// means TLS to the proxy itself, which most proxies do not take, even for HTTPS traffic)',
-};
+});
 
 /** The proxy an error happened on the way to, and the variable that named it, when it did. */
 function proxyOf(error: unknown): { proxy: string; variable: string } | undefined {
