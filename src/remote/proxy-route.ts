@@ -72,6 +72,8 @@ function parseNoProxy(value: string): NoProxyRule {
 }
 
 function parseNoProxyEntry(entry: string): NoProxyRule {
+  // Windows' "<local>" exception: names without a dot (a LAN server's short name), which NO_PROXY cannot write
+  if (entry === '<local>') return (host) => isIP(host) === 0 && !host.includes('.');
   const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(entry);
   if (cidr) {
     const block = new BlockList();

@@ -86,12 +86,13 @@ function withScheme(address: string): string {
 
 /**
  * `ProxyOverride` in NO_PROXY's terms: `*.corp.example` and `corp.example` as domains, `10.*` and `192.168.*` as
- * CIDR blocks, `<local>` (names without a dot) as the loopback names; other patterns are left out.
+ * CIDR blocks, `<local>` (names without a dot, which NO_PROXY here also takes) with the loopback addresses; other
+ * patterns are left out.
  */
 function noProxyOf(value: string): string {
   const entries: string[] = [];
   for (const raw of value.split(';').map((entry) => entry.trim().toLowerCase())) {
-    if (raw === '<local>') entries.push('localhost', '127.0.0.1', '::1');
+    if (raw === '<local>') entries.push('<local>', '127.0.0.1', '::1');
     else if (/^(\d{1,3}\.){1,3}\*$/.test(raw)) entries.push(ipPrefixBlock(raw));
     else if (/^\*\.[^*]+$/.test(raw)) entries.push(raw.slice(1));
     else if (raw !== '' && !raw.includes('*')) entries.push(raw);

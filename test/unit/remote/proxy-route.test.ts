@@ -84,6 +84,14 @@ describe('NO_PROXY', () => {
     expect(bypasses('::1', '::1')).toBe(true);
   });
 
+  it("takes Windows' <local> as every name without a dot", () => {
+    expect(bypasses('<local>', 'localhost')).toBe(true);
+    expect(bypasses('<local>', 'storage')).toBe(true);
+    expect(bypasses('<local>', 'storage.lan')).toBe(false);
+    expect(bypasses('<local>', '10.0.0.1')).toBe(false);
+    expect(bypasses('<local>', '::1')).toBe(false);
+  });
+
   it('never matches an IP address by suffix', () => {
     expect(bypasses('0.0.1', '10.0.0.1')).toBe(false);
   });

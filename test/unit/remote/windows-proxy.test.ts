@@ -30,7 +30,7 @@ describe('parseInternetSettings', () => {
     expect(parseInternetSettings(output)).toEqual({
       HTTPS_PROXY: 'http://proxy.corp.example:3128',
       HTTP_PROXY: 'http://proxy.corp.example:3128',
-      NO_PROXY: '.corp.example,10.0.0.0/8,192.168.0.0/16,storage.lan,localhost,127.0.0.1,::1',
+      NO_PROXY: '.corp.example,10.0.0.0/8,192.168.0.0/16,storage.lan,<local>,127.0.0.1,::1',
     });
   });
 
