@@ -84,7 +84,8 @@ export function quoteValue(value: unknown): string {
     /[\u0000-\u001f\u007f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return `'${escaped.length > 80 ? `${escaped.slice(0, 39)}…${escaped.slice(-40)}` : escaped}'`;
+  // '...', not '…': a message piped into Windows PowerShell is read in the console's code page
+  return `'${escaped.length > 80 ? `${escaped.slice(0, 38)}...${escaped.slice(-39)}` : escaped}'`;
 }
 
 /** Turns a Node fs error into a short reason like 'permission denied (EACCES)'. */

@@ -135,7 +135,7 @@ function checkIdentity(path: string, identity: FileIdentity, info: { size: numbe
   if (info.size !== identity.sizeBytes || Math.floor(info.mtimeMs) !== identity.mtimeMs) {
     throw changedError(
       path,
-      `size or modification time changed (${identity.sizeBytes} → ${info.size} bytes)`,
+      `size or modification time changed (${identity.sizeBytes} -> ${info.size} bytes)`,
     );
   }
 }

@@ -107,7 +107,7 @@ function decideByTiers(facts: Facts): Finding | undefined {
   if (recordedSha256 && local.sha256) {
     return recordedSha256 === local.sha256
       ? same(facts, 'SHA-256 = x-amz-meta-sha256')
-      : different('content differs (SHA-256 ≠ x-amz-meta-sha256)');
+      : different('content differs (SHA-256 != x-amz-meta-sha256)');
   }
   if (remote && recordedMtimeMs(remote) === local.mtimeMs) {
     return { verdict: 'same', reason: 'same size and the recorded mtime matches' };
@@ -119,7 +119,7 @@ function decideByTiers(facts: Facts): Finding | undefined {
 function contradictsEtag({ local, remote }: Facts): Finding | undefined {
   if (!remote || !local.md5 || !isPlainMd5(remote.etag) || !isEtagContentMd5(remote.encryption))
     return undefined;
-  return remote.etag === local.md5 ? undefined : different('content differs (MD5 ≠ ETag)');
+  return remote.etag === local.md5 ? undefined : different('content differs (MD5 != ETag)');
 }
 
 /**
@@ -135,13 +135,13 @@ function proveByEtag(facts: Facts): Finding | Need | undefined {
   if (!remote || !isEtagContentMd5(remote.encryption)) return undefined;
   if (isPlainMd5(remote.etag)) {
     if (!local.md5) return { need: 'local-digests', md5: true };
-    return remote.etag === local.md5 ? same(facts, 'MD5 = ETag') : different('content differs (MD5 ≠ ETag)');
+    return remote.etag === local.md5 ? same(facts, 'MD5 = ETag') : different('content differs (MD5 != ETag)');
   }
   const partCount = /^[0-9a-f]{32}-(\d+)$/.exec(remote.etag)?.[1];
   if (partCount === undefined) return undefined;
   return proveByParts(facts, Number(partCount), (parts) => parts.multipartEtag === remote.etag, {
     match: 'multipart ETag from local part MD5s',
-    mismatch: 'multipart ETag ≠ local part MD5s',
+    mismatch: 'multipart ETag != local part MD5s',
   });
 }
 
@@ -154,13 +154,13 @@ function proveByChecksum(facts: Facts): Finding | Need | undefined {
     if (!local.sha256) return { need: 'local-digests', md5: false };
     return Buffer.from(local.sha256, 'hex').toString('base64') === digest
       ? same(facts, 'SHA-256 = stored SHA256 checksum')
-      : different('content differs (SHA-256 ≠ stored SHA256 checksum)');
+      : different('content differs (SHA-256 != stored SHA256 checksum)');
   }
   const partCount = Number(count ?? /-(\d+)$/.exec(remote.etag)?.[1]);
   if (!Number.isInteger(partCount) || partCount < 1) return undefined;
   return proveByParts(facts, partCount, (parts) => parts.compositeSha256 === `${digest}-${partCount}`, {
     match: 'composite SHA256 checksum from local part SHA-256s',
-    mismatch: 'composite SHA256 checksum ≠ local part SHA-256s',
+    mismatch: 'composite SHA256 checksum != local part SHA-256s',
   });
 }
 
@@ -180,7 +180,7 @@ function proveByCrc(facts: Facts): Finding | Need | undefined {
   if (!ours) return { need: 'local-crc', name };
   return ours === remote.checksums[name]
     ? same(facts, `${name} = stored full-object ${name} checksum`)
-    : different(`content differs (${name} ≠ stored ${name} checksum)`);
+    : different(`content differs (${name} != stored ${name} checksum)`);
 }
 
 /**
@@ -209,7 +209,7 @@ function proveByRecordedSha256(facts: Facts): Finding | Need | undefined {
   if (!facts.local.sha256) return { need: 'local-digests', md5: false };
   return recorded === facts.local.sha256
     ? same(facts, 'SHA-256 = x-amz-meta-sha256')
-    : different('content differs (SHA-256 ≠ x-amz-meta-sha256)');
+    : different('content differs (SHA-256 != x-amz-meta-sha256)');
 }
 
 /** Nothing on the server proves the content: what each policy makes of that. */

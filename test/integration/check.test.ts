@@ -125,7 +125,7 @@ describe('check', () => {
 
     expectExit(failed, 1);
     expect(failed.stdout).toContain(`missing   ${deleted}: new: not in the bucket`);
-    expect(failed.stdout).toContain(`different ${corrupted}: content differs (MD5 ≠ ETag)`);
+    expect(failed.stdout).toContain(`different ${corrupted}: content differs (MD5 != ETag)`);
     expect(failed.stdout).toContain(`extra     ${extra}`);
     const rows = parse(await readFile(report, 'utf8'), { columns: true, bom: true }) as Array<
       Record<string, string>

@@ -296,7 +296,7 @@ describe('rerunning an uploaded project', () => {
     expect(checked.rows).toEqual([]);
     const verified = decisionLines(checked.result.stdout);
     expect(verified.size).toBe(FILE_COUNT);
-    expect(verified.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'content differs (MD5 ≠ ETag)' });
+    expect(verified.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'content differs (MD5 != ETag)' });
     expect(verified.get(LARGE_KEY)).toEqual({
       action: 'skip',
       reason: 'same size and the recorded mtime matches',
@@ -312,7 +312,7 @@ describe('rerunning an uploaded project', () => {
     await expectOutcomesAgree(run);
     expect(keysWith(run, 'uploaded')).toEqual([TOUCHED_KEY]);
     // the server's MD5 of the stored bytes outranks the metadata a client wrote
-    expect(rowOf(run, TOUCHED_KEY).reason).toMatch(/^content differs \(MD5 ≠ ETag\)/);
+    expect(rowOf(run, TOUCHED_KEY).reason).toMatch(/^content differs \(MD5 != ETag\)/);
     expect(countOutcomes(run.rows)).toEqual({ uploaded: 1, skipped: FILE_COUNT - 1, failed: 0 });
     expect(run.stats.byOperation.PutObject).toBe(1);
     expect(run.stats.byOperation.UploadPart ?? 0).toBe(0);
@@ -328,7 +328,7 @@ describe('rerunning an uploaded project', () => {
     const run = await upload('--verify');
     await expectOutcomesAgree(run);
     expect(keysWith(run, 'uploaded')).toEqual([LARGE_KEY]);
-    expect(rowOf(run, LARGE_KEY).reason).toMatch(/^content differs \(MD5 ≠ ETag\)/);
+    expect(rowOf(run, LARGE_KEY).reason).toMatch(/^content differs \(MD5 != ETag\)/);
     expect(run.stats.byOperation.UploadPart).toBe(3);
     expect(run.stats.byOperation.PutObject ?? 0).toBe(0);
     expect((await getObjectBytes(bucket, LARGE_KEY)).equals(local)).toBe(true);

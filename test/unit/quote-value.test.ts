@@ -14,6 +14,6 @@ describe('quoteValue', () => {
     expect(quoted).toHaveLength(82);
     expect(quoted.startsWith("'D:\\Surveys\\2026\\Region North")).toBe(true);
     expect(quoted.endsWith("RMI25320\\reels\\R001\\R001_front.mp4'")).toBe(true);
-    expect(quoted).toContain('…');
+    expect(quoted).toContain('...');
   });
 });

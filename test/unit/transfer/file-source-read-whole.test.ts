@@ -56,7 +56,7 @@ describe.each(READERS)('FileSource.%s', (_name, readWhole) => {
     await writeFile(file, CONTENT.subarray(0, 1000));
     await expect(readWhole(file, identity)).rejects.toThrow(SourceError);
     await expect(readWhole(file, identity)).rejects.toThrow(
-      /changed while it was uploaded.*40000 → 1000 bytes/,
+      /changed while it was uploaded.*40000 -> 1000 bytes/,
     );
   });
 

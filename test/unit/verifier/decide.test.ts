@@ -94,7 +94,7 @@ describe('nextStep: the tiers of a normal run', () => {
     });
     expect(step({ local: large({ sha256: SHA_A }), remote })).toEqual({
       verdict: 'different',
-      reason: 'content differs (SHA-256 ≠ x-amz-meta-sha256)',
+      reason: 'content differs (SHA-256 != x-amz-meta-sha256)',
     });
   });
 
@@ -102,7 +102,7 @@ describe('nextStep: the tiers of a normal run', () => {
     const remote = headed({ etag: MD5_B, metadata: { 'mtime-ms': String(MTIME), sha256: SHA_A } });
     expect(step({ local: local({ md5: MD5_A, sha256: SHA_A }), remote })).toEqual({
       verdict: 'different',
-      reason: 'content differs (MD5 ≠ ETag)',
+      reason: 'content differs (MD5 != ETag)',
     });
   });
 
@@ -164,7 +164,7 @@ describe('nextStep: content proof', () => {
     const parts = [{ partSizeBytes: 10 * MiB, multipartEtag: `${MD5_B}-2`, compositeSha256: 'x-2' }];
     expect(step({ local: large({ parts }), remote, firstPart })).toEqual({
       verdict: 'different',
-      reason: 'content differs (multipart ETag ≠ local part MD5s)',
+      reason: 'content differs (multipart ETag != local part MD5s)',
     });
   });
 
@@ -207,7 +207,7 @@ describe('nextStep: content proof', () => {
     expect(step({ local: large(), remote })).toEqual({ need: 'local-digests', md5: false });
     expect(step({ local: large({ sha256: SHA_B }), remote })).toEqual({
       verdict: 'different',
-      reason: 'content differs (SHA-256 ≠ x-amz-meta-sha256)',
+      reason: 'content differs (SHA-256 != x-amz-meta-sha256)',
     });
   });
 });
@@ -240,7 +240,7 @@ describe('nextStep: full-object CRC checksums', () => {
       step({ local: { ...large, crcs: { CRC64NVME: 'AAAAAAAAAAA=' } }, remote: crcObject() }, 'check'),
     ).toEqual({
       verdict: 'different',
-      reason: 'content differs (CRC64NVME ≠ stored CRC64NVME checksum)',
+      reason: 'content differs (CRC64NVME != stored CRC64NVME checksum)',
     });
   });
 

@@ -58,7 +58,7 @@ const CASES: Case[] = [
       content: smallOther,
       head: { metadata: { ...recorded(t), sha256: sha256Hex(small) } },
     }),
-    expected: { action: 'upload', reason: 'content differs (MD5 ≠ ETag)' },
+    expected: { action: 'upload', reason: 'content differs (MD5 != ETag)' },
   },
   {
     name: 'SSE-KMS small file with its SHA-256 recorded',
@@ -119,7 +119,7 @@ const CASES: Case[] = [
       head: { etag: multipart(largeOther), metadata: recorded(t, -5000) },
       extra: { firstPart: { sizeBytes: 8 * MiB, partCount: 3 } },
     }),
-    expected: { action: 'upload', reason: 'content differs (multipart ETag ≠ local part MD5s)' },
+    expected: { action: 'upload', reason: 'content differs (multipart ETag != local part MD5s)' },
   },
   {
     name: 'large file stored in one request by another tool',
@@ -157,7 +157,7 @@ const CASES: Case[] = [
       content: large,
       head: { etag: multipart(large), metadata: { ...recorded(t), sha256: sha256Hex(largeOther) } },
     }),
-    expected: { action: 'upload', reason: 'content differs (SHA-256 ≠ x-amz-meta-sha256)' },
+    expected: { action: 'upload', reason: 'content differs (SHA-256 != x-amz-meta-sha256)' },
   },
 ];
 
