@@ -83,6 +83,28 @@ describe('a clock 40 minutes fast', () => {
   });
 });
 
+describe('a clock 10 minutes fast, which S3 accepts', () => {
+  it('asks for each new object once: a 404 is not retried as a clock correction', async () => {
+    const other = await startHarness(h.bucket, 'SKEW10');
+    try {
+      await writeFiles(other.projectDir, {
+        'logs/a.log': 'a\n',
+        'logs/b.log': 'b\n',
+        'config/c.yaml': 'c: 1\n',
+      });
+      const result = await runSkewed(10 * MINUTE, uploadArgs(other));
+      expect(result.code, result.stderr).toBe(0);
+      const stats = other.proxy.stats();
+      expect(answered(stats, 403)).toEqual({});
+      const missing = stats.log.filter((e) => e.operation === 'HeadObject' && e.status === 404);
+      expect(missing).toHaveLength(3);
+      expect(new Set(missing.map((e) => e.url)).size).toBe(3);
+    } finally {
+      await other.proxy.close();
+    }
+  });
+});
+
 describe('a clock 90 minutes slow, on the next run', () => {
   it('finds every file sent (the upload log, checked against the bucket) and sends nothing', async () => {
     h.proxy.resetStats();
