@@ -150,12 +150,15 @@ export function parseRegion(value: string, source: string): string {
   return value;
 }
 
+/** S3's rules for a bucket name: 3-63 lower-case letters, digits, '.' or '-', a letter or digit at each end. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 /**
  * Checks a bucket name against S3's rules: 3-63 lower-case letters, digits, '.' or '-'.
  * @throws ConfigError naming `source` and the bucket.
  */
 export function parseBucketName(bucket: string, source = 'bucket'): string {
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+  if (!BUCKET_NAME.test(bucket)) {
     throw new ConfigError(`${source} ${quoteValue(bucket)}: ${bucketNameFix(bucket)}`);
   }
   return bucket;
@@ -172,7 +175,7 @@ function bucketNameFix(bucket: string): string {
     .split('/');
   const prefix = rest.filter(Boolean).join('/');
   const isUrl = /^\s*s3:\/\//i.test(bucket);
-  if ((isUrl || rest.length > 0) && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
+  if ((isUrl || rest.length > 0) && BUCKET_NAME.test(name)) {
     const rule = isUrl ? 'a bucket is its name alone, not an s3:// URL' : 'a bucket is its name alone';
     return prefix
       ? `${rule}; write bucket: ${name} and prefix: ${prefix}/ in the config`

@@ -15,7 +15,6 @@ interface SdkErrorShape {
 const RETRYABLE_CODES = new Set([
   'SlowDown',
   'RequestTimeout',
-  'RequestTimeTooSkewed',
   'InternalError',
   'ServiceUnavailable',
   'Throttling',
@@ -127,16 +126,16 @@ const CONNECTION_HINTS: Record<string, string> = {
 
 /**
  * A TLS failure on the way to an https:// proxy is the proxy's setting, not the endpoint's, whose hints would send
- * the user to the wrong setting. `{variable}` is the environment variable that named the proxy.
+ * the user to the wrong setting; `variable` is the environment variable (or setting) that named the proxy.
  */
-const PROXY_TLS_HINTS = tlsHints({
-  untrusted: `the proxy's certificate is not signed by a CA this machine trusts; ${GIVE_CA}`,
-  outOfDate: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
-  otherHost:
-    "the proxy's certificate does not name the host in {variable}; use a host name the certificate names",
-  notTls:
-    'the proxy speaks plain HTTP there; write {variable} with http:// (https:// means TLS to the proxy itself, which most proxies do not take, even for HTTPS traffic)',
-});
+function proxyTlsHints(variable: string): Record<string, string> {
+  return tlsHints({
+    untrusted: `the proxy's certificate is not signed by a CA this machine trusts; ${GIVE_CA}`,
+    outOfDate: "the proxy's certificate has expired or is not valid yet; check this machine's clock",
+    otherHost: `the proxy's certificate does not name the host in ${variable}; use a host name the certificate names`,
+    notTls: `the proxy speaks plain HTTP there; write ${variable} with http:// (https:// means TLS to the proxy itself, which most proxies do not take, even for HTTPS traffic)`,
+  });
+}
 
 /** The proxy an error happened on the way to, and the variable that named it, when it did. */
 function proxyOf(error: unknown): { proxy: string; variable: string } | undefined {
@@ -149,8 +148,7 @@ function proxyOf(error: unknown): { proxy: string; variable: string } | undefine
 /** The hint for a connection failure: the proxy's when it happened on the way to one, else the endpoint's. */
 function connectionHint(code: string, error: unknown): string | undefined {
   const proxy = proxyOf(error);
-  const hint = proxy ? PROXY_TLS_HINTS[code] : undefined;
-  return hint?.replaceAll('{variable}', proxy?.variable ?? '') ?? CONNECTION_HINTS[code];
+  return (proxy ? proxyTlsHints(proxy.variable)[code] : undefined) ?? CONNECTION_HINTS[code];
 }
 
 /**
@@ -285,19 +283,25 @@ export function toUploadError(error: unknown, operation: string, target: string)
   if (error instanceof UploadError) return error;
   const code = errorCode(error);
   const status = httpStatusOf(error);
-  const named = NO_CODE.has(code) ? '' : code;
-  const detail = [named, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
   const notImplemented = isNotImplemented(error);
   const hint = notImplemented
     ? HINTS.NotImplemented
     : (HINTS[code] ?? connectionHint(code, error) ?? STATUS_HINTS[status ?? 0]);
-  const what = `${operation} ${target}: ${describe(error)}${detail ? ` (${detail})` : ''}`;
+  const what = `${operation} ${target}: ${describeFailure(error)}`;
   // a clock the server's Date did not correct (none came back) is this machine's to fix, not the credentials
   if (code === CLOCK_SKEW_CODE) return new ConfigError(`${what}; ${hint}`, { cause: error });
   if (AUTH_CODES.has(code) || status === 403) return new AuthError(`${what}; ${hint}`, { cause: error });
   if (isSettingFault(code, error)) return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
   return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
+}
+
+/** What went wrong, with the S3 code and HTTP status when there are: `not found (NoSuchKey, HTTP 404)`. */
+export function describeFailure(error: unknown): string {
+  const code = errorCode(error);
+  const status = httpStatusOf(error);
+  const detail = [NO_CODE.has(code) ? '' : code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
+  return `${describe(error)}${detail ? ` (${detail})` : ''}`;
 }
 
 function describe(error: unknown): string {

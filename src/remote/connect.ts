@@ -2,7 +2,13 @@ import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
 import type { RunOptions } from '../config/run-options.js';
 import { ConfigError, RemoteError, type UploadError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { errorCode, httpStatusOf, isWebPageAnswer, toUploadError } from './classify-error.js';
+import {
+  describeFailure,
+  errorCode,
+  httpStatusOf,
+  isWebPageAnswer,
+  toUploadError,
+} from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
@@ -128,19 +134,13 @@ function endpointPathError(options: RunOptions, error: unknown): ConfigError | u
   const path = url.pathname.replace(/\/+$/, '');
   if (path === '') return undefined;
   const root = `${url.protocol}//${url.host}`;
-  const found = describeCode(error);
   const named = path.split('/').includes(options.bucket)
     ? `endpoint_url / --endpoint ${options.endpoint} has the bucket's name in its path`
     : `endpoint_url / --endpoint ${options.endpoint} has a path (${path}) the server knows no bucket under`;
   return new ConfigError(
-    `open bucket ${options.bucket}: not found${found}; ${named}: write it as ${root} and the bucket in bucket / --bucket`,
+    `open bucket ${options.bucket}: ${describeFailure(error)}; ${named}: write it as ${root} and the bucket in bucket / --bucket`,
     { cause: error },
   );
-}
-
-function describeCode(error: unknown): string {
-  const code = errorCode(error);
-  return ` (${code && code !== 'NotFound' ? `${code}, ` : ''}HTTP 404)`;
 }
 
 /** How long the check for an HTTPS port behind an `http://` endpoint may take. */

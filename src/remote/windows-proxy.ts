@@ -8,7 +8,7 @@ import path from 'node:path';
  * (`host:port` for every scheme, or `http=host:port;https=host:port`) and `ProxyOverride` (hosts that go direct).
  * A proxy auto-config script (`AutoConfigURL`) is not run, as Python does not run it either.
  */
-export const INTERNET_SETTINGS_KEY = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings';
+const INTERNET_SETTINGS_KEY = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings';
 
 /** How long `reg query` may take before the run goes on as if no proxy were set. */
 const REG_TIMEOUT_MS = 3_000;
@@ -68,20 +68,14 @@ function registryValues(output: string): Map<string, string> {
 /** `proxy:3128` serves both schemes; `http=a:80;https=b:443;socks=c:1080` names each (SOCKS is not taken). */
 function proxyServers(value: string): { http?: string; https?: string } {
   if (value === '') return {};
-  if (!value.includes('=') && !value.includes(';')) {
-    const url = withScheme(value);
-    return { http: url, https: url };
-  }
+  // an address without a scheme is taken as http:// where it becomes a route (proxyRouteFor), as for the variables
+  if (!value.includes('=') && !value.includes(';')) return { http: value, https: value };
   const servers: { http?: string; https?: string } = {};
   for (const entry of value.split(';')) {
     const [scheme = '', address = ''] = entry.split('=', 2).map((part) => part.trim());
-    if ((scheme === 'http' || scheme === 'https') && address) servers[scheme] = withScheme(address);
+    if ((scheme === 'http' || scheme === 'https') && address) servers[scheme] = address;
   }
   return servers;
-}
-
-function withScheme(address: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * ProxyEnable, one server for both schemes or one per scheme, ProxyOverride as the hosts that go direct.
  */
 import { describe, expect, it } from 'vitest';
+import { proxyRouteFor } from '../../../src/remote/proxy-route.js';
 import { parseInternetSettings, readWindowsProxy } from '../../../src/remote/windows-proxy.js';
 
 /** `reg query` output of the Internet Settings key with `values` (name, type, data), as Windows prints it. */
@@ -21,17 +22,31 @@ function regOutput(values: Array<[string, string, string]>): string {
 }
 
 describe('parseInternetSettings', () => {
-  it('takes one server for both schemes, with http:// before it, and the override as NO_PROXY', () => {
+  it('takes one server for both schemes, and the override as NO_PROXY', () => {
     const output = regOutput([
       ['ProxyEnable', 'REG_DWORD', '0x1'],
       ['ProxyServer', 'REG_SZ', 'proxy.corp.example:3128'],
       ['ProxyOverride', 'REG_SZ', '*.corp.example;10.*;192.168.*;storage.lan;<local>;*intranet*'],
     ]);
     expect(parseInternetSettings(output)).toEqual({
-      HTTPS_PROXY: 'http://proxy.corp.example:3128',
-      HTTP_PROXY: 'http://proxy.corp.example:3128',
+      HTTPS_PROXY: 'proxy.corp.example:3128',
+      HTTP_PROXY: 'proxy.corp.example:3128',
       NO_PROXY: '.corp.example,10.0.0.0/8,192.168.0.0/16,storage.lan,<local>,127.0.0.1,::1',
     });
+  });
+
+  it('becomes a route as the variables do: http:// for an address without a scheme, the exceptions direct', () => {
+    const output = regOutput([
+      ['ProxyEnable', 'REG_DWORD', '0x1'],
+      ['ProxyServer', 'REG_SZ', 'proxy.corp.example:3128'],
+      ['ProxyOverride', 'REG_SZ', '*.corp.example;<local>'],
+    ]);
+    const route = proxyRouteFor('https', parseInternetSettings(output), 'the Windows proxy setting')!;
+    expect(route.url.href).toBe('http://proxy.corp.example:3128/');
+    expect(route.variable).toBe('the Windows proxy setting');
+    expect(route.bypasses('s3.corp.example', 443)).toBe(true);
+    expect(route.bypasses('storage', 443)).toBe(true);
+    expect(route.bypasses('s3.eu-west-1.amazonaws.com', 443)).toBe(false);
   });
 
   it('takes a server per scheme, leaving out SOCKS and FTP', () => {
@@ -44,8 +59,8 @@ describe('parseInternetSettings', () => {
       ],
     ]);
     expect(parseInternetSettings(output)).toEqual({
-      HTTP_PROXY: 'http://web.corp:8080',
-      HTTPS_PROXY: 'http://secure.corp:8443',
+      HTTP_PROXY: 'web.corp:8080',
+      HTTPS_PROXY: 'secure.corp:8443',
     });
   });
 

@@ -92,7 +92,7 @@ describe('renderStatusFile', () => {
     });
     const text = (await renderStatusFile(statusPath)).text;
     expect(text).toMatch(
-      /^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4 {2}retry 3\/10 in \d+s \(SlowDown 503\)$/m,
+      /^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4 {2}retry 3\/10 in [\d.]+s \(SlowDown 503\)$/m,
     );
   });
 
