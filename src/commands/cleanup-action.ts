@@ -9,6 +9,7 @@ import { JournalStore } from '../transfer/upload-journal.js';
 import type { ConnectFlags } from './connect-flags.js';
 import { resolveConnectOptions } from './connect-from-flags.js';
 import { formatCount } from '../status/format.js';
+import { staleUploads } from './stale-uploads.js';
 
 export interface CleanupFlags extends ConnectFlags {
   olderThan: string;
@@ -46,9 +47,9 @@ async function cleanupLocked(store: S3Store, options: RunOptions, flags: Cleanup
 
 async function abortStaleUploads(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
   const prefix = projectPrefixOf(options);
-  const cutoffMs = Date.now() - parseSeconds(flags.olderThan, '--older-than') * 1000;
+  const olderThanMs = parseSeconds(flags.olderThan, '--older-than') * 1000;
   const uploads = await store.listMultipartUploads(options.bucket, prefix);
-  const stale = uploads.filter((u) => u.initiatedMs <= cutoffMs);
+  const stale = staleUploads(uploads, store.serverTime().getTime(), olderThanMs);
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const print = (record: CleanupRecord): void =>
     void process.stdout.write(

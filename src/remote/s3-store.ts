@@ -664,6 +664,11 @@ export class S3Store {
     );
   }
 
+  /** The server's time as its answers so far tell it (our clock, when it agrees with theirs within minutes). */
+  serverTime(): Date {
+    return this.lean.clock.now();
+  }
+
   /** Closes pooled connections so the process can exit promptly. */
   destroy(): void {
     this.control.destroy();

@@ -7,12 +7,13 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getObjectBytes, listAllObjects } from '../support/bucket.js';
+import { getObjectBytes, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
 import { makeBytes, removeTempDirs, writeFiles } from '../support/fixtures.js';
 import { PROJECT_ROOT, runCli, type CliResult } from '../support/run-cli.js';
-import { createTestBucket } from '../support/s3-env.js';
+import { createTestBucket, makeTestClient } from '../support/s3-env.js';
 import { deleteBucket, MiB, startHarness, uploadArgs, type Harness } from './transfer-harness.js';
 
 const MINUTE = 60_000;
@@ -120,6 +121,30 @@ describe('a clock 90 minutes slow, on the next run', () => {
     const result = await runSkewed(-90 * MINUTE, ['check', ...checkArgs(args)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('4 files: 4 proven, 0 missing, 0 different, 0 unproven');
+  });
+});
+
+describe('cleanup on a clock 40 minutes fast', () => {
+  it('leaves an upload started a minute ago by the server clock with --older-than 30m, and aborts it with 0', async () => {
+    const key = 'SKEW1/reels/R002/R002.mp4';
+    await makeTestClient().send(new CreateMultipartUploadCommand({ Bucket: h.bucket, Key: key }));
+    const cleanup = (olderThan: string) =>
+      runSkewed(40 * MINUTE, [
+        'cleanup',
+        ...['--config', h.configPath, '--project-key', h.projectKey, '--state-dir', h.stateDir],
+        ...['--older-than', olderThan],
+      ]);
+
+    const young = await cleanup('30m');
+    expect(young.code, young.stderr).toBe(0);
+    expect(young.stdout).toContain('1 open upload under');
+    expect(young.stdout).toContain('0 aborted');
+    expect((await listOpenMultipartUploads(h.bucket)).map((u) => u.key)).toEqual([key]);
+
+    const all = await cleanup('0');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain('1 aborted');
+    expect(await listOpenMultipartUploads(h.bucket)).toEqual([]);
   });
 });
 
