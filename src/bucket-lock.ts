@@ -20,6 +20,8 @@ export interface BucketLockStore {
   replaceObjectIfMatch(bucket: string, key: string, text: string, etag: string): Promise<string | undefined>;
   readObjectText(bucket: string, key: string): Promise<{ text: string; etag: string } | undefined>;
   deleteObject(bucket: string, key: string): Promise<void>;
+  /** The server's time: two machines whose clocks differ judge a lease alike on it. */
+  serverTime(): Date;
 }
 
 export interface BucketLockOptions {
@@ -79,7 +81,7 @@ async function takeBucketLock(
   key: string,
   options: BucketLockOptions,
 ): Promise<RunLock> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => store.serverTime().getTime());
   const host = options.host ?? hostname();
   const mine = newLockHolder({ host, pid: options.pid ?? process.pid, processStartMs: undefined }, now());
   const text = formatLockHolder(mine, 'object');
@@ -144,7 +146,7 @@ function holdBucketLock(
   mine: LockHolder,
   options: BucketLockOptions,
 ): RunLock {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => store.serverTime().getTime());
   const where = `s3://${target.bucket}/${target.key}`;
   const readOurs = async () => {
     const found = await store.readObjectText(target.bucket, target.key);

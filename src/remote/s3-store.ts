@@ -664,9 +664,9 @@ export class S3Store {
     );
   }
 
-  /** The server's time as its answers so far tell it (our clock, when it agrees with theirs within minutes). */
+  /** The server's time, to the second, as its last answer told it (our clock's before any answer). */
   serverTime(): Date {
-    return this.lean.clock.now();
+    return this.lean.clock.serverNow();
   }
 
   /** Closes pooled connections so the process can exit promptly. */

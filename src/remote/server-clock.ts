@@ -11,9 +11,27 @@ export class ServerClock {
   /** How far the server's clock is ahead of ours (negative: behind). */
   offsetMs = 0;
 
+  /** The offset the last answer's Date showed, to its second; undefined before any answer carried one. */
+  private seenOffsetMs: number | undefined;
+
   /** The time to sign a request with. */
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
+  }
+
+  /**
+   * The server's time now, to the second, for comparing with times the server wrote (an upload's Initiated, a
+   * lock's refresh): two machines whose clocks differ by minutes then judge alike. Signing keeps {@link now},
+   * which moves only when the difference is too large for S3 to accept.
+   */
+  serverNow(): Date {
+    return new Date(Date.now() + (this.seenOffsetMs ?? this.offsetMs));
+  }
+
+  /** Notes what an answer's Date header says of the server's time. */
+  observe(serverDate: string | undefined): void {
+    const serverMs = serverDate ? Date.parse(serverDate) : NaN;
+    if (!Number.isNaN(serverMs)) this.seenOffsetMs = serverMs - Date.now();
   }
 
   /**
@@ -21,6 +39,7 @@ export class ServerClock {
    * request's time in flight can explain.
    */
   follow(serverDate: string | undefined): void {
+    this.observe(serverDate);
     const serverMs = serverDate ? Date.parse(serverDate) : NaN;
     if (Number.isNaN(serverMs)) return;
     if (Math.abs(Date.now() + this.offsetMs - serverMs) >= FOLLOW_AFTER_MS)
@@ -36,6 +55,11 @@ const SKEW_REFUSAL_STATUS = 403;
 
 interface SdkAnswerShape {
   $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
+  $response?: AnswerWithHeaders;
+}
+
+interface AnswerWithHeaders {
+  headers?: Record<string, string | undefined>;
 }
 
 /**
@@ -52,9 +76,11 @@ export function signWithServerClock(client: S3Client, clock: ServerClock): void 
       try {
         const out = await next(args);
         clock.offsetMs = config.systemClockOffset ?? 0;
+        clock.observe((out.response as AnswerWithHeaders | undefined)?.headers?.date);
         return out;
       } catch (error) {
         clock.offsetMs = config.systemClockOffset ?? 0;
+        clock.observe((error as SdkAnswerShape | undefined)?.$response?.headers?.date);
         const metadata = (error as SdkAnswerShape | undefined)?.$metadata;
         if (metadata?.clockSkewCorrected && metadata.httpStatusCode !== SKEW_REFUSAL_STATUS)
           metadata.clockSkewCorrected = false;

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getObjectBytes, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
@@ -145,6 +145,40 @@ describe('cleanup on a clock 40 minutes fast', () => {
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain('1 aborted');
     expect(await listOpenMultipartUploads(h.bucket)).toEqual([]);
+  });
+});
+
+describe('the bucket lock on a clock 40 minutes fast', () => {
+  it("refuses a lock another machine refreshed a minute ago by the server's clock, and takes one silent for 11", async () => {
+    const other = await startHarness(h.bucket, 'SKEWLOCK');
+    try {
+      await writeFiles(other.projectDir, { 'logs/a.log': 'a\n' });
+      const plantLock = (refreshedAgoMs: number) => {
+        const at = new Date(Date.now() - refreshedAgoMs).toISOString();
+        const body = JSON.stringify({
+          host: 'survey-van-2',
+          pid: 4242,
+          token: 'van',
+          acquiredAt: at,
+          refreshedAt: at,
+        });
+        const key = 'SKEWLOCK/.upload-to-s3.lock';
+        return makeTestClient().send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: body }));
+      };
+      await plantLock(MINUTE);
+      const refused = await runSkewed(40 * MINUTE, uploadArgs(other, '--bucket-lock'));
+      expect(refused.code, refused.stderr).toBe(3);
+      expect(refused.stderr).toContain('(host survey-van-2, pid 4242, since ');
+
+      await plantLock(11 * MINUTE);
+      const taken = await runSkewed(40 * MINUTE, uploadArgs(other, '--bucket-lock'));
+      expect(taken.code, taken.stderr).toBe(0);
+      expect((await listAllObjects(h.bucket, 'SKEWLOCK/')).map((o) => o.key)).toEqual([
+        'SKEWLOCK/logs/a.log',
+      ]);
+    } finally {
+      await other.proxy.close();
+    }
   });
 });
 

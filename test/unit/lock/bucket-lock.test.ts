@@ -13,7 +13,13 @@ const KEY = bucketLockKey('surveys/', 'RMI25320');
 class MemoryStore implements BucketLockStore {
   readonly objects = new Map<string, { text: string; etag: string }>();
   private version = 0;
+  /** The server's clock, which the lock's times are taken from unless a test passes its own `now`. */
+  serverNowMs = NOW;
   constructor(private readonly ignoresConditions = false) {}
+
+  serverTime(): Date {
+    return new Date(this.serverNowMs);
+  }
 
   async createObjectIfAbsent(_bucket: string, key: string, text: string) {
     if (this.objects.has(key) && !this.ignoresConditions) return undefined;
@@ -69,6 +75,22 @@ describe('acquireBucketLock', () => {
     });
     expect(holderOf(store)).toMatchObject({ host: 'pc-b', pid: 22 });
     await late.release();
+  });
+
+  it("judges the lease on the server's clock, not each machine's own, so machines whose clocks differ agree", async () => {
+    const store = new MemoryStore();
+    const first = await acquireBucketLock(store, 'b', KEY, { host: 'pc-a', pid: 11 });
+    expect(holderOf(store).refreshedAt).toBe(new Date(NOW).toISOString());
+    store.serverNowMs = NOW + 60_000;
+    await expect(acquireBucketLock(store, 'b', KEY, { host: 'pc-b', pid: 22 })).rejects.toThrow(LockedError);
+    expect(await first.refresh()).toBe('held');
+    store.serverNowMs = NOW + 12 * 60_000;
+    const second = await acquireBucketLock(store, 'b', KEY, { host: 'pc-b', pid: 22 });
+    expect(holderOf(store)).toMatchObject({
+      host: 'pc-b',
+      refreshedAt: new Date(NOW + 12 * 60_000).toISOString(),
+    });
+    await second.release();
   });
 
   it('refresh keeps it ours; a takeover makes the old holder see it lost and leave it in place', async () => {

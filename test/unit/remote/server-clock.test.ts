@@ -42,4 +42,14 @@ describe('ServerClock', () => {
     clock.follow(new Date(Date.now() - 2 * MINUTE).toUTCString());
     expect(clock.offsetMs).toBe(0);
   });
+
+  it("tells the server's time from the last answer's Date to its second, within minutes too, for times it wrote", () => {
+    const clock = new ServerClock();
+    clock.follow(new Date(Date.now() + 3 * MINUTE).toUTCString());
+    expect(clock.offsetMs).toBe(0);
+    expect(Math.abs(clock.serverNow().getTime() - (Date.now() + 3 * MINUTE))).toBeLessThan(2_000);
+    clock.observe(new Date(Date.now() - 2 * MINUTE).toUTCString());
+    clock.observe('not a date');
+    expect(Math.abs(clock.serverNow().getTime() - (Date.now() - 2 * MINUTE))).toBeLessThan(2_000);
+  });
 });
