@@ -7,10 +7,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, writeFiles, type FileContent } from '../support/fixtures.js';
+import { plantForeignBucketLock } from '../support/foreign-lock.js';
 import { runCli, spawnCli, type CliResult, type RunningCli } from '../support/run-cli.js';
 import { createTestBucket, makeTestClient } from '../support/s3-env.js';
 import { readProcessStartTimeMs } from '../../src/process-start-time.js';
@@ -231,15 +232,7 @@ describe('the bucket lock (--bucket-lock)', () => {
   const lockKey = (w: World) => `${w.projectKey}/.upload-to-s3.lock`;
 
   async function plantBucketLock(w: World, refreshedAgoMs: number): Promise<void> {
-    const at = new Date(Date.now() - refreshedAgoMs).toISOString();
-    const body = JSON.stringify({
-      host: 'survey-van-2',
-      pid: 4242,
-      token: 'van',
-      acquiredAt: at,
-      refreshedAt: at,
-    });
-    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: lockKey(w), Body: body }));
+    await plantForeignBucketLock(bucket, lockKey(w), refreshedAgoMs);
   }
 
   async function lockObject(w: World): Promise<Record<string, unknown> | undefined> {
