@@ -21,7 +21,7 @@ export interface BucketLockStore {
   readObjectText(bucket: string, key: string): Promise<{ text: string; etag: string } | undefined>;
   deleteObject(bucket: string, key: string): Promise<void>;
   /** The server's time: two machines whose clocks differ judge a lease alike on it. */
-  serverTime(): Date;
+  serverNow(): Date;
 }
 
 export interface BucketLockOptions {
@@ -81,7 +81,7 @@ async function takeBucketLock(
   key: string,
   options: BucketLockOptions,
 ): Promise<RunLock> {
-  const now = options.now ?? (() => store.serverTime().getTime());
+  const now = clockOf(store, options);
   const host = options.host ?? hostname();
   const mine = newLockHolder({ host, pid: options.pid ?? process.pid, processStartMs: undefined }, now());
   const text = formatLockHolder(mine, 'object');
@@ -135,6 +135,11 @@ function unsupportedError(where: string): ConfigError {
 }
 
 /** A server that refuses the conditional headers outright instead of ignoring them. */
+/** The lock's times: the server's unless a caller brings its own clock. */
+function clockOf(store: BucketLockStore, options: BucketLockOptions): () => number {
+  return options.now ?? (() => store.serverNow().getTime());
+}
+
 function isConditionRejected(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 501 || errorCode(error) === 'NotImplemented';
@@ -146,7 +151,7 @@ function holdBucketLock(
   mine: LockHolder,
   options: BucketLockOptions,
 ): RunLock {
-  const now = options.now ?? (() => store.serverTime().getTime());
+  const now = clockOf(store, options);
   const where = `s3://${target.bucket}/${target.key}`;
   const readOurs = async () => {
     const found = await store.readObjectText(target.bucket, target.key);

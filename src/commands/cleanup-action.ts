@@ -49,7 +49,7 @@ async function abortStaleUploads(store: S3Store, options: RunOptions, flags: Cle
   const prefix = projectPrefixOf(options);
   const olderThanMs = parseSeconds(flags.olderThan, '--older-than') * 1000;
   const uploads = await store.listMultipartUploads(options.bucket, prefix);
-  const stale = staleUploads(uploads, store.serverTime().getTime(), olderThanMs);
+  const stale = staleUploads(uploads, store.serverNow().getTime(), olderThanMs);
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const print = (record: CleanupRecord): void =>
     void process.stdout.write(

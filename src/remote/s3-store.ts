@@ -665,7 +665,7 @@ export class S3Store {
   }
 
   /** The server's time, to the second, as its last answer told it (our clock's before any answer). */
-  serverTime(): Date {
+  serverNow(): Date {
     return this.lean.clock.serverNow();
   }
 

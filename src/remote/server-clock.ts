@@ -28,10 +28,15 @@ export class ServerClock {
     return new Date(Date.now() + (this.seenOffsetMs ?? this.offsetMs));
   }
 
-  /** Notes what an answer's Date header says of the server's time. */
-  observe(serverDate: string | undefined): void {
+  /**
+   * Notes what an answer's Date header says of the server's time.
+   * @returns the offset it shows, or undefined when there is no Date to read
+   */
+  observe(serverDate: string | undefined): number | undefined {
     const serverMs = serverDate ? Date.parse(serverDate) : NaN;
-    if (!Number.isNaN(serverMs)) this.seenOffsetMs = serverMs - Date.now();
+    if (Number.isNaN(serverMs)) return undefined;
+    this.seenOffsetMs = serverMs - Date.now();
+    return this.seenOffsetMs;
   }
 
   /**
@@ -39,11 +44,8 @@ export class ServerClock {
    * request's time in flight can explain.
    */
   follow(serverDate: string | undefined): void {
-    this.observe(serverDate);
-    const serverMs = serverDate ? Date.parse(serverDate) : NaN;
-    if (Number.isNaN(serverMs)) return;
-    if (Math.abs(Date.now() + this.offsetMs - serverMs) >= FOLLOW_AFTER_MS)
-      this.offsetMs = serverMs - Date.now();
+    const seen = this.observe(serverDate);
+    if (seen !== undefined && Math.abs(seen - this.offsetMs) >= FOLLOW_AFTER_MS) this.offsetMs = seen;
   }
 }
 

@@ -17,7 +17,7 @@ class MemoryStore implements BucketLockStore {
   serverNowMs = NOW;
   constructor(private readonly ignoresConditions = false) {}
 
-  serverTime(): Date {
+  serverNow(): Date {
     return new Date(this.serverNowMs);
   }
 
