@@ -186,8 +186,7 @@ async function openStore(
   logged: UploadLogIndex,
   { log, interrupts }: { log: Logger; interrupts: Interrupts },
 ): Promise<OpenedStore> {
-  if (options.dryRun && !options.verify && !options.fixSettings)
-    return { store: undefined, logGap: undefined };
+  if (dryRunDecidesOffline(plan, options, logged)) return { store: undefined, logGap: undefined };
   const trustsLog = !options.force && !options.verify && !options.check;
   const picked = trustsLog ? pickSpotChecks(plan.groups.values(), logged.uploads) : [];
   const keys = picked.map((task) => task.key);
@@ -200,6 +199,18 @@ async function openStore(
   const store = await connectStore(options, log, interrupts.hard);
   answers ??= await askObjects(store, options.bucket, keys, interrupts.hard);
   return { store, logGap: findLogGap(picked, answers, options.bucket) };
+}
+
+/**
+ * Whether a dry run can show the run's decisions without asking the bucket: when --force sends every file, or the
+ * upload log settles every one. Otherwise it asks as the run would (reading only): a machine or CI job without this
+ * log would otherwise be shown as uploading files the bucket holds, which the run then skips.
+ */
+function dryRunDecidesOffline(plan: UploadPlan, options: RunOptions, logged: UploadLogIndex): boolean {
+  if (!options.dryRun || options.verify || options.fixSettings) return false;
+  if (options.force) return true;
+  const tasks = [...plan.groups.values()].flat();
+  return isSettledByLog(tasks, { logged: logged.uploads, force: false, verify: false, check: options.check });
 }
 
 async function needsNothingButTheBucket(

@@ -35,9 +35,9 @@ export interface VerifyContext {
 /**
  * Decides, for every planned file, skip or upload and why: the CSV log first (no requests; not with --verify or
  * --check), then the bucket, by HeadObject for a few files or by listing their prefixes for many. Either lookup
- * gives the same decisions. Without a store (a dry run without --verify) files the log does not cover are 'upload'.
+ * gives the same decisions. A store is needed unless --force or the log settles every file (see `isSettledByLog`).
  * Returns the decisions in the order of `tasks`: an array, where a map by task would cost some 40 bytes per file.
- * @throws RemoteError/AuthError when the bucket cannot be read.
+ * @throws RemoteError/AuthError when the bucket cannot be read; Error when a file needs the bucket and there is no store.
  */
 export async function decideUploads(tasks: readonly UploadTask[], ctx: VerifyContext): Promise<Decision[]> {
   return decideWith(tasks, ctx, tasks.length <= HEAD_LIMIT ? 'head-each' : 'list-prefixes');
@@ -77,7 +77,7 @@ export async function decideWith(
   return decisions;
 }
 
-/** Fills in the decisions at `open`, which the log does not settle: from the bucket, or as a dry run's guess. */
+/** Fills in the decisions at `open`, which the log does not settle, from the bucket. */
 async function decideOpen(
   tasks: readonly UploadTask[],
   open: readonly number[],
@@ -86,10 +86,7 @@ async function decideOpen(
   lookup: Lookup,
 ): Promise<void> {
   const { store } = ctx;
-  if (!store) {
-    for (const i of open) decisions[i] = ctx.logged.has(tasks[i]!.key) ? DRY_RUN_CHANGED : DRY_RUN_NEW;
-    return;
-  }
+  if (!store) throw new Error('decide uploads: files the upload log does not settle need the bucket');
   const proof = { reader: store, bucket: ctx.bucket, hashCache: ctx.hashCache, signal: ctx.signal };
   const found = await lookupRemote(
     open.map((i) => tasks[i]!),
@@ -149,14 +146,5 @@ async function forEachAtMost<T>(
   await Promise.all(Array.from({ length: Math.min(atOnce, items.length) }, worker));
 }
 
-// shared by every file they apply to: a dry run of 100,000 files allocates no decision
+// shared by every file it applies to: a forced run of 100,000 files allocates no decision
 const FORCED: Decision = Object.freeze({ action: 'upload', reason: 'forced (--force)' });
-const DRY_RUN_NEW: Decision = Object.freeze({
-  action: 'upload',
-  reason: 'not in the upload log; bucket not checked in a dry run (add --verify)',
-});
-const DRY_RUN_CHANGED: Decision = Object.freeze({
-  action: 'upload',
-  reason:
-    'changed since the upload log entry (size or mtime); bucket not checked in a dry run (add --verify)',
-});

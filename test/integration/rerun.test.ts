@@ -264,36 +264,40 @@ describe('rerunning an uploaded project', () => {
     expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
   });
 
-  it('--dry-run --debug shows every decision with its reason, sends nothing and writes no status', async () => {
+  it('--dry-run --debug shows every decision with its reason, asks the bucket only what the log cannot settle, and writes nothing', async () => {
     const statusBefore = await readFile(statusJson, 'utf8');
+    const offline = await upload('--dry-run', '--debug');
+    expect(offline.result.code, offline.result.stderr).toBe(0);
+    expect(offline.stats.requests).toBe(0);
+    const logged = decisionLines(offline.result.stdout);
+    expect(logged.size).toBe(FILE_COUNT);
+    for (const decision of logged.values())
+      expect(decision).toEqual({
+        action: 'skip',
+        reason: 'upload log: sent earlier with the same size and mtime',
+      });
+
     const touched = path.join(project, ...TOUCHED_REL.split('/'));
     const original = await readFile(touched);
     await writeFile(touched, makeBytes(original.length, 'touched'));
     const later = new Date(Date.now() + 60_000);
     await utimes(touched, later, later);
 
-    const offline = await upload('--dry-run', '--debug');
-    expect(offline.result.code, offline.result.stderr).toBe(0);
-    expect(offline.rows).toEqual([]);
-    expect(offline.stats.requests).toBe(0);
-    const decisions = decisionLines(offline.result.stdout);
+    // the log cannot settle the touched file: the dry run asks the bucket as the run would, reading only
+    const asked = await upload('--dry-run', '--debug');
+    expect(asked.result.code, asked.result.stderr).toBe(0);
+    const decisions = decisionLines(asked.result.stdout);
     expect(decisions.size).toBe(FILE_COUNT);
-    expect(decisions.get(TOUCHED_KEY)).toEqual({
-      action: 'upload',
-      reason:
-        'changed since the upload log entry (size or mtime); bucket not checked in a dry run (add --verify)',
-    });
-    for (const [key, decision] of decisions) {
-      if (key !== TOUCHED_KEY)
-        expect(decision).toEqual({
-          action: 'skip',
-          reason: 'upload log: sent earlier with the same size and mtime',
-        });
-    }
+    expect(decisions.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'content differs (MD5 != ETag)' });
+    for (const [key, decision] of decisions)
+      if (key !== TOUCHED_KEY) expect(decision).toEqual(logged.get(key));
+    expect(asked.stats.byOperation.HeadBucket).toBe(1);
+    // with over 50 files planned, the one to decide is found by listing its folder type's prefix, as a run does
+    expect(asked.stats.byOperation.ListObjectsV2).toBe(1);
+    expect(otherOperations(asked.stats, ['HeadBucket', 'HeadObject', 'ListObjectsV2'])).toEqual({});
 
     const checked = await upload('--dry-run', '--verify', '--debug');
     expect(checked.result.code, checked.result.stderr).toBe(0);
-    expect(checked.rows).toEqual([]);
     const verified = decisionLines(checked.result.stdout);
     expect(verified.size).toBe(FILE_COUNT);
     expect(verified.get(TOUCHED_KEY)).toEqual({ action: 'upload', reason: 'content differs (MD5 != ETag)' });
@@ -303,6 +307,7 @@ describe('rerunning an uploaded project', () => {
     });
     expect([...verified.values()].filter((d) => d.action === 'upload')).toHaveLength(1);
     expect(otherOperations(checked.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
+    for (const run of [offline, asked, checked]) expect(run.rows).toEqual([]);
     // a dry run may run beside a real upload: that run's status file is left alone
     expect(await readFile(statusJson, 'utf8')).toBe(statusBefore);
   });

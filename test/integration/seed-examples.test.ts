@@ -348,6 +348,24 @@ describe("the seed's testing checklist", () => {
     expect(result.stdout).toMatch(/^config\s+3\s+\S+ \S+\s+0\s+0 B\s+3\s*$/m);
     expect(result.stdout).toMatch(/^logs\s+1\s+\S+ \S+\s+0\s+0 B\s+1\s*$/m);
   });
+
+  it('--dry-run on another machine (no upload log) asks the bucket, and says what the run will skip and send', async () => {
+    const setup = await setUp('dry-fresh');
+    await upload(setup, ['--folder', project, '--project-key', PROJECT_KEY, '--include', 'config', 'logs']);
+    const before = await listAllObjects(setup.bucket);
+    const elsewhere = { ...setup, stateDir: path.join(await makeTempDir('seed-dry-fresh'), 'state') };
+    const args = ['--folder', project, '--project-key', PROJECT_KEY, '--include', 'config', 'logs', 'report'];
+
+    const dry = await upload(elsewhere, [...args, '--dry-run']);
+    const run = await upload(elsewhere, args);
+
+    // group, files, bytes, to upload, upload bytes, to skip: what the dry run said is what the run did
+    expect(dry.stdout).toMatch(/^config\s+3\s+\S+ \S+\s+0\s+0 B\s+3\s*$/m);
+    expect(dry.stdout).toMatch(/^logs\s+1\s+\S+ \S+\s+0\s+0 B\s+1\s*$/m);
+    expect(dry.stdout).toMatch(/^report\s+1\s+\S+ \S+\s+1\s+\S+ \S+\s+0\s*$/m);
+    expect(run.stdout).toMatch(/^total\s+1 \(.*\)\s+4 \(.*\)\s+0 \(0 B\)\s*$/m);
+    expect((await listAllObjects(setup.bucket)).length).toBe(before.length + 1);
+  });
 });
 
 /**

@@ -2,15 +2,17 @@
  * What each command loads before it works, read from Node's own list of loaded built-in modules: a guard on the
  * bundle's split and of the built-ins it loads on first use (scripts/build.mjs). `--version` and `--help` must not
  * load the upload engine, whose modules pull in `node:crypto`, `node:zlib` and `node:v8`, nor `node:child_process`
- * (which commander requires for executable subcommands); a dry run of new files sends, hashes and spawns nothing, so
- * it must load neither the HTTP stack nor those built-ins. No timing is measured here (that is
+ * (which commander requires for executable subcommands); a dry run of files the upload log settles asks, hashes
+ * and spawns nothing, so it must load neither the HTTP stack nor those built-ins. No timing is measured here (that is
  * `npm run bench -- --startup`).
  */
 import { spawnSync } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
-import { CLI_PATH } from '../support/run-cli.js';
+import { CLI_PATH, runCli } from '../support/run-cli.js';
+import { createTestBucket, testServerConfig } from '../support/s3-env.js';
 
 /** Preloaded with `--import`: on exit, prints the public built-in modules the process loaded on stderr. */
 const HOOK = `data:text/javascript,${encodeURIComponent(
@@ -43,22 +45,20 @@ describe('what a command loads before it works', () => {
     },
   );
 
-  it('a dry run of new files plans and decides without loading the HTTP stack, crypto, zlib or child_process', async () => {
+  it('a dry run of files the upload log settles plans and decides without loading the HTTP stack, crypto, zlib or child_process', async () => {
     const work = await makeTempDir('startup-modules');
     const project = path.join(work, 'RMI1');
     await writeFiles(project, { 'logs/a.txt': 'a' });
-    // a port nothing listens on: a dry run without --verify must not need the server
     const config = await writeConfig(work, {
-      bucket: 'startup-modules',
-      endpoint_url: 'http://127.0.0.1:9',
-      force_path_style: true,
-      auth_mode: 'config',
-      aws_access_key_id: 'STARTUPMODULESKEY001',
-      aws_secret_access_key: 'startupModulesSecretKey0000000000000001',
+      bucket: await createTestBucket('startup-modules'),
+      ...testServerConfig(),
     });
-    const state = path.join(work, 'state');
-    const args = ['-c', config, '-f', project, '-p', 'RMI1', '--state-dir', state, '--dry-run'];
-    const { code, builtins, stderr } = loadedBy(args);
+    await chmod(config, 0o600);
+    const args = ['-c', config, '-f', project, '-p', 'RMI1', '--state-dir', path.join(work, 'state')];
+    const sent = await runCli(args);
+    expect(sent.code, sent.stderr).toBe(0);
+
+    const { code, builtins, stderr } = loadedBy([...args, '--dry-run']);
     expect(code, stderr).toBe(0);
     expect(builtins, 'the upload command ran (it sets the young generation through v8)').toContain('v8');
     const unneeded = ['http', 'https', 'tls', 'crypto', 'zlib', 'child_process'];

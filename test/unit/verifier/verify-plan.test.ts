@@ -143,17 +143,13 @@ describe('decideUploads', () => {
     expect(missingDecision).toEqual({ action: 'upload', reason: 'new: not in the bucket' });
   });
 
-  it('in a dry run without a store uploads what the log does not cover, sending nothing', async () => {
+  it('without a store decides what the log settles, and refuses to guess at a file the log does not cover', async () => {
     const [logged, other] = await uploadedSmallFiles(2, ['config']);
-    const [loggedDecision, otherDecision] = await decideUploads(
-      [logged!, other!],
-      context({ store: undefined, logged: loggedAs(logged!) }),
-    );
-    expect(loggedDecision?.action).toBe('skip');
-    expect(otherDecision).toEqual({
-      action: 'upload',
-      reason: 'not in the upload log; bucket not checked in a dry run (add --verify)',
-    });
+    const settled = await decideUploads([logged!], context({ store: undefined, logged: loggedAs(logged!) }));
+    expect(settled.map((decision) => decision.action)).toEqual(['skip']);
+    await expect(
+      decideUploads([logged!, other!], context({ store: undefined, logged: loggedAs(logged!) })),
+    ).rejects.toThrow('files the upload log does not settle need the bucket');
     expect(store.requests).toEqual([]);
   });
 
