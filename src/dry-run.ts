@@ -4,25 +4,32 @@ import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { formatBytes, formatCount } from './status/format.js';
 import { countLeftOut } from './status/summary.js';
 import { formatTable } from './status/text-table.js';
+import type { UploadTask } from './collector/plan-upload.js';
+import type { ResumePreview } from './transfer/resume-preview.js';
 import type { DecidedTask } from './transfer/upload-all.js';
 
 type DryRunOptions = Pick<RunOptions, 'bucket' | 'prefix' | 'projectKey' | 'folder' | 'debug' | 'json'> &
   Partial<Pick<RunOptions, 'timestamp'>>;
 
+/** The interrupted uploads the run would resume, by file (see `previewResumes`). */
+type Resumes = ReadonlyMap<UploadTask, ResumePreview>;
+
 /**
  * Prints what a run would do without sending anything: per group, files and bytes to upload and
- * to skip; every file the plan cannot read or leaves out, with its reason; with --debug every
- * file, its key and the reason for its decision. With --json, JSON lines only (see {@link printDryRunJson}).
+ * to skip (the bytes an interrupted upload already sent are not counted again); every file the plan cannot read
+ * or leaves out, with its reason; each upload the run would resume; with --debug every file, its key and the
+ * reason for its decision. With --json, JSON lines only (see {@link printDryRunJson}).
  */
 export function printDryRun(
   decided: readonly DecidedTask[],
   plan: Pick<UploadPlan, 'problems' | 'leftOut'>,
   options: DryRunOptions,
   stream: NodeJS.WritableStream,
+  resumes: Resumes = new Map(),
 ): void {
-  if (options.json) return printDryRunJson(decided, plan, options, stream);
+  if (options.json) return printDryRunJson(decided, plan, options, stream, resumes);
   const rows: string[][] = [['group', 'files', 'bytes', 'to upload', 'upload bytes', 'to skip']];
-  for (const [group, tally] of tallyByGroup(decided)) {
+  for (const [group, tally] of tallyByGroup(decided, resumes)) {
     rows.push([
       group,
       String(tally.files),
@@ -39,10 +46,13 @@ export function printDryRun(
     stream.write(`${line}\n`);
   printPlanGaps(plan, stream);
   printSettingsToFix(decided, options.debug, stream);
+  printResumes(resumes, stream);
   if (!options.debug) return;
   for (const { task, decision } of decided) {
+    const resume = resumes.get(task);
+    const resumed = resume ? `; resumes an interrupted upload, ${describeResume(resume)}` : '';
     stream.write(
-      `${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}\n`,
+      `${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}${resumed}\n`,
     );
   }
 }
@@ -57,6 +67,7 @@ export function printDryRunJson(
   plan: Pick<UploadPlan, 'problems' | 'leftOut'>,
   options: DryRunOptions,
   stream: NodeJS.WritableStream,
+  resumes: Resumes = new Map(),
 ): void {
   const emit = (record: Record<string, unknown>): void => void stream.write(`${JSON.stringify(record)}\n`);
   for (const { task, decision, group } of decided) {
@@ -69,6 +80,7 @@ export function printDryRunJson(
       size_bytes: sizeBytes,
       action: decision.action,
       reason: decision.reason,
+      sent_earlier_bytes: resumes.get(task)?.bytesSent ?? 0,
     });
   }
   for (const problem of plan.problems) emit({ type: 'unreadable', file: problem.path, error: problem.error });
@@ -80,7 +92,7 @@ export function printDryRunJson(
       detail: entry.detail ?? null,
       text: describeLeftOut(entry),
     });
-  const totals = tallyOf(decided);
+  const totals = tallyOf(decided, resumes);
   emit({
     type: 'dry-run',
     folder: options.folder,
@@ -118,6 +130,17 @@ function printSettingsToFix(
     stream.write(`  and ${fixes.length - FIXES_SHOWN} more (--debug lists them all)\n`);
 }
 
+/** Each upload the run would take up where it stopped, with what it already sent. */
+function printResumes(resumes: Resumes, stream: NodeJS.WritableStream): void {
+  if (resumes.size === 0) return;
+  stream.write(`would resume ${formatCount(resumes.size, 'interrupted upload')}:\n`);
+  for (const [task, resume] of resumes) stream.write(`  ${task.key}: ${describeResume(resume)}\n`);
+}
+
+function describeResume({ partsSent, partsTotal, bytesSent }: ResumePreview): string {
+  return `${partsSent} of ${partsTotal} parts (${formatBytes(bytesSent)}) sent earlier`;
+}
+
 function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: NodeJS.WritableStream): void {
   if (plan.problems.length > 0) {
     stream.write(`would fail, cannot be read: ${formatCount(plan.problems.length, 'file')}\n`);
@@ -136,19 +159,19 @@ interface Tally {
 }
 
 /** Counted in one pass, without a list per group: 100,000 files cost a few numbers, not copies of the plan. */
-function tallyByGroup(decided: readonly DecidedTask[]): Map<string, Tally> {
+function tallyByGroup(decided: readonly DecidedTask[], resumes: Resumes): Map<string, Tally> {
   const tallies = new Map<string, Tally>();
   for (const item of decided) {
     let tally = tallies.get(item.group);
     if (!tally) tallies.set(item.group, (tally = emptyTally()));
-    count(tally, item);
+    count(tally, item, resumes);
   }
   return tallies;
 }
 
-function tallyOf(decided: readonly DecidedTask[]): Tally {
+function tallyOf(decided: readonly DecidedTask[], resumes: Resumes): Tally {
   const tally = emptyTally();
-  for (const item of decided) count(tally, item);
+  for (const item of decided) count(tally, item, resumes);
   return tally;
 }
 
@@ -156,12 +179,12 @@ function emptyTally(): Tally {
   return { files: 0, bytes: 0, uploads: 0, uploadBytes: 0, fixes: 0 };
 }
 
-function count(tally: Tally, { task, decision }: DecidedTask): void {
+function count(tally: Tally, { task, decision }: DecidedTask, resumes: Resumes): void {
   tally.files += 1;
   tally.bytes += task.sizeBytes;
   if (decision.action === 'upload') {
     tally.uploads += 1;
-    tally.uploadBytes += task.sizeBytes;
+    tally.uploadBytes += task.sizeBytes - (resumes.get(task)?.bytesSent ?? 0);
   } else if (decision.action === 'fix-settings') {
     tally.fixes += 1;
   }

@@ -30,6 +30,7 @@ import { askObjects, findLogGap, pickSpotChecks } from './verifier/log-spot-chec
 import type { ObjectAnswer } from './remote/bucket-probe.js';
 import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
+import { previewResumes } from './transfer/resume-preview.js';
 import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
 import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
@@ -124,7 +125,14 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     });
     let unproven = 0;
     if (options.dryRun) {
-      printDryRun(decided, plan, options, process.stdout);
+      const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
+      printDryRun(
+        decided,
+        plan,
+        options,
+        process.stdout,
+        await previewResumes(decided, journals, options.bucket),
+      );
     } else {
       await transfer(decided, plan, options, {
         store,

@@ -168,6 +168,24 @@ describe('resuming an interrupted upload', () => {
     return [1, 2, 3, 4, 5].filter((n) => !done.has(n));
   }
 
+  it('is shown by a dry run with the bytes left to send, which is what the next run sends', async () => {
+    const { h, journal, digest } = await halfSent('DRYRESUME', 3);
+    const dry = await runCli(uploadArgs(h, '--dry-run'));
+    expect(dry.code, dry.stderr).toBe(0);
+    // group, files, bytes, to upload, upload bytes, to skip
+    expect(dry.stdout).toMatch(/^reels\s+1\s+40\.0 MiB\s+1\s+16\.0 MiB\s+0\s*$/m);
+    expect(dry.stdout).toContain(
+      `would resume 1 interrupted upload:\n  ${keyOf(h, REL)}: 3 of 5 parts (24.0 MiB) sent earlier\n`,
+    );
+
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sentParts(h)).toEqual(notIn(journal));
+    expect(h.proxy.stats().bodyBytesByOperation.UploadPart).toBe(SIZE - 3 * PART);
+    await expectStored(keyOf(h, REL), digest);
+  });
+
   it('sends a part again when the ETag the journal recorded is not the one the server lists', async () => {
     const { h, journal, digest } = await halfSent('ETAGEDIT', 3);
     const edited = journal.parts[1]!.partNumber;

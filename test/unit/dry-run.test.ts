@@ -73,6 +73,7 @@ describe('printDryRun', () => {
       size_bytes: 10,
       action: 'upload',
       reason: 'new',
+      sent_earlier_bytes: 0,
     });
     expect(records[3]).toMatchObject({ file: '/p/misc', reason: 'not a folder type', detail: null });
     expect(records[4]).toMatchObject({
@@ -136,5 +137,46 @@ describe('printDryRun with settings to fix', () => {
     );
     const summary = JSON.parse(out.text().trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary).toMatchObject({ type: 'dry-run', to_upload: 1, to_fix_settings: 52 });
+  });
+});
+
+describe('printDryRun with an interrupted upload to resume', () => {
+  const [upload] = decided;
+  const resumes = new Map([[upload!.task, { partsSent: 3, partsTotal: 5, bytesSent: 6 }]]);
+
+  it('counts only the bytes left to send, and names the upload and what it sent', () => {
+    const out = collect();
+    printDryRun(decided, { problems: [], leftOut: [] }, { ...options, json: false }, out.stream, resumes);
+    const text = out.text();
+    expect(text).toMatch(/^reels\s+1\s+10 B\s+1\s+4 B\s+0\s*$/m);
+    expect(text).toContain(
+      'would resume 1 interrupted upload:\n  P1/reels/a.mp4: 3 of 5 parts (6 B) sent earlier\n',
+    );
+  });
+
+  it('gives each file the bytes sent earlier in JSON, and the summary the bytes left', () => {
+    const out = collect();
+    printDryRun(decided, { problems: [], leftOut: [] }, { ...options, json: true }, out.stream, resumes);
+    const records = out
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((r) => r.sent_earlier_bytes)).toEqual([6, 0, undefined]);
+    expect(records.at(-1)).toMatchObject({ type: 'dry-run', to_upload: 1, upload_bytes: 4 });
+  });
+
+  it('with --debug adds it to the reason of the file', () => {
+    const out = collect();
+    printDryRun(
+      decided,
+      { problems: [], leftOut: [] },
+      { ...options, debug: true, json: false },
+      out.stream,
+      resumes,
+    );
+    expect(out.text()).toContain(
+      'upload reels/a.mp4 -> P1/reels/a.mp4 (10 B): new; resumes an interrupted upload, 3 of 5 parts (6 B) sent earlier\n',
+    );
   });
 });
