@@ -180,7 +180,8 @@ function planTable(rows, dataset) {
   const note =
     `${dataset.files.toLocaleString('en-US')} files of 64 B, 200 to a folder under \`logs/\`. Each client plans every file against ` +
     'the same empty bucket and sends nothing (the bucket is checked to be still empty). Ours starts with an empty ' +
-    'state folder, so no upload log, and without `--verify` decides from that log alone (see the requests column).';
+    'state folder, so no upload log: like the peers, it asks the bucket (a HeadBucket and one listing of the ' +
+    "folder type's prefix, see the requests column).";
   return `${note}\n\n${table(head, body)}`;
 }
 
