@@ -134,12 +134,12 @@ function unsupportedError(where: string): ConfigError {
   );
 }
 
-/** A server that refuses the conditional headers outright instead of ignoring them. */
 /** The lock's times: the server's unless a caller brings its own clock. */
 function clockOf(store: BucketLockStore, options: BucketLockOptions): () => number {
   return options.now ?? (() => store.serverNow().getTime());
 }
 
+/** A server that refuses the conditional headers outright instead of ignoring them. */
 function isConditionRejected(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 501 || errorCode(error) === 'NotImplemented';

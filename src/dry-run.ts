@@ -1,10 +1,9 @@
 import { describeLeftOut, summarizeLeftOut } from './collector/left-out-summary.js';
-import type { UploadPlan } from './collector/plan-upload.js';
+import type { UploadPlan, UploadTask } from './collector/plan-upload.js';
 import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { formatBytes, formatCount } from './status/format.js';
 import { countLeftOut } from './status/summary.js';
 import { formatTable } from './status/text-table.js';
-import type { UploadTask } from './collector/plan-upload.js';
 import type { ResumePreview } from './transfer/resume-preview.js';
 import type { DecidedTask } from './transfer/upload-all.js';
 

@@ -216,9 +216,7 @@ async function openStore(
  */
 function dryRunDecidesOffline(plan: UploadPlan, options: RunOptions, logged: UploadLogIndex): boolean {
   if (!options.dryRun || options.verify || options.fixSettings) return false;
-  if (options.force) return true;
-  const tasks = [...plan.groups.values()].flat();
-  return isSettledByLog(tasks, { logged: logged.uploads, force: false, verify: false, check: options.check });
+  return options.force || planSettledByLog(plan, options, logged);
 }
 
 async function needsNothingButTheBucket(
@@ -227,15 +225,19 @@ async function needsNothingButTheBucket(
   logged: UploadLogIndex,
 ): Promise<boolean> {
   if (options.dryRun || options.fixSettings || options.bucketLock) return false;
-  const tasks = [...plan.groups.values()].flat();
-  const { force, verify, check } = options;
-  const settled = isSettledByLog(tasks, { logged: logged.uploads, force, verify, check });
-  if (!settled) return false;
+  if (!planSettledByLog(plan, options, logged)) return false;
   // an unfinished upload an earlier run of this project left is aborted at the end of this one, through the
   // store; another project's, in the same state folder, waits for its own run to resume it
   const projectPrefix = projectPrefixOf(options);
   const journals = await new JournalStore(options.stateDir, endpointId(options.endpoint)).list();
   return !journals.some(({ bucket, key }) => bucket === options.bucket && key.startsWith(projectPrefix));
+}
+
+/** Whether the upload log alone settles every planned file as a skip (never with --force, --verify or --check). */
+function planSettledByLog(plan: UploadPlan, options: RunOptions, logged: UploadLogIndex): boolean {
+  const tasks = [...plan.groups.values()].flat();
+  const { force, verify, check } = options;
+  return isSettledByLog(tasks, { logged: logged.uploads, force, verify, check });
 }
 
 /**
