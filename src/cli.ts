@@ -9,6 +9,7 @@ import { ConfigError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 import { registerCommands } from './commands.js';
+import { carryLeadingOptions } from './commands/leading-options.js';
 
 /** Set by the bundler (scripts/build.mjs); absent when the source runs as it is. */
 declare const __UPLOAD_TO_S3_VERSION__: string | undefined;
@@ -46,8 +47,18 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** One line per error, like every other error the tool prints: commander puts its suggestion on a second line. */
+function writeOneLineError(text: string): void {
+  process.stderr.write(
+    text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)'),
+  );
+}
+
 function buildProgram(): Command {
   const program = new Command('upload-to-s3')
+    // Set first: subcommands copy these when created, so theirs too end with a usage exit code and one line.
+    .exitOverride()
+    .configureOutput({ writeErr: writeOneLineError })
     .description(
       'Upload a survey project (reels, config, gis_data, logs, report) to S3 or an S3-compatible store: resumable, verified, never sending the same bytes twice.',
     )
@@ -162,6 +173,9 @@ function buildProgram(): Command {
     // Program options only before a subcommand, so `credentials test --config x` reaches the subcommand.
     .enablePositionalOptions()
     .action(async (flags: UploadFlags, command: Command) => {
+      const [word] = command.args;
+      if (word !== undefined)
+        command.error(describeStrayWord(word, command, flags), { exitCode: EXIT.usage });
       // Checked here, not with requiredOption: commander would demand it of every subcommand too.
       if (!flags.projectKey)
         command.error("error: required option '-p, --project-key <key>' not specified", {
@@ -171,7 +185,20 @@ function buildProgram(): Command {
       process.exitCode = await upload(flags);
     });
   registerCommands(program);
+  carryLeadingOptions(program);
+  // after the subcommands, which would copy it: a stray word reaches the action, which names the commands
+  program.allowExcessArguments();
   return program;
+}
+
+/**
+ * An upload takes only options, so a word of its own is a mistyped command (`stauts`) or a value without its flag
+ * (`upload-to-s3 RMI25320`); commander's "too many arguments" says neither.
+ */
+function describeStrayWord(word: string, program: Command, flags: UploadFlags): string {
+  const commands = program.commands.map((c) => c.name()).join(', ');
+  const example = flags.projectKey ? 'a value goes after its flag' : `e.g. --project-key ${word}`;
+  return `error: unknown command '${word}' (the commands are ${commands}; an upload takes only options: ${example})`;
 }
 
 /**
@@ -192,14 +219,7 @@ async function main(argv: string[]): Promise<void> {
   // Node 20.19+ is supported on purpose; the SDK's end-of-support notice is not the user's problem mid-upload.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   keepRunningWithoutReaders();
-  const program = buildProgram().exitOverride();
-  // One line per error, like every other error the tool prints: commander puts its suggestion on a second line.
-  program.configureOutput({
-    writeErr: (text) =>
-      process.stderr.write(
-        text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)'),
-      ),
-  });
+  const program = buildProgram();
   try {
     const swallowed = describeSwallowedQuote(argv.slice(2));
     if (swallowed) throw new ConfigError(swallowed);

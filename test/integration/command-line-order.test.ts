@@ -1,0 +1,135 @@
+/**
+ * Where a flag stands on the command line, through the built CLI: options typed before a subcommand count for it
+ * (`upload-to-s3 --config x.yaml check ...`), one it does not take is refused, and every mistake in a
+ * subcommand's own flags or words ends like the upload's: exit 2 and one line starting `upload-to-s3: `.
+ */
+import { chmod } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
+import { createTestBucket, getS3Env, testServerConfig } from '../support/s3-env.js';
+
+const PROJECT_KEY = 'ORDER1';
+const EXIT_USAGE = 2;
+
+let project: string;
+let stateDir: string;
+let config: string;
+
+beforeAll(async () => {
+  const bucket = await createTestBucket('cli-order');
+  const root = await makeTempDir('cli-order');
+  project = path.join(root, PROJECT_KEY);
+  stateDir = path.join(root, 'state');
+  await writeFiles(project, {
+    'config/project.yaml': 'project: ORDER1\n',
+    'logs/capture.log': 'capture started\n',
+  });
+  config = await writeConfig(root, { bucket, ...testServerConfig(getS3Env()) });
+  await chmod(config, 0o600);
+  const uploaded = await runCli([
+    '--config',
+    config,
+    '--folder',
+    project,
+    '--project-key',
+    PROJECT_KEY,
+    '--state-dir',
+    stateDir,
+  ]);
+  expect(uploaded.code, uploaded.stderr).toBe(0);
+});
+
+afterAll(removeTempDirs);
+
+function expectUsageLine(result: CliResult, pattern: RegExp): void {
+  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(EXIT_USAGE);
+  const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^upload-to-s3: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('options before a subcommand', () => {
+  it('--config and --project-key before check are the check’s: it proves the upload', async () => {
+    const result = await runCli([
+      '--config',
+      config,
+      '--project-key',
+      PROJECT_KEY,
+      'check',
+      '--folder',
+      project,
+      '--state-dir',
+      stateDir,
+    ]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/2 files: 2 proven, 0 missing/);
+  });
+
+  it('the same flag after the subcommand wins over the one before it', async () => {
+    const result = await runCli([
+      '--project-key',
+      'NOT-UPLOADED',
+      'check',
+      '--config',
+      config,
+      '--project-key',
+      PROJECT_KEY,
+      '--folder',
+      project,
+    ]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/2 files: 2 proven/);
+  });
+
+  it('--project-key before cleanup satisfies the cleanup, and --config reaches it through', async () => {
+    const result = await runCli([
+      '--project-key',
+      PROJECT_KEY,
+      'cleanup',
+      '--config',
+      config,
+      '--dry-run',
+      '--state-dir',
+      stateDir,
+    ]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`0 open uploads under s3://[^/]+/${PROJECT_KEY}/`));
+  });
+
+  it('--config before `credentials test` reaches the nested subcommand', async () => {
+    const result = await runCli(['--config', config, 'credentials', 'test']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/is reachable/);
+  });
+
+  it('an option the subcommand does not take: exit 2, naming the option and the subcommand', async () => {
+    expectUsageLine(await runCli(['--timestamp', 'status']), /--timestamp, given before 'status'/);
+    expectUsageLine(
+      await runCli(['--config', config, 'credentials', 'show']),
+      /--config, given before 'credentials show'/,
+    );
+  });
+});
+
+describe("a subcommand's own mistakes end as the upload's do", () => {
+  it('an unknown option of a subcommand: exit 2, one line', async () => {
+    expectUsageLine(await runCli(['status', '--bogus']), /unknown option '--bogus'/);
+    expectUsageLine(await runCli(['credentials', 'test', '--bogus']), /unknown option '--bogus'/);
+  });
+
+  it('a missing required option of a subcommand: exit 2, one line', async () => {
+    expectUsageLine(await runCli(['cleanup', '--config', config]), /--project-key/);
+  });
+
+  it('a mistyped command or a bare project key: exit 2, naming the commands', async () => {
+    expectUsageLine(await runCli(['stauts']), /unknown command 'stauts' \(the commands are status, /);
+    expectUsageLine(await runCli(['RMI25320']), /e\.g\. --project-key RMI25320/);
+  });
+});
