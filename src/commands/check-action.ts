@@ -13,6 +13,7 @@ import {
 import { withKeyringCustomerKey } from '../auth/customer-key-source.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { checkReportPath } from '../status/output-paths.js';
 import { connectStore } from '../remote/connect.js';
 import { checkPlan, isAllProven, type CheckRow } from '../verifier/check-plan.js';
 import { formatCheckJson, formatCheckText, writeCheckReport } from '../verifier/check-report.js';
@@ -26,12 +27,14 @@ export async function checkUpload(flags: CheckFlags): Promise<void> {
   const options = await withKeyringCustomerKey(
     resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
   );
+  const report = flags.report === undefined ? undefined : path.resolve(flags.report);
+  if (report) await checkReportPath(report);
   const log = createLogger({ debug: options.debug, logFile: options.logFile });
   const rows = await runCheck(options, flags.download ?? false, log);
   // a check can take hours: its rows are shown before a report file that cannot be written ends it with exit 2
   printRows(rows, options);
   process.exitCode = isAllProven(rows) ? EXIT.ok : EXIT.filesFailed;
-  if (flags.report) await writeCheckReport(path.resolve(flags.report), rows);
+  if (report) await writeCheckReport(report, rows);
 }
 
 async function runCheck(options: RunOptions, download: boolean, log: Logger): Promise<CheckRow[]> {

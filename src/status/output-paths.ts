@@ -18,6 +18,7 @@ const SETTINGS = {
   logCsv: { what: 'CSV log', setting: '--log-csv or log_csv' },
   logFile: { what: 'log file', setting: '--log-file' },
   stateDir: { what: 'state folder', setting: '--state-dir or state_dir' },
+  checkReport: { what: 'check report', setting: '--report' },
 } as const;
 
 const REASONS: Record<string, string> = {
@@ -44,6 +45,15 @@ export async function checkOutputPaths(paths: OutputPaths): Promise<void> {
   await checkFile(paths.statusJson, 'statusJson');
   await checkFile(paths.logCsv, 'logCsv');
   if (paths.logFile !== undefined) await checkFile(paths.logFile, 'logFile');
+}
+
+/**
+ * Proves that `check --report` can write its file before the check starts: a check can take hours, and a report
+ * folder that does not exist would otherwise end it only then. Its folder is created, as for the run's files.
+ * @throws ConfigError naming the path, what is wrong and `--report`.
+ */
+export async function checkReportPath(file: string): Promise<void> {
+  await checkFile(file, 'checkReport');
 }
 
 async function checkFile(file: string, name: keyof typeof SETTINGS): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../errors.js';
+import { ConfigError, describeFsError } from '../errors.js';
 import type { HeartbeatFile, RunIdentity } from './heartbeat.js';
 import {
   createGroupStatus,
@@ -49,10 +49,16 @@ async function readOnce(path: string): Promise<StatusFileContent> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    const hint = 'is an upload running with this status path?';
-    throw new ConfigError(`read status file ${path}: ${String(error)}; ${hint}`, { cause: error });
+    throw new ConfigError(`read status file ${path}: ${describeReadFailure(error)}`, { cause: error });
   }
   return normalize(raw, path);
+}
+
+function describeReadFailure(error: unknown): string {
+  if (error instanceof SyntaxError) return `not JSON (${error.message}); pass the path of a status JSON file`;
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+    return 'file not found; is an upload running with this status path?';
+  return `${describeFsError(error)}; check that the file is readable`;
 }
 
 function normalize(raw: unknown, path: string): StatusFileContent {

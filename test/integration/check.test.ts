@@ -89,13 +89,24 @@ describe('check', () => {
     expect(keysSent(h.proxy.stats(), h)).toEqual([]);
   });
 
-  it('shows its rows before a report file it cannot write ends it with exit 2', async () => {
+  it('refuses a report path it cannot write before checking anything: exit 2, one line', async () => {
     const report = path.join(h.stateDir, 'held-report');
     await mkdir(report, { recursive: true });
+    h.proxy.resetStats();
     const result = await runCli(checkArgs(h, '--report', report));
     expectExit(result, 2);
-    expect(result.stdout).toContain('5 files: 5 proven, 0 missing');
-    expect(result.stderr).toMatch(/write check report .*held-report: .*; close it if another program/);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^upload-to-s3: write check report .*held-report: it is a folder; pass a path you can write to with --report\n$/,
+    );
+    expect(h.proxy.stats().log).toEqual([]);
+  });
+
+  it("creates a report's missing folder, as the run does for its own files", async () => {
+    const report = path.join(h.stateDir, 'reports', 'today', 'check.csv');
+    const result = await runCli(checkArgs(h, '--report', report));
+    expectExit(result, 0);
+    expect(await readFile(report, 'utf8')).toMatch(/^\uFEFFkey,file,status,reason\r?\n/);
   });
 
   it('names a deleted object and a corrupted copy, re-sends exactly those with upload --check, then passes', async () => {

@@ -180,8 +180,20 @@ describe('renderStatusFile', () => {
     expect((await renderStatusFile(statusPath)).text).toContain('Upload uploading');
   });
 
-  it('reports a missing file as a config error', async () => {
-    await expect(renderStatusFile(join(dir, 'none.json'))).rejects.toMatchObject({ kind: 'config' });
+  it('reports a missing file as a config error, in words rather than the system error', async () => {
+    const missing = join(dir, 'none.json');
+    const error = await renderStatusFile(missing).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'config' });
+    expect((error as Error).message).toBe(
+      `read status file ${missing}: file not found; is an upload running with this status path?`,
+    );
+  });
+
+  it('names a file that is not JSON as such', async () => {
+    await writeFile(statusPath, '{not json');
+    await expect(renderStatusFile(statusPath)).rejects.toThrow(
+      /^read status file .*status\.json: not JSON \(.*\); pass the path of a status JSON file$/,
+    );
   });
 });
 
