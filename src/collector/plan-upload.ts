@@ -85,9 +85,9 @@ function mayShareKey({ folderType, rewritten }: CollectedType): boolean {
 
 async function assertFolder(folder: string): Promise<void> {
   const info = await stat(folder).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new ConfigError(`--folder ${folder}: no such folder; pass the project folder (or a reels folder)`);
-  }
+  if (info?.isDirectory()) return;
+  const problem = info ? 'a file, not a folder' : 'no such folder';
+  throw new ConfigError(`--folder ${folder}: ${problem}; pass the project folder (or a reels folder)`);
 }
 
 function nothingToUpload(

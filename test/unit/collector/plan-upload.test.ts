@@ -240,6 +240,18 @@ describe('planUpload', () => {
     );
   });
 
+  it('refuses a file given as the folder, saying it is a file', async () => {
+    const project = await makeProject({ 'logs/run.log': 'x' });
+    const file = path.join(project, 'logs', 'run.log');
+
+    const error = await planError(request(file));
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      `--folder ${file}: a file, not a folder; pass the project folder (or a reels folder)`,
+    );
+  });
+
   it('reports a project whose type folders hold no matching file as a usage error', async () => {
     const project = await makeProject({ 'reels/R001/R001.mp4.tmp': 'x', 'logs/old.bak': 'x' });
     await mkdir(path.join(project, 'report'));
