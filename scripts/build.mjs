@@ -55,7 +55,7 @@ const REQUIRE_SHIM =
  * type check (the same Node's types) rules out.
  */
 const BY_REQUIRE = ['http', 'process'];
-const ON_FIRST_USE = ['crypto', 'zlib', 'child_process', 'readline'];
+const ON_FIRST_USE = ['crypto', 'zlib', 'child_process', 'readline', 'v8'];
 
 function loadOnFirstUse(name) {
   const exportNames = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${name}`));

@@ -40,6 +40,7 @@ import { LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
+import { monotonicMs } from './monotonic-clock.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -80,7 +81,7 @@ export async function runUpload(
 }
 
 async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const reporting = await startReporting(options, log);
   // a second Ctrl+C exits at once; the status file still says how the run ended
   interrupts.onForcedExit(() => reporting.stopNow('interrupted'));
@@ -155,7 +156,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     return {
       snapshot: reporting.tracker.snapshot(),
       failed: snapshot.totals.failed + unproven,
-      elapsedMs: performance.now() - started,
+      elapsedMs: monotonicMs() - started,
       leftOut: plan.leftOut,
     };
   } catch (error) {
@@ -164,7 +165,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     recordRunError(reporting, ended);
     if (!began || !(ended instanceof Error)) throw ended;
     const snapshot = reporting.tracker.snapshot();
-    const elapsedMs = performance.now() - started;
+    const elapsedMs = monotonicMs() - started;
     return { snapshot, failed: snapshot.totals.failed, elapsedMs, leftOut, stoppedBy: ended };
   } finally {
     await reporting.stop();

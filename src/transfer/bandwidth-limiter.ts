@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monotonicMs } from '../monotonic-clock.js';
 
 /** Paces bytes across all workers; `take` resolves when the bytes may be sent. */
 export interface BandwidthLimiter {
@@ -21,7 +22,7 @@ const BURST_SECONDS = 1 / 8;
  */
 export function createBandwidthLimiter(
   bytesPerSecond: number,
-  now: () => number = performance.now.bind(performance),
+  now: () => number = monotonicMs,
 ): BandwidthLimiter {
   if (bytesPerSecond <= 0) return UNLIMITED;
   const burst = bytesPerSecond * BURST_SECONDS;

@@ -7,6 +7,7 @@ import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tr
 import { fixObjectSettings, type FixSettingsContext } from './fix-settings.js';
 import { forEachAtMost } from './for-each-at-most.js';
 import { uploadFile, type TransferContext } from './upload-file.js';
+import { monotonicMs } from '../monotonic-clock.js';
 
 /** Skips logged between two awaited writes of the CSV log: bounds the rows queued, at a few writes per 10,000. */
 const SKIP_BATCH = 1000;
@@ -92,7 +93,7 @@ type UploadOneResult =
   'fatal-or-stopped' | { outcome: FileResult['outcome']; result: FileResult; cause?: unknown };
 
 async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadOneResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   ctx.tracker.startFile(item.group, item.task.path, item.task.sizeBytes);
   const onBytes = ctx.tracker.fileProgressCallback(item.group, item.task.path);
   try {
@@ -123,7 +124,7 @@ function failure(item: DecidedTask, started: number, error: unknown, ctx: Upload
  * copy cannot give them (the server ignores them on copies), the file is sent again with them.
  */
 async function fixOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadOneResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   try {
     if (!ctx.fixSettings) throw new Error('fix-settings decision without a fix-settings context');
     const fixed = await fixObjectSettings(item.task, ctx.fixSettings);
@@ -176,7 +177,7 @@ function baseResult<O extends FileResult['outcome']>(
 }
 
 function seconds(startedMs: number): number {
-  return Math.round(performance.now() - startedMs) / 1000;
+  return Math.round(monotonicMs() - startedMs) / 1000;
 }
 
 function countByGroup(items: readonly DecidedTask[]): Map<string, number> {

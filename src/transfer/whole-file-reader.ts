@@ -1,5 +1,6 @@
 import type { FileIdentity } from '../content/file-identity.js';
 import { FileSource } from './file-source.js';
+import { monotonicMs } from '../monotonic-clock.js';
 
 /** A blocking read of a small file that takes longer waited on the disk: from the page cache, 1 MiB takes ~0.2 ms. */
 const SLOW_READ_MS = 2;
@@ -29,7 +30,7 @@ export class WholeFileReader {
    */
   constructor(
     private readonly onPooled: (message: string) => void = () => {},
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicMs,
   ) {}
 
   /** Whether the next read blocks (false once the disk has shown itself slow). */
