@@ -10,6 +10,7 @@ import {
   toUploadError,
 } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
+import { describeControlRequest } from './control-retry.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
 import type { ObjectAnswer } from './bucket-probe.js';
@@ -65,6 +66,10 @@ export async function connectStore(
       onRequest?.(operation);
       if (log.debugEnabled) log.debug(`request ${operation}`);
     },
+    onRetry: (retry) =>
+      log.warn(
+        `retrying ${describeControlRequest(retry.operation, retry.key)} now: attempt ${retry.attempt} of ${retry.attempts} failed: ${describeFailure(retry.error)}`,
+      ),
   });
   try {
     const probe = async (probeSignal: AbortSignal) => {

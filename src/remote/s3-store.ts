@@ -33,6 +33,7 @@ import {
   isUploadGone,
 } from './classify-error.js';
 import { isAmazonS3 } from './endpoint-id.js';
+import type { ControlRetry } from './control-retry.js';
 import { createAgents, type Agents } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import { ServerClock, signWithServerClock } from './server-clock.js';
@@ -58,6 +59,8 @@ export interface StoreSettings {
   credentials?: S3ClientConfig['credentials'];
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
+  /** Told of each request the control client sends again whose key no {@link S3Store.watchRetries} watches. */
+  onRetry?: ((retry: ControlRetry) => void) | undefined;
   /** The SSE-C key and expected bucket owner, sent on every request that takes them. */
   requests?: RequestSettings | undefined;
   /**
@@ -177,6 +180,7 @@ export class S3Store {
   private readonly data: S3Client;
   private readonly lean: LeanPutSettings;
   private readonly leanPuts = new Map<string, Promise<LeanPut | undefined>>();
+  private readonly retryWatchers = new Map<string, (retry: ControlRetry) => void>();
   /** Reads of a subresource ask for one byte (see {@link firstByteOnly}); Amazon S3 knows every subresource. */
   private readonly boundReads: boolean;
 
@@ -220,22 +224,59 @@ export class S3Store {
       retryMode: CLIENT_SETTINGS.retryMode,
     });
     this.data = new S3Client({ ...base, maxAttempts: 1 });
-    for (const client of [this.control, this.data]) {
-      signWithServerClock(client, this.lean.clock);
-      this.countRequests(client);
-    }
+    for (const client of [this.control, this.data]) signWithServerClock(client, this.lean.clock);
+    this.watchRequests(this.control, CLIENT_SETTINGS.maxAttempts);
+    this.watchRequests(this.data, 1);
   }
 
-  private countRequests(client: S3Client): void {
-    const onRequest = this.settings.onRequest;
-    if (!onRequest) return;
+  /**
+   * Tells `listener` of each request about `key` that the control client sends again, until the returned function
+   * is called: the engine watches the key of each file it sends, so the SDK's own retries of its completion or
+   * part listing count as the file's, as the retries of its bodies do.
+   */
+  watchRetries(key: string, listener: (retry: ControlRetry) => void): () => void {
+    this.retryWatchers.set(key, listener);
+    return () => {
+      if (this.retryWatchers.get(key) === listener) this.retryWatchers.delete(key);
+    };
+  }
+
+  /**
+   * Counts each request sent and reports each one sent again. The middleware runs inside the SDK's retry loop (the
+   * retry middleware is a step outside it), once per attempt; one invocation of the outer function is one command.
+   */
+  private watchRequests(client: S3Client, attempts: number): void {
     client.middlewareStack.add(
-      (next, context) => (args) => {
-        onRequest(context.commandName ?? 'unknown');
-        return next(args);
+      (next, context) => {
+        let failures = 0;
+        let lastError: unknown;
+        return async (args) => {
+          const operation = context.commandName ?? 'unknown';
+          this.settings.onRequest?.(operation);
+          if (failures > 0)
+            this.tellRetry({
+              operation,
+              key: keyOf(args.input),
+              attempt: failures,
+              attempts,
+              error: lastError,
+            });
+          try {
+            return await next(args);
+          } catch (error) {
+            failures += 1;
+            lastError = error;
+            throw error;
+          }
+        };
       },
-      { step: 'finalizeRequest', name: 'countRequests', priority: 'low' },
+      { step: 'finalizeRequest', name: 'watchRequests', priority: 'low' },
     );
+  }
+
+  private tellRetry(retry: ControlRetry): void {
+    const watcher = retry.key === undefined ? undefined : this.retryWatchers.get(retry.key);
+    (watcher ?? this.settings.onRetry)?.(retry);
   }
 
   /** ExpectedBucketOwner for every request that takes it: S3 refuses (403) when another account owns the bucket. */
@@ -1078,4 +1119,10 @@ export interface ObjectPartHead {
   partCount?: number;
   /** Absent for STANDARD. */
   storageClass?: string;
+}
+
+/** The object key a command's input names, if any. */
+function keyOf(input: unknown): string | undefined {
+  const key = (input as { Key?: unknown } | undefined)?.Key;
+  return typeof key === 'string' ? key : undefined;
 }

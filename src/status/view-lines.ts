@@ -123,8 +123,8 @@ export function formatResumedLine(
  * failed (ECONNRESET)`. A flaky link shows in the log as it happens, not only when a file fails at last.
  */
 export function formatRetryLine(retry: RetryNotice): string {
-  const wait = formatDuration(retry.delayMs / 1000);
-  return `retrying ${retry.what} in ${wait}: attempt ${retry.attempt} of ${retry.attempts} failed (${retry.reason})`;
+  const when = retry.delayMs > 0 ? `in ${formatDuration(retry.delayMs / 1000)}` : 'now';
+  return `retrying ${retry.what} ${when}: attempt ${retry.attempt} of ${retry.attempts} failed (${retry.reason})`;
 }
 
 /** `retry 3/10 in 4.2s (ECONNRESET)`, `retry 3/10 now (SlowDown 503)`: a file's attempt to come and why. */

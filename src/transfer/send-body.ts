@@ -1,5 +1,7 @@
 import { UploadError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
+import { describeControlRequest, type ControlRetry } from '../remote/control-retry.js';
+import type { RetryNotice } from '../status/status-tracker.js';
 import type { SignedBody } from '../remote/s3-store.js';
 import type { FileSource } from './file-source.js';
 import type { CrcName } from '../content/crc.js';
@@ -183,6 +185,20 @@ export function reportedRetries(
       ctx.debug(`${what}: attempt ${n} failed (${reason}); retrying in ${delayMs} ms`);
       ctx.onRetry?.({ what, attempt: n, attempts: DEFAULT_RETRY.attempts, delayMs, reason });
     },
+  };
+}
+
+/**
+ * A retry the SDK's control client made of one of the file's requests (its completion, its part listing), as the
+ * views show the engine's own: the client has already waited, so the request goes again now.
+ */
+export function controlRetryNotice(retry: ControlRetry): RetryNotice {
+  return {
+    what: describeControlRequest(retry.operation, retry.key),
+    attempt: retry.attempt,
+    attempts: retry.attempts,
+    delayMs: 0,
+    reason: describeError(retry.error),
   };
 }
 

@@ -6,6 +6,7 @@ import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tr
 
 import { fixObjectSettings, type FixSettingsContext } from './fix-settings.js';
 import { forEachAtMost } from './for-each-at-most.js';
+import { controlRetryNotice } from './send-body.js';
 import { uploadFile, type TransferContext } from './upload-file.js';
 import { monotonicMs } from '../monotonic-clock.js';
 
@@ -100,7 +101,12 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
     if (!ctx.transfer) throw new Error('upload decision without a transfer context');
     const onResumed = ctx.tracker.fileResumedCallback(item.group, item.task.path);
     const onRetry = (retry: RetryNotice): void => ctx.tracker.fileRetried(item.group, item.task.path, retry);
-    const sent = await uploadFile(item.task, { ...ctx.transfer, onRetry }, onBytes, onResumed);
+    const unwatch = ctx.transfer.store.watchRetries(item.task.key, (retry) =>
+      onRetry(controlRetryNotice(retry)),
+    );
+    const sent = await uploadFile(item.task, { ...ctx.transfer, onRetry }, onBytes, onResumed).finally(
+      unwatch,
+    );
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);
     return {
       outcome: 'uploaded',

@@ -2,6 +2,8 @@
  * A flaky link shows as it happens: each request of a file's that failed and is sent again gets a line in the plain
  * view (scheduled tasks, CI), a `file-retry` record with --json, a count in the status file and in the summary.
  * Before, a retried request was seen only with --debug, and a file stuck in retries looked like a stalled upload.
+ * That holds for the requests the SDK's client retries itself (the completion here) as for the bodies the engine
+ * sends again.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,10 +19,12 @@ const FILES = {
 };
 
 /**
- * Two failed PutObjects of the small file and one failed UploadPart of the reel: three bodies sent again. (The
- * completion's 500 is retried inside the SDK's client, as every request without a body is, and not counted.)
+ * Two failed PutObjects of the small file and one failed UploadPart of the reel: three bodies sent again, each after
+ * the engine's own wait; and the reel's completion, which the SDK's client sends again itself, at once. The bucket's
+ * first answer is a 500 twice: the probe takes any answer as the endpoint's, then the client retries the second.
  */
 const RULES: FaultRule[] = [
+  { match: { operation: 'HeadBucket' }, action: 'status-500', times: 2 },
   { match: { operation: 'PutObject' }, action: 'status-500', times: 2 },
   { match: { operation: 'UploadPart' }, action: 'status-500', after: 1, times: 1 },
   { match: { operation: 'CompleteMultipartUpload' }, action: 'status-500', times: 1 },
@@ -49,21 +53,31 @@ describe('requests sent again after a failure', () => {
     const args = uploadArgs(h).filter((a) => a !== '--quiet');
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
-    expect(h.proxy.stats().faultsInjected).toBe(4);
+    expect(h.proxy.stats().faultsInjected).toBe(6);
     expect(result.stdout).toContain('Sent ');
+    // a request of no file's is the run's: a warning, not a file's retry
+    expect(result.stderr.split('\n').filter((line) => line.includes('retrying'))).toEqual([
+      expect.stringMatching(/ warn retrying open bucket now: attempt 1 of 12 failed: .*HTTP 500/),
+    ]);
 
     const output = `${result.stdout}\n${result.stderr}`;
     const lines = output.split('\n').filter((line) => / retrying upload /.test(line));
     expect(lines, output).toHaveLength(3);
+    const completions = output.split('\n').filter((line) => / retrying complete upload of /.test(line));
+    expect(completions, output).toEqual([
+      expect.stringMatching(
+        /retrying complete upload of RETRY1\/reels\/R001\/R001\.mp4 now: attempt 1 of 12 failed \(InternalError 500\)$/,
+      ),
+    ]);
     expect(lines.filter((l) => l.includes('retrying upload RETRY1/logs/camera.log in '))).toHaveLength(2);
     expect(
       lines.filter((l) => /retrying upload RETRY1\/reels\/R001\/R001\.mp4 part \d+ in /.test(l)),
     ).toHaveLength(1);
     expect(lines[0]).toMatch(/: attempt 1 of 10 failed \(InternalError 500\)$/);
-    expect(output).toContain('; 3 requests sent again');
+    expect(output).toContain('; 4 requests sent again');
 
     const status = JSON.parse(await readFile(h.statusJson, 'utf8')) as { totals: { retries: number } };
-    expect(status.totals.retries).toBe(3);
+    expect(status.totals.retries).toBe(4);
   });
 
   it('are file-retry records with --json', async () => {
@@ -75,9 +89,19 @@ describe('requests sent again after a failure', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const retries = records.filter((r) => r['type'] === 'file-retry');
-    expect(retries).toHaveLength(3);
+    expect(retries).toHaveLength(4);
     expect(retries.filter((r) => r['request'] === 'upload RETRY2/logs/camera.log')).toHaveLength(2);
-    for (const record of retries) {
+    const completion = retries.find((r) => r['request'] === 'complete upload of RETRY2/reels/R001/R001.mp4');
+    const bodies = retries.filter((r) => r !== completion);
+    expect(completion).toMatchObject({
+      request: 'complete upload of RETRY2/reels/R001/R001.mp4',
+      attempt: 1,
+      attempts: 12,
+      reason: 'InternalError 500',
+      retry_in_seconds: 0,
+    });
+    expect(String(completion?.['file'])).toMatch(/R001\.mp4$/);
+    for (const record of bodies) {
       expect(record).toMatchObject({ attempts: 10, reason: 'InternalError 500' });
       expect(record['attempt']).toBeGreaterThanOrEqual(1);
       expect(record['retry_in_seconds']).toBeGreaterThan(0);
