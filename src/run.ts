@@ -130,7 +130,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       printDryRun(
         decided,
         plan,
-        options,
+        { ...options, askedBucket: store !== undefined },
         process.stdout,
         await previewResumes(decided, journals, options.bucket),
       );
