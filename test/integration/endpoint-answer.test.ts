@@ -120,7 +120,7 @@ describe('an endpoint that does not answer', () => {
     expect(result.code, result.stderr).toBe(0);
     // not the announcements of an endpoint that does not answer (`retrying 2/12: ...`), but the client's own retry
     expect(result.stderr).not.toMatch(/retrying \d+\/\d+:/);
-    expect(result.stderr).toMatch(/warn retrying open bucket now: attempt 1 of 12 failed: .*SlowDown/);
+    expect(result.stderr).toMatch(/warn retrying open bucket now: attempt 1 of 12 failed: .*HTTP 503/);
     expect(h.proxy.stats().byOperation.HeadBucket).toBe(3);
   });
 });
