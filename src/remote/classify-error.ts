@@ -316,7 +316,19 @@ function describe(error: unknown): string {
   }
   const message = (error as SdkErrorShape)?.message?.split('\n')[0]?.trim();
   if (message && message !== 'UnknownError' && message !== errorCode(error)) return message;
-  return status === 404 ? 'not found' : 'request failed';
+  return status === undefined ? 'request failed' : (ANSWER_WITHOUT_TEXT[status] ?? answerClass(status));
+}
+
+/** What an answer without a message says by its status alone (a HEAD answer has no body to carry one). */
+const ANSWER_WITHOUT_TEXT: Record<number, string> = {
+  403: 'access denied',
+  404: 'not found',
+  500: 'server error',
+  503: 'server busy or unavailable',
+};
+
+function answerClass(status: number): string {
+  return status >= 500 ? 'server error' : 'request refused';
 }
 
 function openSslReason(error: unknown): string {

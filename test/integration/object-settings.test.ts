@@ -333,7 +333,7 @@ describe('a storage class the server does not keep', () => {
     const run = await uploadOneFile(h, SMALL, 1024, '--storage-class', 'NO_SUCH_CLASS');
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(
-      /^upload-to-s3: upload \S+: request failed \(\w+, HTTP 400\); .*storage_class/m,
+      /^upload-to-s3: upload \S+: request refused \(\w+, HTTP 400\); .*storage_class/m,
     );
     expect(run.stdout).not.toContain('Upload failed');
     expect(run.stdout).not.toContain('not done');

@@ -8,6 +8,7 @@ import { ConfigError } from '../../../src/errors.js';
 import { exitCodeFor } from '../../../src/exit-codes.js';
 import {
   classifyS3Error,
+  describeFailure,
   isBodyTooLarge,
   isForeignAnswer,
   isWebPageAnswer,
@@ -167,5 +168,27 @@ describe('a request refused for the time it was signed at (RequestTimeTooSkewed,
     expect(error.message).toBe(
       "upload P/logs/a.log: The difference between the request time and the current time is too large. (RequestTimeTooSkewed, HTTP 403); this machine's clock is more than 15 minutes off the server's; set the date, time and time zone right (Windows: Settings > Time & language > Date & time > Sync now) and run again",
     );
+  });
+});
+
+describe('an answer without a message (a HEAD answer has no body)', () => {
+  /** As the SDK leaves the error of a HEAD answer it has no model for: no S3 code, only the status. */
+  function headAnswer(status: number): Error {
+    return Object.assign(new Error('UnknownError'), {
+      name: 'Unknown',
+      $metadata: { httpStatusCode: status },
+    });
+  }
+
+  it('is named by its status, not as a failed request', () => {
+    expect(describeFailure(headAnswer(503))).toBe('server busy or unavailable (HTTP 503)');
+    expect(describeFailure(headAnswer(500))).toBe('server error (HTTP 500)');
+    expect(describeFailure(headAnswer(502))).toBe('server error (HTTP 502)');
+    expect(describeFailure(headAnswer(403))).toBe('access denied (HTTP 403)');
+    expect(describeFailure(headAnswer(400))).toBe('request refused (HTTP 400)');
+  });
+
+  it('keeps "request failed" for an error that had no answer at all', () => {
+    expect(describeFailure(new Error('UnknownError'))).toBe('request failed');
   });
 });
