@@ -188,6 +188,8 @@ function buildProgram(): Command {
   carryLeadingOptions(program);
   // after the subcommands, which would copy it: a stray word reaches the action, which names the commands
   program.allowExcessArguments();
+  // commander offers `help [command]` only to a program without an action of its own; `aws help` users type it
+  program.helpCommand(true);
   return program;
 }
 

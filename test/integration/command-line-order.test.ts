@@ -128,6 +128,13 @@ describe("a subcommand's own mistakes end as the upload's do", () => {
     expectUsageLine(await runCli(['cleanup', '--config', config]), /--project-key/);
   });
 
+  it("`help COMMAND` shows that command's help, as `COMMAND --help` does", async () => {
+    const result = await runCli(['help', 'check']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: upload-to-s3 check \[options\]/);
+    expect((await runCli(['check', '--help'])).stdout).toBe(result.stdout);
+  });
+
   it('a mistyped command or a bare project key: exit 2, naming the commands', async () => {
     expectUsageLine(await runCli(['stauts']), /unknown command 'stauts' \(the commands are status, /);
     expectUsageLine(await runCli(['RMI25320']), /e\.g\. --project-key RMI25320/);
