@@ -242,8 +242,8 @@ export class S3Store {
   }
 
   /**
-   * Counts each request sent and reports each one sent again. The middleware runs inside the SDK's retry loop (the
-   * retry middleware is a step outside it), once per attempt; one invocation of the outer function is one command.
+   * Counts each request sent and reports each one sent again. The SDK's retry middleware wraps this one (same step,
+   * higher priority), so it runs once per attempt; one call of the outer function is one command.
    */
   private watchRequests(client: S3Client, attempts: number): void {
     client.middlewareStack.add(
