@@ -22,10 +22,14 @@ function carryInto(parent: Command, subcommand: Command): void {
     if (subcommand.commands.length === 0 && !takes(subcommand, name)) {
       const flag = flagOf(parent, name);
       const path = commandPath(subcommand);
-      subcommand.error(
-        `error: ${flag}, given before '${path}', is not an option of it; see upload-to-s3 ${path} --help`,
-        { exitCode: EXIT.usage },
-      );
+      // `schedule` passes the upload's own flags on after `--`
+      const passesFlagsOn = subcommand.registeredArguments.some((argument) => argument.variadic);
+      const fix = passesFlagsOn
+        ? `put the upload's flags after --: upload-to-s3 ${path} [options] -- ${flag} ...`
+        : `see upload-to-s3 ${path} --help`;
+      subcommand.error(`error: ${flag}, given before '${path}', is not an option of it; ${fix}`, {
+        exitCode: EXIT.usage,
+      });
     }
     subcommand.setOptionValueWithSource(name, parentOptions[name], 'cli');
   }

@@ -109,6 +109,13 @@ describe('options before a subcommand', () => {
     expect(result.stdout).toMatch(/is reachable/);
   });
 
+  it("an upload flag before `schedule` is shown where it goes: after --, with the task's upload flags", async () => {
+    expectUsageLine(
+      await runCli(['--config', config, 'schedule', '--at', '02:00']),
+      /--config, given before 'schedule', is not an option of it; put the upload's flags after --: upload-to-s3 schedule \[options\] -- --config \.\.\.$/,
+    );
+  });
+
   it('an option the subcommand does not take: exit 2, naming the option and the subcommand', async () => {
     expectUsageLine(await runCli(['--timestamp', 'status']), /--timestamp, given before 'status'/);
     expectUsageLine(
