@@ -152,13 +152,19 @@ function selectTypes(available: Map<string, string>, request: TypeRootsRequest):
   const selected = new Map(
     [...available].filter(([folderType]) => wanted.includes(folderType) && !excluded.has(folderType)),
   );
-  if (selected.size === 0) {
-    throw new ConfigError(
-      `plan ${request.folder}: no folder type left to upload (found: ${[...available.keys()].join(', ') || 'none'}); ` +
-        `point --folder at a project with reels, config, gis_data, logs or report folders`,
-    );
-  }
+  if (selected.size === 0) throw nothingSelected(request, [...available.keys()]);
   return selected;
+}
+
+function nothingSelected(request: TypeRootsRequest, found: string[]): ConfigError {
+  const fix =
+    found.length > 0
+      ? 'check --include and --exclude'
+      : `point --folder at a project with ${listFolderTypes(request.folderTypes).join(', ')} folders, or name this ` +
+        "folder's type with --folder-type (e.g. --folder-type reels)";
+  return new ConfigError(
+    `plan ${request.folder}: no folder type left to upload (found: ${found.join(', ') || 'none'}); ${fix}`,
+  );
 }
 
 function assertKnownTypes(request: TypeRootsRequest): void {

@@ -272,13 +272,16 @@ describe('planUpload', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toMatch(/^plan .*: no folder type left to upload \(found: none\)/);
+    expect(error.message).toMatch(
+      /; point --folder at a project with reels, config, gis_data, logs, report folders, or name this folder's type with --folder-type \(e\.g\. --folder-type reels\)$/,
+    );
   });
 
   it('reports excluding every type present', async () => {
     const project = await makeProject({ 'reels/a.mp4': 'x' });
 
     await expect(planUpload(request(project, { exclude: ['reels'] }))).rejects.toThrow(
-      /no folder type left to upload \(found: reels\)/,
+      /no folder type left to upload \(found: reels\); check --include and --exclude$/,
     );
   });
 
