@@ -196,6 +196,8 @@ function checkFolderTypes(value: unknown): string | undefined {
     ) {
       return `entry '${name}' must be a list of extensions like [.mp4, .json]`;
     }
+    if (extensions.length === 0)
+      return `entry '${name}' lists no extension, so none of its files would be uploaded; list them like [.mp4, .json], or leave the type out with --exclude ${name}`;
     const twin = findCaseTwin(name, names.slice(0, index));
     if (twin !== undefined)
       return `entry '${name}' differs from '${twin}' only in case (folder types match case-insensitively); use '${twin}'`;

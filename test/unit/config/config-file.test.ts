@@ -140,6 +140,10 @@ describe('loadConfigFile', () => {
     ['folder_types: [.mp4]', "'folder_types' must map folder type names to lists of extensions"],
     ['folder_types: {lidar: .las}', "'folder_types' entry 'lidar' must be a list of extensions"],
     ['folder_types: {"bad name": [.las]}', "'folder_types' has an invalid folder type name 'bad name'"],
+    [
+      'folder_types: {reels: []}',
+      "'folder_types' entry 'reels' lists no extension, so none of its files would be uploaded; list them like [.mp4, .json], or leave the type out with --exclude reels",
+    ],
   ])('rejects a value of the wrong type: %s', async (line, expected) => {
     const { error } = await loadError(`${line}\n`);
 
