@@ -53,7 +53,7 @@ async function abortStaleUploads(store: S3Store, options: RunOptions, flags: Cle
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const print = (record: CleanupRecord): void =>
     void process.stdout.write(
-      `${flags.json ? JSON.stringify(record) : describeRecord(record, flags.dryRun ?? false)}\n`,
+      `${flags.json ? JSON.stringify(record) : describeRecord(record, flags.dryRun ?? false, flags.olderThan)}\n`,
     );
   for (const upload of stale) {
     const started = new Date(upload.initiatedMs).toISOString();
@@ -80,10 +80,13 @@ type CleanupRecord =
   | { type: 'abort' | 'would-abort'; key: string; upload_id: string; started: string }
   | { type: 'cleanup'; bucket: string; prefix: string; open: number; stale: number; aborted: number };
 
-function describeRecord(record: CleanupRecord, dryRun: boolean): string {
+function describeRecord(record: CleanupRecord, dryRun: boolean, olderThan: string): string {
   if (record.type === 'cleanup') {
     const done = dryRun ? `${record.stale} stale` : `${record.aborted} aborted`;
-    return `${formatCount(record.open, 'open upload')} under s3://${record.bucket}/${record.prefix}; ${done}`;
+    // younger uploads may be a run's in progress or the next run's to resume: say why they stay, and how not
+    const young = record.open - record.stale;
+    const kept = young > 0 ? `; ${young} started within ${olderThan}, kept (--older-than 0 takes all)` : '';
+    return `${formatCount(record.open, 'open upload')} under s3://${record.bucket}/${record.prefix}; ${done}${kept}`;
   }
   const verb = record.type === 'abort' ? 'aborting' : 'would abort';
   return `${verb} ${record.key} (upload ${record.upload_id}, started ${record.started})`;
