@@ -185,13 +185,12 @@ function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
 }
 
 function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
-  const ageSeconds = Math.max(0, nowMs / 1000 - file.last_update);
   const lines = [
-    `Upload ${file.phase} (pid ${file.pid || 'unknown'}), ${isFinalPhase(file.phase) ? 'ended' : 'updated'} ${formatDuration(ageSeconds)} ago`,
+    formatHeadline(file, nowMs, liveness),
     ...formatIdentity(file),
     `Started ${formatLocalTime(file.started_at * 1000)}`,
     ...formatRunError(file),
-    ...formatProgressLines(file),
+    ...formatProgressLines(file, liveness),
     '',
     ...formatGroupTable(file),
     ...formatInFlight(file, liveness),
@@ -199,6 +198,17 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
   ];
   if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
   return lines.join('\n');
+}
+
+/**
+ * `Upload uploading (pid 4242), updated 3s ago`. A run whose process is gone says so first: its file still says
+ * uploading, which a glance at the first line would take for a live run.
+ */
+function formatHeadline(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
+  const age = formatDuration(Math.max(0, nowMs / 1000 - file.last_update));
+  if (liveness.state === 'gone')
+    return `Upload stopped without finishing (pid ${file.pid} is not running), last updated ${age} ago while ${file.phase}`;
+  return `Upload ${file.phase} (pid ${file.pid || 'unknown'}), ${isFinalPhase(file.phase) ? 'ended' : 'updated'} ${age} ago`;
 }
 
 /** `Project RMI25320: D:\survey\RMI25320 -> s3://survey-archive/RMI25320/`, from files that say (newer writers). */
@@ -213,13 +223,15 @@ function formatIdentity(file: StatusFileContent): string[] {
  * for (`Progress: 15.3% of 80.0 GiB (12.3 GiB), 12.3 MiB/s, ETA 1h02m`, `Files: 120/420 (119 uploaded, ...)`).
  * A run that has ended gives what it sent and its average rate instead: its last rate is no rate any more.
  */
-function formatProgressLines(file: StatusFileContent): string[] {
+function formatProgressLines(file: StatusFileContent, liveness: Liveness): string[] {
   const { totals } = file;
   const done = processedBytes(file);
   const percent = formatPercent(done, totals.bytes_planned);
-  const speed = isFinalPhase(file.phase)
-    ? formatSent(totals.bytes_uploaded, file.last_update - file.started_at)
-    : `${formatRate(file.rate_bytes_per_sec)}, ETA ${formatDuration(file.eta_seconds)}`;
+  // a run whose process is gone sends nothing more: its last rate and ETA are no rate and no ETA
+  const speed =
+    isFinalPhase(file.phase) || liveness.state === 'gone'
+      ? formatSent(totals.bytes_uploaded, file.last_update - file.started_at)
+      : `${formatRate(file.rate_bytes_per_sec)}, ETA ${formatDuration(file.eta_seconds)}`;
   const finished = totals.uploaded + totals.skipped + totals.failed;
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
   // a status file of the scripts this tool replaces has no planned bytes

@@ -140,7 +140,15 @@ describe('renderStatusFile', () => {
         reels: {},
       }),
     );
-    expect((await renderStatusFile(statusPath)).text).toContain(`STALE: process ${child.pid} is not running`);
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).toContain(`STALE: process ${child.pid} is not running`);
+    // the first line a glance takes in says the run is gone, and no rate or ETA of a process that sends nothing
+    expect(text.split('\n')[0]).toMatch(
+      new RegExp(
+        `^Upload stopped without finishing \\(pid ${child.pid} is not running\\), last updated \\S+ ago while uploading$`,
+      ),
+    );
+    expect(text).not.toContain('ETA');
   });
 
   it('reads a status file written by the Python tracker', async () => {
