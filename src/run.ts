@@ -41,6 +41,7 @@ import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
+import { resumeAdvice } from './resume-advice.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -160,7 +161,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       leftOut: plan.leftOut,
     };
   } catch (error) {
-    const ended = endingError(error, interrupts);
+    const ended = endingError(error, interrupts, options);
     const began = hasSentOrSettled(reporting.tracker.snapshot());
     recordRunError(reporting, ended);
     if (!began || !(ended instanceof Error)) throw ended;
@@ -246,8 +247,9 @@ function planSettledByLog(plan: UploadPlan, options: RunOptions, logged: UploadL
  * surfaces as: the run was interrupted, it did not fail. A run stopped by its own fatal error (a lost lock, a log
  * that cannot be written) ends with that error, not with the abort it caused.
  */
-function endingError(error: unknown, interrupts: Interrupts): unknown {
-  if (interrupts.interrupted) return new InterruptedError();
+function endingError(error: unknown, interrupts: Interrupts, options: RunOptions): unknown {
+  if (interrupts.interrupted)
+    return new InterruptedError(`upload interrupted: stopped by signal; ${resumeAdvice(options)}`);
   const reason: unknown = interrupts.hard.aborted ? interrupts.hard.reason : undefined;
   return reason instanceof UploadError ? reason : error;
 }

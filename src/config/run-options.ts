@@ -110,6 +110,8 @@ export interface RunOptions {
   include?: string[] | undefined;
   exclude?: string[] | undefined;
   timestamp?: string | undefined;
+  /** The timestamp folder is this run's minute (--timestamp), which a later run does not share. */
+  timestampFromClock?: boolean | undefined;
   bucket: string;
   region: string;
   endpoint?: string | undefined;
@@ -192,6 +194,7 @@ export function resolveRunOptions(
     folderTypes,
     ...selectFolderTypes(flags, folderTypes),
     timestamp: resolveTimestamp(flags, now),
+    timestampFromClock: flags.customTimestamp === undefined && flags.timestamp === true,
     bucket,
     region: validateRegion(
       pickFrom(

@@ -1,12 +1,12 @@
 import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { projectPrefixOf, type RunOptions } from '../config/run-options.js';
-import { InterruptedError } from '../errors.js';
 import { describeExitCode, EXIT } from '../exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat, type RunIdentity } from './heartbeat.js';
-import type { Phase } from './status-snapshot.js';
+import { resumeAdvice } from '../resume-advice.js';
+import type { Phase, RunErrorStatus } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
 import { formatStoppedLines } from './tty-lines.js';
 import { destinationUrl } from './view-lines.js';
@@ -23,20 +23,25 @@ export interface Reporting {
 }
 
 const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
-const STOPPED_BY_SIGNAL = {
-  message: new InterruptedError().message,
-  exit_code: EXIT.interrupted,
-  meaning: describeExitCode(EXIT.interrupted),
-};
+/** The run error a signal leaves in the status file, with what to run to resume. */
+function stoppedBySignal(options: RunOptions): RunErrorStatus {
+  return {
+    message: `upload interrupted: stopped by signal; ${resumeAdvice(options)}`,
+    exit_code: EXIT.interrupted,
+    meaning: describeExitCode(EXIT.interrupted),
+  };
+}
 
 const STDOUT_FD = 1;
 
-const STOPPED_AT_ONCE = {
-  type: 'error',
-  message: 'upload stopped at once by a second signal; run the same command again to resume',
-  exit_code: EXIT.interrupted,
-  meaning: describeExitCode(EXIT.interrupted),
-};
+function stoppedAtOnce(options: RunOptions): Record<string, unknown> {
+  return {
+    type: 'error',
+    message: `upload stopped at once by a second signal; ${resumeAdvice(options)}`,
+    exit_code: EXIT.interrupted,
+    meaning: describeExitCode(EXIT.interrupted),
+  };
+}
 
 /**
  * Starts the three views of one set of numbers: the JSON heartbeat file (not for a dry run), and on
@@ -94,13 +99,13 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       const stopped = formatStoppedLines(inFlight, destination, terminalWidth(process.stderr));
       process.stderr.write(`${stopped.join('\n')}\n`);
       // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
-      if (mode === 'json') writeStdoutNow(`${JSON.stringify(STOPPED_AT_ONCE)}\n`);
+      if (mode === 'json') writeStdoutNow(`${JSON.stringify(stoppedAtOnce(options))}\n`);
     },
     announceStopping() {
       if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
       else tracker.notice(STOPPING);
       // a CI runner or Docker may kill the run before its parts finish: the status file says why it is ending now
-      tracker.setRunError(STOPPED_BY_SIGNAL);
+      tracker.setRunError(stoppedBySignal(options));
       heartbeat?.writeNow();
     },
   };

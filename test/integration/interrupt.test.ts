@@ -147,6 +147,42 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 
+  it('with --timestamp names its folder to resume it, and that rerun sends only the missing parts', async () => {
+    const h = await harness('TSTAMP1');
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'stamped' } });
+    const digest = await digestFile(file!, PART);
+    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'delay', delayMs: 3000 }]);
+    const cli = spawnCli(uploadArgs(h, '--timestamp', '--max-concurrency', '2'), { timeoutMs: 120_000 });
+    await waitForProxy(
+      h.proxy,
+      (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
+    );
+    cli.child.kill('SIGINT');
+    const stopped = await cli.exited;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const [journal] = await readJournals(h.stateDir);
+    // a later --timestamp run names a folder after its own minute and would send the whole file again
+    const stamp = /\/reels\/(\d{8}_\d{4})\//.exec(journal!.key)?.[1];
+    expect(stamp, journal!.key).toBeDefined();
+    const advice = `to resume, run it again with --custom-timestamp ${stamp} in place of --timestamp`;
+    expect(stopped.stderr).toContain(advice);
+    const status = await readStatusJson(h.statusJson);
+    expect((status.run_error as { message?: string } | null)?.message).toContain(advice);
+
+    const first = h.proxy.stats();
+    h.proxy.setRules([]);
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h, '--custom-timestamp', stamp!));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const sent = h.proxy.stats();
+    expect(sent.byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    const stored = acceptedPartNumbers(first);
+    const partsSent = uploadPartRequests(sent).map((e) => e.partNumber);
+    expect(partsSent.length).toBeGreaterThan(0);
+    expect(partsSent.filter((n) => stored.includes(n))).toEqual([]);
+    await expectStored(journal!.key, digest);
+  });
+
   it('gives up on the hung part when the grace period ends, exits 130, and the rerun completes', async () => {
     const h = await harness('HANG1');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang' } });
