@@ -22,6 +22,8 @@ import { WholeFileReader } from './transfer/whole-file-reader.js';
 import { uploadAll, type DecidedTask } from './transfer/upload-all.js';
 import { holdYoungGeneration, shouldHoldYoungGeneration } from './young-generation.js';
 import { JournalStore } from './transfer/upload-journal.js';
+import { leftBehindFolders } from './transfer/left-behind-folders.js';
+import { formatBytes, formatCount } from './status/format.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
@@ -107,6 +109,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       projectPrefix: projectPrefixOf(options),
       timestampFolder: options.timestamp,
     });
+    await warnOfLeftBehindFolders(options, log);
     const logged = await readUploadLog(options.logCsv, logTarget(options));
     const opened = await openStore(plan, options, logged, { log, interrupts });
     store = opened.store;
@@ -175,6 +178,23 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
     await bucketLock?.release();
     store?.destroy();
+  }
+}
+
+/**
+ * A `--timestamp` run names the folders in which a crashed run (power lost, a killed task) left uploads: this run
+ * sends those files again into its own folder, where `--custom-timestamp` with the old one would resume them.
+ */
+async function warnOfLeftBehindFolders(options: RunOptions, log: Logger): Promise<void> {
+  if (!options.timestampFromClock) return;
+  const journals = await new JournalStore(options.stateDir, endpointId(options.endpoint)).list();
+  for (const folder of leftBehindFolders(journals, options)) {
+    const uploads = `${formatCount(folder.files, 'upload')} (${formatBytes(folder.bytesSent)} stored)`;
+    const resend = options.dryRun ? 'the run would send' : 'this run sends';
+    const instead = options.dryRun ? 'run' : 'stop it and run';
+    log.warn(
+      `an interrupted run left ${uploads} under timestamp folder ${folder.timestamp}; ${resend} those files again into ${options.timestamp}: to resume them instead, ${instead} with --custom-timestamp ${folder.timestamp}`,
+    );
   }
 }
 

@@ -183,6 +183,29 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     await expectStored(journal!.key, digest);
   });
 
+  it('a later --timestamp run names the folder the interrupted run left, which only --custom-timestamp resumes', async () => {
+    const h = await harness('TSTAMP2');
+    await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'left-behind' } });
+    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'delay', delayMs: 3000 }]);
+    const cli = spawnCli(uploadArgs(h, '--custom-timestamp', '20200101_0000', '--max-concurrency', '2'), {
+      timeoutMs: 120_000,
+    });
+    await waitForProxy(
+      h.proxy,
+      (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
+    );
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(130);
+    h.proxy.setRules([]);
+
+    const planned = await runCli(uploadArgs(h, '--timestamp', '--dry-run'));
+
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toMatch(
+      /warn an interrupted run left 1 upload \(\d+\.\d MiB stored\) under timestamp folder 20200101_0000; the run would send those files again into \d{8}_\d{4}: to resume them instead, run with --custom-timestamp 20200101_0000$/m,
+    );
+  });
+
   it('gives up on the hung part when the grace period ends, exits 130, and the rerun completes', async () => {
     const h = await harness('HANG1');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang' } });
