@@ -9,7 +9,7 @@ import { getTransferConfig } from '../../src/transfer/transfer-config.js';
 import { listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
 import { writeFiles } from '../support/fixtures.js';
-import { runCli, spawnCli } from '../support/run-cli.js';
+import { runCli, spawnCli, type CliResult } from '../support/run-cli.js';
 import { readStatusJson } from '../support/run-outcomes.js';
 import {
   acceptedPartNumbers,
@@ -121,12 +121,13 @@ describe('Ctrl+C while a part is slow or hangs', () => {
   const PART = 8 * MiB;
   const REL = 'reels/R003/hang.mp4';
 
-  it('lets a slow part in flight finish after Ctrl+C and journals it', async () => {
-    const h = await harness('SLOW1');
-    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'slow' } });
-    const digest = await digestFile(file!, PART);
+  /**
+   * Starts an upload whose part 3 the proxy delays by 3 s, sends Ctrl+C once two parts are stored and part 3 is
+   * on its way, and returns the stopped run (exit 130): the order is the proxy's, not the clock's.
+   */
+  async function stopWhilePartThreeIsSlow(h: Harness, ...extra: string[]): Promise<CliResult> {
     h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'delay', delayMs: 3000 }]);
-    const cli = spawnCli(uploadArgs(h, '--max-concurrency', '2'), { timeoutMs: 120_000 });
+    const cli = spawnCli(uploadArgs(h, ...extra, '--max-concurrency', '2'), { timeoutMs: 120_000 });
     await waitForProxy(
       h.proxy,
       (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
@@ -134,6 +135,14 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     cli.child.kill('SIGINT');
     const stopped = await cli.exited;
     expect(stopped.code, stopped.stderr).toBe(130);
+    return stopped;
+  }
+
+  it('lets a slow part in flight finish after Ctrl+C and journals it', async () => {
+    const h = await harness('SLOW1');
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'slow' } });
+    const digest = await digestFile(file!, PART);
+    const stopped = await stopWhilePartThreeIsSlow(h);
     // the summary still says what the stopped run did, and what it left for the next one
     expect(stopped.stdout).toMatch(/^Upload interrupted in \S+: 1 file planned$/m);
     expect(stopped.stdout).toContain('not done: 1 file (40.0 MiB), left for the next run');
@@ -151,15 +160,7 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     const h = await harness('TSTAMP1');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'stamped' } });
     const digest = await digestFile(file!, PART);
-    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'delay', delayMs: 3000 }]);
-    const cli = spawnCli(uploadArgs(h, '--timestamp', '--max-concurrency', '2'), { timeoutMs: 120_000 });
-    await waitForProxy(
-      h.proxy,
-      (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
-    );
-    cli.child.kill('SIGINT');
-    const stopped = await cli.exited;
-    expect(stopped.code, stopped.stderr).toBe(130);
+    const stopped = await stopWhilePartThreeIsSlow(h, '--timestamp');
     const [journal] = await readJournals(h.stateDir);
     // a later --timestamp run names a folder after its own minute and would send the whole file again
     const stamp = /\/reels\/(\d{8}_\d{4})\//.exec(journal!.key)?.[1];
@@ -186,16 +187,7 @@ describe('Ctrl+C while a part is slow or hangs', () => {
   it('a later --timestamp run names the folder the interrupted run left, which only --custom-timestamp resumes', async () => {
     const h = await harness('TSTAMP2');
     await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'left-behind' } });
-    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'delay', delayMs: 3000 }]);
-    const cli = spawnCli(uploadArgs(h, '--custom-timestamp', '20200101_0000', '--max-concurrency', '2'), {
-      timeoutMs: 120_000,
-    });
-    await waitForProxy(
-      h.proxy,
-      (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
-    );
-    cli.child.kill('SIGINT');
-    expect((await cli.exited).code).toBe(130);
+    await stopWhilePartThreeIsSlow(h, '--custom-timestamp', '20200101_0000');
     h.proxy.setRules([]);
 
     const planned = await runCli(uploadArgs(h, '--timestamp', '--dry-run'));
@@ -204,6 +196,11 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     expect(planned.stderr).toMatch(
       /warn an interrupted run left 1 upload \(\d+\.\d MiB stored\) under timestamp folder 20200101_0000; the run would send those files again into \d{8}_\d{4}: to resume them instead, run with --custom-timestamp 20200101_0000$/m,
     );
+    // as advised: the upload is taken up, and no upload is left open in the bucket the other cases share
+    const resumed = await runCli(uploadArgs(h, '--custom-timestamp', '20200101_0000'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/ resumed, already stored$/m);
+    expect(await listOpenMultipartUploads(bucket)).toEqual([]);
   });
 
   it('gives up on the hung part when the grace period ends, exits 130, and the rerun completes', async () => {
