@@ -1,3 +1,5 @@
+import { interruptedBySignal } from './resume-advice.js';
+
 /**
  * The one error hierarchy of upload-to-s3. Every failure that reaches the user is an
  * {@link UploadError}; `cli.ts` maps the `kind` to an exit code and prints `message` on one line.
@@ -49,7 +51,7 @@ export class AuthError extends UploadError {
 
 /** The run was stopped by the user (Ctrl+C, SIGTERM). */
 export class InterruptedError extends UploadError {
-  constructor(message = 'upload interrupted: stopped by signal; run the same command again to resume') {
+  constructor(message = interruptedBySignal()) {
     super('interrupted', message);
   }
 }

@@ -43,7 +43,7 @@ import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
-import { resumeAdvice } from './resume-advice.js';
+import { interruptedBySignal } from './resume-advice.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -268,8 +268,7 @@ function planSettledByLog(plan: UploadPlan, options: RunOptions, logged: UploadL
  * that cannot be written) ends with that error, not with the abort it caused.
  */
 function endingError(error: unknown, interrupts: Interrupts, options: RunOptions): unknown {
-  if (interrupts.interrupted)
-    return new InterruptedError(`upload interrupted: stopped by signal; ${resumeAdvice(options)}`);
+  if (interrupts.interrupted) return new InterruptedError(interruptedBySignal(options));
   const reason: unknown = interrupts.hard.aborted ? interrupts.hard.reason : undefined;
   return reason instanceof UploadError ? reason : error;
 }

@@ -323,7 +323,6 @@ function describe(error: unknown): string {
 const ANSWER_WITHOUT_TEXT: Record<number, string> = {
   403: 'access denied',
   404: 'not found',
-  500: 'server error',
   503: 'server busy or unavailable',
 };
 

@@ -5,7 +5,7 @@ import { describeExitCode, EXIT } from '../exit-codes.js';
 import type { Logger } from '../log/logger.js';
 import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat, type RunIdentity } from './heartbeat.js';
-import { resumeAdvice } from '../resume-advice.js';
+import { interruptedBySignal, resumeAdvice } from '../resume-advice.js';
 import type { Phase, RunErrorStatus } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
 import { formatStoppedLines } from './tty-lines.js';
@@ -26,7 +26,7 @@ const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop
 /** The run error a signal leaves in the status file, with what to run to resume. */
 function stoppedBySignal(options: RunOptions): RunErrorStatus {
   return {
-    message: `upload interrupted: stopped by signal; ${resumeAdvice(options)}`,
+    message: interruptedBySignal(options),
     exit_code: EXIT.interrupted,
     meaning: describeExitCode(EXIT.interrupted),
   };

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { headObject } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
 import { makeBytes, writeFiles } from '../support/fixtures.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
+import { runCli, spawnCli, type CliResult } from '../support/run-cli.js';
 import { readLogRows } from '../support/run-outcomes.js';
 import { makeTestClient } from '../support/s3-env.js';
 import {
@@ -19,6 +19,7 @@ import {
   MiB,
   uploadArgs,
   useHarnessBucket,
+  waitForProxy,
   writeDigestedFile,
   type Harness,
 } from './transfer-harness.js';
@@ -100,6 +101,21 @@ describe('check', () => {
       /^upload-to-s3: write check report .*held-report: it is a folder; pass a path you can write to with --report\n$/,
     );
     expect(h.proxy.stats().log).toEqual([]);
+  });
+
+  it('shows its rows before a report file that became unwritable during the check ends it with exit 2', async () => {
+    const report = path.join(h.stateDir, 'late-report.csv');
+    // the path is writable when the check starts; it is made a folder while the proxy holds the first request
+    h.proxy.setRules([{ match: { operation: 'HeadBucket' }, action: 'hold', times: 1 }]);
+    const cli = spawnCli(checkArgs(h, '--report', report));
+    await waitForProxy(h.proxy, () => h.proxy.held() > 0);
+    await mkdir(report);
+    h.proxy.release();
+    const result = await cli.exited;
+    h.proxy.setRules([]);
+    expectExit(result, 2);
+    expect(result.stdout).toContain('5 files: 5 proven, 0 missing');
+    expect(result.stderr).toMatch(/write check report .*late-report\.csv: .*; close it if another program/);
   });
 
   it("creates a report's missing folder, as the run does for its own files", async () => {
