@@ -160,7 +160,9 @@ function isSettingFault(code: string, error: unknown): boolean {
     RUN_FATAL_CODES.has(code) ||
     SETTING_CODES.has(code) ||
     Object.hasOwn(CONNECTION_HINTS, code) ||
-    isNotImplemented(error)
+    isNotImplemented(error) ||
+    // moved for good: a HEAD's answer carries no PermanentRedirect code, only its status
+    httpStatusOf(error) === 301
   );
 }
 
@@ -201,6 +203,20 @@ export function isWebPageAnswer(error: unknown): boolean {
   const status = httpStatusOf(error) ?? 0;
   const type = (error as SdkErrorShape)?.$response?.headers?.['content-type'] ?? '';
   return status >= 400 && status < 500 && status !== 413 && /^\s*text\/html\b/i.test(type);
+}
+
+/** A region as S3 names one in `x-amz-bucket-region`: one host-name label. */
+const REGION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The region an answer says the bucket is in, when it refused the request for being signed for another region:
+ * Amazon S3 answers a 301 (or a HeadBucket's 400) with `x-amz-bucket-region`, as the SDK's own redirect reads it.
+ */
+export function bucketRegionOf(error: unknown): string | undefined {
+  const status = httpStatusOf(error);
+  if (status !== 301 && status !== 307 && status !== 400) return undefined;
+  const region = (error as SdkErrorShape)?.$response?.headers?.['x-amz-bucket-region']?.trim();
+  return region && REGION_NAME.test(region) ? region : undefined;
 }
 
 /** The S3 error code of an SDK or network error ('' when it has none). */
@@ -265,7 +281,7 @@ export function classifyS3Error(error: unknown): ErrorClass {
   if (code === 'NoSuchUpload') return 'upload-gone';
   // asking again does not make a server implement what it lacks, nor will the next file: Swift's s3api refuses
   // tags and SSE on every write (501); the reads that may meet a 501 (tags, HEAD by part number) handle it first
-  if (isSettingFault(code, error) || status === 301) return 'run-fatal';
+  if (isSettingFault(code, error)) return 'run-fatal';
   // refused for the time it was signed at, which the next attempt takes from the server's clock (server-clock.ts)
   if (code === CLOCK_SKEW_CODE) return 'retryable';
   if (AUTH_CODES.has(code) || status === 403) return 'run-fatal';
@@ -321,6 +337,7 @@ function describe(error: unknown): string {
 
 /** What an answer without a message says by its status alone (a HEAD answer has no body to carry one). */
 const ANSWER_WITHOUT_TEXT: Record<number, string> = {
+  301: 'moved permanently',
   403: 'access denied',
   404: 'not found',
   503: 'server busy or unavailable',
@@ -383,6 +400,7 @@ const NO_CODE: ReadonlySet<string> = new Set(['Unknown', 'UnknownError', 'Error'
 
 /** Hints for answers whose status says more than their code (a proxy's 413 has none). */
 const STATUS_HINTS: Record<number, string> = {
+  301: "the server sends the bucket's requests elsewhere; set region / --region to the bucket's region, or check endpoint_url / --endpoint and force_path_style",
   403: ACCESS_HINT,
   413: 'raise the request size limit of the server or of the proxy before it (nginx: client_max_body_size) to at least 8 MiB',
 };

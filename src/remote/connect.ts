@@ -3,6 +3,7 @@ import type { RunOptions } from '../config/run-options.js';
 import { ConfigError, RemoteError, type UploadError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import {
+  bucketRegionOf,
   describeFailure,
   errorCode,
   httpStatusOf,
@@ -34,6 +35,33 @@ export async function connectStore(
   onRequest?: (operation: string) => void,
 ): Promise<S3Store> {
   warnIfConfigReadable(options, log);
+  try {
+    return await openStore(options, log, signal, onRequest);
+  } catch (error) {
+    const bucketRegion = error instanceof BucketElsewhere ? error.region : undefined;
+    if (bucketRegion === undefined) throw error;
+    // as the AWS CLI does, without a word: but the config stays wrong, and every run pays the detour
+    log.warn(
+      `bucket ${options.bucket} is in region ${bucketRegion}, not ${options.region}: using ${bucketRegion}; set region: ${bucketRegion} in the config (or --region ${bucketRegion}) to go there directly`,
+    );
+    return openStore({ ...options, region: bucketRegion }, log, signal, onRequest, false);
+  }
+}
+
+/** The bucket's first answer named the region it is in, another than the run's: the store goes there instead. */
+class BucketElsewhere extends Error {
+  constructor(readonly region: string) {
+    super(`the bucket is in region ${region}`);
+  }
+}
+
+async function openStore(
+  options: RunOptions,
+  log: Logger,
+  signal: AbortSignal,
+  onRequest: ((operation: string) => void) | undefined,
+  followRegion = true,
+): Promise<S3Store> {
   // loaded here, not at start-up: the SDK takes about 0.3 s to load, which --help, status and a dry run never need
   const [{ S3Store }, { createAgents }] = await Promise.all([
     import('./s3-store.js'),
@@ -91,6 +119,11 @@ export async function connectStore(
     // an endpoint that answered with an error gets the SDK's retries, meant for a server that is there
     if (first === 'answered') await store.headBucket(options.bucket, signal);
   } catch (error) {
+    const bucketRegion = followRegion ? bucketRegionOf(error) : undefined;
+    if (bucketRegion !== undefined && bucketRegion !== options.region) {
+      store.destroy();
+      throw new BucketElsewhere(bucketRegion);
+    }
     const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
     if (isWebPageAnswer(explained)) throw webPageError(options, explained);

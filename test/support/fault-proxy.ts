@@ -71,7 +71,8 @@ export type FaultAction =
   | 'repeat-listing-page'
   | 'ignore-copy-source'
   | 'access-denied-403'
-  | 'method-not-allowed-405';
+  | 'method-not-allowed-405'
+  | 'wrong-region-301';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -129,6 +130,10 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  *   again without it, as a server that ignores the header takes the request: a PutObject of the empty body, with
  *   the request's settings.
  *
+ * - `wrong-region-301`: consume the body, do not forward, answer as Amazon S3 answers a request signed for another
+ *   region than the bucket's: 301 with `x-amz-bucket-region: <bucketRegion>` (a GET's body also says
+ *   `PermanentRedirect`). Match `signedForOtherRegionThan` with the same region so that requests signed for it pass.
+ *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
  */
@@ -149,7 +154,11 @@ export interface FaultRule {
     subresource?: string;
     /** Only requests whose `Content-Length` is at least this. */
     minBodyBytes?: number;
+    /** Only requests signed (SigV4 `Authorization` header) for a region other than this one. */
+    signedForOtherRegionThan?: string;
   };
+  /** The region `wrong-region-301` says the bucket is in (default `eu-west-1`). */
+  bucketRegion?: string;
   /** What to do. */
   action: FaultAction;
   /** How many matching requests to hit (default 1); `Infinity` for all. */
@@ -358,6 +367,7 @@ function mulberry32(seed: number): () => number {
 }
 
 const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
+  'wrong-region-301',
   'reset-mid-body',
   'status-500',
   'slowdown-503',
@@ -425,6 +435,11 @@ const HOP_BY_HOP_RESPONSE = new Set([
   'upgrade',
   'trailer',
 ]);
+/** The region in a SigV4 `Authorization` header's credential scope (`Credential=AKID/DAY/REGION/s3/aws4_request`). */
+function signingRegionOf(headers: IncomingMessage['headers']): string | undefined {
+  return /Credential=[^/,]+\/\d{8}\/([^/,]+)\//.exec(headers.authorization ?? '')?.[1];
+}
+
 function hasDigestHeader(headers: IncomingMessage['headers']): boolean {
   return Object.keys(headers).some((name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'));
 }
@@ -759,6 +774,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (mt.subresource !== undefined && !hasQueryParameter(url, mt.subresource)) continue;
         if (mt.minBodyBytes !== undefined && !(Number(headers['content-length']) >= mt.minBodyBytes))
           continue;
+        if (
+          mt.signedForOtherRegionThan !== undefined &&
+          signingRegionOf(headers) === mt.signedForOtherRegionThan
+        )
+          continue;
       }
       if (BODY_ACTIONS.has(rule.action) && !hasBody) continue;
       st.seen++;
@@ -811,6 +831,21 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (res.destroyed) return;
         entry.status = errorFault.status;
         sendS3Error(res, errorFault.status, errorFault.code, errorFault.message);
+      });
+      return;
+    }
+    if (rule?.action === 'wrong-region-301') {
+      consumeBody(() => {
+        if (res.destroyed) return;
+        entry.status = 301;
+        const region = rule.bucketRegion ?? 'eu-west-1';
+        sendS3Error(
+          res,
+          301,
+          'PermanentRedirect',
+          'The bucket you are attempting to access must be addressed using the specified endpoint.',
+          { 'x-amz-bucket-region': region },
+        );
       });
       return;
     }

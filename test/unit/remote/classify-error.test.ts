@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { exitCodeFor } from '../../../src/exit-codes.js';
 import {
+  bucketRegionOf,
   classifyS3Error,
   describeFailure,
   isBodyTooLarge,
@@ -190,5 +191,36 @@ describe('an answer without a message (a HEAD answer has no body)', () => {
 
   it('keeps "request failed" for an error that had no answer at all', () => {
     expect(describeFailure(new Error('UnknownError'))).toBe('request failed');
+  });
+});
+
+describe('an answer that says the bucket is in another region', () => {
+  function answer(status: number, headers: Record<string, string>): Error {
+    return Object.assign(new Error('UnknownError'), {
+      name: 'Unknown',
+      $metadata: { httpStatusCode: status },
+      $response: { headers },
+    });
+  }
+
+  it("names the bucket's region for a 301, 307 or 400 with x-amz-bucket-region, as Amazon S3 answers", () => {
+    expect(bucketRegionOf(answer(301, { 'x-amz-bucket-region': 'eu-west-2' }))).toBe('eu-west-2');
+    expect(bucketRegionOf(answer(400, { 'x-amz-bucket-region': 'ap-southeast-2' }))).toBe('ap-southeast-2');
+    expect(bucketRegionOf(answer(307, { 'x-amz-bucket-region': 'us-west-1' }))).toBe('us-west-1');
+  });
+
+  it('names none for other answers, a missing header, or a header that is not a region', () => {
+    expect(bucketRegionOf(answer(403, { 'x-amz-bucket-region': 'eu-west-2' }))).toBeUndefined();
+    expect(bucketRegionOf(answer(301, {}))).toBeUndefined();
+    expect(bucketRegionOf(answer(301, { 'x-amz-bucket-region': 'eu-west-2/../x' }))).toBeUndefined();
+    expect(bucketRegionOf(new Error('socket hang up'))).toBeUndefined();
+  });
+
+  it('without a region to follow, a 301 is a configuration error (exit 2) that says what to check', () => {
+    const error = toUploadError(answer(301, {}), 'open bucket', 'b');
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect(error.message).toMatch(/^open bucket b: moved permanently \(HTTP 301\); .*region \/ --region/);
+    expect(classifyS3Error(answer(301, {}))).toBe('run-fatal');
   });
 });

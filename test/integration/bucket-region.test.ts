@@ -1,0 +1,119 @@
+/**
+ * A bucket in another region than the one configured (none set: us-east-1) is the most common first-run mistake
+ * on Amazon S3, which refuses every request signed for the wrong region with a 301 naming the bucket's region in
+ * `x-amz-bucket-region`. The AWS CLI follows it; so does the run, with a warning that names the setting to fix.
+ * Before, the run stopped at its first request: "open bucket ...: request refused (HTTP 301)", exit 1.
+ * The proxy answers so every request not signed for the bucket's region, so each object stored proves that its
+ * request went to the bucket's region.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { listAllObjects } from '../support/bucket.js';
+import type { FaultRule } from '../support/fault-proxy.js';
+import { removeTempDirs, writeFiles } from '../support/fixtures.js';
+import { runCli } from '../support/run-cli.js';
+import { createTestBucket, getS3Env } from '../support/s3-env.js';
+import { deleteBucket, MiB, startHarness, uploadArgs, type Harness } from './transfer-harness.js';
+
+const BUCKET_REGION = 'eu-west-2';
+
+const ELSEWHERE: FaultRule[] = [
+  {
+    match: { signedForOtherRegionThan: BUCKET_REGION },
+    action: 'wrong-region-301',
+    bucketRegion: BUCKET_REGION,
+    times: Infinity,
+  },
+];
+
+const FILES = {
+  'logs/camera.log': { sizeBytes: 30_000, seed: 'camera' },
+  'reels/R001/R001.mp4': { sizeBytes: 20 * MiB, seed: 'reel' },
+};
+
+const harnesses: Harness[] = [];
+
+async function harnessElsewhere(projectKey: string): Promise<Harness> {
+  const h = await startHarness(await createTestBucket('region'), projectKey, ELSEWHERE);
+  harnesses.push(h);
+  await writeFiles(h.projectDir, FILES);
+  return h;
+}
+
+afterAll(async () => {
+  for (const h of harnesses) {
+    await h.proxy.close();
+    await deleteBucket(h.bucket).catch(() => {});
+  }
+  await removeTempDirs();
+});
+
+function redirected(h: Harness): string[] {
+  return h.proxy
+    .stats()
+    .log.filter((entry) => entry.fault === 'wrong-region-301')
+    .map((entry) => entry.operation);
+}
+
+describe('a bucket in another region than the configured one', () => {
+  it('is uploaded to in its own region, with a warning naming the setting', async () => {
+    expect(getS3Env().region).not.toBe(BUCKET_REGION);
+    const h = await harnessElsewhere('REGION1');
+    const result = await runCli(uploadArgs(h));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `warn bucket ${h.bucket} is in region ${BUCKET_REGION}, not ${getS3Env().region}: using ${BUCKET_REGION}; set region: ${BUCKET_REGION} in the config`,
+      ),
+    );
+    // only the bucket's first requests went to the configured region
+    expect(new Set(redirected(h))).toEqual(new Set(['HeadBucket']));
+    const keys = (await listAllObjects(h.bucket)).map((o) => o.key).sort();
+    expect(keys).toEqual(['REGION1/logs/camera.log', 'REGION1/reels/R001/R001.mp4']);
+
+    // a rerun the upload log settles asks the bucket with a probe of its own, which the region refuses too
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(`is in region ${BUCKET_REGION}`);
+    expect(rerun.stdout).toMatch(/total +0 \(0 B\) +2 /);
+  });
+
+  it('is checked in its own region', async () => {
+    const h = await harnessElsewhere('REGION2');
+    expect((await runCli(uploadArgs(h))).code).toBe(0);
+    const check = await runCli([
+      'check',
+      ...uploadArgs(h)
+        .filter((a) => a !== '--quiet')
+        .slice(0, 6),
+    ]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toContain('2 proven, 0 missing');
+    expect(check.stderr).toContain(`is in region ${BUCKET_REGION}`);
+  });
+
+  it('with the region given, is reached without the detour or a warning', async () => {
+    const h = await harnessElsewhere('REGION3');
+    const result = await runCli(uploadArgs(h, '--region', BUCKET_REGION));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('warn');
+    expect(redirected(h)).toEqual([]);
+  });
+
+  it('that keeps answering 301 stops the run with exit 2 and what to check', async () => {
+    const h = await startHarness(await createTestBucket('region'), 'REGION4', [
+      { action: 'wrong-region-301', bucketRegion: BUCKET_REGION, times: Infinity },
+    ]);
+    harnesses.push(h);
+    await writeFiles(h.projectDir, FILES);
+    const result = await runCli(uploadArgs(h));
+    expect(result.code, result.stderr).toBe(2);
+    const errors = result.stderr.split('\n').filter((line) => line.startsWith('upload-to-s3:'));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^upload-to-s3: open bucket \S+: moved permanently \(HTTP 301\); .*set region \/ --region to the bucket's region/,
+      ),
+    ]);
+    expect(await listAllObjects(h.bucket)).toEqual([]);
+  });
+});
