@@ -35,6 +35,7 @@ import {
   parseSeconds,
 } from './parse-values.js';
 import { userConfigPath } from './config-location.js';
+import { profileRegion } from './profile-region.js';
 import { chooseStateDir } from './state-dir.js';
 
 /**
@@ -187,6 +188,7 @@ export function resolveRunOptions(
   const endpoint = validateEndpoint(
     pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url),
   );
+  const auth = resolveAuth(flags, file, env);
   return {
     configPath,
     folder,
@@ -196,20 +198,13 @@ export function resolveRunOptions(
     timestamp: resolveTimestamp(flags, now),
     timestampFromClock: flags.customTimestamp === undefined && flags.timestamp === true,
     bucket,
-    region: validateRegion(
-      pickFrom(
-        ['--region', flags.region],
-        ['AWS_REGION', env.AWS_REGION],
-        ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION],
-        ['region', file.region],
-      ),
-    ),
+    region: resolveRegion(flags, file, env, auth),
     endpoint,
     forcePathStyle:
       file.force_path_style ??
       Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
     prefix: normalizePrefix(file.prefix),
-    auth: resolveAuth(flags, file, env),
+    auth,
     maxConcurrency: resolveConcurrency(
       pickFrom(
         ['--max-concurrency', flags.maxConcurrency],
@@ -416,8 +411,34 @@ function resolveMinFileAge(picked: Picked<string | number> | undefined): number 
   return picked === undefined ? 0 : parseSeconds(picked.value, picked.source);
 }
 
-function validateRegion(picked: Picked<string> | undefined): string {
+/**
+ * The region: set for the run, else, where the credentials come from the AWS chain, the region the AWS config
+ * file gives their profile, as the AWS CLI takes it; us-east-1 when none is set (Amazon S3 then names the bucket's).
+ */
+function resolveRegion(
+  flags: UploadFlags,
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  auth: AuthSettings,
+): string {
+  const picked =
+    pickFrom(
+      ['--region', flags.region],
+      ['AWS_REGION', env.AWS_REGION],
+      ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION],
+      ['region', file.region],
+    ) ?? profileRegionOf(env, auth);
   return picked === undefined ? 'us-east-1' : parseRegion(picked.value, picked.source);
+}
+
+function profileRegionOf(env: NodeJS.ProcessEnv, auth: AuthSettings): Picked<string> | undefined {
+  if (auth.mode !== 'instance' && auth.mode !== 'profile') return undefined;
+  const profile = auth.mode === 'profile' ? auth.profile : undefined;
+  const region = profileRegion(env, profile);
+  const name = profile ?? env.AWS_PROFILE ?? 'default';
+  return region === undefined
+    ? undefined
+    : { value: region, source: `region of profile ${name} in the AWS config file` };
 }
 
 function validateBucket(

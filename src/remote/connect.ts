@@ -132,7 +132,7 @@ async function openStore(
     throw asSettingFault(toUploadError(explained, 'open bucket', options.bucket));
   }
   log.debug(
-    `bucket ${options.bucket} reachable at ${options.endpoint ?? `AWS ${options.region}`} (auth mode ${options.auth.mode})`,
+    `bucket ${options.bucket} reachable at ${options.endpoint ?? 'AWS'} (region ${options.region}, auth mode ${options.auth.mode})`,
   );
   return store;
 }
