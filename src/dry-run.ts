@@ -87,7 +87,12 @@ export function printDryRunJson(
       sent_earlier_bytes: resumes.get(task)?.bytesSent ?? 0,
     });
   }
-  for (const problem of plan.problems) emit({ type: 'unreadable', file: problem.path, error: problem.error });
+  for (const problem of plan.problems)
+    emit({
+      type: problem.cause === 'read' ? 'unreadable' : 'invalid-key',
+      file: problem.path,
+      error: problem.error,
+    });
   for (const entry of plan.leftOut)
     emit({
       type: 'left-out',
@@ -110,7 +115,8 @@ export function printDryRunJson(
     to_skip: totals.files - totals.uploads,
     asked_bucket: options.askedBucket ?? true,
     to_fix_settings: totals.fixes,
-    unreadable: plan.problems.length,
+    unreadable: plan.problems.filter((problem) => problem.cause === 'read').length,
+    invalid_key: plan.problems.filter((problem) => problem.cause === 'key').length,
     left_out: countLeftOut(plan.leftOut),
   });
 }
@@ -153,10 +159,17 @@ function describeResume({ partsSent, partsTotal, bytesSent }: ResumePreview): st
   return `${partsSent} of ${partsTotal} parts (${formatBytes(bytesSent)}) sent earlier`;
 }
 
+const PROBLEM_HEADINGS = [
+  ['read', 'cannot be read'],
+  ['key', 'no valid object key'],
+] as const;
+
 function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: NodeJS.WritableStream): void {
-  if (plan.problems.length > 0) {
-    stream.write(`would fail, cannot be read: ${formatCount(plan.problems.length, 'file')}\n`);
-    for (const problem of plan.problems) stream.write(`  ${problem.path}: ${problem.error}\n`);
+  for (const [cause, heading] of PROBLEM_HEADINGS) {
+    const problems = plan.problems.filter((problem) => problem.cause === cause);
+    if (problems.length === 0) continue;
+    stream.write(`would fail, ${heading}: ${formatCount(problems.length, 'file')}\n`);
+    for (const problem of problems) stream.write(`  ${problem.path}: ${problem.error}\n`);
   }
   for (const line of summarizeLeftOut(plan.leftOut, Infinity)) stream.write(`${line}\n`);
 }

@@ -467,18 +467,22 @@ function announceGroups(decided: DecidedTask[], plan: UploadPlan, reporting: Rep
   for (const [group, { files, bytes }] of groups) reporting.tracker.startGroup(group, files, bytes);
 }
 
-/** Files the walk could not read are failures of this run, so the next run looks at them again. */
+/**
+ * Files the walk could not read, and files whose path makes no valid key, are failures of this run, so the next run
+ * looks at them again.
+ */
 function recordWalkProblems(plan: UploadPlan, reporting: Reporting, append: (r: FileResult) => void): void {
   for (const problem of plan.problems) {
+    const unreadable = problem.cause === 'read';
     const result: FileResult = {
-      group: 'unreadable',
+      group: unreadable ? 'unreadable' : 'invalid key',
       path: problem.path,
       key: '',
       sizeBytes: 0,
       mtimeMs: 0,
       outcome: 'failed',
-      reason: 'source error',
-      error: `read ${problem.path}: ${problem.error}`,
+      reason: unreadable ? 'source error' : 'key error',
+      error: unreadable ? `read ${problem.path}: ${problem.error}` : problem.error,
       seconds: 0,
     };
     reporting.tracker.fileDone(result);

@@ -112,6 +112,7 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
   problems.push({
     path: task.path,
     error: `maps to the same key as ${owner} (${task.key}); rename one of them`,
+    cause: 'key',
   });
   return false;
 }
@@ -148,7 +149,7 @@ function hasKey(file: PlannedFile, problems: WalkProblem[]): boolean {
     return true;
   } catch (error) {
     if (!(error instanceof UploadError)) throw error;
-    problems.push({ path: file.path, error: error.message });
+    problems.push({ path: file.path, error: error.message, cause: 'key' });
     return false;
   }
 }

@@ -95,7 +95,7 @@ async function readProjectFolder(base: string, folderTypes: FolderTypeMap): Prom
     const full = path.join(base, entry.name);
     const kind = await kindOf(entry, full);
     const folderType = typeByName.get(entry.name.toLowerCase());
-    if (typeof kind === 'object') result.problems.push({ path: full, error: kind.error });
+    if (typeof kind === 'object') result.problems.push({ path: full, error: kind.error, cause: 'read' });
     else if (kind !== 'folder' || folderType === undefined) result.leftOut.push(notAType(full));
     else if (found.has(folderType))
       result.leftOut.push(notAType(full, `${folderType} is ${found.get(folderType)}`));

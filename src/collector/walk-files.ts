@@ -6,10 +6,15 @@ import { describeFsError } from '../errors.js';
 import type { LeftOutFile } from './left-out.js';
 import { findLinkLoop, markWalked, type WalkedFolders } from './link-loop.js';
 
-/** A file or folder the walk could not read; reported, never fatal for the rest of the tree. */
+/**
+ * A file the run cannot send, reported and never fatal for the rest of the tree: a file or folder the walk could not
+ * read (`read`), or a file whose path makes no valid object key (`key`: too long, leaving its folder, or the key
+ * of another file).
+ */
 export interface WalkProblem {
   path: string;
   error: string;
+  cause: 'read' | 'key';
 }
 
 /** What the walk found: the records of the files it takes, entries it could not read, and entries it leaves out. */
@@ -117,7 +122,7 @@ function resolveRoot<T>(root: string, state: WalkState<T>): string | undefined {
   try {
     return state.fs.realpath(root);
   } catch (error) {
-    state.problems.push({ path: root, error: describeFsError(error) });
+    state.problems.push({ path: root, error: describeFsError(error), cause: 'read' });
     return undefined;
   }
 }
@@ -142,7 +147,7 @@ async function readFolder<T>(folder: PendingFolder, state: WalkState<T>): Promis
   try {
     entries = state.fs.readdir(folder.path);
   } catch (error) {
-    state.problems.push({ path: folder.path, error: describeFsError(error) });
+    state.problems.push({ path: folder.path, error: describeFsError(error), cause: 'read' });
     return;
   }
   for (const entry of entries) {
@@ -232,7 +237,11 @@ function addFile<T>(full: string, relPath: string, name: string, info: Stats, st
 
 function recordUnreadable<T>(full: string, error: unknown, state: WalkState<T>): void {
   const broken = isDanglingLink(full, error, state.fs);
-  state.problems.push({ path: full, error: broken ? BROKEN_LINK_ERROR : describeFsError(error) });
+  state.problems.push({
+    path: full,
+    error: broken ? BROKEN_LINK_ERROR : describeFsError(error),
+    cause: 'read',
+  });
 }
 
 /** The problem recorded for a symbolic link (or junction) whose target does not exist. */

@@ -52,7 +52,7 @@ export async function checkPlan(
     key: '',
     file: problem.path,
     status: 'unproven',
-    reason: `cannot read: ${problem.error}`,
+    reason: problem.cause === 'read' ? `cannot read: ${problem.error}` : `no valid key: ${problem.error}`,
   }));
   const keys = new Set(tasks.map((t) => t.key));
   const extra = [...listed.keys()]

@@ -130,4 +130,32 @@ describe('the plan never drops a file silently', () => {
     ]);
     expect(await storedUnder(h)).toEqual({ 'PC-BROKEN/reels/R001/R001.mp4': 'reel' });
   });
+
+  it('a path too long for a key is a failed file named for its key, not as unreadable', async () => {
+    const h = await harness('PC-LONGKEY');
+    const deep = Array.from({ length: 5 }, (_, i) => `${'d'.repeat(200)}${i}`).join('/');
+    await writeFiles(h.projectDir, { 'logs/ok.log': 'ok', [`logs/${deep}/file.log`]: 'deep' });
+    const long = path.join(h.projectDir, 'logs', ...deep.split('/'), 'file.log');
+
+    const dry = await runCli(uploadArgs(h, h.projectDir, '--dry-run'));
+
+    expect(dry.stdout, explain(dry)).toContain(
+      `would fail, no valid object key: 1 file\n  ${long}: build key`,
+    );
+    expect(dry.stdout).not.toContain('cannot be read');
+
+    const run = await runCli(uploadArgs(h, h.projectDir));
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.stdout).toMatch(/^invalid key +0 \(0 B\) +0 \(0 B\) +1 \(0 B\)$/m);
+    const failed = (await readLogRows(h.logCsv)).filter((row) => row.outcome === 'failed');
+    expect(failed.map((row) => [row.file, row.reason, row.error])).toEqual([
+      [
+        long,
+        'key error',
+        expect.stringMatching(/^build key for .*: the key is \d+ bytes, over S3's limit of 1024/),
+      ],
+    ]);
+    expect(await storedUnder(h)).toEqual({ 'PC-LONGKEY/logs/ok.log': 'ok' });
+  });
 });

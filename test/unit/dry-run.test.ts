@@ -42,7 +42,15 @@ const decided: DecidedTask[] = [
 ];
 
 const plan = {
-  problems: [{ path: '/p/reels/locked.mp4', error: 'permission denied (EACCES)' }],
+  problems: [
+    { path: '/p/reels/locked.mp4', error: 'permission denied (EACCES)', cause: 'read' as const },
+    {
+      path: '/p/reels/deep/long.json',
+      error:
+        "build key for deep/long.json: the key is 1028 bytes, over S3's limit of 1024; shorten the path or the prefix",
+      cause: 'key' as const,
+    },
+  ],
   leftOut: [{ path: '/p/misc', reason: 'not a folder type' as const }],
 };
 
@@ -64,7 +72,14 @@ describe('printDryRun', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records.map((r) => r.type)).toEqual(['planned', 'planned', 'unreadable', 'left-out', 'dry-run']);
+    expect(records.map((r) => r.type)).toEqual([
+      'planned',
+      'planned',
+      'unreadable',
+      'invalid-key',
+      'left-out',
+      'dry-run',
+    ]);
     expect(records[0]).toEqual({
       type: 'planned',
       group: 'reels',
@@ -75,16 +90,21 @@ describe('printDryRun', () => {
       reason: 'new',
       sent_earlier_bytes: 0,
     });
-    expect(records[3]).toMatchObject({ file: '/p/misc', reason: 'not a folder type', detail: null });
-    expect(records[4]).toMatchObject({
+    expect(records[3]).toMatchObject({
+      file: '/p/reels/deep/long.json',
+      error: expect.stringContaining('1028'),
+    });
+    expect(records[4]).toMatchObject({ file: '/p/misc', reason: 'not a folder type', detail: null });
+    expect(records[5]).toMatchObject({
       files: 2,
       bytes: 15,
       to_upload: 1,
       upload_bytes: 10,
       to_skip: 1,
       unreadable: 1,
+      invalid_key: 1,
     });
-    expect(records[4]?.left_out).toMatchObject({ 'not a folder type': 1, extension: 0 });
+    expect(records[5]?.left_out).toMatchObject({ 'not a folder type': 1, extension: 0 });
   });
 
   it('without --json prints the table and names the timestamp folder', () => {
@@ -94,6 +114,13 @@ describe('printDryRun', () => {
       'Dry run: nothing is sent. Plan for /p -> s3://b/P1/ (timestamp folder 20260102_0304)',
     );
     expect(out.text()).not.toContain('{');
+    // a path too long for a key is no read failure: each is named for what it is
+    expect(out.text()).toContain(
+      'would fail, cannot be read: 1 file\n  /p/reels/locked.mp4: permission denied (EACCES)\n',
+    );
+    expect(out.text()).toContain(
+      'would fail, no valid object key: 1 file\n  /p/reels/deep/long.json: build key',
+    );
   });
 
   it('says when its skips come from the upload log alone, the bucket not asked', () => {

@@ -307,7 +307,7 @@ describe('planUpload', () => {
 
     expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/R001/R001.json'] });
     expect(plan.problems).toEqual([
-      { path: link, error: 'broken symbolic link, its target does not exist (ENOENT)' },
+      { path: link, error: 'broken symbolic link, its target does not exist (ENOENT)', cause: 'read' },
     ]);
   });
 
@@ -318,7 +318,7 @@ describe('planUpload', () => {
 
     const plan = await planUpload(request(project));
 
-    expect(plan.problems).toEqual([{ path: link, error: 'symbolic link loop (ELOOP)' }]);
+    expect(plan.problems).toEqual([{ path: link, error: 'symbolic link loop (ELOOP)', cause: 'read' }]);
   });
 
   it("follows a symbolic link to a file, under the link's name", async () => {
@@ -356,6 +356,7 @@ describe('planUpload', () => {
     expect(problem?.error).toBe(
       `maps to the same key as ${tasks[0]?.path} (RMI25320/reels/Caf\u00e9.json); rename one of them`,
     );
+    expect(problem?.cause).toBe('key');
   });
   it.skipIf(process.platform === 'win32')(
     'reports a POSIX name holding a backslash whose key is that of a file in a sub-folder',
@@ -495,7 +496,7 @@ describe('planUpload never drops a file silently', () => {
 
     expect(keysByGroup(plan)).toEqual({ logs: ['RMI25320/logs/a.log'] });
     expect(plan.problems).toEqual([
-      { path: link, error: 'broken symbolic link, its target does not exist (ENOENT)' },
+      { path: link, error: 'broken symbolic link, its target does not exist (ENOENT)', cause: 'read' },
     ]);
   });
 

@@ -190,10 +190,15 @@ describe('walkFiles', () => {
     expect(relPaths(result)).toEqual(['R001/R001.mp4']);
     expect(result.problems).toEqual(
       expect.arrayContaining([
-        { path: path.join(root, 'R002'), error: 'broken symbolic link, its target does not exist (ENOENT)' },
+        {
+          path: path.join(root, 'R002'),
+          error: 'broken symbolic link, its target does not exist (ENOENT)',
+          cause: 'read',
+        },
         {
           path: path.join(root, 'R001', 'R001.json'),
           error: 'broken symbolic link, its target does not exist (ENOENT)',
+          cause: 'read',
         },
       ]),
     );
@@ -208,7 +213,7 @@ describe('walkFiles', () => {
     const result = await walkFiles(root, REELS, fs);
 
     expect(relPaths(result)).toEqual(['R001/R001.mp4']);
-    expect(result.problems).toEqual([{ path: gone, error: 'no longer exists (ENOENT)' }]);
+    expect(result.problems).toEqual([{ path: gone, error: 'no longer exists (ENOENT)', cause: 'read' }]);
   });
 
   it('reports an unreadable file (EIO) and keeps walking', async () => {
@@ -218,7 +223,7 @@ describe('walkFiles', () => {
     const result = await walkFiles(root, REELS, failing('stat', 'EIO', [bad]));
 
     expect(relPaths(result)).toEqual(['R002/R002.mp4']);
-    expect(result.problems).toEqual([{ path: bad, error: 'cannot read (EIO)' }]);
+    expect(result.problems).toEqual([{ path: bad, error: 'cannot read (EIO)', cause: 'read' }]);
   });
 
   it('reports a folder it may not list (EACCES) and walks its siblings', async () => {
@@ -228,7 +233,7 @@ describe('walkFiles', () => {
     const result = await walkFiles(root, REELS, failing('readdir', 'EACCES', [locked]));
 
     expect(relPaths(result)).toEqual(['R002/R002.mp4']);
-    expect(result.problems).toEqual([{ path: locked, error: 'permission denied (EACCES)' }]);
+    expect(result.problems).toEqual([{ path: locked, error: 'permission denied (EACCES)', cause: 'read' }]);
   });
 
   it("leaves out a drive's recycle bin and system folders unread, at any depth and in any case", async () => {
@@ -264,7 +269,7 @@ describe('walkFiles', () => {
     const result = await walkFiles(root, REELS, failing('realpath', 'EACCES', [link]));
 
     expect(relPaths(result)).toEqual(['R001/R001.mp4']);
-    expect(result.problems).toEqual([{ path: link, error: 'permission denied (EACCES)' }]);
+    expect(result.problems).toEqual([{ path: link, error: 'permission denied (EACCES)', cause: 'read' }]);
   });
 
   it('reports a root that vanished before the walk', async () => {
@@ -276,7 +281,7 @@ describe('walkFiles', () => {
     expect(result).toEqual({
       files: [],
       leftOut: [],
-      problems: [{ path: root, error: 'no longer exists (ENOENT)' }],
+      problems: [{ path: root, error: 'no longer exists (ENOENT)', cause: 'read' }],
     });
   });
 });
