@@ -20,6 +20,7 @@ export default defineConfig({
       'test/integration/rerun.test.ts',
       'test/integration/faults.test.ts',
       'test/integration/clock-skew.test.ts',
+      'test/integration/bucket-region.test.ts',
     ],
     // Swift first: it sets S3_TEST_ENDPOINT and friends, which the regular setup then uses instead of Ceph
     globalSetup: ['test/support/swift-setup.ts', 'test/support/global-setup.ts'],

@@ -210,12 +210,15 @@ const REGION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * The region an answer says the bucket is in, when it refused the request for being signed for another region:
- * Amazon S3 answers a 301 (or a HeadBucket's 400) with `x-amz-bucket-region`, as the SDK's own redirect reads it.
+ * Amazon S3 answers a 301 (or a HeadBucket's 400) with `x-amz-bucket-region`, as the SDK's own redirect reads it;
+ * S3, Swift's s3api and MinIO answer a GET with `AuthorizationHeaderMalformed` naming the region in `<Region>`.
  */
 export function bucketRegionOf(error: unknown): string | undefined {
   const status = httpStatusOf(error);
   if (status !== 301 && status !== 307 && status !== 400) return undefined;
-  const region = (error as SdkErrorShape)?.$response?.headers?.['x-amz-bucket-region']?.trim();
+  const shape = error as SdkErrorShape & { Region?: unknown };
+  const named = errorCode(error) === 'AuthorizationHeaderMalformed' ? shape.Region : undefined;
+  const region = (shape?.$response?.headers?.['x-amz-bucket-region'] ?? named)?.toString().trim();
   return region && REGION_NAME.test(region) ? region : undefined;
 }
 
@@ -383,6 +386,8 @@ const HINTS: Record<string, string> = {
   ExpiredToken: 'the session token has expired; refresh your credentials (aws sso login) and run again',
   NoSuchBucket: 'create the bucket or fix bucket / --bucket',
   PermanentRedirect: "the bucket is in another region; set region / --region to the bucket's region",
+  AuthorizationHeaderMalformed:
+    'the request was signed for a region the endpoint does not take; set region / --region to the one it expects',
   InvalidBucketName: 'fix bucket / --bucket',
   CredentialsProviderError:
     'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',

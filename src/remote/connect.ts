@@ -119,13 +119,11 @@ async function openStore(
     // an endpoint that answered with an error gets the SDK's retries, meant for a server that is there
     if (first === 'answered') await store.headBucket(options.bucket, signal);
   } catch (error) {
-    const bucketRegion = followRegion ? bucketRegionOf(error) : undefined;
-    if (bucketRegion !== undefined && bucketRegion !== options.region) {
-      store.destroy();
-      throw new BucketElsewhere(bucketRegion);
-    }
-    const explained = await explainHeadBucketFailure(store, options.bucket, error, signal);
+    const named = bucketRegionOf(error);
+    const explained = named ? error : await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
+    const bucketRegion = followRegion ? (named ?? bucketRegionOf(explained)) : undefined;
+    if (bucketRegion !== undefined && bucketRegion !== options.region) throw new BucketElsewhere(bucketRegion);
     if (isWebPageAnswer(explained)) throw webPageError(options, explained);
     const pathFault = endpointPathError(options, explained);
     if (pathFault) throw pathFault;
@@ -295,10 +293,10 @@ function warnIfConfigReadable(options: RunOptions, log: Logger): void {
 }
 
 /**
- * HeadBucket's 403 and 404 answers have no body, so they name no S3 error code: a wrong secret key
- * and a missing bucket would read as a bare "Forbidden" / "NotFound". One ListObjectsV2 (a GET, whose
- * error carries the code: SignatureDoesNotMatch, InvalidAccessKeyId, NoSuchBucket) tells them apart.
- * Returns the more telling of the two errors.
+ * HeadBucket's 400, 403 and 404 answers have no body, so they name no S3 error code: a wrong secret key, a missing
+ * bucket and a wrong region would read as a bare "Forbidden" / "NotFound" / "request refused". One ListObjectsV2 (a
+ * GET, whose error carries the code: SignatureDoesNotMatch, InvalidAccessKeyId, NoSuchBucket,
+ * AuthorizationHeaderMalformed with the region expected) tells them apart. Returns the more telling of the two errors.
  */
 async function explainHeadBucketFailure(
   store: S3Store,
@@ -307,7 +305,7 @@ async function explainHeadBucketFailure(
   signal: AbortSignal,
 ): Promise<unknown> {
   const status = httpStatusOf(error);
-  if (status !== 403 && status !== 404) return error;
+  if (status !== 400 && status !== 403 && status !== 404) return error;
   const listing = store.listObjects(bucket, '', signal);
   try {
     await listing.next();

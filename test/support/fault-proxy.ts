@@ -72,7 +72,8 @@ export type FaultAction =
   | 'ignore-copy-source'
   | 'access-denied-403'
   | 'method-not-allowed-405'
-  | 'wrong-region-301';
+  | 'wrong-region-301'
+  | 'wrong-region-400';
 
 /**
  * How the proxy passes ETags on: `as-is`, or `aws-kms`: the way Amazon S3 answers for SSE-KMS objects. Every
@@ -133,6 +134,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  * - `wrong-region-301`: consume the body, do not forward, answer as Amazon S3 answers a request signed for another
  *   region than the bucket's: 301 with `x-amz-bucket-region: <bucketRegion>` (a GET's body also says
  *   `PermanentRedirect`). Match `signedForOtherRegionThan` with the same region so that requests signed for it pass.
+ * - `wrong-region-400`: the same, as Swift's s3api and MinIO answer it: 400 with no header, a HEAD's answer empty,
+ *   a GET's `AuthorizationHeaderMalformed` naming the expected region in `<Region>`.
  *
  * `reset-mid-body` and `flip-byte` only match requests that carry a body (`Content-Length` > 0 or a
  * `Transfer-Encoding`), so an unfiltered body rule is not wasted on e.g. a HeadBucket.
@@ -368,6 +371,7 @@ function mulberry32(seed: number): () => number {
 
 const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'wrong-region-301',
+  'wrong-region-400',
   'reset-mid-body',
   'status-500',
   'slowdown-503',
@@ -846,6 +850,20 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           'The bucket you are attempting to access must be addressed using the specified endpoint.',
           { 'x-amz-bucket-region': region },
         );
+      });
+      return;
+    }
+    if (rule?.action === 'wrong-region-400') {
+      consumeBody(() => {
+        if (res.destroyed) return;
+        entry.status = 400;
+        const region = rule.bucketRegion ?? 'eu-west-1';
+        const body =
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AuthorizationHeaderMalformed</Code>` +
+          `<Message>The authorization header is malformed; the region is wrong; expecting '${region}'</Message>` +
+          `<Region>${region}</Region><RequestId>fault</RequestId></Error>`;
+        res.writeHead(400, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+        res.end(method === 'HEAD' ? undefined : body);
       });
       return;
     }

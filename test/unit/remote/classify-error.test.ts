@@ -209,6 +209,17 @@ describe('an answer that says the bucket is in another region', () => {
     expect(bucketRegionOf(answer(307, { 'x-amz-bucket-region': 'us-west-1' }))).toBe('us-west-1');
   });
 
+  it("names the region a GET's AuthorizationHeaderMalformed expects (<Region>), as Swift and MinIO answer", () => {
+    const malformed = Object.assign(answer(400, {}), {
+      name: 'AuthorizationHeaderMalformed',
+      Region: 'us-east-1',
+    });
+    expect(bucketRegionOf(malformed)).toBe('us-east-1');
+    expect(
+      bucketRegionOf(Object.assign(answer(400, {}), { name: 'InvalidArgument', Region: 'x' })),
+    ).toBeUndefined();
+  });
+
   it('names none for other answers, a missing header, or a header that is not a region', () => {
     expect(bucketRegionOf(answer(403, { 'x-amz-bucket-region': 'eu-west-2' }))).toBeUndefined();
     expect(bucketRegionOf(answer(301, {}))).toBeUndefined();
