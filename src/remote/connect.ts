@@ -123,7 +123,8 @@ async function openStore(
     const explained = named ? error : await explainHeadBucketFailure(store, options.bucket, error, signal);
     store.destroy();
     const bucketRegion = followRegion ? (named ?? bucketRegionOf(explained)) : undefined;
-    if (bucketRegion !== undefined && bucketRegion !== options.region) throw new BucketElsewhere(bucketRegion);
+    if (bucketRegion !== undefined && bucketRegion !== options.region)
+      throw new BucketElsewhere(bucketRegion);
     if (isWebPageAnswer(explained)) throw webPageError(options, explained);
     const pathFault = endpointPathError(options, explained);
     if (pathFault) throw pathFault;
