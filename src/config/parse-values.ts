@@ -153,15 +153,37 @@ export function parseRegion(value: string, source: string): string {
 /** S3's rules for a bucket name: 3-63 lower-case letters, digits, '.' or '-', a letter or digit at each end. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/** An S3 access point's ARN, of one region or on an Outpost: the SDK sends to the access point's own host. */
+const ACCESS_POINT_ARN =
+  /^arn:aws[a-z-]*:s3(-outposts)?:[a-z0-9-]+:\d{12}:(outpost\/[a-z0-9-]+\/)?accesspoint[/:][a-z0-9-]{3,50}$/;
+
+/** A Multi-Region Access Point's ARN, which names no region: its requests are signed with SigV4A. */
+const MULTI_REGION_ARN = /^arn:aws[a-z-]*:s3::\d{12}:accesspoint[/:]/;
+
 /**
- * Checks a bucket name against S3's rules: 3-63 lower-case letters, digits, '.' or '-'.
+ * Checks a bucket: a name by S3's rules (3-63 lower-case letters, digits, '.' or '-'), or an access point's ARN, as
+ * the AWS CLI takes them. The upper-case names of buckets us-east-1 made before 2018 are refused with the rest:
+ * a typo is far likelier.
  * @throws ConfigError naming `source` and the bucket.
  */
 export function parseBucketName(bucket: string, source = 'bucket'): string {
-  if (!BUCKET_NAME.test(bucket)) {
-    throw new ConfigError(`${source} ${quoteValue(bucket)}: ${bucketNameFix(bucket)}`);
+  if (BUCKET_NAME.test(bucket) || ACCESS_POINT_ARN.test(bucket)) return bucket;
+  if (MULTI_REGION_ARN.test(bucket)) {
+    throw new ConfigError(
+      `${source} ${quoteValue(bucket)}: a Multi-Region Access Point needs SigV4A signatures, which upload-to-s3 does not make; use the access point of one region (arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME) or the bucket`,
+    );
   }
-  return bucket;
+  throw new ConfigError(`${source} ${quoteValue(bucket)}: ${bucketNameFix(bucket)}`);
+}
+
+/** The region an access point's ARN names (its requests are signed for it), or undefined for a bucket name. */
+export function accessPointRegion(bucket: string): string | undefined {
+  return ACCESS_POINT_ARN.test(bucket) ? bucket.split(':')[3] : undefined;
+}
+
+/** A bucket as one folder name of the state folder: an access point's ARN holds ':' and '/', which Windows refuses. */
+export function bucketFolderName(bucket: string): string {
+  return bucket.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /**
@@ -181,7 +203,7 @@ function bucketNameFix(bucket: string): string {
       ? `${rule}; write bucket: ${name} and prefix: ${prefix}/ in the config`
       : `${rule}; write ${name}`;
   }
-  return "not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-'";
+  return "not a valid S3 bucket name; use 3-63 lower-case letters, digits, '.' or '-', or an access point's ARN";
 }
 
 /**

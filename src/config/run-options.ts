@@ -23,6 +23,8 @@ import {
   type ObjectOptions,
 } from './object-options.js';
 import {
+  accessPointRegion,
+  bucketFolderName,
   formatTimestamp,
   parseBandwidth,
   parseBucketName,
@@ -176,7 +178,7 @@ export function resolveRunOptions(
   );
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket), configPath, env);
   const stateDir = chooseStateDir(flags.stateDir, file.state_dir, env);
-  const runDir = path.join(stateDir, 'runs', bucket, projectKey);
+  const runDir = path.join(stateDir, 'runs', bucketFolderName(bucket), projectKey);
   const encryption = resolveEncryption(
     pickFrom(['--sse', flags.sse], ['sse', file.sse]),
     pickFrom(['--sse-kms-key-id', flags.sseKmsKeyId], ['sse_kms_key_id', file.sse_kms_key_id]),
@@ -198,11 +200,9 @@ export function resolveRunOptions(
     timestamp: resolveTimestamp(flags, now),
     timestampFromClock: flags.customTimestamp === undefined && flags.timestamp === true,
     bucket,
-    region: resolveRegion(flags, file, env, auth),
+    region: accessPointRegion(bucket) ?? resolveRegion(flags, file, env, auth),
     endpoint,
-    forcePathStyle:
-      file.force_path_style ??
-      Boolean(pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url)),
+    forcePathStyle: resolvePathStyle(file, bucket, endpoint),
     prefix: normalizePrefix(file.prefix),
     auth,
     maxConcurrency: resolveConcurrency(
@@ -409,6 +409,20 @@ function resolveInterval(
 
 function resolveMinFileAge(picked: Picked<string | number> | undefined): number {
   return picked === undefined ? 0 : parseSeconds(picked.value, picked.source);
+}
+
+/**
+ * Path-style addressing: the config's, else with an endpoint (S3-compatible servers seldom have a host per bucket).
+ * An access point is addressed by its own host name only.
+ */
+function resolvePathStyle(file: ConfigFile, bucket: string, endpoint: string | undefined): boolean {
+  if (accessPointRegion(bucket) === undefined) return file.force_path_style ?? endpoint !== undefined;
+  if (file.force_path_style === true) {
+    throw new ConfigError(
+      `force_path_style: true cannot address an access point (bucket ${bucket}), which has a host name of its own; remove force_path_style`,
+    );
+  }
+  return false;
 }
 
 /**

@@ -109,7 +109,7 @@ async function openStore(
       }
     };
     const first = await waitForFirstAnswer(probe, {
-      endpointName: options.endpoint ?? `https://s3.${options.region}.amazonaws.com`,
+      endpointName: endpointNameOf(options),
       budgetMs: NO_ANSWER_BUDGET_MS,
       maxAttempts: CLIENT_SETTINGS.maxAttempts,
       delaysMs: NO_ANSWER_DELAYS_MS,
@@ -137,6 +137,19 @@ async function openStore(
 }
 
 /**
+ * The address a run's requests go to, for messages: the endpoint, an access point's own host, or S3's in the region.
+ */
+function endpointNameOf({ endpoint, bucket, region }: RunOptions): string {
+  if (endpoint) return endpoint;
+  const arn = /^arn:(aws[a-z-]*):s3:([a-z0-9-]+):(\d{12}):accesspoint[/:]([a-z0-9-]+)$/.exec(bucket);
+  if (arn) {
+    const [, partition, arnRegion, account, name] = arn;
+    return `https://${name}-${account}.s3-accesspoint.${arnRegion}.amazonaws.com${partition === 'aws-cn' ? '.cn' : ''}`;
+  }
+  return `https://s3.${region}.amazonaws.com`;
+}
+
+/**
  * A refusal of the bucket's first request that no retry changes (a 4xx the classification knows no better name
  * for) is the endpoint's or the bucket's setting, not a failed file: exit 2, as for the refusals it does name.
  */
@@ -152,7 +165,7 @@ function asSettingFault(error: UploadError): UploadError {
  * (MinIO's console port, a storage product's web UI), or a proxy's or firewall's block page, not an S3 API.
  */
 function webPageError(options: RunOptions, error: unknown): ConfigError {
-  const endpoint = options.endpoint ?? `https://s3.${options.region}.amazonaws.com`;
+  const endpoint = endpointNameOf(options);
   return new ConfigError(
     `open bucket ${options.bucket}: ${endpoint} answered HTTP ${httpStatusOf(error)} with a web page, not as S3 answers; ` +
       'check endpoint_url / --endpoint (the S3 API address and port, not a web console) and any proxy or firewall on the way',

@@ -1080,6 +1080,17 @@ export interface CopySource {
 }
 
 /**
+ * The `x-amz-copy-source` of an object: `bucket/key`, or through an access point `ARN/object/key`, as S3 takes a
+ * copy source named by an access point's ARN (its ':' escaped too, as S3's documentation writes it); each segment
+ * escaped.
+ */
+export function copySourceOf({ bucket, key }: { bucket: string; key: string }): string {
+  const escapedKey = key.split('/').map(encodeURIComponent).join('/');
+  if (!bucket.startsWith('arn:')) return `${bucket}/${escapedKey}`;
+  return `${bucket.split('/').map(encodeURIComponent).join('/')}/object/${escapedKey}`;
+}
+
+/**
  * The copy-source headers: the key, URL-encoded per segment; If-Match on the ETag seen; the source's owner; and
  * the SSE-C key again for a source encrypted with it (S3 needs it to read the bytes it copies).
  */
@@ -1098,7 +1109,7 @@ function copySourceFields(
   const key = requests?.customerKey;
   const owner = requests?.expectedBucketOwner;
   return {
-    CopySource: `${target.bucket}/${target.key.split('/').map(encodeURIComponent).join('/')}`,
+    CopySource: copySourceOf(target),
     CopySourceIfMatch: `"${source.etag}"`,
     ...(owner ? { ExpectedSourceBucketOwner: owner } : {}),
     ...(key && source.customerKeyEncrypted
