@@ -42,13 +42,18 @@ export function diffStorageClass(wanted: string | undefined, stored: string): st
   return wanted === undefined || wanted === stored ? undefined : `storage class ${stored}, wanted ${wanted}`;
 }
 
+/** An alias, by name (`alias/survey`) or by ARN (`arn:aws:kms:REGION:ACCOUNT:alias/survey`): S3 names the key. */
+function isAlias(keyId: string): boolean {
+  return keyId.startsWith('alias/') || /^arn:aws[a-z-]*:kms:[^:]*:\d*:alias\//.test(keyId);
+}
+
 function diffEncryption(wanted: WantedSettings, stored: StoredSettings): string | undefined {
   const want = wanted.customerKey ? 'SSE-C' : wanted.settings.encryption?.sse;
   const have = stored.encryption ?? 'none';
   if (want === undefined) return undefined;
   if (have !== want) return `encryption ${have}, wanted ${want}`;
   const keyId = wanted.settings.encryption?.kmsKeyId;
-  if (want !== 'aws:kms' || !keyId || !stored.kmsKeyId || keyId.startsWith('alias/')) return undefined;
+  if (want !== 'aws:kms' || !keyId || !stored.kmsKeyId || isAlias(keyId)) return undefined;
   const same = stored.kmsKeyId === keyId || stored.kmsKeyId.endsWith(`/${keyId}`);
   return same ? undefined : `KMS key ${stored.kmsKeyId}, wanted ${keyId}`;
 }

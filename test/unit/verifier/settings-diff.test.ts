@@ -50,6 +50,21 @@ describe('diffSettings', () => {
     expect(diffSettings(ARCHIVE, stored)).toEqual([]);
   });
 
+  it('accepts any key for an alias, by name or by ARN: S3 names the key it stands for, which is not known here', () => {
+    const stored = {
+      storageClass: 'DEEP_ARCHIVE',
+      encryption: 'aws:kms' as const,
+      kmsKeyId: 'arn:aws:kms:r:1:key/k9',
+    };
+    for (const kmsKeyId of ['alias/survey', 'arn:aws:kms:eu-west-1:111122223333:alias/survey']) {
+      const wanted = {
+        ...ARCHIVE,
+        settings: { ...ARCHIVE.settings, encryption: { sse: 'aws:kms' as const, kmsKeyId } },
+      };
+      expect(diffSettings(wanted, { ...stored, tags: { project: 'P1' } })).toEqual([]);
+    }
+  });
+
   it('compares only what is asked for, and SSE-C by the key being configured', () => {
     const nothing: WantedSettings = { settings: { tags: {}, metadata: {} }, customerKey: false };
     expect(diffSettings(nothing, { storageClass: 'GLACIER', encryption: 'none', tags: {} })).toEqual([]);
