@@ -7,13 +7,13 @@
  * The proxy answers so every request not signed for the bucket's region, so each object stored proves that its
  * request went to the bucket's region.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAllObjects } from '../support/bucket.js';
 import type { FaultRule } from '../support/fault-proxy.js';
-import { removeTempDirs, writeFiles } from '../support/fixtures.js';
+import { writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestBucket, getS3Env } from '../support/s3-env.js';
-import { deleteBucket, MiB, startHarness, uploadArgs, type Harness } from './transfer-harness.js';
+import { getS3Env } from '../support/s3-env.js';
+import { MiB, uploadArgs, useHarnessBucket, type Harness } from './transfer-harness.js';
 
 /** The region the server takes (Swift's s3api takes only its own), and the wrong one each run is given. */
 const BUCKET_REGION = getS3Env().region;
@@ -38,22 +38,21 @@ const FILES = {
   'reels/R001/R001.mp4': { sizeBytes: 20 * MiB, seed: 'reel' },
 };
 
-const harnesses: Harness[] = [];
+let bucket = '';
+const { harness } = useHarnessBucket('region', (created) => (bucket = created));
 
-async function harnessElsewhere(projectKey: string): Promise<Harness> {
-  const h = await startHarness(await createTestBucket('region'), projectKey, ELSEWHERE);
-  harnesses.push(h);
+/** A project of FILES behind a proxy with `rules` (by default: every request not signed for the bucket's region is
+ * answered 301). */
+async function projectBehind(projectKey: string, rules: FaultRule[] = ELSEWHERE): Promise<Harness> {
+  const h = await harness(projectKey, rules);
   await writeFiles(h.projectDir, FILES);
   return h;
 }
 
-afterAll(async () => {
-  for (const h of harnesses) {
-    await h.proxy.close();
-    await deleteBucket(h.bucket).catch(() => {});
-  }
-  await removeTempDirs();
-});
+/** The keys stored under a project's prefix. */
+async function storedKeys(projectKey: string): Promise<string[]> {
+  return (await listAllObjects(bucket, `${projectKey}/`)).map((o) => o.key).sort();
+}
 
 function redirected(h: Harness): string[] {
   return h.proxy
@@ -65,7 +64,7 @@ function redirected(h: Harness): string[] {
 describe('a bucket in another region than the configured one', () => {
   it('is uploaded to in its own region, with a warning naming the setting', async () => {
     expect(GIVEN_REGION).not.toBe(BUCKET_REGION);
-    const h = await harnessElsewhere('REGION1');
+    const h = await projectBehind('REGION1');
     const result = await runCli(wrongRegionArgs(h));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
@@ -75,8 +74,7 @@ describe('a bucket in another region than the configured one', () => {
     );
     // only the bucket's first requests went to the configured region
     expect(new Set(redirected(h))).toEqual(new Set(['HeadBucket']));
-    const keys = (await listAllObjects(h.bucket)).map((o) => o.key).sort();
-    expect(keys).toEqual(['REGION1/logs/camera.log', 'REGION1/reels/R001/R001.mp4']);
+    expect(await storedKeys('REGION1')).toEqual(['REGION1/logs/camera.log', 'REGION1/reels/R001/R001.mp4']);
 
     // a rerun the upload log settles asks the bucket with a probe of its own, which the region refuses too
     h.proxy.resetStats();
@@ -87,7 +85,7 @@ describe('a bucket in another region than the configured one', () => {
   });
 
   it('is checked in its own region', async () => {
-    const h = await harnessElsewhere('REGION2');
+    const h = await projectBehind('REGION2');
     expect((await runCli(uploadArgs(h))).code).toBe(0);
     const check = await runCli(['check', ...uploadArgs(h).slice(0, 6), '--region', GIVEN_REGION]);
     expect(check.code, check.stderr).toBe(0);
@@ -96,7 +94,7 @@ describe('a bucket in another region than the configured one', () => {
   });
 
   it('named only in the answer to a GET, as Swift and MinIO name it, is followed too', async () => {
-    const h = await startHarness(await createTestBucket('region'), 'REGION5', [
+    const h = await projectBehind('REGION5', [
       {
         match: { signedForOtherRegionThan: BUCKET_REGION },
         action: 'wrong-region-400',
@@ -104,8 +102,6 @@ describe('a bucket in another region than the configured one', () => {
         times: Infinity,
       },
     ]);
-    harnesses.push(h);
-    await writeFiles(h.projectDir, FILES);
     const result = await runCli(wrongRegionArgs(h));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`is in region ${BUCKET_REGION}, not ${GIVEN_REGION}`);
@@ -115,14 +111,11 @@ describe('a bucket in another region than the configured one', () => {
       .map((entry) => entry.operation);
     // the HeadBucket's empty 400 names nothing: one listing asks what it was
     expect(new Set(refused)).toEqual(new Set(['HeadBucket', 'ListObjectsV2']));
-    expect((await listAllObjects(h.bucket)).map((o) => o.key).sort()).toEqual([
-      'REGION5/logs/camera.log',
-      'REGION5/reels/R001/R001.mp4',
-    ]);
+    expect(await storedKeys('REGION5')).toEqual(['REGION5/logs/camera.log', 'REGION5/reels/R001/R001.mp4']);
   });
 
   it('with the region given, is reached without the detour or a warning', async () => {
-    const h = await harnessElsewhere('REGION3');
+    const h = await projectBehind('REGION3');
     const result = await runCli(uploadArgs(h, '--region', BUCKET_REGION));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('warn');
@@ -130,11 +123,9 @@ describe('a bucket in another region than the configured one', () => {
   });
 
   it('that keeps answering 301 stops the run with exit 2 and what to check', async () => {
-    const h = await startHarness(await createTestBucket('region'), 'REGION4', [
+    const h = await projectBehind('REGION4', [
       { action: 'wrong-region-301', bucketRegion: BUCKET_REGION, times: Infinity },
     ]);
-    harnesses.push(h);
-    await writeFiles(h.projectDir, FILES);
     const result = await runCli(wrongRegionArgs(h));
     expect(result.code, result.stderr).toBe(2);
     const errors = result.stderr.split('\n').filter((line) => line.startsWith('upload-to-s3:'));
@@ -143,19 +134,17 @@ describe('a bucket in another region than the configured one', () => {
         /^upload-to-s3: open bucket \S+: moved permanently \(HTTP 301\); .*set region \/ --region to the bucket's region/,
       ),
     ]);
-    expect(await listAllObjects(h.bucket)).toEqual([]);
+    expect(await storedKeys('REGION4')).toEqual([]);
   });
 });
 
 describe.runIf(process.env.S3_TEST_SERVER === 'swift')('Swift, which takes only its own region', () => {
   it('refuses another region as its s3api does, and the run follows it to its own', async () => {
-    const h = await startHarness(await createTestBucket('region'), 'REGION6');
-    harnesses.push(h);
-    await writeFiles(h.projectDir, FILES);
+    const h = await projectBehind('REGION6', []);
     const result = await runCli(wrongRegionArgs(h));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`is in region ${BUCKET_REGION}, not ${GIVEN_REGION}`);
     expect(h.proxy.stats().faultsInjected).toBe(0);
-    expect(await listAllObjects(h.bucket)).toHaveLength(2);
+    expect(await storedKeys('REGION6')).toHaveLength(2);
   });
 });

@@ -13,21 +13,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bucketFolderName, parseBucketName } from '../../../src/config/parse-values.js';
 import { resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
-import { HashCache } from '../../../src/content/hash-cache.js';
 import { ConfigError } from '../../../src/errors.js';
 import { copySourceOf, S3Store } from '../../../src/remote/s3-store.js';
-import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
-import { BufferPool } from '../../../src/transfer/buffer-pool.js';
-import { PartSizeCap } from '../../../src/transfer/part-size-cap.js';
-import { TransferScheduler } from '../../../src/transfer/scheduler.js';
 import { uploadFile } from '../../../src/transfer/upload-file.js';
-import { JournalStore } from '../../../src/transfer/upload-journal.js';
-import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
+import { mockedTransferContext } from '../../support/transfer-context.js';
 
 const ACCESS_POINT = 'arn:aws:s3:us-west-2:123456789012:accesspoint/survey-ap';
 const OUTPOST_ACCESS_POINT =
   'arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-01ac5d28a6a232904/accesspoint/survey-ap';
-const MiB = 1024 ** 2;
 
 describe('an access point ARN as the bucket', () => {
   it("is accepted, a region's or an Outpost's, beside bucket names", () => {
@@ -113,7 +106,6 @@ describe('requests to an access point', () => {
         .update(input.Body as Buffer)
         .digest('hex')}"`,
     }));
-    const signal = new AbortController().signal;
     const file = path.join(dir, 'small.json');
     const info = await stat(file);
     try {
@@ -125,25 +117,12 @@ describe('requests to an access point', () => {
           mtimeMs: Math.floor(info.mtimeMs),
           group: 'config',
         },
-        {
-          store,
+        await mockedTransferContext(store, dir, {
           bucket: ACCESS_POINT,
-          scheduler: new TransferScheduler(4, 64 * MiB, signal),
-          buffers: new BufferPool(64 * MiB),
-          wholeFiles: new WholeFileReader(),
-          journals: new JournalStore(dir, 'aws'),
-          hashCache: await HashCache.load(dir),
-          limiter: createBandwidthLimiter(0),
-          signal,
-          hardSignal: signal,
-          maxWorkersPerFile: 4,
-          partSizeCap: new PartSizeCap(),
-          verifyLarge: false,
+          endpointId: 'aws',
           integrity: 'md5',
           settingsFor: () => ({ tags: {}, metadata: {} }),
-          debug: () => {},
-          warn: () => {},
-        },
+        }),
         () => {},
       );
     } finally {

@@ -22,19 +22,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HashCache } from '../../../src/content/hash-cache.js';
 import { ConfigError, AuthError } from '../../../src/errors.js';
 import { exitCodeFor } from '../../../src/exit-codes.js';
 import { classifyS3Error, toUploadError } from '../../../src/remote/classify-error.js';
 import { customerKeyFrom, type ObjectSettings } from '../../../src/remote/object-settings.js';
 import { S3Store } from '../../../src/remote/s3-store.js';
-import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
-import { BufferPool } from '../../../src/transfer/buffer-pool.js';
-import { TransferScheduler } from '../../../src/transfer/scheduler.js';
-import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
 import { uploadFile, type TransferContext } from '../../../src/transfer/upload-file.js';
-import { JournalStore } from '../../../src/transfer/upload-journal.js';
-import { PartSizeCap } from '../../../src/transfer/part-size-cap.js';
+import { mockedTransferContext } from '../../support/transfer-context.js';
 
 const MiB = 1024 ** 2;
 const OWNER = '111122223333';
@@ -70,27 +64,12 @@ function storeWith(customerKey: boolean): S3Store {
 }
 
 async function context(store: S3Store, settings: ObjectSettings): Promise<TransferContext> {
-  const stateDir = await mkdtemp(path.join(dir, 'state-'));
-  const signal = new AbortController().signal;
-  return {
-    store,
+  return mockedTransferContext(store, await mkdtemp(path.join(dir, 'state-')), {
     bucket: 'survey',
-    scheduler: new TransferScheduler(4, 64 * MiB, signal),
-    buffers: new BufferPool(64 * MiB),
-    wholeFiles: new WholeFileReader(),
-    journals: new JournalStore(stateDir, 'aws:eu-west-1'),
-    hashCache: await HashCache.load(stateDir),
-    limiter: createBandwidthLimiter(0),
-    signal,
-    hardSignal: signal,
-    maxWorkersPerFile: 4,
-    partSizeCap: new PartSizeCap(),
-    verifyLarge: false,
+    endpointId: 'aws:eu-west-1',
     integrity: 'md5',
     settingsFor: () => settings,
-    debug: () => {},
-    warn: () => {},
-  };
+  });
 }
 
 async function fileToSend(name: string) {

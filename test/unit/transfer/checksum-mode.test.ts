@@ -20,16 +20,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { crcOf } from '../../../src/content/crc.js';
-import { HashCache } from '../../../src/content/hash-cache.js';
 import { RemoteError } from '../../../src/errors.js';
 import { S3Store } from '../../../src/remote/s3-store.js';
-import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
-import { BufferPool } from '../../../src/transfer/buffer-pool.js';
-import { TransferScheduler } from '../../../src/transfer/scheduler.js';
-import { WholeFileReader } from '../../../src/transfer/whole-file-reader.js';
 import { uploadFile, type TransferContext } from '../../../src/transfer/upload-file.js';
-import { JournalStore } from '../../../src/transfer/upload-journal.js';
-import { PartSizeCap } from '../../../src/transfer/part-size-cap.js';
+import { mockedTransferContext } from '../../support/transfer-context.js';
 
 const MiB = 1024 ** 2;
 const PART = 8 * MiB;
@@ -78,27 +72,13 @@ beforeEach(() => {
 
 afterEach(() => store.destroy());
 
-async function context(stateDir: string): Promise<TransferContext> {
-  const signal = new AbortController().signal;
-  return {
-    store,
+function context(stateDir: string): Promise<TransferContext> {
+  return mockedTransferContext(store, stateDir, {
     bucket: 'survey',
-    scheduler: new TransferScheduler(4, 64 * MiB, signal),
-    buffers: new BufferPool(64 * MiB),
-    wholeFiles: new WholeFileReader(),
-    journals: new JournalStore(stateDir, 'aws:us-east-1'),
-    hashCache: await HashCache.load(stateDir),
-    limiter: createBandwidthLimiter(0),
-    signal,
-    hardSignal: signal,
-    maxWorkersPerFile: 4,
-    partSizeCap: new PartSizeCap(),
-    verifyLarge: false,
+    endpointId: 'aws:us-east-1',
     integrity: 'checksum',
     settingsFor: () => ({ encryption: { sse: 'aws:kms', kmsKeyId: 'key-1' }, tags: {}, metadata: {} }),
-    debug: () => {},
-    warn: () => {},
-  };
+  });
 }
 
 async function fileToSend(name: string) {
