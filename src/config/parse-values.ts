@@ -155,7 +155,16 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** An S3 access point's ARN, of one region or on an Outpost: the SDK sends to the access point's own host. */
 const ACCESS_POINT_ARN =
-  /^arn:aws[a-z-]*:s3(-outposts)?:[a-z0-9-]+:\d{12}:(outpost\/[a-z0-9-]+\/)?accesspoint[/:][a-z0-9-]{3,50}$/;
+  /^arn:(?<partition>aws[a-z-]*):s3(?<outposts>-outposts)?:(?<region>[a-z0-9-]+):(?<account>\d{12}):(outpost\/[a-z0-9-]+\/)?accesspoint[/:](?<name>[a-z0-9-]{3,50})$/;
+
+/** The parts of an access point's ARN that address it. */
+export interface AccessPoint {
+  partition: string;
+  region: string;
+  account: string;
+  name: string;
+  onOutpost: boolean;
+}
 
 /** A Multi-Region Access Point's ARN, which names no region: its requests are signed with SigV4A. */
 const MULTI_REGION_ARN = /^arn:aws[a-z-]*:s3::\d{12}:accesspoint[/:]/;
@@ -176,9 +185,17 @@ export function parseBucketName(bucket: string, source = 'bucket'): string {
   throw new ConfigError(`${source} ${quoteValue(bucket)}: ${bucketNameFix(bucket)}`);
 }
 
-/** The region an access point's ARN names (its requests are signed for it), or undefined for a bucket name. */
-export function accessPointRegion(bucket: string): string | undefined {
-  return ACCESS_POINT_ARN.test(bucket) ? bucket.split(':')[3] : undefined;
+/** The access point a bucket setting names by its ARN, or undefined for a bucket name. */
+export function accessPointOf(bucket: string): AccessPoint | undefined {
+  const parts = ACCESS_POINT_ARN.exec(bucket)?.groups;
+  if (!parts) return undefined;
+  return {
+    partition: parts.partition!,
+    region: parts.region!,
+    account: parts.account!,
+    name: parts.name!,
+    onOutpost: parts.outposts !== undefined,
+  };
 }
 
 /** A bucket as one folder name of the state folder: an access point's ARN holds ':' and '/', which Windows refuses. */

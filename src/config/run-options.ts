@@ -23,7 +23,7 @@ import {
   type ObjectOptions,
 } from './object-options.js';
 import {
-  accessPointRegion,
+  accessPointOf,
   bucketFolderName,
   formatTimestamp,
   parseBandwidth,
@@ -200,7 +200,7 @@ export function resolveRunOptions(
     timestamp: resolveTimestamp(flags, now),
     timestampFromClock: flags.customTimestamp === undefined && flags.timestamp === true,
     bucket,
-    region: accessPointRegion(bucket) ?? resolveRegion(flags, file, env, auth),
+    region: accessPointOf(bucket)?.region ?? resolveRegion(flags, file, env, auth),
     endpoint,
     forcePathStyle: resolvePathStyle(file, bucket, endpoint),
     prefix: normalizePrefix(file.prefix),
@@ -416,7 +416,7 @@ function resolveMinFileAge(picked: Picked<string | number> | undefined): number 
  * An access point is addressed by its own host name only.
  */
 function resolvePathStyle(file: ConfigFile, bucket: string, endpoint: string | undefined): boolean {
-  if (accessPointRegion(bucket) === undefined) return file.force_path_style ?? endpoint !== undefined;
+  if (accessPointOf(bucket) === undefined) return file.force_path_style ?? endpoint !== undefined;
   if (file.force_path_style === true) {
     throw new ConfigError(
       `force_path_style: true cannot address an access point (bucket ${bucket}), which has a host name of its own; remove force_path_style`,

@@ -1,4 +1,5 @@
 import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
+import { accessPointOf } from '../config/parse-values.js';
 import type { RunOptions } from '../config/run-options.js';
 import { ConfigError, RemoteError, type UploadError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -141,9 +142,10 @@ async function openStore(
  */
 function endpointNameOf({ endpoint, bucket, region }: RunOptions): string {
   if (endpoint) return endpoint;
-  const arn = /^arn:(aws[a-z-]*):s3:([a-z0-9-]+):(\d{12}):accesspoint[/:]([a-z0-9-]+)$/.exec(bucket);
-  if (arn) {
-    const [, partition, arnRegion, account, name] = arn;
+  const accessPoint = accessPointOf(bucket);
+  if (accessPoint?.onOutpost) return `the Outposts access point ${bucket}`;
+  if (accessPoint) {
+    const { name, account, region: arnRegion, partition } = accessPoint;
     return `https://${name}-${account}.s3-accesspoint.${arnRegion}.amazonaws.com${partition === 'aws-cn' ? '.cn' : ''}`;
   }
   return `https://s3.${region}.amazonaws.com`;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CopyObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bucketFolderName, parseBucketName } from '../../../src/config/parse-values.js';
+import { accessPointOf, bucketFolderName, parseBucketName } from '../../../src/config/parse-values.js';
 import { resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
 import { ConfigError } from '../../../src/errors.js';
 import { copySourceOf, S3Store } from '../../../src/remote/s3-store.js';
@@ -27,6 +27,15 @@ describe('an access point ARN as the bucket', () => {
     expect(parseBucketName(ACCESS_POINT)).toBe(ACCESS_POINT);
     expect(parseBucketName(OUTPOST_ACCESS_POINT)).toBe(OUTPOST_ACCESS_POINT);
     expect(parseBucketName('survey-archive')).toBe('survey-archive');
+    expect(accessPointOf(ACCESS_POINT)).toEqual({
+      partition: 'aws',
+      region: 'us-west-2',
+      account: '123456789012',
+      name: 'survey-ap',
+      onOutpost: false,
+    });
+    expect(accessPointOf(OUTPOST_ACCESS_POINT)).toMatchObject({ region: 'us-west-2', onOutpost: true });
+    expect(accessPointOf('survey-archive')).toBeUndefined();
   });
 
   it('of a Multi-Region Access Point is refused with why and what to use', () => {
