@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument as parseYamlDocument, YAMLError } from 'yaml';
+import type { YAMLError } from 'yaml';
 import { ConfigError, quoteValue } from '../errors.js';
 import { MACHINE_STATE_DIR } from './state-dir.js';
 import { locateConfig, type ConfigSource } from './config-location.js';
 import { PATH_KEYS, type ConfigFile } from './config-keys.js';
 import { decodeConfigText } from './config-text.js';
+import { parseFlatYaml } from './flat-yaml.js';
 import { validateConfig } from './config-validation.js';
 import { describeArgumentControlCharacter } from './control-characters.js';
 
@@ -45,7 +46,7 @@ export async function loadConfigFile(
   if (control) throw new ConfigError(control);
   const absolute = path.resolve(configPath);
   const text = decodeConfigText(await readConfigBytes(absolute, source), absolute);
-  const document = parseDocument(text, absolute);
+  const document = parseFlatYaml(text) ?? (await parseDocument(text, absolute));
   const problems = validateConfig(document);
   if (problems.length > 0) throw new ConfigError(describeProblems(absolute, problems));
   const values = document as ConfigFile;
@@ -87,7 +88,9 @@ async function readConfigBytes(absolute: string, source: ConfigSource): Promise<
   }
 }
 
-function parseDocument(text: string, absolute: string): Record<string, unknown> {
+/** Any YAML, by the library: loaded only for a file {@link parseFlatYaml} leaves to it. */
+async function parseDocument(text: string, absolute: string): Promise<Record<string, unknown>> {
+  const { parseDocument: parseYamlDocument, YAMLError } = await import('yaml');
   let document: unknown;
   try {
     // logLevel error: yaml would print its own warning for a collection key, which the key check reports anyway
@@ -97,8 +100,9 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
     if (problem) throw problem;
     document = parsed.toJS();
   } catch (error) {
-    const detail = error instanceof YAMLError ? describeYamlError(error, text) : firstLine(String(error));
-    throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); ${syntaxFix(error)}`, {
+    const yamlError = error instanceof YAMLError ? error : undefined;
+    const detail = yamlError ? describeYamlError(yamlError, text) : firstLine(String(error));
+    throw new ConfigError(`parse config ${absolute}: malformed YAML (${detail}); ${syntaxFix(yamlError)}`, {
       cause: error,
     });
   }
@@ -110,8 +114,8 @@ function parseDocument(text: string, absolute: string): Record<string, unknown> 
 }
 
 /** A backslash escape YAML does not know comes from a Windows path in double quotes: say how to write it. */
-function syntaxFix(error: unknown): string {
-  return error instanceof YAMLError && error.code === 'BAD_DQ_ESCAPE'
+function syntaxFix(error: YAMLError | undefined): string {
+  return error?.code === 'BAD_DQ_ESCAPE'
     ? "fix the syntax: in double quotes YAML reads \\ as an escape, so write Windows paths in single quotes ('D:\\data\\reels') or with forward slashes"
     : 'fix the syntax';
 }
