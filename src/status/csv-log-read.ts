@@ -120,23 +120,38 @@ export async function readUploadLog(
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Calls `onRecord` with each CSV record of the file at `path`, read as a stream. Damage the parser cannot get
- * past ends the read, as in {@link readCsvLogFile}. Nothing when the file does not exist.
+ * Calls `onRecord` with each CSV record of the file at `path`: a log of up to one read chunk in one read (a
+ * stream's machinery costs a rerun more than its whole log does), a longer one as a stream, so memory stays
+ * flat whatever the log's length. Damage the parser cannot get past ends the read, as in {@link readCsvLogFile}.
+ * Nothing when the file does not exist.
  * @throws ConfigError when the file exists but cannot be read.
  */
 async function forEachRecord(path: string, onRecord: (record: string[]) => void): Promise<void> {
   const handle = await openLog(path);
   if (!handle) return;
   const reader = new CsvRecordReader(onRecord);
-  const source = handle.createReadStream({ encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
   try {
-    for await (const chunk of source) reader.push(chunk as string);
+    if ((await handle.stat()).size <= READ_CHUNK_BYTES) reader.push(await handle.readFile('utf8'));
+    else await streamInto(reader, handle);
   } catch (error) {
     throw readFailed(path, error);
   } finally {
-    source.destroy();
+    await handle.close().catch(() => undefined);
   }
   reader.end();
+}
+
+async function streamInto(reader: CsvRecordReader, handle: FileHandle): Promise<void> {
+  const source = handle.createReadStream({
+    encoding: 'utf8',
+    highWaterMark: READ_CHUNK_BYTES,
+    autoClose: false,
+  });
+  try {
+    for await (const chunk of source) reader.push(chunk as string);
+  } finally {
+    source.destroy();
+  }
 }
 
 async function openLog(path: string): Promise<FileHandle | undefined> {

@@ -114,6 +114,26 @@ describe('readUploadLog', () => {
     expect(index.rows).toBe(KEYS.length);
   });
 
+  it('reads a log longer than one read (1 MiB) in pieces to the same answer, characters split between pieces too', async () => {
+    const many = Array.from({ length: 9000 }, (_, i) =>
+      result(`P1/logs/straße-道路-${i}.log`, {
+        outcome: 'uploaded',
+        reason: 'new',
+        sha256: `${i}`.repeat(8),
+      }),
+    );
+    await runWriting(TARGET, many);
+    expect((await readFile(logPath)).length).toBeGreaterThan(1024 * 1024);
+
+    const index = await readUploadLog(logPath, TARGET, { hashes: true });
+
+    const wholeRead = await readCsvLog(logPath);
+    expect(wholeRead).toHaveLength(many.length);
+    expect([...index.uploads].map(([key, { sha256 }]) => [key, sha256])).toEqual(
+      wholeRead.map((row) => [row.key, row.sha256]),
+    );
+  });
+
   it('keeps the rows before damage the parser cannot get past', async () => {
     await runWriting(TARGET, firstUpload());
     await appendFile(logPath, '"unterminated,\n');
