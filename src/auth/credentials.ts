@@ -50,6 +50,23 @@ export async function resolveCredentials(
 }
 
 /**
+ * The keys the AWS default chain (`instance`) would take from the environment, when it takes them from there:
+ * `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (with `AWS_SESSION_TOKEN`) and no `AWS_PROFILE`, which the SDK's
+ * chain prefers to them. Undefined otherwise, and for keys that say when they expire: those the SDK judges. The
+ * secrets are registered for redaction.
+ */
+export function keysFromEnvironment(
+  env: NodeJS.ProcessEnv,
+): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId || !secretAccessKey || env.AWS_PROFILE || env.AWS_CREDENTIAL_EXPIRATION) return undefined;
+  const sessionToken = env.AWS_SESSION_TOKEN || undefined;
+  registerSecret(secretAccessKey);
+  registerSecret(sessionToken);
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+/**
  * The provider with its failures said as ours: where the credentials were looked for, the SDK's reason and what to
  * do. An assumed role refused by STS is an AccessDenied like S3's, and was read as the bucket refusing the keys.
  */

@@ -1,4 +1,4 @@
-import { isReadableByOthers, resolveCredentials } from '../auth/credentials.js';
+import { isReadableByOthers, keysFromEnvironment, resolveCredentials } from '../auth/credentials.js';
 import { accessPointOf } from '../config/parse-values.js';
 import type { RunOptions } from '../config/run-options.js';
 import { ConfigError, RemoteError, type UploadError } from '../errors.js';
@@ -16,6 +16,7 @@ import { describeControlRequest } from './control-retry.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { waitForFirstAnswer } from './endpoint-answer.js';
 import type { ObjectAnswer } from './bucket-probe.js';
+import type { SigningKeys } from './head-signature.js';
 import type { S3Store } from './s3-store.js';
 
 /** An endpoint that has not answered at all within this long is taken as misconfigured. */
@@ -234,9 +235,8 @@ export async function probeBucket(
   if (options.objects.requests.customerKey !== undefined) return undefined;
   // the probe goes straight to the server, which a network with a proxy may not allow
   if ((await proxyRoutes(process.env))[schemeOf(endpoint)]) return undefined;
-  if (auth.mode !== 'config' && auth.mode !== 'keyring') return undefined;
-  const credentials = await resolveCredentials(auth);
-  if (typeof credentials !== 'object' || !('accessKeyId' in credentials)) return undefined;
+  const credentials = await staticKeysOf(auth);
+  if (!credentials) return undefined;
   const bucketProbe = await import('./bucket-probe.js');
   if (log.debugEnabled) {
     const objects = keys.length > 0 ? ` and ${keys.length} HeadObject` : '';
@@ -258,6 +258,17 @@ export async function probeBucket(
   warnIfConfigReadable(options, log);
   log.debug(`bucket ${options.bucket} reachable at ${endpoint} (auth mode ${auth.mode})`);
   return answers;
+}
+
+/**
+ * The keys a probe can sign with without the SDK: the config's or the keyring's, or those the default chain takes
+ * from the environment. None for a profile, an SSO session, a role or instance metadata: those the SDK resolves.
+ */
+async function staticKeysOf(auth: RunOptions['auth']): Promise<SigningKeys | undefined> {
+  if (auth.mode === 'instance') return keysFromEnvironment(process.env);
+  if (auth.mode !== 'config' && auth.mode !== 'keyring') return undefined;
+  const credentials = await resolveCredentials(auth);
+  return typeof credentials === 'object' && 'accessKeyId' in credentials ? credentials : undefined;
 }
 
 type ProxyRoutes = Record<'http' | 'https', ProxyRoute | undefined>;

@@ -112,21 +112,33 @@ async function upload(...extra: string[]): Promise<Run> {
 
 /** {@link upload} with another config file (same bucket and endpoint, so the same upload log). */
 async function uploadWith(config: string, ...extra: string[]): Promise<Run> {
+  return uploadWithEnv(config, {}, ...extra);
+}
+
+/** {@link uploadWith} with `env` merged over the CLI's environment. */
+async function uploadWithEnv(
+  config: string,
+  env: Record<string, string | undefined>,
+  ...extra: string[]
+): Promise<Run> {
   const rowsBefore = (await readLogRows(logCsv)).length;
   proxy.resetStats();
-  const result = await runCli([
-    '--config',
-    config,
-    '--folder',
-    project,
-    '--project-key',
-    PROJECT_KEY,
-    '--state-dir',
-    stateDir,
-    '--endpoint',
-    proxy.endpoint,
-    ...extra,
-  ]);
+  const result = await runCli(
+    [
+      '--config',
+      config,
+      '--folder',
+      project,
+      '--project-key',
+      PROJECT_KEY,
+      '--state-dir',
+      stateDir,
+      '--endpoint',
+      proxy.endpoint,
+      ...extra,
+    ],
+    { env },
+  );
   const rows = (await readLogRows(logCsv)).slice(rowsBefore);
   return { result, rows, stats: proxy.stats() };
 }
@@ -218,6 +230,55 @@ describe('rerunning an uploaded project', () => {
     );
     expect(run.result.stderr).not.toContain('request HeadBucketCommand');
     expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+  });
+
+  it('proves it without the SDK too with the keys the AWS default chain takes from the environment', async () => {
+    const env = getS3Env();
+    const chain = await writeConfig(await makeTempDir('rerun-env-keys'), {
+      bucket,
+      endpoint_url: env.endpoint,
+      region: env.region,
+      force_path_style: true,
+    });
+    const keys = { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey };
+
+    const run = await uploadWithEnv(chain, { ...keys, AWS_PROFILE: undefined }, '--debug');
+
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toContain('(a probe without the SDK)');
+    expect(run.result.stderr).not.toContain('request HeadBucketCommand');
+    expect(run.result.stderr).not.toContain(env.secretAccessKey);
+    expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+  });
+
+  it('leaves the keys in the environment to the SDK when AWS_PROFILE names a profile, which the chain prefers', async () => {
+    const env = getS3Env();
+    const dir = await makeTempDir('rerun-env-profile');
+    const chain = await writeConfig(dir, {
+      bucket,
+      endpoint_url: env.endpoint,
+      region: env.region,
+      force_path_style: true,
+    });
+    const credentialsFile = path.join(dir, 'credentials');
+    await writeFile(
+      credentialsFile,
+      `[field]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${env.secretAccessKey}\n`,
+    );
+    const wrongKeys = {
+      AWS_ACCESS_KEY_ID: 'AKIDNOTTHEONE0000000',
+      AWS_SECRET_ACCESS_KEY: 'not-the-secret-key-0000',
+    };
+
+    const run = await uploadWithEnv(
+      chain,
+      { ...wrongKeys, AWS_PROFILE: 'field', AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+      '--debug',
+    );
+
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).not.toContain('(a probe without the SDK)');
+    expect(run.result.stderr).toContain('request HeadBucketCommand');
   });
 
   it('still refuses such a rerun with a wrong secret key, naming the fix', async () => {

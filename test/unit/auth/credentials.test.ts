@@ -1,7 +1,11 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isReadableByOthers, resolveCredentials } from '../../../src/auth/credentials.js';
+import {
+  isReadableByOthers,
+  keysFromEnvironment,
+  resolveCredentials,
+} from '../../../src/auth/credentials.js';
 import { redact } from '../../../src/log/redact.js';
 import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
 
@@ -63,5 +67,35 @@ describe('resolveCredentials', () => {
       keyringService: 'upload-to-s3',
     });
     expect(credentials).toEqual({ accessKeyId: 'AKIDUNITTEST0002', secretAccessKey: 'unit-test-secret-2' });
+  });
+});
+
+describe('keysFromEnvironment', () => {
+  const KEYS = {
+    AWS_ACCESS_KEY_ID: 'AKIDENVIRONMENT00001',
+    AWS_SECRET_ACCESS_KEY: 'environment-secret-0001',
+  };
+
+  it('takes the pair and a session token, and registers the secrets for redaction', () => {
+    const keys = keysFromEnvironment({
+      ...KEYS,
+      AWS_SESSION_TOKEN: 'environment-token-0001',
+      AWS_PROFILE: '',
+    });
+    expect(keys).toEqual({
+      accessKeyId: 'AKIDENVIRONMENT00001',
+      secretAccessKey: 'environment-secret-0001',
+      sessionToken: 'environment-token-0001',
+    });
+    expect(redact('environment-secret-0001 environment-token-0001')).not.toContain('environment-');
+  });
+
+  it.each([
+    ['AWS_PROFILE names a profile, which the chain prefers', { ...KEYS, AWS_PROFILE: 'field' }],
+    ['the keys say when they expire', { ...KEYS, AWS_CREDENTIAL_EXPIRATION: '2026-12-06T00:00:00Z' }],
+    ['the secret is missing', { AWS_ACCESS_KEY_ID: KEYS.AWS_ACCESS_KEY_ID }],
+    ['the access key is empty', { ...KEYS, AWS_ACCESS_KEY_ID: '' }],
+  ])('leaves them to the SDK when %s', (_why, env) => {
+    expect(keysFromEnvironment(env)).toBeUndefined();
   });
 });
