@@ -8,10 +8,14 @@
 
 /** A top-level key: letters, digits, `_` and `-`, starting with a letter or `_`. */
 const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?$/;
-/** What may follow a quoted value: nothing, or a comment (which YAML starts only after a space). */
-const AFTER_VALUE = /^(?: *| +#.*)$/;
-/** Printable ASCII and the space: tabs, control characters and other scripts go to the library. */
-const SUBSET_CHARACTERS = /^[\x20-\x7e\n]*$/;
+/** A single-line quoted value and what follows it: nothing, or a comment (which YAML starts only after a space). */
+const SINGLE_QUOTED = /^'((?:[^']|'')*)'(?: *| +#.*)$/;
+const DOUBLE_QUOTED = /^"([^"\\]*)"(?: *| +#.*)$/;
+/**
+ * Printable ASCII, the space and line ends: tabs, control characters and other scripts go to the library. A
+ * carriage return inside a line is let through here and stops the line patterns, whose `.` does not match it.
+ */
+const SUBSET_CHARACTERS = /^[\x20-\x7e\r\n]*$/;
 /** A plain value may not start with an indicator; `-` and `.` only start the numbers read below. */
 const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`.+]/;
 const NUMBER_START = /^[-+.0-9]/;
@@ -32,10 +36,9 @@ const BOOLEANS = new Map([
  * returns), or undefined when the text is not flat or not plainly so: then the library must read it.
  */
 export function parseFlatYaml(text: string): Record<string, unknown> | undefined {
-  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-  if (!lines.every((line) => SUBSET_CHARACTERS.test(line))) return undefined;
+  if (!SUBSET_CHARACTERS.test(text)) return undefined;
   const mapping: Record<string, unknown> = {};
-  for (const line of lines) {
+  for (const line of text.split(/\r?\n/)) {
     if (/^ *(?:#.*)?$/.test(line)) continue;
     const match = KEY_LINE.exec(line);
     const key = match?.[1];
@@ -55,35 +58,17 @@ function isPlainKey(key: string): boolean {
 function readValue(rest: string): { value: unknown } | undefined {
   // the spaces after the colon are not in `rest`: a `#` here starts a comment
   if (rest === '' || rest.startsWith('#')) return { value: null };
-  if (rest.startsWith("'")) return readQuoted(rest, "'");
-  if (rest.startsWith('"')) return readQuoted(rest, '"');
+  if (rest.startsWith("'")) return boxed(SINGLE_QUOTED.exec(rest)?.[1]?.replaceAll("''", "'"));
+  // a backslash is an escape in double quotes: the library knows them, and explains a Windows path written so
+  if (rest.startsWith('"')) return boxed(DOUBLE_QUOTED.exec(rest)?.[1]);
   const comment = rest.indexOf(' #');
   const plain = (comment < 0 ? rest : rest.slice(0, comment)).trimEnd();
   if (plain.includes(': ') || plain.endsWith(':')) return undefined;
   return resolvePlain(plain);
 }
 
-/**
- * A single-line quoted value: single quotes escape only themselves (`''`); a double-quoted value with a
- * backslash is left to the library, which knows its escapes and explains a Windows path written in one.
- */
-function readQuoted(rest: string, quote: "'" | '"'): { value: string } | undefined {
-  let end = 1;
-  let value = '';
-  for (;;) {
-    const close = rest.indexOf(quote, end);
-    if (close < 0) return undefined;
-    value += rest.slice(end, close);
-    if (quote === "'" && rest[close + 1] === "'") {
-      value += "'";
-      end = close + 2;
-      continue;
-    }
-    end = close + 1;
-    break;
-  }
-  if (quote === '"' && value.includes('\\')) return undefined;
-  return AFTER_VALUE.test(rest.slice(end)) ? { value } : undefined;
+function boxed(value: string | undefined): { value: string } | undefined {
+  return value === undefined ? undefined : { value };
 }
 
 /** A plain scalar by the core schema: null, a boolean, a plain decimal number, or a string. */

@@ -21,7 +21,7 @@ import {
   writeFiles,
   type FileContent,
 } from '../support/fixtures.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
+import { PROJECT_ROOT, runCli, type CliResult } from '../support/run-cli.js';
 import {
   countOutcomes,
   defaultRunFiles,
@@ -192,6 +192,14 @@ async function localBytes(rel: string): Promise<Buffer> {
   return readFile(path.join(project, ...rel.split('/')));
 }
 
+/** What the machine running the tests may set for the AWS default chain, which the tests on it must not inherit. */
+const NO_OTHER_CHAIN_SETTINGS = {
+  AWS_PROFILE: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_CREDENTIAL_EXPIRATION: undefined,
+  AWS_CONFIG_FILE: path.join(PROJECT_ROOT, 'no-such-aws-config'),
+};
+
 describe('rerunning an uploaded project', () => {
   it('uploads all files on the first run and logs each one as uploaded', async () => {
     const run = await upload();
@@ -242,7 +250,7 @@ describe('rerunning an uploaded project', () => {
     });
     const keys = { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey };
 
-    const run = await uploadWithEnv(chain, { ...keys, AWS_PROFILE: undefined }, '--debug');
+    const run = await uploadWithEnv(chain, { ...keys, ...NO_OTHER_CHAIN_SETTINGS }, '--debug');
 
     await expectOutcomesAgree(run);
     expect(run.result.stderr).toContain('(a probe without the SDK)');
@@ -272,7 +280,12 @@ describe('rerunning an uploaded project', () => {
 
     const run = await uploadWithEnv(
       chain,
-      { ...wrongKeys, AWS_PROFILE: 'field', AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+      {
+        ...wrongKeys,
+        ...NO_OTHER_CHAIN_SETTINGS,
+        AWS_PROFILE: 'field',
+        AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+      },
       '--debug',
     );
 

@@ -174,6 +174,8 @@ describe('parseFlatYaml', () => {
     ['a key given twice', 'bucket: a\nbucket: b'],
     ['a document marker', '---\nbucket: a'],
     ['a tab', 'bucket:\ta'],
+    ['a carriage return inside a line', 'bucket: a\rb: c'],
+    ['an unclosed single quote after an escaped one', "bucket: 'a'' # c"],
     ['a letter outside ASCII', 'prefix: vermessung/straße'],
     ['a key that is a boolean', 'true: a'],
     ['a key named __proto__', '__proto__: a'],

@@ -58,6 +58,11 @@ async function runWriting(target: LogTarget, results: FileResult[], known = fals
 
 const KEYS = ['P1/logs/a.log', 'P1/logs/b, "quoted".log', 'P1/logs/c\nnewline.log', 'P1/logs/d.log'];
 
+/** A UTF-8 byte that continues a character rather than starting one. */
+function isContinuationByte(byte: number): boolean {
+  return (byte & 0xc0) === 0x80;
+}
+
 function firstUpload(): FileResult[] {
   return KEYS.map((key) =>
     result(key, { outcome: 'uploaded', reason: 'new', sha256: `sha-${key.length}`, seconds: 0.5 }),
@@ -114,21 +119,26 @@ describe('readUploadLog', () => {
     expect(index.rows).toBe(KEYS.length);
   });
 
-  it('reads a log longer than one read (1 MiB) in pieces to the same answer, characters split between pieces too', async () => {
-    const many = Array.from({ length: 9000 }, (_, i) =>
-      result(`P1/logs/straße-道路-${i}.log`, {
-        outcome: 'uploaded',
-        reason: 'new',
-        sha256: `${i}`.repeat(8),
-      }),
-    );
-    await runWriting(TARGET, many);
-    expect((await readFile(logPath)).length).toBeGreaterThan(1024 * 1024);
+  it('reads a log longer than one read (1 MiB) in pieces to the same answer, with a character split between pieces', async () => {
+    // the stream reads 1 MiB at a time: the first row's file path (ASCII) is padded so that byte 1 MiB is inside a
+    // character of a key
+    const rowsWith = (pad: number) =>
+      Array.from({ length: 9000 }, (_, i) => {
+        const key = `P1/logs/${'道'.repeat(30)}-${i}.log`;
+        const path = `/data/${i === 0 ? 'a'.repeat(pad) : ''}P1/logs/${i}.log`;
+        return result(key, { path, outcome: 'uploaded', reason: 'new', sha256: `${i}`.repeat(8) });
+      });
+    await runWriting(TARGET, rowsWith(0));
+    const unpadded = await readFile(logPath);
+    const pad = [...Array(1024).keys()].find((d) => isContinuationByte(unpadded[1024 * 1024 - d]!))!;
+    await rm(logPath);
+    await runWriting(TARGET, rowsWith(pad));
+    expect(isContinuationByte((await readFile(logPath))[1024 * 1024]!)).toBe(true);
 
     const index = await readUploadLog(logPath, TARGET, { hashes: true });
 
     const wholeRead = await readCsvLog(logPath);
-    expect(wholeRead).toHaveLength(many.length);
+    expect(wholeRead).toHaveLength(9000);
     expect([...index.uploads].map(([key, { sha256 }]) => [key, sha256])).toEqual(
       wholeRead.map((row) => [row.key, row.sha256]),
     );
