@@ -33,6 +33,7 @@ import type { ObjectAnswer } from './remote/bucket-probe.js';
 import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
 import { previewResumes } from './transfer/resume-preview.js';
+import { uploadSettingsFor } from './transfer/upload-settings.js';
 import { acquireRunLock, lockScope, type RunLock } from './run-lock.js';
 import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
@@ -136,7 +137,16 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
         plan,
         { ...options, askedBucket: store !== undefined },
         process.stdout,
-        await previewResumes(decided, journals, options.bucket),
+        await previewResumes(decided, journals, {
+          bucket: options.bucket,
+          settingsOf: (task) =>
+            uploadSettingsFor(
+              task.key,
+              settingsForType(options.objects, task.group),
+              options.objects.requests.customerKey?.keyMd5Base64,
+            ),
+          verifyLarge: options.verifyLarge,
+        }),
       );
     } else {
       await transfer(decided, plan, options, {
@@ -412,6 +422,7 @@ async function transfer(
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
         crc: crcOfSetting(options.checksumAlgorithm),
         settingsFor: (folderType) => settingsForType(options.objects, folderType ?? ''),
+        customerKeyMd5: options.objects.requests.customerKey?.keyMd5Base64,
         debug: (message) => deps.log.debug(message),
         warn: (message) => deps.log.warn(message),
       },

@@ -52,20 +52,27 @@ export function confirmStoredBody(
 
 /**
  * Refuses an object stored without the encryption the upload asked for: a server that ignores
- * `x-amz-server-side-encryption` (Ceph RGW without an SSE-S3 backend, fauxqs) keeps it in the clear and says
- * nothing but the missing header in its answer. Any encryption the answer names counts: a bucket's policy may
- * apply a stronger one. The next files would fare the same, so the run stops.
+ * `x-amz-server-side-encryption` (Ceph RGW without an SSE-S3 backend, fauxqs) or the SSE-C headers (OpenStack
+ * Swift's s3api) keeps it in the clear and says nothing but the missing header in its answer. For `sse`, any
+ * encryption the answer names counts: a bucket's policy may apply a stronger one. The next files would fare the
+ * same, so the run stops.
  * @throws ConfigError (exit 2) naming the object, which stays stored unencrypted.
  */
 export function confirmEncryption(
   what: string,
-  asked: EncryptionRequest | undefined,
+  asked: { encryption?: EncryptionRequest | undefined; customerKey: boolean },
   stored: ObjectEncryption,
 ): void {
-  if (!asked || stored !== 'none') return;
+  if (asked.customerKey && stored !== 'SSE-C')
+    throw new ConfigError(
+      `upload ${what}: the server stored it without the SSE-C key, readable without it (its answer names ` +
+        `${stored === 'none' ? 'no encryption' : stored}); remove sse_customer_key_file / ` +
+        'sse_customer_key_in_keyring for this endpoint, or use one that applies SSE-C',
+    );
+  if (!asked.encryption || stored !== 'none') return;
   throw new ConfigError(
-    `upload ${what}: the server stored it unencrypted, though sse ${asked.sse} was asked (its answer names no ` +
-      'encryption); remove sse / --sse for this endpoint, or use one that applies it',
+    `upload ${what}: the server stored it unencrypted, though sse ${asked.encryption.sse} was asked (its answer ` +
+      'names no encryption); remove sse / --sse for this endpoint, or use one that applies it',
   );
 }
 

@@ -4,6 +4,7 @@ import { compareFingerprints, fileIdOf } from '../content/file-identity.js';
 import { MULTIPART_THRESHOLD_BYTES } from '../content/part-layout.js';
 import type { DecidedTask } from './upload-all.js';
 import type { JournalStore } from './upload-journal.js';
+import { changesSinceStart, type UploadSettings } from './upload-settings.js';
 
 /** What a run would take up of an interrupted upload of one file: the parts its journal records as sent. */
 export interface ResumePreview {
@@ -14,35 +15,43 @@ export interface ResumePreview {
 
 /**
  * The interrupted uploads a run would resume, by planned file: each file to upload whose journal still matches
- * it (size, mtime and file id, as the run matches them), from the state folder alone. The run confirms those
- * parts with ListParts before it trusts them; a dry run shows what the journal records, which is what the server
- * answered for each part when it was sent.
+ * it (size, mtime and file id, as the run matches them) and was started with the settings asked for now, from the
+ * state folder alone. The run confirms those parts with ListParts before it trusts them; a dry run shows what the
+ * journal records, which is what the server answered for each part when it was sent.
  */
 export async function previewResumes(
   decided: readonly DecidedTask[],
   journals: Pick<JournalStore, 'load'>,
-  bucket: string,
+  asked: AskedSettings,
 ): Promise<Map<UploadTask, ResumePreview>> {
   const previews = new Map<UploadTask, ResumePreview>();
   for (const { task, decision } of decided) {
     // smaller files go in one request: there is no journal to find
     if (decision.action !== 'upload' || task.sizeBytes < MULTIPART_THRESHOLD_BYTES) continue;
-    const preview = await previewOne(task, journals, bucket);
+    const preview = await previewOne(task, journals, asked);
     if (preview) previews.set(task, preview);
   }
   return previews;
 }
 
+/** What the run asks new uploads to be stored with: an upload started otherwise is started again. */
+export interface AskedSettings {
+  bucket: string;
+  settingsOf: (task: UploadTask) => UploadSettings;
+  verifyLarge: boolean;
+}
+
 async function previewOne(
   task: UploadTask,
   journals: Pick<JournalStore, 'load'>,
-  bucket: string,
+  asked: AskedSettings,
 ): Promise<ResumePreview | undefined> {
-  const journal = await journals.load(bucket, task.key);
+  const journal = await journals.load(asked.bucket, task.key);
   if (!journal || journal.parts.length === 0) return undefined;
   const fileId = await stat(task.path, { bigint: true }).then(fileIdOf, () => undefined);
   const current = { sizeBytes: task.sizeBytes, mtimeMs: task.mtimeMs, fileId };
   if (compareFingerprints(journal, current) === 'different') return undefined;
+  if (changesSinceStart(journal, asked.settingsOf(task), asked.verifyLarge).length > 0) return undefined;
   return {
     partsSent: journal.parts.length,
     partsTotal: Math.ceil(journal.sizeBytes / journal.partSizeBytes),

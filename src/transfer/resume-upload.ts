@@ -12,6 +12,7 @@ import { hashRange, SLICE_BYTES } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
 import type { JournalPart, UploadJournal } from './upload-journal.js';
+import { changesSinceStart, uploadSettingsFor } from './upload-settings.js';
 
 /**
  * Finds the journal of an interrupted upload of this file and confirms its parts with ListParts (see
@@ -35,13 +36,18 @@ export async function openJournal(
   // what the comparison reads, named: a spread of a PlannedFile copies its fields but none of its getters
   const current = { sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, fileId };
   const match = existing && compareFingerprints(existing, current);
+  const changes = existing && match !== 'different' ? settingsChanges(existing, file, ctx) : [];
   if (existing && match === 'different') {
     ctx.debug(
       `${file.key}: the file changed since the interrupted upload ${existing.uploadId}; aborting it and starting again`,
     );
-    await ctx.store
-      .abortMultipartUpload(ctx.bucket, file.key, existing.uploadId, ctx.hardSignal)
-      .catch(() => {});
+    await abandon(existing, ctx);
+  } else if (existing && changes.length > 0) {
+    ctx.warn(
+      `${file.key}: starting the upload again, since the interrupted one was started with other settings ` +
+        `(${changes.join('; ')}); its parts are sent again`,
+    );
+    await abandon(existing, ctx);
   } else if (existing) {
     const listing = await listParts(existing, ctx);
     if (listing !== 'gone') {
@@ -51,6 +57,19 @@ export async function openJournal(
     ctx.debug(`${file.key}: upload ${existing.uploadId} is gone from the server; starting again`);
   }
   return { journal: await startUpload(file, fileId, ctx), resumed: false, listed: true };
+}
+
+/** What the run asks for that the interrupted upload was not started with: completing it would not store that. */
+function settingsChanges(existing: UploadJournal, file: FileToSend, ctx: TransferContext): string[] {
+  const now = uploadSettingsFor(file.key, ctx.settingsFor?.(file.group), ctx.customerKeyMd5);
+  return changesSinceStart(existing, now, ctx.verifyLarge);
+}
+
+/** Aborts an upload that will not be completed; one the server no longer has, or cannot abort now, is let be. */
+async function abandon(journal: UploadJournal, ctx: TransferContext): Promise<void> {
+  await ctx.store
+    .abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
+    .catch(() => {});
 }
 
 /** Keeps the parts of `existing` that `listing` confirms, or, where the server cannot list them, that it records. */
@@ -159,6 +178,7 @@ async function startUpload(
     integrity: ctx.integrity,
     ...(crc ? { crc } : {}),
     encryption: started.encryption,
+    settings: uploadSettingsFor(file.key, ctx.settingsFor?.(file.group), ctx.customerKeyMd5),
     createdAt: new Date().toISOString(),
     parts: [],
     ...(sha256 ? { sha256 } : {}),

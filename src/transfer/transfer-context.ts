@@ -40,6 +40,8 @@ export interface TransferContext {
   crc?: CrcName | undefined;
   /** Storage class, encryption, tags, metadata and ACL for a file of a folder type; the bucket's defaults without it. */
   settingsFor?: ((folderType: string | undefined) => ObjectSettings) | undefined;
+  /** The SSE-C key's MD5 (base64) when objects are encrypted with a customer key. */
+  customerKeyMd5?: string | undefined;
   debug: (message: string) => void;
   warn: (message: string) => void;
   /** Told of each failed request of the file being sent that is sent again (the views show it). */

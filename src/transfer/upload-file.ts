@@ -93,7 +93,11 @@ async function putWhole(
         return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
       }),
     );
-    confirmEncryption(file.key, target.encryption, stored.encryption);
+    confirmEncryption(
+      file.key,
+      { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
+      stored.encryption,
+    );
     const how = describeProof(proof, stored.encryption, 'body');
     return {
       etag: stored.etag,

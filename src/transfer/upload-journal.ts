@@ -5,6 +5,7 @@ import { replaceFile } from '../state/replace-file.js';
 import type { ObjectEncryption, RemotePart } from '../remote/s3-store.js';
 import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';
+import type { UploadSettings } from './upload-settings.js';
 
 /**
  * A part the server confirmed: its ETag as the server answered, and the local digest of its range that the
@@ -43,6 +44,8 @@ export interface UploadJournal {
   /** The encryption the server reported for the upload: it says whether part ETags are MD5s. */
   encryption?: ObjectEncryption;
   sha256?: string;
+  /** What the upload was started with beyond its bytes; absent in journals written before it was recorded. */
+  settings?: UploadSettings;
   createdAt: string;
   parts: JournalPart[];
 }

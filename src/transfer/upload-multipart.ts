@@ -315,7 +315,11 @@ async function finishMultipart(
   };
   const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
   const wanted = ctx.settingsFor?.(file.group);
-  confirmEncryption(file.key, wanted?.encryption, encryption);
+  confirmEncryption(
+    file.key,
+    { encryption: wanted?.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
+    encryption,
+  );
   confirmStorageClass(file.key, wanted?.storageClass, head?.storageClass);
   await abortOrphanedUploads(journal, ctx);
   const how = describeProof(proof, encryption, 'parts');

@@ -8,7 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GetObjectAclCommand, GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectAclCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+} from '@aws-sdk/client-s3';
 import { S3Store } from '../../src/remote/s3-store.js';
 import { fixObjectSettings } from '../../src/transfer/fix-settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +21,9 @@ import { makeBytes, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { getS3Env, makeTestClient } from '../support/s3-env.js';
 import {
+  acceptedPartNumbers,
   digestFile,
+  interruptAfterParts,
   digestObject,
   keyOf,
   MiB,
@@ -46,6 +53,11 @@ async function project(projectKey: string): Promise<Harness> {
 async function tagsOf(key: string): Promise<Record<string, string>> {
   const out = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
   return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key, t.Value]));
+}
+
+async function openUploadIds(key: string): Promise<string[]> {
+  const out = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+  return (out.Uploads ?? []).map((upload) => upload.UploadId ?? '');
 }
 
 function checkArgs(h: Harness, ...extra: string[]): string[] {
@@ -144,6 +156,38 @@ describe('SSE-C with a key file', () => {
     await expectRerunSendsNothing(h, '--verify-large');
     const check = await runCli(checkArgs(h));
     expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe('an interrupted upload run again with other settings', () => {
+  it("is started again with them: completing it would store the first run's", async () => {
+    const h = await project('OBJ4');
+    const first = uploadArgs(h, '--metadata', 'vessel=A');
+    const journal = await interruptAfterParts(h, 1, first);
+    const changed = ['--metadata', 'vessel=B', '--storage-class', 'COLD', '--verify-large'];
+
+    const dry = await runCli(uploadArgs(h, ...changed, '--dry-run'));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).not.toMatch(/resume/i);
+    const same = await runCli([...first, '--dry-run']);
+    expect(same.stdout).toMatch(/resume/i);
+
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h, ...changed));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(
+      `${keyOf(h, REEL)}: starting the upload again, since the interrupted one was started with other ` +
+        'settings (storage class bucket default -> COLD; metadata vessel; no SHA-256 in its metadata, which ' +
+        '--verify-large stores)',
+    );
+    expect(acceptedPartNumbers(h.proxy.stats())).toEqual([1, 2, 3]);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(h, REEL) }));
+    expect(head.StorageClass).toBe('COLD');
+    expect(head.Metadata).toMatchObject({
+      vessel: 'B',
+      sha256: (await digestFile(path.join(h.projectDir, REEL), 8 * MiB)).sha256,
+    });
+    expect(await openUploadIds(keyOf(h, REEL))).not.toContain(journal.uploadId);
   });
 });
 

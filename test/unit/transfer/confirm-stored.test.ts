@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { combinePartEtags } from '../../../src/content/multipart-etag.js';
-import { RemoteError } from '../../../src/errors.js';
+import { ConfigError, RemoteError } from '../../../src/errors.js';
 import type { RemoteObject } from '../../../src/remote/s3-store.js';
 import {
   compositeSha256,
+  confirmEncryption,
   confirmStoredBody,
   confirmStoredObject,
   describeProof,
@@ -180,5 +181,28 @@ describe('confirmStoredObject', () => {
       confirmStoredObject('k', expected, { ...answer, checksumSha256: `${b64(sha256('x'))}-2` }, head({})),
     ).toThrow(/checksum .* expected/);
     expect(describeProof('checksum', 'aws:kms', 'parts')).toBeUndefined();
+  });
+});
+
+describe('confirmEncryption', () => {
+  const kms = { sse: 'aws:kms' as const };
+
+  it('accepts any encryption the answer names for sse, and none asked', () => {
+    expect(() => confirmEncryption('k', { encryption: kms, customerKey: false }, 'AES256')).not.toThrow();
+    expect(() => confirmEncryption('k', { customerKey: false }, 'none')).not.toThrow();
+  });
+
+  it('stops the run when the answer names no encryption though sse was asked', () => {
+    expect(() => confirmEncryption('k', { encryption: kms, customerKey: false }, 'none')).toThrow(
+      ConfigError,
+    );
+  });
+
+  it('stops the run when an SSE-C upload is answered without SSE-C (a server that ignores the key)', () => {
+    expect(() => confirmEncryption('k', { customerKey: true }, 'SSE-C')).not.toThrow();
+    for (const stored of ['none', 'AES256'] as const)
+      expect(() => confirmEncryption('k', { customerKey: true }, stored)).toThrow(
+        /stored it without the SSE-C key.*sse_customer_key_file/,
+      );
   });
 });

@@ -7,6 +7,7 @@ import { fileIdOf } from '../../../src/content/file-identity.js';
 import { previewResumes } from '../../../src/transfer/resume-preview.js';
 import type { DecidedTask } from '../../../src/transfer/upload-all.js';
 import { JournalStore, type UploadJournal } from '../../../src/transfer/upload-journal.js';
+import { uploadSettingsFor, type UploadSettings } from '../../../src/transfer/upload-settings.js';
 
 const MiB = 1024 ** 2;
 const BUCKET = 'survey-bucket';
@@ -40,7 +41,18 @@ async function planned(): Promise<UploadTask> {
   };
 }
 
-async function saveJournal(task: UploadTask, parts: number): Promise<void> {
+const STANDARD = uploadSettingsFor(KEY, { tags: {}, metadata: {} }, undefined);
+const asked = (settings = STANDARD, verifyLarge = false, bucket = BUCKET) => ({
+  bucket,
+  settingsOf: () => settings,
+  verifyLarge,
+});
+
+async function saveJournal(
+  task: UploadTask,
+  parts: number,
+  started?: { settings?: UploadSettings; sha256?: string },
+): Promise<void> {
   const journal: UploadJournal = {
     version: 2,
     endpoint: journals.endpoint,
@@ -53,6 +65,7 @@ async function saveJournal(task: UploadTask, parts: number): Promise<void> {
     uploadId: 'upload-1',
     partSizeBytes: 8 * MiB,
     integrity: 'md5',
+    ...started,
     createdAt: '2026-12-05T10:00:00.000Z',
     parts: Array.from({ length: parts }, (_, i) => ({
       partNumber: i + 1,
@@ -71,7 +84,7 @@ describe('previewResumes', () => {
   it('reports the parts the journal of the same file records, and the bytes they hold', async () => {
     const task = await planned();
     await saveJournal(task, 2);
-    const previews = await previewResumes(decide(task), journals, BUCKET);
+    const previews = await previewResumes(decide(task), journals, asked());
     expect(previews.get(task)).toEqual({ partsSent: 2, partsTotal: 3, bytesSent: 16 * MiB });
   });
 
@@ -80,16 +93,29 @@ describe('previewResumes', () => {
     await saveJournal(task, 2);
     await utimes(file, new Date(task.mtimeMs + 5_000), new Date(task.mtimeMs + 5_000));
     const changed = await planned();
-    expect(await previewResumes(decide(changed), journals, BUCKET)).toEqual(new Map());
+    expect(await previewResumes(decide(changed), journals, asked())).toEqual(new Map());
   });
 
   it('reports nothing for a file to skip, a journal with no part sent, or a file without a journal', async () => {
     const task = await planned();
-    expect(await previewResumes(decide(task), journals, BUCKET)).toEqual(new Map());
+    expect(await previewResumes(decide(task), journals, asked())).toEqual(new Map());
     await saveJournal(task, 0);
-    expect(await previewResumes(decide(task), journals, BUCKET)).toEqual(new Map());
+    expect(await previewResumes(decide(task), journals, asked())).toEqual(new Map());
     await saveJournal(task, 1);
-    expect(await previewResumes(decide(task, 'skip'), journals, BUCKET)).toEqual(new Map());
-    expect(await previewResumes(decide(task), journals, 'another-bucket')).toEqual(new Map());
+    expect(await previewResumes(decide(task, 'skip'), journals, asked())).toEqual(new Map());
+    expect(await previewResumes(decide(task), journals, asked(STANDARD, false, 'another-bucket'))).toEqual(
+      new Map(),
+    );
+  });
+
+  it('reports nothing for an upload started with other settings, or without the SHA-256 --verify-large stores', async () => {
+    const task = await planned();
+    await saveJournal(task, 2, { settings: STANDARD });
+    expect((await previewResumes(decide(task), journals, asked())).size).toBe(1);
+    const cold = { ...STANDARD, storageClass: 'COLD' };
+    expect(await previewResumes(decide(task), journals, asked(cold))).toEqual(new Map());
+    expect(await previewResumes(decide(task), journals, asked(STANDARD, true))).toEqual(new Map());
+    await saveJournal(task, 2, { settings: STANDARD, sha256: 'ab'.repeat(32) });
+    expect((await previewResumes(decide(task), journals, asked(STANDARD, true))).size).toBe(1);
   });
 });
