@@ -4,6 +4,7 @@ import type * as KeyringStore from '../auth/keyring-store.js';
 import { maskAccessKeyId } from '../auth/mask-key-id.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../log/redact.js';
+import { toUploadError } from '../remote/classify-error.js';
 import { connectStore } from '../remote/connect.js';
 import { customerKeyFrom } from '../remote/object-settings.js';
 import { readSecretLine } from './read-secret.js';
@@ -100,11 +101,17 @@ export async function testCredentials(flags: ConnectFlags): Promise<void> {
     const key = `${options.prefix}${flags.projectKey ? `${flags.projectKey}/` : ''}.upload-to-s3-write-probe`;
     const body = Buffer.from(`probe ${new Date().toISOString()}\n`);
     const sha256Hex = createHash('sha256').update(body).digest('hex');
-    await store.putObject(
-      { bucket: options.bucket, key, contentType: 'text/plain', metadata: {} },
-      { stream: Readable.from([body]), lengthBytes: body.length, sha256Hex },
-    );
-    await store.deleteObject(options.bucket, key);
+    await store
+      .putObject(
+        { bucket: options.bucket, ...store.ownObjectTarget(key, 'text/plain') },
+        { stream: Readable.from([body]), lengthBytes: body.length, sha256Hex },
+      )
+      .catch((error: unknown) => {
+        throw toUploadError(error, 'write the probe object', `s3://${options.bucket}/${key}`);
+      });
+    await store.deleteObject(options.bucket, key).catch((error: unknown) => {
+      throw toUploadError(error, 'delete the probe object', `s3://${options.bucket}/${key}`);
+    });
     process.stdout.write(`write access confirmed (wrote and deleted s3://${options.bucket}/${key})\n`);
   } finally {
     store.destroy();

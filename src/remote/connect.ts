@@ -92,6 +92,7 @@ async function openStore(
     // the credential providers' own clients (STS, SSO) cross the same proxy and meet the same CAs
     credentials: await resolveCredentials(options.auth, agents),
     requests: options.objects.requests,
+    ownObjects: options.objects.base,
     onRequest: (operation) => {
       onRequest?.(operation);
       if (log.debugEnabled) log.debug(`request ${operation}`);

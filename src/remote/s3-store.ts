@@ -41,6 +41,7 @@ import {
   formatTagging,
   type CannedAcl,
   type EncryptionRequest,
+  type ObjectSettings,
   type RequestSettings,
 } from './object-settings.js';
 import { hexToBase64, payloadHash, putObjectHeaders } from './put-object-request.js';
@@ -63,6 +64,11 @@ export interface StoreSettings {
   onRetry?: ((retry: ControlRetry) => void) | undefined;
   /** The SSE-C key and expected bucket owner, sent on every request that takes them. */
   requests?: RequestSettings | undefined;
+  /**
+   * What the tool's own small objects (the bucket lock, the write probe) are stored with: the configured encryption,
+   * tags and ACL, which a bucket policy may require of every PutObject. Never a storage class: they are short-lived.
+   */
+  ownObjects?: Pick<ObjectSettings, 'encryption' | 'tags' | 'acl'> | undefined;
   /**
    * Bodies held in memory go by {@link LeanPut} instead of the SDK's PutObject command (default true). Off, every
    * request goes through the SDK client, for tests that replace the client's `send`.
@@ -301,7 +307,7 @@ export class S3Store {
   }
 
   /** What a new object is stored with: type, metadata, class, tags, ACL and encryption. */
-  private objectFields(target: ObjectTarget): ObjectFields {
+  private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
     return {
       ContentType: target.contentType,
       Metadata: target.metadata,
@@ -312,6 +318,12 @@ export class S3Store {
       ...this.owner(),
       ...this.customerKey(),
     };
+  }
+
+  /** Where one of the tool's own small objects goes and what it is stored with (see `ownObjects`). */
+  ownObjectTarget(key: string, contentType: string): Omit<ObjectTarget, 'bucket'> {
+    const own = this.settings.ownObjects;
+    return { key, contentType, metadata: {}, encryption: own?.encryption, tags: own?.tags, acl: own?.acl };
   }
 
   /** Confirms the bucket exists and the credentials reach it. @throws the SDK error. */
@@ -759,7 +771,7 @@ export class S3Store {
   ): Promise<{ text: string; etag: string } | undefined> {
     try {
       const out = await this.control.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner() }),
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
         sendOptions(signal),
       );
       return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
@@ -779,8 +791,7 @@ export class S3Store {
         new PutObjectCommand({
           ...condition,
           Body: text,
-          ContentType: 'application/json',
-          ...this.owner(),
+          ...this.objectFields(this.ownObjectTarget(condition.Key, 'application/json')),
         }),
         sendOptions(signal),
       );

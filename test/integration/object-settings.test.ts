@@ -13,15 +13,17 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { S3Store } from '../../src/remote/s3-store.js';
 import { fixObjectSettings } from '../../src/transfer/fix-settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBytes, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { getS3Env, makeTestClient } from '../support/s3-env.js';
+import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
 import {
   acceptedPartNumbers,
+  deleteBucket,
   digestFile,
   interruptAfterParts,
   digestObject,
@@ -188,6 +190,41 @@ describe('an interrupted upload run again with other settings', () => {
       sha256: (await digestFile(path.join(h.projectDir, REEL), 8 * MiB)).sha256,
     });
     expect(await openUploadIds(keyOf(h, REEL))).not.toContain(journal.uploadId);
+  });
+});
+
+describe("a bucket policy that refuses untagged uploads (the README's RequireProjectTag)", () => {
+  it('is met by the upload, its bucket lock object and credentials test, all tagged as configured', async () => {
+    const tagged = await createTestBucket('objset-tagged');
+    try {
+      await client.send(
+        new PutBucketPolicyCommand({
+          Bucket: tagged,
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:PutObject',
+                Resource: `arn:aws:s3:::${tagged}/*`,
+                Condition: { Null: { 's3:RequestObjectTag/project': 'true' } },
+              },
+            ],
+          }),
+        }),
+      );
+      const h = await harness('TAG1', [], tagged);
+      await writeFiles(h.projectDir, { [SMALL]: makeBytes(50 * 1024, 'TAG1-small') });
+      await appendFile(h.configPath, '\ntags: { project: TAG1 }\n');
+      const run = await runCli(uploadArgs(h, '--bucket-lock'));
+      expect(run.code, run.stderr).toBe(0);
+      const probe = await runCli(['credentials', 'test', '--config', h.configPath, '--project-key', 'TAG1']);
+      expect(probe.code, probe.stderr).toBe(0);
+      expect(probe.stdout).toContain('write access confirmed');
+    } finally {
+      await deleteBucket(tagged).catch(() => {});
+    }
   });
 });
 
