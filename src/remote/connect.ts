@@ -14,7 +14,7 @@ import {
 import { CLIENT_SETTINGS } from './client-settings.js';
 import { describeControlRequest } from './control-retry.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
-import { waitForFirstAnswer } from './endpoint-answer.js';
+import { virtualHostAdvice, waitForFirstAnswer } from './endpoint-answer.js';
 import type { ObjectAnswer } from './bucket-probe.js';
 import type { SigningKeys } from './head-signature.js';
 import type { S3Store } from './s3-store.js';
@@ -113,6 +113,10 @@ async function openStore(
     };
     const first = await waitForFirstAnswer(probe, {
       endpointName: endpointNameOf(options),
+      advice:
+        options.endpoint && !options.forcePathStyle
+          ? virtualHostAdvice(options.endpoint, options.bucket)
+          : undefined,
       budgetMs: NO_ANSWER_BUDGET_MS,
       maxAttempts: CLIENT_SETTINGS.maxAttempts,
       delaysMs: NO_ANSWER_DELAYS_MS,

@@ -12,6 +12,8 @@ export interface AnswerWait {
   maxAttempts: number;
   /** Waits between attempts; the last one repeats. */
   delaysMs: readonly number[];
+  /** What to check, ending the message; by default the endpoint's address, the server and the network. */
+  advice?: string | undefined;
   /** Told before each retry: `retrying 2/12: connection refused (http://127.0.0.1:1)`. */
   onRetry: (message: string) => void;
   signal: AbortSignal;
@@ -51,7 +53,22 @@ export async function waitForFirstAnswer(
   const attempts = Math.min(attempt, wait.maxAttempts);
   throw new ConfigError(
     `connect to endpoint ${wait.endpointName}: ${reason}, no answer to ${formatCount(attempts, 'attempt')} in ${seconds} s; ` +
-      'check endpoint_url / --endpoint (scheme, host and port), that the server runs, and the network',
+      (wait.advice ?? ENDPOINT_ADVICE),
+  );
+}
+
+const ENDPOINT_ADVICE =
+  'check endpoint_url / --endpoint (scheme, host and port), that the server runs, and the network';
+
+/**
+ * The advice for an endpoint that never answered when requests go to the bucket's own host name under it
+ * (`force_path_style: false`): most S3-compatible servers serve buckets only as a path.
+ */
+export function virtualHostAdvice(endpoint: string, bucket: string): string {
+  const url = new URL(endpoint);
+  return (
+    `requests go to the bucket's own host ${bucket}.${url.host} (force_path_style: false): set ` +
+    `force_path_style: true for a server that serves buckets as paths (Ceph RGW, MinIO, Swift), or ${ENDPOINT_ADVICE}`
   );
 }
 

@@ -862,7 +862,7 @@ export class S3Store {
    * answers. @throws the SDK or network error.
    */
   async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
-    await this.data.send(new HeadBucketCommand({ Bucket: bucket }), sendOptions(signal));
+    await this.data.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
   }
 }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeNoAnswer } from '../../../src/remote/classify-error.js';
-import { waitForFirstAnswer, type AnswerWait } from '../../../src/remote/endpoint-answer.js';
+import {
+  virtualHostAdvice,
+  waitForFirstAnswer,
+  type AnswerWait,
+} from '../../../src/remote/endpoint-answer.js';
 import { ConfigError } from '../../../src/errors.js';
 
 function networkError(code: string): Error {
@@ -79,6 +83,17 @@ describe('waitForFirstAnswer', () => {
       /^connect to endpoint http:\/\/127\.0\.0\.1:1: host name not found, no answer to 3 attempts in [\d.]+ s; check endpoint_url \/ --endpoint/,
     );
     expect(wait.retries).toHaveLength(2);
+  });
+
+  it('names the bucket host and force_path_style when requests go to the bucket as a subdomain', async () => {
+    const advice = virtualHostAdvice('http://localhost:7481', 'survey');
+    const wait = waitOptions({ maxAttempts: 1, advice });
+    const error = await waitForFirstAnswer(probeFailing(networkError('ENOTFOUND')), wait).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /host name not found, .*; requests go to the bucket's own host survey\.localhost:7481 \(force_path_style: false\): set force_path_style: true .*, or check endpoint_url/,
+    );
   });
 
   it('gives up when the budget is spent on an endpoint that accepts but never answers', async () => {

@@ -175,7 +175,7 @@ describe('request shapes', () => {
     });
   });
 
-  it('sends the owner and the SSE-C key on reads: HeadObject, GetObject, ListParts, listing and HeadBucket', async () => {
+  it('sends the owner and the SSE-C key on reads: HeadObject, GetObject, ListParts, listing and both HeadBuckets', async () => {
     store = storeWith(true);
     const ssec = { SSECustomerKey: KEY.toString('base64'), SSECustomerKeyMD5: KEY_MD5 };
     s3.on(HeadObjectCommand).resolves({
@@ -193,6 +193,10 @@ describe('request shapes', () => {
     await store.listParts('survey', 'k', 'u1');
     for (const _ of [store.listObjects('survey', 'P/')]) for await (const __ of _) void __;
     await store.headBucket('survey');
+    await store.headBucketOnce('survey');
+    expect(s3.commandCalls(HeadBucketCommand)[1]!.args[0].input).toMatchObject({
+      ExpectedBucketOwner: OWNER,
+    });
     for (const command of [HeadObjectCommand, GetObjectCommand, ListPartsCommand])
       expect(s3.commandCalls(command)[0]!.args[0].input).toMatchObject({
         ...ssec,
