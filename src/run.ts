@@ -417,7 +417,7 @@ async function transfer(
         hardSignal: deps.interrupts.hard,
         maxWorkersPerFile: options.maxConcurrency,
         partSizeCap: new PartSizeCap(),
-        storageClassProbe: { sent: false },
+        storageClassProbes: new Set(),
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
         crc: crcOfSetting(options.checksumAlgorithm),

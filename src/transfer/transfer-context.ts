@@ -31,8 +31,8 @@ export interface TransferContext {
   maxWorkersPerFile: number;
   /** The largest part the server has not refused as too big, shared by the run's uploads. */
   partSizeCap: PartSizeCap;
-  /** Whether the run's one HeadObject proving the storage class of an object sent whole has gone (none without). */
-  storageClassProbe?: { sent: boolean } | undefined;
+  /** The storage classes a HeadObject of an object sent whole has proven kept, one per class (none without). */
+  storageClassProbes?: Set<string> | undefined;
   verifyLarge: boolean;
   /** How new uploads prove what the server stored (chosen by `chooseIntegrityMode`). */
   integrity: IntegrityMode;

@@ -110,15 +110,16 @@ async function putWhole(
 }
 
 /**
- * Proves once per run, by one HeadObject of the first object sent whole, that the server keeps the storage class
- * asked for: a PutObject's answer does not name it. Multipart uploads are proven by the HeadObject that checks them.
+ * Proves once per class, by one HeadObject of the first object sent whole in it, that the server keeps the storage
+ * class asked for (a map of classes by folder type may hold one the server ignores): a PutObject's answer does not
+ * name it. Multipart uploads are proven by the HeadObject that checks them.
  * A failed HeadObject proves nothing and fails nothing.
  * @throws ConfigError when the object is stored in another class.
  */
 async function probeStorageClass(file: FileToSend, ctx: TransferContext): Promise<void> {
   const asked = ctx.settingsFor?.(file.group).storageClass;
-  if (!asked || !ctx.storageClassProbe || ctx.storageClassProbe.sent) return;
-  ctx.storageClassProbe.sent = true;
+  if (!asked || !ctx.storageClassProbes || ctx.storageClassProbes.has(asked)) return;
+  ctx.storageClassProbes.add(asked);
   const head = await ctx.store.headObject(ctx.bucket, file.key, ctx.hardSignal).catch((error: unknown) => {
     ctx.debug(`${file.key}: no HeadObject to check its storage class (${String(error)})`);
     return undefined;

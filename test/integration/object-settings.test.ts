@@ -409,6 +409,25 @@ describe('a storage class the server does not keep', () => {
     },
   );
 
+  it('is proven once per class of a map by folder type: one class kept does not vouch for another', async () => {
+    const h = await harness('CLASS4');
+    await writeFiles(h.projectDir, {
+      'reels/R001/R001.json': makeBytes(1024, 'CLASS4-reel'),
+      'config/site.yaml': makeBytes(1024, 'CLASS4-config'),
+    });
+    await appendFile(h.configPath, '\nstorage_class: { default: COLD, reels: STANDARD }\n');
+    h.proxy.setRules([{ match: { operation: 'HeadObject' }, action: 'drop-storage-class', times: Infinity }]);
+    const run = await runCli(uploadArgs(h, '--max-concurrency', '1'));
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(
+      `upload ${keyOf(h, 'config/site.yaml')}: the server did not keep the class asked for (storage class ` +
+        'STANDARD, wanted COLD)',
+    );
+    const reel = h.proxy.stats().log.filter((e) => e.url.includes('R001.json'));
+    const put = reel.findIndex((e) => e.operation === 'PutObject');
+    expect(reel.slice(put + 1).map((e) => e.operation)).toEqual(['HeadObject']);
+  });
+
   it('refused by the server at the first request ends the run with the error alone: nothing was done to sum up', async () => {
     const h = await harness('CLASS4');
     const run = await uploadOneFile(h, SMALL, 1024, '--storage-class', 'NO_SUCH_CLASS');
