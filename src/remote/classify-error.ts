@@ -62,10 +62,17 @@ const RUN_FATAL_CODES = new Set([
 ]);
 
 /**
+ * Our code for a read with an SSE-C key that the server refused (400): the object is stored with another key, or
+ * without one. A HEAD's answer carries no code of its own, so the store names it (see S3Store).
+ */
+export const CUSTOMER_KEY_REFUSED = 'SSECustomerKeyRefused';
+
+/**
  * Codes that say a setting of ours cannot be used with this bucket or account (the KMS key, the storage class, the
  * canned ACL, SSE-C): every object would be refused alike, so the run stops before more bytes are sent.
  */
 const SETTING_CODES = new Set([
+  CUSTOMER_KEY_REFUSED,
   'KMS.NotFoundException',
   'KMS.DisabledException',
   'KMS.KMSInvalidStateException',
@@ -360,6 +367,8 @@ const ACCESS_HINT =
 
 const HINTS: Record<string, string> = {
   AccessDenied: ACCESS_HINT,
+  [CUSTOMER_KEY_REFUSED]:
+    'the object is stored with another SSE-C key, or without one; set sse_customer_key_file / sse_customer_key_in_keyring to the key it was uploaded with (credentials show --sse-c-key names the keyring key by its MD5)',
   [CLOCK_SKEW_CODE]:
     "this machine's clock is more than 15 minutes off the server's; set the date, time and time zone right (Windows: Settings > Time & language > Date & time > Sync now) and run again",
   'KMS.NotFoundException': 'the KMS key does not exist in this region; fix sse_kms_key_id / --sse-kms-key-id',
@@ -401,7 +410,8 @@ const HINTS: Record<string, string> = {
 };
 
 /** What the SDK names an error whose answer had no S3 error code (a proxy's HTML page, an unparsable body). */
-const NO_CODE: ReadonlySet<string> = new Set(['Unknown', 'UnknownError', 'Error']);
+// our own name for a refusal (CUSTOMER_KEY_REFUSED) is said in words, not as if the server had sent it
+const NO_CODE: ReadonlySet<string> = new Set(['Unknown', 'UnknownError', 'Error', CUSTOMER_KEY_REFUSED]);
 
 /** Hints for answers whose status says more than their code (a proxy's 413 has none). */
 const STATUS_HINTS: Record<number, string> = {

@@ -26,6 +26,7 @@ import { ConfigError, RemoteError } from '../errors.js';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import {
+  CUSTOMER_KEY_REFUSED,
   errorCode,
   httpStatusOf,
   isForeignAnswer,
@@ -190,6 +191,8 @@ export class S3Store {
   /** Reads of a subresource ask for one byte (see {@link firstByteOnly}); Amazon S3 knows every subresource. */
   private readonly boundReads: boolean;
 
+  private destroyed = false;
+
   constructor(private readonly settings: StoreSettings) {
     this.boundReads = !isAmazonS3(settings.endpoint);
     const agents =
@@ -281,6 +284,8 @@ export class S3Store {
   }
 
   private tellRetry(retry: ControlRetry): void {
+    // a store closed while its requests were in flight (a run stopping at an error) resets them: nothing to tell
+    if (this.destroyed) return;
     const watcher = retry.key === undefined ? undefined : this.retryWatchers.get(retry.key);
     (watcher ?? this.settings.onRetry)?.(retry);
   }
@@ -359,7 +364,7 @@ export class S3Store {
       };
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
-      throw error;
+      throw this.namedKeyRefusal(error);
     }
   }
 
@@ -724,6 +729,7 @@ export class S3Store {
 
   /** Closes pooled connections so the process can exit promptly. */
   destroy(): void {
+    this.destroyed = true;
     this.control.destroy();
     this.data.destroy();
   }
@@ -777,8 +783,20 @@ export class S3Store {
       return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
     } catch (error) {
       if (errorCode(error) === 'NoSuchKey' || errorCode(error) === 'NotFound') return undefined;
-      throw error;
+      throw this.namedKeyRefusal(error);
     }
+  }
+
+  /**
+   * A read with an SSE-C key that the server refused with 400, named {@link CUSTOMER_KEY_REFUSED} so the message
+   * says which setting to fix: S3 answers so when the key is not the object's, or the object has none.
+   */
+  private namedKeyRefusal(error: unknown): unknown {
+    if (!this.settings.requests?.customerKey || httpStatusOf(error) !== 400) return error;
+    return Object.assign(new Error('the server refused the SSE-C key', { cause: error }), {
+      name: CUSTOMER_KEY_REFUSED,
+      $metadata: { httpStatusCode: 400 },
+    });
   }
 
   private async putTextIf(
@@ -833,7 +851,7 @@ export class S3Store {
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
       // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
-      if (!refusesRequest(error)) throw error;
+      if (!refusesRequest(error)) throw this.namedKeyRefusal(error);
       const whole = await this.headObject(bucket, key, signal);
       return (
         whole && {
@@ -849,10 +867,14 @@ export class S3Store {
    * an archived object).
    */
   async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
-    const out = await this.control.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
-      sendOptions(signal),
-    );
+    const out = await this.control
+      .send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
+        sendOptions(signal),
+      )
+      .catch((error: unknown) => {
+        throw this.namedKeyRefusal(error);
+      });
     if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
     return out.Body;
   }

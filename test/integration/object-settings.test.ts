@@ -161,6 +161,26 @@ describe('SSE-C with a key file', () => {
   });
 });
 
+describe('SSE-C with another key than the objects were stored with', () => {
+  it('stops check and --verify (exit 2) with one line naming the key setting, and no retry noise', async () => {
+    const h = await project('OBJ5');
+    const keyFile = path.join(h.stateDir, '..', 'ssec.key');
+    await writeFile(keyFile, randomBytes(32).toString('base64'));
+    await appendFile(h.configPath, `\nsse_customer_key_file: ${JSON.stringify(keyFile)}\n`);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    await writeFile(keyFile, randomBytes(32).toString('base64'));
+    for (const args of [checkArgs(h), uploadArgs(h, '--verify')]) {
+      const refused = await runCli(args);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(
+        /^upload-to-s3: .*: the server refused the SSE-C key \(HTTP 400\); the object is stored with another SSE-C key, or without one; set sse_customer_key_file/m,
+      );
+      expect(refused.stderr).not.toMatch(/retrying|^\s+at /m);
+    }
+  });
+});
+
 describe('an interrupted upload run again with other settings', () => {
   it("is started again with them: completing it would store the first run's", async () => {
     const h = await project('OBJ4');
