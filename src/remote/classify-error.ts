@@ -383,7 +383,7 @@ const HINTS: Record<string, string> = {
   InvalidStorageClass:
     'the bucket does not offer this class; change storage_class / --storage-class (STANDARD, STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)',
   InvalidArgument:
-    'the server refused a setting of the request; check acl / --acl, storage_class, sse, tags and metadata',
+    'the server refused a setting of the request; check acl / --acl, storage_class, sse, sse_customer_key_file, tags and metadata',
   AccessControlListNotSupported:
     'the bucket has ACLs disabled (Object Ownership: bucket owner enforced); remove acl / --acl',
   InvalidEncryptionAlgorithmError:
