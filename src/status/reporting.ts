@@ -18,11 +18,10 @@ export interface Reporting {
   stop(): Promise<void>;
   /** Sets the final phase and writes the status file synchronously, for a process that exits right after. */
   stopNow(phase: Phase): void;
-  /** Tells the user the run is stopping, where they are looking (the live view, the log lines, or stderr). */
-  announceStopping(): void;
+  /** Tells the user the run is stopping (`message`), where they are looking (the live view, the log lines, or stderr). */
+  announceStopping(message: string): void;
 }
 
-const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
 /** The run error a signal leaves in the status file, with what to run to resume. */
 function stoppedBySignal(options: RunOptions): RunErrorStatus {
   return {
@@ -79,6 +78,12 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
   // warnings written to the same terminal under a live block would break it: they go above the block instead
   if (view.printAbove) log.divert(view.printAbove);
   let destination: RunDestination | undefined;
+  // a run stopped at once still unwinds: its view, already ended, must not print its last record again
+  let viewStopped = false;
+  const stopView = () => {
+    if (!viewStopped) view.stop();
+    viewStopped = true;
+  };
   tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
   });
@@ -86,13 +91,13 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     tracker,
     async stop() {
       log.divert(undefined);
-      view.stop();
+      stopView();
       await heartbeat?.stop();
     },
     stopNow(phase) {
       log.divert(undefined);
       const inFlight = tracker.snapshot().in_flight;
-      view.stop();
+      stopView();
       const setPhase = () => tracker.setPhase(phase);
       if (heartbeat) heartbeat.stopSync(setPhase);
       else setPhase();
@@ -101,9 +106,9 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
       if (mode === 'json') writeStdoutNow(`${JSON.stringify(stoppedAtOnce(options))}\n`);
     },
-    announceStopping() {
-      if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
-      else tracker.notice(STOPPING);
+    announceStopping(message) {
+      if (mode === 'quiet') process.stderr.write(`\n${message}\n`);
+      else tracker.notice(message);
       // a CI runner or Docker may kill the run before its parts finish: the status file says why it is ending now
       tracker.setRunError(stoppedBySignal(options));
       heartbeat?.writeNow();
