@@ -8,6 +8,7 @@ import { startHeartbeat, type RunIdentity } from './heartbeat.js';
 import { interruptedBySignal, resumeAdvice } from '../resume-advice.js';
 import type { Phase, RunErrorStatus } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
+import { describePathError } from './output-paths.js';
 import { formatStoppedLines } from './tty-lines.js';
 import { destinationUrl } from './view-lines.js';
 import { isCi, pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
@@ -56,10 +57,12 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
         path: options.statusJson,
         intervalMs: options.statusIntervalMs,
         identity: identityOf(options),
-        onError: (error) =>
+        // a side channel, written again at each beat: one warning, and the upload goes on
+        onError: once((error) =>
           log.warn(
-            `could not write the status file ${options.statusJson}: ${String((error as Error)?.message ?? error)}`,
+            `write status file ${options.statusJson}: ${describePathError(error)}; the upload goes on, and the file is written again when it can be`,
           ),
+        ),
       });
   const isTTY = Boolean(process.stdout.isTTY);
   const mode = pickViewMode({
@@ -113,6 +116,15 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       tracker.setRunError(stoppedBySignal(options));
       heartbeat?.writeNow();
     },
+  };
+}
+
+/** Calls `action` the first time only. */
+function once<T>(action: (value: T) => void): (value: T) => void {
+  let called = false;
+  return (value) => {
+    if (!called) action(value);
+    called = true;
   };
 }
 
