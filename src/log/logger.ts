@@ -1,7 +1,7 @@
-import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { makeFolderSync } from '../state/make-folder.js';
+import { appendNoFollowSync } from '../state/no-follow.js';
 import { formatLocalTime } from '../status/format.js';
 import { describePathError } from '../status/output-paths.js';
 import { redact } from './redact.js';
@@ -71,7 +71,7 @@ function appendOrShow(logFile: string, show: (line: string) => void) {
   let warned = false;
   return (line: string, showOnError: boolean): void => {
     try {
-      appendFileSync(logFile, `${line}\n`);
+      appendNoFollowSync(logFile, `${line}\n`);
     } catch (error) {
       if (!warned) show(stampLine('warn', cannotWrite(logFile, error)));
       warned = true;
@@ -88,7 +88,7 @@ function cannotWrite(logFile: string, error: unknown): string {
 function openLogFile(logFile: string): void {
   try {
     makeFolderSync(path.dirname(logFile));
-    appendFileSync(logFile, '');
+    appendNoFollowSync(logFile, '');
   } catch (error) {
     throw new ConfigError(
       `write log file ${logFile}: ${describePathError(error)}; pass a path you can write to with --log-file`,

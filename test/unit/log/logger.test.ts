@@ -1,11 +1,12 @@
 /**
  * The log file is a side channel of a run: a line it cannot take never fails what was being logged.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 
 let dir: string;
@@ -60,5 +61,34 @@ describe('createLogger with a log file', () => {
     await rm(logFile, { recursive: true });
     log.warn('after');
     expect(await readFile(logFile, 'utf8')).toMatch(/ warn after\n$/);
+  });
+});
+
+// Windows has no O_NOFOLLOW, and creating a symbolic link there takes a privilege ordinary accounts lack
+describe.skipIf(process.platform === 'win32')('a log file name that is a symbolic link', () => {
+  it('is refused at the start and never written through', async () => {
+    const target = path.join(dir, 'root-only.txt');
+    await writeFile(target, 'secret\n');
+    const logFile = path.join(dir, 'upload.log');
+    await symlink(target, logFile);
+    expect(() => createLogger({ debug: false, logFile })).toThrow(ConfigError);
+    expect(() => createLogger({ debug: false, logFile })).toThrow(
+      /^write log file .*upload\.log: it is a symbolic link, which is not followed \(ELOOP\)/,
+    );
+    expect(await readFile(target, 'utf8')).toBe('secret\n');
+  });
+
+  it('put in place of the file mid-run, is not written through: the lines go to stderr', async () => {
+    const target = path.join(dir, 'root-only.txt');
+    await writeFile(target, 'secret\n');
+    const logFile = path.join(dir, 'upload.log');
+    const stderr = fakeStderr();
+    const log = createLogger({ debug: false, logFile, stream: stderr.stream });
+    await rm(logFile);
+    await symlink(target, logFile);
+    log.warn('a warning');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await readFile(target, 'utf8')).toBe('secret\n');
+    expect(stderr.lines().at(-1)).toMatch(/ warn a warning$/);
   });
 });
