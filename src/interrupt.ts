@@ -52,7 +52,7 @@ export function describeStopping(signal: StopSignal): string {
     case 'SIGBREAK':
       return 'Stopping: letting parts in flight finish (Ctrl+Break again to stop at once)...';
     case 'SIGTERM':
-      return 'Stopping on SIGTERM: letting parts in flight finish (a second signal stops at once)...';
+      return 'Stopping: letting parts in flight finish (SIGTERM; a second signal stops at once)...';
   }
 }
 

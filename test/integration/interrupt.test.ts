@@ -326,7 +326,7 @@ describe('the status file of a run told to stop', () => {
     expect(stopped.code).toBe(130);
     // a CI runner's SIGTERM: no Ctrl+C to press again
     expect(stopped.stderr).toContain(
-      'Stopping on SIGTERM: letting parts in flight finish (a second signal stops at once)',
+      'Stopping: letting parts in flight finish (SIGTERM; a second signal stops at once)',
     );
     expect(await readStatusJson(h.statusJson)).toMatchObject({
       phase: 'interrupted',
