@@ -185,10 +185,12 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     return { snapshot, failed: snapshot.totals.failed, elapsedMs, leftOut, stoppedBy: ended };
   } finally {
     await reporting.stop();
+    // before the hash cache, which may take a while to write: a run stopped at once has little time left, and
+    // the bucket lock keeps other machines off the project, while the local run lock covers the cache
+    await bucketLock?.release();
     await hashCache
       .save()
       .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
-    await bucketLock?.release();
     store?.destroy();
   }
 }
