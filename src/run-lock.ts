@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,12 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+/** A held lock in the state folder, which a process about to exit at once can still remove. */
+export interface LockFile extends RunLock {
+  /** Removes the lock synchronously if it still holds our token, for a process that exits right after; never throws. */
+  releaseSync(): void;
+}
+
 /** The lock scope of a project: one endpoint, bucket and project prefix, shared by upload and cleanup. */
 export function lockScope(target: {
   endpoint?: string | undefined;
@@ -69,7 +76,7 @@ export async function acquireRunLock(
   stateDir: string,
   scope: string,
   options: RunLockOptions = {},
-): Promise<RunLock> {
+): Promise<LockFile> {
   const file = path.join(await prepareLockFolder(stateDir), lockFileName(scope));
   const system = options.system ?? localSystem();
   const now = options.now ?? Date.now;
@@ -198,7 +205,7 @@ async function removeStaleLock(file: string, judgedText: string, token: string):
   }
 }
 
-function holdLock(file: string, scope: string, mine: LockHolder, options: RunLockOptions): RunLock {
+function holdLock(file: string, scope: string, mine: LockHolder, options: RunLockOptions): LockFile {
   const now = options.now ?? Date.now;
   const isOurs = async () =>
     parseLockHolder((await readLockText(file)) ?? '', mine.host)?.token === mine.token;
@@ -226,6 +233,16 @@ function holdLock(file: string, scope: string, mine: LockHolder, options: RunLoc
       await keeper.stop();
       // a lock left behind is judged stale by the next run (its process is gone): not worth failing this one
       if (await isOurs().catch(() => false)) await rm(file, { force: true }).catch(() => {});
+    },
+    releaseSync() {
+      // the process exits right after: a refresh in progress never gets to write the lock again
+      void keeper.stop();
+      try {
+        if (parseLockHolder(readFileSync(file, 'utf8'), mine.host)?.token === mine.token)
+          rmSync(file, { force: true });
+      } catch {
+        // gone already, or unreadable: the next run judges a lock its dead process left as stale
+      }
     },
   };
 }

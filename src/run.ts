@@ -5,7 +5,7 @@ import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { describeError, InterruptedError, UploadError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
-import type { Interrupts } from './interrupt.js';
+import { describeStopping, type Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import { connectStore, probeBucket } from './remote/connect.js';
 import { endpointId } from './remote/endpoint-id.js';
@@ -77,6 +77,8 @@ export async function runUpload(
     : await acquireRunLock(options.stateDir, lockScope(options), {
         onLost: (error) => interrupts.abortAll(error),
       });
+  // a lock left behind would refuse the next run (a CI job re-run on another runner) until its lease ends
+  if (lock) interrupts.onForcedExit(() => lock.releaseSync());
   try {
     return await runLocked(options, interrupts, log);
   } finally {
@@ -87,9 +89,9 @@ export async function runUpload(
 async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
   const started = monotonicMs();
   const reporting = await startReporting(options, log);
-  // a second Ctrl+C exits at once; the status file still says how the run ended
-  interrupts.onForcedExit(() => reporting.stopNow('interrupted'));
-  interrupts.onStopping(() => reporting.announceStopping());
+  // a second Ctrl+C stops at once: the status file says how the run ended before the run unwinds
+  interrupts.onStopNow(() => reporting.stopNow('interrupted'));
+  interrupts.onStopping((signal) => reporting.announceStopping(describeStopping(signal)));
   let store: S3Store | undefined;
   let bucketLock: RunLock | undefined;
   const hashCache = await HashCache.load(options.stateDir);
@@ -183,10 +185,12 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     return { snapshot, failed: snapshot.totals.failed, elapsedMs, leftOut, stoppedBy: ended };
   } finally {
     await reporting.stop();
+    // before the hash cache, which may take a while to write: a run stopped at once has little time left, and
+    // the bucket lock keeps other machines off the project, while the local run lock covers the cache
+    await bucketLock?.release();
     await hashCache
       .save()
       .catch((error: unknown) => log.warn(`could not save the hash cache: ${String(error)}`));
-    await bucketLock?.release();
     store?.destroy();
   }
 }

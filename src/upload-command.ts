@@ -2,7 +2,7 @@ import { loadCommandConfig } from './config/config-file.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
 import { withKeyringCustomerKey } from './auth/customer-key-source.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
-import { watchInterrupts } from './interrupt.js';
+import { describeStopping, GRACE_MS, watchInterrupts } from './interrupt.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { reportError } from './report-error.js';
 import { runUpload, type RunResult } from './run.js';
@@ -31,13 +31,17 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
     resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
   );
   const interrupts = watchInterrupts({
-    graceMs: 10_000,
-    onFirst: () =>
-      process.stderr.write('\nStopping: letting parts in flight finish (Ctrl+C again to stop at once)...\n'),
+    graceMs: GRACE_MS,
+    onFirst: (signal) => process.stderr.write(`\n${describeStopping(signal)}\n`),
     onForce: () => process.exit(EXIT.interrupted),
   });
   try {
-    const result = await runUpload(options, interrupts, log);
+    const result = await runUpload(options, interrupts, log).catch((error: unknown) => {
+      if (interrupts.stoppedAtOnce) return undefined;
+      throw error;
+    });
+    // a run stopped at once has said so (stderr, status file, --json) as the second signal came
+    if (result === undefined || interrupts.stoppedAtOnce) return EXIT.interrupted;
     const output = { json: options.json, debug: options.debug, leftOutList: options.logLeftOut, log };
     // a run stopped part-way still says what it sent, then ends as the error that stopped it
     if (result.stoppedBy !== undefined) {

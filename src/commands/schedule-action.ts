@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateProjectKey } from '../collector/object-key.js';
 import { loadCommandConfig } from '../config/config-file.js';
-import { resolveProjectBase } from '../config/run-options.js';
+import { resolveProjectBase, resolveRunOptions, type UploadFlags } from '../config/run-options.js';
 import { ConfigError } from '../errors.js';
 import {
   defineTask,
@@ -15,7 +15,7 @@ import {
   type TaskDefinition,
 } from '../schedule/task-definition.js';
 import { encodeTaskXml, renderTaskXml } from '../schedule/task-xml.js';
-import { readUploadFlag, type ImpliedPaths } from '../schedule/upload-arguments.js';
+import { readScheduledFlags, type ImpliedPaths, type ScheduledUpload } from '../schedule/upload-arguments.js';
 import { joinWindowsCommandLine } from '../schedule/windows-command-line.js';
 
 export interface ScheduleFlags {
@@ -33,9 +33,14 @@ const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** Prints the task (its XML and how to register it), writes the XML with --xml-file, registers it with --register. */
 export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags): Promise<void> {
+  if (flags.register && process.platform !== 'win32')
+    throw new ConfigError(
+      'schedule --register: registering runs schtasks.exe, which only Windows has, so nothing was registered; leave out --register to print the task, and register its XML on the Windows machine',
+    );
+  const given = readScheduledFlags(uploadFlags);
   const task = defineTask({
     // a missing key is reported by defineTask with the fix
-    name: flags.name ?? `upload-to-s3 ${readUploadFlag(uploadFlags, '--project-key') ?? 'upload'}`,
+    name: flags.name ?? `upload-to-s3 ${given.projectKey ?? 'upload'}`,
     at: flags.at ?? '',
     uploadArgs: uploadFlags,
     nodePath: process.execPath,
@@ -45,21 +50,22 @@ export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags):
     workingDirectory: flags.workingDirectory,
     programData: process.env.ProgramData ?? 'C:\\ProgramData',
     today: new Date(),
-    implied: await impliedPaths(uploadFlags),
+    implied: await impliedPaths(given),
   });
+  await assertUploadWouldStart(task.upload);
   const xml = renderTaskXml(task);
   if (flags.xmlFile) writeFileSync(flags.xmlFile, encodeTaskXml(xml));
   const xmlPath = flags.xmlFile ? path.resolve(flags.xmlFile) : `${taskSlug(task.name)}.xml`;
   process.stdout.write(describeTask(task, xmlPath, flags.xmlFile !== undefined));
   process.stdout.write(`\n${xml}`);
-  if (!flags.register) return;
-  if (process.platform !== 'win32') {
-    process.stderr.write(
-      'upload-to-s3: --register runs schtasks.exe, which only Windows has; nothing registered\n',
-    );
-    return;
-  }
-  registerTask(task, xml);
+  if (flags.register) registerTask(task, xml);
+}
+
+/** Where a check runs: this machine's by default; tests pass another platform's. */
+interface Surroundings {
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 /**
@@ -69,20 +75,50 @@ export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags):
  * runs; elsewhere the XML is a preview and a path of this machine would mean nothing to Task Scheduler.
  */
 export async function impliedPaths(
-  uploadFlags: readonly string[],
-  { platform = process.platform, env = process.env, cwd = process.cwd() } = {},
+  given: UploadFlags,
+  { platform = process.platform, env = process.env, cwd = process.cwd() }: Surroundings = {},
 ): Promise<ImpliedPaths> {
   if (platform !== 'win32') return {};
-  const configFlag = readUploadFlag(uploadFlags, '--config');
-  const config = await loadCommandConfig(configFlag, env);
-  const implied: ImpliedPaths = { config: configFlag ? undefined : config?.path };
-  const projectKey = readUploadFlag(uploadFlags, '--project-key');
+  const config = await loadCommandConfig(given.config, env);
+  const implied: ImpliedPaths = { config: given.config ? undefined : config?.path };
   // project_base stays the config's to resolve at each run; a folder named in the variable or found from here is
   // written out, since the task has neither this environment nor this folder
   const fromEnv = env.UPLOAD_TO_S3_FOLDER;
-  if (readUploadFlag(uploadFlags, '--folder') || !projectKey || (!fromEnv && config?.values.project_base))
-    return implied;
-  return { ...implied, folder: resolveProjectBase(fromEnv, undefined, validateProjectKey(projectKey), cwd) };
+  if (given.folder || !given.projectKey || (!fromEnv && config?.values.project_base)) return implied;
+  const projectKey = validateProjectKey(given.projectKey);
+  return { ...implied, folder: resolveProjectBase(fromEnv, undefined, projectKey, cwd) };
+}
+
+/** What the config and the task machine would give, for checking flags where neither is at hand. */
+const STAND_IN = { bucket: 'stand-in-bucket', folder: 'C:\\stand-in' };
+
+/**
+ * Refuses an upload every run of the task would refuse (a value a flag cannot take, two flags that contradict each
+ * other), by the run's own checks: a task's stderr is thrown away, so each night would end with exit 2 and nobody
+ * would see why. Where the task runs (Windows) the config is read as the run reads it; elsewhere the XML is a preview
+ * for a machine whose config is not here, and the flags are checked on their own.
+ * @throws ConfigError naming the flag (or config key) at fault and the fix.
+ */
+export async function assertUploadWouldStart(
+  upload: ScheduledUpload,
+  { platform = process.platform, env = process.env }: Surroundings = {},
+): Promise<void> {
+  const onTaskMachine = platform === 'win32';
+  const config = onTaskMachine ? await loadCommandConfig(upload.configPath, env) : undefined;
+  try {
+    if (onTaskMachine) resolveRunOptions(upload.flags, config?.values ?? {}, env, new Date(), config?.path);
+    else
+      resolveRunOptions(
+        { ...upload.flags, folder: upload.flags.folder ?? STAND_IN.folder },
+        { bucket: STAND_IN.bucket },
+        {},
+      );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`schedule: every run of this task would stop at once: ${error.message}`, {
+      cause: error,
+    });
+  }
 }
 
 function describeTask(task: TaskDefinition, xmlPath: string, xmlWritten: boolean): string {

@@ -12,11 +12,28 @@ export const MACHINE_STATE_DIR = 'machine';
  */
 const SHARED_SUBFOLDERS = ['locks', 'journals', 'runs'];
 
-/** Read, write and enter for every account, without the sticky bit: one account may replace another's files. */
-const SHARED_MODE = 0o777;
+/**
+ * Read, write and enter for every account, with the sticky bit (as /tmp): an account may add files and folders but
+ * not remove or rename another's, and Linux (fs.protected_symlinks) does not follow a link another account put
+ * there, so no account can make a root run write through a link of its own.
+ */
+const SHARED_MODE = 0o1777;
 
 /** BUILTIN\Users by SID: the name is translated on non-English Windows, the SID is not. */
 const WINDOWS_USERS_SID = '*S-1-5-32-545';
+
+/**
+ * What BUILTIN\Users get on the Windows folder: read everything; create files and subfolders in every folder
+ * (`(CI)` folders only: WD adds a file, AD a subfolder); change, replace and delete files (`(OI)(IO)` files only),
+ * so that a hand run and the SYSTEM task take up each other's journals, locks and status files. Not DELETE on
+ * folders nor DELETE_CHILD: an account cannot remove a folder the task made and put a junction in its place, which
+ * would send the task's writes (as SYSTEM) anywhere on the disk.
+ */
+const WINDOWS_USERS_GRANTS = [
+  `${WINDOWS_USERS_SID}:(OI)(CI)RX`,
+  `${WINDOWS_USERS_SID}:(CI)(WD,AD)`,
+  `${WINDOWS_USERS_SID}:(OI)(IO)M`,
+];
 
 /**
  * The per-user folder for resume journals, the hash cache and locks: `%LOCALAPPDATA%\upload-to-s3`
@@ -68,14 +85,14 @@ export type SharedAccess =
   { kind: 'acl'; command: string; args: string[] } | { kind: 'mode'; mode: number; folders: string[] };
 
 /**
- * On Windows, BUILTIN\Users get Modify, inherited by every subfolder and file (`icacls /grant
- * *S-1-5-32-545:(OI)(CI)M`); SYSTEM and Administrators already have full control under %ProgramData%.
- * Elsewhere the folder and the subfolders the run writes into get mode 0777 without the sticky bit, so
- * one account can replace (write-then-rename) and take over the files of another.
+ * On Windows, BUILTIN\Users get the grants of {@link WINDOWS_USERS_GRANTS}, inherited by everything inside;
+ * SYSTEM and Administrators already have full control under %ProgramData%. Elsewhere the folder and the
+ * subfolders the run writes into get mode 1777 ({@link SHARED_MODE}): each account replaces and takes over only
+ * its own files there (accounts that share one another's share the folder through a group, see the README).
  */
 export function sharedAccessFor(dir: string, platform = process.platform): SharedAccess {
   if (platform === 'win32')
-    return { kind: 'acl', command: 'icacls', args: [dir, '/grant', `${WINDOWS_USERS_SID}:(OI)(CI)M`, '/Q'] };
+    return { kind: 'acl', command: 'icacls', args: [dir, '/grant', ...WINDOWS_USERS_GRANTS, '/Q'] };
   return {
     kind: 'mode',
     mode: SHARED_MODE,
@@ -98,7 +115,7 @@ export function openIfMachineStateDir(
 ): void {
   const machine = machineStateDir(env, platform);
   if (!isSameFolder(folder, machine, platform)) {
-    // a run status folder made by root must take another account's status file too; Windows inherits the grant
+    // a run status folder made by root must take the files of other accounts' runs too; Windows inherits the grant
     if (platform !== 'win32' && isInside(folder, machine)) chmodSync(folder, SHARED_MODE);
     return;
   }

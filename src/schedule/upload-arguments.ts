@@ -1,24 +1,10 @@
 import path from 'node:path';
+import type { UploadFlags } from '../config/run-options.js';
 import { ConfigError, quoteValue } from '../errors.js';
+import { listPathOptions, parseUploadFlags } from '../upload-options.js';
 
-/** An upload flag that takes a path, by its long and (where it has one) short name. */
-interface PathFlag {
-  long: string;
-  short?: string;
-}
-
-const PATH_FLAGS: readonly PathFlag[] = [
-  { long: '--config', short: '-c' },
-  { long: '--folder', short: '-f' },
-  { long: '--state-dir' },
-  { long: '--log-file' },
-  { long: '--status-json' },
-  { long: '--log-csv' },
-];
-
-const PROJECT_KEY_FLAG: PathFlag = { long: '--project-key', short: '-p' };
-const CONFIG_FLAG: PathFlag = { long: '--config', short: '-c' };
-const FOLDER_FLAG: PathFlag = { long: '--folder', short: '-f' };
+/** Every upload flag that takes a path: a task starts in another folder, where a relative one would not lead. */
+const PATH_OPTIONS = listPathOptions();
 
 /**
  * Paths a run started at this prompt would find by itself (the user's config file, the project in the current
@@ -43,6 +29,8 @@ export interface ScheduledUpload {
   statusJson: string;
   configPath: string | undefined;
   folder: string | undefined;
+  /** The flags of `args`, as the run reads them. */
+  flags: UploadFlags;
 }
 
 /**
@@ -51,8 +39,7 @@ export interface ScheduledUpload {
  * unless a state folder is given, and `--log-file` / `--status-json` default to
  * `<state folder>\tasks\<taskSlug>\upload.log` and `status.json`.
  * @param machineStateDir what `--state-dir machine` resolves to, e.g. `C:\ProgramData\upload-to-s3`.
- * @throws ConfigError for no command, a subcommand or stray word, a missing --project-key, a
- *   relative path, or a control character in an argument.
+ * @throws ConfigError as {@link readScheduledFlags}, and for a missing --project-key or a relative path.
  */
 export function completeUploadArguments(
   given: readonly string[],
@@ -60,33 +47,50 @@ export function completeUploadArguments(
   taskSlug: string,
   implied: ImpliedPaths = {},
 ): ScheduledUpload {
-  assertUploadFlags(given);
-  const args = [...given];
-  const projectKey = readFlag(args, PROJECT_KEY_FLAG);
-  if (!projectKey)
+  const flags = readScheduledFlags(given);
+  if (!flags.projectKey)
     throw new ConfigError(
       'schedule: the upload command after -- has no --project-key; add --project-key KEY after --',
     );
-  if (implied.config && !readFlag(args, CONFIG_FLAG)) appendFlag(args, '--config', implied.config);
-  if (implied.folder && !readFlag(args, FOLDER_FLAG)) appendFlag(args, '--folder', implied.folder);
-  for (const flag of PATH_FLAGS) assertAbsolute(flag.long, readFlag(args, flag));
-  const stateDirFlag =
-    readFlag(args, { long: '--state-dir' }) ?? appendFlag(args, '--state-dir', MACHINE_STATE_DIR);
-  const stateDir = stateDirFlag === MACHINE_STATE_DIR ? machineStateDir : stateDirFlag;
+  const args = [...given];
+  const completed: UploadFlags = { ...flags };
+  if (implied.config && !flags.config) completed.config = appendFlag(args, '--config', implied.config);
+  if (implied.folder && !flags.folder) completed.folder = appendFlag(args, '--folder', implied.folder);
+  for (const option of PATH_OPTIONS) assertAbsolute(option.long, completed[option.key]);
+  completed.stateDir ??= appendFlag(args, '--state-dir', MACHINE_STATE_DIR);
+  const stateDir = completed.stateDir === MACHINE_STATE_DIR ? machineStateDir : completed.stateDir;
   const taskFolder = path.win32.join(stateDir, 'tasks', taskSlug);
+  completed.logFile ??= appendFlag(args, '--log-file', path.win32.join(taskFolder, 'upload.log'));
+  completed.statusJson ??= appendFlag(args, '--status-json', path.win32.join(taskFolder, 'status.json'));
   return {
     args,
-    projectKey,
+    projectKey: flags.projectKey,
     stateDir,
-    logFile:
-      readFlag(args, { long: '--log-file' }) ??
-      appendFlag(args, '--log-file', path.win32.join(taskFolder, 'upload.log')),
-    statusJson:
-      readFlag(args, { long: '--status-json' }) ??
-      appendFlag(args, '--status-json', path.win32.join(taskFolder, 'status.json')),
-    configPath: readFlag(args, CONFIG_FLAG),
-    folder: readFlag(args, FOLDER_FLAG),
+    logFile: completed.logFile,
+    statusJson: completed.statusJson,
+    configPath: completed.config,
+    folder: completed.folder,
+    flags: completed,
   };
+}
+
+/**
+ * The upload flags given after `--`, read by the upload's own parser, so that a task never runs a command line
+ * every run would refuse.
+ * @throws ConfigError for no command, a subcommand or stray word, a control character in an argument, an unknown
+ *   flag (with the flag it may have meant), a flag without its value, or a value outside a flag's choices.
+ */
+export function readScheduledFlags(given: readonly string[]): UploadFlags {
+  assertUploadFlags(given);
+  try {
+    return parseUploadFlags(given);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      `schedule: the upload after --: ${error.message.replace(/\.$/, '')}; only an upload's flags can be scheduled (upload-to-s3 --help lists them)`,
+      { cause: error },
+    );
+  }
 }
 
 function assertUploadFlags(args: readonly string[]): void {
@@ -118,8 +122,8 @@ export function describeNotWindowsAbsolute(value: string): string {
 }
 
 /** A task starts in another folder than this prompt: a relative path would point somewhere else. */
-function assertAbsolute(flag: string, value: string | undefined): void {
-  if (value === undefined || (flag === '--state-dir' && value === MACHINE_STATE_DIR)) return;
+function assertAbsolute(flag: string, value: unknown): void {
+  if (typeof value !== 'string' || (flag === '--state-dir' && value === MACHINE_STATE_DIR)) return;
   if (!isAbsoluteWindowsPath(value))
     throw new ConfigError(
       `schedule ${flag}: ${quoteValue(value)} ${describeNotWindowsAbsolute(value)}; give the full path, e.g. D:\\survey\\${path.win32.basename(value) || 'folder'}`,
@@ -132,31 +136,6 @@ function assertAbsolute(flag: string, value: string | undefined): void {
  */
 export function isAbsoluteWindowsPath(value: string): boolean {
   return /^[A-Za-z]:[\\/]/.test(value) || /^[\\/]{2}[^\\/]+[\\/][^\\/]+/.test(value);
-}
-
-/** The upload flags whose value a schedule reads before the task is defined. */
-const READABLE_FLAGS = {
-  '--config': CONFIG_FLAG,
-  '--folder': FOLDER_FLAG,
-  '--project-key': PROJECT_KEY_FLAG,
-} as const;
-
-/** The value of one of the upload flags given after `--` (see {@link readFlag}). */
-export function readUploadFlag(
-  args: readonly string[],
-  name: keyof typeof READABLE_FLAGS,
-): string | undefined {
-  return readFlag(args, READABLE_FLAGS[name]);
-}
-
-/** The value of a flag given as `--flag value`, `--flag=value` or `-f value`; the last one wins, as in commander. */
-function readFlag(args: readonly string[], flag: PathFlag): string | undefined {
-  let value: string | undefined;
-  args.forEach((arg, i) => {
-    if (arg === flag.long || (flag.short !== undefined && arg === flag.short)) value = args[i + 1];
-    else if (arg.startsWith(`${flag.long}=`)) value = arg.slice(flag.long.length + 1);
-  });
-  return value;
 }
 
 function appendFlag(args: string[], flag: string, value: string): string {

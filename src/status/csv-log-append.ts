@@ -1,8 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { READ_APPEND_NO_FOLLOW } from '../state/no-follow.js';
 import { HEADER_LINE } from './csv-log-rows.js';
 
 /** Opens a file the way `fs.promises.open` does; tests inject failures here. */
-export type OpenFile = (path: string, flags: string) => Promise<FileHandle>;
+export type OpenFile = (path: string, flags: string | number) => Promise<FileHandle>;
 
 /**
  * What one writer knows about the log file after its last append: which file it was (a rotation replaces
@@ -24,7 +25,8 @@ const READ_CHUNK_BYTES = 1024 * 1024;
  * Appends `text` (whole CSV lines) to the log at `path`, creating it with a header when new or empty: opens,
  * appends, flushes to disk and closes, so no writer keeps a log open that a rotation has replaced. When a crash
  * left the file without a final newline, starts a new line first, and closes a quoted field the crash left open
- * so the torn row cannot swallow the rows after it. The caller holds the log lock.
+ * so the torn row cannot swallow the rows after it. A symbolic link at `path` is not followed (ELOOP where the
+ * system can tell). The caller holds the log lock.
  * Returns what it knows of the file now, to pass to the next call.
  * @throws the fs error of the open, read, write or flush.
  */
@@ -34,7 +36,7 @@ export async function appendToLog(
   tail: LogTail | undefined,
   openFile: OpenFile = open,
 ): Promise<LogTail> {
-  const handle = await openFile(path, 'a+');
+  const handle = await openFile(path, READ_APPEND_NO_FOLLOW);
   try {
     const checked = await checkTail(handle, tail);
     const bytes = Buffer.from(repairPrefix(checked) + text, 'utf8');

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, open, rm, stat } from 'node:fs/promises';
+import { access, lstat, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { makeFolder } from '../state/make-folder.js';
@@ -31,6 +31,7 @@ const REASONS: Record<string, string> = {
   ENOSPC: 'the disk is full',
   ENAMETOOLONG: 'the path is too long',
   EBUSY: 'held by another program',
+  ELOOP: 'it is a symbolic link, which is not followed',
 };
 
 /**
@@ -59,8 +60,10 @@ export async function checkReportPath(file: string): Promise<void> {
 async function checkFile(file: string, name: keyof typeof SETTINGS): Promise<void> {
   const folder = path.dirname(file);
   await attempt(file, name, () => makeFolder(folder));
-  const existing = await stat(file).catch(() => undefined);
+  const existing = await lstat(file).catch(() => undefined);
   if (existing?.isDirectory()) throw unusable(file, name, 'it is a folder');
+  // the logs are appended to without following a link at their name (another account may have put it there)
+  if (existing?.isSymbolicLink()) throw unusable(file, name, 'it is a symbolic link, which is not followed');
   await attempt(file, name, () =>
     existing ? access(file, constants.W_OK) : probeFolder(folder, path.basename(file)),
   );

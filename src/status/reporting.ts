@@ -8,6 +8,7 @@ import { startHeartbeat, type RunIdentity } from './heartbeat.js';
 import { interruptedBySignal, resumeAdvice } from '../resume-advice.js';
 import type { Phase, RunErrorStatus } from './status-snapshot.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
+import { describePathError } from './output-paths.js';
 import { formatStoppedLines } from './tty-lines.js';
 import { destinationUrl } from './view-lines.js';
 import { isCi, pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
@@ -18,11 +19,10 @@ export interface Reporting {
   stop(): Promise<void>;
   /** Sets the final phase and writes the status file synchronously, for a process that exits right after. */
   stopNow(phase: Phase): void;
-  /** Tells the user the run is stopping, where they are looking (the live view, the log lines, or stderr). */
-  announceStopping(): void;
+  /** Tells the user the run is stopping (`message`), where they are looking (the live view, the log lines, or stderr). */
+  announceStopping(message: string): void;
 }
 
-const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
 /** The run error a signal leaves in the status file, with what to run to resume. */
 function stoppedBySignal(options: RunOptions): RunErrorStatus {
   return {
@@ -57,10 +57,12 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
         path: options.statusJson,
         intervalMs: options.statusIntervalMs,
         identity: identityOf(options),
-        onError: (error) =>
+        // a side channel, written again at each beat: one warning, and the upload goes on
+        onError: once((error) =>
           log.warn(
-            `could not write the status file ${options.statusJson}: ${String((error as Error)?.message ?? error)}`,
+            `write status file ${options.statusJson}: ${describePathError(error)}; the upload goes on, and the file is written again when it can be`,
           ),
+        ),
       });
   const isTTY = Boolean(process.stdout.isTTY);
   const mode = pickViewMode({
@@ -79,6 +81,12 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
   // warnings written to the same terminal under a live block would break it: they go above the block instead
   if (view.printAbove) log.divert(view.printAbove);
   let destination: RunDestination | undefined;
+  // a run stopped at once still unwinds: its view, already ended, must not print its last record again
+  let viewStopped = false;
+  const stopView = () => {
+    if (!viewStopped) view.stop();
+    viewStopped = true;
+  };
   tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
   });
@@ -86,13 +94,13 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     tracker,
     async stop() {
       log.divert(undefined);
-      view.stop();
+      stopView();
       await heartbeat?.stop();
     },
     stopNow(phase) {
       log.divert(undefined);
       const inFlight = tracker.snapshot().in_flight;
-      view.stop();
+      stopView();
       const setPhase = () => tracker.setPhase(phase);
       if (heartbeat) heartbeat.stopSync(setPhase);
       else setPhase();
@@ -101,13 +109,22 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
       if (mode === 'json') writeStdoutNow(`${JSON.stringify(stoppedAtOnce(options))}\n`);
     },
-    announceStopping() {
-      if (mode === 'quiet') process.stderr.write(`\n${STOPPING}\n`);
-      else tracker.notice(STOPPING);
+    announceStopping(message) {
+      if (mode === 'quiet') process.stderr.write(`\n${message}\n`);
+      else tracker.notice(message);
       // a CI runner or Docker may kill the run before its parts finish: the status file says why it is ending now
       tracker.setRunError(stoppedBySignal(options));
       heartbeat?.writeNow();
     },
+  };
+}
+
+/** Calls `action` the first time only. */
+function once<T>(action: (value: T) => void): (value: T) => void {
+  let called = false;
+  return (value) => {
+    if (!called) action(value);
+    called = true;
   };
 }
 

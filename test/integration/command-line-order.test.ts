@@ -147,3 +147,41 @@ describe("a subcommand's own mistakes end as the upload's do", () => {
     expectUsageLine(await runCli(['RMI25320']), /e\.g\. --project-key RMI25320/);
   });
 });
+
+describe('the upload flags of a scheduled task', () => {
+  const task = ['schedule', '--at', '02:00', '--', '--project-key', 'K1', '--config', 'D:\\c.yaml'];
+
+  it.each([
+    [['--bogus'], /the upload after --: unknown option '--bogus'/],
+    [
+      ['--max-bandwidth', '20'],
+      /every run of this task would stop at once: --max-bandwidth: '20' has no unit/,
+    ],
+    [['--timestamp', '--custom-timestamp', '20200101_0000'], /--timestamp with --custom-timestamp/],
+    [['--custom-timestamp', '2020'], /--custom-timestamp: '2020' is not YYYYMMDD_HHMM/],
+    [['--ca-bundle', 'ca.pem'], /schedule --ca-bundle: 'ca\.pem' is a relative path/],
+    [['--log-left-out', 'left.csv'], /schedule --log-left-out: 'left\.csv' is a relative path/],
+    // --json after -- is the task's: the error is still one line on stderr
+    [['--quiet', '--json'], /--quiet with --json/],
+  ])('%j, which every run would refuse, is refused now: exit 2, one line', async (extra, pattern) => {
+    const result = await runCli([...task, ...extra]);
+    expectUsageLine(result, pattern);
+    expect(result.stdout).toBe('');
+  });
+
+  it('reads attached short forms as the upload does', async () => {
+    const result = await runCli(['schedule', '--at', '02:00', '--', '-pK1', '-cD:\\c.yaml']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Task "upload-to-s3 K1": daily at 02:00/);
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    '--register where there is no schtasks.exe: exit 2, saying why',
+    async () => {
+      expectUsageLine(
+        await runCli(['schedule', '--at', '02:00', '--register', '--', '-p', 'K1', '-c', 'D:\\c.yaml']),
+        /schedule --register: registering runs schtasks\.exe, which only Windows has, so nothing was registered/,
+      );
+    },
+  );
+});

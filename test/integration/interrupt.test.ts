@@ -3,10 +3,12 @@
  * then the run exits 130 with its journal kept, so the next run sends only what is missing; a second Ctrl+C
  * exits at once.
  */
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GRACE_MS } from '../../src/interrupt.js';
 import { getTransferConfig } from '../../src/transfer/transfer-config.js';
-import { listOpenMultipartUploads } from '../support/bucket.js';
+import { listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
 import { writeFiles } from '../support/fixtures.js';
 import { runCli, spawnCli, type CliResult } from '../support/run-cli.js';
@@ -30,9 +32,6 @@ import {
   type Harness,
   useHarnessBucket,
 } from './transfer-harness.js';
-
-/** The CLI's grace period for parts in flight after the first Ctrl+C (src/cli.ts). */
-const GRACE_MS = 10_000;
 
 let bucket: string;
 const { harness, expectStored } = useHarnessBucket('interrupt', (created) => (bucket = created));
@@ -266,6 +265,44 @@ describe('Ctrl+C while a part is slow or hangs', () => {
   });
 });
 
+describe('a CI job cancelled mid-upload (SIGINT, then SIGTERM before the parts in flight finish)', () => {
+  it('releases both locks and keeps the confirmed parts, so a rerun at once resumes', async () => {
+    const h = await harness('CANCEL1');
+    const REL = 'reels/R001/cancel.mp4';
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: 40 * MiB, seed: 'cancel' } });
+    const digest = await digestFile(file!, 8 * MiB);
+    // parts 1 and 2 are stored; every later part waits at the proxy, so the run is still draining at SIGTERM
+    h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', after: 2, times: Infinity }]);
+    const args = uploadArgs(h, '--max-concurrency', '2', '--bucket-lock');
+    const cli = spawnCli(args, { env: { CI: 'true', GITHUB_ACTIONS: 'true' }, timeoutMs: 120_000 });
+    await waitForJournalParts(h.stateDir, 2, cli);
+    await waitForProxy(h.proxy, () => h.proxy.held() > 0);
+    cli.child.kill('SIGINT');
+    await cli.waitForOutput(/Stopping: letting parts in flight finish/, 60_000);
+    cli.child.kill('SIGTERM');
+    const stopped = await cli.exited;
+
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain('Stopped at once');
+    expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
+    expect((await readdir(path.join(h.stateDir, 'locks'))).filter((n) => n.endsWith('.lock'))).toEqual([]);
+    const keys = (await listAllObjects(bucket, `${h.projectKey}/`)).map((o) => o.key);
+    expect(keys).not.toContain(`${h.projectKey}/.upload-to-s3.lock`);
+    const [journal] = await readJournals(h.stateDir);
+    expect(journal?.parts.map((p) => p.partNumber).sort((a, b) => a - b)).toEqual([1, 2]);
+
+    // a bucket lock left behind would be live for its whole lease: this rerun would exit 3
+    const first = h.proxy.stats();
+    h.proxy.setRules([]);
+    h.proxy.resetStats();
+    const rerun = await runCli(args);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const partsSent = uploadPartRequests(h.proxy.stats()).map((e) => e.partNumber);
+    expect(partsSent.filter((n) => acceptedPartNumbers(first).includes(n))).toEqual([]);
+    await expectStored(keyOf(h, REL), digest);
+  });
+});
+
 describe('the status file of a run told to stop', () => {
   it('says the run is ending as interrupted while its parts in flight finish, before any kill can come', async () => {
     const h = await harness('STOPPING');
@@ -285,7 +322,12 @@ describe('the status file of a run told to stop', () => {
 
     h.proxy.setRules([]);
     h.proxy.release();
-    expect((await cli.exited).code).toBe(130);
+    const stopped = await cli.exited;
+    expect(stopped.code).toBe(130);
+    // a CI runner's SIGTERM: no Ctrl+C to press again
+    expect(stopped.stderr).toContain(
+      'Stopping: letting parts in flight finish (SIGTERM; a second signal stops at once)',
+    );
     expect(await readStatusJson(h.statusJson)).toMatchObject({
       phase: 'interrupted',
       run_error: { exit_code: 130 },

@@ -2,7 +2,7 @@
  * A status file, CSV log, log file or state folder the run cannot write ends the run at once with exit 2 and a
  * line naming the path and the setting, before any request: nothing spins, nothing half-starts.
  */
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -60,6 +60,32 @@ describe('unusable output paths', () => {
       expect(lines[0]).toContain(`upload-to-s3: ${operation} ${value}: `);
       expect(lines[0]).toContain(`pass a path you can write to with ${setting}`);
       expect(lines[0]).not.toMatch(/unexpected error|EEXIST/);
+      expect(proxy.stats().requests).toBe(0);
+    },
+  );
+
+  // Windows has no O_NOFOLLOW, and creating a symbolic link there takes a privilege ordinary accounts lack
+  it.runIf(process.platform !== 'win32').each([
+    ['--log-csv', 'write CSV log', '--log-csv or log_csv'],
+    ['--log-file', 'write log file', '--log-file'],
+    ['--status-json', 'write status file', '--status-json or status_json'],
+  ])(
+    '%s naming a symbolic link exits 2 before any request, and the file it points to is left alone',
+    async (flag, operation, setting) => {
+      const target = path.join(root, `linked-${flag.slice(2)}.txt`);
+      await writeFile(target, 'root only\n');
+      const link = path.join(root, `link-${flag.slice(2)}`);
+      await symlink(target, link);
+      proxy.resetStats();
+      const result = await upload(flag, link);
+      expect(result.code, result.stderr).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(
+        `upload-to-s3: ${operation} ${link}: it is a symbolic link, which is not followed`,
+      );
+      expect(lines[0]).toContain(`; pass a path you can write to with ${setting}`);
+      expect(await readFile(target, 'utf8')).toBe('root only\n');
       expect(proxy.stats().requests).toBe(0);
     },
   );

@@ -289,7 +289,7 @@ describe('status JSON heartbeat', () => {
   it('ends with phase interrupted and exit code 130 on SIGINT', async (context) => {
     if (process.platform === 'win32')
       context.skip('Windows has no SIGINT to send to a child process: kill() terminates it at once');
-    // two parts of 8 MiB in flight at most: they finish well within the 10 s grace period
+    // two parts of 8 MiB in flight at most: they finish well within the 6 s grace period
     const run = await interruptMidUpload('sigint', '--max-concurrency', '2', '--max-bandwidth', '8MiB/s');
     expect(run.stderr).toContain('upload-to-s3: upload interrupted');
   });
@@ -297,7 +297,7 @@ describe('status JSON heartbeat', () => {
   it('ends with phase interrupted and exit code 130 when the parts in flight outlast the grace period', async (context) => {
     if (process.platform === 'win32')
       context.skip('Windows has no SIGINT to send to a child process: kill() terminates it at once');
-    // 16 MiB in flight at 1 MiB/s: the 10 s grace period runs out and the requests are aborted
+    // 16 MiB in flight at 1 MiB/s: the 6 s grace period runs out and the requests are aborted
     await interruptMidUpload('grace', '--max-concurrency', '2', '--max-bandwidth', '1MiB/s');
   });
 

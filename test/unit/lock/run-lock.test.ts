@@ -179,6 +179,27 @@ describe('refresh and release', () => {
   });
 });
 
+describe('releaseSync', () => {
+  it("removes our own lock at once, for a process about to exit, and leaves another run's", async () => {
+    const lock = await acquireRunLock(stateDir, SCOPE, { system: machine(100, { 100: NOW }) });
+    lock.releaseSync();
+    expect(await lockFiles()).toEqual([]);
+    lock.releaseSync();
+
+    const again = await acquireRunLock(stateDir, SCOPE, { system: machine(100, { 100: NOW }) });
+    const theirs = formatLockHolder({
+      host: 'survey-pc',
+      pid: 300,
+      token: 'theirs',
+      acquiredAt: NOW,
+      refreshedAt: NOW,
+    });
+    await writeFile(again.location, theirs);
+    again.releaseSync();
+    expect(await readFile(again.location, 'utf8')).toBe(theirs);
+  });
+});
+
 describe('lockScope', () => {
   it('is one scope for two spellings of an endpoint, and apart per bucket and project', () => {
     const base = { region: 'us-east-1', bucket: 'b1', prefix: 'surveys/', projectKey: 'RMI25320' };

@@ -46,15 +46,25 @@ describe('the machine-wide state folder', () => {
     );
   });
 
-  it('is opened to BUILTIN\\Users with inherited Modify on Windows (by SID), and mode 0777 elsewhere', () => {
+  it('lets BUILTIN\\Users (by SID) add files and folders and change files on Windows, but not remove folders', () => {
     expect(sharedAccessFor('C:\\ProgramData\\upload-to-s3', 'win32')).toEqual({
       kind: 'acl',
       command: 'icacls',
-      args: ['C:\\ProgramData\\upload-to-s3', '/grant', '*S-1-5-32-545:(OI)(CI)M', '/Q'],
+      args: [
+        'C:\\ProgramData\\upload-to-s3',
+        '/grant',
+        '*S-1-5-32-545:(OI)(CI)RX',
+        '*S-1-5-32-545:(CI)(WD,AD)',
+        '*S-1-5-32-545:(OI)(IO)M',
+        '/Q',
+      ],
     });
+  });
+
+  it('is opened with mode 1777 elsewhere: everyone may add, only the owner may remove or replace, as /tmp', () => {
     expect(sharedAccessFor('/var/lib/upload-to-s3', 'linux')).toEqual({
       kind: 'mode',
-      mode: 0o777,
+      mode: 0o1777,
       folders: [
         '/var/lib/upload-to-s3',
         '/var/lib/upload-to-s3/locks',

@@ -22,11 +22,14 @@ describe('impliedPaths', () => {
   it('gives a Windows task the config and the project folder a run at this prompt would find', async () => {
     const { project, configPath, env } = await setUp('bucket: survey-archive\n');
 
-    const implied = await impliedPaths(['--project-key', 'RMI25320'], {
-      platform: 'win32',
-      env,
-      cwd: project,
-    });
+    const implied = await impliedPaths(
+      { projectKey: 'RMI25320' },
+      {
+        platform: 'win32',
+        env,
+        cwd: project,
+      },
+    );
 
     expect(implied).toEqual({ config: configPath, folder: project });
   });
@@ -34,15 +37,18 @@ describe('impliedPaths', () => {
   it('adds nothing the upload flags give, nor a folder the config finds by project_base', async () => {
     // relative to the config's folder: the survey folder that holds RMI25320
     const { configPath, env } = await setUp('bucket: survey-archive\nproject_base: survey\n');
-    const flags = ['--config', configPath, '--project-key', 'RMI25320'];
+    const flags = { config: configPath, projectKey: 'RMI25320' };
 
     expect(await impliedPaths(flags, { platform: 'win32', env, cwd: '/' })).toEqual({ config: undefined });
     expect(
-      await impliedPaths([...flags, '--folder', 'D:\\survey\\RMI25320'], {
-        platform: 'win32',
-        env,
-        cwd: '/',
-      }),
+      await impliedPaths(
+        { ...flags, folder: 'D:\\survey\\RMI25320' },
+        {
+          platform: 'win32',
+          env,
+          cwd: '/',
+        },
+      ),
     ).toEqual({ config: undefined });
   });
 
@@ -50,19 +56,22 @@ describe('impliedPaths', () => {
     const { env } = await setUp('bucket: survey-archive\n');
 
     await expect(
-      impliedPaths(['--project-key', 'RMI25320'], {
-        platform: 'win32',
-        env,
-        cwd: path.parse(process.cwd()).root,
-      }),
+      impliedPaths(
+        { projectKey: 'RMI25320' },
+        {
+          platform: 'win32',
+          env,
+          cwd: path.parse(process.cwd()).root,
+        },
+      ),
     ).rejects.toThrow('--folder: no folder given');
   });
 
   it('looks nothing up where the task will not run', async () => {
     const { project, env } = await setUp('bucket: survey-archive\n');
 
-    expect(
-      await impliedPaths(['--project-key', 'RMI25320'], { platform: 'linux', env, cwd: project }),
-    ).toEqual({});
+    expect(await impliedPaths({ projectKey: 'RMI25320' }, { platform: 'linux', env, cwd: project })).toEqual(
+      {},
+    );
   });
 });

@@ -76,6 +76,12 @@ describe('completeUploadArguments', () => {
     expect(upload.statusJson).toBe('\\\\nas\\share\\status.json');
   });
 
+  it('reads attached short forms as the upload does', () => {
+    const upload = completeUploadArguments(['-pRMI1', '-cD:\\cfg.yaml', '-f', 'D:\\p'], MACHINE, 't');
+    expect(upload).toMatchObject({ projectKey: 'RMI1', configPath: 'D:\\cfg.yaml', folder: 'D:\\p' });
+    expect(upload.flags).toMatchObject({ projectKey: 'RMI1', config: 'D:\\cfg.yaml', folder: 'D:\\p' });
+  });
+
   it('reads short flags and --flag=value forms', () => {
     const upload = completeUploadArguments(
       ['-p', 'RMI1', '-c', 'D:/cfg.yaml', '--folder=D:\\p'],
@@ -110,6 +116,20 @@ describe('completeUploadArguments', () => {
     [
       ['-p', 'K', '--config', '/home/crew/config.yaml'],
       /^schedule --config: '\/home\/crew\/config\.yaml' has no drive letter, so Task Scheduler on Windows would not find it; give the full path, e.g. D:\\survey\\config\.yaml$/,
+    ],
+    [['-p', 'K', '--ca-bundle', 'ca.pem'], /^schedule --ca-bundle: 'ca\.pem' is a relative path/],
+    [['-p', 'K', '--log-left-out', 'left.csv'], /^schedule --log-left-out: 'left\.csv' is a relative path/],
+    [['-p', 'K', '-c.\\c.yaml'], /^schedule --config: '\.\\c\.yaml' is a relative path/],
+    [
+      ['-p', 'K', '--bogus'],
+      /^schedule: the upload after --: unknown option '--bogus'; only an upload's flags can be scheduled/,
+    ],
+    [['-p', 'K', '--debg'], /unknown option '--debg' \(Did you mean --debug\?\)/],
+    [['-p', 'K', '--max-bandwidth'], /option '--max-bandwidth <rate>' argument missing/],
+    [['-p', 'K', '--group-by', 'x'], /argument 'x' is invalid\. Allowed choices are folder-type, reel;/],
+    [
+      ['-p', 'K', 'D:\\p'],
+      /^schedule: the upload after --: 'D:\\p' is neither an upload flag nor the value of one/,
     ],
     [
       ['-p', 'K', '--folder', 'D:\\a\nb'],

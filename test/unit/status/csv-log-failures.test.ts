@@ -3,7 +3,7 @@
  * append: a log another program holds (Excel on Windows) keeps its rows and writes them later or beside it;
  * a full disk stops the run at once.
  */
-import { open, readdir, readFile, rm, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ function result(key: string): FileResult {
 /** An open that fails with `code` while `failing` is set, the way the OS refuses a file another program holds. */
 function switchableOpen(code: string) {
   const control = { failing: false, attempts: 0 };
-  const openFile = async (path: string, flags: string) => {
+  const openFile = async (path: string, flags: string | number) => {
     control.attempts += 1;
     if (control.failing) throw Object.assign(new Error(`${code}: injected, open '${path}'`), { code });
     return open(path, flags);
@@ -175,5 +175,16 @@ describe('a CSV log that cannot be written', () => {
     log.append(result('k/1'));
     await expect(log.close()).rejects.toMatchObject({ kind: 'source' });
     expect(fatal).toHaveLength(1);
+  });
+});
+
+// Windows has no O_NOFOLLOW, and creating a symbolic link there takes a privilege ordinary accounts lack
+describe.skipIf(process.platform === 'win32')('a CSV log whose name is a symbolic link', () => {
+  it('is not appended through, so a link another account put there cannot aim a root run at a file', async () => {
+    const target = join(dir, 'root-only.txt');
+    await writeFile(target, 'secret\n');
+    await symlink(target, logPath);
+    await expect(openCsvLog(logPath, { target: TARGET, ...MANUAL })).rejects.toThrow(/ELOOP/);
+    expect(await readFile(target, 'utf8')).toBe('secret\n');
   });
 });
