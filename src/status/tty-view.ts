@@ -1,4 +1,5 @@
 import { truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
+import { formatCount } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
@@ -15,7 +16,7 @@ export interface TtyViewOptions {
   stream: NodeJS.WritableStream;
   color: boolean;
   intervalMs: number;
-  /** At most this many in-flight files get a line of their own. */
+  /** At most this many in-flight files get a line of their own (fewer when the terminal is short). */
   maxFileLines?: number;
 }
 
@@ -26,6 +27,8 @@ export interface TtyView {
 }
 
 const DEFAULT_COLUMNS = 80;
+/** What a stream that does not say its height is taken to have: the classic console's. */
+const DEFAULT_ROWS = 24;
 const COLORS = { green: '32', yellow: '33', red: '31', cyan: '36', dim: '2' } as const;
 type Color = keyof typeof COLORS;
 const OUTCOME_COLORS: Record<FileResult['outcome'], Color> = {
@@ -38,8 +41,9 @@ const OUTCOME_COLORS: Record<FileResult['outcome'], Color> = {
  * Starts the live terminal view: a block redrawn every `intervalMs` (and at once when the window is resized) with
  * an overall line (bar, percentage, rate, ETA, files, bytes) and one line per file in flight, and a permanent line
  * above it for the run's destination, each file uploaded or failed, each group finished and each notice (the run is
- * stopping). Every line fits the terminal's width: paths are cut in the middle. Skipped files only count in the bar.
- * `stop` draws the last permanent lines and erases the block.
+ * stopping). Every line fits the terminal's width: paths are cut in the middle. The block takes at most one row less
+ * than the terminal has, so it can always be moved over and redrawn; on a short terminal file lines go first, the
+ * overall line never. Skipped files only count in the bar. `stop` draws the last permanent lines and erases the block.
  */
 export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): TtyView {
   const { stream, color, intervalMs, maxFileLines = 8 } = options;
@@ -53,7 +57,16 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
     permanent = [];
   };
   const redrawNow = (): void =>
-    redraw(blockLines(tracker.snapshot(), { width: width(), maxFileLines, color, stopping, destination }));
+    redraw(
+      blockLines(tracker.snapshot(), {
+        width: width(),
+        maxLines: Math.max(rowsOf(stream) - 1, 1),
+        maxFileLines,
+        color,
+        stopping,
+        destination,
+      }),
+    );
   const unsubscribe = tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
     if (event.type === 'notice') stopping = true;
@@ -109,24 +122,42 @@ function resultLines(result: FileResult, style: LineStyle): string[] {
   return [paint(outcome, OUTCOME_COLORS[outcome], style.color) + first.slice(outcome.length), ...rest];
 }
 
+/**
+ * The block, in at most `maxLines` lines: the drain lines of a stopping run, the overall line, and the files in flight
+ * with as many lines as are left (at most `maxFileLines`), the last one counting the files without a line. The
+ * overall line is kept first, then the drain lines, then the files: on a short terminal the figures stay in view.
+ */
 function blockLines(
   snapshot: StatusSnapshot,
-  style: LineStyle & { maxFileLines: number; stopping: boolean },
+  style: LineStyle & { maxLines: number; maxFileLines: number; stopping: boolean },
 ): string[] {
-  const { width, maxFileLines, color, stopping, destination } = style;
-  const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width) : [];
+  const { width, maxLines, maxFileLines, color, stopping, destination } = style;
+  const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width).slice(0, maxLines - 1) : [];
   const lines = [...drain.map((line) => paint(line, 'yellow', color)), overallLine(snapshot, width, color)];
-  for (const entry of snapshot.in_flight.slice(0, maxFileLines))
-    lines.push(fitInFlightLine(entry, destination, width, snapshot.last_update));
-  const hidden = snapshot.in_flight.length - maxFileLines;
-  if (hidden > 0) lines.push(paint(truncateEnd(`  ... and ${hidden} more in flight`, width), 'dim', color));
+  const room = maxLines - lines.length;
+  const inFlight = snapshot.in_flight;
+  const fits = inFlight.length <= Math.min(room, maxFileLines);
+  const shown = fits ? inFlight : inFlight.slice(0, Math.max(Math.min(room - 1, maxFileLines), 0));
+  for (const entry of shown) lines.push(fitInFlightLine(entry, destination, width, snapshot.last_update));
+  const hidden = inFlight.length - shown.length;
+  if (hidden > 0 && room > 0)
+    lines.push(paint(truncateEnd(hiddenLine(hidden, shown.length), width), 'dim', color));
   return lines;
+}
+
+function hiddenLine(hidden: number, shown: number): string {
+  return shown === 0 ? `  ${formatCount(hidden, 'file')} in flight` : `  ... and ${hidden} more in flight`;
 }
 
 /** Cut before painting: escape codes take no columns. */
 function overallLine(snapshot: StatusSnapshot, width: number, color: boolean): string {
   const { bar, text } = fitOverallLine(snapshot, width);
   return bar === undefined ? text : `${paint(bar, 'cyan', color)} ${text}`;
+}
+
+function rowsOf(stream: NodeJS.WritableStream): number {
+  const rows = (stream as { rows?: unknown }).rows;
+  return typeof rows === 'number' && rows > 0 ? rows : DEFAULT_ROWS;
 }
 
 function columnsOf(stream: NodeJS.WritableStream): number {

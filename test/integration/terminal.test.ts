@@ -107,8 +107,8 @@ function runInPty(args: readonly string[]): Promise<CliResult> {
 
 /**
  * Replays terminal output on a blank screen and returns the text left on it, the way a user would read it:
- * understands `\r`, `\n`, ESC[K (erase to end of line), ESC[J (erase to end of screen) and ESC[nA (cursor up),
- * ignores colours and other control sequences.
+ * understands `\r`, `\n`, ESC[K and ESC[2K (erase to end of line, erase the line), ESC[J (erase to end of screen)
+ * and ESC[nA (cursor up), ignores colours and other control sequences.
  */
 function renderScreen(output: string): string {
   const lines: string[] = [''];
@@ -167,12 +167,13 @@ async function expectSummaryMatchesLog(setup: RunSetup, stdout: string): Promise
 }
 
 describe('terminal output', () => {
-  it('draws a live view with \\r and ESC[J on a terminal and leaves the summary on screen', async () => {
+  it('draws a live view with \\r, ESC[2K and ESC[J on a terminal and leaves the summary on screen', async () => {
     const setup = await prepareRun('tty');
     const result = await runInPty(setup.args);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const raw = result.stdout;
-    expect(raw).toContain('\r\x1b[J');
+    expect(raw).toMatch(/\r\x1b\[2K(\x1b\[1A\x1b\[2K)+/);
+    expect(raw).toContain('\x1b[J');
     expect(raw).toMatch(/\x1b\[\d+A/);
     expect(raw).toMatch(/\[[#-]{20}\] .*files/);
     const screen = renderScreen(raw);
