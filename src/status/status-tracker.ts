@@ -192,7 +192,7 @@ export class StatusTracker {
   startFile(group: string, path: string, sizeBytes: number): void {
     this.group(group);
     const key = flightKey(group, path);
-    // Re-inserting moves the file to the end, where current_file is read from.
+    // Re-inserting moves the file to the end: a restarted file is the latest started.
     this.inFlight.delete(key);
     this.inFlight.set(key, { file: path, group, bytes: 0, size: sizeBytes });
     this.rate ??= new RateWindow(this.now());
@@ -271,7 +271,7 @@ export class StatusTracker {
   /** Returns a fresh, JSON-ready copy of the state; `last_update` is the time of this call. */
   snapshot(): StatusSnapshot {
     const nowMs = this.now();
-    const current = lastInFlight(this.inFlight);
+    const current = largestInFlight(this.inFlight);
     const rate = this.rate?.bytesPerSecond(nowMs) ?? 0;
     return {
       started_at: toSeconds(this.startedAtMs),
@@ -340,10 +340,15 @@ function addOutcome(counters: OutcomeCounters, result: FileResult): void {
   if (result.outcome === 'skipped') counters.bytes_skipped += result.sizeBytes;
 }
 
-function lastInFlight(inFlight: Map<string, InFlightStatus>): InFlightStatus | undefined {
-  let last: InFlightStatus | undefined;
-  for (const entry of inFlight.values()) last = entry;
-  return last;
+/**
+ * The file in flight that says most about the run's progress, for `current_file`: the largest (the reel, not the
+ * sidecar started after it), the earliest started of equal ones; it stays the same until it is done.
+ */
+function largestInFlight(inFlight: Map<string, InFlightStatus>): InFlightStatus | undefined {
+  let largest: InFlightStatus | undefined;
+  for (const entry of inFlight.values())
+    if (largest === undefined || entry.size > largest.size) largest = entry;
+  return largest;
 }
 
 function flightKey(group: string, path: string): string {

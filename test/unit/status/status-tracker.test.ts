@@ -167,24 +167,42 @@ describe('StatusTracker counters', () => {
     expect(snapshot.in_flight).toEqual([]);
   });
 
-  it('reports the most recently started file still in flight as current_file', () => {
+  it('reports the largest file in flight as current_file, not a small one started after it', () => {
     const tracker = new StatusTracker({ groupKey: 'reels', now: clock().now });
-    tracker.startGroup('R001', 2, 300);
+    tracker.startGroup('R001', 4, 10_400);
     tracker.startFile('R001', 'one.mp4', 100);
-    tracker.startFile('R001', 'two.mp4', 200);
-    tracker.fileProgressCallback('R001', 'two.mp4')(80);
+    tracker.startFile('R001', 'reel.mp4', 10_000);
+    tracker.fileProgressCallback('R001', 'reel.mp4')(4_000);
+    tracker.startGroup('config', 2, 300);
+    tracker.startFile('config', 'survey.yaml', 200);
+    tracker.startFile('config', 'other.mp4', 10_000);
     let snapshot = tracker.snapshot();
-    expect(snapshot.current_file).toBe('two.mp4');
-    expect(snapshot.current_file_bytes).toBe(80);
-    expect(snapshot.current_file_size).toBe(200);
+    expect(snapshot.current_file).toBe('reel.mp4');
+    expect(snapshot.current_file_bytes).toBe(4_000);
+    expect(snapshot.current_file_size).toBe(10_000);
     expect(readCurrentGroup(snapshot)).toBe('R001');
-    expect(snapshot.in_flight.map((entry) => entry.file)).toEqual(['one.mp4', 'two.mp4']);
+    expect(snapshot.in_flight.map((entry) => entry.file)).toEqual([
+      'one.mp4',
+      'reel.mp4',
+      'survey.yaml',
+      'other.mp4',
+    ]);
 
-    tracker.fileDone(result({ group: 'R001', path: 'two.mp4', sizeBytes: 200 }));
+    // the one it names goes on until it is done: progress of another file changes nothing
+    tracker.fileProgressCallback('config', 'other.mp4')(9_000);
+    expect(tracker.snapshot().current_file).toBe('reel.mp4');
+    tracker.fileDone(result({ group: 'R001', path: 'reel.mp4', sizeBytes: 10_000 }));
     snapshot = tracker.snapshot();
-    expect(snapshot.current_file).toBe('one.mp4');
-    tracker.fileDone(result({ group: 'R001', path: 'one.mp4' }));
+    expect(snapshot.current_file).toBe('other.mp4');
+    expect(readCurrentGroup(snapshot)).toBe('config');
+    for (const [group, path] of [
+      ['config', 'other.mp4'],
+      ['config', 'survey.yaml'],
+      ['R001', 'one.mp4'],
+    ] as const)
+      tracker.fileDone(result({ group, path }));
     tracker.completeGroup('R001');
+    tracker.completeGroup('config');
     snapshot = tracker.snapshot();
     expect(snapshot.current_file).toBeNull();
     expect(snapshot['current_reel']).toBeNull();
