@@ -11,7 +11,7 @@ type OutcomeCounts = Pick<
 /**
  * Formats the end-of-run summary: a title with the phase and elapsed time, a table with one row per
  * group and a total row (files and bytes uploaded, skipped and failed), the `leftOut` lines (what the plan
- * left out, from summarizeLeftOut) and a line with the bytes sent and the average rate. Plain ASCII lines
+ * left out, from summarizeLeftOut) and a line with the bytes uploaded and the average rate. Plain ASCII lines
  * (file paths aside) joined with `\n`, no trailing newline.
  */
 export function formatSummary(
@@ -22,6 +22,16 @@ export function formatSummary(
   const elapsedSeconds = elapsedMs / 1000;
   const { totals } = snapshot;
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
+  const footer = formatSentLine(totals, elapsedSeconds);
+  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOut, '', footer].join('\n');
+}
+
+/**
+ * `Sent 24.0 MiB in 1.3s (average 17.3 MiB/s)`: the content this run stored, each byte once, and the rate of that;
+ * then what an earlier run had stored, the requests sent again and, when more went on the wire than was stored
+ * (attempts that failed, files that failed), how much.
+ */
+function formatSentLine(totals: TotalsStatus, elapsedSeconds: number): string {
   const sent = totals.bytes_uploaded;
   const rate = elapsedSeconds > 0 ? formatRate(sent / elapsedSeconds) : formatRate(0);
   // bytes an earlier run stored are not this run's work: said apart, never in the rate
@@ -29,8 +39,8 @@ export function formatSummary(
     totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
   const average = sent > 0 ? ` (average ${rate})` : '';
   const retries = totals.retries > 0 ? `; ${formatCount(totals.retries, 'request')} sent again` : '';
-  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}${retries}`;
-  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOut, '', footer].join('\n');
+  const wire = totals.bytes_sent > sent ? `; ${formatBytes(totals.bytes_sent)} on the wire` : '';
+  return `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}${retries}${wire}`;
 }
 
 /**

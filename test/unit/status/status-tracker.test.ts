@@ -70,6 +70,7 @@ describe('StatusTracker snapshot schema', () => {
         'skipped',
         'failed',
         'bytes_uploaded',
+        'bytes_sent',
         'bytes_planned',
         'bytes_done',
         'bytes_skipped',
@@ -86,6 +87,7 @@ describe('StatusTracker snapshot schema', () => {
         'skipped',
         'failed',
         'bytes_uploaded',
+        'bytes_sent',
         'bytes_done',
         'bytes_skipped',
         'bytes_failed',
@@ -123,7 +125,7 @@ describe('StatusTracker counters', () => {
     const progress = tracker.fileProgressCallback('reels', 'a.mp4');
     progress(100);
     progress(100);
-    progress(100); // a retried part: 300 bytes sent for a 250-byte file
+    progress(100); // a part sent again: 300 bytes sent for a 250-byte file
     tracker.fileDone(result({ path: 'a.mp4', sizeBytes: 250 }));
     advance(1_000);
     tracker.completeGroup('reels');
@@ -140,7 +142,8 @@ describe('StatusTracker counters', () => {
       uploaded: 1,
       skipped: 1,
       failed: 1,
-      bytes_uploaded: 350,
+      bytes_uploaded: 250,
+      bytes_sent: 350,
       bytes_planned: 600,
       bytes_done: 400,
       bytes_skipped: 150,
@@ -154,17 +157,51 @@ describe('StatusTracker counters', () => {
       uploaded: 1,
       skipped: 1,
       failed: 0,
-      bytes_uploaded: 300,
+      bytes_uploaded: 250,
+      bytes_sent: 300,
     });
     expect(groups['reels']?.completed_at).toBe((T0_MS + 1_000) / 1000);
     expect(groups['config']).toMatchObject({
       uploaded: 0,
       failed: 1,
-      bytes_uploaded: 50,
+      bytes_uploaded: 0,
+      bytes_sent: 50,
       completed_at: null,
     });
     expect(snapshot.errors).toEqual([{ file: 'c.yaml', key: 'P1/reels/R001/a.mp4', error: 'boom' }]);
     expect(snapshot.in_flight).toEqual([]);
+  });
+
+  it('counts content uploaded once: resent bytes on the wire only, a failed file taking its bytes back', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    tracker.setTotals(3, 1_300);
+    tracker.startFile('reels', 'reel.mp4', 1_000);
+    tracker.startFile('logs', 'run.log', 200);
+    const reel = tracker.fileProgressCallback('reels', 'reel.mp4');
+    reel(400);
+    reel(300, 'resent'); // an attempt that failed, sent again
+    reel(100);
+    tracker.fileProgressCallback('logs', 'run.log')(150);
+    let snapshot = tracker.snapshot();
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 650, bytes_sent: 950 });
+    expect(snapshot.in_flight.map((entry) => entry.bytes)).toEqual([500, 150]);
+
+    // the log changed while it was read: its bytes are no content stored
+    tracker.fileDone(
+      result({ group: 'logs', path: 'run.log', sizeBytes: 200, outcome: 'failed', error: 'x' }),
+    );
+    snapshot = tracker.snapshot();
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 500, bytes_sent: 950 });
+    expect(readGroups(snapshot)['logs']).toMatchObject({ bytes_uploaded: 0, bytes_sent: 150 });
+
+    // a file started over sends every byte again: past its size that is no more content
+    reel(900);
+    expect(tracker.snapshot().in_flight[0]?.bytes).toBe(1_000);
+    tracker.fileDone(result({ path: 'reel.mp4', sizeBytes: 1_000 }));
+    tracker.fileDone(result({ group: 'config', path: 'c.yaml', sizeBytes: 100 }));
+    snapshot = tracker.snapshot();
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 1_100, bytes_sent: 1_850, bytes_done: 1_100 });
+    expect(readGroups(snapshot)['reels']).toMatchObject({ bytes_uploaded: 1_000, bytes_sent: 1_700 });
   });
 
   it('reports the largest file in flight as current_file, not a small one started after it', () => {
@@ -352,6 +389,8 @@ describe('StatusTracker resumed files', () => {
     expect(snapshot.totals.bytes_resumed).toBe(600);
     expect(snapshot.in_flight[0]?.bytes).toBe(900);
     expect(events).toContain('file-resumed');
+    tracker.fileDone(result({ group: 'reels', path: 'R001.mp4', sizeBytes: 900 }));
+    expect(tracker.snapshot().totals).toMatchObject({ bytes_uploaded: 300, bytes_resumed: 600 });
   });
 });
 
