@@ -2,11 +2,15 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { makeFolderSync } from '../state/make-folder.js';
+import { escapeControls } from '../status/control-escapes.js';
 import { formatLocalTime } from '../status/format.js';
 import { describePathError } from '../status/output-paths.js';
 import { redact } from './redact.js';
 
-/** Where diagnostic lines go: stderr, or a file with --log-file. Every line is redacted. */
+/**
+ * Where diagnostic lines go: stderr, or a file with --log-file. Every line is redacted, and its control characters
+ * (of file names it quotes) escaped.
+ */
 export interface Logger {
   debug(message: string): void;
   warn(message: string): void;
@@ -30,8 +34,9 @@ export function createLogger(options: {
   if (options.logFile) openLogFile(options.logFile);
   let diverted: ((line: string) => void) | undefined;
   const write = (level: string, message: string) => {
-    // the same clock as the progress lines on stdout, which a CI log or a terminal shows beside these
-    const line = `${formatLocalTime(Date.now())} ${level} ${redact(message)}`;
+    // the same clock as the progress lines on stdout, which a CI log or a terminal shows beside these; a control
+    // character of a file name in the message must neither reach the terminal nor break the line in two
+    const line = `${formatLocalTime(Date.now())} ${level} ${escapeControls(redact(message))}`;
     if (options.logFile) appendFileSync(options.logFile, `${line}\n`);
     else if (diverted) diverted(line);
     else (options.stream ?? process.stderr).write(`${line}\n`);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { escapeControls } from './control-escapes.js';
 import { displayWidth, truncateEnd, truncateMiddle } from './display-width.js';
 import { formatBytes, formatDuration, formatLocalTime, formatPercent, formatRate } from './format.js';
 import { createLiveBlock } from './live-block.js';
@@ -129,7 +130,7 @@ async function readFrame(path: string): Promise<Frame> {
     file = await readStatusFile(path);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const text = `waiting for ${path}: ${message}`;
+    const text = escapeControls(`waiting for ${path}: ${message}`);
     return {
       text,
       record: { type: 'waiting', file: path, message },
@@ -197,7 +198,8 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
     ...formatErrors(file),
   ];
   if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
-  return lines.join('\n');
+  // names and messages come from files: each stays on its line and sends the terminal no command
+  return lines.map(escapeControls).join('\n');
 }
 
 /**
@@ -264,7 +266,10 @@ function formatGroupTable(file: StatusFileContent): string[] {
     'state',
   ];
   const ended = isFinalPhase(file.phase) ? file.phase : undefined;
-  const rows = Object.entries(readGroups(file)).map(([name, group]) => [name, ...groupCells(group, ended)]);
+  const rows = Object.entries(readGroups(file)).map(([name, group]) => [
+    escapeControls(name),
+    ...groupCells(group, ended),
+  ]);
   return formatTable([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }
 

@@ -1,4 +1,5 @@
 import { LEFT_OUT_REASONS, type LeftOutFile } from '../collector/left-out.js';
+import { escapeControls } from './control-escapes.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
 import { formatTable } from './text-table.js';
@@ -23,7 +24,10 @@ export function formatSummary(
   const { totals } = snapshot;
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
   const footer = formatSentLine(totals, elapsedSeconds);
-  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOut, '', footer].join('\n');
+  const leftOutLines = leftOut.map(escapeControls);
+  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOutLines, '', footer].join(
+    '\n',
+  );
 }
 
 /**
@@ -56,12 +60,12 @@ function notDone({ phase, totals }: StatusSnapshot): string[] {
 }
 
 /**
- * Returns one line per failed file kept in the snapshot (`<file> -> <key>: <error>`), and a last
+ * Returns one line per failed file kept in the snapshot (`<file> -> <key>: <error>`, control characters escaped), and a last
  * line counting the failures the snapshot no longer holds (it keeps the last 100).
  */
 export function listFailures(snapshot: StatusSnapshot): string[] {
   const lines = snapshot.errors.map(({ file, key, error }) =>
-    key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`,
+    escapeControls(key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`),
   );
   const dropped = snapshot.totals.failed - snapshot.errors.length;
   if (dropped > 0) lines.push(`... and ${dropped} earlier failures; see the CSV log for all of them`);
@@ -70,7 +74,10 @@ export function listFailures(snapshot: StatusSnapshot): string[] {
 
 function formatGroupTable(snapshot: StatusSnapshot): string[] {
   const header = [groupTitle(snapshot.group_key), 'uploaded', 'skipped', 'failed'];
-  const rows = Object.entries(readGroups(snapshot)).map(([name, group]) => [name, ...outcomeCells(group)]);
+  const rows = Object.entries(readGroups(snapshot)).map(([name, group]) => [
+    escapeControls(name),
+    ...outcomeCells(group),
+  ]);
   const totalRow = ['total', ...outcomeCells(snapshot.totals)];
   return formatTable([header, ...rows, totalRow], ['left', 'right', 'right', 'right']);
 }

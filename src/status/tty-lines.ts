@@ -1,3 +1,4 @@
+import { escapeControls } from './control-escapes.js';
 import { displayWidth, truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
 import type { InFlightStatus, StatusSnapshot } from './status-snapshot.js';
@@ -29,9 +30,9 @@ const MAX_FILES_NAMED = 8;
 export function fitRunStartLines(destination: RunDestination, width: number): string[] {
   const line = formatRunStartLine(destination);
   if (displayWidth(line) <= width) return [line];
-  const target = `s3://${destination.bucket}/${destination.projectPrefix}`;
+  const target = escapeControls(`s3://${destination.bucket}/${destination.projectPrefix}`);
   const lines = [
-    `upload ${truncateMiddle(destination.folder, width - 7)}`,
+    `upload ${truncateMiddle(escapeControls(destination.folder), width - 7)}`,
     `  -> ${truncateMiddle(target, width - 5)}`,
   ];
   const stamp = destination.timestampFolder;

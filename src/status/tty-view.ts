@@ -1,4 +1,5 @@
 import { truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
+import { escapeControls } from './control-escapes.js';
 import { formatCount } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import type { StatusSnapshot } from './status-snapshot.js';
@@ -43,7 +44,7 @@ const OUTCOME_COLORS: Record<FileResult['outcome'], Color> = {
  * above it for the run's destination, each file uploaded or failed, each group finished and each notice (the run is
  * stopping). Every line fits the terminal's width: paths are cut in the middle. The block takes at most one row less
  * than the terminal has, so it can always be moved over and redrawn; on a short terminal file lines go first, the
- * overall line never. Skipped files only count in the bar. `stop` draws the last permanent lines and erases the block.
+ * overall line never. Control characters in names are shown escaped. Skipped files only count in the bar. `stop` draws the last permanent lines and erases the block.
  */
 export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): TtyView {
   const { stream, color, intervalMs, maxFileLines = 8 } = options;
@@ -86,7 +87,7 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
       redraw([]);
     },
     printAbove(line) {
-      permanent.push(...wrapWords(line, width()));
+      permanent.push(...wrapWords(escapeControls(line), width()));
       redrawNow();
     },
   };
@@ -103,7 +104,9 @@ function permanentLines(event: StatusEvent, tracker: StatusTracker, style: LineS
     case 'run-start':
       return fitRunStartLines(event.destination, style.width);
     case 'notice':
-      return wrapWords(event.message, style.width).map((line) => paint(line, 'yellow', style.color));
+      return wrapWords(escapeControls(event.message), style.width).map((line) =>
+        paint(line, 'yellow', style.color),
+      );
     case 'group-done':
       return [truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width)];
     case 'file-done':

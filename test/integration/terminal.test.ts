@@ -248,3 +248,57 @@ describe('terminal output', () => {
     expect(summary.totals).toMatchObject({ files: FILE_COUNT, uploaded: FILE_COUNT, skipped: 0, failed: 0 });
   });
 });
+
+describe('file names with control characters', () => {
+  /** A name that clears the screen, one that sets the window title, one that would forge a line of a log. */
+  const NAMED = {
+    'logs/\x1b[2Jclear.log': 'cleared\n',
+    'logs/\x1b]0;pwned\x07title.log': 'titled\n',
+    'logs/nl\nfake uploaded line.log': 'forged\n',
+  };
+  let namedProject: string;
+
+  beforeAll(async () => {
+    namedProject = path.join(await makeTempDir('terminal-names'), 'NAMES');
+    await writeFiles(namedProject, NAMED);
+  });
+
+  async function prepareNamedRun(name: string): Promise<RunSetup> {
+    const setup = await prepareRun(name);
+    setup.args[setup.args.indexOf(project)] = namedProject;
+    return setup;
+  }
+
+  it('reach neither the terminal nor a piped log raw, and keep their real names in the CSV log', async () => {
+    const piped = await prepareNamedRun('names-plain');
+    const result = await runCli(piped.args, { env: { CI: undefined } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('\x1b');
+    expect(result.stdout).not.toContain('\x07');
+    const lines = nonEmptyLines(result.stdout);
+    const uploaded = lines.filter((line) => / uploaded logs\//.test(line));
+    expect(uploaded).toHaveLength(3);
+    for (const line of lines.slice(
+      0,
+      lines.findIndex((l) => l.startsWith('Upload completed')),
+    )) {
+      expect(line).toMatch(TIMESTAMP);
+    }
+    expect(uploaded).toContainEqual(expect.stringContaining('uploaded logs/nl\\nfake uploaded line.log ('));
+    expect(uploaded).toContainEqual(expect.stringContaining('uploaded logs/\\x1b[2Jclear.log ('));
+    const rows = await readLogRows(
+      path.join(piped.stateDir, 'runs', piped.bucket, PROJECT_KEY, 'upload-log.csv'),
+    );
+    expect(rows.map((row) => path.relative(namedProject, row.file)).sort()).toEqual(
+      Object.keys(NAMED).sort(),
+    );
+
+    const tty = await prepareNamedRun('names-tty');
+    const live = await runInPty(tty.args);
+    expect(live.code, live.stdout + live.stderr).toBe(0);
+    expect(live.stdout).not.toContain('\x1b[2J');
+    expect(live.stdout).not.toContain('\x1b]');
+    expect(live.stdout).not.toContain('\x07');
+    expect(renderScreen(live.stdout)).toContain('uploaded logs/\\x1b]0;pwned\\x07title.log (');
+  });
+});

@@ -79,6 +79,32 @@ describe('renderStatusFile', () => {
     expect(text).not.toContain('STALE');
   });
 
+  it('escapes control characters of the names and errors it shows, each on its own line', async () => {
+    await writeRunStatus((tracker) => {
+      tracker.setPhase('uploading');
+      tracker.startFile('R\x1b[2J1', 'reels/\x1b[2Jclear.mp4', MiB);
+      tracker.fileDone({
+        group: 'R\x1b[2J1',
+        path: 'reels/nl\nfake uploaded line.log',
+        key: 'P1/nl\nx',
+        sizeBytes: 1,
+        mtimeMs: 0,
+        outcome: 'failed',
+        reason: 'remote',
+        error: 'denied\r\x1b[31m',
+        seconds: 1,
+      });
+    });
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).not.toContain('\x1b');
+    expect(text).not.toContain('\r');
+    expect(text).toMatch(/^R\\x1b\[2J1 +1\/0 /m);
+    expect(text).toMatch(/^ +0\.0% +1\.0 MiB {2}reels\/\\x1b\[2Jclear\.mp4$/m);
+    expect(text.split('\n')).toContain(
+      '  reels/nl\\nfake uploaded line.log -> P1/nl\\nx: denied\\r\\x1b[31m',
+    );
+  });
+
   it("shows a live run's file waiting to send a failed request again", async () => {
     await writeRunStatus((tracker) => {
       uploadingRun(tracker);

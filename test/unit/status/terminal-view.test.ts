@@ -121,6 +121,55 @@ describe('plain view', () => {
   });
 });
 
+describe('file names with control characters', () => {
+  const CLEAR = 'reels/\x1b[2Jclear.log';
+  const FORGED = 'reels/nl\nfake uploaded line.log';
+
+  function finishNamedFiles(tracker: StatusTracker): void {
+    tracker.setTotals(2, 2 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', CLEAR, MiB);
+    tracker.fileDone(result({ path: CLEAR, key: `P1/${CLEAR}`, sizeBytes: MiB }));
+    tracker.startFile('reels', FORGED, MiB);
+    tracker.fileDone(
+      result({ path: FORGED, key: 'P1/x', sizeBytes: MiB, outcome: 'failed', error: `read ${FORGED}: gone` }),
+    );
+  }
+
+  it('escapes them in the plain view: no command reaches the terminal, no line is forged', () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    finishNamedFiles(tracker);
+    view.stop();
+    const lines = output().trimEnd().split('\n');
+    expect(output()).not.toContain(ESC);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^${STAMP} `));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/ uploaded reels\/\\x1b\[2Jclear\.log -> P1\/reels\/\\x1b\[2Jclear\.log \(/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        / failed reels\/nl\\nfake uploaded line\.log -> P1\/x \(1\.0 MiB\): read reels\/nl\\nfake uploaded line\.log: gone$/,
+      ),
+    );
+  });
+
+  it('escapes them in the live view and in the lines it prints above itself', () => {
+    const { tracker, stream, output, view } = startView('tty', 60_000);
+    Object.assign(stream, { columns: 200, rows: 40 });
+    tracker.startFile('reels', `reels/\x1b]0;title\x07cam.mp4`, MiB);
+    finishNamedFiles(tracker);
+    view.printAbove(`warn could not read ${FORGED}`);
+    stream.emit('resize');
+    view.stop();
+    const text = output();
+    expect(text).not.toContain(`${ESC}[2J`);
+    expect(text).not.toContain(`${ESC}]`);
+    expect(text).toContain('uploaded reels/\\x1b[2Jclear.log -> P1/reels/\\x1b[2Jclear.log (1.0 MiB');
+    expect(text).toContain('warn could not read reels/nl\\nfake uploaded line.log\n');
+    expect(text).toContain('reels/\\x1b]0;title\\x07cam.mp4');
+  });
+});
+
 describe('json view', () => {
   it('prints one parseable JSON object per event, plus progress', async () => {
     const { tracker, output, view } = startView('json', 20);
