@@ -5,7 +5,7 @@
  */
 /* eslint-disable no-control-regex -- reading terminal escape codes is what this file does */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
@@ -82,10 +82,12 @@ function shellQuote(word: string): string {
 
 /**
  * Runs the CLI under a pseudo-terminal of 100 columns with `script -qfec`, outside CI (CI forces plain
- * lines), and returns what the terminal received, control sequences included.
+ * lines), and returns what the terminal received, control sequences included; with `stderrFile` the CLI's stderr
+ * goes to that file instead (`2> file`).
  */
-function runInPty(args: readonly string[]): Promise<CliResult> {
-  const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ');
+function runInPty(args: readonly string[], stderrFile?: string): Promise<CliResult> {
+  const redirect = stderrFile === undefined ? '' : ` 2> ${shellQuote(stderrFile)}`;
+  const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ') + redirect;
   const child = spawn(
     'script',
     ['-qfec', `stty cols 100 rows 40 2>/dev/null; exec ${command}`, '/dev/null'],
@@ -300,5 +302,39 @@ describe('file names with control characters', () => {
     expect(live.stdout).not.toContain('\x1b]');
     expect(live.stdout).not.toContain('\x07');
     expect(renderScreen(live.stdout)).toContain('uploaded logs/\\x1b]0;pwned\\x07title.log (');
+  });
+});
+
+describe('warnings of a run in a terminal', () => {
+  const WARNING = /warn config \S+ holds secret keys and is readable by other users/;
+
+  /** A run whose config others may read: it warns about that at its start. */
+  async function prepareWarningRun(name: string): Promise<RunSetup> {
+    const setup = await prepareRun(name);
+    const readable = await writeConfig(await makeTempDir(`terminal-${name}`), testServerConfig(getS3Env()));
+    await chmod(readable, 0o644);
+    setup.args[setup.args.indexOf(configPath)] = readable;
+    return setup;
+  }
+
+  it('stay on stderr when it is not the terminal (2> file)', async () => {
+    const setup = await prepareWarningRun('warn-file');
+    const warnFile = path.join(path.dirname(setup.stateDir), 'warn.err');
+    const result = await runInPty(setup.args, warnFile);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(warnFile, 'utf8')).toMatch(WARNING);
+    expect(renderScreen(result.stdout)).not.toMatch(WARNING);
+    expect(renderScreen(result.stdout)).toContain('Upload completed in');
+  });
+
+  it('go above the live block when stderr is the same terminal', async () => {
+    const setup = await prepareWarningRun('warn-tty');
+    const result = await runInPty(setup.args);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const screen = nonEmptyLines(renderScreen(result.stdout));
+    // above the block it is wrapped at the terminal's width
+    const warning = screen.findIndex((line) => / warn config \S+ holds secret keys/.test(line));
+    expect(warning, screen.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(screen.findIndex((line) => line.startsWith('uploaded '))).toBeGreaterThan(warning);
   });
 });
