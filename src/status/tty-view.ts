@@ -1,4 +1,4 @@
-import { truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
+import { truncateEnd, wrapWords } from './display-width.js';
 import { escapeControls } from './control-escapes.js';
 import { formatCount } from './format.js';
 import { createLiveBlock } from './live-block.js';
@@ -6,8 +6,8 @@ import type { StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
 import {
   fitDrainLines,
-  fitInFlightLine,
-  fitOverallLine,
+  fitInFlightLines,
+  fitOverallLines,
   fitResultLines,
   fitRunStartLines,
 } from './tty-lines.js';
@@ -108,11 +108,11 @@ function permanentLines(event: StatusEvent, tracker: StatusTracker, style: LineS
         paint(line, 'yellow', style.color),
       );
     case 'group-done':
-      return [truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width)];
+      return wrapWords(formatGroupDoneLine(event.group, tracker.snapshot()), style.width);
     case 'file-done':
       return event.result.outcome === 'skipped' ? [] : resultLines(event.result, style);
     case 'file-resumed':
-      return [truncateMiddle(formatResumedLine(event, style.destination), style.width)];
+      return wrapWords(formatResumedLine(event, style.destination), style.width);
     default:
       return [];
   }
@@ -126,25 +126,34 @@ function resultLines(result: FileResult, style: LineStyle): string[] {
 }
 
 /**
- * The block, in at most `maxLines` lines: the drain lines of a stopping run, the overall line, and the files in flight
- * with as many lines as are left (at most `maxFileLines`), the last one counting the files without a line. The
- * overall line is kept first, then the drain lines, then the files: on a short terminal the figures stay in view.
+ * The block, in at most `maxLines` lines: the drain lines of a stopping run, the overall lines, and the files in
+ * flight (at most `maxFileLines`) in the lines left, the last one counting the files without one. The overall lines
+ * are kept first, then the drain lines, then the files: on a short terminal the figures stay in view.
  */
 function blockLines(
   snapshot: StatusSnapshot,
   style: LineStyle & { maxLines: number; maxFileLines: number; stopping: boolean },
 ): string[] {
   const { width, maxLines, maxFileLines, color, stopping, destination } = style;
-  const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width).slice(0, maxLines - 1) : [];
-  const lines = [...drain.map((line) => paint(line, 'yellow', color)), overallLine(snapshot, width, color)];
-  const room = maxLines - lines.length;
+  const overall = overallLines(snapshot, width, color).slice(0, maxLines);
+  const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width) : [];
+  const lines = [
+    ...drain.slice(0, maxLines - overall.length).map((line) => paint(line, 'yellow', color)),
+    ...overall,
+  ];
+  let room = maxLines - lines.length;
   const inFlight = snapshot.in_flight;
-  const fits = inFlight.length <= Math.min(room, maxFileLines);
-  const shown = fits ? inFlight : inFlight.slice(0, Math.max(Math.min(room - 1, maxFileLines), 0));
-  for (const entry of shown) lines.push(fitInFlightLine(entry, destination, width, snapshot.last_update));
-  const hidden = inFlight.length - shown.length;
-  if (hidden > 0 && room > 0)
-    lines.push(paint(truncateEnd(hiddenLine(hidden, shown.length), width), 'dim', color));
+  let shown = 0;
+  for (const entry of inFlight.slice(0, maxFileLines)) {
+    const entryLines = fitInFlightLines(entry, destination, width, snapshot.last_update);
+    const countLine = inFlight.length - shown - 1 > 0 ? 1 : 0;
+    if (entryLines.length + countLine > room) break;
+    lines.push(...entryLines);
+    room -= entryLines.length;
+    shown += 1;
+  }
+  const hidden = inFlight.length - shown;
+  if (hidden > 0 && room > 0) lines.push(paint(truncateEnd(hiddenLine(hidden, shown), width), 'dim', color));
   return lines;
 }
 
@@ -153,9 +162,10 @@ function hiddenLine(hidden: number, shown: number): string {
 }
 
 /** Cut before painting: escape codes take no columns. */
-function overallLine(snapshot: StatusSnapshot, width: number, color: boolean): string {
-  const { bar, text } = fitOverallLine(snapshot, width);
-  return bar === undefined ? text : `${paint(bar, 'cyan', color)} ${text}`;
+function overallLines(snapshot: StatusSnapshot, width: number, color: boolean): string[] {
+  const { bar, lines } = fitOverallLines(snapshot, width);
+  const [first = '', ...rest] = lines;
+  return [bar === undefined ? first : `${paint(bar, 'cyan', color)} ${first}`, ...rest];
 }
 
 function rowsOf(stream: NodeJS.WritableStream): number {
