@@ -274,13 +274,13 @@ describe('StatusTracker rate and ETA', () => {
     tracker.setPhase('uploading');
     tracker.startFile('reels', 'big.mp4', 100 * MiB);
     const progress = tracker.fileProgressCallback('reels', 'big.mp4');
-    for (let second = 0; second < 4; second++) {
+    for (let second = 0; second < 6; second++) {
       advance(1_000);
       progress(5 * MiB);
     }
     const snapshot = tracker.snapshot();
-    expect(snapshot.rate_bytes_per_sec).toBeCloseTo((20 * MiB) / 4, 0);
-    expect(snapshot.eta_seconds).toBeCloseTo(80 / 5, 5);
+    expect(snapshot.rate_bytes_per_sec).toBeCloseTo((30 * MiB) / 6, 0);
+    expect(snapshot.eta_seconds).toBeCloseTo(70 / 5, 5);
   });
 
   it('forgets bytes older than the ten-second window', () => {
@@ -319,11 +319,54 @@ describe('StatusTracker rate and ETA', () => {
     tracker.fileDone(result({ path: 'f', outcome: 'failed', sizeBytes: 100 }));
     tracker.startFile('reels', 'a', 100);
     tracker.startFile('reels', 'b', 100);
-    advance(2_000);
+    advance(40_000);
     tracker.fileProgressCallback('reels', 'a')(60);
     tracker.fileProgressCallback('reels', 'b')(40);
-    // 100 bytes left after 100 sent in 2 s: 50 B/s, 2 s to go.
-    expect(tracker.snapshot().eta_seconds).toBeCloseTo(2, 5);
+    // 100 bytes left, at the rate of the last ten seconds
+    const snapshot = tracker.snapshot();
+    expect(snapshot.rate_bytes_per_sec).toBeGreaterThan(0);
+    expect(snapshot.eta_seconds).toBeCloseTo(100 / snapshot.rate_bytes_per_sec, 5);
+  });
+
+  it('has no ETA while the rate measures only the first seconds or a few small files', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(31, 30 * 1024 * MiB);
+    tracker.setPhase('uploading');
+    // small files answered one after another, then a reel that streams
+    for (let i = 0; i < 30; i++) {
+      tracker.startFile('logs', `log${i}`, 3_000);
+      tracker.fileProgressCallback('logs', `log${i}`)(3_000);
+      tracker.fileDone(result({ group: 'logs', path: `log${i}`, sizeBytes: 3_000 }));
+      advance(200);
+    }
+    let snapshot = tracker.snapshot();
+    expect(snapshot.rate_bytes_per_sec).toBeGreaterThan(0);
+    expect(snapshot.eta_seconds).toBeNull();
+    tracker.startFile('reels', 'reel.mp4', 30 * 1024 * MiB - 90_000);
+    const reel = tracker.fileProgressCallback('reels', 'reel.mp4');
+    reel(4 * MiB);
+    advance(1_000);
+    reel(4 * MiB);
+    snapshot = tracker.snapshot();
+    expect(snapshot.eta_seconds).toBeGreaterThan(0);
+    expect(snapshot.eta_seconds).toBeLessThan(30 * 24 * 3600);
+  });
+
+  it('gives a slow link its ETA once its rate has been measured for half a minute', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1, 10 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'a.mp4', 10 * MiB);
+    const progress = tracker.fileProgressCallback('reels', 'a.mp4');
+    for (let second = 1; second <= 30; second++) {
+      advance(1_000);
+      progress(20_000);
+      if (second < 30) expect(tracker.snapshot().eta_seconds, `after ${second}s`).toBeNull();
+    }
+    const snapshot = tracker.snapshot();
+    expect(snapshot.eta_seconds).toBeCloseTo((10 * MiB - 600_000) / snapshot.rate_bytes_per_sec, 5);
   });
 });
 
