@@ -7,7 +7,8 @@ import {
   destinationUrl,
   formatRetryState,
   formatRunStartLine,
-  processedBytes,
+  storedBytes,
+  storedFiles,
   resultLineParts,
   shownPath,
 } from './view-lines.js';
@@ -90,8 +91,8 @@ function fitParts(parts: readonly Part[], width: number): string[] {
 }
 
 /**
- * The overall figures: `[####----] 42.0%  12.3 MiB/s  ETA 1m05s  3/10 files  1.2 GiB/2.9 GiB`, the bar left out
- * below 60 columns. Figures that do not fit go on a second line (`  3 failed  3/10 files  ...`): none is left out or
+ * The overall figures: `[####----] 42.0%  12.3 MiB/s  ETA 1m05s  3/10 files  1.2 GiB/2.9 GiB`, files and bytes
+ * stored (see storedBytes; failed files count apart, `1 failed`), the bar left out below 60 columns. Figures that do not fit go on a second line (`  3 failed  3/10 files  ...`): none is left out or
  * cut, so the count of failed files always shows. `lines[0]` goes beside the bar.
  */
 export function fitOverallLines(
@@ -99,18 +100,17 @@ export function fitOverallLines(
   width: number,
 ): { bar: string | undefined; lines: string[] } {
   const { totals } = snapshot;
-  const processed = processedBytes(snapshot);
-  const finished = totals.uploaded + totals.skipped + totals.failed;
+  const stored = storedBytes(snapshot);
   const figures = [
     snapshot.phase === 'uploading' ? '' : snapshot.phase,
-    formatPercent(processed, totals.bytes_planned),
+    formatPercent(stored, totals.bytes_planned),
     formatRate(snapshot.rate_bytes_per_sec),
     `ETA ${formatDuration(snapshot.eta_seconds)}`,
     totals.failed > 0 ? `${totals.failed} failed` : '',
-    `${finished}/${totals.files} files`,
-    `${formatBytes(processed)}/${formatBytes(totals.bytes_planned)}`,
+    `${storedFiles(snapshot)}/${totals.files} files`,
+    `${formatBytes(stored)}/${formatBytes(totals.bytes_planned)}`,
   ].filter((figure) => figure !== '');
-  const bar = width >= MIN_WIDTH_FOR_BAR ? progressBar(processed, totals.bytes_planned) : undefined;
+  const bar = width >= MIN_WIDTH_FOR_BAR ? progressBar(stored, totals.bytes_planned) : undefined;
   const lines = [''];
   let room = bar === undefined ? width : width - BAR_WIDTH - 3;
   for (const figure of figures) {

@@ -13,24 +13,32 @@ export interface SkipBatch {
   reasons: Map<string, number>;
 }
 
-/** Bytes of planned work processed so far (done, failed, and sent for files in flight). */
-export function processedBytes(snapshot: StatusSnapshot): number {
+/**
+ * Bytes of planned work stored so far: of files uploaded or skipped (already there), and sent of files in flight. A
+ * failed file stored nothing: a run that fails a file never shows 100%.
+ */
+export function storedBytes(snapshot: StatusSnapshot): number {
   const inFlight = snapshot.in_flight.reduce((sum, entry) => sum + Math.min(entry.bytes, entry.size), 0);
-  return snapshot.totals.bytes_done + snapshot.totals.bytes_failed + inFlight;
+  return snapshot.totals.bytes_done + inFlight;
+}
+
+/** Files of the plan stored so far: uploaded, or skipped because they are there already. */
+export function storedFiles(snapshot: StatusSnapshot): number {
+  return snapshot.totals.uploaded + snapshot.totals.skipped;
 }
 
 /**
- * One line on the whole run: `120/420 files (119 uploaded, 1 skipped, 0 failed), 12.3 GiB/80.0 GiB
- * (15.3%), 12.3 MiB/s, ETA 1h02m`.
+ * One line on the whole run: `119/420 files (118 uploaded, 1 skipped, 1 failed), 12.3 GiB/80.0 GiB
+ * (15.3%), 12.3 MiB/s, ETA 1h02m`; files and bytes are those stored (see storedBytes).
  */
 export function formatProgressLine(snapshot: StatusSnapshot): string {
   const { totals } = snapshot;
-  const finished = totals.uploaded + totals.skipped + totals.failed;
+  const stored = storedFiles(snapshot);
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
-  const bytes = `${formatBytes(processedBytes(snapshot))}/${formatBytes(totals.bytes_planned)}`;
-  const percent = formatPercent(processedBytes(snapshot), totals.bytes_planned);
+  const bytes = `${formatBytes(storedBytes(snapshot))}/${formatBytes(totals.bytes_planned)}`;
+  const percent = formatPercent(storedBytes(snapshot), totals.bytes_planned);
   const speed = `${formatRate(snapshot.rate_bytes_per_sec)}, ETA ${formatDuration(snapshot.eta_seconds)}`;
-  return `${finished}/${totals.files} files (${counts}), ${bytes} (${percent}), ${speed}`;
+  return `${stored}/${totals.files} files (${counts}), ${bytes} (${percent}), ${speed}`;
 }
 
 /**

@@ -65,7 +65,10 @@ describe('plain view', () => {
       ),
     );
     expect(text).toMatch(
-      new RegExp(`^${STAMP} progress 2/2 files \\(1 uploaded, 0 skipped, 1 failed\\)`, 'm'),
+      new RegExp(
+        `^${STAMP} progress 1/2 files \\(1 uploaded, 0 skipped, 1 failed\\), 12\\.0 MiB\\/24\\.0 MiB \\(50\\.0%\\)`,
+        'm',
+      ),
     );
     expect(text).not.toContain(ESC);
   });

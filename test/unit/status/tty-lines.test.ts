@@ -152,7 +152,7 @@ describe('fitOverallLines', () => {
   it('drops the bar below 60 columns and puts what does not fit on a second line, the failed count included', () => {
     const { bar, lines } = fitOverallLines(snapshot(3), 31);
     expect(bar).toBeUndefined();
-    expect(lines).toEqual(['3.0%  0 B/s  ETA --  3 failed', '  3/10 files  3.0 MiB/100.0 MiB']);
+    expect(lines).toEqual(['0.0%  0 B/s  ETA --  3 failed', '  0/10 files  0 B/100.0 MiB']);
     expectFits(lines, 31);
   });
 });
