@@ -1,6 +1,7 @@
 import { describeLeftOut, summarizeLeftOut } from './collector/left-out-summary.js';
 import type { UploadPlan, UploadTask } from './collector/plan-upload.js';
 import { projectPrefixOf, type RunOptions } from './config/run-options.js';
+import { escapeControls } from './status/control-escapes.js';
 import { formatBytes, formatCount } from './status/format.js';
 import { countLeftOut } from './status/summary.js';
 import { formatTable } from './status/text-table.js';
@@ -33,7 +34,7 @@ export function printDryRun(
   const rows: string[][] = [['group', 'files', 'bytes', 'to upload', 'upload bytes', 'to skip']];
   for (const [group, tally] of tallyByGroup(decided, resumes)) {
     rows.push([
-      group,
+      escapeControls(group),
       String(tally.files),
       formatBytes(tally.bytes),
       String(tally.uploads),
@@ -43,7 +44,9 @@ export function printDryRun(
   }
   const target = `s3://${options.bucket}/${projectPrefixOf(options)}`;
   const stamp = options.timestamp ? ` (timestamp folder ${options.timestamp})` : '';
-  stream.write(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}${stamp}\n`);
+  stream.write(
+    `${escapeControls(`Dry run: nothing is sent. Plan for ${options.folder} -> ${target}${stamp}`)}\n`,
+  );
   for (const line of formatTable(rows, ['left', 'right', 'right', 'right', 'right', 'right']))
     stream.write(`${line}\n`);
   printPlanGaps(plan, stream);
@@ -55,9 +58,8 @@ export function printDryRun(
   for (const { task, decision } of decided) {
     const resume = resumes.get(task);
     const resumed = resume ? `; resumes an interrupted upload, ${describeResume(resume)}` : '';
-    stream.write(
-      `${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}${resumed}\n`,
-    );
+    const line = `${decision.action.padEnd(6)} ${task.relPath} -> ${task.key} (${formatBytes(task.sizeBytes)}): ${decision.reason}${resumed}`;
+    stream.write(`${escapeControls(line)}\n`);
   }
 }
 
@@ -143,7 +145,7 @@ function printSettingsToFix(
   stream.write(`would fix settings in place (a copy in the bucket, no bytes sent): ${count}\n`);
   if (debug) return;
   for (const { task, decision } of fixes.slice(0, FIXES_SHOWN))
-    stream.write(`  ${task.key}: ${decision.reason}\n`);
+    stream.write(`  ${escapeControls(`${task.key}: ${decision.reason}`)}\n`);
   if (fixes.length > FIXES_SHOWN)
     stream.write(`  and ${fixes.length - FIXES_SHOWN} more (--debug lists them all)\n`);
 }
@@ -152,7 +154,8 @@ function printSettingsToFix(
 function printResumes(resumes: Resumes, stream: NodeJS.WritableStream): void {
   if (resumes.size === 0) return;
   stream.write(`would resume ${formatCount(resumes.size, 'interrupted upload')}:\n`);
-  for (const [task, resume] of resumes) stream.write(`  ${task.key}: ${describeResume(resume)}\n`);
+  for (const [task, resume] of resumes)
+    stream.write(`  ${escapeControls(task.key)}: ${describeResume(resume)}\n`);
 }
 
 function describeResume({ partsSent, partsTotal, bytesSent }: ResumePreview): string {
@@ -169,9 +172,10 @@ function printPlanGaps(plan: Pick<UploadPlan, 'problems' | 'leftOut'>, stream: N
     const problems = plan.problems.filter((problem) => problem.cause === cause);
     if (problems.length === 0) continue;
     stream.write(`would fail, ${heading}: ${formatCount(problems.length, 'file')}\n`);
-    for (const problem of problems) stream.write(`  ${problem.path}: ${problem.error}\n`);
+    for (const problem of problems)
+      stream.write(`  ${escapeControls(`${problem.path}: ${problem.error}`)}\n`);
   }
-  for (const line of summarizeLeftOut(plan.leftOut, Infinity)) stream.write(`${line}\n`);
+  for (const line of summarizeLeftOut(plan.leftOut, Infinity)) stream.write(`${escapeControls(line)}\n`);
 }
 
 /** Files and bytes of a set of planned files, and how many of them a run would upload or fix in place. */

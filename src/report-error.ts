@@ -3,6 +3,7 @@ import { describeError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import type { Logger } from './log/logger.js';
 import { redact } from './log/redact.js';
+import { escapeControls } from './status/control-escapes.js';
 
 /** Prints an error as one line (a stack too with --debug) and returns its exit code. */
 export function reportError(
@@ -17,7 +18,8 @@ export function reportError(
   }
   const message = redact(describeError(error));
   const exitCode = exitCodeFor(error);
-  process.stderr.write(`upload-to-s3: ${message}\n`);
+  // one line by contract, whatever the file it names is called; the JSON record keeps the name as it is
+  process.stderr.write(`upload-to-s3: ${escapeControls(message)}\n`);
   if (options.debug && error instanceof Error && error.stack)
     process.stderr.write(`${redact(error.stack)}\n`);
   // scheduled tasks throw stderr away: the log file and the JSON stream carry the same line

@@ -293,7 +293,7 @@ function endingError(error: unknown, interrupts: Interrupts, options: RunOptions
  */
 function hasSentOrSettled({ phase, totals }: StatusSnapshot): boolean {
   if (phase !== 'uploading') return false;
-  return totals.uploaded + totals.skipped + totals.failed > 0 || totals.bytes_uploaded > 0;
+  return totals.uploaded + totals.skipped + totals.failed > 0 || totals.bytes_sent > 0;
 }
 
 /** The status file says why the run ended, for an unattended run's owner who never sees stderr. */

@@ -8,6 +8,7 @@ import { acquireRunLock, lockScope } from '../run-lock.js';
 import { JournalStore } from '../transfer/upload-journal.js';
 import type { ConnectFlags } from './connect-flags.js';
 import { resolveConnectOptions } from './connect-from-flags.js';
+import { escapeControls } from '../status/control-escapes.js';
 import { formatCount } from '../status/format.js';
 import { staleUploads } from './stale-uploads.js';
 
@@ -89,5 +90,5 @@ function describeRecord(record: CleanupRecord, dryRun: boolean, olderThan: strin
     return `${formatCount(record.open, 'open upload')} under s3://${record.bucket}/${record.prefix}; ${done}${kept}`;
   }
   const verb = record.type === 'abort' ? 'aborting' : 'would abort';
-  return `${verb} ${record.key} (upload ${record.upload_id}, started ${record.started})`;
+  return `${verb} ${escapeControls(record.key)} (upload ${record.upload_id}, started ${record.started})`;
 }

@@ -2,11 +2,15 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { makeFolderSync } from '../state/make-folder.js';
 import { appendNoFollowSync } from '../state/no-follow.js';
+import { escapeControls } from '../status/control-escapes.js';
 import { formatLocalTime } from '../status/format.js';
 import { describePathError } from '../status/output-paths.js';
 import { redact } from './redact.js';
 
-/** Where diagnostic lines go: stderr, or a file with --log-file. Every line is redacted. */
+/**
+ * Where diagnostic lines go: stderr, or a file with --log-file. Every line is redacted, and its control characters
+ * (of file names it quotes) escaped.
+ */
 export interface Logger {
   debug(message: string): void;
   warn(message: string): void;
@@ -59,8 +63,12 @@ export function createLogger(options: {
 }
 
 /** The same clock as the progress lines on stdout, which a CI log or a terminal shows beside these. */
+/**
+ * The line as shown: the same clock as the progress lines on stdout, which a CI log or a terminal shows beside it;
+ * a control character of a file name in the message must neither reach the terminal nor break the line in two.
+ */
 function stampLine(level: string, message: string): string {
-  return `${formatLocalTime(Date.now())} ${level} ${redact(message)}`;
+  return `${formatLocalTime(Date.now())} ${level} ${escapeControls(redact(message))}`;
 }
 
 /**

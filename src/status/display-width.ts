@@ -47,22 +47,66 @@ export function truncateEnd(text: string, width: number): string {
 }
 
 /**
- * `text` broken at spaces into lines of at most `width` columns, the words after the first line indented by
- * `indent`; a word wider than a line is cut at its end. Never returns an empty list.
+ * `text` broken into lines of at most `width` columns, the lines after the first indented by `indent` (the first keeps
+ * the spaces it starts with): at spaces, and a word wider than a line (a long path) across lines, from where the
+ * line before it stops, between folders where it can (see breakLine). Nothing is left out. Never returns an empty
+ * list.
  */
 export function wrapWords(text: string, width: number, indent = '  '): string[] {
+  const lead = /^ */.exec(text)?.[0] ?? '';
   const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const candidate = line === '' ? word : `${line} ${word}`;
-    const prefix = lines.length === 0 ? '' : indent;
-    if (line !== '' && displayWidth(prefix + candidate) > width) {
-      lines.push(truncateEnd(prefix + line, width));
-      line = word;
-    } else line = candidate;
+  let line = lead;
+  let hasWord = false;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const candidate = hasWord ? `${line} ${word}` : line + word;
+    hasWord = true;
+    if (displayWidth(candidate) <= width) line = candidate;
+    else if (line.trim() !== '' && displayWidth(indent + word) <= width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      // a word no line holds goes on from where this line stops
+      const broken = wrapPath(candidate, width, /^ */.exec(candidate)?.[0].length ?? 0, indent);
+      line = broken.pop() ?? '';
+      lines.push(...broken);
+    }
   }
-  lines.push(truncateEnd((lines.length === 0 ? '' : indent) + line, width));
+  lines.push(line);
   return lines;
+}
+
+/**
+ * `text` (a path, or what ends in one) broken into lines of at most `width` columns, the lines after the first
+ * indented by `indent`: between folders where it can, else where the line ends (see breakLine), never within its
+ * first `keep` characters (`uploaded `, `  -> `). Spaces are no place to break: a path may hold them. Nothing is left
+ * out.
+ */
+export function wrapPath(text: string, width: number, keep = 0, indent = '  '): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  let kept = keep;
+  while (displayWidth(rest) > width) {
+    const [head, tail] = breakLine(rest, width, kept);
+    lines.push(head);
+    rest = indent + tail;
+    kept = indent.length;
+  }
+  lines.push(rest);
+  return lines;
+}
+
+/**
+ * `text` (wider than `width`) cut in two where a line of `width` columns ends: after the last `/` or `\` the line
+ * holds, so a path breaks between its folders, else at the width; never within its first `keep` characters (its
+ * indent), and always after at least one character more.
+ */
+function breakLine(text: string, width: number, keep: number): [string, string] {
+  const clusters = graphemes(text);
+  const taken = Math.max(takeColumns(clusters, width).length, keep + 1);
+  const head = clusters.slice(0, taken);
+  const slash = Math.max(head.lastIndexOf('/'), head.lastIndexOf('\\'));
+  const cut = slash >= keep && slash < clusters.length - 1 ? slash + 1 : taken;
+  return [clusters.slice(0, cut).join(''), clusters.slice(cut).join('')];
 }
 
 /** The longest run of `clusters` (in order) that fits `budget` columns; reversed input gives a tail, reversed. */

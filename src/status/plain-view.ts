@@ -1,3 +1,4 @@
+import { escapeControls } from './control-escapes.js';
 import { formatBytes, formatCount, formatLocalTime } from './format.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
 import {
@@ -25,13 +26,16 @@ const SKIP_DETAIL_LIMIT = 5;
  * and no colour. Prints a line per file uploaded or failed, per phase change and per group started
  * or finished; skipped files are gathered and printed per group every `intervalMs` (one line each
  * when few, one summing line when many, since a resumed run may skip 100,000 files); and a total
- * line every `intervalMs`. `stop` prints the skips still gathered.
+ * line every `intervalMs`. A control character in a name is escaped, so each record stays one line. `stop` prints
+ * the skips still gathered.
  */
 export function startPlainView(tracker: StatusTracker, options: PlainViewOptions): { stop(): void } {
   const { stream, intervalMs } = options;
   const skips = new Map<string, { batch: SkipBatch; samples: FileResult[] }>();
   let destination: RunDestination | undefined;
-  const print = (line: string): void => void stream.write(`${formatLocalTime(Date.now())} ${line}\n`);
+  // one line per record whatever a file is called: a newline in a name must not forge a line of the log
+  const print = (line: string): void =>
+    void stream.write(`${formatLocalTime(Date.now())} ${escapeControls(line)}\n`);
   const flushSkips = (group?: string): void => {
     for (const [name, gathered] of skips) {
       if (group !== undefined && name !== group) continue;

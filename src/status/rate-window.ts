@@ -42,6 +42,17 @@ export class RateWindow {
     return (this.sumFrom(oldestIndex, currentIndex) * 1000) / spanMs;
   }
 
+  /** Returns the bytes recorded in the window ending at `nowMs`. */
+  bytesInWindow(nowMs: number): number {
+    const currentIndex = Math.floor(nowMs / this.bucketMs);
+    return this.sumFrom(currentIndex - this.bucketBytes.length + 1, currentIndex);
+  }
+
+  /** Returns how long the rate has been measured at `nowMs`. */
+  measuredMs(nowMs: number): number {
+    return nowMs - this.startMs;
+  }
+
   private sumFrom(oldestIndex: number, currentIndex: number): number {
     let sum = 0;
     this.bucketIndex.forEach((index, slot) => {

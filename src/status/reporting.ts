@@ -7,6 +7,7 @@ import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat, type RunIdentity } from './heartbeat.js';
 import { interruptedBySignal, resumeAdvice } from '../resume-advice.js';
 import type { Phase, RunErrorStatus } from './status-snapshot.js';
+import { isSameTerminal } from './same-terminal.js';
 import { StatusTracker, type RunDestination } from './status-tracker.js';
 import { describePathError } from './output-paths.js';
 import { formatStoppedLines } from './tty-lines.js';
@@ -33,6 +34,7 @@ function stoppedBySignal(options: RunOptions): RunErrorStatus {
 }
 
 const STDOUT_FD = 1;
+const STDERR_FD = 2;
 
 function stoppedAtOnce(options: RunOptions): Record<string, unknown> {
   return {
@@ -78,8 +80,9 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
     stream: process.stdout,
     color: shouldUseColor({ isTTY, env: process.env }),
   });
-  // warnings written to the same terminal under a live block would break it: they go above the block instead
-  if (view.printAbove) log.divert(view.printAbove);
+  // warnings written to the terminal under a live block would break it: they go above the block instead, but only
+  // when stderr is that terminal (`2> warn.err` must get them)
+  if (view.printAbove && isSameTerminal(STDOUT_FD, STDERR_FD)) log.divert(view.printAbove);
   let destination: RunDestination | undefined;
   // a run stopped at once still unwinds: its view, already ended, must not print its last record again
   let viewStopped = false;

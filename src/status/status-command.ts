@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { escapeControls } from './control-escapes.js';
 import { displayWidth, truncateEnd, truncateMiddle } from './display-width.js';
 import { formatBytes, formatDuration, formatLocalTime, formatPercent, formatRate } from './format.js';
 import { createLiveBlock } from './live-block.js';
@@ -7,7 +8,7 @@ import { isFinalPhase, readGroups, type GroupStatus } from './status-snapshot.js
 import { readStatusFile, type StatusFileContent } from './status-file.js';
 import { listFailures } from './summary.js';
 import { formatTable } from './text-table.js';
-import { formatRetryState, processedBytes } from './view-lines.js';
+import { formatRetryState, storedBytes } from './view-lines.js';
 import { isProcessAlive } from '../process-alive.js';
 
 export interface RenderOptions {
@@ -21,8 +22,14 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** One JSON line per change (see {@link statusRecord}) instead of the text view. */
   json?: boolean;
+  /**
+   * Piped, a run whose counts stay the same (one big reel for hours) gets a timestamped progress line when its bytes
+   * moved, at most this often; default 60 s.
+   */
+  progressEveryMs?: number;
 }
 
+const PROGRESS_EVERY_MS = 60_000;
 /** Staleness is judged against this interval when the file does not name its own. */
 const ASSUMED_HEARTBEAT_INTERVAL_MS = 30_000;
 const STALE_AFTER_INTERVALS = 3;
@@ -90,30 +97,54 @@ export function statusExitCode(file: StatusFileContent, liveness: Liveness): num
 
 /**
  * Re-renders the status file every `intervalMs` until its phase is final, its writer process is gone,
- * or `signal` aborts (a merely stale file is watched on: a sleeping laptop wakes up). On a terminal the view is redrawn in place; elsewhere it is printed again only
- * when the counts change. A missing or unreadable file is shown as such and waited for.
+ * or `signal` aborts (a merely stale file is watched on: a sleeping laptop wakes up). On a terminal the view is
+ * redrawn in place; elsewhere it is printed again when the counts change, and between two such prints a
+ * timestamped progress line is printed when the bytes moved, at most every `progressEveryMs`. A missing or
+ * unreadable file is shown as such and waited for.
  */
 export async function watchStatusFile(path: string, options: WatchOptions): Promise<number> {
   const { intervalMs, stream, signal } = options;
   const live = isTerminal(stream) ? createLiveBlock(stream, () => columnsOf(stream)) : undefined;
+  const log = live === undefined && options.json !== true ? startLogFrames(stream, options) : undefined;
   let lastChangeKey = '';
-  let lastCountsKey = '';
   while (signal?.aborted !== true) {
     const frame = await readFrame(path);
     if (options.json === true) {
       if (frame.changeKey !== lastChangeKey) stream.write(`${JSON.stringify(frame.record)}\n`);
     } else if (live !== undefined) live.draw([], fitStatusLines(frame.text, screenOf(stream)));
-    else if (frame.countsKey !== lastCountsKey) stream.write(`${frame.text}\n\n`);
+    else log?.(frame);
     lastChangeKey = frame.changeKey;
-    lastCountsKey = frame.countsKey;
     if (frame.done) return frame.exitCode;
     await sleep(intervalMs, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
   }
   return 0;
 }
 
+/**
+ * How a log (no terminal) gets the frames: the whole view when the counts change, else a progress line when anything
+ * changed since the last print and `progressEveryMs` has passed.
+ */
+function startLogFrames(stream: NodeJS.WritableStream, options: WatchOptions): (frame: Frame) => void {
+  const everyMs = options.progressEveryMs ?? PROGRESS_EVERY_MS;
+  let printedCounts = '';
+  let printedChange = '';
+  let printedAtMs = 0;
+  return (frame) => {
+    const nowMs = Date.now();
+    if (frame.countsKey !== printedCounts) stream.write(`${frame.text}\n\n`);
+    else if (frame.changeKey !== printedChange && nowMs - printedAtMs >= everyMs)
+      stream.write(`${formatLocalTime(nowMs)} ${frame.progress}\n\n`);
+    else return;
+    printedCounts = frame.countsKey;
+    printedChange = frame.changeKey;
+    printedAtMs = nowMs;
+  };
+}
+
 interface Frame {
   text: string;
+  /** The progress line of the view (bytes, rate, ETA), for a log between two views. */
+  progress: string;
   record: Record<string, unknown>;
   /** Changes with anything a script may follow, bytes included: a JSON record is written for each change. */
   changeKey: string;
@@ -129,9 +160,10 @@ async function readFrame(path: string): Promise<Frame> {
     file = await readStatusFile(path);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const text = `waiting for ${path}: ${message}`;
+    const text = escapeControls(`waiting for ${path}: ${message}`);
     return {
       text,
+      progress: text,
       record: { type: 'waiting', file: path, message },
       changeKey: text,
       countsKey: text,
@@ -158,6 +190,7 @@ async function readFrame(path: string): Promise<Frame> {
   const exitCode = statusExitCode(file, liveness);
   return {
     text: renderStatus(file, nowMs, liveness),
+    progress: escapeControls(formatProgressLines(file, liveness)[0] ?? ''),
     record: statusRecord(file, liveness, exitCode),
     changeKey,
     countsKey,
@@ -197,18 +230,22 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
     ...formatErrors(file),
   ];
   if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
-  return lines.join('\n');
+  // names and messages come from files: each stays on its line and sends the terminal no command
+  return lines.map(escapeControls).join('\n');
 }
 
 /**
- * `Upload uploading (pid 4242), updated 3s ago`. A run whose process is gone says so first: its file still says
- * uploading, which a glance at the first line would take for a live run.
+ * `Upload in progress (pid 4242): uploading, updated 3s ago`, or for an ended run `Upload completed (pid 4242), ended
+ * 3s ago`. A run whose process is gone says so first: its file still says uploading, which a glance at the first
+ * line would take for a live run.
  */
 function formatHeadline(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
   const age = formatDuration(Math.max(0, nowMs / 1000 - file.last_update));
+  const pid = `pid ${file.pid || 'unknown'}`;
   if (liveness.state === 'gone')
     return `Upload stopped without finishing (pid ${file.pid} is not running), last updated ${age} ago while ${file.phase}`;
-  return `Upload ${file.phase} (pid ${file.pid || 'unknown'}), ${isFinalPhase(file.phase) ? 'ended' : 'updated'} ${age} ago`;
+  if (isFinalPhase(file.phase)) return `Upload ${file.phase} (${pid}), ended ${age} ago`;
+  return `Upload in progress (${pid}): ${file.phase}, updated ${age} ago`;
 }
 
 /** `Project RMI25320: D:\survey\RMI25320 -> s3://survey-archive/RMI25320/`, from files that say (newer writers). */
@@ -221,25 +258,26 @@ function formatIdentity(file: StatusFileContent): string[] {
 /**
  * The bytes with rate and ETA first, then the files: a line cut at the terminal's edge keeps what a watcher looks
  * for (`Progress: 15.3% of 80.0 GiB (12.3 GiB), 12.3 MiB/s, ETA 1h02m`, `Files: 120/420 (119 uploaded, ...)`).
+ * Both count what is stored (uploaded, skipped as already there, and sent of files in flight), not failed files.
  * A run that has ended gives what it sent and its average rate instead: its last rate is no rate any more.
  */
 function formatProgressLines(file: StatusFileContent, liveness: Liveness): string[] {
   const { totals } = file;
-  const done = processedBytes(file);
+  const done = storedBytes(file);
   const percent = formatPercent(done, totals.bytes_planned);
   // a run whose process is gone sends nothing more: its last rate and ETA are no rate and no ETA
   const speed =
     isFinalPhase(file.phase) || liveness.state === 'gone'
       ? formatSent(totals.bytes_uploaded, file.last_update - file.started_at)
       : `${formatRate(file.rate_bytes_per_sec)}, ETA ${formatDuration(file.eta_seconds)}`;
-  const finished = totals.uploaded + totals.skipped + totals.failed;
+  const stored = totals.uploaded + totals.skipped;
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
   // a status file of the scripts this tool replaces has no planned bytes
   const bytes =
     totals.bytes_planned > 0
       ? `${percent} of ${formatBytes(totals.bytes_planned)} (${formatBytes(done)})`
       : formatBytes(done);
-  return [`Progress: ${bytes}, ${speed}`, `Files: ${finished}/${totals.files} (${counts})`];
+  return [`Progress: ${bytes}, ${speed}`, `Files: ${stored}/${totals.files} (${counts})`];
 }
 
 function formatSent(bytes: number, seconds: number): string {
@@ -264,16 +302,19 @@ function formatGroupTable(file: StatusFileContent): string[] {
     'state',
   ];
   const ended = isFinalPhase(file.phase) ? file.phase : undefined;
-  const rows = Object.entries(readGroups(file)).map(([name, group]) => [name, ...groupCells(group, ended)]);
+  const rows = Object.entries(readGroups(file)).map(([name, group]) => [
+    escapeControls(name),
+    ...groupCells(group, ended),
+  ]);
   return formatTable([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }
 
 /** A group an ended run never completed shows how the run ended, not `running`. */
 function groupCells(group: GroupStatus, runEnded: string | undefined): string[] {
-  const finished = group.uploaded + group.skipped + group.failed;
+  const stored = group.uploaded + group.skipped;
   const state = group.completed_at !== null ? 'done' : (runEnded ?? 'running');
   return [
-    `${finished}/${group.planned_files}`,
+    `${stored}/${group.planned_files}`,
     String(group.uploaded),
     String(group.skipped),
     String(group.failed),

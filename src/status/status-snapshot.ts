@@ -14,13 +14,19 @@ export type Phase = 'planning' | 'verifying' | 'uploading' | 'completed' | 'fail
 /** The phases after which nothing changes any more. */
 export const FINAL_PHASES: readonly Phase[] = ['completed', 'failed', 'interrupted'];
 
-/** Run-wide counters. `bytes_uploaded` counts bytes sent, so a retried part counts twice. */
+/** Run-wide counters. */
 export interface TotalsStatus {
   files: number;
   uploaded: number;
   skipped: number;
   failed: number;
+  /**
+   * Content this run stored, each byte once: of files uploaded (but for what an earlier run stored of them) and of
+   * files in flight as it goes out. A part sent again counts once; a file that fails or changes takes its bytes back.
+   */
   bytes_uploaded: number;
+  /** Bytes sent on the wire, attempts that failed included: above `bytes_uploaded` on a flaky link. */
+  bytes_sent: number;
   bytes_planned: number;
   /** Sizes of files uploaded or skipped: the progress that counts towards the ETA. */
   bytes_done: number;
@@ -39,7 +45,9 @@ export interface GroupStatus {
   uploaded: number;
   skipped: number;
   failed: number;
+  /** As in {@link TotalsStatus}. */
   bytes_uploaded: number;
+  bytes_sent: number;
   bytes_done: number;
   bytes_skipped: number;
   bytes_failed: number;
@@ -47,7 +55,10 @@ export interface GroupStatus {
   completed_at: number | null;
 }
 
-/** A file being uploaded now; `bytes` counts bytes sent and may exceed `size` after a retry. */
+/**
+ * A file being uploaded now; `bytes` counts its content sent or stored by an earlier run, each byte once (at most
+ * `size`).
+ */
 export interface InFlightStatus {
   file: string;
   group: string;
@@ -135,6 +146,7 @@ export function createTotals(): TotalsStatus {
     skipped: 0,
     failed: 0,
     bytes_uploaded: 0,
+    bytes_sent: 0,
     bytes_planned: 0,
     bytes_done: 0,
     bytes_skipped: 0,
@@ -153,6 +165,7 @@ export function createGroupStatus(startedAtSeconds: number): GroupStatus {
     skipped: 0,
     failed: 0,
     bytes_uploaded: 0,
+    bytes_sent: 0,
     bytes_done: 0,
     bytes_skipped: 0,
     bytes_failed: 0,

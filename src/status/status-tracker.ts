@@ -66,6 +66,15 @@ export type StatusEvent =
   | { type: 'file-retry'; group: string; path: string; retry: RetryNotice; timeMs: number }
   | { type: 'file-done'; result: FileResult; timeMs: number };
 
+/**
+ * What bytes the transfer reports carry: content of the file not sent before in this run (`new`), or bytes of an
+ * attempt that failed sent again (`resent`), which count as sent on the wire but not as content uploaded.
+ */
+export type SentBytesKind = 'new' | 'resent';
+
+/** Receives each chunk of a file's bytes as it is sent; bytes are `new` unless said otherwise. */
+export type OnBytesSent = (deltaBytes: number, kind?: SentBytesKind) => void;
+
 /** A request of a file's that failed and is sent again after `delayMs` (see withRetry). */
 export interface RetryNotice {
   /** What failed: `upload <key>` or `upload <key> part 3`. */
@@ -87,8 +96,24 @@ type OutcomeCounters = Pick<
   TotalsStatus,
   'uploaded' | 'skipped' | 'failed' | 'bytes_done' | 'bytes_skipped' | 'bytes_failed'
 >;
+type ByteCounters = Pick<TotalsStatus, 'bytes_uploaded' | 'bytes_sent'>;
+
+/** A file in flight: what the status file shows of it, and how many of its bytes an earlier run stored. */
+interface Flight {
+  status: InFlightStatus;
+  resumedBytes: number;
+}
 
 const MAX_ERRORS = 100;
+/**
+ * An ETA needs a rate measured this long and over this many bytes in its window: the first seconds of a run measure
+ * how long small files take to be answered, not the link (ETA 2515h while the reels had not started), and a rate of
+ * a few kilobytes says as little. A slow link that never sends that many bytes in a window gets its ETA once the rate
+ * has been measured for SLOW_LINK_MEASURED_MS.
+ */
+const MIN_ETA_MEASURED_MS = 5_000;
+const MIN_ETA_WINDOW_BYTES = 1024 * 1024;
+const SLOW_LINK_MEASURED_MS = 30_000;
 const FIXED_FIELDS = new Set([
   'started_at',
   'phase',
@@ -107,11 +132,12 @@ const FIXED_FIELDS = new Set([
 /**
  * Counts what a run does, per group and in total, and produces {@link StatusSnapshot}s on demand.
  *
- * Byte counters have two meanings, on purpose: `bytes_uploaded` counts bytes actually sent (a part
- * that is retried counts again, bytes of a file that later fails stay counted), which is what the
- * network did; `bytes_done` counts the sizes of files uploaded or skipped, which is the work done
- * and, with `bytes_failed`, what the ETA subtracts from `bytes_planned`. Methods never throw for unknown groups: a group used before
- * {@link startGroup} is created with nothing planned.
+ * Byte counters: `bytes_uploaded` counts content this run stored, each byte once: of files uploaded, and of files in
+ * flight as their bytes go out (a part sent again counts once; a file that fails takes its bytes back, so at the end
+ * it is what the uploaded files hold beyond what an earlier run stored of them). `bytes_sent` counts what went on
+ * the wire, attempts that failed included: it is what the rate measures. `bytes_done` counts the sizes of files
+ * uploaded or skipped, which is the work done and, with `bytes_failed`, what the ETA subtracts from `bytes_planned`.
+ * Methods never throw for unknown groups: a group used before {@link startGroup} is created with nothing planned.
  */
 export class StatusTracker {
   readonly groupKey: string;
@@ -121,7 +147,7 @@ export class StatusTracker {
   private currentGroup: string | null = null;
   private readonly totals: TotalsStatus = createTotals();
   private readonly groups = new Map<string, GroupStatus>();
-  private readonly inFlight = new Map<string, InFlightStatus>();
+  private readonly inFlight = new Map<string, Flight>();
   private readonly errors: ErrorStatus[] = [];
   private runError: RunErrorStatus | null = null;
   private readonly listeners = new Set<(event: StatusEvent) => void>();
@@ -188,33 +214,34 @@ export class StatusTracker {
     this.emit({ type: 'group-done', group: name, timeMs: this.now() });
   }
 
-  /** Puts a file in flight with no bytes sent; starting a file already in flight restarts it. */
+  /** Puts a file in flight with no bytes sent; starting a file already in flight restarts it, taking back its bytes. */
   startFile(group: string, path: string, sizeBytes: number): void {
-    this.group(group);
     const key = flightKey(group, path);
-    // Re-inserting moves the file to the end, where current_file is read from.
+    this.settleBytes(group, this.inFlight.get(key), 0);
+    // Re-inserting moves the file to the end: a restarted file is the latest started.
     this.inFlight.delete(key);
-    this.inFlight.set(key, { file: path, group, bytes: 0, size: sizeBytes });
+    this.inFlight.set(key, { status: { file: path, group, bytes: 0, size: sizeBytes }, resumedBytes: 0 });
     this.rate ??= new RateWindow(this.now());
     this.emit({ type: 'file-start', group, path, sizeBytes, timeMs: this.now() });
   }
 
   /**
-   * Returns the callback the transfer calls with each chunk of bytes sent for this file. It adds to
-   * `bytes_uploaded` (group and total), the file's in-flight bytes and the rate window, and nothing
-   * else, because it runs once per chunk.
+   * Returns the callback the transfer calls with each chunk of bytes sent for this file. Every byte adds to
+   * `bytes_sent` (group and total) and the rate window; `new` bytes, up to the file's size, also to the file's
+   * in-flight bytes and `bytes_uploaded`. Nothing else, because it runs once per chunk.
    */
-  fileProgressCallback(group: string, path: string): (deltaBytes: number) => void {
+  fileProgressCallback(group: string, path: string): OnBytesSent {
     const key = flightKey(group, path);
     const counters = this.group(group);
-    return (deltaBytes) => {
-      const entry = this.inFlight.get(key);
+    return (deltaBytes, kind = 'new') => {
+      const entry = this.inFlight.get(key)?.status;
+      // a transfer that starts a file over sends its bytes again: past the file's size they are resent
+      const fresh = entry && kind === 'new' ? Math.max(Math.min(deltaBytes, entry.size - entry.bytes), 0) : 0;
       if (entry !== undefined) {
-        entry.bytes += deltaBytes;
+        entry.bytes += fresh;
         if (entry.retry !== undefined && this.now() >= entry.retry.resume_at * 1000) delete entry.retry;
       }
-      counters.bytes_uploaded += deltaBytes;
-      this.totals.bytes_uploaded += deltaBytes;
+      addBytes([counters, this.totals], { bytes_uploaded: fresh, bytes_sent: deltaBytes });
       this.rate ??= new RateWindow(this.now());
       this.rate.record(deltaBytes, this.now());
     };
@@ -229,8 +256,11 @@ export class StatusTracker {
     path: string,
   ): (stored: { bytes: number; partsStored: number; partCount: number }) => void {
     return ({ bytes, partsStored, partCount }) => {
-      const entry = this.inFlight.get(flightKey(group, path));
-      if (entry !== undefined) entry.bytes += bytes;
+      const flight = this.inFlight.get(flightKey(group, path));
+      if (flight !== undefined) {
+        flight.status.bytes += bytes;
+        flight.resumedBytes += bytes;
+      }
       this.totals.bytes_resumed += bytes;
       this.emit({ type: 'file-resumed', group, path, bytes, partsStored, partCount, timeMs: this.now() });
     };
@@ -240,7 +270,7 @@ export class StatusTracker {
   fileRetried(group: string, path: string, retry: RetryNotice): void {
     this.totals.retries += 1;
     const nowMs = this.now();
-    const entry = this.inFlight.get(flightKey(group, path));
+    const entry = this.inFlight.get(flightKey(group, path))?.status;
     if (entry !== undefined) {
       const { attempt, attempts, reason } = retry;
       entry.retry = { attempt, attempts, reason, resume_at: toSeconds(nowMs + retry.delayMs) };
@@ -248,9 +278,16 @@ export class StatusTracker {
     this.emit({ type: 'file-retry', group, path, retry: { ...retry }, timeMs: nowMs });
   }
 
-  /** Takes a file out of flight and counts its outcome; a failure is kept in `errors` (last 100). */
+  /**
+   * Takes a file out of flight and counts its outcome; a failure is kept in `errors` (last 100). An uploaded file
+   * counts in `bytes_uploaded` with all its bytes but those an earlier run stored, any other with none.
+   */
   fileDone(result: FileResult): void {
-    this.inFlight.delete(flightKey(result.group, result.path));
+    const key = flightKey(result.group, result.path);
+    const flight = this.inFlight.get(key);
+    this.inFlight.delete(key);
+    const stored = result.outcome === 'uploaded' ? result.sizeBytes - (flight?.resumedBytes ?? 0) : 0;
+    this.settleBytes(result.group, flight, stored);
     addOutcome(this.group(result.group), result);
     addOutcome(this.totals, result);
     if (result.outcome === 'failed') this.keepError(result);
@@ -271,7 +308,8 @@ export class StatusTracker {
   /** Returns a fresh, JSON-ready copy of the state; `last_update` is the time of this call. */
   snapshot(): StatusSnapshot {
     const nowMs = this.now();
-    const current = lastInFlight(this.inFlight);
+    const inFlight = [...this.inFlight.values()].map((flight) => flight.status);
+    const current = largestInFlight(inFlight);
     const rate = this.rate?.bytesPerSecond(nowMs) ?? 0;
     return {
       started_at: toSeconds(this.startedAtMs),
@@ -284,8 +322,8 @@ export class StatusTracker {
       [this.groupKey]: this.copyGroups(),
       last_update: toSeconds(nowMs),
       rate_bytes_per_sec: rate,
-      eta_seconds: this.etaSeconds(rate),
-      in_flight: [...this.inFlight.values()].map(copyInFlight),
+      eta_seconds: this.etaSeconds(rate, nowMs),
+      in_flight: inFlight.map(copyInFlight),
       errors: this.errors.map((entry) => ({ ...entry })),
       run_error: this.runError === null ? null : { ...this.runError },
       group_key: this.groupKey,
@@ -307,13 +345,28 @@ export class StatusTracker {
     return Object.fromEntries([...this.groups].map(([name, group]) => [name, { ...group }]));
   }
 
-  private etaSeconds(rateBytesPerSec: number): number | null {
+  /** Sets what a file that leaves flight counts in `bytes_uploaded`: `storedBytes` instead of what it sent. */
+  private settleBytes(group: string, flight: Flight | undefined, storedBytes: number): void {
+    const counted = flight === undefined ? 0 : flight.status.bytes - flight.resumedBytes;
+    addBytes([this.group(group), this.totals], { bytes_uploaded: storedBytes - counted, bytes_sent: 0 });
+  }
+
+  /** The seconds left at the current rate: null until the rate says something (see MIN_ETA_MEASURED_MS). */
+  private etaSeconds(rateBytesPerSec: number, nowMs: number): number | null {
     if (this.phase === 'completed') return 0;
     if (isFinalPhase(this.phase) || rateBytesPerSec <= 0 || this.totals.bytes_planned <= 0) return null;
+    if (!this.isRateSettled(nowMs)) return null;
     const { bytes_planned, bytes_done, bytes_failed } = this.totals;
     let remaining = bytes_planned - bytes_done - bytes_failed;
-    for (const entry of this.inFlight.values()) remaining -= Math.min(entry.bytes, entry.size);
+    for (const { status } of this.inFlight.values()) remaining -= status.bytes;
     return Math.max(0, remaining) / rateBytesPerSec;
+  }
+
+  private isRateSettled(nowMs: number): boolean {
+    const measuredMs = this.rate?.measuredMs(nowMs) ?? 0;
+    if (measuredMs < MIN_ETA_MEASURED_MS) return false;
+    const windowBytes = this.rate?.bytesInWindow(nowMs) ?? 0;
+    return windowBytes >= MIN_ETA_WINDOW_BYTES || measuredMs >= SLOW_LINK_MEASURED_MS;
   }
 
   private keepError(result: FileResult): void {
@@ -340,10 +393,21 @@ function addOutcome(counters: OutcomeCounters, result: FileResult): void {
   if (result.outcome === 'skipped') counters.bytes_skipped += result.sizeBytes;
 }
 
-function lastInFlight(inFlight: Map<string, InFlightStatus>): InFlightStatus | undefined {
-  let last: InFlightStatus | undefined;
-  for (const entry of inFlight.values()) last = entry;
-  return last;
+/**
+ * The file in flight that says most about the run's progress, for `current_file`: the largest (the reel, not the
+ * sidecar started after it), the earliest started of equal ones; it stays the same until it is done.
+ */
+function largestInFlight(inFlight: readonly InFlightStatus[]): InFlightStatus | undefined {
+  let largest: InFlightStatus | undefined;
+  for (const entry of inFlight) if (largest === undefined || entry.size > largest.size) largest = entry;
+  return largest;
+}
+
+function addBytes(counters: ByteCounters[], delta: ByteCounters): void {
+  for (const counter of counters) {
+    counter.bytes_uploaded += delta.bytes_uploaded;
+    counter.bytes_sent += delta.bytes_sent;
+  }
 }
 
 function flightKey(group: string, path: string): string {

@@ -1,4 +1,5 @@
 import { LEFT_OUT_REASONS, type LeftOutFile } from '../collector/left-out.js';
+import { escapeControls } from './control-escapes.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
 import { formatTable } from './text-table.js';
@@ -11,7 +12,7 @@ type OutcomeCounts = Pick<
 /**
  * Formats the end-of-run summary: a title with the phase and elapsed time, a table with one row per
  * group and a total row (files and bytes uploaded, skipped and failed), the `leftOut` lines (what the plan
- * left out, from summarizeLeftOut) and a line with the bytes sent and the average rate. Plain ASCII lines
+ * left out, from summarizeLeftOut) and a line with the bytes uploaded and the average rate. Plain ASCII lines
  * (file paths aside) joined with `\n`, no trailing newline.
  */
 export function formatSummary(
@@ -22,6 +23,19 @@ export function formatSummary(
   const elapsedSeconds = elapsedMs / 1000;
   const { totals } = snapshot;
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
+  const footer = formatSentLine(totals, elapsedSeconds);
+  const leftOutLines = leftOut.map(escapeControls);
+  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOutLines, '', footer].join(
+    '\n',
+  );
+}
+
+/**
+ * `Sent 24.0 MiB in 1.3s (average 17.3 MiB/s)`: the content this run stored, each byte once, and the rate of that;
+ * then what an earlier run had stored, the requests sent again and, when more went on the wire than was stored
+ * (attempts that failed, files that failed), how much.
+ */
+function formatSentLine(totals: TotalsStatus, elapsedSeconds: number): string {
   const sent = totals.bytes_uploaded;
   const rate = elapsedSeconds > 0 ? formatRate(sent / elapsedSeconds) : formatRate(0);
   // bytes an earlier run stored are not this run's work: said apart, never in the rate
@@ -29,8 +43,8 @@ export function formatSummary(
     totals.bytes_resumed > 0 ? `; ${formatBytes(totals.bytes_resumed)} resumed, already stored` : '';
   const average = sent > 0 ? ` (average ${rate})` : '';
   const retries = totals.retries > 0 ? `; ${formatCount(totals.retries, 'request')} sent again` : '';
-  const footer = `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}${retries}`;
-  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOut, '', footer].join('\n');
+  const wire = totals.bytes_sent > sent ? `; ${formatBytes(totals.bytes_sent)} on the wire` : '';
+  return `Sent ${formatBytes(sent)} in ${formatDuration(elapsedSeconds)}${average}${resumed}${retries}${wire}`;
 }
 
 /**
@@ -46,12 +60,12 @@ function notDone({ phase, totals }: StatusSnapshot): string[] {
 }
 
 /**
- * Returns one line per failed file kept in the snapshot (`<file> -> <key>: <error>`), and a last
+ * Returns one line per failed file kept in the snapshot (`<file> -> <key>: <error>`, control characters escaped), and a last
  * line counting the failures the snapshot no longer holds (it keeps the last 100).
  */
 export function listFailures(snapshot: StatusSnapshot): string[] {
   const lines = snapshot.errors.map(({ file, key, error }) =>
-    key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`,
+    escapeControls(key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`),
   );
   const dropped = snapshot.totals.failed - snapshot.errors.length;
   if (dropped > 0) lines.push(`... and ${dropped} earlier failures; see the CSV log for all of them`);
@@ -60,7 +74,10 @@ export function listFailures(snapshot: StatusSnapshot): string[] {
 
 function formatGroupTable(snapshot: StatusSnapshot): string[] {
   const header = [groupTitle(snapshot.group_key), 'uploaded', 'skipped', 'failed'];
-  const rows = Object.entries(readGroups(snapshot)).map(([name, group]) => [name, ...outcomeCells(group)]);
+  const rows = Object.entries(readGroups(snapshot)).map(([name, group]) => [
+    escapeControls(name),
+    ...outcomeCells(group),
+  ]);
   const totalRow = ['total', ...outcomeCells(snapshot.totals)];
   return formatTable([header, ...rows, totalRow], ['left', 'right', 'right', 'right']);
 }

@@ -1,48 +1,51 @@
-import { displayWidth, truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
+import { escapeControls } from './control-escapes.js';
+import { displayWidth, truncateEnd, truncateMiddle, wrapPath, wrapWords } from './display-width.js';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
 import type { InFlightStatus, StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination } from './status-tracker.js';
 import {
+  destinationUrl,
   formatRetryState,
   formatRunStartLine,
-  processedBytes,
+  storedBytes,
+  storedFiles,
   resultLineParts,
   shownPath,
 } from './view-lines.js';
 
 /**
- * The live view's lines, each fitted to `width` terminal columns: what does not fit one line goes on the next
- * ones, and paths are cut in the middle, so nothing is left for the terminal to wrap. Pure and uncoloured.
+ * The live view's lines, each fitted to `width` terminal columns, so nothing is left for the terminal to wrap: what
+ * does not fit one line goes on the next ones. Lines that stay in the scrollback (header, results, the stop) lose
+ * nothing; only the block, redrawn in place, cuts paths in the middle. Pure and uncoloured.
  */
 
 const BAR_WIDTH = 20;
 /** Below this width the bar leaves too little room for the numbers, which say more. */
 const MIN_WIDTH_FOR_BAR = 60;
-/** Below this room for file and key together, the key goes on a line of its own. */
-const MIN_ROOM_FOR_ONE_LINE = 40;
 const MAX_FILES_NAMED = 8;
 
 /**
  * The run's header: `upload <folder> -> s3://<bucket>/<prefix> (timestamp folder <stamp>)` when it fits, else the
- * folder, the destination and the timestamp folder on lines of their own, paths cut in the middle.
+ * folder, the destination and the timestamp folder each starting a line, a path wider than a line going on to the
+ * next ones (see wrapPath).
  */
 export function fitRunStartLines(destination: RunDestination, width: number): string[] {
   const line = formatRunStartLine(destination);
   if (displayWidth(line) <= width) return [line];
-  const target = `s3://${destination.bucket}/${destination.projectPrefix}`;
   const lines = [
-    `upload ${truncateMiddle(destination.folder, width - 7)}`,
-    `  -> ${truncateMiddle(target, width - 5)}`,
+    ...wrapPath(`upload ${escapeControls(destination.folder)}`, width, 7),
+    ...wrapPath(`  -> ${escapeControls(destinationUrl(destination))}`, width, 5),
   ];
   const stamp = destination.timestampFolder;
-  if (stamp !== undefined) lines.push(truncateEnd(`  timestamp folder ${stamp}`, width));
+  if (stamp !== undefined) lines.push(...wrapWords(`  timestamp folder ${stamp}`, width));
   return lines;
 }
 
 /**
- * A finished file: `uploaded <file> -> <key> (size, time)` when it fits or when file and key can share at least
- * 40 columns (each cut in its middle); on a narrow terminal the key goes on a second line (`  -> <key>`), and
- * the size with the time or the error on a third when even the file needs the whole line.
+ * A finished file: `uploaded <file> -> <key> (size, time)` when it fits; else the file, the key (`  -> <key>`) and
+ * the size with the time or the error each start a line, sharing one where they fit, a path wider than a line going
+ * on to the next ones between its folders (see wrapPath). Nothing is cut: the scrollback keeps these lines, and must
+ * tell every file, and every failure, apart.
  */
 export function fitResultLines(
   result: FileResult,
@@ -50,50 +53,76 @@ export function fitResultLines(
   width: number,
 ): string[] {
   const { outcome, file, key, detail } = resultLineParts(result, destination);
-  const arrow = key === '' ? '' : ' -> ';
-  const room = width - displayWidth(`${outcome}  ${arrow}${detail}`);
-  if (displayWidth(file) + displayWidth(key) <= room) return [`${outcome} ${file}${arrow}${key} ${detail}`];
-  if (room >= MIN_ROOM_FOR_ONE_LINE) {
-    const keyRoom = key === '' ? 0 : Math.min(displayWidth(key), Math.floor(room / 2));
-    const shown = `${truncateMiddle(file, room - keyRoom)}${arrow}${truncateMiddle(key, keyRoom)}`;
-    return [`${outcome} ${shown} ${detail}`];
-  }
-  const keyLines = key === '' ? [] : [`  -> ${truncateMiddle(key, width - 5)}`];
-  const fileRoom = width - displayWidth(`${outcome}  ${detail}`);
-  if (fileRoom >= 12 || (displayWidth(file) <= fileRoom && fileRoom > 0))
-    return [`${outcome} ${truncateMiddle(file, fileRoom)} ${detail}`, ...keyLines];
-  const fileLine = `${outcome} ${truncateMiddle(file, width - outcome.length - 1)}`;
-  return [fileLine, ...keyLines, ...wrapWords(`  ${detail}`, width, '  ')];
+  const parts: Part[] = [{ text: `${outcome} ${file}`, keep: outcome.length + 1 }];
+  if (key !== '') parts.push({ text: `-> ${key}`, keep: 3 });
+  parts.push({ text: detail });
+  return fitParts(parts, width);
+}
+
+/** A piece of a line that stays in the scrollback: a path unless it has no `keep` (then words). */
+interface Part {
+  text: string;
+  /** A path's leading characters that stay on its first line (`uploaded `, `-> `). */
+  keep?: number;
 }
 
 /**
- * The overall line: `[####----] 42.0%  12.3 MiB/s  ETA 1m05s  3/10 files  1.2 GiB/2.9 GiB`, without the bar below
- * 60 columns, leaving out whole figures (the least telling last) rather than cutting one.
+ * Lines of at most `width` columns from `parts`: each goes on the line before when it fits there, else starts a
+ * line of its own, indented by two spaces; a part wider than a line goes on to the next ones (a path broken
+ * between folders, words at spaces).
  */
-export function fitOverallLine(
+function fitParts(parts: readonly Part[], width: number): string[] {
+  const lines: string[] = [];
+  let line: string | undefined;
+  for (const { text, keep } of parts) {
+    if (line !== undefined && displayWidth(`${line} ${text}`) <= width) {
+      line = `${line} ${text}`;
+      continue;
+    }
+    if (line !== undefined) lines.push(line);
+    const start = line === undefined ? text : `  ${text}`;
+    const indent = start.length - text.length;
+    const wrapped = keep === undefined ? wrapWords(start, width) : wrapPath(start, width, indent + keep);
+    line = wrapped.pop();
+    lines.push(...wrapped);
+  }
+  if (line !== undefined) lines.push(line);
+  return lines;
+}
+
+/**
+ * The overall figures: `[####----] 42.0%  12.3 MiB/s  ETA 1m05s  3/10 files  1.2 GiB/2.9 GiB`, files and bytes
+ * stored (see storedBytes; failed files count apart, `1 failed`), the bar left out below 60 columns. Figures that do not fit go on a second line (`  3 failed  3/10 files  ...`): none is left out or
+ * cut, so the count of failed files always shows. `lines[0]` goes beside the bar.
+ */
+export function fitOverallLines(
   snapshot: StatusSnapshot,
   width: number,
-): { bar: string | undefined; text: string } {
+): { bar: string | undefined; lines: string[] } {
   const { totals } = snapshot;
-  const processed = processedBytes(snapshot);
-  const finished = totals.uploaded + totals.skipped + totals.failed;
+  const stored = storedBytes(snapshot);
   const figures = [
     snapshot.phase === 'uploading' ? '' : snapshot.phase,
-    formatPercent(processed, totals.bytes_planned),
+    formatPercent(stored, totals.bytes_planned),
     formatRate(snapshot.rate_bytes_per_sec),
     `ETA ${formatDuration(snapshot.eta_seconds)}`,
     totals.failed > 0 ? `${totals.failed} failed` : '',
-    `${finished}/${totals.files} files`,
-    `${formatBytes(processed)}/${formatBytes(totals.bytes_planned)}`,
+    `${storedFiles(snapshot)}/${totals.files} files`,
+    `${formatBytes(stored)}/${formatBytes(totals.bytes_planned)}`,
   ].filter((figure) => figure !== '');
-  const bar = width >= MIN_WIDTH_FOR_BAR ? progressBar(processed, totals.bytes_planned) : undefined;
-  const room = bar === undefined ? width : width - BAR_WIDTH - 3;
-  let text = '';
+  const bar = width >= MIN_WIDTH_FOR_BAR ? progressBar(stored, totals.bytes_planned) : undefined;
+  const lines = [''];
+  let room = bar === undefined ? width : width - BAR_WIDTH - 3;
   for (const figure of figures) {
-    const next = text === '' ? figure : `${text}  ${figure}`;
-    if (displayWidth(next) <= room) text = next;
+    const last = lines[lines.length - 1]!;
+    const next = last === '' ? figure : `${last}  ${figure}`;
+    if (displayWidth(next) <= room) lines[lines.length - 1] = next;
+    else {
+      lines.push(truncateEnd(`  ${figure}`, width));
+      room = width;
+    }
   }
-  return { bar, text };
+  return { bar, lines };
 }
 
 function progressBar(processed: number, planned: number): string {
@@ -102,21 +131,33 @@ function progressBar(processed: number, planned: number): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
 }
 
-/** A file in flight: `   42.0%   12.0 MiB  <file under the run's folder, cut in the middle>`. */
-export function fitInFlightLine(
+/**
+ * A file in flight: `   42.0%   12.0 MiB  <file under the run's folder, cut in the middle>`, with its pending retry
+ * after the path (`  retry 3/10 in 4.2s (ECONNRESET)`), or on a line of its own under it when the two do not fit
+ * one line. Redrawn in place, these lines may be cut to the width.
+ */
+export function fitInFlightLines(
   entry: InFlightStatus,
   destination: RunDestination | undefined,
   width: number,
   nowSeconds?: number,
-): string {
+): string[] {
   const head = `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  `;
-  const tail =
-    entry.retry && nowSeconds !== undefined ? `  ${formatRetryState(entry.retry, nowSeconds)}` : '';
-  const room = Math.max(width - head.length - displayWidth(tail), MIN_ROOM_FOR_PATH);
-  return truncateEnd(head + truncateMiddle(shownPath(entry.file, destination), room) + tail, width);
+  const path = shownPath(entry.file, destination);
+  const retry = entry.retry && nowSeconds !== undefined ? formatRetryState(entry.retry, nowSeconds) : '';
+  const room = width - head.length - (retry === '' ? 0 : displayWidth(retry) + 2);
+  if (retry === '' || room >= Math.min(displayWidth(path), MIN_ROOM_FOR_PATH)) {
+    const tail = retry === '' ? '' : `  ${retry}`;
+    return [truncateEnd(head + truncateMiddle(path, Math.max(room, MIN_ROOM_FOR_PATH)) + tail, width)];
+  }
+  const fileLine = truncateEnd(
+    head + truncateMiddle(path, Math.max(width - head.length, MIN_ROOM_FOR_PATH)),
+    width,
+  );
+  return [fileLine, truncateEnd(`  ${retry}`, width)];
 }
 
-/** Below this many columns for its path a file's line drops the retry state rather than the path. */
+/** Below this many columns for its path a file's retry state goes on a line of its own. */
 const MIN_ROOM_FOR_PATH = 12;
 
 /** The drain line of a stopping run, in as many lines as `width` needs. */
@@ -129,7 +170,7 @@ export function fitDrainLines(inFlight: number, width: number): string[] {
 
 /**
  * What a second Ctrl+C leaves: `Stopped at once. Left in flight:`, one line per file (`  <file> (42.0% sent)`,
- * at most 8, then a count), and how to resume. With `width` (a terminal) every line fits it.
+ * at most 8, then a count), and how to resume. With `width` (a terminal) lines wider than it are wrapped.
  */
 export function formatStoppedLines(
   inFlight: readonly InFlightStatus[],
@@ -138,14 +179,15 @@ export function formatStoppedLines(
 ): string[] {
   const fit = (line: string): string[] => (width === undefined ? [line] : wrapWords(line, width));
   if (inFlight.length === 0) return [...fit('Stopped at once, nothing in flight.'), ...fit(RESUME)];
-  const files = inFlight.slice(0, MAX_FILES_NAMED).map((entry) => {
-    const sent = ` (${formatPercent(entry.bytes, entry.size)} sent)`;
-    const file = shownPath(entry.file, destination);
+  const named = inFlight.slice(0, MAX_FILES_NAMED);
+  const files = named.flatMap((entry) => {
+    const file = `  ${shownPath(entry.file, destination)}`;
+    const sent = `(${formatPercent(entry.bytes, entry.size)} sent)`;
     return width === undefined
-      ? `  ${file}${sent}`
-      : `  ${truncateMiddle(file, width - 2 - sent.length)}${sent}`;
+      ? [`${file} ${sent}`]
+      : fitParts([{ text: file, keep: 2 }, { text: sent }], width);
   });
-  const more = inFlight.length - files.length;
+  const more = inFlight.length - named.length;
   const hidden = more > 0 ? [`  ... and ${more} more`] : [];
   return [
     ...fit(`Stopped at once. Left in flight (${inFlight.length}):`),

@@ -1,11 +1,13 @@
-import { truncateEnd, truncateMiddle, wrapWords } from './display-width.js';
+import { truncateEnd, wrapWords } from './display-width.js';
+import { escapeControls } from './control-escapes.js';
+import { formatCount } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RunDestination, StatusEvent, StatusTracker } from './status-tracker.js';
 import {
   fitDrainLines,
-  fitInFlightLine,
-  fitOverallLine,
+  fitInFlightLines,
+  fitOverallLines,
   fitResultLines,
   fitRunStartLines,
 } from './tty-lines.js';
@@ -15,7 +17,7 @@ export interface TtyViewOptions {
   stream: NodeJS.WritableStream;
   color: boolean;
   intervalMs: number;
-  /** At most this many in-flight files get a line of their own. */
+  /** At most this many in-flight files get a line of their own (fewer when the terminal is short). */
   maxFileLines?: number;
 }
 
@@ -26,6 +28,8 @@ export interface TtyView {
 }
 
 const DEFAULT_COLUMNS = 80;
+/** What a stream that does not say its height is taken to have: the classic console's. */
+const DEFAULT_ROWS = 24;
 const COLORS = { green: '32', yellow: '33', red: '31', cyan: '36', dim: '2' } as const;
 type Color = keyof typeof COLORS;
 const OUTCOME_COLORS: Record<FileResult['outcome'], Color> = {
@@ -38,8 +42,9 @@ const OUTCOME_COLORS: Record<FileResult['outcome'], Color> = {
  * Starts the live terminal view: a block redrawn every `intervalMs` (and at once when the window is resized) with
  * an overall line (bar, percentage, rate, ETA, files, bytes) and one line per file in flight, and a permanent line
  * above it for the run's destination, each file uploaded or failed, each group finished and each notice (the run is
- * stopping). Every line fits the terminal's width: paths are cut in the middle. Skipped files only count in the bar.
- * `stop` draws the last permanent lines and erases the block.
+ * stopping). Every line fits the terminal's width: paths are cut in the middle. The block takes at most one row less
+ * than the terminal has, so it can always be moved over and redrawn; on a short terminal file lines go first, the
+ * overall line never. Control characters in names are shown escaped. Skipped files only count in the bar. `stop` draws the last permanent lines and erases the block.
  */
 export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): TtyView {
   const { stream, color, intervalMs, maxFileLines = 8 } = options;
@@ -53,7 +58,16 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
     permanent = [];
   };
   const redrawNow = (): void =>
-    redraw(blockLines(tracker.snapshot(), { width: width(), maxFileLines, color, stopping, destination }));
+    redraw(
+      blockLines(tracker.snapshot(), {
+        width: width(),
+        maxLines: Math.max(rowsOf(stream) - 1, 1),
+        maxFileLines,
+        color,
+        stopping,
+        destination,
+      }),
+    );
   const unsubscribe = tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
     if (event.type === 'notice') stopping = true;
@@ -73,7 +87,7 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
       redraw([]);
     },
     printAbove(line) {
-      permanent.push(...wrapWords(line, width()));
+      permanent.push(...wrapWords(escapeControls(line), width()));
       redrawNow();
     },
   };
@@ -90,13 +104,15 @@ function permanentLines(event: StatusEvent, tracker: StatusTracker, style: LineS
     case 'run-start':
       return fitRunStartLines(event.destination, style.width);
     case 'notice':
-      return wrapWords(event.message, style.width).map((line) => paint(line, 'yellow', style.color));
+      return wrapWords(escapeControls(event.message), style.width).map((line) =>
+        paint(line, 'yellow', style.color),
+      );
     case 'group-done':
-      return [truncateEnd(formatGroupDoneLine(event.group, tracker.snapshot()), style.width)];
+      return wrapWords(formatGroupDoneLine(event.group, tracker.snapshot()), style.width);
     case 'file-done':
       return event.result.outcome === 'skipped' ? [] : resultLines(event.result, style);
     case 'file-resumed':
-      return [truncateMiddle(formatResumedLine(event, style.destination), style.width)];
+      return wrapWords(formatResumedLine(event, style.destination), style.width);
     default:
       return [];
   }
@@ -109,24 +125,52 @@ function resultLines(result: FileResult, style: LineStyle): string[] {
   return [paint(outcome, OUTCOME_COLORS[outcome], style.color) + first.slice(outcome.length), ...rest];
 }
 
+/**
+ * The block, in at most `maxLines` lines: the drain lines of a stopping run, the overall lines, and the files in
+ * flight (at most `maxFileLines`) in the lines left, the last one counting the files without one. The overall lines
+ * are kept first, then the drain lines, then the files: on a short terminal the figures stay in view.
+ */
 function blockLines(
   snapshot: StatusSnapshot,
-  style: LineStyle & { maxFileLines: number; stopping: boolean },
+  style: LineStyle & { maxLines: number; maxFileLines: number; stopping: boolean },
 ): string[] {
-  const { width, maxFileLines, color, stopping, destination } = style;
+  const { width, maxLines, maxFileLines, color, stopping, destination } = style;
+  const overall = overallLines(snapshot, width, color).slice(0, maxLines);
   const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width) : [];
-  const lines = [...drain.map((line) => paint(line, 'yellow', color)), overallLine(snapshot, width, color)];
-  for (const entry of snapshot.in_flight.slice(0, maxFileLines))
-    lines.push(fitInFlightLine(entry, destination, width, snapshot.last_update));
-  const hidden = snapshot.in_flight.length - maxFileLines;
-  if (hidden > 0) lines.push(paint(truncateEnd(`  ... and ${hidden} more in flight`, width), 'dim', color));
+  const lines = [
+    ...drain.slice(0, maxLines - overall.length).map((line) => paint(line, 'yellow', color)),
+    ...overall,
+  ];
+  let room = maxLines - lines.length;
+  const inFlight = snapshot.in_flight;
+  let shown = 0;
+  for (const entry of inFlight.slice(0, maxFileLines)) {
+    const entryLines = fitInFlightLines(entry, destination, width, snapshot.last_update);
+    const countLine = inFlight.length - shown - 1 > 0 ? 1 : 0;
+    if (entryLines.length + countLine > room) break;
+    lines.push(...entryLines);
+    room -= entryLines.length;
+    shown += 1;
+  }
+  const hidden = inFlight.length - shown;
+  if (hidden > 0 && room > 0) lines.push(paint(truncateEnd(hiddenLine(hidden, shown), width), 'dim', color));
   return lines;
 }
 
+function hiddenLine(hidden: number, shown: number): string {
+  return shown === 0 ? `  ${formatCount(hidden, 'file')} in flight` : `  ... and ${hidden} more in flight`;
+}
+
 /** Cut before painting: escape codes take no columns. */
-function overallLine(snapshot: StatusSnapshot, width: number, color: boolean): string {
-  const { bar, text } = fitOverallLine(snapshot, width);
-  return bar === undefined ? text : `${paint(bar, 'cyan', color)} ${text}`;
+function overallLines(snapshot: StatusSnapshot, width: number, color: boolean): string[] {
+  const { bar, lines } = fitOverallLines(snapshot, width);
+  const [first = '', ...rest] = lines;
+  return [bar === undefined ? first : `${paint(bar, 'cyan', color)} ${first}`, ...rest];
+}
+
+function rowsOf(stream: NodeJS.WritableStream): number {
+  const rows = (stream as { rows?: unknown }).rows;
+  return typeof rows === 'number' && rows > 0 ? rows : DEFAULT_ROWS;
 }
 
 function columnsOf(stream: NodeJS.WritableStream): number {

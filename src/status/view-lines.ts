@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { escapeControls } from './control-escapes.js';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRate } from './format.js';
 import { readGroups, type RetryStatus, type StatusSnapshot } from './status-snapshot.js';
 import type { FileResult, RetryNotice, RunDestination } from './status-tracker.js';
@@ -12,24 +13,32 @@ export interface SkipBatch {
   reasons: Map<string, number>;
 }
 
-/** Bytes of planned work processed so far (done, failed, and sent for files in flight). */
-export function processedBytes(snapshot: StatusSnapshot): number {
+/**
+ * Bytes of planned work stored so far: of files uploaded or skipped (already there), and sent of files in flight. A
+ * failed file stored nothing: a run that fails a file never shows 100%.
+ */
+export function storedBytes(snapshot: StatusSnapshot): number {
   const inFlight = snapshot.in_flight.reduce((sum, entry) => sum + Math.min(entry.bytes, entry.size), 0);
-  return snapshot.totals.bytes_done + snapshot.totals.bytes_failed + inFlight;
+  return snapshot.totals.bytes_done + inFlight;
+}
+
+/** Files of the plan stored so far: uploaded, or skipped because they are there already. */
+export function storedFiles(snapshot: StatusSnapshot): number {
+  return snapshot.totals.uploaded + snapshot.totals.skipped;
 }
 
 /**
- * One line on the whole run: `120/420 files (119 uploaded, 1 skipped, 0 failed), 12.3 GiB/80.0 GiB
- * (15.3%), 12.3 MiB/s, ETA 1h02m`.
+ * One line on the whole run: `119/420 files (118 uploaded, 1 skipped, 1 failed), 12.3 GiB/80.0 GiB
+ * (15.3%), 12.3 MiB/s, ETA 1h02m`; files and bytes are those stored (see storedBytes).
  */
 export function formatProgressLine(snapshot: StatusSnapshot): string {
   const { totals } = snapshot;
-  const finished = totals.uploaded + totals.skipped + totals.failed;
+  const stored = storedFiles(snapshot);
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
-  const bytes = `${formatBytes(processedBytes(snapshot))}/${formatBytes(totals.bytes_planned)}`;
-  const percent = formatPercent(processedBytes(snapshot), totals.bytes_planned);
+  const bytes = `${formatBytes(storedBytes(snapshot))}/${formatBytes(totals.bytes_planned)}`;
+  const percent = formatPercent(storedBytes(snapshot), totals.bytes_planned);
   const speed = `${formatRate(snapshot.rate_bytes_per_sec)}, ETA ${formatDuration(snapshot.eta_seconds)}`;
-  return `${finished}/${totals.files} files (${counts}), ${bytes} (${percent}), ${speed}`;
+  return `${stored}/${totals.files} files (${counts}), ${bytes} (${percent}), ${speed}`;
 }
 
 /**
@@ -56,27 +65,36 @@ export function resultLineParts(
     case 'uploaded':
       return { outcome: 'uploaded', file, key, detail: `(${size}, ${formatDuration(result.seconds)})` };
     case 'skipped':
-      return { outcome: 'skipped', file, key, detail: `(${size}): ${result.reason}` };
+      return { outcome: 'skipped', file, key, detail: `(${size}): ${escapeControls(result.reason)}` };
     case 'failed':
-      return { outcome: 'failed', file, key, detail: `(${size}): ${result.error ?? result.reason}` };
+      return {
+        outcome: 'failed',
+        file,
+        key,
+        detail: `(${size}): ${escapeControls(result.error ?? result.reason)}`,
+      };
   }
 }
 
 /**
- * A key as the views show it: under the project prefix when there is a destination (the header names it), and
- * none ('') when that is the file's path as shown, so the line names it once.
+ * A key as the views show it (control characters escaped): under the project prefix when there is a destination (the
+ * header names it), and none ('') when that is the file's path as shown, so the line names it once.
  */
 function shownKey(key: string, file: string, destination: RunDestination | undefined): string {
-  if (destination === undefined || !key.startsWith(destination.projectPrefix)) return key;
-  const relative = key.slice(destination.projectPrefix.length);
+  if (destination === undefined || !key.startsWith(destination.projectPrefix)) return escapeControls(key);
+  const relative = escapeControls(key.slice(destination.projectPrefix.length));
   return relative === file.split(path.sep).join('/') ? '' : relative;
 }
 
-/** A file as the views show it: under the run's folder when there is one (the header names the folder). */
+/**
+ * A file as the views show it: under the run's folder when there is one (the header names the folder), control
+ * characters escaped (see escapeControls).
+ */
 export function shownPath(file: string, destination?: RunDestination): string {
-  if (destination === undefined) return file;
+  if (destination === undefined) return escapeControls(file);
   const relative = path.relative(destination.folder, file);
-  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  const outside = relative === '' || relative.startsWith('..') || path.isAbsolute(relative);
+  return escapeControls(outside ? file : relative);
 }
 
 /** `s3://bucket/{prefix}{project_key}/`: where every key of the run goes. */
@@ -93,20 +111,23 @@ export function destinationUrl({
 export function formatRunStartLine(destination: RunDestination): string {
   const target = destinationUrl(destination);
   const stamp = destination.timestampFolder ? ` (timestamp folder ${destination.timestampFolder})` : '';
-  return `upload ${destination.folder} -> ${target}${stamp}`;
+  return escapeControls(`upload ${destination.folder} -> ${target}${stamp}`);
 }
 
 /** One line for many skipped files: `skipped 301 files in reels (2.0 GiB): 300 unchanged, 1 same-etag`. */
 export function formatSkipBatchLine(batch: SkipBatch): string {
   const reasons = [...batch.reasons].map(([reason, count]) => `${count} ${reason}`).join(', ');
-  return `skipped ${formatCount(batch.count, 'file')} in ${batch.group} (${formatBytes(batch.sizeBytes)}): ${reasons}`;
+  return escapeControls(
+    `skipped ${formatCount(batch.count, 'file')} in ${batch.group} (${formatBytes(batch.sizeBytes)}): ${reasons}`,
+  );
 }
 
 /** One line on a finished group: `done reels: 41 uploaded, 1 skipped, 0 failed`. */
 export function formatGroupDoneLine(group: string, snapshot: StatusSnapshot): string {
   const counts = readGroups(snapshot)[group];
-  if (counts === undefined) return `done ${group}`;
-  return `done ${group}: ${counts.uploaded} uploaded, ${counts.skipped} skipped, ${counts.failed} failed`;
+  const shown = escapeControls(group);
+  if (counts === undefined) return `done ${shown}`;
+  return `done ${shown}: ${counts.uploaded} uploaded, ${counts.skipped} skipped, ${counts.failed} failed`;
 }
 
 /** One line on a resumed file: `resumed reels/R001.mp4: 6 of 9 parts already stored (48.0 MiB)`. */
@@ -124,12 +145,14 @@ export function formatResumedLine(
  */
 export function formatRetryLine(retry: RetryNotice): string {
   const when = retry.delayMs > 0 ? `in ${formatDuration(retry.delayMs / 1000)}` : 'now';
-  return `retrying ${retry.what} ${when}: attempt ${retry.attempt} of ${retry.attempts} failed (${retry.reason})`;
+  return escapeControls(
+    `retrying ${retry.what} ${when}: attempt ${retry.attempt} of ${retry.attempts} failed (${retry.reason})`,
+  );
 }
 
 /** `retry 3/10 in 4.2s (ECONNRESET)`, `retry 3/10 now (SlowDown 503)`: a file's attempt to come and why. */
 export function formatRetryState(retry: RetryStatus, nowSeconds: number): string {
   const wait = retry.resume_at - nowSeconds;
   const when = wait > 0 ? `in ${formatDuration(wait)}` : 'now';
-  return `retry ${retry.attempt + 1}/${retry.attempts} ${when} (${retry.reason})`;
+  return `retry ${retry.attempt + 1}/${retry.attempts} ${when} (${escapeControls(retry.reason)})`;
 }

@@ -12,6 +12,8 @@ import { SLICE_BYTES, type BodyDigests, type DigestChoice } from './signed-body.
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type SentFile, type TransferContext } from './transfer-context.js';
 import { uploadMultipart } from './upload-multipart.js';
+import { rangeProgress } from './range-progress.js';
+import type { OnBytesSent } from '../status/status-tracker.js';
 
 export type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 
@@ -24,13 +26,21 @@ export type { FileToSend, SentFile, TransferContext } from './transfer-context.j
 export async function uploadFile(
   file: FileToSend,
   ctx: TransferContext,
-  onBytes: (delta: number) => void,
+  onBytes: OnBytesSent,
   onResumed: OnResumed = () => undefined,
 ): Promise<SentFile> {
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, ctx.partSizeCap.bytes);
+  // a whole file sent again (a failed attempt, an answer that shows other bytes) counts once
+  const wholeBytes = rangeProgress(onBytes, file.sizeBytes);
   if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
     return uploadSingle(file, ctx, async () =>
-      bufferBody(await ctx.wholeFiles.read(file.path, file), ctx, onBytes, singleDigests(ctx), ctx.integrity),
+      bufferBody(
+        await ctx.wholeFiles.read(file.path, file),
+        ctx,
+        wholeBytes,
+        singleDigests(ctx),
+        ctx.integrity,
+      ),
     );
   }
   const source = await FileSource.open(file.path, file);
@@ -39,7 +49,7 @@ export async function uploadFile(
     return plan.multipart
       ? await uploadMultipart(file, source, ctx, onBytes, onResumed)
       : await uploadSingle(file, ctx, () =>
-          prepareBody(source, range, ctx, onBytes, singleDigests(ctx), ctx.integrity),
+          prepareBody(source, range, ctx, wholeBytes, singleDigests(ctx), ctx.integrity),
         );
   } finally {
     await source.close();

@@ -36,6 +36,8 @@ import { SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js'
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
+import { rangeProgress } from './range-progress.js';
+import type { OnBytesSent } from '../status/status-tracker.js';
 
 /** Tells the run how much of a file an earlier run already stored, once, before its missing parts are sent. */
 export type OnResumed = (stored: { bytes: number; partsStored: number; partCount: number }) => void;
@@ -52,7 +54,7 @@ export async function uploadMultipart(
   file: FileToSend,
   source: FileSource,
   ctx: TransferContext,
-  onBytes: (delta: number) => void,
+  onBytes: OnBytesSent,
   onResumed: OnResumed,
 ): Promise<SentFile> {
   const { journal, resumed, listed } = await openJournal(file, source, ctx);
@@ -82,7 +84,7 @@ async function sendMissingParts(
     journal: UploadJournal;
     resumed: boolean;
     listed: boolean;
-    onBytes: (delta: number) => void;
+    onBytes: OnBytesSent;
     onResumed: OnResumed;
   },
 ): Promise<SentFile> {
@@ -144,10 +146,12 @@ async function sendPart(
   journal: UploadJournal,
   source: FileSource,
   ctx: TransferContext,
-  onBytes: (delta: number) => void,
+  onBytes: OnBytesSent,
   route: PartRoute,
 ): Promise<void> {
   const range = partRange(partNumber, journal.partSizeBytes, journal.sizeBytes);
+  // a part sent again (a failed attempt, or read once and then with its digest) counts once
+  const partBytes = rangeProgress(onBytes, range.length);
   const part: PartToSend = {
     target: { bucket: journal.bucket, key: journal.key, uploadId: journal.uploadId, partNumber },
     what: `${journal.key} part ${partNumber}`,
@@ -156,8 +160,8 @@ async function sendPart(
   await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
     const sent =
       (route.readOnce && isProvenByEtag(journal, range)
-        ? await sendReadOnce(part, journal, source, ctx, onBytes, route)
-        : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, onBytes));
+        ? await sendReadOnce(part, journal, source, ctx, partBytes, route)
+        : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, partBytes));
     if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
     journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
     await ctx.journals.save(journal);

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.js';
+import { escapeControls } from '../status/control-escapes.js';
 import { formatCount } from '../status/format.js';
 import { describePathError } from '../status/output-paths.js';
 import type { CheckRow, CheckStatus } from './check-plan.js';
@@ -21,14 +22,19 @@ export function countStatuses(rows: readonly CheckRow[]): Record<CheckStatus, nu
   return counts;
 }
 
-/** The lines a person reads: each row that is not proven (every row with `all`), then a summary line. */
+/**
+ * The lines a person reads: each row that is not proven (every row with `all`, control characters of names
+ * escaped), then a summary line.
+ */
 export function formatCheckText(
   rows: readonly CheckRow[],
   target: string,
   options: { all: boolean; quiet: boolean },
 ): string[] {
   const shown = options.quiet ? [] : rows.filter((row) => options.all || row.status !== 'proven');
-  const lines = shown.map((row) => `${row.status.padEnd(9)} ${row.key || row.file}: ${row.reason}`);
+  const lines = shown.map((row) =>
+    escapeControls(`${row.status.padEnd(9)} ${row.key || row.file}: ${row.reason}`),
+  );
   const c = countStatuses(rows);
   const files = rows.length - c.extra;
   lines.push(

@@ -32,6 +32,11 @@ const RULES: FaultRule[] = [
 
 const harnesses: Harness[] = [];
 
+interface StatusFile {
+  totals: { retries: number; bytes_uploaded: number; bytes_sent: number };
+  folder_types: Record<string, { bytes_uploaded: number }>;
+}
+
 async function flakyHarness(projectKey: string): Promise<Harness> {
   const h = await startHarness(await createTestBucket('retry-report'), projectKey, RULES);
   harnesses.push(h);
@@ -76,8 +81,17 @@ describe('requests sent again after a failure', () => {
     expect(lines[0]).toMatch(/: attempt 1 of 10 failed \(InternalError 500\)$/);
     expect(output).toContain('; 4 requests sent again');
 
-    const status = JSON.parse(await readFile(h.statusJson, 'utf8')) as { totals: { retries: number } };
+    const status = JSON.parse(await readFile(h.statusJson, 'utf8')) as StatusFile;
     expect(status.totals.retries).toBe(4);
+    // the part sent again counts once in what was uploaded, twice in what went on the wire
+    const contentBytes = FILES['logs/camera.log'].sizeBytes + FILES['reels/R001/R001.mp4'].sizeBytes;
+    expect(status.totals.bytes_uploaded).toBe(contentBytes);
+    expect(status.totals.bytes_sent).toBeGreaterThan(contentBytes);
+    expect(status.folder_types['reels']?.bytes_uploaded).toBe(24 * MiB);
+    expect(status.folder_types['logs']?.bytes_uploaded).toBe(30_000);
+    expect(result.stdout).toMatch(
+      /^Sent 24\.0 MiB in \S+ \(average .*\); 4 requests sent again; 3\d\.\d MiB on the wire$/m,
+    );
   });
 
   it('are file-retry records with --json', async () => {

@@ -185,7 +185,7 @@ function nullOr(value: unknown, type: 'string' | 'number'): boolean {
 
 /** Counters only grow and time only moves on, from one read to the next. */
 function expectMonotonic(snapshots: readonly Snapshot[]): void {
-  const counters = ['uploaded', 'skipped', 'failed', 'bytes_uploaded'] as const;
+  const counters = ['uploaded', 'skipped', 'failed', 'bytes_uploaded', 'bytes_sent'] as const;
   for (let i = 1; i < snapshots.length; i++) {
     const [before, after] = [snapshots[i - 1]!, snapshots[i]!];
     expect(after.last_update as number).toBeGreaterThanOrEqual(before.last_update as number);

@@ -6,6 +6,7 @@
  * one file is held in the fault proxy, so the screen is read while it is known to be in flight.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/status/display-width.js';
 import { writeFiles } from '../support/fixtures.js';
@@ -39,12 +40,21 @@ interface Run {
   tmux: TmuxSession;
 }
 
-/** Starts an upload in a terminal of `columns`, with the held file's requests held by the proxy. */
-async function startRun(name: string, columns: number, rows = 30): Promise<Run> {
+/**
+ * Starts an upload in a terminal of `columns` x `rows`, with the held files' requests held by the proxy: the one
+ * of {@link HELD_FILE}, or `heldFiles` of them.
+ */
+async function startRun(name: string, columns: number, rows = 30, heldFiles = 1): Promise<Run> {
   const h = await harness(name, [
     { match: { method: 'PUT', keyIncludes: 'held_' }, action: 'stall', times: Infinity },
   ]);
-  await writeFiles(h.projectDir, { ...SMALL_FILES, [HELD_FILE]: { sizeBytes: 6 * MiB, seed: 'held' } });
+  const held = Object.fromEntries(
+    Array.from({ length: heldFiles }, (_, i) => [
+      i === 0 ? HELD_FILE : `reels/R1${String(i).padStart(2, '0')}/held_${i}.mp4`,
+      { sizeBytes: 6 * MiB, seed: `held${i}` },
+    ]),
+  );
+  await writeFiles(h.projectDir, { ...SMALL_FILES, ...held });
   const args = uploadArgs(h, '--custom-timestamp', STAMP).filter((arg) => arg !== '--quiet');
   const tmux = await startTmuxSession([process.execPath, CLI_PATH, ...args], {
     columns,
@@ -82,7 +92,9 @@ function shapesOf(lines: readonly string[]): Shape[] {
     const above = shapes.at(-1);
     if (
       shape === 'continuation' &&
-      !['header', 'result', 'stopping', 'stopped', 'continuation'].includes(above ?? '')
+      !['header', 'result', 'done', 'overall', 'inFlight', 'stopping', 'stopped', 'continuation'].includes(
+        above ?? '',
+      )
     )
       throw new Error(`line ${index + 1} continues a line that does not wrap: '${line}'`);
     shapes.push(shape);
@@ -141,6 +153,15 @@ function expectHeaderAndResults(lines: readonly string[], h: Harness, columns: n
     expect(text.split(' -> '), text).toHaveLength(2);
     expect(text).toMatch(/^uploaded \S.* \([\d.]+ (B|KiB), [\d.]+s\)( -> \S+)?$/);
   }
+  // the scrollback keeps these lines: nothing in them is cut, whatever the width
+  for (const text of [...results, header ?? '', ...textsOf(lines, 'done')]) expect(text).not.toContain('…');
+  for (const relPath of Object.keys(SMALL_FILES)) {
+    const unbroken = results.map((text) => text.replaceAll(' ', ''));
+    expect(
+      unbroken.filter((text) => text.includes(tailOf(relPath))),
+      relPath,
+    ).toHaveLength(1);
+  }
   if (columns < 200) return;
   // wide enough for every file's name to end both the file and its key
   for (const relPath of Object.keys(SMALL_FILES)) {
@@ -188,7 +209,7 @@ describe.runIf(runHere)('the live view in a real terminal', () => {
         const stopped = textsOf(ended, 'stopped');
         expect(stopped).toHaveLength(1);
         expect(stopped[0]).toMatch(
-          /^Stopped at once\. Left in flight \(1\): reels\/\S*\.mp4 \([\d.]+% sent\)$/,
+          /^Stopped at once\. Left in flight \(1\): reels\/.*held_本体_ファイル\.mp4 \([\d.]+% sent\)$/,
         );
         expect(ended.at(-2)).toBe('Run the same command again to resume.');
       } finally {
@@ -219,6 +240,44 @@ describe.runIf(runHere)('the live view in a real terminal', () => {
       expect(textsOf(ended, 'error')).toEqual([
         expect.stringMatching(/^upload-to-s3: upload interrupted: .*run the same command again to resume$/),
       ]);
+    } finally {
+      await tmux.close();
+    }
+  });
+
+  it('keeps the block within a terminal of 6 rows: the overall line in view, no stale copies in the scrollback', async () => {
+    const columns = 80;
+    const { tmux } = await startRun('PTYSHORT', columns, 6, 10);
+    try {
+      const running = await tmux.waitFor(
+        (lines) =>
+          lines.filter((line) => SHAPES.result.test(line)).length === Object.keys(SMALL_FILES).length &&
+          lines.some((line) => /^ {2}\.\.\. and \d+ more in flight$/.test(line)),
+        'every small file uploaded and the held ones in flight',
+      );
+      // redraws go on while the held files stay in flight: none may leave a copy of the block behind
+      await sleep(1_000);
+      const screen = await tmux.capture();
+      for (const lines of [running, screen]) {
+        expectCleanScreen(
+          lines.filter((line) => !/more in flight$/.test(line)),
+          columns,
+          1,
+        );
+        const block = lines.slice(lines.findIndex((line) => SHAPES.overall.test(line)));
+        expect(block.length, lines.join('\n')).toBeLessThanOrEqual(5);
+        // the overall figures may take a second line; then files, and the count of those without a line
+        const rest = block.slice(1, -1);
+        expect(rest.filter((line) => SHAPES.inFlight.test(line)).length, block.join('\n')).toBeGreaterThan(0);
+        for (const line of rest)
+          expect(line).toMatch(new RegExp(`${SHAPES.inFlight.source}|${SHAPES.continuation.source}`));
+        expect(block.at(-1)).toMatch(/^ {2}\.\.\. and \d+ more in flight$/);
+      }
+      await tmux.sendKeys('C-c');
+      await tmux.waitFor((lines) => lines.some((l) => l.startsWith('Stopping: waiting')), 'the drain line');
+      await tmux.sendKeys('C-c');
+      expect(await tmux.exitCode()).toBe(130);
+      expectCleanScreen(await tmux.capture(), columns, 0);
     } finally {
       await tmux.close();
     }

@@ -5,7 +5,7 @@
  */
 /* eslint-disable no-control-regex -- reading terminal escape codes is what this file does */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
@@ -82,10 +82,12 @@ function shellQuote(word: string): string {
 
 /**
  * Runs the CLI under a pseudo-terminal of 100 columns with `script -qfec`, outside CI (CI forces plain
- * lines), and returns what the terminal received, control sequences included.
+ * lines), and returns what the terminal received, control sequences included; with `stderrFile` the CLI's stderr
+ * goes to that file instead (`2> file`).
  */
-function runInPty(args: readonly string[]): Promise<CliResult> {
-  const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ');
+function runInPty(args: readonly string[], stderrFile?: string): Promise<CliResult> {
+  const redirect = stderrFile === undefined ? '' : ` 2> ${shellQuote(stderrFile)}`;
+  const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(' ') + redirect;
   const child = spawn(
     'script',
     ['-qfec', `stty cols 100 rows 40 2>/dev/null; exec ${command}`, '/dev/null'],
@@ -107,8 +109,8 @@ function runInPty(args: readonly string[]): Promise<CliResult> {
 
 /**
  * Replays terminal output on a blank screen and returns the text left on it, the way a user would read it:
- * understands `\r`, `\n`, ESC[K (erase to end of line), ESC[J (erase to end of screen) and ESC[nA (cursor up),
- * ignores colours and other control sequences.
+ * understands `\r`, `\n`, ESC[K and ESC[2K (erase to end of line, erase the line), ESC[J (erase to end of screen)
+ * and ESC[nA (cursor up), ignores colours and other control sequences.
  */
 function renderScreen(output: string): string {
   const lines: string[] = [''];
@@ -167,12 +169,13 @@ async function expectSummaryMatchesLog(setup: RunSetup, stdout: string): Promise
 }
 
 describe('terminal output', () => {
-  it('draws a live view with \\r and ESC[J on a terminal and leaves the summary on screen', async () => {
+  it('draws a live view with \\r, ESC[2K and ESC[J on a terminal and leaves the summary on screen', async () => {
     const setup = await prepareRun('tty');
     const result = await runInPty(setup.args);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const raw = result.stdout;
-    expect(raw).toContain('\r\x1b[J');
+    expect(raw).toMatch(/\r\x1b\[2K(\x1b\[1A\x1b\[2K)+/);
+    expect(raw).toContain('\x1b[J');
     expect(raw).toMatch(/\x1b\[\d+A/);
     expect(raw).toMatch(/\[[#-]{20}\] .*files/);
     const screen = renderScreen(raw);
@@ -245,5 +248,93 @@ describe('terminal output', () => {
     );
     expect(summary.totals).toEqual(status.totals);
     expect(summary.totals).toMatchObject({ files: FILE_COUNT, uploaded: FILE_COUNT, skipped: 0, failed: 0 });
+  });
+});
+
+describe('file names with control characters', () => {
+  /** A name that clears the screen, one that sets the window title, one that would forge a line of a log. */
+  const NAMED = {
+    'logs/\x1b[2Jclear.log': 'cleared\n',
+    'logs/\x1b]0;pwned\x07title.log': 'titled\n',
+    'logs/nl\nfake uploaded line.log': 'forged\n',
+  };
+  let namedProject: string;
+
+  beforeAll(async () => {
+    namedProject = path.join(await makeTempDir('terminal-names'), 'NAMES');
+    await writeFiles(namedProject, NAMED);
+  });
+
+  async function prepareNamedRun(name: string): Promise<RunSetup> {
+    const setup = await prepareRun(name);
+    setup.args[setup.args.indexOf(project)] = namedProject;
+    return setup;
+  }
+
+  it('reach neither the terminal nor a piped log raw, and keep their real names in the CSV log', async () => {
+    const piped = await prepareNamedRun('names-plain');
+    const result = await runCli(piped.args, { env: { CI: undefined } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('\x1b');
+    expect(result.stdout).not.toContain('\x07');
+    const lines = nonEmptyLines(result.stdout);
+    const uploaded = lines.filter((line) => / uploaded logs\//.test(line));
+    expect(uploaded).toHaveLength(3);
+    for (const line of lines.slice(
+      0,
+      lines.findIndex((l) => l.startsWith('Upload completed')),
+    )) {
+      expect(line).toMatch(TIMESTAMP);
+    }
+    expect(uploaded).toContainEqual(expect.stringContaining('uploaded logs/nl\\nfake uploaded line.log ('));
+    expect(uploaded).toContainEqual(expect.stringContaining('uploaded logs/\\x1b[2Jclear.log ('));
+    const rows = await readLogRows(
+      path.join(piped.stateDir, 'runs', piped.bucket, PROJECT_KEY, 'upload-log.csv'),
+    );
+    expect(rows.map((row) => path.relative(namedProject, row.file)).sort()).toEqual(
+      Object.keys(NAMED).sort(),
+    );
+
+    const tty = await prepareNamedRun('names-tty');
+    const live = await runInPty(tty.args);
+    expect(live.code, live.stdout + live.stderr).toBe(0);
+    expect(live.stdout).not.toContain('\x1b[2J');
+    expect(live.stdout).not.toContain('\x1b]');
+    expect(live.stdout).not.toContain('\x07');
+    expect(renderScreen(live.stdout)).toContain('uploaded logs/\\x1b]0;pwned\\x07title.log (');
+  });
+});
+
+describe('warnings of a run in a terminal', () => {
+  const WARNING = /warn config \S+ holds secret keys and is readable by other users/;
+
+  /** A run whose config others may read: it warns about that at its start. */
+  async function prepareWarningRun(name: string): Promise<RunSetup> {
+    const setup = await prepareRun(name);
+    const readable = await writeConfig(await makeTempDir(`terminal-${name}`), testServerConfig(getS3Env()));
+    await chmod(readable, 0o644);
+    setup.args[setup.args.indexOf(configPath)] = readable;
+    return setup;
+  }
+
+  it('stay on stderr when it is not the terminal (2> file)', async () => {
+    const setup = await prepareWarningRun('warn-file');
+    const warnFile = path.join(path.dirname(setup.stateDir), 'warn.err');
+    const result = await runInPty(setup.args, warnFile);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(warnFile, 'utf8')).toMatch(WARNING);
+    expect(renderScreen(result.stdout)).not.toMatch(WARNING);
+    expect(renderScreen(result.stdout)).toContain('Upload completed in');
+  });
+
+  it('go above the live block when stderr is the same terminal', async () => {
+    const setup = await prepareWarningRun('warn-tty');
+    const result = await runInPty(setup.args);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const screen = nonEmptyLines(renderScreen(result.stdout));
+    // above the block it is wrapped at the terminal's width
+    const warning = screen.findIndex((line) => / warn config \S+ holds secret keys/.test(line));
+    expect(warning, screen.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(screen.findIndex((line) => line.startsWith('uploaded '))).toBeGreaterThan(warning);
   });
 });

@@ -92,3 +92,15 @@ describe.skipIf(process.platform === 'win32')('a log file name that is a symboli
     expect(stderr.lines().at(-1)).toMatch(/ warn a warning$/);
   });
 });
+
+describe('createLogger', () => {
+  it('writes a warning naming a file with control characters as one line, the characters escaped', () => {
+    const stderr = fakeStderr();
+    const log = createLogger({ debug: false, stream: stderr.stream });
+    log.warn('could not read logs/nl\nfake uploaded line.log or logs/\x1b[2Jclear.log');
+    expect(stderr.lines()).toHaveLength(1);
+    expect(stderr.lines()[0]).toMatch(
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} warn could not read logs\/nl\\nfake uploaded line\.log or logs\/\\x1b\[2Jclear\.log$/,
+    );
+  });
+});

@@ -68,15 +68,41 @@ describe('renderStatusFile', () => {
     await writeRunStatus(uploadingRun);
     const text = (await renderStatusFile(statusPath)).text;
     expect(text).toMatch(
-      new RegExp(`^Upload uploading \\(pid ${process.pid}\\), updated \\d+\\.\\ds ago$`, 'm'),
+      new RegExp(`^Upload in progress \\(pid ${process.pid}\\): uploading, updated \\d+\\.\\ds ago$`, 'm'),
     );
-    expect(text).toMatch(/^Progress: 80\.0% of 30\.0 MiB \(24\.0 MiB\), [\d.]+ \S+\/s, ETA \S+$/m);
-    expect(text).toContain('Files: 2/3 (1 uploaded, 0 skipped, 1 failed)');
+    expect(text).toMatch(/^Progress: 46\.6% of 30\.0 MiB \(14\.0 MiB\), [\d.]+ \S+\/s, ETA \S+$/m);
+    expect(text).toContain('Files: 1/3 (1 uploaded, 0 skipped, 1 failed)');
     expect(text).toMatch(/^R001\s+1\/2\s+1\s+0\s+0\s+14\.0 MiB\s+running$/m);
-    expect(text).toMatch(/^R002\s+1\/1\s+0\s+0\s+1\s+0 B\s+running$/m);
+    expect(text).toMatch(/^R002\s+0\/1\s+0\s+0\s+1\s+0 B\s+running$/m);
     expect(text).toMatch(/^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4$/m);
     expect(text).toContain('reels/R002/c.mp4 -> P1/reels/R002/c.mp4: SlowDown');
     expect(text).not.toContain('STALE');
+  });
+
+  it('escapes control characters of the names and errors it shows, each on its own line', async () => {
+    await writeRunStatus((tracker) => {
+      tracker.setPhase('uploading');
+      tracker.startFile('R\x1b[2J1', 'reels/\x1b[2Jclear.mp4', MiB);
+      tracker.fileDone({
+        group: 'R\x1b[2J1',
+        path: 'reels/nl\nfake uploaded line.log',
+        key: 'P1/nl\nx',
+        sizeBytes: 1,
+        mtimeMs: 0,
+        outcome: 'failed',
+        reason: 'remote',
+        error: 'denied\r\x1b[31m',
+        seconds: 1,
+      });
+    });
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).not.toContain('\x1b');
+    expect(text).not.toContain('\r');
+    expect(text).toMatch(/^R\\x1b\[2J1 +0\/0 /m);
+    expect(text).toMatch(/^ +0\.0% +1\.0 MiB {2}reels\/\\x1b\[2Jclear\.mp4$/m);
+    expect(text.split('\n')).toContain(
+      '  reels/nl\\nfake uploaded line.log -> P1/nl\\nx: denied\\r\\x1b[31m',
+    );
   });
 
   it("shows a live run's file waiting to send a failed request again", async () => {
@@ -94,6 +120,31 @@ describe('renderStatusFile', () => {
     expect(text).toMatch(
       /^\s+40\.0%\s+10\.0 MiB\s+reels\/R001\/b\.mp4 {2}retry 3\/10 in [\d.]+s \(SlowDown 503\)$/m,
     );
+  });
+
+  it('counts a failed file neither in the progress nor in the files stored', async () => {
+    await writeRunStatus((tracker) => {
+      tracker.setTotals(2, 2 * MiB);
+      tracker.setPhase('uploading');
+      for (const [name, outcome] of [
+        ['a.mp4', 'uploaded'],
+        ['b.mp4', 'failed'],
+      ] as const)
+        tracker.fileDone({
+          group: 'R001',
+          path: `reels/R001/${name}`,
+          key: `P1/reels/R001/${name}`,
+          sizeBytes: MiB,
+          mtimeMs: 0,
+          outcome,
+          reason: 'new',
+          seconds: 1,
+        });
+      tracker.setPhase('failed');
+    });
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).toMatch(/^Progress: 50\.0% of 2\.0 MiB \(1\.0 MiB\), /m);
+    expect(text).toContain('Files: 1/2 (1 uploaded, 0 skipped, 1 failed)');
   });
 
   it('says STALE when the file is older than three heartbeat intervals', async () => {
@@ -119,7 +170,7 @@ describe('renderStatusFile', () => {
     );
     const text = (await renderStatusFile(statusPath)).text;
     expect(text).toMatch(
-      /^Progress: 80\.0% of 30\.0 MiB \(24\.0 MiB\), sent 14\.0 MiB in 4\.0s \(average 3\.5 MiB\/s\)$/m,
+      /^Progress: 46\.6% of 30\.0 MiB \(14\.0 MiB\), sent 14\.0 MiB in 4\.0s \(average 3\.5 MiB\/s\)$/m,
     );
     expect(text).not.toContain('ETA');
   });
@@ -185,7 +236,7 @@ describe('renderStatusFile', () => {
     const complete = await readFile(statusPath, 'utf8');
     await writeFile(statusPath, complete.slice(0, complete.length / 2));
     setTimeout(() => void writeFile(statusPath, complete), 20);
-    expect((await renderStatusFile(statusPath)).text).toContain('Upload uploading');
+    expect((await renderStatusFile(statusPath)).text).toContain('Upload in progress');
   });
 
   it('reports a missing file as a config error, in words rather than the system error', async () => {
@@ -237,14 +288,21 @@ describe('an ended run', () => {
   });
 });
 
+/** Waits until `text()` holds `wanted` (2 s at most): what the watcher prints shows when it has read the file. */
+async function waitForText(text: () => string, wanted: string): Promise<void> {
+  for (let waitedMs = 0; !text().includes(wanted) && waitedMs < 2_000; waitedMs += 10) await sleep(10);
+}
+
 /** Watches the status file into a log-like stream until the run is shown uploading; `text` is what it printed. */
-async function watchUntilUploading(): Promise<{ watching: Promise<number>; text: () => string }> {
+async function watchUntilUploading(
+  progressEveryMs?: number,
+): Promise<{ watching: Promise<number>; text: () => string }> {
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const watching = watchStatusFile(statusPath, { intervalMs: 10, stream });
-  for (let waitedMs = 0; !text.includes('Upload uploading') && waitedMs < 2_000; waitedMs += 10)
-    await sleep(10);
+  const every = progressEveryMs === undefined ? {} : { progressEveryMs };
+  const watching = watchStatusFile(statusPath, { intervalMs: 10, stream, ...every });
+  await waitForText(() => text, ': uploading, updated');
   return { watching, text: () => text };
 }
 
@@ -264,7 +322,7 @@ describe('watchStatusFile', () => {
     tracker.setPhase('completed');
     await heartbeat.stop();
     expect(await watching).toBe(0);
-    expect(text()).toContain('Upload uploading');
+    expect(text()).toContain('Upload in progress');
     expect(text()).toContain('Upload completed');
     expect(text()).not.toContain('\x1b[');
     const frames = text().split('\n\n\n').length;
@@ -289,11 +347,40 @@ describe('watchStatusFile', () => {
     await heartbeat.stop();
     expect(await watching).toBe(0);
     // a frame of the file as first written (before the phase reached it) may come first
-    const headers = text().match(/^Upload \w+/gm) ?? [];
-    expect(headers.slice(headers.indexOf('Upload uploading'))).toEqual([
-      'Upload uploading',
-      'Upload completed',
-    ]);
+    const headers = text().match(/^Upload (in progress \(pid \d+\): )?\w+/gm) ?? [];
+    const uploading = `Upload in progress (pid ${process.pid}): uploading`;
+    expect(headers.slice(headers.indexOf(uploading))).toEqual([uploading, 'Upload completed']);
+  });
+
+  it('prints a log a progress line when only the bytes of a big file moved', async () => {
+    const tracker = new StatusTracker({ groupKey: 'reels' });
+    const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: HEARTBEAT_MS });
+    tracker.setTotals(1, 40 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startGroup('R001', 1, 40 * MiB);
+    tracker.startFile('R001', 'reels/R001/a.mp4', 40 * MiB);
+    const progress = tracker.fileProgressCallback('R001', 'reels/R001/a.mp4');
+    const { watching, text } = await watchUntilUploading(0);
+    for (let part = 1; part <= 3; part += 1) {
+      progress(8 * MiB);
+      heartbeat.writeNow();
+      await waitForText(text, `(${8 * part}.0 MiB), `);
+    }
+    tracker.setPhase('completed');
+    await heartbeat.stop();
+    expect(await watching).toBe(0);
+    const lines = text()
+      .split('\n')
+      .filter((line) => / Progress: /.test(line));
+    expect(lines).toEqual(
+      [20, 40, 60].map((percent) =>
+        expect.stringMatching(
+          new RegExp(
+            `^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} Progress: ${percent}\\.0% of 40\\.0 MiB \\(`,
+          ),
+        ),
+      ),
+    );
   });
 
   it('stops when aborted, even while waiting for the file', async () => {

@@ -70,6 +70,7 @@ describe('StatusTracker snapshot schema', () => {
         'skipped',
         'failed',
         'bytes_uploaded',
+        'bytes_sent',
         'bytes_planned',
         'bytes_done',
         'bytes_skipped',
@@ -86,6 +87,7 @@ describe('StatusTracker snapshot schema', () => {
         'skipped',
         'failed',
         'bytes_uploaded',
+        'bytes_sent',
         'bytes_done',
         'bytes_skipped',
         'bytes_failed',
@@ -123,7 +125,7 @@ describe('StatusTracker counters', () => {
     const progress = tracker.fileProgressCallback('reels', 'a.mp4');
     progress(100);
     progress(100);
-    progress(100); // a retried part: 300 bytes sent for a 250-byte file
+    progress(100); // a part sent again: 300 bytes sent for a 250-byte file
     tracker.fileDone(result({ path: 'a.mp4', sizeBytes: 250 }));
     advance(1_000);
     tracker.completeGroup('reels');
@@ -140,7 +142,8 @@ describe('StatusTracker counters', () => {
       uploaded: 1,
       skipped: 1,
       failed: 1,
-      bytes_uploaded: 350,
+      bytes_uploaded: 250,
+      bytes_sent: 350,
       bytes_planned: 600,
       bytes_done: 400,
       bytes_skipped: 150,
@@ -154,37 +157,89 @@ describe('StatusTracker counters', () => {
       uploaded: 1,
       skipped: 1,
       failed: 0,
-      bytes_uploaded: 300,
+      bytes_uploaded: 250,
+      bytes_sent: 300,
     });
     expect(groups['reels']?.completed_at).toBe((T0_MS + 1_000) / 1000);
     expect(groups['config']).toMatchObject({
       uploaded: 0,
       failed: 1,
-      bytes_uploaded: 50,
+      bytes_uploaded: 0,
+      bytes_sent: 50,
       completed_at: null,
     });
     expect(snapshot.errors).toEqual([{ file: 'c.yaml', key: 'P1/reels/R001/a.mp4', error: 'boom' }]);
     expect(snapshot.in_flight).toEqual([]);
   });
 
-  it('reports the most recently started file still in flight as current_file', () => {
-    const tracker = new StatusTracker({ groupKey: 'reels', now: clock().now });
-    tracker.startGroup('R001', 2, 300);
-    tracker.startFile('R001', 'one.mp4', 100);
-    tracker.startFile('R001', 'two.mp4', 200);
-    tracker.fileProgressCallback('R001', 'two.mp4')(80);
+  it('counts content uploaded once: resent bytes on the wire only, a failed file taking its bytes back', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    tracker.setTotals(3, 1_300);
+    tracker.startFile('reels', 'reel.mp4', 1_000);
+    tracker.startFile('logs', 'run.log', 200);
+    const reel = tracker.fileProgressCallback('reels', 'reel.mp4');
+    reel(400);
+    reel(300, 'resent'); // an attempt that failed, sent again
+    reel(100);
+    tracker.fileProgressCallback('logs', 'run.log')(150);
     let snapshot = tracker.snapshot();
-    expect(snapshot.current_file).toBe('two.mp4');
-    expect(snapshot.current_file_bytes).toBe(80);
-    expect(snapshot.current_file_size).toBe(200);
-    expect(readCurrentGroup(snapshot)).toBe('R001');
-    expect(snapshot.in_flight.map((entry) => entry.file)).toEqual(['one.mp4', 'two.mp4']);
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 650, bytes_sent: 950 });
+    expect(snapshot.in_flight.map((entry) => entry.bytes)).toEqual([500, 150]);
 
-    tracker.fileDone(result({ group: 'R001', path: 'two.mp4', sizeBytes: 200 }));
+    // the log changed while it was read: its bytes are no content stored
+    tracker.fileDone(
+      result({ group: 'logs', path: 'run.log', sizeBytes: 200, outcome: 'failed', error: 'x' }),
+    );
     snapshot = tracker.snapshot();
-    expect(snapshot.current_file).toBe('one.mp4');
-    tracker.fileDone(result({ group: 'R001', path: 'one.mp4' }));
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 500, bytes_sent: 950 });
+    expect(readGroups(snapshot)['logs']).toMatchObject({ bytes_uploaded: 0, bytes_sent: 150 });
+
+    // a file started over sends every byte again: past its size that is no more content
+    reel(900);
+    expect(tracker.snapshot().in_flight[0]?.bytes).toBe(1_000);
+    tracker.fileDone(result({ path: 'reel.mp4', sizeBytes: 1_000 }));
+    tracker.fileDone(result({ group: 'config', path: 'c.yaml', sizeBytes: 100 }));
+    snapshot = tracker.snapshot();
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 1_100, bytes_sent: 1_850, bytes_done: 1_100 });
+    expect(readGroups(snapshot)['reels']).toMatchObject({ bytes_uploaded: 1_000, bytes_sent: 1_700 });
+  });
+
+  it('reports the largest file in flight as current_file, not a small one started after it', () => {
+    const tracker = new StatusTracker({ groupKey: 'reels', now: clock().now });
+    tracker.startGroup('R001', 4, 10_400);
+    tracker.startFile('R001', 'one.mp4', 100);
+    tracker.startFile('R001', 'reel.mp4', 10_000);
+    tracker.fileProgressCallback('R001', 'reel.mp4')(4_000);
+    tracker.startGroup('config', 2, 300);
+    tracker.startFile('config', 'survey.yaml', 200);
+    tracker.startFile('config', 'other.mp4', 10_000);
+    let snapshot = tracker.snapshot();
+    expect(snapshot.current_file).toBe('reel.mp4');
+    expect(snapshot.current_file_bytes).toBe(4_000);
+    expect(snapshot.current_file_size).toBe(10_000);
+    expect(readCurrentGroup(snapshot)).toBe('R001');
+    expect(snapshot.in_flight.map((entry) => entry.file)).toEqual([
+      'one.mp4',
+      'reel.mp4',
+      'survey.yaml',
+      'other.mp4',
+    ]);
+
+    // the one it names goes on until it is done: progress of another file changes nothing
+    tracker.fileProgressCallback('config', 'other.mp4')(9_000);
+    expect(tracker.snapshot().current_file).toBe('reel.mp4');
+    tracker.fileDone(result({ group: 'R001', path: 'reel.mp4', sizeBytes: 10_000 }));
+    snapshot = tracker.snapshot();
+    expect(snapshot.current_file).toBe('other.mp4');
+    expect(readCurrentGroup(snapshot)).toBe('config');
+    for (const [group, path] of [
+      ['config', 'other.mp4'],
+      ['config', 'survey.yaml'],
+      ['R001', 'one.mp4'],
+    ] as const)
+      tracker.fileDone(result({ group, path }));
     tracker.completeGroup('R001');
+    tracker.completeGroup('config');
     snapshot = tracker.snapshot();
     expect(snapshot.current_file).toBeNull();
     expect(snapshot['current_reel']).toBeNull();
@@ -219,13 +274,13 @@ describe('StatusTracker rate and ETA', () => {
     tracker.setPhase('uploading');
     tracker.startFile('reels', 'big.mp4', 100 * MiB);
     const progress = tracker.fileProgressCallback('reels', 'big.mp4');
-    for (let second = 0; second < 4; second++) {
+    for (let second = 0; second < 6; second++) {
       advance(1_000);
       progress(5 * MiB);
     }
     const snapshot = tracker.snapshot();
-    expect(snapshot.rate_bytes_per_sec).toBeCloseTo((20 * MiB) / 4, 0);
-    expect(snapshot.eta_seconds).toBeCloseTo(80 / 5, 5);
+    expect(snapshot.rate_bytes_per_sec).toBeCloseTo((30 * MiB) / 6, 0);
+    expect(snapshot.eta_seconds).toBeCloseTo(70 / 5, 5);
   });
 
   it('forgets bytes older than the ten-second window', () => {
@@ -264,11 +319,54 @@ describe('StatusTracker rate and ETA', () => {
     tracker.fileDone(result({ path: 'f', outcome: 'failed', sizeBytes: 100 }));
     tracker.startFile('reels', 'a', 100);
     tracker.startFile('reels', 'b', 100);
-    advance(2_000);
+    advance(40_000);
     tracker.fileProgressCallback('reels', 'a')(60);
     tracker.fileProgressCallback('reels', 'b')(40);
-    // 100 bytes left after 100 sent in 2 s: 50 B/s, 2 s to go.
-    expect(tracker.snapshot().eta_seconds).toBeCloseTo(2, 5);
+    // 100 bytes left, at the rate of the last ten seconds
+    const snapshot = tracker.snapshot();
+    expect(snapshot.rate_bytes_per_sec).toBeGreaterThan(0);
+    expect(snapshot.eta_seconds).toBeCloseTo(100 / snapshot.rate_bytes_per_sec, 5);
+  });
+
+  it('has no ETA while the rate measures only the first seconds or a few small files', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(31, 30 * 1024 * MiB);
+    tracker.setPhase('uploading');
+    // small files answered one after another, then a reel that streams
+    for (let i = 0; i < 30; i++) {
+      tracker.startFile('logs', `log${i}`, 3_000);
+      tracker.fileProgressCallback('logs', `log${i}`)(3_000);
+      tracker.fileDone(result({ group: 'logs', path: `log${i}`, sizeBytes: 3_000 }));
+      advance(200);
+    }
+    let snapshot = tracker.snapshot();
+    expect(snapshot.rate_bytes_per_sec).toBeGreaterThan(0);
+    expect(snapshot.eta_seconds).toBeNull();
+    tracker.startFile('reels', 'reel.mp4', 30 * 1024 * MiB - 90_000);
+    const reel = tracker.fileProgressCallback('reels', 'reel.mp4');
+    reel(4 * MiB);
+    advance(1_000);
+    reel(4 * MiB);
+    snapshot = tracker.snapshot();
+    expect(snapshot.eta_seconds).toBeGreaterThan(0);
+    expect(snapshot.eta_seconds).toBeLessThan(30 * 24 * 3600);
+  });
+
+  it('gives a slow link its ETA once its rate has been measured for half a minute', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1, 10 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'a.mp4', 10 * MiB);
+    const progress = tracker.fileProgressCallback('reels', 'a.mp4');
+    for (let second = 1; second <= 30; second++) {
+      advance(1_000);
+      progress(20_000);
+      if (second < 30) expect(tracker.snapshot().eta_seconds, `after ${second}s`).toBeNull();
+    }
+    const snapshot = tracker.snapshot();
+    expect(snapshot.eta_seconds).toBeCloseTo((10 * MiB - 600_000) / snapshot.rate_bytes_per_sec, 5);
   });
 });
 
@@ -334,6 +432,8 @@ describe('StatusTracker resumed files', () => {
     expect(snapshot.totals.bytes_resumed).toBe(600);
     expect(snapshot.in_flight[0]?.bytes).toBe(900);
     expect(events).toContain('file-resumed');
+    tracker.fileDone(result({ group: 'reels', path: 'R001.mp4', sizeBytes: 900 }));
+    expect(tracker.snapshot().totals).toMatchObject({ bytes_uploaded: 300, bytes_resumed: 600 });
   });
 });
 

@@ -55,6 +55,27 @@ describe('formatSummary', () => {
     expect(lines.at(-1)).toBe('Sent 10.0 MiB in 2m05s (average 81.9 KiB/s)');
   });
 
+  it('counts the bytes uploaded once, and says how much more went on the wire', () => {
+    const tracker = finishedRun();
+    tracker.startFile('reels', 'reels/e.mp4', 4 * MiB);
+    const onBytes = tracker.fileProgressCallback('reels', 'reels/e.mp4');
+    onBytes(3 * MiB);
+    tracker.fileRetried('reels', 'reels/e.mp4', {
+      what: 'x',
+      attempt: 1,
+      attempts: 10,
+      delayMs: 0,
+      reason: 'x',
+    });
+    onBytes(3 * MiB, 'resent');
+    onBytes(MiB);
+    tracker.fileDone(result({ path: 'reels/e.mp4', sizeBytes: 4 * MiB }));
+    const lines = formatSummary(tracker.snapshot(), 10_000).split('\n');
+    expect(lines.at(-1)).toBe(
+      'Sent 14.0 MiB in 10s (average 1.4 MiB/s); 1 request sent again; 17.0 MiB on the wire',
+    );
+  });
+
   it('uses only ASCII', () => {
     expect(formatSummary(finishedRun().snapshot(), 1_000)).toMatch(/^[\x20-\x7e\n]*$/);
   });

@@ -65,7 +65,10 @@ describe('plain view', () => {
       ),
     );
     expect(text).toMatch(
-      new RegExp(`^${STAMP} progress 2/2 files \\(1 uploaded, 0 skipped, 1 failed\\)`, 'm'),
+      new RegExp(
+        `^${STAMP} progress 1/2 files \\(1 uploaded, 0 skipped, 1 failed\\), 12\\.0 MiB\\/24\\.0 MiB \\(50\\.0%\\)`,
+        'm',
+      ),
     );
     expect(text).not.toContain(ESC);
   });
@@ -121,6 +124,55 @@ describe('plain view', () => {
   });
 });
 
+describe('file names with control characters', () => {
+  const CLEAR = 'reels/\x1b[2Jclear.log';
+  const FORGED = 'reels/nl\nfake uploaded line.log';
+
+  function finishNamedFiles(tracker: StatusTracker): void {
+    tracker.setTotals(2, 2 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', CLEAR, MiB);
+    tracker.fileDone(result({ path: CLEAR, key: `P1/${CLEAR}`, sizeBytes: MiB }));
+    tracker.startFile('reels', FORGED, MiB);
+    tracker.fileDone(
+      result({ path: FORGED, key: 'P1/x', sizeBytes: MiB, outcome: 'failed', error: `read ${FORGED}: gone` }),
+    );
+  }
+
+  it('escapes them in the plain view: no command reaches the terminal, no line is forged', () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    finishNamedFiles(tracker);
+    view.stop();
+    const lines = output().trimEnd().split('\n');
+    expect(output()).not.toContain(ESC);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^${STAMP} `));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/ uploaded reels\/\\x1b\[2Jclear\.log -> P1\/reels\/\\x1b\[2Jclear\.log \(/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        / failed reels\/nl\\nfake uploaded line\.log -> P1\/x \(1\.0 MiB\): read reels\/nl\\nfake uploaded line\.log: gone$/,
+      ),
+    );
+  });
+
+  it('escapes them in the live view and in the lines it prints above itself', () => {
+    const { tracker, stream, output, view } = startView('tty', 60_000);
+    Object.assign(stream, { columns: 200, rows: 40 });
+    tracker.startFile('reels', `reels/\x1b]0;title\x07cam.mp4`, MiB);
+    finishNamedFiles(tracker);
+    view.printAbove(`warn could not read ${FORGED}`);
+    stream.emit('resize');
+    view.stop();
+    const text = output();
+    expect(text).not.toContain(`${ESC}[2J`);
+    expect(text).not.toContain(`${ESC}]`);
+    expect(text).toContain('uploaded reels/\\x1b[2Jclear.log -> P1/reels/\\x1b[2Jclear.log (1.0 MiB');
+    expect(text).toContain('warn could not read reels/nl\\nfake uploaded line.log\n');
+    expect(text).toContain('reels/\\x1b]0;title\\x07cam.mp4');
+  });
+});
+
 describe('json view', () => {
   it('prints one parseable JSON object per event, plus progress', async () => {
     const { tracker, output, view } = startView('json', 20);
@@ -168,14 +220,65 @@ describe('tty view', () => {
     await sleep(40);
     view.stop();
     const text = output();
-    expect(text).toContain(`\r${ESC}[2A${ESC}[J`); // moved up over the two-line block and erased it
+    // erased the cursor's row and moved up over the two-line block, erasing its rows
+    expect(text).toContain(`\r${ESC}[2K${ESC}[1A${ESC}[2K${ESC}[1A${ESC}[2K`);
     expect(text).toContain('50.0%');
-    // at 60 columns file and key do not share one line: the key goes under the file
-    expect(text).toMatch(/uploaded D:\/surv\S*…\S*\.mp4 \(12\.0 MiB, 1\.2s\)\n {2}-> P1\/\S+\n/);
+    // at 60 columns the line does not fit: it goes on under itself, breaking the path between folders
+    expect(text).toContain(
+      'uploaded D:/survey/projects/P1/reels/R001/\n  a-very-long-file-name-indeed.mp4 -> P1/reels/R001/a.mp4\n  (12.0 MiB, 1.2s)\n',
+    );
     expect(text).not.toMatch(new RegExp(`${ESC}\\[\\d+m`)); // no colour when color is false
-    const drawnLines = text.split(new RegExp(`\\n|\\r|${ESC}\\[\\d*[AJ]`)).filter((line) => line !== '');
+    const drawnLines = text.split(new RegExp(`\\n|\\r|${ESC}\\[\\d*[ABJK]`)).filter((line) => line !== '');
     expect(drawnLines.length).toBeGreaterThan(0);
     for (const line of drawnLines) expect(line.length).toBeLessThan(60);
+  });
+
+  /** The lines drawn last: each draw starts with `\r`, then moves and erases, and ends with an erase. */
+  function lastBlock(text: string): string[] {
+    const draw = text.slice(text.lastIndexOf('\r') + 1).replace(new RegExp(`${ESC}\\[\\d*[ABJK]`, 'g'), '');
+    return draw.split('\n').slice(0, -1);
+  }
+
+  /** A tty view on a terminal of `columns` x `rows` with `files` files in flight; draws only when told (resize). */
+  function startShortTerminal(columns: number, rows: number, files: number) {
+    const started = startView('tty', 60_000);
+    Object.assign(started.stream, { columns, rows });
+    started.tracker.setTotals(files, files * MiB);
+    started.tracker.setPhase('uploading');
+    for (let i = 1; i <= files; i++) started.tracker.startFile('reels', `reels/R${i}/cam.mp4`, MiB);
+    const draw = (): string[] => {
+      started.stream.emit('resize');
+      started.stream.emit('resize');
+      return lastBlock(started.output());
+    };
+    return { ...started, draw };
+  }
+
+  it('keeps the block one row shorter than the terminal, the overall line always in it', () => {
+    const { stream, tracker, view, draw } = startShortTerminal(80, 6, 12);
+    const short = draw();
+    expect(short).toHaveLength(5);
+    expect(short[0]).toMatch(/^\[-{20}\] 0\.0% /);
+    expect(short.slice(1, 4)).toEqual([1, 2, 3].map((i) => expect.stringContaining(`reels/R${i}/cam.mp4`)));
+    expect(short[4]).toBe('  ... and 9 more in flight');
+
+    // the window grows: the block follows at once, up to eight file lines
+    Object.assign(stream, { rows: 40 });
+    const tall = draw();
+    expect(tall).toHaveLength(10);
+    expect(tall[9]).toBe('  ... and 4 more in flight');
+
+    // a terminal of two rows keeps only the overall line; stopping, the drain line goes before the files
+    Object.assign(stream, { rows: 2 });
+    expect(draw()).toEqual([expect.stringMatching(/^\[-{20}\] 0\.0% /)]);
+    Object.assign(stream, { rows: 4 });
+    tracker.notice('Stopping');
+    expect(draw()).toEqual([
+      'Stopping: waiting for 12 files in flight; Ctrl+C again to stop now',
+      expect.stringMatching(/^\[-{20}\] 0\.0% /),
+      '  12 files in flight',
+    ]);
+    view.stop();
   });
 
   it('colours only when asked', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { displayWidth, wrapWords } from '../../../src/status/display-width.js';
+import { displayWidth, wrapPath, wrapWords } from '../../../src/status/display-width.js';
 import { StatusTracker, type FileResult, type RunDestination } from '../../../src/status/status-tracker.js';
 import {
   fitDrainLines,
-  fitInFlightLine,
-  fitOverallLine,
+  fitInFlightLines,
+  fitOverallLines,
   fitResultLines,
   fitRunStartLines,
   formatStoppedLines,
@@ -59,10 +59,25 @@ describe('fitRunStartLines', () => {
     ]);
     expectFits(lines, 39);
   });
+
+  it('breaks a folder wider than the terminal between its folders, leaving nothing out', () => {
+    const folder = '/mnt/survey-share/2026/January/RMI25320 harbour survey';
+    const lines = fitRunStartLines({ ...destination, folder }, 39);
+    expect(lines.slice(0, 2)).toEqual([
+      'upload /mnt/survey-share/2026/January/',
+      '  RMI25320 harbour survey',
+    ]);
+    expectFits(lines, 39);
+  });
 });
 
 describe('fitResultLines', () => {
   const long = 'reels/R001_東京湾岸測量_第一区画/カメラ１_前方映像_二〇二六年.mp4';
+
+  /** What the lines say, read as one: each line's words joined by one space. */
+  function joined(lines: readonly string[]): string {
+    return lines.map((line) => line.trim()).join(' ');
+  }
 
   it('names the file once when its key is its path under the run folder', () => {
     expect(fitResultLines(uploaded('reels/a.mp4'), destination, 79)).toEqual([
@@ -76,63 +91,69 @@ describe('fitResultLines', () => {
     ]);
   });
 
-  it('cuts file and key in their middles on one line when both get 20 columns or more', () => {
-    const lines = fitResultLines(stamped(long), destination, 79);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
-      /^uploaded reels\/R001\S*…\S*年\.mp4 -> reels\/2026\S*…\S*年\.mp4 \(2\.0 MiB, 1\.5s\)$/,
-    );
-    expectFits(lines, 79);
-  });
-
-  it('cuts a long file named once in its middle', () => {
-    const lines = fitResultLines(uploaded(long), destination, 59);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^uploaded reels\/R001\S*…\S*年\.mp4 \(2\.0 MiB, 1\.5s\)$/);
-    expectFits(lines, 59);
-  });
-
-  it('puts the key under the file on a narrow terminal', () => {
-    const lines = fitResultLines(stamped(long), destination, 39);
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^uploaded reels\S*…\S*\.mp4 \(2\.0 MiB, 1\.5s\)$/);
-    expect(lines[1]).toMatch(/^ {2}-> reels\/2026\S*…\S*年\.mp4$/);
+  it('puts the key and the size under the file when they do not fit one line, cutting nothing', () => {
+    const lines = fitResultLines(stamped('reels/R001/R001_cam1.mp4'), destination, 39);
+    expect(lines).toEqual([
+      'uploaded reels/R001/R001_cam1.mp4',
+      '  -> reels/20260102_0304/R001/',
+      '  R001_cam1.mp4 (2.0 MiB, 1.5s)',
+    ]);
     expectFits(lines, 39);
+  });
+
+  it('tells apart two files whose names differ only in the middle, at 40 columns', () => {
+    const [one, two] = ['R001', 'R002'].map((reel) =>
+      joined(fitResultLines(uploaded(`reels/${reel}/${reel}_cam1.mp4`), destination, 39)),
+    );
+    expect(one).toBe('uploaded reels/R001/R001_cam1.mp4 (2.0 MiB, 1.5s)');
+    expect(two).toBe('uploaded reels/R002/R002_cam1.mp4 (2.0 MiB, 1.5s)');
+  });
+
+  it('breaks a path wider than the terminal across lines, after a slash where it can', () => {
+    for (const width of [39, 59, 79]) {
+      const lines = fitResultLines(stamped(long), destination, width);
+      expectFits(lines, width);
+      expect(lines.join('').replaceAll(' ', '')).toContain('カメラ１_前方映像_二〇二六年.mp4');
+      expect(joined(lines)).toMatch(/\(2\.0 MiB, 1\.5s\)$/);
+    }
+    expect(fitResultLines(uploaded(long), destination, 39)).toEqual([
+      'uploaded reels/',
+      '  R001_東京湾岸測量_第一区画/',
+      '  カメラ１_前方映像_二〇二六年.mp4',
+      '  (2.0 MiB, 1.5s)',
+    ]);
   });
 
   it('gives a long error its own lines rather than losing it', () => {
     const error = 'connection reset by peer while sending part 3; the next run resumes it';
     const lines = fitResultLines(stamped(long, { outcome: 'failed', error }), destination, 39);
-    expect(lines[0]).toMatch(/^failed reels\S*…\S*\.mp4$/);
-    expect(lines[1]).toMatch(/^ {2}-> /);
-    expect(
-      lines
-        .slice(2)
-        .map((line) => line.trim())
-        .join(' '),
-    ).toBe(`(2.0 MiB): ${error}`);
+    expect(lines[0]).toBe('failed reels/');
+    expect(joined(lines)).toMatch(new RegExp(` \\(2\\.0 MiB\\): ${error}$`));
     expectFits(lines, 39);
   });
 });
 
-describe('fitOverallLine', () => {
-  function snapshot() {
+describe('fitOverallLines', () => {
+  function snapshot(failed = 0) {
     const tracker = new StatusTracker({ now: () => 0 });
     tracker.setTotals(10, 100 * MiB);
     tracker.setPhase('uploading');
+    for (let i = 0; i < failed; i++)
+      tracker.fileDone(uploaded(`reels/f${i}.mp4`, { outcome: 'failed', error: 'x', sizeBytes: MiB }));
     return tracker.snapshot();
   }
 
   it('has the bar and every figure on a wide terminal', () => {
-    const { bar, text } = fitOverallLine(snapshot(), 120);
+    const { bar, lines } = fitOverallLines(snapshot(), 120);
     expect(bar).toBe(`[${'-'.repeat(20)}]`);
-    expect(text).toBe('0.0%  0 B/s  ETA --  0/10 files  0 B/100.0 MiB');
+    expect(lines).toEqual(['0.0%  0 B/s  ETA --  0/10 files  0 B/100.0 MiB']);
   });
 
-  it('drops the bar below 60 columns and whole figures, never part of one', () => {
-    const { bar, text } = fitOverallLine(snapshot(), 31);
+  it('drops the bar below 60 columns and puts what does not fit on a second line, the failed count included', () => {
+    const { bar, lines } = fitOverallLines(snapshot(3), 31);
     expect(bar).toBeUndefined();
-    expect(text).toBe('0.0%  0 B/s  ETA --  0/10 files');
+    expect(lines).toEqual(['0.0%  0 B/s  ETA --  3 failed', '  0/10 files  0 B/100.0 MiB']);
+    expectFits(lines, 31);
   });
 });
 
@@ -142,7 +163,7 @@ describe('stop lines', () => {
     expect(lines).toEqual(['Stopping: waiting for 3 files in', '  flight; Ctrl+C again to stop now']);
   });
 
-  it('names the files a second Ctrl+C left, under the run folder, fitted to the width', () => {
+  it('names the files a second Ctrl+C left, under the run folder, wrapped at the width', () => {
     const inFlight = [
       {
         file: '/data/RMI25320/reels/R001/a-long-reel-file-name.mp4',
@@ -153,7 +174,7 @@ describe('stop lines', () => {
     ];
     const lines = formatStoppedLines(inFlight, destination, 39);
     expect(lines[0]).toBe('Stopped at once. Left in flight (1):');
-    expect(lines[1]).toMatch(/^ {2}reels\/R001\S*…\S*\.mp4 \(25\.0% sent\)$/);
+    expect(lines.slice(1, 3)).toEqual(['  reels/R001/a-long-reel-file-name.mp4', '  (25.0% sent)']);
     expect(lines.at(-1)).toBe('Run the same command again to resume.');
     expectFits(lines, 39);
     expect(formatStoppedLines(inFlight, destination)[1]).toBe(
@@ -163,10 +184,10 @@ describe('stop lines', () => {
 
   it('shows a file in flight under the run folder', () => {
     const entry = { file: '/data/RMI25320/reels/a.mp4', group: 'reels', bytes: MiB, size: 4 * MiB };
-    expect(fitInFlightLine(entry, destination, 79)).toBe('   25.0%    4.0 MiB  reels/a.mp4');
+    expect(fitInFlightLines(entry, destination, 79)).toEqual(['   25.0%    4.0 MiB  reels/a.mp4']);
   });
 
-  it("shows a file's pending retry after its path, the path cut first, and 'now' once the wait is over", () => {
+  it("shows a file's pending retry after its path, the path cut first, under it when narrow, and 'now' once the wait is over", () => {
     const retry = { attempt: 2, attempts: 10, reason: 'ECONNRESET', resume_at: 1_000.5 };
     const entry = {
       file: '/data/RMI25320/reels/R001/a-long-reel-file-name.mp4',
@@ -175,15 +196,25 @@ describe('stop lines', () => {
       size: 4 * MiB,
       retry,
     };
-    expect(fitInFlightLine(entry, destination, 100, 998)).toBe(
+    expect(fitInFlightLines(entry, destination, 100, 998)).toEqual([
       '   25.0%    4.0 MiB  reels/R001/a-long-reel-file-name.mp4  retry 3/10 in 2.5s (ECONNRESET)',
+    ]);
+    const narrower = fitInFlightLines(entry, destination, 70, 998);
+    expect(narrower).toEqual([
+      expect.stringMatching(
+        /^ {3}25\.0% {4}4\.0 MiB {2}reels\/R\S*…\S*\.mp4 {2}retry 3\/10 in 2\.5s \(ECONNRESET\)$/,
+      ),
+    ]);
+    expectFits(narrower, 70);
+    const narrow = fitInFlightLines(entry, destination, 39, 998);
+    expect(narrow).toEqual([
+      expect.stringMatching(/^ {3}25\.0% {4}4\.0 MiB {2}reels\/R\S*…\S*\.mp4$/),
+      '  retry 3/10 in 2.5s (ECONNRESET)',
+    ]);
+    expectFits(narrow, 39);
+    expect(fitInFlightLines(entry, destination, 100, 1_001)[0]).toMatch(
+      / {2}retry 3\/10 now \(ECONNRESET\)$/,
     );
-    const narrow = fitInFlightLine(entry, destination, 70, 998);
-    expect(narrow).toMatch(
-      /^ {3}25\.0% {4}4\.0 MiB {2}reels\/R\S*…\S*\.mp4 {2}retry 3\/10 in 2\.5s \(ECONNRESET\)$/,
-    );
-    expectFits([narrow], 70);
-    expect(fitInFlightLine(entry, destination, 100, 1_001)).toMatch(/ {2}retry 3\/10 now \(ECONNRESET\)$/);
   });
 });
 
@@ -192,7 +223,30 @@ describe('wrapWords', () => {
     expect(wrapWords('short text', 20)).toEqual(['short text']);
   });
 
-  it('cuts a word wider than the line at its end', () => {
-    expect(wrapWords('a verylongwordindeed', 10)).toEqual(['a', '  verylon…']);
+  it('breaks a word wider than the line across lines, leaving nothing out', () => {
+    expect(wrapWords('a verylongwordindeed', 10)).toEqual(['a verylong', '  wordinde', '  ed']);
+  });
+
+  it('breaks a long path after a slash near the end of the line, and keeps the indent of the first line', () => {
+    expect(wrapWords('  -> reels/20260102_0304/R001/R001_cam1.mp4', 30)).toEqual([
+      '  -> reels/20260102_0304/R001/',
+      '  R001_cam1.mp4',
+    ]);
+  });
+});
+
+describe('wrapPath', () => {
+  it('breaks a path between folders, never within what it keeps, nor at its spaces', () => {
+    expect(wrapPath('uploaded reels/R001 day 1/R001_cam1.mp4', 24, 9)).toEqual([
+      'uploaded reels/',
+      '  R001 day 1/',
+      '  R001_cam1.mp4',
+    ]);
+    expect(wrapPath('uploaded abcdefghijklmnopqrstuvwxyz', 12, 9)).toEqual([
+      'uploaded abc',
+      '  defghijklm',
+      '  nopqrstuvw',
+      '  xyz',
+    ]);
   });
 });
