@@ -107,7 +107,12 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       const setPhase = () => tracker.setPhase(phase);
       if (heartbeat) heartbeat.stopSync(setPhase);
       else setPhase();
-      const stopped = formatStoppedLines(inFlight, destination, terminalWidth(process.stderr));
+      const stopped = formatStoppedLines(
+        inFlight,
+        destination,
+        asSentence(resumeAdvice(options)),
+        terminalWidth(process.stderr),
+      );
       process.stderr.write(`${stopped.join('\n')}\n`);
       // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
       if (mode === 'json') writeStdoutNow(`${JSON.stringify(stoppedAtOnce(options))}\n`);
@@ -120,6 +125,11 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       heartbeat?.writeNow();
     },
   };
+}
+
+/** `run it again` as it ends a block of lines: `Run it again.` */
+function asSentence(phrase: string): string {
+  return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}.`;
 }
 
 /** Calls `action` the first time only. */

@@ -170,15 +170,17 @@ export function fitDrainLines(inFlight: number, width: number): string[] {
 
 /**
  * What a second Ctrl+C leaves: `Stopped at once. Left in flight:`, one line per file (`  <file> (42.0% sent)`,
- * at most 8, then a count), and how to resume. With `width` (a terminal) lines wider than it are wrapped.
+ * at most 8, then a count), and how to resume (`resume`, a sentence). With `width` (a terminal) lines wider than
+ * it are wrapped.
  */
 export function formatStoppedLines(
   inFlight: readonly InFlightStatus[],
   destination: RunDestination | undefined,
+  resume: string,
   width?: number,
 ): string[] {
   const fit = (line: string): string[] => (width === undefined ? [line] : wrapWords(line, width));
-  if (inFlight.length === 0) return [...fit('Stopped at once, nothing in flight.'), ...fit(RESUME)];
+  if (inFlight.length === 0) return [...fit('Stopped at once, nothing in flight.'), ...fit(resume)];
   const named = inFlight.slice(0, MAX_FILES_NAMED);
   const files = named.flatMap((entry) => {
     const file = `  ${shownPath(entry.file, destination)}`;
@@ -193,8 +195,6 @@ export function formatStoppedLines(
     ...fit(`Stopped at once. Left in flight (${inFlight.length}):`),
     ...files,
     ...hidden,
-    ...fit(RESUME),
+    ...fit(resume),
   ];
 }
-
-const RESUME = 'Run the same command again to resume.';

@@ -303,6 +303,27 @@ describe('a CI job cancelled mid-upload (SIGINT, then SIGTERM before the parts i
   });
 });
 
+describe('a --timestamp run stopped at once by a second Ctrl+C', () => {
+  it('says to resume it with --custom-timestamp and its folder, not with the same command', async () => {
+    const h = await harness('TSTAMP2');
+    await writeFiles(h.projectDir, { 'reels/R001/R001.mp4': { sizeBytes: 24 * MiB, seed: 'tstamp2' } });
+    h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', times: Infinity }]);
+    const cli = spawnCli(uploadArgs(h, '--timestamp'), { timeoutMs: 120_000 });
+    await waitForProxy(h.proxy, () => h.proxy.held() > 0);
+    cli.child.kill('SIGINT');
+    await cli.waitForOutput(/Stopping: letting parts in flight finish/, 60_000);
+    cli.child.kill('SIGINT');
+    const stopped = await cli.exited;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain('Stopped at once');
+    expect(stopped.stderr).toMatch(
+      /^To resume, run it again with --custom-timestamp \d{8}_\d{4} in place of --timestamp/m,
+    );
+    expect(stopped.stderr).not.toContain('Run the same command again');
+    h.proxy.release();
+  });
+});
+
 describe('the status file of a run told to stop', () => {
   it('says the run is ending as interrupted while its parts in flight finish, before any kill can come', async () => {
     const h = await harness('STOPPING');

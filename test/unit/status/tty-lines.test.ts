@@ -172,12 +172,13 @@ describe('stop lines', () => {
         size: 4 * MiB,
       },
     ];
-    const lines = formatStoppedLines(inFlight, destination, 39);
+    const resume = 'Run the same command again to resume.';
+    const lines = formatStoppedLines(inFlight, destination, resume, 39);
     expect(lines[0]).toBe('Stopped at once. Left in flight (1):');
     expect(lines.slice(1, 3)).toEqual(['  reels/R001/a-long-reel-file-name.mp4', '  (25.0% sent)']);
     expect(lines.at(-1)).toBe('Run the same command again to resume.');
     expectFits(lines, 39);
-    expect(formatStoppedLines(inFlight, destination)[1]).toBe(
+    expect(formatStoppedLines(inFlight, destination, resume)[1]).toBe(
       '  reels/R001/a-long-reel-file-name.mp4 (25.0% sent)',
     );
   });
