@@ -20,6 +20,7 @@ import { fixObjectSettings } from '../../src/transfer/fix-settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBytes, writeFiles } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
+import { readStatusJson } from '../support/run-outcomes.js';
 import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
 import {
   acceptedPartNumbers,
@@ -446,6 +447,11 @@ describe('a storage class the server does not keep', () => {
     const reel = h.proxy.stats().log.filter((e) => e.url.includes('R001.json'));
     const put = reel.findIndex((e) => e.operation === 'PutObject');
     expect(reel.slice(put + 1).map((e) => e.operation)).toEqual(['HeadObject']);
+    // the reel's sidecar is stored: exit 2 here does not mean that nothing was sent
+    const status = await readStatusJson(h.statusJson);
+    expect(status.totals).toMatchObject({ uploaded: 1 });
+    expect(status.run_error).toMatchObject({ exit_code: 2 });
+    expect(JSON.stringify(status.run_error)).not.toMatch(/nothing was (sent|uploaded)/);
   });
 
   it('refused by the server at the first request ends the run with the error alone: nothing was done to sum up', async () => {
