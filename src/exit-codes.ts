@@ -19,7 +19,8 @@ export const EXIT = {
 const MEANINGS: Record<number, string> = {
   [EXIT.ok]: 'every planned file is in the bucket',
   [EXIT.filesFailed]: 'some files failed or the bucket failed; a rerun retries them',
-  [EXIT.usage]: 'usage, config or credentials error; fix what the message names and run again (files stored before it are kept)',
+  [EXIT.usage]:
+    'usage, config or credentials error; fix what the message names and run again (files stored before it are kept)',
   [EXIT.locked]: 'another run holds the lock of this project',
   [EXIT.interrupted]: 'interrupted; a rerun resumes',
 };
