@@ -22,16 +22,10 @@ import {
 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
+import { abortOrphanedUploads } from './orphan-uploads.js';
 import { openJournal } from './resume-upload.js';
 import { withRetry } from './retry.js';
-import {
-  bodyMemoryBytes,
-  describeError,
-  prepareBody,
-  readOnceBody,
-  reportedRetries,
-  sendWithRetry,
-} from './send-body.js';
+import { bodyMemoryBytes, prepareBody, readOnceBody, reportedRetries, sendWithRetry } from './send-body.js';
 import { SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
@@ -394,22 +388,4 @@ async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Prom
     .catch(() => {});
   await ctx.journals.remove(journal.bucket, journal.key);
   await abortOrphanedUploads(journal, ctx);
-}
-
-/**
- * Aborts the other open uploads of this key: orphans of a CreateMultipartUpload whose answer was lost (its
- * retry started a second upload) or of a run killed before it wrote the journal. No journal names them, so
- * nothing else would ever abort them, and they cost storage. The project lock keeps other runs off this key.
- * Best effort: a failure (e.g. no s3:ListBucketMultipartUploads permission) is only logged.
- */
-async function abortOrphanedUploads(journal: UploadJournal, ctx: TransferContext): Promise<void> {
-  try {
-    const open = await ctx.store.listMultipartUploads(journal.bucket, journal.key, ctx.hardSignal);
-    for (const upload of open.filter((u) => u.key === journal.key && u.uploadId !== journal.uploadId)) {
-      ctx.debug(`${journal.key}: aborting orphaned upload ${upload.uploadId}`);
-      await ctx.store.abortMultipartUpload(journal.bucket, journal.key, upload.uploadId, ctx.hardSignal);
-    }
-  } catch (error) {
-    ctx.debug(`${journal.key}: could not abort orphaned uploads (${describeError(error)})`);
-  }
 }

@@ -7,7 +7,13 @@ import { createReadStream } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headObject, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
 import { makeTempDir, removeTempDirs, writeConfig, writeFiles } from '../support/fixtures.js';
@@ -123,6 +129,37 @@ describe('a 200 MiB reel', () => {
     expect(result.stderr).not.toMatch(/request (UploadPart|CreateMultipartUpload|PutObject)Command/);
     expect((await headObject(bucket, KEY)).etag).toBe(firstEtag);
     expect(await listOpenMultipartUploads(bucket)).toEqual([]);
+  });
+});
+
+describe('open uploads of the same key when a run completes its own', () => {
+  it("aborts one started with it that holds no part, and leaves another run's upload with parts alone", async () => {
+    const key = 'ORPHAN1/reels/R001/R001.mp4';
+    const dir = path.join(root, 'orphan1');
+    await writeFiles(dir, { 'reels/R001/R001.mp4': { sizeBytes: 20 * MiB, seed: 'orphan1' } });
+    const start = () => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    // another machine's run, or one with a state folder of its own, sending the key now: it has a part
+    const live = (await start()).UploadId!;
+    await client.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: live,
+        PartNumber: 1,
+        Body: Buffer.alloc(5 * MiB),
+      }),
+    );
+    // what a CreateMultipartUpload whose answer was lost leaves: an upload no part ever goes to
+    const lost = (await start()).UploadId!;
+    const run = await runCli([
+      ...['--config', configPath, '--folder', dir, '--project-key', 'ORPHAN1'],
+      ...['--state-dir', path.join(root, 'orphan1-state'), '--quiet'],
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const open = (await listOpenMultipartUploads(bucket)).filter((u) => u.key === key).map((u) => u.uploadId);
+    expect(open).toEqual([live]);
+    expect(open).not.toContain(lost);
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: live }));
   });
 });
 
