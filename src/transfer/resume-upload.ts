@@ -51,12 +51,28 @@ export async function openJournal(
   } else if (existing) {
     const listing = await listParts(existing, ctx);
     if (listing !== 'gone') {
-      const clockShifted = match === 'clock-shifted';
-      return resumeJournal(existing, listing, { file, fileId, source, ctx, clockShifted });
+      const recheck = recheckReason(existing, file, match);
+      return resumeJournal(existing, listing, { file, fileId, source, ctx, recheck });
     }
     ctx.debug(`${file.key}: upload ${existing.uploadId} is gone from the server; starting again`);
   }
   return { journal: await startUpload(file, fileId, ctx), resumed: false, listed: true };
+}
+
+/**
+ * Why the stored parts' bytes must be read again before they are trusted, or undefined: the mtime moved by a clock
+ * shift, or the file's change time (ctime, the NTFS change time on Windows) moved though size and mtime did not, as
+ * when a file is edited in place and its mtime set back.
+ */
+function recheckReason(
+  existing: UploadJournal,
+  file: FileToSend,
+  match: ReturnType<typeof compareFingerprints> | undefined,
+): string | undefined {
+  if (match === 'clock-shifted') return "the file's mtime moved by a clock shift";
+  const moved =
+    existing.ctimeMs !== undefined && file.ctimeMs !== undefined && existing.ctimeMs !== file.ctimeMs;
+  return moved ? "the file's change time moved since the interrupted upload" : undefined;
 }
 
 /** What the run asks for that the interrupted upload was not started with: completing it would not store that. */
@@ -81,7 +97,7 @@ async function resumeJournal(
     fileId: string | undefined;
     source: FileSource;
     ctx: TransferContext;
-    clockShifted: boolean;
+    recheck: string | undefined;
   },
 ): Promise<{ journal: UploadJournal; resumed: true; listed: boolean }> {
   const { file, fileId, ctx } = at;
@@ -91,7 +107,7 @@ async function resumeJournal(
       `${file.key}: the server cannot list the parts of ${existing.uploadId}; resuming from the journal`,
     );
   const serverParts = listed ? listing : existing.parts.map(recordedAsListed);
-  let parts = await keptParts(existing, serverParts, at.source, ctx, at.clockShifted);
+  let parts = await keptParts(existing, serverParts, at.source, ctx, at.recheck);
   const lastPart = Math.ceil(existing.sizeBytes / existing.partSizeBytes);
   if (!listed && parts.length === lastPart) parts = parts.filter((p) => p.partNumber !== lastPart);
   const journal = {
@@ -99,6 +115,7 @@ async function resumeJournal(
     path: file.path,
     mtimeMs: file.mtimeMs,
     ...(fileId ? { fileId } : {}),
+    ...(file.ctimeMs !== undefined ? { ctimeMs: file.ctimeMs } : {}),
     parts,
   };
   await ctx.journals.save(journal);
@@ -123,10 +140,9 @@ async function keptParts(
   serverParts: RemotePart[],
   source: FileSource,
   ctx: TransferContext,
-  clockShifted: boolean,
+  recheck: string | undefined,
 ): Promise<UploadJournal['parts']> {
-  if (clockShifted)
-    ctx.debug(`${journal.key}: the file's mtime moved by a clock shift; checking the stored parts' bytes`);
+  if (recheck) ctx.debug(`${journal.key}: ${recheck}; checking the stored parts' bytes`);
   const scratch = ctx.buffers.acquire(SLICE_BYTES);
   try {
     const hashPart = (partNumber: number) =>
@@ -136,7 +152,7 @@ async function keptParts(
         scratch,
         partDigestChoice(journal.integrity, journal.crc),
       );
-    const { kept, dropped } = await confirmParts(journal, serverParts, hashPart, clockShifted);
+    const { kept, dropped } = await confirmParts(journal, serverParts, hashPart, recheck !== undefined);
     for (const part of dropped)
       ctx.debug(`${journal.key}: resending part ${part.partNumber}: ${part.reason}`);
     return kept;
@@ -173,6 +189,7 @@ async function startUpload(
     sizeBytes: file.sizeBytes,
     mtimeMs: file.mtimeMs,
     ...(fileId ? { fileId } : {}),
+    ...(file.ctimeMs !== undefined ? { ctimeMs: file.ctimeMs } : {}),
     uploadId: started.uploadId,
     partSizeBytes: plan.partSizeBytes,
     integrity: ctx.integrity,

@@ -35,6 +35,8 @@ export interface UploadJournal {
   mtimeMs: number;
   /** The file's device and inode (file index on Windows), when the OS gives one. */
   fileId?: string;
+  /** The file's change time when the upload started or last resumed: an edit in place moves it, whatever the mtime. */
+  ctimeMs?: number;
   uploadId: string;
   partSizeBytes: number;
   /** The mode the upload was started in: a checksum upload needs checksums on every part and at completion. */
