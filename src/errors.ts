@@ -42,6 +42,13 @@ export class RemoteError extends UploadError {
   }
 }
 
+/** The endpoint has answered no request for minutes: the run stops, and the next run resumes what is not sent. */
+export class LinkDownError extends RemoteError {
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
 /** Credentials are missing, invalid or not allowed to do what the run needs. */
 export class AuthError extends UploadError {
   constructor(message: string, options?: { cause?: unknown }) {

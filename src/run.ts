@@ -42,6 +42,7 @@ import { settingsForType } from './config/object-options.js';
 import { LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
+import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
 import { interruptedBySignal } from './resume-advice.js';
@@ -419,6 +420,7 @@ async function transfer(
         limiter: createBandwidthLimiter(options.maxBandwidthBytesPerSec),
         signal: deps.interrupts.soft,
         hardSignal: deps.interrupts.hard,
+        link: new LinkWatch(),
         maxWorkersPerFile: options.maxConcurrency,
         partSizeCap: new PartSizeCap(),
         storageClassProbes: new Set(),

@@ -14,7 +14,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 500, maxD
  * Runs `attempt` until it succeeds, the error is not retryable by {@link classifyS3Error},
  * attempts run out, or `signal` aborts (an abort during a wait rejects with the AbortError at once).
  * Backoff is exponential with jitter, see {@link backoffMs}.
- * `onRetry` sees each retried error (for --debug and the status file).
+ * `onRetry` sees each retried error (for --debug and the status file); `giveUp` may end the retries early.
  */
 export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
@@ -23,6 +23,10 @@ export async function withRetry<T>(
     signal: AbortSignal;
     classify?: (error: unknown) => ErrorClass;
     onRetry?: (error: unknown, attemptNumber: number, delayMs: number) => void;
+    /** Told of each attempt that succeeded. */
+    onSuccess?: () => void;
+    /** Asked before each retry: an error to throw instead of retrying (the link is gone), or undefined. */
+    giveUp?: (error: unknown) => Error | undefined;
     random?: () => number;
   },
 ): Promise<T> {
@@ -30,10 +34,14 @@ export async function withRetry<T>(
   const classify = options.classify ?? classifyS3Error;
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
-      return await attempt(attemptNumber);
+      const result = await attempt(attemptNumber);
+      options.onSuccess?.();
+      return result;
     } catch (error) {
       if (options.signal.aborted || attemptNumber >= policy.attempts || classify(error) !== 'retryable')
         throw error;
+      const stop = options.giveUp?.(error);
+      if (stop) throw stop;
       const delayMs = backoffMs(attemptNumber, policy, options.random ?? Math.random);
       options.onRetry?.(error, attemptNumber, delayMs);
       await sleep(delayMs, undefined, { signal: options.signal });

@@ -180,6 +180,11 @@ export function reportedRetries(
   return {
     policy: DEFAULT_RETRY,
     signal: ctx.hardSignal,
+    onSuccess: () => ctx.link?.answered(),
+    giveUp: (error) => {
+      ctx.link?.failed(error);
+      return ctx.link?.stopIfDown(describeError(error));
+    },
     onRetry: (error, n, delayMs) => {
       const reason = describeError(error);
       ctx.debug(`${what}: attempt ${n} failed (${reason}); retrying in ${delayMs} ms`);

@@ -9,6 +9,7 @@ import type { BufferPool } from './buffer-pool.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { PartSizeCap } from './part-size-cap.js';
 import type { TransferScheduler } from './scheduler.js';
+import type { LinkWatch } from './link-watch.js';
 import type { JournalStore } from './upload-journal.js';
 import type { WholeFileReader } from './whole-file-reader.js';
 import type { RetryNotice } from '../status/status-tracker.js';
@@ -44,6 +45,8 @@ export interface TransferContext {
   customerKeyMd5?: string | undefined;
   debug: (message: string) => void;
   warn: (message: string) => void;
+  /** Whether the endpoint still answers at all: a run whose every request fails for minutes stops. */
+  link?: LinkWatch | undefined;
   /** Told of each failed request of the file being sent that is sent again (the views show it). */
   onRetry?: ((retry: RetryNotice) => void) | undefined;
 }

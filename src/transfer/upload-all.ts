@@ -1,5 +1,5 @@
 import type { UploadTask } from '../collector/plan-upload.js';
-import { InterruptedError, UploadError } from '../errors.js';
+import { InterruptedError, LinkDownError, UploadError } from '../errors.js';
 import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tracker.js';
@@ -155,6 +155,7 @@ function stopReason(signal: AbortSignal): UploadError {
 }
 
 function isRunFatal(error: unknown): boolean {
+  if (error instanceof LinkDownError) return true;
   if (error instanceof UploadError) return error.kind === 'auth' || error.kind === 'config';
   return classifyS3Error(error) === 'run-fatal';
 }

@@ -96,6 +96,20 @@ describe('withRetry', () => {
     expect(attempt).toHaveBeenCalledTimes(1);
   });
 
+  it('stops retrying with the error giveUp returns, and tells onSuccess of a success', async () => {
+    const reset = networkError('ECONNRESET');
+    const gone = new Error('the link is gone');
+    const attempt = failing(reset, reset, reset);
+    const seen: unknown[] = [];
+    const giveUp = (error: unknown) => (seen.push(error) === 2 ? gone : undefined);
+    await expect(withRetry(attempt, { signal, policy: FAST, giveUp })).rejects.toBe(gone);
+    expect(attempt).toHaveBeenCalledTimes(2);
+    let successes = 0;
+    const onSuccess = () => (successes += 1);
+    await expect(withRetry(failing(reset), { signal, policy: FAST, onSuccess })).resolves.toBe('done');
+    expect(successes).toBe(1);
+  });
+
   it('gives up after the policy’s attempts with the last error', async () => {
     const errors = [1, 2, 3, 4, 5].map(() => s3Error('SlowDown', 503));
     const attempt = failing(...errors);
