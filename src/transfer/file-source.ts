@@ -132,12 +132,10 @@ export class FileSource {
 
 /** @throws SourceError when size or mtime in `info` differ from `identity`. */
 function checkIdentity(path: string, identity: FileIdentity, info: { size: number; mtimeMs: number }): void {
-  if (info.size !== identity.sizeBytes || Math.floor(info.mtimeMs) !== identity.mtimeMs) {
-    throw changedError(
-      path,
-      `size or modification time changed (${identity.sizeBytes} -> ${info.size} bytes)`,
-    );
-  }
+  if (info.size !== identity.sizeBytes)
+    throw changedError(path, `size changed (${identity.sizeBytes} -> ${info.size} bytes)`);
+  if (Math.floor(info.mtimeMs) !== identity.mtimeMs)
+    throw changedError(path, `modification time changed (${identity.sizeBytes} bytes, same size)`);
 }
 
 function openError(path: string, error: unknown): SourceError {
