@@ -567,6 +567,32 @@ describe('rerunning a project whose bucket is gone', () => {
   });
 });
 
+describe('rerunning a project whose file names the listing escapes', () => {
+  it('finds every object in the listing without the SDK, and sends nothing', async () => {
+    const env = getS3Env();
+    const root = await makeTempDir('rerun-names');
+    const folder = path.join(root, 'NAMES1');
+    const names = ['logs/a+b c&d.log', "logs/it's (1)~%20.log", 'logs/Süd <x>.log', 'report/50% done.md'];
+    await writeFiles(folder, Object.fromEntries(names.map((rel) => [rel, { sizeBytes: 100, seed: rel }])));
+    const config = await writeConfig(root, { bucket, ...testServerConfig(env) });
+    await chmod(config, 0o600);
+    const args = ['--config', config, '--folder', folder, '--project-key', 'NAMES1'];
+    const state = ['--state-dir', path.join(root, 'state')];
+    const first = await runCli([...args, ...state]);
+    expect(first.code, first.stderr).toBe(0);
+
+    const rerun = await runCli([...args, ...state, '--debug']);
+
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(
+      'request HeadBucket and ListObjectsV2 of 2 prefixes (a probe without the SDK)',
+    );
+    expect(rerun.stderr).not.toContain('upload log:');
+    expect(rerun.stderr).not.toContain('request HeadBucketCommand');
+    expect(parseSummaryTotals(rerun.stdout)).toEqual({ uploaded: 0, skipped: names.length, failed: 0 });
+  });
+});
+
 /** The per-file lines of a --dry-run --debug plan: `skip   rel -> key (size): reason`, by key. */
 function decisionLines(stdout: string): Map<string, { action: string; reason: string }> {
   const decisions = new Map<string, { action: string; reason: string }>();
