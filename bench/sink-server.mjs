@@ -6,9 +6,9 @@
  *
  *   node bench/sink-server.mjs [--port N]      stdout: SINK=http://127.0.0.1:PORT
  *
- * It answers just enough for uploaders to succeed, path-style: HeadBucket and CreateBucket 200,
- * ListObjects(V2) and ListMultipartUploads empty, PutObject and UploadPart with the MD5 of the body as ETag
- * (rclone and our tool compare it), CreateMultipartUpload with an UploadId, CompleteMultipartUpload with the
+ * It answers just enough for uploaders to succeed, path-style: HeadBucket and CreateBucket 200, ListObjects(V2)
+ * of what it was sent (keys, sizes, ETags), ListMultipartUploads empty, PutObject and UploadPart with the MD5 of
+ * the body as ETag (rclone and our tool compare it), CreateMultipartUpload with an UploadId, CompleteMultipartUpload with the
  * multipart ETag, HeadObject with the size of what was "stored" (404 otherwise), deletes 204.
  * `GET /__sink/stats` returns `{ requests, bodyBytes, byOperation, buckets: { name: { objects, bytes } } }`.
  */
@@ -128,11 +128,36 @@ function headObject(res, bucket, key) {
   return res.end();
 }
 
+/**
+ * The objects "stored" under `prefix`, in key order, up to `max-keys` (1,000) a page: a V2 listing goes on from
+ * its continuation token (the last key listed), a V1 listing from `marker`. Keys URL-escaped with
+ * `encoding-type=url`, as S3 does.
+ */
 function listResult(bucket, q) {
-  const v2 = q.get('list-type') === '2' ? '<KeyCount>0</KeyCount>' : '';
+  const v2 = q.get('list-type') === '2';
+  const prefix = q.get('prefix') ?? '';
+  const after = (v2 ? (q.get('continuation-token') ?? q.get('start-after')) : q.get('marker')) ?? '';
+  const maxKeys = Math.min(Number(q.get('max-keys') ?? 1000), 1000);
+  const keys = [...(objects.get(bucket)?.keys() ?? [])]
+    .filter((key) => key.startsWith(prefix) && key > after)
+    .sort();
+  const page = keys.slice(0, maxKeys);
+  const truncated = keys.length > page.length;
+  const urlEncoded = q.get('encoding-type') === 'url';
+  const name = (key) => (urlEncoded ? encodeURIComponent(key).replace(/%2F/g, '/') : escapeXml(key));
+  const contents = page.map((key) => {
+    const object = objects.get(bucket).get(key);
+    return `<Contents><Key>${name(key)}</Key><LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;${object.etag}&quot;</ETag><Size>${object.sizeBytes}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+  });
+  const next = !truncated
+    ? ''
+    : v2
+      ? `<NextContinuationToken>${escapeXml(page.at(-1))}</NextContinuationToken>`
+      : `<NextMarker>${name(page.at(-1))}</NextMarker>`;
   return xml(
     'ListBucketResult',
-    `<Name>${bucket}</Name><Prefix>${escapeXml(q.get('prefix') ?? '')}</Prefix>${v2}<IsTruncated>false</IsTruncated>`,
+    `<Name>${bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix>${v2 ? `<KeyCount>${page.length}</KeyCount>` : ''}` +
+      `${urlEncoded ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>${next}${contents.join('')}`,
   );
 }
 

@@ -7,6 +7,7 @@ import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
 import { describeStopping, type Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
+import type { Listing } from './remote/bucket-probe.js';
 import { connectStore, probeBucket } from './remote/connect.js';
 import { endpointId } from './remote/endpoint-id.js';
 import type { S3Store } from './remote/s3-store.js';
@@ -28,8 +29,8 @@ import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads, isSettledByLog } from './verifier/verify-plan.js';
-import { askObjects, findLogGap, pickSpotChecks } from './verifier/log-spot-check.js';
-import type { ObjectAnswer } from './remote/bucket-probe.js';
+import { describeLogGap, findLogGap, listPrefixes, settledByLog, type LogGap } from './verifier/log-gap.js';
+import { plannedPrefixes } from './verifier/lookup-remote.js';
 import { proveUploads } from './verifier/prove-uploads.js';
 import { printDryRun } from './dry-run.js';
 import { previewResumes } from './transfer/resume-preview.js';
@@ -119,7 +120,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     store = opened.store;
     if (opened.logGap)
       log.warn(
-        `upload log: ${opened.logGap}, though the log says it was sent; every planned file is checked against the bucket this run, as --verify does`,
+        `upload log: ${describeLogGap(opened.logGap)}; every planned file is checked against the bucket this run, as --verify does`,
       );
     if (store && !options.dryRun)
       bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
@@ -213,17 +214,18 @@ async function warnOfLeftBehindFolders(options: RunOptions, log: Logger): Promis
   }
 }
 
-/** The store a run connected (none when it needs none), and what a spot check found missing from the log's word. */
+/** The store a run connected (none when it needs none), and what the bucket lacks of what the log says was sent. */
 interface OpenedStore {
   store: S3Store | undefined;
-  logGap: string | undefined;
+  logGap: LogGap | undefined;
 }
 
 /**
  * The store a run needs, connected and proven with one HeadBucket; none for a dry run that decides offline. A run
- * the upload log settles whole (nothing to send, fix or clean up) needs only to know that the bucket is there:
- * a probe without the SDK tells it where the target allows, and the store is then never built. Either way, before
- * the log is trusted a few of the objects it says were sent are asked for ({@link pickSpotChecks}).
+ * the upload log settles whole (nothing to send, fix or clean up) needs only to know that the bucket is there and
+ * holds what the log says was sent: a probe without the SDK tells it where the target allows, and the store is
+ * then never built. Either way, before the log is trusted, the prefixes of the files it settles are listed and
+ * each of their objects looked for ({@link settledByLog}); any one missing has the run decide as --verify does.
  */
 async function openStore(
   plan: UploadPlan,
@@ -233,17 +235,17 @@ async function openStore(
 ): Promise<OpenedStore> {
   if (dryRunDecidesOffline(plan, options, logged)) return { store: undefined, logGap: undefined };
   const trustsLog = !options.force && !options.verify && !options.check;
-  const picked = trustsLog ? pickSpotChecks(plan.groups.values(), logged.uploads) : [];
-  const keys = picked.map((task) => task.key);
-  let answers: ObjectAnswer[] | undefined;
+  const settled = trustsLog ? settledByLog([...plan.groups.values()].flat(), logged.uploads) : [];
+  const prefixes = plannedPrefixes(settled);
+  let listing: Listing | undefined;
   if (await needsNothingButTheBucket(plan, options, logged)) {
-    answers = await probeBucket(options, log, interrupts.hard, keys);
-    if (answers && !findLogGap(picked, answers, options.bucket))
+    listing = await probeBucket(options, log, interrupts.hard, prefixes);
+    if (listing && !findLogGap(settled, listing, options.bucket))
       return { store: undefined, logGap: undefined };
   }
   const store = await connectStore(options, log, interrupts.hard);
-  answers ??= await askObjects(store, options.bucket, keys, interrupts.hard);
-  return { store, logGap: findLogGap(picked, answers, options.bucket) };
+  listing ??= await listPrefixes(store, options.bucket, prefixes, interrupts.hard);
+  return { store, logGap: findLogGap(settled, listing, options.bucket) };
 }
 
 /**

@@ -15,8 +15,8 @@ import { CLIENT_SETTINGS } from './client-settings.js';
 import { describeControlRequest } from './control-retry.js';
 import { describeProxy, proxyRouteFor, type ProxyRoute } from './proxy-route.js';
 import { virtualHostAdvice, waitForFirstAnswer } from './endpoint-answer.js';
-import type { ObjectAnswer } from './bucket-probe.js';
-import type { SigningKeys } from './head-signature.js';
+import type { Listing } from './bucket-probe.js';
+import type { SigningKeys } from './request-signature.js';
 import type { S3Store } from './s3-store.js';
 
 /** An endpoint that has not answered at all within this long is taken as misconfigured. */
@@ -223,18 +223,19 @@ async function refusePlainHttpToTls(endpoint: string | undefined, error: unknown
 }
 
 /**
- * For a run that needs nothing from the bucket but to know it is there (a rerun the upload log settles): one
- * HeadBucket, and a HeadObject of each of `keys`, without loading the SDK, where the target allows it (a custom
- * endpoint addressed path-style, keys from the config or the keyring, no customer-provided encryption key, which
- * a HeadObject would have to carry). The objects' answers when the bucket answered 200; undefined when the caller
- * must connect with {@link connectStore}, which then reports whatever kept the probe from an answer.
+ * For a run that needs nothing from the bucket but to know it is there and what it holds (a rerun the upload log
+ * settles): one HeadBucket, and a listing of each of `prefixes`, without loading the SDK, where the target allows
+ * it (a custom endpoint addressed path-style, keys from the config or the keyring, no customer-provided
+ * encryption key, with which the run needs the store anyway). What the listings found when the bucket answered
+ * 200; undefined when the caller must connect with {@link connectStore}, which then reports whatever kept the
+ * probe from an answer.
  */
 export async function probeBucket(
   options: RunOptions,
   log: Logger,
   signal: AbortSignal,
-  keys: readonly string[],
-): Promise<ObjectAnswer[] | undefined> {
+  prefixes: readonly string[],
+): Promise<Listing | undefined> {
   const { auth, endpoint } = options;
   if (!endpoint || !options.forcePathStyle || options.bucket.startsWith('arn:')) return undefined;
   if (options.objects.requests.customerKey !== undefined) return undefined;
@@ -244,10 +245,11 @@ export async function probeBucket(
   if (!credentials) return undefined;
   const bucketProbe = await import('./bucket-probe.js');
   if (log.debugEnabled) {
-    const objects = keys.length > 0 ? ` and ${keys.length} HeadObject` : '';
-    log.debug(`request HeadBucket${objects} (a probe without the SDK)`);
+    const count = prefixes.length;
+    const listings = count > 0 ? ` and ListObjectsV2 of ${count} ${count === 1 ? 'prefix' : 'prefixes'}` : '';
+    log.debug(`request HeadBucket${listings} (a probe without the SDK)`);
   }
-  const answers = await bucketProbe.probeBucket(
+  const listing = await bucketProbe.probeBucket(
     {
       endpoint,
       bucket: options.bucket,
@@ -256,13 +258,13 @@ export async function probeBucket(
       expectedBucketOwner: options.objects.requests.expectedBucketOwner,
       trustedCertificates: await certificatesFor(options),
     },
-    keys,
+    prefixes,
     signal,
   );
-  if (!answers) return undefined;
+  if (!listing) return undefined;
   warnIfConfigReadable(options, log);
   log.debug(`bucket ${options.bucket} reachable at ${endpoint} (auth mode ${auth.mode})`);
-  return answers;
+  return listing;
 }
 
 /**

@@ -174,13 +174,29 @@ function otherOperations(stats: ProxyStats, allowed: readonly string[]): Record<
   );
 }
 
-/** The folder type of each object a HeadObject asked for (`/bucket/PROJECT/type/...`), sorted. */
-function headedFolderTypes(stats: ProxyStats): string[] {
+/** The prefix each ListObjectsV2 listed, sorted. */
+function listedPrefixes(stats: ProxyStats): string[] {
   return stats.log
-    .filter((entry) => entry.operation === 'HeadObject')
-    .map((entry) => decodeURIComponent(entry.url).split('/')[3] ?? '')
+    .filter((entry) => entry.operation === 'ListObjectsV2')
+    .map((entry) => new URL(entry.url, 'http://proxy').searchParams.get('prefix') ?? '')
     .sort();
 }
+
+/** The key of each PutObject, sorted. */
+function putKeys(stats: ProxyStats): string[] {
+  return stats.log
+    .filter((entry) => entry.operation === 'PutObject')
+    .map((entry) =>
+      decodeURIComponent(new URL(entry.url, 'http://proxy').pathname).split('/').slice(2).join('/'),
+    )
+    .sort();
+}
+
+/** Each folder type's prefix in the project. */
+const TYPE_PREFIXES = FOLDER_TYPES.map((type) => `${PROJECT_KEY}/${type}/`).sort();
+
+/** A rerun the upload log settles: one HeadBucket and one listing of each folder type's prefix (one page each). */
+const SETTLED_RERUN_REQUESTS = { HeadBucket: 1, ListObjectsV2: FOLDER_TYPES.length };
 
 async function deleteObjectsUnder(prefix: string): Promise<string[]> {
   const keys = (await listAllObjects(bucket, prefix)).map((object) => object.key);
@@ -214,7 +230,7 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation.PutObject).toBe(FILE_COUNT - 1);
   });
 
-  it('skips every file by the CSV log alone, asking the bucket for one object per folder type, and logs one row for all', async () => {
+  it('skips every file by the CSV log alone, after listing each folder type once to find every one there, and logs one row for all', async () => {
     const run = await upload();
     await expectOutcomesAgree(run);
     expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
@@ -226,18 +242,18 @@ describe('rerunning an uploaded project', () => {
         reason: `${FILE_COUNT} files unchanged since this log recorded them; not listed again`,
       }),
     ]);
-    expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
-    expect(headedFolderTypes(run.stats)).toEqual([...FOLDER_TYPES].sort());
+    expect(run.stats.byOperation).toEqual(SETTLED_RERUN_REQUESTS);
+    expect(listedPrefixes(run.stats)).toEqual(TYPE_PREFIXES);
   });
 
   it('proves the bucket for such a rerun with signed requests of its own, without loading the SDK', async () => {
     const run = await upload('--debug');
     await expectOutcomesAgree(run);
     expect(run.result.stderr).toContain(
-      `request HeadBucket and ${FOLDER_TYPES.length} HeadObject (a probe without the SDK)`,
+      `request HeadBucket and ListObjectsV2 of ${FOLDER_TYPES.length} prefixes (a probe without the SDK)`,
     );
     expect(run.result.stderr).not.toContain('request HeadBucketCommand');
-    expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+    expect(run.stats.byOperation).toEqual(SETTLED_RERUN_REQUESTS);
   });
 
   it('proves it without the SDK too with the keys the AWS default chain takes from the environment', async () => {
@@ -256,7 +272,7 @@ describe('rerunning an uploaded project', () => {
     expect(run.result.stderr).toContain('(a probe without the SDK)');
     expect(run.result.stderr).not.toContain('request HeadBucketCommand');
     expect(run.result.stderr).not.toContain(env.secretAccessKey);
-    expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+    expect(run.stats.byOperation).toEqual(SETTLED_RERUN_REQUESTS);
   });
 
   it('leaves the keys in the environment to the SDK when AWS_PROFILE names a profile, which the chain prefers', async () => {
@@ -366,8 +382,9 @@ describe('rerunning an uploaded project', () => {
     for (const [key, decision] of decisions)
       if (key !== TOUCHED_KEY) expect(decision).toEqual(logged.get(key));
     expect(asked.stats.byOperation.HeadBucket).toBe(1);
-    // with over 50 files planned, the one to decide is found by listing its folder type's prefix, as a run does
-    expect(asked.stats.byOperation.ListObjectsV2).toBe(1);
+    // the files the log settles are looked for in a listing of each folder type's prefix; with over 50 files
+    // planned, the one to decide is found by listing its folder type's prefix again, as a run does
+    expect(asked.stats.byOperation.ListObjectsV2).toBe(FOLDER_TYPES.length + 1);
     expect(otherOperations(asked.stats, ['HeadBucket', 'HeadObject', 'ListObjectsV2'])).toEqual({});
 
     const checked = await upload('--dry-run', '--verify', '--debug');
@@ -423,14 +440,14 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation.ListObjectsV2 ?? 0).toBe(0);
   });
 
-  it('re-sends a folder type deleted behind the tool: the object asked for is missing, so the log is not trusted', async () => {
+  it('re-sends a folder type deleted behind the tool: its objects are not listed, so the log is not trusted', async () => {
     const deleted = await deleteObjectsUnder(`${PROJECT_KEY}/gis_data/`);
     expect(deleted).toHaveLength(SMALL_PER_TYPE);
     const run = await upload();
     await expectOutcomesAgree(run);
     expect(run.result.stderr).toMatch(
       new RegExp(
-        `warn upload log: s3://${bucket}/${PROJECT_KEY}/gis_data/\\S+ is not in the bucket, though the log says it was sent; every planned file is checked against the bucket this run`,
+        `warn upload log: s3://${bucket}/${PROJECT_KEY}/gis_data/\\S+ is not in the bucket, and ${SMALL_PER_TYPE - 1} more, though the log says they were sent; every planned file is checked against the bucket this run`,
       ),
     );
     expect(keysWith(run, 'uploaded')).toEqual(deleted);
@@ -448,7 +465,9 @@ describe('rerunning an uploaded project', () => {
     const run = await upload();
     await expectOutcomesAgree(run);
     expect(run.result.stderr).toContain(`/${PROJECT_KEY}/report/`);
-    expect(run.result.stderr).toContain('is not in the bucket, though the log says it was sent');
+    expect(run.result.stderr).toContain(
+      `is not in the bucket, and ${SMALL_PER_TYPE - 1} more, though the log says they were sent`,
+    );
     expect(keysWith(run, 'uploaded')).toEqual([...deleted, `${PROJECT_KEY}/report/added-later.md`].sort());
     await rm(path.join(project, 'report', 'added-later.md'));
     await client.send(
@@ -456,14 +475,66 @@ describe('rerunning an uploaded project', () => {
     );
   });
 
-  it('trusts the log as before when the bucket refuses HeadObject, as to keys that may only write', async () => {
-    proxy.setRules([{ match: { operation: 'HeadObject' }, action: 'access-denied-403', times: Infinity }]);
+  it('re-sends the one object of many deleted behind the tool, found missing from the listing', async () => {
+    const gone = `${PROJECT_KEY}/config/notes-03.txt`;
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: gone }));
+
+    const run = await upload('--debug');
+
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toContain('(a probe without the SDK)');
+    expect(run.result.stderr).toContain(
+      `warn upload log: s3://${bucket}/${gone} is not in the bucket, though the log says it was sent; every planned file is checked against the bucket this run`,
+    );
+    expect(keysWith(run, 'uploaded')).toEqual([gone]);
+    expect(putKeys(run.stats)).toEqual([gone]);
+    expect(run.stats.byOperation.UploadPart ?? 0).toBe(0);
+    expect(await getObjectBytes(bucket, gone)).toEqual(await localBytes('config/notes-03.txt'));
+  });
+
+  it('does the same when the run lists through the SDK', async () => {
+    const env = getS3Env();
+    const dir = await makeTempDir('rerun-sdk-listing');
+    const profileConfig = await writeConfig(dir, {
+      bucket,
+      endpoint_url: env.endpoint,
+      region: env.region,
+      force_path_style: true,
+      auth_mode: 'profile',
+      profile: 'field',
+    });
+    const credentialsFile = path.join(dir, 'credentials');
+    await writeFile(
+      credentialsFile,
+      `[field]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${env.secretAccessKey}\n`,
+    );
+    const gone = `${PROJECT_KEY}/logs/events-07.jsonl`;
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: gone }));
+
+    const run = await uploadWithEnv(
+      profileConfig,
+      { ...NO_OTHER_CHAIN_SETTINGS, AWS_SHARED_CREDENTIALS_FILE: credentialsFile },
+      '--debug',
+    );
+
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).not.toContain('(a probe without the SDK)');
+    expect(run.result.stderr).toContain(
+      `warn upload log: s3://${bucket}/${gone} is not in the bucket, though the log says it was sent`,
+    );
+    expect(keysWith(run, 'uploaded')).toEqual([gone]);
+    expect(putKeys(run.stats)).toEqual([gone]);
+    expect(await getObjectBytes(bucket, gone)).toEqual(await localBytes('logs/events-07.jsonl'));
+  });
+
+  it('trusts the log as before when the bucket refuses a listing, as to keys that may only write', async () => {
+    proxy.setRules([{ match: { operation: 'ListObjectsV2' }, action: 'access-denied-403', times: Infinity }]);
     try {
       const run = await upload();
       await expectOutcomesAgree(run);
       expect(countOutcomes(run.rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
       expect(run.result.stderr).not.toContain('upload log:');
-      expect(run.stats.byOperation).toEqual({ HeadBucket: 1, HeadObject: FOLDER_TYPES.length });
+      expect(run.stats.byOperation).toEqual(SETTLED_RERUN_REQUESTS);
     } finally {
       proxy.setRules([]);
     }
@@ -489,8 +560,36 @@ describe('rerunning a project whose bucket is gone', () => {
     await client.send(new DeleteBucketCommand({ Bucket: gone }));
     const rerun = await runCli([...args, '--state-dir', path.join(root, 'state'), '--debug']);
     expect(rerun.code).toBe(2);
-    expect(rerun.stderr).toContain('request HeadBucket and 1 HeadObject (a probe without the SDK)');
+    expect(rerun.stderr).toContain(
+      'request HeadBucket and ListObjectsV2 of 1 prefix (a probe without the SDK)',
+    );
     expect(rerun.stderr).toMatch(new RegExp(`open bucket ${gone}: .*NoSuchBucket.*create the bucket`));
+  });
+});
+
+describe('rerunning a project whose file names the listing escapes', () => {
+  it('finds every object in the listing without the SDK, and sends nothing', async () => {
+    const env = getS3Env();
+    const root = await makeTempDir('rerun-names');
+    const folder = path.join(root, 'NAMES1');
+    const names = ['logs/a+b c&d.log', "logs/it's (1)~%20.log", 'logs/Süd <x>.log', 'report/50% done.md'];
+    await writeFiles(folder, Object.fromEntries(names.map((rel) => [rel, { sizeBytes: 100, seed: rel }])));
+    const config = await writeConfig(root, { bucket, ...testServerConfig(env) });
+    await chmod(config, 0o600);
+    const args = ['--config', config, '--folder', folder, '--project-key', 'NAMES1'];
+    const state = ['--state-dir', path.join(root, 'state')];
+    const first = await runCli([...args, ...state]);
+    expect(first.code, first.stderr).toBe(0);
+
+    const rerun = await runCli([...args, ...state, '--debug']);
+
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(
+      'request HeadBucket and ListObjectsV2 of 2 prefixes (a probe without the SDK)',
+    );
+    expect(rerun.stderr).not.toContain('upload log:');
+    expect(rerun.stderr).not.toContain('request HeadBucketCommand');
+    expect(parseSummaryTotals(rerun.stdout)).toEqual({ uploaded: 0, skipped: names.length, failed: 0 });
   });
 });
 

@@ -346,7 +346,9 @@ describe("another project's unfinished upload in the same state folder", () => {
     expect(first.code, first.stderr).toBe(0);
     const rerun = await runCli([...args, '--state-dir', h.stateDir, '--quiet', '--debug']);
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toContain('request HeadBucket and 1 HeadObject (a probe without the SDK)');
+    expect(rerun.stderr).toContain(
+      'request HeadBucket and ListObjectsV2 of 1 prefix (a probe without the SDK)',
+    );
     expect(await listOpenMultipartUploads(bucket)).toContainEqual(
       expect.objectContaining({ key: open.key, uploadId: open.uploadId }),
     );

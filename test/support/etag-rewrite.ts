@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash, createHmac } from 'node:crypto';
-import { canonicalHeaderValue, signingKey } from '../../src/remote/head-signature.js';
+import { canonicalHeaderValue, signingKey } from '../../src/remote/request-signature.js';
 
 /** XOR mask of the AWS-style ETags: reversible, so the proxy can give the server its real ETags back. */
 const MASK = createHash('md5').update('aws-kms-etag').digest();

@@ -1,0 +1,83 @@
+import type { UploadTask } from '../collector/plan-upload.js';
+import type { Listing } from '../remote/bucket-probe.js';
+import { errorCode, httpStatusOf, isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { decideFromLog, type LogFacts } from './decide.js';
+import { listUnder } from './lookup-remote.js';
+import type { ObjectReader } from './object-reader.js';
+
+/** Objects the upload log says were sent that the bucket does not hold as sent: the first in words, how many. */
+export interface LogGap {
+  first: string;
+  count: number;
+}
+
+/**
+ * The files the upload log settles: before a run trusts the log, each of their objects is looked for in a listing
+ * of their prefixes. A bucket emptied or recreated, a project, folder or single object deleted, objects expired by
+ * a lifecycle rule: the log still says "sent", and without this a rerun would say done with them missing.
+ */
+export function settledByLog(
+  tasks: Iterable<UploadTask>,
+  logged: ReadonlyMap<string, LogFacts>,
+): UploadTask[] {
+  return [...tasks].filter((task) => decideFromLog(task, logged.get(task.key)) !== undefined);
+}
+
+/**
+ * The files of `settled` whose key `listing` lacks or lists with another size, or undefined when every one is
+ * there as sent, or the listing was refused (keys that may only write, a server that does not list): then the
+ * log is trusted as before.
+ */
+export function findLogGap(
+  settled: readonly UploadTask[],
+  listing: Listing,
+  bucket: string,
+): LogGap | undefined {
+  if (listing === 'refused') return undefined;
+  let first: string | undefined;
+  let count = 0;
+  for (const task of settled) {
+    const sizeBytes = listing.get(task.key);
+    if (sizeBytes === task.sizeBytes) continue;
+    count += 1;
+    first ??=
+      sizeBytes === undefined
+        ? `s3://${bucket}/${task.key} is not in the bucket`
+        : `s3://${bucket}/${task.key} holds ${sizeBytes} bytes, not the ${task.sizeBytes} sent`;
+  }
+  return first === undefined ? undefined : { first, count };
+}
+
+/** A gap in words: the first object, how many more, and that the log says otherwise. */
+export function describeLogGap({ first, count }: LogGap): string {
+  return count === 1
+    ? `${first}, though the log says it was sent`
+    : `${first}, and ${count - 1} more, though the log says they were sent`;
+}
+
+/**
+ * Every object under `prefixes` with its size, through the store, or `refused` when the bucket may not be listed
+ * (403 AccessDenied) or the server does not list (405, 501).
+ * @throws the stop's error once `signal` is aborted; RemoteError/AuthError naming the bucket for another failure.
+ */
+export async function listPrefixes(
+  reader: ObjectReader,
+  bucket: string,
+  prefixes: readonly string[],
+  signal: AbortSignal,
+): Promise<Listing> {
+  try {
+    const listed = await listUnder(prefixes, { reader, bucket, signal });
+    return new Map([...listed].map(([key, object]) => [key, object.sizeBytes]));
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (isListingRefused(error)) return 'refused';
+    throw toUploadError(error, 'check existing objects in', bucket);
+  }
+}
+
+function isListingRefused(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status === 403) return errorCode(error) === 'AccessDenied';
+  return status === 405 || isNotImplemented(error);
+}
