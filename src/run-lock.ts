@@ -207,8 +207,8 @@ async function removeStaleLock(file: string, judgedText: string, token: string):
 
 function holdLock(file: string, scope: string, mine: LockHolder, options: RunLockOptions): LockFile {
   const now = options.now ?? Date.now;
-  const isOurs = async () =>
-    parseLockHolder((await readLockText(file)) ?? '', mine.host)?.token === mine.token;
+  const isOurText = (text: string) => parseLockHolder(text, mine.host)?.token === mine.token;
+  const isOurs = async () => isOurText((await readLockText(file)) ?? '');
   const refresh = async (): Promise<RefreshOutcome> => {
     // a run that took the lock between this check and the write is overwritten; it finds out at its own
     // next refresh. Only a holder silent past the lease can be taken over, so this needs a lost lease too.
@@ -238,8 +238,7 @@ function holdLock(file: string, scope: string, mine: LockHolder, options: RunLoc
       // the process exits right after: a refresh in progress never gets to write the lock again
       void keeper.stop();
       try {
-        if (parseLockHolder(readFileSync(file, 'utf8'), mine.host)?.token === mine.token)
-          rmSync(file, { force: true });
+        if (isOurText(readFileSync(file, 'utf8'))) rmSync(file, { force: true });
       } catch {
         // gone already, or unreadable: the next run judges a lock its dead process left as stale
       }

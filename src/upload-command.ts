@@ -2,7 +2,7 @@ import { loadCommandConfig } from './config/config-file.js';
 import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
 import { withKeyringCustomerKey } from './auth/customer-key-source.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
-import { describeStopping, GRACE_MS, watchInterrupts } from './interrupt.js';
+import { describeStopping, EXIT_DEADLINE_MS, GRACE_MS, watchInterrupts } from './interrupt.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { reportError } from './report-error.js';
 import { runUpload, type RunResult } from './run.js';
@@ -33,7 +33,13 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
   const interrupts = watchInterrupts({
     graceMs: GRACE_MS,
     onFirst: (signal) => process.stderr.write(`\n${describeStopping(signal)}\n`),
-    onForce: () => process.exit(EXIT.interrupted),
+    onForce: () => {
+      // the unwinding would have released the bucket lock object; the user learns why a rerun may find it held
+      process.stderr.write(
+        `upload-to-s3: the run did not end within ${EXIT_DEADLINE_MS / 1000} s of the second signal: its state folder's lock is removed, a --bucket-lock object stays until its lease ends\n`,
+      );
+      process.exit(EXIT.interrupted);
+    },
   });
   try {
     const result = await runUpload(options, interrupts, log).catch((error: unknown) => {

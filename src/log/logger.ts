@@ -62,7 +62,6 @@ export function createLogger(options: {
   };
 }
 
-/** The same clock as the progress lines on stdout, which a CI log or a terminal shows beside these. */
 /**
  * The line as shown: the same clock as the progress lines on stdout, which a CI log or a terminal shows beside it;
  * a control character of a file name in the message must neither reach the terminal nor break the line in two.

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { refusesListing } from './classify-error.js';
 import { parseListPage } from './list-page-xml.js';
 import type { SigningKeys } from './request-signature.js';
 import { sendSigned, type SignedAnswer, type SignedTarget } from './signed-request.js';
@@ -79,7 +80,7 @@ async function listPrefix(send: Send, bucketPath: string, prefix: string): Promi
       ...(token === undefined ? {} : { 'continuation-token': token }),
     };
     const answer = await send({ method: 'GET', path: bucketPath, query });
-    if (answer && isRefusal(answer)) return 'refused';
+    if (answer && refusesListing(answer.status, codeOf(answer.body))) return 'refused';
     const page = answer?.status === 200 ? parseListPage(answer.body) : undefined;
     if (!page) return undefined;
     for (const { key, sizeBytes } of page.objects) sizes.set(key, sizeBytes);
@@ -91,11 +92,7 @@ async function listPrefix(send: Send, bucketPath: string, prefix: string): Promi
   }
 }
 
-/**
- * Refused by policy (AccessDenied; another 403, such as SignatureDoesNotMatch, is left to the SDK to explain) or
- * not implemented by the server.
- */
-function isRefusal({ status, body }: SignedAnswer): boolean {
-  if (status === 403) return /<Code>AccessDenied<\/Code>/.test(body);
-  return status === 405 || status === 501;
+/** The `<Code>` of an S3 error answer's XML, or '' when there is none. */
+function codeOf(body: string): string {
+  return /<Code>([^<]*)<\/Code>/.exec(body)?.[1] ?? '';
 }

@@ -235,6 +235,15 @@ export function errorCode(error: unknown): string {
   return shape?.code ?? shape?.name ?? '';
 }
 
+/**
+ * Whether a listing's answer says the bucket may not be listed (403 AccessDenied: keys that may only write; another
+ * 403, such as SignatureDoesNotMatch, is a fault to explain) or that the server does not list (405, 501).
+ */
+export function refusesListing(status: number | undefined, code: string): boolean {
+  if (status === 403) return code === 'AccessDenied';
+  return status === 405 || status === 501 || code === 'NotImplemented';
+}
+
 /** True when the server says it does not implement the request (501 NotImplemented). */
 export function isNotImplemented(error: unknown): boolean {
   return errorCode(error) === 'NotImplemented' || httpStatusOf(error) === 501;

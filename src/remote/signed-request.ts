@@ -11,10 +11,9 @@ export interface SignedTarget {
   trustedCertificates: string[] | undefined;
 }
 
-/** What came back: the status, the Content-Length, and the body of a GET. */
+/** What came back: the status, and the body of a GET. */
 export interface SignedAnswer {
   status: number;
-  lengthBytes: number | undefined;
   body: string;
 }
 
@@ -67,7 +66,6 @@ function readAnswer(
   response: http.IncomingMessage,
   settle: (answer: SignedAnswer | undefined) => void,
 ): void {
-  const length = Number(response.headers['content-length']);
   const chunks: Buffer[] = [];
   let bytes = 0;
   response.on('data', (chunk: Buffer) => {
@@ -78,7 +76,6 @@ function readAnswer(
   response.once('end', () =>
     settle({
       status: response.statusCode ?? 0,
-      lengthBytes: Number.isSafeInteger(length) ? length : undefined,
       body: Buffer.concat(chunks).toString('utf8'),
     }),
   );

@@ -3,9 +3,6 @@ import type { UploadFlags } from '../config/run-options.js';
 import { ConfigError, quoteValue } from '../errors.js';
 import { listPathOptions, parseUploadFlags } from '../upload-options.js';
 
-/** Every upload flag that takes a path: a task starts in another folder, where a relative one would not lead. */
-const PATH_OPTIONS = listPathOptions();
-
 /**
  * Paths a run started at this prompt would find by itself (the user's config file, the project in the current
  * folder) and a task, started as another account in another folder, would not: the task is given them.
@@ -56,7 +53,8 @@ export function completeUploadArguments(
   const completed: UploadFlags = { ...flags };
   if (implied.config && !flags.config) completed.config = appendFlag(args, '--config', implied.config);
   if (implied.folder && !flags.folder) completed.folder = appendFlag(args, '--folder', implied.folder);
-  for (const option of PATH_OPTIONS) assertAbsolute(option.long, completed[option.key]);
+  // every upload flag that takes a path: a task starts in another folder, where a relative one would not lead
+  for (const option of listPathOptions()) assertAbsolute(option.long, completed[option.key]);
   completed.stateDir ??= appendFlag(args, '--state-dir', MACHINE_STATE_DIR);
   const stateDir = completed.stateDir === MACHINE_STATE_DIR ? machineStateDir : completed.stateDir;
   const taskFolder = path.win32.join(stateDir, 'tasks', taskSlug);

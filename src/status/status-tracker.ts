@@ -241,9 +241,14 @@ export class StatusTracker {
         entry.bytes += fresh;
         if (entry.retry !== undefined && this.now() >= entry.retry.resume_at * 1000) delete entry.retry;
       }
-      addBytes([counters, this.totals], { bytes_uploaded: fresh, bytes_sent: deltaBytes });
-      this.rate ??= new RateWindow(this.now());
-      this.rate.record(deltaBytes, this.now());
+      // no array or object per chunk: addBytes is for the once-per-file settling
+      counters.bytes_uploaded += fresh;
+      counters.bytes_sent += deltaBytes;
+      this.totals.bytes_uploaded += fresh;
+      this.totals.bytes_sent += deltaBytes;
+      const now = this.now();
+      this.rate ??= new RateWindow(now);
+      this.rate.record(deltaBytes, now);
     };
   }
 

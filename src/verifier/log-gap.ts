@@ -1,6 +1,6 @@
 import type { UploadTask } from '../collector/plan-upload.js';
 import type { Listing } from '../remote/bucket-probe.js';
-import { errorCode, httpStatusOf, isNotImplemented, toUploadError } from '../remote/classify-error.js';
+import { errorCode, httpStatusOf, refusesListing, toUploadError } from '../remote/classify-error.js';
 import { decideFromLog, type LogFacts } from './decide.js';
 import { listUnder } from './lookup-remote.js';
 import type { ObjectReader } from './object-reader.js';
@@ -71,13 +71,7 @@ export async function listPrefixes(
     return new Map([...listed].map(([key, object]) => [key, object.sizeBytes]));
   } catch (error) {
     if (signal.aborted) throw error;
-    if (isListingRefused(error)) return 'refused';
+    if (refusesListing(httpStatusOf(error), errorCode(error))) return 'refused';
     throw toUploadError(error, 'check existing objects in', bucket);
   }
-}
-
-function isListingRefused(error: unknown): boolean {
-  const status = httpStatusOf(error);
-  if (status === 403) return errorCode(error) === 'AccessDenied';
-  return status === 405 || isNotImplemented(error);
 }
