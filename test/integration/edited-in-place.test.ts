@@ -48,7 +48,8 @@ describe('a reel edited in place between an interrupted upload and its resume, i
     const h = await harness('EDITRESUME');
     const rel = 'reels/R001/R001.mp4';
     const [file] = await writeFiles(h.projectDir, { [rel]: { sizeBytes: 24 * MiB, seed: 'edit-resume' } });
-    await interruptAfterParts(h, 2);
+    // one part at a time: parts 1 and 2 are the ones stored, and the edit lands in part 1
+    await interruptAfterParts(h, 2, uploadArgs(h, '--max-concurrency', '1'));
 
     const before = await stat(file!);
     const handle = await open(file!, 'r+');

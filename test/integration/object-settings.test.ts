@@ -14,6 +14,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutBucketPolicyCommand,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { S3Store } from '../../src/remote/s3-store.js';
 import { fixObjectSettings } from '../../src/transfer/fix-settings.js';
@@ -235,6 +236,10 @@ describe("a bucket policy that refuses untagged uploads (the README's RequirePro
           }),
         }),
       );
+      // the policy is in force: an untagged PutObject is refused
+      await expect(
+        client.send(new PutObjectCommand({ Bucket: tagged, Key: 'TAG1/untagged', Body: 'x' })),
+      ).rejects.toMatchObject({ name: 'AccessDenied' });
       const h = await harness('TAG1', [], tagged);
       await writeFiles(h.projectDir, { [SMALL]: makeBytes(50 * 1024, 'TAG1-small') });
       await appendFile(h.configPath, '\ntags: { project: TAG1 }\n');

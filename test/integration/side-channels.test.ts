@@ -26,9 +26,16 @@ describe('a log file and a status file that stop taking writes mid-run', () => {
     h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', times: Infinity }]);
     const cli = spawnCli(uploadArgs(h, '--log-file', logFile, '--debug'), { timeoutMs: 120_000 });
     await waitForProxy(h.proxy, () => h.proxy.held() > 0);
+    // the run may write either file again between the rm and the mkdir: swap until the folder is in place
     for (const taken of [logFile, h.statusJson]) {
-      await rm(taken);
-      await mkdir(path.join(taken, 'x'), { recursive: true });
+      for (;;) {
+        await rm(taken, { force: true });
+        const made = await mkdir(path.join(taken, 'x'), { recursive: true }).then(
+          () => true,
+          () => false,
+        );
+        if (made) break;
+      }
     }
     h.proxy.setRules([]);
     h.proxy.release();

@@ -1,8 +1,9 @@
 /**
- * Read-only views of a bucket on the test server, for asserting what an upload left behind.
+ * Views of a bucket on the test server, for asserting what an upload left behind, and one removal by hand.
  * S3's PascalCase response fields stay in here; tests see plain camelCase records.
  */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -54,6 +55,11 @@ export async function listAllObjects(bucket: string, prefix?: string): Promise<L
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return objects;
+}
+
+/** Deletes one object (what a run left behind, removed by hand). */
+export async function deleteObject(bucket: string, key: string): Promise<void> {
+  await client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
 /** The object's full body. */

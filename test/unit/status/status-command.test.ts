@@ -288,9 +288,13 @@ describe('an ended run', () => {
   });
 });
 
-/** Waits until `text()` holds `wanted` (2 s at most): what the watcher prints shows when it has read the file. */
+/** Waits until `text()` holds `wanted`: what the watcher prints shows when it has read the file. */
 async function waitForText(text: () => string, wanted: string): Promise<void> {
-  for (let waitedMs = 0; !text().includes(wanted) && waitedMs < 2_000; waitedMs += 10) await sleep(10);
+  for (let waitedMs = 0; !text().includes(wanted); waitedMs += 10) {
+    if (waitedMs >= 10_000)
+      throw new Error(`the watcher never printed ${JSON.stringify(wanted)}:\n${text()}`);
+    await sleep(10);
+  }
 }
 
 /** Watches the status file into a log-like stream until the run is shown uploading; `text` is what it printed. */
