@@ -8,6 +8,13 @@ import type { UploadJournal } from './upload-journal.js';
  */
 const LOST_ANSWER_WINDOW_MS = 10 * 60_000;
 
+/**
+ * How far after our upload's start, as we reckon it on the server's clock, an upload started before ours may be
+ * dated: that reckoning comes from a Date header cut to its second (up to 1 s early), and Swift's s3api rounds
+ * Initiated up to the next second (up to 1 s late); the rest is a request's time in flight.
+ */
+const ROUNDING_LEEWAY_MS = 3_000;
+
 /** Uploads this old were left by a run that is over: no run still sending takes a day to start its parts. */
 const STALE_MS = 24 * 3_600_000;
 
@@ -31,9 +38,9 @@ export function orphanCandidates(
 ): { stale: OpenUpload[]; startedWithOurs: OpenUpload[] } {
   const others = open.filter((u) => u.key === ours.key && u.uploadId !== ours.uploadId);
   const isStale = (u: OpenUpload) => u.initiatedMs <= serverNowMs - STALE_MS;
-  // Initiated is whole seconds, rounded up by some servers: a second's leeway after ours started
   const startedWithOurs = (u: OpenUpload) =>
-    u.initiatedMs >= ours.startedMs - LOST_ANSWER_WINDOW_MS && u.initiatedMs <= ours.startedMs + 1_000;
+    u.initiatedMs >= ours.startedMs - LOST_ANSWER_WINDOW_MS &&
+    u.initiatedMs <= ours.startedMs + ROUNDING_LEEWAY_MS;
   return {
     stale: others.filter(isStale),
     startedWithOurs: others.filter((u) => !isStale(u) && startedWithOurs(u)),

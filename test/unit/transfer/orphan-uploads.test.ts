@@ -21,6 +21,12 @@ describe('orphanCandidates', () => {
     });
   });
 
+  it('takes one started just before ours though its Initiated reads 2 s after our start as we reckon it', () => {
+    // our start on the server's clock comes from a Date header cut to its second; Swift rounds Initiated up
+    const retried = upload('retried', ours.startedMs + 1_950);
+    expect(orphanCandidates([retried], ours, NOW).startedWithOurs).toEqual([retried]);
+  });
+
   it('leaves uploads started well before or after ours within the day, and other keys', () => {
     const open = [
       upload('an hour before', ours.startedMs - 60 * MINUTE),
