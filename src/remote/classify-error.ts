@@ -1,4 +1,5 @@
 import { AuthError, ConfigError, RemoteError, UploadError } from '../errors.js';
+import { refusedArgumentHint } from './refused-argument.js';
 
 /** How the engine treats a failed request: try again, give up on this file, or stop the run. */
 export type ErrorClass = 'retryable' | 'file-fatal' | 'run-fatal' | 'upload-gone';
@@ -321,7 +322,7 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const notImplemented = isNotImplemented(error);
   const hint = notImplemented
     ? HINTS.NotImplemented
-    : (HINTS[code] ?? connectionHint(code, error) ?? STATUS_HINTS[status ?? 0]);
+    : (refusedArgumentHint(error) ?? HINTS[code] ?? connectionHint(code, error) ?? STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describeFailure(error)}`;
   // a clock the server's Date did not correct (none came back) is this machine's to fix, not the credentials
   if (code === CLOCK_SKEW_CODE) return new ConfigError(`${what}; ${hint}`, { cause: error });

@@ -4,6 +4,8 @@ export interface S3ErrorBody {
   message?: string;
   requestId?: string;
   hostId?: string;
+  /** The header an InvalidArgument answer refused (Amazon S3 names it). */
+  argumentName?: string;
 }
 
 /**
@@ -15,6 +17,7 @@ export class S3ErrorResponse extends Error {
   readonly Code: string;
   readonly $fault: 'client' | 'server';
   readonly $metadata: { httpStatusCode: number; requestId?: string; extendedRequestId?: string };
+  readonly ArgumentName?: string;
 
   constructor(statusCode: number, body: S3ErrorBody, headers: { requestId?: string; hostId?: string }) {
     // the SDK's names when the body names no code: NotFound for a bare 404, else Unknown
@@ -23,6 +26,7 @@ export class S3ErrorResponse extends Error {
     this.name = code;
     this.Code = code;
     this.$fault = statusCode < 500 ? 'client' : 'server';
+    if (body.argumentName) this.ArgumentName = body.argumentName;
     const requestId = headers.requestId ?? body.requestId;
     const extendedRequestId = headers.hostId ?? body.hostId;
     this.$metadata = {
@@ -38,6 +42,7 @@ const FIELDS: ReadonlyArray<[keyof S3ErrorBody, string]> = [
   ['message', 'Message'],
   ['requestId', 'RequestId'],
   ['hostId', 'HostId'],
+  ['argumentName', 'ArgumentName'],
 ];
 
 /**

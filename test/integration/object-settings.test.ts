@@ -470,3 +470,20 @@ describe('a storage class the server does not keep', () => {
     expect(run.stdout).not.toContain('not done');
   });
 });
+
+describe('a request refused for one header the server names (Amazon S3 names it in ArgumentName)', () => {
+  it('stops the run (exit 2) with the one setting behind that header, not every setting a request carries', async () => {
+    const h = await harness('ARGNAME');
+    h.proxy.setRules([
+      { match: { operation: 'PutObject' }, action: 'invalid-kms-key-400', times: Infinity },
+      { match: { operation: 'CreateMultipartUpload' }, action: 'invalid-kms-key-400', times: Infinity },
+    ]);
+    const run = await uploadOneFile(h, SMALL, 1024, '--sse', 'aws:kms', '--sse-kms-key-id', 'not-an-arn');
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(
+      /^upload-to-s3: .*Invalid arn us-east-1 \(InvalidArgument, HTTP 400\); the server refused the x-amz-server-side-encryption-aws-kms-key-id header; check sse_kms_key_id \/ --sse-kms-key-id$/m,
+    );
+    expect(run.stderr).not.toContain('acl / --acl');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});

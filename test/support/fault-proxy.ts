@@ -64,6 +64,7 @@ export type FaultAction =
   | 'hold'
   | 'wrong-etag'
   | 'digest-required-400'
+  | 'invalid-kms-key-400'
   | 'ignore-subresource'
   | 'too-large-413'
   | 'drop-storage-class'
@@ -114,6 +115,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  *   one, as if the server had stored other bytes.
  * - `digest-required-400`: consume the body, do not forward, answer 400 `InvalidRequest` as Amazon S3 does for an
  *   UploadPart without `Content-MD5` or a checksum into a bucket with Object Lock (match `withoutDigest` for that).
+ * - `invalid-kms-key-400`: consume the body, do not forward, answer 400 `InvalidArgument` naming the refused
+ *   header (`ArgumentName`) and echoing its value, as Amazon S3 answers a KMS key id that is no key or ARN.
  * - `ignore-subresource`: forward the request without the query parameter `match.subresource`, signed again (the
  *   proxy needs the secret key), as a server that does not know the subresource takes it (fauxqs does): a PUT of
  *   `?tagging` stores the tag document as the object, a GET of `?tagging` or `?uploadId` serves the object.
@@ -383,6 +386,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'hold',
   'wrong-etag',
   'digest-required-400',
+  'invalid-kms-key-400',
   'ignore-subresource',
   'too-large-413',
   'drop-storage-class',
@@ -394,7 +398,15 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
-const ERROR_FAULTS: Partial<Record<FaultAction, { status: number; code: string; message: string }>> = {
+interface ErrorFault {
+  status: number;
+  code: string;
+  message: string;
+  /** Elements after Message, as Amazon S3 names the refused header of an InvalidArgument. */
+  elements?: string;
+}
+
+const ERROR_FAULTS: Partial<Record<FaultAction, ErrorFault>> = {
   'status-500': {
     status: 500,
     code: 'InternalError',
@@ -412,6 +424,14 @@ const ERROR_FAULTS: Partial<Record<FaultAction, { status: number; code: string; 
     code: 'InvalidRequest',
     message:
       'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters',
+  },
+  'invalid-kms-key-400': {
+    status: 400,
+    code: 'InvalidArgument',
+    message: 'Invalid arn us-east-1',
+    elements:
+      '<ArgumentName>x-amz-server-side-encryption-aws-kms-key-id</ArgumentName>' +
+      '<ArgumentValue>not-an-arn</ArgumentValue>',
   },
   'request-timeout-400': {
     status: 400,
@@ -577,10 +597,11 @@ function sendS3Error(
   code: string,
   message: string,
   extra: OutgoingHttpHeaders = {},
+  elements = '',
 ): void {
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
+    `<Error><Code>${code}</Code><Message>${message}</Message>${elements}<RequestId>fault</RequestId></Error>`;
   res.writeHead(status, {
     'Content-Type': 'application/xml',
     'Content-Length': Buffer.byteLength(body),
@@ -834,7 +855,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       consumeBody(() => {
         if (res.destroyed) return;
         entry.status = errorFault.status;
-        sendS3Error(res, errorFault.status, errorFault.code, errorFault.message);
+        sendS3Error(res, errorFault.status, errorFault.code, errorFault.message, {}, errorFault.elements);
       });
       return;
     }
