@@ -1,7 +1,15 @@
 import { S3_LIMITS } from '../content/part-layout.js';
+import { RemoteError } from '../errors.js';
+import { errorCode } from '../remote/classify-error.js';
 import { fitPartSize } from './transfer-config.js';
 
 const MiB = 1024 ** 2;
+
+/**
+ * Parts this big pass the servers and proxies S3 clients meet: the AWS CLI's and rclone's default part size, the
+ * smallest our own tiers use. Bigger ones are what a request size limit refuses.
+ */
+const COMMON_PART_BYTES = 8 * MiB;
 
 /**
  * The largest part the server takes, learnt during a run. S3 takes parts of 5 GiB, but a server's or a proxy's
@@ -10,10 +18,24 @@ const MiB = 1024 ** 2;
  */
 export class PartSizeCap {
   #bytes = Infinity;
+  #acceptedBytes = 0;
 
   /** The cap: parts of new uploads are at most this big unless their file needs bigger ones. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Notes a part the server stored: parts up to its size are not refused for their size. */
+  noteAccepted(partBytes: number): void {
+    this.#acceptedBytes = Math.max(this.#acceptedBytes, partBytes);
+  }
+
+  /**
+   * Whether the server closing connections while parts of `partBytes` are sent may be a size limit: they are
+   * bigger than the common size and than any part it took in this run.
+   */
+  mayRefuse(partBytes: number): boolean {
+    return partBytes > COMMON_PART_BYTES && partBytes > this.#acceptedBytes;
   }
 
   /**
@@ -23,8 +45,59 @@ export class PartSizeCap {
    */
   lowerAfter(refusedBytes: number, sizeBytes: number): number | undefined {
     const half = Math.floor(refusedBytes / 2 / MiB) * MiB;
-    this.#bytes = Math.min(this.#bytes, Math.max(S3_LIMITS.minPartBytes, half));
+    return this.#lowerTo(Math.max(S3_LIMITS.minPartBytes, half), refusedBytes, sizeBytes);
+  }
+
+  /**
+   * Lowers the cap to the common part size after connections closed while parts of `closedBytes` were sent
+   * ({@link PartsClosedMidBody}); returns the part size a new upload of the file would use, as {@link lowerAfter}.
+   */
+  lowerAfterCloses(closedBytes: number, sizeBytes: number): number | undefined {
+    return this.#lowerTo(COMMON_PART_BYTES, closedBytes, sizeBytes);
+  }
+
+  #lowerTo(capBytes: number, refusedBytes: number, sizeBytes: number): number | undefined {
+    this.#bytes = Math.min(this.#bytes, capBytes);
     const next = fitPartSize(sizeBytes, this.#bytes);
     return next < refusedBytes ? next : undefined;
   }
+}
+
+/**
+ * The server closed the connection twice while a part was being sent, and has taken no part that big. A request
+ * size limit often shows so: the server answers 413 after reading up to its limit and closes at once, and the
+ * answer is lost with the connection (fauxqs does; the client is still writing and meets EPIPE). Retrying the same
+ * size would meet it ten times per part; the upload starts again in common-sized parts instead. Nothing is lost
+ * by that: no part of the upload was stored.
+ */
+export class PartsClosedMidBody extends RemoteError {
+  constructor(
+    what: string,
+    readonly partBytes: number,
+    cause: unknown,
+  ) {
+    super(`${what}: the server closed the connection twice while the part was sent`, false, { cause });
+  }
+}
+
+/** Network errors that close a connection while a request body is still being written. */
+const CLOSED_MID_BODY = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * A `giveUp` for the retries of one part (see `withRetry`): a {@link PartsClosedMidBody} at its second close
+ * while the cap says parts of its size may be refused.
+ */
+export function giveUpOnCloses(
+  what: string,
+  partBytes: number,
+  cap: PartSizeCap,
+): (error: unknown) => Error | undefined {
+  let closes = 0;
+  return (error) => {
+    if (!CLOSED_MID_BODY.has(errorCode(error))) return undefined;
+    closes++;
+    return closes >= 2 && cap.mayRefuse(partBytes)
+      ? new PartsClosedMidBody(what, partBytes, error)
+      : undefined;
+  };
 }

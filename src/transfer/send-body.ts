@@ -154,16 +154,21 @@ function logResend(ctx: TransferContext, range: ByteRange, attempt: number): voi
 
 /**
  * Runs `attempt` with the engine's retry policy, logging each retry under --debug. `what` reads
- * `<operation> <target>`, e.g. `upload KEY part 3`, and names the failure.
+ * `<operation> <target>`, e.g. `upload KEY part 3`, and names the failure. `giveUp` may end the retries early
+ * with an error of its own, as the link watch may.
  * @throws the final error, in the project's hierarchy.
  */
 export async function sendWithRetry<T>(
   what: string,
   ctx: TransferContext,
   attempt: (n: number) => Promise<T>,
+  giveUp?: (error: unknown) => Error | undefined,
 ): Promise<T> {
+  const options = reportedRetries(what, ctx);
+  const linkGiveUp = options.giveUp;
+  if (giveUp) options.giveUp = (error) => giveUp(error) ?? linkGiveUp?.(error);
   try {
-    return await withRetry(attempt, reportedRetries(what, ctx));
+    return await withRetry(attempt, options);
   } catch (error) {
     throw toUploadError(error, what.split(' ')[0] ?? 'upload', what.split(' ').slice(1).join(' '));
   }

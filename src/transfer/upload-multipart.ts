@@ -23,9 +23,17 @@ import {
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { abortOrphanedUploads } from './orphan-uploads.js';
+import { giveUpOnCloses, PartsClosedMidBody } from './part-size-cap.js';
 import { openJournal } from './resume-upload.js';
 import { withRetry } from './retry.js';
-import { bodyMemoryBytes, prepareBody, readOnceBody, reportedRetries, sendWithRetry } from './send-body.js';
+import {
+  bodyMemoryBytes,
+  describeError,
+  prepareBody,
+  readOnceBody,
+  reportedRetries,
+  sendWithRetry,
+} from './send-body.js';
 import { SLICE_BYTES, type BodyDigests, type ByteRange } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
@@ -62,12 +70,25 @@ export async function uploadMultipart(
         `the server refuses parts of ${formatBytes(journal.partSizeBytes)} (HTTP 413): sending ${file.key} again in ` +
           `parts of ${formatBytes(smaller)}`,
       );
+    } else if (error instanceof PartsClosedMidBody) {
+      const smaller = ctx.partSizeCap.lowerAfterCloses(error.partBytes, file.sizeBytes);
+      if (smaller === undefined) throw error;
+      ctx.warn(
+        `the server closed the connection twice while a part of ${formatBytes(error.partBytes)} was sent (` +
+          `${describeError(error.cause)}), and has stored no part that big: a request size limit may refuse ` +
+          `them; sending ${file.key} again in parts of ${formatBytes(smaller)}`,
+      );
     } else if (listed || !isUploadMissing(error)) throw error;
     else
       ctx.debug(`${file.key}: upload ${journal.uploadId} is not on the server as journaled; starting again`);
     await abandonUpload(journal, ctx);
     return uploadMultipart(file, source, ctx, onBytes, onResumed);
   }
+}
+
+/** Whether the server refused a part for its size, by a 413 or by closing the connection as it was sent. */
+function isRefusedForSize(error: unknown): boolean {
+  return isBodyTooLarge(error) || error instanceof PartsClosedMidBody;
 }
 
 async function sendMissingParts(
@@ -97,10 +118,14 @@ async function sendMissingParts(
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
   const route: PartRoute = { readOnce: true };
   let changed: SourceError | undefined;
+  // parts of a file that is no longer the planned one, or of an upload to start again in smaller parts, are not
+  // worth sending; other failures leave the parts that could be sent stored for the next run to resume
+  let stop: Error | undefined;
   const sendUnlessChanged = async (n: number) => {
-    if (changed) throw changed; // parts of a file that is no longer the planned one are not worth sending
+    if (stop) throw stop;
     await sendPart(n, journal, source, ctx, run.onBytes, route).catch((error: unknown) => {
       if (error instanceof SourceError) changed ??= error;
+      if (error instanceof SourceError || isRefusedForSize(error)) stop ??= error as Error;
       throw error;
     });
   };
@@ -118,6 +143,7 @@ async function sendMissingParts(
     await abandonUpload(journal, ctx);
     throw changed;
   }
+  if (stop) throw stop;
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return finishMultipart(file, source, journal, ctx, {
@@ -156,6 +182,7 @@ async function sendPart(
       (route.readOnce && isProvenByEtag(journal, range)
         ? await sendReadOnce(part, journal, source, ctx, partBytes, route)
         : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, partBytes));
+    ctx.partSizeCap.noteAccepted(range.length);
     if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
     journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
     await ctx.journals.save(journal);
@@ -205,8 +232,11 @@ async function sendReadOnce(
   route: PartRoute,
 ): Promise<SentPart | undefined> {
   const send = readOnceBody(source, part.range, ctx, onBytes);
-  const sent = await sendWithRetry(`upload ${part.what}`, ctx, (attempt) =>
-    send(attempt, (body, digests) => attemptReadOnce(part, journal, ctx, body, digests)),
+  const sent = await sendWithRetry(
+    `upload ${part.what}`,
+    ctx,
+    (attempt) => send(attempt, (body, digests) => attemptReadOnce(part, journal, ctx, body, digests)),
+    giveUpOnCloses(`upload ${part.what}`, part.range.length, ctx.partSizeCap),
   );
   if (!sent) {
     route.readOnce = false;
@@ -258,13 +288,17 @@ async function sendHashedFirst(
 ): Promise<SentPart> {
   const choice = partDigestChoice(journal.integrity, journal.crc);
   const { digests, send } = await prepareBody(source, part.range, ctx, onBytes, choice, journal.integrity);
-  const stored = await sendWithRetry(`upload ${part.what}`, ctx, (attempt) =>
-    send(attempt, async (body) => {
-      const answer = await ctx.store.uploadPart(part.target, body, ctx.hardSignal);
-      const stored = { ...answer, encryption: partEncryption(answer, journal) };
-      confirmStoredBody(part.what, stored, digests, journal.crc);
-      return answer;
-    }),
+  const stored = await sendWithRetry(
+    `upload ${part.what}`,
+    ctx,
+    (attempt) =>
+      send(attempt, async (body) => {
+        const answer = await ctx.store.uploadPart(part.target, body, ctx.hardSignal);
+        const stored = { ...answer, encryption: partEncryption(answer, journal) };
+        confirmStoredBody(part.what, stored, digests, journal.crc);
+        return answer;
+      }),
+    giveUpOnCloses(`upload ${part.what}`, part.range.length, ctx.partSizeCap),
   );
   return { stored, digests };
 }

@@ -349,6 +349,46 @@ describe('a server or proxy that refuses big request bodies (413, as nginx over 
   });
 });
 
+describe('a server that closes the connection on big part bodies without an answer (fauxqs past its 11 MiB limit)', () => {
+  it('sends the upload again in 8 MiB parts after two closes of a 64 MiB part, instead of ten retries of each part', async () => {
+    // what the client meets when a server answers 413 at its limit and closes at once: the answer is lost with the
+    // connection, and the client, still writing, sees EPIPE or ECONNRESET
+    const rule: FaultRule = { match: { minBodyBytes: 11 * MiB }, action: 'reset-mid-body', times: Infinity };
+    const w = await world('F-CLOSE', 401, [rule]);
+    const reel = { 'reels/R001/big.mp4': { sizeBytes: 520 * MiB, seed: 'close-big' } };
+    await writeFiles(w.projectDir, reel);
+    const files = await describeFiles(w, Object.keys(reel));
+    const run = await runCli(worldArgs(w));
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('closed the connection twice'));
+    expect(warnings, run.stderr).toEqual([
+      expect.stringMatching(
+        /the server closed the connection twice while a part of 64\.0 MiB was sent \((EPIPE|ECONNRESET)\), and has stored no part that big: a request size limit may refuse them; sending F-CLOSE\/reels\/R001\/big\.mp4 again in parts of 8\.0 MiB$/,
+      ),
+    ]);
+    const parts = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart');
+    // six parts in flight, each cut at most twice before the upload starts again
+    expect(parts.filter((e) => e.fault === 'reset-mid-body').length).toBeLessThanOrEqual(12);
+    expect(parts.filter((e) => e.status === 200).every((e) => e.bodyBytes <= 8 * MiB)).toBe(true);
+    await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
+    expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
+  });
+
+  it('keeps the part size when connections close on 8 MiB parts (a flaky link, not a limit)', async () => {
+    const rule: FaultRule = { match: { operation: 'UploadPart' }, action: 'reset-mid-body', times: 3 };
+    const w = await world('F-CLOSE8', 402, [rule]);
+    const reel = { 'reels/R001/cam.mp4': { sizeBytes: 20 * MiB, seed: 'close-8' } };
+    await writeFiles(w.projectDir, reel);
+    const files = await describeFiles(w, Object.keys(reel));
+    const run = await runCli(worldArgs(w, '--max-concurrency', '1'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('closed the connection twice');
+    const stored = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart' && e.status === 200);
+    expect(stored.map((e) => e.bodyBytes).sort((a, b) => b - a)[0]).toBe(8 * MiB);
+    await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // A server restart mid-run, on a Ceph RGW instance of this test's own (the suite's server is shared by the others).
 

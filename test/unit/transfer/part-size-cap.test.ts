@@ -3,7 +3,7 @@
  * and a file that needs bigger parts to fit in 10,000 cannot go smaller.
  */
 import { describe, expect, it } from 'vitest';
-import { PartSizeCap } from '../../../src/transfer/part-size-cap.js';
+import { giveUpOnCloses, PartSizeCap, PartsClosedMidBody } from '../../../src/transfer/part-size-cap.js';
 import { getTransferConfig } from '../../../src/transfer/transfer-config.js';
 
 const MiB = 1024 ** 2;
@@ -44,5 +44,49 @@ describe('PartSizeCap', () => {
     const size = 60 * GiB; // needs parts of at least 7 MiB (6.14 MiB, rounded up to whole MiB)
     expect(cap.lowerAfter(8 * MiB, size)).toBe(7 * MiB);
     expect(cap.lowerAfter(7 * MiB, size)).toBeUndefined();
+  });
+});
+
+describe('connections closed while parts are sent (a limit whose 413 is lost with the connection)', () => {
+  const closed = (code: string) => Object.assign(new Error(`write ${code}`), { code });
+
+  it('gives up on a part at its second close while no part that big was stored, and caps the run at 8 MiB', () => {
+    const cap = new PartSizeCap();
+    const giveUp = giveUpOnCloses('upload K part 1', 64 * MiB, cap);
+    expect(giveUp(closed('EPIPE'))).toBeUndefined();
+    const stop = giveUp(closed('ECONNRESET'));
+    expect(stop).toBeInstanceOf(PartsClosedMidBody);
+    expect((stop as PartsClosedMidBody).partBytes).toBe(64 * MiB);
+    expect(cap.lowerAfterCloses(64 * MiB, 1 * GiB)).toBe(8 * MiB);
+    expect(getTransferConfig(20 * GiB, 4, cap.bytes).partSizeBytes).toBe(8 * MiB);
+  });
+
+  it('counts only closes: a 500 or a throttled answer is the server speaking', () => {
+    const giveUp = giveUpOnCloses('upload K part 1', 64 * MiB, new PartSizeCap());
+    const answered = Object.assign(new Error('busy'), {
+      name: 'SlowDown',
+      $metadata: { httpStatusCode: 503 },
+    });
+    expect(giveUp(answered)).toBeUndefined();
+    expect(giveUp(answered)).toBeUndefined();
+    expect(giveUp(closed('EPIPE'))).toBeUndefined();
+  });
+
+  it('keeps retrying parts of 8 MiB or less, and parts no bigger than one the server stored: a flaky link', () => {
+    const cap = new PartSizeCap();
+    const small = giveUpOnCloses('upload K part 1', 8 * MiB, cap);
+    expect([small(closed('EPIPE')), small(closed('EPIPE')), small(closed('EPIPE'))]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    cap.noteAccepted(64 * MiB);
+    const big = giveUpOnCloses('upload K part 2', 64 * MiB, cap);
+    expect([big(closed('EPIPE')), big(closed('ECONNRESET'))]).toEqual([undefined, undefined]);
+    expect(cap.mayRefuse(128 * MiB)).toBe(true);
+  });
+
+  it('has nothing smaller to offer a file that needs its parts to fit in 10,000', () => {
+    expect(new PartSizeCap().lowerAfterCloses(103 * MiB, 1_000 * GiB)).toBeUndefined();
   });
 });
