@@ -49,6 +49,13 @@ export class ServerClock {
   }
 }
 
+/**
+ * How much later than our reckoning of the server's time a time the server wrote may read: {@link
+ * ServerClock.serverNow} comes from a Date header cut to its second (up to 1 s early, and a request's time in flight
+ * more), and Swift's s3api rounds an upload's Initiated up to the next second (up to 1 s late).
+ */
+export const SERVER_TIME_LEEWAY_MS = 3_000;
+
 /** The SDK's own threshold for calling a clock skewed (its signer corrects the offset beyond it). */
 const FOLLOW_AFTER_MS = 4 * 60 * 1000;
 

@@ -1,3 +1,4 @@
+import { SERVER_TIME_LEEWAY_MS } from '../remote/server-clock.js';
 import { describeError } from './send-body.js';
 import type { TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
@@ -7,13 +8,6 @@ import type { UploadJournal } from './upload-journal.js';
  * upload it orphaned: the retries of one request end within minutes.
  */
 const LOST_ANSWER_WINDOW_MS = 10 * 60_000;
-
-/**
- * How far after our upload's start, as we reckon it on the server's clock, an upload started before ours may be
- * dated: that reckoning comes from a Date header cut to its second (up to 1 s early), and Swift's s3api rounds
- * Initiated up to the next second (up to 1 s late); the rest is a request's time in flight.
- */
-const ROUNDING_LEEWAY_MS = 3_000;
 
 /** Uploads this old were left by a run that is over: no run still sending takes a day to start its parts. */
 const STALE_MS = 24 * 3_600_000;
@@ -40,7 +34,7 @@ export function orphanCandidates(
   const isStale = (u: OpenUpload) => u.initiatedMs <= serverNowMs - STALE_MS;
   const startedWithOurs = (u: OpenUpload) =>
     u.initiatedMs >= ours.startedMs - LOST_ANSWER_WINDOW_MS &&
-    u.initiatedMs <= ours.startedMs + ROUNDING_LEEWAY_MS;
+    u.initiatedMs <= ours.startedMs + SERVER_TIME_LEEWAY_MS;
   return {
     stale: others.filter(isStale),
     startedWithOurs: others.filter((u) => !isStale(u) && startedWithOurs(u)),

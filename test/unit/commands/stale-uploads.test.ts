@@ -15,6 +15,11 @@ describe('staleUploads', () => {
     expect(staleUploads([justStarted, older], NOW, 0)).toEqual([justStarted, older]);
   });
 
+  it('takes with --older-than 0 one that reads 2 s after our reckoning (a Date cut to its second, Initiated rounded up)', () => {
+    const rounded = { key: 'c', initiatedMs: NOW + 1_950 };
+    expect(staleUploads([rounded], NOW, 0)).toEqual([rounded]);
+  });
+
   it('leaves an upload younger than the threshold by more than the rounding', () => {
     const young = upload('young', '2026-12-05T12:50:00.000Z');
     const old = upload('old', '2026-12-05T12:14:08.000Z');
