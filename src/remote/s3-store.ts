@@ -46,8 +46,17 @@ import {
   type RequestSettings,
 } from './object-settings.js';
 import { hexToBase64, payloadHash, putObjectHeaders } from './put-object-request.js';
-
-export type { EncryptionRequest } from './object-settings.js';
+import type {
+  ChecksumName,
+  ObjectEncryption,
+  ObjectPartHead,
+  OpenUpload,
+  PartListing,
+  RemoteObject,
+  RemotePart,
+  StoredReport,
+} from './remote-object.js';
+import type { CopySource, CrcChecksum, ObjectTarget, SignedBody } from './write-request.js';
 
 /** Where and how to reach the S3 endpoint. */
 export interface StoreSettings {
@@ -75,100 +84,6 @@ export interface StoreSettings {
    * request goes through the SDK client, for tests that replace the client's `send`.
    */
   leanPut?: boolean | undefined;
-}
-
-/** An object as the store reports it, in our own field names. */
-export interface RemoteObject {
-  key: string;
-  sizeBytes: number;
-  etag: string;
-  lastModifiedMs: number;
-  /** User metadata (x-amz-meta-*); only HeadObject reports it. */
-  metadata?: Record<string, string>;
-  /** The Content-Type it is served with; only HeadObject reports it. */
-  contentType?: string;
-  /** How the server says the object is encrypted; only HeadObject reports it. */
-  encryption?: ObjectEncryption;
-  /** Checksums the server computed and stored, base64 by algorithm (SHA256, CRC32, CRC32C, CRC64NVME, SHA1). */
-  checksums?: Partial<Record<ChecksumName, string>>;
-  /** Whether `checksums` cover the whole object or are a checksum of part checksums (`-N` suffix). */
-  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
-  /** The storage class HeadObject names; absent means STANDARD. */
-  storageClass?: string;
-  /** The KMS key of an SSE-KMS object, as the server names it (an ARN on Amazon S3). */
-  kmsKeyId?: string;
-  /** How many tags the object has; only HeadObject reports it. */
-  tagCount?: number;
-}
-
-/** Server-side encryption as reported in a response: SSE-S3, SSE-KMS, dual-layer SSE-KMS, SSE-C, or none. */
-export type ObjectEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'SSE-C' | 'none';
-
-/** Checksum algorithms S3 stores with an object. */
-export type ChecksumName = 'SHA256' | 'SHA1' | 'CRC32' | 'CRC32C' | 'CRC64NVME';
-
-/** A finished part of a multipart upload. */
-export interface RemotePart {
-  partNumber: number;
-  etag: string;
-  sizeBytes: number;
-  /** The part's SHA-256 as the server stored it (base64), when the upload was started with checksums. */
-  checksumSha256?: string;
-  /** The part's CRC (base64): as the server lists it, or, sent to complete an upload, ours. */
-  crcChecksums?: Partial<Record<CrcName, string>>;
-}
-
-/** What ListParts tells of an upload, see {@link S3Store.listParts}. */
-export type PartListing = RemotePart[] | 'gone' | 'unlisted';
-
-/** A CRC S3 verifies and stores, base64. */
-export interface CrcChecksum {
-  name: CrcName;
-  value: string;
-}
-
-/**
- * A request body of exactly `lengthBytes` whose digests are already known: a stream (large parts, for progress
- * and pacing inside the request) or the bytes themselves (small files). The SHA-256, when given, is signed as
- * `x-amz-content-sha256`; without it the payload goes as UNSIGNED-PAYLOAD, which needs the MD5: Content-MD5 is a
- * signed header, so the server still refuses a body that is not the one signed for.
- */
-export interface SignedBody {
-  stream: Readable | Buffer;
-  lengthBytes: number;
-  sha256Hex?: string | undefined;
-  /** Sent as Content-MD5: the server refuses (BadDigest) a body whose MD5 differs. */
-  md5Hex?: string | undefined;
-  /** Also send the SHA-256 as `x-amz-checksum-sha256`, for the server to verify and store (Amazon S3). */
-  storeChecksum?: boolean | undefined;
-  /** A CRC of the body for the server to verify and store, as `x-amz-checksum-crc32` and the like. */
-  crc?: CrcChecksum | undefined;
-  /** No digest goes with the body: the sender compares the MD5 ETag in the answer with the MD5 of what went out. */
-  checkedByEtag?: boolean | undefined;
-}
-
-/** Where a new object goes and what it is stored with. */
-export interface ObjectTarget {
-  bucket: string;
-  key: string;
-  contentType: string;
-  metadata: Record<string, string>;
-  encryption?: EncryptionRequest | undefined;
-  /** Absent: the bucket's default class. */
-  storageClass?: string | undefined;
-  tags?: Record<string, string> | undefined;
-  acl?: CannedAcl | undefined;
-}
-
-/** What the server reports it stored for a body, an upload or an object, in our own field names. */
-export interface StoredReport {
-  etag: string;
-  /** The encryption the response names: it decides whether `etag` may be compared with an MD5. */
-  encryption: ObjectEncryption;
-  /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
-  checksumSha256?: string;
-  /** The CRCs the server computed and stored (base64). */
-  crcChecksums?: Partial<Record<CrcName, string>>;
 }
 
 /**
@@ -639,12 +554,8 @@ export class S3Store {
   }
 
   /** Multipart uploads still open under `prefix` (all pages). */
-  async listMultipartUploads(
-    bucket: string,
-    prefix: string,
-    signal?: AbortSignal,
-  ): Promise<Array<{ key: string; uploadId: string; initiatedMs: number }>> {
-    const uploads: Array<{ key: string; uploadId: string; initiatedMs: number }> = [];
+  async listMultipartUploads(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
+    const uploads: OpenUpload[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     do {
@@ -1106,12 +1017,6 @@ interface ObjectFields {
   SSECustomerKeyMD5?: string;
 }
 
-/** The object a copy in place reads: its ETag as last seen, and whether it is encrypted with our SSE-C key. */
-export interface CopySource {
-  etag: string;
-  customerKeyEncrypted: boolean;
-}
-
 /**
  * The `x-amz-copy-source` of an object: `bucket/key`, or through an access point `ARN/object/key`, as S3 takes a
  * copy source named by an access point's ARN (its ':' escaped too, as S3's documentation writes it); each segment
@@ -1153,16 +1058,6 @@ function copySourceFields(
         }
       : {}),
   };
-}
-
-/** What HeadObject with PartNumber says about an object. */
-export interface ObjectPartHead {
-  /** The part's size; the whole object's when the server ignores PartNumber. */
-  sizeBytes: number;
-  /** How many parts the object was uploaded in; absent for a single-part object or a server that ignores PartNumber. */
-  partCount?: number;
-  /** Absent for STANDARD. */
-  storageClass?: string;
 }
 
 /** The object key a command's input names, if any. */

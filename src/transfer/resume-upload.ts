@@ -2,7 +2,7 @@ import { compareFingerprints } from '../content/file-identity.js';
 import { hashFile } from '../content/file-hash.js';
 import { partRange } from '../content/part-layout.js';
 import { toUploadError } from '../remote/classify-error.js';
-import type { PartListing, RemotePart } from '../remote/s3-store.js';
+import type { PartListing, RemotePart } from '../remote/remote-object.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { confirmParts } from './part-confirmation.js';

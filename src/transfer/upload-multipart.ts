@@ -11,7 +11,8 @@ import {
 } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
-import type { CrcChecksum, RemotePart, SignedBody, StoredReport } from '../remote/s3-store.js';
+import type { RemotePart, StoredReport } from '../remote/remote-object.js';
+import type { CrcChecksum, SignedBody } from '../remote/write-request.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import {
   confirmEncryption,
