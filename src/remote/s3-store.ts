@@ -18,7 +18,6 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
-  type StorageClass,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -38,14 +37,8 @@ import type { ControlRetry } from './control-retry.js';
 import { createAgents, type Agents } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import { ServerClock, signWithServerClock } from './server-clock.js';
-import {
-  formatTagging,
-  type CannedAcl,
-  type EncryptionRequest,
-  type ObjectSettings,
-  type RequestSettings,
-} from './object-settings.js';
-import { hexToBase64, payloadHash, putObjectHeaders } from './put-object-request.js';
+import type { ObjectSettings, RequestSettings } from './object-settings.js';
+import { payloadHash, putObjectHeaders } from './put-object-request.js';
 import type {
   ChecksumName,
   ObjectEncryption,
@@ -56,6 +49,17 @@ import type {
   RemotePart,
   StoredReport,
 } from './remote-object.js';
+import {
+  bodyDigestFields,
+  completionFields,
+  copySourceFields,
+  customerKeyFields,
+  objectFields,
+  ownerFields,
+  type CrcRequestFields,
+  type CustomerKeyFields,
+  type ObjectFields,
+} from './request-fields.js';
 import type { CopySource, CrcChecksum, ObjectTarget, SignedBody } from './write-request.js';
 
 /** Where and how to reach the S3 endpoint. */
@@ -205,39 +209,16 @@ export class S3Store {
     (watcher ?? this.settings.onRetry)?.(retry);
   }
 
-  /** ExpectedBucketOwner for every request that takes it: S3 refuses (403) when another account owns the bucket. */
   private owner(): { ExpectedBucketOwner?: string } {
-    const owner = this.settings.requests?.expectedBucketOwner;
-    return owner ? { ExpectedBucketOwner: owner } : {};
+    return ownerFields(this.settings.requests);
   }
 
-  /** The SSE-C headers: an SSE-C object cannot be written, read or even headed without its key. */
-  private customerKey(): {
-    SSECustomerAlgorithm?: string;
-    SSECustomerKey?: string;
-    SSECustomerKeyMD5?: string;
-  } {
-    const key = this.settings.requests?.customerKey;
-    if (!key) return {};
-    return {
-      SSECustomerAlgorithm: 'AES256',
-      SSECustomerKey: key.keyBase64,
-      SSECustomerKeyMD5: key.keyMd5Base64,
-    };
+  private customerKey(): CustomerKeyFields {
+    return customerKeyFields(this.settings.requests);
   }
 
-  /** What a new object is stored with: type, metadata, class, tags, ACL and encryption. */
   private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
-    return {
-      ContentType: target.contentType,
-      Metadata: target.metadata,
-      ...(target.storageClass ? { StorageClass: target.storageClass as StorageClass } : {}),
-      ...(target.tags && Object.keys(target.tags).length > 0 ? { Tagging: formatTagging(target.tags) } : {}),
-      ...(target.acl ? { ACL: target.acl } : {}),
-      ...encryptionFields(target.encryption),
-      ...this.owner(),
-      ...this.customerKey(),
-    };
+    return objectFields(target, this.settings.requests);
   }
 
   /** Where one of the tool's own small objects goes and what it is stored with (see `ownObjects`). */
@@ -462,17 +443,7 @@ export class S3Store {
           Bucket: target.bucket,
           Key: target.key,
           UploadId: target.uploadId,
-          MultipartUpload: {
-            Parts: sorted.map((p) => ({
-              PartNumber: p.partNumber,
-              ETag: `"${p.etag}"`,
-              ...(checksums && p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}),
-              ...(checksums ? crcRequestFields(p.crcChecksums) : {}),
-            })),
-          },
-          ...(checksums && fullObject
-            ? { [`Checksum${fullObject.name}`]: fullObject.value, ChecksumType: 'FULL_OBJECT' as const }
-            : {}),
+          ...completionFields(sorted, checksums, fullObject),
           ...this.owner(),
           ...this.customerKey(),
         }),
@@ -799,23 +770,6 @@ export class S3Store {
   }
 }
 
-function bodyDigestFields(body: SignedBody): { ContentMD5?: string } & CrcRequestFields & ChecksumFields {
-  return {
-    ...(body.md5Hex ? { ContentMD5: hexToBase64(body.md5Hex) } : {}),
-    ...(body.storeChecksum && body.sha256Hex ? { ChecksumSHA256: hexToBase64(body.sha256Hex) } : {}),
-    ...(body.crc ? crcRequestFields({ [body.crc.name]: body.crc.value }) : {}),
-  };
-}
-
-type CrcRequestFields = { [K in CrcName as `Checksum${K}`]?: string | undefined };
-
-/** CRCs as request fields: `ChecksumCRC32`, `ChecksumCRC32C`, `ChecksumCRC64NVME`. */
-function crcRequestFields(crcs: Partial<Record<CrcName, string>> | undefined): CrcRequestFields {
-  const fields: CrcRequestFields = {};
-  for (const [name, value] of Object.entries(crcs ?? {})) fields[`Checksum${name as CrcName}`] = value;
-  return fields;
-}
-
 /** The CRCs a response names, by algorithm. */
 function crcFields(out: CrcRequestFields): { crcChecksums?: Partial<Record<CrcName, string>> } {
   const crcs: Partial<Record<CrcName, string>> = {};
@@ -824,20 +778,6 @@ function crcFields(out: CrcRequestFields): { crcChecksums?: Partial<Record<CrcNa
     if (value) crcs[name] = value;
   }
   return Object.keys(crcs).length > 0 ? { crcChecksums: crcs } : {};
-}
-
-/** SSE headers for PutObject and CreateMultipartUpload (never for parts: the upload carries them). */
-function encryptionFields(request: EncryptionRequest | undefined): {
-  ServerSideEncryption?: 'AES256' | 'aws:kms';
-  SSEKMSKeyId?: string;
-  BucketKeyEnabled?: boolean;
-} {
-  if (!request) return {};
-  return {
-    ServerSideEncryption: request.sse,
-    ...(request.sse === 'aws:kms' && request.kmsKeyId ? { SSEKMSKeyId: request.kmsKeyId } : {}),
-    ...(request.sse === 'aws:kms' && request.bucketKey ? { BucketKeyEnabled: true } : {}),
-  };
 }
 
 function storedReport(
@@ -999,65 +939,6 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 
 function stripQuotes(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
-}
-
-/** The fields of PutObject and CreateMultipartUpload that say how the object is stored. */
-interface ObjectFields {
-  ContentType: string;
-  Metadata: Record<string, string>;
-  StorageClass?: StorageClass;
-  Tagging?: string;
-  ACL?: CannedAcl;
-  ServerSideEncryption?: 'AES256' | 'aws:kms';
-  SSEKMSKeyId?: string;
-  BucketKeyEnabled?: boolean;
-  ExpectedBucketOwner?: string;
-  SSECustomerAlgorithm?: string;
-  SSECustomerKey?: string;
-  SSECustomerKeyMD5?: string;
-}
-
-/**
- * The `x-amz-copy-source` of an object: `bucket/key`, or through an access point `ARN/object/key`, as S3 takes a
- * copy source named by an access point's ARN (its ':' escaped too, as S3's documentation writes it); each segment
- * escaped.
- */
-export function copySourceOf({ bucket, key }: { bucket: string; key: string }): string {
-  const escapedKey = key.split('/').map(encodeURIComponent).join('/');
-  if (!bucket.startsWith('arn:')) return `${bucket}/${escapedKey}`;
-  return `${bucket.split('/').map(encodeURIComponent).join('/')}/object/${escapedKey}`;
-}
-
-/**
- * The copy-source headers: the key, URL-encoded per segment; If-Match on the ETag seen; the source's owner; and
- * the SSE-C key again for a source encrypted with it (S3 needs it to read the bytes it copies).
- */
-function copySourceFields(
-  target: { bucket: string; key: string },
-  source: CopySource,
-  requests: RequestSettings | undefined,
-): {
-  CopySource: string;
-  CopySourceIfMatch: string;
-  ExpectedSourceBucketOwner?: string;
-  CopySourceSSECustomerAlgorithm?: string;
-  CopySourceSSECustomerKey?: string;
-  CopySourceSSECustomerKeyMD5?: string;
-} {
-  const key = requests?.customerKey;
-  const owner = requests?.expectedBucketOwner;
-  return {
-    CopySource: copySourceOf(target),
-    CopySourceIfMatch: `"${source.etag}"`,
-    ...(owner ? { ExpectedSourceBucketOwner: owner } : {}),
-    ...(key && source.customerKeyEncrypted
-      ? {
-          CopySourceSSECustomerAlgorithm: 'AES256',
-          CopySourceSSECustomerKey: key.keyBase64,
-          CopySourceSSECustomerKeyMD5: key.keyMd5Base64,
-        }
-      : {}),
-  };
 }
 
 /** The object key a command's input names, if any. */
