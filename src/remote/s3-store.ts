@@ -13,7 +13,6 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
-  type Part,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -22,7 +21,17 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { ConfigError, RemoteError } from '../errors.js';
-import { CRC_NAMES, type CrcName } from '../content/crc.js';
+import type { CrcName } from '../content/crc.js';
+import {
+  encryptionOf,
+  listedObject,
+  listedPart,
+  partHeadOf,
+  remoteObjectOf,
+  storedReport,
+  stripQuotes,
+  tagsOf,
+} from './answer-fields.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import {
   CUSTOMER_KEY_REFUSED,
@@ -40,7 +49,6 @@ import { ServerClock, signWithServerClock } from './server-clock.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
 import type {
-  ChecksumName,
   ObjectEncryption,
   ObjectPartHead,
   OpenUpload,
@@ -56,7 +64,6 @@ import {
   customerKeyFields,
   objectFields,
   ownerFields,
-  type CrcRequestFields,
   type CustomerKeyFields,
   type ObjectFields,
 } from './request-fields.js';
@@ -245,19 +252,7 @@ export class S3Store {
         }),
         sendOptions(signal),
       );
-      return {
-        key,
-        sizeBytes: out.ContentLength ?? 0,
-        etag: stripQuotes(out.ETag),
-        lastModifiedMs: out.LastModified?.getTime() ?? 0,
-        metadata: out.Metadata ?? {},
-        ...(out.ContentType ? { contentType: out.ContentType } : {}),
-        encryption: encryptionOf(out),
-        ...storedChecksums(out),
-        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
-        ...(out.SSEKMSKeyId ? { kmsKeyId: out.SSEKMSKeyId } : {}),
-        tagCount: out.TagCount ?? 0,
-      };
+      return remoteObjectOf(key, out);
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
       throw this.namedKeyRefusal(error);
@@ -288,12 +283,7 @@ export class S3Store {
       for (const item of out.Contents ?? []) {
         if (item.Key === undefined) continue;
         lastKey = item.Key;
-        yield {
-          key: item.Key,
-          sizeBytes: item.Size ?? 0,
-          etag: stripQuotes(item.ETag),
-          lastModifiedMs: item.LastModified?.getTime() ?? 0,
-        };
+        yield listedObject(item.Key, item);
       }
       next = out.IsTruncated
         ? nextListingPage(next, out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
@@ -584,10 +574,7 @@ export class S3Store {
       if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
       throw error;
     }
-    const tags: Record<string, string> = {};
-    // Ceph RGW answers an object that never had tags with an empty body (no TagSet)
-    for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-    return tags;
+    return tagsOf(out.TagSet);
   }
 
   /** Replaces the object's tags (PutObjectTagging). @throws the SDK error. */
@@ -725,11 +712,7 @@ export class S3Store {
         }),
         sendOptions(signal),
       );
-      return {
-        sizeBytes: out.ContentLength ?? 0,
-        ...(out.PartsCount !== undefined ? { partCount: out.PartsCount } : {}),
-        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
-      };
+      return partHeadOf(out);
     } catch (error) {
       if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
       // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
@@ -770,32 +753,6 @@ export class S3Store {
   }
 }
 
-/** The CRCs a response names, by algorithm. */
-function crcFields(out: CrcRequestFields): { crcChecksums?: Partial<Record<CrcName, string>> } {
-  const crcs: Partial<Record<CrcName, string>> = {};
-  for (const name of CRC_NAMES) {
-    const value = out[`Checksum${name}`];
-    if (value) crcs[name] = value;
-  }
-  return Object.keys(crcs).length > 0 ? { crcChecksums: crcs } : {};
-}
-
-function storedReport(
-  out: {
-    ETag?: string | undefined;
-    ServerSideEncryption?: string | undefined;
-    SSECustomerAlgorithm?: string | undefined;
-    ChecksumSHA256?: string | undefined;
-  } & CrcRequestFields,
-): StoredReport {
-  return {
-    etag: stripQuotes(out.ETag),
-    encryption: encryptionOf(out),
-    ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
-    ...crcFields(out),
-  };
-}
-
 /**
  * Puts our precomputed SHA-256 (or UNSIGNED-PAYLOAD) in `x-amz-content-sha256` before signing: SigV4 then signs
  * it and the server rejects a body that does not match, and the SDK does not hash the bytes again.
@@ -815,16 +772,6 @@ function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: s
 type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
 interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
-}
-
-function listedPart(p: Part): RemotePart {
-  return {
-    partNumber: p.PartNumber ?? 0,
-    etag: stripQuotes(p.ETag),
-    sizeBytes: p.Size ?? 0,
-    ...(p.ChecksumSHA256 ? { checksumSha256: p.ChecksumSHA256 } : {}),
-    ...crcFields(p),
-  };
 }
 
 /** Where a listing goes on from, and the last key the page before named. */
@@ -894,33 +841,6 @@ async function sendWithBody<T>(
   }
 }
 
-/** The encryption a response names: SSE-C shows as a customer algorithm, the others as ServerSideEncryption. */
-export function encryptionOf(out: {
-  ServerSideEncryption?: string | undefined;
-  SSECustomerAlgorithm?: string | undefined;
-}): ObjectEncryption {
-  if (out.SSECustomerAlgorithm) return 'SSE-C';
-  const sse = out.ServerSideEncryption;
-  return sse === 'AES256' || sse === 'aws:kms' || sse === 'aws:kms:dsse' ? sse : 'none';
-}
-
-type ChecksumFields = { [K in ChecksumName as `Checksum${K}`]?: string | undefined } & {
-  ChecksumType?: string | undefined;
-};
-
-function storedChecksums(out: ChecksumFields): Pick<RemoteObject, 'checksums' | 'checksumType'> {
-  const names: ChecksumName[] = ['SHA256', 'SHA1', 'CRC32', 'CRC32C', 'CRC64NVME'];
-  const checksums: Partial<Record<ChecksumName, string>> = {};
-  for (const name of names) {
-    const value = out[`Checksum${name}`];
-    if (value) checksums[name] = value;
-  }
-  if (Object.keys(checksums).length === 0) return {};
-  const type =
-    out.ChecksumType === 'FULL_OBJECT' || out.ChecksumType === 'COMPOSITE' ? out.ChecksumType : undefined;
-  return { checksums, ...(type ? { checksumType: type } : {}) };
-}
-
 const FIRST_BYTE = { step: 'build', name: 'firstByteOnly' } as const;
 
 /**
@@ -935,10 +855,6 @@ function firstByteOnly<A extends { request: unknown }>(args: A): A {
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal ? { abortSignal: signal } : {};
-}
-
-function stripQuotes(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
 }
 
 /** The object key a command's input names, if any. */
