@@ -20,12 +20,11 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { ConfigError, RemoteError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { CrcName } from '../content/crc.js';
 import {
   encryptionOf,
   listedObject,
-  listedPart,
   partHeadOf,
   remoteObjectOf,
   storedReport,
@@ -45,6 +44,13 @@ import { isAmazonS3 } from './endpoint-id.js';
 import type { ControlRetry } from './control-retry.js';
 import { createAgents, type Agents } from './http-agents.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
+import {
+  nextListingPage,
+  readPartsPage,
+  readUploadsPage,
+  type ListingPosition,
+  type UploadsPosition,
+} from './listing-pages.js';
 import { ServerClock, signWithServerClock } from './server-clock.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
@@ -400,12 +406,9 @@ export class S3Store {
         const out = await this.control.send(command, sendOptions(signal));
         // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
         if (out.UploadId !== uploadId) return 'unlisted';
-        // parts at or before the marker are a page the server answered again (it ignored the marker)
-        const listed = (out.Parts ?? []).map(listedPart);
-        parts.push(...listed.filter((p) => p.partNumber > Number(marker ?? 0)));
-        // a server that says the list goes on without a marker goes on after the last part it listed
-        const from = out.NextPartNumberMarker ?? out.Parts?.at(-1)?.PartNumber?.toString();
-        marker = out.IsTruncated && from !== marker ? from : undefined;
+        const page = readPartsPage(out, marker);
+        parts.push(...page.parts);
+        marker = page.nextMarker;
       } while (marker);
     } catch (error) {
       if (errorCode(error) === 'NoSuchUpload') return 'gone';
@@ -517,31 +520,22 @@ export class S3Store {
   /** Multipart uploads still open under `prefix` (all pages). */
   async listMultipartUploads(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
     const uploads: OpenUpload[] = [];
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
+    let at: UploadsPosition = {};
     do {
       const out = await this.control.send(
         new ListMultipartUploadsCommand({
           Bucket: bucket,
           Prefix: prefix,
-          KeyMarker: keyMarker,
-          UploadIdMarker: uploadIdMarker,
+          KeyMarker: at.keyMarker,
+          UploadIdMarker: at.uploadIdMarker,
           ...this.owner(),
         }),
         sendOptions(signal),
       );
-      for (const u of out.Uploads ?? []) {
-        if (u.Key && u.UploadId)
-          uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
-      }
-      // a server that says the list goes on without markers goes on after the last upload it listed
-      const last = out.Uploads?.at(-1);
-      const from = out.NextKeyMarker ? out.NextKeyMarker : last?.Key;
-      const fromId = out.NextKeyMarker ? out.NextUploadIdMarker : last?.UploadId;
-      const moved = from !== keyMarker || fromId !== uploadIdMarker;
-      keyMarker = out.IsTruncated && moved ? from : undefined;
-      uploadIdMarker = out.IsTruncated && moved ? fromId : undefined;
-    } while (keyMarker);
+      const page = readUploadsPage(out, at);
+      uploads.push(...page.uploads);
+      at = page.next;
+    } while (at.keyMarker);
     return uploads;
   }
 
@@ -772,38 +766,6 @@ function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: s
 type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
 interface BuildStack {
   add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
-}
-
-/** Where a listing goes on from, and the last key the page before named. */
-interface ListingPosition {
-  ContinuationToken?: string;
-  StartAfter?: string;
-  lastKey?: string | undefined;
-}
-
-/**
- * Where a truncated listing goes on: from its continuation token, or else after the last key it named. A page
- * that ends where the page before ended, or hands back the token it was asked with, is the same page again from a
- * server that ignored where to go on from: followed, it would be asked for forever.
- * @throws RemoteError when the listing does not move on.
- */
-function nextListingPage(
-  previous: ListingPosition,
-  token: string | undefined,
-  lastKey: string | undefined,
-  where: string,
-): ListingPosition {
-  const repeated = lastKey !== undefined && lastKey === previous.lastKey;
-  if (token && token !== previous.ContinuationToken && !repeated)
-    return { ContinuationToken: token, lastKey: lastKey ?? previous.lastKey };
-  if (lastKey !== undefined && !repeated) return { StartAfter: lastKey, lastKey };
-  const what = repeated
-    ? 'answers the same page again'
-    : 'gives neither a continuation token nor a key to start after';
-  throw new RemoteError(
-    `list ${where}: the server says the listing goes on but ${what}; report it to the server's maintainers`,
-    false,
-  );
 }
 
 /**
