@@ -51,6 +51,14 @@ import {
   type ListingPosition,
   type UploadsPosition,
 } from './listing-pages.js';
+import {
+  readFirstByteOnly,
+  sendOptions,
+  sendWithBody,
+  signPayload,
+  watchAttempts,
+  type AttemptListener,
+} from './sdk-requests.js';
 import { ServerClock, signWithServerClock } from './server-clock.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
@@ -120,7 +128,7 @@ export class S3Store {
   private readonly lean: LeanPutSettings;
   private readonly leanPuts = new Map<string, Promise<LeanPut | undefined>>();
   private readonly retryWatchers = new Map<string, (retry: ControlRetry) => void>();
-  /** Reads of a subresource ask for one byte (see {@link firstByteOnly}); Amazon S3 knows every subresource. */
+  /** Reads of a subresource ask for one byte (see {@link readFirstByteOnly}); Amazon S3 knows every subresource. */
   private readonly boundReads: boolean;
 
   private destroyed = false;
@@ -166,8 +174,12 @@ export class S3Store {
     });
     this.data = new S3Client({ ...base, maxAttempts: 1 });
     for (const client of [this.control, this.data]) signWithServerClock(client, this.lean.clock);
-    this.watchRequests(this.control, CLIENT_SETTINGS.maxAttempts);
-    this.watchRequests(this.data, 1);
+    const listener: AttemptListener = {
+      onSend: (operation) => this.settings.onRequest?.(operation),
+      onRetry: (retry) => this.tellRetry(retry),
+    };
+    watchAttempts(this.control, CLIENT_SETTINGS.maxAttempts, listener);
+    watchAttempts(this.data, 1, listener);
   }
 
   /**
@@ -180,39 +192,6 @@ export class S3Store {
     return () => {
       if (this.retryWatchers.get(key) === listener) this.retryWatchers.delete(key);
     };
-  }
-
-  /**
-   * Counts each request sent and reports each one sent again. The SDK's retry middleware wraps this one (same step,
-   * higher priority), so it runs once per attempt; one call of the outer function is one command.
-   */
-  private watchRequests(client: S3Client, attempts: number): void {
-    client.middlewareStack.add(
-      (next, context) => {
-        let failures = 0;
-        let lastError: unknown;
-        return async (args) => {
-          const operation = context.commandName ?? 'unknown';
-          this.settings.onRequest?.(operation);
-          if (failures > 0)
-            this.tellRetry({
-              operation,
-              key: keyOf(args.input),
-              attempt: failures,
-              attempts,
-              error: lastError,
-            });
-          try {
-            return await next(args);
-          } catch (error) {
-            failures += 1;
-            lastError = error;
-            throw error;
-          }
-        };
-      },
-      { step: 'finalizeRequest', name: 'watchRequests', priority: 'low' },
-    );
   }
 
   private tellRetry(retry: ControlRetry): void {
@@ -401,8 +380,7 @@ export class S3Store {
           ...this.owner(),
           ...this.customerKey(),
         });
-        if (this.boundReads)
-          command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
+        if (this.boundReads) readFirstByteOnly(command);
         const out = await this.control.send(command, sendOptions(signal));
         // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
         if (out.UploadId !== uploadId) return 'unlisted';
@@ -561,8 +539,7 @@ export class S3Store {
     let out;
     try {
       const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
-      if (this.boundReads)
-        command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
+      if (this.boundReads) readFirstByteOnly(command);
       out = await this.control.send(command, sendOptions(signal));
     } catch (error) {
       if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
@@ -748,79 +725,10 @@ export class S3Store {
 }
 
 /**
- * Puts our precomputed SHA-256 (or UNSIGNED-PAYLOAD) in `x-amz-content-sha256` before signing: SigV4 then signs
- * it and the server rejects a body that does not match, and the SDK does not hash the bytes again.
- */
-function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: string): void {
-  const stack = command.middlewareStack as unknown as BuildStack;
-  stack.add(
-    (next) => (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
-      return next(args);
-    },
-    { step: 'build', name: 'signedPayloadHash' },
-  );
-}
-
-type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
-interface BuildStack {
-  add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
-}
-
-/**
  * True when a request is refused rather than answered, as by a server that does not implement it: 405 (Swift's
  * s3api to a HEAD by part number) or 501.
  */
 function refusesRequest(error: unknown): boolean {
   const status = httpStatusOf(error);
   return status === 405 || isNotImplemented(error);
-}
-
-/**
- * Sends a request whose body may be a stream. The SDK pipes a stream into the request without listening for
- * its errors, so a failed read (the file shrank) or the run's hard abort would leave the request waiting for
- * bytes that never come, until the socket timeout. The request is aborted at once instead, and the caller
- * sees the body's own error.
- */
-async function sendWithBody<T>(
-  body: SignedBody,
-  signal: AbortSignal | undefined,
-  send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
-): Promise<T> {
-  if (!(body.stream instanceof Readable)) return send(sendOptions(signal));
-  const bodyFailed = new AbortController();
-  let bodyError: unknown;
-  body.stream.once('error', (error) => {
-    bodyError = error;
-    bodyFailed.abort(error);
-  });
-  const abortSignal = signal ? AbortSignal.any([signal, bodyFailed.signal]) : bodyFailed.signal;
-  try {
-    return await send({ abortSignal });
-  } catch (error) {
-    throw bodyError ?? error;
-  }
-}
-
-const FIRST_BYTE = { step: 'build', name: 'firstByteOnly' } as const;
-
-/**
- * Asks a subresource read (`?tagging`, `?uploadId`) for the first byte only: a server that does not know the
- * subresource serves the object there, whole (a 50 GB reel for a tag set), where one that knows it ignores the
- * Range (Ceph RGW does).
- */
-function firstByteOnly<A extends { request: unknown }>(args: A): A {
-  (args.request as { headers: Record<string, string> }).headers.range = 'bytes=0-0';
-  return args;
-}
-
-function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal ? { abortSignal: signal } : {};
-}
-
-/** The object key a command's input names, if any. */
-function keyOf(input: unknown): string | undefined {
-  const key = (input as { Key?: unknown } | undefined)?.Key;
-  return typeof key === 'string' ? key : undefined;
 }
