@@ -15,8 +15,7 @@ import {
   type ListObjectsV2CommandOutput,
   ListPartsCommand,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -42,7 +41,7 @@ import {
 } from './classify-error.js';
 import { isAmazonS3 } from './endpoint-id.js';
 import type { ControlRetry } from './control-retry.js';
-import { createAgents, type Agents } from './http-agents.js';
+import { createSdkClients, type EndpointSettings } from './sdk-clients.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import {
   nextListingPage,
@@ -59,7 +58,6 @@ import {
   watchAttempts,
   type AttemptListener,
 } from './sdk-requests.js';
-import { ServerClock, signWithServerClock } from './server-clock.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
 import type {
@@ -83,16 +81,8 @@ import {
 } from './request-fields.js';
 import type { CopySource, CrcChecksum, ObjectTarget, SignedBody } from './write-request.js';
 
-/** Where and how to reach the S3 endpoint. */
-export interface StoreSettings {
-  region: string;
-  endpoint?: string | undefined;
-  forcePathStyle: boolean;
-  /** A request whose socket stays idle this long fails (and is retried); 5 minutes by default. */
-  socketTimeoutMs?: number | undefined;
-  /** The agents to send through (trusted CAs, proxy tunnels; see {@link createAgents}); plain ones when not given. */
-  agents?: Agents | undefined;
-  credentials?: S3ClientConfig['credentials'];
+/** Where and how to reach the S3 endpoint, and what the store tells of its requests and sends with them. */
+export interface StoreSettings extends EndpointSettings {
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
   /** Told of each request the control client sends again whose key no {@link S3Store.watchRetries} watches. */
@@ -112,12 +102,6 @@ export interface StoreSettings {
 }
 
 /**
- * Without a logger the SDK prints "An error was encountered in a non-retryable streaming request." on stderr for
- * every failed PutObject or UploadPart; the engine retries those itself and reports failures in its own words.
- */
-const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-/**
  * The only module that speaks S3: it turns our calls into SDK commands and S3's answers into
  * our own types. Data-carrying requests (PutObject, UploadPart) go through a client without SDK
  * retries, because their streamed bodies cannot be replayed; the transfer engine retries them.
@@ -135,45 +119,10 @@ export class S3Store {
 
   constructor(private readonly settings: StoreSettings) {
     this.boundReads = !isAmazonS3(settings.endpoint);
-    const agents =
-      settings.agents ??
-      createAgents({
-        maxSockets: CLIENT_SETTINGS.maxSockets,
-        connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
-      });
-    const requestHandler = {
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-      connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
-      socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
-    };
-    this.lean = {
-      region: settings.region,
-      endpoint: settings.endpoint,
-      forcePathStyle: settings.forcePathStyle,
-      agents: { http: requestHandler.httpAgent, https: requestHandler.httpsAgent },
-      connectionTimeoutMs: requestHandler.connectionTimeout,
-      socketTimeoutMs: requestHandler.socketTimeout,
-      clock: new ServerClock(),
-    };
-    const base = {
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      requestHandler,
-      // S3-compatible servers (Ceph RGW, Swift) refuse aws-chunked bodies and flexible-checksum headers.
-      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-      responseChecksumValidation: 'WHEN_REQUIRED' as const,
-      logger: QUIET_SDK_LOGGER,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    };
-    this.control = new S3Client({
-      ...base,
-      maxAttempts: CLIENT_SETTINGS.maxAttempts,
-      retryMode: CLIENT_SETTINGS.retryMode,
-    });
-    this.data = new S3Client({ ...base, maxAttempts: 1 });
-    for (const client of [this.control, this.data]) signWithServerClock(client, this.lean.clock);
+    const clients = createSdkClients(settings);
+    this.control = clients.control;
+    this.data = clients.data;
+    this.lean = clients.lean;
     const listener: AttemptListener = {
       onSend: (operation) => this.settings.onRequest?.(operation),
       onRetry: (retry) => this.tellRetry(retry),
