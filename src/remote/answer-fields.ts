@@ -1,5 +1,7 @@
 import type { _Object, HeadObjectCommandOutput, Part, Tag } from '@aws-sdk/client-s3';
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
+import { CUSTOMER_KEY_REFUSED, errorCode, httpStatusOf, isNotImplemented } from './classify-error.js';
+import type { RequestSettings } from './object-settings.js';
 import type {
   ChecksumName,
   ObjectEncryption,
@@ -122,4 +124,32 @@ function storedChecksums(out: ChecksumFields): Pick<RemoteObject, 'checksums' | 
 /** An ETag without the quotes S3 writes around it. */
 export function stripQuotes(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+/** True when the answer says there is no such object: a HEAD's bare 404 (NotFound) or NoSuchKey. */
+export function isMissingObject(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'NotFound' || code === 'NoSuchKey';
+}
+
+/**
+ * True when a request is refused rather than answered, as by a server that does not implement it: 405 (Swift's
+ * s3api to a HEAD by part number) or 501.
+ */
+export function refusesRequest(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  return status === 405 || isNotImplemented(error);
+}
+
+/**
+ * A read with an SSE-C key that the server refused with 400, named {@link CUSTOMER_KEY_REFUSED} so the message
+ * says which setting to fix: S3 answers so when the key is not the object's, or the object has none. Any other
+ * error is returned as it is.
+ */
+export function namedKeyRefusal(error: unknown, requests: RequestSettings | undefined): unknown {
+  if (!requests?.customerKey || httpStatusOf(error) !== 400) return error;
+  return Object.assign(new Error('the server refused the SSE-C key', { cause: error }), {
+    name: CUSTOMER_KEY_REFUSED,
+    $metadata: { httpStatusCode: 400 },
+  });
 }

@@ -53,6 +53,14 @@ export function customerKeyFields(requests: RequestSettings | undefined): Custom
   };
 }
 
+/** The bucket and key of a request, with the bucket owner and the SSE-C key. */
+export type ObjectInput = { Bucket: string; Key: string; ExpectedBucketOwner?: string } & CustomerKeyFields;
+
+/** The bucket and key of a request that reads or writes an object's bytes, with the owner and SSE-C key. */
+export function objectInput(bucket: string, key: string, requests: RequestSettings | undefined): ObjectInput {
+  return { Bucket: bucket, Key: key, ...ownerFields(requests), ...customerKeyFields(requests) };
+}
+
 /** What a new object is stored with: type, metadata, class, tags, ACL and encryption, and the run's settings. */
 export function objectFields(
   target: Omit<ObjectTarget, 'bucket'>,

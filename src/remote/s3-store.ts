@@ -23,8 +23,11 @@ import { ConfigError } from '../errors.js';
 import type { CrcName } from '../content/crc.js';
 import {
   encryptionOf,
+  isMissingObject,
   listedObject,
+  namedKeyRefusal,
   partHeadOf,
+  refusesRequest,
   remoteObjectOf,
   storedReport,
   stripQuotes,
@@ -32,7 +35,6 @@ import {
 } from './answer-fields.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import {
-  CUSTOMER_KEY_REFUSED,
   errorCode,
   httpStatusOf,
   isForeignAnswer,
@@ -75,9 +77,11 @@ import {
   copySourceFields,
   customerKeyFields,
   objectFields,
+  objectInput,
   ownerFields,
   type CustomerKeyFields,
   type ObjectFields,
+  type ObjectInput,
 } from './request-fields.js';
 import type { CopySource, CrcChecksum, ObjectTarget, SignedBody } from './write-request.js';
 
@@ -158,6 +162,14 @@ export class S3Store {
     return customerKeyFields(this.settings.requests);
   }
 
+  private objectInput(bucket: string, key: string): ObjectInput {
+    return objectInput(bucket, key, this.settings.requests);
+  }
+
+  private namedKeyRefusal(error: unknown): unknown {
+    return namedKeyRefusal(error, this.settings.requests);
+  }
+
   private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
     return objectFields(target, this.settings.requests);
   }
@@ -175,20 +187,11 @@ export class S3Store {
 
   /** The object's size, ETag, date and user metadata, or undefined when there is none. */
   async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
+    const command = new HeadObjectCommand({ ...this.objectInput(bucket, key), ChecksumMode: 'ENABLED' });
     try {
-      const out = await this.control.send(
-        new HeadObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          ChecksumMode: 'ENABLED',
-          ...this.owner(),
-          ...this.customerKey(),
-        }),
-        sendOptions(signal),
-      );
-      return remoteObjectOf(key, out);
+      return remoteObjectOf(key, await this.control.send(command, sendOptions(signal)));
     } catch (error) {
-      if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
+      if (isMissingObject(error)) return undefined;
       throw this.namedKeyRefusal(error);
     }
   }
@@ -203,14 +206,9 @@ export class S3Store {
     let next: ListingPosition | undefined = {};
     do {
       const { ContinuationToken, StartAfter } = next;
+      const input = { Bucket: bucket, Prefix: prefix, ContinuationToken, StartAfter, ...this.owner() };
       const out: ListObjectsV2CommandOutput = await this.control.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ContinuationToken,
-          StartAfter,
-          ...this.owner(),
-        }),
+        new ListObjectsV2Command(input),
         sendOptions(signal),
       );
       let lastKey: string | undefined;
@@ -295,15 +293,12 @@ export class S3Store {
     signal?: AbortSignal,
   ): Promise<StoredReport> {
     const command = new UploadPartCommand({
-      Bucket: target.bucket,
-      Key: target.key,
+      ...this.objectInput(target.bucket, target.key),
       UploadId: target.uploadId,
       PartNumber: target.partNumber,
       Body: body.stream,
       ContentLength: body.lengthBytes,
       ...bodyDigestFields(body),
-      ...this.owner(),
-      ...this.customerKey(),
     });
     signPayload(command, payloadHash(body));
     const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
@@ -321,14 +316,8 @@ export class S3Store {
     let marker: string | undefined;
     try {
       do {
-        const command = new ListPartsCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumberMarker: marker,
-          ...this.owner(),
-          ...this.customerKey(),
-        });
+        const input = { ...this.objectInput(bucket, key), UploadId: uploadId, PartNumberMarker: marker };
+        const command = new ListPartsCommand(input);
         if (this.boundReads) readFirstByteOnly(command);
         const out = await this.control.send(command, sendOptions(signal));
         // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
@@ -360,12 +349,9 @@ export class S3Store {
     const complete = (checksums: boolean) =>
       this.control.send(
         new CompleteMultipartUploadCommand({
-          Bucket: target.bucket,
-          Key: target.key,
+          ...this.objectInput(target.bucket, target.key),
           UploadId: target.uploadId,
           ...completionFields(sorted, checksums, fullObject),
-          ...this.owner(),
-          ...this.customerKey(),
         }),
         sendOptions(signal),
       );
@@ -413,14 +399,11 @@ export class S3Store {
     // source) for an aborted copy and would send it again a dozen times for each of the caller's attempts
     const out = await this.data.send(
       new UploadPartCopyCommand({
-        Bucket: target.bucket,
-        Key: target.key,
+        ...this.objectInput(target.bucket, target.key),
         UploadId: target.uploadId,
         PartNumber: target.partNumber,
         ...copySourceFields(target, source, this.settings.requests),
         CopySourceRange: `bytes=${source.firstByte}-${source.lastByte}`,
-        ...this.owner(),
-        ...this.customerKey(),
       }),
       sendOptions(signal),
     );
@@ -566,26 +549,14 @@ export class S3Store {
   ): Promise<{ text: string; etag: string } | undefined> {
     try {
       const out = await this.control.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
+        new GetObjectCommand(this.objectInput(bucket, key)),
         sendOptions(signal),
       );
       return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
     } catch (error) {
-      if (errorCode(error) === 'NoSuchKey' || errorCode(error) === 'NotFound') return undefined;
+      if (isMissingObject(error)) return undefined;
       throw this.namedKeyRefusal(error);
     }
-  }
-
-  /**
-   * A read with an SSE-C key that the server refused with 400, named {@link CUSTOMER_KEY_REFUSED} so the message
-   * says which setting to fix: S3 answers so when the key is not the object's, or the object has none.
-   */
-  private namedKeyRefusal(error: unknown): unknown {
-    if (!this.settings.requests?.customerKey || httpStatusOf(error) !== 400) return error;
-    return Object.assign(new Error('the server refused the SSE-C key', { cause: error }), {
-      name: CUSTOMER_KEY_REFUSED,
-      $metadata: { httpStatusCode: 400 },
-    });
   }
 
   private async putTextIf(
@@ -621,20 +592,11 @@ export class S3Store {
     partNumber: number,
     signal?: AbortSignal,
   ): Promise<ObjectPartHead | undefined> {
+    const command = new HeadObjectCommand({ ...this.objectInput(bucket, key), PartNumber: partNumber });
     try {
-      const out = await this.control.send(
-        new HeadObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          PartNumber: partNumber,
-          ...this.owner(),
-          ...this.customerKey(),
-        }),
-        sendOptions(signal),
-      );
-      return partHeadOf(out);
+      return partHeadOf(await this.control.send(command, sendOptions(signal)));
     } catch (error) {
-      if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
+      if (isMissingObject(error)) return undefined;
       // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
       if (!refusesRequest(error)) throw this.namedKeyRefusal(error);
       const whole = await this.headObject(bucket, key, signal);
@@ -653,10 +615,7 @@ export class S3Store {
    */
   async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
     const out = await this.control
-      .send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
-        sendOptions(signal),
-      )
+      .send(new GetObjectCommand(this.objectInput(bucket, key)), sendOptions(signal))
       .catch((error: unknown) => {
         throw this.namedKeyRefusal(error);
       });
@@ -671,13 +630,4 @@ export class S3Store {
   async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
     await this.data.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
   }
-}
-
-/**
- * True when a request is refused rather than answered, as by a server that does not implement it: 405 (Swift's
- * s3api to a HEAD by part number) or 501.
- */
-function refusesRequest(error: unknown): boolean {
-  const status = httpStatusOf(error);
-  return status === 405 || isNotImplemented(error);
 }
