@@ -51,7 +51,7 @@ export interface RemotePart {
   crcChecksums?: Partial<Record<CrcName, string>>;
 }
 
-/** What ListParts tells of an upload, see {@link S3Store.listParts}. */
+/** What ListParts tells of an upload, see {@link MultipartUploads.listParts}. */
 export type PartListing = RemotePart[] | 'gone' | 'unlisted';
 
 /** A multipart upload still open on the server. */

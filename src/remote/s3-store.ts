@@ -1,28 +1,18 @@
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
-  PutObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
-  ListPartsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
-  UploadPartCommand,
-  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { ConfigError } from '../errors.js';
-import type { CrcName } from '../content/crc.js';
 import {
-  encryptionOf,
   isMissingObject,
   listedObject,
   namedKeyRefusal,
@@ -33,47 +23,18 @@ import {
   stripQuotes,
   tagsOf,
 } from './answer-fields.js';
+import { errorCode, httpStatusOf, isForeignAnswer, isNotImplemented } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
-import {
-  errorCode,
-  httpStatusOf,
-  isForeignAnswer,
-  isNotImplemented,
-  isUploadGone,
-} from './classify-error.js';
-import { isAmazonS3 } from './endpoint-id.js';
 import type { ControlRetry } from './control-retry.js';
-import { createSdkClients, type EndpointSettings } from './sdk-clients.js';
+import { isAmazonS3 } from './endpoint-id.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
-import {
-  nextListingPage,
-  readPartsPage,
-  readUploadsPage,
-  type ListingPosition,
-  type UploadsPosition,
-} from './listing-pages.js';
-import {
-  readFirstByteOnly,
-  sendOptions,
-  sendWithBody,
-  signPayload,
-  watchAttempts,
-  type AttemptListener,
-} from './sdk-requests.js';
+import { nextListingPage, type ListingPosition } from './listing-pages.js';
+import { MultipartUploads } from './multipart-uploads.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
-import type {
-  ObjectEncryption,
-  ObjectPartHead,
-  OpenUpload,
-  PartListing,
-  RemoteObject,
-  RemotePart,
-  StoredReport,
-} from './remote-object.js';
+import type { ObjectPartHead, RemoteObject, StoredReport } from './remote-object.js';
 import {
   bodyDigestFields,
-  completionFields,
   copySourceFields,
   customerKeyFields,
   objectFields,
@@ -83,7 +44,16 @@ import {
   type ObjectFields,
   type ObjectInput,
 } from './request-fields.js';
-import type { CopySource, CrcChecksum, ObjectTarget, SignedBody } from './write-request.js';
+import { createSdkClients, type EndpointSettings } from './sdk-clients.js';
+import {
+  readFirstByteOnly,
+  sendOptions,
+  sendWithBody,
+  signPayload,
+  watchAttempts,
+  type AttemptListener,
+} from './sdk-requests.js';
+import type { CopySource, ObjectTarget, SignedBody } from './write-request.js';
 
 /** Where and how to reach the S3 endpoint, and what the store tells of its requests and sends with them. */
 export interface StoreSettings extends EndpointSettings {
@@ -106,11 +76,14 @@ export interface StoreSettings extends EndpointSettings {
 }
 
 /**
- * The only module that speaks S3: it turns our calls into SDK commands and S3's answers into
- * our own types. Data-carrying requests (PutObject, UploadPart) go through a client without SDK
- * retries, because their streamed bodies cannot be replayed; the transfer engine retries them.
+ * The S3 boundary: it turns our calls into SDK commands and S3's answers into our own types, here for buckets and
+ * whole objects and through {@link uploads} for multipart uploads. Data-carrying requests (PutObject, UploadPart)
+ * go through a client without SDK retries, because their streamed bodies cannot be replayed; the transfer engine
+ * retries them.
  */
 export class S3Store {
+  /** The multipart upload requests, on this store's clients and settings. */
+  readonly uploads: MultipartUploads;
   private readonly control: S3Client;
   private readonly data: S3Client;
   private readonly lean: LeanPutSettings;
@@ -127,6 +100,8 @@ export class S3Store {
     this.control = clients.control;
     this.data = clients.data;
     this.lean = clients.lean;
+    const senders = { control: this.control, data: this.data, settings, boundReads: this.boundReads };
+    this.uploads = new MultipartUploads(senders);
     const listener: AttemptListener = {
       onSend: (operation) => this.settings.onRequest?.(operation),
       onRetry: (retry) => this.tellRetry(retry),
@@ -259,119 +234,11 @@ export class S3Store {
   }
 
   /**
-   * Starts a multipart upload, asking for SHA-256 part checksums when `checksums` is set, or a full-object
-   * `crc` (Amazon S3 then requires the checksum on every part and in CompleteMultipartUpload). Returns its id
-   * and the encryption the server reports for it.
-   */
-  async createMultipartUpload(
-    target: ObjectTarget & { checksums?: boolean; crc?: CrcName | undefined },
-    signal?: AbortSignal,
-  ): Promise<{ uploadId: string; encryption: ObjectEncryption }> {
-    const out = await this.control.send(
-      new CreateMultipartUploadCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        ...this.objectFields(target),
-        ...(target.checksums && !target.crc ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-        ...(target.crc ? { ChecksumAlgorithm: target.crc, ChecksumType: 'FULL_OBJECT' as const } : {}),
-      }),
-      sendOptions(signal),
-    );
-    // every S3 server names the upload; a web server or console answers any request with 200 and a page
-    if (!out.UploadId)
-      throw new ConfigError(
-        `start upload of ${target.key}: the server answered without an upload id, which every S3 server sends; ` +
-          'check endpoint_url / --endpoint (the S3 API address and port, not a web server or console) and any proxy on the way',
-      );
-    return { uploadId: out.UploadId, encryption: encryptionOf(out) };
-  }
-
-  /** Sends one part; returns what the server reports it stored. */
-  async uploadPart(
-    target: { bucket: string; key: string; uploadId: string; partNumber: number },
-    body: SignedBody,
-    signal?: AbortSignal,
-  ): Promise<StoredReport> {
-    const command = new UploadPartCommand({
-      ...this.objectInput(target.bucket, target.key),
-      UploadId: target.uploadId,
-      PartNumber: target.partNumber,
-      Body: body.stream,
-      ContentLength: body.lengthBytes,
-      ...bodyDigestFields(body),
-    });
-    signPayload(command, payloadHash(body));
-    const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
-    return storedReport(out);
-  }
-
-  /**
-   * The parts the server holds for an upload (all pages); `gone` when the server says the upload does not exist;
-   * `unlisted` when it cannot say: it does not know ListParts (fauxqs serves the object, or answers NoSuchKey
-   * for a key with none yet; Swift may refuse with 405 or 501). Ceph RGW answers NoSuchKey for an upload that is
-   * gone, so that answer is `unlisted` too: the next request naming the upload tells.
-   */
-  async listParts(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<PartListing> {
-    const parts: RemotePart[] = [];
-    let marker: string | undefined;
-    try {
-      do {
-        const input = { ...this.objectInput(bucket, key), UploadId: uploadId, PartNumberMarker: marker };
-        const command = new ListPartsCommand(input);
-        if (this.boundReads) readFirstByteOnly(command);
-        const out = await this.control.send(command, sendOptions(signal));
-        // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
-        if (out.UploadId !== uploadId) return 'unlisted';
-        const page = readPartsPage(out, marker);
-        parts.push(...page.parts);
-        marker = page.nextMarker;
-      } while (marker);
-    } catch (error) {
-      if (errorCode(error) === 'NoSuchUpload') return 'gone';
-      if (isUploadGone(error) || isForeignAnswer(error) || refusesRequest(error)) return 'unlisted';
-      throw error;
-    }
-    return parts;
-  }
-
-  /**
-   * Completes an upload from its parts in part-number order (with each part's SHA-256 checksum or CRC when it
-   * has one, and the whole object's CRC when the upload stores a full-object CRC); returns what the server reports
-   * it stored. Ceph RGW answers an empty ETag and no encryption here.
-   */
-  async completeMultipartUpload(
-    target: { bucket: string; key: string; uploadId: string },
-    parts: readonly RemotePart[],
-    signal?: AbortSignal,
-    fullObject?: CrcChecksum,
-  ): Promise<StoredReport> {
-    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    const complete = (checksums: boolean) =>
-      this.control.send(
-        new CompleteMultipartUploadCommand({
-          ...this.objectInput(target.bucket, target.key),
-          UploadId: target.uploadId,
-          ...completionFields(sorted, checksums, fullObject),
-        }),
-        sendOptions(signal),
-      );
-    const withChecksums = Boolean(fullObject) || sorted.some((p) => p.checksumSha256 || p.crcChecksums);
-    try {
-      return storedReport(await complete(withChecksums));
-    } catch (error) {
-      // Swift's s3api checks the body against a schema without checksum elements (400 MalformedXML); it keeps
-      // no checksums anyway, and the object is then proven by its size and ETag
-      if (!withChecksums || errorCode(error) !== 'MalformedXML') throw error;
-      return storedReport(await complete(false));
-    }
-  }
-
-  /**
    * Rewrites an object onto itself with new settings (class, encryption, tags, ACL), keeping its bytes, with the
    * content type and metadata given; without tags it keeps its own. `source.etag` guards the copy: a 412 means the
    * object changed since it was looked at. What it stored is read back by HeadObject: the answer's ETag is not
    * the whole story (Ceph ignores some settings on copies). Only for objects of at most 5 GiB; larger ones go by
-   * {@link uploadPartCopy}.
+   * {@link MultipartUploads.copyPart}.
    */
   async copyObjectInPlace(target: ObjectTarget, source: CopySource, signal?: AbortSignal): Promise<void> {
     const fields = this.objectFields(target);
@@ -387,66 +254,6 @@ export class S3Store {
       }),
       sendOptions(signal),
     );
-  }
-
-  /** Copies bytes [firstByte, lastByte] of the object itself into a part of an open multipart upload. */
-  async uploadPartCopy(
-    target: { bucket: string; key: string; uploadId: string; partNumber: number },
-    source: CopySource & { firstByte: number; lastByte: number },
-    signal?: AbortSignal,
-  ): Promise<string> {
-    // one attempt, retried by the caller: the SDK takes a 200 without a body (a server that ignored the copy
-    // source) for an aborted copy and would send it again a dozen times for each of the caller's attempts
-    const out = await this.data.send(
-      new UploadPartCopyCommand({
-        ...this.objectInput(target.bucket, target.key),
-        UploadId: target.uploadId,
-        PartNumber: target.partNumber,
-        ...copySourceFields(target, source, this.settings.requests),
-        CopySourceRange: `bytes=${source.firstByte}-${source.lastByte}`,
-      }),
-      sendOptions(signal),
-    );
-    return stripQuotes(out.CopyPartResult?.ETag);
-  }
-
-  /** Aborts an upload; an upload that is already gone counts as aborted. */
-  async abortMultipartUpload(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    try {
-      await this.control.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...this.owner() }),
-        sendOptions(signal),
-      );
-    } catch (error) {
-      if (!isUploadGone(error)) throw error;
-    }
-  }
-
-  /** Multipart uploads still open under `prefix` (all pages). */
-  async listMultipartUploads(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
-    const uploads: OpenUpload[] = [];
-    let at: UploadsPosition = {};
-    do {
-      const out = await this.control.send(
-        new ListMultipartUploadsCommand({
-          Bucket: bucket,
-          Prefix: prefix,
-          KeyMarker: at.keyMarker,
-          UploadIdMarker: at.uploadIdMarker,
-          ...this.owner(),
-        }),
-        sendOptions(signal),
-      );
-      const page = readUploadsPage(out, at);
-      uploads.push(...page.uploads);
-      at = page.next;
-    } while (at.keyMarker);
-    return uploads;
   }
 
   /** Deletes one object (used by `credentials test` to remove its probe). */

@@ -176,7 +176,7 @@ async function copyByParts(
   sizeBytes: number,
   ctx: FixSettingsContext,
 ): Promise<void> {
-  const { uploadId } = await retried(() => ctx.store.createMultipartUpload(target, ctx.signal), ctx);
+  const { uploadId } = await retried(() => ctx.store.uploads.create(target, ctx.signal), ctx);
   const upload = { bucket: target.bucket, key: target.key, uploadId };
   const { partSizeBytes, partCount } = getTransferConfig(sizeBytes);
   const limit = pLimit(PARTS_AT_ONCE);
@@ -188,16 +188,16 @@ async function copyByParts(
           const { start, length } = partRange(partNumber, partSizeBytes, sizeBytes);
           const range = { ...source, firstByte: start, lastByte: start + length - 1 };
           const etag = await retried(
-            () => ctx.store.uploadPartCopy({ ...upload, partNumber }, range, ctx.signal),
+            () => ctx.store.uploads.copyPart({ ...upload, partNumber }, range, ctx.signal),
             ctx,
           );
           return { partNumber, etag, sizeBytes: length };
         }),
       ),
     );
-    await retried(() => ctx.store.completeMultipartUpload(upload, parts, ctx.signal), ctx);
+    await retried(() => ctx.store.uploads.complete(upload, parts, ctx.signal), ctx);
   } catch (error) {
-    await ctx.store.abortMultipartUpload(upload.bucket, upload.key, uploadId).catch(() => undefined);
+    await ctx.store.uploads.abort(upload.bucket, upload.key, uploadId).catch(() => undefined);
     throw error;
   }
 }
