@@ -38,7 +38,7 @@ export async function cleanup(flags: CleanupFlags): Promise<void> {
 }
 
 async function cleanupLocked(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
-  const bucketLock = flags.dryRun ? undefined : await lockBucketIfAsked(store, options);
+  const bucketLock = flags.dryRun ? undefined : await lockBucketIfAsked(store.ownObjects, options);
   try {
     await abortStaleUploads(store, options, flags);
   } finally {

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
-  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadBucketCommand,
@@ -20,10 +19,9 @@ import {
   refusesRequest,
   remoteObjectOf,
   storedReport,
-  stripQuotes,
   tagsOf,
 } from './answer-fields.js';
-import { errorCode, httpStatusOf, isForeignAnswer, isNotImplemented } from './classify-error.js';
+import { isForeignAnswer, isNotImplemented } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
 import type { ControlRetry } from './control-retry.js';
 import { isAmazonS3 } from './endpoint-id.js';
@@ -31,16 +29,15 @@ import { LeanPut, type LeanPutSettings } from './lean-put.js';
 import { nextListingPage, type ListingPosition } from './listing-pages.js';
 import { MultipartUploads } from './multipart-uploads.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
+import { OwnObjects } from './own-objects.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
 import type { ObjectPartHead, RemoteObject, StoredReport } from './remote-object.js';
 import {
   bodyDigestFields,
   copySourceFields,
-  customerKeyFields,
   objectFields,
   objectInput,
   ownerFields,
-  type CustomerKeyFields,
   type ObjectFields,
   type ObjectInput,
 } from './request-fields.js';
@@ -84,6 +81,8 @@ export interface StoreSettings extends EndpointSettings {
 export class S3Store {
   /** The multipart upload requests, on this store's clients and settings. */
   readonly uploads: MultipartUploads;
+  /** The tool's own small objects (the bucket lock, the write probe), on this store's clients and settings. */
+  readonly ownObjects: OwnObjects;
   private readonly control: S3Client;
   private readonly data: S3Client;
   private readonly lean: LeanPutSettings;
@@ -96,18 +95,18 @@ export class S3Store {
 
   constructor(private readonly settings: StoreSettings) {
     this.boundReads = !isAmazonS3(settings.endpoint);
-    const clients = createSdkClients(settings);
-    this.control = clients.control;
-    this.data = clients.data;
-    this.lean = clients.lean;
-    const senders = { control: this.control, data: this.data, settings, boundReads: this.boundReads };
-    this.uploads = new MultipartUploads(senders);
+    const { control, data, lean } = createSdkClients(settings);
+    this.control = control;
+    this.data = data;
+    this.lean = lean;
+    this.uploads = new MultipartUploads({ control, data, settings, boundReads: this.boundReads });
+    this.ownObjects = new OwnObjects({ control, settings, clock: lean.clock });
     const listener: AttemptListener = {
       onSend: (operation) => this.settings.onRequest?.(operation),
       onRetry: (retry) => this.tellRetry(retry),
     };
-    watchAttempts(this.control, CLIENT_SETTINGS.maxAttempts, listener);
-    watchAttempts(this.data, 1, listener);
+    watchAttempts(control, CLIENT_SETTINGS.maxAttempts, listener);
+    watchAttempts(data, 1, listener);
   }
 
   /**
@@ -133,10 +132,6 @@ export class S3Store {
     return ownerFields(this.settings.requests);
   }
 
-  private customerKey(): CustomerKeyFields {
-    return customerKeyFields(this.settings.requests);
-  }
-
   private objectInput(bucket: string, key: string): ObjectInput {
     return objectInput(bucket, key, this.settings.requests);
   }
@@ -147,12 +142,6 @@ export class S3Store {
 
   private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
     return objectFields(target, this.settings.requests);
-  }
-
-  /** Where one of the tool's own small objects goes and what it is stored with (see `ownObjects`). */
-  ownObjectTarget(key: string, contentType: string): Omit<ObjectTarget, 'bucket'> {
-    const own = this.settings.ownObjects;
-    return { key, contentType, metadata: {}, encryption: own?.encryption, tags: own?.tags, acl: own?.acl };
   }
 
   /** Confirms the bucket exists and the credentials reach it. @throws the SDK error. */
@@ -256,14 +245,6 @@ export class S3Store {
     );
   }
 
-  /** Deletes one object (used by `credentials test` to remove its probe). */
-  async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
-    await this.control.send(
-      new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.owner() }),
-      sendOptions(signal),
-    );
-  }
-
   /**
    * The object's tags (GetObjectTagging), or undefined from a server that keeps none: it says so (501, Swift's
    * s3api), or it does not know `?tagging` and served the object instead (fauxqs), where a PutObjectTagging would
@@ -311,82 +292,6 @@ export class S3Store {
     this.destroyed = true;
     this.control.destroy();
     this.data.destroy();
-  }
-
-  /**
-   * Stores a small text object only if the key is free (`If-None-Match: *`); returns its ETag, or undefined
-   * when an object is already there (412, or 409 while another conditional write to the key is in flight).
-   * A server that ignores the header stores it anyway: only a second call over the same key tells.
-   * @throws the SDK error for any other failure.
-   */
-  async createObjectIfAbsent(
-    bucket: string,
-    key: string,
-    text: string,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    return this.putTextIf({ Bucket: bucket, Key: key, IfNoneMatch: '*' }, text, signal);
-  }
-
-  /**
-   * Replaces a small text object only while its ETag is still `etag` (`If-Match`); returns the new ETag, or
-   * undefined when the object changed or is gone. Ceph RGW (Pacific) compares If-Match with the bare ETag
-   * and refuses the quoted form RFC 9110 and Amazon S3 use, so a refused quoted form is tried bare once.
-   * @throws the SDK error for any other failure.
-   */
-  async replaceObjectIfMatch(
-    bucket: string,
-    key: string,
-    text: string,
-    etag: string,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    const bare = stripQuotes(etag);
-    return (
-      (await this.putTextIf({ Bucket: bucket, Key: key, IfMatch: `"${bare}"` }, text, signal)) ??
-      (await this.putTextIf({ Bucket: bucket, Key: key, IfMatch: bare }, text, signal))
-    );
-  }
-
-  /** A small object's text and ETag, or undefined when there is none. */
-  async readObjectText(
-    bucket: string,
-    key: string,
-    signal?: AbortSignal,
-  ): Promise<{ text: string; etag: string } | undefined> {
-    try {
-      const out = await this.control.send(
-        new GetObjectCommand(this.objectInput(bucket, key)),
-        sendOptions(signal),
-      );
-      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
-    } catch (error) {
-      if (isMissingObject(error)) return undefined;
-      throw this.namedKeyRefusal(error);
-    }
-  }
-
-  private async putTextIf(
-    condition: { Bucket: string; Key: string; IfNoneMatch?: string; IfMatch?: string },
-    text: string,
-    signal: AbortSignal | undefined,
-  ): Promise<string | undefined> {
-    try {
-      const out = await this.control.send(
-        new PutObjectCommand({
-          ...condition,
-          Body: text,
-          ...this.objectFields(this.ownObjectTarget(condition.Key, 'application/json')),
-        }),
-        sendOptions(signal),
-      );
-      return stripQuotes(out.ETag);
-    } catch (error) {
-      const status = httpStatusOf(error);
-      // 404: If-Match on a key that is gone (Amazon S3; Ceph answers 412)
-      if (status === 412 || status === 409 || errorCode(error) === 'NoSuchKey') return undefined;
-      throw error;
-    }
   }
 
   /**
