@@ -128,25 +128,17 @@ export class S3Store {
     (watcher ?? this.settings.onRetry)?.(retry);
   }
 
-  private owner(): { ExpectedBucketOwner?: string } {
-    return ownerFields(this.settings.requests);
-  }
-
-  private objectInput(bucket: string, key: string): ObjectInput {
-    return objectInput(bucket, key, this.settings.requests);
-  }
-
-  private namedKeyRefusal(error: unknown): unknown {
-    return namedKeyRefusal(error, this.settings.requests);
-  }
-
-  private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
-    return objectFields(target, this.settings.requests);
-  }
-
   /** Confirms the bucket exists and the credentials reach it. @throws the SDK error. */
   async headBucket(bucket: string, signal?: AbortSignal): Promise<void> {
     await this.control.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
+  }
+
+  /**
+   * One HeadBucket without the SDK's retries, so the caller decides how long to wait for an endpoint that never
+   * answers. @throws the SDK or network error.
+   */
+  async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
+    await this.data.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
   }
 
   /** The object's size, ETag, date and user metadata, or undefined when there is none. */
@@ -157,6 +149,33 @@ export class S3Store {
     } catch (error) {
       if (isMissingObject(error)) return undefined;
       throw this.namedKeyRefusal(error);
+    }
+  }
+
+  /**
+   * HeadObject with PartNumber: the part's size, the object's parts count and its storage class, or undefined when
+   * there is no object. Servers that ignore PartNumber (Ceph RGW) answer the whole object's size and no count.
+   */
+  async headObjectPart(
+    bucket: string,
+    key: string,
+    partNumber: number,
+    signal?: AbortSignal,
+  ): Promise<ObjectPartHead | undefined> {
+    const command = new HeadObjectCommand({ ...this.objectInput(bucket, key), PartNumber: partNumber });
+    try {
+      return partHeadOf(await this.control.send(command, sendOptions(signal)));
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
+      if (!refusesRequest(error)) throw this.namedKeyRefusal(error);
+      const whole = await this.headObject(bucket, key, signal);
+      return (
+        whole && {
+          sizeBytes: whole.sizeBytes,
+          ...(whole.storageClass ? { storageClass: whole.storageClass } : {}),
+        }
+      );
     }
   }
 
@@ -185,6 +204,43 @@ export class S3Store {
         ? nextListingPage(next, out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
         : undefined;
     } while (next);
+  }
+
+  /**
+   * The object's bytes as a stream, for reading it back. @throws the SDK error (NoSuchKey, InvalidObjectState for
+   * an archived object).
+   */
+  async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
+    const out = await this.control
+      .send(new GetObjectCommand(this.objectInput(bucket, key)), sendOptions(signal))
+      .catch((error: unknown) => {
+        throw this.namedKeyRefusal(error);
+      });
+    if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
+    return out.Body;
+  }
+
+  /**
+   * The object's tags (GetObjectTagging), or undefined from a server that keeps none: it says so (501, Swift's
+   * s3api), or it does not know `?tagging` and served the object instead (fauxqs), where a PutObjectTagging would
+   * store the tag document as the object. Callers tag an object only after this answered with a tag set.
+   * @throws the SDK error (NoSuchKey for a missing object).
+   */
+  async getObjectTags(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, string> | undefined> {
+    let out;
+    try {
+      const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
+      if (this.boundReads) readFirstByteOnly(command);
+      out = await this.control.send(command, sendOptions(signal));
+    } catch (error) {
+      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
+      throw error;
+    }
+    return tagsOf(out.TagSet);
   }
 
   /**
@@ -245,29 +301,6 @@ export class S3Store {
     );
   }
 
-  /**
-   * The object's tags (GetObjectTagging), or undefined from a server that keeps none: it says so (501, Swift's
-   * s3api), or it does not know `?tagging` and served the object instead (fauxqs), where a PutObjectTagging would
-   * store the tag document as the object. Callers tag an object only after this answered with a tag set.
-   * @throws the SDK error (NoSuchKey for a missing object).
-   */
-  async getObjectTags(
-    bucket: string,
-    key: string,
-    signal?: AbortSignal,
-  ): Promise<Record<string, string> | undefined> {
-    let out;
-    try {
-      const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
-      if (this.boundReads) readFirstByteOnly(command);
-      out = await this.control.send(command, sendOptions(signal));
-    } catch (error) {
-      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
-      throw error;
-    }
-    return tagsOf(out.TagSet);
-  }
-
   /** Replaces the object's tags (PutObjectTagging). @throws the SDK error. */
   async putObjectTags(
     bucket: string,
@@ -294,52 +327,19 @@ export class S3Store {
     this.data.destroy();
   }
 
-  /**
-   * HeadObject with PartNumber: the part's size, the object's parts count and its storage class, or undefined when
-   * there is no object. Servers that ignore PartNumber (Ceph RGW) answer the whole object's size and no count.
-   */
-  async headObjectPart(
-    bucket: string,
-    key: string,
-    partNumber: number,
-    signal?: AbortSignal,
-  ): Promise<ObjectPartHead | undefined> {
-    const command = new HeadObjectCommand({ ...this.objectInput(bucket, key), PartNumber: partNumber });
-    try {
-      return partHeadOf(await this.control.send(command, sendOptions(signal)));
-    } catch (error) {
-      if (isMissingObject(error)) return undefined;
-      // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
-      if (!refusesRequest(error)) throw this.namedKeyRefusal(error);
-      const whole = await this.headObject(bucket, key, signal);
-      return (
-        whole && {
-          sizeBytes: whole.sizeBytes,
-          ...(whole.storageClass ? { storageClass: whole.storageClass } : {}),
-        }
-      );
-    }
+  private owner(): { ExpectedBucketOwner?: string } {
+    return ownerFields(this.settings.requests);
   }
 
-  /**
-   * The object's bytes as a stream, for reading it back. @throws the SDK error (NoSuchKey, InvalidObjectState for
-   * an archived object).
-   */
-  async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
-    const out = await this.control
-      .send(new GetObjectCommand(this.objectInput(bucket, key)), sendOptions(signal))
-      .catch((error: unknown) => {
-        throw this.namedKeyRefusal(error);
-      });
-    if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
-    return out.Body;
+  private objectInput(bucket: string, key: string): ObjectInput {
+    return objectInput(bucket, key, this.settings.requests);
   }
 
-  /**
-   * One HeadBucket without the SDK's retries, so the caller decides how long to wait for an endpoint that never
-   * answers. @throws the SDK or network error.
-   */
-  async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
-    await this.data.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
+  private namedKeyRefusal(error: unknown): unknown {
+    return namedKeyRefusal(error, this.settings.requests);
+  }
+
+  private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
+    return objectFields(target, this.settings.requests);
   }
 }
