@@ -54,7 +54,7 @@ export interface RemotePart {
 /** What ListParts tells of an upload, see {@link MultipartUploads.listParts}. */
 export type PartListing = RemotePart[] | 'gone' | 'unlisted';
 
-/** A multipart upload still open on the server. */
+/** An open upload of a key, as ListMultipartUploads names it (Initiated on the server's clock). */
 export interface OpenUpload {
   key: string;
   uploadId: string;

@@ -1,3 +1,4 @@
+import type { OpenUpload } from '../remote/remote-object.js';
 import { describeError } from './send-body.js';
 import type { TransferContext } from './transfer-context.js';
 import type { UploadJournal } from './upload-journal.js';
@@ -17,13 +18,6 @@ const ROUNDING_LEEWAY_MS = 3_000;
 
 /** Uploads this old were left by a run that is over: no run still sending takes a day to start its parts. */
 const STALE_MS = 24 * 3_600_000;
-
-/** An open upload of a key, as ListMultipartUploads names it (Initiated on the server's clock). */
-export interface OpenUpload {
-  key: string;
-  uploadId: string;
-  initiatedMs: number;
-}
 
 /**
  * The open uploads of `key` that may be orphans of our upload `uploadId` of it: those started while ours was being
