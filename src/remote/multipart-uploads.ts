@@ -36,7 +36,7 @@ export interface UploadSenders {
   data: S3Client;
   /** The store's settings, read at each request for the bucket owner and the SSE-C key. */
   settings: { readonly requests?: RequestSettings | undefined };
-  /** Part listings ask for one byte (see {@link readFirstByteOnly}). */
+  /** Part listings ask for the first byte only (see {@link readFirstByteOnly}): every server but Amazon S3. */
   boundReads: boolean;
 }
 
@@ -54,8 +54,8 @@ export interface PartTarget extends UploadTarget {
 
 /**
  * The multipart upload requests of a store: start, parts sent or copied, part listing, completion, abort, and the
- * uploads still open under a prefix. Parts and part copies go through a client without SDK retries, because
- * their streamed bodies cannot be replayed; the transfer engine retries them.
+ * uploads still open under a prefix. Parts go through a client without SDK retries, because their streamed bodies
+ * cannot be replayed, and so do part copies (see {@link copyPart}); the transfer engine retries both.
  */
 export class MultipartUploads {
   constructor(private readonly senders: UploadSenders) {}

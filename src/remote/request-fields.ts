@@ -13,6 +13,16 @@ import type { CopySource, CrcChecksum, ObjectTarget, SignedBody } from './write-
 /** CRCs in S3's field names, in a request or an answer: `ChecksumCRC32`, `ChecksumCRC32C`, `ChecksumCRC64NVME`. */
 export type CrcRequestFields = { [K in CrcName as `Checksum${K}`]?: string | undefined };
 
+/** The SSE-C headers of a request. */
+interface CustomerKeyFields {
+  SSECustomerAlgorithm?: string;
+  SSECustomerKey?: string;
+  SSECustomerKeyMD5?: string;
+}
+
+/** The bucket and key of an object request, with the bucket owner and the SSE-C key. */
+export type ObjectInput = { Bucket: string; Key: string; ExpectedBucketOwner?: string } & CustomerKeyFields;
+
 /** The fields of PutObject and CreateMultipartUpload that say how the object is stored. */
 export interface ObjectFields {
   ContentType: string;
@@ -35,15 +45,8 @@ export function ownerFields(requests: RequestSettings | undefined): { ExpectedBu
   return owner ? { ExpectedBucketOwner: owner } : {};
 }
 
-/** The SSE-C headers of a request. */
-export interface CustomerKeyFields {
-  SSECustomerAlgorithm?: string;
-  SSECustomerKey?: string;
-  SSECustomerKeyMD5?: string;
-}
-
 /** The SSE-C headers: an SSE-C object cannot be written, read or even headed without its key. */
-export function customerKeyFields(requests: RequestSettings | undefined): CustomerKeyFields {
+function customerKeyFields(requests: RequestSettings | undefined): CustomerKeyFields {
   const key = requests?.customerKey;
   if (!key) return {};
   return {
@@ -53,10 +56,10 @@ export function customerKeyFields(requests: RequestSettings | undefined): Custom
   };
 }
 
-/** The bucket and key of a request, with the bucket owner and the SSE-C key. */
-export type ObjectInput = { Bucket: string; Key: string; ExpectedBucketOwner?: string } & CustomerKeyFields;
-
-/** The bucket and key of a request that reads or writes an object's bytes, with the owner and SSE-C key. */
+/**
+ * The bucket and key of a request that writes, reads or heads an object or its parts, with the bucket owner and
+ * the SSE-C key.
+ */
 export function objectInput(bucket: string, key: string, requests: RequestSettings | undefined): ObjectInput {
   return { Bucket: bucket, Key: key, ...ownerFields(requests), ...customerKeyFields(requests) };
 }

@@ -20,7 +20,7 @@ export interface EndpointSettings {
 export interface SdkClients {
   /** With the SDK's retries, for requests without a body or with one held in full. */
   control: S3Client;
-  /** One attempt per request: streamed bodies cannot be replayed, so the transfer engine retries them. */
+  /** One attempt per request, for those the caller retries itself: streamed bodies cannot be replayed. */
   data: S3Client;
   lean: LeanPutSettings;
 }
@@ -33,18 +33,7 @@ const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error()
 
 /** Makes the clients a store sends through, with the seed's timeouts, pool size and retries. */
 export function createSdkClients(settings: EndpointSettings): SdkClients {
-  const agents =
-    settings.agents ??
-    createAgents({
-      maxSockets: CLIENT_SETTINGS.maxSockets,
-      connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
-    });
-  const requestHandler = {
-    httpAgent: agents.http,
-    httpsAgent: agents.https,
-    connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
-    socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
-  };
+  const requestHandler = requestHandlerFor(settings);
   const lean = {
     region: settings.region,
     endpoint: settings.endpoint,
@@ -73,4 +62,25 @@ export function createSdkClients(settings: EndpointSettings): SdkClients {
   const data = new S3Client({ ...base, maxAttempts: 1 });
   for (const client of [control, data]) signWithServerClock(client, lean.clock);
   return { control, data, lean };
+}
+
+/** The agents and timeouts every request of a store goes with, the lean PutObject's included. */
+function requestHandlerFor(settings: EndpointSettings): {
+  httpAgent: Agents['http'];
+  httpsAgent: Agents['https'];
+  connectionTimeout: number;
+  socketTimeout: number;
+} {
+  const agents =
+    settings.agents ??
+    createAgents({
+      maxSockets: CLIENT_SETTINGS.maxSockets,
+      connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
+    });
+  return {
+    httpAgent: agents.http,
+    httpsAgent: agents.https,
+    connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
+    socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
+  };
 }
