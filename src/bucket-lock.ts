@@ -14,7 +14,7 @@ import { keepLease, type RefreshOutcome } from './lock-lease.js';
 import { errorCode, toUploadError } from './remote/classify-error.js';
 import type { RunLock } from './run-lock.js';
 
-/** The conditional requests the bucket lock needs; {@link S3Store} provides them. */
+/** The conditional requests the bucket lock needs; the store's {@link OwnObjects} provides them. */
 export interface BucketLockStore {
   createObjectIfAbsent(bucket: string, key: string, text: string): Promise<string | undefined>;
   replaceObjectIfMatch(bucket: string, key: string, text: string, etag: string): Promise<string | undefined>;

@@ -123,7 +123,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
         `upload log: ${describeLogGap(opened.logGap)}; every planned file is checked against the bucket this run, as --verify does`,
       );
     if (store && !options.dryRun)
-      bucketLock = await lockBucketIfAsked(store, options, (error) => interrupts.abortAll(error));
+      bucketLock = await lockBucketIfAsked(store.ownObjects, options, (error) => interrupts.abortAll(error));
     reporting.tracker.setPhase('verifying');
     // a dry run may run beside a real one and changes nothing, the log included
     if (!options.dryRun) await rotateLogIfLarge(options.logCsv, logged, log);

@@ -38,7 +38,7 @@ export async function cleanup(flags: CleanupFlags): Promise<void> {
 }
 
 async function cleanupLocked(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
-  const bucketLock = flags.dryRun ? undefined : await lockBucketIfAsked(store, options);
+  const bucketLock = flags.dryRun ? undefined : await lockBucketIfAsked(store.ownObjects, options);
   try {
     await abortStaleUploads(store, options, flags);
   } finally {
@@ -49,7 +49,7 @@ async function cleanupLocked(store: S3Store, options: RunOptions, flags: Cleanup
 async function abortStaleUploads(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
   const prefix = projectPrefixOf(options);
   const olderThanMs = parseSeconds(flags.olderThan, '--older-than') * 1000;
-  const uploads = await store.listMultipartUploads(options.bucket, prefix);
+  const uploads = await store.uploads.listOpen(options.bucket, prefix);
   const stale = staleUploads(uploads, store.serverNow().getTime(), olderThanMs);
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const print = (record: CleanupRecord): void =>
@@ -61,7 +61,7 @@ async function abortStaleUploads(store: S3Store, options: RunOptions, flags: Cle
     const type = flags.dryRun ? 'would-abort' : 'abort';
     print({ type, key: upload.key, upload_id: upload.uploadId, started });
     if (flags.dryRun) continue;
-    await store.abortMultipartUpload(options.bucket, upload.key, upload.uploadId);
+    await store.uploads.abort(options.bucket, upload.key, upload.uploadId);
     const journal = await journals.load(options.bucket, upload.key);
     if (journal?.uploadId === upload.uploadId) await journals.remove(options.bucket, upload.key);
   }

@@ -103,13 +103,13 @@ export async function testCredentials(flags: ConnectFlags): Promise<void> {
     const sha256Hex = createHash('sha256').update(body).digest('hex');
     await store
       .putObject(
-        { bucket: options.bucket, ...store.ownObjectTarget(key, 'text/plain') },
+        { bucket: options.bucket, ...store.ownObjects.target(key, 'text/plain') },
         { stream: Readable.from([body]), lengthBytes: body.length, sha256Hex },
       )
       .catch((error: unknown) => {
         throw toUploadError(error, 'write the probe object', `s3://${options.bucket}/${key}`);
       });
-    await store.deleteObject(options.bucket, key).catch((error: unknown) => {
+    await store.ownObjects.deleteObject(options.bucket, key).catch((error: unknown) => {
       throw toUploadError(error, 'delete the probe object', `s3://${options.bucket}/${key}`);
     });
     process.stdout.write(`write access confirmed (wrote and deleted s3://${options.bucket}/${key})\n`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { buildFolderTypes, type FolderTypeMap } from '../collector/folder-types.js';
 import { normalizePrefix, validateProjectKey } from '../collector/object-key.js';
 import { ConfigError, quoteValue } from '../errors.js';
-import type { EncryptionRequest } from '../remote/s3-store.js';
+import type { EncryptionRequest } from '../remote/object-settings.js';
 import { CHECKSUM_ALGORITHM_SETTINGS, type ChecksumAlgorithmSetting } from '../transfer/integrity-mode.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
 import type { AuthMode, ConfigFile } from './config-file.js';

@@ -1,4 +1,4 @@
-import type { ObjectEncryption } from '../remote/s3-store.js';
+import type { ObjectEncryption } from '../remote/remote-object.js';
 
 /**
  * True when an object's ETag is the MD5 of its bytes (or, with a `-N` suffix, of its part MD5s): S3 and the

@@ -10,7 +10,7 @@ export interface PutObjectFields {
   acl?: string | undefined;
 }
 
-/** The digests a body carries (see `SignedBody` in s3-store.ts). */
+/** The digests a body carries (see `SignedBody` in write-request.ts). */
 export interface PutObjectDigests {
   lengthBytes: number;
   sha256Hex?: string | undefined;

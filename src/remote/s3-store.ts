@@ -1,64 +1,59 @@
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
-  PutObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
-  type Part,
-  ListPartsCommand,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-  type StorageClass,
-  UploadPartCommand,
-  UploadPartCopyCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import { ConfigError, RemoteError } from '../errors.js';
-import { CRC_NAMES, type CrcName } from '../content/crc.js';
+import {
+  isMissingObject,
+  listedObject,
+  namedKeyRefusal,
+  partHeadOf,
+  refusesRequest,
+  remoteObjectOf,
+  storedReport,
+  tagsOf,
+} from './answer-fields.js';
+import { isForeignAnswer, isNotImplemented } from './classify-error.js';
 import { CLIENT_SETTINGS } from './client-settings.js';
-import {
-  CUSTOMER_KEY_REFUSED,
-  errorCode,
-  httpStatusOf,
-  isForeignAnswer,
-  isNotImplemented,
-  isUploadGone,
-} from './classify-error.js';
-import { isAmazonS3 } from './endpoint-id.js';
 import type { ControlRetry } from './control-retry.js';
-import { createAgents, type Agents } from './http-agents.js';
+import { isAmazonS3 } from './endpoint-id.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
-import { ServerClock, signWithServerClock } from './server-clock.js';
+import { nextListingPage, type ListingPosition } from './listing-pages.js';
+import { MultipartUploads } from './multipart-uploads.js';
+import type { ObjectSettings, RequestSettings } from './object-settings.js';
+import { OwnObjects } from './own-objects.js';
+import { payloadHash, putObjectHeaders } from './put-object-request.js';
+import type { ObjectPartHead, RemoteObject, StoredReport } from './remote-object.js';
 import {
-  formatTagging,
-  type CannedAcl,
-  type EncryptionRequest,
-  type ObjectSettings,
-  type RequestSettings,
-} from './object-settings.js';
-import { hexToBase64, payloadHash, putObjectHeaders } from './put-object-request.js';
+  bodyDigestFields,
+  copySourceFields,
+  objectFields,
+  objectInput,
+  ownerFields,
+  type ObjectFields,
+  type ObjectInput,
+} from './request-fields.js';
+import { createSdkClients, type EndpointSettings } from './sdk-clients.js';
+import {
+  readFirstByteOnly,
+  sendOptions,
+  sendWithBody,
+  signPayload,
+  watchAttempts,
+  type AttemptListener,
+} from './sdk-requests.js';
+import type { CopySource, ObjectTarget, SignedBody } from './write-request.js';
 
-export type { EncryptionRequest } from './object-settings.js';
-
-/** Where and how to reach the S3 endpoint. */
-export interface StoreSettings {
-  region: string;
-  endpoint?: string | undefined;
-  forcePathStyle: boolean;
-  /** A request whose socket stays idle this long fails (and is retried); 5 minutes by default. */
-  socketTimeoutMs?: number | undefined;
-  /** The agents to send through (trusted CAs, proxy tunnels; see {@link createAgents}); plain ones when not given. */
-  agents?: Agents | undefined;
-  credentials?: S3ClientConfig['credentials'];
+/** Where and how to reach the S3 endpoint, and what the store tells of its requests and sends with them. */
+export interface StoreSettings extends EndpointSettings {
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
   onRequest?: ((operation: string) => void) | undefined;
   /** Told of each request the control client sends again whose key no {@link S3Store.watchRetries} watches. */
@@ -77,165 +72,41 @@ export interface StoreSettings {
   leanPut?: boolean | undefined;
 }
 
-/** An object as the store reports it, in our own field names. */
-export interface RemoteObject {
-  key: string;
-  sizeBytes: number;
-  etag: string;
-  lastModifiedMs: number;
-  /** User metadata (x-amz-meta-*); only HeadObject reports it. */
-  metadata?: Record<string, string>;
-  /** The Content-Type it is served with; only HeadObject reports it. */
-  contentType?: string;
-  /** How the server says the object is encrypted; only HeadObject reports it. */
-  encryption?: ObjectEncryption;
-  /** Checksums the server computed and stored, base64 by algorithm (SHA256, CRC32, CRC32C, CRC64NVME, SHA1). */
-  checksums?: Partial<Record<ChecksumName, string>>;
-  /** Whether `checksums` cover the whole object or are a checksum of part checksums (`-N` suffix). */
-  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
-  /** The storage class HeadObject names; absent means STANDARD. */
-  storageClass?: string;
-  /** The KMS key of an SSE-KMS object, as the server names it (an ARN on Amazon S3). */
-  kmsKeyId?: string;
-  /** How many tags the object has; only HeadObject reports it. */
-  tagCount?: number;
-}
-
-/** Server-side encryption as reported in a response: SSE-S3, SSE-KMS, dual-layer SSE-KMS, SSE-C, or none. */
-export type ObjectEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'SSE-C' | 'none';
-
-/** Checksum algorithms S3 stores with an object. */
-export type ChecksumName = 'SHA256' | 'SHA1' | 'CRC32' | 'CRC32C' | 'CRC64NVME';
-
-/** A finished part of a multipart upload. */
-export interface RemotePart {
-  partNumber: number;
-  etag: string;
-  sizeBytes: number;
-  /** The part's SHA-256 as the server stored it (base64), when the upload was started with checksums. */
-  checksumSha256?: string;
-  /** The part's CRC (base64): as the server lists it, or, sent to complete an upload, ours. */
-  crcChecksums?: Partial<Record<CrcName, string>>;
-}
-
-/** What ListParts tells of an upload, see {@link S3Store.listParts}. */
-export type PartListing = RemotePart[] | 'gone' | 'unlisted';
-
-/** A CRC S3 verifies and stores, base64. */
-export interface CrcChecksum {
-  name: CrcName;
-  value: string;
-}
-
 /**
- * A request body of exactly `lengthBytes` whose digests are already known: a stream (large parts, for progress
- * and pacing inside the request) or the bytes themselves (small files). The SHA-256, when given, is signed as
- * `x-amz-content-sha256`; without it the payload goes as UNSIGNED-PAYLOAD, which needs the MD5: Content-MD5 is a
- * signed header, so the server still refuses a body that is not the one signed for.
- */
-export interface SignedBody {
-  stream: Readable | Buffer;
-  lengthBytes: number;
-  sha256Hex?: string | undefined;
-  /** Sent as Content-MD5: the server refuses (BadDigest) a body whose MD5 differs. */
-  md5Hex?: string | undefined;
-  /** Also send the SHA-256 as `x-amz-checksum-sha256`, for the server to verify and store (Amazon S3). */
-  storeChecksum?: boolean | undefined;
-  /** A CRC of the body for the server to verify and store, as `x-amz-checksum-crc32` and the like. */
-  crc?: CrcChecksum | undefined;
-  /** No digest goes with the body: the sender compares the MD5 ETag in the answer with the MD5 of what went out. */
-  checkedByEtag?: boolean | undefined;
-}
-
-/** Where a new object goes and what it is stored with. */
-export interface ObjectTarget {
-  bucket: string;
-  key: string;
-  contentType: string;
-  metadata: Record<string, string>;
-  encryption?: EncryptionRequest | undefined;
-  /** Absent: the bucket's default class. */
-  storageClass?: string | undefined;
-  tags?: Record<string, string> | undefined;
-  acl?: CannedAcl | undefined;
-}
-
-/** What the server reports it stored for a body, an upload or an object, in our own field names. */
-export interface StoredReport {
-  etag: string;
-  /** The encryption the response names: it decides whether `etag` may be compared with an MD5. */
-  encryption: ObjectEncryption;
-  /** The SHA-256 checksum the server computed (base64; `-N` suffixed for a composite of N parts). */
-  checksumSha256?: string;
-  /** The CRCs the server computed and stored (base64). */
-  crcChecksums?: Partial<Record<CrcName, string>>;
-}
-
-/**
- * Without a logger the SDK prints "An error was encountered in a non-retryable streaming request." on stderr for
- * every failed PutObject or UploadPart; the engine retries those itself and reports failures in its own words.
- */
-const QUIET_SDK_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-/**
- * The only module that speaks S3: it turns our calls into SDK commands and S3's answers into
- * our own types. Data-carrying requests (PutObject, UploadPart) go through a client without SDK
- * retries, because their streamed bodies cannot be replayed; the transfer engine retries them.
+ * The S3 boundary: it turns our calls into SDK commands and S3's answers into our own types, here for buckets and
+ * whole objects and through {@link uploads} for multipart uploads. Data-carrying requests (PutObject, UploadPart)
+ * go through a client without SDK retries, because their streamed bodies cannot be replayed; the transfer engine
+ * retries them.
  */
 export class S3Store {
+  /** The multipart upload requests, on this store's clients and settings. */
+  readonly uploads: MultipartUploads;
+  /** The tool's own small objects (the bucket lock, the write probe), on this store's clients and settings. */
+  readonly ownObjects: OwnObjects;
   private readonly control: S3Client;
   private readonly data: S3Client;
   private readonly lean: LeanPutSettings;
   private readonly leanPuts = new Map<string, Promise<LeanPut | undefined>>();
   private readonly retryWatchers = new Map<string, (retry: ControlRetry) => void>();
-  /** Reads of a subresource ask for one byte (see {@link firstByteOnly}); Amazon S3 knows every subresource. */
+  /** Reads of a subresource ask for one byte (see {@link readFirstByteOnly}); Amazon S3 knows every subresource. */
   private readonly boundReads: boolean;
 
   private destroyed = false;
 
   constructor(private readonly settings: StoreSettings) {
     this.boundReads = !isAmazonS3(settings.endpoint);
-    const agents =
-      settings.agents ??
-      createAgents({
-        maxSockets: CLIENT_SETTINGS.maxSockets,
-        connectTimeoutMs: CLIENT_SETTINGS.connectionTimeoutMs,
-      });
-    const requestHandler = {
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-      connectionTimeout: CLIENT_SETTINGS.connectionTimeoutMs,
-      socketTimeout: settings.socketTimeoutMs ?? CLIENT_SETTINGS.socketTimeoutMs,
+    const { control, data, lean } = createSdkClients(settings);
+    this.control = control;
+    this.data = data;
+    this.lean = lean;
+    this.uploads = new MultipartUploads({ control, data, settings, boundReads: this.boundReads });
+    this.ownObjects = new OwnObjects({ control, settings, clock: lean.clock });
+    const listener: AttemptListener = {
+      onSend: (operation) => this.settings.onRequest?.(operation),
+      onRetry: (retry) => this.tellRetry(retry),
     };
-    this.lean = {
-      region: settings.region,
-      endpoint: settings.endpoint,
-      forcePathStyle: settings.forcePathStyle,
-      agents: { http: requestHandler.httpAgent, https: requestHandler.httpsAgent },
-      connectionTimeoutMs: requestHandler.connectionTimeout,
-      socketTimeoutMs: requestHandler.socketTimeout,
-      clock: new ServerClock(),
-    };
-    const base = {
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      requestHandler,
-      // S3-compatible servers (Ceph RGW, Swift) refuse aws-chunked bodies and flexible-checksum headers.
-      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-      responseChecksumValidation: 'WHEN_REQUIRED' as const,
-      logger: QUIET_SDK_LOGGER,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    };
-    this.control = new S3Client({
-      ...base,
-      maxAttempts: CLIENT_SETTINGS.maxAttempts,
-      retryMode: CLIENT_SETTINGS.retryMode,
-    });
-    this.data = new S3Client({ ...base, maxAttempts: 1 });
-    for (const client of [this.control, this.data]) signWithServerClock(client, this.lean.clock);
-    this.watchRequests(this.control, CLIENT_SETTINGS.maxAttempts);
-    this.watchRequests(this.data, 1);
+    watchAttempts(control, CLIENT_SETTINGS.maxAttempts, listener);
+    watchAttempts(data, 1, listener);
   }
 
   /**
@@ -250,39 +121,6 @@ export class S3Store {
     };
   }
 
-  /**
-   * Counts each request sent and reports each one sent again. The SDK's retry middleware wraps this one (same step,
-   * higher priority), so it runs once per attempt; one call of the outer function is one command.
-   */
-  private watchRequests(client: S3Client, attempts: number): void {
-    client.middlewareStack.add(
-      (next, context) => {
-        let failures = 0;
-        let lastError: unknown;
-        return async (args) => {
-          const operation = context.commandName ?? 'unknown';
-          this.settings.onRequest?.(operation);
-          if (failures > 0)
-            this.tellRetry({
-              operation,
-              key: keyOf(args.input),
-              attempt: failures,
-              attempts,
-              error: lastError,
-            });
-          try {
-            return await next(args);
-          } catch (error) {
-            failures += 1;
-            lastError = error;
-            throw error;
-          }
-        };
-      },
-      { step: 'finalizeRequest', name: 'watchRequests', priority: 'low' },
-    );
-  }
-
   private tellRetry(retry: ControlRetry): void {
     // a store closed while its requests were in flight (a run stopping at an error) resets them: nothing to tell
     if (this.destroyed) return;
@@ -290,81 +128,54 @@ export class S3Store {
     (watcher ?? this.settings.onRetry)?.(retry);
   }
 
-  /** ExpectedBucketOwner for every request that takes it: S3 refuses (403) when another account owns the bucket. */
-  private owner(): { ExpectedBucketOwner?: string } {
-    const owner = this.settings.requests?.expectedBucketOwner;
-    return owner ? { ExpectedBucketOwner: owner } : {};
-  }
-
-  /** The SSE-C headers: an SSE-C object cannot be written, read or even headed without its key. */
-  private customerKey(): {
-    SSECustomerAlgorithm?: string;
-    SSECustomerKey?: string;
-    SSECustomerKeyMD5?: string;
-  } {
-    const key = this.settings.requests?.customerKey;
-    if (!key) return {};
-    return {
-      SSECustomerAlgorithm: 'AES256',
-      SSECustomerKey: key.keyBase64,
-      SSECustomerKeyMD5: key.keyMd5Base64,
-    };
-  }
-
-  /** What a new object is stored with: type, metadata, class, tags, ACL and encryption. */
-  private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
-    return {
-      ContentType: target.contentType,
-      Metadata: target.metadata,
-      ...(target.storageClass ? { StorageClass: target.storageClass as StorageClass } : {}),
-      ...(target.tags && Object.keys(target.tags).length > 0 ? { Tagging: formatTagging(target.tags) } : {}),
-      ...(target.acl ? { ACL: target.acl } : {}),
-      ...encryptionFields(target.encryption),
-      ...this.owner(),
-      ...this.customerKey(),
-    };
-  }
-
-  /** Where one of the tool's own small objects goes and what it is stored with (see `ownObjects`). */
-  ownObjectTarget(key: string, contentType: string): Omit<ObjectTarget, 'bucket'> {
-    const own = this.settings.ownObjects;
-    return { key, contentType, metadata: {}, encryption: own?.encryption, tags: own?.tags, acl: own?.acl };
-  }
-
   /** Confirms the bucket exists and the credentials reach it. @throws the SDK error. */
   async headBucket(bucket: string, signal?: AbortSignal): Promise<void> {
     await this.control.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
   }
 
+  /**
+   * One HeadBucket without the SDK's retries, so the caller decides how long to wait for an endpoint that never
+   * answers. @throws the SDK or network error.
+   */
+  async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
+    await this.data.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
+  }
+
   /** The object's size, ETag, date and user metadata, or undefined when there is none. */
   async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<RemoteObject | undefined> {
+    const command = new HeadObjectCommand({ ...this.objectInput(bucket, key), ChecksumMode: 'ENABLED' });
     try {
-      const out = await this.control.send(
-        new HeadObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          ChecksumMode: 'ENABLED',
-          ...this.owner(),
-          ...this.customerKey(),
-        }),
-        sendOptions(signal),
-      );
-      return {
-        key,
-        sizeBytes: out.ContentLength ?? 0,
-        etag: stripQuotes(out.ETag),
-        lastModifiedMs: out.LastModified?.getTime() ?? 0,
-        metadata: out.Metadata ?? {},
-        ...(out.ContentType ? { contentType: out.ContentType } : {}),
-        encryption: encryptionOf(out),
-        ...storedChecksums(out),
-        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
-        ...(out.SSEKMSKeyId ? { kmsKeyId: out.SSEKMSKeyId } : {}),
-        tagCount: out.TagCount ?? 0,
-      };
+      return remoteObjectOf(key, await this.control.send(command, sendOptions(signal)));
     } catch (error) {
-      if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
+      if (isMissingObject(error)) return undefined;
       throw this.namedKeyRefusal(error);
+    }
+  }
+
+  /**
+   * HeadObject with PartNumber: the part's size, the object's parts count and its storage class, or undefined when
+   * there is no object. Servers that ignore PartNumber (Ceph RGW) answer the whole object's size and no count.
+   */
+  async headObjectPart(
+    bucket: string,
+    key: string,
+    partNumber: number,
+    signal?: AbortSignal,
+  ): Promise<ObjectPartHead | undefined> {
+    const command = new HeadObjectCommand({ ...this.objectInput(bucket, key), PartNumber: partNumber });
+    try {
+      return partHeadOf(await this.control.send(command, sendOptions(signal)));
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
+      if (!refusesRequest(error)) throw this.namedKeyRefusal(error);
+      const whole = await this.headObject(bucket, key, signal);
+      return (
+        whole && {
+          sizeBytes: whole.sizeBytes,
+          ...(whole.storageClass ? { storageClass: whole.storageClass } : {}),
+        }
+      );
     }
   }
 
@@ -378,31 +189,58 @@ export class S3Store {
     let next: ListingPosition | undefined = {};
     do {
       const { ContinuationToken, StartAfter } = next;
+      const input = { Bucket: bucket, Prefix: prefix, ContinuationToken, StartAfter, ...this.owner() };
       const out: ListObjectsV2CommandOutput = await this.control.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ContinuationToken,
-          StartAfter,
-          ...this.owner(),
-        }),
+        new ListObjectsV2Command(input),
         sendOptions(signal),
       );
       let lastKey: string | undefined;
       for (const item of out.Contents ?? []) {
         if (item.Key === undefined) continue;
         lastKey = item.Key;
-        yield {
-          key: item.Key,
-          sizeBytes: item.Size ?? 0,
-          etag: stripQuotes(item.ETag),
-          lastModifiedMs: item.LastModified?.getTime() ?? 0,
-        };
+        yield listedObject(item.Key, item);
       }
       next = out.IsTruncated
         ? nextListingPage(next, out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
         : undefined;
     } while (next);
+  }
+
+  /**
+   * The object's bytes as a stream, for reading it back. @throws the SDK error (NoSuchKey, InvalidObjectState for
+   * an archived object).
+   */
+  async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
+    const out = await this.control
+      .send(new GetObjectCommand(this.objectInput(bucket, key)), sendOptions(signal))
+      .catch((error: unknown) => {
+        throw this.namedKeyRefusal(error);
+      });
+    if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
+    return out.Body;
+  }
+
+  /**
+   * The object's tags (GetObjectTagging), or undefined from a server that keeps none: it says so (501, Swift's
+   * s3api), or it does not know `?tagging` and served the object instead (fauxqs), where a PutObjectTagging would
+   * store the tag document as the object. Callers tag an object only after this answered with a tag set.
+   * @throws the SDK error (NoSuchKey for a missing object).
+   */
+  async getObjectTags(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, string> | undefined> {
+    let out;
+    try {
+      const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
+      if (this.boundReads) readFirstByteOnly(command);
+      out = await this.control.send(command, sendOptions(signal));
+    } catch (error) {
+      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
+      throw error;
+    }
+    return tagsOf(out.TagSet);
   }
 
   /**
@@ -441,145 +279,11 @@ export class S3Store {
   }
 
   /**
-   * Starts a multipart upload, asking for SHA-256 part checksums when `checksums` is set, or a full-object
-   * `crc` (Amazon S3 then requires the checksum on every part and in CompleteMultipartUpload). Returns its id
-   * and the encryption the server reports for it.
-   */
-  async createMultipartUpload(
-    target: ObjectTarget & { checksums?: boolean; crc?: CrcName | undefined },
-    signal?: AbortSignal,
-  ): Promise<{ uploadId: string; encryption: ObjectEncryption }> {
-    const out = await this.control.send(
-      new CreateMultipartUploadCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        ...this.objectFields(target),
-        ...(target.checksums && !target.crc ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
-        ...(target.crc ? { ChecksumAlgorithm: target.crc, ChecksumType: 'FULL_OBJECT' as const } : {}),
-      }),
-      sendOptions(signal),
-    );
-    // every S3 server names the upload; a web server or console answers any request with 200 and a page
-    if (!out.UploadId)
-      throw new ConfigError(
-        `start upload of ${target.key}: the server answered without an upload id, which every S3 server sends; ` +
-          'check endpoint_url / --endpoint (the S3 API address and port, not a web server or console) and any proxy on the way',
-      );
-    return { uploadId: out.UploadId, encryption: encryptionOf(out) };
-  }
-
-  /** Sends one part; returns what the server reports it stored. */
-  async uploadPart(
-    target: { bucket: string; key: string; uploadId: string; partNumber: number },
-    body: SignedBody,
-    signal?: AbortSignal,
-  ): Promise<StoredReport> {
-    const command = new UploadPartCommand({
-      Bucket: target.bucket,
-      Key: target.key,
-      UploadId: target.uploadId,
-      PartNumber: target.partNumber,
-      Body: body.stream,
-      ContentLength: body.lengthBytes,
-      ...bodyDigestFields(body),
-      ...this.owner(),
-      ...this.customerKey(),
-    });
-    signPayload(command, payloadHash(body));
-    const out = await sendWithBody(body, signal, (options) => this.data.send(command, options));
-    return storedReport(out);
-  }
-
-  /**
-   * The parts the server holds for an upload (all pages); `gone` when the server says the upload does not exist;
-   * `unlisted` when it cannot say: it does not know ListParts (fauxqs serves the object, or answers NoSuchKey
-   * for a key with none yet; Swift may refuse with 405 or 501). Ceph RGW answers NoSuchKey for an upload that is
-   * gone, so that answer is `unlisted` too: the next request naming the upload tells.
-   */
-  async listParts(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<PartListing> {
-    const parts: RemotePart[] = [];
-    let marker: string | undefined;
-    try {
-      do {
-        const command = new ListPartsCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumberMarker: marker,
-          ...this.owner(),
-          ...this.customerKey(),
-        });
-        if (this.boundReads)
-          command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
-        const out = await this.control.send(command, sendOptions(signal));
-        // a listing names its upload; XML without it is the object, from a server that does not know ?uploadId
-        if (out.UploadId !== uploadId) return 'unlisted';
-        // parts at or before the marker are a page the server answered again (it ignored the marker)
-        const listed = (out.Parts ?? []).map(listedPart);
-        parts.push(...listed.filter((p) => p.partNumber > Number(marker ?? 0)));
-        // a server that says the list goes on without a marker goes on after the last part it listed
-        const from = out.NextPartNumberMarker ?? out.Parts?.at(-1)?.PartNumber?.toString();
-        marker = out.IsTruncated && from !== marker ? from : undefined;
-      } while (marker);
-    } catch (error) {
-      if (errorCode(error) === 'NoSuchUpload') return 'gone';
-      if (isUploadGone(error) || isForeignAnswer(error) || refusesRequest(error)) return 'unlisted';
-      throw error;
-    }
-    return parts;
-  }
-
-  /**
-   * Completes an upload from its parts in part-number order (with each part's SHA-256 checksum or CRC when it
-   * has one, and the whole object's CRC when the upload stores a full-object CRC); returns what the server reports
-   * it stored. Ceph RGW answers an empty ETag and no encryption here.
-   */
-  async completeMultipartUpload(
-    target: { bucket: string; key: string; uploadId: string },
-    parts: readonly RemotePart[],
-    signal?: AbortSignal,
-    fullObject?: CrcChecksum,
-  ): Promise<StoredReport> {
-    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    const complete = (checksums: boolean) =>
-      this.control.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: target.bucket,
-          Key: target.key,
-          UploadId: target.uploadId,
-          MultipartUpload: {
-            Parts: sorted.map((p) => ({
-              PartNumber: p.partNumber,
-              ETag: `"${p.etag}"`,
-              ...(checksums && p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}),
-              ...(checksums ? crcRequestFields(p.crcChecksums) : {}),
-            })),
-          },
-          ...(checksums && fullObject
-            ? { [`Checksum${fullObject.name}`]: fullObject.value, ChecksumType: 'FULL_OBJECT' as const }
-            : {}),
-          ...this.owner(),
-          ...this.customerKey(),
-        }),
-        sendOptions(signal),
-      );
-    const withChecksums = Boolean(fullObject) || sorted.some((p) => p.checksumSha256 || p.crcChecksums);
-    try {
-      return storedReport(await complete(withChecksums));
-    } catch (error) {
-      // Swift's s3api checks the body against a schema without checksum elements (400 MalformedXML); it keeps
-      // no checksums anyway, and the object is then proven by its size and ETag
-      if (!withChecksums || errorCode(error) !== 'MalformedXML') throw error;
-      return storedReport(await complete(false));
-    }
-  }
-
-  /**
    * Rewrites an object onto itself with new settings (class, encryption, tags, ACL), keeping its bytes, with the
    * content type and metadata given; without tags it keeps its own. `source.etag` guards the copy: a 412 means the
    * object changed since it was looked at. What it stored is read back by HeadObject: the answer's ETag is not
    * the whole story (Ceph ignores some settings on copies). Only for objects of at most 5 GiB; larger ones go by
-   * {@link uploadPartCopy}.
+   * {@link MultipartUploads.copyPart}.
    */
   async copyObjectInPlace(target: ObjectTarget, source: CopySource, signal?: AbortSignal): Promise<void> {
     const fields = this.objectFields(target);
@@ -595,117 +299,6 @@ export class S3Store {
       }),
       sendOptions(signal),
     );
-  }
-
-  /** Copies bytes [firstByte, lastByte] of the object itself into a part of an open multipart upload. */
-  async uploadPartCopy(
-    target: { bucket: string; key: string; uploadId: string; partNumber: number },
-    source: CopySource & { firstByte: number; lastByte: number },
-    signal?: AbortSignal,
-  ): Promise<string> {
-    // one attempt, retried by the caller: the SDK takes a 200 without a body (a server that ignored the copy
-    // source) for an aborted copy and would send it again a dozen times for each of the caller's attempts
-    const out = await this.data.send(
-      new UploadPartCopyCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        UploadId: target.uploadId,
-        PartNumber: target.partNumber,
-        ...copySourceFields(target, source, this.settings.requests),
-        CopySourceRange: `bytes=${source.firstByte}-${source.lastByte}`,
-        ...this.owner(),
-        ...this.customerKey(),
-      }),
-      sendOptions(signal),
-    );
-    return stripQuotes(out.CopyPartResult?.ETag);
-  }
-
-  /** Aborts an upload; an upload that is already gone counts as aborted. */
-  async abortMultipartUpload(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    try {
-      await this.control.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...this.owner() }),
-        sendOptions(signal),
-      );
-    } catch (error) {
-      if (!isUploadGone(error)) throw error;
-    }
-  }
-
-  /** Multipart uploads still open under `prefix` (all pages). */
-  async listMultipartUploads(
-    bucket: string,
-    prefix: string,
-    signal?: AbortSignal,
-  ): Promise<Array<{ key: string; uploadId: string; initiatedMs: number }>> {
-    const uploads: Array<{ key: string; uploadId: string; initiatedMs: number }> = [];
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    do {
-      const out = await this.control.send(
-        new ListMultipartUploadsCommand({
-          Bucket: bucket,
-          Prefix: prefix,
-          KeyMarker: keyMarker,
-          UploadIdMarker: uploadIdMarker,
-          ...this.owner(),
-        }),
-        sendOptions(signal),
-      );
-      for (const u of out.Uploads ?? []) {
-        if (u.Key && u.UploadId)
-          uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
-      }
-      // a server that says the list goes on without markers goes on after the last upload it listed
-      const last = out.Uploads?.at(-1);
-      const from = out.NextKeyMarker ? out.NextKeyMarker : last?.Key;
-      const fromId = out.NextKeyMarker ? out.NextUploadIdMarker : last?.UploadId;
-      const moved = from !== keyMarker || fromId !== uploadIdMarker;
-      keyMarker = out.IsTruncated && moved ? from : undefined;
-      uploadIdMarker = out.IsTruncated && moved ? fromId : undefined;
-    } while (keyMarker);
-    return uploads;
-  }
-
-  /** Deletes one object (used by `credentials test` to remove its probe). */
-  async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
-    await this.control.send(
-      new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.owner() }),
-      sendOptions(signal),
-    );
-  }
-
-  /**
-   * The object's tags (GetObjectTagging), or undefined from a server that keeps none: it says so (501, Swift's
-   * s3api), or it does not know `?tagging` and served the object instead (fauxqs), where a PutObjectTagging would
-   * store the tag document as the object. Callers tag an object only after this answered with a tag set.
-   * @throws the SDK error (NoSuchKey for a missing object).
-   */
-  async getObjectTags(
-    bucket: string,
-    key: string,
-    signal?: AbortSignal,
-  ): Promise<Record<string, string> | undefined> {
-    let out;
-    try {
-      const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
-      if (this.boundReads)
-        command.middlewareStack.add((next) => (args) => next(firstByteOnly(args)), FIRST_BYTE);
-      out = await this.control.send(command, sendOptions(signal));
-    } catch (error) {
-      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
-      throw error;
-    }
-    const tags: Record<string, string> = {};
-    // Ceph RGW answers an object that never had tags with an empty body (no TagSet)
-    for (const tag of out.TagSet ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-    return tags;
   }
 
   /** Replaces the object's tags (PutObjectTagging). @throws the SDK error. */
@@ -734,439 +327,19 @@ export class S3Store {
     this.data.destroy();
   }
 
-  /**
-   * Stores a small text object only if the key is free (`If-None-Match: *`); returns its ETag, or undefined
-   * when an object is already there (412, or 409 while another conditional write to the key is in flight).
-   * A server that ignores the header stores it anyway: only a second call over the same key tells.
-   * @throws the SDK error for any other failure.
-   */
-  async createObjectIfAbsent(
-    bucket: string,
-    key: string,
-    text: string,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    return this.putTextIf({ Bucket: bucket, Key: key, IfNoneMatch: '*' }, text, signal);
+  private owner(): { ExpectedBucketOwner?: string } {
+    return ownerFields(this.settings.requests);
   }
 
-  /**
-   * Replaces a small text object only while its ETag is still `etag` (`If-Match`); returns the new ETag, or
-   * undefined when the object changed or is gone. Ceph RGW (Pacific) compares If-Match with the bare ETag
-   * and refuses the quoted form RFC 9110 and Amazon S3 use, so a refused quoted form is tried bare once.
-   * @throws the SDK error for any other failure.
-   */
-  async replaceObjectIfMatch(
-    bucket: string,
-    key: string,
-    text: string,
-    etag: string,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    const bare = stripQuotes(etag);
-    return (
-      (await this.putTextIf({ Bucket: bucket, Key: key, IfMatch: `"${bare}"` }, text, signal)) ??
-      (await this.putTextIf({ Bucket: bucket, Key: key, IfMatch: bare }, text, signal))
-    );
+  private objectInput(bucket: string, key: string): ObjectInput {
+    return objectInput(bucket, key, this.settings.requests);
   }
 
-  /** A small object's text and ETag, or undefined when there is none. */
-  async readObjectText(
-    bucket: string,
-    key: string,
-    signal?: AbortSignal,
-  ): Promise<{ text: string; etag: string } | undefined> {
-    try {
-      const out = await this.control.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
-        sendOptions(signal),
-      );
-      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: stripQuotes(out.ETag) };
-    } catch (error) {
-      if (errorCode(error) === 'NoSuchKey' || errorCode(error) === 'NotFound') return undefined;
-      throw this.namedKeyRefusal(error);
-    }
-  }
-
-  /**
-   * A read with an SSE-C key that the server refused with 400, named {@link CUSTOMER_KEY_REFUSED} so the message
-   * says which setting to fix: S3 answers so when the key is not the object's, or the object has none.
-   */
   private namedKeyRefusal(error: unknown): unknown {
-    if (!this.settings.requests?.customerKey || httpStatusOf(error) !== 400) return error;
-    return Object.assign(new Error('the server refused the SSE-C key', { cause: error }), {
-      name: CUSTOMER_KEY_REFUSED,
-      $metadata: { httpStatusCode: 400 },
-    });
+    return namedKeyRefusal(error, this.settings.requests);
   }
 
-  private async putTextIf(
-    condition: { Bucket: string; Key: string; IfNoneMatch?: string; IfMatch?: string },
-    text: string,
-    signal: AbortSignal | undefined,
-  ): Promise<string | undefined> {
-    try {
-      const out = await this.control.send(
-        new PutObjectCommand({
-          ...condition,
-          Body: text,
-          ...this.objectFields(this.ownObjectTarget(condition.Key, 'application/json')),
-        }),
-        sendOptions(signal),
-      );
-      return stripQuotes(out.ETag);
-    } catch (error) {
-      const status = httpStatusOf(error);
-      // 404: If-Match on a key that is gone (Amazon S3; Ceph answers 412)
-      if (status === 412 || status === 409 || errorCode(error) === 'NoSuchKey') return undefined;
-      throw error;
-    }
+  private objectFields(target: Omit<ObjectTarget, 'bucket'>): ObjectFields {
+    return objectFields(target, this.settings.requests);
   }
-
-  /**
-   * HeadObject with PartNumber: the part's size, the object's parts count and its storage class, or undefined when
-   * there is no object. Servers that ignore PartNumber (Ceph RGW) answer the whole object's size and no count.
-   */
-  async headObjectPart(
-    bucket: string,
-    key: string,
-    partNumber: number,
-    signal?: AbortSignal,
-  ): Promise<ObjectPartHead | undefined> {
-    try {
-      const out = await this.control.send(
-        new HeadObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          PartNumber: partNumber,
-          ...this.owner(),
-          ...this.customerKey(),
-        }),
-        sendOptions(signal),
-      );
-      return {
-        sizeBytes: out.ContentLength ?? 0,
-        ...(out.PartsCount !== undefined ? { partCount: out.PartsCount } : {}),
-        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
-      };
-    } catch (error) {
-      if (errorCode(error) === 'NotFound' || errorCode(error) === 'NoSuchKey') return undefined;
-      // Swift's s3api answers a HEAD with PartNumber 405: then it says what a server that ignores PartNumber says
-      if (!refusesRequest(error)) throw this.namedKeyRefusal(error);
-      const whole = await this.headObject(bucket, key, signal);
-      return (
-        whole && {
-          sizeBytes: whole.sizeBytes,
-          ...(whole.storageClass ? { storageClass: whole.storageClass } : {}),
-        }
-      );
-    }
-  }
-
-  /**
-   * The object's bytes as a stream, for reading it back. @throws the SDK error (NoSuchKey, InvalidObjectState for
-   * an archived object).
-   */
-  async getObjectStream(bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
-    const out = await this.control
-      .send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...this.owner(), ...this.customerKey() }),
-        sendOptions(signal),
-      )
-      .catch((error: unknown) => {
-        throw this.namedKeyRefusal(error);
-      });
-    if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream`);
-    return out.Body;
-  }
-
-  /**
-   * One HeadBucket without the SDK's retries, so the caller decides how long to wait for an endpoint that never
-   * answers. @throws the SDK or network error.
-   */
-  async headBucketOnce(bucket: string, signal?: AbortSignal): Promise<void> {
-    await this.data.send(new HeadBucketCommand({ Bucket: bucket, ...this.owner() }), sendOptions(signal));
-  }
-}
-
-function bodyDigestFields(body: SignedBody): { ContentMD5?: string } & CrcRequestFields & ChecksumFields {
-  return {
-    ...(body.md5Hex ? { ContentMD5: hexToBase64(body.md5Hex) } : {}),
-    ...(body.storeChecksum && body.sha256Hex ? { ChecksumSHA256: hexToBase64(body.sha256Hex) } : {}),
-    ...(body.crc ? crcRequestFields({ [body.crc.name]: body.crc.value }) : {}),
-  };
-}
-
-type CrcRequestFields = { [K in CrcName as `Checksum${K}`]?: string | undefined };
-
-/** CRCs as request fields: `ChecksumCRC32`, `ChecksumCRC32C`, `ChecksumCRC64NVME`. */
-function crcRequestFields(crcs: Partial<Record<CrcName, string>> | undefined): CrcRequestFields {
-  const fields: CrcRequestFields = {};
-  for (const [name, value] of Object.entries(crcs ?? {})) fields[`Checksum${name as CrcName}`] = value;
-  return fields;
-}
-
-/** The CRCs a response names, by algorithm. */
-function crcFields(out: CrcRequestFields): { crcChecksums?: Partial<Record<CrcName, string>> } {
-  const crcs: Partial<Record<CrcName, string>> = {};
-  for (const name of CRC_NAMES) {
-    const value = out[`Checksum${name}`];
-    if (value) crcs[name] = value;
-  }
-  return Object.keys(crcs).length > 0 ? { crcChecksums: crcs } : {};
-}
-
-/** SSE headers for PutObject and CreateMultipartUpload (never for parts: the upload carries them). */
-function encryptionFields(request: EncryptionRequest | undefined): {
-  ServerSideEncryption?: 'AES256' | 'aws:kms';
-  SSEKMSKeyId?: string;
-  BucketKeyEnabled?: boolean;
-} {
-  if (!request) return {};
-  return {
-    ServerSideEncryption: request.sse,
-    ...(request.sse === 'aws:kms' && request.kmsKeyId ? { SSEKMSKeyId: request.kmsKeyId } : {}),
-    ...(request.sse === 'aws:kms' && request.bucketKey ? { BucketKeyEnabled: true } : {}),
-  };
-}
-
-function storedReport(
-  out: {
-    ETag?: string | undefined;
-    ServerSideEncryption?: string | undefined;
-    SSECustomerAlgorithm?: string | undefined;
-    ChecksumSHA256?: string | undefined;
-  } & CrcRequestFields,
-): StoredReport {
-  return {
-    etag: stripQuotes(out.ETag),
-    encryption: encryptionOf(out),
-    ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
-    ...crcFields(out),
-  };
-}
-
-/**
- * Puts our precomputed SHA-256 (or UNSIGNED-PAYLOAD) in `x-amz-content-sha256` before signing: SigV4 then signs
- * it and the server rejects a body that does not match, and the SDK does not hash the bytes again.
- */
-function signPayload(command: PutObjectCommand | UploadPartCommand, sha256Hex: string): void {
-  const stack = command.middlewareStack as unknown as BuildStack;
-  stack.add(
-    (next) => (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
-      return next(args);
-    },
-    { step: 'build', name: 'signedPayloadHash' },
-  );
-}
-
-type BuildHandler = (args: { request: unknown }) => Promise<unknown>;
-interface BuildStack {
-  add(middleware: (next: BuildHandler) => BuildHandler, options: { step: 'build'; name: string }): void;
-}
-
-function listedPart(p: Part): RemotePart {
-  return {
-    partNumber: p.PartNumber ?? 0,
-    etag: stripQuotes(p.ETag),
-    sizeBytes: p.Size ?? 0,
-    ...(p.ChecksumSHA256 ? { checksumSha256: p.ChecksumSHA256 } : {}),
-    ...crcFields(p),
-  };
-}
-
-/** Where a listing goes on from, and the last key the page before named. */
-interface ListingPosition {
-  ContinuationToken?: string;
-  StartAfter?: string;
-  lastKey?: string | undefined;
-}
-
-/**
- * Where a truncated listing goes on: from its continuation token, or else after the last key it named. A page
- * that ends where the page before ended, or hands back the token it was asked with, is the same page again from a
- * server that ignored where to go on from: followed, it would be asked for forever.
- * @throws RemoteError when the listing does not move on.
- */
-function nextListingPage(
-  previous: ListingPosition,
-  token: string | undefined,
-  lastKey: string | undefined,
-  where: string,
-): ListingPosition {
-  const repeated = lastKey !== undefined && lastKey === previous.lastKey;
-  if (token && token !== previous.ContinuationToken && !repeated)
-    return { ContinuationToken: token, lastKey: lastKey ?? previous.lastKey };
-  if (lastKey !== undefined && !repeated) return { StartAfter: lastKey, lastKey };
-  const what = repeated
-    ? 'answers the same page again'
-    : 'gives neither a continuation token nor a key to start after';
-  throw new RemoteError(
-    `list ${where}: the server says the listing goes on but ${what}; report it to the server's maintainers`,
-    false,
-  );
-}
-
-/**
- * True when a request is refused rather than answered, as by a server that does not implement it: 405 (Swift's
- * s3api to a HEAD by part number) or 501.
- */
-function refusesRequest(error: unknown): boolean {
-  const status = httpStatusOf(error);
-  return status === 405 || isNotImplemented(error);
-}
-
-/**
- * Sends a request whose body may be a stream. The SDK pipes a stream into the request without listening for
- * its errors, so a failed read (the file shrank) or the run's hard abort would leave the request waiting for
- * bytes that never come, until the socket timeout. The request is aborted at once instead, and the caller
- * sees the body's own error.
- */
-async function sendWithBody<T>(
-  body: SignedBody,
-  signal: AbortSignal | undefined,
-  send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
-): Promise<T> {
-  if (!(body.stream instanceof Readable)) return send(sendOptions(signal));
-  const bodyFailed = new AbortController();
-  let bodyError: unknown;
-  body.stream.once('error', (error) => {
-    bodyError = error;
-    bodyFailed.abort(error);
-  });
-  const abortSignal = signal ? AbortSignal.any([signal, bodyFailed.signal]) : bodyFailed.signal;
-  try {
-    return await send({ abortSignal });
-  } catch (error) {
-    throw bodyError ?? error;
-  }
-}
-
-/** The encryption a response names: SSE-C shows as a customer algorithm, the others as ServerSideEncryption. */
-export function encryptionOf(out: {
-  ServerSideEncryption?: string | undefined;
-  SSECustomerAlgorithm?: string | undefined;
-}): ObjectEncryption {
-  if (out.SSECustomerAlgorithm) return 'SSE-C';
-  const sse = out.ServerSideEncryption;
-  return sse === 'AES256' || sse === 'aws:kms' || sse === 'aws:kms:dsse' ? sse : 'none';
-}
-
-type ChecksumFields = { [K in ChecksumName as `Checksum${K}`]?: string | undefined } & {
-  ChecksumType?: string | undefined;
-};
-
-function storedChecksums(out: ChecksumFields): Pick<RemoteObject, 'checksums' | 'checksumType'> {
-  const names: ChecksumName[] = ['SHA256', 'SHA1', 'CRC32', 'CRC32C', 'CRC64NVME'];
-  const checksums: Partial<Record<ChecksumName, string>> = {};
-  for (const name of names) {
-    const value = out[`Checksum${name}`];
-    if (value) checksums[name] = value;
-  }
-  if (Object.keys(checksums).length === 0) return {};
-  const type =
-    out.ChecksumType === 'FULL_OBJECT' || out.ChecksumType === 'COMPOSITE' ? out.ChecksumType : undefined;
-  return { checksums, ...(type ? { checksumType: type } : {}) };
-}
-
-const FIRST_BYTE = { step: 'build', name: 'firstByteOnly' } as const;
-
-/**
- * Asks a subresource read (`?tagging`, `?uploadId`) for the first byte only: a server that does not know the
- * subresource serves the object there, whole (a 50 GB reel for a tag set), where one that knows it ignores the
- * Range (Ceph RGW does).
- */
-function firstByteOnly<A extends { request: unknown }>(args: A): A {
-  (args.request as { headers: Record<string, string> }).headers.range = 'bytes=0-0';
-  return args;
-}
-
-function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal ? { abortSignal: signal } : {};
-}
-
-function stripQuotes(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
-}
-
-/** The fields of PutObject and CreateMultipartUpload that say how the object is stored. */
-interface ObjectFields {
-  ContentType: string;
-  Metadata: Record<string, string>;
-  StorageClass?: StorageClass;
-  Tagging?: string;
-  ACL?: CannedAcl;
-  ServerSideEncryption?: 'AES256' | 'aws:kms';
-  SSEKMSKeyId?: string;
-  BucketKeyEnabled?: boolean;
-  ExpectedBucketOwner?: string;
-  SSECustomerAlgorithm?: string;
-  SSECustomerKey?: string;
-  SSECustomerKeyMD5?: string;
-}
-
-/** The object a copy in place reads: its ETag as last seen, and whether it is encrypted with our SSE-C key. */
-export interface CopySource {
-  etag: string;
-  customerKeyEncrypted: boolean;
-}
-
-/**
- * The `x-amz-copy-source` of an object: `bucket/key`, or through an access point `ARN/object/key`, as S3 takes a
- * copy source named by an access point's ARN (its ':' escaped too, as S3's documentation writes it); each segment
- * escaped.
- */
-export function copySourceOf({ bucket, key }: { bucket: string; key: string }): string {
-  const escapedKey = key.split('/').map(encodeURIComponent).join('/');
-  if (!bucket.startsWith('arn:')) return `${bucket}/${escapedKey}`;
-  return `${bucket.split('/').map(encodeURIComponent).join('/')}/object/${escapedKey}`;
-}
-
-/**
- * The copy-source headers: the key, URL-encoded per segment; If-Match on the ETag seen; the source's owner; and
- * the SSE-C key again for a source encrypted with it (S3 needs it to read the bytes it copies).
- */
-function copySourceFields(
-  target: { bucket: string; key: string },
-  source: CopySource,
-  requests: RequestSettings | undefined,
-): {
-  CopySource: string;
-  CopySourceIfMatch: string;
-  ExpectedSourceBucketOwner?: string;
-  CopySourceSSECustomerAlgorithm?: string;
-  CopySourceSSECustomerKey?: string;
-  CopySourceSSECustomerKeyMD5?: string;
-} {
-  const key = requests?.customerKey;
-  const owner = requests?.expectedBucketOwner;
-  return {
-    CopySource: copySourceOf(target),
-    CopySourceIfMatch: `"${source.etag}"`,
-    ...(owner ? { ExpectedSourceBucketOwner: owner } : {}),
-    ...(key && source.customerKeyEncrypted
-      ? {
-          CopySourceSSECustomerAlgorithm: 'AES256',
-          CopySourceSSECustomerKey: key.keyBase64,
-          CopySourceSSECustomerKeyMD5: key.keyMd5Base64,
-        }
-      : {}),
-  };
-}
-
-/** What HeadObject with PartNumber says about an object. */
-export interface ObjectPartHead {
-  /** The part's size; the whole object's when the server ignores PartNumber. */
-  sizeBytes: number;
-  /** How many parts the object was uploaded in; absent for a single-part object or a server that ignores PartNumber. */
-  partCount?: number;
-  /** Absent for STANDARD. */
-  storageClass?: string;
-}
-
-/** The object key a command's input names, if any. */
-function keyOf(input: unknown): string | undefined {
-  const key = (input as { Key?: unknown } | undefined)?.Key;
-  return typeof key === 'string' ? key : undefined;
 }

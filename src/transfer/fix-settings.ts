@@ -4,7 +4,9 @@ import { RemoteError } from '../errors.js';
 import { classifyS3Error, toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
 import { OWN_METADATA_KEYS, RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
-import type { CopySource, ObjectTarget, RemoteObject, RemotePart, S3Store } from '../remote/s3-store.js';
+import type { RemoteObject, RemotePart } from '../remote/remote-object.js';
+import type { S3Store } from '../remote/s3-store.js';
+import type { CopySource, ObjectTarget } from '../remote/write-request.js';
 import { diffSettings } from '../verifier/settings-diff.js';
 import { withRetry } from './retry.js';
 import { getTransferConfig } from './transfer-config.js';
@@ -174,7 +176,7 @@ async function copyByParts(
   sizeBytes: number,
   ctx: FixSettingsContext,
 ): Promise<void> {
-  const { uploadId } = await retried(() => ctx.store.createMultipartUpload(target, ctx.signal), ctx);
+  const { uploadId } = await retried(() => ctx.store.uploads.create(target, ctx.signal), ctx);
   const upload = { bucket: target.bucket, key: target.key, uploadId };
   const { partSizeBytes, partCount } = getTransferConfig(sizeBytes);
   const limit = pLimit(PARTS_AT_ONCE);
@@ -186,16 +188,16 @@ async function copyByParts(
           const { start, length } = partRange(partNumber, partSizeBytes, sizeBytes);
           const range = { ...source, firstByte: start, lastByte: start + length - 1 };
           const etag = await retried(
-            () => ctx.store.uploadPartCopy({ ...upload, partNumber }, range, ctx.signal),
+            () => ctx.store.uploads.copyPart({ ...upload, partNumber }, range, ctx.signal),
             ctx,
           );
           return { partNumber, etag, sizeBytes: length };
         }),
       ),
     );
-    await retried(() => ctx.store.completeMultipartUpload(upload, parts, ctx.signal), ctx);
+    await retried(() => ctx.store.uploads.complete(upload, parts, ctx.signal), ctx);
   } catch (error) {
-    await ctx.store.abortMultipartUpload(upload.bucket, upload.key, uploadId).catch(() => undefined);
+    await ctx.store.uploads.abort(upload.bucket, upload.key, uploadId).catch(() => undefined);
     throw error;
   }
 }

@@ -22,7 +22,7 @@ export async function abortLeftoverUploads(
     const { bucket, key, uploadId } = journal;
     if (bucket !== scope.bucket || !key.startsWith(scope.projectPrefix) || scope.isPlanned(key)) continue;
     try {
-      await store.abortMultipartUpload(bucket, key, uploadId, signal);
+      await store.uploads.abort(bucket, key, uploadId, signal);
       await journals.remove(bucket, key);
       aborted.push(key);
       report.debug(`aborted the unfinished upload of ${key} left by an earlier run (upload ${uploadId})`);

@@ -1,3 +1,4 @@
+import type { OpenUpload } from '../remote/remote-object.js';
 import { SERVER_TIME_LEEWAY_MS } from '../remote/server-clock.js';
 import { describeError } from './send-body.js';
 import type { TransferContext } from './transfer-context.js';
@@ -11,13 +12,6 @@ const LOST_ANSWER_WINDOW_MS = 10 * 60_000;
 
 /** Uploads this old were left by a run that is over: no run still sending takes a day to start its parts. */
 const STALE_MS = 24 * 3_600_000;
-
-/** An open upload of a key, as ListMultipartUploads names it (Initiated on the server's clock). */
-export interface OpenUpload {
-  key: string;
-  uploadId: string;
-  initiatedMs: number;
-}
 
 /**
  * The open uploads of `key` that may be orphans of our upload `uploadId` of it: those started while ours was being
@@ -48,19 +42,24 @@ export function orphanCandidates(
  */
 export async function abortOrphanedUploads(journal: UploadJournal, ctx: TransferContext): Promise<void> {
   try {
-    const open = await ctx.store.listMultipartUploads(journal.bucket, journal.key, ctx.hardSignal);
+    const open = await ctx.store.uploads.listOpen(journal.bucket, journal.key, ctx.hardSignal);
     const serverNowMs = ctx.store.serverNow().getTime();
     // the journal's time is this machine's clock: moved onto the server's by how far the two are apart now
     const startedMs = Date.parse(journal.createdAt) + (serverNowMs - Date.now());
     const ours = { key: journal.key, uploadId: journal.uploadId, startedMs };
     const { stale, startedWithOurs } = orphanCandidates(open, ours, serverNowMs);
     const partless = await filterAsync(startedWithOurs, async (upload) => {
-      const parts = await ctx.store.listParts(journal.bucket, journal.key, upload.uploadId, ctx.hardSignal);
+      const parts = await ctx.store.uploads.listParts(
+        journal.bucket,
+        journal.key,
+        upload.uploadId,
+        ctx.hardSignal,
+      );
       return Array.isArray(parts) && parts.length === 0;
     });
     for (const upload of [...stale, ...partless]) {
       ctx.debug(`${journal.key}: aborting orphaned upload ${upload.uploadId}`);
-      await ctx.store.abortMultipartUpload(journal.bucket, journal.key, upload.uploadId, ctx.hardSignal);
+      await ctx.store.uploads.abort(journal.bucket, journal.key, upload.uploadId, ctx.hardSignal);
     }
   } catch (error) {
     ctx.debug(`${journal.key}: could not abort orphaned uploads (${describeError(error)})`);

@@ -1,6 +1,6 @@
 import { isEtagContentMd5 } from '../content/etag.js';
 import { partRange } from '../content/part-layout.js';
-import type { RemotePart } from '../remote/s3-store.js';
+import type { RemotePart } from '../remote/remote-object.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { BodyDigests } from './signed-body.js';

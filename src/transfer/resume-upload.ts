@@ -2,7 +2,7 @@ import { compareFingerprints } from '../content/file-identity.js';
 import { hashFile } from '../content/file-hash.js';
 import { partRange } from '../content/part-layout.js';
 import { toUploadError } from '../remote/classify-error.js';
-import type { PartListing, RemotePart } from '../remote/s3-store.js';
+import type { PartListing, RemotePart } from '../remote/remote-object.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
 import { confirmParts } from './part-confirmation.js';
@@ -83,8 +83,8 @@ function settingsChanges(existing: UploadJournal, file: FileToSend, ctx: Transfe
 
 /** Aborts an upload that will not be completed; one the server no longer has, or cannot abort now, is let be. */
 async function abandon(journal: UploadJournal, ctx: TransferContext): Promise<void> {
-  await ctx.store
-    .abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
+  await ctx.store.uploads
+    .abort(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
     .catch(() => {});
 }
 
@@ -128,7 +128,7 @@ function recordedAsListed({ partNumber, etag, sizeBytes }: JournalPart): RemoteP
 }
 
 function listParts(journal: UploadJournal, ctx: TransferContext): Promise<PartListing> {
-  return ctx.store
+  return ctx.store.uploads
     .listParts(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
     .catch((error: unknown) => {
       throw toUploadError(error, 'list parts of', journal.key);
@@ -175,7 +175,7 @@ async function startUpload(
     crc,
   };
   const started = await withRetry(
-    () => ctx.store.createMultipartUpload(target, ctx.hardSignal),
+    () => ctx.store.uploads.create(target, ctx.hardSignal),
     reportedRetries(`start upload of ${file.key}`, ctx),
   ).catch((error: unknown) => {
     throw toUploadError(error, 'start upload of', file.key);

@@ -2,7 +2,7 @@ import { UploadError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
 import { describeControlRequest, type ControlRetry } from '../remote/control-retry.js';
 import type { RetryNotice } from '../status/status-tracker.js';
-import type { SignedBody } from '../remote/s3-store.js';
+import type { SignedBody } from '../remote/write-request.js';
 import type { FileSource } from './file-source.js';
 import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createCrc, type CrcName } from '../content/crc.js';
 import { Readable, type Writable } from 'node:stream';
-import type { SignedBody } from '../remote/s3-store.js';
+import type { SignedBody } from '../remote/write-request.js';
 import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { FileSource } from './file-source.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { replaceFile } from '../state/replace-file.js';
-import type { ObjectEncryption, RemotePart } from '../remote/s3-store.js';
+import type { ObjectEncryption, RemotePart } from '../remote/remote-object.js';
 import type { CrcName } from '../content/crc.js';
 import type { IntegrityMode } from './integrity-mode.js';
 import type { UploadSettings } from './upload-settings.js';

@@ -11,7 +11,8 @@ import {
 } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
-import type { CrcChecksum, RemotePart, SignedBody, StoredReport } from '../remote/s3-store.js';
+import type { RemotePart, StoredReport } from '../remote/remote-object.js';
+import type { CrcChecksum, SignedBody } from '../remote/write-request.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import {
   confirmEncryption,
@@ -268,10 +269,12 @@ async function attemptReadOnce(
   body: SignedBody,
   digestsOf: () => BodyDigests,
 ): Promise<(SentPart & { proven: boolean }) | undefined> {
-  const answer = await ctx.store.uploadPart(part.target, body, ctx.hardSignal).catch((error: unknown) => {
-    if (errorCode(error) === 'InvalidRequest') return undefined;
-    throw error;
-  });
+  const answer = await ctx.store.uploads
+    .uploadPart(part.target, body, ctx.hardSignal)
+    .catch((error: unknown) => {
+      if (errorCode(error) === 'InvalidRequest') return undefined;
+      throw error;
+    });
   if (!answer) return undefined;
   const digests = digestsOf();
   const stored = { ...answer, encryption: partEncryption(answer, journal) };
@@ -293,7 +296,7 @@ async function sendHashedFirst(
     ctx,
     (attempt) =>
       send(attempt, async (body) => {
-        const answer = await ctx.store.uploadPart(part.target, body, ctx.hardSignal);
+        const answer = await ctx.store.uploads.uploadPart(part.target, body, ctx.hardSignal);
         const stored = { ...answer, encryption: partEncryption(answer, journal) };
         confirmStoredBody(part.what, stored, digests, journal.crc);
         return answer;
@@ -327,7 +330,7 @@ async function finishMultipart(
   }
   const crc = fullObjectCrc(journal);
   const completed = await withRetry(
-    () => ctx.store.completeMultipartUpload(target, completionParts(journal), ctx.hardSignal, crc),
+    () => ctx.store.uploads.complete(target, completionParts(journal), ctx.hardSignal, crc),
     reportedRetries(`complete upload of ${file.key}`, ctx),
   ).catch((error: unknown) => {
     throw toUploadError(error, 'complete upload of', file.key);
@@ -417,8 +420,8 @@ function fullObjectCrc(journal: UploadJournal): CrcChecksum | undefined {
 }
 
 async function abandonUpload(journal: UploadJournal, ctx: TransferContext): Promise<void> {
-  await ctx.store
-    .abortMultipartUpload(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
+  await ctx.store.uploads
+    .abort(journal.bucket, journal.key, journal.uploadId, ctx.hardSignal)
     .catch(() => {});
   await ctx.journals.remove(journal.bucket, journal.key);
   await abortOrphanedUploads(journal, ctx);

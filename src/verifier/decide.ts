@@ -2,7 +2,7 @@ import { CRC_NAMES, type CrcName } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import { isPlainMd5 } from '../content/multipart-etag.js';
 import { MULTIPART_THRESHOLD_BYTES } from '../content/part-layout.js';
-import type { RemoteObject } from '../remote/s3-store.js';
+import type { RemoteObject } from '../remote/remote-object.js';
 import { describeMtimeMove, recordedMtimeMs } from './mtime-move.js';
 import { partSizeCandidates, type FirstPart } from './part-candidates.js';
 

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { UploadTask } from '../collector/plan-upload.js';
 import { toUploadError } from '../remote/classify-error.js';
-import type { RemoteObject } from '../remote/s3-store.js';
+import type { RemoteObject } from '../remote/remote-object.js';
 import type { ProofContext } from './prove-file.js';
 
 /** How planned keys are looked up: one HeadObject each, or one ListObjectsV2 per 1,000 keys under their prefixes. */

@@ -1,4 +1,4 @@
-import type { RemoteObject } from '../remote/s3-store.js';
+import type { RemoteObject } from '../remote/remote-object.js';
 
 const HOUR_MS = 3_600_000;
 /** FAT and exFAT store times in 2 s steps, so a copy or a card reader can round an mtime by up to that much. */

@@ -1,4 +1,4 @@
-import type { ObjectPartHead, RemoteObject } from '../remote/s3-store.js';
+import type { ObjectPartHead, RemoteObject } from '../remote/remote-object.js';
 
 /**
  * The reads the verifier makes of a bucket; S3Store implements it. Only these, so a decision can be tested against

@@ -1,5 +1,5 @@
 import { S3_LIMITS } from '../content/part-layout.js';
-import type { ObjectPartHead } from '../remote/s3-store.js';
+import type { ObjectPartHead } from '../remote/remote-object.js';
 
 const MiB = 1024 ** 2;
 

@@ -4,7 +4,7 @@ import { crcFile, hashFile } from '../content/file-hash.js';
 import type { HashCache } from '../content/hash-cache.js';
 import { UploadError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
-import type { RemoteObject } from '../remote/s3-store.js';
+import type { RemoteObject } from '../remote/remote-object.js';
 import { nextStep, type Facts, type Finding, type Need, type ProofPolicy } from './decide.js';
 import type { ObjectReader } from './object-reader.js';
 import { digestParts } from './part-digests.js';

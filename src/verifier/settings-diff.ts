@@ -1,5 +1,5 @@
 import { RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
-import type { ObjectEncryption } from '../remote/s3-store.js';
+import type { ObjectEncryption } from '../remote/remote-object.js';
 
 /** What the bucket says an object is stored with: HeadObject's class and encryption, and its tags. */
 export interface StoredSettings {

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accessPointOf, bucketFolderName, parseBucketName } from '../../../src/config/parse-values.js';
 import { resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
 import { ConfigError } from '../../../src/errors.js';
-import { copySourceOf, S3Store } from '../../../src/remote/s3-store.js';
+import { copySourceOf } from '../../../src/remote/request-fields.js';
+import { S3Store } from '../../../src/remote/s3-store.js';
 import { uploadFile } from '../../../src/transfer/upload-file.js';
 import { mockedTransferContext } from '../../support/transfer-context.js';
 

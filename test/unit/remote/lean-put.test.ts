@@ -16,7 +16,8 @@ import {
 import { customerKeyFrom } from '../../../src/remote/object-settings.js';
 import { objectPath } from '../../../src/remote/put-object-request.js';
 import { parseS3ErrorBody } from '../../../src/remote/s3-error-response.js';
-import { S3Store, type ObjectTarget, type SignedBody } from '../../../src/remote/s3-store.js';
+import { S3Store } from '../../../src/remote/s3-store.js';
+import type { ObjectTarget, SignedBody } from '../../../src/remote/write-request.js';
 
 interface Seen {
   method: string;

@@ -92,14 +92,16 @@ describe('listParts and listMultipartUploads', () => {
     s3.on(ListPartsCommand)
       .resolvesOnce({ UploadId: 'u1', Parts: [part(1), part(2)], IsTruncated: true })
       .resolvesOnce({ UploadId: 'u1', Parts: [part(3)], IsTruncated: false });
-    const listing = await store().listParts('b', 'k', 'u1');
+    const listing = await store().uploads.listParts('b', 'k', 'u1');
     expect(listing).toEqual([1, 2, 3].map((n) => ({ partNumber: n, etag: `e${n}`, sizeBytes: 5 })));
     expect(s3.commandCalls(ListPartsCommand)[1]!.args[0].input).toMatchObject({ PartNumberMarker: '2' });
   });
 
   it('stop, keeping each part once, when a server answers the same page of parts again', async () => {
     s3.on(ListPartsCommand).resolves({ UploadId: 'u1', Parts: [part(1)], IsTruncated: true });
-    expect(await store().listParts('b', 'k', 'u1')).toEqual([{ partNumber: 1, etag: 'e1', sizeBytes: 5 }]);
+    expect(await store().uploads.listParts('b', 'k', 'u1')).toEqual([
+      { partNumber: 1, etag: 'e1', sizeBytes: 5 },
+    ]);
     expect(s3.commandCalls(ListPartsCommand)).toHaveLength(2);
   });
 
@@ -108,7 +110,7 @@ describe('listParts and listMultipartUploads', () => {
     s3.on(ListMultipartUploadsCommand)
       .resolvesOnce({ Uploads: [upload('P/a', 'u1'), upload('P/b', 'u2')], IsTruncated: true })
       .resolvesOnce({ Uploads: [upload('P/c', 'u3')], IsTruncated: false });
-    const open = await store().listMultipartUploads('b', 'P/');
+    const open = await store().uploads.listOpen('b', 'P/');
     expect(open.map((u) => u.uploadId)).toEqual(['u1', 'u2', 'u3']);
     expect(s3.commandCalls(ListMultipartUploadsCommand)[1]!.args[0].input).toMatchObject({
       KeyMarker: 'P/b',

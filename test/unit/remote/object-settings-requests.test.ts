@@ -142,16 +142,16 @@ describe('request shapes', () => {
       metadata: {},
       ...SETTINGS,
     };
-    const { uploadId, encryption } = await store.createMultipartUpload({ ...target, encryption: undefined });
+    const { uploadId, encryption } = await store.uploads.create({ ...target, encryption: undefined });
     expect(encryption).toBe('SSE-C');
     const body = Buffer.from('part bytes');
     const md5Hex = createHash('md5').update(body).digest('hex');
     for (const partNumber of [1, 2])
-      await store.uploadPart(
+      await store.uploads.uploadPart(
         { bucket: 'survey', key: target.key, uploadId, partNumber },
         { stream: body, lengthBytes: body.length, md5Hex },
       );
-    await store.completeMultipartUpload({ bucket: 'survey', key: target.key, uploadId }, [
+    await store.uploads.complete({ bucket: 'survey', key: target.key, uploadId }, [
       { partNumber: 1, etag: 'p', sizeBytes: 10 },
       { partNumber: 2, etag: 'p', sizeBytes: 10 },
     ]);
@@ -190,7 +190,7 @@ describe('request shapes', () => {
     const head = await store.headObject('survey', 'k');
     expect(head).toMatchObject({ storageClass: 'DEEP_ARCHIVE', encryption: 'SSE-C' });
     await store.getObjectStream('survey', 'k');
-    await store.listParts('survey', 'k', 'u1');
+    await store.uploads.listParts('survey', 'k', 'u1');
     for (const _ of [store.listObjects('survey', 'P/')]) for await (const __ of _) void __;
     await store.headBucket('survey');
     await store.headBucketOnce('survey');

@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { combinePartEtags } from '../../../src/content/multipart-etag.js';
 import { ConfigError, RemoteError } from '../../../src/errors.js';
-import type { RemoteObject } from '../../../src/remote/s3-store.js';
+import type { RemoteObject } from '../../../src/remote/remote-object.js';
 import {
   compositeSha256,
   confirmEncryption,

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ObjectEncryption, RemotePart } from '../../../src/remote/s3-store.js';
+import type { ObjectEncryption, RemotePart } from '../../../src/remote/remote-object.js';
 import type { IntegrityMode } from '../../../src/transfer/integrity-mode.js';
 import { confirmParts } from '../../../src/transfer/part-confirmation.js';
 import type { BodyDigests } from '../../../src/transfer/signed-body.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RemoteObject } from '../../../src/remote/s3-store.js';
+import type { RemoteObject } from '../../../src/remote/remote-object.js';
 import {
   decideFromLog,
   nextStep,

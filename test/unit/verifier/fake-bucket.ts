@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectPartHead, RemoteObject } from '../../../src/remote/s3-store.js';
+import type { ObjectPartHead, RemoteObject } from '../../../src/remote/remote-object.js';
 import type { ObjectReader } from '../../../src/verifier/object-reader.js';
 
 /** An object as the fake holds it: what HeadObject says, what HeadObject with PartNumber says, and its bytes. */

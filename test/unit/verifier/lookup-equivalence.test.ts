@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadTask } from '../../../src/collector/plan-upload.js';
 import { HashCache } from '../../../src/content/hash-cache.js';
-import type { RemoteObject } from '../../../src/remote/s3-store.js';
+import type { RemoteObject } from '../../../src/remote/remote-object.js';
 import type { Decision } from '../../../src/verifier/decide.js';
 import { decideWith, type VerifyContext } from '../../../src/verifier/verify-plan.js';
 import { FakeBucket, md5Hex, partDigestsOf, sha256Hex, type FakeObject } from './fake-bucket.js';
