@@ -50,7 +50,8 @@ export async function renderStatusFile(
   const file = await readStatusFile(path);
   const nowMs = options.nowMs ?? Date.now();
   const liveness = judgeLiveness(file, nowMs);
-  return { text: renderStatus(file, nowMs, liveness), exitCode: statusExitCode(file, liveness) };
+  const text = renderStatus(file, nowMs, liveness, formatProgressLines(file, liveness));
+  return { text, exitCode: statusExitCode(file, liveness) };
 }
 
 /**
@@ -188,9 +189,10 @@ async function readFrame(path: string): Promise<Frame> {
   ]);
   const done = liveness.state === 'finished' || liveness.state === 'gone';
   const exitCode = statusExitCode(file, liveness);
+  const progress = formatProgressLines(file, liveness);
   return {
-    text: renderStatus(file, nowMs, liveness),
-    progress: formatProgressLines(file, liveness)[0] ?? '',
+    text: renderStatus(file, nowMs, liveness, progress),
+    progress: progress[0] ?? '',
     record: statusRecord(file, liveness, exitCode),
     changeKey,
     countsKey,
@@ -218,16 +220,22 @@ function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
 }
 
 /**
- * The view of a status file. Names and messages come from the file: each line escapes what it takes from there
- * (the reader keeps only numbers in the counters), so it stays on its line and sends the terminal no command.
+ * The view of a status file, with its `progress` lines (see formatProgressLines). Names and messages come from the
+ * file: each line escapes what it takes from there (the reader keeps only numbers in the counters), so it stays on
+ * its line and sends the terminal no command.
  */
-function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
+function renderStatus(
+  file: StatusFileContent,
+  nowMs: number,
+  liveness: Liveness,
+  progress: readonly string[],
+): string {
   const lines = [
     formatHeadline(file, nowMs, liveness),
     ...formatIdentity(file),
     `Started ${formatLocalTime(file.started_at * 1000)}`,
     ...formatRunError(file),
-    ...formatProgressLines(file, liveness),
+    ...progress,
     '',
     ...formatGroupTable(file),
     ...formatInFlight(file, liveness),
