@@ -1,10 +1,10 @@
 import { ConfigError } from '../errors.js';
+import { estimateEtaSeconds } from './eta.js';
 import { RateWindow } from './rate-window.js';
 import {
   createGroupStatus,
   createTotals,
   currentGroupField,
-  isFinalPhase,
   type ErrorStatus,
   type GroupStatus,
   type InFlightStatus,
@@ -105,15 +105,6 @@ interface Flight {
 }
 
 const MAX_ERRORS = 100;
-/**
- * An ETA needs a rate measured this long and over this many bytes in its window: the first seconds of a run measure
- * how long small files take to be answered, not the link (ETA 2515h while the reels had not started), and a rate of
- * a few kilobytes says as little. A slow link that never sends that many bytes in a window gets its ETA once the rate
- * has been measured for SLOW_LINK_MEASURED_MS.
- */
-const MIN_ETA_MEASURED_MS = 5_000;
-const MIN_ETA_WINDOW_BYTES = 1024 * 1024;
-const SLOW_LINK_MEASURED_MS = 30_000;
 const FIXED_FIELDS = new Set([
   'started_at',
   'phase',
@@ -315,7 +306,8 @@ export class StatusTracker {
     const nowMs = this.now();
     const inFlight = [...this.inFlight.values()].map((flight) => flight.status);
     const current = largestInFlight(inFlight);
-    const rate = this.rate?.bytesPerSecond(nowMs) ?? 0;
+    const rate = this.rate?.read(nowMs);
+    const inFlightBytes = inFlight.reduce((sum, entry) => sum + entry.bytes, 0);
     return {
       started_at: toSeconds(this.startedAtMs),
       phase: this.phase,
@@ -326,8 +318,8 @@ export class StatusTracker {
       totals: { ...this.totals },
       [this.groupKey]: this.copyGroups(),
       last_update: toSeconds(nowMs),
-      rate_bytes_per_sec: rate,
-      eta_seconds: this.etaSeconds(rate, nowMs),
+      rate_bytes_per_sec: rate?.bytesPerSecond ?? 0,
+      eta_seconds: estimateEtaSeconds({ phase: this.phase, totals: this.totals, inFlightBytes, rate }),
       in_flight: inFlight.map(copyInFlight),
       errors: this.errors.map((entry) => ({ ...entry })),
       run_error: this.runError === null ? null : { ...this.runError },
@@ -354,24 +346,6 @@ export class StatusTracker {
   private settleBytes(group: string, flight: Flight | undefined, storedBytes: number): void {
     const counted = flight === undefined ? 0 : flight.status.bytes - flight.resumedBytes;
     addBytes([this.group(group), this.totals], { bytes_uploaded: storedBytes - counted, bytes_sent: 0 });
-  }
-
-  /** The seconds left at the current rate: null until the rate says something (see MIN_ETA_MEASURED_MS). */
-  private etaSeconds(rateBytesPerSec: number, nowMs: number): number | null {
-    if (this.phase === 'completed') return 0;
-    if (isFinalPhase(this.phase) || rateBytesPerSec <= 0 || this.totals.bytes_planned <= 0) return null;
-    if (!this.isRateSettled(nowMs)) return null;
-    const { bytes_planned, bytes_done, bytes_failed } = this.totals;
-    let remaining = bytes_planned - bytes_done - bytes_failed;
-    for (const { status } of this.inFlight.values()) remaining -= status.bytes;
-    return Math.max(0, remaining) / rateBytesPerSec;
-  }
-
-  private isRateSettled(nowMs: number): boolean {
-    const measuredMs = this.rate?.measuredMs(nowMs) ?? 0;
-    if (measuredMs < MIN_ETA_MEASURED_MS) return false;
-    const windowBytes = this.rate?.bytesInWindow(nowMs) ?? 0;
-    return windowBytes >= MIN_ETA_WINDOW_BYTES || measuredMs >= SLOW_LINK_MEASURED_MS;
   }
 
   private keepError(result: FileResult): void {
