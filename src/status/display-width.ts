@@ -3,17 +3,7 @@
  * (what a terminal draws as one character): East Asian wide and fullwidth characters and emoji take two
  * columns, combining marks and control characters none, everything else one.
  */
-let segmenter: Intl.Segmenter | undefined;
-
-/** Made on first use: creating a segmenter loads ICU's break rules (8 ms on Node 24), and most text is ASCII. */
-function segments(text: string): Intl.Segments {
-  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  return segmenter.segment(text);
-}
-
-function graphemes(text: string): string[] {
-  return Array.from(segments(text), ({ segment }) => segment);
-}
+import { clustersOf, graphemes } from './grapheme-clusters.js';
 
 const ELLIPSIS = '…';
 
@@ -21,7 +11,7 @@ const ELLIPSIS = '…';
 export function displayWidth(text: string): number {
   if (/^[\u0020-\u007e]*$/.test(text)) return text.length;
   let width = 0;
-  for (const { segment } of segments(text)) width += clusterWidth(segment);
+  for (const cluster of clustersOf(text)) width += clusterWidth(cluster);
   return width;
 }
 
