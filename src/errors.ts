@@ -1,4 +1,5 @@
 import { interruptedBySignal } from './resume-advice.js';
+import { escapeControls } from './status/control-escapes.js';
 
 /**
  * The one error hierarchy of upload-to-s3. Every failure that reaches the user is an
@@ -78,7 +79,7 @@ export function describeError(error: unknown): string {
 
 /**
  * A user-supplied value for a one-line message: in single quotes, control characters (a newline from a
- * quoted YAML string, say) escaped, long values cut in the middle, so that a long path keeps its file name
+ * quoted YAML string, say) escaped as code points (`\u000a`, see escapeControls), long values cut in the middle, so that a long path keeps its file name
  * (`'D:\Surveys\2026…\reels\R001\R001.mp4'`). Never throws, whatever the value.
  */
 export function quoteValue(value: unknown): string {
@@ -88,11 +89,7 @@ export function quoteValue(value: unknown): string {
   } catch {
     text = Object.prototype.toString.call(value);
   }
-  const escaped = text.replace(
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the message
-    /[\u0000-\u001f\u007f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const escaped = escapeControls(text, 'code-point');
   // '...', not '…': a message piped into Windows PowerShell is read in the console's code page
   return `'${escaped.length > 80 ? `${escaped.slice(0, 38)}...${escaped.slice(-39)}` : escaped}'`;
 }

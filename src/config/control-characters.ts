@@ -1,3 +1,5 @@
+import { findLineBreakingControl, replaceLineBreakingControls } from '../status/control-escapes.js';
+
 /**
  * Control characters in settings. They never belong in a path, a name or a key, and they arrive by
  * accident: YAML double quotes read `"D:\new\reels"` as `D:` newline `ew` carriage return `eels`, and a
@@ -20,10 +22,6 @@ const KNOWN: Record<string, { name: string; escape: string }> = {
   '\u2029': { name: 'a paragraph separator', escape: '\\P' },
 };
 
-// C0, DEL, C1, and the two Unicode line breaks YAML also has escapes for
-// eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 function describe(char: string): { name: string; escape: string } {
   const hex = char.charCodeAt(0).toString(16).padStart(4, '0');
   return KNOWN[char] ?? { name: `a control character (U+${hex.toUpperCase()})`, escape: `\\u${hex}` };
@@ -31,12 +29,12 @@ function describe(char: string): { name: string; escape: string } {
 
 /** True when `text` holds a control character or a Unicode line break. */
 export function hasControlCharacter(text: string): boolean {
-  return text.search(CONTROL) >= 0;
+  return findLineBreakingControl(text) !== undefined;
 }
 
 /** `text` as it was most likely typed in YAML double quotes: each control character back as its escape. */
 export function restoreEscapes(text: string): string {
-  return text.replace(CONTROL, (char) => describe(char).escape);
+  return replaceLineBreakingControls(text, (char) => describe(char).escape);
 }
 
 /**
@@ -48,7 +46,7 @@ export function describeConfigControlCharacter(
   value: string,
   kind: 'path' | 'text',
 ): string | undefined {
-  const char = value.match(CONTROL)?.[0];
+  const char = findLineBreakingControl(value);
   if (char === undefined) return undefined;
   const { name, escape } = describe(char);
   const cause = `${key} contains ${name} (in double quotes YAML reads ${escape} as an escape)`;
@@ -62,7 +60,7 @@ export function describeConfigControlCharacter(
  * holds none. The value is not shown: it may be a secret, and it is unprintable anyway.
  */
 export function describeArgumentControlCharacter(source: string, value: string): string | undefined {
-  const char = value.match(CONTROL)?.[0];
+  const char = findLineBreakingControl(value);
   if (char === undefined) return undefined;
   const hint = char === '\r' ? ' (a Windows line ending kept by the script that built it?)' : '';
   return `${source} contains ${describe(char).name}${hint}; pass the value without it`;

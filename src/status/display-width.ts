@@ -3,17 +3,7 @@
  * (what a terminal draws as one character): East Asian wide and fullwidth characters and emoji take two
  * columns, combining marks and control characters none, everything else one.
  */
-let segmenter: Intl.Segmenter | undefined;
-
-/** Made on first use: creating a segmenter loads ICU's break rules (8 ms on Node 24), and most text is ASCII. */
-function segments(text: string): Intl.Segments {
-  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  return segmenter.segment(text);
-}
-
-function graphemes(text: string): string[] {
-  return Array.from(segments(text), ({ segment }) => segment);
-}
+import { clustersOf, graphemes } from './grapheme-clusters.js';
 
 const ELLIPSIS = '…';
 
@@ -21,7 +11,7 @@ const ELLIPSIS = '…';
 export function displayWidth(text: string): number {
   if (/^[\u0020-\u007e]*$/.test(text)) return text.length;
   let width = 0;
-  for (const { segment } of segments(text)) width += clusterWidth(segment);
+  for (const cluster of clustersOf(text)) width += clusterWidth(cluster);
   return width;
 }
 
@@ -49,7 +39,7 @@ export function truncateEnd(text: string, width: number): string {
 /**
  * `text` broken into lines of at most `width` columns, the lines after the first indented by `indent` (the first keeps
  * the spaces it starts with): at spaces, and a word wider than a line (a long path) across lines, from where the
- * line before it stops, between folders where it can (see breakLine). Nothing is left out. Never returns an empty
+ * line before it stops, between folders where it can (see wrapPath). Nothing is left out. Never returns an empty
  * list.
  */
 export function wrapWords(text: string, width: number, indent = '  '): string[] {
@@ -77,36 +67,101 @@ export function wrapWords(text: string, width: number, indent = '  '): string[] 
 
 /**
  * `text` (a path, or what ends in one) broken into lines of at most `width` columns, the lines after the first
- * indented by `indent`: between folders where it can, else where the line ends (see breakLine), never within its
+ * indented by `indent`: between folders where it can, else where the line ends (see cutAt), never within its
  * first `keep` characters (`uploaded `, `  -> `). Spaces are no place to break: a path may hold them. Nothing is left
- * out.
+ * out. Linear in the length of `text`: it is split into clusters once.
  */
 export function wrapPath(text: string, width: number, keep = 0, indent = '  '): string[] {
+  if (displayWidth(text) <= width) return [text];
   const lines: string[] = [];
-  let rest = text;
+  let rest = new PathRest(graphemes(text));
   let kept = keep;
-  while (displayWidth(rest) > width) {
-    const [head, tail] = breakLine(rest, width, kept);
-    lines.push(head);
-    rest = indent + tail;
+  while (rest.width > width) {
+    const cut = cutAt(rest, width, kept);
+    lines.push(rest.join(cut));
+    rest = rest.after(cut, indent);
     kept = indent.length;
   }
-  lines.push(rest);
+  lines.push(rest.join(rest.length));
   return lines;
 }
 
 /**
- * `text` (wider than `width`) cut in two where a line of `width` columns ends: after the last `/` or `\` the line
- * holds, so a path breaks between its folders, else at the width; never within its first `keep` characters (its
- * indent), and always after at least one character more.
+ * Where a line of `width` columns ends in `rest` (wider than `width`): after the last `/` or `\` the line holds, so
+ * a path breaks between its folders, else at the width; never within its first `keep` clusters (its indent), and
+ * always after at least one more.
  */
-function breakLine(text: string, width: number, keep: number): [string, string] {
-  const clusters = graphemes(text);
-  const taken = Math.max(takeColumns(clusters, width).length, keep + 1);
-  const head = clusters.slice(0, taken);
-  const slash = Math.max(head.lastIndexOf('/'), head.lastIndexOf('\\'));
-  const cut = slash >= keep && slash < clusters.length - 1 ? slash + 1 : taken;
-  return [clusters.slice(0, cut).join(''), clusters.slice(cut).join('')];
+function cutAt(rest: PathRest, width: number, keep: number): number {
+  let taken = 0;
+  let used = 0;
+  while (taken < rest.length && used + rest.widthAt(taken) <= width) used += rest.widthAt(taken++);
+  taken = Math.max(taken, keep + 1);
+  let slash = Math.min(taken, rest.length) - 1;
+  while (slash >= 0 && rest.at(slash) !== '/' && rest.at(slash) !== '\\') slash--;
+  return slash >= keep && slash < rest.length - 1 ? slash + 1 : taken;
+}
+
+/**
+ * What is left of a path to wrap: its clusters from `start` on, behind `lead` (the indent and the cluster after it,
+ * split together, as they are on the line). The path's clusters are split once and shared by every line.
+ */
+class PathRest {
+  readonly width: number;
+  private readonly leadWidths: number[];
+  private readonly tailWidths: number[];
+
+  constructor(
+    private readonly clusters: readonly string[],
+    private readonly start = 0,
+    private readonly lead: readonly string[] = [],
+    /** `tailWidths[i]`: the columns of `clusters` from `i` on, shared by every rest of the same path. */
+    tailWidths?: number[],
+  ) {
+    this.tailWidths = tailWidths ?? sumsFromEnd(clusters);
+    this.leadWidths = lead.map(clusterWidth);
+    this.width = this.leadWidths.reduce((sum, columns) => sum + columns, 0) + (this.tailWidths[start] ?? 0);
+  }
+
+  get length(): number {
+    return this.lead.length + this.clusters.length - this.start;
+  }
+
+  at(index: number): string {
+    return index < this.lead.length
+      ? this.lead[index]!
+      : this.clusters[this.start + index - this.lead.length]!;
+  }
+
+  widthAt(index: number): number {
+    if (index < this.lead.length) return this.leadWidths[index]!;
+    const at = this.start + index - this.lead.length;
+    return this.tailWidths[at]! - this.tailWidths[at + 1]!;
+  }
+
+  /** The first `end` clusters as text. */
+  join(end: number): string {
+    const lead = this.lead.slice(0, end).join('');
+    return lead + this.clusters.slice(this.start, this.start + end - this.lead.length).join('');
+  }
+
+  /**
+   * The rest after the first `cut` clusters, behind `indent`. The indent and the cluster after it are split again
+   * together, as splitting the new line would: a mark after a control character joins the indent's last space.
+   */
+  after(cut: number, indent: string): PathRest {
+    const lead = this.lead.slice(cut).join('');
+    const start = this.start + Math.max(cut - this.lead.length, 0);
+    const next = this.clusters[start] ?? '';
+    const end = Math.min(start + 1, this.clusters.length);
+    return new PathRest(this.clusters, end, graphemes(indent + lead + next), this.tailWidths);
+  }
+}
+
+/** `sums[i]`: the columns of `clusters` from `i` to the end; `sums[clusters.length]` is 0. */
+function sumsFromEnd(clusters: readonly string[]): number[] {
+  const sums = new Array<number>(clusters.length + 1).fill(0);
+  for (let i = clusters.length - 1; i >= 0; i--) sums[i] = sums[i + 1]! + clusterWidth(clusters[i]!);
+  return sums;
 }
 
 /** The longest run of `clusters` (in order) that fits `budget` columns; reversed input gives a tail, reversed. */

@@ -33,9 +33,7 @@ export function startPlainView(tracker: StatusTracker, options: PlainViewOptions
   const { stream, intervalMs } = options;
   const skips = new Map<string, { batch: SkipBatch; samples: FileResult[] }>();
   let destination: RunDestination | undefined;
-  // one line per record whatever a file is called: a newline in a name must not forge a line of the log
-  const print = (line: string): void =>
-    void stream.write(`${formatLocalTime(Date.now())} ${escapeControls(line)}\n`);
+  const print = (line: string): void => void stream.write(`${formatLocalTime(Date.now())} ${line}\n`);
   const flushSkips = (group?: string): void => {
     for (const [name, gathered] of skips) {
       if (group !== undefined && name !== group) continue;
@@ -82,6 +80,10 @@ function gatherSkip(
   if (samples.length < SKIP_DETAIL_LIMIT) samples.push(result);
 }
 
+/**
+ * The line an event prints, or undefined for none. One line per record whatever a file is called: a newline in a
+ * name must not forge a line of the log, so text from outside is escaped here or by the view-lines formatters.
+ */
 function eventLine(
   event: StatusEvent,
   tracker: StatusTracker,
@@ -91,11 +93,11 @@ function eventLine(
     case 'run-start':
       return formatRunStartLine(event.destination);
     case 'notice':
-      return event.message;
+      return escapeControls(event.message);
     case 'phase':
       return `phase ${event.phase}`;
     case 'group-start':
-      return `start ${event.group}: ${formatCount(event.plannedFiles, 'file')}, ${formatBytes(event.plannedBytes)}`;
+      return `start ${escapeControls(event.group)}: ${formatCount(event.plannedFiles, 'file')}, ${formatBytes(event.plannedBytes)}`;
     case 'group-done':
       return formatGroupDoneLine(event.group, tracker.snapshot());
     case 'file-done':

@@ -1,3 +1,11 @@
+/** A rate window read at one moment. */
+export interface RateReading {
+  bytesPerSecond: number;
+  bytesInWindow: number;
+  /** Time since measuring started. */
+  measuredMs: number;
+}
+
 /**
  * Transfer rate over a sliding window, kept in fixed one-second buckets so that recording a progress
  * delta costs a few arithmetic operations and memory stays constant however many deltas arrive.
@@ -32,25 +40,18 @@ export class RateWindow {
     this.bucketBytes[slot] = (this.bucketBytes[slot] ?? 0) + bytes;
   }
 
-  /** Returns the average rate over the window ending at `nowMs`, or 0 when no time has passed. */
-  bytesPerSecond(nowMs: number): number {
+  /**
+   * Returns what the window holds at `nowMs`, summed once: the average rate over it (0 when no time has passed), the
+   * bytes in it, and how long the rate has been measured.
+   */
+  read(nowMs: number): RateReading {
     const currentIndex = Math.floor(nowMs / this.bucketMs);
     const oldestIndex = currentIndex - this.bucketBytes.length + 1;
+    const bytesInWindow = this.sumFrom(oldestIndex, currentIndex);
     const spanStartMs = Math.max(this.startMs, oldestIndex * this.bucketMs);
     const spanMs = Math.min(this.windowMs, nowMs - spanStartMs);
-    if (spanMs <= 0) return 0;
-    return (this.sumFrom(oldestIndex, currentIndex) * 1000) / spanMs;
-  }
-
-  /** Returns the bytes recorded in the window ending at `nowMs`. */
-  bytesInWindow(nowMs: number): number {
-    const currentIndex = Math.floor(nowMs / this.bucketMs);
-    return this.sumFrom(currentIndex - this.bucketBytes.length + 1, currentIndex);
-  }
-
-  /** Returns how long the rate has been measured at `nowMs`. */
-  measuredMs(nowMs: number): number {
-    return nowMs - this.startMs;
+    const bytesPerSecond = spanMs <= 0 ? 0 : (bytesInWindow * 1000) / spanMs;
+    return { bytesPerSecond, bytesInWindow, measuredMs: nowMs - this.startMs };
   }
 
   private sumFrom(oldestIndex: number, currentIndex: number): number {

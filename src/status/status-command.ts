@@ -50,7 +50,8 @@ export async function renderStatusFile(
   const file = await readStatusFile(path);
   const nowMs = options.nowMs ?? Date.now();
   const liveness = judgeLiveness(file, nowMs);
-  return { text: renderStatus(file, nowMs, liveness), exitCode: statusExitCode(file, liveness) };
+  const text = renderStatus(file, nowMs, liveness, formatProgressLines(file, liveness));
+  return { text, exitCode: statusExitCode(file, liveness) };
 }
 
 /**
@@ -188,9 +189,10 @@ async function readFrame(path: string): Promise<Frame> {
   ]);
   const done = liveness.state === 'finished' || liveness.state === 'gone';
   const exitCode = statusExitCode(file, liveness);
+  const progress = formatProgressLines(file, liveness);
   return {
-    text: renderStatus(file, nowMs, liveness),
-    progress: escapeControls(formatProgressLines(file, liveness)[0] ?? ''),
+    text: renderStatus(file, nowMs, liveness, progress),
+    progress: progress[0] ?? '',
     record: statusRecord(file, liveness, exitCode),
     changeKey,
     countsKey,
@@ -217,21 +219,30 @@ function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
   };
 }
 
-function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
+/**
+ * The view of a status file, with its `progress` lines (see formatProgressLines). Names and messages come from the
+ * file: each line escapes what it takes from there (the reader keeps only numbers in the counters), so it stays on
+ * its line and sends the terminal no command.
+ */
+function renderStatus(
+  file: StatusFileContent,
+  nowMs: number,
+  liveness: Liveness,
+  progress: readonly string[],
+): string {
   const lines = [
     formatHeadline(file, nowMs, liveness),
     ...formatIdentity(file),
     `Started ${formatLocalTime(file.started_at * 1000)}`,
     ...formatRunError(file),
-    ...formatProgressLines(file, liveness),
+    ...progress,
     '',
     ...formatGroupTable(file),
     ...formatInFlight(file, liveness),
     ...formatErrors(file),
   ];
   if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
-  // names and messages come from files: each stays on its line and sends the terminal no command
-  return lines.map(escapeControls).join('\n');
+  return lines.join('\n');
 }
 
 /**
@@ -242,17 +253,18 @@ function renderStatus(file: StatusFileContent, nowMs: number, liveness: Liveness
 function formatHeadline(file: StatusFileContent, nowMs: number, liveness: Liveness): string {
   const age = formatDuration(Math.max(0, nowMs / 1000 - file.last_update));
   const pid = `pid ${file.pid || 'unknown'}`;
+  const phase = escapeControls(file.phase);
   if (liveness.state === 'gone')
-    return `Upload stopped without finishing (pid ${file.pid} is not running), last updated ${age} ago while ${file.phase}`;
-  if (isFinalPhase(file.phase)) return `Upload ${file.phase} (${pid}), ended ${age} ago`;
-  return `Upload in progress (${pid}): ${file.phase}, updated ${age} ago`;
+    return `Upload stopped without finishing (pid ${file.pid} is not running), last updated ${age} ago while ${phase}`;
+  if (isFinalPhase(file.phase)) return `Upload ${phase} (${pid}), ended ${age} ago`;
+  return `Upload in progress (${pid}): ${phase}, updated ${age} ago`;
 }
 
 /** `Project RMI25320: D:\survey\RMI25320 -> s3://survey-archive/RMI25320/`, from files that say (newer writers). */
 function formatIdentity(file: StatusFileContent): string[] {
   if (file.project_key === undefined) return [];
   const route = file.source && file.destination ? `: ${file.source} -> ${file.destination}` : '';
-  return [`Project ${file.project_key}${route}`];
+  return [escapeControls(`Project ${file.project_key}${route}`)];
 }
 
 /**
@@ -288,12 +300,14 @@ function formatSent(bytes: number, seconds: number): string {
 function formatRunError(file: StatusFileContent): string[] {
   const error = file.run_error;
   if (!error) return [];
-  return [`Ended: ${file.phase}, exit ${error.exit_code} (${error.meaning}): ${error.message}`];
+  return [
+    escapeControls(`Ended: ${file.phase}, exit ${error.exit_code} (${error.meaning}): ${error.message}`),
+  ];
 }
 
 function formatGroupTable(file: StatusFileContent): string[] {
   const header = [
-    file.group_key.replace(/s$/, '').replaceAll('_', ' '),
+    escapeControls(file.group_key.replace(/s$/, '').replaceAll('_', ' ')),
     'files',
     'uploaded',
     'skipped',
@@ -329,7 +343,7 @@ function formatInFlight(file: StatusFileContent, liveness: Liveness): string[] {
   const lines = file.in_flight.map((entry) => {
     const retry =
       entry.retry && liveness.state === 'live' ? `  ${formatRetryState(entry.retry, file.last_update)}` : '';
-    return `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${entry.file}${retry}`;
+    return `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${escapeControls(entry.file)}${retry}`;
   });
   return ['', `${title} (${file.in_flight.length}):`, ...lines];
 }

@@ -118,6 +118,27 @@ export interface StatusSnapshotFields {
  */
 export type StatusSnapshot = StatusSnapshotFields & Record<string, unknown>;
 
+/** The fields of a snapshot whose names do not depend on the group key, but for the `current_` ones. */
+const FIXED_FIELDS = new Set([
+  'started_at',
+  'phase',
+  'totals',
+  'last_update',
+  'rate_bytes_per_sec',
+  'eta_seconds',
+  'in_flight',
+  'errors',
+  'run_error',
+  'group_key',
+  'pid',
+  'version',
+]);
+
+/** True when a group map stored under `groupKey` would overwrite a fixed field or a `current_` one, or it is empty. */
+export function isReservedGroupKey(groupKey: string): boolean {
+  return groupKey === '' || FIXED_FIELDS.has(groupKey) || groupKey.startsWith('current_');
+}
+
 /**
  * Returns the name of the current-group field for a group key: the key without a trailing `s`,
  * prefixed with `current_` (`folder_types` → `current_folder_type`, `reels` → `current_reel`).

@@ -1,89 +1,30 @@
 import { ConfigError } from '../errors.js';
+import { FilesInFlight } from './files-in-flight.js';
+import { estimateEtaSeconds } from './eta.js';
 import { RateWindow } from './rate-window.js';
 import {
   createGroupStatus,
   createTotals,
   currentGroupField,
-  isFinalPhase,
+  isReservedGroupKey,
   type ErrorStatus,
   type GroupStatus,
-  type InFlightStatus,
   type Phase,
   type RunErrorStatus,
   type StatusSnapshot,
   type TotalsStatus,
 } from './status-snapshot.js';
+import type { FileResult, OnBytesSent, RetryNotice, RunDestination, StatusEvent } from './status-events.js';
 
 export type { Phase, StatusSnapshot } from './status-snapshot.js';
-
-/** How one file ended. */
-export type FileOutcome = 'uploaded' | 'skipped' | 'failed';
-
-/** The result of one file, as the tracker counts it and the CSV log records it. */
-export interface FileResult {
-  group: string;
-  /** The local path, as shown to the user. */
-  path: string;
-  key: string;
-  sizeBytes: number;
-  mtimeMs: number;
-  outcome: FileOutcome;
-  /** Why the file was uploaded, skipped or failed (a decision reason or an error class). */
-  reason: string;
-  sha256?: string;
-  etag?: string;
-  seconds: number;
-  error?: string;
-}
-
-/** Where a run sends its files: shown once at its start, and the base that result lines show keys under. */
-export interface RunDestination {
-  folder: string;
-  bucket: string;
-  /** `{prefix}{project_key}/`: every key of the run starts with it. */
-  projectPrefix: string;
-  /** The timestamp folder of --timestamp / --custom-timestamp, if any. */
-  timestampFolder?: string | undefined;
-}
-
-/** What the tracker tells subscribers. Progress deltas are not events: views poll {@link StatusTracker.snapshot}. */
-export type StatusEvent =
-  | { type: 'run-start'; destination: RunDestination; timeMs: number }
-  | { type: 'notice'; message: string; timeMs: number }
-  | { type: 'phase'; phase: Phase; timeMs: number }
-  | { type: 'group-start'; group: string; plannedFiles: number; plannedBytes: number; timeMs: number }
-  | { type: 'group-done'; group: string; timeMs: number }
-  | { type: 'file-start'; group: string; path: string; sizeBytes: number; timeMs: number }
-  | {
-      type: 'file-resumed';
-      group: string;
-      path: string;
-      bytes: number;
-      partsStored: number;
-      partCount: number;
-      timeMs: number;
-    }
-  | { type: 'file-retry'; group: string; path: string; retry: RetryNotice; timeMs: number }
-  | { type: 'file-done'; result: FileResult; timeMs: number };
-
-/**
- * What bytes the transfer reports carry: content of the file not sent before in this run (`new`), or bytes of an
- * attempt that failed sent again (`resent`), which count as sent on the wire but not as content uploaded.
- */
-export type SentBytesKind = 'new' | 'resent';
-
-/** Receives each chunk of a file's bytes as it is sent; bytes are `new` unless said otherwise. */
-export type OnBytesSent = (deltaBytes: number, kind?: SentBytesKind) => void;
-
-/** A request of a file's that failed and is sent again after `delayMs` (see withRetry). */
-export interface RetryNotice {
-  /** What failed: `upload <key>` or `upload <key> part 3`. */
-  what: string;
-  attempt: number;
-  attempts: number;
-  delayMs: number;
-  reason: string;
-}
+export type {
+  FileOutcome,
+  FileResult,
+  OnBytesSent,
+  RetryNotice,
+  RunDestination,
+  StatusEvent,
+} from './status-events.js';
 
 export interface StatusTrackerOptions {
   /** Names the grouping in the status JSON: `folder_types` (default) or `reels`. */
@@ -96,38 +37,8 @@ type OutcomeCounters = Pick<
   TotalsStatus,
   'uploaded' | 'skipped' | 'failed' | 'bytes_done' | 'bytes_skipped' | 'bytes_failed'
 >;
-type ByteCounters = Pick<TotalsStatus, 'bytes_uploaded' | 'bytes_sent'>;
-
-/** A file in flight: what the status file shows of it, and how many of its bytes an earlier run stored. */
-interface Flight {
-  status: InFlightStatus;
-  resumedBytes: number;
-}
 
 const MAX_ERRORS = 100;
-/**
- * An ETA needs a rate measured this long and over this many bytes in its window: the first seconds of a run measure
- * how long small files take to be answered, not the link (ETA 2515h while the reels had not started), and a rate of
- * a few kilobytes says as little. A slow link that never sends that many bytes in a window gets its ETA once the rate
- * has been measured for SLOW_LINK_MEASURED_MS.
- */
-const MIN_ETA_MEASURED_MS = 5_000;
-const MIN_ETA_WINDOW_BYTES = 1024 * 1024;
-const SLOW_LINK_MEASURED_MS = 30_000;
-const FIXED_FIELDS = new Set([
-  'started_at',
-  'phase',
-  'totals',
-  'last_update',
-  'rate_bytes_per_sec',
-  'eta_seconds',
-  'in_flight',
-  'errors',
-  'run_error',
-  'group_key',
-  'pid',
-  'version',
-]);
 
 /**
  * Counts what a run does, per group and in total, and produces {@link StatusSnapshot}s on demand.
@@ -147,7 +58,7 @@ export class StatusTracker {
   private currentGroup: string | null = null;
   private readonly totals: TotalsStatus = createTotals();
   private readonly groups = new Map<string, GroupStatus>();
-  private readonly inFlight = new Map<string, Flight>();
+  private readonly inFlight = new FilesInFlight();
   private readonly errors: ErrorStatus[] = [];
   private runError: RunErrorStatus | null = null;
   private readonly listeners = new Set<(event: StatusEvent) => void>();
@@ -155,7 +66,7 @@ export class StatusTracker {
 
   /** @throws ConfigError when `groupKey` is empty or collides with a fixed field of the schema. */
   constructor({ groupKey = 'folder_types', now = () => Date.now() }: StatusTrackerOptions = {}) {
-    if (groupKey === '' || FIXED_FIELDS.has(groupKey) || groupKey.startsWith('current_')) {
+    if (isReservedGroupKey(groupKey)) {
       throw new ConfigError(
         `create status tracker: group key "${groupKey}" is reserved; use folder_types or reels`,
       );
@@ -216,11 +127,7 @@ export class StatusTracker {
 
   /** Puts a file in flight with no bytes sent; starting a file already in flight restarts it, taking back its bytes. */
   startFile(group: string, path: string, sizeBytes: number): void {
-    const key = flightKey(group, path);
-    this.settleBytes(group, this.inFlight.get(key), 0);
-    // Re-inserting moves the file to the end: a restarted file is the latest started.
-    this.inFlight.delete(key);
-    this.inFlight.set(key, { status: { file: path, group, bytes: 0, size: sizeBytes }, resumedBytes: 0 });
+    this.addUploaded(group, -this.inFlight.start(group, path, sizeBytes));
     this.rate ??= new RateWindow(this.now());
     this.emit({ type: 'file-start', group, path, sizeBytes, timeMs: this.now() });
   }
@@ -231,22 +138,16 @@ export class StatusTracker {
    * in-flight bytes and `bytes_uploaded`. Nothing else, because it runs once per chunk.
    */
   fileProgressCallback(group: string, path: string): OnBytesSent {
-    const key = flightKey(group, path);
+    const addSent = this.inFlight.sentCallback(group, path);
     const counters = this.group(group);
     return (deltaBytes, kind = 'new') => {
-      const entry = this.inFlight.get(key)?.status;
-      // a transfer that starts a file over sends its bytes again: past the file's size they are resent
-      const fresh = entry && kind === 'new' ? Math.max(Math.min(deltaBytes, entry.size - entry.bytes), 0) : 0;
-      if (entry !== undefined) {
-        entry.bytes += fresh;
-        if (entry.retry !== undefined && this.now() >= entry.retry.resume_at * 1000) delete entry.retry;
-      }
-      // no array or object per chunk: addBytes is for the once-per-file settling
+      const now = this.now();
+      const fresh = addSent(deltaBytes, kind, now);
+      // no array or object per chunk: the counters are added to one by one
       counters.bytes_uploaded += fresh;
       counters.bytes_sent += deltaBytes;
       this.totals.bytes_uploaded += fresh;
       this.totals.bytes_sent += deltaBytes;
-      const now = this.now();
       this.rate ??= new RateWindow(now);
       this.rate.record(deltaBytes, now);
     };
@@ -261,11 +162,7 @@ export class StatusTracker {
     path: string,
   ): (stored: { bytes: number; partsStored: number; partCount: number }) => void {
     return ({ bytes, partsStored, partCount }) => {
-      const flight = this.inFlight.get(flightKey(group, path));
-      if (flight !== undefined) {
-        flight.status.bytes += bytes;
-        flight.resumedBytes += bytes;
-      }
+      this.inFlight.addResumed(group, path, bytes);
       this.totals.bytes_resumed += bytes;
       this.emit({ type: 'file-resumed', group, path, bytes, partsStored, partCount, timeMs: this.now() });
     };
@@ -275,11 +172,7 @@ export class StatusTracker {
   fileRetried(group: string, path: string, retry: RetryNotice): void {
     this.totals.retries += 1;
     const nowMs = this.now();
-    const entry = this.inFlight.get(flightKey(group, path))?.status;
-    if (entry !== undefined) {
-      const { attempt, attempts, reason } = retry;
-      entry.retry = { attempt, attempts, reason, resume_at: toSeconds(nowMs + retry.delayMs) };
-    }
+    this.inFlight.setRetry(group, path, retry, nowMs);
     this.emit({ type: 'file-retry', group, path, retry: { ...retry }, timeMs: nowMs });
   }
 
@@ -288,11 +181,10 @@ export class StatusTracker {
    * counts in `bytes_uploaded` with all its bytes but those an earlier run stored, any other with none.
    */
   fileDone(result: FileResult): void {
-    const key = flightKey(result.group, result.path);
-    const flight = this.inFlight.get(key);
-    this.inFlight.delete(key);
+    const flight = this.inFlight.finish(result.group, result.path);
+    // what the file counts in the end, instead of what it sent
     const stored = result.outcome === 'uploaded' ? result.sizeBytes - (flight?.resumedBytes ?? 0) : 0;
-    this.settleBytes(result.group, flight, stored);
+    this.addUploaded(result.group, stored - (flight?.countedBytes ?? 0));
     addOutcome(this.group(result.group), result);
     addOutcome(this.totals, result);
     if (result.outcome === 'failed') this.keepError(result);
@@ -313,9 +205,9 @@ export class StatusTracker {
   /** Returns a fresh, JSON-ready copy of the state; `last_update` is the time of this call. */
   snapshot(): StatusSnapshot {
     const nowMs = this.now();
-    const inFlight = [...this.inFlight.values()].map((flight) => flight.status);
-    const current = largestInFlight(inFlight);
-    const rate = this.rate?.bytesPerSecond(nowMs) ?? 0;
+    const inFlight = this.inFlight.view();
+    const { current } = inFlight;
+    const rate = this.rate?.read(nowMs);
     return {
       started_at: toSeconds(this.startedAtMs),
       phase: this.phase,
@@ -326,9 +218,14 @@ export class StatusTracker {
       totals: { ...this.totals },
       [this.groupKey]: this.copyGroups(),
       last_update: toSeconds(nowMs),
-      rate_bytes_per_sec: rate,
-      eta_seconds: this.etaSeconds(rate, nowMs),
-      in_flight: inFlight.map(copyInFlight),
+      rate_bytes_per_sec: rate?.bytesPerSecond ?? 0,
+      eta_seconds: estimateEtaSeconds({
+        phase: this.phase,
+        totals: this.totals,
+        inFlightBytes: inFlight.bytes,
+        rate,
+      }),
+      in_flight: inFlight.entries,
       errors: this.errors.map((entry) => ({ ...entry })),
       run_error: this.runError === null ? null : { ...this.runError },
       group_key: this.groupKey,
@@ -350,28 +247,10 @@ export class StatusTracker {
     return Object.fromEntries([...this.groups].map(([name, group]) => [name, { ...group }]));
   }
 
-  /** Sets what a file that leaves flight counts in `bytes_uploaded`: `storedBytes` instead of what it sent. */
-  private settleBytes(group: string, flight: Flight | undefined, storedBytes: number): void {
-    const counted = flight === undefined ? 0 : flight.status.bytes - flight.resumedBytes;
-    addBytes([this.group(group), this.totals], { bytes_uploaded: storedBytes - counted, bytes_sent: 0 });
-  }
-
-  /** The seconds left at the current rate: null until the rate says something (see MIN_ETA_MEASURED_MS). */
-  private etaSeconds(rateBytesPerSec: number, nowMs: number): number | null {
-    if (this.phase === 'completed') return 0;
-    if (isFinalPhase(this.phase) || rateBytesPerSec <= 0 || this.totals.bytes_planned <= 0) return null;
-    if (!this.isRateSettled(nowMs)) return null;
-    const { bytes_planned, bytes_done, bytes_failed } = this.totals;
-    let remaining = bytes_planned - bytes_done - bytes_failed;
-    for (const { status } of this.inFlight.values()) remaining -= status.bytes;
-    return Math.max(0, remaining) / rateBytesPerSec;
-  }
-
-  private isRateSettled(nowMs: number): boolean {
-    const measuredMs = this.rate?.measuredMs(nowMs) ?? 0;
-    if (measuredMs < MIN_ETA_MEASURED_MS) return false;
-    const windowBytes = this.rate?.bytesInWindow(nowMs) ?? 0;
-    return windowBytes >= MIN_ETA_WINDOW_BYTES || measuredMs >= SLOW_LINK_MEASURED_MS;
+  /** Adds `deltaBytes` (negative to take them back) to the group's and the run's `bytes_uploaded`. */
+  private addUploaded(group: string, deltaBytes: number): void {
+    this.group(group).bytes_uploaded += deltaBytes;
+    this.totals.bytes_uploaded += deltaBytes;
   }
 
   private keepError(result: FileResult): void {
@@ -398,31 +277,6 @@ function addOutcome(counters: OutcomeCounters, result: FileResult): void {
   if (result.outcome === 'skipped') counters.bytes_skipped += result.sizeBytes;
 }
 
-/**
- * The file in flight that says most about the run's progress, for `current_file`: the largest (the reel, not the
- * sidecar started after it), the earliest started of equal ones; it stays the same until it is done.
- */
-function largestInFlight(inFlight: readonly InFlightStatus[]): InFlightStatus | undefined {
-  let largest: InFlightStatus | undefined;
-  for (const entry of inFlight) if (largest === undefined || entry.size > largest.size) largest = entry;
-  return largest;
-}
-
-function addBytes(counters: ByteCounters[], delta: ByteCounters): void {
-  for (const counter of counters) {
-    counter.bytes_uploaded += delta.bytes_uploaded;
-    counter.bytes_sent += delta.bytes_sent;
-  }
-}
-
-function flightKey(group: string, path: string): string {
-  return `${group}\u0000${path}`;
-}
-
 function toSeconds(ms: number): number {
   return ms / 1000;
-}
-
-function copyInFlight(entry: InFlightStatus): InFlightStatus {
-  return entry.retry === undefined ? { ...entry } : { ...entry, retry: { ...entry.retry } };
 }

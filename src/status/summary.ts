@@ -24,7 +24,7 @@ export function formatSummary(
   const { totals } = snapshot;
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
   const footer = formatSentLine(totals, elapsedSeconds);
-  const leftOutLines = leftOut.map(escapeControls);
+  const leftOutLines = leftOut.map((line) => escapeControls(line));
   return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOutLines, '', footer].join(
     '\n',
   );

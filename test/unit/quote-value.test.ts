@@ -8,6 +8,10 @@ describe('quoteValue', () => {
     expect(quoteValue(42)).toBe("'42'");
   });
 
+  it('escapes C1 controls, line separators and bidirectional overrides too', () => {
+    expect(quoteValue('a\x85b\u2028c\u202ed')).toBe("'a\\u0085b\\u2028c\\u202ed'");
+  });
+
   it('cuts a long value in its middle, keeping the end where a path keeps its file name', () => {
     const long = `D:\\Surveys\\2026\\${'Region North\\'.repeat(6)}RMI25320\\reels\\R001\\R001_front.mp4`;
     const quoted = quoteValue(long);

@@ -19,6 +19,33 @@ describe('displayWidth', () => {
   });
 });
 
+describe('displayWidth of a long text', () => {
+  it('counts the characters that cross the windows it is split in as one text gives them', () => {
+    // wide letters, combined ones, emoji sequences and flags, a pair of them astride every window boundary
+    for (const unit of ['カe\u0301', '👩\u200d🔬/', '🇫🇷🇩🇪', 'a\r\nb', 'क्ष']) {
+      for (const lead of ['', 'x', 'xy']) {
+        const text = lead + unit.repeat(3_000);
+        expect(displayWidth(text), JSON.stringify(unit)).toBe(
+          displayWidth(lead) + 3_000 * displayWidth(unit),
+        );
+      }
+    }
+  });
+
+  it('keeps flags whole where a window boundary falls between the two halves of a character', () => {
+    for (const lead of ['', 'x', 'xy', 'xyz']) {
+      const text = lead + '🇫🇷'.repeat(600);
+      const cut = truncateEnd(text, displayWidth(text) - 1);
+      expect(cut, `after ${JSON.stringify(lead)}`).toMatch(/^x?y?z?(?:🇫🇷)+…$/u);
+    }
+  });
+
+  it('counts a cluster longer than a window once', () => {
+    expect(displayWidth(`a${'\u0301'.repeat(5_000)}b`)).toBe(2);
+    expect(truncateEnd(`a${'\u0301'.repeat(5_000)}bc`, 2)).toBe(`a${'\u0301'.repeat(5_000)}…`);
+  });
+});
+
 describe('truncateMiddle', () => {
   it('keeps text that fits as it is', () => {
     expect(truncateMiddle('reels/R001/a.mp4', 16)).toBe('reels/R001/a.mp4');

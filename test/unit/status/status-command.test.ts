@@ -105,6 +105,25 @@ describe('renderStatusFile', () => {
     );
   });
 
+  it('escapes what a hand-made file names: the project, the run error and an unknown phase', async () => {
+    await writeFile(
+      statusPath,
+      JSON.stringify({
+        phase: 'upload\ning',
+        totals: { files: 1 },
+        group_key: 'reels',
+        project_key: 'P\x1b[2J1',
+        source: 'D:\\new\rels',
+        destination: 's3://b/P1/',
+        run_error: { message: 'read D:\\a\n.mp4: gone', exit_code: 1, meaning: 'files\x9bfailed' },
+      }),
+    );
+    const lines = (await renderStatusFile(statusPath, { nowMs: 0 })).text.split('\n');
+    expect(lines[0]).toMatch(/^Upload in progress \(pid unknown\): upload\\ning, updated /);
+    expect(lines).toContain('Project P\\x1b[2J1: D:\\new\\rels -> s3://b/P1/');
+    expect(lines).toContain('Ended: upload\\ning, exit 1 (files\\x9bfailed): read D:\\a\\n.mp4: gone');
+  });
+
   it("shows a live run's file waiting to send a failed request again", async () => {
     await writeRunStatus((tracker) => {
       uploadingRun(tracker);

@@ -250,4 +250,39 @@ describe('wrapPath', () => {
       '  xyz',
     ]);
   });
+
+  it.each([
+    {
+      folder: 'R0001_cam1/',
+      short: [
+        'uploaded reels/R0001_cam1/',
+        '  R0001_cam1/R0001_cam1/',
+        '  R0001_cam1/R0001_cam1/',
+        '  R0001_cam1/R0001_cam1/',
+        '  last.mp4',
+      ],
+    },
+    {
+      folder: 'カメラe\u0301/',
+      short: [
+        'uploaded reels/カメラe\u0301/',
+        '  カメラe\u0301/カメラe\u0301/カメラe\u0301/',
+        '  カメラe\u0301/カメラe\u0301/カメラe\u0301/',
+        '  last.mp4',
+      ],
+    },
+  ])('wraps a path of 20,000 characters of $folder like a short one, in linear time', ({ folder, short }) => {
+    const pathOf = (folders: number) => `uploaded reels/${folder.repeat(folders)}last.mp4`;
+    expect(wrapPath(pathOf(7), 30, 9)).toEqual(short);
+
+    const long = pathOf(Math.ceil(20_000 / folder.length));
+    const startedMs = performance.now();
+    const lines = wrapPath(long, 30, 9);
+    // a split per line made this take 8 s (20,000 ASCII characters) where it now takes milliseconds
+    expect(performance.now() - startedMs).toBeLessThan(2_000);
+    expect(lines[0]).toBe(short[0]);
+    expect(lines.slice(1, -1)).toEqual(lines.slice(1, -1).map(() => short[1]));
+    expect(lines.at(-1)).toBe(short.at(-1));
+    expect(lines.map((line, index) => (index === 0 ? line : line.slice(2))).join('')).toBe(long);
+  });
 });
