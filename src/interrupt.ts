@@ -56,6 +56,18 @@ export function describeStopping(signal: StopSignal): string {
   }
 }
 
+/** How the drain line of a stopping run says to stop it at once: with the same kind of signal as the first. */
+export function describeStopAgain(signal: StopSignal): string {
+  switch (signal) {
+    case 'SIGINT':
+      return 'Ctrl+C again to stop now';
+    case 'SIGBREAK':
+      return 'Ctrl+Break again to stop now';
+    case 'SIGTERM':
+      return 'a second signal stops now';
+  }
+}
+
 /**
  * Wires SIGINT/SIGTERM (and SIGBREAK on Windows) to a graceful stop: the first lets in-flight parts
  * finish for `graceMs` so their journal entries are kept; the second stops in-flight requests at once, so the

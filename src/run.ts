@@ -5,7 +5,7 @@ import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { describeError, InterruptedError, UploadError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
-import { describeStopping, type Interrupts } from './interrupt.js';
+import { describeStopAgain, describeStopping, type Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import type { Listing } from './remote/bucket-probe.js';
 import { connectStore, probeBucket } from './remote/connect.js';
@@ -93,7 +93,9 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   const reporting = await startReporting(options, log);
   // a second Ctrl+C stops at once: the status file says how the run ended before the run unwinds
   interrupts.onStopNow(() => reporting.stopNow('interrupted'));
-  interrupts.onStopping((signal) => reporting.announceStopping(describeStopping(signal)));
+  interrupts.onStopping((signal) =>
+    reporting.announceStopping(describeStopping(signal), describeStopAgain(signal)),
+  );
   let store: S3Store | undefined;
   let bucketLock: RunLock | undefined;
   const hashCache = await HashCache.load(options.stateDir);

@@ -21,7 +21,7 @@ export interface Reporting {
   /** Sets the final phase and writes the status file synchronously, for a process that exits right after. */
   stopNow(phase: Phase): void;
   /** Tells the user the run is stopping (`message`), where they are looking (the live view, the log lines, or stderr). */
-  announceStopping(message: string): void;
+  announceStopping(message: string, stopAgain: string): void;
 }
 
 /** The run error a signal leaves in the status file, with what to run to resume. */
@@ -117,9 +117,9 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
       if (mode === 'json') writeStdoutNow(`${JSON.stringify(stoppedAtOnce(options))}\n`);
     },
-    announceStopping(message) {
+    announceStopping(message, stopAgain) {
       if (mode === 'quiet') process.stderr.write(`\n${message}\n`);
-      else tracker.notice(message);
+      else tracker.notice(message, stopAgain);
       // a CI runner or Docker may kill the run before its parts finish: the status file says why it is ending now
       tracker.setRunError(stoppedBySignal(options));
       heartbeat?.writeNow();

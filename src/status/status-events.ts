@@ -37,7 +37,7 @@ export interface RunDestination {
 /** What the tracker tells subscribers. Progress deltas are not events: views poll the tracker's snapshot. */
 export type StatusEvent =
   | { type: 'run-start'; destination: RunDestination; timeMs: number }
-  | { type: 'notice'; message: string; timeMs: number }
+  | { type: 'notice'; message: string; timeMs: number; stopAgain?: string }
   | { type: 'phase'; phase: Phase; timeMs: number }
   | { type: 'group-start'; group: string; plannedFiles: number; plannedBytes: number; timeMs: number }
   | { type: 'group-done'; group: string; timeMs: number }

@@ -87,9 +87,12 @@ export class StatusTracker {
     this.emit({ type: 'run-start', destination: { ...destination }, timeMs: this.now() });
   }
 
-  /** Tells the views something the user must see now (the run is stopping, say); the status file does not keep it. */
-  notice(message: string): void {
-    this.emit({ type: 'notice', message, timeMs: this.now() });
+  /**
+   * Tells the views something the user must see now (the run is stopping, say); the status file does not keep it.
+   * `stopAgain` says how to stop the run at once, for the views that show it while it drains.
+   */
+  notice(message: string, stopAgain?: string): void {
+    this.emit({ type: 'notice', message, timeMs: this.now(), ...(stopAgain ? { stopAgain } : {}) });
   }
 
   /**

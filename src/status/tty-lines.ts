@@ -160,12 +160,12 @@ export function fitInFlightLines(
 /** Below this many columns for its path a file's retry state goes on a line of its own. */
 const MIN_ROOM_FOR_PATH = 12;
 
-/** The drain line of a stopping run, in as many lines as `width` needs. */
-export function fitDrainLines(inFlight: number, width: number): string[] {
-  return wrapWords(
-    `Stopping: waiting for ${formatCount(inFlight, 'file')} in flight; Ctrl+C again to stop now`,
-    width,
-  );
+/**
+ * The drain line of a stopping run, in as many lines as `width` needs; `stopAgain` says how to stop it at once
+ * (`Ctrl+C again to stop now`).
+ */
+export function fitDrainLines(inFlight: number, width: number, stopAgain: string): string[] {
+  return wrapWords(`Stopping: waiting for ${formatCount(inFlight, 'file')} in flight; ${stopAgain}`, width);
 }
 
 /**

@@ -52,7 +52,7 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
   const live = createLiveBlock(stream, () => columnsOf(stream));
   let permanent: string[] = [];
   let destination: RunDestination | undefined;
-  let stopping = false;
+  let stopAgain: string | undefined;
   const redraw = (block: string[]): void => {
     live.draw(permanent, block);
     permanent = [];
@@ -64,13 +64,13 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
         maxLines: Math.max(rowsOf(stream) - 1, 1),
         maxFileLines,
         color,
-        stopping,
+        stopAgain,
         destination,
       }),
     );
   const unsubscribe = tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
-    if (event.type === 'notice') stopping = true;
+    if (event.type === 'notice') stopAgain = event.stopAgain ?? 'Ctrl+C again to stop now';
     permanent.push(...permanentLines(event, tracker, { width: width(), color, destination }));
     // a notice must show now, not at the next tick: the user just pressed Ctrl+C
     if (event.type === 'notice') redrawNow();
@@ -132,11 +132,11 @@ function resultLines(result: FileResult, style: LineStyle): string[] {
  */
 function blockLines(
   snapshot: StatusSnapshot,
-  style: LineStyle & { maxLines: number; maxFileLines: number; stopping: boolean },
+  style: LineStyle & { maxLines: number; maxFileLines: number; stopAgain: string | undefined },
 ): string[] {
-  const { width, maxLines, maxFileLines, color, stopping, destination } = style;
+  const { width, maxLines, maxFileLines, color, stopAgain, destination } = style;
   const overall = overallLines(snapshot, width, color).slice(0, maxLines);
-  const drain = stopping ? fitDrainLines(snapshot.in_flight.length, width) : [];
+  const drain = stopAgain ? fitDrainLines(snapshot.in_flight.length, width, stopAgain) : [];
   const lines = [
     ...drain.slice(0, maxLines - overall.length).map((line) => paint(line, 'yellow', color)),
     ...overall,

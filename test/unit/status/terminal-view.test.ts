@@ -272,9 +272,9 @@ describe('tty view', () => {
     Object.assign(stream, { rows: 2 });
     expect(draw()).toEqual([expect.stringMatching(/^\[-{20}\] 0\.0% /)]);
     Object.assign(stream, { rows: 4 });
-    tracker.notice('Stopping');
+    tracker.notice('Stopping', 'a second signal stops now');
     expect(draw()).toEqual([
-      'Stopping: waiting for 12 files in flight; Ctrl+C again to stop now',
+      'Stopping: waiting for 12 files in flight; a second signal stops now',
       expect.stringMatching(/^\[-{20}\] 0\.0% /),
       '  12 files in flight',
     ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth, wrapPath, wrapWords } from '../../../src/status/display-width.js';
 import { StatusTracker, type FileResult, type RunDestination } from '../../../src/status/status-tracker.js';
+import { describeStopAgain } from '../../../src/interrupt.js';
 import {
   fitDrainLines,
   fitInFlightLines,
@@ -159,8 +160,15 @@ describe('fitOverallLines', () => {
 
 describe('stop lines', () => {
   it('wraps the drain line at word boundaries, indenting what follows', () => {
-    const lines = fitDrainLines(3, 37);
+    const lines = fitDrainLines(3, 37, 'Ctrl+C again to stop now');
     expect(lines).toEqual(['Stopping: waiting for 3 files in', '  flight; Ctrl+C again to stop now']);
+  });
+
+  it('says how to stop at once with the kind of signal the run was stopped by', () => {
+    expect(fitDrainLines(1, 80, describeStopAgain('SIGTERM'))).toEqual([
+      'Stopping: waiting for 1 file in flight; a second signal stops now',
+    ]);
+    expect(fitDrainLines(1, 80, describeStopAgain('SIGBREAK')).join(' ')).toContain('Ctrl+Break again');
   });
 
   it('names the files a second Ctrl+C left, under the run folder, wrapped at the width', () => {
