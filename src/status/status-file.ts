@@ -6,6 +6,7 @@ import {
   createGroupStatus,
   createTotals,
   currentGroupField,
+  isReservedGroupKey,
   type ErrorStatus,
   type GroupStatus,
   type InFlightStatus,
@@ -106,9 +107,9 @@ function normalizeRunError(raw: unknown): RunErrorStatus | null {
   };
 }
 
-/** Older files have no `group_key`: the group map is the one object besides `totals`. */
+/** Older files have no `group_key`: the group map is the one object besides those of fixed names (`totals`). */
 function guessGroupKey(raw: Record<string, unknown>): string {
-  const key = Object.keys(raw).find((name) => name !== 'totals' && isObject(raw[name]));
+  const key = Object.keys(raw).find((name) => !isReservedGroupKey(name) && isObject(raw[name]));
   return key ?? 'folder_types';
 }
 

@@ -250,6 +250,18 @@ describe('renderStatusFile', () => {
     expect(text).toContain('folder type');
   });
 
+  it('finds the group map of a file without group_key past the objects every status file has', async () => {
+    const failed = {
+      totals: { files: 2, uploaded: 1, skipped: 0, failed: 1, bytes_uploaded: 10 },
+      run_error: { message: 'stopped', exit_code: 1 },
+      folder_types: { logs: { planned_files: 2, uploaded: 1, skipped: 0, failed: 1, bytes_uploaded: 10 } },
+    };
+    await writeFile(statusPath, JSON.stringify(failed));
+    const text = (await renderStatusFile(statusPath, { nowMs: 1730183800_000 })).text;
+    expect(text).toMatch(/^logs\s+1\/2\s+1\s+0\s+1\s+10 B/m);
+    expect(text).not.toMatch(/NaN|undefined/);
+  });
+
   it('retries a read that lands mid-write', async () => {
     await writeRunStatus(uploadingRun);
     const complete = await readFile(statusPath, 'utf8');
