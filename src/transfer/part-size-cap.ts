@@ -1,6 +1,8 @@
 import { S3_LIMITS } from '../content/part-layout.js';
 import { RemoteError } from '../errors.js';
 import { errorCode } from '../remote/classify-error.js';
+import { formatBytes } from '../status/format.js';
+import { describeError } from './send-body.js';
 import { fitPartSize } from './transfer-config.js';
 
 const MiB = 1024 ** 2;
@@ -77,6 +79,17 @@ export class PartsClosedMidBody extends RemoteError {
     cause: unknown,
   ) {
     super(`${what}: the server closed the connection twice while the part was sent`, false, { cause });
+  }
+
+  /** The file's error when it needs parts this big to fit in 10,000: no smaller part can be tried. */
+  withNoSmallerPart(): RemoteError {
+    return new RemoteError(
+      `${this.message} (${describeError(this.cause)}), and the file needs parts of ${formatBytes(this.partBytes)} ` +
+        'to fit in 10,000; check the network, and any request size limit of the server or of a proxy before it ' +
+        '(nginx: client_max_body_size)',
+      false,
+      { cause: this.cause },
+    );
   }
 }
 

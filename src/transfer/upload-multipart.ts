@@ -73,7 +73,7 @@ export async function uploadMultipart(
       );
     } else if (error instanceof PartsClosedMidBody) {
       const smaller = ctx.partSizeCap.lowerAfterCloses(error.partBytes, file.sizeBytes);
-      if (smaller === undefined) throw error;
+      if (smaller === undefined) throw error.withNoSmallerPart();
       ctx.warn(
         `the server closed the connection twice while a part of ${formatBytes(error.partBytes)} was sent (` +
           `${describeError(error.cause)}), and has stored no part that big: a request size limit may refuse ` +

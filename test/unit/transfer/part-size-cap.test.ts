@@ -86,7 +86,17 @@ describe('connections closed while parts are sent (a limit whose 413 is lost wit
     expect(cap.mayRefuse(128 * MiB)).toBe(true);
   });
 
-  it('has nothing smaller to offer a file that needs its parts to fit in 10,000', () => {
-    expect(new PartSizeCap().lowerAfterCloses(103 * MiB, 1_000 * GiB)).toBeUndefined();
+  it('has nothing smaller to offer a file that needs its parts to fit in 10,000, and says what to check', () => {
+    const cap = new PartSizeCap();
+    expect(cap.lowerAfterCloses(103 * MiB, 1_000 * GiB)).toBeUndefined();
+    const giveUp = giveUpOnCloses('upload K part 7', 103 * MiB, cap);
+    giveUp(closed('EPIPE'));
+    const error = (giveUp(closed('EPIPE')) as PartsClosedMidBody).withNoSmallerPart();
+    expect(error.message).toBe(
+      'upload K part 7: the server closed the connection twice while the part was sent (EPIPE), and the file ' +
+        'needs parts of 103.0 MiB to fit in 10,000; check the network, and any request size limit of the server ' +
+        'or of a proxy before it (nginx: client_max_body_size)',
+    );
+    expect(error.retryable).toBe(false);
   });
 });
