@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { refusesListing } from './classify-error.js';
 import { parseListPage } from './list-page-xml.js';
+import { parseS3ErrorBody } from './s3-error-response.js';
 import type { SigningKeys } from './request-signature.js';
 import { sendSigned, type SignedAnswer, type SignedTarget } from './signed-request.js';
 
@@ -80,7 +81,7 @@ async function listPrefix(send: Send, bucketPath: string, prefix: string): Promi
       ...(token === undefined ? {} : { 'continuation-token': token }),
     };
     const answer = await send({ method: 'GET', path: bucketPath, query });
-    if (answer && refusesListing(answer.status, codeOf(answer.body))) return 'refused';
+    if (answer && refusesListing(answer.status, parseS3ErrorBody(answer.body).code ?? '')) return 'refused';
     const page = answer?.status === 200 ? parseListPage(answer.body) : undefined;
     if (!page) return undefined;
     for (const { key, sizeBytes } of page.objects) sizes.set(key, sizeBytes);
@@ -90,9 +91,4 @@ async function listPrefix(send: Send, bucketPath: string, prefix: string): Promi
     if (token === undefined || tokens.has(token)) return undefined;
     tokens.add(token);
   }
-}
-
-/** The `<Code>` of an S3 error answer's XML, or '' when there is none. */
-function codeOf(body: string): string {
-  return /<Code>([^<]*)<\/Code>/.exec(body)?.[1] ?? '';
 }

@@ -1,3 +1,5 @@
+import { decodeXmlText, elementText } from './xml-text.js';
+
 /** The fields of an S3 XML error body (`<Error><Code>…</Code><Message>…</Message>…</Error>`). */
 export interface S3ErrorBody {
   code?: string;
@@ -52,18 +54,9 @@ const FIELDS: ReadonlyArray<[keyof S3ErrorBody, string]> = [
 export function parseS3ErrorBody(xml: string): S3ErrorBody {
   const body: S3ErrorBody = {};
   for (const [field, element] of FIELDS) {
-    const match = new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml);
-    if (match?.[1] !== undefined) body[field] = decodeXmlText(match[1]).trim();
+    const text = elementText(xml, element);
+    // an error's text is shown, not trusted: one that does not decode is shown as it came
+    if (text !== undefined) body[field] = (decodeXmlText(text) ?? text).trim();
   }
   return body;
-}
-
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeXmlText(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (entity, name: string) => {
-    if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(parseInt(name.slice(1), 10));
-    return NAMED_ENTITIES[name] ?? entity;
-  });
 }
