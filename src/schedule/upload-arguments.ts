@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { UploadFlags } from '../config/run-options.js';
 import { ConfigError, quoteValue } from '../errors.js';
+import { findLineBreakingControl } from '../status/control-escapes.js';
 import { listPathOptions, parseUploadFlags } from '../upload-options.js';
 
 /**
@@ -101,8 +102,8 @@ function assertUploadFlags(args: readonly string[]): void {
     throw new ConfigError(
       `schedule: ${quoteValue(first)} after -- is not an upload flag; only the flags of an upload can be scheduled, e.g. -- --config D:\\survey\\config.yaml --project-key RMI25320`,
     );
-  // eslint-disable-next-line no-control-regex -- a task's XML and command line cannot carry control characters
-  const bad = args.find((arg) => /[\u0000-\u001f\u007f]/.test(arg));
+  // a task's XML and command line cannot carry a character that breaks a line or commands a terminal
+  const bad = args.find((arg) => findLineBreakingControl(arg) !== undefined);
   if (bad !== undefined)
     throw new ConfigError(
       `schedule: the argument ${quoteValue(bad)} contains a control character (a newline?); retype it on one line`,
