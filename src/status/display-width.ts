@@ -78,6 +78,8 @@ export function wrapPath(text: string, width: number, keep = 0, indent = '  '): 
   let kept = keep;
   while (rest.width > width) {
     const cut = cutAt(rest, width, kept);
+    // a width narrower than what a line must keep (its indent and one more cluster) holds the rest on one line
+    if (cut >= rest.length) break;
     lines.push(rest.join(cut));
     rest = rest.after(cut, indent);
     kept = indent.length;

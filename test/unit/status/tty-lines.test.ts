@@ -259,6 +259,12 @@ describe('wrapPath', () => {
     ]);
   });
 
+  it('ends on a width narrower than a line must keep, one cluster after the indent per line, nothing left out', () => {
+    expect(wrapPath('ab/c', 1, 0, '    ')).toEqual(['a', '    b', '    /', '    c']);
+    expect(wrapPath('uploaded', 3, 9)).toEqual(['uploaded']);
+    expect(wrapWords('hi there', 0)).toEqual(['h', '  i', '   ', '  t', '  h', '  e', '  r', '  e']);
+  });
+
   it.each([
     {
       folder: 'R0001_cam1/',
