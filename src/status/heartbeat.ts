@@ -36,8 +36,11 @@ export interface HeartbeatOptions {
 
 /** A running heartbeat; `stop` is its only control. */
 export interface Heartbeat {
-  /** Writes a snapshot now, beside the timer's: what a reader must learn before the next tick. */
-  writeNow(): void;
+  /**
+   * Writes a snapshot now, beside the timer's: what a reader must learn before the next tick. Resolves once it is
+   * written (a failure goes to `onError`).
+   */
+  writeNow(): Promise<void>;
   /** Stops the timer and writes a final snapshot; resolves even when that write fails. */
   stop(): Promise<void>;
   /**
@@ -70,9 +73,7 @@ export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions
   });
   void write();
   return {
-    writeNow() {
-      void write();
-    },
+    writeNow: write,
     async stop() {
       clearInterval(timer);
       unsubscribe();

@@ -122,7 +122,7 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
       else tracker.notice(message, stopAgain);
       // a CI runner or Docker may kill the run before its parts finish: the status file says why it is ending now
       tracker.setRunError(stoppedBySignal(options));
-      heartbeat?.writeNow();
+      void heartbeat?.writeNow();
     },
   };
 }

@@ -27,6 +27,8 @@ export interface WatchOptions {
    * moved, at most this often; default 60 s.
    */
   progressEveryMs?: number;
+  /** How the watcher waits between two reads of the file; by default `intervalMs` of sleep, cut short by `signal`. */
+  pause?: (intervalMs: number, signal: AbortSignal | undefined) => Promise<void>;
 }
 
 const PROGRESS_EVERY_MS = 60_000;
@@ -116,9 +118,13 @@ export async function watchStatusFile(path: string, options: WatchOptions): Prom
     else log?.(frame);
     lastChangeKey = frame.changeKey;
     if (frame.done) return frame.exitCode;
-    await sleep(intervalMs, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
+    await (options.pause ?? sleepUnlessAborted)(intervalMs, signal);
   }
   return 0;
+}
+
+async function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
 }
 
 /**

@@ -319,26 +319,41 @@ describe('an ended run', () => {
   });
 });
 
-/** Waits until `text()` holds `wanted`: what the watcher prints shows when it has read the file. */
-async function waitForText(text: () => string, wanted: string): Promise<void> {
-  for (let waitedMs = 0; !text().includes(wanted); waitedMs += 10) {
-    if (waitedMs >= 10_000)
-      throw new Error(`the watcher never printed ${JSON.stringify(wanted)}:\n${text()}`);
-    await sleep(10);
-  }
-}
-
-/** Watches the status file into a log-like stream until the run is shown uploading; `text` is what it printed. */
+/**
+ * Watches the status file into a log-like stream until the run is shown uploading; `text` is what it printed.
+ * The watcher reads the file only when the test lets it: `nextRead()` lets it read once more and resolves once it
+ * has shown what it read, so every change the test makes is seen, on a busy machine too.
+ */
 async function watchUntilUploading(
   progressEveryMs?: number,
-): Promise<{ watching: Promise<number>; text: () => string }> {
+): Promise<{ watching: Promise<number>; text: () => string; nextRead: () => Promise<void> }> {
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  let release: (() => void) | undefined;
+  let shown: (() => void) | undefined;
+  const pause = (): Promise<void> => {
+    shown?.();
+    return new Promise((resolve) => (release = resolve));
+  };
+  const nextRead = (): Promise<void> => {
+    const read = new Promise<void>((resolve) => (shown = resolve));
+    release?.();
+    return read;
+  };
   const every = progressEveryMs === undefined ? {} : { progressEveryMs };
-  const watching = watchStatusFile(statusPath, { intervalMs: 10, stream, ...every });
-  await waitForText(() => text, ': uploading, updated');
-  return { watching, text: () => text };
+  const watching = watchStatusFile(statusPath, { intervalMs: 10, stream, pause, ...every });
+  while (!text.includes(': uploading, updated')) await nextRead();
+  return { watching, text: () => text, nextRead };
+}
+
+/** Lets the watcher read the final file: it returns instead of pausing again. */
+async function finalRead(watch: {
+  watching: Promise<number>;
+  nextRead: () => Promise<void>;
+}): Promise<number> {
+  void watch.nextRead();
+  return watch.watching;
 }
 
 /**
@@ -352,11 +367,12 @@ describe('watchStatusFile', () => {
     const tracker = new StatusTracker({ groupKey: 'reels' });
     const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: HEARTBEAT_MS });
     tracker.setPhase('uploading');
-    const { watching, text } = await watchUntilUploading();
-    await sleep(50);
+    const watch = await watchUntilUploading();
+    for (let read = 0; read < 5; read += 1) await watch.nextRead();
     tracker.setPhase('completed');
     await heartbeat.stop();
-    expect(await watching).toBe(0);
+    expect(await finalRead(watch)).toBe(0);
+    const { text } = watch;
     expect(text()).toContain('Upload in progress');
     expect(text()).toContain('Upload completed');
     expect(text()).not.toContain('\x1b[');
@@ -372,15 +388,17 @@ describe('watchStatusFile', () => {
     tracker.startGroup('R001', 1, 40 * MiB);
     tracker.startFile('R001', 'reels/R001/a.mp4', 40 * MiB);
     const progress = tracker.fileProgressCallback('R001', 'reels/R001/a.mp4');
-    const { watching, text } = await watchUntilUploading();
+    const watch = await watchUntilUploading();
+    const { text } = watch;
     for (let part = 1; part <= 3; part += 1) {
       progress(8 * MiB);
-      heartbeat.writeNow();
-      await sleep(60); // several polls of the watcher see the new bytes
+      await heartbeat.writeNow();
+      await watch.nextRead();
+      expect(text()).not.toContain(`(${8 * part}.0 MiB)`);
     }
     tracker.setPhase('completed');
     await heartbeat.stop();
-    expect(await watching).toBe(0);
+    expect(await finalRead(watch)).toBe(0);
     // a frame of the file as first written (before the phase reached it) may come first
     const headers = text().match(/^Upload (in progress \(pid \d+\): )?\w+/gm) ?? [];
     const uploading = `Upload in progress (pid ${process.pid}): uploading`;
@@ -395,15 +413,17 @@ describe('watchStatusFile', () => {
     tracker.startGroup('R001', 1, 40 * MiB);
     tracker.startFile('R001', 'reels/R001/a.mp4', 40 * MiB);
     const progress = tracker.fileProgressCallback('R001', 'reels/R001/a.mp4');
-    const { watching, text } = await watchUntilUploading(0);
+    const watch = await watchUntilUploading(0);
+    const { text } = watch;
     for (let part = 1; part <= 3; part += 1) {
       progress(8 * MiB);
-      heartbeat.writeNow();
-      await waitForText(text, `(${8 * part}.0 MiB), `);
+      await heartbeat.writeNow();
+      await watch.nextRead();
+      expect(text()).toContain(`(${8 * part}.0 MiB), `);
     }
     tracker.setPhase('completed');
     await heartbeat.stop();
-    expect(await watching).toBe(0);
+    expect(await finalRead(watch)).toBe(0);
     const lines = text()
       .split('\n')
       .filter((line) => / Progress: /.test(line));
