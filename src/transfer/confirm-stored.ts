@@ -103,13 +103,16 @@ export interface ExpectedObject {
   parts: readonly JournalPart[];
   /** The whole file's CRC, from its parts', when the upload stores a full-object CRC. */
   crc?: CrcChecksum | undefined;
+  /** The whole file's MD5 (hex), when a hash of the file is at hand. */
+  md5?: string | undefined;
 }
 
 /**
  * Checks a completed multipart object (CompleteMultipartUpload's answer, else HeadObject's) against what its
  * parts imply: the size; the composite SHA-256 checksum in checksum mode when the server reports one; else the
- * multipart ETag computed from the local part MD5s, where the reported encryption makes ETags MD5-based. With
- * neither, every part was checked on the wire. Returns the object's ETag and the proof.
+ * multipart ETag computed from the local part MD5s, where the reported encryption makes ETags MD5-based, or an ETag
+ * without `-N` against the file's MD5. Else every part was checked on the wire. Returns the object's ETag and the
+ * proof, and `why` the ETag proved nothing when it did not.
  * @throws RemoteError (not retryable: the object is stored) when the object does not match.
  */
 export function confirmStoredObject(
@@ -117,7 +120,7 @@ export function confirmStoredObject(
   expected: ExpectedObject,
   completed: StoredReport,
   head: RemoteObject | undefined,
-): { etag: string; proof: StoredProof; encryption: ObjectEncryption } {
+): { etag: string; proof: StoredProof; encryption: ObjectEncryption; why?: string } {
   const etag = completed.etag || head?.etag || '';
   const encryption = head?.encryption ?? completed.encryption;
   const mismatch = (detail: string) =>
@@ -141,6 +144,13 @@ export function confirmStoredObject(
     const ours = compositeSha256(parts.map((p) => p.sha256 ?? ''));
     if (checksum !== ours) throw mismatch(`checksum ${checksum}, expected ${ours}`);
     return { etag, proof: 'checksum', encryption };
+  }
+  if (WHOLE_OBJECT_ETAG.test(etag)) {
+    // not S3's ETag of parts: a server (s3rver) that gives a multipart object the MD5 of its bytes, or a digest of
+    // its own, which proves nothing unless it is the file's MD5; the parts were checked as they were sent
+    if (etag.toLowerCase() === expected.md5) return { etag, proof: 'etag', encryption };
+    const proof = fallbackProof(expected.integrity, parts);
+    return { etag, proof, encryption, why: "the server's ETag of the object is not S3's ETag of its parts" };
   }
   if (isEtagContentMd5(encryption, etag)) {
     const md5s = parts.map((p) => p.md5);
@@ -176,6 +186,8 @@ function storedCrc(
 }
 
 const COUNT_SUFFIX = /-\d+$/;
+/** An ETag of MD5's shape without S3's `-N` of a multipart object. */
+const WHOLE_OBJECT_ETAG = /^[0-9a-f]{32}$/i;
 
 /**
  * The CRC the stored object should have: the file's full-object CRC, or where the server stored a composite one
@@ -212,19 +224,21 @@ export function compositeSha256(partSha256Hex: readonly string[]): string {
 
 /**
  * The words the CSV log and --debug show when a proof is weaker than a compared digest: why the ETag was not
- * compared, and what stood in for it. Undefined when a checksum or the ETag was compared.
+ * compared (`why`, else the encryption that makes it no MD5), and what stood in for it. Undefined when a checksum
+ * or the ETag was compared.
  */
 export function describeProof(
   proof: StoredProof,
   encryption: ObjectEncryption,
   scope: 'body' | 'parts',
+  why?: string,
 ): string | undefined {
   if (proof === 'checksum' || proof === 'etag') return undefined;
   if (proof === 'part-etags')
-    return `verified by every part's ETag, the MD5 of what was sent (${encryptionLabel(encryption)}: the object's ETag is not an MD5)`;
+    return `verified by every part's ETag, the MD5 of what was sent (${why ?? `${encryptionLabel(encryption)}: the object's ETag is not an MD5`})`;
   const check = proof === 'content-md5' ? 'Content-MD5 check' : 'check of the signed SHA-256';
   const of = scope === 'parts' ? ' of every part' : '';
-  return `verified by the server's ${check}${of} (${encryptionLabel(encryption)}: ETag is not an MD5)`;
+  return `verified by the server's ${check}${of} (${why ?? `${encryptionLabel(encryption)}: ETag is not an MD5`})`;
 }
 
 function encryptionLabel(encryption: ObjectEncryption): string {

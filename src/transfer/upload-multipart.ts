@@ -347,8 +347,9 @@ async function finishMultipart(
     integrity: journal.integrity,
     parts: journal.parts,
     crc,
+    md5: ctx.hashCache.get(file.path, file)?.md5,
   };
-  const { etag, proof, encryption } = confirmStoredObject(file.key, expected, completed, head);
+  const { etag, proof, encryption, why } = confirmStoredObject(file.key, expected, completed, head);
   const wanted = ctx.settingsFor?.(file.group);
   confirmEncryption(
     file.key,
@@ -357,7 +358,7 @@ async function finishMultipart(
   );
   confirmStorageClass(file.key, wanted?.storageClass, head?.storageClass);
   await abortOrphanedUploads(journal, ctx);
-  const how = describeProof(proof, encryption, 'parts');
+  const how = describeProof(proof, encryption, 'parts', why);
   return {
     etag,
     ...(journal.sha256 ? { sha256: journal.sha256 } : {}),

@@ -146,6 +146,24 @@ describe('bodies damaged on the way', () => {
     expect((await getObjectBytes(bucket, keyOf(h, rel))).equals(bytes)).toBe(true);
   });
 
+  it("stores a reel whose multipart ETag comes without S3's -N (s3rver) on the strength of its parts", async () => {
+    // 32 hex digits that are neither S3's ETag of parts nor the file's MD5: they can prove nothing either way
+    const plain = { action: 'etag-without-part-count' as const, times: Infinity };
+    const { h, key, digest } = await threePartReel('PLAINETAG', [
+      { match: { operation: 'CompleteMultipartUpload' }, ...plain },
+      { match: { operation: 'HeadObject' }, ...plain },
+    ]);
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    expect(h.proxy.stats().log.filter((e) => e.fault === 'etag-without-part-count').length).toBeGreaterThan(
+      0,
+    );
+    const [row] = await readLogRows(h.logCsv);
+    expect(row).toMatchObject({ key, outcome: 'uploaded', etag: digest.multipartEtag.replace(/-\d+$/, '') });
+    expect(row!.reason).toMatch(/verified by every part's ETag.*not S3's ETag of its parts/);
+    await expectStored(key, digest);
+  });
+
   it('resends parts whose connection was reset mid-body', async () => {
     const { h, key, digest } = await threePartReel('RESET1', [
       { match: { operation: 'UploadPart' }, action: 'reset-mid-body', times: 2 },

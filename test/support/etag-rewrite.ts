@@ -55,6 +55,18 @@ export function fromOpaqueEtag(value: string): string {
   return quoted ? `"${real}"` : real;
 }
 
+/**
+ * A multipart ETag without its `-N`, as s3rver answers for a multipart object (the MD5 of its bytes there, a digest
+ * of the server's own here): 32 hex digits that are neither S3's ETag of parts nor the object's MD5.
+ */
+export function etagWithoutPartCount(etag: string): string {
+  const quoted = etag.startsWith('"') && etag.endsWith('"') && etag.length >= 2;
+  const bare = quoted ? etag.slice(1, -1) : etag;
+  const m = ETAG_HEX.exec(bare);
+  if (!m?.[2]) return etag;
+  return quoted ? `"${m[1]!}"` : m[1]!;
+}
+
 /** Another valid MD5 than the real ETag: the MD5 of the real one. */
 export function wrongEtag(etag: string): string {
   return mapEtag(etag, (hex) => createHash('md5').update(hex).digest('hex'));

@@ -32,6 +32,7 @@ import {
   setHeader,
   withoutHeader,
   wrongEtag,
+  etagWithoutPartCount,
 } from './etag-rewrite.js';
 
 /** S3 operation as recognised from the REST shape of a path-style request. */
@@ -63,6 +64,7 @@ export type FaultAction =
   | 'flip-byte'
   | 'hold'
   | 'wrong-etag'
+  | 'etag-without-part-count'
   | 'digest-required-400'
   | 'invalid-kms-key-400'
   | 'ignore-subresource'
@@ -113,6 +115,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
  * - `hold`: keep the request (its body unread) until the test calls {@link FaultProxy.release}, then forward it.
  * - `wrong-etag`: forward, then answer another valid MD5 as the ETag (header and XML body): the MD5 of the real
  *   one, as if the server had stored other bytes.
+ * - `etag-without-part-count`: forward, then answer the ETag (header and XML body) without its `-N`, as s3rver
+ *   answers for a multipart object.
  * - `digest-required-400`: consume the body, do not forward, answer 400 `InvalidRequest` as Amazon S3 does for an
  *   UploadPart without `Content-MD5` or a checksum into a bucket with Object Lock (match `withoutDigest` for that).
  * - `invalid-kms-key-400`: consume the body, do not forward, answer 400 `InvalidArgument` naming the refused
@@ -385,6 +389,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'flip-byte',
   'hold',
   'wrong-etag',
+  'etag-without-part-count',
   'digest-required-400',
   'invalid-kms-key-400',
   'ignore-subresource',
@@ -921,7 +926,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const kmsStyle = etagStyle === 'aws-kms';
     const opaqueStyle = etagStyle === 'opaque';
     const styleEtag = kmsStyle ? awsKmsEtag : opaqueStyle ? opaqueEtag : undefined;
-    const answerEtag = rule?.action === 'wrong-etag' ? wrongEtag : styleEtag;
+    const answerEtag =
+      rule?.action === 'wrong-etag'
+        ? wrongEtag
+        : rule?.action === 'etag-without-part-count'
+          ? etagWithoutPartCount
+          : styleEtag;
     const realEtag = kmsStyle ? awsKmsEtag : fromOpaqueEtag;
 
     const forward = (attempt: number, prepared?: PreparedRequest): void => {

@@ -114,6 +114,28 @@ describe('confirmStoredObject', () => {
     ).toThrow(/ETag .* expected/);
   });
 
+  it("compares an ETag without S3's -N (a server's MD5 of the whole object) with the file's MD5, else rests on the parts", () => {
+    const expected = { sizeBytes: 2, integrity: 'md5' as const, parts, md5: md5('ab') };
+    const whole = { etag: md5('ab').toUpperCase(), encryption: 'none' as const };
+    expect(confirmStoredObject('k', expected, whole, head({ etag: whole.etag })).proof).toBe('etag');
+    // the file's MD5 not at hand, or another digest of the server's own: the parts were each checked as sent
+    for (const etag of [md5('ab'), md5('not the bytes')]) {
+      const result = confirmStoredObject(
+        'k',
+        { ...expected, md5: etag === md5('ab') ? undefined : md5('ab') },
+        { etag, encryption: 'none' },
+        head({ etag }),
+      );
+      expect(result.proof).toBe('part-etags');
+      expect(describeProof(result.proof, result.encryption, 'parts', result.why)).toBe(
+        "verified by every part's ETag, the MD5 of what was sent (the server's ETag of the object is not S3's ETag of its parts)",
+      );
+    }
+    expect(() => confirmStoredObject('k', expected, whole, head({ etag: whole.etag, sizeBytes: 3 }))).toThrow(
+      /size 3 of 2/,
+    );
+  });
+
   it('accepts an opaque ETag on the strength of the parts Content-MD5 checks, and says so', () => {
     // parts whose ETags were opaque too: only the server's Content-MD5 check stands for them
     const opaqueParts = parts.map((p, i) => ({ ...p, etag: `opaque-part-${i}` }));
