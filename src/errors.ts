@@ -43,6 +43,21 @@ export class RemoteError extends UploadError {
   }
 }
 
+/**
+ * The server holds other bytes under the key than the file's, as its ETag or checksum shows right after the upload:
+ * the failed row of the upload log keeps `storedEtag`, so that the next run sends the file again instead of taking
+ * the object's recorded size and mtime for proof.
+ */
+export class StoredMismatchError extends RemoteError {
+  constructor(
+    message: string,
+    readonly storedEtag: string,
+    retryable: boolean,
+  ) {
+    super(message, retryable);
+  }
+}
+
 /** The endpoint has answered no request for minutes: the run stops, and the next run resumes what is not sent. */
 export class LinkDownError extends RemoteError {
   constructor(message: string) {

@@ -340,6 +340,7 @@ async function decide(
     store,
     bucket: options.bucket,
     logged: logged.uploads,
+    mismatched: logged.mismatched,
     hashCache,
     force: options.force,
     verify: options.verify,

@@ -19,12 +19,14 @@ export interface LoggedSkip {
  * What one read of the log gives a run about its target: `uploads`, what each key holds (the latest row not
  * failed since; when read with hashes, with those an earlier row of the same file recorded: see
  * parseUploadedKeysFromLog), and `lastSkips`, for the keys whose latest row is a bare skip, that row's file
- * and reason. `rows` and `objects` count the log file itself (not its sidecars), every target included: its
+ * and reason; `mismatched`, for the keys whose latest row is a failure of the check after the upload, the ETag of
+ * the object that failed it. `rows` and `objects` count the log file itself (not its sidecars), every target included: its
  * well-formed rows, and the objects they describe (what `latestRowPerKey` keeps), which decide a rotation.
  */
 export interface UploadLogIndex {
   uploads: Map<string, LoggedUpload>;
   lastSkips: Map<string, LoggedSkip>;
+  mismatched: Map<string, string>;
   rows: number;
   objects: number;
 }
@@ -77,6 +79,7 @@ function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow, keepHashes
 export class UploadLogIndexer {
   private readonly uploads = new Map<string, LoggedUpload>();
   private readonly lastSkips = new Map<string, LoggedSkip>();
+  private readonly mismatched = new Map<string, string>();
   /** Objects of other targets (and rows without one), by endpoint, bucket and key: only counted. */
   private readonly others = new Set<string>();
   private readonly reasons = new Map<string, string>();
@@ -103,15 +106,24 @@ export class UploadLogIndexer {
 
   index(): UploadLogIndex {
     this.endOfLogFile();
-    return { uploads: this.uploads, lastSkips: this.lastSkips, ...this.counted! };
+    return {
+      uploads: this.uploads,
+      lastSkips: this.lastSkips,
+      mismatched: this.mismatched,
+      ...this.counted!,
+    };
   }
 
   private addOwn(row: CsvLogRow): void {
     if (row.outcome === 'failed') {
       this.uploads.delete(row.key);
       this.lastSkips.delete(row.key);
+      // only the check after an upload logs a failed row with an ETag: the object it found other than the file
+      if (row.etag === undefined) this.mismatched.delete(row.key);
+      else this.mismatched.set(ownCopy(row.key), ownCopy(row.etag));
       return;
     }
+    this.mismatched.delete(row.key);
     const previous = this.uploads.get(row.key);
     // a key already in the map stays the string it was first stored as
     this.uploads.set(

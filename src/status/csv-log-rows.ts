@@ -169,16 +169,21 @@ export function isRowOf(row: CsvLogRow, target: LogTarget): boolean {
 
 /**
  * The last row of each object (endpoint, bucket and key) not failed since, in order of last mention, carrying
- * the hashes an earlier row of the same file (same size and mtime) had: what the log says is in each bucket.
+ * the hashes an earlier row of the same file (same size and mtime) had: what the log says is in each bucket. A
+ * failed row with an ETag (the object that failed the check after its upload) is kept while it is the latest.
  * Rows without a target count as one more target of their own.
  */
 export function latestRowPerKey(rows: readonly CsvLogRow[]): CsvLogRow[] {
   const latest = new Map<string, CsvLogRow>();
   for (const row of rows) {
     const id = `${row.target?.endpoint ?? ''}\n${row.target?.bucket ?? ''}\n${row.key}`;
-    const previous = latest.get(id);
+    const latestRow = latest.get(id);
     latest.delete(id); // re-inserted last, so the order is that of last mention
-    if (row.outcome === 'failed') continue;
+    if (row.outcome === 'failed') {
+      if (row.etag !== undefined) latest.set(id, row);
+      continue;
+    }
+    const previous = latestRow?.outcome === 'failed' ? undefined : latestRow;
     const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
     const sha256 = row.sha256 ?? (sameFile ? previous.sha256 : undefined);
     const etag = row.etag ?? (sameFile ? previous.etag : undefined);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isEtagContentMd5 } from '../content/etag.js';
 import { combinePartEtags } from '../content/multipart-etag.js';
-import { ConfigError, RemoteError } from '../errors.js';
+import { ConfigError, StoredMismatchError } from '../errors.js';
 import { crcOf, type CrcName } from '../content/crc.js';
 import type { EncryptionRequest } from '../remote/object-settings.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
@@ -22,7 +22,7 @@ export type StoredProof = 'checksum' | 'etag' | 'part-etags' | 'content-md5' | '
 /**
  * Checks a PutObject or UploadPart answer against the body's local digests: the server's CRC (of `crcName`) or
  * SHA-256 checksum when it reports one, else its ETag when the encryption it reports makes the ETag an MD5.
- * @throws RemoteError (retryable) when the server reports other bytes than ours; ConfigError (the run stops) when
+ * @throws StoredMismatchError (retryable) when the server reports other bytes than ours; ConfigError (the run stops) when
  * the answer has no ETag, which every S3 server sends: a web server or console answers any request with 200.
  */
 export function confirmStoredBody(
@@ -34,18 +34,19 @@ export function confirmStoredBody(
   if (!stored.etag) throw answeredWithoutEtag(what);
   const storedCrc = crcName && stored.crcChecksums?.[crcName];
   if (storedCrc && local.crc) {
-    if (storedCrc !== local.crc) throw storedOtherBytes(what, `${crcName} ${storedCrc}, local ${local.crc}`);
+    if (storedCrc !== local.crc)
+      throw storedOtherBytes(what, stored.etag, `${crcName} ${storedCrc}, local ${local.crc}`);
     return 'checksum';
   }
   if (stored.checksumSha256 && local.sha256) {
     const ours = hexToBase64(local.sha256);
     if (stored.checksumSha256 !== ours)
-      throw storedOtherBytes(what, `checksum ${stored.checksumSha256}, local SHA-256 ${ours}`);
+      throw storedOtherBytes(what, stored.etag, `checksum ${stored.checksumSha256}, local SHA-256 ${ours}`);
     return 'checksum';
   }
   if (local.md5 && isEtagContentMd5(stored.encryption, stored.etag)) {
     if (stored.etag !== local.md5)
-      throw storedOtherBytes(what, `ETag ${stored.etag}, local MD5 ${local.md5}`);
+      throw storedOtherBytes(what, stored.etag, `ETag ${stored.etag}, local MD5 ${local.md5}`);
     return 'etag';
   }
   return local.md5 ? 'content-md5' : 'signature';
@@ -113,7 +114,7 @@ export interface ExpectedObject {
  * multipart ETag computed from the local part MD5s, where the reported encryption makes ETags MD5-based, or an ETag
  * without `-N` against the file's MD5. Else every part was checked on the wire. Returns the object's ETag and the
  * proof, and `why` the ETag proved nothing when it did not.
- * @throws RemoteError (not retryable: the object is stored) when the object does not match.
+ * @throws StoredMismatchError (not retryable: the object is stored) when the object does not match.
  */
 export function confirmStoredObject(
   what: string,
@@ -124,8 +125,9 @@ export function confirmStoredObject(
   const etag = completed.etag || head?.etag || '';
   const encryption = head?.encryption ?? completed.encryption;
   const mismatch = (detail: string) =>
-    new RemoteError(
+    new StoredMismatchError(
       `verify ${what}: the stored object does not match (${detail}); run again to resend`,
+      etag,
       false,
     );
   if (!head || head.sizeBytes !== expected.sizeBytes)
@@ -260,9 +262,10 @@ function answeredWithoutEtag(what: string): ConfigError {
   );
 }
 
-function storedOtherBytes(what: string, detail: string): RemoteError {
-  return new RemoteError(
+function storedOtherBytes(what: string, etag: string, detail: string): StoredMismatchError {
+  return new StoredMismatchError(
     `verify ${what}: the server stored different bytes (${detail}); run again to resend`,
+    etag,
     true,
   );
 }

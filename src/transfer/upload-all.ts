@@ -1,5 +1,5 @@
 import type { UploadTask } from '../collector/plan-upload.js';
-import { InterruptedError, LinkDownError, UploadError } from '../errors.js';
+import { InterruptedError, LinkDownError, StoredMismatchError, UploadError } from '../errors.js';
 import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tracker.js';
@@ -121,7 +121,12 @@ function failure(item: DecidedTask, started: number, error: unknown, ctx: Upload
   // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
   if (ctx.signal.aborted) return 'fatal-or-stopped';
   const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
-  const result = { ...baseResult(item, 'failed', seconds(started), reasonOf(error)), error: message };
+  const result = {
+    ...baseResult(item, 'failed', seconds(started), reasonOf(error)),
+    error: message,
+    // the object that failed its check, which the next run must not take for the file
+    ...(error instanceof StoredMismatchError ? { etag: error.storedEtag } : {}),
+  };
   return { outcome: 'failed', result, cause: error };
 }
 

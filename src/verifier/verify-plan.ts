@@ -23,6 +23,8 @@ export interface VerifyContext {
   store?: ObjectReader | undefined;
   bucket: string;
   logged: ReadonlyMap<string, LogFacts>;
+  /** By key, the ETag of an object the check after its upload found other than the file (see UploadLogIndex). */
+  mismatched?: ReadonlyMap<string, string> | undefined;
   hashCache: HashCache;
   force: boolean;
   /** Ask the bucket even for files the CSV log covers. */
@@ -98,8 +100,10 @@ async function decideOpen(
   const missing = decideMissing(policy);
   const listed: number[] = [];
   for (const i of open) {
-    if (found.has(tasks[i]!.key)) listed.push(i);
-    else decisions[i] = missing;
+    const remote = found.get(tasks[i]!.key);
+    if (!remote) decisions[i] = missing;
+    else if (remote.etag === ctx.mismatched?.get(tasks[i]!.key)) decisions[i] = failedCheck(remote.etag);
+    else listed.push(i);
   }
   await forEachAtMost(listed, FILES_AT_ONCE, async (i) => {
     const task = tasks[i]!;
@@ -113,6 +117,17 @@ function indexesOf<T>(items: readonly T[], value: T): number[] {
     if (item === value) indexes.push(i);
   });
   return indexes;
+}
+
+/**
+ * The decision for a file whose object the check after its upload found other than the file: its recorded size
+ * and mtime (what a rerun skips by) are the file's, its bytes are not.
+ */
+function failedCheck(etag: string): Decision {
+  return {
+    action: 'upload',
+    reason: `the last upload's check found the stored object (ETag ${etag}) other than the file`,
+  };
 }
 
 /** The decision for a file the bucket does not hold, as {@link nextStep} makes it. */

@@ -164,6 +164,41 @@ describe('bodies damaged on the way', () => {
     await expectStored(key, digest);
   });
 
+  it('sends a reel again on the next run when its object failed the check after the upload', async () => {
+    // the object's recorded size and mtime are the file's, so without the failed row a rerun would skip it
+    // Ceph RGW's CompleteMultipartUpload answer names no ETag the SDK reads: HeadObject's is the one checked
+    const wrongHeads: FaultRule[] = [
+      { match: { operation: 'HeadObject' }, action: 'wrong-etag', times: Infinity },
+    ];
+    const { h, key, digest } = await threePartReel('MISMATCHRERUN', wrongHeads);
+    const failed = await runCli(uploadArgs(h));
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(/the stored object does not match/);
+    const wrong = (await readLogRows(h.logCsv)).find((r) => r.key === key)!;
+    expect(wrong).toMatchObject({ outcome: 'failed', etag: expect.not.stringMatching(digest.multipartEtag) });
+    // the server still shows the object the check found: the HeadObject that decides answers that ETag
+    h.proxy.setRules([{ ...wrongHeads[0]!, times: 1 }]);
+    h.proxy.resetStats();
+    const again = await runCli(uploadArgs(h));
+    expect(again.code, again.stderr).toBe(0);
+    expect(h.proxy.stats().log.map((e) => [e.operation, e.fault ?? ''])).toContainEqual([
+      'HeadObject',
+      'wrong-etag',
+    ]);
+    expect(uploadPartRequests(h.proxy.stats())).toHaveLength(3);
+    const rows = (await readLogRows(h.logCsv)).filter((r) => r.key === key);
+    expect(rows.at(-1)).toMatchObject({ outcome: 'uploaded', etag: digest.multipartEtag });
+    expect(rows.at(-1)!.reason).toContain(
+      `the last upload's check found the stored object (ETag ${wrong.etag})`,
+    );
+    h.proxy.setRules([]);
+    h.proxy.resetStats();
+    const settled = await runCli(uploadArgs(h));
+    expect(settled.code, settled.stderr).toBe(0);
+    expect(uploadPartRequests(h.proxy.stats())).toHaveLength(0);
+    await expectStored(key, digest);
+  });
+
   it('resends parts whose connection was reset mid-body', async () => {
     const { h, key, digest } = await threePartReel('RESET1', [
       { match: { operation: 'UploadPart' }, action: 'reset-mid-body', times: 2 },

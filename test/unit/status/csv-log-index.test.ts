@@ -151,6 +151,43 @@ describe('readUploadLog', () => {
     expect([...(await readUploadLog(logPath, TARGET)).uploads.keys()]).toEqual(KEYS);
   });
 
+  it("names the object a key's latest failed check found, until a later row of the key, and a rotation keeps it", async () => {
+    const failedCheck = (key: string, etag: string) =>
+      result(key, {
+        outcome: 'failed',
+        reason: 'remote error',
+        seconds: 1,
+        error: 'verify: does not match',
+        etag,
+      });
+    await runWriting(TARGET, [
+      result(KEYS[0]!, { outcome: 'uploaded', seconds: 1, etag: 'e0' }),
+      failedCheck(KEYS[0]!, 'bad0'),
+      failedCheck(KEYS[1]!, 'bad1'),
+      result(KEYS[1]!, { outcome: 'uploaded', seconds: 1, etag: 'e1' }),
+      failedCheck(KEYS[2]!, 'bad2'),
+      result(KEYS[2]!, { outcome: 'failed', reason: 'remote error', seconds: 1, error: 'timed out' }),
+      failedCheck(KEYS[3]!, 'bad3'),
+    ]);
+    const expected = new Map([
+      [KEYS[0]!, 'bad0'],
+      [KEYS[3]!, 'bad3'],
+    ]);
+    expect((await readUploadLog(logPath, TARGET)).mismatched).toEqual(expected);
+    const kept = latestRowPerKey(await readCsvLog(logPath));
+    expect(kept.map((row) => [row.key, row.outcome, row.etag])).toEqual([
+      [KEYS[0]!, 'failed', 'bad0'],
+      [KEYS[1]!, 'uploaded', 'e1'],
+      [KEYS[3]!, 'failed', 'bad3'],
+    ]);
+    // a bare skip after the failure carries no hash of the object that failed
+    await runWriting(TARGET, [result(KEYS[0]!)]);
+    expect(
+      latestRowPerKey(await readCsvLog(logPath)).find((row) => row.key === KEYS[0])?.etag,
+    ).toBeUndefined();
+    expect((await readUploadLog(logPath, TARGET)).mismatched).toEqual(new Map([[KEYS[3]!, 'bad3']]));
+  });
+
   it('returns an empty index when there is no log yet', async () => {
     const index = await readUploadLog(join(dir, 'nope.csv'), TARGET);
     expect({ uploads: index.uploads.size, rows: index.rows, objects: index.objects }).toEqual({
