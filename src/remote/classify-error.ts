@@ -401,7 +401,7 @@ const HINTS: Record<string, string> = {
   InvalidAccessKeyId:
     'the access key is unknown to the endpoint; check where auth_mode takes it from: aws_access_key_id, AWS_ACCESS_KEY_ID, the profile or the keyring entry',
   SignatureDoesNotMatch:
-    'the secret key is wrong for this access key; check where auth_mode takes it from: aws_secret_access_key, AWS_SECRET_ACCESS_KEY, the profile or the keyring entry',
+    'the secret key is wrong for this access key; check where auth_mode takes it from: aws_secret_access_key, AWS_SECRET_ACCESS_KEY, the profile or the keyring entry (with the right key, a proxy on the way changed the request, or the server signs paths its own way)',
   ExpiredToken: 'the session token has expired; refresh your credentials (aws sso login) and run again',
   NoSuchBucket: 'create the bucket or fix bucket / --bucket',
   PermanentRedirect: "the bucket is in another region; set region / --region to the bucket's region",
