@@ -26,7 +26,7 @@ import { JournalStore } from './transfer/upload-journal.js';
 import { leftBehindFolders } from './transfer/left-behind-folders.js';
 import { formatBytes, formatCount } from './status/format.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
-import { chooseIntegrityMode, crcOfSetting } from './transfer/integrity-mode.js';
+import { chooseIntegrityMode, crcOfSetting, describeChecksumNotKept } from './transfer/integrity-mode.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads, isSettledByLog } from './verifier/verify-plan.js';
 import { describeLogGap, findLogGap, listPrefixes, settledByLog, type LogGap } from './verifier/log-gap.js';
@@ -436,6 +436,7 @@ async function transfer(
         customerKeyMd5: options.objects.requests.customerKey?.keyMd5Base64,
         debug: (message) => deps.log.debug(message),
         warn: (message) => deps.log.warn(message),
+        onChecksumNotKept: once(() => deps.log.warn(describeChecksumNotKept(options.checksumAlgorithm))),
       },
       fixSettings: deps.store && {
         store: deps.store,
@@ -510,4 +511,14 @@ function recordWalkProblems(plan: UploadPlan, reporting: Reporting, append: (r: 
     reporting.tracker.fileDone(result);
     append(result);
   }
+}
+
+/** Calls `action` the first time the function it returns is called, and never again: a warning said once a run. */
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
 }

@@ -35,6 +35,20 @@ export function chooseIntegrityMode(
   return isAmazonS3(endpoint) ? 'checksum' : 'md5';
 }
 
+/**
+ * The warning of a run in `checksum` mode whose server answered an upload without the checksum `setting` asked it
+ * to keep (Ceph RGW 16 and Swift's s3api accept the headers and drop them): what proved the object instead, and what
+ * `check` then lacks.
+ */
+export function describeChecksumNotKept(setting: ChecksumAlgorithmSetting): string {
+  const asked = setting === 'auto' ? 'SHA256' : setting;
+  return (
+    `the server keeps no ${asked} checksums (its answers carry none): objects are proven by the server's check ` +
+    'of each body as it was sent and by their ETags, and check cannot compare checksums later; ' +
+    'checksum_algorithm / --checksum-algorithm md5 suits this endpoint'
+  );
+}
+
 /** The CRC a setting asks S3 to store, when it asks for one (SHA-256 is computed for the signature anyway). */
 export function crcOfSetting(setting: ChecksumAlgorithmSetting): CrcName | undefined {
   return CRC_NAMES.find((name) => name === setting);

@@ -46,6 +46,8 @@ export interface TransferContext {
   customerKeyMd5?: string | undefined;
   debug: (message: string) => void;
   warn: (message: string) => void;
+  /** Told when a server answered an upload in checksum mode without the checksum (once is enough to say so). */
+  onChecksumNotKept?: (() => void) | undefined;
   /** Whether the endpoint still answers at all: a run whose every request fails for minutes stops. */
   link?: LinkWatch | undefined;
   /** Told of each failed request of the file being sent that is sent again (the views show it). */

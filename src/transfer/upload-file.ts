@@ -108,6 +108,7 @@ async function putWhole(
       { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
       stored.encryption,
     );
+    if (ctx.integrity === 'checksum' && proof !== 'checksum') ctx.onChecksumNotKept?.();
     const how = describeProof(proof, stored.encryption, 'body');
     return {
       etag: stored.etag,

@@ -358,6 +358,7 @@ async function finishMultipart(
   );
   confirmStorageClass(file.key, wanted?.storageClass, head?.storageClass);
   await abortOrphanedUploads(journal, ctx);
+  if (journal.integrity === 'checksum' && proof !== 'checksum') ctx.onChecksumNotKept?.();
   const how = describeProof(proof, encryption, 'parts', why);
   return {
     etag,
