@@ -13,3 +13,12 @@ export function isEtagContentMd5(encryption: ObjectEncryption | undefined, etag?
 }
 
 const MD5_SHAPED = /^[0-9a-f]{32}(-\d+)?$/i;
+
+/**
+ * True when two ETags are the same: one shaped as an MD5 (or as S3's `-N` ETag of parts) is hex, which a server may
+ * write in capitals (Alibaba OSS does), so two such compare whatever their case; any other ETag as it is.
+ */
+export function sameEtag(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return a === b || (MD5_SHAPED.test(a) && MD5_SHAPED.test(b) && a.toLowerCase() === b.toLowerCase());
+}

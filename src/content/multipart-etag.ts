@@ -10,9 +10,9 @@ export function combinePartEtags(partEtags: readonly string[]): string | undefin
   return `${md5.digest('hex')}-${partEtags.length}`;
 }
 
-/** True for a single-part ETag (the object's MD5 in hex). */
+/** True for a single-part ETag (the object's MD5 in hex, in either case). */
 export function isPlainMd5(etag: string): boolean {
-  return /^[0-9a-f]{32}$/.test(etag);
+  return /^[0-9a-f]{32}$/i.test(etag);
 }
 
 /** Computes a local file's multipart ETag for `partSizeBytes` parts, streaming each part through MD5. */

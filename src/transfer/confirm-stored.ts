@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isEtagContentMd5 } from '../content/etag.js';
+import { isEtagContentMd5, sameEtag } from '../content/etag.js';
 import { combinePartEtags } from '../content/multipart-etag.js';
 import { ConfigError, StoredMismatchError } from '../errors.js';
 import { crcOf, type CrcName } from '../content/crc.js';
@@ -45,7 +45,7 @@ export function confirmStoredBody(
     return 'checksum';
   }
   if (local.md5 && isEtagContentMd5(stored.encryption, stored.etag)) {
-    if (stored.etag !== local.md5)
+    if (!sameEtag(stored.etag, local.md5))
       throw storedOtherBytes(what, stored.etag, `ETag ${stored.etag}, local MD5 ${local.md5}`);
     return 'etag';
   }
@@ -150,7 +150,7 @@ export function confirmStoredObject(
   if (WHOLE_OBJECT_ETAG.test(etag)) {
     // not S3's ETag of parts: a server (s3rver) that gives a multipart object the MD5 of its bytes, or a digest of
     // its own, which proves nothing unless it is the file's MD5; the parts were checked as they were sent
-    if (etag.toLowerCase() === expected.md5) return { etag, proof: 'etag', encryption };
+    if (sameEtag(etag, expected.md5)) return { etag, proof: 'etag', encryption };
     const proof = fallbackProof(expected.integrity, parts);
     return { etag, proof, encryption, why: "the server's ETag of the object is not S3's ETag of its parts" };
   }
@@ -158,7 +158,7 @@ export function confirmStoredObject(
     const md5s = parts.map((p) => p.md5);
     // without local MD5s (checksum mode on a server that stored no checksum) the ETag can only be self-consistent
     const ours = combinePartEtags(md5s.every(Boolean) ? (md5s as string[]) : parts.map((p) => p.etag));
-    if (ours !== undefined && etag !== ours) throw mismatch(`ETag ${etag}, expected ${ours}`);
+    if (ours !== undefined && !sameEtag(etag, ours)) throw mismatch(`ETag ${etag}, expected ${ours}`);
     if (ours !== undefined) return { etag, proof: 'etag', encryption };
   }
   return { etag, proof: fallbackProof(expected.integrity, parts), encryption };
@@ -170,9 +170,7 @@ export function confirmStoredObject(
  */
 function fallbackProof(integrity: IntegrityMode, parts: readonly JournalPart[]): StoredProof {
   if (integrity !== 'md5') return 'signature';
-  return parts.length > 0 && parts.every((p) => p.md5 !== undefined && p.etag === p.md5)
-    ? 'part-etags'
-    : 'content-md5';
+  return parts.length > 0 && parts.every((p) => sameEtag(p.etag, p.md5)) ? 'part-etags' : 'content-md5';
 }
 
 /** The CRC the server answered on completion, else the one HeadObject reports; `-N` or its type say composite. */

@@ -1,4 +1,4 @@
-import { isEtagContentMd5 } from '../content/etag.js';
+import { isEtagContentMd5, sameEtag } from '../content/etag.js';
 import { partRange } from '../content/part-layout.js';
 import type { RemotePart } from '../remote/remote-object.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
@@ -62,8 +62,12 @@ async function confirmPart(
 
 /** True when ListParts reports what the journal recorded when the part was sent. */
 function agreesWithRecord(journal: UploadJournal, recorded: JournalPart, server: RemotePart): boolean {
-  if (server.etag !== recorded.etag) return false;
-  if (recorded.md5 && isEtagContentMd5(journal.encryption, server.etag) && server.etag !== recorded.md5)
+  if (!sameEtag(server.etag, recorded.etag)) return false;
+  if (
+    recorded.md5 &&
+    isEtagContentMd5(journal.encryption, server.etag) &&
+    !sameEtag(server.etag, recorded.md5)
+  )
     return false;
   const crc = journal.crc && server.crcChecksums?.[journal.crc];
   if (crc && recorded.crc && crc !== recorded.crc) return false;
@@ -79,7 +83,9 @@ function serverConfirms(journal: UploadJournal, server: RemotePart, local: BodyD
     return Boolean(
       server.checksumSha256 && local.sha256 && server.checksumSha256 === hexToBase64(local.sha256),
     );
-  return Boolean(local.md5 && isEtagContentMd5(journal.encryption, server.etag) && server.etag === local.md5);
+  return Boolean(
+    local.md5 && isEtagContentMd5(journal.encryption, server.etag) && sameEtag(server.etag, local.md5),
+  );
 }
 
 function localDigestOf(digests: BodyDigests, integrity: IntegrityMode): string | undefined {

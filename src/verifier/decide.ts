@@ -1,5 +1,5 @@
 import { CRC_NAMES, type CrcName } from '../content/crc.js';
-import { isEtagContentMd5 } from '../content/etag.js';
+import { isEtagContentMd5, sameEtag } from '../content/etag.js';
 import { isPlainMd5 } from '../content/multipart-etag.js';
 import { MULTIPART_THRESHOLD_BYTES } from '../content/part-layout.js';
 import type { RemoteObject } from '../remote/remote-object.js';
@@ -89,7 +89,7 @@ export function nextStep(facts: Facts, policy: ProofPolicy): Finding | Need {
   }
   // a small file is hashed at once: reading it costs less than a HeadObject, and its MD5 settles most cases
   if (local.sizeBytes < MULTIPART_THRESHOLD_BYTES && !local.md5) return { need: 'local-digests', md5: true };
-  if (local.md5 && remote.etag === local.md5) return same(facts, 'MD5 = ETag');
+  if (sameEtag(remote.etag, local.md5)) return same(facts, 'MD5 = ETag');
   if (!remote.metadata) return { need: 'head' };
   if (policy === 'upload') {
     const tiered = decideByTiers(facts);
@@ -119,7 +119,7 @@ function decideByTiers(facts: Facts): Finding | undefined {
 function contradictsEtag({ local, remote }: Facts): Finding | undefined {
   if (!remote || !local.md5 || !isPlainMd5(remote.etag) || !isEtagContentMd5(remote.encryption))
     return undefined;
-  return remote.etag === local.md5 ? undefined : different('content differs (MD5 != ETag)');
+  return sameEtag(remote.etag, local.md5) ? undefined : different('content differs (MD5 != ETag)');
 }
 
 /**
@@ -135,11 +135,13 @@ function proveByEtag(facts: Facts): Finding | Need | undefined {
   if (!remote || !isEtagContentMd5(remote.encryption)) return undefined;
   if (isPlainMd5(remote.etag)) {
     if (!local.md5) return { need: 'local-digests', md5: true };
-    return remote.etag === local.md5 ? same(facts, 'MD5 = ETag') : different('content differs (MD5 != ETag)');
+    return sameEtag(remote.etag, local.md5)
+      ? same(facts, 'MD5 = ETag')
+      : different('content differs (MD5 != ETag)');
   }
-  const partCount = /^[0-9a-f]{32}-(\d+)$/.exec(remote.etag)?.[1];
+  const partCount = /^[0-9a-f]{32}-(\d+)$/i.exec(remote.etag)?.[1];
   if (partCount === undefined) return undefined;
-  return proveByParts(facts, Number(partCount), (parts) => parts.multipartEtag === remote.etag, {
+  return proveByParts(facts, Number(partCount), (parts) => sameEtag(parts.multipartEtag, remote.etag), {
     match: 'multipart ETag from local part MD5s',
     mismatch: 'multipart ETag != local part MD5s',
   });

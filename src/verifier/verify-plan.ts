@@ -1,3 +1,4 @@
+import { sameEtag } from '../content/etag.js';
 import type { UploadTask } from '../collector/plan-upload.js';
 import type { HashCache } from '../content/hash-cache.js';
 import {
@@ -102,7 +103,8 @@ async function decideOpen(
   for (const i of open) {
     const remote = found.get(tasks[i]!.key);
     if (!remote) decisions[i] = missing;
-    else if (remote.etag === ctx.mismatched?.get(tasks[i]!.key)) decisions[i] = failedCheck(remote.etag);
+    else if (sameEtag(remote.etag, ctx.mismatched?.get(tasks[i]!.key)))
+      decisions[i] = failedCheck(remote.etag);
     else listed.push(i);
   }
   await forEachAtMost(listed, FILES_AT_ONCE, async (i) => {

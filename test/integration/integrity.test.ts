@@ -251,6 +251,26 @@ describe('a server whose ETags are no MD5s at all (Cloudflare R2 answered parts 
   });
 });
 
+describe('a server that writes its MD5 ETags in capitals (Alibaba OSS)', () => {
+  it('stores every file proven by those ETags, sends each part once, and a rerun skips', async () => {
+    const { h, key, digest } = await threePartReel('CAPITALS', []);
+    await writeFiles(h.projectDir, { 'reels/R001/R001.json': makeBytes(4096, 'capitals') });
+    h.proxy.setEtagStyle('capitals');
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(0);
+    expect(uploadPartRequests(h.proxy.stats())).toHaveLength(3);
+    expect(h.proxy.stats().byOperation.PutObject).toBe(1);
+    await expectStored(key, digest);
+    const rows = await readLogRows(h.logCsv);
+    expect(rows.map((r) => r.outcome)).toEqual(['uploaded', 'uploaded']);
+    for (const row of rows) expect(row.reason).not.toMatch(/verified by/);
+
+    h.proxy.resetStats();
+    const check = await runCli(['check', ...uploadArgs(h)]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
+
 describe('a file that changes while it is uploaded', () => {
   const SIZE = 300 * MiB;
 

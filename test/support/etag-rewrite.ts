@@ -67,6 +67,19 @@ export function etagWithoutPartCount(etag: string): string {
   return quoted ? `"${m[1]!}"` : m[1]!;
 }
 
+/** The ETag with its hex digits in capitals, as Alibaba OSS writes them. */
+export function etagInCapitals(etag: string): string {
+  return mapEtag(etag, (hex) => hex.toUpperCase());
+}
+
+/** The ETag with its hex digits in small letters, as the server behind the proxy wrote them. */
+export function etagInSmallLetters(etag: string): string {
+  const quoted = etag.startsWith('"') && etag.endsWith('"') && etag.length >= 2;
+  const bare = quoted ? etag.slice(1, -1) : etag;
+  if (!/^[0-9A-F]{32}(-\d+)?$/.test(bare)) return etag;
+  return quoted ? `"${bare.toLowerCase()}"` : bare.toLowerCase();
+}
+
 /** Another valid MD5 than the real ETag: the MD5 of the real one. */
 export function wrongEtag(etag: string): string {
   return mapEtag(etag, (hex) => createHash('md5').update(hex).digest('hex'));

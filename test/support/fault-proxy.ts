@@ -33,6 +33,8 @@ import {
   withoutHeader,
   wrongEtag,
   etagWithoutPartCount,
+  etagInCapitals,
+  etagInSmallLetters,
 } from './etag-rewrite.js';
 
 /** S3 operation as recognised from the REST shape of a path-style request. */
@@ -86,8 +88,10 @@ export type FaultAction =
  * CompleteMultipartUpload body, which echoes those ETags, gets the real ones back and is signed again (the
  * proxy needs the secret key for that). `opaque`: every ETag becomes no MD5 at all (base64, `-N` kept), as
  * Cloudflare R2 answered part ETags in 2022, with no encryption header; the Complete body is restored the same way.
+ * `capitals`: every MD5-shaped ETag in capitals, as Alibaba OSS writes them; the Complete body gets them back in
+ * lower case.
  */
-export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque';
+export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque' | 'capitals';
 
 /**
  * A fault to inject.
@@ -924,15 +928,19 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
     // the style at arrival applies to the whole exchange
     const kmsStyle = etagStyle === 'aws-kms';
-    const opaqueStyle = etagStyle === 'opaque';
-    const styleEtag = kmsStyle ? awsKmsEtag : opaqueStyle ? opaqueEtag : undefined;
+    const styleEtag = {
+      'aws-kms': awsKmsEtag,
+      opaque: opaqueEtag,
+      capitals: etagInCapitals,
+      'as-is': undefined,
+    }[etagStyle];
     const answerEtag =
       rule?.action === 'wrong-etag'
         ? wrongEtag
         : rule?.action === 'etag-without-part-count'
           ? etagWithoutPartCount
           : styleEtag;
-    const realEtag = kmsStyle ? awsKmsEtag : fromOpaqueEtag;
+    const realEtag = kmsStyle ? awsKmsEtag : etagStyle === 'capitals' ? etagInSmallLetters : fromOpaqueEtag;
 
     const forward = (attempt: number, prepared?: PreparedRequest): void => {
       if (closing || res.destroyed) return;

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sameEtag } from '../../../src/content/etag.js';
 import { combinePartEtags, fileMultipartEtag, isPlainMd5 } from '../../../src/content/multipart-etag.js';
 
 const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
@@ -33,16 +34,33 @@ describe('combinePartEtags', () => {
   it('gives up on no parts or a part ETag that is not a plain MD5', () => {
     expect(combinePartEtags([])).toBeUndefined();
     expect(combinePartEtags([md5('a'), `${md5('b')}-2`])).toBeUndefined();
-    expect(combinePartEtags([md5('a').toUpperCase()])).toBeUndefined();
+    expect(combinePartEtags([`${md5('a')}0`])).toBeUndefined();
+  });
+
+  it('takes part ETags written in capitals (Alibaba OSS) for the MD5s they are', () => {
+    expect(combinePartEtags([md5('a').toUpperCase(), md5('b')])).toBe(combinePartEtags([md5('a'), md5('b')]));
   });
 });
 
 describe('isPlainMd5', () => {
-  it('accepts 32 lower-case hex digits only', () => {
+  it('accepts 32 hex digits only, in either case', () => {
     expect(isPlainMd5(md5('x'))).toBe(true);
+    expect(isPlainMd5(md5('x').toUpperCase())).toBe(true);
+    expect(isPlainMd5(`${md5('x')}0`)).toBe(false);
     expect(isPlainMd5(`${md5('x')}-3`)).toBe(false);
     expect(isPlainMd5(`"${md5('x')}"`)).toBe(false);
     expect(isPlainMd5('')).toBe(false);
+  });
+});
+
+describe('sameEtag', () => {
+  it('compares MD5-shaped ETags whatever their case, any other as it is', () => {
+    expect(sameEtag(md5('x').toUpperCase(), md5('x'))).toBe(true);
+    expect(sameEtag(`${md5('x').toUpperCase()}-3`, `${md5('x')}-3`)).toBe(true);
+    expect(sameEtag(`${md5('x')}-3`, md5('x'))).toBe(false);
+    expect(sameEtag('AbC+/==', 'abc+/==')).toBe(false);
+    expect(sameEtag('AbC+/==', 'AbC+/==')).toBe(true);
+    expect(sameEtag(undefined, undefined)).toBe(false);
   });
 });
 

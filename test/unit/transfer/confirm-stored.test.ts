@@ -36,6 +36,14 @@ describe('confirmStoredBody', () => {
       );
   });
 
+  it('takes an MD5 ETag written in capitals (Alibaba OSS) for the MD5 it is, in a body and in an object of parts', () => {
+    const local = { md5: md5('a') };
+    expect(confirmStoredBody('k', { etag: md5('a').toUpperCase(), encryption: 'none' }, local)).toBe('etag');
+    expect(() => confirmStoredBody('k', { etag: md5('b').toUpperCase(), encryption: 'none' }, local)).toThrow(
+      /stored different bytes/,
+    );
+  });
+
   it('takes an ETag that is not shaped as an MD5 for an opaque one, not for other bytes', () => {
     const local = { md5: md5('a') };
     // Cloudflare R2 answered part ETags like this one in 2022; B2 and other gateways have their own schemes
@@ -94,6 +102,15 @@ describe('confirmStoredObject', () => {
     const other = { ...expected, parts: parts.map((p) => ({ ...p, md5: md5('other') })) };
     expect(() => confirmStoredObject('k', other, { etag: '', encryption: 'none' }, head({}))).toThrow(
       RemoteError,
+    );
+  });
+
+  it('compares a multipart ETag and part ETags in capitals whatever their case', () => {
+    const upperParts = parts.map((p) => ({ ...p, etag: p.etag.toUpperCase() }));
+    const expected = { sizeBytes: 2, integrity: 'md5' as const, parts: upperParts };
+    const etag = combinePartEtags([md5('a'), md5('b')])!.toUpperCase();
+    expect(confirmStoredObject('k', expected, { etag, encryption: 'none' }, head({ etag })).proof).toBe(
+      'etag',
     );
   });
 
