@@ -59,7 +59,7 @@ async function abortStaleUploads(store: S3Store, options: RunOptions, flags: Cle
   const olderThanMs = parseSeconds(flags.olderThan, '--older-than') * 1000;
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const found = await findOpenUploads(store, journals, scope);
-  const stale = staleUploads(found.uploads, store.serverNow().getTime(), olderThanMs);
+  const stale = staleUploads(found.uploads, found.nowMs, olderThanMs);
   const dryRun = flags.dryRun ?? false;
   const print = (record: CleanupRecord): void =>
     void process.stdout.write(

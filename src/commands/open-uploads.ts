@@ -11,6 +11,8 @@ export type UploadsSource = 'server' | 'journals';
 export interface FoundUploads {
   uploads: OpenUpload[];
   source: UploadsSource;
+  /** Now on the clock the uploads' start times are on: the server's for its listing, this machine's for journals. */
+  nowMs: number;
   /** The server's answer to ListMultipartUploads when it does not implement it (501) or allow it (405). */
   refusal?: unknown;
 }
@@ -27,25 +29,24 @@ export async function findOpenUploads(
   scope: { bucket: string; prefix: string },
 ): Promise<FoundUploads> {
   try {
-    return { uploads: await store.uploads.listOpen(scope.bucket, scope.prefix), source: 'server' };
+    const uploads = await store.uploads.listOpen(scope.bucket, scope.prefix);
+    return { uploads, source: 'server', nowMs: store.serverNow().getTime() };
   } catch (error) {
     if (!refusesRequest(error))
       throw toUploadError(error, 'list multipart uploads under', `s3://${scope.bucket}/${scope.prefix}`);
-    // the journals' times are this machine's clock: moved onto the server's, on which ages are judged
-    const clockOffsetMs = store.serverNow().getTime() - Date.now();
-    const uploads = journaledUploads(await journals.list(), scope, clockOffsetMs);
-    return { uploads, source: 'journals', refusal: error };
+    // journals are written on this machine's clock, which judges their ages alike wherever the server's is
+    const uploads = journaledUploads(await journals.list(), scope);
+    return { uploads, source: 'journals', nowMs: Date.now(), refusal: error };
   }
 }
 
 /**
- * The uploads `journals` name in `scope.bucket` under `scope.prefix`, started when each journal was created,
- * moved by `clockOffsetMs` (the server's clock less this machine's).
+ * The uploads `journals` name in `scope.bucket` under `scope.prefix`, started when each journal was created (on
+ * the clock of the machine that wrote it).
  */
 export function journaledUploads(
   journals: readonly UploadJournal[],
   scope: { bucket: string; prefix: string },
-  clockOffsetMs: number,
 ): OpenUpload[] {
   return journals
     .filter((journal) => journal.bucket === scope.bucket && journal.key.startsWith(scope.prefix))
@@ -53,7 +54,7 @@ export function journaledUploads(
       key: journal.key,
       uploadId: journal.uploadId,
       // a journal without a readable start is a run's that is over: it counts as old
-      initiatedMs: (Date.parse(journal.createdAt) || 0) + clockOffsetMs,
+      initiatedMs: Date.parse(journal.createdAt) || 0,
     }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
