@@ -8,8 +8,16 @@ import { acquireRunLock, lockScope } from '../run-lock.js';
 import { JournalStore } from '../transfer/upload-journal.js';
 import type { ConnectFlags } from './connect-flags.js';
 import { resolveConnectOptions } from './connect-from-flags.js';
-import { escapeControls } from '../status/control-escapes.js';
-import { formatCount } from '../status/format.js';
+import { refusesRequest } from '../remote/answer-fields.js';
+import { toUploadError } from '../remote/classify-error.js';
+import type { OpenUpload } from '../remote/remote-object.js';
+import {
+  describeRecord,
+  refusedCleanupError,
+  type CleanupRecord,
+  type CleanupRefusals,
+} from './cleanup-report.js';
+import { findOpenUploads } from './open-uploads.js';
 import { staleUploads } from './stale-uploads.js';
 
 export interface CleanupFlags extends ConnectFlags {
@@ -47,48 +55,76 @@ async function cleanupLocked(store: S3Store, options: RunOptions, flags: Cleanup
 }
 
 async function abortStaleUploads(store: S3Store, options: RunOptions, flags: CleanupFlags): Promise<void> {
-  const prefix = projectPrefixOf(options);
+  const scope = { endpoint: options.endpoint, bucket: options.bucket, prefix: projectPrefixOf(options) };
   const olderThanMs = parseSeconds(flags.olderThan, '--older-than') * 1000;
-  const uploads = await store.uploads.listOpen(options.bucket, prefix);
-  const stale = staleUploads(uploads, store.serverNow().getTime(), olderThanMs);
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
+  const found = await findOpenUploads(store, journals, scope);
+  const stale = staleUploads(found.uploads, found.nowMs, olderThanMs);
+  const dryRun = flags.dryRun ?? false;
   const print = (record: CleanupRecord): void =>
     void process.stdout.write(
-      `${flags.json ? JSON.stringify(record) : describeRecord(record, flags.dryRun ?? false, flags.olderThan)}\n`,
+      `${flags.json ? JSON.stringify(record) : describeRecord(record, dryRun, flags.olderThan)}\n`,
     );
-  for (const upload of stale) {
-    const started = new Date(upload.initiatedMs).toISOString();
-    const type = flags.dryRun ? 'would-abort' : 'abort';
-    print({ type, key: upload.key, upload_id: upload.uploadId, started });
-    if (flags.dryRun) continue;
-    await store.uploads.abort(options.bucket, upload.key, upload.uploadId);
-    const journal = await journals.load(options.bucket, upload.key);
-    if (journal?.uploadId === upload.uploadId) await journals.remove(options.bucket, upload.key);
-  }
-  const aborted = flags.dryRun ? 0 : stale.length;
-  print({
-    type: 'cleanup',
-    bucket: options.bucket,
-    prefix,
-    open: uploads.length,
-    stale: stale.length,
-    aborted,
+  const { aborted, refusal } = await abortEach(stale, {
+    store,
+    journals,
+    bucket: scope.bucket,
+    dryRun,
+    print,
   });
+  const counts = { open: found.uploads.length, stale: stale.length, aborted };
+  print({ type: 'cleanup', bucket: scope.bucket, prefix: scope.prefix, source: found.source, ...counts });
+  const refused: CleanupRefusals = { listing: found.refusal, abort: refusal };
+  if (found.refusal !== undefined || refusal !== undefined)
+    throw refusedCleanupError(refused, scope, { dryRun, stale: stale.length, aborted });
 }
 
-/** What cleanup reports: one record per stale upload, then a summary; a text line each, or a JSON line with --json. */
-type CleanupRecord =
-  | { type: 'abort' | 'would-abort'; key: string; upload_id: string; started: string }
-  | { type: 'cleanup'; bucket: string; prefix: string; open: number; stale: number; aborted: number };
-
-function describeRecord(record: CleanupRecord, dryRun: boolean, olderThan: string): string {
-  if (record.type === 'cleanup') {
-    const done = dryRun ? `${record.stale} stale` : `${record.aborted} aborted`;
-    // younger uploads may be a run's in progress or the next run's to resume: say why they stay, and how not
-    const young = record.open - record.stale;
-    const kept = young > 0 ? `; ${young} started within ${olderThan}, kept (--older-than 0 takes all)` : '';
-    return `${formatCount(record.open, 'open upload')} under s3://${record.bucket}/${record.prefix}; ${done}${kept}`;
+/**
+ * Aborts the stale uploads in turn, or with --dry-run none, printing a record for each. Stops at the first abort
+ * the server refuses (405, 501), and returns its answer: a server that refuses one refuses them all.
+ */
+async function abortEach(
+  stale: readonly OpenUpload[],
+  ctx: {
+    store: S3Store;
+    journals: JournalStore;
+    bucket: string;
+    dryRun: boolean;
+    print: (r: CleanupRecord) => void;
+  },
+): Promise<{ aborted: number; refusal?: unknown }> {
+  let aborted = 0;
+  for (const upload of stale) {
+    if (!ctx.dryRun) {
+      const refusal = await abortUpload(ctx.store, ctx.journals, ctx.bucket, upload);
+      if (refusal !== undefined) return { aborted, refusal };
+      aborted += 1;
+    }
+    const started = new Date(upload.initiatedMs).toISOString();
+    const type = ctx.dryRun ? 'would-abort' : 'abort';
+    ctx.print({ type, key: upload.key, upload_id: upload.uploadId, started });
   }
-  const verb = record.type === 'abort' ? 'aborting' : 'would abort';
-  return `${verb} ${escapeControls(record.key)} (upload ${record.upload_id}, started ${record.started})`;
+  return { aborted };
+}
+
+/**
+ * Aborts an upload and removes the journal that names it. Returns the server's answer when it refuses the abort
+ * (405, 501), with the journal kept: the upload is still open, for the next run to resume.
+ * @throws UploadError when the abort fails another way.
+ */
+async function abortUpload(
+  store: S3Store,
+  journals: JournalStore,
+  bucket: string,
+  upload: OpenUpload,
+): Promise<unknown> {
+  try {
+    await store.uploads.abort(bucket, upload.key, upload.uploadId);
+  } catch (error) {
+    if (refusesRequest(error)) return error;
+    throw toUploadError(error, 'abort upload of', `s3://${bucket}/${upload.key}`);
+  }
+  const journal = await journals.load(bucket, upload.key);
+  if (journal?.uploadId === upload.uploadId) await journals.remove(bucket, upload.key);
+  return undefined;
 }

@@ -6,7 +6,9 @@ import { withConnectFlags } from './connect-flags.js';
  * `upload-to-s3 cleanup --project-key K`: lists the multipart uploads left open under the
  * project's prefix and aborts those older than --older-than (their parts cost storage), with
  * their resume journals. It takes the project's lock first, as an upload does, so it never aborts
- * the uploads of a run in progress: while one runs it exits 3.
+ * the uploads of a run in progress: while one runs it exits 3. A server that cannot list multipart uploads leaves it
+ * the uploads this machine's journals name; one that refuses a request it needs ends it with exit 2, after what it
+ * could do.
  */
 export function registerCleanupCommand(program: Command): void {
   withConnectFlags(program.command('cleanup'))

@@ -334,10 +334,15 @@ export function toUploadError(error: unknown, operation: string, target: string)
 
 /** What went wrong, with the S3 code and HTTP status when there are: `not found (NoSuchKey, HTTP 404)`. */
 export function describeFailure(error: unknown): string {
+  const detail = describeAnswer(error);
+  return `${describe(error)}${detail ? ` (${detail})` : ''}`;
+}
+
+/** The S3 code and HTTP status an error was answered with, `NotImplemented, HTTP 501`; '' when it has neither. */
+export function describeAnswer(error: unknown): string {
   const code = errorCode(error);
   const status = httpStatusOf(error);
-  const detail = [NO_CODE.has(code) ? '' : code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
-  return `${describe(error)}${detail ? ` (${detail})` : ''}`;
+  return [NO_CODE.has(code) ? '' : code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ');
 }
 
 function describe(error: unknown): string {

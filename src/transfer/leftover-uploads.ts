@@ -1,3 +1,5 @@
+import { refusesRequest } from '../remote/answer-fields.js';
+import { describeAnswer, describeFailure } from '../remote/classify-error.js';
 import type { S3Store } from '../remote/s3-store.js';
 import type { JournalStore } from './upload-journal.js';
 
@@ -18,20 +20,37 @@ export async function abortLeftoverUploads(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const aborted: string[] = [];
-  for (const journal of await journals.list()) {
+  const leftover = (await journals.list()).filter(
+    ({ bucket, key }) =>
+      bucket === scope.bucket && key.startsWith(scope.projectPrefix) && !scope.isPlanned(key),
+  );
+  for (const [index, journal] of leftover.entries()) {
     const { bucket, key, uploadId } = journal;
-    if (bucket !== scope.bucket || !key.startsWith(scope.projectPrefix) || scope.isPlanned(key)) continue;
     try {
       await store.uploads.abort(bucket, key, uploadId, signal);
       await journals.remove(bucket, key);
       aborted.push(key);
       report.debug(`aborted the unfinished upload of ${key} left by an earlier run (upload ${uploadId})`);
     } catch (error) {
+      // a server without AbortMultipartUpload refuses every one alike, and cleanup cannot do better
+      if (refusesRequest(error)) {
+        report.warn(describeRefusal(error, key, leftover.length - index - 1));
+        break;
+      }
       report.warn(
-        `could not abort the unfinished upload of ${key} left by an earlier run: ${String((error as Error)?.message ?? error)}; ` +
+        `could not abort the unfinished upload of ${key} left by an earlier run: ${describeFailure(error)}; ` +
           'run upload-to-s3 cleanup later',
       );
     }
   }
   return aborted;
+}
+
+function describeRefusal(error: unknown, key: string, more: number): string {
+  const others = more > 0 ? ` (and ${more} more)` : '';
+  return (
+    `could not abort the unfinished upload of ${key}${others} left by an earlier run: the server cannot ` +
+    `abort multipart uploads (${describeAnswer(error)}); they can only be removed on the server (its own tools, ` +
+    'or a lifecycle rule where it has them)'
+  );
 }

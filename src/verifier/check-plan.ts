@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import type { UploadPlan, UploadTask } from '../collector/plan-upload.js';
-import { toUploadError } from '../remote/classify-error.js';
+import { ConfigError, type UploadError } from '../errors.js';
+import { refusesRequest } from '../remote/answer-fields.js';
+import { describeAnswer, toUploadError } from '../remote/classify-error.js';
 import type { Finding } from './decide.js';
 import { listUnder, plannedPrefixes } from './lookup-remote.js';
 import { findSettingsDiff, type SettingsContext } from './check-settings.js';
@@ -34,7 +36,7 @@ export async function checkPlan(
 ): Promise<CheckRow[]> {
   const tasks = [...plan.groups.values()].flat();
   const listed = await listUnder(plannedPrefixes(tasks), ctx).catch((error: unknown) => {
-    throw toUploadError(error, 'list', `s3://${ctx.bucket}`);
+    throw listingError(error, ctx.bucket);
   });
   const policy = options.download ? 'check-download' : 'check';
   const limit = pLimit(FILES_AT_ONCE);
@@ -78,4 +80,17 @@ function toRow(task: UploadTask, finding: Finding): CheckRow {
 /** True when every planned file is proven: extra objects do not count against a check. */
 export function isAllProven(rows: readonly CheckRow[]): boolean {
   return rows.every((row) => row.status === 'proven' || row.status === 'extra');
+}
+
+/**
+ * Why the check could not list the bucket, in one line: a server that does not list (405, 501) is named as such,
+ * not as one refusing a setting, which a NotImplemented hint would say.
+ */
+function listingError(error: unknown, bucket: string): UploadError {
+  if (!refusesRequest(error)) return toUploadError(error, 'list', `s3://${bucket}`);
+  return new ConfigError(
+    `check s3://${bucket}: the server cannot list objects (${describeAnswer(error)}), which check needs to find ` +
+      'what the bucket holds; a dry run with --verify asks for each file by HeadObject and sends nothing',
+    { cause: error },
+  );
 }

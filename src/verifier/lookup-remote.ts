@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { UploadTask } from '../collector/plan-upload.js';
+import { refusesRequest } from '../remote/answer-fields.js';
 import { toUploadError } from '../remote/classify-error.js';
 import type { RemoteObject } from '../remote/remote-object.js';
 import type { ProofContext } from './prove-file.js';
@@ -12,7 +13,8 @@ const HEADS_AT_ONCE = 8;
 
 /**
  * The objects the planned keys name, as the lookup finds them: HeadObject answers (with metadata) or listing
- * entries (without). Keys not in the bucket are absent.
+ * entries (without), or HeadObject answers where the server does not list (405, 501). Keys not in the bucket are
+ * absent.
  * @throws RemoteError/AuthError naming the bucket when it cannot be read.
  */
 export async function lookupRemote(
@@ -21,12 +23,27 @@ export async function lookupRemote(
   ctx: Omit<ProofContext, 'hashCache'>,
 ): Promise<Map<string, RemoteObject>> {
   try {
-    if (lookup === 'head-each') return await headEach(tasks, ctx);
-    const wanted = new Set(tasks.map((t) => t.key));
+    const listed = lookup === 'list-prefixes' ? await listWanted(tasks, ctx) : undefined;
+    if (listed instanceof Map) return listed;
+    // a server that does not list (405, 501) answers HeadObject: the same decisions, a request per file
+    return await headEach(tasks, ctx);
+  } catch (error) {
+    throw toUploadError(error, 'check existing objects in', ctx.bucket);
+  }
+}
+
+/** The planned keys' objects from listings of their prefixes, or `refused` by a server that does not list. */
+async function listWanted(
+  tasks: readonly UploadTask[],
+  ctx: Omit<ProofContext, 'hashCache'>,
+): Promise<Map<string, RemoteObject> | 'refused'> {
+  const wanted = new Set(tasks.map((t) => t.key));
+  try {
     const listed = await listUnder(plannedPrefixes(tasks), ctx);
     return new Map([...listed].filter(([key]) => wanted.has(key)));
   } catch (error) {
-    throw toUploadError(error, 'check existing objects in', ctx.bucket);
+    if (!ctx.signal.aborted && refusesRequest(error)) return 'refused';
+    throw error;
   }
 }
 

@@ -90,6 +90,21 @@ describe('check', () => {
     expect(keysSent(h.proxy.stats(), h)).toEqual([]);
   });
 
+  it('says in one line that the server cannot list objects where it answers ListObjectsV2 with 501 (exit 2)', async () => {
+    h.proxy.setRules([
+      { match: { operation: 'ListObjectsV2' }, action: 'not-implemented-501', times: Infinity },
+    ]);
+    try {
+      const result = await runCli(checkArgs(h));
+      expectExit(result, 2);
+      expect(result.stderr).toBe(
+        `upload-to-s3: check s3://${bucket}: the server cannot list objects (NotImplemented, HTTP 501), which check needs to find what the bucket holds; a dry run with --verify asks for each file by HeadObject and sends nothing\n`,
+      );
+    } finally {
+      h.proxy.setRules([]);
+    }
+  });
+
   it('refuses a report path it cannot write before checking anything: exit 2, one line', async () => {
     const report = path.join(h.stateDir, 'held-report');
     await mkdir(report, { recursive: true });

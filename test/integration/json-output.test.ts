@@ -152,7 +152,7 @@ describe('--json output and the left-out summary', () => {
       expect(listed.code, listed.stderr).toBe(0);
       expect(jsonLines(listed.stdout)).toEqual([
         { type: 'would-abort', key, upload_id: created.UploadId, started: expect.any(String) },
-        { type: 'cleanup', bucket, prefix: 'JSON1/', open: 1, stale: 1, aborted: 0 },
+        { type: 'cleanup', bucket, prefix: 'JSON1/', source: 'server', open: 1, stale: 1, aborted: 0 },
       ]);
       const aborted = await runCli([...common, '--older-than', '0', '--json']);
       expect(aborted.code, aborted.stderr).toBe(0);

@@ -2,7 +2,8 @@
  * Listing a bucket whose server pages without continuation tokens, on Ceph RGW through the fault proxy (Ceph gives
  * tokens, so the proxy takes them out and asks for small pages): a rerun with --verify follows each truncated page
  * from its last key, finds every object and sends nothing again; a server that answers the page before again ends
- * the run with one line (exit 1) rather than listing forever or taking the bucket for half empty.
+ * the run with one line (exit 1) rather than listing forever or taking the bucket for half empty. A server that
+ * does not list at all (501) is asked for each object by HeadObject instead.
  */
 import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../support/fault-proxy.js';
@@ -100,5 +101,26 @@ describe('a listing page answered again', () => {
     const sent = h.proxy.stats().byOperation;
     expect([sent.PutObject ?? 0, sent.UploadPart ?? 0]).toEqual([0, 0]);
     expect(rows).toEqual([]);
+  });
+});
+
+describe('a server that cannot list objects (ListObjectsV2 answered 501 NotImplemented)', () => {
+  it('has a rerun with --verify ask for each object by HeadObject instead: it finds every one and sends none again', async () => {
+    const h = await uploadedProject('LIST-501');
+    h.proxy.setRules([
+      { match: { operation: 'ListObjectsV2' }, action: 'not-implemented-501', times: Infinity },
+    ]);
+    const { result, rows } = await rerun(h, '--verify');
+    expect(result.code, result.stderr).toBe(0);
+    expect(countOutcomes(rows)).toEqual({ uploaded: 0, skipped: FILE_COUNT, failed: 0 });
+    const stats = h.proxy.stats();
+    expect(stats.byOperation.HeadObject).toBe(FILE_COUNT);
+    expect(stats.byOperation.PutObject ?? 0).toBe(0);
+
+    h.proxy.resetStats();
+    const dryRun = await runCli(uploadArgs(h, '--dry-run', '--verify'));
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(h.proxy.stats().byOperation.HeadObject).toBe(FILE_COUNT);
+    expect(h.proxy.stats().byOperation.PutObject ?? 0).toBe(0);
   });
 });

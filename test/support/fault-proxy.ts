@@ -77,6 +77,7 @@ export type FaultAction =
   | 'ignore-copy-source'
   | 'access-denied-403'
   | 'method-not-allowed-405'
+  | 'not-implemented-501'
   | 'wrong-region-301'
   | 'wrong-region-400';
 
@@ -104,9 +105,10 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque' | 'capitals';
  *   connection (`socket.resetAndDestroy()`: the client sees ECONNRESET/EPIPE) and destroy the upstream
  *   request so no partial object is stored. With an unknown body length (chunked), half of the first
  *   received chunk is forwarded before the reset.
- * - `status-500` / `slowdown-503` / `request-timeout-400` / `access-denied-403` / `method-not-allowed-405`:
- *   consume the whole request body, do not forward, answer with an S3 XML error (`InternalError` / `SlowDown` /
- *   `RequestTimeout` / `AccessDenied`, as keys whose policy allows only some operations get / `MethodNotAllowed`).
+ * - `status-500` / `slowdown-503` / `request-timeout-400` / `access-denied-403` / `method-not-allowed-405` /
+ *   `not-implemented-501`: consume the whole request body, do not forward, answer with an S3 XML error
+ *   (`InternalError` / `SlowDown` / `RequestTimeout` / `AccessDenied`, as keys whose policy allows only some
+ *   operations get / `MethodNotAllowed` / `NotImplemented`, as s3rver answers ListMultipartUploads).
  * - `delay`: wait `delayMs` (default 1000) before forwarding.
  * - `stall`: consume the request body and never answer (until {@link FaultProxy.close}).
  * - `truncate-response`: forward, then send only the first half of the upstream response body and
@@ -404,6 +406,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'ignore-copy-source',
   'access-denied-403',
   'method-not-allowed-405',
+  'not-implemented-501',
 ]);
 const BODY_ACTIONS: ReadonlySet<FaultAction> = new Set<FaultAction>(['reset-mid-body', 'flip-byte']);
 
@@ -427,6 +430,11 @@ const ERROR_FAULTS: Partial<Record<FaultAction, ErrorFault>> = {
     status: 405,
     code: 'MethodNotAllowed',
     message: 'The specified method is not allowed against this resource.',
+  },
+  'not-implemented-501': {
+    status: 501,
+    code: 'NotImplemented',
+    message: 'A parameter you provided implies functionality that is not implemented',
   },
   'digest-required-400': {
     status: 400,
