@@ -142,6 +142,19 @@ describe('nextStep: content proof', () => {
     });
   });
 
+  it('compares ETags written in capitals (Alibaba OSS) with local MD5s whatever their case', () => {
+    const remote = headed({ sizeBytes: LARGE, etag: `${MD5_A}-3`.toUpperCase(), metadata: moved });
+    const parts = [{ partSizeBytes: 8 * MiB, multipartEtag: `${MD5_A}-3`, compositeSha256: 'x-3' }];
+    expect(step({ local: large({ parts }), remote, firstPart: guessedPart })).toMatchObject({
+      verdict: 'same',
+    });
+    const small = {
+      local: local({ md5: MD5_A, sha256: SHA_A }),
+      remote: listed({ etag: MD5_A.toUpperCase() }),
+    };
+    expect(step(small)).toEqual({ verdict: 'same', reason: 'content matches (MD5 = ETag)' });
+  });
+
   it('proves nothing from a guessed part size that does not match, and uploads with the reason', () => {
     const remote = headed({ sizeBytes: LARGE, etag: `${MD5_A}-3`, metadata: moved });
     const parts = [{ partSizeBytes: 8 * MiB, multipartEtag: `${MD5_B}-3`, compositeSha256: 'x-3' }];
