@@ -58,6 +58,9 @@ export interface PartTarget extends UploadTarget {
  * cannot be replayed, and so do part copies (see {@link copyPart}); the transfer engine retries both.
  */
 export class MultipartUploads {
+  /** The server's refusal of ListMultipartUploads (405, 501), kept: it refuses the next one alike. */
+  private listingRefusal: unknown;
+
   constructor(private readonly senders: UploadSenders) {}
 
   /**
@@ -197,8 +200,22 @@ export class MultipartUploads {
     }
   }
 
-  /** Multipart uploads still open under `prefix` (all pages). */
+  /**
+   * Multipart uploads still open under `prefix` (all pages). A server that refused the listing once (405, 501) is
+   * not asked again: each multipart file of a run would otherwise send it one more request to refuse.
+   */
   async listOpen(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the server's own answer, as it came
+    if (this.listingRefusal !== undefined) throw this.listingRefusal;
+    try {
+      return await this.listPages(bucket, prefix, signal);
+    } catch (error) {
+      if (refusesRequest(error)) this.listingRefusal = error;
+      throw error;
+    }
+  }
+
+  private async listPages(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
     const uploads: OpenUpload[] = [];
     let at: UploadsPosition = {};
     do {

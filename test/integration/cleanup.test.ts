@@ -197,6 +197,21 @@ describe('cleanup where the server refuses AbortMultipartUpload (405)', () => {
 });
 
 describe('an upload run where the server can neither list nor abort multipart uploads', () => {
+  it('asks for the listing once, however many reels it completes', async () => {
+    const w = await openWorld({ bucket, projectKey: 'CLEAN-ONCE', seed: 409, rules: [NO_LISTING] });
+    worlds.push(w);
+    await writeFiles(w.projectDir, {
+      'reels/R001.mp4': { sizeBytes: 10 * MiB, seed: 'once-1' },
+      'reels/R002.mp4': { sizeBytes: 10 * MiB, seed: 'once-2' },
+      'reels/R003.mp4': { sizeBytes: 10 * MiB, seed: 'once-3' },
+    });
+    const run = await runCli(worldArgs(w));
+    expect(run.code, run.stderr).toBe(0);
+    const log = w.proxy.stats().log;
+    expect(log.filter((e) => e.operation === 'CompleteMultipartUpload')).toHaveLength(3);
+    expect(log.filter((e) => e.operation === 'ListMultipartUploads')).toHaveLength(1);
+  });
+
   it('resumes the interrupted upload and completes it (exit 0)', async () => {
     const w = await interruptedWorld('CLEAN-RUN', 407);
     w.proxy.setRules([NO_LISTING, NO_ABORT]);
