@@ -20,7 +20,7 @@ const MEANINGS: Record<number, string> = {
   [EXIT.ok]: 'every planned file is in the bucket',
   [EXIT.filesFailed]: 'some files failed or the bucket failed; a rerun retries them',
   [EXIT.usage]:
-    'usage, config or credentials error; fix what the message names and run again (files stored before it are kept)',
+    'usage, config or credentials error, or a request the server does not offer; fix what the message names and run again (files stored before it are kept)',
   [EXIT.locked]: 'another run holds the lock of this project',
   [EXIT.interrupted]: 'interrupted; a rerun resumes',
 };
