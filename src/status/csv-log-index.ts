@@ -82,6 +82,8 @@ export class UploadLogIndexer {
   private readonly mismatched = new Map<string, string>();
   /** Objects of other targets (and rows without one), by endpoint, bucket and key: only counted. */
   private readonly others = new Set<string>();
+  /** Objects of other targets whose latest failed rows keep the ETag of an object that failed its check. */
+  private readonly othersMismatched = new Set<string>();
   private readonly reasons = new Map<string, string>();
   private rows = 0;
   private counted: { rows: number; objects: number } | undefined;
@@ -100,8 +102,12 @@ export class UploadLogIndexer {
   }
 
   endOfLogFile(): void {
-    this.counted ??= { rows: this.rows, objects: this.uploads.size + this.others.size };
+    this.counted ??= {
+      rows: this.rows,
+      objects: this.uploads.size + this.mismatched.size + this.others.size + this.othersMismatched.size,
+    };
     this.others.clear();
+    this.othersMismatched.clear();
   }
 
   index(): UploadLogIndex {
@@ -118,9 +124,9 @@ export class UploadLogIndexer {
     if (row.outcome === 'failed') {
       this.uploads.delete(row.key);
       this.lastSkips.delete(row.key);
-      // only the check after an upload logs a failed row with an ETag: the object it found other than the file
-      if (row.etag === undefined) this.mismatched.delete(row.key);
-      else this.mismatched.set(ownCopy(row.key), ownCopy(row.etag));
+      // only the check after an upload logs a failed row with an ETag: the object it found other than the file,
+      // which a later failure of another kind (a timeout) leaves where it was
+      if (row.etag !== undefined) this.mismatched.set(ownCopy(row.key), ownCopy(row.etag));
       return;
     }
     this.mismatched.delete(row.key);
@@ -141,10 +147,16 @@ export class UploadLogIndexer {
     }
   }
 
+  /** Counts the objects of other targets as {@link latestRowPerKey} keeps them. */
   private addOther(row: CsvLogRow): void {
     const id = `${row.target?.endpoint ?? ''}\n${row.target?.bucket ?? ''}\n${row.key}`;
-    if (row.outcome === 'failed') this.others.delete(id);
-    else this.others.add(id);
+    if (row.outcome !== 'failed') {
+      this.others.add(id);
+      this.othersMismatched.delete(id);
+    } else {
+      this.others.delete(id);
+      if (row.etag !== undefined) this.othersMismatched.add(id);
+    }
   }
 
   /** A few reasons cover most rows: one string each, not one per row. */

@@ -170,7 +170,7 @@ export function isRowOf(row: CsvLogRow, target: LogTarget): boolean {
 /**
  * The last row of each object (endpoint, bucket and key) not failed since, in order of last mention, carrying
  * the hashes an earlier row of the same file (same size and mtime) had: what the log says is in each bucket. A
- * failed row with an ETag (the object that failed the check after its upload) is kept while it is the latest.
+ * failed row with an ETag (the object that failed the check after its upload) is kept until a row that is no failure.
  * Rows without a target count as one more target of their own.
  */
 export function latestRowPerKey(rows: readonly CsvLogRow[]): CsvLogRow[] {
@@ -180,7 +180,9 @@ export function latestRowPerKey(rows: readonly CsvLogRow[]): CsvLogRow[] {
     const latestRow = latest.get(id);
     latest.delete(id); // re-inserted last, so the order is that of last mention
     if (row.outcome === 'failed') {
-      if (row.etag !== undefined) latest.set(id, row);
+      // the object a check failed stays named through later failures of other kinds
+      const named = row.etag !== undefined ? row : latestRow?.outcome === 'failed' ? latestRow : undefined;
+      if (named) latest.set(id, named);
       continue;
     }
     const previous = latestRow?.outcome === 'failed' ? undefined : latestRow;

@@ -169,23 +169,34 @@ describe('readUploadLog', () => {
       result(KEYS[2]!, { outcome: 'failed', reason: 'remote error', seconds: 1, error: 'timed out' }),
       failedCheck(KEYS[3]!, 'bad3'),
     ]);
+    // a later failure of another kind (KEYS[2]: a timeout) leaves the object the check found named
     const expected = new Map([
       [KEYS[0]!, 'bad0'],
+      [KEYS[2]!, 'bad2'],
       [KEYS[3]!, 'bad3'],
     ]);
-    expect((await readUploadLog(logPath, TARGET)).mismatched).toEqual(expected);
+    const index = await readUploadLog(logPath, TARGET);
+    expect(index.mismatched).toEqual(expected);
     const kept = latestRowPerKey(await readCsvLog(logPath));
     expect(kept.map((row) => [row.key, row.outcome, row.etag])).toEqual([
       [KEYS[0]!, 'failed', 'bad0'],
       [KEYS[1]!, 'uploaded', 'e1'],
+      [KEYS[2]!, 'failed', 'bad2'],
       [KEYS[3]!, 'failed', 'bad3'],
     ]);
+    // the objects a rotation keeps are the objects the index counts
+    expect(index.objects).toBe(kept.length);
     // a bare skip after the failure carries no hash of the object that failed
     await runWriting(TARGET, [result(KEYS[0]!)]);
     expect(
       latestRowPerKey(await readCsvLog(logPath)).find((row) => row.key === KEYS[0])?.etag,
     ).toBeUndefined();
-    expect((await readUploadLog(logPath, TARGET)).mismatched).toEqual(new Map([[KEYS[3]!, 'bad3']]));
+    expect((await readUploadLog(logPath, TARGET)).mismatched).toEqual(
+      new Map([
+        [KEYS[2]!, 'bad2'],
+        [KEYS[3]!, 'bad3'],
+      ]),
+    );
   });
 
   it('returns an empty index when there is no log yet', async () => {
