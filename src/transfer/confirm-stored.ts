@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isEtagContentMd5, sameEtag } from '../content/etag.js';
-import { combinePartEtags } from '../content/multipart-etag.js';
-import { ConfigError, StoredMismatchError } from '../errors.js';
+import { combinePartEtags, isPlainMd5 } from '../content/multipart-etag.js';
+import { ConfigError, RemoteError, StoredMismatchError } from '../errors.js';
 import { crcOf, type CrcName } from '../content/crc.js';
 import type { EncryptionRequest } from '../remote/object-settings.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
@@ -50,6 +50,30 @@ export function confirmStoredBody(
     return 'etag';
   }
   return local.md5 ? 'content-md5' : 'signature';
+}
+
+/**
+ * True when the server's answer (or HeadObject's) carries a checksum of any algorithm: it keeps them. A server that
+ * drops the headers answers none, whatever the upload sent.
+ */
+export function reportsChecksum(answer: StoredReport, head?: RemoteObject): boolean {
+  const carries = (checksums: object | undefined) =>
+    checksums !== undefined && Object.keys(checksums).length > 0;
+  return Boolean(answer.checksumSha256) || carries(answer.crcChecksums) || carries(head?.checksums);
+}
+
+/**
+ * {@link confirmStoredBody} for a part of a multipart upload: a part stored with other bytes is sent again before the
+ * upload is completed, and is never an object a later run could find, so its ETag is none to distrust then.
+ * @throws RemoteError (retryable) when the server reports other bytes than ours; ConfigError as confirmStoredBody.
+ */
+export function confirmStoredPart(...args: Parameters<typeof confirmStoredBody>): StoredProof {
+  try {
+    return confirmStoredBody(...args);
+  } catch (error) {
+    if (error instanceof StoredMismatchError) throw new RemoteError(error.message, error.retryable);
+    throw error;
+  }
 }
 
 /**
@@ -130,8 +154,14 @@ export function confirmStoredObject(
       etag,
       false,
     );
-  if (!head || head.sizeBytes !== expected.sizeBytes)
-    throw mismatch(`size ${head?.sizeBytes ?? 'missing'} of ${expected.sizeBytes}`);
+  // an object not shown yet (a store slow to list what it completed) is no other bytes: nothing to distrust later
+  if (!head)
+    throw new RemoteError(
+      `verify ${what}: the completed object is not there yet; run again to check it`,
+      false,
+    );
+  if (head.sizeBytes !== expected.sizeBytes)
+    throw mismatch(`size ${head.sizeBytes} of ${expected.sizeBytes}`);
   const parts = [...expected.parts].sort((a, b) => a.partNumber - b.partNumber);
   if (expected.crc) {
     const crc = storedCrc(expected.crc.name, completed, head);
@@ -147,10 +177,13 @@ export function confirmStoredObject(
     if (checksum !== ours) throw mismatch(`checksum ${checksum}, expected ${ours}`);
     return { etag, proof: 'checksum', encryption };
   }
-  if (WHOLE_OBJECT_ETAG.test(etag)) {
-    // not S3's ETag of parts: a server (s3rver) that gives a multipart object the MD5 of its bytes, or a digest of
-    // its own, which proves nothing unless it is the file's MD5; the parts were checked as they were sent
-    if (sameEtag(etag, expected.md5)) return { etag, proof: 'etag', encryption };
+  if (isPlainMd5(etag)) {
+    // not S3's ETag of parts: the MD5 of the object's bytes (s3rver), which `check` compares with the file's too;
+    // without the file's MD5 at hand, the parts were checked as they were sent
+    if (expected.md5 !== undefined) {
+      if (!sameEtag(etag, expected.md5)) throw mismatch(`ETag ${etag}, the file's MD5 ${expected.md5}`);
+      return { etag, proof: 'etag', encryption };
+    }
     const proof = fallbackProof(expected.integrity, parts);
     return { etag, proof, encryption, why: "the server's ETag of the object is not S3's ETag of its parts" };
   }
@@ -186,8 +219,6 @@ function storedCrc(
 }
 
 const COUNT_SUFFIX = /-\d+$/;
-/** An ETag of MD5's shape without S3's `-N` of a multipart object. */
-const WHOLE_OBJECT_ETAG = /^[0-9a-f]{32}$/i;
 
 /**
  * The CRC the stored object should have: the file's full-object CRC, or where the server stored a composite one

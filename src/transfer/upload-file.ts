@@ -4,6 +4,7 @@ import {
   confirmStorageClass,
   confirmStoredBody,
   describeProof,
+  reportsChecksum,
 } from './confirm-stored.js';
 import { FileSource } from './file-source.js';
 import { bodyMemoryBytes, bufferBody, prepareBody, sendWithRetry, type BodySender } from './send-body.js';
@@ -108,7 +109,7 @@ async function putWhole(
       { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
       stored.encryption,
     );
-    if (ctx.integrity === 'checksum' && proof !== 'checksum') ctx.onChecksumNotKept?.();
+    if (ctx.integrity === 'checksum' && !reportsChecksum(stored)) ctx.onChecksumNotKept?.();
     const how = describeProof(proof, stored.encryption, 'body');
     return {
       etag: stored.etag,

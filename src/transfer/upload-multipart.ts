@@ -16,10 +16,11 @@ import type { CrcChecksum, SignedBody } from '../remote/write-request.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
 import {
   confirmEncryption,
-  confirmStoredBody,
+  confirmStoredPart,
   confirmStorageClass,
   confirmStoredObject,
   describeProof,
+  reportsChecksum,
 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
@@ -278,7 +279,7 @@ async function attemptReadOnce(
   if (!answer) return undefined;
   const digests = digestsOf();
   const stored = { ...answer, encryption: partEncryption(answer, journal) };
-  return { stored: answer, digests, proven: confirmStoredBody(part.what, stored, digests) === 'etag' };
+  return { stored: answer, digests, proven: confirmStoredPart(part.what, stored, digests) === 'etag' };
 }
 
 /** Sends a part hashed in a first read and streamed in a second, with the digest its upload's mode sends. */
@@ -298,7 +299,7 @@ async function sendHashedFirst(
       send(attempt, async (body) => {
         const answer = await ctx.store.uploads.uploadPart(part.target, body, ctx.hardSignal);
         const stored = { ...answer, encryption: partEncryption(answer, journal) };
-        confirmStoredBody(part.what, stored, digests, journal.crc);
+        confirmStoredPart(part.what, stored, digests, journal.crc);
         return answer;
       }),
     giveUpOnCloses(`upload ${part.what}`, part.range.length, ctx.partSizeCap),
@@ -358,7 +359,7 @@ async function finishMultipart(
   );
   confirmStorageClass(file.key, wanted?.storageClass, head?.storageClass);
   await abortOrphanedUploads(journal, ctx);
-  if (journal.integrity === 'checksum' && proof !== 'checksum') ctx.onChecksumNotKept?.();
+  if (journal.integrity === 'checksum' && !reportsChecksum(completed, head)) ctx.onChecksumNotKept?.();
   const how = describeProof(proof, encryption, 'parts', why);
   return {
     etag,

@@ -3,14 +3,16 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { combinePartEtags } from '../../../src/content/multipart-etag.js';
-import { ConfigError, RemoteError } from '../../../src/errors.js';
+import { ConfigError, RemoteError, StoredMismatchError } from '../../../src/errors.js';
 import type { RemoteObject } from '../../../src/remote/remote-object.js';
 import {
   compositeSha256,
   confirmEncryption,
   confirmStoredBody,
   confirmStoredObject,
+  confirmStoredPart,
   describeProof,
+  reportsChecksum,
 } from '../../../src/transfer/confirm-stored.js';
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
@@ -75,6 +77,34 @@ describe('confirmStoredBody', () => {
   });
 });
 
+describe('confirmStoredPart', () => {
+  it('throws a part stored with other bytes as retryable, with no ETag for a later run to distrust', () => {
+    const wrong = () =>
+      confirmStoredPart('k part 2', { etag: md5('b'), encryption: 'none' }, { md5: md5('a') });
+    expect(wrong).toThrow(RemoteError);
+    expect(wrong).not.toThrow(StoredMismatchError);
+    expect(confirmStoredPart('k part 2', { etag: md5('a'), encryption: 'none' }, { md5: md5('a') })).toBe(
+      'etag',
+    );
+  });
+});
+
+describe('reportsChecksum', () => {
+  it('is true when the answer or HeadObject carries a checksum of any algorithm', () => {
+    expect(reportsChecksum({ etag: 'e', encryption: 'none' })).toBe(false);
+    expect(reportsChecksum({ etag: 'e', encryption: 'none', crcChecksums: {} }, head0())).toBe(false);
+    expect(reportsChecksum({ etag: 'e', encryption: 'none', checksumSha256: 'x' })).toBe(true);
+    expect(reportsChecksum({ etag: 'e', encryption: 'none', crcChecksums: { CRC32: 'x' } })).toBe(true);
+    expect(
+      reportsChecksum({ etag: 'e', encryption: 'none' }, { ...head0(), checksums: { CRC64NVME: 'x' } }),
+    ).toBe(true);
+  });
+
+  function head0(): RemoteObject {
+    return { key: 'k', sizeBytes: 1, etag: 'e', lastModifiedMs: 0 };
+  }
+});
+
 describe('confirmStoredObject', () => {
   const parts = ['a', 'b'].map((t, i) => ({
     partNumber: i + 1,
@@ -131,26 +161,36 @@ describe('confirmStoredObject', () => {
     ).toThrow(/ETag .* expected/);
   });
 
-  it("compares an ETag without S3's -N (a server's MD5 of the whole object) with the file's MD5, else rests on the parts", () => {
+  it("compares an ETag without S3's -N (s3rver's MD5 of the object) with the file's MD5, else rests on the parts", () => {
     const expected = { sizeBytes: 2, integrity: 'md5' as const, parts, md5: md5('ab') };
     const whole = { etag: md5('ab').toUpperCase(), encryption: 'none' as const };
     expect(confirmStoredObject('k', expected, whole, head({ etag: whole.etag })).proof).toBe('etag');
-    // the file's MD5 not at hand, or another digest of the server's own: the parts were each checked as sent
-    for (const etag of [md5('ab'), md5('not the bytes')]) {
-      const result = confirmStoredObject(
-        'k',
-        { ...expected, md5: etag === md5('ab') ? undefined : md5('ab') },
-        { etag, encryption: 'none' },
-        head({ etag }),
-      );
-      expect(result.proof).toBe('part-etags');
-      expect(describeProof(result.proof, result.encryption, 'parts', result.why)).toBe(
-        "verified by every part's ETag, the MD5 of what was sent (the server's ETag of the object is not S3's ETag of its parts)",
-      );
-    }
+    // the MD5 of other bytes, as check would find it too: the next run sends the file again
+    const other = { etag: md5('not the bytes'), encryption: 'none' as const };
+    const mismatch = () => confirmStoredObject('k', expected, other, head({ etag: other.etag }));
+    expect(mismatch).toThrow(StoredMismatchError);
+    expect(mismatch).toThrow(/ETag \w+, the file's MD5/);
+    // the file's MD5 not at hand: the parts were each checked as sent
+    const result = confirmStoredObject(
+      'k',
+      { ...expected, md5: undefined },
+      other,
+      head({ etag: other.etag }),
+    );
+    expect(result.proof).toBe('part-etags');
+    expect(describeProof(result.proof, result.encryption, 'parts', result.why)).toBe(
+      "verified by every part's ETag, the MD5 of what was sent (the server's ETag of the object is not S3's ETag of its parts)",
+    );
     expect(() => confirmStoredObject('k', expected, whole, head({ etag: whole.etag, sizeBytes: 3 }))).toThrow(
       /size 3 of 2/,
     );
+  });
+
+  it('takes an object not shown yet after its completion for no object, not for other bytes', () => {
+    const expected = { sizeBytes: 2, integrity: 'md5' as const, parts };
+    const notYet = () => confirmStoredObject('k', expected, { etag: 'e', encryption: 'none' }, undefined);
+    expect(notYet).toThrow(RemoteError);
+    expect(notYet).not.toThrow(StoredMismatchError);
   });
 
   it('accepts an opaque ETag on the strength of the parts Content-MD5 checks, and says so', () => {
