@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { describeAnswer } from '../remote/classify-error.js';
 import { escapeControls } from '../status/control-escapes.js';
 import { formatCount } from '../status/format.js';
+import { REMOVED_ON_THE_SERVER_ONLY } from '../transfer/leftover-uploads.js';
 import type { UploadsSource } from './open-uploads.js';
 
 /** What cleanup reports: one record per stale upload, then a summary; a text line each, or a JSON line with --json. */
@@ -40,10 +41,6 @@ export interface CleanupScope {
   prefix: string;
 }
 
-/** What only the server itself can still do about the uploads cleanup could not reach. */
-const ON_THE_SERVER =
-  'can only be removed on the server (its own tools, or a lifecycle rule where it has them)';
-
 /** The server's answers to the requests it refused: ListMultipartUploads, AbortMultipartUpload (501 or 405). */
 export interface CleanupRefusals {
   listing?: unknown;
@@ -76,7 +73,7 @@ function describeOutcome(
   const named = refused.listing === undefined ? '' : " this machine's journals name";
   const stale = formatCount(outcome.stale, 'stale upload');
   if (refused.abort !== undefined)
-    return `aborted ${outcome.aborted} of ${stale}${named}; the others ${ON_THE_SERVER}`;
+    return `aborted ${outcome.aborted} of ${stale}${named}; the others ${REMOVED_ON_THE_SERVER_ONLY}`;
   // the listing alone was refused: the journals' uploads were judged, and others may be open unseen
   const done =
     outcome.stale === 0
@@ -84,7 +81,7 @@ function describeOutcome(
       : outcome.dryRun
         ? `would abort ${stale}${named} (listed above)`
         : `aborted ${formatCount(outcome.aborted, 'stale upload')}${named}`;
-  return `${done}; others, started on another machine or with another state folder, ${ON_THE_SERVER}`;
+  return `${done}; others, started on another machine or with another state folder, ${REMOVED_ON_THE_SERVER_ONLY}`;
 }
 
 /** `the server at URL cannot list multipart uploads (NotImplemented, HTTP 501) nor abort them (...)`. */

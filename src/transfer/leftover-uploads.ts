@@ -46,11 +46,14 @@ export async function abortLeftoverUploads(
   return aborted;
 }
 
+/** What only the server itself can still do about an upload it will not abort or list for us. */
+export const REMOVED_ON_THE_SERVER_ONLY =
+  'can only be removed on the server (its own tools, or a lifecycle rule where it has them)';
+
 function describeRefusal(error: unknown, key: string, more: number): string {
   const others = more > 0 ? ` (and ${more} more)` : '';
   return (
     `could not abort the unfinished upload of ${key}${others} left by an earlier run: the server cannot ` +
-    `abort multipart uploads (${describeAnswer(error)}); they can only be removed on the server (its own tools, ` +
-    'or a lifecycle rule where it has them)'
+    `abort multipart uploads (${describeAnswer(error)}); they ${REMOVED_ON_THE_SERVER_ONLY}`
   );
 }
