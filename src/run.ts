@@ -429,6 +429,7 @@ async function transfer(
         maxWorkersPerFile: options.maxConcurrency,
         partSizeCap: new PartSizeCap(),
         storageClassProbes: new Set(),
+        wholeObjectTags: {},
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),
         crc: crcOfSetting(options.checksumAlgorithm),

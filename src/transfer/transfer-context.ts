@@ -11,6 +11,7 @@ import type { IntegrityMode } from './integrity-mode.js';
 import type { PartSizeCap } from './part-size-cap.js';
 import type { TransferScheduler } from './scheduler.js';
 import type { LinkWatch } from './link-watch.js';
+import type { WholeObjectTags } from './object-tags.js';
 import type { JournalStore } from './upload-journal.js';
 import type { WholeFileReader } from './whole-file-reader.js';
 import type { RetryNotice } from '../status/status-tracker.js';
@@ -35,6 +36,8 @@ export interface TransferContext {
   partSizeCap: PartSizeCap;
   /** The storage classes a HeadObject of an object sent whole has proven kept, one per class (none without). */
   storageClassProbes?: Set<string> | undefined;
+  /** Whether objects sent whole keep the tags sent with them, once one was read back (none: never checked). */
+  wholeObjectTags?: WholeObjectTags | undefined;
   verifyLarge: boolean;
   /** How new uploads prove what the server stored (chosen by `chooseIntegrityMode`). */
   integrity: IntegrityMode;

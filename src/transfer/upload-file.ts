@@ -1,4 +1,5 @@
 import type { OnResumed } from './upload-multipart.js';
+import { tagWholeObject } from './object-tags.js';
 import {
   confirmEncryption,
   confirmStorageClass,
@@ -84,6 +85,7 @@ async function uploadSingle(
 ): Promise<SentFile> {
   const sent = await putWhole(file, ctx, prepare);
   await probeStorageClass(file, ctx);
+  await tagWholeObject(file, ctx);
   return sent;
 }
 

@@ -2,13 +2,7 @@ import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
 import { formatBytes } from '../status/format.js';
-import {
-  errorCode,
-  isBodyTooLarge,
-  isNotImplemented,
-  isUploadMissing,
-  toUploadError,
-} from '../remote/classify-error.js';
+import { errorCode, isBodyTooLarge, isUploadMissing, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
 import type { RemotePart, StoredReport } from '../remote/remote-object.js';
@@ -24,6 +18,7 @@ import {
 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
+import { tagIfDropped } from './object-tags.js';
 import { abortOrphanedUploads } from './orphan-uploads.js';
 import { giveUpOnCloses, PartsClosedMidBody } from './part-size-cap.js';
 import { openJournal } from './resume-upload.js';
@@ -367,35 +362,6 @@ async function finishMultipart(
     ...counts,
     detail: how ? `${counts.detail}; ${how}` : counts.detail,
   };
-}
-
-/**
- * Tags the object when the server dropped the tags the upload was started with: Ceph RGW (Pacific) ignores
- * x-amz-tagging on CreateMultipartUpload. Amazon S3 keeps them, so there this sends nothing. The tags are read
- * first: a server that answers no tag set keeps none, and one that does not know `?tagging` (fauxqs) would store
- * the tag document as the object.
- */
-async function tagIfDropped(
-  file: FileToSend,
-  tagCount: number | undefined,
-  ctx: TransferContext,
-): Promise<void> {
-  const tags = ctx.settingsFor?.(file.group).tags ?? {};
-  if (Object.keys(tags).length === 0 || (tagCount ?? 0) >= Object.keys(tags).length) return;
-  const options = reportedRetries(`tag ${file.key}`, ctx);
-  try {
-    const stored = await withRetry(
-      () => ctx.store.getObjectTags(ctx.bucket, file.key, ctx.hardSignal),
-      options,
-    );
-    if (!stored) return ctx.debug(`tag ${file.key}: the server keeps no tags`);
-    const merged = { ...stored, ...tags };
-    await withRetry(() => ctx.store.putObjectTags(ctx.bucket, file.key, merged, ctx.hardSignal), options);
-  } catch (error) {
-    // a server that took the tags with the upload but has no PutObjectTagging keeps the object untagged
-    if (isNotImplemented(error)) return ctx.debug(`tag ${file.key}: the server keeps no tags`);
-    throw toUploadError(error, 'tag', file.key);
-  }
 }
 
 /**

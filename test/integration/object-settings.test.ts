@@ -121,6 +121,20 @@ describe('tags, metadata, canned ACL and SSE-KMS', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
+  it('tags each object sent whole where the server dropped x-amz-tagging from its PutObject (s3rver)', async () => {
+    const h = await harness('TAGDROP', [
+      { match: { operation: 'PutObject' }, action: 'ignore-tagging-header', times: Infinity },
+    ]);
+    const rels = ['config/a.yaml', 'config/b.yaml', 'logs/run.log'];
+    await writeFiles(h.projectDir, Object.fromEntries(rels.map((rel) => [rel, makeBytes(1024, rel)])));
+    const run = await runCli(uploadArgs(h, '--tag', 'team=field', '--max-concurrency', '1'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(h.proxy.stats().log.filter((e) => e.fault === 'ignore-tagging-header')).toHaveLength(3);
+    for (const rel of rels) expect(await tagsOf(keyOf(h, rel))).toEqual({ team: 'field' });
+    const check = await runCli(checkArgs(h, '--tag', 'team=field'));
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
   it('check reports objects whose tags differ from the settings, and exits 1', async () => {
     const h = await project('OBJ2');
     const run = await runCli(uploadArgs(h));
@@ -382,11 +396,12 @@ describe('a server that does not know ?tagging (fauxqs serves the object there, 
   it('leaves every object whole: upload, check and --fix-settings tag nothing and read one byte', async () => {
     const h = await project('NOTAG');
     h.proxy.setRules(IGNORE_TAGGING);
-    // Ceph drops the tags of a multipart upload, so the reel is the one a run would tag after it
+    // Ceph drops the tags of a multipart upload, so the reel is one a run would tag after it; the small file, the
+    // run's first object sent whole, has its tags read back to learn whether PutObject kept them
     const run = await runCli(uploadArgs(h, '--tag', 'team=field'));
     expect(run.code, run.stderr).toBe(0);
     await expectWhole(h);
-    expect(taggingRequests(h)).toEqual(['GET 206']);
+    expect(taggingRequests(h)).toEqual(['GET 206', 'GET 206']);
 
     h.proxy.resetStats();
     const check = await runCli(checkArgs(h, '--tag', 'team=field'));

@@ -75,6 +75,7 @@ export type FaultAction =
   | 'drop-continuation-token'
   | 'repeat-listing-page'
   | 'ignore-copy-source'
+  | 'ignore-tagging-header'
   | 'access-denied-403'
   | 'method-not-allowed-405'
   | 'not-implemented-501'
@@ -140,6 +141,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque' | 'capitals';
  * - `repeat-listing-page`: do not forward; answer the ListObjectsV2 page the proxy passed on last, whatever the
  *   request asked for, as a server that takes no notice of `continuation-token` or `start-after` answers the
  *   page before again (forwarded as is while no page has been passed on).
+ * - `ignore-tagging-header`: forward a PutObject without its `x-amz-tagging` header, signed again without it (the
+ *   proxy needs the secret key), as s3rver takes it: the object is stored untagged.
  * - `ignore-copy-source`: forward a CopyObject (or UploadPartCopy) without its `x-amz-copy-source` header, signed
  *   again without it, as a server that ignores the header takes the request: a PutObject of the empty body, with
  *   the request's settings.
@@ -404,6 +407,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'drop-continuation-token',
   'repeat-listing-page',
   'ignore-copy-source',
+  'ignore-tagging-header',
   'access-denied-403',
   'method-not-allowed-405',
   'not-implemented-501',
@@ -1225,6 +1229,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         case 'ignore-copy-source':
           return (body) =>
             resigned(body, { dropHeaders: ['x-amz-copy-source'] }, 'the request without x-amz-copy-source');
+        case 'ignore-tagging-header':
+          return (body) =>
+            resigned(body, { dropHeaders: ['x-amz-tagging'] }, 'the request without x-amz-tagging');
       }
       if (styleEtag && op === 'CompleteMultipartUpload' && hasBody) return restoreCompleteBody;
       return undefined;
