@@ -60,6 +60,8 @@ export interface PartTarget extends UploadTarget {
 export class MultipartUploads {
   /** The server's refusal of ListMultipartUploads (405, 501), kept: it refuses the next one alike. */
   private listingRefusal: unknown;
+  /** The store's first ListMultipartUploads: listings asked while it is answered wait to learn from it. */
+  private firstListing: Promise<unknown> | undefined;
 
   constructor(private readonly senders: UploadSenders) {}
 
@@ -205,14 +207,15 @@ export class MultipartUploads {
    * not asked again: each multipart file of a run would otherwise send it one more request to refuse.
    */
   async listOpen(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
+    if (this.firstListing) await this.firstListing.catch(() => undefined);
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- the server's own answer, as it came
     if (this.listingRefusal !== undefined) throw this.listingRefusal;
-    try {
-      return await this.listPages(bucket, prefix, signal);
-    } catch (error) {
+    const listing = this.listPages(bucket, prefix, signal).catch((error: unknown) => {
       if (refusesRequest(error)) this.listingRefusal = error;
       throw error;
-    }
+    });
+    this.firstListing ??= listing;
+    return listing;
   }
 
   private async listPages(bucket: string, prefix: string, signal?: AbortSignal): Promise<OpenUpload[]> {
