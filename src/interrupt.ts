@@ -46,25 +46,23 @@ export const EXIT_DEADLINE_MS = 1_500;
 
 /** What the first signal prints: the run is stopping, and how to stop it at once with the same kind of signal. */
 export function describeStopping(signal: StopSignal): string {
-  switch (signal) {
-    case 'SIGINT':
-      return 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
-    case 'SIGBREAK':
-      return 'Stopping: letting parts in flight finish (Ctrl+Break again to stop at once)...';
-    case 'SIGTERM':
-      return 'Stopping: letting parts in flight finish (SIGTERM; a second signal stops at once)...';
-  }
+  const named = signal === 'SIGTERM' ? 'SIGTERM; ' : '';
+  return `Stopping: letting parts in flight finish (${named}${stopAgain(signal, 'at once')})...`;
 }
 
 /** How the drain line of a stopping run says to stop it at once: with the same kind of signal as the first. */
 export function describeStopAgain(signal: StopSignal): string {
+  return stopAgain(signal, 'now');
+}
+
+function stopAgain(signal: StopSignal, when: string): string {
   switch (signal) {
     case 'SIGINT':
-      return 'Ctrl+C again to stop now';
+      return `Ctrl+C again to stop ${when}`;
     case 'SIGBREAK':
-      return 'Ctrl+Break again to stop now';
+      return `Ctrl+Break again to stop ${when}`;
     case 'SIGTERM':
-      return 'a second signal stops now';
+      return `a second signal stops ${when}`;
   }
 }
 
