@@ -27,16 +27,17 @@ export class FilesInFlight {
   private readonly flights = new Map<string, Flight>();
 
   /**
-   * Puts a file in flight with no bytes sent and returns the bytes of this run it had counted when it was in flight
-   * already (a file started over), for the caller to take back; 0 for a file not in flight.
+   * Puts a file in flight with no bytes sent. Returns what it had counted when it was in flight already (a file
+   * started over, whose earlier bytes and resumed parts are no longer its progress), for the caller to take back;
+   * zeros for a file not in flight.
    */
-  start(group: string, path: string, sizeBytes: number): number {
+  start(group: string, path: string, sizeBytes: number): { countedBytes: number; resumedBytes: number } {
     const key = flightKey(group, path);
-    const countedBytes = countedOf(this.flights.get(key));
+    const earlier = this.flights.get(key);
     // Re-inserting moves the file to the end: a restarted file is the latest started.
     this.flights.delete(key);
     this.flights.set(key, { status: { file: path, group, bytes: 0, size: sizeBytes }, resumedBytes: 0 });
-    return countedBytes;
+    return { countedBytes: countedOf(earlier), resumedBytes: earlier?.resumedBytes ?? 0 };
   }
 
   /**

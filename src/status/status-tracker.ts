@@ -128,9 +128,14 @@ export class StatusTracker {
     this.emit({ type: 'group-done', group: name, timeMs: this.now() });
   }
 
-  /** Puts a file in flight with no bytes sent; starting a file already in flight restarts it, taking back its bytes. */
+  /**
+   * Puts a file in flight with no bytes sent; starting a file already in flight restarts it (an upload started over
+   * from its first byte), taking back its bytes and what it had counted as resumed.
+   */
   startFile(group: string, path: string, sizeBytes: number): void {
-    this.addUploaded(group, -this.inFlight.start(group, path, sizeBytes));
+    const earlier = this.inFlight.start(group, path, sizeBytes);
+    this.addUploaded(group, -earlier.countedBytes);
+    this.totals.bytes_resumed -= earlier.resumedBytes;
     this.rate ??= new RateWindow(this.now());
     this.emit({ type: 'file-start', group, path, sizeBytes, timeMs: this.now() });
   }

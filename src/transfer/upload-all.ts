@@ -99,12 +99,15 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
   const onBytes = ctx.tracker.fileProgressCallback(item.group, item.task.path);
   try {
     if (!ctx.transfer) throw new Error('upload decision without a transfer context');
-    const onResumed = ctx.tracker.fileResumedCallback(item.group, item.task.path);
+    const progress = {
+      onResumed: ctx.tracker.fileResumedCallback(item.group, item.task.path),
+      onRestart: () => ctx.tracker.startFile(item.group, item.task.path, item.task.sizeBytes),
+    };
     const onRetry = (retry: RetryNotice): void => ctx.tracker.fileRetried(item.group, item.task.path, retry);
     const unwatch = ctx.transfer.store.watchRetries(item.task.key, (retry) =>
       onRetry(controlRetryNotice(retry)),
     );
-    const sent = await uploadFile(item.task, { ...ctx.transfer, onRetry }, onBytes, onResumed).finally(
+    const sent = await uploadFile(item.task, { ...ctx.transfer, onRetry }, onBytes, progress).finally(
       unwatch,
     );
     const result = baseResult(item, 'uploaded', seconds(started), `${item.decision.reason}; ${sent.detail}`);

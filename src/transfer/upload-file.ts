@@ -1,4 +1,4 @@
-import type { OnResumed } from './upload-multipart.js';
+import type { UploadProgress } from './upload-multipart.js';
 import { tagWholeObject } from './object-tags.js';
 import {
   confirmEncryption,
@@ -29,7 +29,7 @@ export async function uploadFile(
   file: FileToSend,
   ctx: TransferContext,
   onBytes: OnBytesSent,
-  onResumed: OnResumed = () => undefined,
+  progress: UploadProgress = {},
 ): Promise<SentFile> {
   const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, ctx.partSizeCap.bytes);
   // a whole file sent again (a failed attempt, an answer that shows other bytes) counts once
@@ -49,7 +49,7 @@ export async function uploadFile(
   try {
     const range = { start: 0, length: file.sizeBytes };
     return plan.multipart
-      ? await uploadMultipart(file, source, ctx, onBytes, onResumed)
+      ? await uploadMultipart(file, source, ctx, onBytes, progress)
       : await uploadSingle(file, ctx, () =>
           prepareBody(source, range, ctx, wholeBytes, singleDigests(ctx), ctx.integrity),
         );

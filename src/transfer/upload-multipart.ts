@@ -41,6 +41,16 @@ import type { OnBytesSent } from '../status/status-tracker.js';
 /** Tells the run how much of a file an earlier run already stored, once, before its missing parts are sent. */
 export type OnResumed = (stored: { bytes: number; partsStored: number; partCount: number }) => void;
 
+/** What an upload tells the run of a file's progress besides the bytes it sends. */
+export interface UploadProgress {
+  onResumed?: OnResumed;
+  /**
+   * The upload starts again from the file's first byte in a new upload: what it sent or resumed before is no
+   * longer the file's progress.
+   */
+  onRestart?: () => void;
+}
+
 /**
  * Sends a file as a resumable multipart upload: resumes the journal's upload (see {@link openJournal}) or
  * starts one, sends the missing parts through the run's scheduler, completes, and checks the stored object.
@@ -54,9 +64,10 @@ export async function uploadMultipart(
   source: FileSource,
   ctx: TransferContext,
   onBytes: OnBytesSent,
-  onResumed: OnResumed,
+  progress: UploadProgress = {},
 ): Promise<SentFile> {
   const { journal, resumed, listed } = await openJournal(file, source, ctx);
+  const onResumed = progress.onResumed ?? (() => undefined);
   try {
     return await sendMissingParts(file, source, ctx, { journal, resumed, listed, onBytes, onResumed });
   } catch (error) {
@@ -79,7 +90,8 @@ export async function uploadMultipart(
     else
       ctx.debug(`${file.key}: upload ${journal.uploadId} is not on the server as journaled; starting again`);
     await abandonUpload(journal, ctx);
-    return uploadMultipart(file, source, ctx, onBytes, onResumed);
+    progress.onRestart?.();
+    return uploadMultipart(file, source, ctx, onBytes, progress);
   }
 }
 

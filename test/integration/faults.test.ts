@@ -347,6 +347,25 @@ describe('a server or proxy that refuses big request bodies (413, as nginx over 
     await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
     expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
   });
+
+  it("starts the file's progress over when it is sent again in smaller parts", async () => {
+    // one multipart file: which of two learns the limit first would decide which one starts over
+    const rule: FaultRule = { match: { minBodyBytes: 6 * MiB }, action: 'too-large-413', times: Infinity };
+    const w = await world('F-413PROG', 303, [rule]);
+    const rel = 'reels/R001/cam1.mp4';
+    await writeFiles(w.projectDir, { [rel]: REELS[rel]! });
+    const args = worldArgs(w, '--json').filter((arg) => arg !== '--quiet');
+    const run = await runCli(args);
+    expect(run.code, run.stderr).toBe(0);
+    const events = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type: string; file?: string });
+    // the bytes sent in 8 MiB parts are not the file's progress any more: the bar starts again from 0
+    expect(events.filter((e) => e.type === 'file-start' && e.file?.endsWith('cam1.mp4'))).toHaveLength(2);
+    const { totals } = JSON.parse(await readFile(w.statusJson, 'utf8'));
+    expect(totals).toMatchObject({ bytes_uploaded: REELS[rel]!.sizeBytes, bytes_resumed: 0 });
+  });
 });
 
 describe('a server that closes the connection on big part bodies without an answer (fauxqs past its 11 MiB limit)', () => {

@@ -3,7 +3,7 @@
  * and a file that changed in between is uploaded again from scratch, its old upload aborted.
  */
 import { createHash } from 'node:crypto';
-import { appendFile, stat, symlink, utimes } from 'node:fs/promises';
+import { appendFile, readFile, stat, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -284,6 +284,9 @@ describe('resuming an interrupted upload', () => {
     expect(sentParts(h)).toEqual([1, 2, 3, 4, 5, probe].sort((a, b) => a - b));
     expect(await listOpenMultipartUploads(bucket)).toEqual([]);
     await expectStored(keyOf(h, REL), digest);
+    // the parts the journal named are not in the object: every byte of it is this run's, none resumed
+    const { totals } = JSON.parse(await readFile(h.statusJson, 'utf8'));
+    expect(totals).toMatchObject({ bytes_resumed: 0, bytes_uploaded: SIZE });
   });
 
   it('resumes through another spelling of the project folder (a link to it) without resending a part', async () => {

@@ -6,7 +6,7 @@ const T0_MS = 1_730_182_741_000;
 describe('FilesInFlight', () => {
   it('counts new bytes once, up to the size, and resent bytes not at all', () => {
     const files = new FilesInFlight();
-    expect(files.start('reels', 'a.mp4', 100)).toBe(0);
+    expect(files.start('reels', 'a.mp4', 100)).toEqual({ countedBytes: 0, resumedBytes: 0 });
     const sent = files.sentCallback('reels', 'a.mp4');
 
     expect(sent(60, 'new', T0_MS)).toBe(60);
@@ -30,14 +30,14 @@ describe('FilesInFlight', () => {
     expect(files.view()).toEqual({ entries: [], current: undefined, bytes: 0 });
   });
 
-  it("gives back what a file started over had counted of this run's bytes, and moves it last", () => {
+  it("gives back what a file started over had counted of this run's bytes and as resumed, and moves it last", () => {
     const files = new FilesInFlight();
     files.start('reels', 'a.mp4', 100);
     files.start('reels', 'b.mp4', 100);
     files.addResumed('reels', 'a.mp4', 30);
     files.sentCallback('reels', 'a.mp4')(50, 'new', T0_MS);
 
-    expect(files.start('reels', 'a.mp4', 100)).toBe(50);
+    expect(files.start('reels', 'a.mp4', 100)).toEqual({ countedBytes: 50, resumedBytes: 30 });
     expect(files.view().entries.map((entry) => entry.file)).toEqual(['b.mp4', 'a.mp4']);
     expect(files.view().bytes).toBe(0);
   });

@@ -435,6 +435,25 @@ describe('StatusTracker resumed files', () => {
     tracker.fileDone(result({ group: 'reels', path: 'R001.mp4', sizeBytes: 900 }));
     expect(tracker.snapshot().totals).toMatchObject({ bytes_uploaded: 300, bytes_resumed: 600 });
   });
+
+  it('takes back what a file had resumed and sent when its upload starts again from the first byte', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    tracker.setTotals(1, 900);
+    tracker.startFile('reels', 'R001.mp4', 900);
+    tracker.fileResumedCallback('reels', 'R001.mp4')({ bytes: 600, partsStored: 6, partCount: 9 });
+    const onBytes = tracker.fileProgressCallback('reels', 'R001.mp4');
+    onBytes(200);
+    // the journaled upload is gone: a new one sends the whole file
+    tracker.startFile('reels', 'R001.mp4', 900);
+    onBytes(500);
+    let snapshot = tracker.snapshot();
+    expect(snapshot.in_flight[0]?.bytes).toBe(500);
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 500, bytes_resumed: 0, bytes_sent: 700 });
+    onBytes(400);
+    tracker.fileDone(result({ group: 'reels', path: 'R001.mp4', sizeBytes: 900 }));
+    snapshot = tracker.snapshot();
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 900, bytes_resumed: 0, bytes_sent: 1_100 });
+  });
 });
 
 describe('StatusTracker retries', () => {
