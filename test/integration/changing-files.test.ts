@@ -144,9 +144,9 @@ describe('a file that changes or disappears during the run', () => {
   });
 
   it('a file deleted between planning and its turn is failed with a reason, and the run carries on with the rest', async () => {
-    // one file at a time, the first held back 3 s by the proxy: the victim is deleted before its turn
+    // one file at a time, the first held by the proxy until the victim is deleted: that is before its turn
     const w = await world('CH-DELETE', 302, [
-      { match: { operation: 'PutObject', keyIncludes: 'a-first' }, action: 'delay', delayMs: 3000 },
+      { match: { operation: 'PutObject', keyIncludes: 'a-first' }, action: 'hold' },
     ]);
     const project: Record<string, FileContent> = {
       'logs/a-first.log': { sizeBytes: 10_000, seed: 'first' },
@@ -158,6 +158,7 @@ describe('a file that changes or disappears during the run', () => {
     const cli = spawnCli(worldArgs(w, '--max-concurrency', '1'));
     await waitForRequest(w, cli, 'PutObject', 'a-first');
     await rm(fileOf(w, 'logs/b-victim.log'));
+    expect(w.proxy.release()).toBe(1);
     const run = await cli.exited;
 
     expect(run.code, run.stderr).toBe(1);
@@ -173,19 +174,17 @@ describe('a file that changes or disappears during the run', () => {
   it('a reel deleted while its parts are sent is failed, its upload aborted, and no object is stored', async (context) => {
     if (process.platform === 'win32')
       context.skip('on Windows a file the CLI holds open is not unlinked the way POSIX unlink does it');
+    // its parts wait at the proxy until the file is gone: none is answered before the unlink
     const w = await world('CH-UNLINK', 303, [
-      {
-        match: { operation: 'UploadPart', keyIncludes: 'gone.mp4' },
-        action: 'delay',
-        delayMs: 1500,
-        times: Infinity,
-      },
+      { match: { operation: 'UploadPart', keyIncludes: 'gone.mp4' }, action: 'hold', times: Infinity },
     ]);
     const rel = 'reels/R001/gone.mp4';
     await writeFiles(w.projectDir, { [rel]: { sizeBytes: 16 * MiB, seed: 'gone' } });
     const cli = spawnCli(worldArgs(w));
     await waitForRequest(w, cli, 'UploadPart', 'gone.mp4');
     await rm(fileOf(w, rel));
+    w.proxy.setRules([]);
+    w.proxy.release();
     const run = await cli.exited;
 
     expect(run.code, run.stderr).toBe(1);

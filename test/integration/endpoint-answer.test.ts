@@ -60,13 +60,13 @@ async function uploadTo(endpoint: string, ...extra: string[]): Promise<Awaited<R
 }
 
 describe('an endpoint that does not answer', () => {
-  it('announces each retry and exits 2 naming the endpoint within about 10 s', async () => {
+  it('announces each retry and exits 2 naming the endpoint, without the retries meant for a server that answered', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const started = Date.now();
     const result = await uploadTo(endpoint, '--json');
-    const elapsedMs = Date.now() - started;
+    // how soon it gives up is the wait's budget, tested without a clock in the unit tests: a bound on wall time
+    // here would fail on a busy machine
+    expect(result.timedOut).toBe(false);
     expect(result.code, result.stderr).toBe(2);
-    expect(elapsedMs).toBeLessThan(30_000);
     expect(result.stderr).toContain(` warn retrying 2/12: connection refused (${endpoint})`);
     const last = result.stderr.trim().split('\n').at(-1);
     expect(last).toMatch(

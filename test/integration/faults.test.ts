@@ -263,6 +263,7 @@ describe('transient faults on the way to the server', () => {
     const started = performance.now();
     const run = await runCli(worldArgs(w, '--verify-large', '--socket-timeout', '5'), { timeoutMs: 150_000 });
     const seconds = (performance.now() - started) / 1000;
+    // a stall answers never: only the socket timeout ends it, and waiting out the 300 s default would time out here
     expect(run.timedOut, 'the run hung on a stalled connection').toBe(false);
     expect(run.code, run.stderr).toBe(0);
     const stats = w.proxy.stats();
@@ -274,9 +275,6 @@ describe('transient faults on the way to the server', () => {
     );
     expect(part2.length).toBeGreaterThanOrEqual(2);
     expect(part2.some((e) => e.status === 200)).toBe(true);
-    // each stall cost one socket timeout; nothing waited for the 300 s default
-    expect(seconds).toBeGreaterThanOrEqual(5);
-    expect(seconds).toBeLessThan(120);
     const verifiedBytes = await expectStoredExactly(w.bucket, `${w.projectKey}/`, files);
     expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
     await recordMeasurement({

@@ -73,11 +73,20 @@ describe('a 2 GiB upload stopped with Ctrl+C', () => {
   });
 
   it('exits 130 as interrupted, keeps the journal, and the rerun sends only the missing parts', async () => {
+    // parts after the 16th wait at the proxy until the run has taken the Ctrl+C, so which parts were answered and
+    // which were in flight at that moment is the proxy's to say, not the machine's load
+    h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', after: 16, times: Infinity }]);
+    const workers = getTransferConfig(SIZE).workers;
     const cli = spawnCli(uploadArgs(h));
-    await waitForJournalParts(h.stateDir, 16, cli);
-    const atSignal = h.proxy.stats();
+    const atSignal = await waitForProxy(
+      h.proxy,
+      (s) => acceptedPartNumbers(s).length === 16 && h.proxy.held() === workers,
+    );
     const signalledAt = Date.now();
     cli.child.kill('SIGINT');
+    await cli.waitForOutput(/Stopping: letting parts in flight finish/, 60_000);
+    h.proxy.setRules([]);
+    h.proxy.release();
     const stopped = await cli.exited;
     const stoppingMs = Date.now() - signalledAt;
     expect(stopped.code, stopped.stderr).toBe(130);
@@ -92,11 +101,8 @@ describe('a 2 GiB upload stopped with Ctrl+C', () => {
     expect(journalParts.length).toBeGreaterThanOrEqual(16);
     expect(acceptedFirst).toEqual(expect.arrayContaining(journalParts));
     expect(acceptedFirst.length).toBeLessThan(32);
-    // Nothing new starts after Ctrl+C: beyond the parts answered by then, only those of the file's workers
-    // busy at that moment were sent.
-    const answeredAtSignal = uploadPartRequests(atSignal).filter((e) => e.status !== null).length;
-    const maxPartsInFlight = getTransferConfig(SIZE).workers;
-    expect(uploadPartRequests(first).length).toBeLessThanOrEqual(answeredAtSignal + maxPartsInFlight);
+    // Nothing new starts after Ctrl+C: only the parts of the workers busy at that moment were sent.
+    expect(uploadPartRequests(first).length).toBe(16 + workers);
     if (stoppingMs < GRACE_MS) {
       // The grace period did not run out, so every part in flight at Ctrl+C finished and was journaled.
       // (On a machine too slow to finish them in time they are cut off; the rerun checks below still hold.)
@@ -121,17 +127,17 @@ describe('Ctrl+C while a part is slow or hangs', () => {
   const REL = 'reels/R003/hang.mp4';
 
   /**
-   * Starts an upload whose part 3 the proxy delays by 3 s, sends Ctrl+C once two parts are stored and part 3 is
-   * on its way, and returns the stopped run (exit 130): the order is the proxy's, not the clock's.
+   * Starts an upload whose part 3 the proxy holds, sends Ctrl+C once two parts are stored and part 3 is on its way,
+   * lets part 3 go once the run has taken the Ctrl+C, and returns the stopped run (exit 130): the order is the
+   * proxy's, not the clock's.
    */
   async function stopWhilePartThreeIsSlow(h: Harness, ...extra: string[]): Promise<CliResult> {
-    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'delay', delayMs: 3000 }]);
+    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'hold' }]);
     const cli = spawnCli(uploadArgs(h, ...extra, '--max-concurrency', '2'), { timeoutMs: 120_000 });
-    await waitForProxy(
-      h.proxy,
-      (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
-    );
+    await waitForProxy(h.proxy, (s) => acceptedPartNumbers(s).length >= 2 && h.proxy.held() === 1);
     cli.child.kill('SIGINT');
+    await cli.waitForOutput(/Stopping: letting parts in flight finish/, 60_000);
+    h.proxy.release();
     const stopped = await cli.exited;
     expect(stopped.code, stopped.stderr).toBe(130);
     return stopped;

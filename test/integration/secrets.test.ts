@@ -179,15 +179,16 @@ describe('secrets stay out of every output', () => {
   });
 
   it('a file that fails mid-run under --debug is reported without any key or token', async () => {
-    proxy.setRules([{ match: { operation: 'HeadBucket' }, action: 'delay', delayMs: 1500 }]);
+    proxy.setRules([{ match: { operation: 'HeadBucket' }, action: 'hold' }]);
     const traces = await runAndGather({
       configPath: await writeSecretConfig(env.secretAccessKey),
       withLogFile: true,
       extra: ['--force'],
       // planning is over once HeadBucket is sent: grow one planned file while the request is held
       during: async () => {
-        while ((proxy.stats().byOperation.HeadBucket ?? 0) === 0) await sleep(20);
+        while (proxy.held() === 0) await sleep(20);
         await appendFile(path.join(project, ...CHANGED_REL.split('/')), 'crew: 2\n');
+        proxy.release();
       },
     });
     proxy.setRules([]);
