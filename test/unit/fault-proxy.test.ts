@@ -542,10 +542,11 @@ describe('fault rules', () => {
     const t0 = Date.now();
     const r = await send(p, 'GET', '/bkt/k');
     expect(r.status).toBe(200);
+    // a lower bound only: a busy machine makes a request slower, never faster
     expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
-    const t1 = Date.now();
     await send(p, 'GET', '/bkt/k');
-    expect(Date.now() - t1).toBeLessThan(280);
+    // the rule's one use is spent: the second request is forwarded without a fault
+    expect(p.stats().log.map((e) => e.fault)).toEqual(['delay', undefined]);
   });
 
   it('stall never answers; close() ends the stalled request', async () => {
