@@ -32,6 +32,17 @@ export interface Interrupts {
 }
 
 /**
+ * Why a signal stopped the run: the reason its abort signals carry. A run stopped so keeps every upload its
+ * journals name for the next run to resume; one stopped by its own error (`abortAll`) carries that error instead.
+ */
+export class SignalStop extends Error {}
+
+/** Whether an abort signal's reason is a signal's stop, not a run-fatal error's. */
+export function isStopBySignal(reason: unknown): boolean {
+  return reason instanceof SignalStop;
+}
+
+/**
  * Parts in flight get this long to finish after the first signal. Shorter than the shortest kill window a run
  * commonly meets after its first signal (GitHub Actions sends SIGTERM 7.5 s after SIGINT, Docker kills 10 s
  * after SIGTERM), so that the run still unwinds on its own, its locks released, before it is killed.
@@ -96,7 +107,7 @@ export function watchInterrupts(options: {
   };
   const stopNow = () => {
     stoppedAtOnce = true;
-    hard.abort(new Error('stopped at once by a second signal'));
+    hard.abort(new SignalStop('stopped at once by a second signal'));
     for (const step of stopNowSteps.splice(0)) runSafely(step);
     // ref'd until the run has unwound (dispose): something that ignores the abort must not keep the run alive
     exitTimer = setTimeout(forceExit, options.exitDeadlineMs ?? EXIT_DEADLINE_MS);
@@ -105,15 +116,15 @@ export function watchInterrupts(options: {
     if (stoppedAtOnce) return;
     if (interrupted) return stopNow();
     interrupted = true;
-    soft.abort(new Error('stopped by signal'));
+    soft.abort(new SignalStop('stopped by signal'));
     if (stoppingSteps.length > 0) for (const step of stoppingSteps) step(signal);
     else options.onFirst?.(signal);
-    graceTimer = setTimeout(() => hard.abort(new Error('grace period over')), options.graceMs);
+    graceTimer = setTimeout(() => hard.abort(new SignalStop('grace period over')), options.graceMs);
     graceTimer.unref();
   };
   const onHangUp = () => {
     onSignal('SIGTERM');
-    hard.abort(new Error('stopped by hang-up'));
+    hard.abort(new SignalStop('stopped by hang-up'));
   };
   const signals: StopSignal[] =
     process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM'];

@@ -9,6 +9,7 @@ import type { S3Store } from '../remote/s3-store.js';
 import type { CopySource, ObjectTarget } from '../remote/write-request.js';
 import { diffSettings } from '../verifier/settings-diff.js';
 import { withRetry } from './retry.js';
+import { cleanupSignal, outlastStop } from './stopped-uploads.js';
 import { getTransferConfig } from './transfer-config.js';
 
 /** What fixing an object's settings needs from the run. */
@@ -176,7 +177,10 @@ async function copyByParts(
   sizeBytes: number,
   ctx: FixSettingsContext,
 ): Promise<void> {
-  const { uploadId } = await retried(() => ctx.store.uploads.create(target, ctx.signal), ctx);
+  const { uploadId } = await retried(
+    () => outlastStop(ctx.signal, (signal) => ctx.store.uploads.create(target, signal)),
+    ctx,
+  );
   const upload = { bucket: target.bucket, key: target.key, uploadId };
   const { partSizeBytes, partCount } = getTransferConfig(sizeBytes);
   const limit = pLimit(PARTS_AT_ONCE);
@@ -197,7 +201,9 @@ async function copyByParts(
     );
     await retried(() => ctx.store.uploads.complete(upload, parts, ctx.signal), ctx);
   } catch (error) {
-    await ctx.store.uploads.abort(upload.bucket, upload.key, uploadId).catch(() => undefined);
+    await ctx.store.uploads
+      .abort(upload.bucket, upload.key, uploadId, cleanupSignal(ctx.signal))
+      .catch(() => undefined);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { compareFingerprints } from '../content/file-identity.js';
 import { hashFile } from '../content/file-hash.js';
 import { partRange } from '../content/part-layout.js';
+import { InterruptedError } from '../errors.js';
 import { toUploadError } from '../remote/classify-error.js';
 import type { PartListing, RemotePart } from '../remote/remote-object.js';
 import type { FileSource } from './file-source.js';
@@ -8,6 +9,7 @@ import { partDigestChoice } from './integrity-mode.js';
 import { confirmParts } from './part-confirmation.js';
 import { withRetry } from './retry.js';
 import { reportedRetries } from './send-body.js';
+import { outlastStop } from './stopped-uploads.js';
 import { hashRange, SLICE_BYTES } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
@@ -174,8 +176,10 @@ async function startUpload(
     checksums: ctx.integrity === 'checksum',
     crc,
   };
+  // no part starts once the run stops: an upload started now would hold none
+  if (ctx.signal.aborted) throw new InterruptedError();
   const started = await withRetry(
-    () => ctx.store.uploads.create(target, ctx.hardSignal),
+    () => outlastStop(ctx.hardSignal, (signal) => ctx.store.uploads.create(target, signal)),
     reportedRetries(`start upload of ${file.key}`, ctx),
   ).catch((error: unknown) => {
     throw toUploadError(error, 'start upload of', file.key);

@@ -22,6 +22,7 @@ import { tagIfDropped } from './object-tags.js';
 import { abortOrphanedUploads } from './orphan-uploads.js';
 import { giveUpOnCloses, PartsClosedMidBody } from './part-size-cap.js';
 import { openJournal } from './resume-upload.js';
+import { abortIfUnused } from './stopped-uploads.js';
 import { withRetry } from './retry.js';
 import {
   bodyMemoryBytes,
@@ -56,7 +57,8 @@ export interface UploadProgress {
  * starts one, sends the missing parts through the run's scheduler, completes, and checks the stored object.
  * An upload resumed from the journal alone (the server cannot list parts) sends its first missing part before
  * the others: when the server answers that the upload is gone, or at completion that a recorded part is, it
- * starts again. So does an upload whose part the server refuses as too big (413), with smaller parts.
+ * starts again. So does an upload whose part the server refuses as too big (413), with smaller parts. An upload
+ * this run started that holds no part when the run stops for an error is aborted (see {@link abortIfUnused}).
  * @throws SourceError (the file changed: the upload is aborted), RemoteError, InterruptedError.
  */
 export async function uploadMultipart(
@@ -71,6 +73,10 @@ export async function uploadMultipart(
   try {
     return await sendMissingParts(file, source, ctx, { journal, resumed, listed, onBytes, onResumed });
   } catch (error) {
+    if (ctx.signal.aborted) {
+      if (!resumed) await abortIfUnused(journal, ctx);
+      throw error;
+    }
     if (isBodyTooLarge(error)) {
       const smaller = ctx.partSizeCap.lowerAfter(journal.partSizeBytes, file.sizeBytes);
       if (smaller === undefined) throw error;

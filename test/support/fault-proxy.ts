@@ -65,6 +65,7 @@ export type FaultAction =
   | 'truncate-response'
   | 'flip-byte'
   | 'hold'
+  | 'hold-answer'
   | 'wrong-etag'
   | 'etag-without-part-count'
   | 'digest-required-400'
@@ -120,6 +121,13 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque' | 'capitals';
  *   PRNG (reported in the log entry as `flipOffset`). With an unknown body length the body is buffered.
  *
  * - `hold`: keep the request (its body unread) until the test calls {@link FaultProxy.release}, then forward it.
+ * - `hold-answer`: forward the request, and keep the server's answer until {@link FaultProxy.release}: the server
+ *   has done what was asked, the client does not know it yet. A client that gives up meanwhile never learns it.
+ *
+ * `until` makes a fault wait for the proxy to have had an answer to a request of another operation (the server's,
+ * or one an error fault made up), as well as for {@link FaultProxy.release}: `hold` then forwards the request,
+ * `hold-answer` passes the answer on, and an error fault (`status-500` ... `invalid-kms-key-400`) answers. This
+ * orders requests of two files sent at once, whatever order the client sends them in.
  * - `wrong-etag`: forward, then answer another valid MD5 as the ETag (header and XML body): the MD5 of the real
  *   one, as if the server had stored other bytes.
  * - `etag-without-part-count`: forward, then answer the ETag (header and XML body) without its `-N`, as s3rver
@@ -180,6 +188,8 @@ export interface FaultRule {
   bucketRegion?: string;
   /** What to do. */
   action: FaultAction;
+  /** With `hold`, `hold-answer` or an error fault: wait until a request of this operation has had an answer. */
+  until?: S3Operation;
   /** How many matching requests to hit (default 1); `Infinity` for all. */
   times?: number;
   /** Skip the first N matching requests (default 0). */
@@ -257,9 +267,9 @@ export interface FaultProxy {
   setRules(rules: FaultRule[]): void;
   /** Switch how ETags are passed on (see {@link EtagStyle}); applies to requests that arrive from now on. */
   setEtagStyle(style: EtagStyle): void;
-  /** Forwards every request a `hold` rule holds; returns how many. */
+  /** Forwards every request a `hold` rule holds, and passes on every answer `hold-answer` holds; returns how many. */
   release(): number;
-  /** How many requests a `hold` rule holds now. */
+  /** How many requests a `hold` rule holds now, and answers a `hold-answer` rule holds. */
   held(): number;
   /** Stop listening, destroy all client and upstream sockets (including stalled ones), resolve. */
   close(): Promise<void>;
@@ -397,6 +407,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'truncate-response',
   'flip-byte',
   'hold',
+  'hold-answer',
   'wrong-etag',
   'etag-without-part-count',
   'digest-required-400',
@@ -795,6 +806,32 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let closing: Promise<void> | undefined;
   let etagStyle: EtagStyle = opts.etags ?? 'as-is';
   const heldRequests = new Set<() => void>();
+  // the operations answered since the rules were set, and what waits for one (see FaultRule.until)
+  const answeredOps = new Set<S3Operation>();
+  const awaitingAnswer = new Map<S3Operation, Set<() => void>>();
+  const afterAnswerOf = (operation: S3Operation, res: ServerResponse, then: () => void): void => {
+    if (answeredOps.has(operation)) return then();
+    const waiting = awaitingAnswer.get(operation) ?? new Set<() => void>();
+    awaitingAnswer.set(operation, waiting);
+    waiting.add(then);
+    res.on('close', () => waiting.delete(then));
+  };
+  const noteAnswer = (operation: S3Operation): void => {
+    answeredOps.add(operation);
+    const waiting = awaitingAnswer.get(operation);
+    awaitingAnswer.delete(operation);
+    for (const then of waiting ?? []) then();
+  };
+  /** Keeps `then` until release(), or until the rule's `until` operation is answered; whichever comes first. */
+  const holdUntilReleased = (rule: FaultRule, res: ServerResponse, then: () => void): void => {
+    const go = (): void => {
+      if (!heldRequests.delete(go)) return;
+      then();
+    };
+    heldRequests.add(go);
+    res.on('close', () => heldRequests.delete(go));
+    if (rule.until !== undefined) afterAnswerOf(rule.until, res, go);
+  };
   let lastListingPage: ListingPage | undefined;
 
   // Free upstream sockets are dropped after 30 s idle, well before typical server idle timeouts,
@@ -873,11 +910,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
     const errorFault = rule ? ERROR_FAULTS[rule.action] : undefined;
     if (errorFault) {
-      consumeBody(() => {
+      const answer = (): void => {
         if (res.destroyed) return;
         entry.status = errorFault.status;
         sendS3Error(res, errorFault.status, errorFault.code, errorFault.message, {}, errorFault.elements);
-      });
+        noteAnswer(op);
+      };
+      const until = rule?.until;
+      consumeBody(() => (until === undefined ? answer() : afterAnswerOf(until, res, answer)));
       return;
     }
     if (rule?.action === 'wrong-region-301') {
@@ -1015,6 +1055,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         if (status >= 200 && status < 300 && (op === 'UploadPart' || op === 'PutObject')) {
           stats.acceptedBodyBytes += entry.bodyBytes;
         }
+        noteAnswer(op);
+        if (rule?.action === 'hold-answer') holdUntilReleased(rule, res, () => passAnswer(ures, status));
+        else passAnswer(ures, status);
+      });
+
+      const passAnswer = (ures: IncomingMessage, status: number): void => {
         if (aborted || res.destroyed) {
           ures.resume();
           return;
@@ -1044,7 +1090,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           if (!ures.complete) res.destroy();
         });
         ures.pipe(res);
-      });
+      };
 
       const truncate = (ures: IncomingMessage, status: number, headers: string[]): void => {
         const sock = req.socket;
@@ -1251,12 +1297,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     };
 
     if (rule?.action === 'hold') {
-      const go = (): void => {
-        heldRequests.delete(go);
-        startForward();
-      };
-      heldRequests.add(go);
-      res.on('close', () => heldRequests.delete(go));
+      holdUntilReleased(rule, res, startForward);
       return;
     }
     if (rule?.action === 'delay') {
@@ -1306,6 +1347,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     },
     setRules: (next: FaultRule[]) => {
       rules = validateRules(next);
+      answeredOps.clear();
     },
     setEtagStyle: (style: EtagStyle) => {
       etagStyle = style;

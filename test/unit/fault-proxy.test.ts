@@ -876,3 +876,39 @@ describe('hold', () => {
     expect(p.stats().log.filter((e) => e.fault === 'hold')).toHaveLength(1);
   });
 });
+
+describe('hold-answer, and faults that wait for an answer to another operation', () => {
+  it('keeps the answer of a request the server has done until released', async () => {
+    const p = await start({
+      rules: [{ match: { operation: 'CreateMultipartUpload' }, action: 'hold-answer' }],
+    });
+    const answered = send(p, 'POST', '/bkt/k?uploads', undefined, [], new Agent());
+    while (p.held() < 1) await new Promise((r) => setTimeout(r, 10));
+    expect(received.map((r) => r.method)).toEqual(['POST']);
+    expect(p.release()).toBe(1);
+    expect((await answered).status).toBe(200);
+    expect(p.held()).toBe(0);
+  });
+
+  it('answers a refusal only once the other request was answered, and holds that answer until then', async () => {
+    const p = await start({
+      rules: [
+        { match: { operation: 'PutObject' }, action: 'status-500', until: 'CreateMultipartUpload' },
+        { match: { operation: 'CreateMultipartUpload' }, action: 'hold-answer', until: 'PutObject' },
+      ],
+    });
+    let refusedStatus = 0;
+    const refused = send(p, 'PUT', '/bkt/small', randomBytes(10), [], new Agent()).then((reply) => {
+      refusedStatus = reply.status;
+    });
+    while (p.stats().log.length < 1) await new Promise((r) => setTimeout(r, 10));
+    // no CreateMultipartUpload has been answered: the refusal is still waiting
+    expect(refusedStatus).toBe(0);
+    const created = send(p, 'POST', '/bkt/big?uploads', undefined, [], new Agent());
+    await refused;
+    expect(refusedStatus).toBe(500);
+    expect((await created).status).toBe(200);
+    expect(received.map((r) => r.method)).toEqual(['POST']);
+    expect(p.held()).toBe(0);
+  });
+});
