@@ -7,6 +7,7 @@ import {
   describeProof,
   reportsChecksum,
 } from './confirm-stored.js';
+import { RemoteError, StoredMismatchError } from '../errors.js';
 import { FileSource } from './file-source.js';
 import { bodyMemoryBytes, bufferBody, prepareBody, sendWithRetry, type BodySender } from './send-body.js';
 import type { CrcName } from '../content/crc.js';
@@ -100,12 +101,20 @@ async function putWhole(
     const sha256 = digests.sha256!;
     ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
     const target = objectTarget(file, sha256, ctx);
+    let mismatch: StoredMismatchError | undefined;
     const { stored, proof } = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
       send(attempt, async (body) => {
         const answer = await ctx.store.putObject(target, body, ctx.hardSignal);
-        return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
+        try {
+          return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
+        } catch (error) {
+          if (error instanceof StoredMismatchError) mismatch = error;
+          throw error;
+        }
       }),
-    );
+    ).catch((error: unknown) => {
+      throw namingStoredObject(error, mismatch);
+    });
     confirmEncryption(
       file.key,
       { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
@@ -121,6 +130,16 @@ async function putWhole(
       detail: how ? `single request; ${how}` : 'single request',
     };
   });
+}
+
+/**
+ * The last attempt's failure, naming the object an earlier attempt stored with other bytes: the failed row of the
+ * upload log must keep its ETag, or the next run takes the file's size and mtime recorded on it for proof. A
+ * failure that stops the run (credentials, settings, a lost link) or the file's own stays as it is.
+ */
+function namingStoredObject(error: unknown, mismatch: StoredMismatchError | undefined): unknown {
+  if (!mismatch || !(error instanceof RemoteError) || error.constructor !== RemoteError) return error;
+  return new StoredMismatchError(error.message, mismatch.storedEtag, error.retryable);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, chmod, truncate, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../support/fault-proxy.js';
 import { getObjectBytes, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
@@ -144,6 +144,26 @@ describe('bodies damaged on the way', () => {
     const [row] = await readLogRows(h.logCsv);
     expect(row).toMatchObject({ outcome: 'uploaded', etag: createHash('md5').update(bytes).digest('hex') });
     expect((await getObjectBytes(bucket, keyOf(h, rel))).equals(bytes)).toBe(true);
+  });
+
+  it('keeps the ETag of other bytes an attempt stored when the later attempts fail otherwise', async () => {
+    // the object holds the file's recorded size and mtime: only the failed row's ETag keeps a rerun from trusting it
+    const h = await harness('WRONGETAG3', [
+      { match: { operation: 'PutObject' }, action: 'wrong-etag' },
+      { match: { operation: 'PutObject' }, action: 'digest-required-400' },
+    ]);
+    const rel = 'reels/R001/small.json';
+    await writeFiles(h.projectDir, { [rel]: makeBytes(100 * 1024, 'wrong-etag-then-400') });
+    const run = await runCli(uploadArgs(h));
+    expect(run.code, run.stderr).toBe(1);
+    const puts = h.proxy.stats().log.filter((e) => e.operation === 'PutObject');
+    expect(puts[0]).toMatchObject({ status: 200, fault: 'wrong-etag' });
+    expect(puts.slice(1).map((e) => e.fault)).toEqual(['digest-required-400']);
+    const stored = await makeTestClient().send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(h, rel) }));
+    // the MD5 of the stored ETag's hex digits is what the proxy answered in its place
+    const answered = createHash('md5').update(stored.ETag!.replaceAll('"', '')).digest('hex');
+    const [row] = await readLogRows(h.logCsv);
+    expect(row).toMatchObject({ outcome: 'failed', etag: answered });
   });
 
   it("stores a reel whose multipart ETag comes without S3's -N (s3rver) on the strength of its parts", async () => {
