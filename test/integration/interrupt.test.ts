@@ -208,7 +208,7 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     expect(await listOpenMultipartUploads(bucket)).toEqual([]);
   });
 
-  it('gives up on the hung part when the grace period ends, exits 130, and the rerun completes', async () => {
+  it('gives up on the hung part when the grace period ends, counts only the stored parts as uploaded, exits 130, and the rerun completes', async () => {
     const h = await harness('HANG1');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang' } });
     const digest = await digestFile(file!, PART);
@@ -222,12 +222,21 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     const stopped = await cli.exited;
     expect(stopped.timedOut).toBe(false);
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
+    const status = await readStatusJson(h.statusJson);
+    expect(status.phase).toBe('interrupted');
     const first = h.proxy.stats();
     const acceptedFirst = acceptedPartNumbers(first);
     expect(acceptedFirst).not.toContain(3);
     const [journal] = await readJournals(h.stateDir);
     expect(journal?.parts.map((p) => p.partNumber).sort((a, b) => a - b)).toEqual(acceptedFirst);
+    // part 3 went whole on the wire but was never stored: the next run sends it again, so it is no content uploaded
+    const storedBytes = journal!.parts.reduce((sum, p) => sum + p.sizeBytes, 0);
+    expect(status.totals.bytes_uploaded).toBe(storedBytes);
+    expect((status.totals as unknown as Record<string, number>).bytes_sent).toBeGreaterThan(storedBytes);
+    expect(status.in_flight).toEqual([expect.objectContaining({ bytes: storedBytes })]);
+    expect(stopped.stdout).toMatch(
+      new RegExp(`^Sent ${storedBytes / MiB}\\.0 MiB in .*; \\d+\\.\\d MiB on the wire$`, 'm'),
+    );
 
     await expectResumedWithoutResending(h, first, 5);
     await expectStored(keyOf(h, REL), digest);
