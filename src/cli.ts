@@ -37,10 +37,30 @@ Examples (PowerShell):
 Exit codes: 0 all done, 1 some files failed, 2 usage, config or credentials error, 3 another run holds the lock, 130 interrupted.`;
 
 /** One line per error, like every other error the tool prints: commander puts its suggestion on a second line. */
-function writeOneLineError(text: string): void {
-  process.stderr.write(
-    text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)'),
-  );
+function writeOneLineError(text: string, commandPath = 'upload-to-s3'): void {
+  const line = text.replace(/^error: /, 'upload-to-s3: ').replace(/\n\((Did you mean [^)]*)\)/, ' ($1)');
+  process.stderr.write(withHelpAdvice(line, commandPath));
+}
+
+/** Commander's own complaints about an option or a command, which name it but not the fix. */
+const COMPLAINT =
+  /^upload-to-s3: (unknown (option|command) '[^']*'|option '[^']*' argument missing|required option '[^']*' not specified)\n?$/;
+
+/**
+ * Adds where the options (or commands) are listed to commander's complaint about one (`; upload-to-s3 check --help
+ * lists the options`), as every other error names its fix; a suggestion (`Did you mean --dry-run?`) is the fix
+ * already.
+ */
+function withHelpAdvice(line: string, commandPath: string): string {
+  const [, complaint, kind] = COMPLAINT.exec(line) ?? [];
+  if (complaint === undefined) return line;
+  return `upload-to-s3: ${complaint}; ${commandPath} --help lists the ${kind === 'command' ? 'commands' : 'options'}\n`;
+}
+
+/** Gives each command, nested ones too, an error writer that names its own help. */
+function nameHelpInErrors(command: Command, commandPath: string): void {
+  command.configureOutput({ writeErr: (text) => writeOneLineError(text, commandPath) });
+  for (const sub of command.commands) nameHelpInErrors(sub, `${commandPath} ${sub.name()}`);
 }
 
 function buildProgram(): Command {
@@ -70,6 +90,7 @@ function buildProgram(): Command {
       process.exitCode = await upload(flags);
     });
   registerCommands(program);
+  nameHelpInErrors(program, program.name());
   carryLeadingOptions(program);
   // after the subcommands, which would copy it: a stray word reaches the action, which names the commands
   program.allowExcessArguments();

@@ -110,15 +110,20 @@ async function lookForStatus(flags: StatusFlags): Promise<{ path?: string; missi
     const whose = flags.projectKey ? ` of project ${flags.projectKey}` : '';
     return { missing: `status: no status file${whose} in ${stateDirs.join(' or ')}` };
   }
-  if (others.length > 0) process.stderr.write(describeOthers(others, candidates.length));
+  if (others.length > 0)
+    process.stderr.write(describeOthers(others, candidates.length, flags.projectKey !== undefined));
   return { path: newest.path };
 }
 
-/** One line on stderr, so that --json output stays one record per line on stdout. */
-function describeOthers(others: readonly FoundStatus[], total: number): string {
+/**
+ * One line on stderr, so that --json output stays one record per line on stdout. With `--project-key` given, the
+ * others are that project's runs to other buckets or state folders: only their paths tell them apart.
+ */
+function describeOthers(others: readonly FoundStatus[], total: number, byProject: boolean): string {
   const listed = others
     .slice(0, OTHERS_NAMED)
     .map((entry) => `${entry.path}${entry.projectKey ? ` (${entry.projectKey})` : ''}`);
   const rest = others.length > OTHERS_NAMED ? ` and ${others.length - OTHERS_NAMED} more` : '';
-  return `status: showing the newest of ${total} status files; others: ${listed.join(', ')}${rest}; pick one with --project-key KEY or its path\n`;
+  const pick = byProject ? 'pick one by its path' : 'pick one with --project-key KEY or its path';
+  return `status: showing the newest of ${total} status files; others: ${listed.join(', ')}${rest}; ${pick}\n`;
 }

@@ -18,6 +18,7 @@ import { virtualHostAdvice, waitForFirstAnswer } from './endpoint-answer.js';
 import type { Listing } from './bucket-probe.js';
 import type { SigningKeys } from './request-signature.js';
 import type { S3Store } from './s3-store.js';
+import type { RequestTarget } from './sdk-requests.js';
 
 /** An endpoint that has not answered at all within this long is taken as misconfigured. */
 const NO_ANSWER_BUDGET_MS = 10_000;
@@ -93,9 +94,9 @@ async function openStore(
     credentials: await resolveCredentials(options.auth, agents),
     requests: options.objects.requests,
     ownObjects: options.objects.base,
-    onRequest: (operation) => {
+    onRequest: (operation, target) => {
       onRequest?.(operation);
-      if (log.debugEnabled) log.debug(`request ${operation}`);
+      if (log.debugEnabled) log.debug(`request ${operation}${describeRequestTarget(target)}`);
     },
     onRetry: (retry) =>
       log.warn(
@@ -350,4 +351,13 @@ async function explainHeadBucketFailure(
   } finally {
     await listing.return(undefined);
   }
+}
+
+/**
+ * What a request is about, as `--debug` names it after the operation: ` KEY part N`, ` KEY`, or nothing for a
+ * request of the bucket: a reader can so tell which parts a run sent, and that a resumed upload sent none twice.
+ */
+function describeRequestTarget({ key, partNumber }: RequestTarget): string {
+  if (key === undefined) return '';
+  return partNumber === undefined ? ` ${key}` : ` ${key} part ${partNumber}`;
 }

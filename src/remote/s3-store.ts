@@ -49,13 +49,14 @@ import {
   signPayload,
   watchAttempts,
   type AttemptListener,
+  type RequestTarget,
 } from './sdk-requests.js';
 import type { CopySource, ObjectTarget, SignedBody } from './write-request.js';
 
 /** Where and how to reach the S3 endpoint, and what the store tells of its requests and sends with them. */
 export interface StoreSettings extends EndpointSettings {
   /** Called once per HTTP request sent, for request counting in --debug and the benchmark. */
-  onRequest?: ((operation: string) => void) | undefined;
+  onRequest?: ((operation: string, target: RequestTarget) => void) | undefined;
   /** Told of each request the control client sends again whose key no {@link S3Store.watchRetries} watches. */
   onRetry?: ((retry: ControlRetry) => void) | undefined;
   /** The SSE-C key and expected bucket owner, sent on every request that takes them. */
@@ -102,7 +103,7 @@ export class S3Store {
     this.uploads = new MultipartUploads({ control, data, settings, boundReads: this.boundReads });
     this.ownObjects = new OwnObjects({ control, settings, clock: lean.clock });
     const listener: AttemptListener = {
-      onSend: (operation) => this.settings.onRequest?.(operation),
+      onSend: (operation, target) => this.settings.onRequest?.(operation, target),
       onRetry: (retry) => this.tellRetry(retry),
     };
     watchAttempts(control, CLIENT_SETTINGS.maxAttempts, listener);
@@ -252,7 +253,7 @@ export class S3Store {
     const lean = isLean ? await this.leanPutFor(target.bucket) : undefined;
     if (lean && body.stream instanceof Buffer) {
       const headers = putObjectHeaders(target, body, this.settings.requests);
-      this.settings.onRequest?.('PutObjectCommand');
+      this.settings.onRequest?.('PutObjectCommand', { key: target.key });
       return storedReport(await lean.put(target.key, headers, body.stream, signal));
     }
     const command = new PutObjectCommand({

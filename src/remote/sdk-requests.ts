@@ -34,10 +34,16 @@ export async function sendWithBody<T>(
   }
 }
 
+/** The object and part a request is about, as far as its command names them. */
+export interface RequestTarget {
+  key?: string | undefined;
+  partNumber?: number | undefined;
+}
+
 /** What {@link watchAttempts} tells of a client's requests. */
 export interface AttemptListener {
   /** Each HTTP request sent: a command's first attempt and each retry. */
-  onSend(operation: string): void;
+  onSend(operation: string, target: RequestTarget): void;
   /** Each request sent again, with the failure of the attempt before it. */
   onRetry(retry: ControlRetry): void;
 }
@@ -54,7 +60,7 @@ export function watchAttempts(client: S3Client, attempts: number, listener: Atte
       let lastError: unknown;
       return async (args) => {
         const operation = context.commandName ?? 'unknown';
-        listener.onSend(operation);
+        listener.onSend(operation, { key: keyOf(args.input), partNumber: partNumberOf(args.input) });
         if (failures > 0)
           listener.onRetry({
             operation,
@@ -80,6 +86,12 @@ export function watchAttempts(client: S3Client, attempts: number, listener: Atte
 function keyOf(input: unknown): string | undefined {
   const key = (input as { Key?: unknown } | undefined)?.Key;
   return typeof key === 'string' ? key : undefined;
+}
+
+/** The part number a command's input names (UploadPart, a HeadObject of one part), if any. */
+function partNumberOf(input: unknown): number | undefined {
+  const partNumber = (input as { PartNumber?: unknown } | undefined)?.PartNumber;
+  return typeof partNumber === 'number' ? partNumber : undefined;
 }
 
 /**

@@ -43,7 +43,8 @@ export class FilesInFlight {
   /**
    * Returns the function that adds each chunk sent of the file to its bytes and returns how many of them are content
    * not counted before: `new` bytes up to the file's size (a transfer that starts a file over sends its bytes
-   * again), none for `resent` ones or a file not in flight. A chunk past a pending retry's time clears the retry.
+   * again), none for `resent` ones or a file not in flight. `withdrawn` bytes are taken back, down to what an
+   * earlier run stored, and returned negative. A chunk past a pending retry's time clears the retry.
    * It runs once per chunk: a lookup and a few sums.
    */
   sentCallback(
@@ -53,8 +54,14 @@ export class FilesInFlight {
     const key = flightKey(group, path);
     return (deltaBytes, kind, nowMs) => {
       // looked up per chunk: a file started over is a new entry
-      const entry = this.flights.get(key)?.status;
-      if (entry === undefined) return 0;
+      const flight = this.flights.get(key);
+      if (flight === undefined) return 0;
+      const entry = flight.status;
+      if (kind === 'withdrawn') {
+        const back = Math.max(Math.min(deltaBytes, entry.bytes - flight.resumedBytes), 0);
+        entry.bytes -= back;
+        return -back;
+      }
       const fresh = kind === 'new' ? Math.max(Math.min(deltaBytes, entry.size - entry.bytes), 0) : 0;
       entry.bytes += fresh;
       if (entry.retry !== undefined && nowMs >= entry.retry.resume_at * 1000) delete entry.retry;

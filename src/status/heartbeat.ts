@@ -21,6 +21,11 @@ export interface RunIdentity {
   source: string;
   /** `s3://bucket/{prefix}{project_key}/`: every key of the run starts with it. */
   destination: string;
+  /**
+   * What to run to take the upload up where it stopped: a run that dies says nothing, and a `--timestamp` run is
+   * resumed only with `--custom-timestamp` and its folder.
+   */
+  resume_advice: string;
 }
 
 export interface HeartbeatOptions {

@@ -163,5 +163,6 @@ function identityOf(options: RunOptions): RunIdentity {
     project_key: options.projectKey,
     source: options.folder,
     destination: destinationUrl({ bucket: options.bucket, projectPrefix: projectPrefixOf(options) }),
+    resume_advice: resumeAdvice(options),
   };
 }

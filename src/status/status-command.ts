@@ -211,9 +211,10 @@ function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
   if (isFinalPhase(file.phase)) return { state: 'finished' };
   // A pid means something only on the machine that wrote it; the file may sit on a network share.
   if (file.pid > 0 && file.hostname === hostname() && !isProcessAlive(file.pid)) {
+    const advice = file.resume_advice ? `; ${file.resume_advice}` : '';
     return {
       state: 'gone',
-      reason: `process ${file.pid} is not running; the upload stopped without finishing`,
+      reason: `process ${file.pid} is not running; the upload stopped without finishing${advice}`,
     };
   }
   const intervalMs = file.heartbeat_interval_ms ?? ASSUMED_HEARTBEAT_INTERVAL_MS;
@@ -247,7 +248,8 @@ function renderStatus(
     ...formatInFlight(file, liveness),
     ...formatErrors(file),
   ];
-  if (liveness.state === 'stale' || liveness.state === 'gone') lines.push('', `STALE: ${liveness.reason}`);
+  if (liveness.state === 'stale' || liveness.state === 'gone')
+    lines.push('', escapeControls(`STALE: ${liveness.reason}`));
   return lines.join('\n');
 }
 

@@ -55,10 +55,12 @@ export type StatusEvent =
   | { type: 'file-done'; result: FileResult; timeMs: number };
 
 /**
- * What bytes the transfer reports carry: content of the file not sent before in this run (`new`), or bytes of an
- * attempt that failed sent again (`resent`), which count as sent on the wire but not as content uploaded.
+ * What bytes the transfer reports carry: content of the file not sent before in this run (`new`), bytes of an
+ * attempt that failed sent again (`resent`), which count as sent on the wire but not as content uploaded, or `new`
+ * bytes of a request given up before the server stored them (`withdrawn`: a part cut off when the run stops), which
+ * the file's progress and the content uploaded give back; they stay sent on the wire.
  */
-export type SentBytesKind = 'new' | 'resent';
+export type SentBytesKind = 'new' | 'resent' | 'withdrawn';
 
 /** Receives each chunk of a file's bytes as it is sent; bytes are `new` unless said otherwise. */
 export type OnBytesSent = (deltaBytes: number, kind?: SentBytesKind) => void;

@@ -20,9 +20,12 @@ import {
 export type StatusFileContent = StatusSnapshot &
   Partial<Pick<HeartbeatFile, 'heartbeat_interval_ms' | 'hostname' | keyof RunIdentity>>;
 
-const IDENTITY_FIELDS = ['project_key', 'source', 'destination'] as const satisfies ReadonlyArray<
-  keyof RunIdentity
->;
+const IDENTITY_FIELDS = [
+  'project_key',
+  'source',
+  'destination',
+  'resume_advice',
+] as const satisfies ReadonlyArray<keyof RunIdentity>;
 
 const REREAD_DELAY_MS = 100;
 const IN_FLIGHT_TEMPLATE: InFlightStatus = { file: '', group: '', bytes: 0, size: 0 };

@@ -143,7 +143,8 @@ export class StatusTracker {
   /**
    * Returns the callback the transfer calls with each chunk of bytes sent for this file. Every byte adds to
    * `bytes_sent` (group and total) and the rate window; `new` bytes, up to the file's size, also to the file's
-   * in-flight bytes and `bytes_uploaded`. Nothing else, because it runs once per chunk.
+   * in-flight bytes and `bytes_uploaded`. `withdrawn` bytes, sent already, are taken back from the file's bytes and
+   * `bytes_uploaded` only. Nothing else, because it runs once per chunk.
    */
   fileProgressCallback(group: string, path: string): OnBytesSent {
     const addSent = this.inFlight.sentCallback(group, path);
@@ -153,8 +154,9 @@ export class StatusTracker {
       const fresh = addSent(deltaBytes, kind, now);
       // no array or object per chunk: the counters are added to one by one
       counters.bytes_uploaded += fresh;
-      counters.bytes_sent += deltaBytes;
       this.totals.bytes_uploaded += fresh;
+      if (kind === 'withdrawn') return;
+      counters.bytes_sent += deltaBytes;
       this.totals.bytes_sent += deltaBytes;
       this.rate ??= new RateWindow(now);
       this.rate.record(deltaBytes, now);

@@ -15,7 +15,7 @@ import { SLICE_BYTES, type BodyDigests, type DigestChoice } from './signed-body.
 import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type SentFile, type TransferContext } from './transfer-context.js';
 import { uploadMultipart } from './upload-multipart.js';
-import { rangeProgress } from './range-progress.js';
+import { rangeProgress, type RangeProgress } from './range-progress.js';
 import type { OnBytesSent } from '../status/status-tracker.js';
 
 export type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
@@ -36,7 +36,7 @@ export async function uploadFile(
   // a whole file sent again (a failed attempt, an answer that shows other bytes) counts once
   const wholeBytes = rangeProgress(onBytes, file.sizeBytes);
   if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
-    return uploadSingle(file, ctx, async () =>
+    return uploadSingle(file, ctx, wholeBytes, async () =>
       bufferBody(
         await ctx.wholeFiles.read(file.path, file),
         ctx,
@@ -51,7 +51,7 @@ export async function uploadFile(
     const range = { start: 0, length: file.sizeBytes };
     return plan.multipart
       ? await uploadMultipart(file, source, ctx, onBytes, progress)
-      : await uploadSingle(file, ctx, () =>
+      : await uploadSingle(file, ctx, wholeBytes, () =>
           prepareBody(source, range, ctx, wholeBytes, singleDigests(ctx), ctx.integrity),
         );
   } finally {
@@ -77,14 +77,18 @@ function singleCrc(ctx: TransferContext): CrcName | undefined {
 /**
  * One PutObject of the body `prepare` reads and hashes (within the scheduler's memory budget), with its Content-MD5,
  * its SHA-256 signed and, in checksum mode, stored as a checksum. An answer that shows other bytes is retried like
- * a failed request.
+ * a failed request. A body the server did not store gives its bytes back (`wholeBytes.withdraw`).
  */
 async function uploadSingle(
   file: FileToSend,
   ctx: TransferContext,
+  wholeBytes: RangeProgress,
   prepare: () => Promise<PreparedBody>,
 ): Promise<SentFile> {
-  const sent = await putWhole(file, ctx, prepare);
+  const sent = await putWhole(file, ctx, prepare).catch((error: unknown) => {
+    wholeBytes.withdraw();
+    throw error;
+  });
   await probeStorageClass(file, ctx);
   await tagWholeObject(file, ctx);
   return sent;

@@ -192,16 +192,22 @@ async function sendPart(
     what: `${journal.key} part ${partNumber}`,
     range,
   };
-  await ctx.scheduler.run(bodyMemoryBytes(range.length), async () => {
-    const sent =
-      (route.readOnce && isProvenByEtag(journal, range)
-        ? await sendReadOnce(part, journal, source, ctx, partBytes, route)
-        : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, partBytes));
-    ctx.partSizeCap.noteAccepted(range.length);
-    if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
-    journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
-    await ctx.journals.save(journal);
-  });
+  await ctx.scheduler
+    .run(bodyMemoryBytes(range.length), async () => {
+      const sent =
+        (route.readOnce && isProvenByEtag(journal, range)
+          ? await sendReadOnce(part, journal, source, ctx, partBytes, route)
+          : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, partBytes));
+      ctx.partSizeCap.noteAccepted(range.length);
+      if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
+      journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
+      await ctx.journals.save(journal);
+    })
+    .catch((error: unknown) => {
+      // a part no journal holds (cut off by a stop, or failed) is sent again by the next run: no content uploaded
+      partBytes.withdraw();
+      throw error;
+    });
 }
 
 /** Whether the parts of one upload may go read once: not after the server refused one for want of a digest. */

@@ -126,13 +126,42 @@ describe('options before a subcommand', () => {
 });
 
 describe("a subcommand's own mistakes end as the upload's do", () => {
-  it('an unknown option of a subcommand: exit 2, one line', async () => {
-    expectUsageLine(await runCli(['status', '--bogus']), /unknown option '--bogus'/);
-    expectUsageLine(await runCli(['credentials', 'test', '--bogus']), /unknown option '--bogus'/);
+  it('an unknown option of a subcommand: exit 2, one line naming the help that lists its options', async () => {
+    expectUsageLine(
+      await runCli(['status', '--bogus']),
+      /unknown option '--bogus'; upload-to-s3 status --help lists the options$/,
+    );
+    expectUsageLine(
+      await runCli(['credentials', 'test', '--bogus']),
+      /unknown option '--bogus'; upload-to-s3 credentials test --help lists the options$/,
+    );
+    expectUsageLine(
+      await runCli(['credentials', 'bogus']),
+      /unknown command 'bogus'; upload-to-s3 credentials --help lists the commands$/,
+    );
+    // a suggestion is the fix already
+    expectUsageLine(
+      await runCli(['check', '--downlod']),
+      /unknown option '--downlod' \(Did you mean --download\?\)$/,
+    );
+  });
+
+  it("an upload's unknown option or flag without its value: exit 2, one line naming the help", async () => {
+    expectUsageLine(
+      await runCli(['--project-key', PROJECT_KEY, '--bogus']),
+      /unknown option '--bogus'; upload-to-s3 --help lists the options$/,
+    );
+    expectUsageLine(
+      await runCli(['--project-key', PROJECT_KEY, '--max-concurrency']),
+      /option '--max-concurrency <n>' argument missing; upload-to-s3 --help lists the options$/,
+    );
   });
 
   it('a missing required option of a subcommand: exit 2, one line', async () => {
-    expectUsageLine(await runCli(['cleanup', '--config', config]), /--project-key/);
+    expectUsageLine(
+      await runCli(['cleanup', '--config', config]),
+      /--project-key <key>' not specified; upload-to-s3 cleanup --help lists the options$/,
+    );
   });
 
   it("`help COMMAND` shows that command's help, as `COMMAND --help` does", async () => {

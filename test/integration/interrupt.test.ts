@@ -189,6 +189,35 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     await expectStored(journal!.key, digest);
   });
 
+  it('a --timestamp run killed mid-file: status names the --custom-timestamp that resumes it', async () => {
+    const h = await harness('KILLTS');
+    await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'killed-stamped' } });
+    h.proxy.setRules([{ match: { operation: 'UploadPart', partNumber: 3 }, action: 'hold' }]);
+    const cli = spawnCli(uploadArgs(h, '--timestamp', '--max-concurrency', '2'), { timeoutMs: 120_000 });
+    await waitForProxy(h.proxy, (s) => acceptedPartNumbers(s).length >= 2 && h.proxy.held() === 1);
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    h.proxy.release();
+    const [journal] = await readJournals(h.stateDir);
+    const stamp = /\/reels\/(\d{8}_\d{4})\//.exec(journal!.key)?.[1];
+    expect(stamp, journal!.key).toBeDefined();
+
+    const shown = await runCli(['status', h.statusJson]);
+
+    expect(shown.code, shown.stderr).toBe(1);
+    // a crash leaves no stop message: a new --timestamp run would start a new folder and send the file again
+    expect(shown.stdout).toMatch(
+      new RegExp(
+        `^STALE: process \\d+ is not running; the upload stopped without finishing; to resume, run it again with --custom-timestamp ${stamp} in place of --timestamp`,
+        'm',
+      ),
+    );
+    h.proxy.setRules([]);
+    const resumed = await runCli(uploadArgs(h, '--custom-timestamp', stamp!));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/ resumed, already stored$/m);
+  });
+
   it('a later --timestamp run names the folder the interrupted run left, which only --custom-timestamp resumes', async () => {
     const h = await harness('TSTAMP2');
     await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'left-behind' } });
@@ -208,7 +237,7 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     expect(await listOpenMultipartUploads(bucket)).toEqual([]);
   });
 
-  it('gives up on the hung part when the grace period ends, exits 130, and the rerun completes', async () => {
+  it('gives up on the hung part when the grace period ends, counts only the stored parts as uploaded, exits 130, and the rerun completes', async () => {
     const h = await harness('HANG1');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang' } });
     const digest = await digestFile(file!, PART);
@@ -222,12 +251,21 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     const stopped = await cli.exited;
     expect(stopped.timedOut).toBe(false);
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect((await readStatusJson(h.statusJson)).phase).toBe('interrupted');
+    const status = await readStatusJson(h.statusJson);
+    expect(status.phase).toBe('interrupted');
     const first = h.proxy.stats();
     const acceptedFirst = acceptedPartNumbers(first);
     expect(acceptedFirst).not.toContain(3);
     const [journal] = await readJournals(h.stateDir);
     expect(journal?.parts.map((p) => p.partNumber).sort((a, b) => a - b)).toEqual(acceptedFirst);
+    // part 3 went whole on the wire but was never stored: the next run sends it again, so it is no content uploaded
+    const storedBytes = journal!.parts.reduce((sum, p) => sum + p.sizeBytes, 0);
+    expect(status.totals.bytes_uploaded).toBe(storedBytes);
+    expect((status.totals as unknown as Record<string, number>).bytes_sent).toBeGreaterThan(storedBytes);
+    expect(status.in_flight).toEqual([expect.objectContaining({ bytes: storedBytes })]);
+    expect(stopped.stdout).toMatch(
+      new RegExp(`^Sent ${storedBytes / MiB}\\.0 MiB in .*; \\d+\\.\\d MiB on the wire$`, 'm'),
+    );
 
     await expectResumedWithoutResending(h, first, 5);
     await expectStored(keyOf(h, REL), digest);

@@ -250,6 +250,12 @@ describe('the seed usage examples', () => {
     expect(status.totals).toMatchObject({ files: 5, uploaded: 5, skipped: 0, failed: 0 });
     expect(Object.keys(status.folder_types as object)).toEqual(['reels']);
     expect(result.stderr).toMatch(/debug request CreateMultipartUploadCommand/);
+    // each request names its object and part, so a reader can tell that no part went twice
+    const partsSent = [...result.stderr.matchAll(/ debug request UploadPartCommand (.+) part (\d+)$/gm)].map(
+      ([, key, part]) => `${key} ${part}`,
+    );
+    expect(partsSent.sort()).toEqual([1, 2, 3].map((n) => `${PROJECT_KEY}/reels/R001/R001.mp4 ${n}`));
+    expect(result.stderr).toContain(` debug request PutObjectCommand ${PROJECT_KEY}/reels/R001/R001.json`);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });

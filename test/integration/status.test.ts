@@ -365,6 +365,29 @@ describe('status without a path', () => {
     expect(shown.stdout).toMatch(/^Files: 1\/1 \(1 uploaded, 0 skipped, 0 failed\)$/m);
   });
 
+  it("names the same project's status file of another bucket, to be picked by its path", async () => {
+    const twoKey = 'STATUSTWO1';
+    const { stateDir } = await makeRunFiles('two-buckets');
+    const buckets = [await createTestBucket('status-two-a'), await createTestBucket('status-two-b')];
+    for (const bucket of buckets) {
+      const upload = await runCli([
+        ...['--config', configPath, '--bucket', bucket, '--state-dir', stateDir],
+        ...['--folder', project, '--project-key', twoKey, '--include', 'config'],
+      ]);
+      expect(upload.code, upload.stderr).toBe(0);
+    }
+
+    const shown = await runCli(['status', '--state-dir', stateDir, '--project-key', twoKey]);
+
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`Project ${twoKey}: ${project} -> s3://${buckets[1]}/${twoKey}/`);
+    const other = path.join(stateDir, 'runs', buckets[0]!, twoKey, 'status.json');
+    // --project-key is given already: only the path tells the two apart
+    expect(shown.stderr.trim()).toBe(
+      `status: showing the newest of 2 status files; others: ${other} (${twoKey}); pick one by its path`,
+    );
+  });
+
   it('with --watch waits for the run that has not started yet, then follows it to its end', async () => {
     const bucket = await createTestBucket('status-wait');
     const { stateDir } = await makeRunFiles('wait');

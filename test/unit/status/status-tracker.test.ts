@@ -454,6 +454,25 @@ describe('StatusTracker resumed files', () => {
     snapshot = tracker.snapshot();
     expect(snapshot.totals).toMatchObject({ bytes_uploaded: 900, bytes_resumed: 0, bytes_sent: 1_100 });
   });
+
+  it('gives back the bytes of a part cut off in flight, keeping them on the wire and what an earlier run stored', () => {
+    const tracker = new StatusTracker({ now: clock().now });
+    tracker.setTotals(1, 900);
+    tracker.startFile('reels', 'R001.mp4', 900);
+    tracker.fileResumedCallback('reels', 'R001.mp4')({ bytes: 300, partsStored: 3, partCount: 9 });
+    const onBytes = tracker.fileProgressCallback('reels', 'R001.mp4');
+    onBytes(200); // two parts stored
+    onBytes(80); // a part the stop cuts off
+    onBytes(80, 'withdrawn');
+    const snapshot = tracker.snapshot();
+    expect(snapshot.in_flight[0]?.bytes).toBe(500);
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 200, bytes_resumed: 300, bytes_sent: 280 });
+    expect(readGroups(snapshot)['reels']).toMatchObject({ bytes_uploaded: 200, bytes_sent: 280 });
+    // never below what an earlier run stored
+    onBytes(900, 'withdrawn');
+    expect(tracker.snapshot().in_flight[0]?.bytes).toBe(300);
+    expect(tracker.snapshot().totals.bytes_uploaded).toBe(0);
+  });
 });
 
 describe('StatusTracker retries', () => {

@@ -39,4 +39,19 @@ describe('rangeProgress', () => {
     const newBytes = calls.filter(([, kind]) => kind === 'new').reduce((sum, [n]) => sum + n, 0);
     expect(newBytes).toBe(300);
   });
+
+  it('withdraws the bytes it counted as new, at most the range, once, when the range is not stored', () => {
+    const { calls, onBytes } = recorder();
+    const progress = rangeProgress(onBytes, 300);
+    progress(200);
+    progress(200); // a second attempt, cut off part-way
+    progress.withdraw();
+    progress.withdraw();
+    expect(calls).toEqual([
+      [200, 'new'],
+      [100, 'new'],
+      [100, 'resent'],
+      [300, 'withdrawn'],
+    ]);
+  });
 });
