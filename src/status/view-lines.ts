@@ -114,9 +114,17 @@ export function formatRunStartLine(destination: RunDestination): string {
   return escapeControls(`upload ${destination.folder} -> ${target}${stamp}`);
 }
 
-/** One line for many skipped files: `skipped 301 files in reels (2.0 GiB): 300 unchanged, 1 same-etag`. */
+/**
+ * One line for many skipped files: `skipped 301 files in reels (2.0 GiB): unchanged (300); same ETag (1)`, or with
+ * one reason for all, that reason alone. A reason is a phrase of its own (`upload log: sent earlier with ...`): a
+ * count before it would read as part of it.
+ */
 export function formatSkipBatchLine(batch: SkipBatch): string {
-  const reasons = [...batch.reasons].map(([reason, count]) => `${count} ${reason}`).join(', ');
+  const counted = [...batch.reasons];
+  const reasons =
+    counted.length === 1
+      ? counted[0]![0]
+      : counted.map(([reason, count]) => `${reason} (${count})`).join('; ');
   return escapeControls(
     `skipped ${formatCount(batch.count, 'file')} in ${batch.group} (${formatBytes(batch.sizeBytes)}): ${reasons}`,
   );

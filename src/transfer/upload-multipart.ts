@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
 import { SourceError } from '../errors.js';
-import { formatBytes } from '../status/format.js';
+import { formatBytes, formatCount } from '../status/format.js';
 import { errorCode, isBodyTooLarge, isUploadMissing, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
 import { isEtagContentMd5 } from '../content/etag.js';
@@ -166,7 +166,7 @@ async function sendMissingParts(
     partsSent: missing.length,
     detail: run.resumed
       ? `resumed: ${partCount - missing.length} of ${partCount} parts were already stored`
-      : `multipart, ${partCount} parts`,
+      : `multipart, ${formatCount(partCount, 'part')}`,
   });
 }
 

@@ -85,9 +85,27 @@ describe('plain view', () => {
     const lines = output().trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(
-      new RegExp(`^${STAMP} skipped 1000 files in R001 \\(1000\\.0 MiB\\): 100 same-etag, 900 unchanged$`),
+      new RegExp(
+        `^${STAMP} skipped 1000 files in R001 \\(1000\\.0 MiB\\): same-etag \\(100\\); unchanged \\(900\\)$`,
+      ),
     );
     expect(lines[2]).toMatch(new RegExp(`^${STAMP} done R001: 0 uploaded, 1000 skipped, 0 failed$`));
+  });
+
+  it('names the one reason of a batch of skipped files without a count that would read as part of it', async () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    tracker.startGroup('reels', 1000, 1000 * MiB);
+    const reason = 'upload log: sent earlier with the same size and mtime';
+    for (let i = 0; i < 1000; i++)
+      tracker.noteSkip(skipped({ group: 'reels', path: `f${i}`, reason, sizeBytes: MiB }));
+    tracker.completeGroup('reels');
+    view.stop();
+    const lines = output().trimEnd().split('\n');
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${STAMP} skipped 1000 files in reels \\(1000\\.0 MiB\\): upload log: sent earlier with the same size and mtime$`,
+      ),
+    );
   });
 
   it('prints a few skipped files one per line, with their reason', async () => {
