@@ -136,7 +136,10 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       logged,
     });
     let unproven = 0;
+    // a dry run exits as the run would: the files it could not read or name are failures of the run
+    let wouldFail = 0;
     if (options.dryRun) {
+      wouldFail = plan.problems.length;
       const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
       printDryRun(
         decided,
@@ -172,10 +175,11 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     const snapshot = reporting.tracker.snapshot();
     // a run that ends here ended without a run-fatal error, whatever a signal during it announced
     reporting.tracker.setRunError(null);
-    reporting.tracker.setPhase(snapshot.totals.failed + unproven > 0 ? 'failed' : 'completed');
+    const failed = snapshot.totals.failed + unproven + wouldFail;
+    reporting.tracker.setPhase(failed > 0 ? 'failed' : 'completed');
     return {
       snapshot: reporting.tracker.snapshot(),
-      failed: snapshot.totals.failed + unproven,
+      failed,
       elapsedMs: monotonicMs() - started,
       leftOut: plan.leftOut,
     };

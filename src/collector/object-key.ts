@@ -31,7 +31,8 @@ export interface KeyParts {
 /**
  * Builds `{prefix/}{project_key}/{folder_type}/[{timestamp}/]{rel_path}` with forward slashes
  * whatever the OS, no empty segments and Unicode in NFC.
- * @throws SourceError when the key would exceed S3's 1,024-byte limit or climbs out with '..'.
+ * @throws SourceError when the key would exceed S3's 1,024-byte limit or climbs out with '..'; its message names
+ *   no path, which whoever reports it puts first.
  */
 export function buildObjectKey(parts: KeyParts): string {
   return joinObjectKey(objectKeyHead(parts), parts.relPath);
@@ -58,21 +59,21 @@ export function joinObjectKey(head: string, relPath: string): string {
   const relSegments = splitSegments(relPath);
   if (relSegments.includes('..')) {
     throw new SourceError(
-      `build key for ${relPath}: the path leaves its folder with '..'; move the file inside the project`,
+      `build key: the path leaves its folder with '..'; move the file inside the project`,
     );
   }
   const key = relSegments.length === 0 ? head : `${head}/${relSegments.join('/')}`;
-  assertKeyLength(key, relPath);
+  assertKeyLength(key);
   return key;
 }
 
-function assertKeyLength(key: string, relPath: string): void {
+function assertKeyLength(key: string): void {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: most keys are short enough not to need counting
   if (key.length * 3 <= MAX_KEY_BYTES) return;
   const keyBytes = Buffer.byteLength(key, 'utf8');
   if (keyBytes <= MAX_KEY_BYTES) return;
   throw new SourceError(
-    `build key for ${relPath}: the key is ${keyBytes} bytes, over S3's limit of ${MAX_KEY_BYTES}; shorten the path or the prefix`,
+    `build key: the key is ${keyBytes} bytes, over S3's limit of ${MAX_KEY_BYTES}; shorten the path or the prefix`,
   );
 }
 

@@ -109,9 +109,14 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
     keysSeen.set(task.key, task.path);
     return true;
   }
+  // printed, the two paths look identical: the reason must say what differs
+  const lookAlike = owner.normalize('NFC') === task.path.normalize('NFC');
+  const why = lookAlike
+    ? ', a name that differs from it only in how its accents are encoded (NFC and NFD)'
+    : '';
   problems.push({
     path: task.path,
-    error: `maps to the same key as ${owner} (${task.key}); rename one of them`,
+    error: `maps to the same key as ${owner} (${task.key})${why}; rename one of them`,
     cause: 'key',
   });
   return false;

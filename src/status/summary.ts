@@ -64,12 +64,23 @@ function notDone({ phase, totals }: StatusSnapshot): string[] {
  * line counting the failures the snapshot no longer holds (it keeps the last 100).
  */
 export function listFailures(snapshot: StatusSnapshot): string[] {
-  const lines = snapshot.errors.map(({ file, key, error }) =>
-    escapeControls(key ? `${file} -> ${key}: ${error}` : `${file}: ${error}`),
-  );
+  const lines = snapshot.errors.map(({ file, key, error }) => {
+    const reason = withoutPath(error, file);
+    return escapeControls(key ? `${file} -> ${key}: ${reason}` : `${file}: ${reason}`);
+  });
   const dropped = snapshot.totals.failed - snapshot.errors.length;
   if (dropped > 0) lines.push(`... and ${dropped} earlier failures; see the CSV log for all of them`);
   return lines;
+}
+
+/**
+ * An error that names the file it is listed after (`read <file>: ...`, as the CSV log keeps it, whole) as
+ * `read: ...`: the line already starts with the path, and a long path twice makes the reason hard to find.
+ */
+export function withoutPath(error: string, file: string): string {
+  const verbEnd = error.indexOf(' ');
+  if (verbEnd <= 0 || !error.startsWith(` ${file}: `, verbEnd)) return error;
+  return `${error.slice(0, verbEnd)}:${error.slice(verbEnd + file.length + 2)}`;
 }
 
 function formatGroupTable(snapshot: StatusSnapshot): string[] {

@@ -47,7 +47,7 @@ const plan = {
     {
       path: '/p/reels/deep/long.json',
       error:
-        "build key for deep/long.json: the key is 1028 bytes, over S3's limit of 1024; shorten the path or the prefix",
+        "build key: the key is 1028 bytes, over S3's limit of 1024; shorten the path or the prefix",
       cause: 'key' as const,
     },
   ],

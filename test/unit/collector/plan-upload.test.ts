@@ -354,7 +354,8 @@ describe('planUpload', () => {
       [path.join(project, 'reels', composed), path.join(project, 'reels', decomposed)].sort(),
     );
     expect(problem?.error).toBe(
-      `maps to the same key as ${tasks[0]?.path} (RMI25320/reels/Caf\u00e9.json); rename one of them`,
+      `maps to the same key as ${tasks[0]?.path} (RMI25320/reels/Caf\u00e9.json), a name that differs from it ` +
+        'only in how its accents are encoded (NFC and NFD); rename one of them',
     );
     expect(problem?.cause).toBe('key');
   });

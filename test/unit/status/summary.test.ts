@@ -118,6 +118,18 @@ describe('listFailures', () => {
     ]);
   });
 
+  it('names the path once when the error starts with it, and keeps an error that names another path', () => {
+    const tracker = new StatusTracker();
+    tracker.fileDone(
+      result({ path: '/p/a.mp4', key: 'P1/a.mp4', outcome: 'failed', error: 'read /p/a.mp4: EIO' }),
+    );
+    tracker.fileDone(result({ path: '/p/b.mp4', key: '', outcome: 'failed', error: 'read /p/a.mp4: EIO' }));
+    expect(listFailures(tracker.snapshot())).toEqual([
+      '/p/a.mp4 -> P1/a.mp4: read: EIO',
+      '/p/b.mp4: read /p/a.mp4: EIO',
+    ]);
+  });
+
   it('counts the failures the snapshot no longer holds', () => {
     const tracker = new StatusTracker();
     for (let i = 0; i < 103; i++) tracker.fileDone(result({ path: `f${i}`, outcome: 'failed', error: 'x' }));
