@@ -253,7 +253,11 @@ function unprovableWhy({ remote, local }: Facts): string {
   }
   if (remote && !isPlainMd5(remote.etag) && /-\d+$/.test(remote.etag)) {
     const tried = (local.parts ?? []).map((p) => `${p.partSizeBytes / 1024 ** 2} MiB`).join(', ');
-    return `the multipart ETag matches no part size tried (${tried || 'none'}) and the server does not report its own`;
+    if (!tried) {
+      const count = remote.etag.slice(remote.etag.lastIndexOf('-') + 1);
+      return `the multipart ETag's ${count} parts fit none of the usual part sizes for a file of this size, and the server does not report its own`;
+    }
+    return `the multipart ETag matches no part size tried (${tried}) and the server does not report its own`;
   }
   return 'no digest stored with the object';
 }

@@ -167,6 +167,15 @@ describe('nextStep: content proof', () => {
     expect(toDecision(finding as never).action).toBe('upload');
   });
 
+  it('says why nothing was tried when no usual part size gives the ETag its part count', () => {
+    const remote = headed({ sizeBytes: LARGE, etag: `${MD5_A}-7`, metadata: moved });
+    expect(step({ local: large(), remote, firstPart: guessedPart })).toEqual({
+      verdict: 'unproven',
+      reason:
+        "nothing proves the stored copy matches (the multipart ETag's 7 parts fit none of the usual part sizes for a file of this size, and the server does not report its own)",
+    });
+  });
+
   it('calls a mismatch with the part size the server reports different', () => {
     const remote = headed({ sizeBytes: LARGE, etag: `${MD5_A}-2`, metadata: moved });
     const firstPart = { sizeBytes: 10 * MiB, partCount: 2 };
