@@ -46,8 +46,7 @@ const plan = {
     { path: '/p/reels/locked.mp4', error: 'permission denied (EACCES)', cause: 'read' as const },
     {
       path: '/p/reels/deep/long.json',
-      error:
-        "build key: the key is 1028 bytes, over S3's limit of 1024; shorten the path or the prefix",
+      error: "build key: the key is 1028 bytes, over S3's limit of 1024; shorten the path or the prefix",
       cause: 'key' as const,
     },
   ],

@@ -73,9 +73,7 @@ describe('buildObjectKey', () => {
     "refuses a path that leaves its folder with '..': %s",
     (relPath) => {
       expect(() => key({ relPath })).toThrow(SourceError);
-      expect(() => key({ relPath })).toThrow(
-        `build key: the path leaves its folder with '..'`,
-      );
+      expect(() => key({ relPath })).toThrow(`build key: the path leaves its folder with '..'`);
     },
   );
 
