@@ -27,6 +27,7 @@ import { leftBehindFolders } from './transfer/left-behind-folders.js';
 import { formatBytes, formatCount } from './status/format.js';
 import { abortLeftoverUploads } from './transfer/leftover-uploads.js';
 import { chooseIntegrityMode, crcOfSetting, describeChecksumNotKept } from './transfer/integrity-mode.js';
+import { TAGS_NOT_KEPT } from './transfer/object-tags.js';
 import { HashCache } from './content/hash-cache.js';
 import { decideUploads, isSettledByLog } from './verifier/verify-plan.js';
 import { describeLogGap, findLogGap, listPrefixes, settledByLog, type LogGap } from './verifier/log-gap.js';
@@ -442,6 +443,7 @@ async function transfer(
         debug: (message) => deps.log.debug(message),
         warn: (message) => deps.log.warn(message),
         onChecksumNotKept: once(() => deps.log.warn(describeChecksumNotKept(options.checksumAlgorithm))),
+        onTagsNotKept: once(() => deps.log.warn(TAGS_NOT_KEPT)),
       },
       fixSettings: deps.store && {
         store: deps.store,

@@ -73,5 +73,14 @@ export async function tagIfDropped(
 
 function keepsNoTags(file: FileToSend, ctx: TransferContext): 'no-tags' {
   ctx.debug(`tag ${file.key}: the server keeps no tags`);
+  ctx.onTagsNotKept?.();
   return 'no-tags';
 }
+
+/**
+ * The warning of a run whose server keeps no object tags: the objects are all stored, so the run goes on, but
+ * without the tags a lifecycle rule or a cost report may count on, which the user asked for and must hear of.
+ */
+export const TAGS_NOT_KEPT =
+  'the server keeps no object tags (it dropped the tags sent with the objects and cannot set them after): ' +
+  'objects are stored untagged; remove tags / --tag for this endpoint';

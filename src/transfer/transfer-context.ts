@@ -51,6 +51,8 @@ export interface TransferContext {
   warn: (message: string) => void;
   /** Told when a server answered an upload in checksum mode without the checksum (once is enough to say so). */
   onChecksumNotKept?: (() => void) | undefined;
+  /** Told when the server keeps no object tags, neither sent with an object nor set after it (once is enough). */
+  onTagsNotKept?: (() => void) | undefined;
   /** Whether the endpoint still answers at all: a run whose every request fails for minutes stops. */
   link?: LinkWatch | undefined;
   /** Told of each failed request of the file being sent that is sent again (the views show it). */

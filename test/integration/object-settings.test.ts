@@ -135,6 +135,26 @@ describe('tags, metadata, canned ACL and SSE-KMS', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
+  it('warns once where the server keeps no tags at all, and stores every object untagged (exit 0)', async () => {
+    // s3rver's PutObject and Ceph RGW's CreateMultipartUpload drop the tags; no PutObjectTagging sets them after
+    const h = await harness('TAGNONE', [
+      { match: { operation: 'PutObject' }, action: 'ignore-tagging-header', times: Infinity },
+      { match: { method: 'PUT', subresource: 'tagging' }, action: 'not-implemented-501', times: Infinity },
+    ]);
+    await writeFiles(h.projectDir, {
+      'config/a.yaml': makeBytes(1024, 'a'),
+      'logs/run.log': makeBytes(1024, 'run'),
+      [REEL]: { sizeBytes: 20 * MiB, seed: 'TAGNONE' },
+    });
+    const run = await runCli(uploadArgs(h, '--tag', 'team=field', '--max-concurrency', '1'));
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('keeps no object tags'));
+    expect(warnings, run.stderr).toHaveLength(1);
+    expect(warnings[0]).toMatch(/objects are stored untagged; remove tags \/ --tag for this endpoint$/);
+    expect(h.proxy.stats().log.filter((e) => e.fault === 'not-implemented-501').length).toBeGreaterThan(1);
+    expect(await tagsOf(keyOf(h, REEL))).toEqual({});
+  });
+
   it('check reports objects whose tags differ from the settings, and exits 1', async () => {
     const h = await project('OBJ2');
     const run = await runCli(uploadArgs(h));
