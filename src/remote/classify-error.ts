@@ -396,7 +396,7 @@ const HINTS: Record<string, string> = {
   NotImplemented:
     'this server does not implement a setting of the upload (the message says which): remove it for this endpoint (tags / --tag, sse / --sse, storage_class, acl)',
   InvalidStorageClass:
-    'the bucket does not offer this class; change storage_class / --storage-class (STANDARD, STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...)',
+    'the bucket does not offer this class; change storage_class / --storage-class (STANDARD is everywhere; Amazon S3 also has STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE, ...; another server, the ones it defines)',
   InvalidArgument:
     'the server refused a setting of the request; check acl / --acl, storage_class, sse, sse_customer_key_file, tags and metadata',
   AccessControlListNotSupported:
