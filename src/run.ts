@@ -15,8 +15,14 @@ import { openCsvLog, readUploadLog, type LogTarget, type UploadLogIndex } from '
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
 import { checkOutputPaths } from './status/output-paths.js';
 import { startReporting, type Reporting } from './status/reporting.js';
-import type { FileResult, StatusSnapshot } from './status/status-tracker.js';
-import { createBandwidthLimiter } from './transfer/bandwidth-limiter.js';
+import type { FileResult, StatusSnapshot, StatusTracker } from './status/status-tracker.js';
+import { createBandwidthLimiter, type BandwidthLimiter } from './transfer/bandwidth-limiter.js';
+import {
+  describeRateInForce,
+  rateAt,
+  type BandwidthSchedule,
+  type RateInForce,
+} from './config/bandwidth-schedule.js';
 import { TransferScheduler } from './transfer/scheduler.js';
 import { BufferPool } from './transfer/buffer-pool.js';
 import { WholeFileReader } from './transfer/whole-file-reader.js';
@@ -427,7 +433,7 @@ async function transfer(
         wholeFiles: new WholeFileReader((message) => deps.log.debug(message)),
         journals,
         hashCache: deps.hashCache,
-        limiter: createBandwidthLimiter(options.maxBandwidthBytesPerSec),
+        limiter: bandwidthLimiter(options.bandwidth, tracker),
         signal: deps.interrupts.soft,
         hardSignal: deps.interrupts.hard,
         link: new LinkWatch(),
@@ -464,6 +470,20 @@ async function transfer(
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);
   }
+}
+
+/**
+ * The run's bandwidth limiter. Under a timetable, the views say which rate holds and until when as the upload
+ * starts, and again each time the rate changes, so a run slower than the link can be told from a slow link.
+ */
+function bandwidthLimiter(schedule: BandwidthSchedule, tracker: StatusTracker): BandwidthLimiter {
+  const tell = (inForce: RateInForce, at: Date, now: string) =>
+    tracker.notice(`bandwidth ${now}${describeRateInForce(inForce, at)} (max_bandwidth timetable)`);
+  if (schedule.entries.length > 1) {
+    const at = new Date();
+    tell(rateAt(schedule, at), at, '');
+  }
+  return createBandwidthLimiter(schedule, {}, (inForce, at) => tell(inForce, at, 'now '));
 }
 
 /** Whether a key is one this run planned; the set of every planned key is built only if a journal asks. */

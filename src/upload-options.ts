@@ -74,7 +74,7 @@ export function addUploadOptions(command: Command): Command {
     .option('--max-memory <size>', 'memory for request bodies in flight, e.g. 32MiB')
     .option(
       '--max-bandwidth <rate>',
-      'limit across all workers, with a unit: 20MB/s, 20MiB/s (bytes) or 160Mbit/s, 160Mbps (bits); 0 for none',
+      'limit across all workers, with a unit: 20MB/s, 20MiB/s (bytes) or 160Mbit/s, 160Mbps (bits); 0 for none; or a timetable of local times, "08:00,2MB/s 18:00,off" (Mon-08:00,2MB/s for a day)',
     )
     .option(
       '--socket-timeout <seconds>',

@@ -1,3 +1,4 @@
+import { parseBandwidthSchedule } from './bandwidth-schedule.js';
 import { DEFAULT_FOLDER_TYPES } from '../collector/folder-types.js';
 import { ConfigError, quoteValue, UploadError } from '../errors.js';
 import {
@@ -11,7 +12,6 @@ import {
 import { describeConfigControlCharacter } from './control-characters.js';
 import { parseAccountId, parseAcl, parseMetadata, parseStorageClass, parseTags } from './object-options.js';
 import {
-  parseBandwidth,
   parseBucketName,
   parseConcurrency,
   parseEndpoint,
@@ -33,7 +33,7 @@ const VALUE_RULES: Partial<Record<keyof ConfigFile, ValueRule>> = {
   endpoint_url: (value, key) => parseEndpoint(String(value), key),
   max_concurrency: (value, key) => parseConcurrency(value, key),
   max_memory: parseMemoryBudget,
-  max_bandwidth: parseBandwidth,
+  max_bandwidth: parseBandwidthSchedule,
   socket_timeout: (value, key) => parseInterval(value, key, 1),
   status_interval: (value, key) => parseInterval(value, key, 0.1),
   min_file_age: parseSeconds,

@@ -8,6 +8,7 @@ import { ConfigError, quoteValue } from '../errors.js';
 import type { EncryptionRequest } from '../remote/object-settings.js';
 import { CHECKSUM_ALGORITHM_SETTINGS, type ChecksumAlgorithmSetting } from '../transfer/integrity-mode.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../transfer/transfer-config.js';
+import { parseBandwidthSchedule, plainRate, type BandwidthSchedule } from './bandwidth-schedule.js';
 import type { AuthMode, ConfigFile } from './config-file.js';
 import { assertUsableFlags } from './flag-rules.js';
 import { selectFolderTypes } from './folder-type-selection.js';
@@ -26,7 +27,6 @@ import {
   accessPointOf,
   bucketFolderName,
   formatTimestamp,
-  parseBandwidth,
   parseBucketName,
   parseConcurrency,
   parseCustomTimestamp,
@@ -123,7 +123,8 @@ export interface RunOptions {
   auth: AuthSettings;
   maxConcurrency: number;
   maxMemoryBytes: number;
-  maxBandwidthBytesPerSec: number;
+  /** A rate or a timetable of rates (`max_bandwidth`); {@link plainRate}(0) for none. */
+  bandwidth: BandwidthSchedule;
   socketTimeoutMs: number;
   /** Certificates to trust beside Node's roots, for an HTTPS endpoint (`--ca-bundle`, `AWS_CA_BUNDLE`, `ca_bundle`). */
   caBundle?: CaBundle | undefined;
@@ -216,7 +217,7 @@ export function resolveRunOptions(
       pickFrom(['--max-memory', flags.maxMemory], ['max_memory', file.max_memory]),
       DEFAULT_MAX_MEMORY_BYTES,
     ),
-    maxBandwidthBytesPerSec: resolveBandwidth(
+    bandwidth: resolveBandwidth(
       pickFrom(
         ['--max-bandwidth', flags.maxBandwidth],
         ['UPLOAD_TO_S3_MAX_BANDWIDTH', env.UPLOAD_TO_S3_MAX_BANDWIDTH],
@@ -394,8 +395,8 @@ function resolveSize(picked: Picked<string | number> | undefined, fallback: numb
   return picked === undefined ? fallback : parseMemoryBudget(picked.value, picked.source);
 }
 
-function resolveBandwidth(picked: Picked<string | number> | undefined): number {
-  return picked === undefined ? 0 : parseBandwidth(picked.value, picked.source);
+function resolveBandwidth(picked: Picked<string | number> | undefined): BandwidthSchedule {
+  return picked === undefined ? plainRate(0) : parseBandwidthSchedule(picked.value, picked.source);
 }
 
 /** A timer's period in seconds, from `minimumSec` to a day; `fallbackSec` when not set. */

@@ -88,8 +88,9 @@ export class StatusTracker {
   }
 
   /**
-   * Tells the views something the user must see now (the run is stopping, say); the status file does not keep it.
-   * `stopAgain` says how to stop the run at once, for the views that show it while it drains.
+   * Tells the views something the user must see now (the run is stopping, the bandwidth limit changed); the status
+   * file does not keep it. `stopAgain`, for a stopping run, says how to stop it at once, for the views that show it
+   * while it drains.
    */
   notice(message: string, stopAgain?: string): void {
     this.emit({ type: 'notice', message, timeMs: this.now(), ...(stopAgain ? { stopAgain } : {}) });

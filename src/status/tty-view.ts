@@ -70,9 +70,10 @@ export function startTtyView(tracker: StatusTracker, options: TtyViewOptions): T
     );
   const unsubscribe = tracker.onEvent((event) => {
     if (event.type === 'run-start') destination = event.destination;
-    if (event.type === 'notice') stopAgain = event.stopAgain ?? 'Ctrl+C again to stop now';
+    // only a stopping run's notice says how to stop it at once
+    if (event.type === 'notice' && event.stopAgain) stopAgain = event.stopAgain;
     permanent.push(...permanentLines(event, tracker, { width: width(), color, destination }));
-    // a notice must show now, not at the next tick: the user just pressed Ctrl+C
+    // a notice must show now, not at the next tick: the user may just have pressed Ctrl+C
     if (event.type === 'notice') redrawNow();
   });
   const timer = setInterval(redrawNow, intervalMs);

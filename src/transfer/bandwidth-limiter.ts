@@ -1,4 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  limitsAtAll,
+  rateAt,
+  type BandwidthSchedule,
+  type RateInForce,
+} from '../config/bandwidth-schedule.js';
 import { monotonicMs } from '../monotonic-clock.js';
 
 /** Paces bytes across all workers; `take` resolves when the bytes may be sent. */
@@ -15,29 +21,52 @@ const UNLIMITED: BandwidthLimiter = { take: async () => {} };
  */
 const BURST_SECONDS = 1 / 8;
 
+/** The clocks a limiter reads: monotonic milliseconds for pacing, the wall clock for a timetable. */
+export interface LimiterClocks {
+  now: () => number;
+  wallClock: () => Date;
+}
+
+const SYSTEM_CLOCKS: LimiterClocks = { now: monotonicMs, wallClock: () => new Date() };
+
 /**
- * A token bucket shared by every request: `bytesPerSecond` on average, with a burst of an eighth of a
- * second's worth (see {@link BURST_SECONDS}). 0 means unlimited. A take larger than the burst waits for
- * its whole deficit, so the average holds for any slice size.
+ * A token bucket shared by every request: the schedule's rate on average, with a burst of an eighth of a
+ * second's worth (see {@link BURST_SECONDS}); a rate of 0 is no limit. A take larger than the burst waits for
+ * its whole deficit, so the average holds for any slice size. Under a timetable the rate is looked up again
+ * once its entry's time is up (`onChange` is told), and the bucket starts full at the new rate.
  */
 export function createBandwidthLimiter(
-  bytesPerSecond: number,
-  now: () => number = monotonicMs,
+  schedule: BandwidthSchedule,
+  clocks: Partial<LimiterClocks> = {},
+  onChange?: (inForce: RateInForce, at: Date) => void,
 ): BandwidthLimiter {
-  if (bytesPerSecond <= 0) return UNLIMITED;
-  const burst = bytesPerSecond * BURST_SECONDS;
-  let tokens = burst;
+  if (!limitsAtAll(schedule)) return UNLIMITED;
+  const { now, wallClock } = { ...SYSTEM_CLOCKS, ...clocks };
+  let inForce = rateAt(schedule, wallClock());
+  let rate = inForce.entry.bytesPerSecond;
+  let tokens = rate * BURST_SECONDS;
   let last = now();
   let chain = Promise.resolve();
+  const followTimetable = () => {
+    if (!inForce.until) return;
+    const date = wallClock();
+    if (date < inForce.until) return;
+    inForce = rateAt(schedule, date);
+    rate = inForce.entry.bytesPerSecond;
+    tokens = rate * BURST_SECONDS;
+    onChange?.(inForce, date);
+  };
   const refill = () => {
     const current = now();
-    tokens = Math.min(burst, tokens + ((current - last) / 1000) * bytesPerSecond);
+    tokens = Math.min(rate * BURST_SECONDS, tokens + ((current - last) / 1000) * rate);
     last = current;
   };
   const takeInOrder = async (bytes: number, signal?: AbortSignal) => {
+    followTimetable();
+    if (rate === 0) return;
     refill();
     tokens -= bytes;
-    if (tokens < 0) await sleep((-tokens / bytesPerSecond) * 1000, undefined, { signal });
+    if (tokens < 0) await sleep((-tokens / rate) * 1000, undefined, { signal });
   };
   return {
     take(bytes, signal) {

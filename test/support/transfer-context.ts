@@ -4,6 +4,7 @@
  */
 import { HashCache } from '../../src/content/hash-cache.js';
 import type { S3Store } from '../../src/remote/s3-store.js';
+import { plainRate } from '../../src/config/bandwidth-schedule.js';
 import { createBandwidthLimiter } from '../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../src/transfer/buffer-pool.js';
 import { PartSizeCap } from '../../src/transfer/part-size-cap.js';
@@ -28,7 +29,7 @@ export async function mockedTransferContext(
     wholeFiles: new WholeFileReader(),
     journals: new JournalStore(stateDir, target.endpointId),
     hashCache: await HashCache.load(stateDir),
-    limiter: createBandwidthLimiter(0),
+    limiter: createBandwidthLimiter(plainRate(0)),
     signal,
     hardSignal: signal,
     maxWorkersPerFile: 4,

@@ -267,7 +267,7 @@ function expectInRange(options: RunOptions): void {
     Number.isInteger(options.maxConcurrency) && options.maxConcurrency >= 1 && options.maxConcurrency <= 256,
   ).toBe(true);
   expect(options.maxMemoryBytes).toBeGreaterThanOrEqual(16 * 1024 * 1024);
-  expect(options.maxBandwidthBytesPerSec).toBeGreaterThanOrEqual(0);
+  for (const entry of options.bandwidth.entries) expect(entry.bytesPerSecond).toBeGreaterThanOrEqual(0);
   // node timers overflow above 2^31-1 ms and then fire after 1 ms
   expect(options.socketTimeoutMs).toBeGreaterThanOrEqual(1000);
   expect(options.socketTimeoutMs).toBeLessThan(2 ** 31);

@@ -2,7 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../../src/config/config-file.js';
-import { resolveProjectBase, resolveRunOptions, type UploadFlags } from '../../../src/config/run-options.js';
+import {
+  resolveProjectBase,
+  resolveRunOptions,
+  type RunOptions,
+  type UploadFlags,
+} from '../../../src/config/run-options.js';
 import { userConfigPath } from '../../../src/config/config-location.js';
 import { ConfigError } from '../../../src/errors.js';
 import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
@@ -176,10 +181,13 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
     const file = { ...BASE_FILE, max_bandwidth: '1MB/s' };
     const e = env({ UPLOAD_TO_S3_MAX_BANDWIDTH: '2MB/s' });
 
-    expect(resolve({ maxBandwidth: '3MB/s' }, file, e).maxBandwidthBytesPerSec).toBe(3_000_000);
-    expect(resolve({}, file, e).maxBandwidthBytesPerSec).toBe(2_000_000);
-    expect(resolve({}, file).maxBandwidthBytesPerSec).toBe(1_000_000);
-    expect(resolve({}).maxBandwidthBytesPerSec).toBe(0);
+    const rate = (options: RunOptions) => options.bandwidth.entries.map((entry) => entry.bytesPerSecond);
+    expect(rate(resolve({ maxBandwidth: '3MB/s' }, file, e))).toEqual([3_000_000]);
+    expect(rate(resolve({}, file, e))).toEqual([2_000_000]);
+    expect(rate(resolve({}, file))).toEqual([1_000_000]);
+    expect(rate(resolve({}))).toEqual([0]);
+    const office = { ...BASE_FILE, max_bandwidth: 'Mon-08:00,1MB/s Fri-18:00,off' };
+    expect(rate(resolve({}, office))).toEqual([1_000_000, 0]);
   });
 
   it('takes the memory budget from the flag, the config, then 64MiB, and refuses less than 16MiB', () => {

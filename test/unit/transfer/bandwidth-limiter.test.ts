@@ -5,6 +5,11 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import {
+  parseBandwidthSchedule,
+  plainRate,
+  type RateInForce,
+} from '../../../src/config/bandwidth-schedule.js';
 import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
 
 const RATE = 1_000_000; // bytes per second
@@ -30,21 +35,21 @@ async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
 
 describe('createBandwidthLimiter', () => {
   it.each([0, -1])('does not limit at all when the rate is %d', async (rate) => {
-    const limiter = createBandwidthLimiter(rate);
+    const limiter = createBandwidthLimiter(plainRate(rate));
     expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
     expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
   });
 
   it('lets a burst of an eighth of a second’s worth through at once, then makes the next bytes wait', async () => {
     const clock = manualClock();
-    const limiter = createBandwidthLimiter(RATE, clock.now);
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
     expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
     expect(await settlesAtOnce(limiter.take(RATE / 40))).toBe(false);
   });
 
   it('waits about as long as the missing tokens take to refill', async () => {
     const clock = manualClock();
-    const limiter = createBandwidthLimiter(RATE, clock.now);
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
     await limiter.take(BURST);
     const started = performance.now();
     await limiter.take(RATE / 5); // 200 ms at the rate, with the clock standing still
@@ -55,7 +60,7 @@ describe('createBandwidthLimiter', () => {
 
   it('refills from the clock: after quiet spells the bytes they stand for go through at once', async () => {
     const clock = manualClock();
-    const limiter = createBandwidthLimiter(RATE, clock.now);
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
     await limiter.take(BURST);
     clock.advance(50);
     expect(await settlesAtOnce(limiter.take(RATE / 20))).toBe(true);
@@ -65,14 +70,14 @@ describe('createBandwidthLimiter', () => {
 
   it('does not save up more than an eighth of a second’s worth during a long quiet spell', async () => {
     const clock = manualClock();
-    const limiter = createBandwidthLimiter(RATE, clock.now);
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
     clock.advance(60_000);
     expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
     expect(await settlesAtOnce(limiter.take(RATE / 40))).toBe(false);
   });
 
   it('serves waiting callers in arrival order, a small take behind a large one included', async () => {
-    const limiter = createBandwidthLimiter(RATE, manualClock().now);
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: manualClock().now });
     await limiter.take(BURST);
     const order: string[] = [];
     const large = limiter.take(RATE / 10).then(() => order.push('large'));
@@ -83,7 +88,7 @@ describe('createBandwidthLimiter', () => {
 
   it('rejects a waiting take when its signal aborts, and keeps serving the takes after it', async () => {
     const clock = manualClock();
-    const limiter = createBandwidthLimiter(RATE, clock.now);
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
     await limiter.take(BURST);
     const controller = new AbortController();
     const waiting = limiter.take(60 * RATE, controller.signal); // a minute's wait
@@ -96,5 +101,41 @@ describe('createBandwidthLimiter', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     expect(await settlesAtOnce(next)).toBe(true);
     await expect(next).resolves.toBeUndefined();
+  });
+});
+
+describe('createBandwidthLimiter under a timetable', () => {
+  // 1MB/s from 08:00 to 18:00 every day, no limit overnight; 2026-12-07 is a Monday
+  const schedule = parseBandwidthSchedule('08:00,1MB/s 18:00,off', 'max_bandwidth');
+  const at = (hours: number, minutes: number) => new Date(2026, 11, 7, hours, minutes, 0);
+
+  function timetabled(start: Date) {
+    const clock = manualClock();
+    let wall = start;
+    const changes: [string, Date][] = [];
+    const limiter = createBandwidthLimiter(
+      schedule,
+      { now: clock.now, wallClock: () => wall },
+      (inForce: RateInForce, when) => changes.push([inForce.entry.label, when]),
+    );
+    return { limiter, changes, setWall: (date: Date) => (wall = date) };
+  }
+
+  it('stops limiting once the limited hours end, and says so once', async () => {
+    const { limiter, changes, setWall } = timetabled(at(17, 59));
+    expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
+    setWall(at(18, 0));
+    expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
+    expect(changes).toEqual([['unlimited', at(18, 0)]]);
+  });
+
+  it('starts limiting when the limited hours begin, with a full bucket at the new rate', async () => {
+    const { limiter, changes, setWall } = timetabled(at(7, 59));
+    expect(await settlesAtOnce(limiter.take(10 * 1024 ** 3))).toBe(true);
+    setWall(at(8, 0));
+    expect(await settlesAtOnce(limiter.take(BURST))).toBe(true);
+    expect(await settlesAtOnce(limiter.take(RATE / 40))).toBe(false);
+    expect(changes).toEqual([['1MB/s', at(8, 0)]]);
   });
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../../src/errors.js';
+import { plainRate } from '../../../src/config/bandwidth-schedule.js';
 import { createBandwidthLimiter } from '../../../src/transfer/bandwidth-limiter.js';
 import { BufferPool } from '../../../src/transfer/buffer-pool.js';
 import { FileSource } from '../../../src/transfer/file-source.js';
@@ -85,7 +86,7 @@ function slowSocket(highWaterMark = 16 * 1024): {
 function pacing(signal = new AbortController().signal) {
   let counted = 0;
   return {
-    limiter: createBandwidthLimiter(0),
+    limiter: createBandwidthLimiter(plainRate(0)),
     onBytes: (delta: number) => (counted += delta),
     signal,
     counted: () => counted,
@@ -194,7 +195,7 @@ describe('streamedBody', () => {
     const source = await openSource();
     const controller = new AbortController();
     try {
-      const pace = { ...pacing(controller.signal), limiter: createBandwidthLimiter(1) };
+      const pace = { ...pacing(controller.signal), limiter: createBandwidthLimiter(plainRate(1)) };
       const body = streamedBody(source, RANGE, { md5Hex: 'unused' }, pace, new BufferPool(0));
       const failed = new Promise((resolve) => body.stream.once('error', resolve));
       const { socket, received } = slowSocket();
