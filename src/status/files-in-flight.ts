@@ -36,7 +36,10 @@ export class FilesInFlight {
     const earlier = this.flights.get(key);
     // Re-inserting moves the file to the end: a restarted file is the latest started.
     this.flights.delete(key);
-    this.flights.set(key, { status: { file: path, group, bytes: 0, size: sizeBytes }, resumedBytes: 0 });
+    this.flights.set(key, {
+      status: { file: path, group, bytes: 0, size: sizeBytes, bytes_stored: 0 },
+      resumedBytes: 0,
+    });
     return { countedBytes: countedOf(earlier), resumedBytes: earlier?.resumedBytes ?? 0 };
   }
 
@@ -57,6 +60,10 @@ export class FilesInFlight {
       const flight = this.flights.get(key);
       if (flight === undefined) return 0;
       const entry = flight.status;
+      if (kind === 'stored') {
+        entry.bytes_stored = Math.min((entry.bytes_stored ?? 0) + deltaBytes, entry.bytes);
+        return 0;
+      }
       if (kind === 'withdrawn') {
         const back = Math.max(Math.min(deltaBytes, entry.bytes - flight.resumedBytes), 0);
         entry.bytes -= back;
@@ -74,6 +81,7 @@ export class FilesInFlight {
     const flight = this.flights.get(flightKey(group, path));
     if (flight === undefined) return;
     flight.status.bytes += bytes;
+    flight.status.bytes_stored = (flight.status.bytes_stored ?? 0) + bytes;
     flight.resumedBytes += bytes;
   }
 

@@ -283,7 +283,9 @@ function formatIdentity(file: StatusFileContent): string[] {
  */
 function formatProgressLines(file: StatusFileContent, liveness: Liveness): string[] {
   const { totals } = file;
-  const done = storedBytes(file);
+  // a killed run's requests in flight were never answered: the server holds none of their bytes
+  const cutOff = liveness.state === 'gone' ? unansweredBytes(file) : 0;
+  const done = storedBytes(file) - cutOff;
   const percent = formatPercent(done, totals.bytes_planned);
   // a run whose process is gone sends nothing more: its last rate and ETA are no rate and no ETA
   const speed =
@@ -293,11 +295,21 @@ function formatProgressLines(file: StatusFileContent, liveness: Liveness): strin
   const stored = totals.uploaded + totals.skipped;
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
   // a status file of the scripts this tool replaces has no planned bytes
+  const held = cutOff > 0 ? ` stored; ${formatBytes(cutOff)} more in requests it never saw answered` : '';
   const bytes =
     totals.bytes_planned > 0
-      ? `${percent} of ${formatBytes(totals.bytes_planned)} (${formatBytes(done)})`
-      : formatBytes(done);
+      ? `${percent} of ${formatBytes(totals.bytes_planned)} (${formatBytes(done)}${held})`
+      : `${formatBytes(done)}${held}`;
   return [`Progress: ${bytes}, ${speed}`, `Files: ${stored}/${totals.files} (${counts})`];
+}
+
+/** Bytes of the files in flight sent in requests not yet answered (none in a file that does not say). */
+function unansweredBytes(file: StatusFileContent): number {
+  return file.in_flight.reduce(
+    (sum, entry) =>
+      sum + Math.max(Math.min(entry.bytes, entry.size) - (entry.bytes_stored ?? entry.bytes), 0),
+    0,
+  );
 }
 
 function formatSent(bytes: number, seconds: number): string {
@@ -351,7 +363,9 @@ function formatInFlight(file: StatusFileContent, liveness: Liveness): string[] {
   const lines = file.in_flight.map((entry) => {
     const retry =
       entry.retry && liveness.state === 'live' ? `  ${formatRetryState(entry.retry, file.last_update)}` : '';
-    return `  ${formatPercent(entry.bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${escapeControls(entry.file)}${retry}`;
+    // what a run that died left is what the server holds, which the next run resumes
+    const bytes = liveness.state === 'gone' ? (entry.bytes_stored ?? entry.bytes) : entry.bytes;
+    return `  ${formatPercent(bytes, entry.size).padStart(6)} ${formatBytes(entry.size).padStart(10)}  ${escapeControls(entry.file)}${retry}`;
   });
   return ['', `${title} (${file.in_flight.length}):`, ...lines];
 }

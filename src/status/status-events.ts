@@ -58,9 +58,10 @@ export type StatusEvent =
  * What bytes the transfer reports carry: content of the file not sent before in this run (`new`), bytes of an
  * attempt that failed sent again (`resent`), which count as sent on the wire but not as content uploaded, or `new`
  * bytes of a request given up before the server stored them (`withdrawn`: a part cut off when the run stops), which
- * the file's progress and the content uploaded give back; they stay sent on the wire.
+ * the file's progress and the content uploaded give back; they stay sent on the wire. `stored` repeats the count of
+ * a range the server answered for and the journal holds: bytes a killed run's status file can vouch for.
  */
-export type SentBytesKind = 'new' | 'resent' | 'withdrawn';
+export type SentBytesKind = 'new' | 'resent' | 'withdrawn' | 'stored';
 
 /** Receives each chunk of a file's bytes as it is sent; bytes are `new` unless said otherwise. */
 export type OnBytesSent = (deltaBytes: number, kind?: SentBytesKind) => void;

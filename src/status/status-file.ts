@@ -143,7 +143,12 @@ function normalizeInFlight(raw: unknown): InFlightStatus[] {
   const objects = Array.isArray(raw) ? raw.filter(isObject) : [];
   return normalizeList(objects, IN_FLIGHT_TEMPLATE).map((entry, index) => {
     const retry = objects[index]?.['retry'];
-    return isObject(retry) ? { ...entry, retry: normalizeList([retry], RETRY_TEMPLATE)[0]! } : entry;
+    // optional: a file older writers wrote does not say what of a file's bytes the server held
+    const stored = objects[index]?.['bytes_stored'];
+    const withStored = typeof stored === 'number' ? { ...entry, bytes_stored: stored } : entry;
+    return isObject(retry)
+      ? { ...withStored, retry: normalizeList([retry], RETRY_TEMPLATE)[0]! }
+      : withStored;
   });
 }
 

@@ -64,6 +64,11 @@ export interface InFlightStatus {
   group: string;
   bytes: number;
   size: number;
+  /**
+   * Of `bytes`, those the server holds for the next run to resume: parts an earlier run stored and parts this run
+   * had answered. The rest were in requests not yet answered. Absent from files older writers wrote.
+   */
+  bytes_stored?: number;
   /** The file's last failed request, while the file waits to send it again and until it sends a byte more. */
   retry?: RetryStatus;
 }

@@ -156,7 +156,7 @@ export class StatusTracker {
       // no array or object per chunk: the counters are added to one by one
       counters.bytes_uploaded += fresh;
       this.totals.bytes_uploaded += fresh;
-      if (kind === 'withdrawn') return;
+      if (kind === 'withdrawn' || kind === 'stored') return;
       counters.bytes_sent += deltaBytes;
       this.totals.bytes_sent += deltaBytes;
       this.rate ??= new RateWindow(now);

@@ -8,6 +8,8 @@ export interface RangeProgress {
    * stored it (the run stopped while it was in flight), so the next run sends it again and it is no content uploaded.
    */
   withdraw(): void;
+  /** Tells that the server stored the range and the journal holds it (as `stored`): nothing of it is in flight. */
+  confirm(): void;
 }
 
 /**
@@ -29,6 +31,10 @@ export function rangeProgress(onBytes: OnBytesSent, lengthBytes: number): RangeP
       const counted = Math.min(sentBytes, lengthBytes);
       sentBytes = 0;
       if (counted > 0) onBytes(counted, 'withdrawn');
+    },
+    confirm() {
+      const counted = Math.min(sentBytes, lengthBytes);
+      if (counted > 0) onBytes(counted, 'stored');
     },
   });
 }

@@ -202,6 +202,7 @@ async function sendPart(
       if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
       journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
       await ctx.journals.save(journal);
+      partBytes.confirm();
     })
     .catch((error: unknown) => {
       // a part no journal holds (cut off by a stop, or failed) is sent again by the next run: no content uploaded

@@ -271,6 +271,51 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 
+  it('leaves, when killed outright, a status file whose bytes stored are what its journal holds', async () => {
+    const h = await harness('HANG4');
+    await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang-kill' } });
+    // both workers stall on parts 3 and 4: parts 1 and 2 are all it stores
+    h.proxy.setRules([
+      { match: { operation: 'UploadPart', partNumber: 3 }, action: 'stall' },
+      { match: { operation: 'UploadPart', partNumber: 4 }, action: 'stall' },
+    ]);
+    const cli = spawnCli(uploadArgs(h, '--max-concurrency', '2', '--status-interval', '0.1'), {
+      timeoutMs: 120_000,
+    });
+    await waitForProxy(
+      h.proxy,
+      (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
+    );
+    // killed only once a heartbeat shows both stored parts and bytes of the stalled one: no race on what it holds
+    let reel: { bytes: number; bytes_stored?: number } | undefined;
+    while (!(reel && reel.bytes_stored === 2 * PART && reel.bytes > 2 * PART)) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const inFlight = (await readStatusJson(h.statusJson).catch(() => undefined))?.in_flight;
+      reel = (inFlight as { bytes: number; bytes_stored?: number }[] | undefined)?.[0];
+    }
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    const [journal] = await readJournals(h.stateDir);
+    expect(journal?.parts.map((p) => p.sizeBytes)).toEqual([PART, PART]);
+
+    const last = (await readStatusJson(h.statusJson)).in_flight as { bytes: number; bytes_stored: number }[];
+    expect(last[0]?.bytes_stored).toBe(2 * PART);
+
+    const shown = await runCli(['status', h.statusJson]);
+
+    const cutOff = ((last[0]!.bytes - 2 * PART) / MiB).toFixed(1);
+    expect(shown.stdout).toMatch(
+      new RegExp(
+        `^Progress: 40\\.0% of 40\\.0 MiB \\(16\\.0 MiB stored; ${cutOff} MiB more in requests it never saw answered\\)`,
+        'm',
+      ),
+    );
+    expect(shown.stdout).toMatch(/^ +40\.0% +40\.0 MiB +\S+hang\.mp4$/m);
+    h.proxy.setRules([]);
+    const resumed = await runCli(uploadArgs(h));
+    expect(resumed.code, resumed.stderr).toBe(0);
+  });
+
   it('exits at once on a second Ctrl+C, without waiting for the grace period', async () => {
     const h = await harness('HANG2');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'hang-twice' } });

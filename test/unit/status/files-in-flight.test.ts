@@ -13,7 +13,24 @@ describe('FilesInFlight', () => {
     expect(sent(30, 'resent', T0_MS)).toBe(0);
     // a transfer that starts the file over sends its bytes again: past the size they count nothing more
     expect(sent(60, 'new', T0_MS)).toBe(40);
-    expect(files.view().entries).toEqual([{ file: 'a.mp4', group: 'reels', bytes: 100, size: 100 }]);
+    expect(files.view().entries).toEqual([
+      { file: 'a.mp4', group: 'reels', bytes: 100, size: 100, bytes_stored: 0 },
+    ]);
+  });
+
+  it('counts as stored what an earlier run stored and each range the server answered for, never past the bytes', () => {
+    const files = new FilesInFlight();
+    files.start('reels', 'a.mp4', 100);
+    files.addResumed('reels', 'a.mp4', 20);
+    const sent = files.sentCallback('reels', 'a.mp4');
+    sent(30, 'new', T0_MS);
+    expect(sent(30, 'stored', T0_MS)).toBe(0);
+    sent(25, 'new', T0_MS);
+    expect(files.view().entries[0]).toMatchObject({ bytes: 75, bytes_stored: 50 });
+    // the range in flight is cut off: its bytes go, the stored ones stay
+    sent(25, 'withdrawn', T0_MS);
+    sent(99, 'stored', T0_MS);
+    expect(files.view().entries[0]).toMatchObject({ bytes: 50, bytes_stored: 50 });
   });
 
   it('counts nothing for a file not in flight', () => {

@@ -221,6 +221,44 @@ describe('renderStatusFile', () => {
     expect(text).not.toContain('ETA');
   });
 
+  it('counts for a process that is gone only the bytes the server held, not those of requests it never saw answered', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    const reel = {
+      file: '/d/R1.mp4',
+      group: 'reels',
+      bytes: 75 * MiB,
+      size: 200 * MiB,
+      bytes_stored: 64 * MiB,
+    };
+    await writeFile(
+      statusPath,
+      JSON.stringify({
+        started_at: Date.now() / 1000 - 4,
+        phase: 'uploading',
+        totals: {
+          files: 1,
+          uploaded: 0,
+          skipped: 0,
+          failed: 0,
+          bytes_uploaded: 75 * MiB,
+          bytes_planned: 200 * MiB,
+        },
+        in_flight: [reel],
+        last_update: Date.now() / 1000,
+        pid: child.pid,
+        hostname: hostname(),
+        group_key: 'reels',
+        reels: {},
+      }),
+    );
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).toMatch(
+      /^Progress: 32\.0% of 200\.0 MiB \(64\.0 MiB stored; 11\.0 MiB more in requests it never saw answered\), sent 75\.0 MiB in /m,
+    );
+    expect(text).toContain('   32.0%  200.0 MiB  /d/R1.mp4');
+  });
+
   it('reads a status file written by the Python tracker', async () => {
     const python = {
       started_at: 1730182741.12,
