@@ -10,6 +10,7 @@ import type { Logger } from './log/logger.js';
 import type { Listing } from './remote/bucket-probe.js';
 import { connectStore, probeBucket } from './remote/connect.js';
 import { endpointId } from './remote/endpoint-id.js';
+import { PartSizeLimits } from './state/part-size-limits.js';
 import type { S3Store } from './remote/s3-store.js';
 import { openCsvLog, readUploadLog, type LogTarget, type UploadLogIndex } from './status/csv-log.js';
 import { rotateCsvLogIfLarge } from './status/csv-log-rotation.js';
@@ -438,7 +439,7 @@ async function transfer(
         hardSignal: deps.interrupts.hard,
         link: new LinkWatch(),
         maxWorkersPerFile: options.maxConcurrency,
-        partSizeCap: new PartSizeCap(),
+        partSizeCap: await learntPartSizeCap(options, deps.log),
         storageClassProbes: new Set(),
         wholeObjectTags: {},
         verifyLarge: options.verifyLarge,
@@ -470,6 +471,25 @@ async function transfer(
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);
   }
+}
+
+/**
+ * The part size cap the runs before this one learnt at this endpoint; a cap this run lowers is kept for the next.
+ * Keeping it can fail (a full disk): the next run then learns it again, which costs it one refused part.
+ */
+async function learntPartSizeCap(options: RunOptions, log: Logger): Promise<PartSizeCap> {
+  const limits = new PartSizeLimits(options.stateDir);
+  const endpoint = endpointId(options.endpoint);
+  const learnt = await limits.load(endpoint);
+  if (learnt)
+    log.debug(
+      `parts at most ${formatBytes(learnt.bytes)}: the endpoint refused bigger ones (learnt ${learnt.learnedAt}, kept in the state folder's part-size-limits.json)`,
+    );
+  return new PartSizeCap(learnt?.bytes, (bytes) => {
+    limits
+      .save(endpoint, bytes)
+      .catch((error: unknown) => log.debug(`could not keep the part size limit: ${String(error)}`));
+  });
 }
 
 /**

@@ -16,11 +16,18 @@ const COMMON_PART_BYTES = 8 * MiB;
 /**
  * The largest part the server takes, learnt during a run. S3 takes parts of 5 GiB, but a server's or a proxy's
  * request size limit refuses bigger bodies with 413: fauxqs takes 11 MiB, nginx's `client_max_body_size` is 1 MiB
- * unless raised, Cloudflare's plans 100-500 MB. Each refusal halves the cap, down to S3's 5 MiB minimum.
+ * unless raised, Cloudflare's plans 100-500 MB. Each refusal halves the cap, down to S3's 5 MiB minimum. A run starts
+ * from the cap an earlier one learnt (`startBytes`), and `onLowered` keeps each new one for the runs after it.
  */
 export class PartSizeCap {
-  #bytes = Infinity;
+  #bytes: number;
   #acceptedBytes = 0;
+  readonly #onLowered: ((bytes: number) => void) | undefined;
+
+  constructor(startBytes = Infinity, onLowered?: (bytes: number) => void) {
+    this.#bytes = startBytes;
+    this.#onLowered = onLowered;
+  }
 
   /** The cap: parts of new uploads are at most this big unless their file needs bigger ones. */
   get bytes(): number {
@@ -59,7 +66,10 @@ export class PartSizeCap {
   }
 
   #lowerTo(capBytes: number, refusedBytes: number, sizeBytes: number): number | undefined {
-    this.#bytes = Math.min(this.#bytes, capBytes);
+    if (capBytes < this.#bytes) {
+      this.#bytes = capBytes;
+      this.#onLowered?.(capBytes);
+    }
     const next = fitPartSize(sizeBytes, this.#bytes);
     return next < refusedBytes ? next : undefined;
   }

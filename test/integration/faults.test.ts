@@ -320,6 +320,16 @@ describe('a server or proxy that refuses big request bodies (413, as nginx over 
     expect(accepted.every((e) => e.bodyBytes <= 5 * MiB)).toBe(true);
     await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
     expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
+
+    // the next run remembers the limit: its new reel goes in parts the proxy takes, none refused, no start over
+    await writeFiles(w.projectDir, { 'reels/R003/cam3.mp4': { sizeBytes: 20 * MiB, seed: 'limit-cam3' } });
+    w.proxy.resetStats();
+    const next = await runCli(worldArgs(w));
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toContain('HTTP 413');
+    const parts = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart');
+    expect(parts.map((e) => [e.status, e.bodyBytes <= 5 * MiB])).toEqual(parts.map(() => [200, true]));
+    expect(parts.length).toBe(4);
   });
 
   it('fails a file no part size can fit with one line naming the limit and the fix; the others are stored, and a rerun finishes it', async () => {

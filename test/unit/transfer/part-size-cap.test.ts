@@ -15,6 +15,15 @@ describe('PartSizeCap', () => {
     expect(getTransferConfig(20 * GiB, 4, new PartSizeCap().bytes).partSizeBytes).toBe(128 * MiB);
   });
 
+  it('starts from the cap an earlier run learnt, and tells each lower one, not one it already had', () => {
+    const told: number[] = [];
+    const cap = new PartSizeCap(16 * MiB, (bytes) => told.push(bytes));
+    expect(getTransferConfig(20 * GiB, 4, cap.bytes).partSizeBytes).toBe(16 * MiB);
+    expect(cap.lowerAfter(16 * MiB, 20 * GiB)).toBe(8 * MiB);
+    expect(cap.lowerAfterCloses(64 * MiB, 20 * GiB)).toBe(8 * MiB);
+    expect(told).toEqual([8 * MiB]);
+  });
+
   it('halves the refused size in whole MiB, down to 5 MiB, then has nothing smaller to offer', () => {
     const cap = new PartSizeCap();
     const sizes = [128 * MiB];
