@@ -194,36 +194,42 @@ describe('renderStatusFile', () => {
     expect(text).not.toContain('ETA');
   });
 
-  it('says STALE when the uploading process is gone', async () => {
+  /** Writes a status file of an upload whose process has exited; returns that process's pid. */
+  async function writeGoneRun(fields: Record<string, unknown> = {}): Promise<number | undefined> {
     const child = spawn(process.execPath, ['-e', '']);
     await once(child, 'exit');
+    const totals = { files: 1, uploaded: 0, skipped: 0, failed: 0, bytes_uploaded: 0 };
     await writeFile(
       statusPath,
       JSON.stringify({
         started_at: Date.now() / 1000,
         phase: 'uploading',
-        totals: { files: 1, uploaded: 0, skipped: 0, failed: 0, bytes_uploaded: 0 },
         last_update: Date.now() / 1000,
         pid: child.pid,
         hostname: hostname(),
         group_key: 'reels',
         reels: {},
+        ...fields,
+        totals: { ...totals, ...(fields['totals'] as object | undefined) },
       }),
     );
+    return child.pid;
+  }
+
+  it('says STALE when the uploading process is gone', async () => {
+    const pid = await writeGoneRun();
     const text = (await renderStatusFile(statusPath)).text;
-    expect(text).toContain(`STALE: process ${child.pid} is not running`);
+    expect(text).toContain(`STALE: process ${pid} is not running`);
     // the first line a glance takes in says the run is gone, and no rate or ETA of a process that sends nothing
     expect(text.split('\n')[0]).toMatch(
       new RegExp(
-        `^Upload stopped without finishing \\(pid ${child.pid} is not running\\), last updated \\S+ ago while uploading$`,
+        `^Upload stopped without finishing \\(pid ${pid} is not running\\), last updated \\S+ ago while uploading$`,
       ),
     );
     expect(text).not.toContain('ETA');
   });
 
   it('counts for a process that is gone only the bytes the server held, not those of requests it never saw answered', async () => {
-    const child = spawn(process.execPath, ['-e', '']);
-    await once(child, 'exit');
     const reel = {
       file: '/d/R1.mp4',
       group: 'reels',
@@ -231,27 +237,11 @@ describe('renderStatusFile', () => {
       size: 200 * MiB,
       bytes_stored: 64 * MiB,
     };
-    await writeFile(
-      statusPath,
-      JSON.stringify({
-        started_at: Date.now() / 1000 - 4,
-        phase: 'uploading',
-        totals: {
-          files: 1,
-          uploaded: 0,
-          skipped: 0,
-          failed: 0,
-          bytes_uploaded: 75 * MiB,
-          bytes_planned: 200 * MiB,
-        },
-        in_flight: [reel],
-        last_update: Date.now() / 1000,
-        pid: child.pid,
-        hostname: hostname(),
-        group_key: 'reels',
-        reels: {},
-      }),
-    );
+    await writeGoneRun({
+      started_at: Date.now() / 1000 - 4,
+      totals: { bytes_uploaded: 75 * MiB, bytes_planned: 200 * MiB },
+      in_flight: [reel],
+    });
     const text = (await renderStatusFile(statusPath)).text;
     expect(text).toMatch(
       /^Progress: 32\.0% of 200\.0 MiB \(64\.0 MiB stored; 11\.0 MiB more in requests it never saw answered\), sent 75\.0 MiB in /m,
