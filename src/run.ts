@@ -441,6 +441,7 @@ async function transfer(
         maxWorkersPerFile: options.maxConcurrency,
         partSizeCap: await learntPartSizeCap(options, deps.log),
         storageClassProbes: new Set(),
+        aclProbes: new Set(),
         wholeObjectTags: {},
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),

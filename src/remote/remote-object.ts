@@ -71,3 +71,9 @@ export interface StoredReport {
   /** The CRCs the server computed and stored (base64). */
   crcChecksums?: Partial<Record<CrcName, string>>;
 }
+
+/** One grant of an object's ACL: a group's URI (`http://acs.amazonaws.com/groups/global/AllUsers`) or an id. */
+export interface ObjectGrant {
+  grantee: string;
+  permission: string;
+}

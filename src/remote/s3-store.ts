@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadBucketCommand,
@@ -31,7 +32,7 @@ import { MultipartUploads } from './multipart-uploads.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { OwnObjects } from './own-objects.js';
 import { payloadHash, putObjectHeaders } from './put-object-request.js';
-import type { ObjectPartHead, RemoteObject, StoredReport } from './remote-object.js';
+import type { ObjectGrant, ObjectPartHead, RemoteObject, StoredReport } from './remote-object.js';
 import {
   bodyDigestFields,
   copySourceFields,
@@ -242,6 +243,31 @@ export class S3Store {
       throw error;
     }
     return tagsOf(out.TagSet);
+  }
+
+  /**
+   * The grants of the object's ACL (GetObjectAcl), each as its grantee's group URI or id and its permission, or
+   * undefined from a server that shows no ACL: it says so (501), or it does not know `?acl` and served the object.
+   * @throws the SDK error (AccessDenied without s3:GetObjectAcl).
+   */
+  async getObjectGrants(
+    bucket: string,
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<ObjectGrant[] | undefined> {
+    let out;
+    try {
+      const command = new GetObjectAclCommand({ Bucket: bucket, Key: key, ...this.owner() });
+      if (this.boundReads) readFirstByteOnly(command);
+      out = await this.control.send(command, sendOptions(signal));
+    } catch (error) {
+      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
+      throw error;
+    }
+    return (out.Grants ?? []).map((grant) => ({
+      grantee: grant.Grantee?.URI ?? grant.Grantee?.ID ?? '',
+      permission: grant.Permission ?? '',
+    }));
   }
 
   /**

@@ -36,6 +36,8 @@ export interface TransferContext {
   partSizeCap: PartSizeCap;
   /** The storage classes a HeadObject of an object sent whole has proven kept, one per class (none without). */
   storageClassProbes?: Set<string> | undefined;
+  /** The canned ACLs whose first object the run has read the ACL of (see `probeCannedAcl`). */
+  aclProbes?: Set<string> | undefined;
   /** Whether objects sent whole keep the tags sent with them, once one was read back (none: never checked). */
   wholeObjectTags?: WholeObjectTags | undefined;
   verifyLarge: boolean;

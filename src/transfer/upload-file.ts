@@ -1,4 +1,5 @@
 import type { UploadProgress } from './upload-multipart.js';
+import { probeCannedAcl } from './acl-probe.js';
 import { tagWholeObject } from './object-tags.js';
 import {
   confirmEncryption,
@@ -91,6 +92,7 @@ async function uploadSingle(
   });
   await probeStorageClass(file, ctx);
   await tagWholeObject(file, ctx);
+  await probeCannedAcl(file, ctx);
   return sent;
 }
 

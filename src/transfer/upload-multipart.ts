@@ -18,6 +18,7 @@ import {
 } from './confirm-stored.js';
 import type { FileSource } from './file-source.js';
 import { partDigestChoice } from './integrity-mode.js';
+import { probeCannedAcl } from './acl-probe.js';
 import { tagIfDropped } from './object-tags.js';
 import { abortOrphanedUploads } from './orphan-uploads.js';
 import { giveUpOnCloses, PartsClosedMidBody } from './part-size-cap.js';
@@ -363,6 +364,7 @@ async function finishMultipart(
       throw toUploadError(error, 'verify', file.key);
     });
   await tagIfDropped(file, head?.tagCount, ctx);
+  await probeCannedAcl(file, ctx);
   const expected = {
     sizeBytes: file.sizeBytes,
     integrity: journal.integrity,

@@ -436,6 +436,33 @@ describe('a server that does not know ?tagging (fauxqs serves the object there, 
   });
 });
 
+describe('a canned ACL the server does not apply (Swift s3api keeps public-read objects private)', () => {
+  it.each([
+    ['one PutObject', SMALL, 50 * 1024, 'PutObject'],
+    ['a multipart upload', REEL, 20 * MiB, 'CreateMultipartUpload'],
+  ] as const)(
+    'stops the run (exit 2) at the first object, %s, with one line naming it and the fix',
+    async (_how, rel, sizeBytes, operation) => {
+      const h = await harness(`ACLOFF${sizeBytes}`, [
+        { match: { operation }, action: 'ignore-acl-header', times: Infinity },
+      ]);
+      const run = await uploadOneFile(h, rel, sizeBytes, '--acl', 'public-read');
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n').at(-1)).toBe(
+        `upload-to-s3: upload ${keyOf(h, rel)}: the server did not apply the ACL asked for (acl public-read: its ` +
+          'ACL has no AllUsers READ grant); remove acl / --acl for this endpoint, or use one that applies it',
+      );
+    },
+  );
+
+  it('is read once per run where the server applies it', async () => {
+    const h = await project('ACLON');
+    const run = await runCli(uploadArgs(h, '--acl', 'public-read'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(h.proxy.stats().log.filter((e) => /[?&]acl(?:=|&|$)/.test(e.url)).length).toBe(1);
+  });
+});
+
 describe('a storage class the server does not keep', () => {
   it('is proven kept by one HeadObject of the first object sent whole, and by the check of each multipart one', async () => {
     const h = await project('CLASS1');

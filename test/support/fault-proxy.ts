@@ -77,6 +77,7 @@ export type FaultAction =
   | 'repeat-listing-page'
   | 'ignore-copy-source'
   | 'ignore-tagging-header'
+  | 'ignore-acl-header'
   | 'access-denied-403'
   | 'method-not-allowed-405'
   | 'not-implemented-501'
@@ -151,6 +152,8 @@ export type EtagStyle = 'as-is' | 'aws-kms' | 'opaque' | 'capitals';
  *   page before again (forwarded as is while no page has been passed on).
  * - `ignore-tagging-header`: forward a PutObject without its `x-amz-tagging` header, signed again without it (the
  *   proxy needs the secret key), as s3rver takes it: the object is stored untagged.
+ * - `ignore-acl-header`: forward a request without its `x-amz-acl` header, signed again without it (the proxy
+ *   needs the secret key), as Swift's s3api takes a canned ACL: the object is stored private.
  * - `ignore-copy-source`: forward a CopyObject (or UploadPartCopy) without its `x-amz-copy-source` header, signed
  *   again without it, as a server that ignores the header takes the request: a PutObject of the empty body, with
  *   the request's settings.
@@ -419,6 +422,7 @@ const ACTIONS: ReadonlySet<string> = new Set<FaultAction>([
   'repeat-listing-page',
   'ignore-copy-source',
   'ignore-tagging-header',
+  'ignore-acl-header',
   'access-denied-403',
   'method-not-allowed-405',
   'not-implemented-501',
@@ -1278,6 +1282,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         case 'ignore-tagging-header':
           return (body) =>
             resigned(body, { dropHeaders: ['x-amz-tagging'] }, 'the request without x-amz-tagging');
+        case 'ignore-acl-header':
+          return (body) => resigned(body, { dropHeaders: ['x-amz-acl'] }, 'the request without x-amz-acl');
       }
       if (styleEtag && op === 'CompleteMultipartUpload' && hasBody) return restoreCompleteBody;
       return undefined;
