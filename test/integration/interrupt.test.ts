@@ -354,6 +354,38 @@ describe('Ctrl+C while a part is slow or hangs', () => {
   });
 });
 
+describe('a second Ctrl+C while the server starts the upload (its answer not yet read)', () => {
+  it('exits 130 at once; the rerun uploads the file and leaves no upload open, the unread one included', async () => {
+    const h = await harness('CREATE2');
+    const REL = 'reels/R001/create.mp4';
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: 20 * MiB, seed: 'create-twice' } });
+    const digest = await digestFile(file!, 8 * MiB);
+    // the server starts the upload; its answer stays at the proxy until both signals are in
+    h.proxy.setRules([{ match: { operation: 'CreateMultipartUpload' }, action: 'hold-answer' }]);
+    const cli = spawnCli(uploadArgs(h), { timeoutMs: 120_000 });
+    await waitForProxy(h.proxy, () => h.proxy.held() > 0);
+    cli.child.kill('SIGINT');
+    await cli.waitForOutput(/Stopping/, 30_000);
+    cli.child.kill('SIGINT');
+    const stopped = await cli.exited;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(await readJournals(h.stateDir)).toEqual([]);
+    h.proxy.release();
+    await waitForProxy(
+      h.proxy,
+      (s) => (s.byOperation.CreateMultipartUpload ?? 0) === 1 && h.proxy.held() === 0,
+    );
+    expect(await listOpenMultipartUploads(bucket)).not.toEqual([]);
+
+    h.proxy.setRules([]);
+    const rerun = await runCli(uploadArgs(h));
+
+    expect(rerun.code, rerun.stderr).toBe(0);
+    await expectStored(keyOf(h, REL), digest);
+    expect(await listOpenMultipartUploads(bucket)).toEqual([]);
+  });
+});
+
 describe('a CI job cancelled mid-upload (SIGINT, then SIGTERM before the parts in flight finish)', () => {
   it('releases both locks and keeps the confirmed parts, so a rerun at once resumes', async () => {
     const h = await harness('CANCEL1');
