@@ -233,16 +233,9 @@ export class S3Store {
     key: string,
     signal?: AbortSignal,
   ): Promise<Record<string, string> | undefined> {
-    let out;
-    try {
-      const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
-      if (this.boundReads) readFirstByteOnly(command);
-      out = await this.control.send(command, sendOptions(signal));
-    } catch (error) {
-      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
-      throw error;
-    }
-    return tagsOf(out.TagSet);
+    const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...this.owner() });
+    const out = await this.readSubresource(command, () => this.control.send(command, sendOptions(signal)));
+    return out && tagsOf(out.TagSet);
   }
 
   /**
@@ -255,19 +248,32 @@ export class S3Store {
     key: string,
     signal?: AbortSignal,
   ): Promise<ObjectGrant[] | undefined> {
-    let out;
-    try {
-      const command = new GetObjectAclCommand({ Bucket: bucket, Key: key, ...this.owner() });
-      if (this.boundReads) readFirstByteOnly(command);
-      out = await this.control.send(command, sendOptions(signal));
-    } catch (error) {
-      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
-      throw error;
-    }
+    const command = new GetObjectAclCommand({ Bucket: bucket, Key: key, ...this.owner() });
+    const out = await this.readSubresource(command, () => this.control.send(command, sendOptions(signal)));
+    if (!out) return undefined;
     return (out.Grants ?? []).map((grant) => ({
       grantee: grant.Grantee?.URI ?? grant.Grantee?.ID ?? '',
       permission: grant.Permission ?? '',
     }));
+  }
+
+  /**
+   * Sends `command`, a read of an object's subresource (`?tagging`, `?acl`), or answers undefined for a server
+   * without it: one that says so (501), or one that does not know the subresource and served the object (of which
+   * a bound read asks one byte).
+   * @throws the SDK error otherwise.
+   */
+  private async readSubresource<Out>(
+    command: { middlewareStack: unknown },
+    send: () => Promise<Out>,
+  ): Promise<Out | undefined> {
+    if (this.boundReads) readFirstByteOnly(command);
+    try {
+      return await send();
+    } catch (error) {
+      if (isNotImplemented(error) || isForeignAnswer(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
