@@ -414,6 +414,7 @@ async function transfer(
     onFatal: (error) => deps.interrupts.abortAll(error),
   });
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
+  const partSizeLimits = new PartSizeLimits(options.stateDir);
   try {
     recordWalkProblems(plan, deps.reporting, csvLog.append.bind(csvLog));
     await uploadAll(decided, {
@@ -439,7 +440,7 @@ async function transfer(
         hardSignal: deps.interrupts.hard,
         link: new LinkWatch(),
         maxWorkersPerFile: options.maxConcurrency,
-        partSizeCap: await learntPartSizeCap(options, deps.log),
+        partSizeCap: await learntPartSizeCap(partSizeLimits, options, deps.log),
         storageClassProbes: new Set(),
         aclProbes: new Set(),
         wholeObjectTags: {},
@@ -463,6 +464,7 @@ async function transfer(
     });
   } finally {
     await csvLog.close();
+    await partSizeLimits.settled();
   }
   if (deps.store && tracker.snapshot().totals.failed === 0) {
     const scope = {
@@ -478,8 +480,11 @@ async function transfer(
  * The part size cap the runs before this one learnt at this endpoint; a cap this run lowers is kept for the next.
  * Keeping it can fail (a full disk): the next run then learns it again, which costs it one refused part.
  */
-async function learntPartSizeCap(options: RunOptions, log: Logger): Promise<PartSizeCap> {
-  const limits = new PartSizeLimits(options.stateDir);
+async function learntPartSizeCap(
+  limits: PartSizeLimits,
+  options: RunOptions,
+  log: Logger,
+): Promise<PartSizeCap> {
   const endpoint = endpointId(options.endpoint);
   const learnt = await limits.load(endpoint);
   if (learnt)

@@ -22,6 +22,8 @@ type LimitsFile = Record<string, { bytes: number; learned_at: string }>;
  */
 export class PartSizeLimits {
   readonly #file: string;
+  /** The saves of this instance, one after the other: a later, lower limit is never overwritten by an earlier one. */
+  #saving: Promise<void> = Promise.resolve();
 
   constructor(stateDir: string) {
     this.#file = path.join(stateDir, FILE_NAME);
@@ -35,15 +37,24 @@ export class PartSizeLimits {
   }
 
   /**
-   * Keeps `bytes` as the limit of `endpoint`, replacing the file atomically. Two runs saving at once may lose one
-   * of the two limits, which its next run learns again; neither corrupts the file.
+   * Keeps `bytes` as the limit of `endpoint`, replacing the file atomically, after the saves before it. Two runs
+   * saving at once may lose one of the two limits, which its next run learns again; neither corrupts the file.
    * @throws the write's error.
    */
-  async save(endpoint: string, bytes: number, now = new Date()): Promise<void> {
-    const limits = await this.#read();
-    limits[endpoint] = { bytes, learned_at: now.toISOString() };
-    await mkdir(path.dirname(this.#file), { recursive: true });
-    await replaceFile(this.#file, `${JSON.stringify(limits, null, 2)}\n`);
+  save(endpoint: string, bytes: number, now = new Date()): Promise<void> {
+    const saved = this.#saving.then(async () => {
+      const limits = await this.#read();
+      limits[endpoint] = { bytes, learned_at: now.toISOString() };
+      await mkdir(path.dirname(this.#file), { recursive: true });
+      await replaceFile(this.#file, `${JSON.stringify(limits, null, 2)}\n`);
+    });
+    this.#saving = saved.catch(() => undefined);
+    return saved;
+  }
+
+  /** Resolves once every save started so far has ended, written or not. */
+  settled(): Promise<void> {
+    return this.#saving;
   }
 
   async #read(): Promise<LimitsFile> {

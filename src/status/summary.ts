@@ -77,7 +77,7 @@ export function listFailures(snapshot: StatusSnapshot): string[] {
  * An error that names the file it is listed after (`read <file>: ...`, as the CSV log keeps it, whole) as
  * `read: ...`: the line already starts with the path, and a long path twice makes the reason hard to find.
  */
-export function withoutPath(error: string, file: string): string {
+function withoutPath(error: string, file: string): string {
   const verbEnd = error.indexOf(' ');
   if (verbEnd <= 0 || !error.startsWith(` ${file}: `, verbEnd)) return error;
   return `${error.slice(0, verbEnd)}:${error.slice(verbEnd + file.length + 2)}`;

@@ -29,6 +29,14 @@ describe('PartSizeLimits', () => {
     expect(await again.load('http://elsewhere')).toBeUndefined();
   });
 
+  it('writes the saves of one run in the order they were made: the later, lower limit is the one kept', async () => {
+    const limits = new PartSizeLimits(stateDir);
+    const saves = [limits.save('aws', 16 * MiB), limits.save('aws', 8 * MiB), limits.save('aws', 5 * MiB)];
+    await limits.settled();
+    await Promise.all(saves);
+    expect((await new PartSizeLimits(stateDir).load('aws'))?.bytes).toBe(5 * MiB);
+  });
+
   it('takes a file it cannot read, or a limit that is no size, for none, and writes over the file', async () => {
     const file = path.join(stateDir, 'part-size-limits.json');
     await writeFile(file, '{not json');
