@@ -3,6 +3,7 @@ import { escapeControls } from './control-escapes.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
 import { formatTable } from './text-table.js';
+import { withoutPath } from './view-lines.js';
 
 type OutcomeCounts = Pick<
   TotalsStatus,
@@ -71,16 +72,6 @@ export function listFailures(snapshot: StatusSnapshot): string[] {
   const dropped = snapshot.totals.failed - snapshot.errors.length;
   if (dropped > 0) lines.push(`... and ${dropped} earlier failures; see the CSV log for all of them`);
   return lines;
-}
-
-/**
- * An error that names the file it is listed after (`read <file>: ...`, as the CSV log keeps it, whole) as
- * `read: ...`: the line already starts with the path, and a long path twice makes the reason hard to find.
- */
-function withoutPath(error: string, file: string): string {
-  const verbEnd = error.indexOf(' ');
-  if (verbEnd <= 0 || !error.startsWith(` ${file}: `, verbEnd)) return error;
-  return `${error.slice(0, verbEnd)}:${error.slice(verbEnd + file.length + 2)}`;
 }
 
 function formatGroupTable(snapshot: StatusSnapshot): string[] {

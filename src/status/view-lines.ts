@@ -71,9 +71,19 @@ export function resultLineParts(
         outcome: 'failed',
         file,
         key,
-        detail: `(${size}): ${escapeControls(result.error ?? result.reason)}`,
+        detail: `(${size}): ${escapeControls(withoutPath(result.error ?? result.reason, result.path))}`,
       };
   }
+}
+
+/**
+ * An error that names the file it is listed after (`read <file>: ...`, as the CSV log keeps it, whole) as
+ * `read: ...`: the line already names the path, and a long path twice makes the reason hard to find.
+ */
+export function withoutPath(error: string, file: string): string {
+  const verbEnd = error.indexOf(' ');
+  if (verbEnd <= 0 || !error.startsWith(` ${file}: `, verbEnd)) return error;
+  return `${error.slice(0, verbEnd)}:${error.slice(verbEnd + file.length + 2)}`;
 }
 
 /**

@@ -140,6 +140,19 @@ describe('plain view', () => {
       ),
     );
   });
+
+  it('names a failed file once when its error starts with the file', () => {
+    const { tracker, output, view } = startView('plain', 60_000);
+    tracker.startRun({ folder: '/data/P1', bucket: 'survey', projectPrefix: 'P1/' });
+    const file = '/data/P1/logs/run.log';
+    tracker.fileDone(
+      result({ path: file, key: 'P1/logs/run.log', outcome: 'failed', error: `read ${file}: EIO` }),
+    );
+    view.stop();
+    expect(output().trimEnd().split('\n')[1]).toMatch(
+      new RegExp(`^${STAMP} failed logs/run\\.log \\(12\\.0 MiB\\): read: EIO$`),
+    );
+  });
 });
 
 describe('file names with control characters', () => {
@@ -168,9 +181,7 @@ describe('file names with control characters', () => {
       expect.stringMatching(/ uploaded reels\/\\x1b\[2Jclear\.log -> P1\/reels\/\\x1b\[2Jclear\.log \(/),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(
-        / failed reels\/nl\\nfake uploaded line\.log -> P1\/x \(1\.0 MiB\): read reels\/nl\\nfake uploaded line\.log: gone$/,
-      ),
+      expect.stringMatching(/ failed reels\/nl\\nfake uploaded line\.log -> P1\/x \(1\.0 MiB\): read: gone$/),
     );
   });
 
