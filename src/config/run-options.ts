@@ -191,6 +191,7 @@ export function resolveRunOptions(
   const endpoint = validateEndpoint(
     pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url),
   );
+  refuseDirectoryBucket(bucket, endpoint);
   const auth = resolveAuth(flags, file, env);
   return {
     configPath,
@@ -469,6 +470,18 @@ function validateBucket(
     throw new ConfigError(`--bucket: no bucket given; pass --bucket NAME or set bucket in ${where}`);
   }
   return parseBucketName(bucket);
+}
+
+/**
+ * Amazon S3 names its directory buckets (S3 Express One Zone) `base--zone-id--x-s3`, a suffix no general purpose
+ * bucket may have. They sign with sessions, refuse Content-MD5 and answer ETags that are no MD5s, so nothing this
+ * tool proves an object by holds there: refused before anything is sent, rather than failing at the first request.
+ */
+function refuseDirectoryBucket(bucket: string, endpoint: string | undefined): void {
+  if (!bucket.endsWith('--x-s3') || !isAmazonS3(endpoint)) return;
+  throw new ConfigError(
+    `bucket ${quoteValue(bucket)} is a directory bucket (S3 Express One Zone), which upload-to-s3 does not write to: its ETags are no MD5s and it takes no Content-MD5; use a general purpose bucket`,
+  );
 }
 
 function validateEndpoint(endpoint: string | undefined): string | undefined {

@@ -327,6 +327,14 @@ describe('resolveRunOptions required values', () => {
     expect(resolveError({ bucket: 's3://Survey_Data' }).message).toMatch(/not a valid S3 bucket name/);
   });
 
+  it('refuses an Amazon S3 directory bucket by its name, and takes the same name on another server', () => {
+    expect(resolveError({ bucket: 'surveys--usw2-az1--x-s3' }).message).toBe(
+      "bucket 'surveys--usw2-az1--x-s3' is a directory bucket (S3 Express One Zone), which upload-to-s3 does not write to: its ETags are no MD5s and it takes no Content-MD5; use a general purpose bucket",
+    );
+    const endpoint = 'http://127.0.0.1:7480';
+    expect(resolve({ bucket: 'surveys--usw2-az1--x-s3', endpoint }).bucket).toBe('surveys--usw2-az1--x-s3');
+  });
+
   it('reports a missing folder, where it looked, and the flag and the config key to set', () => {
     expect(resolveError({ folder: undefined }).message).toMatch(
       /^--folder: no folder given, and the current folder '.+' is not in project RMI25320's \(none named RMI25320 here or above, no RMI25320 folder in it\); pass --folder PATH or set project_base in the config$/,
