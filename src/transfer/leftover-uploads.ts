@@ -4,25 +4,29 @@ import type { S3Store } from '../remote/s3-store.js';
 import type { JournalStore } from './upload-journal.js';
 
 /**
- * Aborts the multipart uploads that earlier runs of this project left open under keys this run did not plan:
- * an interrupted `--timestamp` run's uploads sit in its own timestamp folder, which no later run asks for again,
- * so nothing would ever resume or abort them and their parts would cost storage for ever. Called only after a run
- * that uploaded every planned file, so a key this run planned is never touched. Only uploads this state folder
- * journaled are aborted: another machine's uploads of the same project are not ours to judge.
+ * Aborts the multipart uploads that earlier runs of this project left open in the folder types this run planned,
+ * once it has uploaded every file it planned: an interrupted `--timestamp` run's uploads sit in its own timestamp
+ * folder, which no later run asks for again, and an upload of a file this run skipped (the bucket holds it already,
+ * sent by a later run or by `--force` stopped midway) will never be resumed; either would cost storage for ever.
+ * Uploads in folder types this run left out (`--include config` after a reels run was stopped) are kept for the
+ * run that resumes them. Only uploads this state folder journaled are aborted: another machine's uploads of the
+ * same project are not ours to judge.
  * Best effort: a failure is reported through `warn` and the run's result stands.
  * @returns the keys whose uploads were aborted.
  */
 export async function abortLeftoverUploads(
   store: S3Store,
   journals: JournalStore,
-  scope: { bucket: string; projectPrefix: string; isPlanned: (key: string) => boolean },
+  scope: { bucket: string; projectPrefix: string; folderTypes: ReadonlySet<string> },
   report: { debug(message: string): void; warn(message: string): void },
   signal?: AbortSignal,
 ): Promise<string[]> {
   const aborted: string[] = [];
   const leftover = (await journals.list()).filter(
     ({ bucket, key }) =>
-      bucket === scope.bucket && key.startsWith(scope.projectPrefix) && !scope.isPlanned(key),
+      bucket === scope.bucket &&
+      key.startsWith(scope.projectPrefix) &&
+      scope.folderTypes.has(key.slice(scope.projectPrefix.length).split('/', 1)[0]!),
   );
   for (const [index, journal] of leftover.entries()) {
     const { bucket, key, uploadId } = journal;

@@ -6,7 +6,7 @@
  * and ends with one line saying what the server cannot do and what was done, exit 2; the upload run beside it
  * resumes as before and only warns about what it cannot abort.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -224,9 +224,10 @@ describe('an upload run where the server can neither list nor abort multipart up
 
   it('warns once that the upload an earlier run left under a key it no longer plans stays open (exit 0)', async () => {
     const w = await interruptedWorld('CLEAN-LEFT', 408);
-    await writeFiles(w.projectDir, { 'logs/run.log': { sizeBytes: 1_000, seed: 'left-log' } });
+    await rename(path.join(w.projectDir, 'reels'), path.join(w.projectDir, 'reels-moved'));
+    await writeFiles(w.projectDir, { 'reels/R001.json': { sizeBytes: 1_000, seed: 'left-sidecar' } });
     w.proxy.setRules([NO_LISTING, NO_ABORT]);
-    const run = await runCli(worldArgs(w, '--include', 'logs'));
+    const run = await runCli(worldArgs(w));
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(
       `could not abort the unfinished upload of ${w.projectKey}/reels/R001.mp4 left by an earlier run: the server cannot abort multipart uploads (MethodNotAllowed, HTTP 405); they can only be removed on the server`,

@@ -358,3 +358,46 @@ describe("another project's unfinished upload in the same state folder", () => {
     expect((await readJournals(h.stateDir)).map((journal) => journal.uploadId)).toEqual([open.uploadId]);
   });
 });
+
+describe('an unfinished upload of this project that this run does not resume', () => {
+  const REEL = 'reels/R001/R001.mp4';
+
+  it('is kept for the run that resumes it when it is in a folder type this run left out', async () => {
+    const h = await harness('LEFTOUT1');
+    await writeFiles(h.projectDir, {
+      [REEL]: { sizeBytes: 20 * MiB, seed: 'left-out-type' },
+      'config/project.yaml': 'x: 1\n',
+    });
+    const open = await interruptAfterParts(h, 1, uploadArgs(h, '--include', 'reels'));
+
+    const config = await runCli(uploadArgs(h, '--include', 'config'));
+    expect(config.code, config.stderr).toBe(0);
+    expect(await listOpenMultipartUploads(bucket)).toContainEqual(
+      expect.objectContaining({ key: open.key, uploadId: open.uploadId }),
+    );
+    expect((await readJournals(h.stateDir)).map((journal) => journal.uploadId)).toEqual([open.uploadId]);
+
+    h.proxy.resetStats();
+    const reels = await runCli(uploadArgs(h, '--include', 'reels'));
+    expect(reels.code, reels.stderr).toBe(0);
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    expect(requestsForUpload(h.proxy.stats(), 'CompleteMultipartUpload', open.uploadId)).toHaveLength(1);
+  });
+
+  it('is aborted once the run has skipped its file because the bucket holds it already', async () => {
+    const h = await harness('SKIPPED1');
+    await writeFiles(h.projectDir, { [REEL]: { sizeBytes: 20 * MiB, seed: 'skipped-file' } });
+    const first = await runCli(uploadArgs(h));
+    expect(first.code, first.stderr).toBe(0);
+    const open = await interruptAfterParts(h, 1, uploadArgs(h, '--force'));
+
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(h.proxy.stats().byOperation.AbortMultipartUpload).toBe(1);
+    expect(await listOpenMultipartUploads(bucket)).not.toContainEqual(
+      expect.objectContaining({ uploadId: open.uploadId }),
+    );
+    expect(await readJournals(h.stateDir)).toEqual([]);
+  });
+});
