@@ -56,6 +56,7 @@ export async function scheduleTask(uploadFlags: string[], flags: ScheduleFlags):
   const xml = renderTaskXml(task);
   if (flags.xmlFile) writeFileSync(flags.xmlFile, encodeTaskXml(xml));
   const xmlPath = flags.xmlFile ? path.resolve(flags.xmlFile) : `${taskSlug(task.name)}.xml`;
+  process.stdout.write(previewNotice(task.upload.flags));
   process.stdout.write(describeTask(task, xmlPath, flags.xmlFile !== undefined));
   process.stdout.write(`\n${xml}`);
   if (flags.register) registerTask(task, xml);
@@ -87,6 +88,23 @@ export async function impliedPaths(
   if (given.folder || !given.projectKey || (!fromEnv && config?.values.project_base)) return implied;
   const projectKey = validateProjectKey(given.projectKey);
   return { ...implied, folder: resolveProjectBase(fromEnv, undefined, projectKey, cwd) };
+}
+
+/**
+ * Off Windows the task is a preview, which would read as ready to register: its node.exe and cli.js are this
+ * machine's paths, and a config or project folder the upload does not name is not filled in from here.
+ */
+export function previewNotice(given: UploadFlags, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return '';
+  const unnamed = [given.config ? '' : '--config', given.folder ? '' : '--folder'].filter(Boolean);
+  const missing =
+    unnamed.length === 0
+      ? ''
+      : `, and has no ${unnamed.join(' or ')} (on Windows, schedule fills them in from where it runs)`;
+  return (
+    `Preview made on ${platform}: the task runs this machine's node and cli.js${missing}. ` +
+    'Print it on the Windows machine that will run it.\n\n'
+  );
 }
 
 /** What the config and the task machine would give, for checking flags where neither is at hand. */

@@ -201,7 +201,9 @@ describe('the upload flags of a scheduled task', () => {
   it('reads attached short forms as the upload does', async () => {
     const result = await runCli(['schedule', '--at', '02:00', '--', '-pK1', '-cD:\\c.yaml']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^Task "upload-to-s3 K1": daily at 02:00/);
+    expect(result.stdout).toMatch(
+      /^(Preview made on [a-z0-9]+: .*\n\n)?Task "upload-to-s3 K1": daily at 02:00/,
+    );
   });
 
   it.runIf(process.platform !== 'win32')(

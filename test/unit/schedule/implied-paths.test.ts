@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { impliedPaths } from '../../../src/commands/schedule-action.js';
+import { impliedPaths, previewNotice } from '../../../src/commands/schedule-action.js';
+import type { UploadFlags } from '../../../src/config/run-options.js';
 import { makeTempDir, removeTempDirs } from '../../support/fixtures.js';
 
 afterAll(removeTempDirs);
@@ -73,5 +74,22 @@ describe('impliedPaths', () => {
     expect(await impliedPaths({ projectKey: 'RMI25320' }, { platform: 'linux', env, cwd: project })).toEqual(
       {},
     );
+  });
+});
+
+describe('previewNotice', () => {
+  it('says off Windows that the task is a preview and names the flags it lacks', () => {
+    expect(previewNotice({ projectKey: 'RMI25320' } as UploadFlags, 'linux')).toBe(
+      "Preview made on linux: the task runs this machine's node and cli.js, and has no --config or --folder (on Windows, schedule fills them in from where it runs). Print it on the Windows machine that will run it.\n\n",
+    );
+    expect(
+      previewNotice({ projectKey: 'R', config: 'D:\\c.yaml', folder: 'D:\\R' } as UploadFlags, 'darwin'),
+    ).toBe(
+      "Preview made on darwin: the task runs this machine's node and cli.js. Print it on the Windows machine that will run it.\n\n",
+    );
+  });
+
+  it('says nothing on Windows, where the task is made for this machine', () => {
+    expect(previewNotice({ projectKey: 'RMI25320' } as UploadFlags, 'win32')).toBe('');
   });
 });
