@@ -58,7 +58,8 @@ export const EXIT_DEADLINE_MS = 1_500;
 /** What the first signal prints: the run is stopping, and how to stop it at once with the same kind of signal. */
 export function describeStopping(signal: StopSignal): string {
   const named = signal === 'SIGTERM' ? 'SIGTERM; ' : '';
-  return `Stopping: letting parts in flight finish (${named}${stopAgain(signal, 'at once')})...`;
+  const grace = `${GRACE_MS / 1000}s`;
+  return `Stopping: letting parts in flight finish, up to ${grace} (${named}${stopAgain(signal, 'at once')})...`;
 }
 
 /** How the drain line of a stopping run says to stop it at once: with the same kind of signal as the first. */

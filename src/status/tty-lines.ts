@@ -169,7 +169,17 @@ export function fitDrainLines(inFlight: number, width: number, stopAgain: string
 }
 
 /**
- * What a second Ctrl+C leaves: `Stopped at once. Left in flight:`, one line per file (`  <file> (42.0% sent)`,
+ * How far a file cut off got: what it sent, and of that what the server holds for the next run to resume, which
+ * is less where parts were cut off in flight (a whole-file request keeps nothing).
+ */
+function describeKept({ bytes, size, bytes_stored: stored }: InFlightStatus): string {
+  if (stored === undefined) return `${formatPercent(bytes, size)} sent`;
+  if (stored >= bytes) return `${formatPercent(stored, size)} stored`;
+  return `${formatPercent(bytes, size)} sent, ${formatPercent(stored, size)} stored`;
+}
+
+/**
+ * What a second Ctrl+C leaves: `Stopped at once. Left in flight:`, one line per file (`  <file> (42.0% sent, 25.0% stored)`,
  * at most 8, then a count), and how to resume (`resume`, a sentence). With `width` (a terminal) lines wider than
  * it are wrapped.
  */
@@ -184,7 +194,7 @@ export function formatStoppedLines(
   const named = inFlight.slice(0, MAX_FILES_NAMED);
   const files = named.flatMap((entry) => {
     const file = `  ${shownPath(entry.file, destination)}`;
-    const sent = `(${formatPercent(entry.bytes, entry.size)} sent)`;
+    const sent = `(${describeKept(entry)})`;
     return width === undefined
       ? [`${file} ${sent}`]
       : fitParts([{ text: file, keep: 2 }, { text: sent }], width);

@@ -471,7 +471,7 @@ describe('the status file of a run told to stop', () => {
     expect(stopped.code).toBe(130);
     // a CI runner's SIGTERM: no Ctrl+C to press again
     expect(stopped.stderr).toContain(
-      'Stopping: letting parts in flight finish (SIGTERM; a second signal stops at once)',
+      'Stopping: letting parts in flight finish, up to 6s (SIGTERM; a second signal stops at once)',
     );
     expect(await readStatusJson(h.statusJson)).toMatchObject({
       phase: 'interrupted',

@@ -172,7 +172,7 @@ function expectHeaderAndResults(lines: readonly string[], h: Harness, columns: n
   }
 }
 
-const STOPPING = 'Stopping: letting parts in flight finish (Ctrl+C again to stop at once)...';
+const STOPPING = 'Stopping: letting parts in flight finish, up to 6s (Ctrl+C again to stop at once)...';
 const DRAIN = 'Stopping: waiting for 1 file in flight; Ctrl+C again to stop now';
 
 const allUploaded = (lines: string[]): boolean =>
@@ -209,7 +209,7 @@ describe.runIf(runHere)('the live view in a real terminal', () => {
         const stopped = textsOf(ended, 'stopped');
         expect(stopped).toHaveLength(1);
         expect(stopped[0]).toMatch(
-          /^Stopped at once\. Left in flight \(1\): reels\/.*held_本体_ファイル\.mp4 \([\d.]+% sent\)$/,
+          /^Stopped at once\. Left in flight \(1\): reels\/.*held_本体_ファイル\.mp4 \([\d.]+% sent, [\d.]+% stored\)$/,
         );
         expect(ended.at(-2)).toBe('Run the same command again to resume.');
       } finally {

@@ -92,7 +92,7 @@ describe('describeStopping', () => {
     expect(describeStopping('SIGINT')).toContain('Ctrl+C again to stop at once');
     expect(describeStopping('SIGBREAK')).toContain('Ctrl+Break again to stop at once');
     expect(describeStopping('SIGTERM')).toBe(
-      'Stopping: letting parts in flight finish (SIGTERM; a second signal stops at once)...',
+      'Stopping: letting parts in flight finish, up to 6s (SIGTERM; a second signal stops at once)...',
     );
   });
 });

@@ -191,6 +191,20 @@ describe('stop lines', () => {
     );
   });
 
+  it('says of a file cut off how much of what it sent the server holds for the next run', () => {
+    const file = '/data/RMI25320/reels/a.mp4';
+    const entries = [
+      { file, group: 'reels', bytes: 2 * MiB, size: 4 * MiB, bytes_stored: MiB },
+      { file, group: 'reels', bytes: 2 * MiB, size: 4 * MiB, bytes_stored: 2 * MiB },
+      { file, group: 'reels', bytes: MiB, size: 4 * MiB, bytes_stored: 0 },
+    ];
+    expect(formatStoppedLines(entries, destination, '').slice(1, 4)).toEqual([
+      '  reels/a.mp4 (50.0% sent, 25.0% stored)',
+      '  reels/a.mp4 (50.0% stored)',
+      '  reels/a.mp4 (25.0% sent, 0.0% stored)',
+    ]);
+  });
+
   it('shows a file in flight under the run folder', () => {
     const entry = { file: '/data/RMI25320/reels/a.mp4', group: 'reels', bytes: MiB, size: 4 * MiB };
     expect(fitInFlightLines(entry, destination, 79)).toEqual(['   25.0%    4.0 MiB  reels/a.mp4']);
