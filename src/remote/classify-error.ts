@@ -160,6 +160,16 @@ function connectionHint(code: string, error: unknown): string | undefined {
 }
 
 /**
+ * What to check when the proxy a request went through never answered (refused, unknown host, timed out): the
+ * proxy variable, not the endpoint, is what is wrong. Undefined for a request that went direct.
+ */
+export function proxyNoAnswerAdvice(error: unknown): string | undefined {
+  const proxy = proxyOf(error);
+  if (!proxy || !Object.hasOwn(NO_ANSWER_REASONS, errorCode(error))) return undefined;
+  return `check ${proxy.variable} (the proxy's scheme, host and port) and that the proxy runs, or add the endpoint's host to NO_PROXY to reach it without the proxy`;
+}
+
+/**
  * Whether the error says a setting of the run is wrong for this server or bucket, so every request would fail
  * alike: the run stops with a configuration error (exit 2).
  */
@@ -322,7 +332,11 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const notImplemented = isNotImplemented(error);
   const hint = notImplemented
     ? HINTS.NotImplemented
-    : (refusedArgumentHint(error) ?? HINTS[code] ?? connectionHint(code, error) ?? STATUS_HINTS[status ?? 0]);
+    : (refusedArgumentHint(error) ??
+      proxyNoAnswerAdvice(error) ??
+      HINTS[code] ??
+      connectionHint(code, error) ??
+      STATUS_HINTS[status ?? 0]);
   const what = `${operation} ${target}: ${describeFailure(error)}`;
   // a clock the server's Date did not correct (none came back) is this machine's to fix, not the credentials
   if (code === CLOCK_SKEW_CODE) return new ConfigError(`${what}; ${hint}`, { cause: error });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import { formatCount } from '../status/format.js';
-import { describeNoAnswer } from './classify-error.js';
+import { describeNoAnswer, proxyNoAnswerAdvice } from './classify-error.js';
 
 /** How long and how often to ask an endpoint that has not answered yet. */
 export interface AnswerWait {
@@ -37,13 +37,14 @@ export async function waitForFirstAnswer(
 ): Promise<FirstAnswer> {
   const startedMs = Date.now();
   let reason = 'no answer';
+  let proxyAdvice: string | undefined;
   let attempt = 1;
   for (; attempt <= wait.maxAttempts; attempt++) {
     const remainingMs = wait.budgetMs - (Date.now() - startedMs);
     if (remainingMs <= 0) break;
     const outcome = await tryOnce(probe, remainingMs, wait.signal);
     if (outcome.answer !== undefined) return outcome.answer;
-    reason = outcome.reason;
+    ({ reason, proxyAdvice } = outcome);
     if (attempt === wait.maxAttempts || Date.now() - startedMs >= wait.budgetMs) break;
     wait.onRetry(`retrying ${attempt + 1}/${wait.maxAttempts}: ${reason} (${wait.endpointName})`);
     const delayMs = wait.delaysMs[Math.min(attempt - 1, wait.delaysMs.length - 1)] ?? 0;
@@ -53,7 +54,7 @@ export async function waitForFirstAnswer(
   const attempts = Math.min(attempt, wait.maxAttempts);
   throw new ConfigError(
     `connect to endpoint ${wait.endpointName}: ${reason}, no answer to ${formatCount(attempts, 'attempt')} in ${seconds} s; ` +
-      (wait.advice ?? ENDPOINT_ADVICE),
+      (proxyAdvice ?? wait.advice ?? ENDPOINT_ADVICE),
   );
 }
 
@@ -76,7 +77,10 @@ async function tryOnce(
   probe: (signal: AbortSignal) => Promise<void>,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<{ answer: FirstAnswer; reason?: undefined } | { answer?: undefined; reason: string }> {
+): Promise<
+  | { answer: FirstAnswer; reason?: undefined }
+  | { answer?: undefined; reason: string; proxyAdvice?: string | undefined }
+> {
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
     await probe(AbortSignal.any([signal, deadline]));
@@ -86,6 +90,8 @@ async function tryOnce(
     if (signal.aborted || error instanceof ConfigError) throw error;
     if (deadline.aborted) return { reason: `no answer within ${Math.ceil(timeoutMs / 1000)} s` };
     const reason = describeNoAnswer(error);
-    return reason === undefined ? { answer: 'answered' } : { reason };
+    return reason === undefined
+      ? { answer: 'answered' }
+      : { reason, proxyAdvice: proxyNoAnswerAdvice(error) };
   }
 }

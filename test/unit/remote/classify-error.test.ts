@@ -152,6 +152,19 @@ describe('a connection closed without an answer', () => {
   });
 });
 
+describe('a proxy that does not answer', () => {
+  it('is named with the variable to check, not the endpoint', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3128'), {
+      code: 'ECONNREFUSED',
+      proxy: 'http://127.0.0.1:3128',
+      variable: 'HTTPS_PROXY',
+    });
+    expect(toUploadError(refused, 'open bucket', 'b').message).toBe(
+      "open bucket b: connect ECONNREFUSED 127.0.0.1:3128 (ECONNREFUSED); check HTTPS_PROXY (the proxy's scheme, host and port) and that the proxy runs, or add the endpoint's host to NO_PROXY to reach it without the proxy",
+    );
+  });
+});
+
 describe('a request refused for the time it was signed at (RequestTimeTooSkewed, 403)', () => {
   const skewed = Object.assign(
     new Error('The difference between the request time and the current time is too large.'),

@@ -96,6 +96,18 @@ describe('waitForFirstAnswer', () => {
     );
   });
 
+  it('names the proxy variable, not the endpoint, when the proxy on the way never answered', async () => {
+    const wait = waitOptions({ maxAttempts: 2 });
+    const viaProxy = () =>
+      Object.assign(networkError('ECONNREFUSED'), { proxy: 'http://127.0.0.1:3128', variable: 'HTTP_PROXY' });
+    const error = await waitForFirstAnswer(probeFailing(viaProxy(), viaProxy()), wait).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /^connect to endpoint http:\/\/127\.0\.0\.1:1: connection refused by proxy http:\/\/127\.0\.0\.1:3128, no answer to 2 attempts in [\d.]+ s; check HTTP_PROXY \(the proxy's scheme, host and port\) and that the proxy runs, or add the endpoint's host to NO_PROXY to reach it without the proxy$/,
+    );
+  });
+
   it('gives up when the budget is spent on an endpoint that accepts but never answers', async () => {
     const wait = waitOptions({ budgetMs: 200 });
     const error = await waitForFirstAnswer(silentProbe, wait).catch((e: unknown) => e);
