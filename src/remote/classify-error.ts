@@ -446,5 +446,7 @@ const NO_CODE: ReadonlySet<string> = new Set(['Unknown', 'UnknownError', 'Error'
 const STATUS_HINTS: Record<number, string> = {
   301: "the server sends the bucket's requests elsewhere; set region / --region to the bucket's region, or check endpoint_url / --endpoint and force_path_style",
   403: ACCESS_HINT,
+  // a 404 naming no S3 error (NoSuchBucket, NoSuchKey, NoSuchUpload) came from something that does not speak S3
+  404: 'the answer names no S3 error; check bucket / --bucket, and that endpoint_url / --endpoint is the S3 API (address, port and path), not a web server or console',
   413: 'raise the request size limit of the server or of the proxy before it (nginx: client_max_body_size) to at least 8 MiB',
 };

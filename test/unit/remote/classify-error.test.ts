@@ -152,6 +152,18 @@ describe('a connection closed without an answer', () => {
   });
 });
 
+describe('a 404 that names no S3 error', () => {
+  it('says to check the bucket and that the endpoint is the S3 API', () => {
+    const bare = Object.assign(new Error('NotFound'), {
+      name: 'NotFound',
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(toUploadError(bare, 'open bucket', 'b').message).toMatch(
+      /^open bucket b: .*; the answer names no S3 error; check bucket \/ --bucket, and that endpoint_url \/ --endpoint is the S3 API/,
+    );
+  });
+});
+
 describe('a proxy that does not answer', () => {
   it('is named with the variable to check, not the endpoint', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3128'), {
