@@ -14,7 +14,10 @@ export interface AnswerWait {
   delaysMs: readonly number[];
   /** What to check, ending the message; by default the endpoint's address, the server and the network. */
   advice?: string | undefined;
-  /** Told before each retry: `retrying 2/12: connection refused (http://127.0.0.1:1)`. */
+  /**
+   * Told before each retry, in the words of the other retries:
+   * `retrying connect to endpoint http://127.0.0.1:1 in 0.5s: attempt 1 of 12 failed: connection refused`.
+   */
   onRetry: (message: string) => void;
   signal: AbortSignal;
 }
@@ -46,8 +49,11 @@ export async function waitForFirstAnswer(
     if (outcome.answer !== undefined) return outcome.answer;
     ({ reason, proxyAdvice } = outcome);
     if (attempt === wait.maxAttempts || Date.now() - startedMs >= wait.budgetMs) break;
-    wait.onRetry(`retrying ${attempt + 1}/${wait.maxAttempts}: ${reason} (${wait.endpointName})`);
     const delayMs = wait.delaysMs[Math.min(attempt - 1, wait.delaysMs.length - 1)] ?? 0;
+    wait.onRetry(
+      `retrying connect to endpoint ${wait.endpointName} in ${(delayMs / 1000).toFixed(1)}s: ` +
+        `attempt ${attempt} of ${wait.maxAttempts} failed: ${reason}`,
+    );
     await sleep(delayMs, undefined, { signal: wait.signal });
   }
   const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);

@@ -69,8 +69,8 @@ describe('waitForFirstAnswer', () => {
     const refused = networkError('ECONNREFUSED');
     await expect(waitForFirstAnswer(probeFailing(refused, refused), wait)).resolves.toBe('ok');
     expect(wait.retries).toEqual([
-      'retrying 2/12: connection refused (http://127.0.0.1:1)',
-      'retrying 3/12: connection refused (http://127.0.0.1:1)',
+      'retrying connect to endpoint http://127.0.0.1:1 in 0.0s: attempt 1 of 12 failed: connection refused',
+      'retrying connect to endpoint http://127.0.0.1:1 in 0.0s: attempt 2 of 12 failed: connection refused',
     ]);
   });
 
