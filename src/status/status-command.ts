@@ -241,7 +241,7 @@ function renderStatus(
     formatHeadline(file, nowMs, liveness),
     ...formatIdentity(file),
     `Started ${formatLocalTime(file.started_at * 1000)}`,
-    ...formatRunError(file),
+    ...formatRunError(file, liveness),
     ...progress,
     '',
     ...formatGroupTable(file),
@@ -265,6 +265,8 @@ function formatHeadline(file: StatusFileContent, nowMs: number, liveness: Livene
   if (liveness.state === 'gone')
     return `Upload stopped without finishing (pid ${file.pid} is not running), last updated ${age} ago while ${phase}`;
   if (isFinalPhase(file.phase)) return `Upload ${phase} (${pid}), ended ${age} ago`;
+  // stopped (Ctrl+C, an error) while its parts in flight finish: it says how it will end before it ends
+  if (file.run_error) return `Upload stopping (${pid}): ${phase}, updated ${age} ago`;
   return `Upload in progress (${pid}): ${phase}, updated ${age} ago`;
 }
 
@@ -317,12 +319,12 @@ function formatSent(bytes: number, seconds: number): string {
   return `sent ${formatBytes(bytes)} in ${formatDuration(Math.max(seconds, 0))}${average}`;
 }
 
-function formatRunError(file: StatusFileContent): string[] {
+function formatRunError(file: StatusFileContent, liveness: Liveness): string[] {
   const error = file.run_error;
   if (!error) return [];
-  return [
-    escapeControls(`Ended: ${file.phase}, exit ${error.exit_code} (${error.meaning}): ${error.message}`),
-  ];
+  const how = `exit ${error.exit_code} (${error.meaning}): ${error.message}`;
+  const stopping = !isFinalPhase(file.phase) && liveness.state !== 'gone';
+  return [escapeControls(stopping ? `Stopping, to ${how}` : `Ended: ${file.phase}, ${how}`)];
 }
 
 function formatGroupTable(file: StatusFileContent): string[] {

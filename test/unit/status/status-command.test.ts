@@ -119,9 +119,9 @@ describe('renderStatusFile', () => {
       }),
     );
     const lines = (await renderStatusFile(statusPath, { nowMs: 0 })).text.split('\n');
-    expect(lines[0]).toMatch(/^Upload in progress \(pid unknown\): upload\\ning, updated /);
+    expect(lines[0]).toMatch(/^Upload stopping \(pid unknown\): upload\\ning, updated /);
     expect(lines).toContain('Project P\\x1b[2J1: D:\\new\\rels -> s3://b/P1/');
-    expect(lines).toContain('Ended: upload\\ning, exit 1 (files\\x9bfailed): read D:\\a\\n.mp4: gone');
+    expect(lines).toContain('Stopping, to exit 1 (files\\x9bfailed): read D:\\a\\n.mp4: gone');
   });
 
   it("shows a live run's file waiting to send a failed request again", async () => {
