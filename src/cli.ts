@@ -9,6 +9,7 @@ import { reportError } from './report-error.js';
 import { registerCommands } from './commands.js';
 import { carryLeadingOptions } from './commands/leading-options.js';
 import { addUploadOptions } from './upload-options.js';
+import { closestSpelling } from './config/edit-distance.js';
 
 /** Set by the bundler (scripts/build.mjs); absent when the source runs as it is. */
 declare const __UPLOAD_TO_S3_VERSION__: string | undefined;
@@ -104,9 +105,26 @@ function buildProgram(): Command {
  * (`upload-to-s3 RMI25320`); commander's "too many arguments" says neither.
  */
 function describeStrayWord(word: string, program: Command, flags: UploadFlags): string {
-  const commands = program.commands.map((c) => c.name()).join(', ');
+  const names = program.commands.map((c) => c.name());
+  const meant = closestSpelling(word, names, 2);
+  if (meant) return `error: unknown command '${word}' (did you mean ${meant}?)`;
   const example = flags.projectKey ? 'a value goes after its flag' : `e.g. --project-key ${word}`;
-  return `error: unknown command '${word}' (the commands are ${commands}; an upload takes only options: ${example})`;
+  return `error: unknown command '${word}' (the commands are ${names.join(', ')}; an upload takes only options: ${example})`;
+}
+
+/**
+ * `help chek`: commander prints the whole help to stderr and names nothing, where a mistyped command gets one line.
+ * @throws ConfigError naming the word and the command it is spelt like, or where the commands are listed.
+ */
+function refuseUnknownHelpTopic(args: readonly string[], program: Command): void {
+  const [first, topic] = args;
+  if (first !== 'help' || topic === undefined || topic.startsWith('-')) return;
+  const names = program.commands.map((c) => c.name());
+  if (names.includes(topic)) return;
+  const meant = closestSpelling(topic, names, 2);
+  throw new ConfigError(
+    `help ${topic}: no such command; ${meant ? `did you mean ${meant}?` : `the commands are ${names.join(', ')}`}`,
+  );
 }
 
 /**
@@ -131,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     const swallowed = describeSwallowedQuote(argv.slice(2));
     if (swallowed) throw new ConfigError(swallowed);
+    refuseUnknownHelpTopic(argv.slice(2), program);
     await program.parseAsync(argv);
   } catch (error) {
     // after `--` (schedule) the flags are the task's, not this command's

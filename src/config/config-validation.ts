@@ -20,6 +20,7 @@ import {
   parseRegion,
   parseSeconds,
 } from './parse-values.js';
+import { closestSpelling } from './edit-distance.js';
 
 type ValueRule = (value: string | number, key: string) => unknown;
 
@@ -214,23 +215,6 @@ function findCaseTwin(name: string, earlier: readonly string[]): string | undefi
 
 function suggestKey(key: string): string {
   const known = Object.keys(KEY_KINDS);
-  const best = known
-    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate) }))
-    .sort((a, b) => a.distance - b.distance)[0];
-  return best && best.distance <= 3
-    ? ` (did you mean '${best.candidate}'?)`
-    : ` (known keys: ${known.join(', ')})`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  const best = closestSpelling(key, known, 3);
+  return best ? ` (did you mean '${best}'?)` : ` (known keys: ${known.join(', ')})`;
 }

@@ -172,7 +172,9 @@ describe("a subcommand's own mistakes end as the upload's do", () => {
   });
 
   it('a mistyped command or a bare project key: exit 2, naming the commands', async () => {
-    expectUsageLine(await runCli(['stauts']), /unknown command 'stauts' \(the commands are status, /);
+    expectUsageLine(await runCli(['stauts']), /unknown command 'stauts' \(did you mean status\?\)/);
+    expectUsageLine(await runCli(['upload']), /unknown command 'upload' \(the commands are status, /);
+    expectUsageLine(await runCli(['help', 'chek']), /help chek: no such command; did you mean check\?$/);
     expectUsageLine(await runCli(['RMI25320']), /e\.g\. --project-key RMI25320/);
   });
 });
