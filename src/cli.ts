@@ -83,6 +83,8 @@ function buildProgram(): Command {
       if (word !== undefined)
         command.error(describeStrayWord(word, command, flags), { exitCode: EXIT.usage });
       // Checked here, not with requiredOption: commander would demand it of every subcommand too.
+      if (flags.projectKey === '')
+        throw new ConfigError('--project-key: empty; give the project code, e.g. --project-key RMI25320');
       if (!flags.projectKey)
         command.error("error: required option '-p, --project-key <key>' not specified", {
           exitCode: EXIT.usage,

@@ -175,6 +175,7 @@ describe("a subcommand's own mistakes end as the upload's do", () => {
     expectUsageLine(await runCli(['stauts']), /unknown command 'stauts' \(did you mean status\?\)/);
     expectUsageLine(await runCli(['upload']), /unknown command 'upload' \(the commands are status, /);
     expectUsageLine(await runCli(['help', 'chek']), /help chek: no such command; did you mean check\?$/);
+    expectUsageLine(await runCli(['--project-key', '']), /--project-key: empty; give the project code/);
     expectUsageLine(await runCli(['RMI25320']), /e\.g\. --project-key RMI25320/);
   });
 });
