@@ -29,6 +29,12 @@ export function reportError(
 }
 
 function writeJsonError(message: string, exitCode: number): void {
-  const record = { type: 'error', message, exit_code: exitCode, meaning: describeExitCode(exitCode) };
+  const record = {
+    type: 'error',
+    time: new Date().toISOString(),
+    message,
+    exit_code: exitCode,
+    meaning: describeExitCode(exitCode),
+  };
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }

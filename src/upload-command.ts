@@ -86,6 +86,7 @@ function printSummary(
   if (output.json) {
     const record = {
       type: 'summary',
+      time: new Date().toISOString(),
       totals: snapshot.totals,
       elapsed_seconds: elapsedMs / 1000,
       exit_code: exitCode,

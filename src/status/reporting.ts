@@ -39,6 +39,7 @@ const STDERR_FD = 2;
 function stoppedAtOnce(options: RunOptions): Record<string, unknown> {
   return {
     type: 'error',
+    time: new Date().toISOString(),
     message: `upload stopped at once by a second signal; ${resumeAdvice(options)}`,
     exit_code: EXIT.interrupted,
     meaning: describeExitCode(EXIT.interrupted),

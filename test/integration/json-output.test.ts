@@ -12,6 +12,9 @@ import { runCli } from '../support/run-cli.js';
 import { makeTestClient } from '../support/s3-env.js';
 import { uploadArgs, useHarnessBucket, type Harness } from './transfer-harness.js';
 
+/** Every record's `time`, as the other events have it. */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 let bucket: string;
 const { harness } = useHarnessBucket('json-output', (created) => (bucket = created));
 
@@ -99,7 +102,12 @@ describe('--json output and the left-out summary', () => {
     const result = await runCli(args(h, '--json'));
     expect(result.code, result.stderr).toBe(0);
     const records = jsonLines(result.stdout);
-    expect(records.at(-1)).toMatchObject({ type: 'summary', exit_code: 0, left_out: LEFT_OUT_COUNTS });
+    expect(records.at(-1)).toMatchObject({
+      type: 'summary',
+      time: expect.stringMatching(ISO_TIME),
+      exit_code: 0,
+      left_out: LEFT_OUT_COUNTS,
+    });
   });
 
   it('the text summary counts the left-out files by reason and names the first of them', async () => {
@@ -170,7 +178,12 @@ describe('--json output and the left-out summary', () => {
     const result = await runCli(['--json', '--project-key', 'X', '--no-such-flag']);
     expect(result.code).toBe(2);
     expect(jsonLines(result.stdout)).toEqual([
-      expect.objectContaining({ type: 'error', exit_code: 2, message: "unknown option '--no-such-flag'" }),
+      expect.objectContaining({
+        type: 'error',
+        time: expect.stringMatching(ISO_TIME),
+        exit_code: 2,
+        message: "unknown option '--no-such-flag'",
+      }),
     ]);
   });
 });
