@@ -75,7 +75,7 @@ function checkEntry(key: string, value: unknown, document: Record<string, unknow
   if (!Object.hasOwn(KEY_KINDS, key)) return `unknown key ${quoteValue(key)}${suggestKey(key)}`;
   if (value === null) return undefined;
   const typeProblem = checkType(KEY_KINDS[key as keyof ConfigFile], value);
-  if (typeProblem) return `'${key}' ${typeProblem}`;
+  if (typeProblem) return `'${key}' ${typeProblem}${notThisValue(value)}`;
   if (typeof value === 'string') {
     const kind = (PATH_KEYS as readonly string[]).includes(key) ? 'path' : 'text';
     const control = describeConfigControlCharacter(key, value, kind);
@@ -149,6 +149,12 @@ function checkStorageClassMap(
       );
     parseStorageClass(storageClass, `${key}.${folderType}`);
   }
+}
+
+/** `, not 'yes'`: the value a scalar key was given, so the line shows what to change; a list or map is not shown. */
+function notThisValue(value: unknown): string {
+  const scalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  return scalar ? `, not ${quoteValue(String(value))}` : '';
 }
 
 function checkType(kind: KeyKind, value: unknown): string | undefined {
