@@ -298,9 +298,11 @@ function formatProgressLines(file: StatusFileContent, liveness: Liveness): strin
   const counts = `${totals.uploaded} uploaded, ${totals.skipped} skipped, ${totals.failed} failed`;
   // a status file of the scripts this tool replaces has no planned bytes
   const held = cutOff > 0 ? ` stored; ${formatBytes(cutOff)} more in requests it never saw answered` : '';
+  // all of it stored: the bytes in brackets would repeat the total
+  const doneBytes = done === totals.bytes_planned && held === '' ? '' : ` (${formatBytes(done)}${held})`;
   const bytes =
     totals.bytes_planned > 0
-      ? `${percent} of ${formatBytes(totals.bytes_planned)} (${formatBytes(done)}${held})`
+      ? `${percent} of ${formatBytes(totals.bytes_planned)}${doneBytes}`
       : `${formatBytes(done)}${held}`;
   return [`Progress: ${bytes}, ${speed}`, `Files: ${stored}/${totals.files} (${counts})`];
 }

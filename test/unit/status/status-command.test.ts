@@ -179,6 +179,29 @@ describe('renderStatusFile', () => {
     expect(text).not.toContain('STALE');
   });
 
+  it('gives a run that stored everything its total once', async () => {
+    await writeRunStatus((tracker) => {
+      tracker.setTotals(1, 10 * MiB);
+      tracker.setPhase('uploading');
+      tracker.startGroup('R001', 1, 10 * MiB);
+      tracker.startFile('R001', 'reels/R001/a.mp4', 10 * MiB);
+      tracker.fileProgressCallback('R001', 'reels/R001/a.mp4')(10 * MiB);
+      tracker.fileDone({
+        group: 'R001',
+        path: 'reels/R001/a.mp4',
+        key: 'P1/reels/R001/a.mp4',
+        sizeBytes: 10 * MiB,
+        mtimeMs: 0,
+        outcome: 'uploaded',
+        reason: 'new',
+        seconds: 2,
+      });
+      tracker.setPhase('completed');
+    });
+    const text = (await renderStatusFile(statusPath)).text;
+    expect(text).toMatch(/^Progress: 100\.0% of 10\.0 MiB, sent 10\.0 MiB in /m);
+  });
+
   it('gives an ended run what it sent and its average rate, not its last rate and an ETA', async () => {
     await writeRunStatus(uploadingRun);
     const file = JSON.parse(await readFile(statusPath, 'utf8')) as Record<string, unknown>;
