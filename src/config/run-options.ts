@@ -467,7 +467,9 @@ function validateBucket(
     const where = configPath
       ? 'the config'
       : `a config (none was read: --config FILE, or ${userConfigPath(env)})`;
-    throw new ConfigError(`--bucket: no bucket given; pass --bucket NAME or set bucket in ${where}`);
+    throw new ConfigError(
+      `--bucket: no bucket given; pass --bucket NAME, set UPLOAD_TO_S3_BUCKET, or set bucket in ${where}`,
+    );
   }
   return parseBucketName(bucket);
 }

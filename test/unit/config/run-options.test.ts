@@ -298,13 +298,15 @@ describe('resolveRunOptions credentials', () => {
 describe('resolveRunOptions required values', () => {
   it('reports a missing bucket with the flag and the config key to set', () => {
     expect(() => resolveRunOptions(flags({}), {}, env(), NOW, '/surveys/config.yaml')).toThrow(
-      new ConfigError('--bucket: no bucket given; pass --bucket NAME or set bucket in the config'),
+      new ConfigError(
+        '--bucket: no bucket given; pass --bucket NAME, set UPLOAD_TO_S3_BUCKET, or set bucket in the config',
+      ),
     );
   });
 
   it('says where a config is looked for when none was read', () => {
     expect(resolveError({}, {}, env({ XDG_CONFIG_HOME: '/home/crew/.config' })).message).toBe(
-      `--bucket: no bucket given; pass --bucket NAME or set bucket in a config (none was read: --config FILE, or ${userConfigPath({ XDG_CONFIG_HOME: '/home/crew/.config' })})`,
+      `--bucket: no bucket given; pass --bucket NAME, set UPLOAD_TO_S3_BUCKET, or set bucket in a config (none was read: --config FILE, or ${userConfigPath({ XDG_CONFIG_HOME: '/home/crew/.config' })})`,
     );
   });
 
