@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { partRange } from '../content/part-layout.js';
-import { SourceError } from '../errors.js';
+import { LinkDownError, SourceError } from '../errors.js';
 import { formatBytes, formatCount } from '../status/format.js';
 import { errorCode, isBodyTooLarge, isUploadMissing, toUploadError } from '../remote/classify-error.js';
 import { combineCrcs } from '../content/crc.js';
@@ -134,14 +134,16 @@ async function sendMissingParts(
   const perFile = pLimit(getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile).workers);
   const route: PartRoute = { readOnce: true };
   let changed: SourceError | undefined;
-  // parts of a file that is no longer the planned one, or of an upload to start again in smaller parts, are not
-  // worth sending; other failures leave the parts that could be sent stored for the next run to resume
+  // parts of a file that is no longer the planned one, of an upload to start again in smaller parts, or sent
+  // over a link found down (each would spend a request on a link that answers none) are not worth sending; other
+  // failures leave the parts that could be sent stored for the next run to resume
   let stop: Error | undefined;
   const sendUnlessChanged = async (n: number) => {
     if (stop) throw stop;
     await sendPart(n, journal, source, ctx, run.onBytes, route).catch((error: unknown) => {
       if (error instanceof SourceError) changed ??= error;
-      if (error instanceof SourceError || isRefusedForSize(error)) stop ??= error as Error;
+      if (error instanceof SourceError || error instanceof LinkDownError || isRefusedForSize(error))
+        stop ??= error as Error;
       throw error;
     });
   };
