@@ -133,9 +133,9 @@ export class FileSource {
 /** @throws SourceError when size or mtime in `info` differ from `identity`. */
 function checkIdentity(path: string, identity: FileIdentity, info: { size: number; mtimeMs: number }): void {
   if (info.size !== identity.sizeBytes)
-    throw changedError(path, `size changed (${identity.sizeBytes} -> ${info.size} bytes)`);
+    throw changedError(path, `its size went from ${identity.sizeBytes} to ${info.size} bytes`);
   if (Math.floor(info.mtimeMs) !== identity.mtimeMs)
-    throw changedError(path, `modification time changed (${identity.sizeBytes} bytes, same size)`);
+    throw changedError(path, `its modification time moved, its size stayed ${identity.sizeBytes} bytes`);
 }
 
 function openError(path: string, error: unknown): SourceError {
