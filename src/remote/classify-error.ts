@@ -369,9 +369,20 @@ function describe(error: unknown): string {
     const via = proxy ? ` to proxy ${proxy.proxy} (${proxy.variable})` : '';
     return `TLS${via} failed: ${openSslReason(error)}`;
   }
-  const message = (error as SdkErrorShape)?.message?.split('\n')[0]?.trim();
+  const message = withoutHandlerWords((error as SdkErrorShape)?.message?.split('\n')[0]?.trim());
   if (message && message !== 'UnknownError' && message !== errorCode(error)) return message;
   return status === undefined ? 'request failed' : (ANSWER_WITHOUT_TEXT[status] ?? answerClass(status));
+}
+
+/**
+ * The SDK's HTTP handler names itself and its setting in its timeouts (`@smithy/node-http-handler - the request
+ * socket timed out after 5000 ms of inactivity (configured by client requestHandler).`): words about its code, not
+ * the user's link, whose setting the hint names.
+ */
+function withoutHandlerWords(message: string | undefined): string | undefined {
+  return message
+    ?.replace(/^@smithy\/[\w-]+ - /, '')
+    .replace(/ \(configured by client requestHandler\)\.?$/, '');
 }
 
 /** What an answer without a message says by its status alone (a HEAD answer has no body to carry one). */
@@ -430,6 +441,8 @@ const HINTS: Record<string, string> = {
   CredentialsProviderError:
     'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
   ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
+  TimeoutError:
+    'nothing came back in time; check the link and the endpoint, or raise socket_timeout / --socket-timeout for a slow link',
   // a server that speaks TLS on the port closes a plain HTTP request so
   ECONNRESET:
     'the server closed the connection without an answer; check endpoint_url / --endpoint (https:// for a port that serves TLS) and any proxy or firewall between',

@@ -152,6 +152,21 @@ describe('a connection closed without an answer', () => {
   });
 });
 
+describe('a socket idle past the timeout', () => {
+  it("says so in the user's words and names the setting, not the SDK's handler", () => {
+    const idle = Object.assign(
+      new Error(
+        '@smithy/node-http-handler - the request socket timed out after 5000 ms of inactivity (configured by client requestHandler).',
+      ),
+      { name: 'TimeoutError' },
+    );
+    expect(classifyS3Error(idle)).toBe('retryable');
+    expect(toUploadError(idle, 'upload', 'P/a.mp4 part 1').message).toBe(
+      'upload P/a.mp4 part 1: the request socket timed out after 5000 ms of inactivity (TimeoutError); nothing came back in time; check the link and the endpoint, or raise socket_timeout / --socket-timeout for a slow link',
+    );
+  });
+});
+
 describe('a 404 that names no S3 error', () => {
   it('says to check the bucket and that the endpoint is the S3 API', () => {
     const bare = Object.assign(new Error('NotFound'), {
