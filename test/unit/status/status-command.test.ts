@@ -31,11 +31,8 @@ async function writeRunStatus(build: (tracker: StatusTracker) => void, intervalM
   await startHeartbeat(tracker, { path: statusPath, intervalMs }).stop();
 }
 
-function uploadingRun(tracker: StatusTracker): void {
-  tracker.setTotals(3, 30 * MiB);
-  tracker.setPhase('uploading');
-  tracker.startGroup('R001', 2, 20 * MiB);
-  tracker.startGroup('R002', 1, 10 * MiB);
+/** Reel R001's a.mp4 (10 MiB) sent and uploaded. */
+function uploadFirstReelFile(tracker: StatusTracker): void {
   tracker.startFile('R001', 'reels/R001/a.mp4', 10 * MiB);
   tracker.fileProgressCallback('R001', 'reels/R001/a.mp4')(10 * MiB);
   tracker.fileDone({
@@ -48,6 +45,14 @@ function uploadingRun(tracker: StatusTracker): void {
     reason: 'new',
     seconds: 2,
   });
+}
+
+function uploadingRun(tracker: StatusTracker): void {
+  tracker.setTotals(3, 30 * MiB);
+  tracker.setPhase('uploading');
+  tracker.startGroup('R001', 2, 20 * MiB);
+  tracker.startGroup('R002', 1, 10 * MiB);
+  uploadFirstReelFile(tracker);
   tracker.startFile('R001', 'reels/R001/b.mp4', 10 * MiB);
   tracker.fileProgressCallback('R001', 'reels/R001/b.mp4')(4 * MiB);
   tracker.fileDone({
@@ -184,18 +189,7 @@ describe('renderStatusFile', () => {
       tracker.setTotals(1, 10 * MiB);
       tracker.setPhase('uploading');
       tracker.startGroup('R001', 1, 10 * MiB);
-      tracker.startFile('R001', 'reels/R001/a.mp4', 10 * MiB);
-      tracker.fileProgressCallback('R001', 'reels/R001/a.mp4')(10 * MiB);
-      tracker.fileDone({
-        group: 'R001',
-        path: 'reels/R001/a.mp4',
-        key: 'P1/reels/R001/a.mp4',
-        sizeBytes: 10 * MiB,
-        mtimeMs: 0,
-        outcome: 'uploaded',
-        reason: 'new',
-        seconds: 2,
-      });
+      uploadFirstReelFile(tracker);
       tracker.setPhase('completed');
     });
     const text = (await renderStatusFile(statusPath)).text;
