@@ -471,6 +471,8 @@ async function transfer(
       bucket: options.bucket,
       projectPrefix: projectPrefixOf(options),
       folderTypes: new Set(plan.groups.keys()),
+      timestamp: options.timestamp,
+      isPlanned: isPlannedKey(decided),
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);
   }
@@ -510,6 +512,12 @@ function bandwidthLimiter(schedule: BandwidthSchedule, tracker: StatusTracker): 
     tell(rateAt(schedule, at), at, '');
   }
   return createBandwidthLimiter(schedule, {}, (inForce, at) => tell(inForce, at, 'now '));
+}
+
+/** Whether a key is one this run planned; the set of every planned key is built only if a journal asks. */
+function isPlannedKey(decided: readonly DecidedTask[]): (key: string) => boolean {
+  let keys: Set<string> | undefined;
+  return (key) => (keys ??= new Set(decided.map((d) => d.task.key))).has(key);
 }
 
 /** The files and bytes a plan holds, the files the walk could not read counted as files. */

@@ -23,13 +23,18 @@ export function leftBehindFolders(
   const folders = new Map<string, LeftBehindFolder>();
   for (const journal of journals) {
     if (journal.bucket !== options.bucket || !journal.key.startsWith(projectPrefix)) continue;
-    // {project}/{folder type}/{timestamp}/{relative path}
-    const timestamp = journal.key.slice(projectPrefix.length).split('/')[1] ?? '';
-    if (!TIMESTAMP_SEGMENT.test(timestamp) || timestamp === options.timestamp) continue;
+    const timestamp = timestampFolderOf(journal.key, projectPrefix);
+    if (timestamp === undefined || timestamp === options.timestamp) continue;
     const folder = folders.get(timestamp) ?? { timestamp, files: 0, bytesSent: 0 };
     folder.files += 1;
     folder.bytesSent += journal.parts.reduce((sum, part) => sum + part.sizeBytes, 0);
     folders.set(timestamp, folder);
   }
   return [...folders.values()].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+}
+
+/** The timestamp folder a key of the project sits in (`{project}/{folder type}/{timestamp}/...`), if any. */
+export function timestampFolderOf(key: string, projectPrefix: string): string | undefined {
+  const segment = key.slice(projectPrefix.length).split('/')[1] ?? '';
+  return TIMESTAMP_SEGMENT.test(segment) ? segment : undefined;
 }

@@ -1,33 +1,45 @@
+import { stat } from 'node:fs/promises';
 import { refusesRequest } from '../remote/answer-fields.js';
 import { describeAnswer, describeFailure } from '../remote/classify-error.js';
 import type { S3Store } from '../remote/s3-store.js';
-import type { JournalStore } from './upload-journal.js';
+import { timestampFolderOf } from './left-behind-folders.js';
+import type { JournalStore, UploadJournal } from './upload-journal.js';
+
+/** What a run that uploaded every file it planned knows of the project, to judge an earlier run's upload by. */
+export interface LeftoverScope {
+  bucket: string;
+  projectPrefix: string;
+  /** The folder types the run planned files of. */
+  folderTypes: ReadonlySet<string>;
+  /** The run's timestamp folder, if it has one. */
+  timestamp: string | undefined;
+  isPlanned: (key: string) => boolean;
+}
 
 /**
- * Aborts the multipart uploads that earlier runs of this project left open in the folder types this run planned,
- * once it has uploaded every file it planned: an interrupted `--timestamp` run's uploads sit in its own timestamp
- * folder, which no later run asks for again, and an upload of a file this run skipped (the bucket holds it already,
- * sent by a later run or by `--force` stopped midway) will never be resumed; either would cost storage for ever.
- * Uploads in folder types this run left out (`--include config` after a reels run was stopped) are kept for the
- * run that resumes them. Only uploads this state folder journaled are aborted: another machine's uploads of the
- * same project are not ours to judge.
+ * Aborts the multipart uploads that earlier runs of this project left open in the folder types this run planned
+ * and that no later run would resume, once this run has uploaded every file it planned:
+ * - the upload of a file this run skipped: the bucket holds it already (sent by a later run, or the rest of a
+ *   `--force` run stopped midway);
+ * - an interrupted `--timestamp` run's uploads, in a timestamp folder no later run asks for again;
+ * - the upload of a file that is gone or changed since.
+ * Each would cost storage for ever. The upload of a file that is still there as it was, under a key this run did
+ * not plan (a folder type or file it left out, another `--folder`), is kept for the run that resumes it. Only
+ * uploads this state folder journaled are judged: another machine's uploads of the same project are not ours.
  * Best effort: a failure is reported through `warn` and the run's result stands.
  * @returns the keys whose uploads were aborted.
  */
 export async function abortLeftoverUploads(
   store: S3Store,
   journals: JournalStore,
-  scope: { bucket: string; projectPrefix: string; folderTypes: ReadonlySet<string> },
+  scope: LeftoverScope,
   report: { debug(message: string): void; warn(message: string): void },
   signal?: AbortSignal,
 ): Promise<string[]> {
   const aborted: string[] = [];
-  const leftover = (await journals.list()).filter(
-    ({ bucket, key }) =>
-      bucket === scope.bucket &&
-      key.startsWith(scope.projectPrefix) &&
-      scope.folderTypes.has(key.slice(scope.projectPrefix.length).split('/', 1)[0]!),
-  );
+  const leftover: UploadJournal[] = [];
+  for (const journal of await journals.list())
+    if (inScope(journal, scope) && (await isAbandoned(journal, scope))) leftover.push(journal);
   for (const [index, journal] of leftover.entries()) {
     const { bucket, key, uploadId } = journal;
     try {
@@ -48,6 +60,25 @@ export async function abortLeftoverUploads(
     }
   }
   return aborted;
+}
+
+function inScope({ bucket, key }: UploadJournal, scope: LeftoverScope): boolean {
+  if (bucket !== scope.bucket || !key.startsWith(scope.projectPrefix)) return false;
+  return scope.folderTypes.has(key.slice(scope.projectPrefix.length).split('/', 1)[0]!);
+}
+
+async function isAbandoned(journal: UploadJournal, scope: LeftoverScope): Promise<boolean> {
+  if (scope.isPlanned(journal.key)) return true;
+  const folder = timestampFolderOf(journal.key, scope.projectPrefix);
+  if (folder !== undefined && folder !== scope.timestamp) return true;
+  return !(await isFileAsJournaled(journal));
+}
+
+async function isFileAsJournaled(journal: UploadJournal): Promise<boolean> {
+  const info = await stat(journal.path).catch(() => undefined);
+  return (
+    info !== undefined && info.size === journal.sizeBytes && Math.floor(info.mtimeMs) === journal.mtimeMs
+  );
 }
 
 /** What only the server itself can still do about an upload it will not abort or list for us. */

@@ -384,6 +384,23 @@ describe('an unfinished upload of this project that this run does not resume', (
     expect(requestsForUpload(h.proxy.stats(), 'CompleteMultipartUpload', open.uploadId)).toHaveLength(1);
   });
 
+  it('is kept when its file is still there as it was but this run left it out (too recent)', async () => {
+    const h = await harness('LEFTOUT2');
+    await writeFiles(h.projectDir, { [REEL]: { sizeBytes: 20 * MiB, seed: 'left-out-file' } });
+    const open = await interruptAfterParts(h, 1);
+    const sidecar = path.join(h.projectDir, 'reels/R001/R001.json');
+    await writeFiles(h.projectDir, { 'reels/R001/R001.json': '{}\n' });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(sidecar, hourAgo, hourAgo);
+
+    const run = await runCli(uploadArgs(h, '--min-file-age', '600'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(await listOpenMultipartUploads(bucket)).toContainEqual(
+      expect.objectContaining({ key: open.key, uploadId: open.uploadId }),
+    );
+    expect((await readJournals(h.stateDir)).map((journal) => journal.uploadId)).toEqual([open.uploadId]);
+  });
+
   it('is aborted once the run has skipped its file because the bucket holds it already', async () => {
     const h = await harness('SKIPPED1');
     await writeFiles(h.projectDir, { [REEL]: { sizeBytes: 20 * MiB, seed: 'skipped-file' } });
