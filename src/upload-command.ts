@@ -103,6 +103,7 @@ function printSummary(
       ? '--log-left-out FILE lists them all'
       : `listed in ${output.leftOutList}`,
   );
-  process.stdout.write(`${formatSummary(snapshot, elapsedMs, leftOutLines)}\n`);
+  const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+  process.stdout.write(`${formatSummary(snapshot, elapsedMs, leftOutLines, width)}\n`);
   for (const line of failures) process.stderr.write(`${line}\n`);
 }

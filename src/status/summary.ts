@@ -1,5 +1,6 @@
 import { LEFT_OUT_REASONS, type LeftOutFile } from '../collector/left-out.js';
 import { escapeControls } from './control-escapes.js';
+import { wrapWords } from './display-width.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
 import { formatTable } from './text-table.js';
@@ -20,15 +21,24 @@ export function formatSummary(
   snapshot: StatusSnapshot,
   elapsedMs: number,
   leftOut: readonly string[] = [],
+  width?: number,
 ): string {
   const elapsedSeconds = elapsedMs / 1000;
   const { totals } = snapshot;
+  // on a terminal the sentences are broken at spaces, not by the terminal mid-word; the table keeps its rows
+  const fit = (line: string): string[] => (width === undefined ? [line] : wrapWords(line, width));
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
   const footer = formatSentLine(totals, elapsedSeconds);
-  const leftOutLines = leftOut.map((line) => escapeControls(line));
-  return [title, '', ...formatGroupTable(snapshot), ...notDone(snapshot), ...leftOutLines, '', footer].join(
-    '\n',
-  );
+  const leftOutLines = leftOut.flatMap((line) => fit(escapeControls(line)));
+  return [
+    ...fit(title),
+    '',
+    ...formatGroupTable(snapshot),
+    ...notDone(snapshot).flatMap(fit),
+    ...leftOutLines,
+    '',
+    ...fit(footer),
+  ].join('\n');
 }
 
 /**

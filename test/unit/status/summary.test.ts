@@ -55,6 +55,13 @@ describe('formatSummary', () => {
     expect(lines.at(-1)).toBe('Sent 10.0 MiB in 2m05s (average 81.9 KiB/s)');
   });
 
+  it('breaks its sentences at spaces to fit a narrow terminal, and keeps the table rows whole', () => {
+    const lines = formatSummary(finishedRun().snapshot(), 125_000, [], 24).split('\n');
+    expect(lines.slice(0, 2)).toEqual(['Upload failed in 2m05s:', '  5 files planned']);
+    expect(lines.slice(-2)).toEqual(['Sent 10.0 MiB in 2m05s', '  (average 81.9 KiB/s)']);
+    expect(lines).toContainEqual(expect.stringMatching(/^total +1 \(10\.0 MiB\) +2 \(3\.0 MiB\)/));
+  });
+
   it('counts the bytes uploaded once, and says how much more went on the wire', () => {
     const tracker = finishedRun();
     tracker.startFile('reels', 'reels/e.mp4', 4 * MiB);
