@@ -105,6 +105,7 @@ export interface StatusSnapshotFields {
   current_file_size: number;
   totals: TotalsStatus;
   last_update: number;
+  /** Bytes per second over the last seconds while the run goes on; over its whole time once it has ended. */
   rate_bytes_per_sec: number;
   eta_seconds: number | null;
   in_flight: InFlightStatus[];

@@ -6,6 +6,7 @@ import {
   createGroupStatus,
   createTotals,
   currentGroupField,
+  isFinalPhase,
   isReservedGroupKey,
   type ErrorStatus,
   type GroupStatus,
@@ -229,7 +230,9 @@ export class StatusTracker {
       totals: { ...this.totals },
       [this.groupKey]: this.copyGroups(),
       last_update: toSeconds(nowMs),
-      rate_bytes_per_sec: rate?.bytesPerSecond ?? 0,
+      rate_bytes_per_sec: isFinalPhase(this.phase)
+        ? averageRate(this.totals.bytes_uploaded, nowMs - this.startedAtMs)
+        : (rate?.bytesPerSecond ?? 0),
       eta_seconds: estimateEtaSeconds({
         phase: this.phase,
         totals: this.totals,
@@ -290,4 +293,9 @@ function addOutcome(counters: OutcomeCounters, result: FileResult): void {
 
 function toSeconds(ms: number): number {
   return ms / 1000;
+}
+
+/** What a run that has ended sent per second over its whole time: its last few seconds say nothing of it. */
+function averageRate(bytes: number, elapsedMs: number): number {
+  return elapsedMs > 0 ? bytes / (elapsedMs / 1000) : 0;
 }

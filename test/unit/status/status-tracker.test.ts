@@ -283,6 +283,19 @@ describe('StatusTracker rate and ETA', () => {
     expect(snapshot.eta_seconds).toBeCloseTo(70 / 5, 5);
   });
 
+  it('gives a run that has ended the rate of its whole time, not of its last seconds', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1, 40 * MiB);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'big.mp4', 40 * MiB);
+    tracker.fileProgressCallback('reels', 'big.mp4')(40 * MiB); // all of it at once, then a long wait
+    advance(40_000);
+    tracker.fileDone(result({ path: 'big.mp4', sizeBytes: 40 * MiB }));
+    tracker.setPhase('completed');
+    expect(tracker.snapshot().rate_bytes_per_sec).toBeCloseTo(MiB, 0);
+  });
+
   it('forgets bytes older than the ten-second window', () => {
     const { now, advance } = clock();
     const tracker = new StatusTracker({ now });
