@@ -46,8 +46,29 @@ export async function resolveTypeRoots(request: TypeRootsRequest): Promise<TypeR
     await explainBareFolder(bareType, request);
     return wholeFolderAs(bareType, request);
   }
-  const project = await readProjectFolder(request.folder, request.folderTypes);
-  return { ...project, roots: selectTypes(project.roots, request) };
+  const { twins, ...project } = await readProjectFolder(request.folder, request.folderTypes);
+  const roots = selectTypes(project.roots, request);
+  for (const twin of twins) {
+    // files a run would leave behind while saying every planned file is in the bucket: they fail the run instead
+    if (roots.has(twin.folderType)) project.problems.push(describeTwin(twin));
+    else project.leftOut.push(notAType(twin.path, `${twin.folderType} is ${twin.root}`));
+  }
+  return { ...project, roots };
+}
+
+/** A second folder of the project named like a type already found, in another case (`LOGS` beside `logs`). */
+interface TwinFolder {
+  path: string;
+  folderType: string;
+  root: string;
+}
+
+function describeTwin({ path: twin, folderType, root }: TwinFolder): WalkProblem {
+  return {
+    path: twin,
+    error: `a second ${folderType} folder beside ${root}, their names differing only in case: its files are not uploaded; move them into ${root}`,
+    cause: 'key',
+  };
 }
 
 function wholeFolderAs(folderType: string, request: TypeRootsRequest): TypeRoots {
@@ -87,10 +108,18 @@ export async function detectFolderTypes(
 type EntryKind = 'folder' | 'other' | { error: string };
 
 /** Sorts each entry of a project folder into a type root, a left-out entry or a problem. */
-async function readProjectFolder(base: string, folderTypes: FolderTypeMap): Promise<TypeRoots> {
+async function readProjectFolder(
+  base: string,
+  folderTypes: FolderTypeMap,
+): Promise<TypeRoots & { twins: TwinFolder[] }> {
   const typeByName = new Map(listFolderTypes(folderTypes).map((t) => [t.toLowerCase(), t]));
   const found = new Map<string, string>();
-  const result: TypeRoots = { roots: new Map(), leftOut: [], problems: [] };
+  const result: TypeRoots & { twins: TwinFolder[] } = {
+    roots: new Map(),
+    leftOut: [],
+    problems: [],
+    twins: [],
+  };
   for (const entry of await listProjectFolder(base)) {
     const full = path.join(base, entry.name);
     const kind = await kindOf(entry, full);
@@ -98,7 +127,7 @@ async function readProjectFolder(base: string, folderTypes: FolderTypeMap): Prom
     if (typeof kind === 'object') result.problems.push({ path: full, error: kind.error, cause: 'read' });
     else if (kind !== 'folder' || folderType === undefined) result.leftOut.push(notAType(full));
     else if (found.has(folderType))
-      result.leftOut.push(notAType(full, `${folderType} is ${found.get(folderType)}`));
+      result.twins.push({ path: full, folderType, root: found.get(folderType)! });
     else found.set(folderType, full);
   }
   for (const folderType of typeByName.values()) {

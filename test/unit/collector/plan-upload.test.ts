@@ -473,19 +473,34 @@ describe('planUpload never drops a file silently', () => {
     );
   });
 
-  it('takes the first of two folders whose names differ only in case, and records the second', async () => {
-    const project = await makeProject({ 'Reels/a.mp4': 'x', 'reels/b.mp4': 'x' });
+  it('takes the first of two folders whose names differ only in case, and fails the second: its files are not sent', async () => {
+    const project = await makeProject({ 'Reels/a.mp4': 'x', 'reels/b.mp4': 'x', 'logs/c.log': 'x' });
 
     const plan = await planUpload(request(project));
 
-    expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/a.mp4'] });
-    expect(plan.leftOut).toEqual([
+    expect(keysByGroup(plan)).toEqual({ reels: ['RMI25320/reels/a.mp4'], logs: ['RMI25320/logs/c.log'] });
+    expect(plan.leftOut).toEqual([]);
+    expect(plan.problems).toEqual([
       {
         path: path.join(project, 'reels'),
-        reason: 'not a folder type',
-        detail: `reels is ${path.join(project, 'Reels')}`,
+        error: `a second reels folder beside ${path.join(project, 'Reels')}, their names differing only in case: its files are not uploaded; move them into ${path.join(project, 'Reels')}`,
+        cause: 'key',
       },
     ]);
+  });
+
+  it('leaves the second of two such folders out when the run does not take their type', async () => {
+    const project = await makeProject({ 'Reels/a.mp4': 'x', 'reels/b.mp4': 'x', 'logs/c.log': 'x' });
+
+    const plan = await planUpload({ ...request(project), include: ['logs'] });
+
+    expect(keysByGroup(plan)).toEqual({ logs: ['RMI25320/logs/c.log'] });
+    expect(plan.problems).toEqual([]);
+    expect(plan.leftOut).toContainEqual({
+      path: path.join(project, 'reels'),
+      reason: 'not a folder type',
+      detail: `reels is ${path.join(project, 'Reels')}`,
+    });
   });
 
   it('reports a broken link in the project folder as a problem (a type folder on an unplugged disk)', async () => {
