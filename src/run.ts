@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeLeftOutList } from './collector/left-out-log.js';
 import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
@@ -55,6 +56,8 @@ import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
 import { interruptedBySignal } from './resume-advice.js';
+import { readStatusFile } from './status/status-file.js';
+import { unfinishedTimestampFolder } from './status/unfinished-run.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -98,6 +101,8 @@ export async function runUpload(
 
 async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {
   const started = monotonicMs();
+  // read before this run's first heartbeat replaces it
+  const unfinished = options.timestampFromClock ? await unfinishedRunFolder(options) : undefined;
   const reporting = await startReporting(options, log);
   // a second Ctrl+C stops at once: the status file says how the run ended before the run unwinds
   interrupts.onStopNow(() => reporting.stopNow('interrupted'));
@@ -124,7 +129,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       projectPrefix: projectPrefixOf(options),
       timestampFolder: options.timestamp,
     });
-    await warnOfLeftBehindFolders(options, log);
+    await warnOfLeftBehindFolders(options, log, unfinished);
     const logged = await readUploadLog(options.logCsv, logTarget(options));
     const opened = await openStore(plan, options, logged, { log, interrupts });
     store = opened.store;
@@ -215,17 +220,39 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
  * A `--timestamp` run names the folders in which a crashed run (power lost, a killed task) left uploads: this run
  * sends those files again into its own folder, where `--custom-timestamp` with the old one would resume them.
  */
-async function warnOfLeftBehindFolders(options: RunOptions, log: Logger): Promise<void> {
+/**
+ * Warns of the timestamp folders an interrupted run left unfinished: those its journals name (multipart uploads
+ * under way), and `unfinished`, the folder of the last run whose status file says it stopped before it was done.
+ */
+async function warnOfLeftBehindFolders(
+  options: RunOptions,
+  log: Logger,
+  unfinished: string | undefined,
+): Promise<void> {
   if (!options.timestampFromClock) return;
   const journals = await new JournalStore(options.stateDir, endpointId(options.endpoint)).list();
-  for (const folder of leftBehindFolders(journals, options)) {
+  const folders = leftBehindFolders(journals, options);
+  const resend = options.dryRun ? 'the run would send' : 'this run sends';
+  const instead = options.dryRun ? 'run' : 'stop it and run';
+  for (const folder of folders) {
     const uploads = `${formatCount(folder.files, 'upload')} (${formatBytes(folder.bytesSent)} stored)`;
-    const resend = options.dryRun ? 'the run would send' : 'this run sends';
-    const instead = options.dryRun ? 'run' : 'stop it and run';
     log.warn(
       `an interrupted run left ${uploads} under timestamp folder ${folder.timestamp}; ${resend} those files again into ${options.timestamp}: to resume them instead, ${instead} with --custom-timestamp ${folder.timestamp}`,
     );
   }
+  if (unfinished === undefined || unfinished === options.timestamp) return;
+  if (folders.some((folder) => folder.timestamp === unfinished)) return;
+  log.warn(
+    `the last run stopped before it was done under timestamp folder ${unfinished}; ${resend} its files again into ${options.timestamp}: to finish that folder instead, ${instead} with --custom-timestamp ${unfinished}`,
+  );
+}
+
+/** The timestamp folder the last run of this project left unfinished, by its status file (none when unreadable). */
+async function unfinishedRunFolder(options: RunOptions): Promise<string | undefined> {
+  // a first run has none, and a missing file would be read a second time after a wait (see readStatusFile)
+  if (!existsSync(options.statusJson)) return undefined;
+  const status = await readStatusFile(options.statusJson).catch(() => undefined);
+  return unfinishedTimestampFolder(status, options.projectKey);
 }
 
 /** The store a run connected (none when it needs none), and what the bucket lacks of what the log says was sent. */

@@ -5,13 +5,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GRACE_MS } from '../../src/interrupt.js';
 import { getTransferConfig } from '../../src/transfer/transfer-config.js';
 import { deleteObject, listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
 import type { ProxyStats } from '../support/fault-proxy.js';
 import { writeFiles } from '../support/fixtures.js';
-import { runCli, spawnCli, type CliResult } from '../support/run-cli.js';
+import { PROJECT_ROOT, runCli, spawnCli, type CliResult } from '../support/run-cli.js';
 import { readStatusJson } from '../support/run-outcomes.js';
 import {
   acceptedPartNumbers,
@@ -32,6 +33,8 @@ import {
   type Harness,
   useHarnessBucket,
 } from './transfer-harness.js';
+
+const SKEWED_CLOCK = path.join(PROJECT_ROOT, 'test', 'support', 'skewed-clock.mjs');
 
 let bucket: string;
 const { harness, expectStored } = useHarnessBucket('interrupt', (created) => (bucket = created));
@@ -235,6 +238,37 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/ resumed, already stored$/m);
     expect(await listOpenMultipartUploads(bucket)).toEqual([]);
+  });
+
+  it('a later --timestamp run names the folder a crashed run of small files left, which no journal names', async () => {
+    const h = await harness('TSTAMP3');
+    await writeFiles(h.projectDir, { 'logs/a.log': 'a\n', 'logs/b.log': 'b\n', 'config/c.yaml': 'c: 1\n' });
+    h.proxy.setRules([{ match: { operation: 'PutObject' }, action: 'hold', after: 1, times: Infinity }]);
+    const crashed = spawnCli(uploadArgs(h, '--timestamp', '--max-concurrency', '1'));
+    await waitForProxy(h.proxy, (s) => (s.byOperation.PutObject ?? 0) >= 2);
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+    h.proxy.setRules([]);
+    const folder = /--custom-timestamp (\d{8}_\d{4})/.exec(
+      (await readStatusJson(h.statusJson)).resume_advice,
+    )?.[1];
+    expect(folder).toBeDefined();
+    expect(await readJournals(h.stateDir)).toEqual([]);
+
+    // a day later by this machine's clock: a new --timestamp folder for certain, whatever minute this runs in
+    const planned = await runCli(uploadArgs(h, '--timestamp', '--dry-run'), {
+      env: {
+        NODE_OPTIONS: `--import=${pathToFileURL(SKEWED_CLOCK).href}`,
+        UPLOAD_TO_S3_TEST_CLOCK_SKEW_MS: String(24 * 3_600_000),
+      },
+    });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toMatch(
+      new RegExp(
+        `warn the last run stopped before it was done under timestamp folder ${folder}; the run would send its files again into \\d{8}_\\d{4}: to finish that folder instead, run with --custom-timestamp ${folder}$`,
+        'm',
+      ),
+    );
   });
 
   it('gives up on the hung part when the grace period ends, counts only the stored parts as uploaded, exits 130, and the rerun completes', async () => {
