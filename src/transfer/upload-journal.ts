@@ -29,7 +29,10 @@ export interface UploadJournal {
   endpoint: string;
   bucket: string;
   key: string;
-  /** The path as the run that wrote the journal spelt it; for messages only, never for matching. */
+  /**
+   * The path as the run that wrote the journal spelt it: for messages, and to tell a leftover upload whose file is
+   * still there from one whose file is gone; never to match a planned file to its journal.
+   */
   path: string;
   sizeBytes: number;
   mtimeMs: number;
