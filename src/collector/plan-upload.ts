@@ -112,7 +112,7 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
   // printed, the two paths look identical: the reason must say what differs
   const lookAlike = owner.normalize('NFC') === task.path.normalize('NFC');
   const why = lookAlike
-    ? ', a name that differs from it only in how its accents are encoded (NFC and NFD)'
+    ? `, a name that differs from it only in how its accents are encoded (this one ${formOf(task.path)}, that one ${formOf(owner)})`
     : '';
   problems.push({
     path: task.path,
@@ -120,6 +120,11 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
     cause: 'key',
   });
   return false;
+}
+
+/** How a name's accents are encoded: composed (NFC, as Windows and most editors write them) or decomposed (NFD). */
+function formOf(name: string): string {
+  return name === name.normalize('NFC') ? 'NFC' : 'NFD';
 }
 
 /**

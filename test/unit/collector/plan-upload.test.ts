@@ -353,9 +353,11 @@ describe('planUpload', () => {
     expect([tasks[0]?.path, problem?.path].sort()).toEqual(
       [path.join(project, 'reels', composed), path.join(project, 'reels', decomposed)].sort(),
     );
+    const [mine, theirs] =
+      problem?.path === path.join(project, 'reels', decomposed) ? ['NFD', 'NFC'] : ['NFC', 'NFD'];
     expect(problem?.error).toBe(
       `maps to the same key as ${tasks[0]?.path} (RMI25320/reels/Caf\u00e9.json), a name that differs from it ` +
-        'only in how its accents are encoded (NFC and NFD); rename one of them',
+        `only in how its accents are encoded (this one ${mine}, that one ${theirs}); rename one of them`,
     );
     expect(problem?.cause).toBe('key');
   });
