@@ -107,11 +107,16 @@ function buildProgram(): Command {
  * (`upload-to-s3 RMI25320`); commander's "too many arguments" says neither.
  */
 function describeStrayWord(word: string, program: Command, flags: UploadFlags): string {
-  const names = program.commands.map((c) => c.name());
-  const meant = closestSpelling(word, names, 2);
+  const { names, meant } = commandsLike(word, program);
   if (meant) return `error: unknown command '${word}' (did you mean ${meant}?)`;
   const example = flags.projectKey ? 'a value goes after its flag' : `e.g. --project-key ${word}`;
   return `error: unknown command '${word}' (the commands are ${names.join(', ')}; an upload takes only options: ${example})`;
+}
+
+/** The program's command names, and the one `word` is spelt like (at most two letters off), if any. */
+function commandsLike(word: string, program: Command): { names: string[]; meant: string | undefined } {
+  const names = program.commands.map((c) => c.name());
+  return { names, meant: closestSpelling(word, names, 2) };
 }
 
 /**
@@ -121,9 +126,8 @@ function describeStrayWord(word: string, program: Command, flags: UploadFlags): 
 function refuseUnknownHelpTopic(args: readonly string[], program: Command): void {
   const [first, topic] = args;
   if (first !== 'help' || topic === undefined || topic.startsWith('-')) return;
-  const names = program.commands.map((c) => c.name());
+  const { names, meant } = commandsLike(topic, program);
   if (names.includes(topic)) return;
-  const meant = closestSpelling(topic, names, 2);
   throw new ConfigError(
     `help ${topic}: no such command; ${meant ? `did you mean ${meant}?` : `the commands are ${names.join(', ')}`}`,
   );

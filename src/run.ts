@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { writeLeftOutList } from './collector/left-out-log.js';
 import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
@@ -218,11 +217,9 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
 
 /**
  * A `--timestamp` run names the folders in which a crashed run (power lost, a killed task) left uploads: this run
- * sends those files again into its own folder, where `--custom-timestamp` with the old one would resume them.
- */
-/**
- * Warns of the timestamp folders an interrupted run left unfinished: those its journals name (multipart uploads
- * under way), and `unfinished`, the folder of the last run whose status file says it stopped before it was done.
+ * sends those files again into its own folder, where `--custom-timestamp` with the old one would resume them. The
+ * folders come from the journals (multipart uploads under way) and from `unfinished`, the folder of the last run
+ * whose status file says it stopped before it was done (a run of small files leaves no journal).
  */
 async function warnOfLeftBehindFolders(
   options: RunOptions,
@@ -249,8 +246,6 @@ async function warnOfLeftBehindFolders(
 
 /** The timestamp folder the last run of this project left unfinished, by its status file (none when unreadable). */
 async function unfinishedRunFolder(options: RunOptions): Promise<string | undefined> {
-  // a first run has none, and a missing file would be read a second time after a wait (see readStatusFile)
-  if (!existsSync(options.statusJson)) return undefined;
   const status = await readStatusFile(options.statusJson).catch(() => undefined);
   return unfinishedTimestampFolder(status, options.projectKey);
 }

@@ -63,6 +63,9 @@ interface TwinFolder {
   root: string;
 }
 
+/** A project folder's entries sorted, with the folders that name an already found type apart. */
+type ProjectEntries = TypeRoots & { twins: TwinFolder[] };
+
 function describeTwin({ path: twin, folderType, root }: TwinFolder): WalkProblem {
   return {
     path: twin,
@@ -108,13 +111,10 @@ export async function detectFolderTypes(
 type EntryKind = 'folder' | 'other' | { error: string };
 
 /** Sorts each entry of a project folder into a type root, a left-out entry or a problem. */
-async function readProjectFolder(
-  base: string,
-  folderTypes: FolderTypeMap,
-): Promise<TypeRoots & { twins: TwinFolder[] }> {
+async function readProjectFolder(base: string, folderTypes: FolderTypeMap): Promise<ProjectEntries> {
   const typeByName = new Map(listFolderTypes(folderTypes).map((t) => [t.toLowerCase(), t]));
   const found = new Map<string, string>();
-  const result: TypeRoots & { twins: TwinFolder[] } = {
+  const result: ProjectEntries = {
     roots: new Map(),
     leftOut: [],
     problems: [],

@@ -26,6 +26,8 @@ export interface RunIdentity {
    * resumed only with `--custom-timestamp` and its folder.
    */
   resume_advice: string;
+  /** The run's timestamp folder (`--timestamp`, `--custom-timestamp`); absent for a run without one. */
+  timestamp_folder?: string;
 }
 
 export interface HeartbeatOptions {

@@ -165,5 +165,6 @@ function identityOf(options: RunOptions): RunIdentity {
     source: options.folder,
     destination: destinationUrl({ bucket: options.bucket, projectPrefix: projectPrefixOf(options) }),
     resume_advice: resumeAdvice(options),
+    ...(options.timestamp === undefined ? {} : { timestamp_folder: options.timestamp }),
   };
 }

@@ -1,15 +1,13 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { escapeControls } from './control-escapes.js';
 import { displayWidth, truncateEnd, truncateMiddle } from './display-width.js';
 import { formatBytes, formatDuration, formatLocalTime, formatPercent, formatRate } from './format.js';
 import { createLiveBlock } from './live-block.js';
 import { isFinalPhase, readGroups, type GroupStatus } from './status-snapshot.js';
-import { readStatusFile, type StatusFileContent } from './status-file.js';
+import { isWriterGone, readStatusFile, type StatusFileContent } from './status-file.js';
 import { listFailures } from './summary.js';
 import { formatTable } from './text-table.js';
 import { formatRetryState, storedBytes } from './view-lines.js';
-import { isProcessAlive } from '../process-alive.js';
 
 export interface RenderOptions {
   /** Milliseconds since the epoch to judge the age against; injectable for tests. */
@@ -209,8 +207,7 @@ async function readFrame(path: string): Promise<Frame> {
 
 function judgeLiveness(file: StatusFileContent, nowMs: number): Liveness {
   if (isFinalPhase(file.phase)) return { state: 'finished' };
-  // A pid means something only on the machine that wrote it; the file may sit on a network share.
-  if (file.pid > 0 && file.hostname === hostname() && !isProcessAlive(file.pid)) {
+  if (isWriterGone(file)) {
     const advice = file.resume_advice ? `; ${file.resume_advice}` : '';
     return {
       state: 'gone',

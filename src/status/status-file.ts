@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, describeFsError } from '../errors.js';
+import { isProcessAlive } from '../process-alive.js';
 import type { HeartbeatFile, RunIdentity } from './heartbeat.js';
 import {
   createGroupStatus,
@@ -25,6 +27,7 @@ const IDENTITY_FIELDS = [
   'source',
   'destination',
   'resume_advice',
+  'timestamp_folder',
 ] as const satisfies ReadonlyArray<keyof RunIdentity>;
 
 const REREAD_DELAY_MS = 100;
@@ -33,16 +36,18 @@ const RETRY_TEMPLATE: RetryStatus = { attempt: 0, attempts: 0, reason: '', resum
 const ERROR_TEMPLATE: ErrorStatus = { file: '', key: '', error: '' };
 
 /**
- * Reads the status JSON another process writes. A read that fails or does not parse is retried once,
- * because on Windows the writer's rename can briefly hold the file. Missing fields get defaults
- * (zero counters, no files in flight), so files from the Python tracker, which lack the version 1
+ * Reads the status JSON another process writes. A read that fails (but for a file that is not there) or does not
+ * parse is retried once, because on Windows the writer's rename can briefly hold the file. Missing fields get
+ * defaults (zero counters, no files in flight), so files from the Python tracker, which lack the version 1
  * additions, still read.
  * @throws ConfigError when the file cannot be read or is not a status file, twice in a row.
  */
 export async function readStatusFile(path: string): Promise<StatusFileContent> {
   try {
     return await readOnce(path);
-  } catch {
+  } catch (error) {
+    // a rename replaces the file whole: one that is not there was not being written
+    if (((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw error;
     await sleep(REREAD_DELAY_MS);
   }
   return readOnce(path);
@@ -172,4 +177,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function stringField(raw: Record<string, unknown>, name: string): Array<[string, string]> {
   const value = raw[name];
   return typeof value === 'string' ? [[name, value]] : [];
+}
+
+/**
+ * Whether the process that wrote `file` has ended on this machine without writing a final phase (a crash, a kill).
+ * A pid means something only on the machine that wrote it; the file may sit on a network share.
+ */
+export function isWriterGone(
+  file: Pick<StatusFileContent, 'pid' | 'hostname'>,
+  isAlive: (pid: number) => boolean = isProcessAlive,
+): boolean {
+  return file.pid > 0 && file.hostname === hostname() && !isAlive(file.pid);
 }

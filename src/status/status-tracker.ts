@@ -55,6 +55,8 @@ export class StatusTracker {
   readonly groupKey: string;
   private readonly now: () => number;
   private readonly startedAtMs: number;
+  /** When the run reached its final phase; the rate of an ended run is over its whole time, up to then. */
+  private endedAtMs: number | undefined;
   private phase: Phase = 'planning';
   private currentGroup: string | null = null;
   private readonly totals: TotalsStatus = createTotals();
@@ -109,7 +111,9 @@ export class StatusTracker {
   setPhase(phase: Phase): void {
     if (phase === this.phase) return;
     this.phase = phase;
-    this.emit({ type: 'phase', phase, timeMs: this.now() });
+    const nowMs = this.now();
+    if (isFinalPhase(phase)) this.endedAtMs = nowMs;
+    this.emit({ type: 'phase', phase, timeMs: nowMs });
   }
 
   /** Starts (or restarts) a group with its planned counts; it becomes the current group. */
@@ -230,9 +234,10 @@ export class StatusTracker {
       totals: { ...this.totals },
       [this.groupKey]: this.copyGroups(),
       last_update: toSeconds(nowMs),
-      rate_bytes_per_sec: isFinalPhase(this.phase)
-        ? averageRate(this.totals.bytes_uploaded, nowMs - this.startedAtMs)
-        : (rate?.bytesPerSecond ?? 0),
+      rate_bytes_per_sec:
+        this.endedAtMs === undefined
+          ? (rate?.bytesPerSecond ?? 0)
+          : averageRate(this.totals.bytes_uploaded, this.endedAtMs - this.startedAtMs),
       eta_seconds: estimateEtaSeconds({
         phase: this.phase,
         totals: this.totals,

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { compareFingerprints, fileIdOf } from '../content/file-identity.js';
 import { refusesRequest } from '../remote/answer-fields.js';
 import { describeAnswer, describeFailure } from '../remote/classify-error.js';
 import type { S3Store } from '../remote/s3-store.js';
@@ -74,11 +75,12 @@ async function isAbandoned(journal: UploadJournal, scope: LeftoverScope): Promis
   return !(await isFileAsJournaled(journal));
 }
 
+/** Whether the journal's file is there as the journal saw it, as a resume judges it (a clock shift forgiven). */
 async function isFileAsJournaled(journal: UploadJournal): Promise<boolean> {
-  const info = await stat(journal.path).catch(() => undefined);
-  return (
-    info !== undefined && info.size === journal.sizeBytes && Math.floor(info.mtimeMs) === journal.mtimeMs
-  );
+  const info = await stat(journal.path, { bigint: true }).catch(() => undefined);
+  if (info === undefined) return false;
+  const current = { sizeBytes: Number(info.size), mtimeMs: Number(info.mtimeMs), fileId: fileIdOf(info) };
+  return compareFingerprints(journal, current) !== 'different';
 }
 
 /** What only the server itself can still do about an upload it will not abort or list for us. */

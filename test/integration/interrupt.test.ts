@@ -246,13 +246,13 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     h.proxy.setRules([{ match: { operation: 'PutObject' }, action: 'hold', after: 1, times: Infinity }]);
     const crashed = spawnCli(uploadArgs(h, '--timestamp', '--max-concurrency', '1'));
     await waitForProxy(h.proxy, (s) => (s.byOperation.PutObject ?? 0) >= 2);
+    // killed once a heartbeat of the upload phase is written: the second file waits at the proxy until then
+    const last = await waitForStatus(h, (status) => status.phase === 'uploading');
     crashed.child.kill('SIGKILL');
     await crashed.exited;
     h.proxy.setRules([]);
-    const folder = /--custom-timestamp (\d{8}_\d{4})/.exec(
-      (await readStatusJson(h.statusJson)).resume_advice,
-    )?.[1];
-    expect(folder).toBeDefined();
+    const folder = String(last.timestamp_folder);
+    expect(folder).toMatch(/^\d{8}_\d{4}$/);
     expect(await readJournals(h.stateDir)).toEqual([]);
 
     // a day later by this machine's clock: a new --timestamp folder for certain, whatever minute this runs in
@@ -321,12 +321,10 @@ describe('Ctrl+C while a part is slow or hangs', () => {
       (s) => acceptedPartNumbers(s).length >= 2 && uploadPartRequests(s).some((e) => e.partNumber === 3),
     );
     // killed only once a heartbeat shows both stored parts and bytes of the stalled one: no race on what it holds
-    let reel: { bytes: number; bytes_stored?: number } | undefined;
-    while (!(reel && reel.bytes_stored === 2 * PART && reel.bytes > 2 * PART)) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const inFlight = (await readStatusJson(h.statusJson).catch(() => undefined))?.in_flight;
-      reel = (inFlight as { bytes: number; bytes_stored?: number }[] | undefined)?.[0];
-    }
+    await waitForStatus(h, (status) => {
+      const reel = (status.in_flight as { bytes: number; bytes_stored?: number }[] | undefined)?.[0];
+      return reel?.bytes_stored === 2 * PART && reel.bytes > 2 * PART;
+    });
     cli.child.kill('SIGKILL');
     await cli.exited;
     const [journal] = await readJournals(h.stateDir);

@@ -3,16 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { StatusFileContent } from '../../../src/status/status-file.js';
 import { unfinishedTimestampFolder } from '../../../src/status/unfinished-run.js';
 
-const ADVICE =
-  'to resume, run it again with --custom-timestamp 20261207_1608 in place of --timestamp (a new --timestamp starts a new folder and sends every file again)';
-
 function status(overrides: Partial<StatusFileContent>): StatusFileContent {
   return {
     project_key: 'RMI25320',
     phase: 'uploading',
     pid: 4242,
     hostname: hostname(),
-    resume_advice: ADVICE,
+    timestamp_folder: '20261207_1608',
     ...overrides,
   } as StatusFileContent;
 }
@@ -21,7 +18,7 @@ const gone = () => false;
 const alive = () => true;
 
 describe('unfinishedTimestampFolder', () => {
-  it('names the folder of a --timestamp run whose process is gone, or that ended interrupted or failed', () => {
+  it('names the folder of a run whose process is gone, or that ended interrupted or failed', () => {
     expect(unfinishedTimestampFolder(status({}), 'RMI25320', gone)).toBe('20261207_1608');
     expect(unfinishedTimestampFolder(status({ phase: 'interrupted' }), 'RMI25320', alive)).toBe(
       '20261207_1608',
@@ -34,7 +31,7 @@ describe('unfinishedTimestampFolder', () => {
     expect(unfinishedTimestampFolder(status({}), 'RMI25320', alive)).toBeUndefined();
     expect(unfinishedTimestampFolder(status({ hostname: 'other-pc' }), 'RMI25320', gone)).toBeUndefined();
     expect(unfinishedTimestampFolder(status({}), 'RMI99999', gone)).toBeUndefined();
-    const plain = status({ resume_advice: 'run the same command again to resume' });
+    const plain = status({ timestamp_folder: undefined });
     expect(unfinishedTimestampFolder(plain, 'RMI25320', gone)).toBeUndefined();
     expect(unfinishedTimestampFolder(undefined, 'RMI25320', gone)).toBeUndefined();
   });
