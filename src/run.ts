@@ -57,6 +57,7 @@ import { monotonicMs } from './monotonic-clock.js';
 import { interruptedBySignal } from './resume-advice.js';
 import { readStatusFile } from './status/status-file.js';
 import { unfinishedTimestampFolder } from './status/unfinished-run.js';
+import { removeOrphanedRunTemps } from './state/orphaned-temps.js';
 
 /** How a run ended, for the summary and the exit code. */
 export interface RunResult {
@@ -92,10 +93,18 @@ export async function runUpload(
   // a lock left behind would refuse the next run (a CI job re-run on another runner) until its lease ends
   if (lock) interrupts.onForcedExit(() => lock.releaseSync());
   try {
+    if (lock) await removeTempsOfKilledRuns(options, log);
     return await runLocked(options, interrupts, log);
   } finally {
     await lock?.release();
   }
+}
+
+/** What a run killed mid-write left beside the files it replaces; only the run holding the lock may remove it. */
+async function removeTempsOfKilledRuns(options: RunOptions, log: Logger): Promise<void> {
+  const files = [options.statusJson, options.logCsv, options.logLeftOut].filter((file) => file !== undefined);
+  const removed = await removeOrphanedRunTemps(options.stateDir, files);
+  if (removed.length > 0) log.debug(`removed temp files left by a killed run: ${removed.join(', ')}`);
 }
 
 async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logger): Promise<RunResult> {

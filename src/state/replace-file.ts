@@ -166,3 +166,14 @@ function renameSyncWithRetry(from: string, to: string): void {
 function tempPathFor(file: string): string {
   return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
 }
+
+const TEMP_NAME = /^(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * The file a temp file's name says it was to replace (its base name) and the pid of the process that wrote it,
+ * or undefined for a name {@link replaceFile} does not make.
+ */
+export function parseTempName(name: string): { target: string; pid: number } | undefined {
+  const match = TEMP_NAME.exec(name);
+  return match ? { target: match[1]!, pid: Number(match[2]) } : undefined;
+}
