@@ -147,7 +147,11 @@ async function readFolder<T>(folder: PendingFolder, state: WalkState<T>): Promis
   try {
     entries = state.fs.readdir(folder.path);
   } catch (error) {
-    state.problems.push({ path: folder.path, error: describeFsError(error), cause: 'read' });
+    state.problems.push({
+      path: folder.path,
+      error: describeUnreadable(folder.path, error, state.fs),
+      cause: 'read',
+    });
     return;
   }
   for (const entry of entries) {
@@ -236,16 +240,23 @@ function addFile<T>(full: string, relPath: string, name: string, info: Stats, st
 }
 
 function recordUnreadable<T>(full: string, error: unknown, state: WalkState<T>): void {
-  const broken = isDanglingLink(full, error, state.fs);
-  state.problems.push({
-    path: full,
-    error: broken ? BROKEN_LINK_ERROR : describeFsError(error),
-    cause: 'read',
-  });
+  state.problems.push({ path: full, error: describeUnreadable(full, error, state.fs), cause: 'read' });
+}
+
+function describeUnreadable(full: string, error: unknown, fileSystem: WalkFs): string {
+  if (isDanglingLink(full, error, fileSystem)) return BROKEN_LINK_ERROR;
+  // Node reads names as UTF-8 and puts U+FFFD for bytes that are not: the name it gives opens nothing
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && full.includes('\uFFFD'))
+    return NAME_NOT_UTF8_ERROR;
+  return describeFsError(error);
 }
 
 /** The problem recorded for a symbolic link (or junction) whose target does not exist. */
 export const BROKEN_LINK_ERROR = 'broken symbolic link, its target does not exist (ENOENT)';
+
+/** The problem recorded for a file whose name has bytes that are not UTF-8 (Linux, a name from an old tool). */
+export const NAME_NOT_UTF8_ERROR =
+  'its name is not valid UTF-8, so it cannot be opened (shown with \uFFFD for each bad byte); rename it';
 
 /** ENOENT from stat on a name the folder listing just returned means a symbolic link to nothing. */
 function isDanglingLink(full: string, error: unknown, fileSystem: WalkFs): boolean {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -204,6 +204,40 @@ describe('walkFiles', () => {
     );
     expect(result.problems).toHaveLength(2);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'reports a file whose name is not UTF-8 as one to rename, not as gone',
+    async () => {
+      const root = await makeTree({ 'R001/R001.mp4': 'v' });
+      // Latin-1 "é", as an old tool on a FAT card writes it
+      const name = Buffer.concat([
+        Buffer.from(path.join(root, 'R001', 'caf')),
+        Buffer.from([0xe9]),
+        Buffer.from('.json'),
+      ]);
+      writeFileSync(name, '{}');
+      const folder = Buffer.concat([
+        Buffer.from(path.join(root, 'R')),
+        Buffer.from([0xf6]),
+        Buffer.from('002'),
+      ]);
+      mkdirSync(folder);
+      writeFileSync(Buffer.concat([folder, Buffer.from('/R002.mp4')]), 'v');
+
+      const result = await walkFiles(root, REELS);
+      const notUtf8 =
+        'its name is not valid UTF-8, so it cannot be opened (shown with \uFFFD for each bad byte); rename it';
+
+      expect(relPaths(result)).toEqual(['R001/R001.mp4']);
+      expect(result.problems).toEqual(
+        expect.arrayContaining([
+          { path: path.join(root, 'R001', 'caf\uFFFD.json'), error: notUtf8, cause: 'read' },
+          { path: path.join(root, 'R\uFFFD002'), error: notUtf8, cause: 'read' },
+        ]),
+      );
+      expect(result.problems).toHaveLength(2);
+    },
+  );
 
   it('reports a file that vanished between the listing and its stat as no longer existing', async () => {
     const root = await makeTree({ 'R001/R001.mp4': 'v', 'R001/R001.json': '{}' });
