@@ -75,7 +75,7 @@ function checkEntry(key: string, value: unknown, document: Record<string, unknow
   if (!Object.hasOwn(KEY_KINDS, key)) return `unknown key ${quoteValue(key)}${suggestKey(key)}`;
   if (value === null) return undefined;
   const typeProblem = checkType(KEY_KINDS[key as keyof ConfigFile], value);
-  if (typeProblem) return `'${key}' ${typeProblem}${notThisValue(value)}`;
+  if (typeProblem) return `'${key}' ${typeProblem}${SECRET_KEYS.has(key) ? '' : notThisValue(value)}`;
   if (typeof value === 'string') {
     const kind = (PATH_KEYS as readonly string[]).includes(key) ? 'path' : 'text';
     const control = describeConfigControlCharacter(key, value, kind);
@@ -150,6 +150,9 @@ function checkStorageClassMap(
     parseStorageClass(storageClass, `${key}.${folderType}`);
   }
 }
+
+/** Keys whose value is never shown, whatever is wrong with it. */
+const SECRET_KEYS = new Set(['aws_secret_access_key', 'aws_session_token']);
 
 /** `, not 'yes'`: the value a scalar key was given, so the line shows what to change; a list or map is not shown. */
 function notThisValue(value: unknown): string {

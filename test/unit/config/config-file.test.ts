@@ -152,6 +152,16 @@ describe('loadConfigFile', () => {
     expect(error.message).toContain(expected);
   });
 
+  it.each([
+    ['aws_secret_access_key: 12345678901234567890', 'aws_secret_access_key'],
+    ['aws_session_token: 987654321', 'aws_session_token'],
+  ])('never shows the value of a secret of the wrong type: %s', async (line, key) => {
+    const { error } = await loadError(`${line}\n`);
+
+    expect(error.message).toContain(`'${key}' must be a non-empty text value; `);
+    expect(error.message).not.toMatch(/\d{6}/);
+  });
+
   it('reports every problem of a file at once, in one line naming the file', async () => {
     const { error, file } = await loadError(
       ['bukcet: survey-data', 'force_path_style: "yes"', 'auth_mode: password', 'regoin: eu-west-1'].join(
