@@ -34,6 +34,23 @@ export interface FixedObject {
   etag: string;
   detail: string;
   unapplied?: string[];
+  /** With `unapplied`: the object's user metadata and tags, which the file sent again must keep. */
+  kept?: KeptSettings;
+}
+
+/** What an object replaced by its own file sent again keeps: its user metadata but ours, and its tags. */
+export interface KeptSettings {
+  metadata: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+/** `settings` over what an object kept: the configured metadata and tags win, the object's others stay. */
+export function withKept(settings: ObjectSettings | undefined, kept: KeptSettings): ObjectSettings {
+  return {
+    ...settings,
+    metadata: { ...kept.metadata, ...settings?.metadata },
+    tags: { ...kept.tags, ...settings?.tags },
+  };
 }
 
 /** Parts copied at once in a multipart copy: the server does the work, so a few keep it busy. */
@@ -74,14 +91,16 @@ export async function fixObjectSettings(
       const copied = await headAfterCopy(file.key, ctx);
       etag = copied.etag;
       // a server that ignored the copy source stored the request's empty body: the file must go again
+      const kept = keptSettings(head, tagsBefore);
       if (copied.sizeBytes !== head.sizeBytes)
         return {
           etag,
           detail: '',
           unapplied: [`the copy stored ${copied.sizeBytes} of ${head.sizeBytes} bytes`],
+          kept,
         };
       const unapplied = diffSettings({ settings: wanted, customerKey: ctx.customerKey }, copied);
-      if (unapplied.length > 0) return { etag, detail: '', unapplied };
+      if (unapplied.length > 0) return { etag, detail: '', unapplied, kept };
       done.push(`copied in place (${storedDiff.join('; ')})`);
     }
     if (tagsBefore !== undefined) {
@@ -117,6 +136,12 @@ function refuseArchived(head: RemoteObject, target: string): void {
       'restore; restore it (aws s3api restore-object) and rerun with --fix-settings, or leave it as it is',
     false,
   );
+}
+
+/** What the object had before its copy and must keep when its file is sent again: its metadata but ours, its tags. */
+function keptSettings(head: RemoteObject, tags: Record<string, string> | undefined): KeptSettings {
+  const metadata = Object.entries(head.metadata ?? {}).filter(([key]) => !OWN_METADATA_KEYS.includes(key));
+  return { metadata: Object.fromEntries(metadata), tags: tags ?? {} };
 }
 
 /** The object as it should be rewritten: the wanted class, encryption, tags and ACL; its own type and metadata. */

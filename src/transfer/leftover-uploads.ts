@@ -3,7 +3,6 @@ import { compareFingerprints, fileIdOf } from '../content/file-identity.js';
 import { refusesRequest } from '../remote/answer-fields.js';
 import { describeAnswer, describeFailure } from '../remote/classify-error.js';
 import type { S3Store } from '../remote/s3-store.js';
-import { timestampFolderOf } from './left-behind-folders.js';
 import type { JournalStore, UploadJournal } from './upload-journal.js';
 
 /** What a run that uploaded every file it planned knows of the project, to judge an earlier run's upload by. */
@@ -12,8 +11,6 @@ export interface LeftoverScope {
   projectPrefix: string;
   /** The folder types the run planned files of. */
   folderTypes: ReadonlySet<string>;
-  /** The run's timestamp folder, if it has one. */
-  timestamp: string | undefined;
   isPlanned: (key: string) => boolean;
 }
 
@@ -22,10 +19,11 @@ export interface LeftoverScope {
  * and that no later run would resume, once this run has uploaded every file it planned:
  * - the upload of a file this run skipped: the bucket holds it already (sent by a later run, or the rest of a
  *   `--force` run stopped midway);
- * - an interrupted `--timestamp` run's uploads, in a timestamp folder no later run asks for again;
  * - the upload of a file that is gone or changed since.
  * Each would cost storage for ever. The upload of a file that is still there as it was, under a key this run did
- * not plan (a folder type or file it left out, another `--folder`), is kept for the run that resumes it. Only
+ * not plan (a folder type or file it left out, another `--folder`, another timestamp folder: an interrupted
+ * `--timestamp` run is resumed with `--custom-timestamp` and its folder, as it says when it stops), is kept for
+ * the run that resumes it; `cleanup --older-than` removes what nobody resumes. Only
  * uploads this state folder journaled are judged: another machine's uploads of the same project are not ours.
  * Best effort: a failure is reported through `warn` and the run's result stands.
  * @returns the keys whose uploads were aborted.
@@ -70,8 +68,6 @@ function inScope({ bucket, key }: UploadJournal, scope: LeftoverScope): boolean 
 
 async function isAbandoned(journal: UploadJournal, scope: LeftoverScope): Promise<boolean> {
   if (scope.isPlanned(journal.key)) return true;
-  const folder = timestampFolderOf(journal.key, scope.projectPrefix);
-  if (folder !== undefined && folder !== scope.timestamp) return true;
   return !(await isFileAsJournaled(journal));
 }
 

@@ -4,7 +4,8 @@ import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tracker.js';
 
-import { fixObjectSettings, type FixSettingsContext } from './fix-settings.js';
+import { fixObjectSettings, withKept, type FixSettingsContext, type KeptSettings } from './fix-settings.js';
+import type { ObjectSettings } from '../remote/object-settings.js';
 import { forEachAtMost } from './for-each-at-most.js';
 import { controlRetryNotice } from './send-body.js';
 import { uploadFile, type TransferContext } from './upload-file.js';
@@ -144,7 +145,8 @@ async function fixOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadO
     const fixed = await fixObjectSettings(item.task, ctx.fixSettings);
     if (fixed.unapplied) {
       const reason = `settings differ and a copy in the bucket did not change them (${fixed.unapplied.join('; ')})`;
-      return await uploadOne({ ...item, decision: { action: 'upload', reason } }, ctx);
+      const keeping = fixed.kept ? keepingSettings(ctx, fixed.kept) : ctx;
+      return await uploadOne({ ...item, decision: { action: 'upload', reason } }, keeping);
     }
     const reason = `settings fixed without sending the bytes: ${fixed.detail}`;
     return {
@@ -154,6 +156,14 @@ async function fixOne(item: DecidedTask, ctx: UploadAllContext): Promise<UploadO
   } catch (error) {
     return failure(item, started, error, ctx);
   }
+}
+
+/** The context to send a file again in, so that its object keeps the metadata and tags a copy would have kept. */
+function keepingSettings(ctx: UploadAllContext, kept: KeptSettings): UploadAllContext {
+  if (!ctx.transfer) return ctx;
+  const settingsFor = ctx.transfer.settingsFor;
+  const keeping = (group: string | undefined): ObjectSettings => withKept(settingsFor?.(group), kept);
+  return { ...ctx, transfer: { ...ctx.transfer, settingsFor: keeping } };
 }
 
 /** Why the run stopped: the error that stopped it (a lost lock, a log that cannot be written), else a signal. */

@@ -341,16 +341,18 @@ describe('--fix-settings', () => {
     expect(h.proxy.stats().byOperation.CopyObject ?? 0).toBe(0);
   });
 
-  it('ends with the wanted encryption even where a copy cannot give it (then the file is sent again)', async () => {
+  it('ends with the wanted encryption even where a copy cannot give it (then the file is sent again, keeping the metadata and tags)', async () => {
     const h = await project('FIX2');
-    const run = await runCli(uploadArgs(h));
+    const run = await runCli(uploadArgs(h, '--metadata', 'vessel=Ocean', '--tag', 'keep=me'));
     expect(run.code, run.stderr).toBe(0);
     const kms = ['--sse', 'aws:kms', '--sse-kms-key-id', 'testkey-1'];
-    const fix = await runCli(uploadArgs(h, ...kms, '--fix-settings'));
+    const fix = await runCli(uploadArgs(h, ...kms, '--tag', 'team=field', '--fix-settings'));
     expect(fix.code, fix.stderr).toBe(0);
     for (const rel of [SMALL, REEL]) {
       const head = await headOf(keyOf(h, rel));
       expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', 'testkey-1']);
+      expect(head.Metadata?.vessel).toBe('Ocean');
+      expect(await tagsOf(keyOf(h, rel))).toEqual({ keep: 'me', team: 'field' });
     }
     const check = await runCli(checkArgs(h, ...kms, '--verify-large'));
     expect(check.stdout).not.toContain('settings-differ');

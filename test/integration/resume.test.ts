@@ -401,19 +401,24 @@ describe('an unfinished upload of this project that this run does not resume', (
     expect((await readJournals(h.stateDir)).map((journal) => journal.uploadId)).toEqual([open.uploadId]);
   });
 
-  it('is aborted when it sits in an older timestamp folder, which no later run asks for again', async () => {
+  it('is kept when it sits in another timestamp folder, for the run that resumes it with --custom-timestamp', async () => {
     const h = await harness('OLDSTAMP1');
     await writeFiles(h.projectDir, { [REEL]: { sizeBytes: 20 * MiB, seed: 'old-stamp' } });
     const open = await interruptAfterParts(h, 1, uploadArgs(h, '--custom-timestamp', '20200101_0000'));
 
-    h.proxy.resetStats();
-    const run = await runCli(uploadArgs(h, '--custom-timestamp', '20200102_0000'));
-    expect(run.code, run.stderr).toBe(0);
-    expect(h.proxy.stats().byOperation.AbortMultipartUpload).toBe(1);
-    expect(await listOpenMultipartUploads(bucket)).not.toContainEqual(
-      expect.objectContaining({ uploadId: open.uploadId }),
+    for (const other of [uploadArgs(h, '--custom-timestamp', '20200102_0000'), uploadArgs(h)]) {
+      const run = await runCli(other);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    expect(await listOpenMultipartUploads(bucket)).toContainEqual(
+      expect.objectContaining({ key: open.key, uploadId: open.uploadId }),
     );
-    expect(await readJournals(h.stateDir)).toEqual([]);
+
+    h.proxy.resetStats();
+    const resumed = await runCli(uploadArgs(h, '--custom-timestamp', '20200101_0000'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    expect(requestsForUpload(h.proxy.stats(), 'CompleteMultipartUpload', open.uploadId)).toHaveLength(1);
   });
 
   it('is aborted once the run has skipped its file because the bucket holds it already', async () => {
