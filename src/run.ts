@@ -48,7 +48,7 @@ import { lockBucketIfAsked } from './bucket-lock.js';
 import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 import { settingsForType } from './config/object-options.js';
-import { LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
+import { describeMtimeOnlySkips, LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { LinkWatch } from './transfer/link-watch.js';
@@ -156,6 +156,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       interrupts,
       logged,
     });
+    const trustedSkips = options.check ? describeMtimeOnlySkips(decided) : undefined;
+    if (trustedSkips) log.warn(trustedSkips);
     let unproven = 0;
     // a dry run exits as the run would: the files it could not read or name are failures of the run
     let wouldFail = 0;

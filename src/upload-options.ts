@@ -54,7 +54,7 @@ export function addUploadOptions(command: Command): Command {
     )
     .option(
       '--check',
-      'ignore the upload log: skip only files the bucket proves it holds (by content), then prove what was sent',
+      'ignore the upload log: skip files the bucket proves it holds by content (by their recorded mtime, with a warning, where nothing can), then prove what was sent',
     )
     .option(
       '--fix-settings',

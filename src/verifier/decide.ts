@@ -214,6 +214,27 @@ function proveByRecordedSha256(facts: Facts): Finding | Need | undefined {
     : different('content differs (SHA-256 != x-amz-meta-sha256)');
 }
 
+/** Why `upload --check` skips a file whose stored copy nothing proves: its recorded mtime, the one tier left. */
+export const MTIME_ONLY_REASON = 'same size and the recorded mtime matches; content not provable';
+
+/**
+ * The warning for the files `upload --check` skipped on their recorded mtime alone, or undefined when none was:
+ * a skip a check takes on trust is said where it is seen, with the command that proves it.
+ */
+export function describeMtimeOnlySkips(
+  decided: readonly { task: { key: string }; decision: { reason: string } }[],
+): string | undefined {
+  const trusted = decided.filter(({ decision }) => decision.reason.startsWith(MTIME_ONLY_REASON));
+  if (trusted.length === 0) return undefined;
+  const first = trusted[0]!;
+  const why = first.decision.reason.slice(MTIME_ONLY_REASON.length).replace(/^ \((.*)\)$/, '$1');
+  const files = trusted.length === 1 ? '1 file' : `${trusted.length} files`;
+  return (
+    `${files} skipped on the mtime recorded with the object: nothing on the server proves the content ` +
+    `(${first.task.key}: ${why}); check --download proves them by reading them back, --force sends them again`
+  );
+}
+
 /** Nothing on the server proves the content: what each policy makes of that. */
 function unprovable(facts: Facts, policy: ProofPolicy): Finding | Need {
   const why = unprovableWhy(facts);
@@ -221,7 +242,7 @@ function unprovable(facts: Facts, policy: ProofPolicy): Finding | Need {
   if (policy === 'upload-check' && recorded === facts.local.mtimeMs) {
     return {
       verdict: 'same',
-      reason: `same size and the recorded mtime matches; content not provable (${why})`,
+      reason: `${MTIME_ONLY_REASON} (${why})`,
     };
   }
   if (policy === 'check-download') return proveByDownload(facts, why);

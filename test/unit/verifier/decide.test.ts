@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RemoteObject } from '../../../src/remote/remote-object.js';
 import {
   decideFromLog,
+  describeMtimeOnlySkips,
   nextStep,
   toDecision,
   type Facts,
@@ -289,6 +290,23 @@ describe('nextStep: policies when nothing proves the content', () => {
         'same size and the recorded mtime matches; content not provable (the ETag of an aws:kms object is not its MD5, and no SHA-256 is stored)',
     });
     expect(step({ local: large, remote: kms({}) }, 'upload-check').verdict).toBe('unproven');
+  });
+
+  it('upload --check says once which files it skipped on their recorded mtime, and how to prove them', () => {
+    const trusted = step({ local: large, remote: kms({ 'mtime-ms': String(MTIME) }) }, 'upload-check');
+    const proven = { reason: 'MD5 = ETag' };
+    const decided = [
+      { task: { key: 'P/reels/R001/a.mp4' }, decision: trusted as { reason: string } },
+      { task: { key: 'P/reels/R001/b.json' }, decision: proven },
+      { task: { key: 'P/reels/R002/c.mp4' }, decision: trusted as { reason: string } },
+    ];
+
+    expect(describeMtimeOnlySkips(decided)).toBe(
+      '2 files skipped on the mtime recorded with the object: nothing on the server proves the content ' +
+        '(P/reels/R001/a.mp4: the ETag of an aws:kms object is not its MD5, and no SHA-256 is stored); ' +
+        'check --download proves them by reading them back, --force sends them again',
+    );
+    expect(describeMtimeOnlySkips([decided[1]!])).toBeUndefined();
   });
 
   it('check never takes the recorded mtime for proof', () => {
