@@ -13,6 +13,7 @@ import { describePathError } from './output-paths.js';
 import { formatStoppedLines } from './tty-lines.js';
 import { destinationUrl } from './view-lines.js';
 import { isCi, pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
+import { terminalColumns } from './terminal-columns.js';
 
 /** The run's tracker and the writers that watch it; `stop` makes the final writes. */
 export interface Reporting {
@@ -144,7 +145,8 @@ function once<T>(action: (value: T) => void): (value: T) => void {
 
 /** The columns a line may take on `stream` when it is a terminal (one spare, as the live view keeps); else none. */
 function terminalWidth(stream: NodeJS.WriteStream): number | undefined {
-  return stream.isTTY && stream.columns > 0 ? Math.max(stream.columns - 1, 20) : undefined;
+  const columns = terminalColumns(stream);
+  return columns === undefined ? undefined : Math.max(columns - 1, 20);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   fitRunStartLines,
 } from './tty-lines.js';
 import { formatGroupDoneLine, formatResumedLine } from './view-lines.js';
+import { DEFAULT_COLUMNS, terminalColumns } from './terminal-columns.js';
 
 export interface TtyViewOptions {
   stream: NodeJS.WritableStream;
@@ -27,7 +28,6 @@ export interface TtyView {
   printAbove(line: string): void;
 }
 
-const DEFAULT_COLUMNS = 80;
 /** What a stream that does not say its height is taken to have: the classic console's. */
 const DEFAULT_ROWS = 24;
 const COLORS = { green: '32', yellow: '33', red: '31', cyan: '36', dim: '2' } as const;
@@ -175,8 +175,10 @@ function rowsOf(stream: NodeJS.WritableStream): number {
 }
 
 function columnsOf(stream: NodeJS.WritableStream): number {
-  const columns = (stream as { columns?: unknown }).columns;
-  return typeof columns === 'number' && columns > 0 ? columns : DEFAULT_COLUMNS;
+  // the live view runs on a terminal only: a width it does not say is COLUMNS or the default
+  return (
+    terminalColumns({ isTTY: true, columns: (stream as { columns?: unknown }).columns }) ?? DEFAULT_COLUMNS
+  );
 }
 
 function paint(text: string, colorName: Color, enabled: boolean): string {

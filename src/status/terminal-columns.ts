@@ -1,0 +1,16 @@
+/** A terminal that says it has no width (a pseudo-terminal left at 0x0, as `script` makes one) is taken as this wide. */
+export const DEFAULT_COLUMNS = 80;
+
+/**
+ * The columns of the terminal `stream` writes to: its own width, else `COLUMNS` from the environment, else
+ * {@link DEFAULT_COLUMNS}; undefined when it is no terminal (a file, a pipe), where lines are never broken.
+ */
+export function terminalColumns(
+  stream: { isTTY?: boolean; columns?: unknown },
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
+  if (!stream.isTTY) return undefined;
+  if (typeof stream.columns === 'number' && stream.columns > 0) return stream.columns;
+  const fromEnv = Number(env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_COLUMNS;
+}
