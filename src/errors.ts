@@ -26,6 +26,20 @@ export class ConfigError extends UploadError {
   }
 }
 
+/**
+ * The server stored an object without a setting the run asked for (encryption, storage class, ACL): the run
+ * stops as for any config error, and the upload log keeps the object's ETag on the file's failed row, so that the
+ * next run does not take that object for the file and skip it.
+ */
+export class SettingNotAppliedError extends ConfigError {
+  constructor(
+    message: string,
+    readonly storedEtag: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A local file or folder cannot be read, or changed while it was read. */
 export class SourceError extends UploadError {
   constructor(message: string, options?: { cause?: unknown }) {

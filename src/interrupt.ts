@@ -16,6 +16,11 @@ export interface Interrupts {
   /** Stops everything now, as for a fatal error. */
   abortAll(reason: unknown): void;
   /**
+   * Stops as for a fatal error, but lets requests in flight end: a server that stored one object without a
+   * setting stores the others in flight alike, and each must be known to be counted and logged.
+   */
+  stopStarting(reason: unknown): void;
+  /**
    * Registers a synchronous step for a second signal (tell the user, write the final status). The run then
    * unwinds as after the grace period: its locks are released and its journals keep every part confirmed.
    */
@@ -143,6 +148,9 @@ export function watchInterrupts(options: {
     abortAll(reason) {
       soft.abort(reason);
       hard.abort(reason);
+    },
+    stopStarting(reason) {
+      soft.abort(reason);
     },
     onStopNow(hook) {
       stopNowSteps.push(hook);

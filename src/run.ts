@@ -455,6 +455,7 @@ async function transfer(
       csvLog,
       maxFilesInFlight: options.maxConcurrency,
       abortAll: (reason) => deps.interrupts.abortAll(reason),
+      stopStarting: (reason) => deps.interrupts.stopStarting(reason),
       signal: deps.interrupts.soft,
       transfer: deps.store && {
         store: deps.store,

@@ -124,8 +124,8 @@ export class UploadLogIndexer {
     if (row.outcome === 'failed') {
       this.uploads.delete(row.key);
       this.lastSkips.delete(row.key);
-      // only the check after an upload logs a failed row with an ETag: the object it found other than the file,
-      // which a later failure of another kind (a timeout) leaves where it was
+      // a failed row names an ETag only for an object that is not the file as asked: other bytes (the check after
+      // an upload) or stored without the settings asked for; a later failure of another kind (a timeout) leaves it
       if (row.etag !== undefined) this.mismatched.set(ownCopy(row.key), ownCopy(row.etag));
       return;
     }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { SettingNotAppliedError } from '../errors.js';
 import type { CannedAcl } from '../remote/object-settings.js';
 import type { ObjectGrant } from '../remote/remote-object.js';
 import type { FileToSend, TransferContext } from './transfer-context.js';
@@ -36,9 +36,13 @@ export function missingGroupGrant(acl: CannedAcl, grants: readonly ObjectGrant[]
  * Swift's s3api takes `x-amz-acl: public-read` and keeps the object private, so the reports a crew shares by URL
  * would answer 403 after a run that said done. Only the group grants are checked (see {@link GROUP_GRANTS}). An ACL
  * that cannot be read (no s3:GetObjectAcl, a server without ACLs) proves nothing and fails nothing.
- * @throws ConfigError when the object's ACL lacks a grant the canned ACL gives.
+ * @throws SettingNotAppliedError when the object's ACL lacks a grant the canned ACL gives.
  */
-export async function probeCannedAcl(file: FileToSend, ctx: TransferContext): Promise<void> {
+export async function probeCannedAcl(
+  file: FileToSend,
+  ctx: TransferContext,
+  storedEtag: string,
+): Promise<void> {
   const acl = ctx.settingsFor?.(file.group).acl;
   if (!acl || !GROUP_GRANTS[acl] || !ctx.aclProbes || ctx.aclProbes.has(acl)) return;
   ctx.aclProbes.add(acl);
@@ -50,8 +54,9 @@ export async function probeCannedAcl(file: FileToSend, ctx: TransferContext): Pr
     });
   const missing = grants && missingGroupGrant(acl, grants);
   if (!missing) return;
-  throw new ConfigError(
+  throw new SettingNotAppliedError(
     `upload ${file.key}: the server did not apply the ACL asked for (acl ${acl}: its ACL has no ${missing} grant); ` +
       'remove acl / --acl for this endpoint, or use one that applies it',
+    storedEtag,
   );
 }

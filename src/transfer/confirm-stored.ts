@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isEtagContentMd5, sameEtag } from '../content/etag.js';
 import { combinePartEtags, isPlainMd5 } from '../content/multipart-etag.js';
-import { ConfigError, RemoteError, StoredMismatchError } from '../errors.js';
+import { ConfigError, RemoteError, SettingNotAppliedError, StoredMismatchError } from '../errors.js';
 import { crcOf, type CrcName } from '../content/crc.js';
 import type { EncryptionRequest } from '../remote/object-settings.js';
 import { hexToBase64 } from '../remote/put-object-request.js';
@@ -82,23 +82,26 @@ export function confirmStoredPart(...args: Parameters<typeof confirmStoredBody>)
  * Swift's s3api) keeps it in the clear and says nothing but the missing header in its answer. For `sse`, any
  * encryption the answer names counts: a bucket's policy may apply a stronger one. The next files would fare the
  * same, so the run stops.
- * @throws ConfigError (exit 2) naming the object, which stays stored unencrypted.
+ * @throws SettingNotAppliedError (exit 2) naming the object, which stays stored unencrypted.
  */
 export function confirmEncryption(
   what: string,
   asked: { encryption?: EncryptionRequest | undefined; customerKey: boolean },
-  stored: ObjectEncryption,
+  stored: { encryption: ObjectEncryption; etag: string },
 ): void {
-  if (asked.customerKey && stored !== 'SSE-C')
-    throw new ConfigError(
+  const { encryption } = stored;
+  if (asked.customerKey && encryption !== 'SSE-C')
+    throw new SettingNotAppliedError(
       `upload ${what}: the server stored it without the SSE-C key, readable without it (its answer names ` +
-        `${stored === 'none' ? 'no encryption' : stored}); remove sse_customer_key_file / ` +
+        `${encryption === 'none' ? 'no encryption' : encryption}); remove sse_customer_key_file / ` +
         'sse_customer_key_in_keyring for this endpoint, or use one that applies SSE-C',
+      stored.etag,
     );
-  if (!asked.encryption || stored !== 'none') return;
-  throw new ConfigError(
+  if (!asked.encryption || encryption !== 'none') return;
+  throw new SettingNotAppliedError(
     `upload ${what}: the server stored it unencrypted, though sse ${asked.encryption.sse} was asked (its answer ` +
       'names no encryption); remove sse / --sse for this endpoint, or use one that applies it',
+    stored.etag,
   );
 }
 
@@ -106,18 +109,19 @@ export function confirmEncryption(
  * Refuses an object stored in another storage class than the one asked for, as HeadObject tells right after the
  * upload (no lifecycle rule moves an object that soon): a server that ignores `x-amz-storage-class` (fauxqs) keeps
  * every object in STANDARD. The next files would fare the same, so the run stops.
- * @throws ConfigError (exit 2) naming the object, which stays stored in that class.
+ * @throws SettingNotAppliedError (exit 2) naming the object, which stays stored in that class.
  */
 export function confirmStorageClass(
   what: string,
   asked: string | undefined,
-  stored: string | undefined,
+  stored: { storageClass?: string | undefined; etag: string },
 ): void {
-  const difference = diffStorageClass(asked, stored ?? 'STANDARD');
+  const difference = diffStorageClass(asked, stored.storageClass ?? 'STANDARD');
   if (!difference) return;
-  throw new ConfigError(
+  throw new SettingNotAppliedError(
     `upload ${what}: the server did not keep the class asked for (${difference}); remove storage_class / ` +
       '--storage-class for this endpoint, or use one that applies it',
+    stored.etag,
   );
 }
 

@@ -1,5 +1,11 @@
 import type { UploadTask } from '../collector/plan-upload.js';
-import { InterruptedError, LinkDownError, StoredMismatchError, UploadError } from '../errors.js';
+import {
+  InterruptedError,
+  LinkDownError,
+  SettingNotAppliedError,
+  StoredMismatchError,
+  UploadError,
+} from '../errors.js';
 import { classifyS3Error } from '../remote/classify-error.js';
 import type { CsvLog } from '../status/csv-log.js';
 import type { FileResult, RetryNotice, StatusTracker } from '../status/status-tracker.js';
@@ -36,6 +42,8 @@ export interface UploadAllContext {
   fixSettings?: FixSettingsContext | undefined;
   maxFilesInFlight: number;
   abortAll: (reason: unknown) => void;
+  /** Stops new work and lets requests in flight end (see `Interrupts.stopStarting`). */
+  stopStarting: (reason: unknown) => void;
 }
 
 /**
@@ -61,8 +69,10 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
     if (result === 'fatal-or-stopped') return;
     if (result.outcome === 'failed' && isRunFatal(result.cause)) {
       fatal ??= result.cause;
-      ctx.abortAll(result.cause);
-      return;
+      if (!(result.cause instanceof SettingNotAppliedError)) return void ctx.abortAll(result.cause);
+      // an object stored without its settings is this file's failure, counted and logged with its ETag; the other
+      // files in flight end alike, each to be counted
+      ctx.stopStarting(result.cause);
     }
     ctx.tracker.fileDone(result.result);
     finish(result.result);
@@ -122,14 +132,17 @@ async function uploadOne(item: DecidedTask, ctx: UploadAllContext): Promise<Uplo
 }
 
 function failure(item: DecidedTask, started: number, error: unknown, ctx: UploadAllContext): UploadOneResult {
-  // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it.
-  if (ctx.signal.aborted) return 'fatal-or-stopped';
+  // Once the run is stopping, an unfinished file is not a failure: its journal lets the next run resume it. An
+  // object stored without the settings asked for is there all the same, and the next run must not skip it.
+  if (ctx.signal.aborted && !(error instanceof SettingNotAppliedError)) return 'fatal-or-stopped';
   const message = error instanceof UploadError ? error.message : String((error as Error)?.message ?? error);
   const result = {
     ...baseResult(item, 'failed', seconds(started), reasonOf(error)),
     error: message,
     // the object that failed its check, which the next run must not take for the file
-    ...(error instanceof StoredMismatchError ? { etag: error.storedEtag } : {}),
+    ...(error instanceof StoredMismatchError || error instanceof SettingNotAppliedError
+      ? { etag: error.storedEtag }
+      : {}),
   };
   return { outcome: 'failed', result, cause: error };
 }

@@ -92,7 +92,7 @@ async function uploadSingle(
   });
   await probeStorageClass(file, ctx);
   await tagWholeObject(file, ctx);
-  await probeCannedAcl(file, ctx);
+  await probeCannedAcl(file, ctx, sent.etag);
   return sent;
 }
 
@@ -124,7 +124,7 @@ async function putWhole(
     confirmEncryption(
       file.key,
       { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
-      stored.encryption,
+      stored,
     );
     if (ctx.integrity === 'checksum' && !reportsChecksum(stored)) ctx.onChecksumNotKept?.();
     const how = describeProof(proof, stored.encryption, 'body');
@@ -153,7 +153,7 @@ function namingStoredObject(error: unknown, mismatch: StoredMismatchError | unde
  * class asked for (a map of classes by folder type may hold one the server ignores): a PutObject's answer does not
  * name it. Multipart uploads are proven by the HeadObject that checks them.
  * A failed HeadObject proves nothing and fails nothing.
- * @throws ConfigError when the object is stored in another class.
+ * @throws SettingNotAppliedError when the object is stored in another class.
  */
 async function probeStorageClass(file: FileToSend, ctx: TransferContext): Promise<void> {
   const asked = ctx.settingsFor?.(file.group).storageClass;
@@ -163,5 +163,5 @@ async function probeStorageClass(file: FileToSend, ctx: TransferContext): Promis
     ctx.debug(`${file.key}: no HeadObject to check its storage class (${String(error)})`);
     return undefined;
   });
-  if (head) confirmStorageClass(file.key, asked, head.storageClass);
+  if (head) confirmStorageClass(file.key, asked, head);
 }

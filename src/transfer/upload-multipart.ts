@@ -366,7 +366,6 @@ async function finishMultipart(
       throw toUploadError(error, 'verify', file.key);
     });
   await tagIfDropped(file, head?.tagCount, ctx);
-  await probeCannedAcl(file, ctx);
   const expected = {
     sizeBytes: file.sizeBytes,
     integrity: journal.integrity,
@@ -379,9 +378,10 @@ async function finishMultipart(
   confirmEncryption(
     file.key,
     { encryption: wanted?.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
-    encryption,
+    { encryption, etag },
   );
-  confirmStorageClass(file.key, wanted?.storageClass, head?.storageClass);
+  confirmStorageClass(file.key, wanted?.storageClass, { storageClass: head?.storageClass, etag });
+  await probeCannedAcl(file, ctx, etag);
   await abortOrphanedUploads(journal, ctx);
   if (journal.integrity === 'checksum' && !reportsChecksum(completed, head)) ctx.onChecksumNotKept?.();
   const how = describeProof(proof, encryption, 'parts', why);

@@ -133,6 +133,18 @@ describe('a server that ignores the encryption asked for (this Ceph RGW has no S
       expect(await encryptionOf(keyOf(h, rel))).toEqual({ sse: undefined, kmsKeyId: undefined });
       const rows = await readLogRows(h.logCsv);
       expect(rows.filter((r) => r.outcome === 'uploaded')).toEqual([]);
+      // the object is there, unencrypted: counted as the file's failure, its row naming the object
+      expect(run.stdout).toMatch(/total +0 \(0 B\) +0 \(0 B\) +1 \(/);
+      expect(rows.filter((r) => r.outcome === 'failed').map((r) => [r.key, r.etag !== undefined])).toEqual([
+        [keyOf(h, rel), true],
+      ]);
+
+      // the same run again does not take that object for the file: it is sent again, and stopped again
+      h.proxy.resetStats();
+      const again = await runCli(uploadArgs(h, '--sse', 'AES256'));
+      expect(again.code, again.stdout + again.stderr).toBe(2);
+      const sent = h.proxy.stats().byOperation;
+      expect((sent.PutObject ?? 0) + (sent.CompleteMultipartUpload ?? 0)).toBe(1);
     },
   );
 });

@@ -265,22 +265,31 @@ describe('confirmStoredObject', () => {
 
 describe('confirmEncryption', () => {
   const kms = { sse: 'aws:kms' as const };
+  const ETAG = '"0123456789abcdef0123456789abcdef"';
 
   it('accepts any encryption the answer names for sse, and none asked', () => {
-    expect(() => confirmEncryption('k', { encryption: kms, customerKey: false }, 'AES256')).not.toThrow();
-    expect(() => confirmEncryption('k', { customerKey: false }, 'none')).not.toThrow();
+    expect(() =>
+      confirmEncryption('k', { encryption: kms, customerKey: false }, { encryption: 'AES256', etag: ETAG }),
+    ).not.toThrow();
+    expect(() =>
+      confirmEncryption('k', { customerKey: false }, { encryption: 'none', etag: ETAG }),
+    ).not.toThrow();
   });
 
   it('stops the run when the answer names no encryption though sse was asked', () => {
-    expect(() => confirmEncryption('k', { encryption: kms, customerKey: false }, 'none')).toThrow(
-      ConfigError,
-    );
+    const refuse = () =>
+      confirmEncryption('k', { encryption: kms, customerKey: false }, { encryption: 'none', etag: ETAG });
+    expect(refuse).toThrow(ConfigError);
+    // the object stays stored unencrypted: the upload log keeps its ETag so that the next run does not skip it
+    expect(refuse).toThrow(expect.objectContaining({ storedEtag: ETAG }));
   });
 
   it('stops the run when an SSE-C upload is answered without SSE-C (a server that ignores the key)', () => {
-    expect(() => confirmEncryption('k', { customerKey: true }, 'SSE-C')).not.toThrow();
+    expect(() =>
+      confirmEncryption('k', { customerKey: true }, { encryption: 'SSE-C', etag: ETAG }),
+    ).not.toThrow();
     for (const stored of ['none', 'AES256'] as const)
-      expect(() => confirmEncryption('k', { customerKey: true }, stored)).toThrow(
+      expect(() => confirmEncryption('k', { customerKey: true }, { encryption: stored, etag: ETAG })).toThrow(
         /stored it without the SSE-C key.*sse_customer_key_file/,
       );
   });

@@ -43,7 +43,14 @@ describe('uploadAll', () => {
     const csvLog = countingLog();
     const tracker = new StatusTracker();
     const signal = new AbortController().signal;
-    await uploadAll(skipped(5000), { signal, tracker, csvLog, maxFilesInFlight: 4, abortAll: () => {} });
+    await uploadAll(skipped(5000), {
+      signal,
+      tracker,
+      csvLog,
+      maxFilesInFlight: 4,
+      abortAll: () => {},
+      stopStarting: () => {},
+    });
     await csvLog.close();
     expect(csvLog.written).toHaveLength(5000);
     expect(csvLog.written[4999]).toMatchObject({ key: 'P/f4999.log', outcome: 'skipped', seconds: 0 });
