@@ -1,5 +1,5 @@
 import { AuthError, ConfigError, RemoteError, UploadError } from '../errors.js';
-import { refusedArgumentHint } from './refused-argument.js';
+import { refusedArgumentHint, refusedSettingHint } from './refused-argument.js';
 
 /** How the engine treats a failed request: try again, give up on this file, or stop the run. */
 export type ErrorClass = 'retryable' | 'file-fatal' | 'run-fatal' | 'upload-gone';
@@ -333,6 +333,7 @@ export function toUploadError(error: unknown, operation: string, target: string)
   const hint = notImplemented
     ? HINTS.NotImplemented
     : (refusedArgumentHint(error) ??
+      (code === 'InvalidArgument' ? refusedSettingHint(error) : undefined) ??
       proxyNoAnswerAdvice(error) ??
       HINTS[code] ??
       connectionHint(code, error) ??

@@ -15,6 +15,7 @@ import { getTransferConfig } from './transfer-config.js';
 import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
 import type { JournalPart, UploadJournal } from './upload-journal.js';
 import { changesSinceStart, uploadSettingsFor } from './upload-settings.js';
+import { markRequestSettings } from '../remote/refused-argument.js';
 
 /**
  * Finds the journal of an interrupted upload of this file and confirms its parts with ListParts (see
@@ -179,7 +180,12 @@ async function startUpload(
   // no part starts once the run stops: an upload started now would hold none
   if (ctx.signal.aborted) throw new InterruptedError();
   const started = await withRetry(
-    () => outlastStop(ctx.hardSignal, (signal) => ctx.store.uploads.create(target, signal)),
+    () =>
+      outlastStop(ctx.hardSignal, (signal) => ctx.store.uploads.create(target, signal)).catch(
+        (error: unknown) => {
+          throw markRequestSettings(error, target, ctx.customerKeyMd5 !== undefined);
+        },
+      ),
     reportedRetries(`start upload of ${file.key}`, ctx),
   ).catch((error: unknown) => {
     throw toUploadError(error, 'start upload of', file.key);

@@ -18,6 +18,7 @@ import { objectTarget, type FileToSend, type SentFile, type TransferContext } fr
 import { uploadMultipart } from './upload-multipart.js';
 import { rangeProgress, type RangeProgress } from './range-progress.js';
 import type { OnBytesSent } from '../status/status-tracker.js';
+import { markRequestSettings } from '../remote/refused-argument.js';
 
 export type { FileToSend, SentFile, TransferContext } from './transfer-context.js';
 
@@ -110,7 +111,9 @@ async function putWhole(
     let mismatch: StoredMismatchError | undefined;
     const { stored, proof } = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
       send(attempt, async (body) => {
-        const answer = await ctx.store.putObject(target, body, ctx.hardSignal);
+        const answer = await ctx.store.putObject(target, body, ctx.hardSignal).catch((error: unknown) => {
+          throw markRequestSettings(error, target, ctx.customerKeyMd5 !== undefined);
+        });
         try {
           return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
         } catch (error) {

@@ -1,6 +1,6 @@
 /** The hint for an answer that names the header it refused. */
 import { describe, expect, it } from 'vitest';
-import { refusedArgumentHint } from '../../../src/remote/refused-argument.js';
+import { markRequestSettings, refusedArgumentHint } from '../../../src/remote/refused-argument.js';
 import { toUploadError } from '../../../src/remote/classify-error.js';
 import { parseS3ErrorBody, S3ErrorResponse } from '../../../src/remote/s3-error-response.js';
 
@@ -53,5 +53,42 @@ describe('toUploadError of a refused header', () => {
     expect(parseS3ErrorBody(xml).argumentName).toBe('x-amz-server-side-encryption-aws-kms-key-id');
     const answer = new S3ErrorResponse(400, parseS3ErrorBody(xml), {});
     expect(toUploadError(answer, 'upload', 'K').message).toContain('check sse_kms_key_id / --sse-kms-key-id');
+  });
+});
+
+describe('toUploadError of a refusal that names no header (Ceph RGW)', () => {
+  const bare = () =>
+    Object.assign(new Error('Invalid argument'), {
+      name: 'InvalidArgument',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+  const target = {
+    bucket: 'b',
+    key: 'P/reels/a.mp4',
+    contentType: 'video/mp4',
+    metadata: { 'mtime-ms': '1' },
+  };
+
+  it('names the one setting the request carried', () => {
+    const error = markRequestSettings(bare(), { ...target, storageClass: 'GLACIER' }, false);
+    expect(toUploadError(error, 'upload', 'P/reels/a.mp4').message).toBe(
+      'upload P/reels/a.mp4: Invalid argument (InvalidArgument, HTTP 400); the server refused the one setting the ' +
+        'request carried; check storage_class / --storage-class (per folder type when it is a map)',
+    );
+  });
+
+  it('names each setting the request carried, and not our own metadata', () => {
+    const carried = { ...target, acl: 'public-read' as const, tags: { a: 'b' } };
+    const error = markRequestSettings(bare(), carried, true);
+    expect(toUploadError(error, 'upload', 'K').message).toContain(
+      'check sse_customer_key_file / sse_customer_key_in_keyring, acl / --acl and tags / --tag',
+    );
+  });
+
+  it('keeps the whole list for a request of which nothing is known', () => {
+    expect(toUploadError(bare(), 'upload', 'K').message).toContain(
+      'check acl / --acl, storage_class, sse, sse_customer_key_file, tags and metadata',
+    );
   });
 });
