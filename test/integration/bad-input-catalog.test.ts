@@ -128,6 +128,17 @@ const FLAG_ROWS: Row[] = [
   { name: '--quiet with --json', args: ['--quiet', '--json'], names: '--quiet with --json' },
   { name: '--force with --verify', args: ['--force', '--verify'], names: '--force with --verify' },
   {
+    name: 'check with --fix-settings (a check changes nothing)',
+    args: ['check', '--fix-settings'],
+    names:
+      'check sends and changes nothing, so it takes no --fix-settings; run the upload with --fix-settings',
+  },
+  {
+    name: 'check with --force',
+    args: ['check', '--force'],
+    names: 'check sends and changes nothing, so it takes no --force',
+  },
+  {
     name: '--max-bandwidth without a unit',
     args: ['--max-bandwidth', '20'],
     names: "--max-bandwidth: '20' has no unit",
