@@ -11,6 +11,7 @@ import {
   type ObjectSettings,
   type RequestSettings,
 } from '../remote/object-settings.js';
+import { decodeConfigText } from './config-text.js';
 
 /**
  * How new objects are stored, as resolved from flags and config: one set of settings for every folder type
@@ -149,7 +150,7 @@ export function readCustomerKey(file: string, source: string): CustomerKey {
       `${source}: cannot read ${quoteValue(file)} (${code}); give the path of the SSE-C key file`,
     );
   }
-  const text = bytes.toString('latin1').trim();
+  const text = keyText(bytes);
   const decoded = /^[A-Za-z0-9+/]{43}=$/.test(text) ? Buffer.from(text, 'base64') : undefined;
   const raw = bytes.length === 32 ? bytes : decoded?.length === 32 ? decoded : undefined;
   if (raw) {
@@ -160,6 +161,18 @@ export function readCustomerKey(file: string, source: string): CustomerKey {
   throw new ConfigError(
     `${source}: ${quoteValue(file)} holds no SSE-C key; it must be 32 raw bytes or their base64 (44 characters)`,
   );
+}
+
+/**
+ * A key file's text as Notepad or PowerShell 5.1 may have saved it (UTF-8 with a byte-order mark, UTF-16 with one),
+ * blanks around it dropped; bytes that are no such text come back as they are, to match no key.
+ */
+function keyText(bytes: Buffer): string {
+  try {
+    return decodeConfigText(bytes, '').trim();
+  } catch {
+    return bytes.toString('latin1').trim();
+  }
 }
 
 /** The encryption request with the Bucket Key setting, which only SSE-KMS takes. */

@@ -69,10 +69,15 @@ describe('object settings from config and flags', () => {
     const key = randomBytes(32);
     const raw = path.join(dir, 'raw.key');
     const b64 = path.join(dir, 'b64.key');
+    // Notepad's "UTF-8 with BOM", and what PowerShell 5.1's `>` and Out-File write: UTF-16 with a byte-order mark
+    const bom8 = path.join(dir, 'bom8.key');
+    const utf16 = path.join(dir, 'utf16.key');
     await writeFile(raw, key);
     await writeFile(b64, `${key.toString('base64')}\r\n`);
+    await writeFile(bom8, `\uFEFF${key.toString('base64')}\r\n`);
+    await writeFile(utf16, Buffer.from(`\uFEFF${key.toString('base64')}\r\n`, 'utf16le'));
     const md5 = createHash('md5').update(key).digest('base64');
-    for (const file of [raw, b64]) {
+    for (const file of [raw, b64, bom8, utf16]) {
       const requests = resolve({}, { sse_customer_key_file: file }).objects.requests;
       expect(requests.customerKey).toEqual({ keyBase64: key.toString('base64'), keyMd5Base64: md5 });
     }
