@@ -100,6 +100,24 @@ export async function acquireRunLock(
   );
 }
 
+/**
+ * Throws as {@link acquireRunLock} would when a live run holds the lock of `scope`, and takes nothing: a dry run
+ * ends as its command would (exit 3), rather than listing a running upload's parts as stale.
+ */
+export async function assertRunLockFree(
+  stateDir: string,
+  scope: string,
+  options: RunLockOptions = {},
+): Promise<void> {
+  const file = path.join(stateDir, 'locks', lockFileName(scope));
+  const found = await readLockText(file).catch(() => undefined);
+  const system = options.system ?? localSystem();
+  const holder = found === undefined ? undefined : parseLockHolder(found, system.host);
+  if (!holder) return;
+  const verdict = await judge(holder, system, (options.now ?? Date.now)(), options.leaseMs ?? LOCK_LEASE_MS);
+  if (verdict.state === 'live') throw lockedError(scope, file, holder, verdict);
+}
+
 function localSystem(): LockSystem {
   return {
     host: hostname(),

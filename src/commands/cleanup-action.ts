@@ -4,7 +4,7 @@ import { projectPrefixOf, type RunOptions } from '../config/run-options.js';
 import { parseSeconds } from '../config/parse-values.js';
 import { connectStore } from '../remote/connect.js';
 import type { S3Store } from '../remote/s3-store.js';
-import { acquireRunLock, lockScope } from '../run-lock.js';
+import { acquireRunLock, assertRunLockFree, lockScope } from '../run-lock.js';
 import { JournalStore } from '../transfer/upload-journal.js';
 import type { ConnectFlags } from './connect-flags.js';
 import { resolveConnectOptions } from './connect-from-flags.js';
@@ -31,7 +31,9 @@ export interface CleanupFlags extends ConnectFlags {
 /** Aborts the project's stale multipart uploads (lists them with --dry-run) under the project's lock. */
 export async function cleanup(flags: CleanupFlags): Promise<void> {
   const { options, log } = await resolveConnectOptions(flags);
-  // listing changes nothing and may run beside an upload
+  // a dry run takes no lock, but ends as the cleanup would while a run of the project holds it: that run's
+  // uploads are not stale, whatever their age
+  if (flags.dryRun) await assertRunLockFree(options.stateDir, lockScope(options));
   const lock = flags.dryRun ? undefined : await acquireRunLock(options.stateDir, lockScope(options));
   try {
     const store = await connectStore(options, log, new AbortController().signal);

@@ -16,7 +16,7 @@ export function registerCleanupCommand(program: Command): void {
     .requiredOption('-p, --project-key <key>', 'project code, e.g. RMI25320')
     .option(
       '--older-than <duration>',
-      'only uploads started at least this long ago (e.g. 24h, 0 for all)',
+      'only uploads started at least this long ago (e.g. 24h, 7d, 0 for all)',
       '24h',
     )
     .option('-n, --dry-run', 'list only, abort nothing')

@@ -94,14 +94,17 @@ export function parseByteSize(value: unknown, source: string): number {
 }
 
 /**
- * Parses a duration in seconds: a plain number, or with a unit (`90s`, `15m`, `2h`).
+ * Parses a duration in seconds: a plain number, or with a unit (`90s`, `15m`, `2h`, `7d`).
  * @throws ConfigError naming `source` when it is negative or malformed.
  */
 export function parseSeconds(value: unknown, source: string): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(textOf(value).trim().toLowerCase());
-  const seconds = match ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] ?? 's'] ?? 1) : NaN;
+  const match = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(textOf(value).trim().toLowerCase());
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match?.[2] ?? 's'] ?? 1;
+  const seconds = match ? Number(match[1]) * unit : NaN;
   if (!Number.isFinite(seconds))
-    throw new ConfigError(`${source}: ${quoteValue(value)} is not a duration; use seconds like 300 or 5m`);
+    throw new ConfigError(
+      `${source}: ${quoteValue(value)} is not a duration; use seconds like 300, or 5m, 2h, 1d`,
+    );
   return seconds;
 }
 

@@ -213,6 +213,10 @@ describe('cleanup', () => {
       { timeoutMs: 60_000, env: { UPLOAD_TO_S3_STATE_DIR: w.stateDir } },
     );
     expectLockedOut(refused, upload.child.pid!);
+    // the dry run ends as the cleanup would: the running upload is not stale, however old
+    const preview = await runCli(cleanupArgs(w, '--older-than', '0', '--dry-run'));
+    expectLockedOut(preview, upload.child.pid!);
+    expect(preview.stdout).not.toContain('would abort');
     expect(await openUploadsUnder(bucket, `${w.projectKey}/`)).toHaveLength(1);
     expect(w.proxy.stats().byOperation.AbortMultipartUpload ?? 0).toBe(0);
 

@@ -129,15 +129,17 @@ describe('parseSeconds', () => {
     ['2h', 7200],
     ['1.5', 1.5],
     [' 2H ', 7200],
+    ['1d', 86_400],
+    ['7D', 604_800],
     [0, 0],
   ] as const)('reads %j as %d seconds', (value, expected) => {
     expect(parseSeconds(value, '--status-interval')).toBe(expected);
   });
 
-  it.each(['-5', -5, '5d', 'soon', '', '1m30s'])('rejects %j naming the setting', (value) => {
+  it.each(['-5', -5, '5w', 'soon', '', '1m30s'])('rejects %j naming the setting', (value) => {
     expect(() => parseSeconds(value, '--min-file-age')).toThrow(ConfigError);
     expect(() => parseSeconds(value, '--min-file-age')).toThrow(
-      /^--min-file-age: '.*' is not a duration; use seconds like 300 or 5m$/,
+      /^--min-file-age: '.*' is not a duration; use seconds like 300, or 5m, 2h, 1d$/,
     );
   });
 });
