@@ -189,7 +189,12 @@ export function resolveRunOptions(
       path.join(runDir, 'status.json'),
   );
   const endpoint = validateEndpoint(
-    pick(flags.endpoint, env.AWS_ENDPOINT_URL_S3, env.AWS_ENDPOINT_URL, file.endpoint_url),
+    pickFrom(
+      ['--endpoint', flags.endpoint],
+      ['AWS_ENDPOINT_URL_S3', env.AWS_ENDPOINT_URL_S3],
+      ['AWS_ENDPOINT_URL', env.AWS_ENDPOINT_URL],
+      ['endpoint_url', file.endpoint_url],
+    ),
   );
   refuseDirectoryBucket(bucket, endpoint);
   const auth = resolveAuth(flags, file, env);
@@ -486,8 +491,9 @@ function refuseDirectoryBucket(bucket: string, endpoint: string | undefined): vo
   );
 }
 
-function validateEndpoint(endpoint: string | undefined): string | undefined {
-  return endpoint === undefined ? undefined : parseEndpoint(endpoint);
+/** The endpoint as set, checked; an error names where it was set (a flag, a variable or the config key). */
+function validateEndpoint(endpoint: Picked<string> | undefined): string | undefined {
+  return endpoint === undefined ? undefined : parseEndpoint(endpoint.value, endpoint.source);
 }
 
 function resolveGroupKey(groupBy: string | undefined): 'folder_types' | 'reels' {

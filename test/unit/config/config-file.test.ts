@@ -375,7 +375,7 @@ describe('loadConfigFile: every problem in one pass', () => {
       ['endpoint_url: ftp://x', "endpoint_url 'ftp://x': not an http(s) URL"],
       ['max_memory: 1MiB', "max_memory: '1MiB' is too small"],
       ['status_interval: 100000', "status_interval: '100000' is out of range"],
-      ['min_file_age: 1d', "min_file_age: '1d' is not a duration"],
+      ['min_file_age: 1w', "min_file_age: '1w' is not a duration"],
       ['max_bandwidth: 20mb/s', "max_bandwidth: '20mb/s' is ambiguous"],
     ]) {
       const { error, file } = await loadError(`${line}\n`);

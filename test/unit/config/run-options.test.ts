@@ -88,9 +88,9 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
 
   it('rejects an endpoint that is not an http(s) URL', () => {
     expect(resolveError({ endpoint: 's3.example.com' }).message).toBe(
-      "endpoint 's3.example.com': not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480",
+      "--endpoint 's3.example.com': not an http(s) URL; use for example https://s3.example.com or http://127.0.0.1:7480",
     );
-    expect(resolveError({ endpoint: 'ftp://s3.example.com' }).message).toMatch(/^endpoint 'ftp:/);
+    expect(resolveError({ endpoint: 'ftp://s3.example.com' }).message).toMatch(/^--endpoint 'ftp:/);
   });
 
   it('uses path-style addressing with an endpoint unless the config says otherwise', () => {
@@ -449,11 +449,19 @@ describe('resolveRunOptions conflicting flags and control characters', () => {
     expect(resolveError({ stateDir: '/tmp/state\n' }).message).toMatch(/^--state-dir contains a newline; /);
   });
 
+  it('names the variable an endpoint that is no URL came from', () => {
+    const e = env({ AWS_ENDPOINT_URL_S3: '127.0.0.1:7611' });
+
+    expect(resolveError({}, BASE_FILE, e).message).toMatch(
+      /^AWS_ENDPOINT_URL_S3 '127\.0\.0\.1:7611': not an http/,
+    );
+  });
+
   it('refuses an endpoint the URL parser would silently strip a newline from', () => {
     const e = env({ AWS_ENDPOINT_URL: 'http://127.0.0.1:7480\n' });
 
     expect(resolveError({}, BASE_FILE, e).message).toMatch(
-      /^endpoint 'http:\/\/127\.0\.0\.1:7480\\u000a': not an http\(s\) URL/,
+      /^AWS_ENDPOINT_URL 'http:\/\/127\.0\.0\.1:7480\\u000a': not an http\(s\) URL/,
     );
   });
 });
