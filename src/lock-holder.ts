@@ -20,6 +20,8 @@ export interface LockHolder {
   token: string;
   acquiredAt: number;
   refreshedAt: number;
+  /** Where the holding run writes its status file: `status` finds a running upload's wherever `--status-json` put it. */
+  statusFile?: string | undefined;
 }
 
 /** What this machine says, now, about the process a lock names. */
@@ -85,6 +87,7 @@ export function formatLockHolder(holder: LockHolder, fields: 'file' | 'object' =
     token: holder.token,
     acquiredAt: new Date(holder.acquiredAt).toISOString(),
     refreshedAt: new Date(holder.refreshedAt).toISOString(),
+    ...(fields === 'file' && holder.statusFile !== undefined ? { statusFile: holder.statusFile } : {}),
   });
 }
 
@@ -111,6 +114,7 @@ export function parseLockHolder(text: string, localHost: string): LockHolder | u
     token: raw.token,
     acquiredAt,
     refreshedAt,
+    ...(typeof raw.statusFile === 'string' ? { statusFile: raw.statusFile } : {}),
   };
 }
 

@@ -37,6 +37,8 @@ export interface RunLockOptions {
   refreshMs?: number;
   leaseMs?: number;
   system?: LockSystem;
+  /** The run's status file, named in the lock (see `LockHolder.statusFile`). */
+  statusFile?: string | undefined;
 }
 
 /** A held lock. */
@@ -80,10 +82,13 @@ export async function acquireRunLock(
   const file = path.join(await prepareLockFolder(stateDir), lockFileName(scope));
   const system = options.system ?? localSystem();
   const now = options.now ?? Date.now;
-  const mine = newLockHolder(
-    { host: system.host, pid: system.pid, processStartMs: await system.processStartMs(system.pid) },
-    now(),
-  );
+  const mine = {
+    ...newLockHolder(
+      { host: system.host, pid: system.pid, processStartMs: await system.processStartMs(system.pid) },
+      now(),
+    ),
+    ...(options.statusFile !== undefined ? { statusFile: options.statusFile } : {}),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createLockFile(file, mine)) return holdLock(file, scope, mine, options);
     const found = await readLockText(file);

@@ -88,6 +88,7 @@ export async function runUpload(
   const lock = options.dryRun
     ? undefined
     : await acquireRunLock(options.stateDir, lockScope(options), {
+        statusFile: options.statusJson,
         onLost: (error) => interrupts.abortAll(error),
       });
   // a lock left behind would refuse the next run (a CI job re-run on another runner) until its lease ends

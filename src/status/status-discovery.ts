@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { parseLockHolder } from '../lock-holder.js';
 
 /** A status file found without being named, with what it says about its run. */
 export interface FoundStatus {
@@ -11,9 +12,9 @@ export interface FoundStatus {
 }
 
 /**
- * The status files in the state folders: every run's default one (`runs/<bucket>/<project>/status.json`) and
- * every scheduled task's (`tasks/<task>/status.json`), plus `named` (a `status_json` the config or environment
- * sets), newest first. Folders that do not exist or cannot be read are passed over: a state folder is made by
+ * The status files in the state folders: every run's default one (`runs/<bucket>/<project>/status.json`), every
+ * scheduled task's (`tasks/<task>/status.json`) and the one each run holding a lock there writes (wherever
+ * `--status-json` put it), plus `named` (a `status_json` the config or environment sets), newest first. Folders that do not exist or cannot be read are passed over: a state folder is made by
  * the first run, and another account's may be closed to this one.
  */
 export async function findStatusFiles(
@@ -30,6 +31,8 @@ export async function findStatusFiles(
         candidates.set(path.join(project, 'status.json'), path.basename(project));
     for (const task of await subfolders(path.join(stateDir, 'tasks')))
       candidates.set(path.join(task, 'status.json'), undefined);
+    for (const file of await lockedStatusFiles(stateDir))
+      if (!candidates.has(file)) candidates.set(file, undefined);
   }
   const found = await Promise.all(
     [...candidates].map(([file, projectKey]) => describeStatusFile(file, projectKey)),
@@ -43,6 +46,19 @@ export async function findStatusFiles(
 export function statusFilesOf(found: readonly FoundStatus[], projectKey: string): FoundStatus[] {
   const wanted = projectKey.toLowerCase();
   return found.filter((entry) => entry.projectKey?.toLowerCase() === wanted);
+}
+
+/** The status files the locks in `stateDir` name: a running upload's, whatever folder its status file is in. */
+async function lockedStatusFiles(stateDir: string): Promise<string[]> {
+  const folder = path.join(stateDir, 'locks');
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const files: string[] = [];
+  for (const name of names.filter((entry) => entry.endsWith('.lock'))) {
+    const text = await readFile(path.join(folder, name), 'utf8').catch(() => undefined);
+    const statusFile = text === undefined ? undefined : parseLockHolder(text, '')?.statusFile;
+    if (statusFile !== undefined) files.push(path.resolve(statusFile));
+  }
+  return files;
 }
 
 async function subfolders(folder: string): Promise<string[]> {

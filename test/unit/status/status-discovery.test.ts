@@ -58,6 +58,32 @@ describe('findStatusFiles', () => {
   });
 });
 
+describe('findStatusFiles and the run locks', () => {
+  it('finds the status file a running upload writes where --status-json put it, by its lock', async () => {
+    const state = await makeTempDir('discovery-lock');
+    const earlier = await writeStatus(path.join(state, 'runs', 'b', 'RMI25320', 'status.json'), 10);
+    const running = await writeStatus(path.join(await makeTempDir('discovery-own'), 'mine.json'), 40, {
+      totals: {},
+      project_key: 'RMI25320',
+    });
+    const holder = {
+      host: 'laptop',
+      pid: 4242,
+      token: 't',
+      acquiredAt: new Date(0).toISOString(),
+      refreshedAt: new Date(0).toISOString(),
+      statusFile: running,
+    };
+    await mkdir(path.join(state, 'locks'));
+    await writeFile(path.join(state, 'locks', '0123.lock'), JSON.stringify(holder));
+    await writeFile(path.join(state, 'locks', 'torn.lock'), '{"host":');
+
+    const found = statusFilesOf(await findStatusFiles([state]), 'RMI25320');
+
+    expect(found.map((entry) => entry.path)).toEqual([running, earlier]);
+  });
+});
+
 describe('statusFilesOf', () => {
   it("keeps one project's files, its key in any case", () => {
     const found = [
