@@ -23,9 +23,9 @@ export interface RunIdentity {
   destination: string;
   /**
    * What to run to take the upload up where it stopped: a run that dies says nothing, and a `--timestamp` run is
-   * resumed only with `--custom-timestamp` and its folder.
+   * resumed only with `--custom-timestamp` and its folder. Absent once the run has completed: nothing is left.
    */
-  resume_advice: string;
+  resume_advice?: string;
   /** The run's timestamp folder (`--timestamp`, `--custom-timestamp`); absent for a run without one. */
   timestamp_folder?: string;
 }
@@ -66,12 +66,17 @@ export interface Heartbeat {
  */
 export function startHeartbeat(tracker: StatusTracker, options: HeartbeatOptions): Heartbeat {
   const { path, intervalMs, onError = () => undefined, identity } = options;
-  const snapshotFile = (): HeartbeatFile => ({
-    ...tracker.snapshot(),
-    heartbeat_interval_ms: intervalMs,
-    hostname: hostname(),
-    ...identity,
-  });
+  const snapshotFile = (): HeartbeatFile => {
+    const snapshot = tracker.snapshot();
+    const { resume_advice: advice, ...rest } = identity ?? {};
+    return {
+      ...snapshot,
+      heartbeat_interval_ms: intervalMs,
+      hostname: hostname(),
+      ...rest,
+      ...(advice !== undefined && snapshot.phase !== 'completed' ? { resume_advice: advice } : {}),
+    };
+  };
   const write = serializeWrites(async () => writeStatus(path, snapshotFile()), onError);
   const timer = setInterval(() => void write(), intervalMs);
   timer.unref();

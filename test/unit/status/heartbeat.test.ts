@@ -94,6 +94,27 @@ describe('startHeartbeat', () => {
     expect(await readdir(dir)).toEqual(['status.json']); // no temp files left behind
   });
 
+  it('names how to resume while the run may stop, and no longer once it has completed', async () => {
+    const tracker = new StatusTracker();
+    const identity = {
+      project_key: 'RMI25320',
+      source: '/survey/RMI25320',
+      destination: 's3://b/RMI25320/',
+      resume_advice: 'run it again with --custom-timestamp 20261207_1818 in place of --timestamp',
+      timestamp_folder: '20261207_1818',
+    };
+    const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: 60_000, identity });
+    tracker.setPhase('uploading');
+    await heartbeat.writeNow();
+    expect(await readStatus()).toMatchObject(identity);
+
+    tracker.setPhase('completed');
+    await heartbeat.stop();
+    const done = await readStatus();
+    expect(done).not.toHaveProperty('resume_advice');
+    expect(done).toMatchObject({ project_key: 'RMI25320', timestamp_folder: '20261207_1818' });
+  });
+
   it('on stopSync, sets the final phase through prepare and has the file written before it returns', async () => {
     const tracker = new StatusTracker();
     const heartbeat = startHeartbeat(tracker, { path: statusPath, intervalMs: 60_000 });
