@@ -32,7 +32,7 @@ export async function checkUpload(flags: CheckFlags): Promise<void> {
   const log = createLogger({ debug: options.debug, logFile: options.logFile });
   const rows = await runCheck(options, flags.download ?? false, log);
   // a check can take hours: its rows are shown before a report file that cannot be written ends it with exit 2
-  printRows(rows, options);
+  printRows(rows, options, flags.download ?? false);
   process.exitCode = isAllProven(rows) ? EXIT.ok : EXIT.filesFailed;
   if (report) await writeCheckReport(report, rows);
 }
@@ -58,10 +58,10 @@ async function runCheck(options: RunOptions, download: boolean, log: Logger): Pr
   }
 }
 
-function printRows(rows: readonly CheckRow[], options: RunOptions): void {
+function printRows(rows: readonly CheckRow[], options: RunOptions, downloaded: boolean): void {
   const target = `s3://${options.bucket}/${projectPrefixOf(options)}`;
   const lines = options.json
     ? formatCheckJson(rows)
-    : formatCheckText(rows, target, { all: options.debug, quiet: options.quiet });
+    : formatCheckText(rows, target, { all: options.debug, quiet: options.quiet, downloaded });
   process.stdout.write(`${lines.join('\n')}\n`);
 }

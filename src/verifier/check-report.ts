@@ -29,7 +29,7 @@ export function countStatuses(rows: readonly CheckRow[]): Record<CheckStatus, nu
 export function formatCheckText(
   rows: readonly CheckRow[],
   target: string,
-  options: { all: boolean; quiet: boolean },
+  options: { all: boolean; quiet: boolean; downloaded?: boolean },
 ): string[] {
   const shown = options.quiet ? [] : rows.filter((row) => options.all || row.status !== 'proven');
   const lines = shown.map((row) =>
@@ -39,9 +39,15 @@ export function formatCheckText(
   const files = rows.length - c.extra;
   lines.push(
     `Check ${target}: ${formatCount(files, 'file')}: ${c.proven} proven, ${c.missing} missing, ${c.different} different, ` +
-      `${c.unproven} unproven${settingsCount(c['settings-differ'])}; ${formatCount(c.extra, 'extra object')}`,
+      `${c.unproven} unproven${unprovenHint(c.unproven, options.downloaded ?? false)}` +
+      `${settingsCount(c['settings-differ'])}; ${formatCount(c.extra, 'extra object')}`,
   );
   return lines;
+}
+
+/** How a check proves what nothing stored does: reading the objects back, which it did not do yet. */
+function unprovenHint(count: number, downloaded: boolean): string {
+  return count > 0 && !downloaded ? ' (check --download reads them back and hashes them)' : '';
 }
 
 /** Shown only when some object differs, with the way to fix them: a check without settings reads as before. */

@@ -77,8 +77,10 @@ describe('checkPlan', () => {
     expect(isAllProven(rows)).toBe(false);
     expect(bucket.count('get')).toBe(0);
     expect(formatCheckText(rows, 's3://b/P1/', { all: false, quiet: false }).at(-1)).toBe(
-      'Check s3://b/P1/: 4 files: 1 proven, 1 missing, 1 different, 1 unproven; 1 extra object',
+      'Check s3://b/P1/: 4 files: 1 proven, 1 missing, 1 different, 1 unproven (check --download reads them back and hashes them); 1 extra object',
     );
+    const downloaded = { all: false, quiet: false, downloaded: true };
+    expect(formatCheckText(rows, 's3://b/P1/', downloaded).at(-1)).toContain('1 unproven; 1 extra object');
   });
 
   it('with download, hashes the object when nothing stored proves it, except in an archive class', async () => {
