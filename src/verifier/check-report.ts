@@ -32,9 +32,16 @@ export function formatCheckText(
   options: { all: boolean; quiet: boolean; downloaded?: boolean },
 ): string[] {
   const shown = options.quiet ? [] : rows.filter((row) => options.all || row.status !== 'proven');
-  const lines = shown.map((row) =>
-    escapeControls(`${row.status.padEnd(9)} ${row.key || row.file}: ${row.reason}`),
-  );
+  const folders = options.all || options.quiet ? new Map<string, number>() : otherTimestampFolders(rows);
+  const lines = shown
+    .filter((row) => !folders.has(timestampFolderOf(row) ?? ''))
+    .map((row) => escapeControls(`${row.status.padEnd(9)} ${row.key || row.file}: ${row.reason}`));
+  for (const [folder, count] of folders)
+    lines.push(
+      escapeControls(
+        `${'extra'.padEnd(9)} ${folder}: ${formatCount(count, 'object')} in a timestamp folder no planned file maps to (an earlier --timestamp run's)`,
+      ),
+    );
   const c = countStatuses(rows);
   const files = rows.length - c.extra;
   lines.push(
@@ -43,6 +50,30 @@ export function formatCheckText(
       `${settingsCount(c['settings-differ'])}; ${formatCount(c.extra, 'extra object')}`,
   );
   return lines;
+}
+
+/** `{project}/{type}/YYYYMMDD_HHMM/`: the folder an extra object sits in when a `--timestamp` run put it there. */
+const IN_TIMESTAMP_FOLDER = /^(.*?\/\d{8}_\d{4}\/)/;
+
+function timestampFolderOf(row: CheckRow): string | undefined {
+  return row.status === 'extra' ? IN_TIMESTAMP_FOLDER.exec(row.key)?.[1] : undefined;
+}
+
+/**
+ * The timestamp folders whose objects are all extra, with their counts: one line each rather than one per object,
+ * since a project uploaded nightly with `--timestamp` has hundreds. A folder holding a planned file is this run's,
+ * and its extra objects are shown one by one.
+ */
+function otherTimestampFolders(rows: readonly CheckRow[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const folder = timestampFolderOf(row);
+    if (folder !== undefined) counts.set(folder, (counts.get(folder) ?? 0) + 1);
+  }
+  const planned = rows.filter((row) => row.status !== 'extra' && row.key !== '');
+  for (const folder of counts.keys())
+    if (planned.some((row) => row.key.startsWith(folder))) counts.delete(folder);
+  return counts;
 }
 
 /** How a check proves what nothing stored does: reading the objects back, which it did not do yet. */

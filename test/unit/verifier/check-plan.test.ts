@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadTask } from '../../../src/collector/plan-upload.js';
 import { HashCache } from '../../../src/content/hash-cache.js';
-import { checkPlan, isAllProven } from '../../../src/verifier/check-plan.js';
+import { checkPlan, isAllProven, type CheckRow } from '../../../src/verifier/check-plan.js';
 import { formatCheckText, writeCheckReport } from '../../../src/verifier/check-report.js';
 import type { ProofContext } from '../../../src/verifier/prove-file.js';
 import { FakeBucket, md5Hex, sha256Hex } from './fake-bucket.js';
@@ -116,5 +116,36 @@ describe('checkPlan', () => {
     expect(await readFile(file, 'utf8')).toBe(
       '\uFEFFkey,file,status,reason\nP1/a,C:\\survey\\a,missing,new: not in the bucket\nP1/b,,extra,"no planned file maps to this key, ""quoted"""\n',
     );
+  });
+});
+
+describe('formatCheckText and timestamp folders', () => {
+  const row = (key: string, status: CheckRow['status']): CheckRow => ({
+    key,
+    file: status === 'extra' ? '' : `/p/${key}`,
+    status,
+    reason: status === 'extra' ? 'no planned file maps to this key' : 'MD5 = ETag',
+  });
+
+  it("shows an earlier --timestamp run's folder as one line, and this run's extra objects one by one", () => {
+    const rows = [
+      row('P1/logs/20261207_0200/run.log', 'proven'),
+      row('P1/logs/20261207_0200/deleted.log', 'extra'),
+      row('P1/logs/20261201_0200/a.log', 'extra'),
+      row('P1/logs/20261201_0200/sub/b.log', 'extra'),
+      row('P1/logs/20261130_0200/c.log', 'extra'),
+      row('P1/config/stray.yaml', 'extra'),
+    ];
+
+    const lines = formatCheckText(rows, 's3://b/P1/', { all: false, quiet: false });
+
+    expect(lines.slice(0, -1)).toEqual([
+      'extra     P1/logs/20261207_0200/deleted.log: no planned file maps to this key',
+      'extra     P1/config/stray.yaml: no planned file maps to this key',
+      "extra     P1/logs/20261201_0200/: 2 objects in a timestamp folder no planned file maps to (an earlier --timestamp run's)",
+      "extra     P1/logs/20261130_0200/: 1 object in a timestamp folder no planned file maps to (an earlier --timestamp run's)",
+    ]);
+    expect(lines.at(-1)).toContain('1 proven');
+    expect(formatCheckText(rows, 's3://b/P1/', { all: true, quiet: false })).toHaveLength(rows.length + 1);
   });
 });
