@@ -20,8 +20,11 @@ export function reportError(
   const exitCode = exitCodeFor(error);
   // one line by contract, whatever the file it names is called; the JSON record keeps the name as it is
   process.stderr.write(`upload-to-s3: ${escapeControls(message)}\n`);
-  if (options.debug && error instanceof Error && error.stack)
-    process.stderr.write(`${redact(error.stack)}\n`);
+  // with --log-file the stack goes where the other --debug lines go
+  if (options.debug && error instanceof Error && error.stack) {
+    if (options.log) options.log.debug(redact(error.stack));
+    else process.stderr.write(`${redact(error.stack)}\n`);
+  }
   // scheduled tasks throw stderr away: the log file and the JSON stream carry the same line
   options.log?.fatal(`${message} (exit ${exitCode}: ${describeExitCode(exitCode)})`);
   if (options.json) writeJsonError(message, exitCode);
