@@ -325,6 +325,17 @@ function warnIfConfigReadable(options: RunOptions, log: Logger): void {
       `config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`,
     );
   }
+  warnIfKeysUnused(options, log);
+}
+
+/** Keys in the config that the auth mode does not read: whoever wrote them there believes they are used. */
+function warnIfKeysUnused({ auth, configPath }: RunOptions, log: Logger): void {
+  if (auth.mode === 'config' || (!auth.accessKeyId && !auth.secretAccessKey)) return;
+  const source = auth.mode === 'profile' ? `profile ${auth.profile ?? ''}` : `auth_mode ${auth.mode}`;
+  log.warn(
+    `config ${configPath ?? ''} holds aws_access_key_id / aws_secret_access_key, which ${source} does not use; ` +
+      'remove them, or set auth_mode config to use them',
+  );
 }
 
 /**

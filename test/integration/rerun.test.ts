@@ -275,6 +275,29 @@ describe('rerunning an uploaded project', () => {
     expect(run.stats.byOperation).toEqual(SETTLED_RERUN_REQUESTS);
   });
 
+  it('warns that keys in the config go unused under auth_mode instance, and signs with the chain', async () => {
+    const env = getS3Env();
+    const unused = await writeConfig(await makeTempDir('rerun-unused-keys'), {
+      bucket,
+      endpoint_url: env.endpoint,
+      region: env.region,
+      force_path_style: true,
+      auth_mode: 'instance',
+      aws_access_key_id: 'AKIDINTHEFILE0000000',
+      aws_secret_access_key: 'secret-in-the-file-never-read-000000000',
+    });
+    await chmod(unused, 0o600);
+    const keys = { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey };
+
+    const run = await uploadWithEnv(unused, { ...keys, ...NO_OTHER_CHAIN_SETTINGS });
+
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toContain(
+      'aws_access_key_id / aws_secret_access_key, which auth_mode instance does not use; remove them, or set auth_mode config to use them',
+    );
+    expect(run.result.stderr).not.toContain('secret-in-the-file');
+  });
+
   it('leaves the keys in the environment to the SDK when AWS_PROFILE names a profile, which the chain prefers', async () => {
     const env = getS3Env();
     const dir = await makeTempDir('rerun-env-profile');
