@@ -18,6 +18,7 @@ import { virtualHostAdvice, waitForFirstAnswer } from './endpoint-answer.js';
 import type { Listing } from './bucket-probe.js';
 import type { SigningKeys } from './request-signature.js';
 import type { S3Store } from './s3-store.js';
+import { namingKeySource } from './key-source.js';
 import type { RequestTarget } from './sdk-requests.js';
 
 /** An endpoint that has not answered at all within this long is taken as misconfigured. */
@@ -136,7 +137,7 @@ async function openStore(
     if (isWebPageAnswer(explained)) throw webPageError(options, explained);
     const pathFault = endpointPathError(options, explained);
     if (pathFault) throw pathFault;
-    throw asSettingFault(toUploadError(explained, 'open bucket', options.bucket));
+    throw namingKeySource(asSettingFault(toUploadError(explained, 'open bucket', options.bucket)), options);
   }
   log.debug(
     `bucket ${options.bucket} reachable at ${options.endpoint ?? 'AWS'} (region ${options.region}, auth mode ${options.auth.mode})`,
