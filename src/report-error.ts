@@ -22,7 +22,8 @@ export function reportError(
   process.stderr.write(`upload-to-s3: ${escapeControls(message)}\n`);
   // with --log-file the stack goes where the other --debug lines go
   if (options.debug && error instanceof Error && error.stack) {
-    if (options.log) options.log.debug(redact(error.stack));
+    // one log line per line of the stack: the logger keeps each entry to one line
+    if (options.log) for (const line of redact(error.stack).split('\n')) options.log.debug(line);
     else process.stderr.write(`${redact(error.stack)}\n`);
   }
   // scheduled tasks throw stderr away: the log file and the JSON stream carry the same line

@@ -506,6 +506,7 @@ async function transfer(
       bucket: options.bucket,
       projectPrefix: projectPrefixOf(options),
       folderTypes: new Set(plan.groups.keys()),
+      timestamp: options.timestamp,
       isPlanned: isPlannedKey(decided),
     };
     await abortLeftoverUploads(deps.store, journals, scope, deps.log, deps.interrupts.hard);

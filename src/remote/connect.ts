@@ -39,9 +39,7 @@ export async function connectStore(
   onRequest?: (operation: string) => void,
 ): Promise<S3Store> {
   warnIfConfigReadable(options, log);
-  try {
-    return await openStore(options, log, signal, onRequest);
-  } catch (error) {
+  const store = await openStore(options, log, signal, onRequest).catch((error: unknown) => {
     const bucketRegion = error instanceof BucketElsewhere ? error.region : undefined;
     if (bucketRegion === undefined) throw error;
     // as the AWS CLI does, without a word: but the config stays wrong, and every run pays the detour
@@ -49,7 +47,10 @@ export async function connectStore(
       `bucket ${options.bucket} is in region ${bucketRegion}, not ${options.region}: using ${bucketRegion}; set region: ${bucketRegion} in the config (or --region ${bucketRegion}) to go there directly`,
     );
     return openStore({ ...options, region: bucketRegion }, log, signal, onRequest, false);
-  }
+  });
+  // once the bucket answered: a run that fails to connect says that alone
+  warnIfKeysUnused(options, log);
+  return store;
 }
 
 /** The bucket's first answer named the region it is in, another than the run's: the store goes there instead. */
@@ -265,6 +266,7 @@ export async function probeBucket(
   );
   if (!listing) return undefined;
   warnIfConfigReadable(options, log);
+  warnIfKeysUnused(options, log);
   log.debug(`bucket ${options.bucket} reachable at ${endpoint} (auth mode ${auth.mode})`);
   return listing;
 }
@@ -326,7 +328,6 @@ function warnIfConfigReadable(options: RunOptions, log: Logger): void {
       `config ${options.configPath} holds secret keys and is readable by other users; run chmod 600 on it or use auth_mode keyring`,
     );
   }
-  warnIfKeysUnused(options, log);
 }
 
 /** Keys in the config that the auth mode does not read: whoever wrote them there believes they are used. */

@@ -3,6 +3,7 @@ import { compareFingerprints, fileIdOf } from '../content/file-identity.js';
 import { refusesRequest } from '../remote/answer-fields.js';
 import { describeAnswer, describeFailure } from '../remote/classify-error.js';
 import type { S3Store } from '../remote/s3-store.js';
+import { timestampFolderOf } from './left-behind-folders.js';
 import type { JournalStore, UploadJournal } from './upload-journal.js';
 
 /** What a run that uploaded every file it planned knows of the project, to judge an earlier run's upload by. */
@@ -11,6 +12,8 @@ export interface LeftoverScope {
   projectPrefix: string;
   /** The folder types the run planned files of. */
   folderTypes: ReadonlySet<string>;
+  /** The run's timestamp folder, if it has one. */
+  timestamp: string | undefined;
   isPlanned: (key: string) => boolean;
 }
 
@@ -19,11 +22,13 @@ export interface LeftoverScope {
  * and that no later run would resume, once this run has uploaded every file it planned:
  * - the upload of a file this run skipped: the bucket holds it already (sent by a later run, or the rest of a
  *   `--force` run stopped midway);
- * - the upload of a file that is gone or changed since.
+ * - the upload of a file that is gone or changed since;
+ * - an interrupted `--timestamp` run's upload in its own timestamp folder, once it started over a week ago.
  * Each would cost storage for ever. The upload of a file that is still there as it was, under a key this run did
- * not plan (a folder type or file it left out, another `--folder`, another timestamp folder: an interrupted
- * `--timestamp` run is resumed with `--custom-timestamp` and its folder, as it says when it stops), is kept for
- * the run that resumes it; `cleanup --older-than` removes what nobody resumes. Only
+ * not plan (a folder type or file it left out, another `--folder`), is kept for the run that resumes it; so is,
+ * for a week, one in another timestamp folder: an interrupted `--timestamp` run is resumed with
+ * `--custom-timestamp` and its folder, as it says when it stops, while a nightly task that never does must not
+ * pile up open uploads. `cleanup --older-than` removes sooner what nobody resumes. Only
  * uploads this state folder journaled are judged: another machine's uploads of the same project are not ours.
  * Best effort: a failure is reported through `warn` and the run's result stands.
  * @returns the keys whose uploads were aborted.
@@ -68,7 +73,17 @@ function inScope({ bucket, key }: UploadJournal, scope: LeftoverScope): boolean 
 
 async function isAbandoned(journal: UploadJournal, scope: LeftoverScope): Promise<boolean> {
   if (scope.isPlanned(journal.key)) return true;
+  const folder = timestampFolderOf(journal.key, scope.projectPrefix);
+  if (folder !== undefined && folder !== scope.timestamp && isOlderThanResumeWindow(journal)) return true;
   return !(await isFileAsJournaled(journal));
+}
+
+/** How long an interrupted `--timestamp` run's uploads wait for `--custom-timestamp` to resume them. */
+export const TIMESTAMP_RESUME_WINDOW_MS = 7 * 24 * 3600 * 1000;
+
+function isOlderThanResumeWindow(journal: UploadJournal, nowMs = Date.now()): boolean {
+  const startedMs = Date.parse(journal.createdAt);
+  return Number.isFinite(startedMs) && nowMs - startedMs > TIMESTAMP_RESUME_WINDOW_MS;
 }
 
 /** Whether the journal's file is there as the journal saw it, as a resume judges it (a clock shift forgiven). */

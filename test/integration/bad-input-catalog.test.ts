@@ -92,7 +92,7 @@ const FLAG_ROWS: Row[] = [
   },
   { name: '--min-file-age not a duration', args: ['--min-file-age', 'abc'], names: '--min-file-age' },
   { name: '--min-file-age negative', args: ['--min-file-age', '-5'], names: '--min-file-age' },
-  { name: '--min-file-age in days', args: ['--min-file-age', '1d'], names: '--min-file-age' },
+  { name: '--min-file-age in weeks', args: ['--min-file-age', '1w'], names: '--min-file-age' },
   {
     name: '--status-interval not a duration',
     args: ['--status-interval', 'abc'],
@@ -274,7 +274,7 @@ const ENV_ROWS: Row[] = [
     name: 'AWS_ENDPOINT_URL_S3 not a URL',
     config: { endpoint_url: undefined },
     env: { AWS_ENDPOINT_URL_S3: 'notaurl' },
-    names: 'endpoint',
+    names: "AWS_ENDPOINT_URL_S3 'notaurl': not an http(s) URL",
   },
 ];
 

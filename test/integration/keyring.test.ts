@@ -419,13 +419,10 @@ describe('credentials test', () => {
     expect(result.stdout).not.toContain('reachable');
     expectNoSecretPrinted({ test: result }, [s3.secretAccessKey, wrongSecret]);
 
-    const plain = await runCli([
-      'credentials',
-      'test',
-      '--config',
-      await writeKeysConfig(bucket, wrongSecret),
-    ]);
-    expect(expectOneLineFailure(plain)).toBe(lines[0]);
+    const config = await writeKeysConfig(bucket, wrongSecret);
+    const plain = await runCli(['credentials', 'test', '--config', config]);
+    expect(expectOneLineFailure(plain)).toBe(lines[0]!.replace(/ in \S+config\.yaml, /, ` in ${config}, `));
+    expect(lines[0]).toContain('check aws_access_key_id and aws_secret_access_key in ');
     expectNoSecretPrinted({ plain }, [s3.secretAccessKey, wrongSecret]);
   });
 });

@@ -2,7 +2,7 @@
  * Runs nobody watches (Task Scheduler, CI, a closed terminal): every way a run ends leaves its reason in the log
  * file, the status JSON and the `--json` stream, and a stop or a closed output never passes for success.
  */
-import { readdir, readFile, symlink } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listAllObjects, listOpenMultipartUploads } from '../support/bucket.js';
@@ -143,7 +143,7 @@ describe('a run whose output is closed', () => {
 });
 
 describe('a --timestamp run that was interrupted', () => {
-  it('leaves no multipart upload open after the next successful run', async () => {
+  it('keeps its multipart upload open for a week for --custom-timestamp, then a successful run aborts it', async () => {
     const h = await harness('TSLEFT', [
       { match: { operation: 'UploadPart' }, action: 'stall', times: Infinity, after: 1 },
     ]);
@@ -157,6 +157,17 @@ describe('a --timestamp run that was interrupted', () => {
     h.proxy.setRules([]);
     const second = await runCli(uploadArgs(h, '--custom-timestamp', '20261202_0100'));
     expect(second.code, second.stderr).toBe(0);
+    expect(await openUploadsOf(h)).toHaveLength(1);
+
+    // a nightly task that never resumes it must not keep it open for ever
+    const journals = path.join(h.stateDir, 'journals');
+    for (const name of await readdir(journals)) {
+      const journal = JSON.parse(await readFile(path.join(journals, name), 'utf8')) as { createdAt: string };
+      journal.createdAt = new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString();
+      await writeFile(path.join(journals, name), JSON.stringify(journal));
+    }
+    const third = await runCli(uploadArgs(h, '--custom-timestamp', '20261203_0100'));
+    expect(third.code, third.stderr).toBe(0);
     expect(await openUploadsOf(h)).toEqual([]);
     expect(await readJournals(h.stateDir)).toEqual([]);
   });
