@@ -12,6 +12,7 @@ import {
 } from '../config/run-options.js';
 import { withKeyringCustomerKey } from '../auth/customer-key-source.js';
 import { EXIT } from '../exit-codes.js';
+import { reportError } from '../report-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkReportPath } from '../status/output-paths.js';
 import { connectStore } from '../remote/connect.js';
@@ -23,13 +24,22 @@ export type CheckFlags = UploadFlags & { download?: boolean; report?: string };
 
 /** Plans the upload's files, proves each one against the bucket, prints the rows and sets the exit code. */
 export async function checkUpload(flags: CheckFlags): Promise<void> {
+  // first, so that --log-file takes what ends the check too (a bad config, a missing bucket), as for an upload
+  const log = createLogger({ debug: flags.debug ?? false, logFile: flags.logFile });
+  try {
+    await checkWithLog(flags, log);
+  } catch (error) {
+    process.exitCode = reportError(error, { debug: flags.debug ?? false, json: flags.json, log });
+  }
+}
+
+async function checkWithLog(flags: CheckFlags, log: Logger): Promise<void> {
   const config = await loadCommandConfig(flags.config);
   const options = await withKeyringCustomerKey(
     resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
   );
   const report = flags.report === undefined ? undefined : path.resolve(flags.report);
   if (report) await checkReportPath(report);
-  const log = createLogger({ debug: options.debug, logFile: options.logFile });
   const rows = await runCheck(options, flags.download ?? false, log);
   // a check can take hours: its rows are shown before a report file that cannot be written ends it with exit 2
   printRows(rows, options, flags.download ?? false);

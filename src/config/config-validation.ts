@@ -151,8 +151,8 @@ function checkStorageClassMap(
   }
 }
 
-/** Keys whose value is never shown, whatever is wrong with it. */
-const SECRET_KEYS = new Set(['aws_secret_access_key', 'aws_session_token']);
+/** Keys whose value is never shown, whatever is wrong with it (the key id too: masked wherever else it shows). */
+const SECRET_KEYS = new Set(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
 
 /** `, not 'yes'`: the value a scalar key was given, so the line shows what to change; a list or map is not shown. */
 function notThisValue(value: unknown): string {

@@ -334,6 +334,7 @@ export function toUploadError(error: unknown, operation: string, target: string)
     ? HINTS.NotImplemented
     : (refusedArgumentHint(error) ??
       (code === 'InvalidArgument' ? refusedSettingHint(error) : undefined) ??
+      unknownKmsKeyHint(code, error) ??
       proxyNoAnswerAdvice(error) ??
       HINTS[code] ??
       connectionHint(code, error) ??
@@ -345,6 +346,15 @@ export function toUploadError(error: unknown, operation: string, target: string)
   if (isSettingFault(code, error)) return new ConfigError(`${what}; ${hint}`, { cause: error });
   const retryable = classifyS3Error(error) === 'retryable';
   return new RemoteError(`${what}${hint ? `; ${hint}` : ''}`, retryable, { cause: error });
+}
+
+/**
+ * Ceph RGW answers an SSE-KMS key id its KMS does not know as an unknown access key (`InvalidAccessKeyId`, "Failed
+ * to retrieve the actual key, kms-keyid: ..."): the credentials are fine, the key id is not.
+ */
+function unknownKmsKeyHint(code: string, error: unknown): string | undefined {
+  if (code !== 'InvalidAccessKeyId' || !/kms-?key/i.test(describe(error))) return undefined;
+  return 'the server knows no such KMS key; fix sse_kms_key_id / --sse-kms-key-id';
 }
 
 /** What went wrong, with the S3 code and HTTP status when there are: `not found (NoSuchKey, HTTP 404)`. */

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { S3_LIMITS, partRange } from '../content/part-layout.js';
 import { RemoteError } from '../errors.js';
-import { classifyS3Error, toUploadError } from '../remote/classify-error.js';
+import { classifyS3Error, isNotImplemented, toUploadError } from '../remote/classify-error.js';
 import { contentTypeFor } from '../remote/content-type.js';
 import { OWN_METADATA_KEYS, RESTORE_FIRST_CLASSES, type ObjectSettings } from '../remote/object-settings.js';
 import type { RemoteObject, RemotePart } from '../remote/remote-object.js';
@@ -87,11 +87,19 @@ export async function fixObjectSettings(
     const tagsBefore = await readTags(file.key, ctx);
     if (storedDiff.length > 0) {
       refuseArchived(head, target);
-      await copyInPlace(head, { ...wanted, tags: { ...tagsBefore, ...wanted.tags } }, ctx);
+      const kept = keptSettings(head, tagsBefore);
+      const copying = copyInPlace(head, { ...wanted, tags: { ...tagsBefore, ...wanted.tags } }, ctx);
+      // Ceph RGW copies no SSE-KMS object (501), and a server may copy nothing at all: the bytes go again
+      if (await copying.then(() => false, rethrowUnlessNotImplemented))
+        return {
+          etag,
+          detail: '',
+          unapplied: ['the server does not copy this object (NotImplemented)'],
+          kept,
+        };
       const copied = await headAfterCopy(file.key, ctx);
       etag = copied.etag;
       // a server that ignored the copy source stored the request's empty body: the file must go again
-      const kept = keptSettings(head, tagsBefore);
       if (copied.sizeBytes !== head.sizeBytes)
         return {
           etag,
@@ -136,6 +144,12 @@ function refuseArchived(head: RemoteObject, target: string): void {
       'restore; restore it (aws s3api restore-object) and rerun with --fix-settings, or leave it as it is',
     false,
   );
+}
+
+/** True for a copy the server does not implement; any other failure is the fix's. */
+function rethrowUnlessNotImplemented(error: unknown): true {
+  if (isNotImplemented(error)) return true;
+  throw error;
 }
 
 /** What the object had before its copy and must keep when its file is sent again: its metadata but ours, its tags. */

@@ -128,7 +128,7 @@ function indexesOf<T>(items: readonly T[], value: T): number[] {
 function failedCheck(etag: string): Decision {
   return {
     action: 'upload',
-    reason: `the last upload's check found the stored object (ETag ${etag}) other than the file`,
+    reason: `the last upload found the stored object (ETag ${etag}) not as asked: other bytes, or without a setting asked for`,
   };
 }
 

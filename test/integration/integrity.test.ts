@@ -209,7 +209,7 @@ describe('bodies damaged on the way', () => {
     const rows = (await readLogRows(h.logCsv)).filter((r) => r.key === key);
     expect(rows.at(-1)).toMatchObject({ outcome: 'uploaded', etag: digest.multipartEtag });
     expect(rows.at(-1)!.reason).toContain(
-      `the last upload's check found the stored object (ETag ${wrong.etag})`,
+      `the last upload found the stored object (ETag ${wrong.etag}) not as asked`,
     );
     h.proxy.setRules([]);
     h.proxy.resetStats();

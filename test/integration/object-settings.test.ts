@@ -358,6 +358,21 @@ describe('--fix-settings', () => {
     expect(check.stdout).not.toContain('settings-differ');
   });
 
+  it('sends the file again where the server copies no such object (Ceph RGW: SSE-KMS objects, 501)', async () => {
+    const h = await project('FIX5');
+    const kms = ['--sse', 'aws:kms', '--sse-kms-key-id', 'testkey-1'];
+    const run = await runCli(uploadArgs(h, ...kms, '--tag', 'keep=me'));
+    expect(run.code, run.stderr).toBe(0);
+
+    const fix = await runCli(uploadArgs(h, ...kms, '--storage-class', 'COLD', '--fix-settings'));
+    expect(fix.code, fix.stdout + fix.stderr).toBe(0);
+    for (const rel of [SMALL, REEL]) {
+      const head = await headOf(keyOf(h, rel));
+      expect([head.StorageClass, head.ServerSideEncryption]).toEqual(['COLD', 'aws:kms']);
+      expect(await tagsOf(keyOf(h, rel))).toEqual({ keep: 'me' });
+    }
+  });
+
   it('copies an object part by part (as over 5 GiB) and check still proves it', async () => {
     const h = await project('FIX3');
     const run = await runCli(uploadArgs(h));

@@ -38,3 +38,21 @@ describe('namingKeySource', () => {
     expect(namingKeySource(error, { auth: auth('config'), configPath: undefined })).toBe(error);
   });
 });
+
+describe('an SSE-KMS key id the server does not know (Ceph RGW answers InvalidAccessKeyId)', () => {
+  it('names sse_kms_key_id, not the access key', () => {
+    const error = Object.assign(new Error('Failed to retrieve the actual key, kms-keyid: nosuchkey'), {
+      name: 'InvalidAccessKeyId',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+    });
+
+    const message = namingKeySource(toUploadError(error, 'upload', 'P/a.mp4'), {
+      auth: auth('config'),
+      configPath: '/cfg/c.yaml',
+    }).message;
+
+    expect(message).toContain('the server knows no such KMS key; fix sse_kms_key_id / --sse-kms-key-id');
+    expect(message).not.toContain('aws_access_key_id');
+  });
+});
