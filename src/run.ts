@@ -49,7 +49,7 @@ import { applyMinFileAge } from './collector/min-file-age.js';
 import { groupOf } from './collector/group-of.js';
 import { settingsForType } from './config/object-options.js';
 import { describeMtimeOnlySkips, LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
-import { findSettingsToFix, wantedSettingsFrom } from './verifier/check-settings.js';
+import { findSettingsToFix, sampleSkippedSettings, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
@@ -159,6 +159,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
     });
     const trustedSkips = options.check ? describeMtimeOnlySkips(decided) : undefined;
     if (trustedSkips) log.warn(trustedSkips);
+    if (store && !options.fixSettings)
+      await warnOfSkippedWithOtherSettings(decided, options, { store, log, signal: interrupts.soft });
     let unproven = 0;
     // a dry run exits as the run would: the files it could not read or name are failures of the run
     let wouldFail = 0;
@@ -401,6 +403,30 @@ async function decide(
       : decisions[i]!;
     return { task, decision, group: groupOf(task, options.groupKey) };
   });
+}
+
+/**
+ * Says once when files the run skips because the bucket holds them (not because its log does) are stored
+ * otherwise than it asks, judged by the first of them: a bucket filled by another machine, or by a run the server
+ * stored without the encryption asked for.
+ */
+async function warnOfSkippedWithOtherSettings(
+  decided: readonly DecidedTask[],
+  options: RunOptions,
+  { store, log, signal }: { store: S3Store; log: Logger; signal: AbortSignal },
+): Promise<void> {
+  const skipped = decided
+    .filter(({ decision }) => decision.action === 'skip' && decision.reason !== LOG_SKIP_REASON)
+    .map(({ task }) => task);
+  const wanted = wantedSettingsFrom(options.objects);
+  const ctx = { reader: store, bucket: options.bucket, wanted, signal };
+  const sample = await sampleSkippedSettings(skipped, ctx);
+  if (!sample) return;
+  log.warn(
+    `${formatCount(skipped.length, 'file')} skipped as already in the bucket, ${sample.key} stored otherwise than ` +
+      `asked (${sample.differences.join('; ')}); a run does not rewrite objects already there: ` +
+      'upload --fix-settings does, and check lists each',
+  );
 }
 
 /** With --fix-settings: the files already in the bucket whose objects' settings differ, and how. */

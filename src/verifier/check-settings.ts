@@ -73,3 +73,18 @@ async function readStoredSettings(key: string, ctx: SettingsContext): Promise<St
     tags: await ctx.reader.getObjectTags(ctx.bucket, key, ctx.signal),
   };
 }
+
+/**
+ * The differences of the first of `skipped` (files a run skips because the bucket holds them) from the settings
+ * the run asks for, from one HeadObject and one GetObjectTagging; undefined when it matches, or cannot be read. A
+ * run does not rewrite objects already there (nor does `aws s3 sync`): one sample lets it say so once.
+ */
+export async function sampleSkippedSettings(
+  skipped: readonly UploadTask[],
+  ctx: SettingsContext,
+): Promise<{ key: string; differences: string[] } | undefined> {
+  const first = skipped[0];
+  if (!first) return undefined;
+  const differences = await findSettingsDiff(first, ctx).catch(() => []);
+  return differences.length > 0 ? { key: first.key, differences } : undefined;
+}

@@ -4,6 +4,7 @@
  * rewrites Ceph RGW's answers that way, since RGW still answers the MD5).
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getObjectBytes } from '../support/bucket.js';
@@ -145,6 +146,15 @@ describe('a server that ignores the encryption asked for (this Ceph RGW has no S
       expect(again.code, again.stdout + again.stderr).toBe(2);
       const sent = h.proxy.stats().byOperation;
       expect((sent.PutObject ?? 0) + (sent.CompleteMultipartUpload ?? 0)).toBe(1);
+
+      // another machine, without this upload log, finds the object by its content: it says how it is stored
+      const fresh = path.join(path.dirname(h.stateDir), 'another-machine');
+      const elsewhere = ['--state-dir', fresh, '--log-csv', path.join(fresh, 'upload-log.csv')];
+      const other = await runCli(uploadArgs(h, '--sse', 'AES256', ...elsewhere));
+      expect(other.code, other.stdout + other.stderr).toBe(0);
+      expect(other.stderr).toContain(
+        `1 file skipped as already in the bucket, ${keyOf(h, rel)} stored otherwise than asked (encryption none, wanted AES256)`,
+      );
     },
   );
 });
