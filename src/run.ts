@@ -419,6 +419,9 @@ async function warnOfSkippedWithOtherSettings(
     .filter(({ decision }) => decision.action === 'skip' && decision.reason !== LOG_SKIP_REASON)
     .map(({ task }) => task);
   const wanted = wantedSettingsFrom(options.objects);
+  const asked = skipped[0] && wanted(skipped[0]);
+  // tags alone are asked of every object (project=KEY by default): a rerun pays requests for encryption or a class
+  if (!asked || (!asked.settings.encryption && !asked.settings.storageClass && !asked.customerKey)) return;
   const ctx = { reader: store, bucket: options.bucket, wanted, signal };
   const sample = await sampleSkippedSettings(skipped, ctx);
   if (!sample) return;
