@@ -418,16 +418,21 @@ async function warnOfSkippedWithOtherSettings(
   const skipped = decided
     .filter(({ decision }) => decision.action === 'skip' && decision.reason !== LOG_SKIP_REASON)
     .map(({ task }) => task);
+  const first = skipped[0];
   const wanted = wantedSettingsFrom(options.objects);
-  const asked = skipped[0] && wanted(skipped[0]);
+  const asked = first && wanted(first);
   // tags alone are asked of every object (project=KEY by default): a rerun pays requests for encryption or a class
   if (!asked || (!asked.settings.encryption && !asked.settings.storageClass && !asked.customerKey)) return;
-  const ctx = { reader: store, bucket: options.bucket, wanted, signal };
-  const sample = await sampleSkippedSettings(skipped, ctx);
-  if (!sample) return;
+  const differences = await sampleSkippedSettings(first, {
+    reader: store,
+    bucket: options.bucket,
+    wanted,
+    signal,
+  });
+  if (!differences) return;
   log.warn(
-    `${formatCount(skipped.length, 'file')} skipped as already in the bucket, ${sample.key} stored otherwise than ` +
-      `asked (${sample.differences.join('; ')}); a run does not rewrite objects already there: ` +
+    `${formatCount(skipped.length, 'file')} skipped as already in the bucket, ${first.key} stored otherwise than ` +
+      `asked (${differences.join('; ')}); a run does not rewrite objects already there: ` +
       'upload --fix-settings does, and check lists each',
   );
 }

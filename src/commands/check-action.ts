@@ -72,6 +72,11 @@ function printRows(rows: readonly CheckRow[], options: RunOptions, downloaded: b
   const target = `s3://${options.bucket}/${projectPrefixOf(options)}`;
   const lines = options.json
     ? formatCheckJson(rows)
-    : formatCheckText(rows, target, { all: options.debug, quiet: options.quiet, downloaded });
+    : formatCheckText(rows, target, {
+        all: options.debug,
+        quiet: options.quiet,
+        downloaded,
+        projectPrefix: projectPrefixOf(options),
+      });
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -5,6 +5,7 @@ import { escapeControls } from '../status/control-escapes.js';
 import { formatCount } from '../status/format.js';
 import { describePathError } from '../status/output-paths.js';
 import type { CheckRow, CheckStatus } from './check-plan.js';
+import { timestampFolderOf } from '../transfer/left-behind-folders.js';
 
 const STATUSES: readonly CheckStatus[] = [
   'proven',
@@ -29,12 +30,16 @@ export function countStatuses(rows: readonly CheckRow[]): Record<CheckStatus, nu
 export function formatCheckText(
   rows: readonly CheckRow[],
   target: string,
-  options: { all: boolean; quiet: boolean; downloaded?: boolean },
+  options: { all: boolean; quiet: boolean; downloaded?: boolean; projectPrefix?: string },
 ): string[] {
+  const prefix = options.projectPrefix ?? '';
   const shown = options.quiet ? [] : rows.filter((row) => options.all || row.status !== 'proven');
-  const folders = options.all || options.quiet ? new Map<string, number>() : otherTimestampFolders(rows);
+  const folders =
+    options.all || options.quiet ? new Map<string, number>() : otherTimestampFolders(rows, prefix);
+  const inFolder = (row: CheckRow): boolean =>
+    row.status === 'extra' && folders.has(timestampFolderOfKey(row.key, prefix) ?? '');
   const lines = shown
-    .filter((row) => !folders.has(timestampFolderOf(row) ?? ''))
+    .filter((row) => !inFolder(row))
     .map((row) => escapeControls(`${row.status.padEnd(9)} ${row.key || row.file}: ${row.reason}`));
   for (const [folder, count] of folders)
     lines.push(
@@ -52,11 +57,12 @@ export function formatCheckText(
   return lines;
 }
 
-/** `{project}/{type}/YYYYMMDD_HHMM/`: the folder an extra object sits in when a `--timestamp` run put it there. */
-const IN_TIMESTAMP_FOLDER = /^(.*?\/\d{8}_\d{4}\/)/;
-
-function timestampFolderOf(row: CheckRow): string | undefined {
-  return row.status === 'extra' ? IN_TIMESTAMP_FOLDER.exec(row.key)?.[1] : undefined;
+/** `{project}/{type}/{timestamp}/`, the folder a key sits in when a `--timestamp` run put it there. */
+function timestampFolderOfKey(key: string, projectPrefix: string): string | undefined {
+  const timestamp = timestampFolderOf(key, projectPrefix);
+  return timestamp === undefined
+    ? undefined
+    : key.slice(0, key.indexOf(`/${timestamp}/`) + timestamp.length + 2);
 }
 
 /**
@@ -64,15 +70,16 @@ function timestampFolderOf(row: CheckRow): string | undefined {
  * since a project uploaded nightly with `--timestamp` has hundreds. A folder holding a planned file is this run's,
  * and its extra objects are shown one by one.
  */
-function otherTimestampFolders(rows: readonly CheckRow[]): Map<string, number> {
+function otherTimestampFolders(rows: readonly CheckRow[], projectPrefix: string): Map<string, number> {
   const counts = new Map<string, number>();
+  const planned = new Set<string>();
   for (const row of rows) {
-    const folder = timestampFolderOf(row);
-    if (folder !== undefined) counts.set(folder, (counts.get(folder) ?? 0) + 1);
+    const folder = row.key === '' ? undefined : timestampFolderOfKey(row.key, projectPrefix);
+    if (folder === undefined) continue;
+    if (row.status !== 'extra') planned.add(folder);
+    else counts.set(folder, (counts.get(folder) ?? 0) + 1);
   }
-  const planned = rows.filter((row) => row.status !== 'extra' && row.key !== '');
-  for (const folder of counts.keys())
-    if (planned.some((row) => row.key.startsWith(folder))) counts.delete(folder);
+  for (const folder of planned) counts.delete(folder);
   return counts;
 }
 

@@ -75,16 +75,14 @@ async function readStoredSettings(key: string, ctx: SettingsContext): Promise<St
 }
 
 /**
- * The differences of the first of `skipped` (files a run skips because the bucket holds them) from the settings
- * the run asks for, from one HeadObject and one GetObjectTagging; undefined when it matches, or cannot be read. A
- * run does not rewrite objects already there (nor does `aws s3 sync`): one sample lets it say so once.
+ * The differences of `task`'s object (a file a run skips because the bucket holds it) from the settings the run
+ * asks for, from one HeadObject and one GetObjectTagging; undefined when it matches, or cannot be read. A run does
+ * not rewrite objects already there (nor does `aws s3 sync`): one sample lets it say so once.
  */
 export async function sampleSkippedSettings(
-  skipped: readonly UploadTask[],
+  task: UploadTask,
   ctx: SettingsContext,
-): Promise<{ key: string; differences: string[] } | undefined> {
-  const first = skipped[0];
-  if (!first) return undefined;
-  const differences = await findSettingsDiff(first, ctx).catch(() => []);
-  return differences.length > 0 ? { key: first.key, differences } : undefined;
+): Promise<string[] | undefined> {
+  const differences = await findSettingsDiff(task, ctx).catch(() => []);
+  return differences.length > 0 ? differences : undefined;
 }

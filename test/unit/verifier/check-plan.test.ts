@@ -137,7 +137,7 @@ describe('formatCheckText and timestamp folders', () => {
       row('P1/config/stray.yaml', 'extra'),
     ];
 
-    const lines = formatCheckText(rows, 's3://b/P1/', { all: false, quiet: false });
+    const lines = formatCheckText(rows, 's3://b/P1/', { all: false, quiet: false, projectPrefix: 'P1/' });
 
     expect(lines.slice(0, -1)).toEqual([
       'extra     P1/logs/20261207_0200/deleted.log: no planned file maps to this key',
@@ -146,6 +146,8 @@ describe('formatCheckText and timestamp folders', () => {
       "extra     P1/logs/20261130_0200/: 1 object in a timestamp folder no planned file maps to (an earlier --timestamp run's)",
     ]);
     expect(lines.at(-1)).toContain('1 proven');
-    expect(formatCheckText(rows, 's3://b/P1/', { all: true, quiet: false })).toHaveLength(rows.length + 1);
+    expect(
+      formatCheckText(rows, 's3://b/P1/', { all: true, quiet: false, projectPrefix: 'P1/' }),
+    ).toHaveLength(rows.length + 1);
   });
 });
