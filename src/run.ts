@@ -5,7 +5,7 @@ import { projectPrefixOf, type RunOptions } from './config/run-options.js';
 import { describeError, InterruptedError, UploadError } from './errors.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { redact } from './log/redact.js';
-import { describeStopAgain, describeStopping, type Interrupts } from './interrupt.js';
+import { describeStopAgain, describeStopping, GRACE_MS, type Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import type { Listing } from './remote/bucket-probe.js';
 import { connectStore, probeBucket } from './remote/connect.js';
@@ -51,6 +51,7 @@ import { settingsForType } from './config/object-options.js';
 import { describeMtimeOnlySkips, LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, sampleSkippedSettings, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
+import { createStopTriage } from './transfer/stop-triage.js';
 import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
@@ -507,6 +508,12 @@ async function transfer(
         limiter: bandwidthLimiter(options.bandwidth, tracker),
         signal: deps.interrupts.soft,
         hardSignal: deps.interrupts.hard,
+        flights: createStopTriage({
+          soft: deps.interrupts.soft,
+          hard: deps.interrupts.hard,
+          graceMs: GRACE_MS,
+          debug: (message) => deps.log.debug(message),
+        }),
         link: new LinkWatch(),
         maxWorkersPerFile: options.maxConcurrency,
         partSizeCap: await learntPartSizeCap(partSizeLimits, options, deps.log),

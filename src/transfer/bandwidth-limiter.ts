@@ -62,11 +62,18 @@ export function createBandwidthLimiter(
     last = current;
   };
   const takeInOrder = async (bytes: number, signal?: AbortSignal) => {
+    // a request given up before its turn (a stop let the others in flight finish) sends nothing: it takes nothing
+    signal?.throwIfAborted();
     followTimetable();
     if (rate === 0) return;
     refill();
     tokens -= bytes;
-    if (tokens < 0) await sleep((-tokens / rate) * 1000, undefined, { signal });
+    if (tokens >= 0) return;
+    await sleep((-tokens / rate) * 1000, undefined, { signal }).catch((error: unknown) => {
+      // nor does one given up while it waits: the requests still sending get its share of the link
+      tokens += bytes;
+      throw error;
+    });
   };
   return {
     take(bytes, signal) {

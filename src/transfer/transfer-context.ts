@@ -12,6 +12,7 @@ import type { PartSizeCap } from './part-size-cap.js';
 import type { TransferScheduler } from './scheduler.js';
 import type { LinkWatch } from './link-watch.js';
 import type { WholeObjectTags } from './object-tags.js';
+import type { StopTriage } from './stop-triage.js';
 import type { JournalStore } from './upload-journal.js';
 import type { WholeFileReader } from './whole-file-reader.js';
 import type { RetryNotice } from '../status/status-tracker.js';
@@ -31,6 +32,8 @@ export interface TransferContext {
   signal: AbortSignal;
   /** Aborted when in-flight requests must stop too (second Ctrl+C, grace period over). */
   hardSignal: AbortSignal;
+  /** The requests in flight, of which a stop lets finish those the link can carry within the grace period. */
+  flights?: StopTriage | undefined;
   maxWorkersPerFile: number;
   /** The largest part the server has not refused as too big, shared by the run's uploads. */
   partSizeCap: PartSizeCap;

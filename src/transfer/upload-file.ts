@@ -1,5 +1,6 @@
 import type { UploadProgress } from './upload-multipart.js';
 import { probeCannedAcl } from './acl-probe.js';
+import { sendInFlight } from './stop-triage.js';
 import { tagWholeObject } from './object-tags.js';
 import {
   confirmEncryption,
@@ -102,43 +103,55 @@ async function putWhole(
   ctx: TransferContext,
   prepare: () => Promise<PreparedBody>,
 ): Promise<SentFile> {
-  return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), async () => {
-    const { digests, send } = await prepare();
-    const crc = singleCrc(ctx);
-    const sha256 = digests.sha256!;
-    ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
-    const target = objectTarget(file, sha256, ctx);
-    let mismatch: StoredMismatchError | undefined;
-    const { stored, proof } = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
-      send(attempt, async (body) => {
-        const answer = await ctx.store.putObject(target, body, ctx.hardSignal).catch((error: unknown) => {
-          throw markRequestSettings(error, target, ctx.customerKeyMd5 !== undefined);
-        });
-        try {
-          return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
-        } catch (error) {
-          if (error instanceof StoredMismatchError) mismatch = error;
-          throw error;
-        }
-      }),
-    ).catch((error: unknown) => {
-      throw namingStoredObject(error, mismatch);
-    });
-    confirmEncryption(
-      file.key,
-      { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
-      stored,
-    );
-    if (ctx.integrity === 'checksum' && !reportsChecksum(stored)) ctx.onChecksumNotKept?.();
-    const how = describeProof(proof, stored.encryption, 'body');
-    return {
-      etag: stored.etag,
-      sha256,
-      partsResumed: 0,
-      partsSent: 1,
-      detail: how ? `single request; ${how}` : 'single request',
-    };
+  return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), () =>
+    sendInFlight(ctx, file.sizeBytes, async (flightCtx, flight) => {
+      const sent = await putPrepared(file, flightCtx, prepare);
+      flight?.sent(file.sizeBytes);
+      return sent;
+    }),
+  );
+}
+
+async function putPrepared(
+  file: FileToSend,
+  ctx: TransferContext,
+  prepare: () => Promise<PreparedBody>,
+): Promise<SentFile> {
+  const { digests, send } = await prepare();
+  const crc = singleCrc(ctx);
+  const sha256 = digests.sha256!;
+  ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
+  const target = objectTarget(file, sha256, ctx);
+  let mismatch: StoredMismatchError | undefined;
+  const { stored, proof } = await sendWithRetry(`upload ${file.key}`, ctx, (attempt) =>
+    send(attempt, async (body) => {
+      const answer = await ctx.store.putObject(target, body, ctx.hardSignal).catch((error: unknown) => {
+        throw markRequestSettings(error, target, ctx.customerKeyMd5 !== undefined);
+      });
+      try {
+        return { stored: answer, proof: confirmStoredBody(file.key, answer, digests, crc) };
+      } catch (error) {
+        if (error instanceof StoredMismatchError) mismatch = error;
+        throw error;
+      }
+    }),
+  ).catch((error: unknown) => {
+    throw namingStoredObject(error, mismatch);
   });
+  confirmEncryption(
+    file.key,
+    { encryption: target.encryption, customerKey: ctx.customerKeyMd5 !== undefined },
+    stored,
+  );
+  if (ctx.integrity === 'checksum' && !reportsChecksum(stored)) ctx.onChecksumNotKept?.();
+  const how = describeProof(proof, stored.encryption, 'body');
+  return {
+    etag: stored.etag,
+    sha256,
+    partsResumed: 0,
+    partsSent: 1,
+    detail: how ? `single request; ${how}` : 'single request',
+  };
 }
 
 /**

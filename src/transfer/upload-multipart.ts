@@ -23,6 +23,7 @@ import { tagIfDropped } from './object-tags.js';
 import { abortOrphanedUploads } from './orphan-uploads.js';
 import { giveUpOnCloses, PartsClosedMidBody } from './part-size-cap.js';
 import { openJournal } from './resume-upload.js';
+import { sendInFlight } from './stop-triage.js';
 import { abortIfUnused } from './stopped-uploads.js';
 import { withRetry } from './retry.js';
 import {
@@ -197,10 +198,14 @@ async function sendPart(
   };
   await ctx.scheduler
     .run(bodyMemoryBytes(range.length), async () => {
-      const sent =
-        (route.readOnce && isProvenByEtag(journal, range)
-          ? await sendReadOnce(part, journal, source, ctx, partBytes, route)
-          : undefined) ?? (await sendHashedFirst(part, journal, source, ctx, partBytes));
+      const sent = await sendInFlight(ctx, range.length, async (partCtx, flight) => {
+        const counted = flight ? (delta: number) => (flight.sent(delta), partBytes(delta)) : partBytes;
+        return (
+          (route.readOnce && isProvenByEtag(journal, range)
+            ? await sendReadOnce(part, journal, source, partCtx, counted, route)
+            : undefined) ?? (await sendHashedFirst(part, journal, source, partCtx, counted))
+        );
+      });
       ctx.partSizeCap.noteAccepted(range.length);
       if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
       journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });

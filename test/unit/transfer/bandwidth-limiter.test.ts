@@ -86,21 +86,36 @@ describe('createBandwidthLimiter', () => {
     expect(order).toEqual(['large', 'small']);
   });
 
-  it('rejects a waiting take when its signal aborts, and keeps serving the takes after it', async () => {
+  it('rejects a waiting take when its signal aborts, and gives its bytes back to the takes after it', async () => {
     const clock = manualClock();
     const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
     await limiter.take(BURST);
     const controller = new AbortController();
     const waiting = limiter.take(60 * RATE, controller.signal); // a minute's wait
     expect(await settlesAtOnce(waiting)).toBe(false);
-    const next = limiter.take(1);
-    // Bytes of an aborted take stay charged (every take shares the run's hard signal, so none come after);
-    // the clock moves past them so that `next` has nothing to wait for but its turn.
-    clock.advance(62_000);
+    const next = limiter.take(RATE / 40);
+    // the clock stands still: `next` waits only for what the bucket lacked before the minute was charged
+    clock.advance(125);
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     expect(await settlesAtOnce(next)).toBe(true);
-    await expect(next).resolves.toBeUndefined();
+  });
+
+  it('charges nothing for a take whose signal aborted before its turn came', async () => {
+    const clock = manualClock();
+    const limiter = createBandwidthLimiter(plainRate(RATE), { now: clock.now });
+    await limiter.take(BURST);
+    const first = new AbortController();
+    const second = new AbortController();
+    const waiting = limiter.take(RATE / 5, first.signal);
+    const queued = limiter.take(60 * RATE, second.signal);
+    const next = limiter.take(RATE / 40);
+    second.abort();
+    clock.advance(325); // pays for `waiting`'s fifth of a second and refills the burst
+    first.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await settlesAtOnce(next)).toBe(true);
   });
 });
 
