@@ -122,6 +122,14 @@ export function createStopTriage(options: {
         `at ${formatBytes(bytesPerSecond)}/s); the others are given up now and sent again by the next run`,
     );
   };
+  // one listener for all: a listener per request would cost each small file more than its flight does
+  options.hard.addEventListener(
+    'abort',
+    () => {
+      for (const flight of open) flight.controller.abort(options.hard.reason);
+    },
+    { once: true },
+  );
   options.soft.addEventListener(
     'abort',
     () => {
@@ -135,9 +143,7 @@ export function createStopTriage(options: {
     start(lengthBytes) {
       const flight: OpenFlight = { lengthBytes, sentBytes: 0, controller: new AbortController() };
       const { signal } = flight.controller;
-      const followHard = () => flight.controller.abort(options.hard.reason);
-      if (options.hard.aborted) followHard();
-      else options.hard.addEventListener('abort', followHard, { once: true });
+      if (options.hard.aborted) flight.controller.abort(options.hard.reason);
       open.add(flight);
       if (samples.length === 0) sample();
       return {
@@ -149,7 +155,6 @@ export function createStopTriage(options: {
         },
         end() {
           open.delete(flight);
-          options.hard.removeEventListener('abort', followHard);
         },
       };
     },
