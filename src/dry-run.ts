@@ -9,10 +9,7 @@ import type { ResumePreview } from './transfer/resume-preview.js';
 import type { DecidedTask } from './transfer/upload-all.js';
 
 type DryRunOptions = Pick<RunOptions, 'bucket' | 'prefix' | 'projectKey' | 'folder' | 'debug' | 'json'> &
-  Partial<Pick<RunOptions, 'timestamp'>> & {
-    /** False when the upload log settled the plan and the bucket was not asked (default true). */
-    askedBucket?: boolean;
-  };
+  Partial<Pick<RunOptions, 'timestamp'>>;
 
 /** The interrupted uploads the run would resume, by file (see `previewResumes`). */
 type Resumes = ReadonlyMap<UploadTask, ResumePreview>;
@@ -52,8 +49,6 @@ export function printDryRun(
   printPlanGaps(plan, stream);
   printSettingsToFix(decided, options.debug, stream);
   printResumes(resumes, stream);
-  if (options.askedBucket === false && decided.some((item) => item.decision.action === 'skip'))
-    stream.write(LOG_ONLY_NOTE);
   if (!options.debug) return;
   for (const { task, decision } of decided) {
     const resume = resumes.get(task);
@@ -115,20 +110,12 @@ export function printDryRunJson(
     to_upload: totals.uploads,
     upload_bytes: totals.uploadBytes,
     to_skip: totals.files - totals.uploads,
-    asked_bucket: options.askedBucket ?? true,
     to_fix_settings: totals.fixes,
     unreadable: plan.problems.filter((problem) => problem.cause === 'read').length,
     invalid_key: plan.problems.filter((problem) => problem.cause === 'key').length,
     left_out: countLeftOut(plan.leftOut),
   });
 }
-
-/**
- * A dry run the upload log settles sends no request, so it cannot see an object deleted from the bucket since; the
- * run asks for a few of them before it trusts the log, and --verify asks for all.
- */
-const LOG_ONLY_NOTE =
-  'skips decided from the upload log without asking the bucket (the run checks a few first; add --verify to check every file)\n';
 
 /** Objects shown when settings would change, before "and N more": --debug lists every file anyway. */
 const FIXES_SHOWN = 50;

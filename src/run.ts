@@ -171,7 +171,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       printDryRun(
         decided,
         plan,
-        { ...options, askedBucket: store !== undefined },
+        options,
         process.stdout,
         await previewResumes(decided, journals, {
           bucket: options.bucket,
@@ -272,7 +272,7 @@ interface OpenedStore {
 }
 
 /**
- * The store a run needs, connected and proven with one HeadBucket; none for a dry run that decides offline. A run
+ * The store a run (or a dry run) needs, connected and proven with one HeadBucket. A run
  * the upload log settles whole (nothing to send, fix or clean up) needs only to know that the bucket is there and
  * holds what the log says was sent: a probe without the SDK tells it where the target allows, and the store is
  * then never built. Either way, before the log is trusted, the prefixes of the files it settles are listed and
@@ -284,7 +284,6 @@ async function openStore(
   logged: UploadLogIndex,
   { log, interrupts }: { log: Logger; interrupts: Interrupts },
 ): Promise<OpenedStore> {
-  if (dryRunDecidesOffline(plan, options, logged)) return { store: undefined, logGap: undefined };
   const trustsLog = !options.force && !options.verify && !options.check;
   const settled = trustsLog ? settledByLog([...plan.groups.values()].flat(), logged.uploads) : [];
   const prefixes = plannedPrefixes(settled);
@@ -299,23 +298,16 @@ async function openStore(
   return { store, logGap: findLogGap(settled, listing, options.bucket) };
 }
 
-/**
- * Whether a dry run can show the run's decisions without asking the bucket: when --force sends every file, or the
- * upload log settles every one. Otherwise it asks as the run would (reading only): a machine or CI job without this
- * log would otherwise be shown as uploading files the bucket holds, which the run then skips.
- */
-function dryRunDecidesOffline(plan: UploadPlan, options: RunOptions, logged: UploadLogIndex): boolean {
-  if (!options.dryRun || options.verify || options.fixSettings) return false;
-  return options.force || planSettledByLog(plan, options, logged);
-}
-
 async function needsNothingButTheBucket(
   plan: UploadPlan,
   options: RunOptions,
   logged: UploadLogIndex,
 ): Promise<boolean> {
-  if (options.dryRun || options.fixSettings || options.bucketLock) return false;
+  if (options.fixSettings || (options.bucketLock && !options.dryRun)) return false;
   if (!planSettledByLog(plan, options, logged)) return false;
+  // a dry run aborts nothing, and proves as the run does that the bucket answers these credentials: a CI job
+  // gated on it must not go green on a key the upload step is then refused
+  if (options.dryRun) return true;
   // an unfinished upload an earlier run of this project left is aborted at the end of this one, through the
   // store; another project's, in the same state folder, waits for its own run to resume it
   const projectPrefix = projectPrefixOf(options);

@@ -377,12 +377,32 @@ describe('rerunning an uploaded project', () => {
     expect(otherOperations(run.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
   });
 
+  it('--dry-run fails as the run would on a wrong secret key, even when the upload log settles every file', async () => {
+    const wrong = await writeConfig(
+      path.dirname(configPath),
+      {
+        bucket,
+        ...testServerConfig(),
+        aws_secret_access_key: 'not-the-secret-key-of-this-server',
+      },
+      'wrong-secret.yaml',
+    );
+    await chmod(wrong, 0o600);
+    const planned = await uploadWith(wrong, '--dry-run');
+    expect(planned.result.code, planned.result.stderr).toBe(2);
+    expect(planned.result.stderr).toMatch(/SignatureDoesNotMatch|secret key/);
+    expect(planned.result.stderr).not.toContain('not-the-secret-key-of-this-server');
+    expect(planned.rows).toEqual([]);
+  });
+
   it('--dry-run --debug shows every decision with its reason, asks the bucket only what the log cannot settle, and writes nothing', async () => {
     const statusBefore = await readFile(statusJson, 'utf8');
-    const offline = await upload('--dry-run', '--debug');
-    expect(offline.result.code, offline.result.stderr).toBe(0);
-    expect(offline.stats.requests).toBe(0);
-    const logged = decisionLines(offline.result.stdout);
+    // the log settles every file: the dry run only proves, as the run does, that the bucket answers and holds them
+    const settled = await upload('--dry-run', '--debug');
+    expect(settled.result.code, settled.result.stderr).toBe(0);
+    expect(settled.stats.byOperation.HeadBucket).toBe(1);
+    expect(otherOperations(settled.stats, ['HeadBucket', 'ListObjectsV2'])).toEqual({});
+    const logged = decisionLines(settled.result.stdout);
     expect(logged.size).toBe(FILE_COUNT);
     for (const decision of logged.values())
       expect(decision).toEqual({
@@ -421,7 +441,7 @@ describe('rerunning an uploaded project', () => {
     });
     expect([...verified.values()].filter((d) => d.action === 'upload')).toHaveLength(1);
     expect(otherOperations(checked.stats, ['HeadBucket', 'ListObjectsV2', 'HeadObject'])).toEqual({});
-    for (const run of [offline, asked, checked]) expect(run.rows).toEqual([]);
+    for (const run of [settled, asked, checked]) expect(run.rows).toEqual([]);
     // a dry run may run beside a real upload: that run's status file is left alone
     expect(await readFile(statusJson, 'utf8')).toBe(statusBefore);
   });

@@ -121,35 +121,6 @@ describe('printDryRun', () => {
       'would fail, no valid object key: 1 file\n  /p/reels/deep/long.json: build key',
     );
   });
-
-  it('says when its skips come from the upload log alone, the bucket not asked', () => {
-    const offline = collect();
-    printDryRun(decided, plan, { ...options, json: false, askedBucket: false }, offline.stream);
-    expect(offline.text()).toContain(
-      'skips decided from the upload log without asking the bucket (the run checks a few first; add --verify to check every file)\n',
-    );
-    const asked = collect();
-    printDryRun(decided, plan, { ...options, json: false, askedBucket: true }, asked.stream);
-    expect(asked.text()).not.toContain('upload log');
-  });
-
-  it('says nothing of the log when nothing is skipped', () => {
-    const out = collect();
-    const uploads = decided.filter((item) => item.decision.action === 'upload');
-    printDryRun(uploads, plan, { ...options, json: false, askedBucket: false }, out.stream);
-    expect(out.text()).not.toContain('upload log');
-  });
-
-  it('tells in JSON whether it asked the bucket', () => {
-    const summaryOf = (askedBucket: boolean | undefined): Record<string, unknown> => {
-      const out = collect();
-      printDryRun(decided, plan, { ...options, json: true, askedBucket }, out.stream);
-      return JSON.parse(out.text().trim().split('\n').at(-1)!) as Record<string, unknown>;
-    };
-    expect(summaryOf(false)).toMatchObject({ type: 'dry-run', asked_bucket: false });
-    expect(summaryOf(true)).toMatchObject({ asked_bucket: true });
-    expect(summaryOf(undefined)).toMatchObject({ asked_bucket: true });
-  });
 });
 
 describe('printDryRun with settings to fix', () => {
