@@ -27,7 +27,7 @@ import {
   type LocalFile,
   type World,
 } from './reliability-world.js';
-import { deleteBucket, readJournals } from './transfer-harness.js';
+import { acceptedPartNumbers, deleteBucket, readJournals, waitForProxy } from './transfer-harness.js';
 
 /** Two multipart reels (3 and 2 parts of 8 MiB) and small files from 0.6 KB to just under the 8 MiB threshold. */
 const PROJECT: Record<string, FileContent> = {
@@ -399,6 +399,31 @@ describe('a server that closes the connection on big part bodies without an answ
     expect(parts.filter((e) => e.status === 200).every((e) => e.bodyBytes <= 8 * MiB)).toBe(true);
     await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
     expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
+  });
+
+  it('keeps the part size when connections close on parts as big as those its upload already holds', async () => {
+    // an interrupted upload with two 64 MiB parts stored: the server takes parts this big
+    const hold: FaultRule = { match: { operation: 'UploadPart' }, action: 'hold', after: 2, times: Infinity };
+    const w = await world('F-CLOSE64', 403, [hold]);
+    const reel = { 'reels/R001/big.mp4': { sizeBytes: 520 * MiB, seed: 'close-64' } };
+    await writeFiles(w.projectDir, reel);
+    const files = await describeFiles(w, Object.keys(reel));
+    const killed = spawnCli(worldArgs(w));
+    await waitForProxy(w.proxy, (stats) => acceptedPartNumbers(stats).length >= 2 && w.proxy.held() > 0);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const closes: FaultRule = { match: { operation: 'UploadPart', partNumber: 3 }, action: 'reset-mid-body' };
+    w.proxy.setRules([{ ...closes, times: 2 }]);
+    w.proxy.resetStats();
+    const run = await runCli(worldArgs(w));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('closed the connection twice');
+    const parts = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart');
+    expect(parts.filter((e) => e.fault === 'reset-mid-body')).toHaveLength(2);
+    // the link's closes were retried: the upload went on in 64 MiB parts, its two stored parts kept
+    expect(w.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    expect(Math.max(...parts.filter((e) => e.status === 200).map((e) => e.bodyBytes))).toBe(64 * MiB);
+    await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
   });
 
   it('keeps the part size when connections close on 8 MiB parts (a flaky link, not a limit)', async () => {
