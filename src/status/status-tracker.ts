@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { FilesInFlight } from './files-in-flight.js';
 import { estimateEtaSeconds } from './eta.js';
 import { RateWindow } from './rate-window.js';
+import { SmallFileTime } from './small-file-time.js';
 import {
   createGroupStatus,
   createTotals,
@@ -66,6 +67,9 @@ export class StatusTracker {
   private runError: RunErrorStatus | null = null;
   private readonly listeners = new Set<(event: StatusEvent) => void>();
   private rate: RateWindow | null = null;
+  private readonly smallFileTime = new SmallFileTime();
+  /** The most files a snapshot saw in flight: how many the pool runs side by side, for the ETA. */
+  private mostInFlight = 0;
 
   /** @throws ConfigError when `groupKey` is empty or collides with a fixed field of the schema. */
   constructor({ groupKey = 'folder_types', now = () => Date.now() }: StatusTrackerOptions = {}) {
@@ -194,22 +198,21 @@ export class StatusTracker {
 
   /**
    * Takes a file out of flight and counts its outcome; a failure is kept in `errors` (last 100). An uploaded file
-   * counts in `bytes_uploaded` with all its bytes but those an earlier run stored, any other with none.
+   * counts in `bytes_uploaded` with all its bytes but those an earlier run stored, any other with none. The time of
+   * a file that did not fail counts towards the ETA's time per file (see SmallFileTime).
    */
   fileDone(result: FileResult): void {
-    const flight = this.inFlight.finish(result.group, result.path);
-    // what the file counts in the end, instead of what it sent
-    const stored = result.outcome === 'uploaded' ? result.sizeBytes - (flight?.resumedBytes ?? 0) : 0;
-    this.addUploaded(result.group, stored - (flight?.countedBytes ?? 0));
-    addOutcome(this.group(result.group), result);
-    addOutcome(this.totals, result);
-    if (result.outcome === 'failed') this.keepError(result);
-    this.emit({ type: 'file-done', result, timeMs: this.now() });
+    // a failed file's time is how long it retried, or how soon it was refused: not how long a file takes
+    if (result.outcome !== 'failed') this.smallFileTime.record(result.sizeBytes, result.seconds);
+    this.settle(result);
   }
 
-  /** Counts a file skipped without being started; emits `file-done` like {@link fileDone}. */
+  /**
+   * Counts a file skipped without being started; emits `file-done` like {@link fileDone}. Its time is no file's
+   * upload time: a skip is decided before the uploads start, many at once.
+   */
   noteSkip(result: FileResult & { outcome: 'skipped' }): void {
-    this.fileDone(result);
+    this.settle(result);
   }
 
   /** Subscribes to events; returns the function that unsubscribes. Listeners must not throw. */
@@ -218,12 +221,16 @@ export class StatusTracker {
     return () => this.listeners.delete(listener);
   }
 
-  /** Returns a fresh, JSON-ready copy of the state; `last_update` is the time of this call. */
+  /**
+   * Returns a fresh, JSON-ready copy of the state; `last_update` is the time of this call. Notes how many files are
+   * in flight, the most of which the ETA takes to go side by side.
+   */
   snapshot(): StatusSnapshot {
     const nowMs = this.now();
     const inFlight = this.inFlight.view();
     const { current } = inFlight;
     const rate = this.rate?.read(nowMs);
+    this.mostInFlight = Math.max(this.mostInFlight, inFlight.entries.length);
     return {
       started_at: toSeconds(this.startedAtMs),
       phase: this.phase,
@@ -243,6 +250,8 @@ export class StatusTracker {
         totals: this.totals,
         inFlightBytes: inFlight.bytes,
         rate,
+        smallFileSeconds: this.smallFileTime.read(),
+        filesSideBySide: this.mostInFlight,
       }),
       in_flight: inFlight.entries,
       errors: this.errors.map((entry) => ({ ...entry })),
@@ -251,6 +260,18 @@ export class StatusTracker {
       pid: process.pid,
       version: 1,
     };
+  }
+
+  /** Takes a file out of flight, counts its outcome and emits `file-done`. */
+  private settle(result: FileResult): void {
+    const flight = this.inFlight.finish(result.group, result.path);
+    // what the file counts in the end, instead of what it sent
+    const stored = result.outcome === 'uploaded' ? result.sizeBytes - (flight?.resumedBytes ?? 0) : 0;
+    this.addUploaded(result.group, stored - (flight?.countedBytes ?? 0));
+    addOutcome(this.group(result.group), result);
+    addOutcome(this.totals, result);
+    if (result.outcome === 'failed') this.keepError(result);
+    this.emit({ type: 'file-done', result, timeMs: this.now() });
   }
 
   private group(name: string): GroupStatus {

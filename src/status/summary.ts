@@ -3,7 +3,7 @@ import { escapeControls } from './control-escapes.js';
 import { wrapWords } from './display-width.js';
 import { formatBytes, formatCount, formatDuration, formatRate } from './format.js';
 import { readGroups, type StatusSnapshot, type TotalsStatus } from './status-snapshot.js';
-import { formatTable } from './text-table.js';
+import { formatTableToFit } from './text-table.js';
 import { withoutPath } from './view-lines.js';
 
 type OutcomeCounts = Pick<
@@ -15,7 +15,9 @@ type OutcomeCounts = Pick<
  * Formats the end-of-run summary: a title with the phase and elapsed time, a table with one row per
  * group and a total row (files and bytes uploaded, skipped and failed), the `leftOut` lines (what the plan
  * left out, from summarizeLeftOut) and a line with the bytes uploaded and the average rate. Plain ASCII lines
- * (file paths aside) joined with `\n`, no trailing newline.
+ * (file paths aside) joined with `\n`, no trailing newline. With `width` (the columns of a terminal) every line
+ * fits in it: sentences are broken at spaces, and a table wider than the terminal becomes one record per group.
+ * Without it (a file or a pipe) lines are never broken and the table is always a table.
  */
 export function formatSummary(
   snapshot: StatusSnapshot,
@@ -25,7 +27,7 @@ export function formatSummary(
 ): string {
   const elapsedSeconds = elapsedMs / 1000;
   const { totals } = snapshot;
-  // on a terminal the sentences are broken at spaces, not by the terminal mid-word; the table keeps its rows
+  // on a terminal the sentences are broken at spaces, not by the terminal mid-word
   const fit = (line: string): string[] => (width === undefined ? [line] : wrapWords(line, width));
   const title = `Upload ${snapshot.phase} in ${formatDuration(elapsedSeconds)}: ${formatCount(totals.files, 'file')} planned`;
   const footer = formatSentLine(totals, elapsedSeconds);
@@ -33,7 +35,7 @@ export function formatSummary(
   return [
     ...fit(title),
     '',
-    ...formatGroupTable(snapshot),
+    ...formatGroupTable(snapshot, width),
     ...notDone(snapshot).flatMap(fit),
     ...leftOutLines,
     '',
@@ -84,14 +86,18 @@ export function listFailures(snapshot: StatusSnapshot): string[] {
   return lines;
 }
 
-function formatGroupTable(snapshot: StatusSnapshot): string[] {
+/**
+ * The table of groups, or on a terminal narrower than it one record per group (`logs: uploaded 15 (182 B), skipped
+ * 0 (0 B), failed 0 (0 B)`, see formatTableToFit).
+ */
+function formatGroupTable(snapshot: StatusSnapshot, width: number | undefined): string[] {
   const header = [groupTitle(snapshot.group_key), 'uploaded', 'skipped', 'failed'];
   const rows = Object.entries(readGroups(snapshot)).map(([name, group]) => [
     escapeControls(name),
     ...outcomeCells(group),
   ]);
   const totalRow = ['total', ...outcomeCells(snapshot.totals)];
-  return formatTable([header, ...rows, totalRow], ['left', 'right', 'right', 'right']);
+  return formatTableToFit([header, ...rows, totalRow], ['left', 'right', 'right', 'right'], width);
 }
 
 function outcomeCells(counts: OutcomeCounts): string[] {

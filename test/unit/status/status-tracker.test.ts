@@ -384,6 +384,73 @@ describe('StatusTracker rate and ETA', () => {
   });
 });
 
+describe('StatusTracker ETA with many small files left', () => {
+  /**
+   * A reel (100 MiB sent of `reelBytes`) streams at 10 MiB/s for ten seconds beside small files of 1,000 bytes, two started and finished a second, each taking
+   * 0.5 s; a snapshot a second (the heartbeat) sees the reel and two small files in flight.
+   */
+  function reelBesideSmallFiles(
+    smallFiles: number,
+    reelBytes = 100 * MiB,
+  ): { tracker: StatusTracker; smallDone: number } {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(1 + smallFiles, reelBytes + smallFiles * 1_000);
+    tracker.setPhase('uploading');
+    tracker.startFile('reels', 'reel.mp4', reelBytes);
+    const reel = tracker.fileProgressCallback('reels', 'reel.mp4');
+    let smallDone = 0;
+    for (let second = 0; second < 10; second++) {
+      const names = [`log${smallDone}`, `log${smallDone + 1}`];
+      for (const name of names) tracker.startFile('logs', name, 1_000);
+      tracker.snapshot();
+      advance(1_000);
+      reel(10 * MiB);
+      for (const name of names) {
+        tracker.fileProgressCallback('logs', name)(1_000);
+        tracker.fileDone(result({ group: 'logs', path: name, sizeBytes: 1_000, seconds: 0.5 }));
+        smallDone += 1;
+      }
+    }
+    return { tracker, smallDone };
+  }
+
+  it('keeps counting the small files left once the bytes are nearly all sent', () => {
+    const { tracker, smallDone } = reelBesideSmallFiles(200);
+    const snapshot = tracker.snapshot();
+    // the reel's bytes are sent and 180,000 bytes are left: a fraction of a second at 10 MiB/s
+    expect(snapshot.totals.files - smallDone).toBe(181);
+    // 181 files left (the reel still in flight), 3 at a time, 0.5 s a round
+    expect(snapshot.eta_seconds).toBeCloseTo(61 * 0.5, 9);
+  });
+
+  it('lets the bytes decide when only the reel is left', () => {
+    const { tracker } = reelBesideSmallFiles(20, 200 * MiB);
+    const snapshot = tracker.snapshot();
+    expect(snapshot.eta_seconds).toBeCloseTo((100 * MiB) / snapshot.rate_bytes_per_sec, 9);
+    expect(snapshot.eta_seconds).toBeGreaterThan(9);
+  });
+
+  it('does not time skips, failures or big files', () => {
+    const { now, advance } = clock();
+    const tracker = new StatusTracker({ now });
+    tracker.setTotals(5, 100 * MiB + 3_000);
+    tracker.setPhase('uploading');
+    tracker.noteSkip(skipped({ path: 'seen.log', sizeBytes: 1_000, seconds: 0 }));
+    tracker.fileDone(result({ path: 'refused.log', outcome: 'failed', sizeBytes: 1_000, seconds: 60 }));
+    tracker.startFile('reels', 'reel.mp4', 100 * MiB);
+    tracker.startFile('logs', 'next.log', 1_000);
+    for (let second = 0; second < 10; second++) {
+      advance(1_000);
+      tracker.fileProgressCallback('reels', 'reel.mp4')(10 * MiB);
+    }
+    tracker.fileProgressCallback('logs', 'next.log')(1_000);
+    tracker.fileDone(result({ path: 'reel.mp4', sizeBytes: 100 * MiB, seconds: 10 }));
+    // every byte is sent and one small file is in flight: nothing says how long its request takes
+    expect(tracker.snapshot().eta_seconds).toBeNull();
+  });
+});
+
 describe('StatusTracker events', () => {
   it('emits phase, group and file events in order, and not progress deltas', () => {
     const tracker = new StatusTracker({ now: clock().now });
