@@ -20,8 +20,8 @@ interface Flight {
 /**
  * The files a run is uploading now. A file's `bytes` count its content once, at most its size: what this run sent of
  * it, a part sent again counting once, and what an earlier run stored (resumed). What of that is this run's own
- * content (`bytes - resumedBytes`) is what a tracker counts in `bytes_uploaded` while the file is in flight, and takes
- * back or settles when the file leaves. Files are told apart by group and path.
+ * content the server confirmed (`bytes_stored - resumedBytes`) is what a tracker counts in `bytes_uploaded` while the
+ * file is in flight, and takes back or settles when the file leaves. Files are told apart by group and path.
  */
 export class FilesInFlight {
   private readonly flights = new Map<string, Flight>();
@@ -44,11 +44,11 @@ export class FilesInFlight {
   }
 
   /**
-   * Returns the function that adds each chunk sent of the file to its bytes and returns how many of them are content
-   * not counted before: `new` bytes up to the file's size (a transfer that starts a file over sends its bytes
-   * again), none for `resent` ones or a file not in flight. `withdrawn` bytes are taken back, down to what an
-   * earlier run stored, and returned negative. A chunk past a pending retry's time clears the retry.
-   * It runs once per chunk: a lookup and a few sums.
+   * Returns the function that adds each chunk sent of the file to its bytes (`new` bytes up to the file's size; a
+   * transfer that starts a file over sends its bytes again) and returns how many bytes the server newly confirmed
+   * it stored: `stored` bytes, up to what was sent; none for other kinds or a file not in flight. `withdrawn` bytes,
+   * sent and never confirmed, are taken back from the file's bytes, down to what the server holds. A chunk past a
+   * pending retry's time clears the retry. It runs once per chunk: a lookup and a few sums.
    */
   sentCallback(
     group: string,
@@ -61,18 +61,18 @@ export class FilesInFlight {
       if (flight === undefined) return 0;
       const entry = flight.status;
       if (kind === 'stored') {
-        entry.bytes_stored = Math.min((entry.bytes_stored ?? 0) + deltaBytes, entry.bytes);
-        return 0;
+        const before = entry.bytes_stored ?? 0;
+        entry.bytes_stored = Math.min(before + deltaBytes, entry.bytes);
+        return entry.bytes_stored - before;
       }
       if (kind === 'withdrawn') {
-        const back = Math.max(Math.min(deltaBytes, entry.bytes - flight.resumedBytes), 0);
+        const back = Math.max(Math.min(deltaBytes, entry.bytes - (entry.bytes_stored ?? 0)), 0);
         entry.bytes -= back;
-        return -back;
+        return 0;
       }
-      const fresh = kind === 'new' ? Math.max(Math.min(deltaBytes, entry.size - entry.bytes), 0) : 0;
-      entry.bytes += fresh;
+      if (kind === 'new') entry.bytes += Math.max(Math.min(deltaBytes, entry.size - entry.bytes), 0);
       if (entry.retry !== undefined && nowMs >= entry.retry.resume_at * 1000) delete entry.retry;
-      return fresh;
+      return 0;
     };
   }
 
@@ -128,7 +128,7 @@ export class FilesInFlight {
 }
 
 function countedOf(flight: Flight | undefined): number {
-  return flight === undefined ? 0 : flight.status.bytes - flight.resumedBytes;
+  return flight === undefined ? 0 : (flight.status.bytes_stored ?? 0) - flight.resumedBytes;
 }
 
 function flightKey(group: string, path: string): string {

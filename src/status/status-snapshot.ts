@@ -22,7 +22,8 @@ export interface TotalsStatus {
   failed: number;
   /**
    * Content this run stored, each byte once: of files uploaded (but for what an earlier run stored of them) and of
-   * files in flight as it goes out. A part sent again counts once; a file that fails or changes takes its bytes back.
+   * files in flight as the server confirms it. A part sent again counts once; a file that fails or changes takes its
+   * bytes back.
    */
   bytes_uploaded: number;
   /** Bytes sent on the wire, attempts that failed included: above `bytes_uploaded` on a flaky link. */

@@ -46,8 +46,9 @@ const MAX_ERRORS = 100;
  * Counts what a run does, per group and in total, and produces {@link StatusSnapshot}s on demand.
  *
  * Byte counters: `bytes_uploaded` counts content this run stored, each byte once: of files uploaded, and of files in
- * flight as their bytes go out (a part sent again counts once; a file that fails takes its bytes back, so at the end
- * it is what the uploaded files hold beyond what an earlier run stored of them). `bytes_sent` counts what went on
+ * flight as the server confirms their parts (bytes sent and not yet answered are not stored: a stop or a dead link
+ * loses them; a file that fails takes its confirmed bytes back, so at the end it is what the uploaded files hold
+ * beyond what an earlier run stored of them). `bytes_sent` counts what went on
  * the wire, attempts that failed included: it is what the rate measures. `bytes_done` counts the sizes of files
  * uploaded or skipped, which is the work done and, with `bytes_failed`, what the ETA subtracts from `bytes_planned`.
  * Methods never throw for unknown groups: a group used before {@link startGroup} is created with nothing planned.
@@ -153,18 +154,18 @@ export class StatusTracker {
   /**
    * Returns the callback the transfer calls with each chunk of bytes sent for this file. Every byte adds to
    * `bytes_sent` (group and total) and the rate window; `new` bytes, up to the file's size, also to the file's
-   * in-flight bytes and `bytes_uploaded`. `withdrawn` bytes, sent already, are taken back from the file's bytes and
-   * `bytes_uploaded` only. Nothing else, because it runs once per chunk.
+   * in-flight bytes; `stored` bytes, which the server confirmed, to `bytes_uploaded`. `withdrawn` bytes, sent and
+   * never confirmed, are taken back from the file's bytes only. Nothing else, because it runs once per chunk.
    */
   fileProgressCallback(group: string, path: string): OnBytesSent {
     const addSent = this.inFlight.sentCallback(group, path);
     const counters = this.group(group);
     return (deltaBytes, kind = 'new') => {
       const now = this.now();
-      const fresh = addSent(deltaBytes, kind, now);
+      const confirmed = addSent(deltaBytes, kind, now);
       // no array or object per chunk: the counters are added to one by one
-      counters.bytes_uploaded += fresh;
-      this.totals.bytes_uploaded += fresh;
+      counters.bytes_uploaded += confirmed;
+      this.totals.bytes_uploaded += confirmed;
       if (kind === 'withdrawn' || kind === 'stored') return;
       counters.bytes_sent += deltaBytes;
       this.totals.bytes_sent += deltaBytes;

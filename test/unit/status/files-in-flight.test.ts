@@ -4,15 +4,15 @@ import { FilesInFlight } from '../../../src/status/files-in-flight.js';
 const T0_MS = 1_730_182_741_000;
 
 describe('FilesInFlight', () => {
-  it('counts new bytes once, up to the size, and resent bytes not at all', () => {
+  it('counts new bytes once, up to the size, and resent bytes not at all; none of them as stored', () => {
     const files = new FilesInFlight();
     expect(files.start('reels', 'a.mp4', 100)).toEqual({ countedBytes: 0, resumedBytes: 0 });
     const sent = files.sentCallback('reels', 'a.mp4');
 
-    expect(sent(60, 'new', T0_MS)).toBe(60);
+    expect(sent(60, 'new', T0_MS)).toBe(0);
     expect(sent(30, 'resent', T0_MS)).toBe(0);
     // a transfer that starts the file over sends its bytes again: past the size they count nothing more
-    expect(sent(60, 'new', T0_MS)).toBe(40);
+    expect(sent(60, 'new', T0_MS)).toBe(0);
     expect(files.view().entries).toEqual([
       { file: 'a.mp4', group: 'reels', bytes: 100, size: 100, bytes_stored: 0 },
     ]);
@@ -24,12 +24,13 @@ describe('FilesInFlight', () => {
     files.addResumed('reels', 'a.mp4', 20);
     const sent = files.sentCallback('reels', 'a.mp4');
     sent(30, 'new', T0_MS);
-    expect(sent(30, 'stored', T0_MS)).toBe(0);
+    // what the server confirmed is returned: the tracker counts it as uploaded
+    expect(sent(30, 'stored', T0_MS)).toBe(30);
     sent(25, 'new', T0_MS);
     expect(files.view().entries[0]).toMatchObject({ bytes: 75, bytes_stored: 50 });
     // the range in flight is cut off: its bytes go, the stored ones stay
     sent(25, 'withdrawn', T0_MS);
-    sent(99, 'stored', T0_MS);
+    expect(sent(99, 'stored', T0_MS)).toBe(0);
     expect(files.view().entries[0]).toMatchObject({ bytes: 50, bytes_stored: 50 });
   });
 
@@ -52,9 +53,11 @@ describe('FilesInFlight', () => {
     files.start('reels', 'a.mp4', 100);
     files.start('reels', 'b.mp4', 100);
     files.addResumed('reels', 'a.mp4', 30);
-    files.sentCallback('reels', 'a.mp4')(50, 'new', T0_MS);
+    const sent = files.sentCallback('reels', 'a.mp4');
+    sent(50, 'new', T0_MS);
+    sent(40, 'stored', T0_MS);
 
-    expect(files.start('reels', 'a.mp4', 100)).toEqual({ countedBytes: 50, resumedBytes: 30 });
+    expect(files.start('reels', 'a.mp4', 100)).toEqual({ countedBytes: 40, resumedBytes: 30 });
     expect(files.view().entries.map((entry) => entry.file)).toEqual(['b.mp4', 'a.mp4']);
     expect(files.view().bytes).toBe(0);
   });
@@ -63,9 +66,11 @@ describe('FilesInFlight', () => {
     const files = new FilesInFlight();
     files.start('reels', 'a.mp4', 100);
     files.addResumed('reels', 'a.mp4', 40);
-    files.sentCallback('reels', 'a.mp4')(25, 'new', T0_MS);
+    const sent = files.sentCallback('reels', 'a.mp4');
+    sent(25, 'new', T0_MS);
+    sent(20, 'stored', T0_MS);
 
-    expect(files.finish('reels', 'a.mp4')).toEqual({ resumedBytes: 40, countedBytes: 25 });
+    expect(files.finish('reels', 'a.mp4')).toEqual({ resumedBytes: 40, countedBytes: 20 });
     expect(files.finish('reels', 'a.mp4')).toBeUndefined();
   });
 

@@ -54,7 +54,9 @@ function uploadingRun(tracker: StatusTracker): void {
   tracker.startGroup('R002', 1, 10 * MiB);
   uploadFirstReelFile(tracker);
   tracker.startFile('R001', 'reels/R001/b.mp4', 10 * MiB);
-  tracker.fileProgressCallback('R001', 'reels/R001/b.mp4')(4 * MiB);
+  const b = tracker.fileProgressCallback('R001', 'reels/R001/b.mp4');
+  b(4 * MiB);
+  b(4 * MiB, 'stored');
   tracker.fileDone({
     group: 'R002',
     path: 'reels/R002/c.mp4',

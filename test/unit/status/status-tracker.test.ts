@@ -172,7 +172,7 @@ describe('StatusTracker counters', () => {
     expect(snapshot.in_flight).toEqual([]);
   });
 
-  it('counts content uploaded once: resent bytes on the wire only, a failed file taking its bytes back', () => {
+  it('counts content uploaded once and only once the server confirmed it; resent bytes on the wire only', () => {
     const tracker = new StatusTracker({ now: clock().now });
     tracker.setTotals(3, 1_300);
     tracker.startFile('reels', 'reel.mp4', 1_000);
@@ -181,17 +181,22 @@ describe('StatusTracker counters', () => {
     reel(400);
     reel(300, 'resent'); // an attempt that failed, sent again
     reel(100);
-    tracker.fileProgressCallback('logs', 'run.log')(150);
+    const log = tracker.fileProgressCallback('logs', 'run.log');
+    log(150);
     let snapshot = tracker.snapshot();
-    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 650, bytes_sent: 950 });
+    // sent and not yet answered: on the wire, the files' progress, but nothing stored
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 0, bytes_sent: 950 });
     expect(snapshot.in_flight.map((entry) => entry.bytes)).toEqual([500, 150]);
+    reel(400, 'stored');
+    log(100, 'stored');
+    expect(tracker.snapshot().totals).toMatchObject({ bytes_uploaded: 500, bytes_sent: 950 });
 
     // the log changed while it was read: its bytes are no content stored
     tracker.fileDone(
       result({ group: 'logs', path: 'run.log', sizeBytes: 200, outcome: 'failed', error: 'x' }),
     );
     snapshot = tracker.snapshot();
-    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 500, bytes_sent: 950 });
+    expect(snapshot.totals).toMatchObject({ bytes_uploaded: 400, bytes_sent: 950 });
     expect(readGroups(snapshot)['logs']).toMatchObject({ bytes_uploaded: 0, bytes_sent: 150 });
 
     // a file started over sends every byte again: past its size that is no more content
@@ -507,7 +512,9 @@ describe('StatusTracker resumed files', () => {
     tracker.setTotals(1, 900);
     tracker.startFile('reels', 'R001.mp4', 900);
     tracker.fileResumedCallback('reels', 'R001.mp4')({ bytes: 600, partsStored: 6, partCount: 9 });
-    tracker.fileProgressCallback('reels', 'R001.mp4')(300);
+    const onBytes = tracker.fileProgressCallback('reels', 'R001.mp4');
+    onBytes(300);
+    onBytes(300, 'stored');
     const snapshot = tracker.snapshot();
     expect(snapshot.totals.bytes_uploaded).toBe(300);
     expect(snapshot.totals.bytes_resumed).toBe(600);
@@ -524,9 +531,11 @@ describe('StatusTracker resumed files', () => {
     tracker.fileResumedCallback('reels', 'R001.mp4')({ bytes: 600, partsStored: 6, partCount: 9 });
     const onBytes = tracker.fileProgressCallback('reels', 'R001.mp4');
     onBytes(200);
+    onBytes(100, 'stored');
     // the journaled upload is gone: a new one sends the whole file
     tracker.startFile('reels', 'R001.mp4', 900);
     onBytes(500);
+    onBytes(500, 'stored');
     let snapshot = tracker.snapshot();
     expect(snapshot.in_flight[0]?.bytes).toBe(500);
     expect(snapshot.totals).toMatchObject({ bytes_uploaded: 500, bytes_resumed: 0, bytes_sent: 700 });
@@ -542,17 +551,19 @@ describe('StatusTracker resumed files', () => {
     tracker.startFile('reels', 'R001.mp4', 900);
     tracker.fileResumedCallback('reels', 'R001.mp4')({ bytes: 300, partsStored: 3, partCount: 9 });
     const onBytes = tracker.fileProgressCallback('reels', 'R001.mp4');
-    onBytes(200); // two parts stored
+    onBytes(200);
+    onBytes(200, 'stored'); // two parts stored
     onBytes(80); // a part the stop cuts off
+    expect(tracker.snapshot().totals.bytes_uploaded).toBe(200);
     onBytes(80, 'withdrawn');
     const snapshot = tracker.snapshot();
     expect(snapshot.in_flight[0]?.bytes).toBe(500);
     expect(snapshot.totals).toMatchObject({ bytes_uploaded: 200, bytes_resumed: 300, bytes_sent: 280 });
     expect(readGroups(snapshot)['reels']).toMatchObject({ bytes_uploaded: 200, bytes_sent: 280 });
-    // never below what an earlier run stored
+    // never below what the server holds, this run's and an earlier run's
     onBytes(900, 'withdrawn');
-    expect(tracker.snapshot().in_flight[0]?.bytes).toBe(300);
-    expect(tracker.snapshot().totals.bytes_uploaded).toBe(0);
+    expect(tracker.snapshot().in_flight[0]?.bytes).toBe(500);
+    expect(tracker.snapshot().totals.bytes_uploaded).toBe(200);
   });
 });
 
