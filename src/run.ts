@@ -624,7 +624,7 @@ function recordWalkProblems(plan: UploadPlan, reporting: Reporting, append: (r: 
       group: unreadable ? 'unreadable' : 'invalid key',
       path: problem.path,
       key: '',
-      sizeBytes: 0,
+      sizeBytes: problem.sizeBytes ?? 0,
       mtimeMs: 0,
       outcome: 'failed',
       reason: unreadable ? 'source error' : 'key error',

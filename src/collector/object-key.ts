@@ -12,21 +12,34 @@ export function normalizePrefix(prefix: string | undefined): string {
   return segments.length === 0 ? '' : `${segments.join('/')}/`;
 }
 
-function splitSegments(text: string): string[] {
+/** The segments of a prefix or a project key, which take either slash, or of a relative path of `pathStyle`. */
+function splitSegments(text: string, pathStyle: PathStyle = 'win32'): string[] {
   return text
     .normalize('NFC')
-    .split(/[\\/]+/)
+    .split(SEPARATORS[pathStyle])
     .filter((segment) => segment !== '' && segment !== '.');
 }
 
-/** The parts a key is built from; `relPath` may use either separator. */
+/** The parts a key is built from; `relPath` is as the walk made it, with the separators of `pathStyle`. */
 export interface KeyParts {
   prefix: string;
   projectKey: string;
   folderType: string;
   timestamp?: string | undefined;
   relPath: string;
+  /** Whose relative path: this machine's unless said. */
+  pathStyle?: PathStyle | undefined;
 }
+
+/**
+ * How a relative path separates its folders: Windows takes either slash; elsewhere only `/` does, and a `\` is a
+ * character of a name (`back\slash.log` is one file, and its key keeps it).
+ */
+export type PathStyle = 'win32' | 'posix';
+
+const HOST_PATH_STYLE: PathStyle = process.platform === 'win32' ? 'win32' : 'posix';
+
+const SEPARATORS: Record<PathStyle, RegExp> = { win32: /[\\/]+/, posix: /\/+/ };
 
 /**
  * Builds `{prefix/}{project_key}/{folder_type}/[{timestamp}/]{rel_path}` with forward slashes
@@ -35,7 +48,7 @@ export interface KeyParts {
  *   no path, which whoever reports it puts first.
  */
 export function buildObjectKey(parts: KeyParts): string {
-  return joinObjectKey(objectKeyHead(parts), parts.relPath);
+  return joinObjectKey(objectKeyHead(parts), parts.relPath, parts.pathStyle);
 }
 
 /**
@@ -55,8 +68,8 @@ export function objectKeyHead(parts: Omit<KeyParts, 'relPath'>): string {
  * `head` (from {@link objectKeyHead}) and `relPath` as a key: what {@link buildObjectKey} returns.
  * @throws SourceError as buildObjectKey does.
  */
-export function joinObjectKey(head: string, relPath: string): string {
-  const relSegments = splitSegments(relPath);
+export function joinObjectKey(head: string, relPath: string, pathStyle = HOST_PATH_STYLE): string {
+  const relSegments = splitSegments(relPath, pathStyle);
   if (relSegments.includes('..')) {
     throw new SourceError(
       `build key: the path leaves its folder with '..'; move the file inside the project`,

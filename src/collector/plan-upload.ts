@@ -118,6 +118,7 @@ function claimKey(task: UploadTask, keysSeen: Map<string, string>, problems: Wal
     path: task.path,
     error: `maps to the same key as ${owner} (${task.key})${why}; rename one of them`,
     cause: 'key',
+    sizeBytes: task.sizeBytes,
   });
   return false;
 }
@@ -159,7 +160,7 @@ function hasKey(file: PlannedFile, problems: WalkProblem[]): boolean {
     return true;
   } catch (error) {
     if (!(error instanceof UploadError)) throw error;
-    problems.push({ path: file.path, error: error.message, cause: 'key' });
+    problems.push({ path: file.path, error: error.message, cause: 'key', sizeBytes: file.sizeBytes });
     return false;
   }
 }

@@ -20,7 +20,7 @@ export class PlannedFile implements UploadTask {
   readonly mtimeMs: number;
   readonly ctimeMs: number;
   readonly ino: number;
-  /** The key, only when it is not `keyHead/relPath` (an NFC spelling, a backslash in a POSIX name). */
+  /** The key, only when it is not `keyHead/relPath` (an NFC spelling, a Windows backslash). */
   #rewrittenKey: string | undefined = undefined;
 
   constructor(

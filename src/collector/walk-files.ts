@@ -15,6 +15,8 @@ export interface WalkProblem {
   path: string;
   error: string;
   cause: 'read' | 'key';
+  /** The file's size, when the walk read it (a file with no valid key): the failed row says how much is not sent. */
+  sizeBytes?: number;
 }
 
 /** What the walk found: the records of the files it takes, entries it could not read, and entries it leaves out. */

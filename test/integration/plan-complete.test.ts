@@ -151,10 +151,16 @@ describe('the plan never drops a file silently', () => {
 
     expect(run.code, explain(run)).toBe(1);
     expect(run.stderr).toContain(`${long}: build key: the key is`);
-    expect(run.stdout).toMatch(/^invalid key +0 \(0 B\) +0 \(0 B\) +1 \(0 B\)$/m);
+    // the file's size, which is not sent: the walk read it
+    expect(run.stdout).toMatch(/^invalid key +0 \(0 B\) +0 \(0 B\) +1 \(4 B\)$/m);
     const failed = (await readLogRows(h.logCsv)).filter((row) => row.outcome === 'failed');
-    expect(failed.map((row) => [row.file, row.reason, row.error])).toEqual([
-      [long, 'key error', expect.stringMatching(/^build key: the key is \d+ bytes, over S3's limit of 1024/)],
+    expect(failed.map((row) => [row.file, row.size_bytes, row.reason, row.error])).toEqual([
+      [
+        long,
+        '4',
+        'key error',
+        expect.stringMatching(/^build key: the key is \d+ bytes, over S3's limit of 1024/),
+      ],
     ]);
     expect(await storedUnder(h)).toEqual({ 'PC-LONGKEY/logs/ok.log': 'ok' });
   });

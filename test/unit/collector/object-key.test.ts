@@ -40,8 +40,14 @@ describe('buildObjectKey', () => {
   });
 
   it('turns Windows backslashes into forward slashes', () => {
-    expect(key({ relPath: 'R001\\sub\\R001.mp4', prefix: 'field-data\\2025\\' })).toBe(
+    expect(key({ relPath: 'R001\\sub\\R001.mp4', prefix: 'field-data\\2025\\', pathStyle: 'win32' })).toBe(
       'field-data/2025/RMI25320/reels/R001/sub/R001.mp4',
+    );
+  });
+
+  it('keeps a backslash of a POSIX name, where it is no separator', () => {
+    expect(key({ relPath: 'logs/back\\slash.log', pathStyle: 'posix' })).toBe(
+      'RMI25320/reels/logs/back\\slash.log',
     );
   });
 
@@ -72,8 +78,10 @@ describe('buildObjectKey', () => {
   it.each(['../secret.mp4', 'R001/../../secret.mp4', '..\\secret.mp4'])(
     "refuses a path that leaves its folder with '..': %s",
     (relPath) => {
-      expect(() => key({ relPath })).toThrow(SourceError);
-      expect(() => key({ relPath })).toThrow(`build key: the path leaves its folder with '..'`);
+      expect(() => key({ relPath, pathStyle: 'win32' })).toThrow(SourceError);
+      expect(() => key({ relPath, pathStyle: 'win32' })).toThrow(
+        `build key: the path leaves its folder with '..'`,
+      );
     },
   );
 
