@@ -51,6 +51,7 @@ import { settingsForType } from './config/object-options.js';
 import { describeMtimeOnlySkips, LOG_SKIP_REASON, type Decision } from './verifier/decide.js';
 import { findSettingsToFix, sampleSkippedSettings, wantedSettingsFrom } from './verifier/check-settings.js';
 import { describeSettingsDiff } from './verifier/settings-diff.js';
+import { describeOtherProjectFolder } from './config/project-folder-name.js';
 import { createStopTriage } from './transfer/stop-triage.js';
 import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
@@ -125,6 +126,8 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
   let leftOut: readonly LeftOutFile[] = [];
   try {
     reporting.tracker.setPhase('planning');
+    const otherProject = describeOtherProjectFolder(options.folder, options.projectKey);
+    if (otherProject) log.warn(otherProject);
     const planned = await planUpload({ ...options, onDebug: (message) => log.debug(message) });
     const plan = applyMinFileAge(planned, options.minFileAgeSec, log);
     leftOut = plan.leftOut;
