@@ -53,6 +53,7 @@ import { findSettingsToFix, sampleSkippedSettings, wantedSettingsFrom } from './
 import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { describeOtherProjectFolder } from './config/project-folder-name.js';
 import { createStopTriage } from './transfer/stop-triage.js';
+import { pacedPartBytes, pacedWireBytes } from './transfer/transfer-config.js';
 import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
@@ -479,6 +480,8 @@ async function transfer(
   });
   const journals = new JournalStore(options.stateDir, endpointId(options.endpoint));
   const partSizeLimits = new PartSizeLimits(options.stateDir);
+  // a timetable's later rates change the pace, not the part sizes and the bodies in flight chosen for this one
+  const pacedRate = rateAt(options.bandwidth, new Date()).entry.bytesPerSecond;
   try {
     recordWalkProblems(plan, deps.reporting, csvLog.append.bind(csvLog));
     await uploadAll(decided, {
@@ -495,7 +498,9 @@ async function transfer(
           options.maxConcurrency,
           options.maxMemoryBytes,
           deps.interrupts.soft,
+          pacedWireBytes(pacedRate),
         ),
+        pacedPartBytes: pacedPartBytes(pacedRate),
         buffers: new BufferPool(options.maxMemoryBytes),
         wholeFiles: new WholeFileReader((message) => deps.log.debug(message)),
         journals,

@@ -12,7 +12,7 @@ import { reportedRetries } from './send-body.js';
 import { outlastStop } from './stopped-uploads.js';
 import { hashRange, SLICE_BYTES } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
-import { objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
+import { maxPartBytes, objectTarget, type FileToSend, type TransferContext } from './transfer-context.js';
 import type { JournalPart, UploadJournal } from './upload-journal.js';
 import { changesSinceStart, uploadSettingsFor } from './upload-settings.js';
 import { markRequestSettings } from '../remote/refused-argument.js';
@@ -170,7 +170,7 @@ async function startUpload(
   ctx: TransferContext,
 ): Promise<UploadJournal> {
   const sha256 = await largeFileSha256(file, ctx);
-  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, ctx.partSizeCap.bytes);
+  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, maxPartBytes(ctx));
   const crc = ctx.integrity === 'checksum' ? ctx.crc : undefined;
   const target = {
     ...objectTarget(file, sha256, ctx),

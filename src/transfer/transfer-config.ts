@@ -60,3 +60,24 @@ export function fitPartSize(sizeBytes: number, preferredBytes: number): number {
  * so a body holds at most two 1 MiB slices and this rarely binds; it caps a run with a very high concurrency.
  */
 export const DEFAULT_MAX_MEMORY_BYTES = 64 * MiB;
+
+/**
+ * Seconds of a paced link (`--max-bandwidth`) one part may take, alone: a part takes its share of the link, and a
+ * stop (Ctrl+C, a CI job's SIGTERM) keeps only the parts that end within its grace period of 6 s. The AWS CLI's and
+ * the tiers' 64 MiB parts take 22 s each at 3 MB/s, and the twelve of two reels in flight four minutes.
+ */
+const PACED_PART_SECONDS = 4;
+
+/** Seconds of a paced link the bodies in flight may hold together: enough to keep it busy between answers. */
+const PACED_WIRE_SECONDS = 10;
+
+/** The largest part new uploads take on a link paced at `bytesPerSecond` (0: not paced), in whole MiB. */
+export function pacedPartBytes(bytesPerSecond: number): number {
+  if (bytesPerSecond <= 0) return Infinity;
+  return Math.max(MiB, Math.floor((bytesPerSecond * PACED_PART_SECONDS) / MiB) * MiB);
+}
+
+/** The bytes of request bodies in flight at once on a link paced at `bytesPerSecond` (0: not paced). */
+export function pacedWireBytes(bytesPerSecond: number): number {
+  return bytesPerSecond <= 0 ? Infinity : bytesPerSecond * PACED_WIRE_SECONDS;
+}

@@ -37,6 +37,8 @@ export interface TransferContext {
   maxWorkersPerFile: number;
   /** The largest part the server has not refused as too big, shared by the run's uploads. */
   partSizeCap: PartSizeCap;
+  /** The largest part of a new upload on a paced link (see `pacedPartBytes`); none unpaced. */
+  pacedPartBytes?: number | undefined;
   /** The storage classes a HeadObject of an object sent whole has proven kept, one per class (none without). */
   storageClassProbes?: Set<string> | undefined;
   /** The canned ACLs whose first object the run has read the ACL of (see `probeCannedAcl`). */
@@ -106,4 +108,9 @@ export function objectTarget(
     tags: settings?.tags,
     acl: settings?.acl,
   };
+}
+
+/** The largest part a new upload takes: what the server takes, and on a paced link what a stop can keep. */
+export function maxPartBytes(ctx: Pick<TransferContext, 'partSizeCap' | 'pacedPartBytes'>): number {
+  return Math.min(ctx.partSizeCap.bytes, ctx.pacedPartBytes ?? Infinity);
 }

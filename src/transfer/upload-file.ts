@@ -15,7 +15,13 @@ import { bodyMemoryBytes, bufferBody, prepareBody, sendWithRetry, type BodySende
 import type { CrcName } from '../content/crc.js';
 import { SLICE_BYTES, type BodyDigests, type DigestChoice } from './signed-body.js';
 import { getTransferConfig } from './transfer-config.js';
-import { objectTarget, type FileToSend, type SentFile, type TransferContext } from './transfer-context.js';
+import {
+  maxPartBytes,
+  objectTarget,
+  type FileToSend,
+  type SentFile,
+  type TransferContext,
+} from './transfer-context.js';
 import { uploadMultipart } from './upload-multipart.js';
 import { rangeProgress, type RangeProgress } from './range-progress.js';
 import type { OnBytesSent } from '../status/status-tracker.js';
@@ -35,7 +41,7 @@ export async function uploadFile(
   onBytes: OnBytesSent,
   progress: UploadProgress = {},
 ): Promise<SentFile> {
-  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, ctx.partSizeCap.bytes);
+  const plan = getTransferConfig(file.sizeBytes, ctx.maxWorkersPerFile, maxPartBytes(ctx));
   // a whole file sent again (a failed attempt, an answer that shows other bytes) counts once
   const wholeBytes = rangeProgress(onBytes, file.sizeBytes);
   if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
@@ -103,12 +109,15 @@ async function putWhole(
   ctx: TransferContext,
   prepare: () => Promise<PreparedBody>,
 ): Promise<SentFile> {
-  return ctx.scheduler.run(bodyMemoryBytes(file.sizeBytes), () =>
-    sendInFlight(ctx, file.sizeBytes, async (flightCtx, flight) => {
-      const sent = await putPrepared(file, flightCtx, prepare);
-      flight?.sent(file.sizeBytes);
-      return sent;
-    }),
+  return ctx.scheduler.run(
+    bodyMemoryBytes(file.sizeBytes),
+    () =>
+      sendInFlight(ctx, file.sizeBytes, async (flightCtx, flight) => {
+        const sent = await putPrepared(file, flightCtx, prepare);
+        flight?.sent(file.sizeBytes);
+        return sent;
+      }),
+    file.sizeBytes,
   );
 }
 

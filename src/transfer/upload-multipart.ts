@@ -199,21 +199,25 @@ async function sendPart(
     range,
   };
   await ctx.scheduler
-    .run(bodyMemoryBytes(range.length), async () => {
-      const sent = await sendInFlight(ctx, range.length, async (partCtx, flight) => {
-        const counted = flight ? (delta: number) => (flight.sent(delta), partBytes(delta)) : partBytes;
-        return (
-          (route.readOnce && isProvenByEtag(journal, range)
-            ? await sendReadOnce(part, journal, source, partCtx, counted, route)
-            : undefined) ?? (await sendHashedFirst(part, journal, source, partCtx, counted))
-        );
-      });
-      ctx.partSizeCap.noteAccepted(range.length);
-      if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
-      journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
-      await ctx.journals.save(journal);
-      partBytes.confirm();
-    })
+    .run(
+      bodyMemoryBytes(range.length),
+      async () => {
+        const sent = await sendInFlight(ctx, range.length, async (partCtx, flight) => {
+          const counted = flight ? (delta: number) => (flight.sent(delta), partBytes(delta)) : partBytes;
+          return (
+            (route.readOnce && isProvenByEtag(journal, range)
+              ? await sendReadOnce(part, journal, source, partCtx, counted, route)
+              : undefined) ?? (await sendHashedFirst(part, journal, source, partCtx, counted))
+          );
+        });
+        ctx.partSizeCap.noteAccepted(range.length);
+        if (sent.stored.encryption !== 'none') journal.encryption = sent.stored.encryption;
+        journal.parts.push({ partNumber, etag: sent.stored.etag, sizeBytes: range.length, ...sent.digests });
+        await ctx.journals.save(journal);
+        partBytes.confirm();
+      },
+      range.length,
+    )
     .catch((error: unknown) => {
       // a part no journal holds (cut off by a stop, or failed) is sent again by the next run: no content uploaded
       partBytes.withdraw();

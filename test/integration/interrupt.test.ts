@@ -194,6 +194,18 @@ describe('Ctrl+C while a part is slow or hangs', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 
+  it('on a link paced by --max-bandwidth sends parts of four seconds of its pace, which a stop can keep', async () => {
+    const h = await harness('PACED1');
+    const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: 10 * MiB, seed: 'paced' } });
+    const digest = await digestFile(file!, 5 * MiB);
+    const run = await runCli(uploadArgs(h, '--max-bandwidth', '1.5MB/s'), { timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    // 6 MB is 5.7 MiB: parts of 5 MiB, where the tier's are 8 MiB
+    const parts = uploadPartRequests(h.proxy.stats()).map((e) => e.bodyBytes);
+    expect(parts.sort((a, b) => a - b)).toEqual([5 * MiB, 5 * MiB]);
+    await expectStored(keyOf(h, REL), digest);
+  });
+
   it('with --timestamp names its folder to resume it, and that rerun sends only the missing parts', async () => {
     const h = await harness('TSTAMP1');
     const [file] = await writeFiles(h.projectDir, { [REL]: { sizeBytes: SIZE, seed: 'stamped' } });

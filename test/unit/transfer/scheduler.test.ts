@@ -24,31 +24,40 @@ class Harness {
   peakRunning = 0;
   peakReservedBytes = 0;
 
-  constructor(maxConcurrency: number, maxInFlightBytes: number) {
-    this.scheduler = new TransferScheduler(maxConcurrency, maxInFlightBytes, this.controller.signal);
+  constructor(maxConcurrency: number, maxInFlightBytes: number, maxWireBytes?: number) {
+    this.scheduler = new TransferScheduler(
+      maxConcurrency,
+      maxInFlightBytes,
+      this.controller.signal,
+      maxWireBytes,
+    );
   }
 
-  submit(name: string, weightBytes: number): HeldTask {
+  submit(name: string, weightBytes: number, wireBytes = 0): HeldTask {
     let finish!: () => void;
     let fail!: (error: Error) => void;
     const held: Partial<HeldTask> = { name, started: false };
-    held.result = this.scheduler.run(weightBytes, () => {
-      held.started = true;
-      this.startOrder.push(name);
-      this.running += 1;
-      this.peakRunning = Math.max(this.peakRunning, this.running);
-      this.peakReservedBytes = Math.max(this.peakReservedBytes, this.scheduler.reservedBytes);
-      return new Promise<string>((resolve, reject) => {
-        finish = () => {
-          this.running -= 1;
-          resolve(name);
-        };
-        fail = (error) => {
-          this.running -= 1;
-          reject(error);
-        };
-      });
-    });
+    held.result = this.scheduler.run(
+      weightBytes,
+      () => {
+        held.started = true;
+        this.startOrder.push(name);
+        this.running += 1;
+        this.peakRunning = Math.max(this.peakRunning, this.running);
+        this.peakReservedBytes = Math.max(this.peakReservedBytes, this.scheduler.reservedBytes);
+        return new Promise<string>((resolve, reject) => {
+          finish = () => {
+            this.running -= 1;
+            resolve(name);
+          };
+          fail = (error) => {
+            this.running -= 1;
+            reject(error);
+          };
+        });
+      },
+      wireBytes,
+    );
     held.result.catch(() => {}); // observed by the tests that care
     return Object.assign(held, {
       finish: () => finish(),
@@ -145,6 +154,24 @@ describe('TransferScheduler', () => {
       'huge',
       'after',
     ]);
+  });
+
+  it('keeps the bytes the bodies in flight send within the wire budget of a paced link, one always running', async () => {
+    const harness = new Harness(16, 1000, 30);
+    const tasks = ['a', 'b', 'c'].map((name) => harness.submit(name, 1, 12));
+    const big = harness.submit('big', 1, 64);
+    await settle();
+    expect([...tasks, big].map((t) => t.started)).toEqual([true, true, false, false]);
+    tasks[0]!.finish();
+    await settle();
+    expect([...tasks, big].map((t) => t.started)).toEqual([true, true, true, false]);
+    tasks[1]!.finish();
+    tasks[2]!.finish();
+    await settle();
+    // heavier than the whole budget: it runs, alone
+    expect(big.started).toBe(true);
+    big.finish();
+    await Promise.all([...tasks, big].map((t) => t.result));
   });
 
   it('starts tasks in FIFO order: a light task never overtakes a heavy one waiting for budget', async () => {

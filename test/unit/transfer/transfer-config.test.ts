@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { MULTIPART_THRESHOLD_BYTES, partRange, S3_LIMITS } from '../../../src/content/part-layout.js';
-import { fitPartSize, getTransferConfig, type TransferPlan } from '../../../src/transfer/transfer-config.js';
+import {
+  fitPartSize,
+  getTransferConfig,
+  pacedPartBytes,
+  pacedWireBytes,
+  type TransferPlan,
+} from '../../../src/transfer/transfer-config.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -171,5 +177,24 @@ describe('partRange', () => {
     for (let n = 1; n <= partCount; n++) total += partRange(n, partSizeBytes, sizeBytes).length;
 
     expect(total).toBe(sizeBytes);
+  });
+});
+
+describe('pacedPartBytes and pacedWireBytes', () => {
+  it('bound nothing on a link that is not paced', () => {
+    expect(pacedPartBytes(0)).toBe(Infinity);
+    expect(pacedWireBytes(0)).toBe(Infinity);
+    expect(pacedPartBytes(-1)).toBe(Infinity);
+  });
+
+  it('give a part four seconds of the pace, in whole MiB, and the bodies in flight ten', () => {
+    expect(pacedPartBytes(3_000_000)).toBe(11 * MiB);
+    expect(pacedWireBytes(3_000_000)).toBe(30_000_000);
+  });
+
+  it('leave the tiers their parts on a fast link, and S3 its 5 MiB minimum on a slow one', () => {
+    expect(getTransferConfig(2 * GiB, Infinity, pacedPartBytes(40_000_000)).partSizeBytes).toBe(64 * MiB);
+    expect(getTransferConfig(2 * GiB, Infinity, pacedPartBytes(3_000_000)).partSizeBytes).toBe(11 * MiB);
+    expect(getTransferConfig(2 * GiB, Infinity, pacedPartBytes(250_000)).partSizeBytes).toBe(5 * MiB);
   });
 });
