@@ -444,11 +444,11 @@ const HINTS: Record<string, string> = {
   SignatureDoesNotMatch:
     'the secret key is wrong for this access key; check where auth_mode takes it from: aws_secret_access_key, AWS_SECRET_ACCESS_KEY, the profile or the keyring entry (with the right key, a proxy on the way changed the request, or the server signs paths its own way)',
   ExpiredToken: 'the session token has expired; refresh your credentials (aws sso login) and run again',
-  NoSuchBucket: 'create the bucket or fix bucket / --bucket',
+  NoSuchBucket: 'create the bucket or fix bucket / --bucket / UPLOAD_TO_S3_BUCKET',
   PermanentRedirect: "the bucket is in another region; set region / --region to the bucket's region",
   AuthorizationHeaderMalformed:
     'the request was signed for a region the endpoint does not take; set region / --region to the one it expects',
-  InvalidBucketName: 'fix bucket / --bucket',
+  InvalidBucketName: 'fix bucket / --bucket / UPLOAD_TO_S3_BUCKET',
   CredentialsProviderError:
     'no credentials found; set auth_mode and keys in the config, a profile, or AWS_* variables',
   ECONNREFUSED: 'nothing answers at that endpoint; check endpoint_url / --endpoint',
@@ -471,6 +471,6 @@ const STATUS_HINTS: Record<number, string> = {
   301: "the server sends the bucket's requests elsewhere; set region / --region to the bucket's region, or check endpoint_url / --endpoint and force_path_style",
   403: ACCESS_HINT,
   // a 404 naming no S3 error (NoSuchBucket, NoSuchKey, NoSuchUpload) came from something that does not speak S3
-  404: 'the answer names no S3 error; check bucket / --bucket, and that endpoint_url / --endpoint is the S3 API (address, port and path), not a web server or console',
+  404: 'the answer names no S3 error; check bucket / --bucket / UPLOAD_TO_S3_BUCKET, and that endpoint_url / --endpoint is the S3 API (address, port and path), not a web server or console',
   413: 'raise the request size limit of the server or of the proxy before it (nginx: client_max_body_size) to at least 8 MiB',
 };

@@ -199,7 +199,7 @@ function endpointPathError(options: RunOptions, error: unknown): ConfigError | u
     ? `endpoint_url / --endpoint ${options.endpoint} has the bucket's name in its path`
     : `endpoint_url / --endpoint ${options.endpoint} has a path (${path}) the server knows no bucket under`;
   return new ConfigError(
-    `open bucket ${options.bucket}: ${describeFailure(error)}; ${named}: write it as ${root} and the bucket in bucket / --bucket`,
+    `open bucket ${options.bucket}: ${describeFailure(error)}; ${named}: write it as ${root} and the bucket in bucket / --bucket / UPLOAD_TO_S3_BUCKET`,
     { cause: error },
   );
 }

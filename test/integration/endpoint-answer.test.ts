@@ -209,12 +209,12 @@ describe('an endpoint written with a path', () => {
     const withBucket = await uploadTo(`${root}/${bucket}`);
     expect(withBucket.code, withBucket.stderr).toBe(2);
     expect(withBucket.stderr.trim().split('\n').at(-1)).toBe(
-      `upload-to-s3: open bucket ${bucket}: not found (NoSuchKey, HTTP 404); endpoint_url / --endpoint ${root}/${bucket} has the bucket's name in its path: write it as ${root} and the bucket in bucket / --bucket`,
+      `upload-to-s3: open bucket ${bucket}: not found (NoSuchKey, HTTP 404); endpoint_url / --endpoint ${root}/${bucket} has the bucket's name in its path: write it as ${root} and the bucket in bucket / --bucket / UPLOAD_TO_S3_BUCKET`,
     );
     const withPath = await uploadTo(`${root}/storage/s3`);
     expect(withPath.code, withPath.stderr).toBe(2);
     expect(withPath.stderr).toContain(
-      `has a path (/storage/s3) the server knows no bucket under: write it as ${root} and the bucket in bucket / --bucket`,
+      `has a path (/storage/s3) the server knows no bucket under: write it as ${root} and the bucket in bucket / --bucket / UPLOAD_TO_S3_BUCKET`,
     );
     expect(withPath.stderr).not.toContain('create the bucket');
   });

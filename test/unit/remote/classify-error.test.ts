@@ -174,7 +174,7 @@ describe('a 404 that names no S3 error', () => {
       $metadata: { httpStatusCode: 404 },
     });
     expect(toUploadError(bare, 'open bucket', 'b').message).toMatch(
-      /^open bucket b: .*; the answer names no S3 error; check bucket \/ --bucket, and that endpoint_url \/ --endpoint is the S3 API/,
+      /^open bucket b: .*; the answer names no S3 error; check bucket \/ --bucket \/ UPLOAD_TO_S3_BUCKET, and that endpoint_url \/ --endpoint is the S3 API/,
     );
   });
 });
