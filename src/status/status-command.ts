@@ -241,7 +241,7 @@ function renderStatus(
     ...formatRunError(file, liveness),
     ...progress,
     '',
-    ...formatGroupTable(file),
+    ...formatGroupTable(file, liveness),
     ...formatInFlight(file, liveness),
     ...formatErrors(file),
   ];
@@ -326,17 +326,18 @@ function formatRunError(file: StatusFileContent, liveness: Liveness): string[] {
   return [escapeControls(stopping ? `Stopping, to ${how}` : `Ended: ${file.phase}, ${how}`)];
 }
 
-function formatGroupTable(file: StatusFileContent): string[] {
+function formatGroupTable(file: StatusFileContent, liveness: Liveness): string[] {
   const header = [
     escapeControls(file.group_key.replace(/s$/, '').replaceAll('_', ' ')),
     'files',
     'uploaded',
     'skipped',
     'failed',
-    'sent',
+    'stored',
     'state',
   ];
-  const ended = isFinalPhase(file.phase) ? file.phase : undefined;
+  // a run whose process is gone runs no group, whatever its last heartbeat said
+  const ended = isFinalPhase(file.phase) ? file.phase : liveness.state === 'gone' ? 'stopped' : undefined;
   const rows = Object.entries(readGroups(file)).map(([name, group]) => [
     escapeControls(name),
     ...groupCells(group, ended),
@@ -344,7 +345,7 @@ function formatGroupTable(file: StatusFileContent): string[] {
   return formatTable([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }
 
-/** A group an ended run never completed shows how the run ended, not `running`. */
+/** A group an ended (or dead) run never completed shows how the run ended, not `running`. */
 function groupCells(group: GroupStatus, runEnded: string | undefined): string[] {
   const stored = group.uploaded + group.skipped;
   const state = group.completed_at !== null ? 'done' : (runEnded ?? 'running');

@@ -236,8 +236,18 @@ describe('renderStatusFile', () => {
   }
 
   it('says STALE when the uploading process is gone', async () => {
-    const pid = await writeGoneRun();
+    const group = {
+      planned_files: 1,
+      uploaded: 0,
+      skipped: 0,
+      failed: 0,
+      bytes_uploaded: 0,
+      completed_at: null,
+    };
+    const pid = await writeGoneRun({ reels: { R001: group } });
     const text = (await renderStatusFile(statusPath)).text;
+    // no group runs in a process that is gone, whatever its last heartbeat said
+    expect(text).toMatch(/^R001\s+0\/1\s+0\s+0\s+0\s+0 B\s+stopped$/m);
     expect(text).toContain(`STALE: process ${pid} is not running`);
     // the first line a glance takes in says the run is gone, and no rate or ETA of a process that sends nothing
     expect(text.split('\n')[0]).toMatch(
