@@ -38,7 +38,11 @@ export async function openJournal(
   const existing = await ctx.journals.load(ctx.bucket, file.key);
   // what the comparison reads, named: a spread of a PlannedFile copies its fields but none of its getters
   const current = { sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, fileId };
-  const match = existing && compareFingerprints(existing, current);
+  const fingerprint = existing && compareFingerprints(existing, current);
+  const match =
+    existing && fingerprint === 'different' && existing.sizeBytes === file.sizeBytes
+      ? await touchedFileMatch(existing, file, ctx)
+      : fingerprint;
   const changes = existing && match !== 'different' ? settingsChanges(existing, file, ctx) : [];
   if (existing && match === 'different') {
     ctx.debug(
@@ -55,24 +59,54 @@ export async function openJournal(
     const listing = await listParts(existing, ctx);
     if (listing !== 'gone') {
       const recheck = recheckReason(existing, file, match);
-      return resumeJournal(existing, listing, { file, fileId, source, ctx, recheck });
-    }
-    ctx.debug(`${file.key}: upload ${existing.uploadId} is gone from the server; starting again`);
+      const resumed = await resumeJournal(existing, listing, { file, fileId, source, ctx, recheck });
+      if (match !== 'touched' || resumed.journal.parts.length > 0 || existing.parts.length === 0)
+        return resumed;
+      // no stored part holds the file's bytes now: it was rewritten, and a new upload starts clean
+      ctx.debug(
+        `${file.key}: the file changed since the interrupted upload ${existing.uploadId}; aborting it`,
+      );
+      await abandon(existing, ctx);
+    } else ctx.debug(`${file.key}: upload ${existing.uploadId} is gone from the server; starting again`);
   }
   return { journal: await startUpload(file, fileId, ctx), resumed: false, listed: true };
 }
 
+/** How a file compares with its interrupted upload: by fingerprint, or for a touched file by content. */
+type JournalMatch = ReturnType<typeof compareFingerprints> | 'touched';
+
+/**
+ * A file of the upload's size whose mtime or file id moved (touched, copied back, restored from a backup) may hold
+ * the same bytes: its stored parts are worth keeping. With the upload's SHA-256 (its metadata names it) the file is
+ * hashed again: the same content resumes as it is, other content is `different`. Without one the stored parts are
+ * checked against their digests as they are kept (`touched`), and the parts not stored are read as they are now.
+ */
+async function touchedFileMatch(
+  existing: UploadJournal,
+  file: FileToSend,
+  ctx: TransferContext,
+): Promise<JournalMatch> {
+  if (existing.sha256 === undefined) return 'touched';
+  const cached = ctx.hashCache.get(file.path, file);
+  const digests = cached ?? (await hashFile(file.path, file, { signal: ctx.signal }));
+  if (!cached) ctx.hashCache.set(file.path, file, digests);
+  if (digests.sha256 !== existing.sha256) return 'different';
+  ctx.debug(`${file.key}: the file's mtime moved since the interrupted upload, not its content; resuming it`);
+  return 'same';
+}
+
 /**
  * Why the stored parts' bytes must be read again before they are trusted, or undefined: the mtime moved by a clock
- * shift, or the file's change time (ctime, the NTFS change time on Windows) moved though size and mtime did not, as
- * when a file is edited in place and its mtime set back.
+ * shift or a touch, or the file's change time (ctime, the NTFS change time on Windows) moved though size and mtime
+ * did not, as when a file is edited in place and its mtime set back.
  */
 function recheckReason(
   existing: UploadJournal,
   file: FileToSend,
-  match: ReturnType<typeof compareFingerprints> | undefined,
+  match: JournalMatch | undefined,
 ): string | undefined {
   if (match === 'clock-shifted') return "the file's mtime moved by a clock shift";
+  if (match === 'touched') return "the file's mtime moved since the interrupted upload";
   const moved =
     existing.ctimeMs !== undefined && file.ctimeMs !== undefined && existing.ctimeMs !== file.ctimeMs;
   return moved ? "the file's change time moved since the interrupted upload" : undefined;

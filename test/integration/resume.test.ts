@@ -186,6 +186,19 @@ describe('resuming an interrupted upload', () => {
     await expectStored(keyOf(h, REL), digest);
   });
 
+  it('resumes a file whose mtime moved but not its bytes (touched), sending only the parts not stored', async () => {
+    const { h, file, journal, digest } = await halfSent('TOUCHED', 3);
+    const later = new Date(Date.now() + 90_000);
+    await utimes(file, later, later);
+    h.proxy.resetStats();
+    const rerun = await runCli(uploadArgs(h));
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(sentParts(h)).toEqual(notIn(journal));
+    expect(h.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+    expect(h.proxy.stats().byOperation.AbortMultipartUpload ?? 0).toBe(0);
+    await expectStored(keyOf(h, REL), digest);
+  });
+
   it('sends a part again when the ETag the journal recorded is not the one the server lists', async () => {
     const { h, journal, digest } = await halfSent('ETAGEDIT', 3);
     const edited = journal.parts[1]!.partNumber;
