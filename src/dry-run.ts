@@ -145,8 +145,9 @@ function printResumes(resumes: Resumes, stream: NodeJS.WritableStream): void {
     stream.write(`  ${escapeControls(task.key)}: ${describeResume(resume)}\n`);
 }
 
-function describeResume({ partsSent, partsTotal, bytesSent }: ResumePreview): string {
-  return `${partsSent} of ${partsTotal} parts (${formatBytes(bytesSent)}) sent earlier`;
+function describeResume({ partsSent, partsTotal, bytesSent, touched }: ResumePreview): string {
+  const checked = touched ? "; the file's mtime moved since: kept where they still hold its bytes" : '';
+  return `${partsSent} of ${partsTotal} parts (${formatBytes(bytesSent)}) sent earlier${checked}`;
 }
 
 const PROBLEM_HEADINGS = [

@@ -11,12 +11,14 @@ export interface ResumePreview {
   partsSent: number;
   partsTotal: number;
   bytesSent: number;
+  /** The file's mtime or file id moved, not its size: the run keeps the stored parts that still hold its bytes. */
+  touched: boolean;
 }
 
 /**
  * The interrupted uploads a run would resume, by planned file: each file to upload whose journal still matches
- * it (size, mtime and file id, as the run matches them) and was started with the settings asked for now, from the
- * state folder alone. The run confirms those parts with ListParts before it trusts them; a dry run shows what the
+ * it (size, mtime and file id, as the run matches them; a file touched since is named so) and was started with the
+ * settings asked for now, from the state folder alone. The run confirms those parts with ListParts before it trusts them; a dry run shows what the
  * journal records, which is what the server answered for each part when it was sent.
  */
 export async function previewResumes(
@@ -50,11 +52,13 @@ async function previewOne(
   if (!journal || journal.parts.length === 0) return undefined;
   const fileId = await stat(task.path, { bigint: true }).then(fileIdOf, () => undefined);
   const current = { sizeBytes: task.sizeBytes, mtimeMs: task.mtimeMs, fileId };
-  if (compareFingerprints(journal, current) === 'different') return undefined;
+  // a file of the same size whose mtime moved may hold the same bytes: the run checks before it keeps them
+  if (journal.sizeBytes !== task.sizeBytes) return undefined;
   if (changesSinceStart(journal, asked.settingsOf(task), asked.verifyLarge).length > 0) return undefined;
   return {
     partsSent: journal.parts.length,
     partsTotal: Math.ceil(journal.sizeBytes / journal.partSizeBytes),
     bytesSent: journal.parts.reduce((sum, part) => sum + part.sizeBytes, 0),
+    touched: compareFingerprints(journal, current) === 'different',
   };
 }

@@ -190,6 +190,10 @@ describe('resuming an interrupted upload', () => {
     const { h, file, journal, digest } = await halfSent('TOUCHED', 3);
     const later = new Date(Date.now() + 90_000);
     await utimes(file, later, later);
+    const dry = await runCli(uploadArgs(h, '--dry-run'));
+    expect(dry.stdout).toContain(
+      `${keyOf(h, REL)}: 3 of 5 parts (24.0 MiB) sent earlier; the file's mtime moved since: kept where they still hold its bytes\n`,
+    );
     h.proxy.resetStats();
     const rerun = await runCli(uploadArgs(h));
     expect(rerun.code, rerun.stderr).toBe(0);

@@ -168,7 +168,7 @@ describe('printDryRun with settings to fix', () => {
 
 describe('printDryRun with an interrupted upload to resume', () => {
   const [upload] = decided;
-  const resumes = new Map([[upload!.task, { partsSent: 3, partsTotal: 5, bytesSent: 6 }]]);
+  const resumes = new Map([[upload!.task, { partsSent: 3, partsTotal: 5, bytesSent: 6, touched: false }]]);
 
   it('counts only the bytes left to send, and names the upload and what it sent', () => {
     const out = collect();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,13 +85,24 @@ describe('previewResumes', () => {
     const task = await planned();
     await saveJournal(task, 2);
     const previews = await previewResumes(decide(task), journals, asked());
-    expect(previews.get(task)).toEqual({ partsSent: 2, partsTotal: 3, bytesSent: 16 * MiB });
+    expect(previews.get(task)).toEqual({ partsSent: 2, partsTotal: 3, bytesSent: 16 * MiB, touched: false });
   });
 
-  it('reports nothing for a file changed since the journal, which the run would start again', async () => {
+  it('names a file touched since the journal, whose stored parts the run keeps if they still hold its bytes', async () => {
     const task = await planned();
     await saveJournal(task, 2);
     await utimes(file, new Date(task.mtimeMs + 5_000), new Date(task.mtimeMs + 5_000));
+    const touched = await planned();
+    expect((await previewResumes(decide(touched), journals, asked())).get(touched)).toMatchObject({
+      partsSent: 2,
+      touched: true,
+    });
+  });
+
+  it('reports nothing for a file whose size changed since the journal, which the run would start again', async () => {
+    const task = await planned();
+    await saveJournal(task, 2);
+    await appendFile(file, 'one more line');
     const changed = await planned();
     expect(await previewResumes(decide(changed), journals, asked())).toEqual(new Map());
   });
