@@ -401,30 +401,42 @@ describe('a server that closes the connection on big part bodies without an answ
     expect(await openUploadsUnder(w.bucket, `${w.projectKey}/`)).toEqual([]);
   });
 
-  it('keeps the part size when connections close on parts as big as those its upload already holds', async () => {
-    // an interrupted upload with two 64 MiB parts stored: the server takes parts this big
-    const hold: FaultRule = { match: { operation: 'UploadPart' }, action: 'hold', after: 2, times: Infinity };
-    const w = await world('F-CLOSE64', 403, [hold]);
-    const reel = { 'reels/R001/big.mp4': { sizeBytes: 520 * MiB, seed: 'close-64' } };
-    await writeFiles(w.projectDir, reel);
-    const files = await describeFiles(w, Object.keys(reel));
-    const killed = spawnCli(worldArgs(w));
-    await waitForProxy(w.proxy, (stats) => acceptedPartNumbers(stats).length >= 2 && w.proxy.held() > 0);
-    killed.child.kill('SIGKILL');
-    await killed.exited;
-    const closes: FaultRule = { match: { operation: 'UploadPart', partNumber: 3 }, action: 'reset-mid-body' };
-    w.proxy.setRules([{ ...closes, times: 2 }]);
-    w.proxy.resetStats();
-    const run = await runCli(worldArgs(w));
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).not.toContain('closed the connection twice');
-    const parts = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart');
-    expect(parts.filter((e) => e.fault === 'reset-mid-body')).toHaveLength(2);
-    // the link's closes were retried: the upload went on in 64 MiB parts, its two stored parts kept
-    expect(w.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
-    expect(Math.max(...parts.filter((e) => e.status === 200).map((e) => e.bodyBytes))).toBe(64 * MiB);
-    await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
-  });
+  // how the client reads the closes, not how a server keeps parts: the Swift run has the case above (F-CLOSE)
+  it.skipIf(process.env.S3_TEST_SERVER === 'swift')(
+    'keeps the part size when connections close on parts as big as those its upload already holds',
+    async () => {
+      // an interrupted upload with two 64 MiB parts stored: the server takes parts this big
+      const hold: FaultRule = {
+        match: { operation: 'UploadPart' },
+        action: 'hold',
+        after: 2,
+        times: Infinity,
+      };
+      const w = await world('F-CLOSE64', 403, [hold]);
+      const reel = { 'reels/R001/big.mp4': { sizeBytes: 520 * MiB, seed: 'close-64' } };
+      await writeFiles(w.projectDir, reel);
+      const files = await describeFiles(w, Object.keys(reel));
+      const killed = spawnCli(worldArgs(w));
+      await waitForProxy(w.proxy, (stats) => acceptedPartNumbers(stats).length >= 2 && w.proxy.held() > 0);
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      const closes: FaultRule = {
+        match: { operation: 'UploadPart', partNumber: 3 },
+        action: 'reset-mid-body',
+      };
+      w.proxy.setRules([{ ...closes, times: 2 }]);
+      w.proxy.resetStats();
+      const run = await runCli(worldArgs(w));
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('closed the connection twice');
+      const parts = w.proxy.stats().log.filter((e) => e.operation === 'UploadPart');
+      expect(parts.filter((e) => e.fault === 'reset-mid-body')).toHaveLength(2);
+      // the link's closes were retried: the upload went on in 64 MiB parts, its two stored parts kept
+      expect(w.proxy.stats().byOperation.CreateMultipartUpload ?? 0).toBe(0);
+      expect(Math.max(...parts.filter((e) => e.status === 200).map((e) => e.bodyBytes))).toBe(64 * MiB);
+      await expectStoredExactly(w.bucket, `${w.projectKey}/`, files, () => false);
+    },
+  );
 
   it('keeps the part size when connections close on 8 MiB parts (a flaky link, not a limit)', async () => {
     const rule: FaultRule = { match: { operation: 'UploadPart' }, action: 'reset-mid-body', times: 3 };
