@@ -45,13 +45,13 @@ export async function uploadFile(
   // a whole file sent again (a failed attempt, an answer that shows other bytes) counts once
   const wholeBytes = rangeProgress(onBytes, file.sizeBytes);
   if (!plan.multipart && file.sizeBytes <= SLICE_BYTES) {
-    return uploadSingle(file, ctx, wholeBytes, async () =>
+    return uploadSingle(file, ctx, wholeBytes, async (sendCtx) =>
       bufferBody(
-        await ctx.wholeFiles.read(file.path, file),
-        ctx,
+        await sendCtx.wholeFiles.read(file.path, file),
+        sendCtx,
         wholeBytes,
-        singleDigests(ctx),
-        ctx.integrity,
+        singleDigests(sendCtx),
+        sendCtx.integrity,
       ),
     );
   }
@@ -60,8 +60,8 @@ export async function uploadFile(
     const range = { start: 0, length: file.sizeBytes };
     return plan.multipart
       ? await uploadMultipart(file, source, ctx, onBytes, progress)
-      : await uploadSingle(file, ctx, wholeBytes, () =>
-          prepareBody(source, range, ctx, wholeBytes, singleDigests(ctx), ctx.integrity),
+      : await uploadSingle(file, ctx, wholeBytes, (sendCtx) =>
+          prepareBody(source, range, sendCtx, wholeBytes, singleDigests(sendCtx), sendCtx.integrity),
         );
   } finally {
     await source.close();
@@ -84,15 +84,16 @@ function singleCrc(ctx: TransferContext): CrcName | undefined {
 }
 
 /**
- * One PutObject of the body `prepare` reads and hashes (within the scheduler's memory budget), with its Content-MD5,
- * its SHA-256 signed and, in checksum mode, stored as a checksum. An answer that shows other bytes is retried like
- * a failed request. A body the server did not store gives its bytes back (`wholeBytes.withdraw`).
+ * One PutObject of the body `prepare` reads and hashes (within the scheduler's memory budget, and with the context
+ * of its flight, whose signal a stop may end early), with its Content-MD5, its SHA-256 signed and, in checksum mode,
+ * stored as a checksum. An answer that shows other bytes is retried like a failed request. A body the server did
+ * not store gives its bytes back (`wholeBytes.withdraw`).
  */
 async function uploadSingle(
   file: FileToSend,
   ctx: TransferContext,
   wholeBytes: RangeProgress,
-  prepare: () => Promise<PreparedBody>,
+  prepare: (ctx: TransferContext) => Promise<PreparedBody>,
 ): Promise<SentFile> {
   const sent = await putWhole(file, ctx, prepare).catch((error: unknown) => {
     wholeBytes.withdraw();
@@ -107,7 +108,7 @@ async function uploadSingle(
 async function putWhole(
   file: FileToSend,
   ctx: TransferContext,
-  prepare: () => Promise<PreparedBody>,
+  prepare: (ctx: TransferContext) => Promise<PreparedBody>,
 ): Promise<SentFile> {
   return ctx.scheduler.run(
     bodyMemoryBytes(file.sizeBytes),
@@ -124,9 +125,9 @@ async function putWhole(
 async function putPrepared(
   file: FileToSend,
   ctx: TransferContext,
-  prepare: () => Promise<PreparedBody>,
+  prepare: (ctx: TransferContext) => Promise<PreparedBody>,
 ): Promise<SentFile> {
-  const { digests, send } = await prepare();
+  const { digests, send } = await prepare(ctx);
   const crc = singleCrc(ctx);
   const sha256 = digests.sha256!;
   ctx.hashCache.set(file.path, file, { sha256, md5: digests.md5! });
