@@ -9,7 +9,7 @@ import { runUpload, type RunResult } from './run.js';
 import { summarizeLeftOut } from './collector/left-out-summary.js';
 import { formatCount } from './status/format.js';
 import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
-import { terminalColumns } from './status/terminal-columns.js';
+import { terminalLineWidth } from './status/terminal-columns.js';
 
 /**
  * The default command: loads the config, uploads and prints the summary; returns the exit code. The CLI loads
@@ -104,7 +104,7 @@ function printSummary(
       ? '--log-left-out FILE lists them all'
       : `listed in ${output.leftOutList}`,
   );
-  const width = terminalColumns(process.stdout);
+  const width = terminalLineWidth(process.stdout);
   process.stdout.write(`${formatSummary(snapshot, elapsedMs, leftOutLines, width)}\n`);
   for (const line of failures) process.stderr.write(`${line}\n`);
 }

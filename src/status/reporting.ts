@@ -13,7 +13,7 @@ import { describePathError } from './output-paths.js';
 import { formatStoppedLines } from './tty-lines.js';
 import { destinationUrl } from './view-lines.js';
 import { isCi, pickViewMode, shouldUseColor, startTerminalView } from './terminal-view.js';
-import { terminalColumns } from './terminal-columns.js';
+import { terminalLineWidth } from './terminal-columns.js';
 
 /** The run's tracker and the writers that watch it; `stop` makes the final writes. */
 export interface Reporting {
@@ -113,7 +113,7 @@ export async function startReporting(options: RunOptions, log: Logger): Promise<
         inFlight,
         destination,
         asSentence(resumeAdvice(options)),
-        terminalWidth(process.stderr),
+        terminalLineWidth(process.stderr),
       );
       process.stderr.write(`${stopped.join('\n')}\n`);
       // the JSON view's last progress record holds the totals; a script still learns why the stream ends here
@@ -141,12 +141,6 @@ function once<T>(action: (value: T) => void): (value: T) => void {
     if (!called) action(value);
     called = true;
   };
-}
-
-/** The columns a line may take on `stream` when it is a terminal (one spare, as the live view keeps); else none. */
-function terminalWidth(stream: NodeJS.WriteStream): number | undefined {
-  const columns = terminalColumns(stream);
-  return columns === undefined ? undefined : Math.max(columns - 1, 20);
 }
 
 /**

@@ -14,3 +14,12 @@ export function terminalColumns(
   const fromEnv = Number(env.COLUMNS);
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_COLUMNS;
 }
+
+/**
+ * The columns a line may take on `stream` when it is a terminal: one fewer than it has (a Windows console wraps a
+ * line that fills its last column, and prints a blank line after it), and never under 20; else none.
+ */
+export function terminalLineWidth(stream: { isTTY?: boolean; columns?: unknown }): number | undefined {
+  const columns = terminalColumns(stream);
+  return columns === undefined ? undefined : Math.max(columns - 1, 20);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_COLUMNS, terminalColumns } from '../../../src/status/terminal-columns.js';
+import { DEFAULT_COLUMNS, terminalColumns, terminalLineWidth } from '../../../src/status/terminal-columns.js';
 
 describe('terminalColumns', () => {
   it("takes a terminal's own width", () => {
@@ -15,5 +15,13 @@ describe('terminalColumns', () => {
   it('gives no width off a terminal, where lines are never broken', () => {
     expect(terminalColumns({ isTTY: false, columns: 0 }, { COLUMNS: '100' })).toBeUndefined();
     expect(terminalColumns({}, {})).toBeUndefined();
+  });
+});
+
+describe('terminalLineWidth', () => {
+  it('keeps the last column spare, as a Windows console wraps a line that fills it, and never goes under 20', () => {
+    expect(terminalLineWidth({ isTTY: true, columns: 40 })).toBe(39);
+    expect(terminalLineWidth({ isTTY: true, columns: 12 })).toBe(20);
+    expect(terminalLineWidth({ isTTY: false, columns: 40 })).toBeUndefined();
   });
 });
