@@ -206,7 +206,8 @@ async function interruptMidUpload(name: string, ...extra: string[]): Promise<Cli
   let signalled = false;
   const watch = await watchStatus(files.statusJson, running, (snapshot) => {
     const totals = snapshot.totals as Record<string, number>;
-    if (!signalled && snapshot.phase === 'uploading' && totals.bytes_uploaded! > 0) {
+    // bytes on their way, not yet stored: the stop comes in the middle of the requests
+    if (!signalled && snapshot.phase === 'uploading' && totals.bytes_sent! > 0) {
       signalled = true;
       running.child.kill('SIGINT');
     }
@@ -297,7 +298,7 @@ describe('status JSON heartbeat', () => {
   it('ends with phase interrupted and exit code 130 when the parts in flight outlast the grace period', async (context) => {
     if (process.platform === 'win32')
       context.skip('Windows has no SIGINT to send to a child process: kill() terminates it at once');
-    // 16 MiB in flight at 1 MiB/s: the 6 s grace period runs out and the requests are aborted
+    // at 1 MiB/s two 5 MiB parts (the pace's) just started need 10 s: the grace period runs out for at least one
     await interruptMidUpload('grace', '--max-concurrency', '2', '--max-bandwidth', '1MiB/s');
   });
 
