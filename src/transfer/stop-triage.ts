@@ -1,6 +1,7 @@
 import { isStopBySignal, SignalStop } from '../interrupt.js';
 import { monotonicMs } from '../monotonic-clock.js';
 import { formatBytes } from '../status/format.js';
+import { RateWindow } from '../status/rate-window.js';
 import type { TransferContext } from './transfer-context.js';
 
 /**
@@ -24,8 +25,8 @@ export interface StopTriage {
 const RATE_WINDOW_MS = 5_000;
 /** With less than a second of history the rate is a guess: every request in flight is let finish. */
 const MIN_RATE_SPAN_MS = 1_000;
-/** A new sample at most this often: a rate needs no more, and a slice of 64 KiB costs no array push. */
-const SAMPLE_EVERY_MS = 200;
+/** The window's buckets: fine enough for a window of a few seconds. */
+const RATE_BUCKET_MS = 250;
 /**
  * How long after the stop the requests in flight are weighed: the rate they get then, with nothing new started,
  * is the one they will have; a link stalled before the stop may run again.
@@ -86,20 +87,13 @@ export function createStopTriage(options: {
   const now = options.now ?? monotonicMs;
   const schedule = options.schedule ?? ((run, ms) => setTimeout(run, ms).unref());
   const open = new Set<OpenFlight>();
-  const samples: Array<{ at: number; total: number }> = [];
-  let total = 0;
-  const sample = () => {
-    const at = now();
-    const last = samples.at(-1);
-    if (last && at - last.at < SAMPLE_EVERY_MS) return;
-    samples.push({ at, total });
-    while (samples.length > 2 && at - samples[1]!.at >= RATE_WINDOW_MS) samples.shift();
-  };
+  // from the first request on: the time before it (planning, hashing) is no time of the link's
+  let window: RateWindow | undefined;
   const rate = (): number | undefined => {
-    const first = samples[0];
-    const at = now();
-    if (!first || at - first.at < MIN_RATE_SPAN_MS) return undefined;
-    return ((total - first.total) * 1000) / (at - first.at);
+    const reading = window?.read(now());
+    return reading === undefined || reading.measuredMs < MIN_RATE_SPAN_MS
+      ? undefined
+      : reading.bytesPerSecond;
   };
   const triage = (stoppedAt: number) => {
     if (options.hard.aborted || open.size === 0) return;
@@ -145,13 +139,12 @@ export function createStopTriage(options: {
       const { signal } = flight.controller;
       if (options.hard.aborted) flight.controller.abort(options.hard.reason);
       open.add(flight);
-      if (samples.length === 0) sample();
+      window ??= new RateWindow(now(), RATE_WINDOW_MS, RATE_BUCKET_MS);
       return {
         signal,
         sent(bytes) {
           flight.sentBytes += bytes;
-          total += bytes;
-          sample();
+          window!.record(bytes, now());
         },
         end() {
           open.delete(flight);
