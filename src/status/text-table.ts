@@ -25,7 +25,7 @@ export function formatTable(
 function columnWidths(rows: readonly (readonly string[])[]): number[] {
   const widths: number[] = [];
   for (const row of rows) {
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))));
   }
   return widths;
 }
@@ -33,7 +33,8 @@ function columnWidths(rows: readonly (readonly string[])[]): number[] {
 function formatRow(row: readonly string[], widths: readonly number[], align: readonly ColumnAlign[]): string {
   const cells = widths.map((width, i) => {
     const cell = row[i] ?? '';
-    return align[i] === 'right' ? cell.padStart(width) : cell.padEnd(width);
+    const pad = ' '.repeat(Math.max(0, width - displayWidth(cell)));
+    return align[i] === 'right' ? pad + cell : cell + pad;
   });
   return cells.join('  ').trimEnd();
 }

@@ -17,6 +17,18 @@ describe('formatTable', () => {
       'gis_data     1204 (12.3 GiB)  3 (1.0 KiB)  0 (0 B)',
     ]);
   });
+
+  it('counts a wide character as the two columns a terminal draws, so the columns still line up', () => {
+    const lines = formatTable(
+      [
+        ['file', 'size'],
+        ['映像.mp4', '1 GiB'],
+        ['a.mp4', '2 GiB'],
+      ],
+      ['left', 'right'],
+    );
+    expect(lines).toEqual(['file       size', '--------  -----', '映像.mp4  1 GiB', 'a.mp4     2 GiB']);
+  });
 });
 
 describe('formatTableToFit', () => {
@@ -44,12 +56,12 @@ describe('formatTableToFit', () => {
   });
 
   it('measures wide characters by the columns they take', () => {
-    // 11 characters wide, 14 columns: the name takes two columns a character
+    // 13 columns: the name takes two columns a character, so its column is 6 wide
     const rows = [
       ['reel', 'files'],
       ['東京湾', '12'],
     ];
-    expect(formatTableToFit(rows, ['left', 'right'], 14)).toEqual(formatTable(rows, ['left', 'right']));
-    expect(formatTableToFit(rows, ['left', 'right'], 13)).toEqual(['東京湾:', '  files 12']);
+    expect(formatTableToFit(rows, ['left', 'right'], 13)).toEqual(formatTable(rows, ['left', 'right']));
+    expect(formatTableToFit(rows, ['left', 'right'], 12)).toEqual(['東京湾:', '  files 12']);
   });
 });
