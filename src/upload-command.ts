@@ -1,5 +1,10 @@
 import { loadCommandConfig } from './config/config-file.js';
-import { resolveRunOptions, type UploadFlags } from './config/run-options.js';
+import {
+  refusedRunStatusFile,
+  resolveRunOptions,
+  type RunOptions,
+  type UploadFlags,
+} from './config/run-options.js';
 import { withKeyringCustomerKey } from './auth/customer-key-source.js';
 import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { describeStopping, EXIT_DEADLINE_MS, GRACE_MS, watchInterrupts } from './interrupt.js';
@@ -8,6 +13,7 @@ import { reportError } from './report-error.js';
 import { runUpload, type RunResult } from './run.js';
 import { summarizeLeftOut } from './collector/left-out-summary.js';
 import { formatCount } from './status/format.js';
+import { recordRefusedRun } from './status/refused-run.js';
 import { countLeftOut, formatSummary, listFailures } from './status/summary.js';
 import { terminalLineWidth } from './status/terminal-columns.js';
 
@@ -25,12 +31,7 @@ export async function upload(flags: UploadFlags): Promise<number> {
 }
 
 async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
-  const config = await loadCommandConfig(flags.config);
-  // without --config the file may be the user's own or UPLOAD_TO_S3_CONFIG's: --debug says which was read
-  log.debug(config ? `config ${config.path}` : 'no config file: settings from flags and the environment');
-  const options = await withKeyringCustomerKey(
-    resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
-  );
+  const options = await loadRunOptions(flags, log);
   const interrupts = watchInterrupts({
     graceMs: GRACE_MS,
     onFirst: (signal) => process.stderr.write(`\n${describeStopping(signal)}\n`),
@@ -60,6 +61,27 @@ async function uploadWithLog(flags: UploadFlags, log: Logger): Promise<number> {
     return exitCode;
   } finally {
     interrupts.dispose();
+  }
+}
+
+/**
+ * The run's options from the config, the flags and the environment. A run refused here still says so in the status
+ * file the settings name (see `recordRefusedRun`).
+ * @throws ConfigError (or the keyring's error) naming what to fix.
+ */
+async function loadRunOptions(flags: UploadFlags, log: Logger): Promise<RunOptions> {
+  let config: Awaited<ReturnType<typeof loadCommandConfig>>;
+  try {
+    config = await loadCommandConfig(flags.config);
+    // without --config the file may be the user's own or UPLOAD_TO_S3_CONFIG's: --debug says which was read
+    log.debug(config ? `config ${config.path}` : 'no config file: settings from flags and the environment');
+    return await withKeyringCustomerKey(
+      resolveRunOptions(flags, config?.values ?? {}, process.env, new Date(), config?.path),
+    );
+  } catch (error) {
+    const statusFile = refusedRunStatusFile(flags, config?.values ?? {}, process.env, config?.path);
+    if (statusFile !== undefined) await recordRefusedRun(statusFile, error, (message) => log.warn(message));
+    throw error;
   }
 }
 

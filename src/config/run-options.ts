@@ -179,15 +179,11 @@ export function resolveRunOptions(
   );
   const bucket = validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket), configPath, env);
   const stateDir = chooseStateDir(flags.stateDir, file.state_dir, env);
-  const runDir = path.join(stateDir, 'runs', bucketFolderName(bucket), projectKey);
   const encryption = resolveEncryption(
     pickFrom(['--sse', flags.sse], ['sse', file.sse]),
     pickFrom(['--sse-kms-key-id', flags.sseKmsKeyId], ['sse_kms_key_id', file.sse_kms_key_id]),
   );
-  const statusJson = path.resolve(
-    pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json) ??
-      path.join(runDir, 'status.json'),
-  );
+  const statusJson = statusFileOf(flags, file, env, () => ({ stateDir, bucket, projectKey }));
   const endpoint = validateEndpoint(
     pickFrom(
       ['--endpoint', flags.endpoint],
@@ -279,6 +275,46 @@ export function resolveRunOptions(
       ),
     ),
   };
+}
+
+/**
+ * The status file a run of these settings writes: the one named by --status-json, UPLOAD_TO_S3_STATUS_JSON or
+ * status_json, or `status.json` in the run's folder of the state folder (`runFolder` names it).
+ */
+function statusFileOf(
+  flags: Pick<UploadFlags, 'statusJson'>,
+  file: Pick<ConfigFile, 'status_json'>,
+  env: NodeJS.ProcessEnv,
+  runFolder: () => { stateDir: string; bucket: string; projectKey: string },
+): string {
+  const named = pick(flags.statusJson, env.UPLOAD_TO_S3_STATUS_JSON, file.status_json);
+  if (named !== undefined) return path.resolve(named);
+  const { stateDir, bucket, projectKey } = runFolder();
+  return path.resolve(stateDir, 'runs', bucketFolderName(bucket), projectKey, 'status.json');
+}
+
+/**
+ * The status file of a run that {@link resolveRunOptions} refused, when the settings still name one: a monitor
+ * of a scheduled upload reads it, and must learn that tonight's run failed rather than read last night's
+ * `completed`. Undefined for a dry run (it writes no status file) and when the settings name none (no bucket, a
+ * project key that is no key).
+ */
+export function refusedRunStatusFile(
+  flags: UploadFlags,
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv = process.env,
+  configPath?: string,
+): string | undefined {
+  if (flags.dryRun) return undefined;
+  try {
+    return statusFileOf(flags, file, env, () => ({
+      projectKey: validateProjectKey(flags.projectKey),
+      bucket: validateBucket(pick(flags.bucket, env.UPLOAD_TO_S3_BUCKET, file.bucket), configPath, env),
+      stateDir: chooseStateDir(flags.stateDir, file.state_dir, env),
+    }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where every key of the run's project starts: `{prefix}{project_key}/`. */

@@ -240,7 +240,6 @@ function renderStatus(
     `Started ${formatLocalTime(file.started_at * 1000)}`,
     ...formatRunError(file, liveness),
     ...progress,
-    '',
     ...formatGroupTable(file, liveness),
     ...formatInFlight(file, liveness),
     ...formatErrors(file),
@@ -326,6 +325,7 @@ function formatRunError(file: StatusFileContent, liveness: Liveness): string[] {
   return [escapeControls(stopping ? `Stopping, to ${how}` : `Ended: ${file.phase}, ${how}`)];
 }
 
+/** The groups' table, after a blank line. */
 function formatGroupTable(file: StatusFileContent, liveness: Liveness): string[] {
   const header = [
     escapeControls(file.group_key.replace(/s$/, '').replaceAll('_', ' ')),
@@ -342,7 +342,12 @@ function formatGroupTable(file: StatusFileContent, liveness: Liveness): string[]
     escapeControls(name),
     ...groupCells(group, ended),
   ]);
-  return formatTable([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
+  // a run refused before it planned, or one still planning, has no group to show
+  if (rows.length === 0) return [];
+  return [
+    '',
+    ...formatTable([header, ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'left']),
+  ];
 }
 
 /** A group an ended (or dead) run never completed shows how the run ended, not `running`. */

@@ -57,6 +57,28 @@ describe('a run that fails', () => {
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'error', exit_code: 2 });
   });
 
+  it('says in the status file that a run was refused for its settings, where the last run said completed', async () => {
+    const h = await harness('REFUSED');
+    await writeFiles(h.projectDir, { 'logs/day-1.log': 'line\n' });
+    const first = await runCli(uploadArgs(h));
+    expect(first.code, first.stderr).toBe(0);
+    expect((await readStatusJson(h.statusJson)).phase).toBe('completed');
+
+    const refused = await runCli(uploadArgs(h, '--include', 'nonsuch'));
+
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--include nonsuch: unknown folder type/);
+    const status = await readStatusJson(h.statusJson);
+    expect(status.phase).toBe('failed');
+    expect(status.run_error).toMatchObject({
+      exit_code: 2,
+      message: expect.stringMatching(/--include nonsuch/),
+    });
+    const shown = await runCli(['status', h.statusJson]);
+    expect(shown.code).toBe(2);
+    expect(shown.stdout).toMatch(/Ended: failed, exit 2 .*--include nonsuch/);
+  });
+
   it('lists the failed files in the log file with the exit code', async () => {
     const h = await harness('TRACEFILES');
     await writeFiles(h.projectDir, { 'logs/day-1.log': 'line\n' });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../../src/config/config-file.js';
 import {
+  refusedRunStatusFile,
   resolveProjectBase,
   resolveRunOptions,
   type RunOptions,
@@ -146,6 +147,24 @@ describe('resolveRunOptions precedence (flags > environment > config file > defa
 
     expect(options.statusJson).toBe(path.resolve('/state/runs/file-bucket/RMI25320/status.json'));
     expect(options.logCsv).toBe(path.resolve('/state/runs/file-bucket/RMI25320/upload-log.csv'));
+  });
+
+  it('names the status file of a refused run where the run would have written it', () => {
+    const refused = { stateDir: '/state', include: ['nonsuch'] };
+
+    expect(() => resolve(refused)).toThrow(ConfigError);
+    expect(refusedRunStatusFile(flags(refused), BASE_FILE, env())).toBe(
+      resolve({ stateDir: '/state' }).statusJson,
+    );
+    expect(
+      refusedRunStatusFile(flags({ ...refused, statusJson: '/elsewhere/s.json' }), BASE_FILE, env()),
+    ).toBe(path.resolve('/elsewhere/s.json'));
+  });
+
+  it('names no status file for a refused dry run, nor when the settings name no bucket or no project key', () => {
+    expect(refusedRunStatusFile(flags({ dryRun: true }), BASE_FILE, env())).toBeUndefined();
+    expect(refusedRunStatusFile(flags(), {}, env())).toBeUndefined();
+    expect(refusedRunStatusFile(flags({ projectKey: '../up' }), BASE_FILE, env())).toBeUndefined();
   });
 
   it('puts the default CSV log beside a status file given by flag', () => {
