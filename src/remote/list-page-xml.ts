@@ -1,3 +1,4 @@
+import { decodeUrlKey } from './listing-pages.js';
 import { decodeXmlText, elementText } from './xml-text.js';
 
 /** One page of a ListObjectsV2 answer: the keys and sizes it lists, and where the listing goes on. */
@@ -47,14 +48,6 @@ function objectOf(entry: string, urlEncoded: boolean): ListPage['objects'][numbe
   const size = Number(elementText(entry, 'Size') ?? NaN);
   if (rawKey === undefined || !Number.isSafeInteger(size) || size < 0) return undefined;
   const text = decodeXmlText(rawKey);
-  const key = urlEncoded && text !== undefined ? decodeUrlText(text) : text;
+  const key = urlEncoded && text !== undefined ? decodeUrlKey(text) : text;
   return key === undefined ? undefined : { key, sizeBytes: size };
-}
-
-function decodeUrlText(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
 }

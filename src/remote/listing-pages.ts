@@ -3,6 +3,35 @@ import { RemoteError } from '../errors.js';
 import { listedPart } from './answer-fields.js';
 import type { OpenUpload, RemotePart } from './remote-object.js';
 
+/**
+ * A key of a listing asked for with `encoding-type=url`, decoded: escaped as a URL, with `+` for a space as S3
+ * writes it. Asking for it is what lets a key with a control character be listed at all (XML 1.0 cannot carry
+ * one: Swift's s3api answers such a listing with 500). Undefined for an escape that does not decode.
+ */
+export function decodeUrlKey(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The keys of a listing page as the bucket holds them: decoded when the server says it encoded them (`EncodingType`
+ * `url`); a server that ignored the request sent them as they are.
+ * @throws RemoteError for a key that does not decode: an object left out of a listing would look missing.
+ */
+export function listedKey(key: string, encodingType: string | undefined, where: string): string {
+  if (encodingType !== 'url') return key;
+  const decoded = decodeUrlKey(key);
+  if (decoded === undefined)
+    throw new RemoteError(
+      `list ${where}: the server listed the key '${key}' as URL-encoded, but it does not decode; report it to the server's maintainers`,
+      false,
+    );
+  return decoded;
+}
+
 /** Where a listing goes on from, and the last key the page before named. */
 export interface ListingPosition {
   ContinuationToken?: string;
@@ -60,15 +89,17 @@ export interface UploadsPosition {
 export function readUploadsPage(
   out: ListMultipartUploadsCommandOutput,
   at: UploadsPosition,
+  where = 'open uploads',
 ): { uploads: OpenUpload[]; next: UploadsPosition } {
+  const key = (text: string) => listedKey(text, out.EncodingType, where);
   const uploads: OpenUpload[] = [];
   for (const u of out.Uploads ?? []) {
     if (u.Key && u.UploadId)
-      uploads.push({ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
+      uploads.push({ key: key(u.Key), uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 });
   }
   // a server that says the list goes on without markers goes on after the last upload it listed
   const last = out.Uploads?.at(-1);
-  const from = out.NextKeyMarker ? out.NextKeyMarker : last?.Key;
+  const from = out.NextKeyMarker ? key(out.NextKeyMarker) : last?.Key && key(last.Key);
   const fromId = out.NextKeyMarker ? out.NextUploadIdMarker : last?.UploadId;
   const moved = from !== at.keyMarker || fromId !== at.uploadIdMarker;
   const next = out.IsTruncated && moved ? { keyMarker: from, uploadIdMarker: fromId } : {};

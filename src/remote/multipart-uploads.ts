@@ -228,11 +228,12 @@ export class MultipartUploads {
           Prefix: prefix,
           KeyMarker: at.keyMarker,
           UploadIdMarker: at.uploadIdMarker,
+          EncodingType: 'url',
           ...this.owner(),
         }),
         sendOptions(signal),
       );
-      const page = readUploadsPage(out, at);
+      const page = readUploadsPage(out, at, `open uploads in s3://${bucket}/${prefix}`);
       uploads.push(...page.uploads);
       at = page.next;
     } while (at.keyMarker);

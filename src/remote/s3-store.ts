@@ -27,7 +27,7 @@ import { CLIENT_SETTINGS } from './client-settings.js';
 import type { ControlRetry } from './control-retry.js';
 import { isAmazonS3 } from './endpoint-id.js';
 import { LeanPut, type LeanPutSettings } from './lean-put.js';
-import { nextListingPage, type ListingPosition } from './listing-pages.js';
+import { listedKey, nextListingPage, type ListingPosition } from './listing-pages.js';
 import { MultipartUploads } from './multipart-uploads.js';
 import type { ObjectSettings, RequestSettings } from './object-settings.js';
 import { OwnObjects } from './own-objects.js';
@@ -191,20 +191,26 @@ export class S3Store {
     let next: ListingPosition | undefined = {};
     do {
       const { ContinuationToken, StartAfter } = next;
-      const input = { Bucket: bucket, Prefix: prefix, ContinuationToken, StartAfter, ...this.owner() };
+      const input = {
+        Bucket: bucket,
+        Prefix: prefix,
+        ContinuationToken,
+        StartAfter,
+        EncodingType: 'url' as const,
+        ...this.owner(),
+      };
       const out: ListObjectsV2CommandOutput = await this.control.send(
         new ListObjectsV2Command(input),
         sendOptions(signal),
       );
+      const where = `s3://${bucket}/${prefix}`;
       let lastKey: string | undefined;
       for (const item of out.Contents ?? []) {
         if (item.Key === undefined) continue;
-        lastKey = item.Key;
-        yield listedObject(item.Key, item);
+        lastKey = listedKey(item.Key, out.EncodingType, where);
+        yield listedObject(lastKey, item);
       }
-      next = out.IsTruncated
-        ? nextListingPage(next, out.NextContinuationToken, lastKey, `s3://${bucket}/${prefix}`)
-        : undefined;
+      next = out.IsTruncated ? nextListingPage(next, out.NextContinuationToken, lastKey, where) : undefined;
     } while (next);
   }
 

@@ -636,6 +636,28 @@ describe('rerunning a project whose file names the listing escapes', () => {
   });
 });
 
+describe('a project whose file name holds a control character', () => {
+  it('is listed by check through the SDK, which asks for URL-encoded keys (XML cannot carry the character)', async () => {
+    const env = getS3Env();
+    const root = await makeTempDir('rerun-control');
+    const folder = path.join(root, 'CTRL1');
+    const names = ['logs/bell\u0007.log', 'logs/plain.log'];
+    await writeFiles(folder, Object.fromEntries(names.map((rel) => [rel, { sizeBytes: 100, seed: rel }])));
+    const config = await writeConfig(root, { bucket, ...testServerConfig(env) });
+    await chmod(config, 0o600);
+    const args = ['--config', config, '--folder', folder, '--project-key', 'CTRL1'];
+    const state = ['--state-dir', path.join(root, 'state')];
+    const first = await runCli([...args, ...state]);
+    expect(first.code, first.stderr).toBe(0);
+
+    const check = await runCli(['check', ...args, ...state]);
+
+    expect(check.stderr).not.toMatch(/InternalError|HTTP 500/);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/2 files: 2 proven, 0 missing/);
+  });
+});
+
 /** The per-file lines of a --dry-run --debug plan: `skip   rel -> key (size): reason`, by key. */
 function decisionLines(stdout: string): Map<string, { action: string; reason: string }> {
   const decisions = new Map<string, { action: string; reason: string }>();

@@ -85,6 +85,52 @@ describe('listObjects', () => {
   });
 });
 
+describe('URL-encoded listings (keys XML cannot carry)', () => {
+  it('asks for URL-encoded keys and decodes them, going on after the decoded last key', async () => {
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({
+        Contents: objects('P/bell%07.log', 'P/a+b%2Bc'),
+        IsTruncated: true,
+        EncodingType: 'url',
+      })
+      .resolvesOnce({ Contents: objects('P/z'), IsTruncated: false, EncodingType: 'url' });
+    expect(await keysOf(store().listObjects('b', 'P/'))).toEqual(['P/bell\u0007.log', 'P/a b+c', 'P/z']);
+    const calls = s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
+    expect(calls[0]).toMatchObject({ EncodingType: 'url' });
+    expect(calls[1]).toMatchObject({ StartAfter: 'P/a b+c' });
+  });
+
+  it('takes the keys as they are from a server that ignored the request', async () => {
+    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: objects('P/100%.log'), IsTruncated: false });
+    expect(await keysOf(store().listObjects('b', 'P/'))).toEqual(['P/100%.log']);
+  });
+
+  it('fails, naming the key, on one that says it is URL-encoded and does not decode', async () => {
+    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: objects('P/100%.log'), EncodingType: 'url' });
+    await expect(keysOf(store().listObjects('b', 'P/'))).rejects.toThrow(
+      /^list s3:\/\/b\/P\/: the server listed the key 'P\/100%.log' as URL-encoded, but it does not decode/,
+    );
+  });
+
+  it('decodes the keys and the key marker of a listing of open uploads', async () => {
+    const upload = (key: string, id: string) => ({ Key: key, UploadId: id, Initiated: new Date(0) });
+    s3.on(ListMultipartUploadsCommand)
+      .resolvesOnce({
+        Uploads: [upload('P/a%01.mp4', 'u1')],
+        IsTruncated: true,
+        NextKeyMarker: 'P/a%01.mp4',
+        NextUploadIdMarker: 'u1',
+        EncodingType: 'url',
+      })
+      .resolvesOnce({ Uploads: [upload('P/b', 'u2')], IsTruncated: false, EncodingType: 'url' });
+    const open = await store().uploads.listOpen('b', 'P/');
+    expect(open.map((u) => u.key)).toEqual(['P/a\u0001.mp4', 'P/b']);
+    const calls = s3.commandCalls(ListMultipartUploadsCommand).map((call) => call.args[0].input);
+    expect(calls[0]).toMatchObject({ EncodingType: 'url' });
+    expect(calls[1]).toMatchObject({ KeyMarker: 'P/a\u0001.mp4', UploadIdMarker: 'u1' });
+  });
+});
+
 describe('listParts and listMultipartUploads', () => {
   const part = (n: number) => ({ PartNumber: n, ETag: `"e${n}"`, Size: 5 });
 
