@@ -54,6 +54,7 @@ import { describeSettingsDiff } from './verifier/settings-diff.js';
 import { describeOtherProjectFolder } from './config/project-folder-name.js';
 import { createStopTriage } from './transfer/stop-triage.js';
 import { pacedPartBytes, pacedWireBytes } from './transfer/transfer-config.js';
+import { SettingVerdicts } from './transfer/setting-verdicts.js';
 import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
@@ -517,8 +518,8 @@ async function transfer(
         link: new LinkWatch(),
         maxWorkersPerFile: options.maxConcurrency,
         partSizeCap: await learntPartSizeCap(partSizeLimits, options, deps.log),
-        storageClassProbes: new Set(),
-        aclProbes: new Set(),
+        storageClassVerdicts: new SettingVerdicts(),
+        aclVerdicts: new SettingVerdicts(),
         wholeObjectTags: {},
         verifyLarge: options.verifyLarge,
         integrity: chooseIntegrityMode(options.checksumAlgorithm, options.endpoint),

@@ -31,12 +31,19 @@ export function missingGroupGrant(acl: CannedAcl, grants: readonly ObjectGrant[]
   return missing && `${missing[0]} ${missing[1]}`;
 }
 
+/** A canned ACL the server did not apply: the object read back, and the first grant its ACL lacks. */
+export interface AclNotApplied {
+  key: string;
+  missing: string;
+}
+
 /**
  * Proves once per canned ACL, by one GetObjectAcl of the first object stored with it, that the server applied it:
  * Swift's s3api takes `x-amz-acl: public-read` and keeps the object private, so the reports a crew shares by URL
- * would answer 403 after a run that said done. Only the group grants are checked (see {@link GROUP_GRANTS}). An ACL
- * that cannot be read (no s3:GetObjectAcl, a server without ACLs) proves nothing and fails nothing.
- * @throws SettingNotAppliedError when the object's ACL lacks a grant the canned ACL gives.
+ * would answer 403 after a run that said done. Every object stored with the ACL waits for that verdict (see
+ * `SettingVerdicts`). Only the group grants are checked (see {@link GROUP_GRANTS}). An ACL that cannot be
+ * read (no s3:GetObjectAcl, a server without ACLs) proves nothing and fails nothing.
+ * @throws SettingNotAppliedError when the ACL read back lacks a grant the canned ACL gives.
  */
 export async function probeCannedAcl(
   file: FileToSend,
@@ -44,19 +51,27 @@ export async function probeCannedAcl(
   storedEtag: string,
 ): Promise<void> {
   const acl = ctx.settingsFor?.(file.group).acl;
-  if (!acl || !GROUP_GRANTS[acl] || !ctx.aclProbes || ctx.aclProbes.has(acl)) return;
-  ctx.aclProbes.add(acl);
-  const grants = await ctx.store
-    .getObjectGrants(ctx.bucket, file.key, ctx.hardSignal)
-    .catch((error: unknown) => {
-      ctx.debug(`${file.key}: no GetObjectAcl to check its ACL (${String(error)})`);
-      return undefined;
-    });
-  const missing = grants && missingGroupGrant(acl, grants);
-  if (!missing) return;
+  if (!acl || !GROUP_GRANTS[acl] || !ctx.aclVerdicts) return;
+  const notApplied = await ctx.aclVerdicts.of(acl, () => readAclNotApplied(file.key, acl, ctx));
+  if (!notApplied) return;
+  const whose =
+    notApplied.key === file.key ? 'its ACL' : `the ACL of ${notApplied.key}, stored with it in this run,`;
   throw new SettingNotAppliedError(
-    `upload ${file.key}: the server did not apply the ACL asked for (acl ${acl}: its ACL has no ${missing} grant); ` +
+    `upload ${file.key}: the server did not apply the ACL asked for (acl ${acl}: ${whose} has no ${notApplied.missing} grant); ` +
       'remove acl / --acl for this endpoint, or use one that applies it',
     storedEtag,
   );
+}
+
+async function readAclNotApplied(
+  key: string,
+  acl: CannedAcl,
+  ctx: TransferContext,
+): Promise<AclNotApplied | undefined> {
+  const grants = await ctx.store.getObjectGrants(ctx.bucket, key, ctx.hardSignal).catch((error: unknown) => {
+    ctx.debug(`${key}: no GetObjectAcl to check its ACL (${String(error)})`);
+    return undefined;
+  });
+  const missing = grants && missingGroupGrant(acl, grants);
+  return missing ? { key, missing } : undefined;
 }

@@ -12,6 +12,8 @@ import type { PartSizeCap } from './part-size-cap.js';
 import type { TransferScheduler } from './scheduler.js';
 import type { LinkWatch } from './link-watch.js';
 import type { WholeObjectTags } from './object-tags.js';
+import type { AclNotApplied } from './acl-probe.js';
+import type { SettingVerdicts } from './setting-verdicts.js';
 import type { StopTriage } from './stop-triage.js';
 import type { JournalStore } from './upload-journal.js';
 import type { WholeFileReader } from './whole-file-reader.js';
@@ -39,10 +41,10 @@ export interface TransferContext {
   partSizeCap: PartSizeCap;
   /** The largest part of a new upload on a paced link (see `pacedPartBytes`); none unpaced. */
   pacedPartBytes?: number | undefined;
-  /** The storage classes a HeadObject of an object sent whole has proven kept, one per class (none without). */
-  storageClassProbes?: Set<string> | undefined;
-  /** The canned ACLs whose first object the run has read the ACL of (see `probeCannedAcl`). */
-  aclProbes?: Set<string> | undefined;
+  /** The class the first object sent whole in each storage class was stored in (see `probeStorageClass`). */
+  storageClassVerdicts?: SettingVerdicts<{ storageClass?: string | undefined } | undefined> | undefined;
+  /** Whether the first object stored with each canned ACL got it (see `probeCannedAcl`). */
+  aclVerdicts?: SettingVerdicts<AclNotApplied | undefined> | undefined;
   /** Whether objects sent whole keep the tags sent with them, once one was read back (none: never checked). */
   wholeObjectTags?: WholeObjectTags | undefined;
   verifyLarge: boolean;

@@ -99,7 +99,7 @@ async function uploadSingle(
     wholeBytes.withdraw();
     throw error;
   });
-  await probeStorageClass(file, ctx);
+  await probeStorageClass(file, ctx, sent.etag);
   await tagWholeObject(file, ctx);
   await probeCannedAcl(file, ctx, sent.etag);
   return sent;
@@ -177,17 +177,19 @@ function namingStoredObject(error: unknown, mismatch: StoredMismatchError | unde
 /**
  * Proves once per class, by one HeadObject of the first object sent whole in it, that the server keeps the storage
  * class asked for (a map of classes by folder type may hold one the server ignores): a PutObject's answer does not
- * name it. Multipart uploads are proven by the HeadObject that checks them.
- * A failed HeadObject proves nothing and fails nothing.
- * @throws SettingNotAppliedError when the object is stored in another class.
+ * name it. Every object sent whole in the class waits for that verdict (see `SettingVerdicts`). Multipart uploads
+ * are proven by the HeadObject that checks them. A failed HeadObject proves nothing and fails nothing.
+ * @throws SettingNotAppliedError when the object read back is stored in another class.
  */
-async function probeStorageClass(file: FileToSend, ctx: TransferContext): Promise<void> {
+async function probeStorageClass(file: FileToSend, ctx: TransferContext, storedEtag: string): Promise<void> {
   const asked = ctx.settingsFor?.(file.group).storageClass;
-  if (!asked || !ctx.storageClassProbes || ctx.storageClassProbes.has(asked)) return;
-  ctx.storageClassProbes.add(asked);
-  const head = await ctx.store.headObject(ctx.bucket, file.key, ctx.hardSignal).catch((error: unknown) => {
-    ctx.debug(`${file.key}: no HeadObject to check its storage class (${String(error)})`);
-    return undefined;
+  if (!asked || !ctx.storageClassVerdicts) return;
+  const stored = await ctx.storageClassVerdicts.of(asked, async () => {
+    const head = await ctx.store.headObject(ctx.bucket, file.key, ctx.hardSignal).catch((error: unknown) => {
+      ctx.debug(`${file.key}: no HeadObject to check its storage class (${String(error)})`);
+      return undefined;
+    });
+    return head && { storageClass: head.storageClass };
   });
-  if (head) confirmStorageClass(file.key, asked, head);
+  if (stored) confirmStorageClass(file.key, asked, { ...stored, etag: storedEtag });
 }

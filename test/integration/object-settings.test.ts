@@ -20,8 +20,8 @@ import { S3Store } from '../../src/remote/s3-store.js';
 import { fixObjectSettings } from '../../src/transfer/fix-settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBytes, writeFiles } from '../support/fixtures.js';
-import { runCli } from '../support/run-cli.js';
-import { readStatusJson } from '../support/run-outcomes.js';
+import { runCli, spawnCli } from '../support/run-cli.js';
+import { readLogRows, readStatusJson } from '../support/run-outcomes.js';
 import { createTestBucket, getS3Env, makeTestClient } from '../support/s3-env.js';
 import {
   acceptedPartNumbers,
@@ -34,6 +34,7 @@ import {
   uploadArgs,
   uploadOneFile,
   useHarnessBucket,
+  waitForProxy,
   type Harness,
 } from './transfer-harness.js';
 
@@ -472,6 +473,31 @@ describe('a canned ACL the server does not apply (Swift s3api keeps public-read 
     },
   );
 
+  it('fails every object stored beside the one read back, not only that one, so the next run sends them again', async () => {
+    const h = await harness('ACLMANY', [
+      { match: { operation: 'PutObject' }, action: 'ignore-acl-header', times: Infinity },
+      // the ACL read back is answered only once every object is stored: those beside it must wait for it
+      { match: { operation: 'Other', subresource: 'acl' }, action: 'hold', times: Infinity },
+    ]);
+    const names = Array.from({ length: 6 }, (_, i) => `logs/day-${i}.log`);
+    await writeFiles(h.projectDir, Object.fromEntries(names.map((rel) => [rel, makeBytes(1024, rel)])));
+    const cli = spawnCli(uploadArgs(h, '--acl', 'public-read'));
+    // every object stored, and the read-back held: only then may the verdict come
+    await waitForProxy(
+      h.proxy,
+      (stats) =>
+        stats.log.filter((e) => e.operation === 'PutObject' && e.status === 200).length === names.length &&
+        stats.log.some((e) => /[?&]acl(?:=|&|$)/.test(e.url)),
+    );
+    h.proxy.release();
+    const run = await cli.exited;
+
+    expect(run.code, run.stderr).toBe(2);
+    const rows = await readLogRows(h.logCsv);
+    expect(rows.map((row) => row.outcome)).toEqual(names.map(() => 'failed'));
+    expect(run.stderr).toMatch(/the ACL of .*, stored with it in this run, has no AllUsers READ grant/);
+  });
+
   it('is read once per run where the server applies it', async () => {
     const h = await project('ACLON');
     const run = await runCli(uploadArgs(h, '--acl', 'public-read'));
@@ -513,6 +539,36 @@ describe('a storage class the server does not keep', () => {
       expect(run.stderr).not.toMatch(/^\s+at /m);
     },
   );
+
+  it('fails every object sent whole beside the one a HeadObject read back in STANDARD', async () => {
+    const h = await harness('CLASSMANY', [
+      // the class read back is told only once every object is stored: those beside it must wait for it
+      {
+        match: { operation: 'HeadObject', keyIncludes: '/logs/day-' },
+        action: 'drop-storage-class',
+        holdAnswer: true,
+        after: 6, // the run's HeadObject of each file before it sends any (404)
+        times: Infinity,
+      },
+    ]);
+    const names = Array.from({ length: 6 }, (_, i) => `logs/day-${i}.log`);
+    await writeFiles(h.projectDir, Object.fromEntries(names.map((rel) => [rel, makeBytes(1024, rel)])));
+    const cli = spawnCli(uploadArgs(h, '--storage-class', 'COLD'));
+    await waitForProxy(
+      h.proxy,
+      (stats) =>
+        stats.log.filter((e) => e.operation === 'PutObject' && e.status === 200).length === names.length &&
+        stats.log.some(
+          (e) => e.operation === 'HeadObject' && e.url.includes('/logs/day-') && e.status === 200,
+        ),
+    );
+    h.proxy.release();
+    const run = await cli.exited;
+
+    expect(run.code, run.stderr).toBe(2);
+    const rows = await readLogRows(h.logCsv);
+    expect(rows.map((row) => row.outcome)).toEqual(names.map(() => 'failed'));
+  });
 
   it('is proven once per class of a map by folder type: one class kept does not vouch for another', async () => {
     const h = await harness('CLASS4');

@@ -193,6 +193,11 @@ export interface FaultRule {
   action: FaultAction;
   /** With `hold`, `hold-answer` or an error fault: wait until a request of this operation has had an answer. */
   until?: S3Operation;
+  /**
+   * With an action that forwards the request and changes its answer (`drop-storage-class`): keep that answer until
+   * {@link FaultProxy.release}, as `hold-answer` keeps one it does not change.
+   */
+  holdAnswer?: boolean;
   /** How many matching requests to hit (default 1); `Infinity` for all. */
   times?: number;
   /** Skip the first N matching requests (default 0). */
@@ -1060,7 +1065,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           stats.acceptedBodyBytes += entry.bodyBytes;
         }
         noteAnswer(op);
-        if (rule?.action === 'hold-answer') holdUntilReleased(rule, res, () => passAnswer(ures, status));
+        if (rule?.action === 'hold-answer' || rule?.holdAnswer)
+          holdUntilReleased(rule, res, () => passAnswer(ures, status));
         else passAnswer(ures, status);
       });
 
