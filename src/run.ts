@@ -145,7 +145,7 @@ async function runLocked(options: RunOptions, interrupts: Interrupts, log: Logge
       timestampFolder: options.timestamp,
     });
     await warnOfLeftBehindFolders(options, log, unfinished);
-    const logged = await readUploadLog(options.logCsv, logTarget(options));
+    const logged = await readUploadLog(options.logCsv, logTarget(options), { hashes: 'etag' });
     const opened = await openStore(plan, options, logged, { log, interrupts });
     store = opened.store;
     if (opened.logGap)
@@ -295,12 +295,12 @@ async function openStore(
   let listing: Listing | undefined;
   if (await needsNothingButTheBucket(plan, options, logged)) {
     listing = await probeBucket(options, log, interrupts.hard, prefixes);
-    if (listing && !findLogGap(settled, listing, options.bucket))
+    if (listing && !findLogGap(settled, listing, options.bucket, logged.uploads))
       return { store: undefined, logGap: undefined };
   }
   const store = await connectStore(options, log, interrupts.hard);
   listing ??= await listPrefixes(store, options.bucket, prefixes, interrupts.hard);
-  return { store, logGap: findLogGap(settled, listing, options.bucket) };
+  return { store, logGap: findLogGap(settled, listing, options.bucket, logged.uploads) };
 }
 
 async function needsNothingButTheBucket(

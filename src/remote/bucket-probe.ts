@@ -15,11 +15,17 @@ export interface ProbeTarget {
   trustedCertificates?: string[] | undefined;
 }
 
+/** An object as a listing names it: its size, and its ETag (without quotes) where the listing gave one. */
+export interface ListedObject {
+  sizeBytes: number;
+  etag?: string | undefined;
+}
+
 /**
- * What listing prefixes found: each key under them with its size, or `refused` when the bucket may not be listed
- * (403 AccessDenied: keys that may only write) or the server does not list (405, 501).
+ * What listing prefixes found: each key under them with its size and ETag, or `refused` when the bucket may not be
+ * listed (403 AccessDenied: keys that may only write) or the server does not list (405, 501).
  */
-export type Listing = ReadonlyMap<string, number> | 'refused';
+export type Listing = ReadonlyMap<string, ListedObject> | 'refused';
 
 type Send = (request: {
   method: 'HEAD' | 'GET';
@@ -63,14 +69,14 @@ export async function probeBucket(
 function mergeListings(listings: readonly (Listing | undefined)[]): Listing | undefined {
   if (listings.includes(undefined)) return undefined;
   if (listings.includes('refused')) return 'refused';
-  const sizes = new Map<string, number>();
-  for (const listing of listings as ReadonlyMap<string, number>[])
-    for (const [key, sizeBytes] of listing) sizes.set(key, sizeBytes);
-  return sizes;
+  const objects = new Map<string, ListedObject>();
+  for (const listing of listings as ReadonlyMap<string, ListedObject>[])
+    for (const [key, object] of listing) objects.set(key, object);
+  return objects;
 }
 
 async function listPrefix(send: Send, bucketPath: string, prefix: string): Promise<Listing | undefined> {
-  const sizes = new Map<string, number>();
+  const objects = new Map<string, ListedObject>();
   const tokens = new Set<string>();
   let token: string | undefined;
   for (;;) {
@@ -84,8 +90,8 @@ async function listPrefix(send: Send, bucketPath: string, prefix: string): Promi
     if (answer && refusesListing(answer.status, parseS3ErrorBody(answer.body).code ?? '')) return 'refused';
     const page = answer?.status === 200 ? parseListPage(answer.body) : undefined;
     if (!page) return undefined;
-    for (const { key, sizeBytes } of page.objects) sizes.set(key, sizeBytes);
-    if (!page.isTruncated) return sizes;
+    for (const { key, ...object } of page.objects) objects.set(key, object);
+    if (!page.isTruncated) return objects;
     // a server that sends no way on, or the same one again, would be asked for ever: the SDK's listing copes
     token = page.nextContinuationToken;
     if (token === undefined || tokens.has(token)) return undefined;

@@ -3,7 +3,7 @@ import { decodeXmlText, elementText } from './xml-text.js';
 
 /** One page of a ListObjectsV2 answer: the keys and sizes it lists, and where the listing goes on. */
 export interface ListPage {
-  objects: { key: string; sizeBytes: number }[];
+  objects: { key: string; sizeBytes: number; etag?: string }[];
   isTruncated: boolean;
   nextContinuationToken: string | undefined;
 }
@@ -11,7 +11,7 @@ export interface ListPage {
 const CONTENTS = /<Contents>([\s\S]*?)<\/Contents>/g;
 
 /**
- * The keys, sizes and continuation of a ListObjectsV2 answer's XML, read without an XML library (a rerun that
+ * The keys, sizes, ETags (without quotes) and continuation of a ListObjectsV2 answer's XML, read without an XML library (a rerun that
  * lists its prefixes must not load the SDK's parser). Keys are decoded as `<EncodingType>` says: escaped as a URL
  * (`url`, which S3, Ceph RGW and Swift's s3api honour, `+` for a space as S3 writes it) or XML text only.
  * Undefined for anything else than such an answer: another root, a body cut short, a `<Contents>` without a key or a whole size, a
@@ -49,5 +49,8 @@ function objectOf(entry: string, urlEncoded: boolean): ListPage['objects'][numbe
   if (rawKey === undefined || !Number.isSafeInteger(size) || size < 0) return undefined;
   const text = decodeXmlText(rawKey);
   const key = urlEncoded && text !== undefined ? decodeUrlKey(text) : text;
-  return key === undefined ? undefined : { key, sizeBytes: size };
+  if (key === undefined) return undefined;
+  const rawEtag = elementText(entry, 'ETag');
+  const etag = rawEtag === undefined ? undefined : decodeXmlText(rawEtag)?.replace(/^"|"$/g, '');
+  return etag ? { key, sizeBytes: size, etag } : { key, sizeBytes: size };
 }

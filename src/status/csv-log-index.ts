@@ -55,20 +55,23 @@ function isBareSkip(row: Pick<FileResult, 'sha256' | 'etag' | 'error' | 'seconds
   return row.sha256 === undefined && row.etag === undefined && row.error === undefined && row.seconds === 0;
 }
 
+/** Which hashes an index keeps of each key: all, the ETag alone (what a run compares a listing with), or none. */
+export type KeptHashes = 'all' | 'etag' | 'none';
+
 /**
- * What a key holds after `row`: its size and mtime, with the hashes an earlier row of the same file recorded
- * when it has none, or without hashes when `keepHashes` is false. The earlier entry itself when nothing
- * changed, as in most rows of a rerun.
+ * What a key holds after `row`: its size and mtime, with the hashes `keep` names that an earlier row of the same
+ * file recorded when it has none. The earlier entry itself when nothing changed, as in most rows of a rerun.
  */
-function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow, keepHashes: boolean): LoggedUpload {
+function mergeRow(previous: LoggedUpload | undefined, row: CsvLogRow, keep: KeptHashes): LoggedUpload {
   const sameFile = previous?.sizeBytes === row.sizeBytes && previous.mtimeMs === row.mtimeMs;
-  if (sameFile && (!keepHashes || (row.sha256 === undefined && row.etag === undefined))) return previous;
+  const sha256 = keep === 'all' ? row.sha256 : undefined;
+  const etag = keep === 'none' ? undefined : row.etag;
+  if (sameFile && sha256 === undefined && etag === undefined) return previous;
   const entry: LoggedUpload = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs };
-  if (!keepHashes) return entry;
-  const sha256 = row.sha256 === undefined ? (sameFile ? previous.sha256 : undefined) : ownCopy(row.sha256);
-  const etag = row.etag === undefined ? (sameFile ? previous.etag : undefined) : ownCopy(row.etag);
-  if (sha256) entry.sha256 = sha256;
-  if (etag) entry.etag = etag;
+  const keptSha256 = sha256 === undefined ? (sameFile ? previous.sha256 : undefined) : ownCopy(sha256);
+  const keptEtag = etag === undefined ? (sameFile ? previous.etag : undefined) : ownCopy(etag);
+  if (keptSha256) entry.sha256 = keptSha256;
+  if (keptEtag) entry.etag = keptEtag;
   return entry;
 }
 
@@ -88,10 +91,10 @@ export class UploadLogIndexer {
   private rows = 0;
   private counted: { rows: number; objects: number } | undefined;
 
-  /** `keepHashes`: whether `uploads` carries each key's hashes; a run decides by size and mtime alone. */
+  /** `keepHashes`: which of each key's hashes `uploads` carries (see {@link KeptHashes}). */
   constructor(
     private readonly target: LogTarget,
-    private readonly keepHashes = true,
+    private readonly keepHashes: KeptHashes = 'all',
   ) {}
 
   add(row: CsvLogRow | undefined): void {

@@ -4,7 +4,12 @@ import { ConfigError } from '../errors.js';
 import { retryWhileHeld } from '../state/replace-file.js';
 import { toCsvLogRow, type CsvLogRow, type LogTarget } from './csv-log-rows.js';
 import { CsvRecordReader } from './csv-records.js';
-import { UploadLogIndexer, type LoggedUpload, type UploadLogIndex } from './csv-log-index.js';
+import {
+  UploadLogIndexer,
+  type KeptHashes,
+  type LoggedUpload,
+  type UploadLogIndex,
+} from './csv-log-index.js';
 
 export type { LoggedUpload } from './csv-log-index.js';
 
@@ -92,21 +97,22 @@ export async function parseUploadedKeysFromLog(
   path: string,
   target: LogTarget,
 ): Promise<Map<string, LoggedUpload>> {
-  return (await readUploadLog(path, target, { hashes: true })).uploads;
+  return (await readUploadLog(path, target, { hashes: 'all' })).uploads;
 }
 
 /**
  * Reads the CSV log at `path` and then its sidecars once, as a stream, into what a run needs of it (see
  * {@link UploadLogIndex}): what {@link parseUploadedKeysFromLog} returns, the latest skips the run need not
- * repeat, and the counts that decide a rotation. The entries carry size and mtime only, what a run decides by,
- * unless `hashes` is set: at 100,000 keys the hashes would be some 15 MB that nothing reads. Memory grows with
- * the objects the log describes, not with its rows. An empty index when the log does not exist.
+ * repeat, and the counts that decide a rotation. The entries carry size and mtime, what a run decides by, and the
+ * hashes `hashes` names: a run keeps the ETag, which it compares with a listing's, not the SHA-256 (at 100,000
+ * keys some 9 MB that nothing reads). Memory grows with the objects the log describes, not with its rows. An
+ * empty index when the log does not exist.
  * @throws ConfigError when the log exists but cannot be read.
  */
 export async function readUploadLog(
   path: string,
   target: LogTarget,
-  { hashes = false }: { hashes?: boolean } = {},
+  { hashes = 'none' }: { hashes?: KeptHashes } = {},
 ): Promise<UploadLogIndex> {
   const indexer = new UploadLogIndexer(target, hashes);
   await forEachRecord(path, (record) => indexer.add(toCsvLogRow(record)));

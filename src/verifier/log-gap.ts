@@ -1,5 +1,6 @@
 import type { UploadTask } from '../collector/plan-upload.js';
-import type { Listing } from '../remote/bucket-probe.js';
+import type { ListedObject, Listing } from '../remote/bucket-probe.js';
+import type { LoggedUpload } from '../status/csv-log-index.js';
 import { errorCode, httpStatusOf, refusesListing, toUploadError } from '../remote/classify-error.js';
 import { decideFromLog, type LogFacts } from './decide.js';
 import { listUnder } from './lookup-remote.js';
@@ -24,28 +25,39 @@ export function settledByLog(
 }
 
 /**
- * The files of `settled` whose key `listing` lacks or lists with another size, or undefined when every one is
+ * The files of `settled` whose key `listing` lacks, or lists with another size or with another ETag than the one
+ * `logged` recorded for it (an object replaced behind the tool by one as big), or undefined when every one is
  * there as sent, or the listing was refused (keys that may only write, a server that does not list): then the
- * log is trusted as before.
+ * log is trusted as before. An ETag is compared only where both the log and the listing have one.
  */
 export function findLogGap(
   settled: readonly UploadTask[],
   listing: Listing,
   bucket: string,
+  logged: ReadonlyMap<string, Pick<LoggedUpload, 'etag'>> = new Map(),
 ): LogGap | undefined {
   if (listing === 'refused') return undefined;
   let first: string | undefined;
   let count = 0;
   for (const task of settled) {
-    const sizeBytes = listing.get(task.key);
-    if (sizeBytes === task.sizeBytes) continue;
+    const difference = differenceFromLog(task, listing.get(task.key), logged.get(task.key)?.etag);
+    if (difference === undefined) continue;
     count += 1;
-    first ??=
-      sizeBytes === undefined
-        ? `s3://${bucket}/${task.key} is not in the bucket`
-        : `s3://${bucket}/${task.key} holds ${sizeBytes} bytes, not the ${task.sizeBytes} sent`;
+    first ??= `s3://${bucket}/${task.key} ${difference}`;
   }
   return first === undefined ? undefined : { first, count };
+}
+
+function differenceFromLog(
+  task: UploadTask,
+  listed: ListedObject | undefined,
+  loggedEtag: string | undefined,
+): string | undefined {
+  if (listed === undefined) return 'is not in the bucket';
+  if (listed.sizeBytes !== task.sizeBytes) return `holds ${listed.sizeBytes} bytes, not the ${task.sizeBytes} sent`;
+  const [now, sent] = [listed.etag, loggedEtag].map((etag) => etag?.replace(/^"|"$/g, '').toLowerCase());
+  if (now && sent && now !== sent) return `holds other content (ETag ${now}, not the ${sent} sent)`;
+  return undefined;
 }
 
 /** A gap in words: the first object, how many more, and that the log says otherwise. */
@@ -56,7 +68,7 @@ export function describeLogGap({ first, count }: LogGap): string {
 }
 
 /**
- * Every object under `prefixes` with its size, through the store, or `refused` when the bucket may not be listed
+ * Every object under `prefixes` with its size and ETag, through the store, or `refused` when the bucket may not be listed
  * (403 AccessDenied) or the server does not list (405, 501).
  * @throws the stop's error once `signal` is aborted; RemoteError/AuthError naming the bucket for another failure.
  */
@@ -68,7 +80,7 @@ export async function listPrefixes(
 ): Promise<Listing> {
   try {
     const listed = await listUnder(prefixes, { reader, bucket, signal });
-    return new Map([...listed].map(([key, object]) => [key, object.sizeBytes]));
+    return new Map([...listed].map(([key, { sizeBytes, etag }]) => [key, { sizeBytes, etag }]));
   } catch (error) {
     if (signal.aborted) throw error;
     if (refusesListing(httpStatusOf(error), errorCode(error))) return 'refused';

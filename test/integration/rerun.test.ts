@@ -458,6 +458,26 @@ describe('rerunning an uploaded project', () => {
     expect(await getObjectBytes(bucket, TOUCHED_KEY)).toEqual(await localBytes(TOUCHED_REL));
   });
 
+  it('re-sends an object replaced behind the tool by one as big, found by its ETag in the listing', async () => {
+    // the last run sent it, so the log has its ETag (rows of files the bucket settled name none)
+    const [rel, key] = [TOUCHED_REL, TOUCHED_KEY];
+    const local = await localBytes(rel);
+    const foreign = makeBytes(local.length, 'replaced behind the tool');
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: foreign }));
+
+    const run = await upload();
+
+    await expectOutcomesAgree(run);
+    expect(run.result.stderr).toMatch(
+      new RegExp(
+        `warn upload log: s3://${bucket}/${key} holds other content \\(ETag [0-9a-f]{32}, not the [0-9a-f]{32} sent\\), though the log says it was sent`,
+      ),
+    );
+    expect(keysWith(run, 'uploaded')).toEqual([key]);
+    expect(putKeys(run.stats)).toEqual([key]);
+    expect(await getObjectBytes(bucket, key)).toEqual(local);
+  });
+
   it('a same-size change to the large object behind the tool is found by content and re-sent', async () => {
     const local = await localBytes(LARGE_REL);
     const foreign = makeBytes(LARGE_SIZE, 'changed behind the tool');

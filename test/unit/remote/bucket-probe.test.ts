@@ -55,9 +55,9 @@ describe('probeBucket', () => {
 
     expect(listing).toEqual(
       new Map([
-        ['P/reels/Süd.mp4', 'P/reels/S%C3%BCd.mp4'.length],
-        ['P/reels/c.mp4', 13],
-        ['P/logs/a b.log', 'P/logs/a%20b.log'.length],
+        ['P/reels/Süd.mp4', { sizeBytes: 'P/reels/S%C3%BCd.mp4'.length }],
+        ['P/reels/c.mp4', { sizeBytes: 13 }],
+        ['P/logs/a b.log', { sizeBytes: 'P/logs/a%20b.log'.length }],
       ]),
     );
     expect(asked.map((query) => Object.fromEntries(query))).toContainEqual({

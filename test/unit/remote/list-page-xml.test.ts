@@ -16,15 +16,15 @@ function contents(key: string, size: number | string): string {
 }
 
 describe('parseListPage', () => {
-  it('reads the keys and sizes of a last page', () => {
+  it('reads the keys, sizes and ETags (without quotes) of a last page', () => {
     const xml = page(
       '<Name>b</Name><Prefix>P/reels/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>' +
         `<IsTruncated>false</IsTruncated>${contents('P/reels/a.mp4', 12)}${contents('P/reels/b.mp4', 0)}`,
     );
     expect(parseListPage(xml)).toEqual({
       objects: [
-        { key: 'P/reels/a.mp4', sizeBytes: 12 },
-        { key: 'P/reels/b.mp4', sizeBytes: 0 },
+        { key: 'P/reels/a.mp4', sizeBytes: 12, etag: 'abc' },
+        { key: 'P/reels/b.mp4', sizeBytes: 0, etag: 'abc' },
       ],
       isTruncated: false,
       nextContinuationToken: undefined,
@@ -44,14 +44,16 @@ describe('parseListPage', () => {
       '<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>' +
         contents('P/S%C3%BCd+1/a%2Bb%20c%26d.txt', 5),
     );
-    expect(parseListPage(xml)?.objects).toEqual([{ key: 'P/Süd 1/a+b c&d.txt', sizeBytes: 5 }]);
+    expect(parseListPage(xml)?.objects).toEqual([{ key: 'P/Süd 1/a+b c&d.txt', sizeBytes: 5, etag: 'abc' }]);
   });
 
   it('decodes XML entities only when the keys are not URL-escaped', () => {
     const xml = page(
       `<IsTruncated>false</IsTruncated>${contents('P/a&amp;b &lt;1&gt; &#233;&#x1F600;+%20.txt', 5)}`,
     );
-    expect(parseListPage(xml)?.objects).toEqual([{ key: 'P/a&b <1> é😀+%20.txt', sizeBytes: 5 }]);
+    expect(parseListPage(xml)?.objects).toEqual([
+      { key: 'P/a&b <1> é😀+%20.txt', sizeBytes: 5, etag: 'abc' },
+    ]);
   });
 
   it('reads an empty listing', () => {

@@ -83,6 +83,19 @@ describe('readUploadLog', () => {
     );
   });
 
+  it('gives a run each key with its ETag where asked, kept through the bare skips after it, and no SHA-256', async () => {
+    await runWriting(TARGET, firstUpload());
+    await runWriting(TARGET, [
+      result(KEYS[0]!, { outcome: 'uploaded', sha256: 'changed', etag: 'e', seconds: 1 }),
+    ]);
+    await runWriting(TARGET, [result(KEYS[0]!), result(KEYS[1]!)]);
+
+    const index = await readUploadLog(logPath, TARGET, { hashes: 'etag' });
+
+    expect(index.uploads.get(KEYS[0]!)).toEqual({ sizeBytes: 64, mtimeMs: 1_700_000_000_123, etag: 'e' });
+    expect(index.uploads.get(KEYS[1]!)).toEqual({ sizeBytes: 64, mtimeMs: 1_700_000_000_123 });
+  });
+
   it('gives the answer of parseUploadedKeysFromLog and the counts of latestRowPerKey, reading the log once', async () => {
     await runWriting(TARGET, firstUpload());
     await runWriting(OTHER, [result('P1/logs/a.log', { outcome: 'uploaded', reason: 'new' })]);
@@ -94,7 +107,7 @@ describe('readUploadLog', () => {
     // an 11-column row of an older log: no target, counted as an object of its own
     await appendFile(logPath, '2026-01-01T00:00:00.000Z,f,P1/logs/old.log,1,2,uploaded,new,,,0,\n');
 
-    const index = await readUploadLog(logPath, TARGET, { hashes: true });
+    const index = await readUploadLog(logPath, TARGET, { hashes: 'all' });
 
     const rows = await readCsvLog(logPath);
     expect(index.uploads).toEqual(await parseUploadedKeysFromLog(logPath, TARGET));
@@ -135,7 +148,7 @@ describe('readUploadLog', () => {
     await runWriting(TARGET, rowsWith(pad));
     expect(isContinuationByte((await readFile(logPath))[1024 * 1024]!)).toBe(true);
 
-    const index = await readUploadLog(logPath, TARGET, { hashes: true });
+    const index = await readUploadLog(logPath, TARGET, { hashes: 'all' });
 
     const wholeRead = await readCsvLog(logPath);
     expect(wholeRead).toHaveLength(9000);

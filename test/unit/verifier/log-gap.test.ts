@@ -28,9 +28,9 @@ describe('settledByLog', () => {
 describe('findLogGap', () => {
   const settled = [task('P/reels/a.mp4', 500), task('P/logs/run.log', 20), task('P/logs/b.log', 30)];
   const all = new Map([
-    ['P/reels/a.mp4', 500],
-    ['P/logs/run.log', 20],
-    ['P/logs/b.log', 30],
+    ['P/reels/a.mp4', { sizeBytes: 500, etag: 'abc-2' }],
+    ['P/logs/run.log', { sizeBytes: 20, etag: 'def' }],
+    ['P/logs/b.log', { sizeBytes: 30 }],
   ]);
 
   it('finds a single object of many missing, and names it', () => {
@@ -43,11 +43,31 @@ describe('findLogGap', () => {
   });
 
   it('names the first object missing or of another size, and counts them all', () => {
-    const listing = new Map([['P/reels/a.mp4', 499]]);
+    const listing = new Map([['P/reels/a.mp4', { sizeBytes: 499 }]]);
     expect(findLogGap(settled, listing, 'b')).toEqual({
       first: 's3://b/P/reels/a.mp4 holds 499 bytes, not the 500 sent',
       count: 3,
     });
+  });
+
+  it('finds an object as big as the one sent under another ETag than the log recorded: one replaced behind the tool', () => {
+    const logged = new Map([
+      ['P/reels/a.mp4', { etag: 'abc-2' }],
+      ['P/logs/run.log', { etag: 'ffe' }],
+    ]);
+    expect(findLogGap(settled, all, 'b', logged)).toEqual({
+      first: 's3://b/P/logs/run.log holds other content (ETag def, not the ffe sent)',
+      count: 1,
+    });
+  });
+
+  it('compares ETags without quotes or case, and only where both the log and the listing have one', () => {
+    const logged = new Map([
+      ['P/reels/a.mp4', { etag: '"ABC-2"' }],
+      ['P/logs/run.log', {}],
+      ['P/logs/b.log', { etag: 'anything' }],
+    ]);
+    expect(findLogGap(settled, all, 'b', logged)).toBeUndefined();
   });
 
   it('finds none when every object is listed as sent, or the listing was refused', () => {
@@ -71,7 +91,7 @@ describe('describeLogGap', () => {
 describe('listPrefixes', () => {
   const signal = new AbortController().signal;
 
-  it('lists each prefix and gives the size of each key under them', async () => {
+  it('lists each prefix and gives the size and ETag of each key under them', async () => {
     const bucket = new FakeBucket();
     for (const [key, sizeBytes] of [
       ['P/reels/a', 7],
@@ -81,8 +101,8 @@ describe('listPrefixes', () => {
       bucket.objects.set(key, { head: { key, sizeBytes, etag: 'e', lastModifiedMs: 0 } });
     expect(await listPrefixes(bucket, 'b', ['P/reels/', 'P/logs/'], signal)).toEqual(
       new Map([
-        ['P/reels/a', 7],
-        ['P/logs/b', 3],
+        ['P/reels/a', { sizeBytes: 7, etag: 'e' }],
+        ['P/logs/b', { sizeBytes: 3, etag: 'e' }],
       ]),
     );
   });
