@@ -54,7 +54,8 @@ function differenceFromLog(
   loggedEtag: string | undefined,
 ): string | undefined {
   if (listed === undefined) return 'is not in the bucket';
-  if (listed.sizeBytes !== task.sizeBytes) return `holds ${listed.sizeBytes} bytes, not the ${task.sizeBytes} sent`;
+  if (listed.sizeBytes !== task.sizeBytes)
+    return `holds ${listed.sizeBytes} bytes, not the ${task.sizeBytes} sent`;
   const [now, sent] = [listed.etag, loggedEtag].map((etag) => etag?.replace(/^"|"$/g, '').toLowerCase());
   if (now && sent && now !== sent) return `holds other content (ETag ${now}, not the ${sent} sent)`;
   return undefined;
