@@ -61,6 +61,7 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
   };
   await recordSkips(items, ctx, finish);
   let fatal: unknown;
+  let ended = 0;
   const work = items.filter((i) => i.decision.action !== 'skip');
   await forEachAtMost(work, ctx.maxFilesInFlight, async (item) => {
     if (fatal !== undefined || ctx.signal.aborted) return;
@@ -76,10 +77,13 @@ export async function uploadAll(items: readonly DecidedTask[], ctx: UploadAllCon
     }
     ctx.tracker.fileDone(result.result);
     finish(result.result);
+    ended += 1;
   });
   // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the original error object
   if (fatal !== undefined) throw fatal;
-  if (ctx.signal.aborted) throw stopReason(ctx.signal);
+  // a signal whose grace period saw every file end stopped nothing: the run is whole, and says so (exit 0)
+  const stoppedSomething = ended < work.length || ctx.signal.reason instanceof UploadError;
+  if (ctx.signal.aborted && stoppedSomething) throw stopReason(ctx.signal);
 }
 
 /**

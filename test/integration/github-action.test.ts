@@ -36,13 +36,22 @@ describe('the GitHub Action cancelled mid-upload', () => {
     const h = await harness('GHA1');
     await writeFiles(h.projectDir, { 'reels/R001/R001.mp4': { sizeBytes: 24 * MiB, seed: 'gha' } });
     const outputFile = path.join(h.stateDir, '..', 'github-output.txt');
-    // every part waits at the proxy: the upload is under way when the job is cancelled, whatever the load
+    // every part waits at the proxy: the upload is under way when the job is cancelled, whatever the load; one at a
+    // time, so parts are left when it stops (a stop whose grace period sees every file end is a completed run)
     h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', times: Infinity }]);
     const shell = spawn('bash', ['-eo', 'pipefail', '-c', await uploadStepScript()], {
       cwd: PROJECT_ROOT,
       env: {
         ...buildCliEnv(),
-        INPUT_ARGS: ['--folder', h.projectDir, '--project-key', h.projectKey, '--quiet'].join('\n'),
+        INPUT_ARGS: [
+          '--folder',
+          h.projectDir,
+          '--project-key',
+          h.projectKey,
+          '--quiet',
+          '--max-concurrency',
+          '1',
+        ].join('\n'),
         INPUT_CONFIG: h.configPath,
         INPUT_STATE_DIR: h.stateDir,
         INPUT_STATUS_JSON: h.statusJson,

@@ -427,6 +427,34 @@ describe('Ctrl+C while a part is slow or hangs', () => {
   });
 });
 
+describe('a Ctrl+C whose grace period sees every file end', () => {
+  it('exits 0 as completed: nothing was stopped, so nothing is left to resume', async () => {
+    const h = await harness('ENDINGRACE');
+    const REL = 'reels/R001/last.mp4';
+    const [file] = await writeFiles(h.projectDir, {
+      [REL]: { sizeBytes: 20 * MiB, seed: 'ends-in-grace' },
+      'logs/day-1.log': 'line\n',
+    });
+    const digest = await digestFile(file!, 8 * MiB);
+    // the server completes the upload; its answer waits at the proxy until the run has taken the Ctrl+C
+    h.proxy.setRules([{ match: { operation: 'CompleteMultipartUpload' }, action: 'hold-answer' }]);
+    const cli = spawnCli(uploadArgs(h), { timeoutMs: 120_000 });
+    await waitForProxy(
+      h.proxy,
+      (s) => h.proxy.held() > 0 && s.log.some((e) => e.operation === 'PutObject' && e.status === 200),
+    );
+    cli.child.kill('SIGINT');
+    await cli.waitForOutput(/Stopping/, 30_000);
+    h.proxy.release();
+    const run = await cli.exited;
+
+    expect(run.code, run.stderr).toBe(0);
+    expect((await readStatusJson(h.statusJson)).phase).toBe('completed');
+    await expectStored(keyOf(h, REL), digest);
+    expect(await readJournals(h.stateDir)).toEqual([]);
+  });
+});
+
 describe('a second Ctrl+C while the server starts the upload (its answer not yet read)', () => {
   it('exits 130 at once; the rerun uploads the file and leaves no upload open, the unread one included', async () => {
     const h = await harness('CREATE2');
@@ -525,9 +553,10 @@ describe('the status file of a run told to stop', () => {
   it('says the run is ending as interrupted while its parts in flight finish, before any kill can come', async () => {
     const h = await harness('STOPPING');
     await writeFiles(h.projectDir, { 'reels/R001/R001.mp4': { sizeBytes: 24 * MiB, seed: 'stopping' } });
-    // the parts wait at the proxy: the run is draining for as long as the test needs
+    // the parts wait at the proxy: the run is draining for as long as the test needs; one at a time, so the parts
+    // not started when the signal comes are left, and the run ends as interrupted
     h.proxy.setRules([{ match: { operation: 'UploadPart' }, action: 'hold', times: Infinity }]);
-    const cli = spawnCli(uploadArgs(h));
+    const cli = spawnCli(uploadArgs(h, '--max-concurrency', '1'));
     await waitForProxy(h.proxy, () => h.proxy.held() > 0);
     cli.child.kill('SIGTERM');
 
