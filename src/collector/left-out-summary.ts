@@ -7,6 +7,7 @@ const REASON_LABELS: Record<LeftOutReason, string> = {
   'not a regular file': 'not a regular file',
   'link loop': 'link loop',
   'system folder': 'system folder',
+  'system file': 'macOS AppleDouble file',
   'too recent': 'too recent',
 };
 

@@ -8,6 +8,7 @@ export const LEFT_OUT_REASONS = [
   'not a regular file',
   'link loop',
   'system folder',
+  'system file',
   'too recent',
 ] as const;
 

@@ -68,7 +68,7 @@ const CALLS_PER_TURN = 256;
  * the root, is left out as a `link loop`; real folders are walked before linked ones, so the
  * files of a folder both present and linked keep their real path. Refused names are left out as
  * `filter.refused`, FIFOs, sockets and devices as `not a regular file` (never opened), a drive's recycle bin and
- * other folders of the operating system as `system folder` (never read). Anything
+ * other folders of the operating system as `system folder` (never read), macOS's `._` files as `system file`. Anything
  * unreadable, a broken link included, is a problem. Never throws for file-system errors.
  */
 export async function walkFiles<T extends { relPath: string }>(
@@ -180,6 +180,8 @@ function readEntry<T>(folder: PendingFolder, entry: Dirent, state: WalkState<T>)
     readLink(full, relPath, entry.name, state);
   } else if (!entry.isFile()) {
     state.leftOut.push({ path: full, reason: 'not a regular file' });
+  } else if (isAppleDouble(entry.name)) {
+    state.leftOut.push({ path: full, reason: 'system file' });
   } else if (state.filter.accept(entry.name)) {
     statFile(full, relPath, entry.name, state);
   } else {
@@ -207,6 +209,14 @@ function isSystemFolder(name: string): boolean {
   const lower = name.toLowerCase();
   // Linux desktops keep one trash folder per user id at a drive's root
   return SYSTEM_FOLDERS.has(lower) || /^\.trash-\d+$/.test(lower);
+}
+
+/**
+ * A file macOS writes beside each file it copies to a FAT or exFAT drive (a camera card, a USB disk), `._` and the
+ * file's name, holding its Finder metadata: `._R001.mp4` would otherwise go up as a 4 KiB reel beside the real one.
+ */
+function isAppleDouble(name: string): boolean {
+  return name.startsWith('._') && name.length > 2;
 }
 
 /** A link's target decides what it is, so it is looked at whatever its name. */

@@ -24,9 +24,12 @@ export async function setCredentials(flags: KeyringFlags & { accessKeyId?: strin
   const secretAccessKey = await readSecretLine('Secret access key (not shown): ', true);
   registerSecret(secretAccessKey);
   if (!accessKeyId || !secretAccessKey) {
-    throw new ConfigError(
-      'credentials set: an access key id and a secret are both needed; pipe the secret on stdin or type it at the prompt',
-    );
+    // piped alone, a secret is read as the access key id, and the secret found missing
+    const fix =
+      flags.accessKeyId !== undefined
+        ? 'pipe the secret on stdin or type it at the prompt'
+        : 'pass --access-key-id ID and pipe only the secret on stdin, or type both at the prompts';
+    throw new ConfigError(`credentials set: an access key id and a secret are both needed; ${fix}`);
   }
   const { writeKeyringCredentials } = await keyringStore();
   writeKeyringCredentials(flags.service, { accessKeyId, secretAccessKey });

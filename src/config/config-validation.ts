@@ -224,6 +224,13 @@ function findCaseTwin(name: string, earlier: readonly string[]): string | undefi
 
 function suggestKey(key: string): string {
   const known = Object.keys(KEY_KINDS);
-  const best = closestSpelling(key, known, 3);
+  const best = closestSpelling(key, known, 3) ?? onlyKeyNamedBy(key, known);
   return best ? ` (did you mean '${best}'?)` : ` (known keys: ${known.join(', ')})`;
+}
+
+/** The one known key that has `word` as one of its `_`-separated words, as `endpoint_url` has `endpoint`. */
+function onlyKeyNamedBy(word: string, known: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const named = known.filter((key) => key.split('_').includes(lower));
+  return named.length === 1 ? named[0] : undefined;
 }

@@ -372,6 +372,19 @@ describe('auth_mode keyring without a keyring service', () => {
     expect(line).toMatch(/^upload-to-s3: credentials set: cannot write to the OS credential store \(.+\); /);
     expectNoSecretPrinted({ set: result }, [secret]);
   });
+
+  it('names --access-key-id when a secret piped alone was read as the key id, without printing it', async () => {
+    const env = await makeIsolatedEnv();
+    const secret = 'piped-alone-secret-0123456789abcdef';
+
+    const result = await runCli(['credentials', 'set', '--service', SERVICE], { env, input: `${secret}\n` });
+
+    const line = expectOneLineFailure(result);
+    expect(line).toBe(
+      'upload-to-s3: credentials set: an access key id and a secret are both needed; pass --access-key-id ID and pipe only the secret on stdin, or type both at the prompts',
+    );
+    expectNoSecretPrinted({ set: result }, [secret]);
+  });
 });
 
 describe('credentials test', () => {

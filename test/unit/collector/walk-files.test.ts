@@ -293,6 +293,15 @@ describe('walkFiles', () => {
     );
   });
 
+  it("leaves out macOS's AppleDouble files (`._` and a file's name), which it writes beside each file on a FAT card", async () => {
+    const root = await makeTree({ 'R001/R001.mp4': 'v', 'R001/._R001.mp4': 'finder info', 'R001/._': 'v' });
+
+    const result = await walkFiles(root, { ...REELS, accept: () => true });
+
+    expect(relPaths(result)).toEqual(['R001/._', 'R001/R001.mp4']);
+    expect(result.leftOut).toEqual([{ path: path.join(root, 'R001', '._R001.mp4'), reason: 'system file' }]);
+  });
+
   it('reports a linked folder whose real path cannot be resolved', async () => {
     const root = await makeTree({ 'R001/R001.mp4': 'v' });
     const elsewhere = await makeTempDir('other-disk');

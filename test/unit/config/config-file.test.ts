@@ -121,6 +121,12 @@ describe('loadConfigFile', () => {
     expect(error.message).toContain("unknown key 'bukcet' (did you mean 'bucket'?)");
   });
 
+  it('suggests the one known key an unknown key is a word of, as the endpoint is of endpoint_url', async () => {
+    const { error } = await loadError('endpoint: http://127.0.0.1:9000\n');
+
+    expect(error.message).toContain("unknown key 'endpoint' (did you mean 'endpoint_url'?)");
+  });
+
   it('lists the known keys when an unknown key is close to none of them', async () => {
     const { error } = await loadError('completely_unrelated_setting: 1\n');
 

@@ -213,6 +213,7 @@ describe('the left-out part of the summary', () => {
       'not a regular file': 0,
       'link loop': 0,
       'system folder': 0,
+      'system file': 0,
       'too recent': 0,
     });
   });
