@@ -97,10 +97,13 @@ async function takeBucketLock(
     const holder = parseLockHolder(found.text, host);
     // our own create, retried by the SDK after its answer was lost, meets itself
     if (holder?.token === mine.token) return holdBucketLock(store, { bucket, key }, mine, options);
-    if (holder && judgeLease(holder, now(), options.leaseMs ?? LOCK_LEASE_MS).state === 'live') {
+    const leaseMs = options.leaseMs ?? LOCK_LEASE_MS;
+    if (holder && judgeLease(holder, now(), leaseMs).state === 'live') {
+      // the object may be shared by machines of one name (CI runners, containers): its pid proves nothing here
       throw new LockedError(
         `bucket lock ${where}: another upload of this project is running (${describeHolder(holder)}, ` +
-          `last refreshed ${new Date(holder.refreshedAt).toISOString()}); wait for it to finish, ` +
+          `last refreshed ${new Date(holder.refreshedAt).toISOString()}); wait for it to finish (a run that ` +
+          `died leaves it to be taken over after ${new Date(holder.refreshedAt + leaseMs).toISOString()}), ` +
           `or if that run is gone, delete ${where}`,
       );
     }

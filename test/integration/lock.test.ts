@@ -269,6 +269,9 @@ describe('the bucket lock (--bucket-lock)', () => {
         `^upload-to-s3: bucket lock s3://${bucket}/LOCK-BUCKET/\\.upload-to-s3\\.lock: another upload of this project is running \\(host ${hostname()}, pid ${first.child.pid}, since `,
       ),
     );
+    expect(second.stderr).toMatch(
+      /\(a run that died leaves it to be taken over after \d{4}-\d\d-\d\dT[\d:.]+Z\)/,
+    );
 
     const stopped = await interrupt(first);
     expect(stopped.code, stopped.stderr).toBe(130);
