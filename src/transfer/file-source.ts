@@ -152,6 +152,6 @@ function readError(path: string, error: unknown): SourceError {
 
 function changedError(path: string, detail: string): SourceError {
   return new SourceError(
-    `upload ${path}: the file changed while it was uploaded (${detail}); it was not stored and the next run retries it`,
+    `upload ${path}: the file changed since this run listed it (${detail}); it was not stored and the next run retries it`,
   );
 }

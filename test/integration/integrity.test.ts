@@ -326,7 +326,7 @@ describe('a file that changes while it is uploaded', () => {
     const rows = await readLogRows(h.logCsv);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ key: keyOf(h, rel), outcome: 'failed' });
-    expect(rows[0]!.error).toMatch(/changed while it was uploaded/);
+    expect(rows[0]!.error).toMatch(/changed since this run listed it/);
     expect(await listAllObjects(bucket, keyOf(h, rel))).toEqual([]);
     expect(await openUploadsOf(keyOf(h, rel))).toEqual([]);
     expect(await readJournals(h.stateDir)).toEqual([]);

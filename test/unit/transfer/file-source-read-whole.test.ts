@@ -56,14 +56,14 @@ describe.each(READERS)('FileSource.%s', (_name, readWhole) => {
     await writeFile(file, CONTENT.subarray(0, 1000));
     await expect(readWhole(file, identity)).rejects.toThrow(SourceError);
     await expect(readWhole(file, identity)).rejects.toThrow(
-      /changed while it was uploaded \(its size went from 40000 to 1000 bytes\); it was not stored/,
+      /changed since this run listed it \(its size went from 40000 to 1000 bytes\); it was not stored/,
     );
   });
 
   it('refuses a file that grew or was touched since it was planned', async () => {
     const grown = await planned('grew.json', CONTENT);
     await writeFile(grown.file, Buffer.concat([CONTENT, CONTENT]));
-    await expect(readWhole(grown.file, grown)).rejects.toThrow(/changed while it was uploaded/);
+    await expect(readWhole(grown.file, grown)).rejects.toThrow(/changed since this run listed it/);
     const touched = await planned('touched.json', CONTENT);
     await utimes(touched.file, new Date(), new Date(touched.mtimeMs + 5000));
     await expect(readWhole(touched.file, touched)).rejects.toThrow(

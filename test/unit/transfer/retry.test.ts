@@ -89,7 +89,7 @@ describe('withRetry', () => {
     ['a missing bucket', s3Error('NoSuchBucket', 404)],
     ['an upload that is gone', s3Error('NoSuchUpload', 404)],
     ['another 4xx', s3Error('InvalidArgument', 400)],
-    ['a changed source file', new SourceError('upload a.mp4: the file changed while it was uploaded')],
+    ['a changed source file', new SourceError('upload a.mp4: the file changed since this run listed it')],
   ])('does not retry %s', async (_what, error) => {
     const attempt = failing(error, error);
     await expect(withRetry(attempt, { signal, policy: FAST })).rejects.toBe(error);
