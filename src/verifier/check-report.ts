@@ -90,7 +90,9 @@ function unprovenHint(count: number, downloaded: boolean): string {
 
 /** Shown only when some object differs, with the way to fix them: a check without settings reads as before. */
 function settingsCount(count: number): string {
-  return count > 0 ? `, ${count} with other settings (upload --fix-settings rewrites them in place)` : '';
+  return count > 0
+    ? `, ${count} with other settings (upload --fix-settings rewrites them in place, where the server offers those settings)`
+    : '';
 }
 
 /** One JSON object per row, then a summary object: for `--json`. */
