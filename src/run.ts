@@ -2,9 +2,8 @@ import { writeLeftOutList } from './collector/left-out-log.js';
 import type { LeftOutFile } from './collector/left-out.js';
 import { planUpload, type UploadPlan, type UploadTask } from './collector/plan-upload.js';
 import { projectPrefixOf, type RunOptions } from './config/run-options.js';
-import { describeError, InterruptedError, UploadError } from './errors.js';
-import { describeExitCode, EXIT, exitCodeFor } from './exit-codes.js';
-import { redact } from './log/redact.js';
+import { InterruptedError, UploadError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 import { describeStopAgain, describeStopping, GRACE_MS, type Interrupts } from './interrupt.js';
 import type { Logger } from './log/logger.js';
 import type { Listing } from './remote/bucket-probe.js';
@@ -59,6 +58,7 @@ import { LinkWatch } from './transfer/link-watch.js';
 import { PartSizeCap } from './transfer/part-size-cap.js';
 import { monotonicMs } from './monotonic-clock.js';
 import { interruptedBySignal } from './resume-advice.js';
+import { runErrorOf } from './status/run-error.js';
 import { readStatusFile } from './status/status-file.js';
 import { unfinishedTimestampFolder } from './status/unfinished-run.js';
 import { removeOrphanedRunTemps } from './state/orphaned-temps.js';
@@ -349,13 +349,9 @@ function hasSentOrSettled({ phase, totals }: StatusSnapshot): boolean {
 
 /** The status file says why the run ended, for an unattended run's owner who never sees stderr. */
 function recordRunError(reporting: Reporting, error: unknown): void {
-  const exitCode = exitCodeFor(error);
-  reporting.tracker.setRunError({
-    message: redact(describeError(error)),
-    exit_code: exitCode,
-    meaning: describeExitCode(exitCode),
-  });
-  reporting.tracker.setPhase(exitCode === EXIT.interrupted ? 'interrupted' : 'failed');
+  const runError = runErrorOf(error);
+  reporting.tracker.setRunError(runError);
+  reporting.tracker.setPhase(runError.exit_code === EXIT.interrupted ? 'interrupted' : 'failed');
 }
 
 /** @throws ConfigError when the log cannot be read or rewritten: then it could not be appended to either. */

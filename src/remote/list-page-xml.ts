@@ -1,4 +1,3 @@
-import { decodeUrlKey } from './listing-pages.js';
 import { decodeXmlText, elementText } from './xml-text.js';
 
 /** One page of a ListObjectsV2 answer: the keys and sizes it lists, and where the listing goes on. */
@@ -53,4 +52,17 @@ function objectOf(entry: string, urlEncoded: boolean): ListPage['objects'][numbe
   const rawEtag = elementText(entry, 'ETag');
   const etag = rawEtag === undefined ? undefined : decodeXmlText(rawEtag)?.replace(/^"|"$/g, '');
   return etag ? { key, sizeBytes: size, etag } : { key, sizeBytes: size };
+}
+
+/**
+ * A key of a listing asked for with `encoding-type=url`, decoded: escaped as a URL, with `+` for a space as S3
+ * writes it. Asking for it is what lets a key with a control character be listed at all (XML 1.0 cannot carry
+ * one: Swift's s3api answers such a listing with 500). Undefined for an escape that does not decode.
+ */
+export function decodeUrlKey(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }

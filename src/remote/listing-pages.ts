@@ -1,20 +1,8 @@
 import type { ListMultipartUploadsCommandOutput, ListPartsCommandOutput } from '@aws-sdk/client-s3';
 import { RemoteError } from '../errors.js';
 import { listedPart } from './answer-fields.js';
+import { decodeUrlKey } from './list-page-xml.js';
 import type { OpenUpload, RemotePart } from './remote-object.js';
-
-/**
- * A key of a listing asked for with `encoding-type=url`, decoded: escaped as a URL, with `+` for a space as S3
- * writes it. Asking for it is what lets a key with a control character be listed at all (XML 1.0 cannot carry
- * one: Swift's s3api answers such a listing with 500). Undefined for an escape that does not decode.
- */
-export function decodeUrlKey(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The keys of a listing page as the bucket holds them: decoded when the server says it encoded them (`EncodingType`

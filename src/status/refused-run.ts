@@ -1,12 +1,10 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { describeError } from '../errors.js';
-import { describeExitCode, exitCodeFor } from '../exit-codes.js';
-import { redact } from '../log/redact.js';
 import { makeFolder } from '../state/make-folder.js';
 import { startHeartbeat } from './heartbeat.js';
 import { describePathError } from './output-paths.js';
 import { isWriterGone, readStatusFile } from './status-file.js';
+import { runErrorOf } from './run-error.js';
 import { isFinalPhase } from './status-snapshot.js';
 import { StatusTracker } from './status-tracker.js';
 
@@ -28,12 +26,7 @@ export async function recordRefusedRun(
 ): Promise<void> {
   if (!(await mayReplace(file))) return;
   const tracker = new StatusTracker();
-  const exitCode = exitCodeFor(error);
-  tracker.setRunError({
-    message: redact(describeError(error)),
-    exit_code: exitCode,
-    meaning: describeExitCode(exitCode),
-  });
+  tracker.setRunError(runErrorOf(error));
   tracker.setPhase('failed');
   let failure: unknown;
   try {
